@@ -1,0 +1,91 @@
+// vitals/config.hpp - user configuration macros and the versioned namespace.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_CONFIG_HPP
+#define VITALS_CONFIG_HPP
+
+#include <vitals/version.hpp>
+
+#include <cassert> // assert (default VITALS_ASSERT)
+
+/// Define to 1 for small targets: one counter cell per series (no striping) and C library float
+/// formatting instead of std::to_chars (smaller static binaries; output still round-trips).
+#ifndef VITALS_COMPACT
+#define VITALS_COMPACT 0
+#endif
+
+/// Number of cache-line cells a counter spreads its increments over, so threads incrementing the
+/// same counter do not fight over one cache line. Power of two, 1..64. Memory per counter series
+/// is this many times 64 bytes. Changing it changes the inline namespace (ABI-safe).
+#ifndef VITALS_COUNTER_STRIPES
+#if VITALS_COMPACT
+#define VITALS_COUNTER_STRIPES 1
+#else
+#define VITALS_COUNTER_STRIPES 4
+#endif
+#endif
+
+/// 1: format doubles with std::to_chars (shortest round-trip). 0: the C library (snprintf with
+/// a round-trip check; locale-independent output). Defaults to 0 in the compact configuration.
+#ifndef VITALS_USE_TO_CHARS
+#if VITALS_COMPACT
+#define VITALS_USE_TO_CHARS 0
+#else
+#define VITALS_USE_TO_CHARS 1
+#endif
+#endif
+
+/// Default bound on the number of series per family; beyond it new label sets share one
+/// overflow series. Each family can override it (family_options::max_series).
+#ifndef VITALS_DEFAULT_MAX_SERIES
+#define VITALS_DEFAULT_MAX_SERIES 10000
+#endif
+
+/// Define to 1 to build without exceptions even when the compiler has them enabled.
+#ifndef VITALS_NO_EXCEPTIONS
+#define VITALS_NO_EXCEPTIONS 0
+#endif
+
+/// 1 when vitals may throw: the compiler has exceptions and VITALS_NO_EXCEPTIONS is 0.
+#if !VITALS_NO_EXCEPTIONS && (defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND))
+#define VITALS_HAS_EXCEPTIONS() 1
+#else
+#define VITALS_HAS_EXCEPTIONS() 0
+#endif
+
+/// Checks an invariant of the library itself (never user input). Override to route elsewhere.
+#ifndef VITALS_ASSERT
+#define VITALS_ASSERT(cond) assert(cond)
+#endif
+
+#define VITALS_DETAIL_CAT2(a, b) a##b
+#define VITALS_DETAIL_CAT(a, b) VITALS_DETAIL_CAT2(a, b)
+
+// The inline namespace carries the version and every layout-changing option, so two builds with
+// different settings in one program get distinct symbols instead of an ODR violation.
+#define VITALS_DETAIL_ABI_NAME                                                                     \
+    VITALS_DETAIL_CAT(                                                                             \
+        VITALS_DETAIL_CAT(                                                                         \
+            VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(v, VITALS_VERSION_MAJOR), _),                      \
+            VITALS_VERSION_MINOR),                                                                 \
+        VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES))
+
+/// Opens the versioned public namespace.
+#define VITALS_BEGIN_NAMESPACE                                                                     \
+    namespace vitals {                                                                             \
+    inline namespace VITALS_DETAIL_ABI_NAME {
+/// Closes the namespace opened by VITALS_BEGIN_NAMESPACE.
+#define VITALS_END_NAMESPACE                                                                       \
+    }                                                                                              \
+    }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define VITALS_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define VITALS_DETAIL_NOINLINE __attribute__((noinline))
+#else
+#define VITALS_DETAIL_LIKELY(x) (x)
+#define VITALS_DETAIL_UNLIKELY(x) (x)
+#define VITALS_DETAIL_NOINLINE __declspec(noinline)
+#endif
+
+#endif // VITALS_CONFIG_HPP

@@ -1,0 +1,94 @@
+// vitals/counter.hpp - a monotonic counter, lock-free and striped across cache lines.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_COUNTER_HPP
+#define VITALS_COUNTER_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/atomic_double.hpp>
+
+#include <atomic>  // atomic
+#include <cmath>   // isfinite
+#include <cstdint> // uint64_t
+
+VITALS_BEGIN_NAMESPACE
+
+static_assert((VITALS_COUNTER_STRIPES & (VITALS_COUNTER_STRIPES - 1)) == 0 &&
+                  VITALS_COUNTER_STRIPES >= 1 && VITALS_COUNTER_STRIPES <= 64,
+              "VITALS_COUNTER_STRIPES must be a power of two in 1..64");
+
+/// A monotonically increasing value, exposed as `<name>_total`.
+///
+/// Whole-number increments are a single relaxed fetch_add on an integer cell; fractional ones
+/// go to a separate double cell (CAS loop). With VITALS_COUNTER_STRIPES > 1 each thread adds
+/// into its own cache line, so threads sharing one counter do not contend; value() sums the
+/// cells. All members are thread-safe, lock-free and never allocate.
+/// Usable alone or as a series of a registry family.
+class counter {
+public:
+    counter() noexcept = default;
+    counter(const counter&) = delete;
+    counter& operator=(const counter&) = delete;
+
+    /// Adds one.
+    void inc() noexcept { cell().fetch_add(1, std::memory_order_relaxed); }
+
+    /// Adds `amount`. A negative, NaN or infinite amount is ignored (the value stays
+    /// unchanged): a counter never goes down and never becomes non-finite.
+    void inc(double amount) noexcept {
+        if (!(amount >= 0.0) || !std::isfinite(amount)) return;
+        // Whole amounts below 2^53 stay exact in the integer cells.
+        if (amount < 9007199254740992.0) {
+            const auto whole = static_cast<std::uint64_t>(amount);
+            if (static_cast<double>(whole) == amount) {
+                cell().fetch_add(whole, std::memory_order_relaxed);
+                return;
+            }
+        }
+        detail::atomic_add(fraction_, amount);
+    }
+
+    /// Adds a whole number; cheaper than inc(double).
+    void inc_by(std::uint64_t amount) noexcept {
+        cell().fetch_add(amount, std::memory_order_relaxed);
+    }
+
+    /// The current total. Concurrent increments may or may not be included.
+    double value() const noexcept {
+        return static_cast<double>(whole_value()) + fraction_.load(std::memory_order_relaxed);
+    }
+
+    /// The sum of the whole-number increments only (exact up to 2^64).
+    std::uint64_t whole_value() const noexcept {
+        std::uint64_t sum = 0;
+        for (const auto& s : stripes_) sum += s.value.load(std::memory_order_relaxed);
+        return sum;
+    }
+
+    /// True when only whole numbers were added, so value() is an exact integer.
+    bool is_whole() const noexcept { return fraction_.load(std::memory_order_relaxed) == 0.0; }
+
+    /// Sets the counter back to zero. Meant for a series that is removed and re-added.
+    void reset() noexcept {
+        for (auto& s : stripes_) s.value.store(0, std::memory_order_relaxed);
+        fraction_.store(0.0, std::memory_order_relaxed);
+    }
+
+private:
+    struct alignas(VITALS_COUNTER_STRIPES > 1 ? 64 : alignof(std::atomic<std::uint64_t>)) stripe {
+        std::atomic<std::uint64_t> value{0};
+    };
+    std::atomic<std::uint64_t>& cell() noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+        return stripes_[detail::thread_slot() & (VITALS_COUNTER_STRIPES - 1)].value;
+#else
+        return stripes_[0].value;
+#endif
+    }
+
+    stripe stripes_[VITALS_COUNTER_STRIPES];
+    std::atomic<double> fraction_{0.0};
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_COUNTER_HPP

@@ -1,0 +1,130 @@
+// vitals/error.hpp - the one error policy: vitals::error, status, result and the handler.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_ERROR_HPP
+#define VITALS_ERROR_HPP
+
+#include <vitals/config.hpp>
+
+#include <atomic>  // atomic (handler)
+#include <cstdio>  // fputs (default handler)
+#include <cstdlib> // abort
+#include <string>  // string
+#include <utility> // move
+
+#if VITALS_HAS_EXCEPTIONS()
+#include <stdexcept> // runtime_error
+#endif
+
+VITALS_BEGIN_NAMESPACE
+
+/// What went wrong in a fallible vitals operation.
+enum class errc : int {
+    ok = 0,
+    invalid_metric_name,      ///< not [a-zA-Z_:][a-zA-Z0-9_:]*, or starts with "__"
+    invalid_label_name,       ///< not [a-zA-Z_][a-zA-Z0-9_]*, starts with "__", or is "le"
+    duplicate_label_name,     ///< the same label name twice in one family
+    invalid_buckets,          ///< histogram bounds empty, not finite or not strictly increasing
+    invalid_argument,         ///< any other bad argument (e.g. max_series of 0)
+    conflicting_registration, ///< same name registered with another type, help or labels
+    name_collision,           ///< sample names would collide with another family's samples
+    label_count_mismatch,     ///< labels(...) given a different number of values than names
+    network_error,            ///< socket, bind or listen failed (message has the OS text)
+    already_running,          ///< start() on a server that is running
+};
+
+/// The outcome of a fallible operation: ok, or an error code with a readable message.
+/// Cheap when ok (no allocation); the message is allocated only on failure.
+class [[nodiscard]] status {
+public:
+    status() noexcept = default;
+    status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
+
+    /// True when the operation succeeded.
+    bool ok() const noexcept { return code_ == errc::ok; }
+    explicit operator bool() const noexcept { return ok(); }
+    errc code() const noexcept { return code_; }
+    /// Human-readable description; empty when ok.
+    const std::string& message() const noexcept { return message_; }
+
+private:
+    errc code_ = errc::ok;
+    std::string message_;
+};
+
+/// A reference to T on success, or the status describing the failure. Returned by every
+/// non-throwing `try_*` function.
+template <class T>
+class [[nodiscard]] result {
+public:
+    result(T& value) noexcept : value_(&value) {} // NOLINT(google-explicit-constructor)
+    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
+
+    bool ok() const noexcept { return value_ != nullptr; }
+    explicit operator bool() const noexcept { return ok(); }
+    /// The value; only valid when ok().
+    T& value() const noexcept {
+        VITALS_ASSERT(value_ != nullptr);
+        return *value_;
+    }
+    T* operator->() const noexcept { return value_; }
+    T& operator*() const noexcept { return value(); }
+    const status& error() const noexcept { return status_; }
+
+private:
+    T* value_ = nullptr;
+    status status_;
+};
+
+#if VITALS_HAS_EXCEPTIONS()
+/// Thrown by the throwing form of every fallible operation.
+class error : public std::runtime_error {
+public:
+    error(errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    errc code() const noexcept { return code_; }
+
+private:
+    errc code_;
+};
+#endif
+
+/// Called by throwing-form functions when exceptions are unavailable. It must not return
+/// (terminate, longjmp); if it does, vitals calls std::abort.
+using error_handler = void (*)(errc code, const char* message);
+
+namespace detail {
+inline void default_error_handler(errc, const char* message) {
+    std::fputs("vitals: fatal error: ", stderr);
+    std::fputs(message, stderr);
+    std::fputs("\n", stderr);
+}
+inline std::atomic<error_handler>& error_handler_slot() noexcept {
+    static std::atomic<error_handler> slot{&default_error_handler};
+    return slot;
+}
+
+/// Reports a failed status through the policy: throw vitals::error, or call the handler.
+[[noreturn]] VITALS_DETAIL_NOINLINE inline void fail(const status& st) {
+#if VITALS_HAS_EXCEPTIONS()
+    throw error(st.code(), st.message());
+#else
+    error_handler_slot().load()(st.code(), st.message().c_str());
+    std::abort();
+#endif
+}
+
+template <class T>
+T& value_or_fail(const result<T>& r) {
+    if (VITALS_DETAIL_UNLIKELY(!r.ok())) fail(r.error());
+    return r.value();
+}
+} // namespace detail
+
+/// Installs the handler used when exceptions are off; returns the previous one. Thread-safe.
+inline error_handler set_error_handler(error_handler handler) noexcept {
+    return detail::error_handler_slot().exchange(handler ? handler
+                                                         : &detail::default_error_handler);
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_ERROR_HPP

@@ -1,0 +1,180 @@
+// vitals/histogram.hpp - a fixed-bucket histogram and its RAII timer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_HISTOGRAM_HPP
+#define VITALS_HISTOGRAM_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/atomic_double.hpp>
+#include <vitals/error.hpp>
+
+#include <atomic>           // atomic
+#include <chrono>           // steady_clock
+#include <cmath>            // isfinite, isnan
+#include <cstddef>          // size_t
+#include <cstdint>          // uint64_t
+#include <initializer_list> // initializer_list
+#include <memory>           // unique_ptr
+#include <string>           // string, to_string
+#include <utility>          // move
+#include <vector>           // vector
+
+VITALS_BEGIN_NAMESPACE
+
+/// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
+inline std::vector<double> default_buckets() {
+    return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+}
+
+/// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
+/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects.
+inline std::vector<double> linear_buckets(double start, double width, std::size_t count) {
+    std::vector<double> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) out.push_back(start + width * static_cast<double>(i));
+    return out;
+}
+
+/// `count` bounds: start, start * factor, start * factor^2, ... Allocates. Invalid parameters
+/// (start <= 0, factor <= 1) yield bounds that validate_buckets() rejects.
+inline std::vector<double> exponential_buckets(double start, double factor, std::size_t count) {
+    std::vector<double> out;
+    out.reserve(count);
+    double bound = start;
+    for (std::size_t i = 0; i < count; ++i, bound *= factor) out.push_back(bound);
+    return out;
+}
+
+/// Checks histogram bounds: at least one, all finite, strictly increasing. A trailing +Inf is
+/// not allowed (the +Inf bucket is always implicit).
+inline status validate_buckets(const std::vector<double>& bounds) {
+    if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+        if (!std::isfinite(bounds[i]))
+            return {errc::invalid_buckets,
+                    "histogram bucket bound #" + std::to_string(i) + " is not finite"};
+        if (i > 0 && !(bounds[i] > bounds[i - 1]))
+            return {errc::invalid_buckets,
+                    "histogram bucket bounds must be strictly increasing (bound #" +
+                        std::to_string(i) + ")"};
+    }
+    return {};
+}
+
+/// Counts observations into fixed buckets (`le` upper bounds, plus the implicit +Inf) and
+/// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
+/// The count is derived from the buckets, so an exposition's `_count` always equals its
+/// +Inf bucket and buckets are cumulative even while other threads observe.
+class histogram {
+public:
+    /// A histogram with the default bounds (10 ms to 10 s).
+    histogram() : histogram(default_buckets()) {}
+
+    /// A histogram with the given bounds. Invalid bounds are reported through the error policy
+    /// (vitals::error, or the error handler without exceptions); see validate_buckets().
+    explicit histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
+        const status st = validate_buckets(bounds_);
+        if (!st.ok()) detail::fail(st);
+        counts_.reset(new std::atomic<std::uint64_t>[bounds_.size() + 1]);
+        for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
+    }
+    histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
+    histogram(const histogram&) = delete;
+    histogram& operator=(const histogram&) = delete;
+
+    /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
+    /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
+    void observe(double v) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(std::isnan(v))) return;
+        counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
+        detail::atomic_add(sum_, v);
+    }
+
+    /// Records a duration in seconds.
+    template <class Rep, class Period>
+    void observe(std::chrono::duration<Rep, Period> d) noexcept {
+        observe(std::chrono::duration<double>(d).count());
+    }
+
+    /// RAII timer: observes the steady-clock seconds between its creation and its destruction
+    /// (or the first stop()). Not thread-safe itself; the histogram it feeds is.
+    class timer {
+    public:
+        explicit timer(histogram& h) noexcept : h_(&h), start_(std::chrono::steady_clock::now()) {}
+        timer(timer&& other) noexcept : h_(other.h_), start_(other.start_) { other.h_ = nullptr; }
+        timer(const timer&) = delete;
+        timer& operator=(const timer&) = delete;
+        timer& operator=(timer&&) = delete;
+        ~timer() { stop(); }
+        /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
+        double stop() noexcept {
+            if (!h_) return 0.0;
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                              start_)
+                                    .count();
+            h_->observe(secs);
+            h_ = nullptr;
+            return secs;
+        }
+        /// Disarms the timer without observing.
+        void cancel() noexcept { h_ = nullptr; }
+
+    private:
+        histogram* h_;
+        std::chrono::steady_clock::time_point start_;
+    };
+
+    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
+    [[nodiscard]] timer time() noexcept { return timer(*this); }
+
+    /// The configured upper bounds (without +Inf).
+    const std::vector<double>& bounds() const noexcept { return bounds_; }
+    /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
+    std::uint64_t bucket_count(std::size_t i) const noexcept {
+        return counts_[i].load(std::memory_order_relaxed);
+    }
+    /// Total number of observations (the sum of all buckets).
+    std::uint64_t count() const noexcept {
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i <= bounds_.size(); ++i) total += bucket_count(i);
+        return total;
+    }
+    /// Sum of all observed values.
+    double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+
+    /// Clears all buckets and the sum. Meant for a series that is removed and re-added.
+    void reset() noexcept {
+        for (std::size_t i = 0; i <= bounds_.size(); ++i)
+            counts_[i].store(0, std::memory_order_relaxed);
+        sum_.store(0.0, std::memory_order_relaxed);
+    }
+
+private:
+    std::size_t bucket_index(double v) const noexcept {
+        // Linear scan: bucket lists are short and the branch pattern predicts well; binary
+        // search only pays off for long lists.
+        const std::size_t n = bounds_.size();
+        const double* b = bounds_.data();
+        if (n > 16) {
+            std::size_t lo = 0, hi = n;
+            while (lo < hi) {
+                const std::size_t mid = lo + (hi - lo) / 2;
+                if (v <= b[mid])
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            return lo;
+        }
+        std::size_t i = 0;
+        while (i < n && v > b[i]) ++i;
+        return i;
+    }
+
+    std::vector<double> bounds_;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+    std::atomic<double> sum_{0.0};
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_HISTOGRAM_HPP

@@ -1,0 +1,357 @@
+// vitals/registry.hpp - owns metric families and custom collectors; the unit of exposition.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_REGISTRY_HPP
+#define VITALS_REGISTRY_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/escape.hpp>
+#include <vitals/detail/names.hpp>
+#include <vitals/detail/text_output.hpp>
+#include <vitals/error.hpp>
+#include <vitals/family.hpp>
+
+#include <algorithm>        // find_if, lower_bound, sort
+#include <cstddef>          // size_t
+#include <functional>       // function
+#include <initializer_list> // initializer_list
+#include <limits>           // numeric_limits
+#include <memory>           // unique_ptr
+#include <mutex>            // unique_lock
+#include <shared_mutex>     // shared_mutex, shared_lock
+#include <string>           // string
+#include <string_view>      // string_view
+#include <utility>          // move, pair
+#include <vector>           // vector
+
+VITALS_BEGIN_NAMESPACE
+
+class registry;
+
+/// What a custom collector writes into at scrape time: counter and gauge families whose
+/// values are computed on demand (process metrics, ratios derived from other metrics).
+/// Names are validated as for registered families; a family whose name is invalid or taken
+/// by a registered family is skipped, with its samples. Not thread-safe: it lives for one
+/// scrape on the scraping thread.
+class collector_output {
+public:
+    /// A label of a collected sample; both views must outlive the call.
+    using label_view = std::pair<std::string_view, std::string_view>;
+
+    /// Starts a family (counter or gauge; a counter's name gets `_total` appended when it
+    /// lacks it). Returns false, and drops the samples that follow, when the name is invalid,
+    /// collides with a registered family, or the type is histogram.
+    bool family(std::string_view name, std::string_view help, metric_type type);
+
+    /// Adds a sample to the current family. A label with an invalid name drops the sample.
+    void sample(double value, std::initializer_list<label_view> labels = {});
+
+    /// One-sample families.
+    void gauge(std::string_view name, std::string_view help, double value) {
+        if (family(name, help, metric_type::gauge)) sample(value);
+    }
+    void counter(std::string_view name, std::string_view help, double value) {
+        if (family(name, help, metric_type::counter)) sample(value);
+    }
+
+private:
+    friend class registry;
+    collector_output(const registry& owner, detail::text_output& out) noexcept
+        : owner_(owner), out_(out) {}
+
+    const registry& owner_;
+    detail::text_output& out_;
+    std::string name_;    // current family's sample name
+    std::string scratch_; // reused for escaping
+    bool active_ = false;
+};
+
+/// A callback run at every scrape to add computed samples. Runs on the scraping thread with
+/// the registry's reader lock held: it must be quick, must not throw and must not register
+/// metrics on the same registry.
+using collector = std::function<void(collector_output&)>;
+
+/// Owns metric families (by name) and collectors, and renders them as one exposition.
+///
+/// Registering a name again with the same type, help, label names and options returns the
+/// existing family; a different definition is errc::conflicting_registration, and a family
+/// whose sample names would clash with another's (histogram `x` vs counter `x_count`) is
+/// errc::name_collision. Throwing forms report errors through the error policy
+/// (vitals::error, or the handler without exceptions); `try_` forms return a result.
+/// All members are thread-safe; registration allocates, scrapes only read.
+class registry {
+public:
+    /// Name of the counter family that counts lookups sent to overflow series.
+    static constexpr std::string_view overflow_family_name = "vitals_series_overflow_total";
+
+    registry() {
+        family_options opts;
+        opts.max_series = (std::numeric_limits<std::size_t>::max)();
+        overflow_ = &detail::value_or_fail(add<vitals::counter>(
+            overflow_family_name,
+            "Lookups of new label sets redirected to a family's overflow series because the "
+            "family reached its series bound.",
+            {"family"}, std::move(opts), {}, false));
+    }
+    registry(const registry&) = delete;
+    registry& operator=(const registry&) = delete;
+
+    // Counters. A name without `_total` gets it appended in the exposition.
+
+    /// A labelled counter family.
+    counter_family& counter(std::string_view name, std::string_view help,
+                            std::vector<std::string> label_names, family_options options = {}) {
+        return detail::value_or_fail(try_counter(name, help, std::move(label_names),
+                                                 std::move(options)));
+    }
+    /// An unlabelled counter.
+    vitals::counter& counter(std::string_view name, std::string_view help) {
+        return detail::value_or_fail(try_counter(name, help));
+    }
+    result<counter_family> try_counter(std::string_view name, std::string_view help,
+                                       std::vector<std::string> label_names,
+                                       family_options options = {}) {
+        return add<vitals::counter>(name, help, std::move(label_names), std::move(options), {});
+    }
+    result<vitals::counter> try_counter(std::string_view name, std::string_view help) {
+        return single(try_counter(name, help, {}));
+    }
+
+    // Gauges.
+
+    /// A labelled gauge family.
+    gauge_family& gauge(std::string_view name, std::string_view help,
+                        std::vector<std::string> label_names, family_options options = {}) {
+        return detail::value_or_fail(try_gauge(name, help, std::move(label_names),
+                                               std::move(options)));
+    }
+    /// An unlabelled gauge.
+    vitals::gauge& gauge(std::string_view name, std::string_view help) {
+        return detail::value_or_fail(try_gauge(name, help));
+    }
+    result<gauge_family> try_gauge(std::string_view name, std::string_view help,
+                                   std::vector<std::string> label_names,
+                                   family_options options = {}) {
+        return add<vitals::gauge>(name, help, std::move(label_names), std::move(options), {});
+    }
+    result<vitals::gauge> try_gauge(std::string_view name, std::string_view help) {
+        return single(try_gauge(name, help, {}));
+    }
+
+    // Histograms. Bounds default to 10 ms .. 10 s (default_buckets()).
+
+    /// A labelled histogram family; every series shares the bounds.
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::vector<std::string> label_names,
+                                std::vector<double> bounds = default_buckets(),
+                                family_options options = {}) {
+        return detail::value_or_fail(try_histogram(name, help, std::move(label_names),
+                                                   std::move(bounds), std::move(options)));
+    }
+    /// An unlabelled histogram.
+    vitals::histogram& histogram(std::string_view name, std::string_view help,
+                                 std::vector<double> bounds = default_buckets()) {
+        return detail::value_or_fail(try_histogram(name, help, std::move(bounds)));
+    }
+    result<histogram_family> try_histogram(std::string_view name, std::string_view help,
+                                           std::vector<std::string> label_names,
+                                           std::vector<double> bounds = default_buckets(),
+                                           family_options options = {}) {
+        return add<vitals::histogram>(name, help, std::move(label_names), std::move(options),
+                                      std::move(bounds));
+    }
+    result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
+                                            std::vector<double> bounds = default_buckets()) {
+        return single(try_histogram(name, help, {}, std::move(bounds)));
+    }
+
+    /// Adds a collector run at every scrape, after the registered families, in the order
+    /// collectors were added. Allocates.
+    void add_collector(collector fn) {
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        collectors_.push_back(std::move(fn));
+    }
+
+    /// Number of registered families (including vitals' own).
+    std::size_t family_count() const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        return families_.size();
+    }
+
+    /// Internal: renders the registry; use write_text() / to_text() from text_format.hpp.
+    void write(detail::text_output& out) const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        for (const auto& f : families_) f->write(out);
+        if (!collectors_.empty()) {
+            collector_output co(*this, out);
+            for (const auto& c : collectors_) c(co);
+        }
+    }
+
+private:
+    friend class collector_output;
+
+    template <class Metric>
+    static result<Metric> single(result<family<Metric>> f) {
+        if (!f) return f.error();
+        return f->labels();
+    }
+
+    static status check_label_name(std::string_view ln, metric_type type,
+                                   const std::vector<std::string>& seen) {
+        if (!detail::is_valid_label_name(ln))
+            return {errc::invalid_label_name,
+                    "invalid label name '" + std::string(ln) +
+                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+        if (type == metric_type::histogram && ln == "le")
+            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
+        if (std::find(seen.begin(), seen.end(), ln) != seen.end())
+            return {errc::duplicate_label_name, "label name '" + std::string(ln) + "' repeated"};
+        return {};
+    }
+
+    // The sample names a family's exposition uses, which must be unique in the registry.
+    static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
+        if (type == metric_type::counter)
+            return {name.substr(0, name.size() - 6), name}; // "x" and "x_total"
+        if (type == metric_type::histogram)
+            return {name, name + "_bucket", name + "_sum", name + "_count"};
+        return {name};
+    }
+
+    bool is_reserved(std::string_view sample_name) const {
+        const auto it = std::lower_bound(
+            reserved_.begin(), reserved_.end(), sample_name,
+            [](const std::pair<std::string, const detail::family_base*>& e, std::string_view n) {
+                return e.first < n;
+            });
+        return it != reserved_.end() && it->first == sample_name;
+    }
+
+    template <class Metric>
+    result<family<Metric>> add(std::string_view name_in, std::string_view help,
+                               std::vector<std::string> label_names, family_options options,
+                               std::vector<double> bounds, bool count_overflow = true) {
+        constexpr metric_type type = detail::metric_traits<Metric>::type;
+        if (!detail::is_valid_metric_name(name_in))
+            return status(errc::invalid_metric_name,
+                          "invalid metric name '" + std::string(name_in) +
+                              "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
+        std::string name(name_in);
+        if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";
+        std::vector<std::string> seen;
+        for (const auto& ln : label_names) {
+            status st = check_label_name(ln, type, seen);
+            if (!st) return st;
+            seen.push_back(ln);
+        }
+        for (const auto& cl : options.const_labels) {
+            status st = check_label_name(cl.first, type, seen);
+            if (!st) return st;
+            seen.push_back(cl.first);
+        }
+        if (options.max_series == 0)
+            return status(errc::invalid_argument, "max_series must be at least 1");
+        if (type == metric_type::histogram) {
+            status st = validate_buckets(bounds);
+            if (!st) return st;
+        }
+
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        for (const auto& f : families_) {
+            if (f->name() != name) continue;
+            if (f->type() == type && f->help() == help && f->label_names() == label_names &&
+                f->options().const_labels == options.const_labels &&
+                f->options().max_series == options.max_series && f->bounds() == bounds)
+                return static_cast<family<Metric>&>(*f);
+            return status(errc::conflicting_registration,
+                          "metric '" + name + "' is already registered as a " +
+                              std::string(type_name(f->type())) +
+                              " with different help, labels, buckets or options");
+        }
+        std::vector<std::string> wanted = reserved_names(type, name);
+        for (const auto& n : wanted)
+            if (is_reserved(n))
+                return status(errc::name_collision,
+                              "metric '" + name + "' would expose samples named '" + n +
+                                  "', which another family already uses");
+
+        auto fam = std::make_unique<family<Metric>>(name, std::string(help),
+                                                    std::move(label_names), std::move(options),
+                                                    std::move(bounds));
+        if (count_overflow) fam->set_overflow_family(overflow_);
+        family<Metric>& ref = *fam;
+        const auto pos = std::lower_bound(
+            families_.begin(), families_.end(), name,
+            [](const std::unique_ptr<detail::family_base>& f, const std::string& n) {
+                return f->name() < n;
+            });
+        families_.insert(pos, std::move(fam));
+        for (auto& n : wanted) reserved_.emplace_back(std::move(n), &ref);
+        std::sort(reserved_.begin(), reserved_.end());
+        return ref;
+    }
+
+    mutable std::shared_mutex mutex_;
+    std::vector<std::unique_ptr<detail::family_base>> families_; // sorted by name
+    std::vector<std::pair<std::string, const detail::family_base*>> reserved_; // sorted
+    std::vector<collector> collectors_;
+    counter_family* overflow_ = nullptr;
+};
+
+inline bool collector_output::family(std::string_view name, std::string_view help,
+                                     metric_type type) {
+    active_ = false;
+    if (type == metric_type::histogram || !detail::is_valid_metric_name(name)) return false;
+    name_.assign(name.data(), name.size());
+    if (type == metric_type::counter && !detail::ends_with(name_, "_total")) name_ += "_total";
+    if (owner_.is_reserved(name_)) return false;
+    if (type == metric_type::counter && owner_.is_reserved(name_.substr(0, name_.size() - 6)))
+        return false;
+    scratch_.clear();
+    scratch_ += "# HELP ";
+    scratch_ += name_;
+    scratch_ += ' ';
+    detail::append_escaped(scratch_, help, false);
+    scratch_ += "\n# TYPE ";
+    scratch_ += name_;
+    scratch_ += ' ';
+    scratch_ += type_name(type);
+    scratch_ += '\n';
+    out_.write(scratch_);
+    active_ = true;
+    return true;
+}
+
+inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
+    if (!active_) return;
+    scratch_.clear();
+    scratch_ += name_;
+    if (labels.size() != 0) {
+        char sep = '{';
+        for (const auto& l : labels) {
+            if (!detail::is_valid_label_name(l.first)) return;
+            scratch_ += sep;
+            sep = ',';
+            scratch_.append(l.first.data(), l.first.size());
+            scratch_ += "=\"";
+            detail::append_escaped(scratch_, l.second, true);
+            scratch_ += '"';
+        }
+        scratch_ += '}';
+    }
+    scratch_ += ' ';
+    out_.write(scratch_);
+    out_.write_double(value);
+    out_.put('\n');
+}
+
+/// The process-wide registry: created on first use and never destroyed, so it is safe to
+/// use from static initialisers and destructors of other objects.
+inline registry& default_registry() {
+    static registry* const instance = new registry();
+    return *instance;
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_REGISTRY_HPP

@@ -1,0 +1,18 @@
+// vitals/vitals.hpp - umbrella header: metric types, registry and the text serializer.
+// SPDX-License-Identifier: MIT
+// Portable C++17 only: no OS headers, no sockets, starts no thread. The HTTP server is
+// <vitals/server.hpp>, included separately.
+#ifndef VITALS_VITALS_HPP
+#define VITALS_VITALS_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/version.hpp>
+#include <vitals/error.hpp>
+#include <vitals/counter.hpp>
+#include <vitals/gauge.hpp>
+#include <vitals/histogram.hpp>
+#include <vitals/family.hpp>
+#include <vitals/registry.hpp>
+#include <vitals/text_format.hpp>
+
+#endif // VITALS_VITALS_HPP
