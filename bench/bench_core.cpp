@@ -1,0 +1,212 @@
+// bench/bench_core.cpp - core hot paths and the serializer against in-run baselines (issue 2).
+// SPDX-License-Identifier: MIT
+//
+// Every figure is meant to be read beside the baselines of the same run (the machine is shared
+// and noisy): BM_baseline_atomic is a relaxed fetch_add on one shared std::atomic<uint64_t>,
+// BM_baseline_plain a non-atomic increment. Multi-threaded cases report CPU time per
+// operation per thread. bench/run_core.sh runs this with repetitions and prints the ratios.
+#include <vitals/vitals.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <array>    // array
+#include <atomic>   // atomic
+#include <cmath>    // pow
+#include <cstddef>  // size_t
+#include <cstdint>  // uint64_t
+#include <memory>   // unique_ptr
+#include <random>   // mt19937_64, uniform_real_distribution
+#include <string>   // string, to_string
+#include <vector>   // vector
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Baselines
+
+struct alignas(64) padded_atomic {
+    std::atomic<std::uint64_t> value{0};
+};
+padded_atomic g_shared_atomic;
+
+void BM_baseline_atomic(benchmark::State& state) {
+    for (auto _ : state) g_shared_atomic.value.fetch_add(1, std::memory_order_relaxed);
+    benchmark::DoNotOptimize(g_shared_atomic.value.load(std::memory_order_relaxed));
+}
+BENCHMARK(BM_baseline_atomic)->Threads(1)->Threads(2);
+
+void BM_baseline_plain(benchmark::State& state) {
+    std::uint64_t x = 0;
+    for (auto _ : state) {
+        ++x;
+        benchmark::DoNotOptimize(x); // keeps the increment in the loop, one per iteration
+    }
+}
+BENCHMARK(BM_baseline_plain);
+
+// ---------------------------------------------------------------------------------------------
+// Metric hot paths
+
+vitals::counter& shared_counter() {
+    static vitals::counter* c = new vitals::counter();
+    return *c;
+}
+
+void BM_counter_inc(benchmark::State& state) {
+    vitals::counter& c = shared_counter();
+    for (auto _ : state) c.inc();
+    benchmark::DoNotOptimize(c.whole_value());
+}
+BENCHMARK(BM_counter_inc)->Threads(1)->Threads(2);
+
+void BM_gauge_set(benchmark::State& state) {
+    vitals::gauge g;
+    double v = 0.0;
+    for (auto _ : state) {
+        g.set(v);
+        v += 1.0;
+    }
+    benchmark::DoNotOptimize(g.value());
+}
+BENCHMARK(BM_gauge_set);
+
+// Log-uniform over the default buckets' range (1 ms .. 20 s), so every bucket, including
+// +Inf, gets hits and the bucket search cannot be predicted.
+std::vector<double> log_uniform_values(std::size_t n) {
+    std::mt19937_64 rng(42);
+    std::uniform_real_distribution<double> exponent(-3.0, 1.3);
+    std::vector<double> out(n);
+    for (double& v : out) v = std::pow(10.0, exponent(rng));
+    return out;
+}
+
+void BM_histogram_observe(benchmark::State& state) {
+    vitals::histogram h; // default buckets
+    const std::vector<double> values = log_uniform_values(4096);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        h.observe(values[i]);
+        i = (i + 1) & 4095;
+    }
+    benchmark::DoNotOptimize(h.count());
+}
+BENCHMARK(BM_histogram_observe);
+
+// ---------------------------------------------------------------------------------------------
+// Labelled lookup + inc: 3 labels, 4 x 16 x 4 values, all series created up front.
+
+void BM_labels_lookup_inc(benchmark::State& state) {
+    vitals::registry reg;
+    auto& fam = reg.counter("http_requests", "Requests.", {"method", "endpoint", "status"});
+    const std::array<std::string, 4> methods = {"GET", "POST", "PUT", "DELETE"};
+    std::vector<std::string> endpoints;
+    for (int i = 0; i < 16; ++i) endpoints.push_back("/api/v1/resource_" + std::to_string(i));
+    const std::array<std::string, 4> statuses = {"200", "404", "500", "503"};
+    for (const auto& m : methods)
+        for (const auto& e : endpoints)
+            for (const auto& s : statuses) fam.labels(m, e, s);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        // Cycle so that consecutive lookups hit different series (and table slots).
+        fam.labels(methods[i & 3], endpoints[(i >> 2) & 15], statuses[(i >> 6) & 3]).inc();
+        i = (i + 7) & 255; // 7 is odd: visits all 256 combinations
+    }
+}
+BENCHMARK(BM_labels_lookup_inc);
+
+// ---------------------------------------------------------------------------------------------
+// Serializer: N mixed series: half counters (3 labels), a quarter gauges, a quarter histograms
+// (default buckets), in families of at most 100 series.
+
+std::unique_ptr<vitals::registry> make_mixed_registry(std::size_t n) {
+    auto reg = std::make_unique<vitals::registry>();
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<std::uint64_t> count(0, 5000000);
+    std::uniform_real_distribution<double> level(0.0, 1000.0);
+    const std::vector<double> obs = log_uniform_values(64);
+    const char* methods[] = {"GET", "POST", "PUT", "DELETE"};
+    const char* statuses[] = {"200", "404", "500", "503"};
+    constexpr std::size_t per_family = 100;
+
+    const auto fill = [&](std::size_t total, auto&& make_family, auto&& add_series) {
+        for (std::size_t done = 0, f = 0; done < total; ++f) {
+            auto& fam = make_family(f);
+            for (std::size_t k = 0; k < per_family && done < total; ++k, ++done)
+                add_series(fam, k);
+        }
+    };
+    const std::size_t counters = n / 2, gauges = n / 4, histograms = n - counters - gauges;
+    fill(
+        counters,
+        [&](std::size_t f) -> vitals::counter_family& {
+            return reg->counter("app_requests_" + std::to_string(f), "Requests handled.",
+                                {"method", "endpoint", "status"});
+        },
+        [&](vitals::counter_family& fam, std::size_t k) {
+            fam.labels(methods[k & 3], "/api/v1/resource_" + std::to_string(k >> 2),
+                       statuses[(k >> 3) & 3])
+                .inc_by(count(rng));
+        });
+    fill(
+        gauges,
+        [&](std::size_t f) -> vitals::gauge_family& {
+            return reg->gauge("app_queue_depth_" + std::to_string(f), "Items queued.",
+                              {"queue"});
+        },
+        [&](vitals::gauge_family& fam, std::size_t k) {
+            fam.labels("queue_" + std::to_string(k)).set(level(rng));
+        });
+    fill(
+        histograms,
+        [&](std::size_t f) -> vitals::histogram_family& {
+            return reg->histogram("app_request_duration_seconds_" + std::to_string(f),
+                                  "Request latency.",
+                                  std::vector<std::string>{"method", "endpoint"});
+        },
+        [&](vitals::histogram_family& fam, std::size_t k) {
+            auto& h = fam.labels(methods[k & 3], "/api/v1/resource_" + std::to_string(k >> 2));
+            for (std::size_t j = 0; j < 1 + (k % 37); ++j) h.observe(obs[(k + j) & 63]);
+        });
+    return reg;
+}
+
+void BM_serialize_string(benchmark::State& state) {
+    const auto reg = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    std::string out;
+    vitals::write_text(*reg, out); // grow once; later scrapes reuse the capacity
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        out.clear();
+        vitals::write_text(*reg, out);
+        bytes += out.size();
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    state.counters["bytes"] = static_cast<double>(out.size());
+}
+BENCHMARK(BM_serialize_string)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+struct sink_state {
+    std::size_t bytes = 0;
+    unsigned char check = 0;
+};
+
+void count_sink(void* ctx, const char* data, std::size_t size) {
+    auto* st = static_cast<sink_state*>(ctx);
+    st->bytes += size;
+    st->check = static_cast<unsigned char>(st->check ^ static_cast<unsigned char>(data[size - 1]));
+}
+
+void BM_serialize_sink(benchmark::State& state) {
+    const auto reg = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    char buffer[4096];
+    sink_state st;
+    for (auto _ : state) vitals::write_text(*reg, count_sink, &st, buffer, sizeof buffer);
+    benchmark::DoNotOptimize(st.check);
+    state.SetBytesProcessed(static_cast<std::int64_t>(st.bytes));
+}
+BENCHMARK(BM_serialize_sink)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+} // namespace
+
+BENCHMARK_MAIN();
