@@ -5,7 +5,11 @@
 // and noisy): BM_baseline_atomic is a relaxed fetch_add on one shared std::atomic<uint64_t>,
 // BM_baseline_plain a non-atomic increment. Multi-threaded cases report CPU time per
 // operation per thread. bench/run_core.sh runs this with repetitions and prints the ratios.
-#include <vitals/vitals.hpp>
+#include <vitals/counter.hpp>
+#include <vitals/gauge.hpp>
+#include <vitals/histogram.hpp>
+#include <vitals/registry.hpp>
+#include <vitals/text_format.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -19,11 +19,72 @@ inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
     }
 }
 
-/// A small, process-wide index for the calling thread, used to spread hot atomics over cells.
+// Counter stripe slots. A thread takes the slot fewest live threads hold and gives it back
+// when it exits, so up to VITALS_COUNTER_STRIPES concurrent threads never share a cell no
+// matter how many threads came and went before. (Numbering threads round-robin made short-
+// lived pool workers collide on one cell, e.g. every 4th worker with 4 stripes, and a shared
+// cell costs as much as a plain shared atomic.)
+inline std::atomic<unsigned>* thread_slot_users() noexcept {
+    // Zero-initialised static storage: constant-initialised, no guard.
+    static std::atomic<unsigned> users[VITALS_COUNTER_STRIPES];
+    return users;
+}
+
+// slot + 1 of the calling thread, 0 before its first increment. Trivial, so reading it is one
+// TLS load with no initialisation guard on the hot path.
+inline unsigned& thread_slot_cache() noexcept {
+    static thread_local unsigned slot_plus_one = 0;
+    return slot_plus_one;
+}
+
+// Gives the thread's slot back at thread exit. Only touched once per thread.
+struct thread_slot_holder {
+    unsigned slot = 0;
+    bool held = false;
+    thread_slot_holder() noexcept = default;
+    thread_slot_holder(const thread_slot_holder&) = delete;
+    thread_slot_holder& operator=(const thread_slot_holder&) = delete;
+    ~thread_slot_holder() {
+        if (held) thread_slot_users()[slot].fetch_sub(1, std::memory_order_relaxed);
+    }
+};
+
+// Slow path of thread_slot(): once per thread. Registering the thread-exit hook may make the
+// C++ runtime allocate a few bytes, once per thread.
+VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_slot() noexcept {
+    std::atomic<unsigned>* users = thread_slot_users();
+    unsigned best = 0;
+    for (int attempt = 0;; ++attempt) {
+        unsigned best_n = users[0].load(std::memory_order_relaxed);
+        best = 0;
+        for (unsigned i = 1; i < VITALS_COUNTER_STRIPES; ++i) {
+            const unsigned n = users[i].load(std::memory_order_relaxed);
+            if (n < best_n) {
+                best = i;
+                best_n = n;
+            }
+        }
+        // The CAS keeps two threads starting together off one slot; after a few lost races
+        // any slot will do (sharing a cell is slower, never wrong).
+        if (users[best].compare_exchange_strong(best_n, best_n + 1, std::memory_order_relaxed))
+            break;
+        if (attempt == 8) {
+            users[best].fetch_add(1, std::memory_order_relaxed);
+            break;
+        }
+    }
+    static thread_local thread_slot_holder holder;
+    holder.slot = best;
+    holder.held = true;
+    thread_slot_cache() = best + 1;
+    return best;
+}
+
+/// The calling thread's counter stripe, in [0, VITALS_COUNTER_STRIPES).
 inline unsigned thread_slot() noexcept {
-    static std::atomic<unsigned> next{0};
-    static thread_local const unsigned slot = next.fetch_add(1, std::memory_order_relaxed);
-    return slot;
+    const unsigned s = thread_slot_cache();
+    if (VITALS_DETAIL_LIKELY(s != 0)) return s - 1;
+    return acquire_thread_slot();
 }
 
 } // namespace detail
