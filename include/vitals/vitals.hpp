@@ -1,4 +1,4 @@
-// vitals/vitals.hpp - umbrella header: metric types, registry and the text serializer.
+// vitals/vitals.hpp - umbrella header: metric types, registry, text serializer and kits.
 // SPDX-License-Identifier: MIT
 // Portable C++17 only: no OS headers, no sockets, starts no thread. The HTTP server is
 // <vitals/server.hpp>, included separately.
@@ -14,5 +14,10 @@
 #include <vitals/family.hpp>
 #include <vitals/registry.hpp>
 #include <vitals/text_format.hpp>
+#include <vitals/kits/build_info.hpp>
+#include <vitals/kits/cache.hpp>
+#include <vitals/kits/http.hpp>
+#include <vitals/kits/jobs.hpp>
+#include <vitals/kits/queue.hpp>
 
 #endif // VITALS_VITALS_HPP

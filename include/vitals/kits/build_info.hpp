@@ -1,0 +1,44 @@
+// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_BUILD_INFO_HPP
+#define VITALS_KITS_BUILD_INFO_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/kit_names.hpp>
+#include <vitals/family.hpp>
+#include <vitals/gauge.hpp>
+#include <vitals/registry.hpp>
+
+#include <string>      // string
+#include <string_view> // string_view
+#include <utility>     // move
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace kits {
+
+/// Registers the gauge `NS_build_info` with the labels `version` and then `extra` (in the
+/// given order, e.g. {{"revision", "4f2a9c1"}, {"compiler", "gcc 12"}}), set to 1: the
+/// usual way to expose a build's identity, joinable in PromQL with `* on() group_left`.
+/// Returns the series. Registration errors (an invalid namespace or label name, the same
+/// name registered with other labels) are reported through the error policy. Thread-safe;
+/// allocates.
+inline gauge& register_build_info(registry& reg, std::string_view ns, std::string_view version,
+                                  const std::vector<label>& extra = {}) {
+    std::vector<std::string> names{"version"};
+    std::vector<std::string> values{std::string(version)};
+    for (const auto& l : extra) {
+        names.push_back(l.first);
+        values.push_back(l.second);
+    }
+    gauge& g = reg.gauge(detail::kit_metric_name(ns, "build_info"),
+                         "Build information; the value is always 1.", std::move(names))
+                   .labels(values);
+    g.set(1.0);
+    return g;
+}
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_KITS_BUILD_INFO_HPP

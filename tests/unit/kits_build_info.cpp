@@ -1,0 +1,37 @@
+// tests/unit/kits_build_info.cpp - the build_info metric.
+// SPDX-License-Identifier: MIT
+#include <vitals/kits/build_info.hpp>
+#include <vitals/text_format.hpp>
+
+#include "kits_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string> // string
+
+TEST_CASE("kits/build_info: version and extra labels, value 1 (golden)") {
+    vitals::registry reg;
+    vitals::gauge& g = vitals::kits::register_build_info(
+        reg, "demo", "1.4.2", {{"revision", "4f2a9c1"}, {"compiler", "gcc \"12\""}});
+    CHECK(g.value() == 1.0);
+    kits_test::check_golden(vitals::to_text(reg), __FILE__, "kits_build_info.txt");
+}
+
+TEST_CASE("kits/build_info: version only; registering again returns the same series") {
+    vitals::registry reg;
+    vitals::gauge& a = vitals::kits::register_build_info(reg, "x", "0.1.0");
+    vitals::gauge& b = vitals::kits::register_build_info(reg, "x", "0.1.0");
+    CHECK(&a == &b);
+    CHECK(vitals::to_text(reg) ==
+          "# HELP x_build_info Build information; the value is always 1.\n"
+          "# TYPE x_build_info gauge\n"
+          "x_build_info{version=\"0.1.0\"} 1\n");
+}
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("kits/build_info: an invalid extra label name is a registration error") {
+    vitals::registry reg;
+    CHECK_THROWS_AS(vitals::kits::register_build_info(reg, "x", "1", {{"bad-name", "v"}}),
+                    vitals::error);
+}
+#endif

@@ -1,0 +1,306 @@
+// tests/unit/kits_http.cpp - the HTTP kit: families, the request tracker, the plain form.
+// SPDX-License-Identifier: MIT
+#include <vitals/kits/http.hpp>
+#include <vitals/text_format.hpp>
+
+#include "kits_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <stdexcept> // runtime_error
+#include <string>    // string, to_string
+#include <thread>    // thread
+#include <vector>    // vector
+
+namespace {
+
+double requests(vitals::kits::http_metrics& http, const char* m, const char* e, const char* s) {
+    return http.requests().labels(m, e, s).value();
+}
+double errors(vitals::kits::http_metrics& http, const char* m, const char* e, const char* t) {
+    return http.errors().labels(m, e, t).value();
+}
+
+} // namespace
+
+TEST_CASE("kits/http: families, types, labels and buckets (golden)") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "demo");
+    http.record("GET", "/api/reports", 200, 0.03125, 128, 5000);
+    http.record("GET", "/api/reports", 200, 0.25, 0, 70000);
+    http.record("POST", "/api/reports", 503, 1.5, 2048, 90);
+    http.record("GET", "/api/units", 0, 10.0, -1, -1, "timeout");
+    http.record("GET", "/api/units", 404, 0.004, 64, 100);
+    http.in_flight().set(2);
+    kits_test::check_golden(vitals::to_text(reg), __FILE__, "kits_http.txt");
+}
+
+TEST_CASE("kits/http: byte buckets go from 64 B to 64 MiB") {
+    const std::vector<double> b = vitals::kits::byte_buckets();
+    REQUIRE(b.size() == 11);
+    CHECK(b.front() == 64.0);
+    CHECK(b.back() == 64.0 * 1024 * 1024);
+    CHECK(vitals::validate_buckets(b).ok());
+}
+
+TEST_CASE("kits/http: an empty namespace drops the prefix") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "");
+    http.record("GET", "/", 200, 0.1);
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("# TYPE http_requests_total counter\n") != std::string::npos);
+    CHECK(text.find("# TYPE http_request_duration_seconds histogram\n") != std::string::npos);
+    CHECK(text.find("# TYPE http_requests_in_flight gauge\n") != std::string::npos);
+}
+
+TEST_CASE("kits/http: tracker on success") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/api/reports");
+    CHECK(&ep == &http.endpoint("GET", "/api/reports"));
+    {
+        auto t = ep.track();
+        CHECK(http.in_flight().value() == 1.0);
+        t.set_request_size(100);
+        t.set_status(200);
+        t.set_response_size(4096);
+        CHECK(t.elapsed() >= 0.0);
+    }
+    CHECK(http.in_flight().value() == 0.0);
+    CHECK(requests(http, "GET", "/api/reports", "200") == 1.0);
+    CHECK(ep.duration().count() == 1);
+    CHECK(ep.duration().sum() >= 0.0);
+    CHECK(ep.duration().sum() < 1.0);
+    CHECK(ep.request_size().count() == 1);
+    CHECK(ep.request_size().sum() == 100.0);
+    CHECK(ep.response_size().count() == 1);
+    CHECK(ep.response_size().sum() == 4096.0);
+    CHECK(http.errors().size() == 0);
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("t_http_errors_total") == std::string::npos);
+}
+
+TEST_CASE("kits/http: sizes that were never set are not observed") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    { auto t = http.track("GET", "/x"); t.set_status(204); }
+    auto& ep = http.endpoint("GET", "/x");
+    CHECK(ep.duration().count() == 1);
+    CHECK(ep.request_size().count() == 0);
+    CHECK(ep.response_size().count() == 0);
+    CHECK(requests(http, "GET", "/x", "204") == 1.0);
+}
+
+TEST_CASE("kits/http: tracker on an error status") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    { auto t = http.track("POST", "/api/reports"); t.set_status(503); }
+    { auto t = http.track("POST", "/api/reports"); t.set_status(404); }
+    { auto t = http.track("POST", "/api/reports"); t.set_status(302); }
+    CHECK(requests(http, "POST", "/api/reports", "503") == 1.0);
+    CHECK(requests(http, "POST", "/api/reports", "404") == 1.0);
+    CHECK(requests(http, "POST", "/api/reports", "302") == 1.0);
+    CHECK(errors(http, "POST", "/api/reports", "server_error") == 1.0);
+    CHECK(errors(http, "POST", "/api/reports", "client_error") == 1.0);
+    CHECK(http.errors().size() == 2);
+    CHECK(http.in_flight().value() == 0.0);
+}
+
+TEST_CASE("kits/http: an explicit error type replaces the automatic one") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    {
+        auto t = http.track("GET", "/api/units");
+        t.record_error("timeout");
+        t.record_error("connection"); // ignored: one error per request
+        t.set_status(503);
+    }
+    CHECK(errors(http, "GET", "/api/units", "timeout") == 1.0);
+    CHECK(http.errors().size() == 1);
+    CHECK(requests(http, "GET", "/api/units", "503") == 1.0);
+}
+
+TEST_CASE("kits/http: a request without a status is counted as status none") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    { auto t = http.track("GET", "/a"); t.record_error("connection"); }
+    { auto t = http.track("GET", "/a"); t.set_status(-3); }
+    { auto t = http.track("GET", "/a"); t.set_status(1000); }
+    CHECK(requests(http, "GET", "/a", "none") == 3.0);
+    CHECK(http.requests().size() == 1);
+    CHECK(errors(http, "GET", "/a", "connection") == 1.0);
+}
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("kits/http: tracker left by an exception records error_type=exception") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/api/reports");
+    bool caught = false;
+    try {
+        auto t = ep.track();
+        t.set_request_size(10);
+        throw std::runtime_error("boom");
+    } catch (const std::runtime_error&) {
+        caught = true;
+    }
+    CHECK(caught);
+    CHECK(errors(http, "GET", "/api/reports", "exception") == 1.0);
+    CHECK(requests(http, "GET", "/api/reports", "none") == 1.0);
+    CHECK(ep.duration().count() == 1);
+    CHECK(ep.request_size().count() == 1);
+    CHECK(http.in_flight().value() == 0.0);
+
+    SUBCASE("a status set before the exception is kept, the error is still 'exception'") {
+        try {
+            auto t = ep.track();
+            t.set_status(500);
+            throw std::runtime_error("boom");
+        } catch (const std::runtime_error&) {
+        }
+        CHECK(requests(http, "GET", "/api/reports", "500") == 1.0);
+        CHECK(errors(http, "GET", "/api/reports", "exception") == 2.0);
+        CHECK(http.errors().size() == 1);
+    }
+    SUBCASE("code that catches inside the scope names the type") {
+        {
+            auto t = ep.track();
+            try {
+                throw std::runtime_error("timed out");
+            } catch (const std::runtime_error&) {
+                t.record_error("timeout");
+            }
+        }
+        CHECK(errors(http, "GET", "/api/reports", "timeout") == 1.0);
+        CHECK(errors(http, "GET", "/api/reports", "exception") == 1.0);
+    }
+    SUBCASE("an explicit type recorded before the exception escapes wins") {
+        try {
+            auto t = ep.track();
+            t.record_error("connection");
+            throw std::runtime_error("reset");
+        } catch (const std::runtime_error&) {
+        }
+        CHECK(errors(http, "GET", "/api/reports", "connection") == 1.0);
+        CHECK(errors(http, "GET", "/api/reports", "exception") == 1.0);
+    }
+}
+
+namespace {
+// Tracks a whole request from its destructor, which runs while an exception unwinds.
+struct tracks_in_destructor {
+    vitals::kits::http_endpoint* ep;
+    ~tracks_in_destructor() {
+        auto t = ep->track();
+        t.set_status(200);
+    }
+};
+} // namespace
+
+TEST_CASE("kits/http: a tracker created during unwinding is not blamed for the exception") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("DELETE", "/cleanup");
+    try {
+        tracks_in_destructor guard{&ep};
+        throw std::runtime_error("unrelated");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(requests(http, "DELETE", "/cleanup", "200") == 1.0);
+    CHECK(http.errors().size() == 0);
+}
+#endif
+
+TEST_CASE("kits/http: cancel records nothing") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/c");
+    {
+        auto t = ep.track();
+        t.set_status(200);
+        t.cancel();
+        CHECK(http.in_flight().value() == 0.0);
+    }
+    CHECK(http.in_flight().value() == 0.0);
+    CHECK(ep.duration().count() == 0);
+    CHECK(http.requests().size() == 0);
+}
+
+TEST_CASE("kits/http: more status codes than cached slots are all counted") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/many");
+    for (int round = 0; round < 3; ++round)
+        for (int code = 200; code < 220; ++code) {
+            auto t = ep.track();
+            t.set_status(code);
+        }
+    CHECK(http.requests().size() == 20);
+    for (int code = 200; code < 220; ++code) {
+        const std::string s = std::to_string(code);
+        CHECK(http.requests().labels("GET", "/many", s).value() == 3.0);
+        CHECK(&ep.requests(code) == &http.requests().labels("GET", "/many", s));
+    }
+}
+
+TEST_CASE("kits/http: plain-function form on an endpoint") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("PUT", "/p");
+    ep.record(201, 0.02, 300, 20);
+    ep.record(500, 0.5);
+    ep.record(200, 0.1, -1, -1, "retry");
+    CHECK(requests(http, "PUT", "/p", "201") == 1.0);
+    CHECK(requests(http, "PUT", "/p", "500") == 1.0);
+    CHECK(errors(http, "PUT", "/p", "server_error") == 1.0);
+    CHECK(errors(http, "PUT", "/p", "retry") == 1.0);
+    CHECK(ep.duration().count() == 3);
+    CHECK(ep.request_size().count() == 1);
+    CHECK(ep.response_size().sum() == 20.0);
+}
+
+TEST_CASE("kits/http: endpoints past the series bound share the overflow endpoint") {
+    vitals::registry reg;
+    vitals::family_options small;
+    small.max_series = 4;
+    vitals::kits::http_metrics http(reg, "b", small);
+    auto& a = http.endpoint("GET", "/1");
+    auto& b = http.endpoint("GET", "/2");
+    auto& c = http.endpoint("GET", "/3");
+    auto& d = http.endpoint("GET", "/4");
+    auto& e = http.endpoint("GET", "/5");
+    CHECK(&a != &b);
+    CHECK(&b != &c);
+    CHECK(&d == &e);
+    CHECK(d.endpoint() == "__overflow__");
+    d.record(200, 0.1);
+    e.record(200, 0.1);
+    CHECK(http.duration().size() == 4);
+    CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 2);
+}
+
+TEST_CASE("kits/http: concurrent trackers on one endpoint with several status codes") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/hot");
+    constexpr int threads = 4, per_thread = 2000;
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i)
+        pool.emplace_back([&ep] {
+            for (int k = 0; k < per_thread; ++k) {
+                auto t = ep.track();
+                t.set_status(200 + (k % 12)); // more codes than slots, claimed concurrently
+                t.set_response_size(100);
+            }
+        });
+    for (auto& t : pool) t.join();
+    double total = 0;
+    for (int code = 200; code < 212; ++code)
+        total += http.requests().labels("GET", "/hot", std::to_string(code)).value();
+    CHECK(total == threads * per_thread);
+    CHECK(ep.duration().count() == static_cast<std::uint64_t>(threads * per_thread));
+    CHECK(ep.response_size().sum() == 100.0 * threads * per_thread);
+    CHECK(http.in_flight().value() == 0.0);
+    // 4xx codes: 400.. not reached; no errors from 2xx codes.
+    CHECK(http.errors().size() == 0);
+}

@@ -1,0 +1,68 @@
+// tests/unit/kits_jobs.cpp - the jobs (converter) kit: families and the run scope.
+// SPDX-License-Identifier: MIT
+#include <vitals/kits/jobs.hpp>
+#include <vitals/text_format.hpp>
+
+#include "kits_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <stdexcept> // runtime_error
+#include <string>    // string
+
+TEST_CASE("kits/jobs: families, types, labels and values (golden)") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "demo");
+    auto csv = jobs.job("csv");
+    auto xml = jobs.job("xml");
+    csv.record(0.5, true);
+    csv.record(2.0, true);
+    csv.files_processed(12);
+    xml.record(0.0625, false);
+    xml.files_processed();
+    kits_test::check_golden(vitals::to_text(reg), __FILE__, "kits_jobs.txt");
+}
+
+TEST_CASE("kits/jobs: a new job shows both outcomes at zero") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "j");
+    (void)jobs.job("csv");
+    const std::string text = vitals::to_text(reg);
+    CHECK(kits_test::sample_value(text, "j_converter_runs_total",
+                                  {"converter", "csv", "status", "success"}) == 0.0);
+    CHECK(kits_test::sample_value(text, "j_converter_runs_total",
+                                  {"converter", "csv", "status", "failure"}) == 0.0);
+    CHECK(kits_test::sample_value(text, "j_converter_files_processed_total",
+                                  {"converter", "csv"}) == 0.0);
+}
+
+TEST_CASE("kits/jobs: run scope records success, failure and exceptions") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "j");
+    auto csv = jobs.job("csv");
+    {
+        auto run = csv.run();
+        run.files_processed(3);
+        CHECK(csv.files().value() == 3.0); // counted at once
+        CHECK(csv.duration().count() == 0);
+    }
+    CHECK(csv.successes().value() == 1.0);
+    CHECK(csv.failures().value() == 0.0);
+    CHECK(csv.duration().count() == 1);
+    {
+        auto run = jobs.run("csv"); // lookup form
+        run.fail();
+    }
+    CHECK(csv.successes().value() == 1.0);
+    CHECK(csv.failures().value() == 1.0);
+#if VITALS_HAS_EXCEPTIONS()
+    try {
+        auto run = csv.run();
+        throw std::runtime_error("corrupt input");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(csv.failures().value() == 2.0);
+#endif
+    CHECK(csv.duration().count() == csv.successes().whole_value() + csv.failures().whole_value());
+    CHECK(&csv.successes() == &jobs.runs().labels("csv", "success"));
+}
