@@ -1,0 +1,523 @@
+// vitals/detail/http_request.hpp - an incremental, bounded HTTP/1.x request parser.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_HTTP_REQUEST_HPP
+#define VITALS_DETAIL_HTTP_REQUEST_HPP
+
+#include <vitals/config.hpp>
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <cstring>     // memchr
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Bounds on what one request may contain. Each bound is checked before the bytes that would
+/// exceed it are stored, so a parser never holds more than about max_request_line +
+/// max_header_bytes bytes, whatever a client sends.
+struct http_limits {
+    std::size_t max_request_line = 8192;  ///< request line, CRLF excluded (else 414)
+    std::size_t max_header_bytes = 16384; ///< header section incl. line ends (else 431)
+    std::size_t max_headers = 100;        ///< header fields (else 431)
+    std::size_t max_body_bytes = 65536;   ///< body, which is read and discarded (else 413)
+};
+
+/// Parses one HTTP/1.x request at a time from bytes fed in arbitrary pieces (pipelined
+/// requests follow each other in the same stream). Pure code: no I/O, no clock, no
+/// exceptions of its own; memory grows only up to the limits and is kept across reset().
+///
+/// Only what a metrics and health endpoint needs is kept: method, path (query and fragment
+/// removed), version, keep-alive, Authorization. A body (Content-Length or chunked) is
+/// validated and skipped. Anything malformed fails the request with the status code to
+/// answer: 400, 413, 414, 431, 501 (unsupported Transfer-Encoding) or 505 (not HTTP/1.x).
+/// Not thread-safe; one parser per connection.
+class http_request_parser {
+public:
+    enum class state { incomplete, complete, failed };
+
+    explicit http_request_parser(const http_limits& limits = http_limits{}) : limits_(limits) {}
+
+    /// Consumes bytes from `data`; returns how many were used. Stops right after the last byte
+    /// of a complete request (state() == complete) or at the byte that made it fail. Returns
+    /// 0 without reading when the state is already complete or failed.
+    std::size_t feed(const char* data, std::size_t size) {
+        std::size_t pos = 0;
+        while (pos < size && state_ == state::incomplete) pos += step(data + pos, size - pos);
+        return pos;
+    }
+
+    state status() const noexcept { return state_; }
+    /// True once any byte of the current request arrived (leading blank lines included).
+    bool started() const noexcept { return started_; }
+    /// The status code to answer a failed request with (0 unless failed).
+    int error_status() const noexcept { return error_status_; }
+    /// A short reason for the failure, for the response body (empty unless failed).
+    const char* error_reason() const noexcept { return error_reason_; }
+
+    std::string_view method() const noexcept { return method_; }
+    /// The path of the target: origin-form up to '?' or '#', the path of an absolute-form
+    /// target ("/" when it has none), or "*".
+    std::string_view path() const noexcept { return path_; }
+    /// The minor version of HTTP/1.x.
+    int version_minor() const noexcept { return minor_; }
+    /// Whether the connection may stay open after the response (HTTP/1.1 unless
+    /// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`).
+    bool keep_alive() const noexcept {
+        if (close_) return false;
+        return minor_ >= 1 || keep_alive_token_;
+    }
+    bool has_authorization() const noexcept { return has_authorization_; }
+    std::string_view authorization() const noexcept { return authorization_; }
+
+    /// Prepares for the next request on the same connection; keeps allocated memory.
+    void reset() noexcept {
+        state_ = state::incomplete;
+        phase_ = phase::start;
+        started_ = false;
+        pending_cr_ = false;
+        error_status_ = 0;
+        error_reason_ = "";
+        line_.clear();
+        method_.clear();
+        path_.clear();
+        authorization_.clear();
+        minor_ = 1;
+        close_ = false;
+        keep_alive_token_ = false;
+        has_authorization_ = false;
+        has_content_length_ = false;
+        chunked_ = false;
+        has_transfer_encoding_ = false;
+        content_length_ = 0;
+        remaining_ = 0;
+        body_total_ = 0;
+        header_bytes_ = 0;
+        header_count_ = 0;
+    }
+
+private:
+    enum class phase {
+        start,        // skipping blank lines before the request line
+        request_line, // collecting the request line
+        header_line,  // collecting a header field line
+        body,         // skipping remaining_ body bytes
+        chunk_size,   // collecting a chunk-size line
+        chunk_data,   // skipping remaining_ chunk bytes
+        chunk_end,    // expecting the CRLF after chunk data
+        trailer_line, // collecting a trailer field line
+    };
+
+    static bool is_tchar(unsigned char c) noexcept {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            return true;
+        switch (c) {
+        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+        case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+            return true;
+        default:
+            return false;
+        }
+    }
+    static char lower(char c) noexcept {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    static bool iequals(std::string_view a, std::string_view b) noexcept {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (lower(a[i]) != lower(b[i])) return false;
+        return true;
+    }
+    static bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+    static std::string_view trim(std::string_view s) noexcept {
+        while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+        while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+        return s;
+    }
+
+    std::size_t fail(int code, const char* reason) noexcept {
+        state_ = state::failed;
+        error_status_ = code;
+        error_reason_ = reason;
+        return 1; // the offending byte counts as read
+    }
+
+    // Appends bytes up to (not including) the next LF to line_, storing at most `max_stored`
+    // bytes in all. Returns the number of bytes consumed; sets `done` when the LF was consumed.
+    // The bound is checked before anything is stored.
+    std::size_t collect_line(const char* data, std::size_t size, std::size_t max_stored,
+                             bool& done, int over_status, const char* over_reason) {
+        done = false;
+        const void* lf = std::memchr(data, '\n', size);
+        const std::size_t take =
+            lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - data) : size;
+        if (take > max_stored || line_.size() > max_stored - take) {
+            fail(over_status, over_reason);
+            return take == 0 ? 1 : take;
+        }
+        line_.append(data, take);
+        if (!lf) return take;
+        done = true;
+        return take + 1;
+    }
+
+    // Removes the CR of a CRLF line end; false when a CR appears anywhere else or the line
+    // holds a NUL or other control byte that no request may contain.
+    bool finish_line(bool allow_tab) noexcept {
+        if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+        for (char ch : line_) {
+            const auto c = static_cast<unsigned char>(ch);
+            if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7F) return false;
+        }
+        return true;
+    }
+
+    std::size_t step(const char* data, std::size_t size) {
+        started_ = true;
+        if (pending_cr_) { // a CR ended the previous piece: only LF may follow it
+            pending_cr_ = false;
+            if (data[0] != '\n') return fail(400, "bare CR in request");
+            return 1;
+        }
+        bool done = false;
+        switch (phase_) {
+        case phase::start: {
+            // Robustness (RFC 9112, 2.2): ignore empty lines before the request line, but
+            // count them against the request-line limit.
+            const char c = data[0];
+            if (c == '\n' || c == '\r') {
+                if (++header_bytes_ > limits_.max_request_line)
+                    return fail(414, "request line too long");
+                if (c == '\n') return 1;
+                return expect_lf(data, size);
+            }
+            header_bytes_ = 0;
+            phase_ = phase::request_line;
+            return 0;
+        }
+        case phase::request_line: {
+            // One more byte than the limit may be stored: the CR of the CRLF.
+            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done,
+                                               414, "request line too long");
+            if (state_ == state::failed || !done) return n;
+            if (!parse_request_line()) return n;
+            line_.clear();
+            phase_ = phase::header_line;
+            return n;
+        }
+        case phase::header_line:
+        case phase::trailer_line: {
+            // The whole section, line ends included, must fit max_header_bytes.
+            const std::size_t used = header_bytes_ + 1; // the LF of this line
+            if (used > limits_.max_header_bytes) return fail(431, "request header fields too large");
+            const std::size_t n = collect_line(data, size, limits_.max_header_bytes - used, done,
+                                               431, "request header fields too large");
+            if (state_ == state::failed || !done) return n;
+            header_bytes_ += line_.size() + 1;
+            if (!finish_line(true)) {
+                fail(400, "invalid character in header field");
+                return n;
+            }
+            if (line_.empty()) {
+                if (phase_ == phase::trailer_line) {
+                    state_ = state::complete;
+                } else {
+                    headers_done();
+                }
+                return n;
+            }
+            if (++header_count_ > limits_.max_headers) {
+                fail(431, "too many header fields");
+                return n;
+            }
+            if (phase_ == phase::header_line) {
+                if (!parse_header_line()) return n;
+            } else if (!check_field_syntax()) {
+                return n;
+            }
+            line_.clear();
+            return n;
+        }
+        case phase::body:
+        case phase::chunk_data: {
+            const std::size_t n = remaining_ < size ? static_cast<std::size_t>(remaining_) : size;
+            remaining_ -= n;
+            if (remaining_ == 0) {
+                if (phase_ == phase::body) {
+                    state_ = state::complete;
+                } else {
+                    phase_ = phase::chunk_end;
+                }
+            }
+            return n;
+        }
+        case phase::chunk_end: {
+            // CRLF (or a lone LF) must follow the chunk data.
+            phase_ = phase::chunk_size;
+            if (data[0] == '\n') return 1;
+            if (data[0] != '\r') return fail(400, "malformed chunked body");
+            return expect_lf(data, size);
+        }
+        case phase::chunk_size: {
+            const std::size_t n =
+                collect_line(data, size, max_chunk_line, done, 400, "malformed chunked body");
+            if (state_ == state::failed || !done) return n;
+            if (!parse_chunk_size()) return n;
+            line_.clear();
+            return n;
+        }
+        }
+        return fail(400, "bad request");
+    }
+
+    // data[0] is a CR: consumes it with its LF, or remembers it when it ends the piece.
+    std::size_t expect_lf(const char* data, std::size_t size) noexcept {
+        if (size < 2) {
+            pending_cr_ = true;
+            return 1;
+        }
+        if (data[1] != '\n') return fail(400, "bare CR in request");
+        return 2;
+    }
+
+    bool parse_request_line() {
+        if (!finish_line(false)) {
+            fail(400, "invalid character in request line");
+            return false;
+        }
+        if (line_.size() > limits_.max_request_line) { // LF-only line end: no CR to spare
+            fail(414, "request line too long");
+            return false;
+        }
+        const std::string_view line(line_);
+        const std::size_t sp1 = line.find(' ');
+        if (sp1 == std::string_view::npos || sp1 == 0) return bad_request_line();
+        const std::size_t sp2 = line.find(' ', sp1 + 1);
+        if (sp2 == std::string_view::npos || sp2 == sp1 + 1) return bad_request_line();
+        const std::string_view method = line.substr(0, sp1);
+        const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+        const std::string_view version = line.substr(sp2 + 1);
+        for (char c : method)
+            if (!is_tchar(static_cast<unsigned char>(c))) return bad_request_line();
+        for (char c : target) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u <= 0x20 || u >= 0x7F) return bad_request_line();
+        }
+        if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
+            version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
+            return bad_request_line();
+        if (version[5] != '1') {
+            fail(505, "HTTP version not supported");
+            return false;
+        }
+        minor_ = version[7] - '0';
+        method_.assign(method.data(), method.size());
+        if (target.front() == '/') {
+            path_.assign(target.data(), target.find_first_of("?#") == std::string_view::npos
+                                            ? target.size()
+                                            : target.find_first_of("?#"));
+        } else if (target == "*") {
+            path_ = "*";
+        } else {
+            // absolute-form: scheme "://" authority [path]
+            const std::size_t scheme_end = target.find("://");
+            if (scheme_end == std::string_view::npos || scheme_end == 0) return bad_request_line();
+            const std::string_view scheme = target.substr(0, scheme_end);
+            if (!iequals(scheme, "http") && !iequals(scheme, "https")) return bad_request_line();
+            std::string_view rest = target.substr(scheme_end + 3);
+            const std::size_t end = rest.find_first_of("?#");
+            if (end != std::string_view::npos) rest = rest.substr(0, end);
+            const std::size_t slash = rest.find('/');
+            if (slash == 0) return bad_request_line(); // no authority
+            if (slash == std::string_view::npos) {
+                path_ = "/";
+            } else {
+                path_.assign(rest.data() + slash, rest.size() - slash);
+            }
+        }
+        return true;
+    }
+
+    bool bad_request_line() noexcept {
+        fail(400, "malformed request line");
+        return false;
+    }
+
+    // Syntax shared by header and trailer fields: token ":" OWS value OWS, no obs-fold.
+    bool check_field_syntax() noexcept {
+        const std::string_view line(line_);
+        if (is_ows(line.front())) { // obsolete line folding (RFC 9112, 5.2)
+            fail(400, "obsolete line folding in header field");
+            return false;
+        }
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0) {
+            fail(400, "malformed header field");
+            return false;
+        }
+        for (std::size_t i = 0; i < colon; ++i)
+            if (!is_tchar(static_cast<unsigned char>(line[i]))) {
+                fail(400, "malformed header field name");
+                return false;
+            }
+        return true;
+    }
+
+    bool parse_header_line() {
+        if (!check_field_syntax()) return false;
+        const std::string_view line(line_);
+        const std::size_t colon = line.find(':');
+        const std::string_view name = line.substr(0, colon);
+        const std::string_view value = trim(line.substr(colon + 1));
+        if (iequals(name, "content-length")) {
+            if (value.empty()) return bad_length();
+            std::uint64_t v = 0;
+            for (char c : value) {
+                if (c < '0' || c > '9') return bad_length();
+                if (v > (max_length - static_cast<unsigned>(c - '0')) / 10) {
+                    v = max_length; // saturate: far above any body limit
+                    continue;
+                }
+                v = v * 10 + static_cast<unsigned>(c - '0');
+            }
+            if (has_content_length_ && v != content_length_) return bad_length();
+            has_content_length_ = true;
+            content_length_ = v;
+        } else if (iequals(name, "transfer-encoding")) {
+            if (has_transfer_encoding_) {
+                fail(501, "unsupported Transfer-Encoding");
+                return false;
+            }
+            has_transfer_encoding_ = true;
+            if (!iequals(value, "chunked")) {
+                fail(501, "unsupported Transfer-Encoding");
+                return false;
+            }
+            chunked_ = true;
+        } else if (iequals(name, "connection")) {
+            std::string_view rest = value;
+            while (!rest.empty()) {
+                const std::size_t comma = rest.find(',');
+                const std::string_view token = trim(rest.substr(0, comma));
+                if (iequals(token, "close")) close_ = true;
+                if (iequals(token, "keep-alive")) keep_alive_token_ = true;
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
+        } else if (iequals(name, "authorization")) {
+            if (has_authorization_) {
+                fail(400, "duplicate Authorization header");
+                return false;
+            }
+            has_authorization_ = true;
+            authorization_.assign(value.data(), value.size());
+        }
+        return true;
+    }
+
+    bool bad_length() noexcept {
+        fail(400, "invalid Content-Length");
+        return false;
+    }
+
+    void headers_done() noexcept {
+        if (chunked_ && has_content_length_) {
+            // Both framings at once is how requests get smuggled (RFC 9112, 6.1).
+            fail(400, "both Content-Length and Transfer-Encoding");
+            return;
+        }
+        if (chunked_) {
+            phase_ = phase::chunk_size;
+            return;
+        }
+        if (content_length_ > limits_.max_body_bytes) {
+            fail(413, "request body too large");
+            return;
+        }
+        if (content_length_ == 0) {
+            state_ = state::complete;
+            return;
+        }
+        remaining_ = content_length_;
+        phase_ = phase::body;
+    }
+
+    bool parse_chunk_size() noexcept {
+        if (!finish_line(true)) return bad_chunk();
+        const std::string_view line(line_);
+        std::uint64_t size = 0;
+        std::size_t i = 0;
+        for (; i < line.size(); ++i) {
+            const char c = line[i];
+            unsigned digit;
+            if (c >= '0' && c <= '9') {
+                digit = static_cast<unsigned>(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                digit = static_cast<unsigned>(c - 'a' + 10);
+            } else if (c >= 'A' && c <= 'F') {
+                digit = static_cast<unsigned>(c - 'A' + 10);
+            } else {
+                break;
+            }
+            if (size > (max_length >> 4)) {
+                fail(413, "request body too large");
+                return false;
+            }
+            size = size * 16 + digit;
+        }
+        if (i == 0) return bad_chunk();
+        // Only chunk extensions (";name[=value]", ignored) may follow the size.
+        std::string_view rest = trim(line.substr(i));
+        if (!rest.empty() && rest.front() != ';') return bad_chunk();
+        if (size > limits_.max_body_bytes || body_total_ + size > limits_.max_body_bytes) {
+            fail(413, "request body too large");
+            return false;
+        }
+        body_total_ += size;
+        if (size == 0) {
+            phase_ = phase::trailer_line;
+            return true;
+        }
+        remaining_ = size;
+        phase_ = phase::chunk_data;
+        return true;
+    }
+
+    bool bad_chunk() noexcept {
+        fail(400, "malformed chunked body");
+        return false;
+    }
+
+    static constexpr std::uint64_t max_length = ~static_cast<std::uint64_t>(0) >> 8;
+    static constexpr std::size_t max_chunk_line = 1024; // size + extensions
+
+    http_limits limits_;
+    state state_ = state::incomplete;
+    phase phase_ = phase::start;
+    bool started_ = false;
+    bool pending_cr_ = false;
+    int error_status_ = 0;
+    const char* error_reason_ = "";
+    std::string line_;
+    std::string method_;
+    std::string path_;
+    std::string authorization_;
+    int minor_ = 1;
+    bool close_ = false;
+    bool keep_alive_token_ = false;
+    bool has_authorization_ = false;
+    bool has_content_length_ = false;
+    bool chunked_ = false;
+    bool has_transfer_encoding_ = false;
+    std::uint64_t content_length_ = 0;
+    std::uint64_t remaining_ = 0;
+    std::uint64_t body_total_ = 0;
+    std::size_t header_bytes_ = 0;
+    std::size_t header_count_ = 0;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_HTTP_REQUEST_HPP

@@ -1,0 +1,2545 @@
+// vitals 0.1.0 - header-only C++17 metrics for Prometheus, as a single header.
+// GENERATED - DO NOT EDIT. Made by tools/amalgamate.py from include/vitals/server.hpp, include/vitals/process.hpp.
+// Edit the headers under include/vitals/ and run `python3 tools/amalgamate.py` instead.
+// Include it next to vitals.hpp (it includes "vitals.hpp").
+// SPDX-License-Identifier: MIT
+// vitals/server.hpp - optional HTTP server for /metrics, /health, /ready and /live.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_HPP
+#define VITALS_SERVER_HPP
+
+#include "vitals.hpp"
+// #include <vitals/counter.hpp>: in "vitals.hpp"
+// #include <vitals/detail/escape.hpp>: in "vitals.hpp"
+// #include <vitals/detail/http_request.hpp>
+// vitals/detail/http_request.hpp - an incremental, bounded HTTP/1.x request parser.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_HTTP_REQUEST_HPP
+#define VITALS_DETAIL_HTTP_REQUEST_HPP
+
+// #include <vitals/config.hpp>: in "vitals.hpp"
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <cstring>     // memchr
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Bounds on what one request may contain. Each bound is checked before the bytes that would
+/// exceed it are stored, so a parser never holds more than about max_request_line +
+/// max_header_bytes bytes, whatever a client sends.
+struct http_limits {
+    std::size_t max_request_line = 8192;  ///< request line, CRLF excluded (else 414)
+    std::size_t max_header_bytes = 16384; ///< header section incl. line ends (else 431)
+    std::size_t max_headers = 100;        ///< header fields (else 431)
+    std::size_t max_body_bytes = 65536;   ///< body, which is read and discarded (else 413)
+};
+
+/// Parses one HTTP/1.x request at a time from bytes fed in arbitrary pieces (pipelined
+/// requests follow each other in the same stream). Pure code: no I/O, no clock, no
+/// exceptions of its own; memory grows only up to the limits and is kept across reset().
+///
+/// Only what a metrics and health endpoint needs is kept: method, path (query and fragment
+/// removed), version, keep-alive, Authorization. A body (Content-Length or chunked) is
+/// validated and skipped. Anything malformed fails the request with the status code to
+/// answer: 400, 413, 414, 431, 501 (unsupported Transfer-Encoding) or 505 (not HTTP/1.x).
+/// Not thread-safe; one parser per connection.
+class http_request_parser {
+public:
+    enum class state { incomplete, complete, failed };
+
+    explicit http_request_parser(const http_limits& limits = http_limits{}) : limits_(limits) {}
+
+    /// Consumes bytes from `data`; returns how many were used. Stops right after the last byte
+    /// of a complete request (state() == complete) or at the byte that made it fail. Returns
+    /// 0 without reading when the state is already complete or failed.
+    std::size_t feed(const char* data, std::size_t size) {
+        std::size_t pos = 0;
+        while (pos < size && state_ == state::incomplete) pos += step(data + pos, size - pos);
+        return pos;
+    }
+
+    state status() const noexcept { return state_; }
+    /// True once any byte of the current request arrived (leading blank lines included).
+    bool started() const noexcept { return started_; }
+    /// The status code to answer a failed request with (0 unless failed).
+    int error_status() const noexcept { return error_status_; }
+    /// A short reason for the failure, for the response body (empty unless failed).
+    const char* error_reason() const noexcept { return error_reason_; }
+
+    std::string_view method() const noexcept { return method_; }
+    /// The path of the target: origin-form up to '?' or '#', the path of an absolute-form
+    /// target ("/" when it has none), or "*".
+    std::string_view path() const noexcept { return path_; }
+    /// The minor version of HTTP/1.x.
+    int version_minor() const noexcept { return minor_; }
+    /// Whether the connection may stay open after the response (HTTP/1.1 unless
+    /// `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`).
+    bool keep_alive() const noexcept {
+        if (close_) return false;
+        return minor_ >= 1 || keep_alive_token_;
+    }
+    bool has_authorization() const noexcept { return has_authorization_; }
+    std::string_view authorization() const noexcept { return authorization_; }
+
+    /// Prepares for the next request on the same connection; keeps allocated memory.
+    void reset() noexcept {
+        state_ = state::incomplete;
+        phase_ = phase::start;
+        started_ = false;
+        pending_cr_ = false;
+        error_status_ = 0;
+        error_reason_ = "";
+        line_.clear();
+        method_.clear();
+        path_.clear();
+        authorization_.clear();
+        minor_ = 1;
+        close_ = false;
+        keep_alive_token_ = false;
+        has_authorization_ = false;
+        has_content_length_ = false;
+        chunked_ = false;
+        has_transfer_encoding_ = false;
+        content_length_ = 0;
+        remaining_ = 0;
+        body_total_ = 0;
+        header_bytes_ = 0;
+        header_count_ = 0;
+    }
+
+private:
+    enum class phase {
+        start,        // skipping blank lines before the request line
+        request_line, // collecting the request line
+        header_line,  // collecting a header field line
+        body,         // skipping remaining_ body bytes
+        chunk_size,   // collecting a chunk-size line
+        chunk_data,   // skipping remaining_ chunk bytes
+        chunk_end,    // expecting the CRLF after chunk data
+        trailer_line, // collecting a trailer field line
+    };
+
+    static bool is_tchar(unsigned char c) noexcept {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            return true;
+        switch (c) {
+        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+        case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+            return true;
+        default:
+            return false;
+        }
+    }
+    static char lower(char c) noexcept {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    static bool iequals(std::string_view a, std::string_view b) noexcept {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (lower(a[i]) != lower(b[i])) return false;
+        return true;
+    }
+    static bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+    static std::string_view trim(std::string_view s) noexcept {
+        while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+        while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+        return s;
+    }
+
+    std::size_t fail(int code, const char* reason) noexcept {
+        state_ = state::failed;
+        error_status_ = code;
+        error_reason_ = reason;
+        return 1; // the offending byte counts as read
+    }
+
+    // Appends bytes up to (not including) the next LF to line_, storing at most `max_stored`
+    // bytes in all. Returns the number of bytes consumed; sets `done` when the LF was consumed.
+    // The bound is checked before anything is stored.
+    std::size_t collect_line(const char* data, std::size_t size, std::size_t max_stored,
+                             bool& done, int over_status, const char* over_reason) {
+        done = false;
+        const void* lf = std::memchr(data, '\n', size);
+        const std::size_t take =
+            lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - data) : size;
+        if (take > max_stored || line_.size() > max_stored - take) {
+            fail(over_status, over_reason);
+            return take == 0 ? 1 : take;
+        }
+        line_.append(data, take);
+        if (!lf) return take;
+        done = true;
+        return take + 1;
+    }
+
+    // Removes the CR of a CRLF line end; false when a CR appears anywhere else or the line
+    // holds a NUL or other control byte that no request may contain.
+    bool finish_line(bool allow_tab) noexcept {
+        if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+        for (char ch : line_) {
+            const auto c = static_cast<unsigned char>(ch);
+            if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7F) return false;
+        }
+        return true;
+    }
+
+    std::size_t step(const char* data, std::size_t size) {
+        started_ = true;
+        if (pending_cr_) { // a CR ended the previous piece: only LF may follow it
+            pending_cr_ = false;
+            if (data[0] != '\n') return fail(400, "bare CR in request");
+            return 1;
+        }
+        bool done = false;
+        switch (phase_) {
+        case phase::start: {
+            // Robustness (RFC 9112, 2.2): ignore empty lines before the request line, but
+            // count them against the request-line limit.
+            const char c = data[0];
+            if (c == '\n' || c == '\r') {
+                if (++header_bytes_ > limits_.max_request_line)
+                    return fail(414, "request line too long");
+                if (c == '\n') return 1;
+                return expect_lf(data, size);
+            }
+            header_bytes_ = 0;
+            phase_ = phase::request_line;
+            return 0;
+        }
+        case phase::request_line: {
+            // One more byte than the limit may be stored: the CR of the CRLF.
+            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done,
+                                               414, "request line too long");
+            if (state_ == state::failed || !done) return n;
+            if (!parse_request_line()) return n;
+            line_.clear();
+            phase_ = phase::header_line;
+            return n;
+        }
+        case phase::header_line:
+        case phase::trailer_line: {
+            // The whole section, line ends included, must fit max_header_bytes.
+            const std::size_t used = header_bytes_ + 1; // the LF of this line
+            if (used > limits_.max_header_bytes) return fail(431, "request header fields too large");
+            const std::size_t n = collect_line(data, size, limits_.max_header_bytes - used, done,
+                                               431, "request header fields too large");
+            if (state_ == state::failed || !done) return n;
+            header_bytes_ += line_.size() + 1;
+            if (!finish_line(true)) {
+                fail(400, "invalid character in header field");
+                return n;
+            }
+            if (line_.empty()) {
+                if (phase_ == phase::trailer_line) {
+                    state_ = state::complete;
+                } else {
+                    headers_done();
+                }
+                return n;
+            }
+            if (++header_count_ > limits_.max_headers) {
+                fail(431, "too many header fields");
+                return n;
+            }
+            if (phase_ == phase::header_line) {
+                if (!parse_header_line()) return n;
+            } else if (!check_field_syntax()) {
+                return n;
+            }
+            line_.clear();
+            return n;
+        }
+        case phase::body:
+        case phase::chunk_data: {
+            const std::size_t n = remaining_ < size ? static_cast<std::size_t>(remaining_) : size;
+            remaining_ -= n;
+            if (remaining_ == 0) {
+                if (phase_ == phase::body) {
+                    state_ = state::complete;
+                } else {
+                    phase_ = phase::chunk_end;
+                }
+            }
+            return n;
+        }
+        case phase::chunk_end: {
+            // CRLF (or a lone LF) must follow the chunk data.
+            phase_ = phase::chunk_size;
+            if (data[0] == '\n') return 1;
+            if (data[0] != '\r') return fail(400, "malformed chunked body");
+            return expect_lf(data, size);
+        }
+        case phase::chunk_size: {
+            const std::size_t n =
+                collect_line(data, size, max_chunk_line, done, 400, "malformed chunked body");
+            if (state_ == state::failed || !done) return n;
+            if (!parse_chunk_size()) return n;
+            line_.clear();
+            return n;
+        }
+        }
+        return fail(400, "bad request");
+    }
+
+    // data[0] is a CR: consumes it with its LF, or remembers it when it ends the piece.
+    std::size_t expect_lf(const char* data, std::size_t size) noexcept {
+        if (size < 2) {
+            pending_cr_ = true;
+            return 1;
+        }
+        if (data[1] != '\n') return fail(400, "bare CR in request");
+        return 2;
+    }
+
+    bool parse_request_line() {
+        if (!finish_line(false)) {
+            fail(400, "invalid character in request line");
+            return false;
+        }
+        if (line_.size() > limits_.max_request_line) { // LF-only line end: no CR to spare
+            fail(414, "request line too long");
+            return false;
+        }
+        const std::string_view line(line_);
+        const std::size_t sp1 = line.find(' ');
+        if (sp1 == std::string_view::npos || sp1 == 0) return bad_request_line();
+        const std::size_t sp2 = line.find(' ', sp1 + 1);
+        if (sp2 == std::string_view::npos || sp2 == sp1 + 1) return bad_request_line();
+        const std::string_view method = line.substr(0, sp1);
+        const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+        const std::string_view version = line.substr(sp2 + 1);
+        for (char c : method)
+            if (!is_tchar(static_cast<unsigned char>(c))) return bad_request_line();
+        for (char c : target) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u <= 0x20 || u >= 0x7F) return bad_request_line();
+        }
+        if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
+            version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
+            return bad_request_line();
+        if (version[5] != '1') {
+            fail(505, "HTTP version not supported");
+            return false;
+        }
+        minor_ = version[7] - '0';
+        method_.assign(method.data(), method.size());
+        if (target.front() == '/') {
+            path_.assign(target.data(), target.find_first_of("?#") == std::string_view::npos
+                                            ? target.size()
+                                            : target.find_first_of("?#"));
+        } else if (target == "*") {
+            path_ = "*";
+        } else {
+            // absolute-form: scheme "://" authority [path]
+            const std::size_t scheme_end = target.find("://");
+            if (scheme_end == std::string_view::npos || scheme_end == 0) return bad_request_line();
+            const std::string_view scheme = target.substr(0, scheme_end);
+            if (!iequals(scheme, "http") && !iequals(scheme, "https")) return bad_request_line();
+            std::string_view rest = target.substr(scheme_end + 3);
+            const std::size_t end = rest.find_first_of("?#");
+            if (end != std::string_view::npos) rest = rest.substr(0, end);
+            const std::size_t slash = rest.find('/');
+            if (slash == 0) return bad_request_line(); // no authority
+            if (slash == std::string_view::npos) {
+                path_ = "/";
+            } else {
+                path_.assign(rest.data() + slash, rest.size() - slash);
+            }
+        }
+        return true;
+    }
+
+    bool bad_request_line() noexcept {
+        fail(400, "malformed request line");
+        return false;
+    }
+
+    // Syntax shared by header and trailer fields: token ":" OWS value OWS, no obs-fold.
+    bool check_field_syntax() noexcept {
+        const std::string_view line(line_);
+        if (is_ows(line.front())) { // obsolete line folding (RFC 9112, 5.2)
+            fail(400, "obsolete line folding in header field");
+            return false;
+        }
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0) {
+            fail(400, "malformed header field");
+            return false;
+        }
+        for (std::size_t i = 0; i < colon; ++i)
+            if (!is_tchar(static_cast<unsigned char>(line[i]))) {
+                fail(400, "malformed header field name");
+                return false;
+            }
+        return true;
+    }
+
+    bool parse_header_line() {
+        if (!check_field_syntax()) return false;
+        const std::string_view line(line_);
+        const std::size_t colon = line.find(':');
+        const std::string_view name = line.substr(0, colon);
+        const std::string_view value = trim(line.substr(colon + 1));
+        if (iequals(name, "content-length")) {
+            if (value.empty()) return bad_length();
+            std::uint64_t v = 0;
+            for (char c : value) {
+                if (c < '0' || c > '9') return bad_length();
+                if (v > (max_length - static_cast<unsigned>(c - '0')) / 10) {
+                    v = max_length; // saturate: far above any body limit
+                    continue;
+                }
+                v = v * 10 + static_cast<unsigned>(c - '0');
+            }
+            if (has_content_length_ && v != content_length_) return bad_length();
+            has_content_length_ = true;
+            content_length_ = v;
+        } else if (iequals(name, "transfer-encoding")) {
+            if (has_transfer_encoding_) {
+                fail(501, "unsupported Transfer-Encoding");
+                return false;
+            }
+            has_transfer_encoding_ = true;
+            if (!iequals(value, "chunked")) {
+                fail(501, "unsupported Transfer-Encoding");
+                return false;
+            }
+            chunked_ = true;
+        } else if (iequals(name, "connection")) {
+            std::string_view rest = value;
+            while (!rest.empty()) {
+                const std::size_t comma = rest.find(',');
+                const std::string_view token = trim(rest.substr(0, comma));
+                if (iequals(token, "close")) close_ = true;
+                if (iequals(token, "keep-alive")) keep_alive_token_ = true;
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
+        } else if (iequals(name, "authorization")) {
+            if (has_authorization_) {
+                fail(400, "duplicate Authorization header");
+                return false;
+            }
+            has_authorization_ = true;
+            authorization_.assign(value.data(), value.size());
+        }
+        return true;
+    }
+
+    bool bad_length() noexcept {
+        fail(400, "invalid Content-Length");
+        return false;
+    }
+
+    void headers_done() noexcept {
+        if (chunked_ && has_content_length_) {
+            // Both framings at once is how requests get smuggled (RFC 9112, 6.1).
+            fail(400, "both Content-Length and Transfer-Encoding");
+            return;
+        }
+        if (chunked_) {
+            phase_ = phase::chunk_size;
+            return;
+        }
+        if (content_length_ > limits_.max_body_bytes) {
+            fail(413, "request body too large");
+            return;
+        }
+        if (content_length_ == 0) {
+            state_ = state::complete;
+            return;
+        }
+        remaining_ = content_length_;
+        phase_ = phase::body;
+    }
+
+    bool parse_chunk_size() noexcept {
+        if (!finish_line(true)) return bad_chunk();
+        const std::string_view line(line_);
+        std::uint64_t size = 0;
+        std::size_t i = 0;
+        for (; i < line.size(); ++i) {
+            const char c = line[i];
+            unsigned digit;
+            if (c >= '0' && c <= '9') {
+                digit = static_cast<unsigned>(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                digit = static_cast<unsigned>(c - 'a' + 10);
+            } else if (c >= 'A' && c <= 'F') {
+                digit = static_cast<unsigned>(c - 'A' + 10);
+            } else {
+                break;
+            }
+            if (size > (max_length >> 4)) {
+                fail(413, "request body too large");
+                return false;
+            }
+            size = size * 16 + digit;
+        }
+        if (i == 0) return bad_chunk();
+        // Only chunk extensions (";name[=value]", ignored) may follow the size.
+        std::string_view rest = trim(line.substr(i));
+        if (!rest.empty() && rest.front() != ';') return bad_chunk();
+        if (size > limits_.max_body_bytes || body_total_ + size > limits_.max_body_bytes) {
+            fail(413, "request body too large");
+            return false;
+        }
+        body_total_ += size;
+        if (size == 0) {
+            phase_ = phase::trailer_line;
+            return true;
+        }
+        remaining_ = size;
+        phase_ = phase::chunk_data;
+        return true;
+    }
+
+    bool bad_chunk() noexcept {
+        fail(400, "malformed chunked body");
+        return false;
+    }
+
+    static constexpr std::uint64_t max_length = ~static_cast<std::uint64_t>(0) >> 8;
+    static constexpr std::size_t max_chunk_line = 1024; // size + extensions
+
+    http_limits limits_;
+    state state_ = state::incomplete;
+    phase phase_ = phase::start;
+    bool started_ = false;
+    bool pending_cr_ = false;
+    int error_status_ = 0;
+    const char* error_reason_ = "";
+    std::string line_;
+    std::string method_;
+    std::string path_;
+    std::string authorization_;
+    int minor_ = 1;
+    bool close_ = false;
+    bool keep_alive_token_ = false;
+    bool has_authorization_ = false;
+    bool has_content_length_ = false;
+    bool chunked_ = false;
+    bool has_transfer_encoding_ = false;
+    std::uint64_t content_length_ = 0;
+    std::uint64_t remaining_ = 0;
+    std::uint64_t body_total_ = 0;
+    std::size_t header_bytes_ = 0;
+    std::size_t header_count_ = 0;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_HTTP_REQUEST_HPP
+// #include <vitals/detail/socket.hpp>
+// vitals/detail/socket.hpp - a thin layer over POSIX sockets and Winsock2 for the server.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_SOCKET_HPP
+#define VITALS_DETAIL_SOCKET_HPP
+
+// #include <vitals/config.hpp>: in "vitals.hpp"
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint16_t
+#include <cstring>     // memset, memcpy, strerror
+#include <string>      // string, to_string
+#include <string_view> // string_view
+
+#if defined(_WIN32)
+// <winsock2.h> must come before <windows.h>. The two macros keep <windows.h> from defining
+// min/max and from pulling in the old winsock.h; they are removed again afterwards unless
+// the program had set them itself.
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#define VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#define VITALS_DETAIL_UNDEF_NOMINMAX
+#endif
+#include <winsock2.h> // SOCKET, WSAPoll, WSAStartup, WSASend, closesocket, ioctlsocket
+#include <ws2tcpip.h> // inet_pton, inet_ntop, sockaddr_in6, IPV6_V6ONLY
+#include <windows.h>  // FormatMessageA
+#ifdef VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
+#undef WIN32_LEAN_AND_MEAN
+#undef VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
+#endif
+#ifdef VITALS_DETAIL_UNDEF_NOMINMAX
+#undef NOMINMAX
+#undef VITALS_DETAIL_UNDEF_NOMINMAX
+#endif
+#else
+#include <arpa/inet.h>   // inet_pton, inet_ntop
+#include <cerrno>        // errno, EAGAIN, EINTR
+#include <fcntl.h>       // fcntl, O_NONBLOCK, FD_CLOEXEC
+#include <netinet/in.h>  // sockaddr_in, sockaddr_in6, IPPROTO_IPV6
+#include <netinet/tcp.h> // TCP_NODELAY
+#include <poll.h>        // poll, pollfd
+#include <sys/socket.h>  // socket, bind, listen, accept, sendmsg, recv, shutdown
+#include <sys/uio.h>     // iovec
+#include <unistd.h>      // close, pipe, read, write
+#endif
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+#if defined(_WIN32)
+using socket_t = SOCKET;
+using poll_fd = WSAPOLLFD;
+using sock_len = int;
+constexpr socket_t invalid_socket = ~static_cast<socket_t>(0);
+#else
+using socket_t = int;
+using poll_fd = pollfd;
+using sock_len = socklen_t;
+constexpr socket_t invalid_socket = -1;
+#endif
+
+/// The last socket error of this thread (errno, or WSAGetLastError()).
+inline int last_socket_error() noexcept {
+#if defined(_WIN32)
+    return WSAGetLastError();
+#else
+    return errno;
+#endif
+}
+
+/// The operating system's text for a socket error code.
+inline std::string socket_error_text(int code) {
+#if defined(_WIN32)
+    char buffer[256] = {};
+    const DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                                   nullptr, static_cast<DWORD>(code), 0, buffer,
+                                   static_cast<DWORD>(sizeof buffer), nullptr);
+    std::string text(buffer, n);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
+                             text.back() == '.'))
+        text.pop_back();
+    if (text.empty()) text = "socket error";
+    return text + " (WSA error " + std::to_string(code) + ")";
+#else
+    return std::string(std::strerror(code)) + " (errno " + std::to_string(code) + ")";
+#endif
+}
+
+inline bool is_would_block(int code) noexcept {
+#if defined(_WIN32)
+    return code == WSAEWOULDBLOCK;
+#else
+    return code == EAGAIN || code == EWOULDBLOCK;
+#endif
+}
+
+inline bool is_interrupted(int code) noexcept {
+#if defined(_WIN32)
+    return code == WSAEINTR;
+#else
+    return code == EINTR;
+#endif
+}
+
+inline bool is_address_in_use(int code) noexcept {
+#if defined(_WIN32)
+    return code == WSAEADDRINUSE || code == WSAEACCES; // EXCLUSIVEADDRUSE conflicts: WSAEACCES
+#else
+    return code == EADDRINUSE;
+#endif
+}
+
+/// accept() errors that mean "out of descriptors or memory": the listener must back off
+/// instead of spinning on a connection it cannot take.
+inline bool is_resource_exhausted(int code) noexcept {
+#if defined(_WIN32)
+    return code == WSAEMFILE || code == WSAENOBUFS;
+#else
+    return code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM;
+#endif
+}
+
+inline void close_socket(socket_t s) noexcept {
+    if (s == invalid_socket) return;
+#if defined(_WIN32)
+    ::closesocket(s);
+#else
+    ::close(s);
+#endif
+}
+
+inline bool set_nonblocking(socket_t s) noexcept {
+#if defined(_WIN32)
+    u_long on = 1;
+    return ::ioctlsocket(s, static_cast<long>(FIONBIO), &on) == 0;
+#else
+    const int flags = ::fcntl(s, F_GETFL, 0);
+    return flags >= 0 && ::fcntl(s, F_SETFL, flags | O_NONBLOCK) == 0;
+#endif
+}
+
+#if !defined(_WIN32)
+inline void set_cloexec(int fd) noexcept {
+    const int flags = ::fcntl(fd, F_GETFD, 0);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+#endif
+
+template <class T>
+inline bool set_option(socket_t s, int level, int name, T value) noexcept {
+#if defined(_WIN32)
+    return ::setsockopt(s, level, name, reinterpret_cast<const char*>(&value),
+                        static_cast<int>(sizeof value)) == 0;
+#else
+    return ::setsockopt(s, level, name, &value, static_cast<socklen_t>(sizeof value)) == 0;
+#endif
+}
+
+/// Settings for every socket vitals creates or accepts: not inherited by child processes,
+/// and on platforms that have SO_NOSIGPIPE, writing to a reset connection raises no signal.
+inline void prepare_socket(socket_t s) noexcept {
+#if !defined(_WIN32)
+    set_cloexec(s);
+#endif
+#if defined(SO_NOSIGPIPE)
+    set_option(s, SOL_SOCKET, SO_NOSIGPIPE, 1);
+#endif
+}
+
+/// A new non-blocking stream socket of `family`, or invalid_socket (error in
+/// last_socket_error()).
+inline socket_t open_stream_socket(int family) noexcept {
+#if defined(_WIN32)
+    socket_t s = ::WSASocketW(family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                              WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == invalid_socket) return s;
+#elif defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+    socket_t s = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s == invalid_socket) return s;
+#else
+    socket_t s = ::socket(family, SOCK_STREAM, 0);
+    if (s == invalid_socket) return s;
+#endif
+    prepare_socket(s);
+    if (!set_nonblocking(s)) {
+        const int e = last_socket_error();
+        close_socket(s);
+#if defined(_WIN32)
+        WSASetLastError(e);
+#else
+        errno = e;
+#endif
+        return invalid_socket;
+    }
+    return s;
+}
+
+/// Accepts one pending connection as a non-blocking socket, or returns invalid_socket
+/// (error in last_socket_error()).
+inline socket_t accept_connection(socket_t listener) noexcept {
+#if defined(__linux__) && defined(SOCK_CLOEXEC) && defined(_GNU_SOURCE)
+    socket_t s = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (s == invalid_socket) return s;
+#else
+    socket_t s = ::accept(listener, nullptr, nullptr);
+    if (s == invalid_socket) return s;
+    set_nonblocking(s);
+#endif
+    prepare_socket(s);
+    return s;
+}
+
+/// Waits for events on `count` sockets; poll() semantics (no select(), so descriptors above
+/// FD_SETSIZE work).
+inline int poll_sockets(poll_fd* fds, std::size_t count, int timeout_ms) noexcept {
+#if defined(_WIN32)
+    return ::WSAPoll(fds, static_cast<ULONG>(count), timeout_ms);
+#else
+    return ::poll(fds, static_cast<nfds_t>(count), timeout_ms);
+#endif
+}
+
+/// Sends from two buffers in one call (either may be empty). Never raises SIGPIPE. Returns
+/// the bytes sent, or -1 (error in last_socket_error()).
+inline long long send_two(socket_t s, const char* a, std::size_t na, const char* b,
+                          std::size_t nb) noexcept {
+#if defined(_WIN32)
+    WSABUF bufs[2];
+    bufs[0].buf = const_cast<char*>(a);
+    bufs[0].len = static_cast<ULONG>(na);
+    bufs[1].buf = const_cast<char*>(b);
+    bufs[1].len = static_cast<ULONG>(nb);
+    DWORD sent = 0;
+    if (::WSASend(s, bufs, nb ? 2 : 1, &sent, 0, nullptr, nullptr) != 0) return -1;
+    return static_cast<long long>(sent);
+#else
+    iovec iov[2];
+    iov[0].iov_base = const_cast<char*>(a);
+    iov[0].iov_len = na;
+    iov[1].iov_base = const_cast<char*>(b);
+    iov[1].iov_len = nb;
+    msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iov;
+    msg.msg_iovlen = nb ? 2 : 1;
+#if defined(MSG_NOSIGNAL)
+    const int flags = MSG_NOSIGNAL;
+#else
+    const int flags = 0; // SO_NOSIGPIPE is set on the socket instead
+#endif
+    return static_cast<long long>(::sendmsg(s, &msg, flags));
+#endif
+}
+
+/// Receives up to `size` bytes. Returns the count, 0 at end of stream, or -1 (error in
+/// last_socket_error()).
+inline long long receive(socket_t s, char* data, std::size_t size) noexcept {
+#if defined(_WIN32)
+    const int n = ::recv(s, data, static_cast<int>(size > 0x40000000u ? 0x40000000u : size), 0);
+    return n == SOCKET_ERROR ? -1 : static_cast<long long>(n);
+#else
+    return static_cast<long long>(::recv(s, data, size, 0));
+#endif
+}
+
+/// Stops sending (FIN) while still receiving.
+inline void shutdown_send(socket_t s) noexcept {
+#if defined(_WIN32)
+    ::shutdown(s, SD_SEND);
+#else
+    ::shutdown(s, SHUT_WR);
+#endif
+}
+
+/// An IPv4 or IPv6 socket address.
+struct socket_address {
+    sockaddr_storage storage;
+    sock_len length = 0;
+
+    int family() const noexcept { return storage.ss_family; }
+    const sockaddr* get() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
+    sockaddr* get() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
+};
+
+/// Parses a numeric IPv4 or IPv6 address ("0.0.0.0", "::1", "[::1]") or "localhost" (as
+/// 127.0.0.1). No name resolution. Returns false when `host` is not such an address.
+inline bool parse_address(std::string_view host, std::uint16_t port, socket_address& out) {
+    std::memset(&out.storage, 0, sizeof out.storage);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.empty() || host.size() > 64 || host.find('\0') != std::string_view::npos)
+        return false;
+    const std::string text = host == "localhost" ? std::string("127.0.0.1") : std::string(host);
+    sockaddr_in v4;
+    std::memset(&v4, 0, sizeof v4);
+    if (::inet_pton(AF_INET, text.c_str(), &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        std::memcpy(&out.storage, &v4, sizeof v4);
+        out.length = static_cast<sock_len>(sizeof v4);
+        return true;
+    }
+    sockaddr_in6 v6;
+    std::memset(&v6, 0, sizeof v6);
+    if (::inet_pton(AF_INET6, text.c_str(), &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        std::memcpy(&out.storage, &v6, sizeof v6);
+        out.length = static_cast<sock_len>(sizeof v6);
+        return true;
+    }
+    return false;
+}
+
+/// "1.2.3.4:80" or "[::1]:80".
+inline std::string format_address(const socket_address& a) {
+    char text[64] = {};
+    std::uint16_t port = 0;
+    if (a.family() == AF_INET6) {
+        sockaddr_in6 v6;
+        std::memcpy(&v6, &a.storage, sizeof v6);
+        ::inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
+        port = ntohs(v6.sin6_port);
+        return "[" + std::string(text) + "]:" + std::to_string(port);
+    }
+    sockaddr_in v4;
+    std::memcpy(&v4, &a.storage, sizeof v4);
+    ::inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
+    port = ntohs(v4.sin_port);
+    return std::string(text) + ":" + std::to_string(port);
+}
+
+/// The local port a socket is bound to (0 when unknown).
+inline std::uint16_t local_port(socket_t s) noexcept {
+    socket_address a;
+    a.length = static_cast<sock_len>(sizeof a.storage);
+    if (::getsockname(s, a.get(), &a.length) != 0) return 0;
+    if (a.family() == AF_INET6) {
+        sockaddr_in6 v6;
+        std::memcpy(&v6, &a.storage, sizeof v6);
+        return ntohs(v6.sin6_port);
+    }
+    sockaddr_in v4;
+    std::memcpy(&v4, &a.storage, sizeof v4);
+    return ntohs(v4.sin_port);
+}
+
+/// Keeps Winsock initialised while it lives: WSAStartup in the constructor, WSACleanup in the
+/// destructor (Windows counts the calls). Nothing on POSIX. Never used at static
+/// initialisation: each server owns one.
+class socket_library {
+public:
+    socket_library() noexcept {
+#if defined(_WIN32)
+        WSADATA data;
+        error_ = ::WSAStartup(MAKEWORD(2, 2), &data);
+#endif
+    }
+    ~socket_library() {
+#if defined(_WIN32)
+        if (error_ == 0) ::WSACleanup();
+#endif
+    }
+    socket_library(const socket_library&) = delete;
+    socket_library& operator=(const socket_library&) = delete;
+
+    /// 0 when sockets can be used, else the WSAStartup error.
+    int error() const noexcept { return error_; }
+
+private:
+    int error_ = 0;
+};
+
+/// Wakes a thread blocked in poll_sockets() from another thread: a pipe on POSIX, a UDP
+/// socket sending to itself on 127.0.0.1 on Windows (WSAPoll only takes sockets).
+class wakeup {
+public:
+    wakeup() noexcept = default;
+    wakeup(const wakeup&) = delete;
+    wakeup& operator=(const wakeup&) = delete;
+    ~wakeup() { close(); }
+
+    /// Creates the channel. Returns 0, or the OS error code.
+    int open() noexcept {
+        close();
+#if defined(_WIN32)
+        socket_t s = ::WSASocketW(AF_INET, SOCK_DGRAM, IPPROTO_UDP, nullptr, 0,
+                                  WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+        if (s == invalid_socket) return last_socket_error();
+        socket_address a;
+        parse_address("127.0.0.1", 0, a);
+        sock_len len = a.length;
+        if (::bind(s, a.get(), a.length) != 0 || ::getsockname(s, a.get(), &len) != 0 ||
+            ::connect(s, a.get(), len) != 0 || !set_nonblocking(s)) {
+            const int e = last_socket_error();
+            close_socket(s);
+            return e == 0 ? WSAEINVAL : e;
+        }
+        read_ = write_ = s;
+#else
+        int fds[2];
+        if (::pipe(fds) != 0) return errno;
+        for (int fd : fds) {
+            set_cloexec(fd);
+            set_nonblocking(fd);
+        }
+        read_ = fds[0];
+        write_ = fds[1];
+#endif
+        return 0;
+    }
+
+    /// What to poll for readability.
+    socket_t handle() const noexcept { return read_; }
+
+    /// Wakes the poller. Safe from any thread; several calls may coalesce.
+    void signal() noexcept {
+        const char byte = 1;
+#if defined(_WIN32)
+        ::send(write_, &byte, 1, 0);
+#else
+        const auto n = ::write(write_, &byte, 1); // a full pipe already wakes the poller
+        static_cast<void>(n);
+#endif
+    }
+
+    /// Empties the channel after a wake-up.
+    void drain() noexcept {
+        char buffer[64];
+#if defined(_WIN32)
+        while (::recv(read_, buffer, static_cast<int>(sizeof buffer), 0) > 0) {
+        }
+#else
+        while (::read(read_, buffer, sizeof buffer) > 0) {
+        }
+#endif
+    }
+
+    void close() noexcept {
+#if defined(_WIN32)
+        close_socket(read_);
+#else
+        if (read_ != invalid_socket) ::close(read_);
+        if (write_ != invalid_socket) ::close(write_);
+#endif
+        read_ = write_ = invalid_socket;
+    }
+
+private:
+    socket_t read_ = invalid_socket;
+    socket_t write_ = invalid_socket;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_SOCKET_HPP
+// #include <vitals/error.hpp>: in "vitals.hpp"
+// #include <vitals/family.hpp>: in "vitals.hpp"
+// #include <vitals/gauge.hpp>: in "vitals.hpp"
+// #include <vitals/histogram.hpp>: in "vitals.hpp"
+// #include <vitals/registry.hpp>: in "vitals.hpp"
+// #include <vitals/text_format.hpp>: in "vitals.hpp"
+
+#include <atomic>             // atomic
+#include <charconv>           // to_chars (integers)
+#include <chrono>             // steady_clock, milliseconds
+#include <condition_variable> // condition_variable
+#include <cstddef>            // size_t
+#include <cstdint>            // uint16_t
+#include <cstdio>             // snprintf
+#include <ctime>              // time, gmtime_r, gmtime_s
+#include <functional>         // function
+#include <memory>             // unique_ptr, shared_ptr, make_shared
+#include <mutex>              // mutex, lock_guard, unique_lock
+#include <string>             // string, to_string
+#include <string_view>        // string_view
+#include <thread>             // thread, sleep_for
+#include <utility>            // move
+#include <vector>             // vector
+
+#if VITALS_HAS_EXCEPTIONS()
+#include <exception> // exception
+#endif
+
+VITALS_BEGIN_NAMESPACE
+
+/// The outcome of a health check: `ok` and a short human-readable message (may be empty).
+struct check_result {
+    bool ok = true;
+    std::string message;
+
+    /// A passing result.
+    static check_result pass(std::string message = {}) { return {true, std::move(message)}; }
+    /// A failing result.
+    static check_result fail(std::string message) { return {false, std::move(message)}; }
+};
+
+/// A liveness or readiness check. It runs on the server thread for every /live, /ready or
+/// /health request, so it must be quick and must never block on I/O: wrap slow dependencies
+/// in a cached_probe. Throwing, or returning after the server's check budget, counts as a
+/// failure.
+using check_function = std::function<check_result()>;
+
+/// Settings of a health_server. A plain struct: set the fields you need.
+struct server_options {
+    /// Numeric IPv4 or IPv6 address to listen on ("0.0.0.0", "127.0.0.1", "::", "::1";
+    /// "localhost" means 127.0.0.1). No name resolution.
+    std::string bind_address = "0.0.0.0";
+    /// TCP port; 0 picks a free ephemeral port (see health_server::port()). Note that 9090
+    /// is also the Prometheus server's own default port.
+    std::uint16_t port = 9090;
+    /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
+    bool ipv6_only = false;
+    /// Open connections served at once; beyond it new connections get 503 and are closed.
+    std::size_t max_connections = 1024;
+    /// A request must arrive completely within this time of its first byte (else 408).
+    std::chrono::milliseconds request_timeout{10000};
+    /// A keep-alive connection with no request in progress is closed after this long.
+    std::chrono::milliseconds idle_timeout{60000};
+    /// A response must be taken by the client within this time (else the connection closes).
+    std::chrono::milliseconds write_timeout{10000};
+    /// A check returning later than this reports `fail`.
+    std::chrono::milliseconds check_budget{250};
+    /// On stop(), readiness turns 503 at once and the server keeps serving this long before
+    /// it closes (so a load balancer can move traffic away).
+    std::chrono::milliseconds drain{0};
+    /// Longest request line (method, target, version); longer: 414.
+    std::size_t max_request_line = 8192;
+    /// Largest header section, line ends included; larger: 431.
+    std::size_t max_header_bytes = 16384;
+    /// Most header fields in a request; more: 431.
+    std::size_t max_headers = 100;
+    /// Largest request body (bodies are read and discarded); larger: 413.
+    std::size_t max_body_bytes = 65536;
+    /// When not empty, /metrics requires `Authorization: Bearer <token>` (else 401).
+    /// Visible ASCII only.
+    std::string bearer_token;
+    /// Endpoint paths; an empty path disables that endpoint. Each starts with '/'.
+    std::string metrics_path = "/metrics";
+    std::string health_path = "/health";
+    std::string ready_path = "/ready";
+    std::string live_path = "/live";
+    /// Pending connections the OS may queue before the server accepts them.
+    int backlog = 256;
+    /// Register and update the vitals_server_* self-metrics in the served registry.
+    bool self_metrics = true;
+};
+
+/// Runs a slow probe (a database ping, a downstream call) on its own thread every
+/// `interval` and keeps the latest result, so that a health check can read it without
+/// waiting: `server.add_readiness_check("db", probe.check())`.
+///
+/// Until the first run completes the cached result is a failure ("no result yet"); a result
+/// older than `max_age` (default: three intervals) is reported as a failure, so a probe that
+/// hangs does not keep reporting its last success. The destructor stops the thread and waits
+/// for a running probe to return: give the probe its own I/O timeout. Thread-safe.
+class cached_probe {
+public:
+    /// Starts the probe thread; the first run starts at once. Allocates. An interval that is
+    /// not positive is reported through the error policy (errc::invalid_argument).
+    cached_probe(check_function probe, std::chrono::milliseconds interval,
+                 std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
+        : state_(std::make_shared<shared>()) {
+        if (interval.count() <= 0 || max_age.count() < 0 || !probe)
+            detail::fail(status(errc::invalid_argument,
+                                "cached_probe needs a probe function, a positive interval and "
+                                "a max_age that is not negative"));
+        state_->max_age = max_age.count() > 0 ? max_age : 3 * interval;
+        thread_ = std::thread(
+            [state = state_, fn = std::move(probe), interval] { run(*state, fn, interval); });
+    }
+    cached_probe(const cached_probe&) = delete;
+    cached_probe& operator=(const cached_probe&) = delete;
+    ~cached_probe() { stop(); }
+
+    /// The latest result (a copy), judged for age. Allocates for the message.
+    check_result result() const { return read(*state_); }
+
+    /// A check function reading the cached result; it stays safe to call after the probe is
+    /// destroyed (it then reports `fail`).
+    check_function check() const {
+        std::shared_ptr<shared> state = state_;
+        return [state] { return read(*state); };
+    }
+
+    /// Stops the probe thread (waits for a running probe). Idempotent.
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->stop = true;
+        }
+        state_->wake.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    struct shared {
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stop = false;
+        bool has_result = false;
+        check_result last;
+        std::chrono::steady_clock::time_point at;
+        std::chrono::milliseconds max_age{0};
+    };
+
+    static check_result run_once(const check_function& fn) {
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            return fn();
+        } catch (const std::exception& e) {
+            return check_result::fail(std::string("probe threw: ") + e.what());
+        } catch (...) {
+            return check_result::fail("probe threw an exception");
+        }
+#else
+        return fn();
+#endif
+    }
+
+    static void run(shared& s, const check_function& fn, std::chrono::milliseconds interval) {
+        for (;;) {
+            check_result r = run_once(fn);
+            std::unique_lock<std::mutex> lock(s.mutex);
+            s.last = std::move(r);
+            s.at = std::chrono::steady_clock::now();
+            s.has_result = true;
+            if (s.wake.wait_for(lock, interval, [&s] { return s.stop; })) return;
+        }
+    }
+
+    static check_result read(shared& s) {
+        std::lock_guard<std::mutex> lock(s.mutex);
+        if (s.stop) return check_result::fail("probe stopped");
+        if (!s.has_result) return check_result::fail("no result yet");
+        const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - s.at);
+        if (age > s.max_age)
+            return check_result::fail("last result is " + std::to_string(age.count()) +
+                                      " ms old (probe slow or stuck)");
+        return s.last;
+    }
+
+    std::shared_ptr<shared> state_;
+    std::thread thread_;
+};
+
+namespace detail {
+
+/// Appends `s` as a JSON string (quotes included): control characters escaped, invalid
+/// UTF-8 replaced by U+FFFD.
+inline void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7F) {
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        } else if (c >= 0x80) {
+            const std::size_t len = utf8_sequence_length(s, i);
+            if (len == 0) {
+                out += "\xEF\xBF\xBD";
+                ++i;
+            } else {
+                out.append(s.data() + i, len);
+                i += len;
+            }
+            continue;
+        } else {
+            out += static_cast<char>(c);
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+inline void append_uint(std::string& out, std::size_t v) {
+    char buffer[24];
+    const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+    out.append(buffer, static_cast<std::size_t>(r.ptr - buffer));
+}
+
+inline const char* reason_phrase(int code) noexcept {
+    switch (code) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Error";
+    }
+}
+
+/// The status codes the server answers with, in the order of the self-metric cache.
+constexpr int server_codes[] = {200, 400, 401, 404, 405, 408, 413, 414, 431, 501, 503, 505};
+constexpr std::size_t server_code_count = sizeof server_codes / sizeof server_codes[0];
+
+inline std::size_t code_index(int code) noexcept {
+    for (std::size_t i = 0; i < server_code_count; ++i)
+        if (server_codes[i] == code) return i;
+    return 1; // not reached: every response uses a listed code
+}
+
+/// Compares without an early exit, so response timing does not reveal how much of a token
+/// matched.
+inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^
+                                                  static_cast<unsigned char>(b[i])));
+    return diff == 0;
+}
+
+inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+/// One client connection, owned by the server thread.
+struct server_connection {
+    using time_point = std::chrono::steady_clock::time_point;
+
+    server_connection(socket_t s, const http_limits& limits, time_point now)
+        : sock(s), parser(limits), last_activity(now), request_start(now) {}
+    server_connection(const server_connection&) = delete;
+    server_connection& operator=(const server_connection&) = delete;
+    ~server_connection() { close_socket(sock); }
+
+    std::size_t pending() const noexcept { return out.size() - out_offset; }
+
+    socket_t sock;
+    http_request_parser parser;
+    std::string out;             // response bytes not yet sent
+    std::size_t out_offset = 0;  // how much of `out` is sent
+    std::string held;            // received bytes not parsed yet (output backpressure)
+    time_point last_activity;    // last byte received or sent
+    time_point request_start;    // first byte of the request in progress
+    time_point output_start;     // when `out` last became non-empty
+    time_point linger_until;     // end of the lingering close
+    bool close_after_write = false;
+    bool peer_closed = false;    // the client sent FIN
+    bool lingering = false;      // response done, FIN sent, discarding input until EOF
+    bool dead = false;           // to be removed
+};
+
+enum class endpoint : unsigned char { metrics, health, ready, live, other };
+constexpr std::size_t endpoint_count = 5;
+
+} // namespace detail
+
+/// A small HTTP/1.1 server that exposes a registry to Prometheus (`/metrics`) and the
+/// program's state to Kubernetes-style probes (`/live`, `/ready`, `/health`).
+///
+/// One background thread serves every connection with non-blocking sockets and poll
+/// (WSAPoll on Windows). Keep-alive and pipelining are supported; slow, silent and half-open
+/// clients are cut off by per-connection deadlines, requests are bounded before they are
+/// buffered, and the number of connections is capped. Liveness and readiness checks run on
+/// that thread: they must be quick (see cached_probe for slow dependencies).
+///
+/// Readiness is false until set_ready(true), and false again from the moment stop() begins.
+/// All members are thread-safe, except that start() and stop() must not be called from a
+/// check. Construction allocates; serving a keep-alive connection reaches a steady state
+/// with no allocation for /live, /ready and /metrics.
+class health_server {
+public:
+    /// A stopped server over `reg` (which must outlive it).
+    explicit health_server(registry& reg, server_options options = server_options{})
+        : reg_(reg), options_(std::move(options)) {}
+    /// A stopped server over the default registry.
+    explicit health_server(server_options options = server_options{})
+        : health_server(default_registry(), std::move(options)) {}
+    health_server(const health_server&) = delete;
+    health_server& operator=(const health_server&) = delete;
+    /// Stops the server (including its drain period).
+    ~health_server() { stop(); }
+
+    /// Binds, listens and starts the server thread. Failures (bad options, address in use,
+    /// no permission) are reported through the error policy as vitals::error with
+    /// errc::invalid_argument, errc::network_error (with the OS message) or
+    /// errc::already_running.
+    void start() {
+        const status st = try_start();
+        if (!st.ok()) detail::fail(st);
+    }
+
+    /// start() that returns the failure instead of reporting it.
+    status try_start() {
+        std::lock_guard<std::mutex> lock(lifecycle_);
+        if (thread_.joinable())
+            return status(errc::already_running,
+                          "health_server is already running on port " +
+                              std::to_string(port_.load()));
+        status st = validate();
+        if (!st.ok()) return st;
+        if (sockets_.error() != 0)
+            return status(errc::network_error, "cannot initialise Winsock (WSAStartup): " +
+                                                   detail::socket_error_text(sockets_.error()));
+        if (options_.self_metrics) {
+            st = register_metrics();
+            if (!st.ok()) return st;
+        }
+        st = open_listener();
+        if (!st.ok()) return st;
+        const int wake_error = wake_.open();
+        if (wake_error != 0) {
+            close_listener();
+            return status(errc::network_error, "cannot create the server's wake-up channel: " +
+                                                   detail::socket_error_text(wake_error));
+        }
+        quit_.store(false);
+        stopping_.store(false);
+        publish_ready();
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            thread_ = std::thread([this] { run(); });
+        } catch (const std::exception& e) {
+            wake_.close();
+            close_listener();
+            return status(errc::network_error,
+                          std::string("cannot start the server thread: ") + e.what());
+        }
+#else
+        thread_ = std::thread([this] { run(); });
+#endif
+        return {};
+    }
+
+    /// Stops serving: readiness turns false at once, the server keeps answering for the
+    /// drain period, then every connection is closed and the thread joined. Does not wait
+    /// for keep-alive or request deadlines. Idempotent; returns at once when not running.
+    void stop() {
+        std::lock_guard<std::mutex> lock(lifecycle_);
+        if (!thread_.joinable()) return;
+        stopping_.store(true);
+        ready_.store(false);
+        publish_ready();
+        if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+        quit_.store(true);
+        wake_.signal();
+        thread_.join();
+        wake_.close();
+        close_listener();
+        ready_.store(false); // a restarted server starts not ready, like a new one
+        stopping_.store(false);
+    }
+
+    /// True between a successful start() and stop().
+    bool running() const noexcept {
+        return port_.load() != 0;
+    }
+
+    /// The bound port while running (useful with port 0), else 0.
+    std::uint16_t port() const noexcept { return port_.load(); }
+
+    /// The options given at construction.
+    const server_options& options() const noexcept { return options_; }
+
+    /// Marks the program ready (or not). Ignored while stopping. Lock-free.
+    void set_ready(bool ready) noexcept {
+        ready_.store(ready);
+        publish_ready();
+    }
+
+    /// The readiness flag: set_ready(true) was called and stop() has not begun. Checks are
+    /// not run here.
+    bool ready() const noexcept { return ready_.load() && !stopping_.load(); }
+
+    /// Adds (or replaces, by name) a check that /live and /health run. Allocates.
+    void add_liveness_check(std::string name, check_function fn) {
+        add_check(std::move(name), std::move(fn), false);
+    }
+
+    /// Adds (or replaces, by name) a check that /ready and /health run. Allocates.
+    void add_readiness_check(std::string name, check_function fn) {
+        add_check(std::move(name), std::move(fn), true);
+    }
+
+private:
+    using clock = std::chrono::steady_clock;
+    using connection = detail::server_connection;
+
+    struct named_check {
+        std::string name;
+        check_function fn;
+        bool readiness;
+    };
+
+    // ---- configuration and start-up -------------------------------------------------------
+
+    static bool valid_path(const std::string& p) noexcept {
+        if (p.empty()) return true;
+        if (p.front() != '/') return false;
+        for (char ch : p) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (c <= 0x20 || c >= 0x7F || c == '?' || c == '#') return false;
+        }
+        return true;
+    }
+
+    status validate() const {
+        const auto bad = [](const std::string& what) {
+            return status(errc::invalid_argument, "health_server: " + what);
+        };
+        if (options_.max_connections == 0) return bad("max_connections must be at least 1");
+        if (options_.request_timeout.count() <= 0 || options_.idle_timeout.count() <= 0 ||
+            options_.write_timeout.count() <= 0 || options_.check_budget.count() <= 0)
+            return bad("request_timeout, idle_timeout, write_timeout and check_budget must be "
+                       "positive");
+        if (options_.drain.count() < 0) return bad("drain must not be negative");
+        if (options_.max_request_line < 16 || options_.max_header_bytes < 16 ||
+            options_.max_headers == 0)
+            return bad("max_request_line and max_header_bytes must be at least 16 and "
+                       "max_headers at least 1");
+        if (options_.backlog <= 0) return bad("backlog must be positive");
+        const std::string* paths[] = {&options_.metrics_path, &options_.health_path,
+                                      &options_.ready_path, &options_.live_path};
+        for (std::size_t i = 0; i < 4; ++i) {
+            if (!valid_path(*paths[i]))
+                return bad("endpoint path '" + *paths[i] +
+                           "' must start with '/' and hold no spaces, '?' or '#'");
+            for (std::size_t j = 0; j < i; ++j)
+                if (!paths[i]->empty() && *paths[i] == *paths[j])
+                    return bad("endpoint path '" + *paths[i] + "' is used twice");
+        }
+        for (char ch : options_.bearer_token) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (c <= 0x20 || c >= 0x7F)
+                return bad("bearer_token must be visible ASCII without spaces");
+        }
+        detail::socket_address a;
+        if (!detail::parse_address(options_.bind_address, options_.port, a))
+            return bad("bind_address '" + options_.bind_address +
+                       "' is not a numeric IPv4 or IPv6 address");
+        return {};
+    }
+
+    status register_metrics() {
+        if (requests_) return {};
+        auto req = reg_.try_counter("vitals_server_requests",
+                                    "HTTP requests answered by the vitals server, by endpoint "
+                                    "path and status code.",
+                                    {"path", "code"});
+        if (!req) return req.error();
+        auto render = reg_.try_histogram(
+            "vitals_server_render_seconds",
+            "Time the vitals server spent rendering the exposition for /metrics.",
+            {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+             1.0});
+        if (!render) return render.error();
+        auto ready = reg_.try_gauge("vitals_server_ready",
+                                    "1 when the program reports itself ready, else 0.");
+        if (!ready) return ready.error();
+        auto conns = reg_.try_gauge("vitals_server_connections",
+                                    "Client connections open on the vitals server.");
+        if (!conns) return conns.error();
+        requests_ = &req.value();
+        render_seconds_ = &render.value();
+        ready_gauge_.store(&ready.value());
+        connections_gauge_ = &conns.value();
+        return {};
+    }
+
+    void publish_ready() noexcept {
+        if (gauge* g = ready_gauge_.load()) g->set(ready() ? 1.0 : 0.0);
+    }
+
+    status open_listener() {
+        detail::socket_address addr;
+        detail::parse_address(options_.bind_address, options_.port, addr);
+        const std::string where = detail::format_address(addr);
+        detail::socket_t s = detail::open_stream_socket(addr.family());
+        if (s == detail::invalid_socket)
+            return status(errc::network_error, "cannot create a socket for " + where + ": " +
+                                                   detail::socket_error_text(
+                                                       detail::last_socket_error()));
+#if defined(_WIN32)
+        // Without it, another program could bind the same port with SO_REUSEADDR and steal
+        // connections.
+        detail::set_option(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
+#else
+        // Lets a restarted server bind while old connections sit in TIME_WAIT. Unlike
+        // SO_REUSEPORT it never lets two live servers share the port.
+        detail::set_option(s, SOL_SOCKET, SO_REUSEADDR, 1);
+#endif
+        if (addr.family() == AF_INET6)
+            detail::set_option(s, IPPROTO_IPV6, IPV6_V6ONLY, options_.ipv6_only ? 1 : 0);
+        if (::bind(s, addr.get(), addr.length) != 0) {
+            const int e = detail::last_socket_error();
+            detail::close_socket(s);
+            std::string message = "cannot listen on " + where + ": " +
+                                  detail::socket_error_text(e);
+            if (detail::is_address_in_use(e)) {
+                message += "; port " + std::to_string(options_.port) +
+                           " is already in use by another program or server";
+                if (options_.port == 9090)
+                    message += " (9090 is also the default port of Prometheus itself: if a "
+                               "Prometheus server runs on this host, pick another port)";
+            }
+            return status(errc::network_error, std::move(message));
+        }
+        if (::listen(s, options_.backlog) != 0) {
+            const int e = detail::last_socket_error();
+            detail::close_socket(s);
+            return status(errc::network_error,
+                          "cannot listen on " + where + ": " + detail::socket_error_text(e));
+        }
+        listener_ = s;
+        port_.store(detail::local_port(s));
+        return {};
+    }
+
+    void close_listener() noexcept {
+        detail::close_socket(listener_);
+        listener_ = detail::invalid_socket;
+        port_.store(0);
+    }
+
+    void add_check(std::string name, check_function fn, bool readiness) {
+        std::lock_guard<std::mutex> lock(checks_mutex_);
+        for (auto& c : checks_)
+            if (c.readiness == readiness && c.name == name) {
+                c.fn = std::move(fn);
+                return;
+            }
+        checks_.push_back(named_check{std::move(name), std::move(fn), readiness});
+    }
+
+    // ---- the server thread ------------------------------------------------------------------
+
+    void run() {
+        detail::http_limits limits;
+        limits.max_request_line = options_.max_request_line;
+        limits.max_header_bytes = options_.max_header_bytes;
+        limits.max_headers = options_.max_headers;
+        limits.max_body_bytes = options_.max_body_bytes;
+        limits_ = limits;
+        receive_buffer_.resize(64 * 1024);
+        bool backing_off = false;
+        clock::time_point backoff_until{};
+        while (!quit_.load()) {
+            now_ = clock::now();
+            refresh_date();
+            for (auto& c : connections_)
+                if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
+            remove_dead();
+            if (backing_off && now_ >= backoff_until) backing_off = false;
+
+            poll_set_.clear();
+            poll_set_.push_back(make_poll(wake_.handle(), POLLIN));
+            const std::size_t first = backing_off ? 1 : 2;
+            if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
+            for (auto& c : connections_) {
+                int events = 0;
+                if (c->lingering || (!c->peer_closed && c->held.empty() &&
+                                     c->pending() < backpressure_bytes))
+                    events |= POLLIN;
+                if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
+                poll_set_.push_back(make_poll(c->sock, events));
+            }
+            const std::size_t polled = connections_.size();
+            const int n = detail::poll_sockets(poll_set_.data(), poll_set_.size(),
+                                               poll_timeout(backing_off, backoff_until));
+            if (n < 0) {
+                // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
+                if (!detail::is_interrupted(detail::last_socket_error()))
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                continue;
+            }
+            now_ = clock::now();
+            refresh_date();
+            if (poll_set_[0].revents != 0) wake_.drain();
+            for (std::size_t i = 0; i < polled; ++i) {
+                const int revents = poll_set_[first + i].revents;
+                if (revents != 0) on_events(*connections_[i], revents);
+            }
+            if (!backing_off && (poll_set_[1].revents & (POLLIN | POLLERR)) != 0 &&
+                !accept_clients()) {
+                backing_off = true;
+                backoff_until = now_ + std::chrono::milliseconds(100);
+            }
+            remove_dead();
+        }
+        for (auto& c : connections_) c->dead = true;
+        remove_dead();
+    }
+
+    static detail::poll_fd make_poll(detail::socket_t s, int events) noexcept {
+        detail::poll_fd p;
+        p.fd = s;
+        p.events = static_cast<short>(events);
+        p.revents = 0;
+        return p;
+    }
+
+    int poll_timeout(bool backing_off, clock::time_point backoff_until) const {
+        clock::time_point next = clock::time_point::max();
+        if (backing_off) next = backoff_until;
+        for (const auto& c : connections_) {
+            const clock::time_point d = deadline(*c);
+            if (d < next) next = d;
+        }
+        if (next == clock::time_point::max()) return -1;
+        if (next <= now_) return 0;
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now_).count();
+        return ms >= 60000 ? 60000 : static_cast<int>(ms) + 1;
+    }
+
+    clock::time_point deadline(const connection& c) const {
+        if (c.lingering) return c.linger_until;
+        if (c.pending() > 0) return c.output_start + options_.write_timeout;
+        if (c.parser.started() || !c.held.empty())
+            return c.request_start + options_.request_timeout;
+        return c.last_activity + options_.idle_timeout;
+    }
+
+    void on_deadline(connection& c) {
+        if (c.lingering || c.pending() > 0 || !c.parser.started() || c.close_after_write) {
+            c.dead = true; // idle, or the client does not take its response: just close
+            return;
+        }
+        error_response(c, 408, "request timeout");
+        flush(c);
+    }
+
+    // Accepts what is pending. Returns false when out of descriptors or memory: the caller
+    // then stops polling the listener for a while and keeps serving open connections.
+    bool accept_clients() {
+        const std::size_t hard_cap = options_.max_connections + 64;
+        for (int i = 0; i < 64; ++i) {
+            const detail::socket_t s = detail::accept_connection(listener_);
+            if (s == detail::invalid_socket) {
+                const int e = detail::last_socket_error();
+                if (detail::is_resource_exhausted(e)) return false;
+                if (detail::is_would_block(e)) return true;
+                continue; // ECONNABORTED and the like: that client is gone, try the next
+            }
+            if (connections_.size() >= hard_cap) {
+                detail::close_socket(s);
+                continue;
+            }
+            detail::set_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
+            std::unique_ptr<connection> c;
+#if VITALS_HAS_EXCEPTIONS()
+            try {
+                c.reset(new connection(s, limits_, now_));
+            } catch (...) {
+                detail::close_socket(s);
+                return false;
+            }
+#else
+            c.reset(new connection(s, limits_, now_));
+#endif
+            if (connections_gauge_) connections_gauge_->inc();
+            connections_.push_back(std::move(c));
+            if (connections_.size() > options_.max_connections) {
+                connection& over = *connections_.back();
+                error_response(over, 503, "too many connections");
+                flush(over);
+            }
+        }
+        return true;
+    }
+
+    void remove_dead() {
+        for (std::size_t i = 0; i < connections_.size();) {
+            if (connections_[i]->dead) {
+                if (connections_gauge_) connections_gauge_->dec();
+                connections_[i] = std::move(connections_.back());
+                connections_.pop_back();
+            } else {
+                ++i;
+            }
+        }
+    }
+
+    void on_events(connection& c, int revents) {
+        if (c.dead) return;
+        if ((revents & (POLLNVAL | POLLERR)) != 0) {
+            c.dead = true; // reset or invalid: nothing more can be delivered
+            return;
+        }
+        if ((revents & POLLHUP) != 0 && (revents & POLLOUT) == 0 && c.peer_closed) {
+            c.dead = true; // hung up and not reading what is left to send
+            return;
+        }
+        if ((revents & (POLLIN | POLLHUP)) != 0) on_readable(c);
+        if (!c.dead && (revents & POLLOUT) != 0) flush(c);
+        if (!c.dead) resume(c);
+    }
+
+    void on_readable(connection& c) {
+        char* buffer = receive_buffer_.data();
+        if (c.lingering) {
+            // Discard what the client still sends so that closing does not reset the
+            // connection before it has read the response.
+            for (int i = 0; i < 16; ++i) {
+                const long long n = detail::receive(c.sock, buffer, receive_buffer_.size());
+                if (n > 0) continue;
+                if (n < 0 && detail::is_would_block(detail::last_socket_error())) return;
+                c.dead = true;
+                return;
+            }
+            return;
+        }
+        if (c.peer_closed || !c.held.empty() || c.pending() >= backpressure_bytes) {
+            // Not reading now (see the poll set); a hang-up or error still ends it.
+            return;
+        }
+        const long long n = detail::receive(c.sock, buffer, receive_buffer_.size());
+        if (n > 0) {
+            c.last_activity = now_;
+            process(c, buffer, static_cast<std::size_t>(n));
+            flush(c);
+            return;
+        }
+        if (n == 0) {
+            // The client finished sending. Answer what it asked for, then close; a partial
+            // request can never complete.
+            c.peer_closed = true;
+            if (c.pending() == 0) c.dead = true;
+            c.close_after_write = true;
+            return;
+        }
+        const int e = detail::last_socket_error();
+        if (!detail::is_would_block(e) && !detail::is_interrupted(e)) c.dead = true;
+    }
+
+    // Parses and answers the requests in data[0, size). Stops when the pending output is over
+    // the backpressure bound, keeping the rest in c.held.
+    void process(connection& c, const char* data, std::size_t size) {
+        std::size_t offset = 0;
+        while (offset < size && !c.close_after_write) {
+            if (c.pending() >= backpressure_bytes) {
+                c.held.assign(data + offset, size - offset);
+                return;
+            }
+            if (!c.parser.started()) c.request_start = now_;
+            offset += c.parser.feed(data + offset, size - offset);
+            const auto st = c.parser.status();
+            if (st == detail::http_request_parser::state::complete) {
+                respond(c);
+                c.parser.reset();
+            } else if (st == detail::http_request_parser::state::failed) {
+                error_response(c, c.parser.error_status(), c.parser.error_reason());
+            }
+        }
+        c.held.clear();
+    }
+
+    // Continues with held input once the output has drained.
+    void resume(connection& c) {
+        if (c.held.empty() || c.pending() >= backpressure_bytes || c.close_after_write) return;
+        held_swap_.swap(c.held);
+        process(c, held_swap_.data(), held_swap_.size());
+        held_swap_.clear();
+        flush(c);
+    }
+
+    void flush(connection& c) {
+        while (c.pending() > 0) {
+            const long long n = detail::send_two(c.sock, c.out.data() + c.out_offset,
+                                                 c.pending(), nullptr, 0);
+            if (n > 0) {
+                c.out_offset += static_cast<std::size_t>(n);
+                c.last_activity = now_;
+                continue;
+            }
+            const int e = detail::last_socket_error();
+            if (n < 0 && detail::is_interrupted(e)) continue;
+            if (n < 0 && detail::is_would_block(e)) return;
+            c.dead = true; // reset by the peer (EPIPE/ECONNRESET): no signal, just close
+            return;
+        }
+        c.out.clear();
+        c.out_offset = 0;
+        if (c.close_after_write) finish(c);
+    }
+
+    // The response is out; close gracefully: FIN, then discard input until the client closes.
+    void finish(connection& c) {
+        if (c.peer_closed) {
+            c.dead = true;
+            return;
+        }
+        detail::shutdown_send(c.sock);
+        c.lingering = true;
+        const auto limit = std::chrono::milliseconds(2000);
+        c.linger_until = now_ + (options_.request_timeout < limit ? options_.request_timeout
+                                                                  : limit);
+    }
+
+    void begin_output(connection& c) {
+        if (c.pending() == 0) {
+            c.out.clear();
+            c.out_offset = 0;
+            c.output_start = now_;
+        }
+    }
+
+    enum extra_header : unsigned { none = 0, allow = 1, authenticate = 2 };
+
+    void write_head(std::string& out, int code, std::string_view type, std::size_t length,
+                    bool keep_alive, bool http10_keep_alive, unsigned extra) {
+        out += "HTTP/1.1 ";
+        detail::append_uint(out, static_cast<std::size_t>(code));
+        out += ' ';
+        out += detail::reason_phrase(code);
+        out += "\r\nContent-Type: ";
+        out += type;
+        out += "\r\nContent-Length: ";
+        detail::append_uint(out, length);
+        out += "\r\nCache-Control: no-store\r\n";
+        out.append(date_, date_length_);
+        if (!keep_alive) out += "Connection: close\r\n";
+        else if (http10_keep_alive) out += "Connection: keep-alive\r\n";
+        if ((extra & allow) != 0) out += "Allow: GET, HEAD\r\n";
+        if ((extra & authenticate) != 0) out += "WWW-Authenticate: Bearer realm=\"metrics\"\r\n";
+        out += "\r\n";
+    }
+
+    void count(detail::endpoint ep, int code) {
+        if (!requests_) return;
+        const std::size_t e = static_cast<std::size_t>(ep);
+        const std::size_t k = detail::code_index(code);
+        counter*& series = request_series_[e][k];
+        if (!series) {
+            const std::string& path = ep == detail::endpoint::metrics  ? options_.metrics_path
+                                      : ep == detail::endpoint::health ? options_.health_path
+                                      : ep == detail::endpoint::ready  ? options_.ready_path
+                                      : ep == detail::endpoint::live   ? options_.live_path
+                                                                       : other_label_;
+            auto r = requests_->try_labels(path, std::to_string(code));
+            if (!r) return;
+            series = &r.value();
+        }
+        series->inc();
+    }
+
+    // A plain-text response: errors (connection closes unless `keep`), /live and /ready.
+    void text_response(connection& c, detail::endpoint ep, int code, std::string_view body,
+                       bool head, bool keep, unsigned extra) {
+        begin_output(c);
+        const bool http10 = c.parser.version_minor() == 0;
+        write_head(c.out, code, "text/plain; charset=utf-8", body.size(), keep, http10 && keep,
+                   extra);
+        if (!head) c.out.append(body.data(), body.size());
+        if (!keep) c.close_after_write = true;
+        count(ep, code);
+    }
+
+    void error_response(connection& c, int code, const char* reason) {
+        text_body_.assign(reason);
+        text_body_ += '\n';
+        text_response(c, detail::endpoint::other, code, text_body_, false, false, none);
+    }
+
+    detail::endpoint classify(std::string_view path) const noexcept {
+        if (path.empty()) return detail::endpoint::other;
+        if (path == options_.metrics_path) return detail::endpoint::metrics;
+        if (path == options_.health_path) return detail::endpoint::health;
+        if (path == options_.ready_path) return detail::endpoint::ready;
+        if (path == options_.live_path) return detail::endpoint::live;
+        return detail::endpoint::other;
+    }
+
+    void respond(connection& c) {
+        const auto& p = c.parser;
+        const detail::endpoint ep = classify(p.path());
+        const bool keep = p.keep_alive() && !c.peer_closed;
+        const bool head = p.method() == "HEAD";
+        if (ep == detail::endpoint::other) {
+            text_response(c, ep, 404, "not found\n", head, keep, none);
+            return;
+        }
+        if (!head && p.method() != "GET") {
+            text_response(c, ep, 405, "method not allowed\n", false, keep, allow);
+            return;
+        }
+        switch (ep) {
+        case detail::endpoint::live: {
+            const bool ok = run_checks(false, false);
+            text_response(c, ep, ok ? 200 : 503, ok ? "ok\n" : "fail\n", head, keep, none);
+            return;
+        }
+        case detail::endpoint::ready: {
+            const bool ok = ready() && run_checks(true, false);
+            text_response(c, ep, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n", head, keep,
+                          none);
+            return;
+        }
+        case detail::endpoint::health:
+            health_response(c, head, keep);
+            return;
+        case detail::endpoint::metrics:
+            metrics_response(c, head, keep);
+            return;
+        case detail::endpoint::other:
+            break;
+        }
+    }
+
+    check_result run_check(const check_function& fn) {
+        if (!fn) return check_result::fail("no check function");
+        const clock::time_point start = clock::now();
+        check_result r;
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            r = fn();
+        } catch (const std::exception& e) {
+            r = check_result::fail(std::string("check threw: ") + e.what());
+        } catch (...) {
+            r = check_result::fail("check threw an exception");
+        }
+#else
+        r = fn();
+#endif
+        const auto took =
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+        if (took > options_.check_budget) {
+            std::string message = "check took " + std::to_string(took.count()) +
+                                  " ms, over its budget of " +
+                                  std::to_string(options_.check_budget.count()) + " ms";
+            if (!r.message.empty()) message += " (it said: " + r.message + ")";
+            r = check_result::fail(std::move(message));
+        }
+        return r;
+    }
+
+    // Runs the liveness (or readiness) checks; with `json`, appends them to checks_json_.
+    bool run_checks(bool readiness, bool json) {
+        std::lock_guard<std::mutex> lock(checks_mutex_);
+        bool all = true;
+        for (const auto& c : checks_) {
+            if (c.readiness != readiness) continue;
+            const check_result r = run_check(c.fn);
+            all = all && r.ok;
+            if (!json) continue;
+            if (!checks_json_.empty()) checks_json_ += ',';
+            checks_json_ += "{\"name\":";
+            detail::append_json_string(checks_json_, c.name);
+            checks_json_ += readiness ? ",\"kind\":\"readiness\"" : ",\"kind\":\"liveness\"";
+            checks_json_ += r.ok ? ",\"status\":\"pass\"" : ",\"status\":\"fail\"";
+            checks_json_ += ",\"message\":";
+            detail::append_json_string(checks_json_, r.message);
+            checks_json_ += '}';
+        }
+        return all;
+    }
+
+    void health_response(connection& c, bool head, bool keep) {
+        checks_json_.clear();
+        const bool live = run_checks(false, true);
+        const bool checks_ready = run_checks(true, true);
+        const bool is_ready = ready();
+        const bool ok = live && checks_ready && is_ready;
+        json_.clear();
+        json_ += ok ? "{\"status\":\"pass\"" : "{\"status\":\"fail\"";
+        json_ += is_ready ? ",\"ready\":true" : ",\"ready\":false";
+        json_ += ",\"checks\":[";
+        json_ += checks_json_;
+        json_ += "]}\n";
+        const int code = ok ? 200 : 503;
+        begin_output(c);
+        const bool http10 = c.parser.version_minor() == 0;
+        write_head(c.out, code, "application/json", json_.size(), keep, http10 && keep, none);
+        if (!head) c.out += json_;
+        if (!keep) c.close_after_write = true;
+        count(detail::endpoint::health, code);
+    }
+
+    bool authorized(const connection& c) const noexcept {
+        if (options_.bearer_token.empty()) return true;
+        if (!c.parser.has_authorization()) return false;
+        std::string_view v = c.parser.authorization();
+        if (v.size() < 7 || !detail::ascii_iequals(v.substr(0, 6), "bearer") || v[6] != ' ')
+            return false;
+        v.remove_prefix(7);
+        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+        return detail::constant_time_equal(v, options_.bearer_token);
+    }
+
+    void metrics_response(connection& c, bool head, bool keep) {
+        if (!authorized(c)) {
+            text_response(c, detail::endpoint::metrics, 401, "unauthorized\n", head, keep,
+                          authenticate);
+            return;
+        }
+        count(detail::endpoint::metrics, 200);
+        const clock::time_point start = clock::now();
+        render_.clear(); // keeps its capacity: no allocation once it has grown
+        write_text(reg_, render_);
+        if (render_seconds_)
+            render_seconds_->observe(std::chrono::duration<double>(clock::now() - start).count());
+        const bool http10 = c.parser.version_minor() == 0;
+        const std::string_view body = head ? std::string_view() : std::string_view(render_);
+        if (!keep) c.close_after_write = true;
+        if (c.pending() > 0) { // earlier pipelined responses are still queued: append
+            write_head(c.out, 200, text_content_type, render_.size(), keep, http10 && keep, none);
+            c.out.append(body.data(), body.size());
+            return;
+        }
+        // Send straight from the render buffer; copy only what the socket does not take.
+        head_.clear();
+        write_head(head_, 200, text_content_type, render_.size(), keep, http10 && keep, none);
+        begin_output(c);
+        std::size_t sent = 0;
+        const std::size_t total = head_.size() + body.size();
+        while (sent < total) {
+            const std::size_t h = sent < head_.size() ? sent : head_.size();
+            const std::size_t b = sent > head_.size() ? sent - head_.size() : 0;
+            const long long n = detail::send_two(c.sock, head_.data() + h, head_.size() - h,
+                                                 body.data() + b, body.size() - b);
+            if (n > 0) {
+                sent += static_cast<std::size_t>(n);
+                continue;
+            }
+            const int e = detail::last_socket_error();
+            if (n < 0 && detail::is_interrupted(e)) continue;
+            if (n < 0 && detail::is_would_block(e)) break;
+            c.dead = true;
+            return;
+        }
+        c.last_activity = now_;
+        if (sent < head_.size()) c.out.append(head_, sent, std::string::npos);
+        const std::size_t body_sent = sent > head_.size() ? sent - head_.size() : 0;
+        c.out.append(body.data() + body_sent, body.size() - body_sent);
+    }
+
+    void refresh_date() {
+        const std::time_t t = std::time(nullptr);
+        if (t == date_time_) return;
+        date_time_ = t;
+        std::tm tm{};
+#if defined(_WIN32)
+        gmtime_s(&tm, &t);
+#else
+        gmtime_r(&t, &tm);
+#endif
+        static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        const int n = std::snprintf(date_, sizeof date_,
+                                    "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+                                    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+                                    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        date_length_ = n > 0 && static_cast<std::size_t>(n) < sizeof date_
+                           ? static_cast<std::size_t>(n)
+                           : 0;
+    }
+
+    static constexpr std::size_t backpressure_bytes = 1024 * 1024;
+
+    registry& reg_;
+    server_options options_;
+    detail::socket_library sockets_;
+    detail::wakeup wake_;
+    detail::socket_t listener_ = detail::invalid_socket;
+    std::thread thread_;
+    std::mutex lifecycle_;
+    std::atomic<bool> quit_{false};
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> ready_{false};
+    std::atomic<std::uint16_t> port_{0};
+
+    std::mutex checks_mutex_;
+    std::vector<named_check> checks_;
+
+    counter_family* requests_ = nullptr;
+    histogram* render_seconds_ = nullptr;
+    std::atomic<gauge*> ready_gauge_{nullptr};
+    gauge* connections_gauge_ = nullptr;
+    counter* request_series_[detail::endpoint_count][detail::server_code_count] = {};
+    const std::string other_label_ = "other";
+
+    // Owned by the server thread.
+    detail::http_limits limits_;
+    std::vector<std::unique_ptr<connection>> connections_;
+    std::vector<detail::poll_fd> poll_set_;
+    std::vector<char> receive_buffer_;
+    std::string render_;    // the /metrics exposition, reused
+    std::string head_;      // response head for /metrics, reused
+    std::string json_;      // /health body, reused
+    std::string checks_json_;
+    std::string text_body_; // error body, reused
+    std::string held_swap_;
+    clock::time_point now_{};
+    std::time_t date_time_ = 0;
+    char date_[64] = {};
+    std::size_t date_length_ = 0;
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_HPP
+// vitals/process.hpp - process and system metrics computed at scrape time (platform code).
+// SPDX-License-Identifier: MIT
+// Linux reads /proc and the cgroup memory limit; Windows uses the Win32 process APIs; other
+// POSIX systems expose the CPU and file-descriptor metrics only. Not part of the portable
+// umbrella <vitals/vitals.hpp>: include it where platform headers are acceptable.
+#ifndef VITALS_PROCESS_HPP
+#define VITALS_PROCESS_HPP
+
+// #include <vitals/config.hpp>: in "vitals.hpp"
+// #include <vitals/detail/kit_names.hpp>: in "vitals.hpp"
+// #include <vitals/family.hpp>: in "vitals.hpp"
+// #include <vitals/registry.hpp>: in "vitals.hpp"
+
+#include <algorithm>   // max
+#include <chrono>      // steady_clock, system_clock
+#include <cstdint>     // uint64_t
+#include <cstdio>      // FILE, fopen, fread, fclose
+#include <cstdlib>     // strtod, strtol, strtoull
+#include <memory>      // shared_ptr, make_shared
+#include <mutex>       // mutex, lock_guard
+#include <optional>    // optional
+#include <string>      // string
+#include <string_view> // string_view
+#include <utility>     // move
+
+#if defined(_WIN32)
+#if !defined(WIN32_LEAN_AND_MEAN)
+#define WIN32_LEAN_AND_MEAN
+#define VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
+#endif
+#if !defined(NOMINMAX)
+#define NOMINMAX
+#define VITALS_DETAIL_UNDEF_NOMINMAX
+#endif
+#include <windows.h> // GetProcessTimes, GetCurrentProcess, GlobalMemoryStatusEx
+#include <psapi.h>    // GetProcessMemoryInfo (K32 form, exported by kernel32)
+#include <tlhelp32.h> // CreateToolhelp32Snapshot, Thread32First/Next
+#if defined(VITALS_DETAIL_UNDEF_LEAN_AND_MEAN)
+#undef WIN32_LEAN_AND_MEAN
+#undef VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
+#endif
+#if defined(VITALS_DETAIL_UNDEF_NOMINMAX)
+#undef NOMINMAX
+#undef VITALS_DETAIL_UNDEF_NOMINMAX
+#endif
+#define VITALS_DETAIL_PROCESS_WINDOWS 1
+#elif defined(__unix__) || defined(__APPLE__)
+#include <sys/resource.h> // getrusage, getrlimit
+#include <unistd.h>       // sysconf
+#if defined(__linux__)
+#include <dirent.h> // opendir, readdir, dirfd
+#define VITALS_DETAIL_PROCESS_LINUX 1
+#endif
+#define VITALS_DETAIL_PROCESS_POSIX 1
+#endif
+
+#ifndef VITALS_DETAIL_PROCESS_WINDOWS
+#define VITALS_DETAIL_PROCESS_WINDOWS 0
+#endif
+#ifndef VITALS_DETAIL_PROCESS_LINUX
+#define VITALS_DETAIL_PROCESS_LINUX 0
+#endif
+#ifndef VITALS_DETAIL_PROCESS_POSIX
+#define VITALS_DETAIL_PROCESS_POSIX 0
+#endif
+
+VITALS_BEGIN_NAMESPACE
+
+/// One reading of the process's resource usage. A field is empty when this platform cannot
+/// measure it (it is then left out of the exposition, never guessed).
+struct process_stats {
+    std::optional<double> cpu_seconds;        ///< user + system CPU time
+    std::optional<double> resident_bytes;     ///< resident set size (Windows: working set)
+    std::optional<double> virtual_bytes;      ///< Linux: vsize; Windows: private bytes
+    std::optional<double> start_time_seconds; ///< Unix time the process started
+    std::optional<double> open_fds;           ///< open file descriptors (Windows: handles)
+    std::optional<double> max_fds;            ///< soft RLIMIT_NOFILE
+    std::optional<double> threads;            ///< threads of the process
+    std::optional<double> memory_limit_bytes; ///< cgroup memory limit when set, else RAM
+};
+
+namespace detail {
+
+#if VITALS_DETAIL_PROCESS_POSIX
+// Reads a small file (procfs, cgroupfs) into `out`; false if it cannot be opened.
+inline bool read_small_file(const char* path, std::string& out) {
+    std::FILE* f = std::fopen(path, "rb");
+    if (!f) return false;
+    out.clear();
+    char buf[1024];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    std::fclose(f);
+    return true;
+}
+
+inline double timeval_seconds(const timeval& tv) noexcept {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+#endif
+
+#if VITALS_DETAIL_PROCESS_LINUX
+// The value of a `Key: value` or `key value` line of a procfs file, as a number.
+inline std::optional<double> proc_field(const std::string& text, std::string_view key) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        if (text.compare(pos, key.size(), key.data(), key.size()) == 0) {
+            const char* p = text.c_str() + pos + key.size();
+            char* after = nullptr;
+            const double v = std::strtod(p, &after);
+            if (after != p) return v;
+        }
+        pos = end + 1;
+    }
+    return std::nullopt;
+}
+
+// The smallest memory limit of the cgroup (v2: memory.max up the hierarchy; v1:
+// memory.limit_in_bytes) that /proc/self/cgroup names; nothing when there is none.
+inline std::optional<double> cgroup_memory_limit() {
+    std::string cgroups;
+    if (!read_small_file("/proc/self/cgroup", cgroups)) return std::nullopt;
+    std::optional<double> limit;
+    const auto consider = [&limit](const std::string& file) {
+        std::string text;
+        if (!read_small_file(file.c_str(), text) || text.compare(0, 3, "max") == 0) return;
+        char* after = nullptr;
+        const double v = static_cast<double>(std::strtoull(text.c_str(), &after, 10));
+        if (after == text.c_str()) return;
+        if (!limit || v < *limit) limit = v;
+    };
+    std::size_t pos = 0;
+    while (pos < cgroups.size()) {
+        std::size_t end = cgroups.find('\n', pos);
+        if (end == std::string::npos) end = cgroups.size();
+        const std::string line = cgroups.substr(pos, end - pos);
+        pos = end + 1;
+        // hierarchy-id:controllers:path
+        const std::size_t c1 = line.find(':');
+        const std::size_t c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
+        if (c2 == std::string::npos) continue;
+        const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1);
+        std::string path = line.substr(c2 + 1);
+        if (!path.empty() && path.back() == '/') path.pop_back();
+        if (controllers.empty()) { // cgroup v2: every ancestor's limit applies too
+            for (;;) {
+                consider("/sys/fs/cgroup" + path + "/memory.max");
+                if (path.empty()) break;
+                path.erase(path.rfind('/'));
+            }
+        } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
+            // cgroup v1; inside a container the cgroup's path is often the mount's root.
+            consider("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes");
+            consider("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+        }
+    }
+    return limit;
+}
+#endif
+
+#if VITALS_DETAIL_PROCESS_WINDOWS
+inline double filetime_seconds(const FILETIME& ft) noexcept { // 100 ns units
+    const std::uint64_t v =
+        (static_cast<std::uint64_t>(ft.dwHighDateTime) << 32) | ft.dwLowDateTime;
+    return static_cast<double>(v) / 1e7;
+}
+#endif
+
+} // namespace detail
+
+/// Reads the process's resource usage now. Thread-safe; allocates (file reads). Linux: from
+/// /proc/self/stat, /proc/self/fd, /proc/stat, getrusage, getrlimit and the cgroup memory
+/// limit. Windows: GetProcessTimes, GetProcessMemoryInfo, GetProcessHandleCount, a thread
+/// snapshot and GlobalMemoryStatusEx. Other POSIX systems: getrusage and getrlimit only.
+inline process_stats read_process_stats() {
+    process_stats s;
+#if VITALS_DETAIL_PROCESS_POSIX
+    rusage ru{};
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        s.cpu_seconds =
+            detail::timeval_seconds(ru.ru_utime) + detail::timeval_seconds(ru.ru_stime);
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        s.max_fds = static_cast<double>(rl.rlim_cur);
+#endif
+#if VITALS_DETAIL_PROCESS_LINUX
+    const long page = sysconf(_SC_PAGESIZE);
+    const long ticks = sysconf(_SC_CLK_TCK);
+    std::string text;
+    if (detail::read_small_file("/proc/self/stat", text)) {
+        // The command name (field 2) is in parentheses and may hold spaces: parse after it.
+        const std::size_t close = text.rfind(')');
+        if (close != std::string::npos) {
+            const char* p = text.c_str() + close + 1;
+            double fields[22] = {}; // fields 3.. of proc(5); [k] is field k + 3
+            int k = 0;
+            while (*p && k < 22) {
+                while (*p == ' ') ++p;
+                if (!*p) break;
+                char* after = nullptr;
+                fields[k] = std::strtod(p, &after);
+                if (after == p) { // the state letter
+                    while (*p && *p != ' ') ++p;
+                } else {
+                    p = after;
+                }
+                ++k;
+            }
+            if (k >= 22) {
+                s.threads = fields[17];
+                s.virtual_bytes = fields[20];
+                if (page > 0) s.resident_bytes = fields[21] * static_cast<double>(page);
+                std::string stat;
+                if (ticks > 0 && detail::read_small_file("/proc/stat", stat))
+                    if (const auto btime = detail::proc_field(stat, "btime "))
+                        s.start_time_seconds = *btime + fields[19] / static_cast<double>(ticks);
+            }
+        }
+    }
+    if (DIR* d = opendir("/proc/self/fd")) {
+        const int own = dirfd(d);
+        double n = 0;
+        while (const dirent* e = readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            if (std::strtol(e->d_name, nullptr, 10) == own) continue; // the listing itself
+            n += 1;
+        }
+        closedir(d);
+        s.open_fds = n;
+    }
+    const long phys = sysconf(_SC_PHYS_PAGES);
+    std::optional<double> limit;
+    if (phys > 0 && page > 0) limit = static_cast<double>(phys) * static_cast<double>(page);
+    if (const auto cg = detail::cgroup_memory_limit())
+        if (!limit || *cg < *limit) limit = cg;
+    s.memory_limit_bytes = limit;
+#endif
+#if VITALS_DETAIL_PROCESS_WINDOWS
+    const HANDLE self = GetCurrentProcess();
+    FILETIME created, exited, kernel, user;
+    if (GetProcessTimes(self, &created, &exited, &kernel, &user)) {
+        s.cpu_seconds = detail::filetime_seconds(kernel) + detail::filetime_seconds(user);
+        // FILETIME counts from 1601-01-01; the Unix epoch is 11644473600 s later.
+        s.start_time_seconds = detail::filetime_seconds(created) - 11644473600.0;
+    }
+    PROCESS_MEMORY_COUNTERS_EX mem{};
+    mem.cb = sizeof mem;
+    if (K32GetProcessMemoryInfo(self, reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&mem),
+                                sizeof mem)) {
+        s.resident_bytes = static_cast<double>(mem.WorkingSetSize);
+        s.virtual_bytes = static_cast<double>(mem.PrivateUsage);
+    }
+    DWORD handles = 0;
+    if (GetProcessHandleCount(self, &handles)) s.open_fds = static_cast<double>(handles);
+    const HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+    if (snap != INVALID_HANDLE_VALUE) {
+        THREADENTRY32 te{};
+        te.dwSize = sizeof te;
+        const DWORD pid = GetCurrentProcessId();
+        double n = 0;
+        for (BOOL ok = Thread32First(snap, &te); ok; ok = Thread32Next(snap, &te))
+            if (te.th32OwnerProcessID == pid) n += 1;
+        CloseHandle(snap);
+        if (n > 0) s.threads = n;
+    }
+    MEMORYSTATUSEX ms{};
+    ms.dwLength = sizeof ms;
+    if (GlobalMemoryStatusEx(&ms)) s.memory_limit_bytes = static_cast<double>(ms.ullTotalPhys);
+#endif
+    return s;
+}
+
+/// Writes the process metrics at every scrape of the registry it is added to (a collector:
+/// no thread, nothing polled in between):
+///
+/// - `NS_cpu_usage_percent`: CPU time over wall time since the previous scrape, in percent
+///   of one core (200 = two busy cores). Scrapes less than 0.1 s apart repeat the last rate.
+///   The first scrape reports the rate since the collector was created or, within 0.1 s of
+///   that, the average since the process started (left out where the start is unknown).
+/// - `NS_memory_usage_bytes`: resident set size
+/// - `NS_memory_percent`: resident set size over the memory available to the process (the
+///   cgroup limit when one is set, else physical RAM), in percent
+/// - `NS_threads_active`, `NS_uptime_seconds`
+/// - `process_cpu_seconds_total`, `process_resident_memory_bytes`,
+///   `process_virtual_memory_bytes`, `process_start_time_seconds`, `process_open_fds`,
+///   `process_max_fds`, `process_threads` (the standard names, never prefixed)
+///
+/// Metrics the platform cannot measure are left out (see process_stats). Copies share
+/// state, so the collector may be copied into a registry; concurrent scrapes are
+/// serialised by a mutex. Add one per registry: a second one would repeat the families.
+class process_collector {
+public:
+    /// `ns` prefixes the system gauges (empty: no prefix).
+    explicit process_collector(std::string_view ns) : state_(std::make_shared<state>()) {
+        state_->cpu_percent = detail::kit_metric_name(ns, "cpu_usage_percent");
+        state_->memory_bytes = detail::kit_metric_name(ns, "memory_usage_bytes");
+        state_->memory_percent = detail::kit_metric_name(ns, "memory_percent");
+        state_->threads = detail::kit_metric_name(ns, "threads_active");
+        state_->uptime = detail::kit_metric_name(ns, "uptime_seconds");
+        state_->last_cpu = read_process_stats().cpu_seconds;
+        state_->last_wall = std::chrono::steady_clock::now();
+    }
+
+    /// Reads the process now and writes the families. Thread-safe.
+    void operator()(collector_output& out) const {
+        const process_stats s = read_process_stats();
+        const auto now = std::chrono::steady_clock::now();
+        state& st = *state_;
+        using namespace std::chrono;
+        const double wall_now = duration<double>(system_clock::now().time_since_epoch()).count();
+        std::optional<double> uptime;
+        if (s.start_time_seconds) uptime = (std::max)(0.0, wall_now - *s.start_time_seconds);
+        std::optional<double> cpu_percent;
+        if (s.cpu_seconds) {
+            std::lock_guard<std::mutex> lock(st.mutex);
+            const double wall = duration<double>(now - st.last_wall).count();
+            if (st.last_cpu && wall >= min_rate_interval) {
+                // A rate over at least min_rate_interval: scrapes closer together than that
+                // repeat the last rate instead of dividing timer noise by a tiny interval.
+                st.percent = (std::max)(0.0, *s.cpu_seconds - *st.last_cpu) / wall * 100.0;
+                st.last_cpu = s.cpu_seconds;
+                st.last_wall = now;
+            } else if (!st.last_cpu) {
+                st.last_cpu = s.cpu_seconds;
+                st.last_wall = now;
+            }
+            cpu_percent = st.percent;
+            // No rate yet (first scrape right after start): the average over the process's
+            // life so far, when its start time is known.
+            if (!cpu_percent && uptime && *uptime > 0.0)
+                cpu_percent = *s.cpu_seconds / *uptime * 100.0;
+        }
+        const auto gauge = [&out](std::string_view name, std::string_view help,
+                                  const std::optional<double>& v) {
+            if (v) out.gauge(name, help, *v);
+        };
+        gauge(st.cpu_percent,
+              "CPU used by the process since the previous scrape, in percent of one core.",
+              cpu_percent);
+        gauge(st.memory_bytes, "Resident memory of the process in bytes.", s.resident_bytes);
+        if (s.resident_bytes && s.memory_limit_bytes && *s.memory_limit_bytes > 0.0)
+            out.gauge(st.memory_percent,
+                      "Resident memory over the memory available to the process (cgroup "
+                      "limit, else physical RAM), in percent.",
+                      *s.resident_bytes / *s.memory_limit_bytes * 100.0);
+        gauge(st.threads, "Threads of the process.", s.threads);
+        gauge(st.uptime, "Seconds since the process started.", uptime);
+        if (s.cpu_seconds)
+            out.counter("process_cpu_seconds_total",
+                        "Total user and system CPU time spent in seconds.", *s.cpu_seconds);
+        gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+              s.resident_bytes);
+        gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+              s.virtual_bytes);
+        gauge("process_start_time_seconds",
+              "Start time of the process since unix epoch in seconds.", s.start_time_seconds);
+        gauge("process_open_fds", "Number of open file descriptors.", s.open_fds);
+        gauge("process_max_fds", "Maximum number of open file descriptors.",
+              s.max_fds);
+        gauge("process_threads", "Number of OS threads in the process.", s.threads);
+    }
+
+private:
+    struct state {
+        std::string cpu_percent, memory_bytes, memory_percent, threads, uptime;
+        std::mutex mutex;
+        std::optional<double> last_cpu;
+        std::chrono::steady_clock::time_point last_wall;
+        std::optional<double> percent; // the last rate computed
+    };
+    static constexpr double min_rate_interval = 0.1; // seconds
+    std::shared_ptr<state> state_;
+};
+
+/// Adds a process_collector with namespace `ns` to `reg`. Allocates; thread-safe.
+inline void add_process_metrics(registry& reg, std::string_view ns) {
+    reg.add_collector(process_collector(ns));
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_PROCESS_HPP
