@@ -99,24 +99,38 @@ BENCHMARK(BM_histogram_observe);
 // ---------------------------------------------------------------------------------------------
 // Labelled lookup + inc: 3 labels, 4 x 16 x 4 values, all series created up front.
 
-void BM_labels_lookup_inc(benchmark::State& state) {
+struct lookup_fixture {
     vitals::registry reg;
-    auto& fam = reg.counter("http_requests", "Requests.", {"method", "endpoint", "status"});
-    const std::array<std::string, 4> methods = {"GET", "POST", "PUT", "DELETE"};
+    vitals::counter_family& fam;
+    std::array<std::string, 4> methods = {"GET", "POST", "PUT", "DELETE"};
     std::vector<std::string> endpoints;
-    for (int i = 0; i < 16; ++i) endpoints.push_back("/api/v1/resource_" + std::to_string(i));
-    const std::array<std::string, 4> statuses = {"200", "404", "500", "503"};
-    for (const auto& m : methods)
-        for (const auto& e : endpoints)
-            for (const auto& s : statuses) fam.labels(m, e, s);
-    std::size_t i = 0;
+    std::array<std::string, 4> statuses = {"200", "404", "500", "503"};
+
+    lookup_fixture()
+        : fam(reg.counter("http_requests", "Requests.", {"method", "endpoint", "status"})) {
+        for (int i = 0; i < 16; ++i) endpoints.push_back("/api/v1/resource_" + std::to_string(i));
+        for (const auto& m : methods)
+            for (const auto& e : endpoints)
+                for (const auto& s : statuses) fam.labels(m, e, s);
+    }
+};
+
+lookup_fixture& shared_lookup() {
+    static lookup_fixture* f = new lookup_fixture(); // shared by the threads of one run
+    return *f;
+}
+
+void BM_labels_lookup_inc(benchmark::State& state) {
+    lookup_fixture& f = shared_lookup();
+    std::size_t i = static_cast<std::size_t>(state.thread_index()) * 128;
     for (auto _ : state) {
         // Cycle so that consecutive lookups hit different series (and table slots).
-        fam.labels(methods[i & 3], endpoints[(i >> 2) & 15], statuses[(i >> 6) & 3]).inc();
+        f.fam.labels(f.methods[i & 3], f.endpoints[(i >> 2) & 15], f.statuses[(i >> 6) & 3])
+            .inc();
         i = (i + 7) & 255; // 7 is odd: visits all 256 combinations
     }
 }
-BENCHMARK(BM_labels_lookup_inc);
+BENCHMARK(BM_labels_lookup_inc)->Threads(1)->Threads(2);
 
 // ---------------------------------------------------------------------------------------------
 // Serializer: N mixed series: half counters (3 labels), a quarter gauges, a quarter histograms

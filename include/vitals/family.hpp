@@ -13,7 +13,9 @@
 
 #include <algorithm>        // lower_bound
 #include <cstddef>          // size_t
-#include <cstdint>          // uint64_t
+#include <atomic>           // atomic
+#include <cstdint>          // uint32_t, uint64_t
+#include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
 #include <memory>           // unique_ptr
 #include <mutex>            // unique_lock
@@ -118,17 +120,49 @@ protected:
     family<counter>* overflow_family_ = nullptr; // counts lookups redirected to overflow
 };
 
+inline std::uint64_t load_u64(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w); // one unaligned load; byte order does not matter for a hash
+    return w;
+}
+
+inline std::uint64_t load_u32(const char* p) noexcept {
+    std::uint32_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/// Hash of a label-value tuple for the family's lookup table (not for anything persistent).
+/// Reads 8 bytes per step instead of one (byte-wise FNV-1a cost about 15 ns for three typical
+/// values, a third of a lookup, since every byte waited for the previous multiply). Short
+/// tails are read as two overlapping words; each value's length is mixed in so ("ab","c")
+/// and ("a","bc") differ.
 inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n) noexcept {
-    std::uint64_t h = 0xcbf29ce484222325ULL; // FNV-1a, with each value's length mixed in so
-    for (std::size_t i = 0; i < n; ++i) {    // ("ab","c") and ("a","bc") differ
-        for (char c : values[i]) {
-            h ^= static_cast<unsigned char>(c);
-            h *= 0x100000001b3ULL;
+    constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
+    const auto mix = [](std::uint64_t h, std::uint64_t w) noexcept {
+        h = (h ^ w) * k;
+        return h ^ (h >> 32);
+    };
+    std::uint64_t h = 0x243f6a8885a308d3ULL;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char* p = values[i].data();
+        std::size_t len = values[i].size();
+        std::uint64_t w = 0;
+        if (len > 8) {
+            for (; len > 8; p += 8, len -= 8) h = mix(h, load_u64(p));
+            w = load_u64(p + len - 8); // overlaps the previous word
+        } else if (len >= 4) {
+            w = load_u32(p) | (load_u32(p + len - 4) << 32);
+        } else if (len > 0) {
+            w = static_cast<unsigned char>(p[0]) |
+                (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
+                (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
         }
-        h ^= values[i].size() + 0x9e3779b97f4a7c15ULL;
-        h *= 0x100000001b3ULL;
+        h = mix(h, w) + values[i].size();
     }
-    return h ^ (h >> 29);
+    h ^= h >> 29; // the table indexes by the low bits: fold the high ones in
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
 }
 
 } // namespace detail
@@ -175,14 +209,14 @@ public:
     /// Hides every series (see remove()).
     void clear() {
         std::unique_lock<std::shared_mutex> lock(mutex_);
-        for (auto& s : series_) s->visible = false;
+        for (auto& s : series_) s->visible.store(false, std::memory_order_relaxed);
     }
 
     /// Number of visible series.
     std::size_t size() const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         std::size_t n = 0;
-        for (const auto& s : series_) n += s->visible ? 1 : 0;
+        for (const auto& s : series_) n += s->visible.load(std::memory_order_relaxed) ? 1 : 0;
         return n;
     }
 
@@ -215,7 +249,7 @@ public:
         std::shared_lock<std::shared_mutex> lock(mutex_);
         bool any = false;
         for (const series* s : sorted_) {
-            if (!s->visible) continue;
+            if (!s->visible.load(std::memory_order_relaxed)) continue;
             if (!any) {
                 out.write(header_);
                 any = true;
@@ -232,7 +266,8 @@ private:
         std::uint64_t hash = 0;
         std::vector<std::string> values;
         std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
-        bool visible = true;  // guarded by mutex_
+        // Written under mutex_ (unique); read by lock-free lookups, hence atomic.
+        std::atomic<bool> visible{true};
     };
 
     static void append_label(std::string& out, std::string_view name, std::string_view value) {
@@ -291,11 +326,27 @@ private:
         }
     }
 
+    // The lookup table is read without any lock (a shared_mutex reader lock cost about as much
+    // as the rest of a lookup, and its counter is one cache line every looking-up thread
+    // writes). That is safe because (1) a series is fully built before a release store
+    // publishes its slot, and is never freed or moved while the family lives; (2) a slot, once
+    // set, never changes within a table; (3) a grown table is filled before it is published,
+    // and the old one stays alive (kept in tables_, at most as large as the current one in
+    // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
+    // on a stale table only sends the caller to the locked path, which looks again.
+    struct table {
+        explicit table(std::size_t n) : mask(n - 1), slots(new std::atomic<series*>[n]) {
+            for (std::size_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+        }
+        std::size_t mask; // size - 1, size a power of two
+        std::unique_ptr<std::atomic<series*>[]> slots;
+    };
+
     series* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
-        if (table_.empty()) return nullptr;
-        const std::size_t mask = table_.size() - 1;
-        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
-            series* s = table_[i];
+        const table* t = table_.load(std::memory_order_acquire);
+        if (!t) return nullptr;
+        for (std::size_t i = static_cast<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
+            series* s = t->slots[i].load(std::memory_order_acquire);
             if (!s) return nullptr;
             if (s->hash != h) continue;
             bool same = true;
@@ -304,22 +355,23 @@ private:
         }
     }
 
+    static void place(table& t, series* s) noexcept {
+        std::size_t i = static_cast<std::size_t>(s->hash) & t.mask;
+        while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+        t.slots[i].store(s, std::memory_order_release);
+    }
+
+    // Called with mutex_ held (unique).
     void insert_into_table(series* s) {
-        if ((series_.size() + 1) * 2 > table_.size()) {
-            std::vector<series*> bigger(table_.empty() ? 8 : table_.size() * 2, nullptr);
-            const std::size_t mask = bigger.size() - 1;
-            for (series* old : table_) {
-                if (!old) continue;
-                std::size_t i = static_cast<std::size_t>(old->hash) & mask;
-                while (bigger[i]) i = (i + 1) & mask;
-                bigger[i] = old;
-            }
-            table_.swap(bigger);
+        table* t = table_.load(std::memory_order_relaxed);
+        if (!t || (series_.size() + 1) * 2 > t->mask + 1) {
+            auto bigger = std::make_unique<table>(t ? (t->mask + 1) * 2 : 8);
+            for (const auto& old : series_) place(*bigger, old.get());
+            t = bigger.get();
+            tables_.push_back(std::move(bigger));
+            table_.store(t, std::memory_order_release);
         }
-        const std::size_t mask = table_.size() - 1;
-        std::size_t i = static_cast<std::size_t>(s->hash) & mask;
-        while (table_[i]) i = (i + 1) & mask;
-        table_[i] = s;
+        place(*t, s);
     }
 
     series* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
@@ -349,9 +401,10 @@ private:
                               " label names but was given " + std::to_string(n) + " values");
         const std::uint64_t h = detail::hash_label_values(vals, n);
         {
-            std::shared_lock<std::shared_mutex> lock(mutex_);
+            // Lock-free fast path: see the comment on `table`.
             series* s = find(vals, n, h);
-            if (VITALS_DETAIL_LIKELY(s && s->visible)) return s->metric;
+            if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire)))
+                return s->metric;
         }
         bool overflowed = false;
         series* s;
@@ -359,9 +412,9 @@ private:
             std::unique_lock<std::shared_mutex> lock(mutex_);
             s = find(vals, n, h);
             if (s) {
-                if (!s->visible) {
+                if (!s->visible.load(std::memory_order_relaxed)) {
                     s->metric.reset();
-                    s->visible = true;
+                    s->visible.store(true, std::memory_order_release);
                 }
             } else if (series_.size() < options_.max_series) {
                 s = create(vals, n, h);
@@ -371,7 +424,7 @@ private:
                 const std::uint64_t oh = detail::hash_label_values(ov.data(), n);
                 s = find(ov.data(), n, oh);
                 if (!s) s = create(ov.data(), n, oh);
-                s->visible = true;
+                s->visible.store(true, std::memory_order_release);
             }
         }
         // Counted outside our lock: the overflow counter lives in another family.
@@ -384,14 +437,15 @@ private:
         const std::uint64_t h = detail::hash_label_values(vals, n);
         std::unique_lock<std::shared_mutex> lock(mutex_);
         series* s = find(vals, n, h);
-        if (!s || !s->visible) return false;
-        s->visible = false;
+        if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
+        s->visible.store(false, std::memory_order_relaxed);
         return true;
     }
 
     mutable std::shared_mutex mutex_;
     std::vector<std::unique_ptr<series>> series_; // owns every series ever created
-    std::vector<series*> table_;                  // open addressing by hash; never shrinks
+    std::atomic<table*> table_{nullptr};          // open addressing by hash; never shrinks
+    std::vector<std::unique_ptr<table>> tables_;  // every table ever used (see `table`)
     std::vector<series*> sorted_;                 // by label values: deterministic output
     std::string const_rendered_;
     // Histogram only: pre-rendered pieces of the sample lines.
