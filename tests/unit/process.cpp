@@ -1,0 +1,232 @@
+// tests/unit/process.cpp - process metrics against values read independently from the OS.
+// SPDX-License-Identifier: MIT
+#include <vitals/process.hpp>
+#include <vitals/text_format.hpp>
+
+#include "kits_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>             // atomic
+#include <chrono>             // steady_clock, system_clock
+#include <cmath>              // abs
+#include <cstdlib>            // strtod
+#include <condition_variable> // condition_variable
+#include <cstdint>            // uint64_t
+#include <cstdio>             // FILE, fopen, fclose
+#include <mutex>              // mutex, unique_lock
+#include <string>             // string
+#include <thread>             // thread
+#include <vector>             // vector
+
+#if defined(__linux__)
+#include <sys/resource.h> // getrlimit, getrusage
+#include <unistd.h>       // sysconf
+#endif
+
+namespace {
+
+std::string scrape(vitals::registry& reg) { return vitals::to_text(reg); }
+
+#if defined(__linux__)
+double metric(vitals::registry& reg, const char* name) {
+    return kits_test::sample_value(scrape(reg), name);
+}
+
+// A `Key:   value` line of /proc/self/status, read without the library's parser.
+double proc_status(const char* key) {
+    std::string text;
+    REQUIRE(kits_test::read_file("/proc/self/status", text));
+    const std::string k = std::string(key) + ":";
+    const std::size_t at = text.find("\n" + k);
+    REQUIRE(at != std::string::npos);
+    return std::strtod(text.c_str() + at + 1 + k.size(), nullptr);
+}
+#endif
+
+// Threads that stay alive until release() is called.
+struct parked_threads {
+    std::mutex m;
+    std::condition_variable cv;
+    bool go = false;
+    std::atomic<int> started{0};
+    std::vector<std::thread> threads;
+
+    explicit parked_threads(int n) {
+        for (int i = 0; i < n; ++i)
+            threads.emplace_back([this] {
+                started.fetch_add(1);
+                std::unique_lock<std::mutex> lock(m);
+                cv.wait(lock, [this] { return go; });
+            });
+        while (started.load() < n) std::this_thread::yield();
+    }
+    void release() {
+        {
+            std::lock_guard<std::mutex> lock(m);
+            go = true;
+        }
+        cv.notify_all();
+        for (auto& t : threads) t.join();
+        threads.clear();
+    }
+    ~parked_threads() {
+        if (!threads.empty()) release();
+    }
+};
+
+} // namespace
+
+#if defined(__linux__)
+TEST_CASE("process: every catalogue family is present on Linux") {
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "demo");
+    const std::string text = scrape(reg);
+    for (const char* family :
+         {"demo_cpu_usage_percent gauge", "demo_memory_usage_bytes gauge",
+          "demo_memory_percent gauge", "demo_threads_active gauge", "demo_uptime_seconds gauge",
+          "process_cpu_seconds_total counter", "process_resident_memory_bytes gauge",
+          "process_virtual_memory_bytes gauge", "process_start_time_seconds gauge",
+          "process_open_fds gauge", "process_max_fds gauge", "process_threads gauge"}) {
+        INFO(family);
+        CHECK(text.find(std::string("# TYPE ") + family + "\n") != std::string::npos);
+    }
+}
+
+TEST_CASE("process: resident memory agrees with /proc/self/status VmRSS") {
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    // Touch 32 MiB so the comparison is not dominated by a tiny baseline.
+    std::vector<char> block(32u << 20);
+    for (std::size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
+    const double before = proc_status("VmRSS") * 1024.0;
+    const std::string text = scrape(reg);
+    const double after = proc_status("VmRSS") * 1024.0;
+    const double rss = kits_test::sample_value(text, "process_resident_memory_bytes");
+    const double tolerance = 2.0 * 1024 * 1024; // allocations by the scrape itself
+    CHECK(rss >= (before < after ? before : after) - tolerance);
+    CHECK(rss <= (before > after ? before : after) + tolerance);
+    CHECK(rss > 32.0 * 1024 * 1024);
+    CHECK(kits_test::sample_value(text, "t_memory_usage_bytes") == rss);
+    const double vsize = kits_test::sample_value(text, "process_virtual_memory_bytes");
+    CHECK(vsize >= rss);
+    CHECK(std::abs(vsize - proc_status("VmSize") * 1024.0) < 16.0 * 1024 * 1024);
+
+    const double ram =
+        static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+    const double percent = kits_test::sample_value(text, "t_memory_percent");
+    CHECK(percent > 0.0);
+    CHECK(percent <= 100.0);
+    // The limit is RAM or a smaller cgroup limit, so the percentage is at least RSS / RAM.
+    CHECK(percent >= rss / ram * 100.0 * 0.999);
+    const auto stats = vitals::read_process_stats();
+    REQUIRE(stats.memory_limit_bytes);
+    CHECK(*stats.memory_limit_bytes <= ram);
+    block.clear();
+}
+
+TEST_CASE("process: thread count follows started threads") {
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    const double before = metric(reg, "process_threads");
+    CHECK(before == proc_status("Threads"));
+    parked_threads three(3);
+    const std::string text = scrape(reg);
+    CHECK(kits_test::sample_value(text, "process_threads") == before + 3);
+    CHECK(kits_test::sample_value(text, "t_threads_active") == before + 3);
+    CHECK(proc_status("Threads") == before + 3);
+    three.release();
+    // Joined threads are gone from /proc at once.
+    CHECK(metric(reg, "process_threads") == before);
+}
+
+TEST_CASE("process: open fds rise with opened files; max fds is the soft limit") {
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    const double before = metric(reg, "process_open_fds");
+    CHECK(before >= 3.0); // stdin, stdout, stderr at least
+    std::vector<std::FILE*> files;
+    for (int i = 0; i < 5; ++i) {
+        std::FILE* f = std::fopen("/dev/null", "rb");
+        REQUIRE(f != nullptr);
+        files.push_back(f);
+    }
+    CHECK(metric(reg, "process_open_fds") == before + 5);
+    for (std::FILE* f : files) std::fclose(f);
+    CHECK(metric(reg, "process_open_fds") == before);
+
+    rlimit rl{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    if (rl.rlim_cur != RLIM_INFINITY)
+        CHECK(metric(reg, "process_max_fds") == static_cast<double>(rl.rlim_cur));
+}
+
+TEST_CASE("process: start time, uptime and CPU seconds are consistent") {
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    const std::string text = scrape(reg);
+    using namespace std::chrono;
+    const double now = duration<double>(system_clock::now().time_since_epoch()).count();
+    const double start = kits_test::sample_value(text, "process_start_time_seconds");
+    const double uptime = kits_test::sample_value(text, "t_uptime_seconds");
+    CHECK(start <= now + 0.5);
+    CHECK(start > now - 3600.0); // this test process started within the hour
+    CHECK(uptime >= 0.0);
+    CHECK(std::abs((now - start) - uptime) < 1.0);
+
+    rusage ru{};
+    REQUIRE(getrusage(RUSAGE_SELF, &ru) == 0);
+    const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    const double reported = kits_test::sample_value(text, "process_cpu_seconds_total");
+    CHECK(reported > 0.0);
+    CHECK(reported <= cpu);
+    CHECK(reported > cpu - 0.5);
+}
+#endif
+
+TEST_CASE("process: cpu_usage_percent is the rate since the previous scrape") {
+    const auto stats = vitals::read_process_stats();
+    if (!stats.cpu_seconds) return; // a platform without CPU time: the metric is left out
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    (void)scrape(reg);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    (void)scrape(reg); // the baseline: one rate interval has passed
+
+    // Busy for 300 ms of wall time, measuring our own CPU time independently.
+    const double cpu0 = *vitals::read_process_stats().cpu_seconds;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::atomic<std::uint64_t> spins{0};
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(300))
+        spins.fetch_add(1, std::memory_order_relaxed);
+    CHECK(spins.load() > 0);
+    const double busy = kits_test::sample_value(scrape(reg), "t_cpu_usage_percent");
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double expected = (*vitals::read_process_stats().cpu_seconds - cpu0) / wall * 100.0;
+    INFO("busy: " << busy << "%, measured independently: " << expected << "%");
+    CHECK(busy == doctest::Approx(expected).epsilon(0.25));
+    CHECK(busy > 10.0);
+
+    // Idle for 300 ms: the rate drops.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const double idle = kits_test::sample_value(scrape(reg), "t_cpu_usage_percent");
+    CHECK(idle >= 0.0);
+    CHECK(idle < busy);
+    CHECK(idle < 20.0);
+}
+
+TEST_CASE("process: a collector without namespace and the stats snapshot") {
+    vitals::registry reg;
+    reg.add_collector(vitals::process_collector(""));
+    const std::string text = scrape(reg);
+    const auto stats = vitals::read_process_stats();
+    if (stats.resident_bytes) CHECK(text.find("\nmemory_usage_bytes ") != std::string::npos);
+    if (stats.threads) {
+        CHECK(*stats.threads >= 1.0);
+        CHECK(text.find("\nthreads_active ") != std::string::npos);
+    }
+    if (stats.cpu_seconds) CHECK(text.find("\nprocess_cpu_seconds_total ") != std::string::npos);
+    CHECK(text.find("NaN") == std::string::npos);
+}
