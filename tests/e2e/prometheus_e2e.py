@@ -22,7 +22,9 @@ Expressions are taken mechanically from:
 Rules: every expression must evaluate without error; dashboard queries must return data; a
 guide block must return data unless it starts with a comment "# expect: empty" (then it must
 return nothing) or "# expect: any"; every metric name referenced must be one Prometheus has
-scraped (a few families that only appear on an event are listed in LAZY_METRICS).
+scraped, and every series selector of the dashboards, the alert rules and the guide's
+data-returning blocks must match scraped series (families that only appear on an event are
+listed in LAZY_METRICS).
 Needs PyYAML (Debian python3-yaml); everything else is the standard library.
 """
 
@@ -211,9 +213,15 @@ KEYWORDS = KEYWORDS_WITH_LABELS | AGGREGATIONS | {"bool", "and", "or", "unless",
 
 
 def metric_names(expr):
-    """Metric names referenced by a PromQL expression (a small lexer, not a parser)."""
+    """Metric names referenced by a PromQL expression."""
+    return metric_refs(expr)[0]
+
+
+def metric_refs(expr):
+    """(metric names, vector selectors) of a PromQL expression: a small lexer, not a parser.
+    A selector is `name`, `name{matchers}` or `{matchers}` as written."""
     s = strip_comments(expr)
-    names, i, n = set(), 0, len(s)
+    names, selectors, i, n = set(), [], 0, len(s)
 
     def skip_ws(k):
         while k < n and s[k].isspace():
@@ -245,7 +253,9 @@ def metric_names(expr):
         if c in "\"'`":
             i = _skip_string(s, i)
         elif c == "{":
-            i = skip_group(i, "{", "}")
+            k = skip_group(i, "{", "}")
+            selectors.append(s[i:k])
+            i = k
         elif c == "[":
             i = skip_group(i, "[", "]")
         elif c.isdigit() or (c == "." and i + 1 < n and s[i + 1].isdigit()):
@@ -269,10 +279,15 @@ def metric_names(expr):
                 continue
             if word not in KEYWORDS and not (k < n and s[k] == "("):
                 names.add(word)
+                if k < n and s[k] == "{":
+                    j = skip_group(k, "{", "}")
+                    selectors.append(word + s[k:j])
+                else:
+                    selectors.append(word)
             i = j
         else:
             i += 1
-    return names
+    return names, selectors
 
 
 def _skip_string(s, i):
@@ -555,6 +570,7 @@ def cmd_evaluate(args):
             if q.source == src:
                 q.expr = substitute(q.raw, values)
 
+    selector_cache = {}
     for q in queries:
         left = VAR_REF.search(strip_comments(q.expr))
         if left:
@@ -565,13 +581,29 @@ def cmd_evaluate(args):
             q.status, q.detail = "FAIL", r.get("error", "query failed")
             continue
         data, size = has_value(r), result_size(r)
-        missing = sorted(m for m in metric_names(q.expr) if m not in known and m not in LAZY_METRICS)
-        lazy = sorted(m for m in metric_names(q.expr) if m not in known and m in LAZY_METRICS)
+        names, selectors = metric_refs(q.expr)
+        missing = sorted(m for m in names if m not in known and m not in LAZY_METRICS)
+        lazy = sorted(m for m in names if m not in known and m in LAZY_METRICS)
+        # Every selector must match scraped series (a typo in a label value would otherwise
+        # make a rule silently never fire), except in guide blocks documented as possibly
+        # empty and for families that appear only on an event.
+        empty_selectors = []
+        if q.source != "guide" or q.expect == "data":
+            for sel in selectors:
+                if any(sel == m or sel.startswith(m + "{") for m in LAZY_METRICS):
+                    continue
+                if sel not in selector_cache:
+                    sr = prom.query(f"count({sel})")
+                    selector_cache[sel] = sr.get("status") == "success" and bool(sr["data"]["result"])
+                if not selector_cache[sel]:
+                    empty_selectors.append(sel)
         note = f"{size} series" if data else ("empty" if size == 0 else f"{size} series, all NaN")
         if lazy:
             note += "; not yet created: " + ", ".join(f"{m} ({LAZY_METRICS[m]})" for m in lazy)
         if missing:
             q.status, q.detail = "FAIL", "unknown metric(s): " + ", ".join(missing)
+        elif empty_selectors:
+            q.status, q.detail = "FAIL", "selector(s) matching no series: " + ", ".join(empty_selectors)
         elif q.expect == "empty":
             q.status = "FAIL" if size else "empty"
             q.detail = "expected no result, got " + note if size else "empty, as documented"
@@ -603,6 +635,8 @@ def cmd_evaluate(args):
         f"{sum(1 for c in var_checks if c.status == 'FAIL')} failed")
     log(f"alert rules loaded by Prometheus: {len(rules)} with health ok"
         + (f"; firing now: {', '.join(firing)}" if firing else "; none firing"))
+    log(f"series selectors checked: {len(selector_cache)} distinct, "
+        f"{sum(1 for v in selector_cache.values() if not v)} matching nothing")
     log(f"total: {len(queries)} expressions evaluated in {time.time() - t0:.1f}s")
     if failures:
         log("")
