@@ -149,25 +149,20 @@ public:
     }
 
 private:
+    // Index of the first bound >= v (bounds().size() when there is none). A branch-free
+    // binary search: observed values are rarely predictable, and a linear scan's
+    // mispredicted exit cost more than the two atomics of observe() (issue 2 benchmark:
+    // ~7.7 ns for the scan vs ~4 ns over the 10 default bounds).
     std::size_t bucket_index(double v) const noexcept {
-        // Linear scan: bucket lists are short and the branch pattern predicts well; binary
-        // search only pays off for long lists.
-        const std::size_t n = bounds_.size();
         const double* b = bounds_.data();
-        if (n > 16) {
-            std::size_t lo = 0, hi = n;
-            while (lo < hi) {
-                const std::size_t mid = lo + (hi - lo) / 2;
-                if (v <= b[mid])
-                    hi = mid;
-                else
-                    lo = mid + 1;
-            }
-            return lo;
+        std::size_t lo = 0;
+        std::size_t n = bounds_.size(); // >= 1, checked at construction
+        while (n > 1) {
+            const std::size_t half = n / 2;
+            lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
+            n -= half;
         }
-        std::size_t i = 0;
-        while (i < n && v > b[i]) ++i;
-        return i;
+        return lo + static_cast<std::size_t>(v > b[lo]);
     }
 
     std::vector<double> bounds_;
