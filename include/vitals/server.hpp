@@ -248,19 +248,32 @@ inline void append_uint(std::string& out, std::size_t v) {
 
 inline const char* reason_phrase(int code) noexcept {
     switch (code) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Error";
     }
 }
 
@@ -280,8 +293,8 @@ inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept
     if (a.size() != b.size()) return false;
     unsigned char diff = 0;
     for (std::size_t i = 0; i < a.size(); ++i)
-        diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^
-                                                  static_cast<unsigned char>(b[i])));
+        diff = static_cast<unsigned char>(
+            diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
     return diff == 0;
 }
 
@@ -310,17 +323,17 @@ struct server_connection {
 
     socket_t sock;
     http_request_parser parser;
-    std::string out;             // response bytes not yet sent
-    std::size_t out_offset = 0;  // how much of `out` is sent
-    std::string held;            // received bytes not parsed yet (output backpressure)
-    time_point last_activity;    // last byte received or sent
-    time_point request_start;    // first byte of the request in progress
-    time_point output_start;     // when `out` last became non-empty
-    time_point linger_until;     // end of the lingering close
+    std::string out;            // response bytes not yet sent
+    std::size_t out_offset = 0; // how much of `out` is sent
+    std::string held;           // received bytes not parsed yet (output backpressure)
+    time_point last_activity;   // last byte received or sent
+    time_point request_start;   // first byte of the request in progress
+    time_point output_start;    // when `out` last became non-empty
+    time_point linger_until;    // end of the lingering close
     bool close_after_write = false;
-    bool peer_closed = false;    // the client sent FIN
-    bool lingering = false;      // response done, FIN sent, discarding input until EOF
-    bool dead = false;           // to be removed
+    bool peer_closed = false; // the client sent FIN
+    bool lingering = false;   // response done, FIN sent, discarding input until EOF
+    bool dead = false;        // to be removed
 };
 
 enum class endpoint : unsigned char { metrics, health, ready, live, other };
@@ -367,9 +380,8 @@ public:
     status try_start() {
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (thread_.joinable())
-            return status(errc::already_running,
-                          "health_server is already running on port " +
-                              std::to_string(port_.load()));
+            return status(errc::already_running, "health_server is already running on port " +
+                                                     std::to_string(port_.load()));
         status st = validate();
         if (!st.ok()) return st;
         if (sockets_.error() != 0)
@@ -425,9 +437,7 @@ public:
     }
 
     /// True between a successful start() and stop().
-    bool running() const noexcept {
-        return port_.load() != 0;
-    }
+    bool running() const noexcept { return port_.load() != 0; }
 
     /// The bound port while running (useful with port 0), else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
@@ -550,9 +560,9 @@ private:
         const std::string where = detail::format_address(addr);
         detail::socket_t s = detail::open_stream_socket(addr.family());
         if (s == detail::invalid_socket)
-            return status(errc::network_error, "cannot create a socket for " + where + ": " +
-                                                   detail::socket_error_text(
-                                                       detail::last_socket_error()));
+            return status(errc::network_error,
+                          "cannot create a socket for " + where + ": " +
+                              detail::socket_error_text(detail::last_socket_error()));
 #if defined(_WIN32)
         // Without it, another program could bind the same port with SO_REUSEADDR and steal
         // connections.
@@ -567,8 +577,7 @@ private:
         if (::bind(s, addr.get(), addr.length) != 0) {
             const int e = detail::last_socket_error();
             detail::close_socket(s);
-            std::string message = "cannot listen on " + where + ": " +
-                                  detail::socket_error_text(e);
+            std::string message = "cannot listen on " + where + ": " + detail::socket_error_text(e);
             if (detail::is_address_in_use(e)) {
                 message += "; port " + std::to_string(options_.port) +
                            " is already in use by another program or server";
@@ -631,8 +640,8 @@ private:
             if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
             for (auto& c : connections_) {
                 int events = 0;
-                if (c->lingering || (!c->peer_closed && c->held.empty() &&
-                                     c->pending() < backpressure_bytes))
+                if (c->lingering ||
+                    (!c->peer_closed && c->held.empty() && c->pending() < backpressure_bytes))
                     events |= POLLIN;
                 if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
                 poll_set_.push_back(make_poll(c->sock, events));
@@ -838,8 +847,8 @@ private:
 
     void flush(connection& c) {
         while (c.pending() > 0) {
-            const long long n = detail::send_two(c.sock, c.out.data() + c.out_offset,
-                                                 c.pending(), nullptr, 0);
+            const long long n =
+                detail::send_two(c.sock, c.out.data() + c.out_offset, c.pending(), nullptr, 0);
             if (n > 0) {
                 c.out_offset += static_cast<std::size_t>(n);
                 c.last_activity = now_;
@@ -865,8 +874,8 @@ private:
         detail::shutdown_send(c.sock);
         c.lingering = true;
         const auto limit = std::chrono::milliseconds(2000);
-        c.linger_until = now_ + (options_.request_timeout < limit ? options_.request_timeout
-                                                                  : limit);
+        c.linger_until =
+            now_ + (options_.request_timeout < limit ? options_.request_timeout : limit);
     }
 
     void begin_output(connection& c) {
@@ -891,8 +900,10 @@ private:
         detail::append_uint(out, length);
         out += "\r\nCache-Control: no-store\r\n";
         out.append(date_, date_length_);
-        if (!keep_alive) out += "Connection: close\r\n";
-        else if (http10_keep_alive) out += "Connection: keep-alive\r\n";
+        if (!keep_alive)
+            out += "Connection: close\r\n";
+        else if (http10_keep_alive)
+            out += "Connection: keep-alive\r\n";
         if ((extra & allow) != 0) out += "Allow: GET, HEAD\r\n";
         if ((extra & authenticate) != 0) out += "WWW-Authenticate: Bearer realm=\"metrics\"\r\n";
         out += "\r\n";
@@ -964,8 +975,7 @@ private:
         }
         case detail::endpoint::ready: {
             const bool ok = ready() && run_checks(true, false);
-            text_response(c, ep, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n", head, keep,
-                          none);
+            text_response(c, ep, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n", head, keep, none);
             return;
         }
         case detail::endpoint::health:
@@ -1119,13 +1129,12 @@ private:
         static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
         static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-        const int n = std::snprintf(date_, sizeof date_,
-                                    "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
-                                    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
-                                    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        date_length_ = n > 0 && static_cast<std::size_t>(n) < sizeof date_
-                           ? static_cast<std::size_t>(n)
-                           : 0;
+        const int n =
+            std::snprintf(date_, sizeof date_, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+                          days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        date_length_ =
+            n > 0 && static_cast<std::size_t>(n) < sizeof date_ ? static_cast<std::size_t>(n) : 0;
     }
 
     static constexpr std::size_t backpressure_bytes = 1024 * 1024;
@@ -1157,9 +1166,9 @@ private:
     std::vector<std::unique_ptr<connection>> connections_;
     std::vector<detail::poll_fd> poll_set_;
     std::vector<char> receive_buffer_;
-    std::string render_;    // the /metrics exposition, reused
-    std::string head_;      // response head for /metrics, reused
-    std::string json_;      // /health body, reused
+    std::string render_; // the /metrics exposition, reused
+    std::string head_;   // response head for /metrics, reused
+    std::string json_;   // /health body, reused
     std::string checks_json_;
     std::string text_body_; // error body, reused
     std::string held_swap_;

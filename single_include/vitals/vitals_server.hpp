@@ -124,11 +124,23 @@ private:
     };
 
     static bool is_tchar(unsigned char c) noexcept {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-            return true;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
         switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-        case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~':
             return true;
         default:
             return false;
@@ -160,12 +172,21 @@ private:
     // Appends bytes up to (not including) the next LF to line_, storing at most `max_stored`
     // bytes in all. Returns the number of bytes consumed; sets `done` when the LF was consumed.
     // The bound is checked before anything is stored.
-    std::size_t collect_line(const char* data, std::size_t size, std::size_t max_stored,
-                             bool& done, int over_status, const char* over_reason) {
+    // Control bytes (NUL, or a TLS handshake sent to a plain port) fail at once, without
+    // waiting for a line end that may never come.
+    std::size_t collect_line(const char* data, std::size_t size, std::size_t max_stored, bool& done,
+                             int over_status, const char* over_reason, bool allow_tab) {
         done = false;
         const void* lf = std::memchr(data, '\n', size);
         const std::size_t take =
             lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - data) : size;
+        for (std::size_t i = 0; i < take; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            if ((c < 0x20 && c != '\r' && !(allow_tab && c == '\t')) || c == 0x7F) {
+                fail(400, "invalid character in request");
+                return i + 1;
+            }
+        }
         if (take > max_stored || line_.size() > max_stored - take) {
             fail(over_status, over_reason);
             return take == 0 ? 1 : take;
@@ -212,8 +233,8 @@ private:
         }
         case phase::request_line: {
             // One more byte than the limit may be stored: the CR of the CRLF.
-            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done,
-                                               414, "request line too long");
+            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done, 414,
+                                               "request line too long", false);
             if (state_ == state::failed || !done) return n;
             if (!parse_request_line()) return n;
             line_.clear();
@@ -224,9 +245,10 @@ private:
         case phase::trailer_line: {
             // The whole section, line ends included, must fit max_header_bytes.
             const std::size_t used = header_bytes_ + 1; // the LF of this line
-            if (used > limits_.max_header_bytes) return fail(431, "request header fields too large");
+            if (used > limits_.max_header_bytes)
+                return fail(431, "request header fields too large");
             const std::size_t n = collect_line(data, size, limits_.max_header_bytes - used, done,
-                                               431, "request header fields too large");
+                                               431, "request header fields too large", true);
             if (state_ == state::failed || !done) return n;
             header_bytes_ += line_.size() + 1;
             if (!finish_line(true)) {
@@ -275,7 +297,7 @@ private:
         }
         case phase::chunk_size: {
             const std::size_t n =
-                collect_line(data, size, max_chunk_line, done, 400, "malformed chunked body");
+                collect_line(data, size, max_chunk_line, done, 400, "malformed chunked body", true);
             if (state_ == state::failed || !done) return n;
             if (!parse_chunk_size()) return n;
             line_.clear();
@@ -561,9 +583,8 @@ VITALS_END_NAMESPACE
 #define NOMINMAX
 #define VITALS_DETAIL_UNDEF_NOMINMAX
 #endif
-#include <winsock2.h> // SOCKET, WSAPoll, WSAStartup, WSASend, closesocket, ioctlsocket
+#include <winsock2.h> // SOCKET, WSAPoll, WSAStartup, WSASend, closesocket, FormatMessageA
 #include <ws2tcpip.h> // inet_pton, inet_ntop, sockaddr_in6, IPV6_V6ONLY
-#include <windows.h>  // FormatMessageA
 #ifdef VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
 #undef WIN32_LEAN_AND_MEAN
 #undef VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
@@ -616,8 +637,8 @@ inline std::string socket_error_text(int code) {
                                    nullptr, static_cast<DWORD>(code), 0, buffer,
                                    static_cast<DWORD>(sizeof buffer), nullptr);
     std::string text(buffer, n);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
-                             text.back() == '.'))
+    while (!text.empty() &&
+           (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '.'))
         text.pop_back();
     if (text.empty()) text = "socket error";
     return text + " (WSA error " + std::to_string(code) + ")";
@@ -828,8 +849,7 @@ inline bool parse_address(std::string_view host, std::uint16_t port, socket_addr
     std::memset(&out.storage, 0, sizeof out.storage);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
-    if (host.empty() || host.size() > 64 || host.find('\0') != std::string_view::npos)
-        return false;
+    if (host.empty() || host.size() > 64 || host.find('\0') != std::string_view::npos) return false;
     const std::string text = host == "localhost" ? std::string("127.0.0.1") : std::string(host);
     sockaddr_in v4;
     std::memset(&v4, 0, sizeof v4);
@@ -968,11 +988,9 @@ public:
     void drain() noexcept {
         char buffer[64];
 #if defined(_WIN32)
-        while (::recv(read_, buffer, static_cast<int>(sizeof buffer), 0) > 0) {
-        }
+        while (::recv(read_, buffer, static_cast<int>(sizeof buffer), 0) > 0) {}
 #else
-        while (::read(read_, buffer, sizeof buffer) > 0) {
-        }
+        while (::read(read_, buffer, sizeof buffer) > 0) {}
 #endif
     }
 
@@ -1235,19 +1253,32 @@ inline void append_uint(std::string& out, std::size_t v) {
 
 inline const char* reason_phrase(int code) noexcept {
     switch (code) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Error";
     }
 }
 
@@ -1267,8 +1298,8 @@ inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept
     if (a.size() != b.size()) return false;
     unsigned char diff = 0;
     for (std::size_t i = 0; i < a.size(); ++i)
-        diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^
-                                                  static_cast<unsigned char>(b[i])));
+        diff = static_cast<unsigned char>(
+            diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
     return diff == 0;
 }
 
@@ -1297,17 +1328,17 @@ struct server_connection {
 
     socket_t sock;
     http_request_parser parser;
-    std::string out;             // response bytes not yet sent
-    std::size_t out_offset = 0;  // how much of `out` is sent
-    std::string held;            // received bytes not parsed yet (output backpressure)
-    time_point last_activity;    // last byte received or sent
-    time_point request_start;    // first byte of the request in progress
-    time_point output_start;     // when `out` last became non-empty
-    time_point linger_until;     // end of the lingering close
+    std::string out;            // response bytes not yet sent
+    std::size_t out_offset = 0; // how much of `out` is sent
+    std::string held;           // received bytes not parsed yet (output backpressure)
+    time_point last_activity;   // last byte received or sent
+    time_point request_start;   // first byte of the request in progress
+    time_point output_start;    // when `out` last became non-empty
+    time_point linger_until;    // end of the lingering close
     bool close_after_write = false;
-    bool peer_closed = false;    // the client sent FIN
-    bool lingering = false;      // response done, FIN sent, discarding input until EOF
-    bool dead = false;           // to be removed
+    bool peer_closed = false; // the client sent FIN
+    bool lingering = false;   // response done, FIN sent, discarding input until EOF
+    bool dead = false;        // to be removed
 };
 
 enum class endpoint : unsigned char { metrics, health, ready, live, other };
@@ -1354,9 +1385,8 @@ public:
     status try_start() {
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (thread_.joinable())
-            return status(errc::already_running,
-                          "health_server is already running on port " +
-                              std::to_string(port_.load()));
+            return status(errc::already_running, "health_server is already running on port " +
+                                                     std::to_string(port_.load()));
         status st = validate();
         if (!st.ok()) return st;
         if (sockets_.error() != 0)
@@ -1412,9 +1442,7 @@ public:
     }
 
     /// True between a successful start() and stop().
-    bool running() const noexcept {
-        return port_.load() != 0;
-    }
+    bool running() const noexcept { return port_.load() != 0; }
 
     /// The bound port while running (useful with port 0), else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
@@ -1537,9 +1565,9 @@ private:
         const std::string where = detail::format_address(addr);
         detail::socket_t s = detail::open_stream_socket(addr.family());
         if (s == detail::invalid_socket)
-            return status(errc::network_error, "cannot create a socket for " + where + ": " +
-                                                   detail::socket_error_text(
-                                                       detail::last_socket_error()));
+            return status(errc::network_error,
+                          "cannot create a socket for " + where + ": " +
+                              detail::socket_error_text(detail::last_socket_error()));
 #if defined(_WIN32)
         // Without it, another program could bind the same port with SO_REUSEADDR and steal
         // connections.
@@ -1554,8 +1582,7 @@ private:
         if (::bind(s, addr.get(), addr.length) != 0) {
             const int e = detail::last_socket_error();
             detail::close_socket(s);
-            std::string message = "cannot listen on " + where + ": " +
-                                  detail::socket_error_text(e);
+            std::string message = "cannot listen on " + where + ": " + detail::socket_error_text(e);
             if (detail::is_address_in_use(e)) {
                 message += "; port " + std::to_string(options_.port) +
                            " is already in use by another program or server";
@@ -1618,8 +1645,8 @@ private:
             if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
             for (auto& c : connections_) {
                 int events = 0;
-                if (c->lingering || (!c->peer_closed && c->held.empty() &&
-                                     c->pending() < backpressure_bytes))
+                if (c->lingering ||
+                    (!c->peer_closed && c->held.empty() && c->pending() < backpressure_bytes))
                     events |= POLLIN;
                 if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
                 poll_set_.push_back(make_poll(c->sock, events));
@@ -1825,8 +1852,8 @@ private:
 
     void flush(connection& c) {
         while (c.pending() > 0) {
-            const long long n = detail::send_two(c.sock, c.out.data() + c.out_offset,
-                                                 c.pending(), nullptr, 0);
+            const long long n =
+                detail::send_two(c.sock, c.out.data() + c.out_offset, c.pending(), nullptr, 0);
             if (n > 0) {
                 c.out_offset += static_cast<std::size_t>(n);
                 c.last_activity = now_;
@@ -1852,8 +1879,8 @@ private:
         detail::shutdown_send(c.sock);
         c.lingering = true;
         const auto limit = std::chrono::milliseconds(2000);
-        c.linger_until = now_ + (options_.request_timeout < limit ? options_.request_timeout
-                                                                  : limit);
+        c.linger_until =
+            now_ + (options_.request_timeout < limit ? options_.request_timeout : limit);
     }
 
     void begin_output(connection& c) {
@@ -1878,8 +1905,10 @@ private:
         detail::append_uint(out, length);
         out += "\r\nCache-Control: no-store\r\n";
         out.append(date_, date_length_);
-        if (!keep_alive) out += "Connection: close\r\n";
-        else if (http10_keep_alive) out += "Connection: keep-alive\r\n";
+        if (!keep_alive)
+            out += "Connection: close\r\n";
+        else if (http10_keep_alive)
+            out += "Connection: keep-alive\r\n";
         if ((extra & allow) != 0) out += "Allow: GET, HEAD\r\n";
         if ((extra & authenticate) != 0) out += "WWW-Authenticate: Bearer realm=\"metrics\"\r\n";
         out += "\r\n";
@@ -1951,8 +1980,7 @@ private:
         }
         case detail::endpoint::ready: {
             const bool ok = ready() && run_checks(true, false);
-            text_response(c, ep, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n", head, keep,
-                          none);
+            text_response(c, ep, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n", head, keep, none);
             return;
         }
         case detail::endpoint::health:
@@ -2106,13 +2134,12 @@ private:
         static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
         static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-        const int n = std::snprintf(date_, sizeof date_,
-                                    "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
-                                    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
-                                    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        date_length_ = n > 0 && static_cast<std::size_t>(n) < sizeof date_
-                           ? static_cast<std::size_t>(n)
-                           : 0;
+        const int n =
+            std::snprintf(date_, sizeof date_, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+                          days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        date_length_ =
+            n > 0 && static_cast<std::size_t>(n) < sizeof date_ ? static_cast<std::size_t>(n) : 0;
     }
 
     static constexpr std::size_t backpressure_bytes = 1024 * 1024;
@@ -2144,9 +2171,9 @@ private:
     std::vector<std::unique_ptr<connection>> connections_;
     std::vector<detail::poll_fd> poll_set_;
     std::vector<char> receive_buffer_;
-    std::string render_;    // the /metrics exposition, reused
-    std::string head_;      // response head for /metrics, reused
-    std::string json_;      // /health body, reused
+    std::string render_; // the /metrics exposition, reused
+    std::string head_;   // response head for /metrics, reused
+    std::string json_;   // /health body, reused
     std::string checks_json_;
     std::string text_body_; // error body, reused
     std::string held_swap_;

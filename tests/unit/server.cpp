@@ -111,8 +111,8 @@ TEST_CASE("server: HEAD sends the GET headers without a body") {
     for (const char* path : {"/live", "/ready", "/health", "/metrics"}) {
         CAPTURE(path);
         client c("127.0.0.1", server.port());
-        REQUIRE(c.send_all(std::string("HEAD ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n" +
-                           "GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+        REQUIRE(c.send_all(std::string("HEAD ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n" + "GET " +
+                           path + " HTTP/1.1\r\nHost: t\r\n\r\n"));
         const response head = c.read_response(true);
         const response full = c.read_response();
         CHECK(head.status == full.status);
@@ -138,9 +138,9 @@ TEST_CASE("server: unknown path 404, other methods 405 with Allow, query ignored
 
     for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get"}) {
         CAPTURE(method);
-        const response r = exchange(server.port(), std::string(method) +
-                                                       " /live HTTP/1.1\r\nHost: t\r\n"
-                                                       "Content-Length: 0\r\n\r\n");
+        const response r =
+            exchange(server.port(), std::string(method) + " /live HTTP/1.1\r\nHost: t\r\n"
+                                                          "Content-Length: 0\r\n\r\n");
         CHECK(r.status == 405);
         CHECK(r.header("allow") == "GET, HEAD");
         CHECK(r.header("cache-control") == "no-store");

@@ -20,7 +20,7 @@ using clock_type = std::chrono::steady_clock;
 
 /// One parsed response.
 struct response {
-    int status = 0;                            // 0 when nothing valid arrived
+    int status = 0;                             // 0 when nothing valid arrived
     std::map<std::string, std::string> headers; // names lower-cased
     std::string body;
 
@@ -142,8 +142,7 @@ public:
     /// Everything until the server closes or the deadline passes.
     std::string read_all(std::chrono::milliseconds wait_for) {
         const auto until = clock_type::now() + wait_for;
-        while (fill(until)) {
-        }
+        while (fill(until)) {}
         std::string all;
         all.swap(buffer_);
         return all;
@@ -168,8 +167,8 @@ public:
 
 private:
     static std::chrono::milliseconds remaining(clock_type::time_point until) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            until - clock_type::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - clock_type::now());
         return left.count() > 0 ? left : std::chrono::milliseconds(0);
     }
 
@@ -213,10 +212,9 @@ inline response exchange(std::uint16_t port, std::string_view raw, bool head = f
 /// GET `path` with HTTP/1.1 and Connection: close.
 inline response get(std::uint16_t port, const std::string& path, const std::string& extra = "",
                     const char* host = "127.0.0.1") {
-    return exchange(port,
-                    "GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" + extra +
-                        "\r\n",
-                    false, host);
+    return exchange(
+        port, "GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" + extra + "\r\n",
+        false, host);
 }
 
 /// Polls until `pred()` holds or `limit` passes.

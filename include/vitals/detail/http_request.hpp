@@ -110,11 +110,23 @@ private:
     };
 
     static bool is_tchar(unsigned char c) noexcept {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-            return true;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
         switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-        case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~':
             return true;
         default:
             return false;
@@ -146,12 +158,21 @@ private:
     // Appends bytes up to (not including) the next LF to line_, storing at most `max_stored`
     // bytes in all. Returns the number of bytes consumed; sets `done` when the LF was consumed.
     // The bound is checked before anything is stored.
-    std::size_t collect_line(const char* data, std::size_t size, std::size_t max_stored,
-                             bool& done, int over_status, const char* over_reason) {
+    // Control bytes (NUL, or a TLS handshake sent to a plain port) fail at once, without
+    // waiting for a line end that may never come.
+    std::size_t collect_line(const char* data, std::size_t size, std::size_t max_stored, bool& done,
+                             int over_status, const char* over_reason, bool allow_tab) {
         done = false;
         const void* lf = std::memchr(data, '\n', size);
         const std::size_t take =
             lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - data) : size;
+        for (std::size_t i = 0; i < take; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            if ((c < 0x20 && c != '\r' && !(allow_tab && c == '\t')) || c == 0x7F) {
+                fail(400, "invalid character in request");
+                return i + 1;
+            }
+        }
         if (take > max_stored || line_.size() > max_stored - take) {
             fail(over_status, over_reason);
             return take == 0 ? 1 : take;
@@ -198,8 +219,8 @@ private:
         }
         case phase::request_line: {
             // One more byte than the limit may be stored: the CR of the CRLF.
-            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done,
-                                               414, "request line too long");
+            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done, 414,
+                                               "request line too long", false);
             if (state_ == state::failed || !done) return n;
             if (!parse_request_line()) return n;
             line_.clear();
@@ -210,9 +231,10 @@ private:
         case phase::trailer_line: {
             // The whole section, line ends included, must fit max_header_bytes.
             const std::size_t used = header_bytes_ + 1; // the LF of this line
-            if (used > limits_.max_header_bytes) return fail(431, "request header fields too large");
+            if (used > limits_.max_header_bytes)
+                return fail(431, "request header fields too large");
             const std::size_t n = collect_line(data, size, limits_.max_header_bytes - used, done,
-                                               431, "request header fields too large");
+                                               431, "request header fields too large", true);
             if (state_ == state::failed || !done) return n;
             header_bytes_ += line_.size() + 1;
             if (!finish_line(true)) {
@@ -261,7 +283,7 @@ private:
         }
         case phase::chunk_size: {
             const std::size_t n =
-                collect_line(data, size, max_chunk_line, done, 400, "malformed chunked body");
+                collect_line(data, size, max_chunk_line, done, 400, "malformed chunked body", true);
             if (state_ == state::failed || !done) return n;
             if (!parse_chunk_size()) return n;
             line_.clear();

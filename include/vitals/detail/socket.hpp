@@ -23,9 +23,8 @@
 #define NOMINMAX
 #define VITALS_DETAIL_UNDEF_NOMINMAX
 #endif
-#include <winsock2.h> // SOCKET, WSAPoll, WSAStartup, WSASend, closesocket, ioctlsocket
+#include <winsock2.h> // SOCKET, WSAPoll, WSAStartup, WSASend, closesocket, FormatMessageA
 #include <ws2tcpip.h> // inet_pton, inet_ntop, sockaddr_in6, IPV6_V6ONLY
-#include <windows.h>  // FormatMessageA
 #ifdef VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
 #undef WIN32_LEAN_AND_MEAN
 #undef VITALS_DETAIL_UNDEF_LEAN_AND_MEAN
@@ -78,8 +77,8 @@ inline std::string socket_error_text(int code) {
                                    nullptr, static_cast<DWORD>(code), 0, buffer,
                                    static_cast<DWORD>(sizeof buffer), nullptr);
     std::string text(buffer, n);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
-                             text.back() == '.'))
+    while (!text.empty() &&
+           (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '.'))
         text.pop_back();
     if (text.empty()) text = "socket error";
     return text + " (WSA error " + std::to_string(code) + ")";
@@ -290,8 +289,7 @@ inline bool parse_address(std::string_view host, std::uint16_t port, socket_addr
     std::memset(&out.storage, 0, sizeof out.storage);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
-    if (host.empty() || host.size() > 64 || host.find('\0') != std::string_view::npos)
-        return false;
+    if (host.empty() || host.size() > 64 || host.find('\0') != std::string_view::npos) return false;
     const std::string text = host == "localhost" ? std::string("127.0.0.1") : std::string(host);
     sockaddr_in v4;
     std::memset(&v4, 0, sizeof v4);
@@ -430,11 +428,9 @@ public:
     void drain() noexcept {
         char buffer[64];
 #if defined(_WIN32)
-        while (::recv(read_, buffer, static_cast<int>(sizeof buffer), 0) > 0) {
-        }
+        while (::recv(read_, buffer, static_cast<int>(sizeof buffer), 0) > 0) {}
 #else
-        while (::read(read_, buffer, sizeof buffer) > 0) {
-        }
+        while (::read(read_, buffer, sizeof buffer) > 0) {}
 #endif
     }
 
