@@ -183,13 +183,13 @@ def sanitize(name):
     return re.sub(r"[^a-zA-Z0-9_]", "_", name)
 
 
-def discovered_targets(dep, annotate=True):
+def discovered_targets(dep, annotate=True, ip="10.1.2.3"):
     """Targets as Prometheus's role: pod discovery presents them: one per container port."""
     tmpl = dep["spec"]["template"]
     out = []
     for c in tmpl["spec"]["containers"]:
         for p in c.get("ports", []):
-            labels = {"__address__": f"10.1.2.3:{p['containerPort']}", "__metrics_path__": "/metrics",
+            labels = {"__address__": f"{ip}:{p['containerPort']}", "__metrics_path__": "/metrics",
                       "__scheme__": "http", "__meta_kubernetes_namespace": "default",
                       "__meta_kubernetes_pod_name": "vitals-demo-5d8f7-abcde",
                       "__meta_kubernetes_pod_container_name": c["name"],
@@ -217,6 +217,13 @@ def check_pod_scrape_config(dep, defaults):
     addrs = sorted({(t["__address__"], t["__metrics_path__"]) for t in kept})
     check(addrs == [(f"10.1.2.3:{defaults['port']}", defaults["metrics"])],
           f"annotated pod becomes the target 10.1.2.3:{defaults['port']}{defaults['metrics']}", repr(addrs))
+    # Another declared port (a sidecar's, say) is rewritten to the annotated one; IPv6 too.
+    for addr, want in (("10.1.2.3:8080", f"10.1.2.3:{defaults['port']}"),
+                       ("[fd00::7]:8080", f"[fd00::7]:{defaults['port']}"),
+                       ("[fd00::7]", f"[fd00::7]:{defaults['port']}")):
+        t = dict(discovered_targets(dep)[0], __address__=addr)
+        got = (relabel(t, configs) or {}).get("__address__")
+        check(got == want, f"pod address {addr} becomes {want}", repr(got))
     dropped = [relabel(t, configs) for t in discovered_targets(dep, annotate=False)]
     check(all(t is None for t in dropped), "a pod without prometheus.io/scrape is not scraped")
     check(job.get("job_name") == "vitals", 'the Kubernetes job is named "vitals" like the alert rules expect')

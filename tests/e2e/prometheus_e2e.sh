@@ -110,7 +110,7 @@ DEMO=${1:-${VITALS_DEMO_SERVICE:-}}
 if [ -z "$DEMO" ]; then
     [ -f "$ROOT/examples/demo_service.cpp" ] || fail "examples/demo_service.cpp not found"
     say "compiling examples/demo_service.cpp with ${CXX:-g++}"
-    "${CXX:-g++}" -std=c++17 -O1 -I"$ROOT/include" -pthread "$ROOT/examples/demo_service.cpp" \
+    "${CXX:-g++}" -std=c++17 -O0 -I"$ROOT/include" -pthread "$ROOT/examples/demo_service.cpp" \
         -o "$WORK/demo_service"
     DEMO="$WORK/demo_service"
 fi
