@@ -32,14 +32,14 @@ namespace kits {
 inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0, 11); }
 
 /// The `error_type` recorded when a tracked request's scope is left by an exception.
-constexpr std::string_view exception_error_type = "exception";
+inline constexpr std::string_view exception_error_type = "exception";
 /// The `error_type` recorded for a 4xx status when no explicit error type was given.
-constexpr std::string_view client_error_type = "client_error";
+inline constexpr std::string_view client_error_type = "client_error";
 /// The `error_type` recorded for a 5xx status when no explicit error type was given.
-constexpr std::string_view server_error_type = "server_error";
+inline constexpr std::string_view server_error_type = "server_error";
 /// The `status` label value of a request that ended without an HTTP status (never set, or
 /// outside 100..999): a transport failure, a timeout, an exception.
-constexpr std::string_view no_status = "none";
+inline constexpr std::string_view no_status = "none";
 
 class http_metrics;
 class http_request_tracker;

@@ -19,9 +19,9 @@ VITALS_BEGIN_NAMESPACE
 namespace kits {
 
 /// The `status` label value of a run that succeeded.
-constexpr std::string_view job_success = "success";
+inline constexpr std::string_view job_success = "success";
 /// The `status` label value of a run that failed.
-constexpr std::string_view job_failure = "failure";
+inline constexpr std::string_view job_failure = "failure";
 
 class job_run;
 
