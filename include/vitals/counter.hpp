@@ -44,7 +44,7 @@ public:
                 return;
             }
         }
-        detail::atomic_add(fraction_, amount);
+        detail::atomic_add(fraction(), amount);
     }
 
     /// Adds a whole number; cheaper than inc(double).
@@ -54,7 +54,7 @@ public:
 
     /// The current total. Concurrent increments may or may not be included.
     double value() const noexcept {
-        return static_cast<double>(whole_value()) + fraction_.load(std::memory_order_relaxed);
+        return static_cast<double>(whole_value()) + fraction().load(std::memory_order_relaxed);
     }
 
     /// The sum of the whole-number increments only (exact up to 2^64).
@@ -65,18 +65,24 @@ public:
     }
 
     /// True when only whole numbers were added, so value() is an exact integer.
-    bool is_whole() const noexcept { return fraction_.load(std::memory_order_relaxed) == 0.0; }
+    bool is_whole() const noexcept { return fraction().load(std::memory_order_relaxed) == 0.0; }
 
     /// Sets the counter back to zero. Meant for a series that is removed and re-added.
     void reset() noexcept {
         for (auto& s : stripes_) s.value.store(0, std::memory_order_relaxed);
-        fraction_.store(0.0, std::memory_order_relaxed);
+        fraction().store(0.0, std::memory_order_relaxed);
     }
 
 private:
     struct alignas(VITALS_COUNTER_STRIPES > 1 ? 64 : alignof(std::atomic<std::uint64_t>)) stripe {
         std::atomic<std::uint64_t> value{0};
+        // Used in stripes_[0] only: the sum of fractional increments sits in bytes the cell
+        // alignment would waste anyway, so a striped counter is exactly
+        // VITALS_COUNTER_STRIPES * 64 bytes (a separate member cost one more cache line).
+        std::atomic<double> fraction{0.0};
     };
+    std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
+    const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
     std::atomic<std::uint64_t>& cell() noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         return stripes_[detail::thread_slot() & (VITALS_COUNTER_STRIPES - 1)].value;
@@ -86,7 +92,6 @@ private:
     }
 
     stripe stripes_[VITALS_COUNTER_STRIPES];
-    std::atomic<double> fraction_{0.0};
 };
 
 VITALS_END_NAMESPACE
