@@ -152,6 +152,21 @@ public:
                                  std::vector<double> bounds = default_buckets()) {
         return detail::value_or_fail(try_histogram(name, help, std::move(bounds)));
     }
+    /// histogram() for label names written as a braced list. Without it `{"method", "path"}`
+    /// would be ambiguous: two `const char*` also build a std::vector<double> (iterator pair).
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::initializer_list<std::string> label_names,
+                                std::vector<double> bounds = default_buckets(),
+                                family_options options = {}) {
+        return histogram(name, help, std::vector<std::string>(label_names), std::move(bounds),
+                         std::move(options));
+    }
+    /// histogram() for bounds written as a braced list. Without it `{0.5}` would be ambiguous:
+    /// one number also builds a std::vector<std::string> of that size.
+    vitals::histogram& histogram(std::string_view name, std::string_view help,
+                                 std::initializer_list<double> bounds) {
+        return histogram(name, help, std::vector<double>(bounds));
+    }
     result<histogram_family> try_histogram(std::string_view name, std::string_view help,
                                            std::vector<std::string> label_names,
                                            std::vector<double> bounds = default_buckets(),
@@ -161,7 +176,20 @@ public:
     }
     result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
                                             std::vector<double> bounds = default_buckets()) {
-        return single(try_histogram(name, help, {}, std::move(bounds)));
+        return single(try_histogram(name, help, std::vector<std::string>(), std::move(bounds)));
+    }
+    /// try_histogram() for label names written as a braced list (see histogram()).
+    result<histogram_family> try_histogram(std::string_view name, std::string_view help,
+                                           std::initializer_list<std::string> label_names,
+                                           std::vector<double> bounds = default_buckets(),
+                                           family_options options = {}) {
+        return try_histogram(name, help, std::vector<std::string>(label_names), std::move(bounds),
+                             std::move(options));
+    }
+    /// try_histogram() for bounds written as a braced list (see histogram()).
+    result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
+                                            std::initializer_list<double> bounds) {
+        return try_histogram(name, help, std::vector<double>(bounds));
     }
 
     /// Adds a collector run at every scrape, after the registered families, in the order

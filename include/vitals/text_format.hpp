@@ -27,9 +27,15 @@ inline void write_text(const registry& reg, std::string& out) {
 }
 
 /// Streams the exposition of `reg` through `sink` in chunks of at most `capacity` bytes,
-/// using the caller's `buffer` (at least 64 bytes) and no other memory of its own.
+/// using the caller's `buffer` and no heap memory of its own. Any capacity works; 64 bytes or
+/// more avoids many tiny chunks. A null `buffer` or a `capacity` of 0 uses 64 bytes of stack.
 inline void write_text(const registry& reg, text_sink sink, void* context, char* buffer,
                        std::size_t capacity) {
+    char fallback[64];
+    if (buffer == nullptr || capacity == 0) {
+        buffer = fallback;
+        capacity = sizeof fallback;
+    }
     detail::text_output o(sink, context, buffer, capacity);
     reg.write(o);
     o.finish();

@@ -35,9 +35,65 @@ inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
     return n;
 }
 
+#if !VITALS_USE_TO_CHARS
+/// Compact builds: the significant digits of `v` at `precision` + 1 digits, written to
+/// `digits` (`k` of them, no sign or point) with the decimal `exponent` of the first one.
+/// Returns whether they read back to `v`. Tries the correctly rounded digits ("%.*e") and,
+/// when those fall nearer zero than `v`, the next decimal away from zero: just above a power of
+/// two the doubles are twice as far apart as just below it, so that one can read back when the
+/// nearer one does not (std::to_chars picks it too). Candidates are read back without a
+/// decimal point, and only digits and the exponent are taken from the C library's text, so the
+/// locale's decimal point never matters.
+inline bool compact_digits(double v, int precision, char* digits, std::size_t& k,
+                           int& exponent) noexcept {
+    char sci[max_number_chars + 8];
+    std::snprintf(sci, sizeof sci, "%.*e", precision, v);
+    k = 0;
+    const char* p = sci;
+    for (; *p != '\0' && *p != 'e' && *p != 'E'; ++p)
+        if (*p >= '0' && *p <= '9' && k < 17) digits[k++] = *p;
+    exponent = 0;
+    if (*p != '\0') {
+        ++p;
+        const bool negative_exponent = *p == '-';
+        if (*p == '-' || *p == '+') ++p;
+        for (; *p >= '0' && *p <= '9'; ++p) exponent = exponent * 10 + (*p - '0');
+        if (negative_exponent) exponent = -exponent;
+    }
+    const double back = std::strtod(sci, nullptr);
+    if (back == v) return true;
+    const bool nearer_zero = v < 0 ? back > v : back < v;
+    if (!nearer_zero) return false; // the nearest digits lie beyond v: none closer can work
+    // One unit more in the last digit, with carry (9.99 -> 10.0).
+    char up[20];
+    std::memcpy(up, digits, k);
+    std::size_t i = k;
+    while (i > 0 && up[i - 1] == '9') up[--i] = '0';
+    int up_exponent = exponent;
+    if (i == 0) {
+        up[0] = '1';
+        ++up_exponent;
+    } else {
+        ++up[i - 1];
+    }
+    char text[max_number_chars + 8]; // "[-]DIGITSe<exponent of the last digit>"
+    std::size_t t = 0;
+    if (v < 0) text[t++] = '-';
+    std::memcpy(text + t, up, k);
+    t += k;
+    std::snprintf(text + t, sizeof text - t, "e%d", up_exponent - static_cast<int>(k) + 1);
+    if (std::strtod(text, nullptr) != v) return false;
+    std::memcpy(digits, up, k);
+    exponent = up_exponent;
+    return true;
+}
+#endif
+
 /// Writes `v` as the text format expects: `NaN`, `+Inf`, `-Inf`, whole numbers below 2^53
 /// without exponent or decimal point, anything else as the shortest string that reads back
-/// to the same double. Never depends on the C or C++ locale. Returns the chars written.
+/// to the same double, in fixed or scientific notation, whichever is shorter (fixed on a tie):
+/// the text std::to_chars writes, also in compact builds. Never depends on the C or C++
+/// locale. Returns the chars written (at most max_number_chars).
 inline std::size_t format_double(char* out, double v) noexcept {
     if (std::isnan(v)) {
         std::memcpy(out, "NaN", 3);
@@ -64,23 +120,61 @@ inline std::size_t format_double(char* out, double v) noexcept {
     const auto res = std::to_chars(out, out + max_number_chars, v);
     return static_cast<std::size_t>(res.ptr - out);
 #else
-    // C library path (compact builds): the shortest of %.15g..%.17g that round-trips. The
-    // check and the output both use the current locale's decimal point, which is then
-    // rewritten to '.'.
-    char buf[max_number_chars];
-    int len = 0;
-    for (int precision = 15; precision <= 17; ++precision) {
-        len = std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (precision == 17 || std::strtod(buf, nullptr) == v) break;
+    // C library path (compact builds), written to give exactly the text std::to_chars gives:
+    // the fewest significant digits that read back to `v` (see compact_digits), in fixed or
+    // scientific notation, whichever is shorter (fixed on a tie). Reading back works for a
+    // precision as soon as it works for any smaller one, so a binary search finds the fewest.
+    char digits[20];
+    std::size_t k = 0;
+    int exponent = 0;
+    int lo = 0, hi = 16; // 17 significant digits always read back
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (compact_digits(v, mid, digits, k, exponent))
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    compact_digits(v, lo, digits, k, exponent);
+    while (k > 1 && digits[k - 1] == '0') --k;
+    const int nk = static_cast<int>(k);
+    const int abs_exponent = exponent < 0 ? -exponent : exponent;
+    const int sci_len = nk + (nk > 1 ? 1 : 0) + 2 + (abs_exponent >= 100 ? 3 : 2);
+    const int fixed_len =
+        exponent >= 0 ? (nk > exponent + 1 ? nk + 1 : exponent + 1) : nk + 1 - exponent;
     std::size_t n = 0;
-    for (int i = 0; i < len; ++i) {
-        const char c = buf[i];
-        if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E') {
-            out[n++] = c;
-        } else if (n == 0 || out[n - 1] != '.') {
-            out[n++] = '.'; // the locale's decimal point, possibly multi-byte
+    if (v < 0) out[n++] = '-';
+    if (fixed_len <= sci_len && exponent >= nk - 1) {
+        // A whole number: every digit of its exact value, as std::to_chars writes it.
+        char whole[max_number_chars + 8];
+        const int len = std::snprintf(whole, sizeof whole, "%.0f", mag);
+        std::memcpy(out + n, whole, static_cast<std::size_t>(len));
+        n += static_cast<std::size_t>(len);
+    } else if (fixed_len <= sci_len && exponent >= 0) {
+        const std::size_t int_digits = static_cast<std::size_t>(exponent) + 1;
+        std::memcpy(out + n, digits, int_digits);
+        n += int_digits;
+        out[n++] = '.';
+        std::memcpy(out + n, digits + int_digits, k - int_digits);
+        n += k - int_digits;
+    } else if (fixed_len <= sci_len) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 1; i < -exponent; ++i) out[n++] = '0';
+        std::memcpy(out + n, digits, k);
+        n += k;
+    } else {
+        out[n++] = digits[0];
+        if (k > 1) {
+            out[n++] = '.';
+            std::memcpy(out + n, digits + 1, k - 1);
+            n += k - 1;
         }
+        out[n++] = 'e';
+        out[n++] = exponent < 0 ? '-' : '+';
+        if (abs_exponent >= 100) out[n++] = static_cast<char>('0' + abs_exponent / 100);
+        out[n++] = static_cast<char>('0' + abs_exponent / 10 % 10);
+        out[n++] = static_cast<char>('0' + abs_exponent % 10);
     }
     return n;
 #endif

@@ -32,7 +32,8 @@ public:
         end_ = begin_ + target.size();
     }
 
-    /// `buffer` of `capacity` >= 2 * max_number_chars bytes is owned by the caller.
+    /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
+    /// than `capacity` bytes at once.
     text_output(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
         : sink_(sink), context_(context), begin_(buffer), cur_(buffer),
           end_(buffer + capacity) {}
@@ -55,13 +56,19 @@ public:
         *cur_++ = c;
     }
     void write_double(double v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars))
-            make_room(max_number_chars);
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
+            write(tmp, format_double(tmp, v));
+            return;
+        }
         cur_ += format_double(cur_, v);
     }
     void write_uint(std::uint64_t v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars))
-            make_room(max_number_chars);
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars];
+            write(tmp, format_uint(tmp, v));
+            return;
+        }
         cur_ += format_uint(cur_, v);
     }
 
@@ -95,17 +102,23 @@ private:
         }
     }
     void write_slow(const char* data, std::size_t n) {
-        if (!string_ && sink_) {
-            flush();
-            if (n > static_cast<std::size_t>(end_ - cur_)) { // larger than the whole buffer
-                sink_(context_, data, n);
-                return;
-            }
-        } else {
+        if (string_) {
             make_room(n);
+            std::memcpy(cur_, data, n);
+            cur_ += n;
+            return;
         }
-        std::memcpy(cur_, data, n);
-        cur_ += n;
+        // Fill and flush the caller's buffer as often as needed: a sink with a fixed-size
+        // destination (a UART, a packet) never receives a chunk larger than the buffer.
+        while (n > 0) {
+            if (cur_ == end_) flush();
+            std::size_t k = static_cast<std::size_t>(end_ - cur_);
+            if (k > n) k = n;
+            std::memcpy(cur_, data, k);
+            cur_ += k;
+            data += k;
+            n -= k;
+        }
     }
 
     std::string* string_ = nullptr;

@@ -1,0 +1,393 @@
+// tests/unit/concurrency.cpp - writers, lookups, removals and scrapes at the same time: every
+// scrape must be a valid exposition (cumulative buckets, +Inf == _count, counters never
+// decrease) and the final totals exact. Run under ThreadSanitizer in CI.
+// SPDX-License-Identifier: MIT
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+#include <atomic> // atomic
+#include <map>    // map
+#include <set>    // set
+#include <string> // string
+#include <thread> // thread
+#include <vector> // vector
+
+namespace {
+
+// A series identity: sample name plus every label except `le`, in written order.
+std::string series_key(const vitals_test::sample& s, std::string name) {
+    std::string key = std::move(name);
+    for (const auto& l : s.labels) {
+        if (l.first == "le") continue;
+        key += '|';
+        key += l.first;
+        key += '=';
+        key += l.second;
+    }
+    return key;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// What one scrape must satisfy on its own, and against the previous scrape.
+class scrape_checker {
+public:
+    // Checks `text`; returns an empty string or the first problem found.
+    std::string check(const std::string& text) {
+        vitals_test::exposition ex;
+        std::string problem = vitals_test::parse_exposition(text, ex);
+        if (!problem.empty()) return problem;
+
+        std::map<std::string, double> monotonic; // counters, buckets and counts
+        std::set<std::string> seen;              // no series written twice
+        std::map<std::string, double> last_bucket, inf_bucket, count;
+        for (const auto& s : ex.samples) {
+            std::string family = s.name;
+            std::string suffix;
+            for (const char* sfx : {"_bucket", "_sum", "_count"}) {
+                const std::string base = s.name.substr(0, s.name.size() - std::string(sfx).size());
+                if (ends_with(s.name, sfx) && ex.types.count(base) &&
+                    ex.types.at(base) == "histogram") {
+                    family = base;
+                    suffix = sfx;
+                }
+            }
+            if (!ex.types.count(family)) return "sample without TYPE: " + s.name;
+            const std::string type = ex.types.at(family);
+            const std::string key = series_key(s, family);
+            const std::string full_key = series_key(s, s.name) + "|le=" + s.label("le");
+            if (!seen.insert(full_key).second) return "series written twice: " + full_key;
+            if (type == "counter") {
+                if (!(s.value >= 0)) return "negative or NaN counter: " + full_key;
+                monotonic[full_key] = s.value;
+            } else if (type == "histogram" && suffix == "_bucket") {
+                if (last_bucket.count(key) && s.value < last_bucket[key])
+                    return "bucket not cumulative: " + full_key;
+                last_bucket[key] = s.value;
+                if (s.label("le") == "+Inf") inf_bucket[key] = s.value;
+                monotonic[full_key] = s.value;
+            } else if (type == "histogram" && suffix == "_count") {
+                count[key] = s.value;
+                monotonic[full_key] = s.value;
+            }
+        }
+        for (const auto& c : count) {
+            if (!inf_bucket.count(c.first)) return "no +Inf bucket for " + c.first;
+            if (inf_bucket[c.first] != c.second)
+                return "+Inf bucket " + std::to_string(inf_bucket[c.first]) + " != _count " +
+                       std::to_string(c.second) + " for " + c.first;
+        }
+        if (check_monotonic_) {
+            for (const auto& m : monotonic) {
+                const auto prev = previous_.find(m.first);
+                if (prev != previous_.end() && m.second < prev->second)
+                    return "went down between scrapes: " + m.first + " " +
+                           std::to_string(prev->second) + " -> " + std::to_string(m.second);
+            }
+        }
+        previous_ = std::move(monotonic);
+        ++scrapes_;
+        return std::string();
+    }
+
+    // Series that are removed and re-added restart at zero: then only per-scrape checks apply.
+    void check_monotonic(bool on) { check_monotonic_ = on; }
+    int scrapes() const { return scrapes_; }
+
+private:
+    std::map<std::string, double> previous_;
+    bool check_monotonic_ = true;
+    int scrapes_ = 0;
+};
+
+// Scrapes `reg` in a loop until `stop`, alternating the string and sink entry points.
+// Records the first problem; returns the number of scrapes through `scrapes`.
+void scrape_loop(const vitals::registry& reg, const std::atomic<bool>& stop, bool monotonic,
+                 std::string& problem, int& scrapes) {
+    scrape_checker checker;
+    checker.check_monotonic(monotonic);
+    std::string text;
+    char buffer[97];
+    for (int i = 0; problem.empty(); ++i) {
+        const bool last = stop.load(); // one more scrape after the writers finished
+        text.clear();
+        if (i % 2 == 0) {
+            vitals::write_text(reg, text);
+        } else {
+            vitals::write_text(
+                reg,
+                [](void* ctx, const char* data, std::size_t size) {
+                    static_cast<std::string*>(ctx)->append(data, size);
+                },
+                &text, buffer, sizeof buffer);
+        }
+        problem = checker.check(text);
+        if (last) break;
+    }
+    scrapes = checker.scrapes();
+}
+
+constexpr int writers = 4;
+constexpr int iterations = 50000;
+
+} // namespace
+
+TEST_CASE("concurrency: counters and histograms stay consistent while being scraped") {
+    vitals::registry reg;
+    auto& hits = reg.counter("hits", "inc() from every thread.");
+    auto& mixed = reg.counter("mixed", "Whole and fractional increments.");
+    auto& per_thread = reg.counter("per_thread", "One series per thread.", {"thread"});
+    auto& lat = reg.histogram("latency_seconds", "Observed from every thread.", {0.1, 1, 10});
+    auto& sizes = reg.histogram("sizes", "Labelled histogram.", {"kind"}, {1, 100});
+    auto& level = reg.gauge("level", "Up and down.");
+
+    std::atomic<bool> stop{false};
+    std::string problem;
+    int scrapes = 0;
+    std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), true, std::ref(problem),
+                        std::ref(scrapes));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < writers; ++t) {
+        threads.emplace_back([&, t] {
+            auto& mine = per_thread.labels(std::to_string(t));
+            auto& small = sizes.labels("small");
+            auto& large = sizes.labels("large");
+            for (int i = 0; i < iterations; ++i) {
+                hits.inc();
+                mixed.inc(1.0);
+                mixed.inc(0.5);
+                mixed.inc(0.25);
+                mine.inc();
+                // Dyadic values, so the sums are exact.
+                lat.observe((i % 4 == 0) ? 0.0625 : (i % 4 == 1) ? 0.5 : (i % 4 == 2) ? 2 : 20);
+                small.observe(0.5);
+                large.observe(1000);
+                level.inc();
+                level.dec();
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    stop = true;
+    scraper.join();
+    CHECK_MESSAGE(problem.empty(), problem);
+    CHECK(scrapes >= 2);
+    MESSAGE("scrapes checked while writing: " << scrapes);
+
+    const double total = static_cast<double>(writers) * iterations;
+    CHECK(hits.value() == total);
+    CHECK(hits.is_whole());
+    CHECK(mixed.value() == total * 1.75);
+    CHECK(lat.count() == static_cast<std::uint64_t>(total));
+    CHECK(lat.sum() == total / 4 * (0.0625 + 0.5 + 2 + 20));
+    for (std::size_t b = 0; b < 4; ++b) CHECK(lat.bucket_count(b) == iterations * writers / 4);
+    CHECK(level.value() == 0.0);
+
+    const std::string text = vitals::to_text(reg);
+    const std::string n = std::to_string(writers * iterations);
+    CHECK(text.find("\nhits_total " + n + "\n") != std::string::npos);
+    CHECK(text.find("\nmixed_total " + std::to_string(writers * iterations * 7 / 4) + "\n") !=
+          std::string::npos);
+    for (int t = 0; t < writers; ++t)
+        CHECK(text.find("per_thread_total{thread=\"" + std::to_string(t) + "\"} " +
+                        std::to_string(iterations) + "\n") != std::string::npos);
+    CHECK(text.find("latency_seconds_bucket{le=\"+Inf\"} " + n + "\n") != std::string::npos);
+    CHECK(text.find("latency_seconds_count " + n + "\n") != std::string::npos);
+    CHECK(text.find("sizes_bucket{kind=\"large\",le=\"100\"} 0\n") != std::string::npos);
+    CHECK(text.find("sizes_count{kind=\"small\"} " + n + "\n") != std::string::npos);
+    CHECK(text.find("sizes_sum{kind=\"large\"} " + std::to_string(writers * iterations * 1000) +
+                    "\n") != std::string::npos);
+}
+
+TEST_CASE("concurrency: the same and new label sets created from several threads") {
+    vitals::registry reg;
+    auto& fam = reg.counter("lookups", "Created concurrently.", {"key", "shard"});
+    auto& hist = reg.histogram("lookup_values", "Created concurrently.", {"key"}, {1.0});
+    constexpr int keys = 64;
+    constexpr int rounds = keys * 32; // every thread looks every key up equally often
+    std::vector<std::vector<vitals::counter*>> handles(writers,
+                                                       std::vector<vitals::counter*>(keys));
+    std::atomic<bool> stop{false};
+    std::string problem;
+    int scrapes = 0;
+    std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), true, std::ref(problem),
+                        std::ref(scrapes));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < writers; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < rounds; ++i) {
+                // Every thread walks the same keys from a different start, so first lookups
+                // of one label set race each other.
+                const int k = (i + t * 17) % keys;
+                auto& c = fam.labels("key" + std::to_string(k), k % 2 ? "odd" : "even");
+                c.inc();
+                handles[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] = &c;
+                hist.labels(std::to_string(k)).observe(0.5);
+                // A label set only this thread uses.
+                fam.labels("own" + std::to_string(t), std::to_string(i % 8)).inc();
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    stop = true;
+    scraper.join();
+    CHECK_MESSAGE(problem.empty(), problem);
+
+    // One series per label set, whichever thread created it.
+    for (int k = 0; k < keys; ++k)
+        for (int t = 1; t < writers; ++t)
+            CHECK(handles[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] ==
+                  handles[0][static_cast<std::size_t>(k)]);
+    CHECK(fam.size() == static_cast<std::size_t>(keys + writers * 8));
+    std::uint64_t total = 0;
+    for (int k = 0; k < keys; ++k) total += handles[0][static_cast<std::size_t>(k)]->whole_value();
+    CHECK(total == static_cast<std::uint64_t>(writers * rounds));
+    for (int k = 0; k < keys; ++k)
+        CHECK(hist.labels(std::to_string(k)).count() ==
+              static_cast<std::uint64_t>(writers * rounds / keys));
+    for (int t = 0; t < writers; ++t)
+        CHECK(fam.labels("own" + std::to_string(t), "3").value() == rounds / 8);
+}
+
+TEST_CASE("concurrency: remove, clear and re-add while writing and scraping") {
+    vitals::registry reg;
+    auto& fam = reg.counter("churn", "Removed and re-added.", {"k"});
+    auto& hfam = reg.histogram("churn_seconds", "Removed and re-added.", {"k"}, {0.5, 1});
+    auto& steady = reg.counter("steady", "Never removed.");
+    auto& kept = fam.labels("kept");
+    auto& churned = fam.labels("churned");
+    auto& hchurned = hfam.labels("churned");
+
+    std::atomic<bool> stop{false};
+    std::string problem;
+    int scrapes = 0;
+    // Re-added series restart at zero, so only the per-scrape rules are checked here.
+    std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), false, std::ref(problem),
+                        std::ref(scrapes));
+    std::atomic<int> removals{0};
+    std::thread remover([&] {
+        for (int i = 0; i < 2000; ++i) {
+            if (fam.remove("churned")) ++removals;
+            hfam.remove("churned");
+            if (i % 100 == 0) {
+                fam.clear();
+                hfam.clear();
+            }
+            (void)fam.labels("churned");
+            (void)hfam.labels("churned");
+            (void)fam.labels("kept");
+        }
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < writers; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < iterations / 4; ++i) {
+                churned.inc();            // through a handle that may be hidden
+                fam.labels("kept").inc(); // through lookups that may re-add
+                hchurned.observe(0.75);
+                hfam.labels("churned").observe(0.25);
+                steady.inc();
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    remover.join();
+    stop = true;
+    scraper.join();
+    CHECK_MESSAGE(problem.empty(), problem);
+    CHECK(removals.load() > 0);
+    // Handles stay valid and keep naming the same storage.
+    CHECK(&fam.labels("churned") == &churned);
+    CHECK(&fam.labels("kept") == &kept);
+    CHECK(&hfam.labels("churned") == &hchurned);
+    CHECK(steady.value() == writers * (iterations / 4));
+    CHECK(kept.value() <= writers * (iterations / 4));
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("churn_total{k=\"churned\"}") != std::string::npos);
+    CHECK(text.find("churn_total{k=\"kept\"}") != std::string::npos);
+    vitals_test::exposition ex;
+    CHECK(vitals_test::parse_exposition(text, ex).empty());
+}
+
+TEST_CASE("concurrency: the cardinality bound holds under concurrent creation") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 10;
+    auto& fam = reg.counter("bounded", "At most ten series.", {"id"}, opts);
+    std::atomic<bool> stop{false};
+    std::string problem;
+    int scrapes = 0;
+    std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), true, std::ref(problem),
+                        std::ref(scrapes));
+    constexpr int per_thread = 500;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < writers; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i)
+                fam.labels(std::to_string(t * per_thread + i)).inc();
+        });
+    }
+    for (auto& th : threads) th.join();
+    stop = true;
+    scraper.join();
+    CHECK_MESSAGE(problem.empty(), problem);
+
+    const std::string text = vitals::to_text(reg);
+    vitals_test::exposition ex;
+    REQUIRE(vitals_test::parse_exposition(text, ex).empty());
+    double sum = 0, overflow_series = -1, overflow_counted = -1;
+    int series = 0;
+    for (const auto& s : ex.samples) {
+        if (s.name == "bounded_total") {
+            ++series;
+            sum += s.value;
+            if (s.label("id") == "__overflow__") overflow_series = s.value;
+        } else if (s.name == "vitals_series_overflow_total" &&
+                   s.label("family") == "bounded_total") {
+            overflow_counted = s.value;
+        }
+    }
+    CHECK(series == 11); // ten regular series and the overflow series
+    CHECK(sum == writers * per_thread);
+    // Every redirected lookup was followed by exactly one inc().
+    CHECK(overflow_series == writers * per_thread - 10);
+    CHECK(overflow_counted == overflow_series);
+}
+
+TEST_CASE("concurrency: the scrape checker itself rejects broken expositions") {
+    const std::string head = "# HELP h H.\n# TYPE h histogram\n";
+    const std::string good = head + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
+                                    "h_sum 3\nh_count 2\n";
+    scrape_checker checker;
+    CHECK(checker.check(good).empty());
+    CHECK_FALSE(scrape_checker()
+                    .check(head + "h_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\n"
+                                  "h_sum 3\nh_count 2\n")
+                    .empty());
+    CHECK_FALSE(scrape_checker()
+                    .check(head + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
+                                  "h_sum 3\nh_count 3\n")
+                    .empty());
+    CHECK_FALSE(
+        scrape_checker().check(head + "h_bucket{le=\"1\"} 1\nh_sum 3\nh_count 2\n").empty());
+    // Going down between scrapes.
+    CHECK_FALSE(checker
+                    .check(head + "h_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 2\n"
+                                  "h_sum 3\nh_count 2\n")
+                    .empty());
+    scrape_checker counters;
+    const std::string ctype = "# HELP c_total C.\n# TYPE c_total counter\n";
+    CHECK(counters.check(ctype + "c_total 5\n").empty());
+    CHECK(counters.check(ctype + "c_total 5.5\n").empty());
+    CHECK_FALSE(counters.check(ctype + "c_total 5\n").empty());
+    CHECK_FALSE(scrape_checker().check(ctype + "c_total -1\n").empty());
+    CHECK_FALSE(scrape_checker().check(ctype + "c_total 1\nc_total 2\n").empty());
+    CHECK_FALSE(scrape_checker().check("c_total 1\n").empty());       // no TYPE
+    CHECK_FALSE(scrape_checker().check(ctype + "c_total 1").empty()); // no final newline
+}

@@ -1,0 +1,168 @@
+// tests/unit/counter.cpp - vitals::counter: increments, bad input, exposition of values.
+// SPDX-License-Identifier: MIT
+#include <vitals/counter.hpp>
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>   // nextafter
+#include <cstdint> // uint64_t
+#include <limits>  // numeric_limits
+#include <string>  // string
+#include <thread>  // thread
+#include <vector>  // vector
+
+TEST_CASE("counter: starts at zero and counts") {
+    vitals::counter c;
+    CHECK(c.value() == 0.0);
+    CHECK(c.whole_value() == 0u);
+    CHECK(c.is_whole());
+
+    SUBCASE("inc() adds one") {
+        c.inc();
+        c.inc();
+        CHECK(c.value() == 2.0);
+        CHECK(c.whole_value() == 2u);
+        CHECK(c.is_whole());
+    }
+    SUBCASE("inc(double) with whole amounts stays whole") {
+        c.inc(3.0);
+        c.inc(0.0);
+        c.inc(1e15);
+        CHECK(c.whole_value() == 1000000000000003u);
+        CHECK(c.is_whole());
+        CHECK(c.value() == 1000000000000003.0);
+    }
+    SUBCASE("inc(double) with fractions") {
+        c.inc(0.5);
+        c.inc(2.0);
+        c.inc(0.25);
+        CHECK_FALSE(c.is_whole());
+        CHECK(c.whole_value() == 2u);
+        CHECK(c.value() == 2.75);
+    }
+    SUBCASE("inc_by adds whole numbers") {
+        c.inc_by(7);
+        c.inc_by(0);
+        c.inc();
+        CHECK(c.value() == 8.0);
+        CHECK(c.is_whole());
+    }
+    SUBCASE("amounts at and above 2^53 are accepted") {
+        const double two53 = 9007199254740992.0;
+        c.inc(two53);
+        CHECK(c.value() == two53);
+        c.inc(1e300);
+        CHECK(c.value() == 1e300);
+    }
+    SUBCASE("reset() returns to zero, whole again") {
+        c.inc(5);
+        c.inc(0.5);
+        c.reset();
+        CHECK(c.value() == 0.0);
+        CHECK(c.is_whole());
+        c.inc();
+        CHECK(c.value() == 1.0);
+    }
+}
+
+TEST_CASE("counter: bad increments leave the value unchanged") {
+    vitals::counter c;
+    c.inc(10.0);
+    c.inc(0.5);
+    const double before = c.value();
+    REQUIRE(before == 10.5);
+
+    SUBCASE("negative") {
+        c.inc(-1.0);
+        c.inc(-0.5);
+        c.inc(-std::numeric_limits<double>::min());
+        c.inc(-std::numeric_limits<double>::max());
+    }
+    SUBCASE("NaN") {
+        c.inc(std::numeric_limits<double>::quiet_NaN());
+        c.inc(-std::numeric_limits<double>::quiet_NaN());
+        c.inc(std::numeric_limits<double>::signaling_NaN());
+    }
+    SUBCASE("infinities") {
+        c.inc(std::numeric_limits<double>::infinity());
+        c.inc(-std::numeric_limits<double>::infinity());
+    }
+    CHECK(c.value() == before);
+    CHECK(c.whole_value() == 10u);
+}
+
+TEST_CASE("counter: negative zero and subnormals") {
+    vitals::counter c;
+    c.inc(-0.0); // not negative: adds nothing, must not be rejected as an error either
+    CHECK(c.value() == 0.0);
+    CHECK(c.is_whole());
+    c.inc(std::numeric_limits<double>::denorm_min());
+    CHECK(c.value() == std::numeric_limits<double>::denorm_min());
+    CHECK_FALSE(c.is_whole());
+}
+
+TEST_CASE("counter: whole increments are exact far beyond 2^53") {
+    // The integer cells keep whole increments exact where a double would round.
+    vitals::counter c;
+    const std::uint64_t big = (std::uint64_t{1} << 53);
+    c.inc_by(big);
+    c.inc();
+    CHECK(c.whole_value() == big + 1);
+    vitals::registry reg;
+    reg.counter("big", "Big.").inc_by(big + 1);
+    CHECK(vitals::to_text(reg) ==
+          "# HELP big_total Big.\n# TYPE big_total counter\nbig_total 9007199254740993\n");
+}
+
+TEST_CASE("counter: increments from several threads all land") {
+    // Each thread may use its own stripe; value() must sum them all.
+    vitals::counter c;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&c] {
+            for (int i = 0; i < 10000; ++i) {
+                c.inc();
+                c.inc(2.0);
+                c.inc(0.5);
+            }
+        });
+    for (auto& t : threads) t.join();
+    CHECK(c.whole_value() == 4u * 10000u * 3u);
+    CHECK(c.value() == 4.0 * 10000.0 * 3.5);
+}
+
+TEST_CASE("counter: registry exposition") {
+    vitals::registry reg;
+    SUBCASE("name gets _total appended") {
+        auto& c = reg.counter("jobs", "Jobs done.");
+        c.inc();
+        CHECK(vitals::to_text(reg) ==
+              "# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total 1\n");
+    }
+    SUBCASE("name already ending in _total is kept") {
+        reg.counter("jobs_total", "Jobs done.").inc(2);
+        CHECK(vitals::to_text(reg) ==
+              "# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total 2\n");
+    }
+    SUBCASE("x and x_total are the same counter") {
+        auto& a = reg.counter("jobs", "Jobs done.");
+        auto& b = reg.counter("jobs_total", "Jobs done.");
+        CHECK(&a == &b);
+    }
+    SUBCASE("an unlabelled counter shows 0 before its first increment") {
+        (void)reg.counter("idle", "Never touched.");
+        CHECK(vitals::to_text(reg) ==
+              "# HELP idle_total Never touched.\n# TYPE idle_total counter\nidle_total 0\n");
+    }
+    SUBCASE("fractional totals are written as shortest doubles") {
+        auto& c = reg.counter("seconds", "Busy time.");
+        c.inc(0.1);
+        c.inc(0.2);
+        CHECK(vitals::to_text(reg) == "# HELP seconds_total Busy time.\n"
+                                      "# TYPE seconds_total counter\n"
+                                      "seconds_total 0.30000000000000004\n");
+        c.inc(2); // whole part and fraction are summed when written
+        CHECK(vitals::to_text(reg).find("seconds_total 2.3\n") != std::string::npos);
+    }
+}

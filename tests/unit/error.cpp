@@ -1,0 +1,94 @@
+// tests/unit/error.cpp - the error policy: status, result, vitals::error and the handler.
+// The -fno-exceptions side is tested by tests/noexcept/ (a separate program).
+// SPDX-License-Identifier: MIT
+#include <vitals/error.hpp>
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include <stdexcept> // runtime_error
+#include <string>    // string
+
+using vitals::errc;
+
+TEST_CASE("error: status") {
+    SUBCASE("default is ok") {
+        vitals::status s;
+        CHECK(s.ok());
+        CHECK(static_cast<bool>(s));
+        CHECK(s.code() == errc::ok);
+        CHECK(s.message().empty());
+    }
+    SUBCASE("failure keeps code and message") {
+        vitals::status s(errc::invalid_argument, "bad thing");
+        CHECK_FALSE(s.ok());
+        CHECK_FALSE(static_cast<bool>(s));
+        CHECK(s.code() == errc::invalid_argument);
+        CHECK(s.message() == "bad thing");
+    }
+}
+
+TEST_CASE("error: result") {
+    SUBCASE("holds a reference on success") {
+        int x = 3;
+        vitals::result<int> r(x);
+        CHECK(r.ok());
+        CHECK(&r.value() == &x);
+        CHECK(&*r == &x);
+        CHECK(r.operator->() == &x);
+        CHECK(r.error().ok());
+    }
+    SUBCASE("holds the status on failure") {
+        vitals::result<int> r(vitals::status(errc::name_collision, "taken"));
+        CHECK_FALSE(r.ok());
+        CHECK_FALSE(static_cast<bool>(r));
+        CHECK(r.operator->() == nullptr);
+        CHECK(r.error().code() == errc::name_collision);
+        CHECK(r.error().message() == "taken");
+    }
+}
+
+TEST_CASE("error: vitals::error is a std::runtime_error with a code") {
+    try {
+        vitals::registry reg;
+        (void)reg.counter("bad name", "Help.");
+        FAIL("no exception");
+    } catch (const std::runtime_error& e) {
+        const auto* ve = dynamic_cast<const vitals::error*>(&e);
+        REQUIRE(ve != nullptr);
+        CHECK(ve->code() == errc::invalid_metric_name);
+        CHECK(std::string(e.what()).find("bad name") != std::string::npos);
+    }
+}
+
+namespace {
+int handler_calls = 0;
+void counting_handler(errc, const char*) { ++handler_calls; }
+void other_handler(errc, const char*) {}
+} // namespace
+
+TEST_CASE("error: set_error_handler swaps handlers and returns the previous one") {
+    const vitals::error_handler original = vitals::set_error_handler(&counting_handler);
+    REQUIRE((original != nullptr));
+    CHECK((vitals::set_error_handler(&other_handler) == &counting_handler));
+    // nullptr restores the default handler.
+    CHECK((vitals::set_error_handler(nullptr) == &other_handler));
+    CHECK((vitals::set_error_handler(&counting_handler) == original));
+
+    SUBCASE("with exceptions enabled the throwing forms throw and skip the handler") {
+        vitals::registry reg;
+        handler_calls = 0;
+        CHECK_THROWS_AS(reg.counter("1bad", "Help."), vitals::error);
+        CHECK_THROWS_AS(reg.gauge("g", "Help.", {"a"}).labels(), vitals::error);
+        CHECK_THROWS_AS(vitals::histogram({}), vitals::error);
+        CHECK(handler_calls == 0);
+    }
+    SUBCASE("try_ forms never use the handler") {
+        vitals::registry reg;
+        handler_calls = 0;
+        CHECK_FALSE(reg.try_counter("1bad", "Help.").ok());
+        CHECK_FALSE(reg.try_gauge("g", "Help.", {"a"})->try_labels().ok());
+        CHECK(handler_calls == 0);
+    }
+    vitals::set_error_handler(original);
+}

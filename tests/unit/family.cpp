@@ -1,0 +1,324 @@
+// tests/unit/family.cpp - labelled families: lookup, label count errors, remove/clear/re-add,
+// cardinality bound and overflow series, const labels, ordering.
+// SPDX-License-Identifier: MIT
+#include <vitals/family.hpp>
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+#include <string> // string, to_string
+#include <vector> // vector
+
+namespace {
+std::string text(const vitals::registry& reg) { return vitals::to_text(reg); }
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
+} // namespace
+
+TEST_CASE("family: labels() returns one stable series per label set") {
+    vitals::registry reg;
+    auto& fam = reg.counter("http_requests", "Requests.", {"method", "code"});
+    auto& a = fam.labels("GET", "200");
+    auto& b = fam.labels("GET", "500");
+    CHECK(&a != &b);
+    CHECK(&fam.labels("GET", "200") == &a);
+    CHECK(&fam.labels(std::string("GET"), std::string_view("200")) == &a);
+    CHECK(&fam.labels(std::vector<std::string>{"GET", "200"}) == &a);
+    CHECK(&fam.try_labels("GET", "200").value() == &a);
+    CHECK(fam.size() == 2u);
+
+    SUBCASE("values are compared whole, not concatenated") {
+        auto& x = fam.labels("ab", "c");
+        auto& y = fam.labels("a", "bc");
+        CHECK(&x != &y);
+        CHECK(fam.size() == 4u);
+    }
+    SUBCASE("empty values are a distinct label set") {
+        auto& e = fam.labels("", "");
+        CHECK(&e != &a);
+        e.inc();
+        CHECK(contains(text(reg), "http_requests_total{method=\"\",code=\"\"} 1\n"));
+    }
+    SUBCASE("many series keep their handles while the table grows") {
+        std::vector<vitals::counter*> handles;
+        for (int i = 0; i < 500; ++i) {
+            handles.push_back(&fam.labels("M", std::to_string(i)));
+            handles.back()->inc_by(static_cast<std::uint64_t>(i));
+        }
+        for (int i = 0; i < 500; ++i) {
+            CHECK(&fam.labels("M", std::to_string(i)) == handles[static_cast<std::size_t>(i)]);
+            CHECK(handles[static_cast<std::size_t>(i)]->whole_value() ==
+                  static_cast<std::uint64_t>(i));
+        }
+        CHECK(fam.size() == 502u);
+    }
+}
+
+TEST_CASE("family: wrong number of label values") {
+    vitals::registry reg;
+    auto& fam = reg.gauge("temperature", "Degrees.", {"room", "sensor"});
+    SUBCASE("throwing form") {
+        CHECK_THROWS_AS(fam.labels("kitchen"), vitals::error);
+        CHECK_THROWS_AS(fam.labels("a", "b", "c"), vitals::error);
+        CHECK_THROWS_AS(fam.labels(), vitals::error);
+        CHECK_THROWS_AS(fam.labels(std::vector<std::string>{"one"}), vitals::error);
+        try {
+            (void)fam.labels("kitchen");
+            FAIL("no exception");
+        } catch (const vitals::error& e) {
+            CHECK(e.code() == vitals::errc::label_count_mismatch);
+            CHECK(contains(e.what(), "temperature"));
+        }
+    }
+    SUBCASE("try_ form") {
+        auto r = fam.try_labels("kitchen");
+        REQUIRE_FALSE(r.ok());
+        CHECK_FALSE(static_cast<bool>(r));
+        CHECK(r.error().code() == vitals::errc::label_count_mismatch);
+        CHECK(contains(r.error().message(), "2 label names"));
+        CHECK(fam.try_labels().error().code() == vitals::errc::label_count_mismatch);
+    }
+    SUBCASE("unlabelled family given values") {
+        auto& plain = reg.counter("plain", "Plain.", std::vector<std::string>{});
+        CHECK(plain.try_labels("x").error().code() == vitals::errc::label_count_mismatch);
+        CHECK(&plain.labels() == &reg.counter("plain", "Plain."));
+    }
+    // Nothing was created by the failed lookups.
+    CHECK(fam.size() == 0u);
+    CHECK_FALSE(contains(text(reg), "temperature"));
+}
+
+TEST_CASE("family: remove, clear and re-add") {
+    vitals::registry reg;
+    auto& fam = reg.counter("jobs", "Jobs.", {"queue"});
+    auto& a = fam.labels("a");
+    auto& b = fam.labels("b");
+    a.inc(5);
+    b.inc(7);
+    REQUIRE(contains(text(reg), "jobs_total{queue=\"a\"} 5\n"));
+
+    SUBCASE("remove hides one series; the handle stays usable") {
+        CHECK(fam.remove("a"));
+        CHECK_FALSE(fam.remove("a"));       // already hidden
+        CHECK_FALSE(fam.remove("missing")); // never existed
+        CHECK_FALSE(fam.remove("a", "b"));  // wrong arity: nothing removed
+        CHECK(fam.size() == 1u);
+        const std::string out = text(reg);
+        CHECK_FALSE(contains(out, "queue=\"a\""));
+        CHECK(contains(out, "jobs_total{queue=\"b\"} 7\n"));
+        a.inc(); // writing through a removed handle is safe and invisible
+        CHECK_FALSE(contains(text(reg), "queue=\"a\""));
+
+        SUBCASE("re-adding resets the series to zero and reuses the storage") {
+            auto& again = fam.labels("a");
+            CHECK(&again == &a);
+            CHECK(a.value() == 0.0);
+            CHECK(contains(text(reg), "jobs_total{queue=\"a\"} 0\n"));
+            a.inc();
+            CHECK(contains(text(reg), "jobs_total{queue=\"a\"} 1\n"));
+        }
+        SUBCASE("try_labels also re-adds") {
+            auto r = fam.try_labels("a");
+            REQUIRE(r.ok());
+            CHECK(&r.value() == &a);
+            CHECK(contains(text(reg), "jobs_total{queue=\"a\"} 0\n"));
+        }
+    }
+    SUBCASE("clear hides every series; the family disappears from the output") {
+        fam.clear();
+        CHECK(fam.size() == 0u);
+        CHECK_FALSE(contains(text(reg), "jobs"));
+        b.inc();
+        CHECK_FALSE(contains(text(reg), "jobs"));
+        auto& b2 = fam.labels("b");
+        CHECK(&b2 == &b);
+        CHECK(text(reg) == "# HELP jobs_total Jobs.\n# TYPE jobs_total counter\n"
+                           "jobs_total{queue=\"b\"} 0\n");
+    }
+    SUBCASE("clear on an unlabelled family hides its only series until looked up again") {
+        auto& plain_family = reg.gauge("plain", "Plain.", std::vector<std::string>{});
+        auto& g = plain_family.labels();
+        g.set(3);
+        REQUIRE(contains(text(reg), "plain 3\n"));
+        plain_family.clear();
+        CHECK_FALSE(contains(text(reg), "plain"));
+        CHECK(&reg.gauge("plain", "Plain.") == &g); // the registry's lookup re-adds it
+        CHECK(contains(text(reg), "plain 0\n"));
+    }
+}
+
+TEST_CASE("family: histogram series remove and re-add") {
+    vitals::registry reg;
+    auto& fam = reg.histogram("latency_seconds", "Latency.", {"path"}, {1.0});
+    auto& h = fam.labels("/x");
+    h.observe(0.5);
+    h.observe(3);
+    CHECK(fam.remove("/x"));
+    CHECK_FALSE(contains(text(reg), "latency_seconds"));
+    auto& again = fam.labels("/x");
+    CHECK(&again == &h);
+    CHECK(h.count() == 0u);
+    CHECK(text(reg) == "# HELP latency_seconds Latency.\n"
+                       "# TYPE latency_seconds histogram\n"
+                       "latency_seconds_bucket{path=\"/x\",le=\"1\"} 0\n"
+                       "latency_seconds_bucket{path=\"/x\",le=\"+Inf\"} 0\n"
+                       "latency_seconds_sum{path=\"/x\"} 0\n"
+                       "latency_seconds_count{path=\"/x\"} 0\n");
+}
+
+TEST_CASE("family: cardinality bound and the overflow series") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 3;
+    auto& fam = reg.counter("users", "Per user.", {"user", "kind"}, opts);
+    auto& u1 = fam.labels("u1", "k");
+    fam.labels("u2", "k").inc();
+    fam.labels("u3", "k").inc();
+    u1.inc();
+    CHECK(fam.size() == 3u);
+    CHECK_FALSE(contains(text(reg), "vitals_series_overflow_total"));
+
+    auto& o1 = fam.labels("u4", "k");
+    auto& o2 = fam.labels("u5", "other");
+    CHECK(&o1 == &o2); // both land in the one overflow series
+    o1.inc();
+    o2.inc();
+    o2.inc(3);
+    CHECK(&fam.labels("u1", "k") == &u1); // existing series still resolve normally
+    CHECK(&fam.try_labels("u6", "x").value() == &o1);
+
+    const std::string out = text(reg);
+    CHECK(contains(out, "users_total{user=\"__overflow__\",kind=\"__overflow__\"} 5\n"));
+    CHECK(contains(out, "# TYPE vitals_series_overflow_total counter\n"));
+    // Three lookups of new label sets were redirected: u4, u5, u6.
+    CHECK(contains(out, "vitals_series_overflow_total{family=\"users_total\"} 3\n"));
+    CHECK(contains(out, "users_total{user=\"u1\",kind=\"k\"} 1\n"));
+
+    SUBCASE("removed series still count against the bound; re-adding them is allowed") {
+        CHECK(fam.remove("u2", "k"));
+        CHECK(&fam.labels("u7", "k") == &o1); // u2's slot is retained, so still full
+        auto& u2 = fam.labels("u2", "k");
+        CHECK(&u2 != &o1);
+        CHECK(u2.value() == 0.0);
+    }
+    SUBCASE("other families have their own bound and overflow label") {
+        vitals::family_options one;
+        one.max_series = 1;
+        auto& g = reg.gauge("temps", "Temps.", {"room"}, one);
+        g.labels("a").set(1);
+        g.labels("b").set(2);
+        g.labels("c").set(3);
+        const std::string out2 = text(reg);
+        CHECK(contains(out2, "temps{room=\"__overflow__\"} 3\n"));
+        CHECK(contains(out2, "vitals_series_overflow_total{family=\"temps\"} 2\n"));
+        CHECK(contains(out2, "vitals_series_overflow_total{family=\"users_total\"} 3\n"));
+    }
+    SUBCASE("histograms overflow too") {
+        vitals::family_options one;
+        one.max_series = 1;
+        auto& h = reg.histogram("sizes", "Sizes.", {"path"}, {10.0}, one);
+        h.labels("/a").observe(1);
+        h.labels("/b").observe(100);
+        const std::string out2 = text(reg);
+        CHECK(contains(out2, "sizes_bucket{path=\"__overflow__\",le=\"+Inf\"} 1\n"));
+        CHECK(contains(out2, "vitals_series_overflow_total{family=\"sizes\"} 1\n"));
+    }
+}
+
+TEST_CASE("family: max_series of zero is rejected") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 0;
+    auto r = reg.try_counter("c", "Help.", {"a"}, opts);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == vitals::errc::invalid_argument);
+    CHECK_THROWS_AS(reg.gauge("g", "Help.", {"a"}, opts), vitals::error);
+}
+
+TEST_CASE("family: const labels") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.const_labels = {{"region", "eu"}, {"zone", "b"}};
+
+    SUBCASE("come first on every series") {
+        auto& fam = reg.counter("hits", "Hits.", {"path"}, opts);
+        fam.labels("/a").inc();
+        CHECK(text(reg) == "# HELP hits_total Hits.\n# TYPE hits_total counter\n"
+                           "hits_total{region=\"eu\",zone=\"b\",path=\"/a\"} 1\n");
+    }
+    SUBCASE("on an unlabelled family") {
+        auto& fam = reg.gauge("up", "Up.", std::vector<std::string>{}, opts);
+        fam.labels().set(1);
+        CHECK(text(reg) == "# HELP up Up.\n# TYPE up gauge\nup{region=\"eu\",zone=\"b\"} 1\n");
+    }
+    SUBCASE("on histograms, before le") {
+        auto& fam = reg.histogram("lat", "Lat.", {"p"}, {1.0}, opts);
+        fam.labels("x").observe(2);
+        CHECK(contains(text(reg), "lat_bucket{region=\"eu\",zone=\"b\",p=\"x\",le=\"+Inf\"} 1\n"));
+        CHECK(contains(text(reg), "lat_count{region=\"eu\",zone=\"b\",p=\"x\"} 1\n"));
+    }
+    SUBCASE("values are escaped") {
+        vitals::family_options esc;
+        esc.const_labels = {{"note", "a\"b\\c\nd"}};
+        reg.gauge("e", "E.", std::vector<std::string>{}, esc).labels().set(1);
+        CHECK(contains(text(reg), "e{note=\"a\\\"b\\\\c\\nd\"} 1\n"));
+    }
+    SUBCASE("a const label clashing with a label name is rejected") {
+        auto r = reg.try_counter("c", "Help.", {"zone"}, opts);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == vitals::errc::duplicate_label_name);
+    }
+    SUBCASE("two const labels with the same name are rejected") {
+        vitals::family_options dup;
+        dup.const_labels = {{"a", "1"}, {"a", "2"}};
+        CHECK(reg.try_gauge("g", "Help.", {}, dup).error().code() ==
+              vitals::errc::duplicate_label_name);
+    }
+    SUBCASE("const label names are validated") {
+        vitals::family_options bad;
+        bad.const_labels = {{"__reserved", "x"}};
+        CHECK(reg.try_gauge("g", "Help.", {}, bad).error().code() ==
+              vitals::errc::invalid_label_name);
+        bad.const_labels = {{"le", "x"}};
+        CHECK(reg.try_histogram("h", "Help.", {}, {1.0}, bad).error().code() ==
+              vitals::errc::invalid_label_name);
+        CHECK(reg.try_gauge("g", "Help.", {}, bad).ok()); // le is fine outside histograms
+    }
+}
+
+TEST_CASE("family: output order is deterministic") {
+    vitals::registry reg;
+    auto& fam = reg.gauge("g", "G.", {"k"});
+    // Created out of order; written sorted by label values.
+    for (const char* v : {"m", "b", "z", "a", "ba"}) fam.labels(v).set(1);
+    CHECK(text(reg) == "# HELP g G.\n# TYPE g gauge\n"
+                       "g{k=\"a\"} 1\ng{k=\"b\"} 1\ng{k=\"ba\"} 1\ng{k=\"m\"} 1\ng{k=\"z\"} 1\n");
+    // Removing and re-adding does not move a series.
+    fam.remove("b");
+    fam.labels("b").set(2);
+    CHECK(text(reg) == "# HELP g G.\n# TYPE g gauge\n"
+                       "g{k=\"a\"} 1\ng{k=\"b\"} 2\ng{k=\"ba\"} 1\ng{k=\"m\"} 1\ng{k=\"z\"} 1\n");
+}
+
+TEST_CASE("family: accessors describe the registration") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 42;
+    opts.const_labels = {{"c", "v"}};
+    auto& fam = reg.histogram("h", "Help text.", {"a", "b"}, {1, 2}, opts);
+    CHECK(fam.name() == "h");
+    CHECK(fam.help() == "Help text.");
+    CHECK(fam.type() == vitals::metric_type::histogram);
+    CHECK(fam.label_names() == std::vector<std::string>{"a", "b"});
+    CHECK(fam.bounds() == std::vector<double>{1, 2});
+    CHECK(fam.options().max_series == 42u);
+    CHECK(fam.labels("x", "y").bounds() == std::vector<double>{1, 2});
+    CHECK(vitals::type_name(vitals::metric_type::counter) == "counter");
+    CHECK(vitals::type_name(vitals::metric_type::gauge) == "gauge");
+    CHECK(vitals::type_name(vitals::metric_type::histogram) == "histogram");
+    auto& cf = reg.counter("c", "C.", {"x"});
+    CHECK(cf.name() == "c_total");
+}

@@ -1,0 +1,246 @@
+// tests/unit/histogram.cpp - vitals::histogram: buckets, bounds validation, helpers, timer.
+// SPDX-License-Identifier: MIT
+#include <vitals/histogram.hpp>
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono> // milliseconds
+#include <cmath>  // isinf, isnan
+#include <limits> // numeric_limits
+#include <string> // string
+#include <thread> // sleep_for
+#include <vector> // vector
+
+namespace {
+const double inf_v = std::numeric_limits<double>::infinity();
+const double nan_v = std::numeric_limits<double>::quiet_NaN();
+} // namespace
+
+TEST_CASE("histogram: default buckets are 10 ms to 10 s") {
+    const std::vector<double> expected = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    CHECK(vitals::default_buckets() == expected);
+    vitals::histogram h;
+    CHECK(h.bounds() == expected);
+    CHECK(h.count() == 0u);
+    CHECK(h.sum() == 0.0);
+}
+
+TEST_CASE("histogram: observations land in the first bucket whose bound is >= the value") {
+    vitals::histogram h{1.0, 2.0, 5.0};
+    h.observe(0.5);  // bucket 0
+    h.observe(1.0);  // bucket 0: bounds are inclusive (le)
+    h.observe(1.5);  // bucket 1
+    h.observe(5.0);  // bucket 2
+    h.observe(5.01); // +Inf bucket
+    h.observe(-3.0); // bucket 0
+    CHECK(h.bucket_count(0) == 3u);
+    CHECK(h.bucket_count(1) == 1u);
+    CHECK(h.bucket_count(2) == 1u);
+    CHECK(h.bucket_count(3) == 1u);
+    CHECK(h.count() == 6u);
+    CHECK(h.sum() == doctest::Approx(0.5 + 1.0 + 1.5 + 5.0 + 5.01 - 3.0));
+
+    SUBCASE("reset clears buckets and sum") {
+        h.reset();
+        CHECK(h.count() == 0u);
+        CHECK(h.sum() == 0.0);
+        for (std::size_t i = 0; i <= h.bounds().size(); ++i) CHECK(h.bucket_count(i) == 0u);
+    }
+}
+
+TEST_CASE("histogram: long bound lists (binary search path) pick the same buckets") {
+    const std::vector<double> bounds = vitals::linear_buckets(1.0, 1.0, 40); // 1..40
+    vitals::histogram h(bounds);
+    for (int v = 0; v <= 41; ++v) h.observe(v);
+    for (int v = 0; v <= 41; ++v) h.observe(v + 0.5);
+    // Bucket i >= 1 (bound i+1) holds i+0.5 and i+1; bucket 0 (bound 1) holds 0, 0.5 and 1.
+    CHECK(h.bucket_count(0) == 3u);
+    for (std::size_t i = 1; i < 40; ++i) CHECK(h.bucket_count(i) == 2u);
+    CHECK(h.bucket_count(40) == 3u); // 40.5, 41, 41.5
+    CHECK(h.count() == 84u);
+}
+
+TEST_CASE("histogram: special values") {
+    vitals::histogram h{1.0};
+    SUBCASE("NaN is ignored entirely") {
+        h.observe(nan_v);
+        h.observe(-nan_v);
+        CHECK(h.count() == 0u);
+        CHECK(h.sum() == 0.0);
+        h.observe(0.5);
+        h.observe(nan_v);
+        CHECK(h.count() == 1u);
+        CHECK(h.sum() == 0.5);
+    }
+    SUBCASE("+Inf goes to the +Inf bucket, -Inf to the first") {
+        h.observe(inf_v);
+        CHECK(h.bucket_count(1) == 1u);
+        CHECK(std::isinf(h.sum()));
+        h.observe(-inf_v);
+        CHECK(h.bucket_count(0) == 1u);
+        CHECK(h.count() == 2u);
+        CHECK(std::isnan(h.sum())); // +Inf + -Inf, as other Prometheus clients report
+    }
+}
+
+TEST_CASE("histogram: durations are observed in seconds") {
+    vitals::histogram h{0.001, 1.0};
+    h.observe(std::chrono::milliseconds(250));
+    h.observe(std::chrono::microseconds(500));
+    CHECK(h.sum() == doctest::Approx(0.2505));
+    CHECK(h.bucket_count(0) == 1u);
+    CHECK(h.bucket_count(1) == 1u);
+}
+
+TEST_CASE("histogram: timer") {
+    vitals::histogram h{0.001, 10.0};
+    SUBCASE("observes on destruction") {
+        {
+            auto t = h.time();
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        CHECK(h.count() == 1u);
+        CHECK(h.sum() >= 0.002);
+        CHECK(h.sum() < 10.0);
+        CHECK(h.bucket_count(1) == 1u);
+    }
+    SUBCASE("stop observes once and returns the seconds") {
+        auto t = h.time();
+        const double secs = t.stop();
+        CHECK(secs >= 0.0);
+        CHECK(t.stop() == 0.0); // disarmed
+        CHECK(h.count() == 1u);
+        CHECK(h.sum() == secs);
+    }
+    SUBCASE("cancel observes nothing") {
+        {
+            auto t = h.time();
+            t.cancel();
+        }
+        CHECK(h.count() == 0u);
+    }
+    SUBCASE("a moved-from timer does not observe") {
+        {
+            vitals::histogram::timer a(h);
+            vitals::histogram::timer b(std::move(a));
+            CHECK(a.stop() == 0.0);
+        }
+        CHECK(h.count() == 1u);
+    }
+}
+
+TEST_CASE("histogram: bucket helpers") {
+    SUBCASE("linear") {
+        CHECK(vitals::linear_buckets(0.0, 0.5, 4) == std::vector<double>{0.0, 0.5, 1.0, 1.5});
+        CHECK(vitals::linear_buckets(-1.0, 1.0, 3) == std::vector<double>{-1.0, 0.0, 1.0});
+        CHECK(vitals::validate_buckets(vitals::linear_buckets(1, 2, 5)).ok());
+    }
+    SUBCASE("exponential") {
+        CHECK(vitals::exponential_buckets(1.0, 2.0, 4) == std::vector<double>{1, 2, 4, 8});
+        CHECK(vitals::exponential_buckets(0.001, 10.0, 3).size() == 3u);
+        CHECK(vitals::validate_buckets(vitals::exponential_buckets(0.001, 10.0, 7)).ok());
+    }
+    SUBCASE("bad parameters give bounds that validation rejects") {
+        using vitals::errc;
+        CHECK(vitals::validate_buckets(vitals::linear_buckets(0, 1, 0)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::linear_buckets(0, 0, 3)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::linear_buckets(0, -1, 3)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::linear_buckets(0, inf_v, 3)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::linear_buckets(nan_v, 1, 3)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::exponential_buckets(1, 2, 0)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::exponential_buckets(1, 1, 3)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::exponential_buckets(1, 0.5, 3)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::exponential_buckets(0, 2, 3)).code() ==
+              errc::invalid_buckets);
+        CHECK(vitals::validate_buckets(vitals::exponential_buckets(-1, 2, 3)).code() ==
+              errc::invalid_buckets);
+        // Grows past the largest double: the last bound is +Inf, which is not allowed.
+        CHECK(vitals::validate_buckets(vitals::exponential_buckets(1e300, 1e10, 3)).code() ==
+              errc::invalid_buckets);
+    }
+}
+
+TEST_CASE("histogram: bounds validation") {
+    using vitals::errc;
+    CHECK(vitals::validate_buckets({0.5}).ok());
+    CHECK(vitals::validate_buckets({-2, -1, 0, 1e300}).ok());
+
+    const vitals::status empty = vitals::validate_buckets({});
+    CHECK(empty.code() == errc::invalid_buckets);
+    CHECK_FALSE(empty.message().empty());
+    CHECK(vitals::validate_buckets({1, inf_v}).code() == errc::invalid_buckets);
+    CHECK(vitals::validate_buckets({-inf_v, 1}).code() == errc::invalid_buckets);
+    CHECK(vitals::validate_buckets({1, nan_v, 3}).code() == errc::invalid_buckets);
+    CHECK(vitals::validate_buckets({1, 1}).code() == errc::invalid_buckets);
+    CHECK(vitals::validate_buckets({2, 1}).code() == errc::invalid_buckets);
+    CHECK(vitals::validate_buckets({1, 2, 3, 2.5}).code() == errc::invalid_buckets);
+    CHECK(vitals::validate_buckets({1, 2, 3, 2.5}).message().find("#3") != std::string::npos);
+}
+
+TEST_CASE("histogram: constructing with invalid bounds throws vitals::error") {
+    using vitals::errc;
+    auto code_of = [](std::vector<double> bounds) {
+        try {
+            vitals::histogram h(std::move(bounds));
+        } catch (const vitals::error& e) {
+            return e.code();
+        }
+        return errc::ok;
+    };
+    CHECK(code_of({}) == errc::invalid_buckets);
+    CHECK(code_of({3, 2}) == errc::invalid_buckets);
+    CHECK(code_of({1, nan_v}) == errc::invalid_buckets);
+    CHECK(code_of({1, 2}) == errc::ok);
+    CHECK_THROWS_AS(vitals::histogram({0.5, 0.5}), vitals::error);
+}
+
+TEST_CASE("histogram: registry rejects invalid bounds with both forms") {
+    vitals::registry reg;
+    SUBCASE("unlabelled") {
+        auto r = reg.try_histogram("h", "Help.", std::vector<double>{});
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == vitals::errc::invalid_buckets);
+        CHECK_THROWS_AS(reg.histogram("h", "Help.", std::vector<double>{2, 1}), vitals::error);
+    }
+    SUBCASE("labelled") {
+        auto r = reg.try_histogram("h", "Help.", {"a"}, {1, inf_v});
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == vitals::errc::invalid_buckets);
+        CHECK_THROWS_AS(reg.histogram("h", "Help.", {"a"}, vitals::linear_buckets(1, -1, 3)),
+                        vitals::error);
+    }
+    // Nothing was registered by the failed attempts.
+    CHECK(reg.try_histogram("h", "Help.", {"a"}).ok());
+}
+
+TEST_CASE("histogram: exposition") {
+    vitals::registry reg;
+    auto& h = reg.histogram("latency_seconds", "Latency.", {0.1, 0.5, 2.5});
+    h.observe(0.05);
+    h.observe(0.1);
+    h.observe(0.3);
+    h.observe(7);
+    CHECK(vitals::to_text(reg) == "# HELP latency_seconds Latency.\n"
+                                  "# TYPE latency_seconds histogram\n"
+                                  "latency_seconds_bucket{le=\"0.1\"} 2\n"
+                                  "latency_seconds_bucket{le=\"0.5\"} 3\n"
+                                  "latency_seconds_bucket{le=\"2.5\"} 3\n"
+                                  "latency_seconds_bucket{le=\"+Inf\"} 4\n"
+                                  "latency_seconds_sum 7.45\n"
+                                  "latency_seconds_count 4\n");
+
+    SUBCASE("NaN observations change nothing in the output") {
+        const std::string before = vitals::to_text(reg);
+        h.observe(nan_v);
+        CHECK(vitals::to_text(reg) == before);
+    }
+}

@@ -1,0 +1,305 @@
+// tests/unit/registry.cpp - registration rules: names, label names, re-registration,
+// conflicts, sample-name collisions, collectors, the default registry.
+// SPDX-License-Identifier: MIT
+#include <vitals/registry.hpp>
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+#include <string> // string
+#include <vector> // vector
+
+using vitals::errc;
+
+namespace {
+bool contains(const std::string& hay, const std::string& needle) {
+    return hay.find(needle) != std::string::npos;
+}
+} // namespace
+
+TEST_CASE("registry: metric names are validated") {
+    vitals::registry reg;
+    const char* good[] = {"a", "_a", ":a", "a:b", "a_b_1", "A", "job:rate5m", "_", "x9"};
+    const char* bad[] = {"", "1a", "a-b", "a b", "a.b", "__a", "__", "é", "a\n", "a{b}"};
+    for (const char* name : good) {
+        CAPTURE(name);
+        CHECK(reg.try_gauge(name, "Help.").ok());
+    }
+    for (const char* name : bad) {
+        CAPTURE(name);
+        auto g = reg.try_gauge(name, "Help.");
+        REQUIRE_FALSE(g.ok());
+        CHECK(g.error().code() == errc::invalid_metric_name);
+        CHECK(contains(g.error().message(), "invalid metric name"));
+        CHECK(reg.try_counter(name, "Help.", {"a"}).error().code() == errc::invalid_metric_name);
+        CHECK(reg.try_histogram(name, "Help.").error().code() == errc::invalid_metric_name);
+        CHECK_THROWS_AS(reg.gauge(name, "Help."), vitals::error);
+    }
+}
+
+TEST_CASE("registry: label names are validated") {
+    vitals::registry reg;
+    SUBCASE("invalid characters and reserved prefix") {
+        const char* bad[] = {"", "1a", "a-b", "a:b", "__x", "__", "a b", "ü"};
+        for (const char* ln : bad) {
+            CAPTURE(ln);
+            auto r = reg.try_counter("c", "Help.", {"ok", ln});
+            REQUIRE_FALSE(r.ok());
+            CHECK(r.error().code() == errc::invalid_label_name);
+        }
+        CHECK(reg.try_counter("c", "Help.", {"_a", "a1", "A_b"}).ok());
+    }
+    SUBCASE("le is reserved in histograms only") {
+        auto h = reg.try_histogram("h", "Help.", {"le"});
+        REQUIRE_FALSE(h.ok());
+        CHECK(h.error().code() == errc::invalid_label_name);
+        CHECK_THROWS_AS(reg.histogram("h", "Help.", {"path", "le"}), vitals::error);
+        CHECK(reg.try_gauge("g", "Help.", {"le"}).ok());
+        CHECK(reg.try_counter("c", "Help.", {"le"}).ok());
+    }
+    SUBCASE("duplicates") {
+        auto r = reg.try_gauge("g", "Help.", {"a", "b", "a"});
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == errc::duplicate_label_name);
+        CHECK_THROWS_AS(reg.counter("c", "Help.", {"x", "x"}), vitals::error);
+    }
+    // Failed registrations leave no family behind.
+    CHECK_FALSE(contains(vitals::to_text(reg), "# HELP h "));
+}
+
+TEST_CASE("registry: registering the same definition twice returns the same object") {
+    vitals::registry reg;
+    CHECK(&reg.counter("c", "Help.") == &reg.counter("c", "Help."));
+    CHECK(&reg.counter("c", "Help.") == &reg.counter("c_total", "Help."));
+    CHECK(&reg.gauge("g", "Help.") == &reg.gauge("g", "Help."));
+    CHECK(&reg.histogram("h", "Help.") == &reg.histogram("h", "Help."));
+    CHECK(&reg.histogram("h2", "Help.", {1, 2}) == &reg.histogram("h2", "Help.", {1, 2}));
+    auto& fam = reg.counter("lc", "Help.", {"a", "b"});
+    CHECK(&reg.counter("lc", "Help.", {"a", "b"}) == &fam);
+    CHECK(&reg.try_counter("lc", "Help.", {"a", "b"}).value() == &fam);
+    vitals::family_options opts;
+    opts.const_labels = {{"k", "v"}};
+    auto& withc = reg.gauge("gc", "Help.", {"a"}, opts);
+    CHECK(&reg.gauge("gc", "Help.", {"a"}, opts) == &withc);
+    const std::size_t n = reg.family_count();
+    (void)reg.counter("c", "Help.");
+    CHECK(reg.family_count() == n);
+}
+
+TEST_CASE("registry: conflicting registrations are errors") {
+    vitals::registry reg;
+    auto& c = reg.counter("thing", "Help.", {"a"});
+    c.labels("x").inc();
+    auto expect_conflict = [](const auto& r) {
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == errc::conflicting_registration);
+        CHECK(contains(r.error().message(), "thing"));
+    };
+    SUBCASE("other help") { expect_conflict(reg.try_counter("thing", "Other.", {"a"})); }
+    SUBCASE("other labels") {
+        expect_conflict(reg.try_counter("thing", "Help.", {"b"}));
+        expect_conflict(reg.try_counter("thing", "Help.", {"a", "b"}));
+        expect_conflict(reg.try_counter("thing", "Help."));
+    }
+    SUBCASE("other options") {
+        vitals::family_options opts;
+        opts.max_series = 5;
+        expect_conflict(reg.try_counter("thing", "Help.", {"a"}, opts));
+        vitals::family_options withc;
+        withc.const_labels = {{"k", "v"}};
+        expect_conflict(reg.try_counter("thing", "Help.", {"a"}, withc));
+    }
+    SUBCASE("other type, same exposed name") {
+        // A gauge named thing_total exposes the same name as counter thing.
+        expect_conflict(reg.try_gauge("thing_total", "Help.", {"a"}));
+        CHECK_THROWS_AS(reg.gauge("thing_total", "Help."), vitals::error);
+    }
+    SUBCASE("histogram bounds") {
+        (void)reg.histogram("lat", "Help.", {1, 2});
+        auto r = reg.try_histogram("lat", "Help.", {1, 3});
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == errc::conflicting_registration);
+        CHECK(reg.try_gauge("lat", "Help.").error().code() == errc::conflicting_registration);
+    }
+    SUBCASE("throwing form carries the code") {
+        try {
+            (void)reg.counter("thing", "Other.", {"a"});
+            FAIL("no exception");
+        } catch (const vitals::error& e) {
+            CHECK(e.code() == errc::conflicting_registration);
+        }
+    }
+    // The original family is untouched.
+    CHECK(contains(vitals::to_text(reg), "# HELP thing_total Help.\n"));
+    CHECK(contains(vitals::to_text(reg), "thing_total{a=\"x\"} 1\n"));
+}
+
+TEST_CASE("registry: sample-name collisions between families are rejected") {
+    vitals::registry reg;
+    auto expect_collision = [](const auto& r) {
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == errc::name_collision);
+    };
+    SUBCASE("histogram x, then counter x_count") {
+        (void)reg.histogram("x", "Help.");
+        expect_collision(reg.try_counter("x_count", "Help."));
+        expect_collision(reg.try_gauge("x_sum", "Help."));
+        expect_collision(reg.try_gauge("x_bucket", "Help.", {"a"}));
+        expect_collision(reg.try_counter("x_bucket", "Help."));
+        CHECK_THROWS_AS(reg.gauge("x_count", "Help."), vitals::error);
+    }
+    SUBCASE("counter x_count, then histogram x") {
+        (void)reg.counter("x_count", "Help.");
+        expect_collision(reg.try_histogram("x", "Help."));
+    }
+    SUBCASE("gauge x_sum, then histogram x") {
+        (void)reg.gauge("x_sum", "Help.");
+        expect_collision(reg.try_histogram("x", "Help.", {"a"}));
+    }
+    SUBCASE("counter x, then gauge x (the counter's base name)") {
+        (void)reg.counter("x", "Help.");
+        expect_collision(reg.try_gauge("x", "Help."));
+    }
+    SUBCASE("gauge x, then counter x") {
+        (void)reg.gauge("x", "Help.");
+        expect_collision(reg.try_counter("x", "Help."));
+    }
+    SUBCASE("gauge x_total, then counter x") {
+        (void)reg.gauge("x_total", "Help.");
+        auto r = reg.try_counter("x", "Help.");
+        REQUIRE_FALSE(r.ok());
+        // Same exposed name, another type: reported as a conflicting registration.
+        CHECK(r.error().code() == errc::conflicting_registration);
+    }
+    SUBCASE("counter x_total_count vs histogram x_total") {
+        (void)reg.histogram("x_total", "Help.");
+        expect_collision(reg.try_counter("x_total_count", "Help."));
+    }
+    SUBCASE("unrelated names do not collide") {
+        (void)reg.histogram("x", "Help.");
+        CHECK(reg.try_counter("x_counts", "Help.").ok());
+        CHECK(reg.try_gauge("xx", "Help.").ok());
+        CHECK(reg.try_gauge("x_bucketed", "Help.").ok());
+    }
+    SUBCASE("the overflow counter's names are taken") {
+        CHECK_FALSE(reg.try_gauge("vitals_series_overflow", "Help.").ok());
+        CHECK_FALSE(reg.try_gauge("vitals_series_overflow_total", "Help.").ok());
+    }
+}
+
+TEST_CASE("registry: families are written sorted by name") {
+    vitals::registry reg;
+    reg.gauge("zeta", "Z.").set(1);
+    reg.counter("alpha", "A.").inc();
+    reg.gauge("mid", "M.").set(2);
+    CHECK(vitals::to_text(reg) == "# HELP alpha_total A.\n# TYPE alpha_total counter\n"
+                                  "alpha_total 1\n"
+                                  "# HELP mid M.\n# TYPE mid gauge\nmid 2\n"
+                                  "# HELP zeta Z.\n# TYPE zeta gauge\nzeta 1\n");
+}
+
+TEST_CASE("registry: an empty registry writes nothing") {
+    vitals::registry reg;
+    CHECK(vitals::to_text(reg).empty());
+    (void)reg.counter("labelled", "No series yet.", {"a"});
+    CHECK(vitals::to_text(reg).empty()); // labelled families without series are omitted
+    CHECK(reg.family_count() == 2u);     // the overflow counter and ours
+}
+
+TEST_CASE("registry: collectors") {
+    vitals::registry reg;
+    reg.gauge("registered", "Registered.").set(1);
+    (void)reg.histogram("hist", "Hist.", {1.0});
+
+    SUBCASE("valid families are written after the registered ones, in order") {
+        reg.add_collector([](vitals::collector_output& o) {
+            o.gauge("computed_ratio", "A ratio.", 0.25);
+            o.counter("computed_events", "Events.", 12);
+        });
+        reg.add_collector([](vitals::collector_output& o) {
+            CHECK(o.family("aaa_by_kind", "Per kind.", vitals::metric_type::gauge));
+            o.sample(1, {{"kind", "x"}});
+            o.sample(2, {{"kind", "y\"\n\\"}, {"other", ""}});
+        });
+        CHECK(vitals::to_text(reg) ==
+              "# HELP hist Hist.\n# TYPE hist histogram\n"
+              "hist_bucket{le=\"1\"} 0\nhist_bucket{le=\"+Inf\"} 0\nhist_sum 0\nhist_count 0\n"
+              "# HELP registered Registered.\n# TYPE registered gauge\nregistered 1\n"
+              "# HELP computed_ratio A ratio.\n# TYPE computed_ratio gauge\ncomputed_ratio 0.25\n"
+              "# HELP computed_events_total Events.\n# TYPE computed_events_total counter\n"
+              "computed_events_total 12\n"
+              "# HELP aaa_by_kind Per kind.\n# TYPE aaa_by_kind gauge\n"
+              "aaa_by_kind{kind=\"x\"} 1\n"
+              "aaa_by_kind{kind=\"y\\\"\\n\\\\\",other=\"\"} 2\n");
+    }
+    SUBCASE("collectors run at every scrape") {
+        int calls = 0;
+        reg.add_collector([&calls](vitals::collector_output& o) {
+            ++calls;
+            o.gauge("calls", "Scrapes so far.", calls);
+        });
+        CHECK(contains(vitals::to_text(reg), "calls 1\n"));
+        CHECK(contains(vitals::to_text(reg), "calls 2\n"));
+        CHECK(calls == 2);
+    }
+    SUBCASE("invalid names are skipped with their samples") {
+        reg.add_collector([](vitals::collector_output& o) {
+            CHECK_FALSE(o.family("bad name", "Help.", vitals::metric_type::gauge));
+            o.sample(1);
+            CHECK_FALSE(o.family("__reserved", "Help.", vitals::metric_type::counter));
+            o.sample(2);
+            CHECK_FALSE(o.family("hist_like", "Help.", vitals::metric_type::histogram));
+            o.sample(3);
+            CHECK(o.family("good", "Help.", vitals::metric_type::gauge));
+            o.sample(4, {{"bad-label", "x"}}); // dropped: invalid label name
+            o.sample(5, {{"__x", "x"}});       // dropped: reserved label name
+            o.sample(6);
+        });
+        const std::string out = vitals::to_text(reg);
+        CHECK_FALSE(contains(out, "bad name"));
+        CHECK_FALSE(contains(out, "__reserved"));
+        CHECK_FALSE(contains(out, "hist_like"));
+        CHECK(contains(out, "# HELP good Help.\n# TYPE good gauge\ngood 6\n"));
+        CHECK_FALSE(contains(out, "good{"));
+        vitals_test::exposition parsed;
+        CHECK(vitals_test::parse_exposition(out, parsed).empty());
+    }
+    SUBCASE("a family colliding with a registered one is skipped") {
+        reg.add_collector([](vitals::collector_output& o) {
+            CHECK_FALSE(o.family("registered", "Dup.", vitals::metric_type::gauge));
+            o.sample(99);
+            CHECK_FALSE(o.family("hist_count", "Dup.", vitals::metric_type::gauge));
+            o.sample(99);
+            o.counter("hist_sum", "Dup.", 99);   // hist_sum_total is free, hist_sum is not
+            o.counter("registered", "Dup.", 99); // registered_total vs gauge registered
+            o.gauge("vitals_series_overflow", "Dup.", 99);
+            o.gauge("fine", "Fine.", 1);
+        });
+        const std::string out = vitals::to_text(reg);
+        CHECK_FALSE(contains(out, "99"));
+        CHECK_FALSE(contains(out, "Dup."));
+        CHECK(contains(out, "fine 1\n"));
+    }
+}
+
+TEST_CASE("registry: default_registry() is one object for the whole program") {
+    vitals::registry& a = vitals::default_registry();
+    vitals::registry& b = vitals::default_registry();
+    CHECK(&a == &b);
+    auto& c = a.counter("default_registry_test_events", "Events.");
+    c.inc();
+    CHECK(&b.counter("default_registry_test_events", "Events.") == &c);
+    CHECK(contains(vitals::to_text(b), "default_registry_test_events_total 1\n"));
+}
+
+TEST_CASE("registry: families outlive nothing but the registry; many registries coexist") {
+    vitals::registry r1, r2;
+    auto& c1 = r1.counter("same", "Help.");
+    auto& c2 = r2.counter("same", "Help.");
+    CHECK(&c1 != &c2);
+    c1.inc();
+    CHECK(contains(vitals::to_text(r1), "same_total 1\n"));
+    CHECK(contains(vitals::to_text(r2), "same_total 0\n"));
+}

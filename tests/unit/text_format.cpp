@@ -1,0 +1,20 @@
+// tests/unit/text_format.cpp - the text serializer: golden expositions, string reuse, sinks,
+// float formatting and locale independence. tests/unit/text_format_compact.cpp runs the same
+// checks against the compact configuration (C library float formatting).
+// SPDX-License-Identifier: MIT
+#include <vitals/text_format.hpp>
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+TEST_CASE("text_format: the content type is text format 0.0.4") {
+    CHECK(vitals::text_content_type == "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_CASE("text_format: the default build formats doubles with std::to_chars") {
+    CHECK(VITALS_USE_TO_CHARS == 1);
+    CHECK(VITALS_COMPACT == 0);
+}
+
+#define VITALS_TEST_PREFIX "text_format"
+#include "text_format_checks.hpp"

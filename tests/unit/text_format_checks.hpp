@@ -1,0 +1,374 @@
+// tests/unit/text_format_checks.hpp - serializer test cases shared by text_format.cpp and
+// text_format_compact.cpp; each defines VITALS_TEST_PREFIX (the test-case name prefix) and its
+// vitals configuration before including this file.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_TESTS_TEXT_FORMAT_CHECKS_HPP
+#define VITALS_TESTS_TEXT_FORMAT_CHECKS_HPP
+
+#ifndef VITALS_TEST_PREFIX
+#error "define VITALS_TEST_PREFIX before including text_format_checks.hpp"
+#endif
+
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include "golden_cases.hpp"
+#include "test_support.hpp"
+
+#include <clocale> // setlocale
+#include <cmath>   // ldexp, isinf
+#include <cstdint> // uint64_t
+#include <cstdio>  // snprintf
+#include <cstdlib> // strtod
+#include <cstring> // memcpy
+#include <limits>  // numeric_limits
+#include <memory>  // unique_ptr
+#include <random>  // mt19937_64
+#include <string>  // string
+#include <vector>  // vector
+
+namespace {
+
+std::string format_via_gauge(double v) {
+    vitals::registry reg;
+    reg.gauge("g", "G.").set(v);
+    const std::string text = vitals::to_text(reg);
+    const std::string head = "# HELP g G.\n# TYPE g gauge\ng ";
+    REQUIRE(text.compare(0, head.size(), head) == 0);
+    REQUIRE(text.back() == '\n');
+    return text.substr(head.size(), text.size() - head.size() - 1);
+}
+
+struct float_case {
+    double value;
+    const char* text;
+};
+
+// Expected text: the shortest string that reads back to the same double; whole numbers below
+// 2^53 without exponent; otherwise the shorter of fixed and scientific (fixed on a tie).
+const float_case float_cases[] = {
+    {0.0, "0"},
+    {-0.0, "0"},
+    {1.0, "1"},
+    {-1.0, "-1"},
+    {0.1, "0.1"},
+    {0.5, "0.5"},
+    {-2.5, "-2.5"},
+    {1.0 / 3.0, "0.3333333333333333"},
+    {0.1 + 0.2, "0.30000000000000004"},
+    {123456789.125, "123456789.125"},
+    {12345.678, "12345.678"},
+    {100.25, "100.25"},
+    {1e7, "10000000"},
+    {1e15 + 0.5, "1000000000000000.5"},
+    {9007199254740992.0, "9007199254740992"},       // 2^53
+    {9007199254740994.0, "9007199254740994"},       // 2^53 + 2
+    {1152921504606846976.0, "1152921504606846976"}, // 2^60: fixed is shorter, exact digits
+    {123456789012345680.0, "123456789012345680"},
+    {1e16, "1e+16"},
+    {1e21, "1e+21"},
+    {1e22, "1e+22"},
+    {1.5e300, "1.5e+300"},
+    {1.7976931348623157e308, "1.7976931348623157e+308"},
+    {-1.7976931348623157e308, "-1.7976931348623157e+308"},
+    {0.001, "0.001"},
+    {0.000123, "0.000123"}, // tie between 0.000123 and 1.23e-04: fixed
+    {1e-4, "1e-04"},
+    {1.5e-5, "1.5e-05"},
+    {1e-7, "1e-07"},
+    {1e-300, "1e-300"},
+    {2.2250738585072014e-308, "2.2250738585072014e-308"}, // smallest normal
+    {5e-324, "5e-324"},                                   // smallest subnormal
+    {-5e-324, "-5e-324"},
+    {4.9406564584124654e-324 * 3, "1.5e-323"},
+    {std::numeric_limits<double>::infinity(), "+Inf"},
+    {-std::numeric_limits<double>::infinity(), "-Inf"},
+    {std::numeric_limits<double>::quiet_NaN(), "NaN"},
+};
+
+std::string render(void (*build)(vitals::registry&)) {
+    vitals::registry reg;
+    build(reg);
+    return vitals::to_text(reg);
+}
+
+struct chunk_recorder {
+    std::string text;
+    std::size_t calls = 0;
+    std::size_t largest = 0;
+    static void sink(void* ctx, const char* data, std::size_t size) {
+        auto* self = static_cast<chunk_recorder*>(ctx);
+        self->text.append(data, size);
+        ++self->calls;
+        if (size > self->largest) self->largest = size;
+    }
+};
+
+// A registry with many series of every type, long label values and long HELP text, so the
+// output is far larger than any buffer used below.
+void big_registry(vitals::registry& reg) {
+    auto& c = reg.counter("big_requests", std::string(300, 'h'), {"method", "path", "code"});
+    auto& g = reg.gauge("big_gauge", "Gauge.", {"k"});
+    auto& h = reg.histogram("big_latency_seconds", "Latency.", {"path"});
+    for (int i = 0; i < 200; ++i) {
+        const std::string path = "/api/v1/" + std::string(static_cast<std::size_t>(i % 97), 'p');
+        c.labels(i % 2 ? "GET" : "POST", path, std::to_string(200 + i))
+            .inc_by(static_cast<std::uint64_t>(i) * 7919u);
+        g.labels(std::to_string(i)).set(i * 0.001 + 1e-9);
+        h.labels(path).observe(i * 0.013);
+    }
+}
+
+} // namespace
+
+TEST_CASE(VITALS_TEST_PREFIX ": golden expositions are byte-exact") {
+    const std::string dir = vitals_test::golden_dir(__FILE__);
+    for (const auto& gc : golden::all_cases) {
+        CAPTURE(gc.file);
+        const std::string actual = render(gc.build);
+        const std::string problem = vitals_test::compare_golden(dir, gc.file, actual);
+        CHECK_MESSAGE(problem.empty(), problem);
+    }
+}
+
+TEST_CASE(VITALS_TEST_PREFIX ": golden expositions are well-formed and self-consistent") {
+    for (const auto& gc : golden::all_cases) {
+        CAPTURE(gc.file);
+        const std::string text = render(gc.build);
+        vitals_test::exposition ex;
+        const std::string problem = vitals_test::parse_exposition(text, ex);
+        REQUIRE_MESSAGE(problem.empty(), problem);
+        CHECK_FALSE(ex.samples.empty());
+        for (const auto& s : ex.samples) {
+            CAPTURE(s.name);
+            // Every sample belongs to a family with HELP and TYPE.
+            std::string family = s.name;
+            for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+                const std::string sfx(suffix);
+                if (family.size() > sfx.size() &&
+                    family.compare(family.size() - sfx.size(), sfx.size(), sfx) == 0 &&
+                    ex.types.count(family.substr(0, family.size() - sfx.size())) &&
+                    ex.types.at(family.substr(0, family.size() - sfx.size())) == "histogram")
+                    family = family.substr(0, family.size() - sfx.size());
+            }
+            CHECK(ex.types.count(family) == 1u);
+            CHECK(ex.helps.count(family) == 1u);
+            if (ex.types[family] == "counter") {
+                CHECK(s.name.size() > 6);
+                CHECK(s.name.compare(s.name.size() - 6, 6, "_total") == 0);
+            }
+        }
+    }
+}
+
+TEST_CASE(VITALS_TEST_PREFIX ": every double is written so that it reads back exactly") {
+    SUBCASE("table of tricky values") {
+        for (const auto& fc : float_cases) {
+            CAPTURE(fc.text);
+            CHECK(format_via_gauge(fc.value) == fc.text);
+        }
+    }
+    SUBCASE("random bit patterns and random decimals round-trip") {
+        std::mt19937_64 rng(20261126);
+        vitals::registry reg;
+        auto& fam = reg.gauge("r", "R.", {"i"});
+        std::vector<double> values;
+        for (int i = 0; i < 3000; ++i) {
+            double v;
+            if (i % 3 == 0) {
+                const std::uint64_t bits = rng();
+                std::memcpy(&v, &bits, sizeof v);
+                if (v != v) v = 1.0; // NaN payloads are all written as NaN
+            } else if (i % 3 == 1) {
+                v = static_cast<double>(rng() % 100000000) / 1000.0; // money-like decimals
+            } else {
+                v = std::ldexp(static_cast<double>(rng() >> 11),
+                               static_cast<int>(rng() % 200) - 150);
+            }
+            values.push_back(v);
+            fam.labels(std::to_string(i)).set(v);
+        }
+        vitals_test::exposition ex;
+        const std::string problem = vitals_test::parse_exposition(vitals::to_text(reg), ex);
+        REQUIRE_MESSAGE(problem.empty(), problem);
+        REQUIRE(ex.samples.size() == values.size());
+        for (const auto& s : ex.samples) {
+            const double expected = values[static_cast<std::size_t>(std::stoi(s.label("i")))];
+            CAPTURE(s.value_text);
+            if (std::isinf(expected))
+                CHECK(s.value == expected);
+            else
+                CHECK(std::strtod(s.value_text.c_str(), nullptr) == expected);
+            CHECK(s.value_text.size() <= 24u);
+            // No more digits than needed: one significant digit fewer no longer reads back.
+            // (Whole numbers are written with all their digits, so only other forms count.)
+            if (s.value_text.find_first_of(".e") != std::string::npos) {
+                const std::string mantissa = s.value_text.substr(0, s.value_text.find('e'));
+                int digits = 0;
+                bool leading = true;
+                for (char c : mantissa) {
+                    if (c < '0' || c > '9') continue;
+                    if (leading && c == '0') continue;
+                    leading = false;
+                    ++digits;
+                }
+                if (digits >= 2) {
+                    char shorter[64];
+                    std::snprintf(shorter, sizeof shorter, "%.*e", digits - 2, expected);
+                    CAPTURE(shorter);
+                    CHECK(std::strtod(shorter, nullptr) != expected);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE(VITALS_TEST_PREFIX ": output does not depend on the locale") {
+    std::vector<std::string> in_c;
+    for (const auto& gc : golden::all_cases) in_c.push_back(render(gc.build));
+    vitals_test::comma_locale locale;
+    if (locale.name().empty()) {
+        MESSAGE("no locale with a comma decimal point is available; locale check skipped");
+        return;
+    }
+    CAPTURE(locale.name());
+    char probe[32];
+    std::snprintf(probe, sizeof probe, "%.1f", 0.5);
+    REQUIRE(std::string(probe) == "0,5"); // the locale really is active
+    std::size_t i = 0;
+    for (const auto& gc : golden::all_cases) {
+        CAPTURE(gc.file);
+        CHECK(render(gc.build) == in_c[i++]);
+    }
+    for (const auto& fc : float_cases) {
+        CAPTURE(fc.text);
+        CHECK(format_via_gauge(fc.value) == fc.text);
+    }
+}
+
+TEST_CASE(VITALS_TEST_PREFIX ": a reused string is not reallocated") {
+    vitals::registry reg;
+    big_registry(reg);
+    std::string out;
+    vitals::write_text(reg, out);
+    const std::string first = out;
+    REQUIRE(first.size() > 10000u);
+    for (int round = 0; round < 3; ++round) {
+        out.clear();
+        const char* data = out.data();
+        const std::size_t capacity = out.capacity();
+        vitals::write_text(reg, out);
+        CHECK(out == first);
+        CHECK(static_cast<const void*>(out.data()) == static_cast<const void*>(data));
+        CHECK(out.capacity() == capacity);
+    }
+}
+
+TEST_CASE(VITALS_TEST_PREFIX ": write_text appends to what the string holds") {
+    vitals::registry reg;
+    reg.gauge("g", "G.").set(1);
+    std::string out = "prefix\n";
+    vitals::write_text(reg, out);
+    CHECK(out == "prefix\n# HELP g G.\n# TYPE g gauge\ng 1\n");
+    vitals::write_text(reg, out);
+    CHECK(out == "prefix\n# HELP g G.\n# TYPE g gauge\ng 1\n# HELP g G.\n# TYPE g gauge\ng 1\n");
+    CHECK(vitals::to_text(reg) == "# HELP g G.\n# TYPE g gauge\ng 1\n");
+}
+
+TEST_CASE(VITALS_TEST_PREFIX ": sink output equals string output") {
+    std::vector<void (*)(vitals::registry&)> builders;
+    for (const auto& gc : golden::all_cases) builders.push_back(gc.build);
+    builders.push_back(&big_registry);
+    // Each check below runs over every registry; a registry per builder, rendered once.
+    std::vector<std::unique_ptr<vitals::registry>> regs;
+    std::vector<std::string> expected;
+    for (auto build : builders) {
+        regs.push_back(std::make_unique<vitals::registry>());
+        build(*regs.back());
+        expected.push_back(vitals::to_text(*regs.back()));
+    }
+    SUBCASE("64-byte buffer: identical bytes, no chunk larger than the buffer") {
+        for (std::size_t b = 0; b < regs.size(); ++b) {
+            CAPTURE(b);
+            char buffer[64];
+            chunk_recorder rec;
+            vitals::write_text(*regs[b], &chunk_recorder::sink, &rec, buffer, sizeof buffer);
+            CHECK(rec.text == expected[b]);
+            CHECK(rec.largest <= sizeof buffer);
+            CHECK(rec.calls >= expected[b].size() / sizeof buffer);
+        }
+    }
+    SUBCASE("buffers smaller than a number still work") {
+        for (std::size_t b = 0; b < regs.size(); ++b) {
+            for (std::size_t cap : {1u, 2u, 7u, 16u, 31u, 33u, 63u}) {
+                CAPTURE(b);
+                CAPTURE(cap);
+                std::vector<char> buffer(cap);
+                chunk_recorder rec;
+                vitals::write_text(*regs[b], &chunk_recorder::sink, &rec, buffer.data(), cap);
+                CHECK(rec.text == expected[b]);
+                CHECK(rec.largest <= cap);
+            }
+        }
+    }
+    SUBCASE("a null buffer or zero capacity falls back to a small stack buffer") {
+        for (std::size_t b = 0; b < regs.size(); ++b) {
+            CAPTURE(b);
+            chunk_recorder rec;
+            vitals::write_text(*regs[b], &chunk_recorder::sink, &rec, nullptr, 100);
+            CHECK(rec.text == expected[b]);
+            char one[1];
+            chunk_recorder rec0;
+            vitals::write_text(*regs[b], &chunk_recorder::sink, &rec0, one, 0);
+            CHECK(rec0.text == expected[b]);
+        }
+    }
+    SUBCASE("large buffer: one chunk") {
+        for (std::size_t b = 0; b < regs.size(); ++b) {
+            CAPTURE(b);
+            std::vector<char> buffer(expected[b].size() + 100);
+            chunk_recorder rec;
+            vitals::write_text(*regs[b], &chunk_recorder::sink, &rec, buffer.data(), buffer.size());
+            CHECK(rec.text == expected[b]);
+            CHECK(rec.calls == (expected[b].empty() ? 0u : 1u));
+        }
+    }
+    SUBCASE("lambda sinks") {
+        for (std::size_t b = 0; b < regs.size(); ++b) {
+            CAPTURE(b);
+            std::string got;
+            std::size_t calls = 0;
+            vitals::write_text(*regs[b], [&](const char* data, std::size_t size) {
+                got.append(data, size);
+                ++calls;
+            });
+            CHECK(got == expected[b]);
+            CHECK(calls >= 1u);
+            std::string got_const;
+            const auto append = [&got_const](const char* data, std::size_t size) {
+                got_const.append(data, size);
+            };
+            vitals::write_text(*regs[b], append);
+            CHECK(got_const == expected[b]);
+            std::size_t seen = 0;
+            auto count = [bytes = std::size_t{0}, &seen](const char*, std::size_t size) mutable {
+                bytes += size;
+                seen = bytes;
+            };
+            vitals::write_text(*regs[b], count);
+            CHECK(seen == expected[b].size());
+        }
+    }
+}
+
+TEST_CASE(VITALS_TEST_PREFIX ": an empty registry sends nothing to a sink") {
+    vitals::registry reg;
+    char buffer[64];
+    chunk_recorder rec;
+    vitals::write_text(reg, &chunk_recorder::sink, &rec, buffer, sizeof buffer);
+    CHECK(rec.calls == 0u);
+    CHECK(rec.text.empty());
+}
+
+#endif // VITALS_TESTS_TEXT_FORMAT_CHECKS_HPP
