@@ -724,6 +724,7 @@ inline bool set_option(socket_t s, int level, int name, T value) noexcept {
 /// Settings for every socket vitals creates or accepts: not inherited by child processes,
 /// and on platforms that have SO_NOSIGPIPE, writing to a reset connection raises no signal.
 inline void prepare_socket(socket_t s) noexcept {
+    static_cast<void>(s); // unused on Windows, where sockets are created non-inheritable
 #if !defined(_WIN32)
     set_cloexec(s);
 #endif
