@@ -2364,9 +2364,10 @@ inline double filetime_seconds(const FILETIME& ft) noexcept { // 100 ns units
 } // namespace detail
 
 /// Reads the process's resource usage now. Thread-safe; allocates (file reads). Linux: from
-/// /proc/self/stat, /proc/self/fd, /proc/stat, getrusage, getrlimit and the cgroup memory
-/// limit. Windows: GetProcessTimes, GetProcessMemoryInfo, GetProcessHandleCount, a thread
-/// snapshot and GlobalMemoryStatusEx. Other POSIX systems: getrusage and getrlimit only.
+/// /proc/self/status, /proc/self/stat, /proc/self/fd, /proc/stat, getrusage, getrlimit and
+/// the cgroup memory limit. Windows: GetProcessTimes, GetProcessMemoryInfo,
+/// GetProcessHandleCount, a thread snapshot and GlobalMemoryStatusEx. Other POSIX systems:
+/// getrusage and getrlimit only.
 inline process_stats read_process_stats() {
     process_stats s;
 #if VITALS_DETAIL_PROCESS_POSIX
@@ -2382,6 +2383,15 @@ inline process_stats read_process_stats() {
     const long page = sysconf(_SC_PAGESIZE);
     const long ticks = sysconf(_SC_CLK_TCK);
     std::string text;
+    // Memory and threads from /proc/self/status: the same kernel counters as /proc/self/stat,
+    // and still the real ones under an emulator (qemu-user fakes most of .../stat).
+    if (detail::read_small_file("/proc/self/status", text)) {
+        if (const auto rss_kb = detail::proc_field(text, "VmRSS:"))
+            s.resident_bytes = *rss_kb * 1024.0;
+        if (const auto size_kb = detail::proc_field(text, "VmSize:"))
+            s.virtual_bytes = *size_kb * 1024.0;
+        s.threads = detail::proc_field(text, "Threads:");
+    }
     if (detail::read_small_file("/proc/self/stat", text)) {
         // The command name (field 2) is in parentheses and may hold spaces: parse after it.
         const std::size_t close = text.rfind(')');
@@ -2402,9 +2412,10 @@ inline process_stats read_process_stats() {
                 ++k;
             }
             if (k >= 22) {
-                s.threads = fields[17];
-                s.virtual_bytes = fields[20];
-                if (page > 0) s.resident_bytes = fields[21] * static_cast<double>(page);
+                if (!s.threads) s.threads = fields[17];
+                if (!s.virtual_bytes) s.virtual_bytes = fields[20];
+                if (!s.resident_bytes && page > 0)
+                    s.resident_bytes = fields[21] * static_cast<double>(page);
                 std::string stat;
                 if (ticks > 0 && detail::read_small_file("/proc/stat", stat))
                     if (const auto btime = detail::proc_field(stat, "btime "))
