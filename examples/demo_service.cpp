@@ -84,7 +84,8 @@ std::string set_flag(settings& s, const std::string& name, const std::string& va
     } else if (name == "namespace") {
         if (!valid_namespace(value))
             return "--namespace must match [a-zA-Z_:][a-zA-Z0-9_:]* (and not start with '__'), "
-                   "got '" + value + "'";
+                   "got '" +
+                   value + "'";
         s.ns = value;
     } else if (name == "duration") {
         char* end = nullptr;
@@ -112,8 +113,7 @@ int parse(int argc, char** argv, settings& s) {
         if (eq != std::string::npos) {
             value = name.substr(eq + 1);
             name.erase(eq);
-        } else if (name == "port" || name == "bind" || name == "namespace" ||
-                   name == "duration") {
+        } else if (name == "port" || name == "bind" || name == "namespace" || name == "duration") {
             if (i + 1 >= argc) {
                 std::fprintf(stderr, "demo_service: --%s needs a value\n", name.c_str());
                 return 2;
@@ -202,10 +202,10 @@ private:
 
 struct route {
     vitals::kits::http_endpoint* ep;
-    double weight;           // share of the traffic
-    double request_median;   // bytes
-    double response_median;  // bytes
-    double latency_median;   // seconds, on a cache miss
+    double weight;          // share of the traffic
+    double request_median;  // bytes
+    double response_median; // bytes
+    double latency_median;  // seconds, on a cache miss
     bool can_404;
 };
 
@@ -272,8 +272,7 @@ public:
     vitals::check_result queue_ok() {
         std::lock_guard<std::mutex> lock(queue_m_);
         if (pending_.size() > 400)
-            return vitals::check_result::fail(std::to_string(pending_.size()) +
-                                              " items waiting");
+            return vitals::check_result::fail(std::to_string(pending_.size()) + " items waiting");
         return vitals::check_result::pass(std::to_string(pending_.size()) + " items waiting");
     }
 
@@ -371,8 +370,8 @@ private:
             {
                 std::lock_guard<std::mutex> lock(queue_m_);
                 for (int i = 0; i < n && pending_.size() < 500; ++i)
-                    pending_.push_back({uniform(rng) < 0.7 ? 0 : 1,
-                                        1 + static_cast<int>(uniform(rng) * 12)});
+                    pending_.push_back(
+                        {uniform(rng) < 0.7 ? 0 : 1, 1 + static_cast<int>(uniform(rng) * 12)});
                 queue_.set_size(static_cast<double>(pending_.size()));
             }
             queue_cv_.notify_all();
@@ -394,7 +393,7 @@ private:
                 pending_.pop_front();
                 queue_.set_size(static_cast<double>(pending_.size()));
             }
-            auto busy = queue_.worker();  // workers_active while this item is processed
+            auto busy = queue_.worker();    // workers_active while this item is processed
             auto timing = queue_.process(); // processing duration, processed and errors
             auto run = converters_[static_cast<std::size_t>(item.converter)].run();
             const double failure_rate = item.converter == 0 ? 0.03 : 0.08;
@@ -471,8 +470,7 @@ int main(int argc, char** argv) {
     std::printf("listening on http://%s%s%s:%u\n", v6 ? "[" : "", s.bind.c_str(), v6 ? "]" : "",
                 static_cast<unsigned>(server.port()));
     std::fflush(stdout);
-    std::fprintf(stderr,
-                 "demo_service: serving /metrics, /health, /ready, /live; namespace '%s'\n",
+    std::fprintf(stderr, "demo_service: serving /metrics, /health, /ready, /live; namespace '%s'\n",
                  s.ns.c_str());
 
     sim.start();
@@ -490,7 +488,8 @@ int main(int argc, char** argv) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (g_signal != 0) std::fprintf(stderr, "demo_service: signal %d, stopping\n", static_cast<int>(g_signal));
+    if (g_signal != 0)
+        std::fprintf(stderr, "demo_service: signal %d, stopping\n", static_cast<int>(g_signal));
     server.set_ready(false);
     sim.stop();
     server.stop();

@@ -2226,6 +2226,7 @@ VITALS_END_NAMESPACE
 #define VITALS_DETAIL_UNDEF_NOMINMAX
 #endif
 #include <windows.h> // GetProcessTimes, GetCurrentProcess, GlobalMemoryStatusEx
+// After <windows.h>, which they need:
 #include <psapi.h>    // GetProcessMemoryInfo (K32 form, exported by kernel32)
 #include <tlhelp32.h> // CreateToolhelp32Snapshot, Thread32First/Next
 #if defined(VITALS_DETAIL_UNDEF_LEAN_AND_MEAN)
@@ -2373,8 +2374,7 @@ inline process_stats read_process_stats() {
 #if VITALS_DETAIL_PROCESS_POSIX
     rusage ru{};
     if (getrusage(RUSAGE_SELF, &ru) == 0)
-        s.cpu_seconds =
-            detail::timeval_seconds(ru.ru_utime) + detail::timeval_seconds(ru.ru_stime);
+        s.cpu_seconds = detail::timeval_seconds(ru.ru_utime) + detail::timeval_seconds(ru.ru_stime);
     rlimit rl{};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         s.max_fds = static_cast<double>(rl.rlim_cur);
@@ -2554,15 +2554,12 @@ public:
         if (s.cpu_seconds)
             out.counter("process_cpu_seconds_total",
                         "Total user and system CPU time spent in seconds.", *s.cpu_seconds);
-        gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
-              s.resident_bytes);
-        gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-              s.virtual_bytes);
+        gauge("process_resident_memory_bytes", "Resident memory size in bytes.", s.resident_bytes);
+        gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", s.virtual_bytes);
         gauge("process_start_time_seconds",
               "Start time of the process since unix epoch in seconds.", s.start_time_seconds);
         gauge("process_open_fds", "Number of open file descriptors.", s.open_fds);
-        gauge("process_max_fds", "Maximum number of open file descriptors.",
-              s.max_fds);
+        gauge("process_max_fds", "Maximum number of open file descriptors.", s.max_fds);
         gauge("process_threads", "Number of OS threads in the process.", s.threads);
     }
 

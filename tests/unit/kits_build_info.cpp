@@ -22,10 +22,9 @@ TEST_CASE("kits/build_info: version only; registering again returns the same ser
     vitals::gauge& a = vitals::kits::register_build_info(reg, "x", "0.1.0");
     vitals::gauge& b = vitals::kits::register_build_info(reg, "x", "0.1.0");
     CHECK(&a == &b);
-    CHECK(vitals::to_text(reg) ==
-          "# HELP x_build_info Build information; the value is always 1.\n"
-          "# TYPE x_build_info gauge\n"
-          "x_build_info{version=\"0.1.0\"} 1\n");
+    CHECK(vitals::to_text(reg) == "# HELP x_build_info Build information; the value is always 1.\n"
+                                  "# TYPE x_build_info gauge\n"
+                                  "x_build_info{version=\"0.1.0\"} 1\n");
 }
 
 #if VITALS_HAS_EXCEPTIONS()

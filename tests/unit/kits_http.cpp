@@ -83,7 +83,10 @@ TEST_CASE("kits/http: tracker on success") {
 TEST_CASE("kits/http: sizes that were never set are not observed") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "t");
-    { auto t = http.track("GET", "/x"); t.set_status(204); }
+    {
+        auto t = http.track("GET", "/x");
+        t.set_status(204);
+    }
     auto& ep = http.endpoint("GET", "/x");
     CHECK(ep.duration().count() == 1);
     CHECK(ep.request_size().count() == 0);
@@ -94,9 +97,18 @@ TEST_CASE("kits/http: sizes that were never set are not observed") {
 TEST_CASE("kits/http: tracker on an error status") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "t");
-    { auto t = http.track("POST", "/api/reports"); t.set_status(503); }
-    { auto t = http.track("POST", "/api/reports"); t.set_status(404); }
-    { auto t = http.track("POST", "/api/reports"); t.set_status(302); }
+    {
+        auto t = http.track("POST", "/api/reports");
+        t.set_status(503);
+    }
+    {
+        auto t = http.track("POST", "/api/reports");
+        t.set_status(404);
+    }
+    {
+        auto t = http.track("POST", "/api/reports");
+        t.set_status(302);
+    }
     CHECK(requests(http, "POST", "/api/reports", "503") == 1.0);
     CHECK(requests(http, "POST", "/api/reports", "404") == 1.0);
     CHECK(requests(http, "POST", "/api/reports", "302") == 1.0);
@@ -123,9 +135,18 @@ TEST_CASE("kits/http: an explicit error type replaces the automatic one") {
 TEST_CASE("kits/http: a request without a status is counted as status none") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "t");
-    { auto t = http.track("GET", "/a"); t.record_error("connection"); }
-    { auto t = http.track("GET", "/a"); t.set_status(-3); }
-    { auto t = http.track("GET", "/a"); t.set_status(1000); }
+    {
+        auto t = http.track("GET", "/a");
+        t.record_error("connection");
+    }
+    {
+        auto t = http.track("GET", "/a");
+        t.set_status(-3);
+    }
+    {
+        auto t = http.track("GET", "/a");
+        t.set_status(1000);
+    }
     CHECK(requests(http, "GET", "/a", "none") == 3.0);
     CHECK(http.requests().size() == 1);
     CHECK(errors(http, "GET", "/a", "connection") == 1.0);
@@ -156,8 +177,7 @@ TEST_CASE("kits/http: tracker left by an exception records error_type=exception"
             auto t = ep.track();
             t.set_status(500);
             throw std::runtime_error("boom");
-        } catch (const std::runtime_error&) {
-        }
+        } catch (const std::runtime_error&) {}
         CHECK(requests(http, "GET", "/api/reports", "500") == 1.0);
         CHECK(errors(http, "GET", "/api/reports", "exception") == 2.0);
         CHECK(http.errors().size() == 1);
@@ -179,8 +199,7 @@ TEST_CASE("kits/http: tracker left by an exception records error_type=exception"
             auto t = ep.track();
             t.record_error("connection");
             throw std::runtime_error("reset");
-        } catch (const std::runtime_error&) {
-        }
+        } catch (const std::runtime_error&) {}
         CHECK(errors(http, "GET", "/api/reports", "connection") == 1.0);
         CHECK(errors(http, "GET", "/api/reports", "exception") == 1.0);
     }
@@ -204,8 +223,7 @@ TEST_CASE("kits/http: a tracker created during unwinding is not blamed for the e
     try {
         tracks_in_destructor guard{&ep};
         throw std::runtime_error("unrelated");
-    } catch (const std::runtime_error&) {
-    }
+    } catch (const std::runtime_error&) {}
     CHECK(requests(http, "DELETE", "/cleanup", "200") == 1.0);
     CHECK(http.errors().size() == 0);
 }

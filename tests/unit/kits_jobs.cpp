@@ -59,8 +59,7 @@ TEST_CASE("kits/jobs: run scope records success, failure and exceptions") {
     try {
         auto run = csv.run();
         throw std::runtime_error("corrupt input");
-    } catch (const std::runtime_error&) {
-    }
+    } catch (const std::runtime_error&) {}
     CHECK(csv.failures().value() == 2.0);
 #endif
     CHECK(csv.duration().count() == csv.successes().whole_value() + csv.failures().whole_value());

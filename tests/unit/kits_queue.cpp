@@ -52,8 +52,7 @@ TEST_CASE("kits/queue: item scope counts processed items and errors") {
     try {
         auto item = q.process();
         throw std::runtime_error("bad item");
-    } catch (const std::runtime_error&) {
-    }
+    } catch (const std::runtime_error&) {}
     CHECK(q.processed().value() == 3.0);
     CHECK(q.errors().value() == 2.0);
     CHECK(q.processing_duration().count() == 3);

@@ -10,10 +10,10 @@
 #include <atomic>             // atomic
 #include <chrono>             // steady_clock, system_clock
 #include <cmath>              // abs
-#include <cstdlib>            // strtod
 #include <condition_variable> // condition_variable
 #include <cstdint>            // uint64_t
 #include <cstdio>             // FILE, fopen, fclose
+#include <cstdlib>            // strtod
 #include <mutex>              // mutex, unique_lock
 #include <string>             // string
 #include <thread>             // thread

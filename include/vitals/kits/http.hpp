@@ -157,10 +157,9 @@ public:
           request_size_(reg.histogram(detail::kit_metric_name(ns, "http_request_size_bytes"),
                                       "HTTP request body size in bytes, by method and endpoint.",
                                       {"method", "endpoint"}, byte_buckets(), options)),
-          response_size_(reg.histogram(
-              detail::kit_metric_name(ns, "http_response_size_bytes"),
-              "HTTP response body size in bytes, by method and endpoint.",
-              {"method", "endpoint"}, byte_buckets(), options)),
+          response_size_(reg.histogram(detail::kit_metric_name(ns, "http_response_size_bytes"),
+                                       "HTTP response body size in bytes, by method and endpoint.",
+                                       {"method", "endpoint"}, byte_buckets(), options)),
           errors_(reg.counter(detail::kit_metric_name(ns, "http_errors_total"),
                               "HTTP request errors, by method, endpoint and error type.",
                               {"method", "endpoint", "error_type"}, options)),
@@ -187,8 +186,8 @@ public:
         // Keep one series of each histogram family free for the overflow endpoint.
         if (endpoints_.size() + 1 >= max_endpoints_) {
             if (!overflow_)
-                overflow_.reset(new http_endpoint(*this, overflow_label_value,
-                                                  overflow_label_value));
+                overflow_.reset(
+                    new http_endpoint(*this, overflow_label_value, overflow_label_value));
             return *overflow_;
         }
         std::unique_ptr<http_endpoint> ep(new http_endpoint(*this, method, endpoint));

@@ -94,8 +94,9 @@ inline job_run job_handle::run() const noexcept { return job_run(*this); }
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
 /// `options` applies to the three families (const labels, series bound). An empty namespace
-/// drops the prefix. Registration reports errors through the error policy. All members are thread-safe; job() looks series up (reader lock) and allocates
-/// the first time a name is seen, so keep the handle.
+/// drops the prefix. Registration reports errors through the error policy. All members are
+/// thread-safe; job() looks series up (reader lock) and allocates the first time a name is seen, so
+/// keep the handle.
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
@@ -103,8 +104,8 @@ public:
                             "Converter runs, by converter and outcome (success, failure).",
                             {"converter", "status"}, options)),
           duration_(reg.histogram(detail::kit_metric_name(ns, "converter_duration_seconds"),
-                                  "Converter run duration in seconds, by converter.",
-                                  {"converter"}, default_buckets(), options)),
+                                  "Converter run duration in seconds, by converter.", {"converter"},
+                                  default_buckets(), options)),
           files_(reg.counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
                              "Files processed by converters, by converter.", {"converter"},
                              options)) {}
@@ -119,9 +120,7 @@ public:
     }
 
     /// Starts a run of the job `name` (one lookup per series; prefer job(name).run()).
-    [[nodiscard]] job_run run(std::string_view name) {
-        return job_run(job(name));
-    }
+    [[nodiscard]] job_run run(std::string_view name) { return job_run(job(name)); }
 
     counter_family& runs() noexcept { return runs_; }
     histogram_family& duration() noexcept { return duration_; }

@@ -34,8 +34,8 @@ namespace kits {
 class queue_metrics {
 public:
     queue_metrics(registry& reg, std::string_view ns)
-        : size_(reg.gauge(detail::kit_metric_name(ns, "queue_size"),
-                          "Items waiting in the queue.")),
+        : size_(
+              reg.gauge(detail::kit_metric_name(ns, "queue_size"), "Items waiting in the queue.")),
           processed_(reg.counter(detail::kit_metric_name(ns, "queue_processed_total"),
                                  "Queue items whose processing finished, successfully or not.")),
           errors_(reg.counter(detail::kit_metric_name(ns, "queue_errors_total"),
