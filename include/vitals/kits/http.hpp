@@ -127,11 +127,11 @@ private:
 ///
 /// `options` applies to the labelled families (const labels, series bound); the in-flight
 /// gauge gets its const labels too. An empty namespace drops the prefix and its underscore.
-/// Registration reports errors
-/// through the error policy (an invalid namespace, a conflicting family). Two kits with the
-/// same namespace on one registry share the families. The kit owns its endpoint handles and
-/// must outlive every http_endpoint reference and tracker taken from it; the registry must
-/// outlive the kit. All members are thread-safe; construction and first lookups allocate.
+/// Registration reports errors through the error policy (an invalid namespace, a conflicting
+/// family). Two kits with the same namespace on one registry share the families. The kit
+/// owns its endpoint handles and must outlive every http_endpoint reference and tracker
+/// taken from it; the registry must outlive the kit. All members are thread-safe;
+/// construction and first lookups allocate.
 ///
 /// Typical use:
 /// ```
