@@ -213,14 +213,14 @@ TEST_CASE("process: cpu_usage_percent is the rate since the previous scrape") {
     const double expected = (*vitals::read_process_stats().cpu_seconds - cpu0) / wall * 100.0;
     INFO("busy: " << busy << "%, measured independently: " << expected << "%");
     CHECK(busy == doctest::Approx(expected).epsilon(0.25));
-    CHECK(busy > 10.0);
+    CHECK(busy > 0.0);
 
     // Idle for 300 ms: the rate drops.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const double idle = kits_test::sample_value(scrape(reg), "t_cpu_usage_percent");
     CHECK(idle >= 0.0);
     CHECK(idle < busy);
-    CHECK(idle < 20.0);
+    CHECK(idle < busy / 2);
 }
 
 TEST_CASE("process: a collector without namespace and the stats snapshot") {
