@@ -1,0 +1,533 @@
+#!/usr/bin/env bash
+# scripts/test.sh - builds vitals every supported way and runs every test suite.
+# SPDX-License-Identifier: MIT
+#
+# Usage: scripts/test.sh [options] [STEP|PATTERN ...]
+#   (no STEP)       run every step, in order
+#   STEP, PATTERN   run only matching steps; shell patterns work: 'asan-*'. The environment
+#                   variable VITALS_STEPS="gcc tsan" does the same.
+#   --quick         only the fast steps marked quick (a check before each commit)
+#   --list          print the steps and exit
+#   --no-deps       never install packages (also VITALS_NO_DEPS=1)
+#   --fail-fast     stop at the first failing step
+#   --clean         delete build-ci/ first
+#
+# Missing Debian packages for the chosen steps are installed with apt-get (through sudo when
+# not root); a machine that has them all never calls apt. Each step prints one line,
+#   PASS gcc (12.3 s)   or   FAIL gcc (12.3 s) log: build-ci/logs/gcc.log
+# (SKIP when a step does not apply yet), and the run ends with exactly one line
+# "N passed, N failed" (N counts steps). The exit status is 0 only when no step failed.
+# Build trees live in build-ci/<step>/, logs in build-ci/logs/<step>.log.
+#
+# Adding a step: append a line to the list at the end of this file,
+#   step [--quick] [--needs "debian packages"] NAME COMMAND [ARGS...]
+# COMMAND runs from the repository root under `set -e`, its output going to the log. Exit 0
+# passes, exit 77 (the helper `skip "why"`) skips, anything else fails. Longer steps are
+# shell functions defined above the list; cmake_ctest and meson_test cover most builds.
+#
+# Environment: VITALS_JOBS (parallel jobs, default 2), VITALS_BUILD_DIR (default build-ci;
+# runs sharing one directory take turns), WINEPREFIX (default ${TMPDIR:-/tmp}/vitals-wine).
+# CC/CXX are ignored: each step chooses its compiler.
+
+set -u -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 2
+
+BUILD="${VITALS_BUILD_DIR:-build-ci}"
+LOGS="$BUILD/logs"
+JOBS="${VITALS_JOBS:-2}"
+
+# Packages every step needs (Debian names).
+BASE_PACKAGES="cmake ninja-build g++ python3 pkg-config doctest-dev"
+
+# Sanitizer runtime options; they only affect sanitized programs.
+export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+SAN_COMMON="-O1 -g -fno-omit-frame-pointer"
+ASAN_FLAGS="$SAN_COMMON -fsanitize=address,undefined -fno-sanitize-recover=all"
+TSAN_FLAGS="$SAN_COMMON -fsanitize=thread"
+
+# wine: a private prefix, no Mono/Gecko download prompts, no debug chatter.
+export WINEPREFIX="${WINEPREFIX:-${TMPDIR:-/tmp}/vitals-wine}"
+export WINEDEBUG="${WINEDEBUG:--all}"
+export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree=d;mshtml=d}"
+
+# --- helpers for steps ----------------------------------------------------------------------
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+# cmake_ctest NAME [CMAKE_ARGS...] [-- CTEST_ARGS...]
+# Configures build-ci/NAME with Ninja, builds it and runs ctest there.
+cmake_ctest() {
+    local name="$1"
+    shift
+    local cmake_args=() ctest_args=()
+    while (($#)); do
+        if [[ "$1" == "--" ]]; then
+            shift
+            ctest_args=("$@")
+            break
+        fi
+        cmake_args+=("$1")
+        shift
+    done
+    local dir="$BUILD/$name"
+    cmake -S . -B "$dir" -G Ninja "${cmake_args[@]}"
+    cmake --build "$dir" -j "$JOBS"
+    (cd "$dir" && ctest --output-on-failure --no-tests=error -j "$JOBS" "${ctest_args[@]}")
+}
+
+# meson_test NAME [MESON_SETUP_ARGS...]: meson setup (or reconfigure), compile, meson test.
+meson_test() {
+    local name="$1"
+    shift
+    local dir="$BUILD/$name"
+    if [[ -d "$dir/meson-private" ]]; then
+        meson setup --reconfigure "$dir" "$@"
+    else
+        rm -rf "$dir"
+        meson setup "$dir" "$@"
+    fi
+    meson compile -C "$dir" -j "$JOBS"
+    meson test -C "$dir" --num-processes "$JOBS" --print-errorlogs
+}
+
+# Each public header compiles on its own and tolerates being included twice.
+check_headers() {
+    local dir="$BUILD/headers"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    local header name n=0
+    while IFS= read -r header; do
+        name="${header#include/}"
+        printf '#include <%s>\n#include <%s>\n' "$name" "$name" >"$dir/tu_$n.cpp"
+        n=$((n + 1))
+    done < <(find include/vitals -name '*.hpp' | LC_ALL=C sort)
+    ((n > 0)) || { echo "no headers under include/vitals"; return 1; }
+    local flags="-std=c++17 -fsyntax-only -Wall -Wextra -Wpedantic -Wconversion -Wshadow"
+    flags+=" -Wold-style-cast -Wundef -Werror -Iinclude"
+    local cxx variant
+    for cxx in g++ clang++; do
+        for variant in "" "-fno-exceptions -fno-rtti"; do
+            echo "== $cxx $variant: $n headers"
+            # shellcheck disable=SC2086 # flags are word lists on purpose
+            find "$dir" -name 'tu_*.cpp' -print0 |
+                xargs -0 -n 1 -P "$JOBS" sh -c "$cxx $flags $variant \"\$0\" || { grep -h include \"\$0\" | head -1; exit 1; }"
+        done
+    done
+}
+
+# The single headers with only single_include/ on the include path: each one compiles alone,
+# both together, and tests/single_header.cpp runs, with and without exceptions and RTTI.
+single_header_alone() {
+    [[ -f single_include/vitals/vitals.hpp ]] || { echo "single_include/ missing: run python3 tools/amalgamate.py"; return 1; }
+    local dir="$BUILD/single-header"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    local flags="-std=c++17 -Wall -Wextra -Wpedantic -Wundef -Werror -pthread -Isingle_include"
+    local all="$dir/all.cpp" header cxx variant tag
+    : >"$all"
+    for header in single_include/vitals/*.hpp; do
+        printf '#include "vitals/%s"\n' "${header##*/}" >"$dir/${header##*/}.cpp"
+        printf '#include "vitals/%s"\n' "${header##*/}" >>"$all"
+    done
+    for cxx in g++ clang++; do
+        for variant in "" "-fno-exceptions -fno-rtti"; do
+            tag="$cxx${variant:+-noexcept}"
+            echo "== $cxx $variant"
+            for header in "$dir"/*.cpp; do
+                # shellcheck disable=SC2086
+                $cxx $flags $variant -c "$header" -o "$dir/$tag.o"
+            done
+            # shellcheck disable=SC2086
+            $cxx $flags $variant tests/single_header.cpp -o "$dir/$tag-single_header"
+            "$dir/$tag-single_header"
+        done
+    done
+}
+
+# TSan on the tests labelled "concurrency" (tests/unit/concurrency*.cpp).
+tsan_concurrency() {
+    local dir="$BUILD/tsan"
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+        -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF \
+        "-DCMAKE_CXX_FLAGS=$TSAN_FLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"
+    if ! (cd "$dir" && ctest -N -L concurrency | grep -q 'Test *#'); then
+        skip "no test labelled concurrency yet (tests/unit/concurrency*.cpp)"
+    fi
+    cmake --build "$dir" -j "$JOBS"
+    (cd "$dir" && ctest --output-on-failure -j "$JOBS" -L concurrency)
+}
+
+# cmake --install into a scratch prefix, then build tests/consumer against it with
+# find_package(vitals), and a program with only `pkg-config --cflags vitals`.
+install_consumer() {
+    local dir="$BUILD/install"
+    local prefix="$ROOT/$dir/prefix"
+    rm -rf "$dir"
+    cmake -S . -B "$dir/build" -G Ninja "-DCMAKE_INSTALL_PREFIX=$prefix" \
+        -DVITALS_BUILD_TESTS=OFF -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF
+    cmake --build "$dir/build"
+    cmake --install "$dir/build"
+    echo "== installed files"
+    (cd "$prefix" && find . -type f | LC_ALL=C sort)
+    local unexpected
+    unexpected="$(cd "$prefix" && find . -type f | grep -v -E '^\./(include/vitals/|share/cmake/vitals/|share/pkgconfig/vitals\.pc$)' || true)"
+    [[ -z "$unexpected" ]] || { echo "unexpected installed files:"; echo "$unexpected"; return 1; }
+
+    echo "== find_package(vitals) consumer"
+    cmake -S tests/consumer -B "$dir/consumer" -G Ninja "-DCMAKE_PREFIX_PATH=$prefix"
+    cmake --build "$dir/consumer"
+    (cd "$dir/consumer" && ctest --output-on-failure --no-tests=error)
+
+    echo "== pkg-config consumer"
+    local cflags
+    cflags="$(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags vitals)"
+    echo "pkg-config --cflags vitals: $cflags"
+    PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --modversion vitals
+    # shellcheck disable=SC2086
+    g++ -std=c++17 $cflags tests/consumer/main.cpp -o "$dir/pkgconfig_consumer"
+    "$dir/pkgconfig_consumer"
+}
+
+# vitals as a CMake add_subdirectory() and as a meson subproject.
+subproject_consumer() {
+    local dir="$BUILD/subproject"
+    rm -rf "$dir"
+    echo "== CMake add_subdirectory consumer"
+    cmake -S tests/consumer -B "$dir/cmake" -G Ninja "-DVITALS_CONSUMER_SOURCE_DIR=$ROOT"
+    cmake --build "$dir/cmake"
+    (cd "$dir/cmake" && ctest --output-on-failure --no-tests=error)
+
+    echo "== meson subproject consumer"
+    mkdir -p "$dir/meson-src/subprojects"
+    cp tests/consumer/meson.build tests/consumer/main.cpp "$dir/meson-src/"
+    ln -s "$ROOT" "$dir/meson-src/subprojects/vitals"
+    # Keep pkg-config from finding an installed vitals: the subproject must be used.
+    PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=/nonexistent meson setup "$dir/meson" "$dir/meson-src"
+    meson compile -C "$dir/meson"
+    meson test -C "$dir/meson" --print-errorlogs
+}
+
+# Windows (mingw-w64) with the tests run under wine; stops the wineserver afterwards.
+windows_cmake() {
+    local rc=0
+    cmake_ctest windows -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mingw64.cmake \
+        -DCMAKE_BUILD_TYPE=Release || rc=$?
+    wineserver -k 2>/dev/null || true
+    wineserver -w 2>/dev/null || true
+    return "$rc"
+}
+
+windows_meson() {
+    local rc=0
+    meson_test windows-meson --cross-file cross/mingw64.ini -Dtests=true -Dexamples=true \
+        -Dbuildtype=release || rc=$?
+    wineserver -k 2>/dev/null || true
+    wineserver -w 2>/dev/null || true
+    return "$rc"
+}
+
+conformance() {
+    [[ -f tests/conformance/run.sh ]] || skip "tests/conformance/run.sh does not exist yet"
+    bash tests/conformance/run.sh
+}
+
+# The error policy without exceptions (tests/noexcept/error_policy.cpp): built with
+# -fno-exceptions -fno-rtti and with -DVITALS_NO_EXCEPTIONS=1, by g++ and clang++.
+noexcept_policy() {
+    local dir="$BUILD/noexcept" cxx variant tag
+    mkdir -p "$dir"
+    local flags="-std=c++17 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wold-style-cast"
+    flags+=" -Wundef -Werror -Iinclude"
+    for cxx in g++ clang++; do
+        for variant in "-fno-exceptions -fno-rtti" "-DVITALS_NO_EXCEPTIONS=1"; do
+            tag="$cxx-${variant%% *}"
+            echo "== $cxx $variant"
+            # shellcheck disable=SC2086 # flags are word lists on purpose
+            $cxx $flags $variant tests/noexcept/error_policy.cpp -o "$dir/$tag"
+            "$dir/$tag"
+        done
+    done
+}
+
+# The deploy kit (Kubernetes, compose, Grafana, Prometheus relabelling) checked by parsing.
+deploy_manifests() {
+    [[ -f tests/deploy/check_manifests.py ]] || skip "tests/deploy/check_manifests.py does not exist yet"
+    /usr/bin/python3 tests/deploy/check_manifests.py
+}
+
+# The deploy kit and the observability guide against a real Prometheus scraping demo_service
+# (tests/e2e/prometheus_e2e.sh compiles the demo itself).
+e2e_prometheus() {
+    [[ -f examples/demo_service.cpp ]] || skip "examples/demo_service.cpp does not exist yet"
+    bash tests/e2e/prometheus_e2e.sh
+}
+
+# The demo service's contract end to end: flags, the listening line, readiness, a scrape
+# checked by prometheus_client's parser and promtool, exit codes and signals.
+e2e_demo() {
+    [[ -f examples/demo_service.cpp ]] || skip "examples/demo_service.cpp does not exist yet"
+    bash tests/e2e/demo_service_test.sh
+}
+
+# The server tests (tests/unit/server*.cpp) cross-compiled with mingw-w64 (-static, ws2_32)
+# and run under wine: Winsock, WSAPoll, SO_EXCLUSIVEADDRUSE and the wake-up socket.
+wine_server() {
+    local dir="$BUILD/wine-server" cxx=x86_64-w64-mingw32-g++-posix rc=0 src exe
+    mkdir -p "$dir/inc/doctest"
+    # Never -I/usr/include with the cross compiler: copy doctest.h alone.
+    cp /usr/include/doctest/doctest.h "$dir/inc/doctest/"
+    local flags="-std=c++17 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wold-style-cast"
+    flags+=" -Wundef -Werror -static -Iinclude -I$dir/inc"
+    # shellcheck disable=SC2086
+    $cxx $flags -c tests/main.cpp -o "$dir/main.o"
+    for src in tests/unit/server*.cpp; do
+        # shellcheck disable=SC2086
+        $cxx $flags "$src" "$dir/main.o" -o "$dir/test_$(basename "$src" .cpp).exe" -lws2_32
+    done
+    for exe in "$dir"/test_server*.exe; do
+        echo "== wine $exe"
+        timeout 300 wine "$exe" || rc=$?
+    done
+    wineserver -k 2>/dev/null || true
+    wineserver -w 2>/dev/null || true
+    return "$rc"
+}
+
+# libFuzzer on the server's request parser for VITALS_FUZZ_SECONDS (default 20).
+fuzz_server() {
+    bash tests/fuzz/run.sh "${VITALS_FUZZ_SECONDS:-20}" "$ROOT/$BUILD/fuzz-server"
+}
+
+# --- the step machinery ---------------------------------------------------------------------
+
+STEP_NAMES=()
+STEP_CMDS=()
+STEP_QUICK=()
+STEP_NEEDS=()
+
+# step [--quick] [--needs "pkg ..."] NAME COMMAND [ARGS...]: registers a step.
+step() {
+    local quick=0 needs=""
+    while (($#)); do
+        case "$1" in
+            --quick) quick=1; shift ;;
+            --needs) needs="$2"; shift 2 ;;
+            *) break ;;
+        esac
+    done
+    local name="$1"
+    shift
+    STEP_NAMES+=("$name")
+    STEP_CMDS+=("$(printf '%q ' "$@")")
+    STEP_QUICK+=("$quick")
+    STEP_NEEDS+=("$needs")
+}
+
+now() {
+    if [[ -n "${EPOCHREALTIME:-}" ]]; then echo "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi
+}
+
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Installs the Debian packages in "$@" that are not installed yet.
+install_packages() {
+    local missing=() pkg
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        echo "deps: not a Debian system; install by hand: $*"
+        return 0
+    fi
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+            missing+=("$pkg")
+    done
+    if ((${#missing[@]} == 0)); then
+        echo "deps: all $# packages present"
+        return 0
+    fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo=(sudo)
+        else
+            echo "deps: missing ${missing[*]}, and not root and no sudo; steps may fail"
+            return 0
+        fi
+    fi
+    echo "deps: installing ${missing[*]} (log: $LOGS/deps.log)"
+    local had_prometheus=1
+    [[ " ${missing[*]} " == *" prometheus "* ]] && had_prometheus=0
+    if ! { "${sudo[@]}" apt-get update &&
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; } \
+        >"$LOGS/deps.log" 2>&1; then
+        echo "deps: apt-get failed; see $LOGS/deps.log (steps may fail)"
+        return 0
+    fi
+    # Debian's prometheus package starts a system Prometheus on :9090 under systemd; the
+    # tests start their own on other ports, so stop the service this script caused.
+    if ((had_prometheus == 0)) && command -v systemctl >/dev/null 2>&1 &&
+        systemctl is-active --quiet prometheus 2>/dev/null; then
+        echo "deps: installing prometheus started the prometheus service on :9090; stopping it"
+        "${sudo[@]}" systemctl stop prometheus || true
+    fi
+}
+
+usage() { sed -n '/^# Usage:/,/^$/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+main() {
+    local quick=0 list=0 deps=1 fail_fast=0 clean=0 patterns=()
+    [[ "${VITALS_NO_DEPS:-0}" == 1 ]] && deps=0
+    while (($#)); do
+        case "$1" in
+            --quick) quick=1 ;;
+            --list) list=1 ;;
+            --no-deps) deps=0 ;;
+            --fail-fast) fail_fast=1 ;;
+            --clean) clean=1 ;;
+            -h | --help) usage; exit 0 ;;
+            -*) echo "test.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+            *) patterns+=("$1") ;;
+        esac
+        shift
+    done
+    if ((${#patterns[@]} == 0)) && [[ -n "${VITALS_STEPS:-}" ]]; then
+        read -r -a patterns <<<"$VITALS_STEPS"
+    fi
+
+    # Select steps.
+    local selected=() i p match
+    for i in "${!STEP_NAMES[@]}"; do
+        ((quick == 1 && STEP_QUICK[i] == 0)) && continue
+        if ((${#patterns[@]})); then
+            match=0
+            for p in "${patterns[@]}"; do
+                # shellcheck disable=SC2053 # the pattern is meant to glob
+                [[ "${STEP_NAMES[i]}" == $p ]] && match=1
+            done
+            ((match)) || continue
+        fi
+        selected+=("$i")
+    done
+    for p in "${patterns[@]}"; do
+        match=0
+        for i in "${!STEP_NAMES[@]}"; do
+            # shellcheck disable=SC2053
+            [[ "${STEP_NAMES[i]}" == $p ]] && match=1
+        done
+        if ((match == 0)); then
+            echo "test.sh: no step matches '$p'; steps: ${STEP_NAMES[*]}" >&2
+            exit 2
+        fi
+    done
+    if ((list)); then
+        for i in "${!STEP_NAMES[@]}"; do
+            printf '%-16s %s%s\n' "${STEP_NAMES[i]}" "$( ((STEP_QUICK[i])) && echo '[quick] ')" \
+                "${STEP_CMDS[i]}"
+        done
+        exit 0
+    fi
+    if ((${#selected[@]} == 0)); then
+        echo "test.sh: no step selected" >&2
+        exit 2
+    fi
+
+    # One run at a time per build directory: a second run waits for the first.
+    mkdir -p "$BUILD"
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$BUILD/.lock"
+        if ! flock -n 9; then
+            echo "test.sh: another run is using $BUILD; waiting (VITALS_BUILD_DIR picks another)"
+            flock 9
+        fi
+    fi
+    if ((clean)); then
+        find "$BUILD" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
+    fi
+    mkdir -p "$LOGS"
+
+    if ((deps)); then
+        local packages="$BASE_PACKAGES"
+        for i in "${selected[@]}"; do packages+=" ${STEP_NEEDS[i]}"; done
+        # shellcheck disable=SC2086 # one package per word
+        install_packages $(echo $packages | tr ' ' '\n' | LC_ALL=C sort -u)
+    fi
+
+    local passed=0 failed=0 failures=() start end rc log name
+    for i in "${selected[@]}"; do
+        name="${STEP_NAMES[i]}"
+        log="$LOGS/$name.log"
+        echo "==> $name"
+        start="$(now)"
+        (
+            set -e -o pipefail
+            echo "+ ${STEP_CMDS[i]}"
+            eval "${STEP_CMDS[i]}"
+        ) </dev/null >"$log" 2>&1
+        rc=$?
+        end="$(now)"
+        if ((rc == 0)); then
+            passed=$((passed + 1))
+            echo "PASS $name ($(elapsed "$start" "$end") s)"
+        elif ((rc == 77)); then
+            echo "SKIP $name: $(grep '^SKIP: ' "$log" | tail -1 | cut -c7-)"
+        else
+            failed=$((failed + 1))
+            failures+=("$name")
+            echo "FAIL $name ($(elapsed "$start" "$end") s, exit $rc) log: $log"
+            tail -n 40 "$log" | sed 's/^/    | /'
+            ((fail_fast)) && break
+        fi
+    done
+
+    ((failed)) && echo "failed steps: ${failures[*]}"
+    echo "$passed passed, $failed failed"
+    ((failed == 0))
+}
+
+# --- the steps, in the order they run -------------------------------------------------------
+
+step --quick version python3 tools/check_version.py
+step --quick amalgamation python3 tools/amalgamate.py --check
+step --quick --needs "clang" headers check_headers
+step --quick --needs "clang" single-header single_header_alone
+step --quick gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
+step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+step single-include cmake_ctest single-include -DCMAKE_CXX_COMPILER=g++ \
+    -DCMAKE_BUILD_TYPE=Debug -DVITALS_USE_SINGLE_INCLUDE=ON -DVITALS_BUILD_BENCHMARKS=OFF
+step cxx20 cmake_ctest cxx20 -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_STANDARD=20 -DVITALS_BUILD_BENCHMARKS=OFF
+step --needs "meson libbenchmark-dev" meson meson_test meson -Dtests=true -Dexamples=true \
+    -Dbenchmarks=true
+step asan-gcc cmake_ctest asan-gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+    -DVITALS_BUILD_BENCHMARKS=OFF "-DCMAKE_CXX_FLAGS=$ASAN_FLAGS" \
+    "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
+step --needs "clang libclang-rt-14-dev" asan-clang cmake_ctest asan-clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DVITALS_BUILD_BENCHMARKS=OFF \
+    "-DCMAKE_CXX_FLAGS=$ASAN_FLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
+step --needs "clang libclang-rt-14-dev" tsan tsan_concurrency
+step install install_consumer
+step --needs "meson" subproject subproject_consumer
+step --needs "g++-mingw-w64-x86-64-posix wine wine64" windows windows_cmake
+step --needs "g++-mingw-w64-x86-64-posix wine wine64 meson" windows-meson windows_meson
+step --needs "g++-arm-linux-gnueabihf qemu-user meson" armhf meson_test armhf \
+    --cross-file cross/armhf.ini -Dtests=true -Dexamples=true
+step --needs "clang g++-arm-linux-gnueabihf qemu-user" armhf-clang cmake_ctest armhf-clang \
+    -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armhf.cmake -DVITALS_CROSS_CLANG=ON
+step --needs "prometheus python3-prometheus-client python3-yaml curl" conformance conformance
+step --quick --needs "clang" noexcept noexcept_policy
+step --needs "python3-yaml" deploy deploy_manifests
+step --needs "prometheus python3-prometheus-client curl" demo-e2e e2e_demo
+step --needs "prometheus python3-yaml curl" e2e e2e_prometheus
+step --needs "g++-mingw-w64-x86-64-posix wine wine64" wine-server wine_server
+step --needs "clang libclang-rt-14-dev" fuzz-server fuzz_server
+
+# On one line, so bash has read all of it before running: editing this file while a run is
+# in progress cannot change what that run executes.
+main "$@"; exit "$?"
