@@ -5,6 +5,10 @@
 // SPDX-License-Identifier: MIT
 // vitals/server.hpp - optional HTTP server for /metrics, /health, /ready and /live.
 // SPDX-License-Identifier: MIT
+//
+// Link with threads (-pthread) and, on Windows, ws2_32. On Windows, include this header
+// before <windows.h>, or define WIN32_LEAN_AND_MEAN before including <windows.h> (a plain
+// <windows.h> brings the old winsock.h, which cannot be combined with <winsock2.h>).
 #ifndef VITALS_SERVER_HPP
 #define VITALS_SERVER_HPP
 
@@ -1828,7 +1832,7 @@ private:
     // the backpressure bound, keeping the rest in c.held.
     void process(connection& c, const char* data, std::size_t size) {
         std::size_t offset = 0;
-        while (offset < size && !c.close_after_write) {
+        while (offset < size && !c.close_after_write && !c.dead) {
             if (c.pending() >= backpressure_bytes) {
                 c.held.assign(data + offset, size - offset);
                 return;

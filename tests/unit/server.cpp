@@ -1,6 +1,16 @@
 // tests/unit/server.cpp - health_server endpoints, protocol and lifecycle over real sockets.
 // SPDX-License-Identifier: MIT
+#include <cstddef> // size_t (first: it shows which macros the platform itself defines)
+#if defined(NOMINMAX)
+#define VITALS_TEST_PLATFORM_NOMINMAX // mingw-w64's libstdc++ defines it
+#endif
 #include <vitals/server.hpp>
+// The server header must leave no Windows macro behind: no min/max, and the two it sets
+// while including <winsock2.h> are removed again.
+#if defined(min) || defined(max) || defined(WIN32_LEAN_AND_MEAN) ||                                \
+    (defined(NOMINMAX) && !defined(VITALS_TEST_PLATFORM_NOMINMAX))
+#error "vitals/server.hpp leaked a Windows macro"
+#endif
 #include <vitals/vitals.hpp>
 
 #include <doctest/doctest.h>
