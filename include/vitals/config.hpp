@@ -46,7 +46,8 @@
 #endif
 
 /// 1 when vitals may throw: the compiler has exceptions and VITALS_NO_EXCEPTIONS is 0.
-#if !VITALS_NO_EXCEPTIONS && (defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND))
+#if !VITALS_NO_EXCEPTIONS &&                                                                       \
+    (defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND))
 #define VITALS_HAS_EXCEPTIONS() 1
 #else
 #define VITALS_HAS_EXCEPTIONS() 0
@@ -64,9 +65,8 @@
 // different settings in one program get distinct symbols instead of an ODR violation.
 #define VITALS_DETAIL_ABI_NAME                                                                     \
     VITALS_DETAIL_CAT(                                                                             \
-        VITALS_DETAIL_CAT(                                                                         \
-            VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(v, VITALS_VERSION_MAJOR), _),                      \
-            VITALS_VERSION_MINOR),                                                                 \
+        VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(v, VITALS_VERSION_MAJOR), _),        \
+                          VITALS_VERSION_MINOR),                                                   \
         VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES))
 
 /// Opens the versioned public namespace.

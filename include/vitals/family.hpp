@@ -12,8 +12,8 @@
 #include <vitals/histogram.hpp>
 
 #include <algorithm>        // lower_bound
-#include <cstddef>          // size_t
 #include <atomic>           // atomic
+#include <cstddef>          // size_t
 #include <cstdint>          // uint32_t, uint64_t
 #include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
@@ -50,7 +50,7 @@ struct family_options {
 };
 
 /// The label value used for the overflow series of a family past its cardinality bound.
-constexpr std::string_view overflow_label_value = "__overflow__";
+inline constexpr std::string_view overflow_label_value = "__overflow__";
 
 template <class Metric>
 class family;
@@ -226,7 +226,8 @@ public:
         : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
                       std::move(label_names), std::move(options), std::move(bounds)) {
         std::string rendered_const;
-        for (const auto& cl : options_.const_labels) append_label(rendered_const, cl.first, cl.second);
+        for (const auto& cl : options_.const_labels)
+            append_label(rendered_const, cl.first, cl.second);
         const_rendered_ = rendered_const;
         if constexpr (std::is_same<Metric, histogram>::value) {
             std::string base = name_;

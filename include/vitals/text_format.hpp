@@ -15,7 +15,7 @@
 VITALS_BEGIN_NAMESPACE
 
 /// The Content-Type of the text exposition format 0.0.4.
-constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Appends the exposition of `reg` to `out`. Families appear sorted by name, series sorted by
 /// label values, collectors last. Reusing the same string (cleared) makes later calls

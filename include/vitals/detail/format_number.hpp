@@ -21,7 +21,7 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 
 /// Enough for any output of format_double / format_uint.
-constexpr std::size_t max_number_chars = 32;
+inline constexpr std::size_t max_number_chars = 32;
 
 /// Writes `v` in decimal; returns the number of chars written.
 inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
