@@ -9,6 +9,7 @@
 
 #include <chrono>  // steady_clock
 #include <cstdint> // uint32_t
+#include <cstdlib> // atoi
 #include <memory>  // unique_ptr
 #include <string>  // string
 #include <thread>  // sleep_for
@@ -198,6 +199,64 @@ TEST_CASE("hostile: bad chunked bodies get 400 (or 413, 501)") {
     // A valid body with extensions and trailers is fine.
     CHECK(exchange(server.port(), te + "3;ext=1\r\nabc\r\n0\r\nX-Trailer: y\r\n\r\n").status ==
           200);
+}
+
+TEST_CASE("hostile: randomly mutated requests get a valid answer or a clean close") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.request_timeout = 1000ms;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const std::string templates[] = {
+        "GET /metrics HTTP/1.1\r\nHost: a\r\nAccept: text/plain\r\n\r\n",
+        "HEAD /live HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /ready HTTP/1.1\r\n\r\n",
+        "POST /health HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody",
+        "GET /live HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+    };
+    std::uint32_t x = 2024;
+    const auto next = [&x](std::uint32_t bound) {
+        x = x * 1664525u + 1013904223u;
+        return (x >> 8) % bound;
+    };
+    int answered = 0;
+    for (int round = 0; round < 300; ++round) {
+        std::string req = templates[next(4)];
+        for (std::uint32_t m = 0, count = 1 + next(3); m < count; ++m) {
+            const std::size_t at = next(static_cast<std::uint32_t>(req.size()));
+            switch (next(4)) {
+            case 0:
+                req[at] = static_cast<char>(next(256));
+                break;
+            case 1:
+                req.insert(at, 1, static_cast<char>(next(256)));
+                break;
+            case 2:
+                req.erase(at, 1);
+                break;
+            default:
+                req.insert(at, req.substr(at, next(20)));
+                break;
+            }
+        }
+        client c("127.0.0.1", server.port());
+        REQUIRE(c.connected());
+        const std::size_t cut = next(static_cast<std::uint32_t>(req.size()) + 1);
+        c.send_all(req.substr(0, cut));
+        c.send_all(req.substr(cut));
+        c.shutdown_write();
+        const std::string reply = c.read_all(3000ms); // the server closes after answering
+        if (reply.empty()) continue;                  // incomplete request: closed, no answer
+        CAPTURE(req);
+        REQUIRE(reply.size() >= 12);
+        CHECK(reply.compare(0, 9, "HTTP/1.1 ") == 0);
+        const int status = std::atoi(reply.substr(9, 3).c_str());
+        CHECK((status == 200 || status == 400 || status == 404 || status == 405 || status == 413 ||
+               status == 414 || status == 431 || status == 501 || status == 503 || status == 505));
+        CHECK(contains(reply, "Cache-Control: no-store\r\n"));
+        ++answered;
+    }
+    CHECK(answered > 100);
+    CHECK(get(server.port(), "/live").status == 200);
 }
 
 TEST_CASE("hostile: 200 clients sending one byte per second do not slow /live") {
