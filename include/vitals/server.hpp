@@ -355,9 +355,18 @@ constexpr std::size_t endpoint_count = 5;
 /// that thread: they must be quick (see cached_probe for slow dependencies).
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
-/// All members are thread-safe, except that start() and stop() must not be called from a
-/// check. Construction allocates; serving a keep-alive connection reaches a steady state
-/// with no allocation for /live, /ready and /metrics.
+/// All members are thread-safe, except that start(), stop() and add_*_check() must not be
+/// called from a check. Construction and start() allocate; serving a keep-alive connection
+/// then reaches a steady state with no allocation for any endpoint (beyond what the checks
+/// and the registry's collectors allocate themselves).
+///
+/// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` the text format
+/// 0.0.4 (also when OpenMetrics is asked for), `/live` and `/ready` 200 "ok" or 503, and
+/// `/health` JSON `{"status":"pass"|"fail","ready":bool,"checks":[{"name","kind","status",
+/// "message"}]}` with 200, or 503 when a check fails or the program is not ready. Errors:
+/// 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too large,
+/// 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on /metrics, 503
+/// over the connection cap. Every response has Content-Length and Cache-Control: no-store.
 class health_server {
 public:
     /// A stopped server over `reg` (which must outlive it).
@@ -449,7 +458,8 @@ public:
     /// The options given at construction.
     const server_options& options() const noexcept { return options_; }
 
-    /// Marks the program ready (or not). Ignored while stopping. Lock-free.
+    /// Marks the program ready (or not). While stop() runs readiness stays false whatever is
+    /// set, and a stopped server is not ready until set_ready(true) again. Lock-free.
     void set_ready(bool ready) noexcept {
         ready_.store(ready);
         publish_ready();
