@@ -13,15 +13,15 @@
 
 #include <benchmark/benchmark.h>
 
-#include <array>    // array
-#include <atomic>   // atomic
-#include <cmath>    // pow
-#include <cstddef>  // size_t
-#include <cstdint>  // uint64_t
-#include <memory>   // unique_ptr
-#include <random>   // mt19937_64, uniform_real_distribution
-#include <string>   // string, to_string
-#include <vector>   // vector
+#include <array>   // array
+#include <atomic>  // atomic
+#include <cmath>   // pow
+#include <cstddef> // size_t
+#include <cstdint> // uint64_t
+#include <memory>  // unique_ptr
+#include <random>  // mt19937_64, uniform_real_distribution
+#include <string>  // string, to_string
+#include <vector>  // vector
 
 namespace {
 
@@ -125,8 +125,7 @@ void BM_labels_lookup_inc(benchmark::State& state) {
     std::size_t i = static_cast<std::size_t>(state.thread_index()) * 128;
     for (auto _ : state) {
         // Cycle so that consecutive lookups hit different series (and table slots).
-        f.fam.labels(f.methods[i & 3], f.endpoints[(i >> 2) & 15], f.statuses[(i >> 6) & 3])
-            .inc();
+        f.fam.labels(f.methods[i & 3], f.endpoints[(i >> 2) & 15], f.statuses[(i >> 6) & 3]).inc();
         i = (i + 7) & 255; // 7 is odd: visits all 256 combinations
     }
 }
@@ -149,8 +148,7 @@ std::unique_ptr<vitals::registry> make_mixed_registry(std::size_t n) {
     const auto fill = [&](std::size_t total, auto&& make_family, auto&& add_series) {
         for (std::size_t done = 0, f = 0; done < total; ++f) {
             auto& fam = make_family(f);
-            for (std::size_t k = 0; k < per_family && done < total; ++k, ++done)
-                add_series(fam, k);
+            for (std::size_t k = 0; k < per_family && done < total; ++k, ++done) add_series(fam, k);
         }
     };
     const std::size_t counters = n / 2, gauges = n / 4, histograms = n - counters - gauges;
@@ -168,8 +166,7 @@ std::unique_ptr<vitals::registry> make_mixed_registry(std::size_t n) {
     fill(
         gauges,
         [&](std::size_t f) -> vitals::gauge_family& {
-            return reg->gauge("app_queue_depth_" + std::to_string(f), "Items queued.",
-                              {"queue"});
+            return reg->gauge("app_queue_depth_" + std::to_string(f), "Items queued.", {"queue"});
         },
         [&](vitals::gauge_family& fam, std::size_t k) {
             fam.labels("queue_" + std::to_string(k)).set(level(rng));

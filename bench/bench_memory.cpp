@@ -93,8 +93,8 @@ void measure(benchmark::State& state, std::size_t object_size, Make make) {
         auto& fam = make(reg);
         const long long before = g_live_bytes.load();
         add_series(fam);
-        per_series = static_cast<double>(g_live_bytes.load() - before) /
-                     static_cast<double>(series_count);
+        per_series =
+            static_cast<double>(g_live_bytes.load() - before) / static_cast<double>(series_count);
     }
     state.counters["heap_bytes_per_series"] = per_series;
     state.counters["sizeof_metric"] = static_cast<double>(object_size);
@@ -102,24 +102,27 @@ void measure(benchmark::State& state, std::size_t object_size, Make make) {
 }
 
 void BM_memory_counter_series(benchmark::State& state) {
-    measure(state, sizeof(vitals::counter), [](vitals::registry& reg) -> auto& {
-        return reg.counter("requests", "Requests.", {"method", "endpoint", "status"});
-    });
+    measure(
+        state, sizeof(vitals::counter), [](vitals::registry & reg) -> auto& {
+            return reg.counter("requests", "Requests.", {"method", "endpoint", "status"});
+        });
 }
 BENCHMARK(BM_memory_counter_series)->Iterations(1);
 
 void BM_memory_gauge_series(benchmark::State& state) {
-    measure(state, sizeof(vitals::gauge), [](vitals::registry& reg) -> auto& {
-        return reg.gauge("in_flight", "In flight.", {"method", "endpoint", "status"});
-    });
+    measure(
+        state, sizeof(vitals::gauge), [](vitals::registry & reg) -> auto& {
+            return reg.gauge("in_flight", "In flight.", {"method", "endpoint", "status"});
+        });
 }
 BENCHMARK(BM_memory_gauge_series)->Iterations(1);
 
 void BM_memory_histogram_series(benchmark::State& state) {
-    measure(state, sizeof(vitals::histogram), [](vitals::registry& reg) -> auto& {
-        return reg.histogram("latency_seconds", "Latency.",
-                             std::vector<std::string>{"method", "endpoint", "status"});
-    });
+    measure(
+        state, sizeof(vitals::histogram), [](vitals::registry & reg) -> auto& {
+            return reg.histogram("latency_seconds", "Latency.",
+                                 std::vector<std::string>{"method", "endpoint", "status"});
+        });
 }
 BENCHMARK(BM_memory_histogram_series)->Iterations(1);
 

@@ -12,6 +12,7 @@
 
 #include <algorithm>        // find_if, lower_bound, sort
 #include <cstddef>          // size_t
+#include <cstring>          // memcpy
 #include <functional>       // function
 #include <initializer_list> // initializer_list
 #include <limits>           // numeric_limits
@@ -31,7 +32,8 @@ class registry;
 /// values are computed on demand (process metrics, ratios derived from other metrics).
 /// Names are validated as for registered families; a family whose name is invalid or taken
 /// by a registered family is skipped, with its samples. Not thread-safe: it lives for one
-/// scrape on the scraping thread.
+/// scrape on the scraping thread. Writes straight into the scrape's output and allocates
+/// nothing (except to keep a family name longer than 128 characters).
 class collector_output {
 public:
     /// A label of a collected sample; both views must outlive the call.
@@ -58,10 +60,22 @@ private:
     collector_output(const registry& owner, detail::text_output& out) noexcept
         : owner_(owner), out_(out) {}
 
+    // The current family's sample name. Copied, since the caller's view may not outlive the
+    // family() call; kept inline so that a scrape allocates nothing for common names.
+    std::string_view name() const noexcept {
+        return name_size_ <= sizeof name_buf_ ? std::string_view(name_buf_, name_size_)
+                                              : std::string_view(name_long_);
+    }
+    void write_escaped(std::string_view text, bool quote) {
+        detail::escape_pieces(
+            text, quote, [this](const char* data, std::size_t size) { out_.write(data, size); });
+    }
+
     const registry& owner_;
     detail::text_output& out_;
-    std::string name_;    // current family's sample name
-    std::string scratch_; // reused for escaping
+    char name_buf_[128];
+    std::size_t name_size_ = 0;
+    std::string name_long_; // names longer than name_buf_
     bool active_ = false;
 };
 
@@ -330,45 +344,52 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
                                      metric_type type) {
     active_ = false;
     if (type == metric_type::histogram || !detail::is_valid_metric_name(name)) return false;
-    name_.assign(name.data(), name.size());
-    if (type == metric_type::counter && !detail::ends_with(name_, "_total")) name_ += "_total";
-    if (owner_.is_reserved(name_)) return false;
-    if (type == metric_type::counter && owner_.is_reserved(name_.substr(0, name_.size() - 6)))
+    constexpr std::string_view total = "_total";
+    const bool add_total = type == metric_type::counter && !detail::ends_with(name, total);
+    name_size_ = name.size() + (add_total ? total.size() : 0);
+    if (name_size_ <= sizeof name_buf_) {
+        std::memcpy(name_buf_, name.data(), name.size());
+        if (add_total) std::memcpy(name_buf_ + name.size(), total.data(), total.size());
+    } else {
+        name_long_.assign(name.data(), name.size());
+        if (add_total) name_long_.append(total.data(), total.size());
+    }
+    const std::string_view full = this->name();
+    if (owner_.is_reserved(full)) return false;
+    if (type == metric_type::counter &&
+        owner_.is_reserved(full.substr(0, full.size() - total.size())))
         return false;
-    scratch_.clear();
-    scratch_ += "# HELP ";
-    scratch_ += name_;
-    scratch_ += ' ';
-    detail::append_escaped(scratch_, help, false);
-    scratch_ += "\n# TYPE ";
-    scratch_ += name_;
-    scratch_ += ' ';
-    scratch_ += type_name(type);
-    scratch_ += '\n';
-    out_.write(scratch_);
+    out_.write("# HELP ", 7);
+    out_.write(full);
+    out_.put(' ');
+    write_escaped(help, false);
+    out_.write("\n# TYPE ", 8);
+    out_.write(full);
+    out_.put(' ');
+    out_.write(type_name(type));
+    out_.put('\n');
     active_ = true;
     return true;
 }
 
 inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
     if (!active_) return;
-    scratch_.clear();
-    scratch_ += name_;
+    for (const auto& l : labels) // checked first: nothing of a dropped sample is written
+        if (!detail::is_valid_label_name(l.first)) return;
+    out_.write(name());
     if (labels.size() != 0) {
         char sep = '{';
         for (const auto& l : labels) {
-            if (!detail::is_valid_label_name(l.first)) return;
-            scratch_ += sep;
+            out_.put(sep);
             sep = ',';
-            scratch_.append(l.first.data(), l.first.size());
-            scratch_ += "=\"";
-            detail::append_escaped(scratch_, l.second, true);
-            scratch_ += '"';
+            out_.write(l.first);
+            out_.write("=\"", 2);
+            write_escaped(l.second, true);
+            out_.put('"');
         }
-        scratch_ += '}';
+        out_.put('}');
     }
-    scratch_ += ' ';
-    out_.write(scratch_);
+    out_.put(' ');
     out_.write_double(value);
     out_.put('\n');
 }

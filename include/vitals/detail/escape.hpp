@@ -40,33 +40,48 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
     return len;
 }
 
-/// Appends `value` escaped for the text format: backslash, newline and (when `quote`, for
-/// label values) double quote are escaped; each invalid UTF-8 sequence becomes U+FFFD.
-inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// pieces: runs of bytes that need no change go out as they are, in one call each.
+/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
+/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
+/// escape straight into its output (collector samples at scrape time).
+template <class Emit>
+void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
+    std::size_t run = 0; // start of the bytes not yet emitted
     std::size_t i = 0;
     while (i < value.size()) {
         const char c = value[i];
+        const char* replacement;
+        std::size_t replacement_size = 2;
         if (c == '\\') {
-            out += "\\\\";
+            replacement = "\\\\";
         } else if (c == '\n') {
-            out += "\\n";
+            replacement = "\\n";
         } else if (c == '"' && quote) {
-            out += "\\\"";
+            replacement = "\\\"";
         } else if (static_cast<unsigned char>(c) < 0x80) {
-            out += c;
+            ++i;
+            continue;
         } else {
             const std::size_t len = utf8_sequence_length(value, i);
-            if (len == 0) {
-                out += "\xEF\xBF\xBD";
-                ++i;
+            if (len != 0) {
+                i += len;
                 continue;
             }
-            out.append(value.data() + i, len);
-            i += len;
-            continue;
+            replacement = "\xEF\xBF\xBD";
+            replacement_size = 3;
         }
-        ++i;
+        if (i > run) emit(value.data() + run, i - run);
+        emit(replacement, replacement_size);
+        run = ++i;
     }
+    if (i > run) emit(value.data() + run, i - run);
+}
+
+/// Appends `value` escaped for the text format (see escape_pieces()).
+inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+    escape_pieces(value, quote,
+                  [&out](const char* data, std::size_t size) { out.append(data, size); });
 }
 
 } // namespace detail

@@ -1,0 +1,213 @@
+// tests/unit/text_format_alloc.cpp - the serializer does not allocate once its output buffer
+// is reused (issue 2), and a cached series handle never allocates.
+// SPDX-License-Identifier: MIT
+//
+// This program replaces the global operator new/delete with versions that count the
+// allocations the current thread makes while counting is switched on; the checks switch it
+// on around the calls under test only, so doctest's own allocations do not matter.
+#include <vitals/registry.hpp>
+#include <vitals/text_format.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstddef> // size_t
+#include <cstdint> // uint64_t, uintptr_t
+#include <cstdlib> // malloc, free, abort
+#include <limits>  // numeric_limits
+#include <new>     // align_val_t, bad_alloc
+#include <string>  // string, to_string
+#include <vector>  // vector
+
+namespace {
+
+thread_local bool t_counting = false;
+thread_local std::size_t t_allocations = 0;
+
+void* checked(void* p) {
+    if (!p) {
+#if VITALS_HAS_EXCEPTIONS()
+        throw std::bad_alloc();
+#else
+        std::abort();
+#endif
+    }
+    return p;
+}
+
+void* counted(std::size_t size) {
+    if (t_counting) ++t_allocations;
+    return checked(std::malloc(size == 0 ? 1 : size));
+}
+
+// Over-aligned blocks by hand (aligned_alloc is missing on Windows): the pointer malloc
+// returned is kept just below the aligned block, for the aligned operator delete.
+void* counted_aligned(std::size_t size, std::align_val_t align) {
+    if (t_counting) ++t_allocations;
+    const std::size_t a = static_cast<std::size_t>(align);
+    void* raw = checked(std::malloc(size + a + sizeof(void*)));
+    const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(raw) + sizeof(void*);
+    void** aligned = reinterpret_cast<void**>((base + a - 1) / a * a);
+    aligned[-1] = raw;
+    return aligned;
+}
+
+void free_aligned(void* p) noexcept {
+    if (p) std::free(static_cast<void**>(p)[-1]);
+}
+
+/// Counts the allocations made on this thread by `fn()`.
+template <class Fn>
+std::size_t allocations_during(Fn&& fn) {
+    t_allocations = 0;
+    t_counting = true;
+    fn();
+    t_counting = false;
+    return t_allocations;
+}
+
+} // namespace
+
+void* operator new(std::size_t size) { return counted(size); }
+void* operator new[](std::size_t size) { return counted(size); }
+void* operator new(std::size_t size, std::align_val_t align) {
+    return counted_aligned(size, align);
+}
+void* operator new[](std::size_t size, std::align_val_t align) {
+    return counted_aligned(size, align);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { free_aligned(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { free_aligned(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { free_aligned(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { free_aligned(p); }
+
+namespace {
+
+/// Every kind of registered series, with label values that need escaping, a fractional
+/// counter, special floats and const labels.
+void fill(vitals::registry& reg) {
+    auto& requests =
+        reg.counter("alloc_requests", "Requests \\ handled\nin total.", {"method", "path", "code"});
+    auto& queue = reg.gauge("alloc_queue_depth", "Queued items.", {"queue"});
+    auto& latency = reg.histogram("alloc_latency_seconds", "Latency.", {"path"});
+    vitals::family_options opts;
+    opts.const_labels = {{"region", "eu-\"west\""}};
+    auto& sized = reg.histogram("alloc_size_bytes", "Sizes.", {"kind"},
+                                vitals::exponential_buckets(64, 4, 8), opts);
+    for (int i = 0; i < 300; ++i) {
+        const std::string path = "/api/v1/items/" + std::to_string(i % 37) + "/\"quoted\"\n";
+        requests.labels(i % 2 ? "GET" : "POST", path, std::to_string(200 + i % 5))
+            .inc_by(static_cast<std::uint64_t>(i) * 7919u);
+        queue.labels("q" + std::to_string(i)).set(i * 0.37 - 20);
+        latency.labels(path).observe(i * 0.0123);
+        sized.labels(i % 3 ? "body" : "caf\xC3\xA9").observe(i * 100.5);
+    }
+    reg.counter("alloc_busy_seconds", "Busy time.").inc(0.25);
+    reg.gauge("alloc_inf", "Infinite.").set(std::numeric_limits<double>::infinity());
+    reg.gauge("alloc_nan", "Not a number.").set(std::numeric_limits<double>::quiet_NaN());
+    reg.counter("alloc_overflowing", "Bounded.", {"k"},
+                [] {
+                    vitals::family_options o;
+                    o.max_series = 2;
+                    return o;
+                }())
+        .labels("a");
+}
+
+void discard(void*, const char*, std::size_t) {}
+
+} // namespace
+
+TEST_CASE("text_format_alloc: the counting allocator sees allocations") {
+    const std::size_t n = allocations_during([] { std::string s(1000, 'x'); });
+    CHECK(n == 1u);
+}
+
+TEST_CASE("text_format_alloc: writing into a reused string does not allocate") {
+    vitals::registry reg;
+    fill(reg);
+    std::string out;
+    vitals::write_text(reg, out); // grows the string to fit
+    const std::string first = out;
+    REQUIRE(first.size() > 50000u);
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        const std::size_t n = allocations_during([&] {
+            out.clear();
+            vitals::write_text(reg, out);
+        });
+        CHECK(n == 0u);
+        CHECK(out == first);
+    }
+}
+
+TEST_CASE("text_format_alloc: the sink form never allocates") {
+    vitals::registry reg;
+    fill(reg);
+    for (std::size_t capacity : {std::size_t{1}, std::size_t{64}, std::size_t{4096}}) {
+        CAPTURE(capacity);
+        std::vector<char> buffer(capacity);
+        const std::size_t n = allocations_during(
+            [&] { vitals::write_text(reg, &discard, nullptr, buffer.data(), buffer.size()); });
+        CHECK(n == 0u);
+    }
+    std::size_t bytes = 0;
+    const std::size_t n = allocations_during(
+        [&] { vitals::write_text(reg, [&](const char*, std::size_t size) { bytes += size; }); });
+    CHECK(n == 0u);
+    CHECK(bytes == vitals::to_text(reg).size());
+}
+
+TEST_CASE("text_format_alloc: hot paths and lookups of existing series do not allocate") {
+    vitals::registry reg;
+    auto& fam = reg.counter("alloc_hot", "Hot.", {"a", "b", "c"});
+    auto& hist = reg.histogram("alloc_hot_seconds", "Hot.", {"a"});
+    auto& g = reg.gauge("alloc_hot_gauge", "Hot.");
+    const std::string long_value(100, 'v');
+    fam.labels("x", long_value, "z").inc();
+    hist.labels(long_value).observe(0.1);
+    const std::size_t n = allocations_during([&] {
+        for (int i = 0; i < 1000; ++i) {
+            fam.labels("x", long_value, "z").inc();
+            fam.labels("x", long_value, "z").inc(0.5);
+            hist.labels(long_value).observe(i * 0.01);
+            g.set(i);
+            g.add(1.5);
+        }
+    });
+    CHECK(n == 0u);
+    CHECK(fam.labels("x", long_value, "z").value() == 1501.0);
+}
+
+TEST_CASE("text_format_alloc: collectors write without allocating") {
+    vitals::registry reg;
+    fill(reg);
+    reg.add_collector([](vitals::collector_output& out) {
+        // Long names and label values that need escaping, beyond any small-string buffer.
+        if (out.family("alloc_collected_ratio_of_something_with_a_rather_long_name",
+                       "Computed at scrape time; \\ and\nnewline in help.",
+                       vitals::metric_type::gauge)) {
+            out.sample(0.5, {{"kind", "a \"quoted\" value\\ with a newline\n, long"}});
+            out.sample(0.25, {{"kind", "b"}, {"other", "caf\xC3\xA9"}});
+        }
+        out.counter("alloc_collected_events", "Events.", 42);
+        out.gauge("alloc_collected_level", "Level.", 1.5);
+    });
+    std::string out;
+    vitals::write_text(reg, out);
+    const std::string first = out;
+    REQUIRE(first.find("alloc_collected_events_total 42\n") != std::string::npos);
+    const std::size_t n = allocations_during([&] {
+        out.clear();
+        vitals::write_text(reg, out);
+    });
+    CHECK(n == 0u);
+    CHECK(out == first);
+    char buffer[256];
+    const std::size_t m = allocations_during(
+        [&] { vitals::write_text(reg, &discard, nullptr, buffer, sizeof buffer); });
+    CHECK(m == 0u);
+}
