@@ -26,7 +26,8 @@
 # shell functions defined above the list; cmake_ctest and meson_test cover most builds.
 #
 # Environment: VITALS_JOBS (parallel jobs, default 2), VITALS_BUILD_DIR (default build-ci;
-# runs sharing one directory take turns), WINEPREFIX (default ${TMPDIR:-/tmp}/vitals-wine).
+# runs sharing one directory take turns), WINEPREFIX (default: ${TMPDIR:-/tmp}/vitals-wine-N,
+# one per build directory).
 # CC/CXX are ignored: each step chooses its compiler.
 
 set -u -o pipefail
@@ -35,7 +36,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 
 BUILD="${VITALS_BUILD_DIR:-build-ci}"
+BUILD="${BUILD%/}"
 LOGS="$BUILD/logs"
+
+# abspath PATH: PATH made absolute (relative paths are relative to the repository root).
+abspath() { if [[ "$1" == /* ]]; then echo "$1"; else echo "$ROOT/$1"; fi; }
 JOBS="${VITALS_JOBS:-2}"
 
 # Packages every step needs (Debian names).
@@ -49,8 +54,9 @@ SAN_COMMON="-O1 -g -fno-omit-frame-pointer"
 ASAN_FLAGS="$SAN_COMMON -fsanitize=address,undefined -fno-sanitize-recover=all"
 TSAN_FLAGS="$SAN_COMMON -fsanitize=thread"
 
-# wine: a private prefix, no Mono/Gecko download prompts, no debug chatter.
-export WINEPREFIX="${WINEPREFIX:-${TMPDIR:-/tmp}/vitals-wine}"
+# wine: a private prefix per build directory (wineserver -k only stops this run's wine), no
+# Mono/Gecko download prompts, no debug chatter.
+export WINEPREFIX="${WINEPREFIX:-${TMPDIR:-/tmp}/vitals-wine-$(abspath "$BUILD" | cksum | cut -d' ' -f1)}"
 export WINEDEBUG="${WINEDEBUG:--all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree=d;mshtml=d}"
 
@@ -111,14 +117,12 @@ check_headers() {
     ((n > 0)) || { echo "no headers under include/vitals"; return 1; }
     local flags="-std=c++17 -fsyntax-only -Wall -Wextra -Wpedantic -Wconversion -Wshadow"
     flags+=" -Wold-style-cast -Wundef -Werror -Iinclude"
-    local cxx variant
-    for cxx in g++ clang++; do
-        for variant in "" "-fno-exceptions -fno-rtti"; do
-            echo "== $cxx $variant: $n headers"
-            # shellcheck disable=SC2086 # flags are word lists on purpose
-            find "$dir" -name 'tu_*.cpp' -print0 |
-                xargs -0 -n 1 -P "$JOBS" sh -c "$cxx $flags $variant \"\$0\" || { grep -h include \"\$0\" | head -1; exit 1; }"
-        done
+    local build
+    for build in "g++" "g++ -fno-exceptions -fno-rtti" "clang++"; do
+        echo "== $build: $n headers"
+        # shellcheck disable=SC2086 # flags are word lists on purpose
+        find "$dir" -name 'tu_*.cpp' -print0 |
+            xargs -0 -n 1 -P "$JOBS" sh -c "$build $flags \"\$0\" || { grep -h include \"\$0\" | head -1; exit 1; }"
     done
 }
 
@@ -157,10 +161,14 @@ tsan_concurrency() {
     cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
         -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF \
         "-DCMAKE_CXX_FLAGS=$TSAN_FLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"
-    if ! (cd "$dir" && ctest -N -L concurrency | grep -q 'Test *#'); then
-        skip "no test labelled concurrency yet (tests/unit/concurrency*.cpp)"
-    fi
-    cmake --build "$dir" -j "$JOBS"
+    # Only the concurrency programs are built: test names are target names. (ctest -N exits
+    # non-zero while the programs are not built yet; only its list counts.)
+    local targets
+    targets="$(cd "$dir" && { ctest -N -L concurrency 2>/dev/null || true; } |
+        sed -n 's/^ *Test *#[0-9]*: *//p')"
+    [[ -n "$targets" ]] || skip "no test labelled concurrency yet (tests/unit/concurrency*.cpp)"
+    # shellcheck disable=SC2086 # one word per target
+    cmake --build "$dir" -j "$JOBS" --target $targets
     (cd "$dir" && ctest --output-on-failure -j "$JOBS" -L concurrency)
 }
 
@@ -168,7 +176,8 @@ tsan_concurrency() {
 # find_package(vitals), and a program with only `pkg-config --cflags vitals`.
 install_consumer() {
     local dir="$BUILD/install"
-    local prefix="$ROOT/$dir/prefix"
+    local prefix
+    prefix="$(abspath "$dir")/prefix"
     rm -rf "$dir"
     cmake -S . -B "$dir/build" -G Ninja "-DCMAKE_INSTALL_PREFIX=$prefix" \
         -DVITALS_BUILD_TESTS=OFF -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF
@@ -209,7 +218,7 @@ subproject_consumer() {
     cp tests/consumer/meson.build tests/consumer/main.cpp "$dir/meson-src/"
     ln -s "$ROOT" "$dir/meson-src/subprojects/vitals"
     # Keep pkg-config from finding an installed vitals: the subproject must be used.
-    PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=/nonexistent meson setup "$dir/meson" "$dir/meson-src"
+    PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR=/nonexistent meson setup "$dir/meson" "$dir/meson-src"
     meson compile -C "$dir/meson"
     meson test -C "$dir/meson" --print-errorlogs
 }
@@ -302,7 +311,7 @@ wine_server() {
 
 # libFuzzer on the server's request parser for VITALS_FUZZ_SECONDS (default 20).
 fuzz_server() {
-    bash tests/fuzz/run.sh "${VITALS_FUZZ_SECONDS:-20}" "$ROOT/$BUILD/fuzz-server"
+    bash tests/fuzz/run.sh "${VITALS_FUZZ_SECONDS:-20}" "$(abspath "$BUILD")/fuzz-server"
 }
 
 # --- the step machinery ---------------------------------------------------------------------
@@ -454,8 +463,10 @@ main() {
     if ((deps)); then
         local packages="$BASE_PACKAGES"
         for i in "${selected[@]}"; do packages+=" ${STEP_NEEDS[i]}"; done
+        local unique=()
         # shellcheck disable=SC2086 # one package per word
-        install_packages $(echo $packages | tr ' ' '\n' | LC_ALL=C sort -u)
+        read -r -a unique <<<"$(printf '%s\n' $packages | LC_ALL=C sort -u | tr '\n' ' ')"
+        install_packages "${unique[@]}"
     fi
 
     local passed=0 failed=0 failures=() start end rc log name

@@ -321,8 +321,12 @@ def write_if_changed(path, text):
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
         os.makedirs(parent)
-    with open(path, "wb") as f:
+    # Write a temporary file and rename it over the old one: a compiler reading (or mapping)
+    # the header at the same moment sees the old or the new file, never a truncated one.
+    tmp = "{}.tmp{}".format(path, os.getpid())
+    with open(tmp, "wb") as f:
         f.write(data)
+    os.replace(tmp, path)
     return True
 
 
