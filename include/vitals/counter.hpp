@@ -7,7 +7,7 @@
 #include <vitals/detail/atomic_double.hpp>
 
 #include <atomic>  // atomic
-#include <cmath>   // isfinite
+#include <cmath>   // isfinite, isinf
 #include <cstdint> // uint64_t
 
 VITALS_BEGIN_NAMESPACE
@@ -33,7 +33,8 @@ public:
     void inc() noexcept { cell().fetch_add(1, std::memory_order_relaxed); }
 
     /// Adds `amount`. A negative, NaN or infinite amount is ignored (the value stays
-    /// unchanged): a counter never goes down and never becomes non-finite.
+    /// unchanged), and so is one that would make the total overflow to infinity: a counter
+    /// never goes down and never becomes non-finite.
     void inc(double amount) noexcept {
         if (!(amount >= 0.0) || !std::isfinite(amount)) return;
         // Whole amounts below 2^53 stay exact in the integer cells.
@@ -44,7 +45,14 @@ public:
                 return;
             }
         }
-        detail::atomic_add(fraction(), amount);
+        std::atomic<double>& sum = fraction();
+        double current = sum.load(std::memory_order_relaxed);
+        double next;
+        do {
+            next = current + amount;
+            if (VITALS_DETAIL_UNLIKELY(std::isinf(next))) return; // overflow: keep the total
+        } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
+                                            std::memory_order_relaxed));
     }
 
     /// Adds a whole number; cheaper than inc(double).

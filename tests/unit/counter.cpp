@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include <cmath>   // nextafter
+#include <cmath>   // isfinite
 #include <cstdint> // uint64_t
 #include <limits>  // numeric_limits
 #include <string>  // string
@@ -90,6 +90,20 @@ TEST_CASE("counter: bad increments leave the value unchanged") {
     }
     CHECK(c.value() == before);
     CHECK(c.whole_value() == 10u);
+}
+
+TEST_CASE("counter: an increment that would overflow the total to +Inf is ignored") {
+    const double max = std::numeric_limits<double>::max();
+    vitals::counter c;
+    c.inc(max / 2);
+    c.inc(max / 2);
+    CHECK(c.value() == max);
+    c.inc(max / 2);
+    c.inc(1e300);
+    CHECK(c.value() == max);
+    c.inc(1e200); // too small to change the rounded total, but finite: accepted
+    CHECK(c.value() == max);
+    CHECK(std::isfinite(c.value()));
 }
 
 TEST_CASE("counter: negative zero and subnormals") {
