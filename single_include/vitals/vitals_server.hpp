@@ -1664,9 +1664,7 @@ private:
             if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
             for (auto& c : connections_) {
                 int events = 0;
-                if (c->lingering ||
-                    (!c->peer_closed && c->held.empty() && c->pending() < backpressure_bytes))
-                    events |= POLLIN;
+                if (c->lingering || reading(*c)) events |= POLLIN;
                 if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
                 poll_set_.push_back(make_poll(c->sock, events));
             }
@@ -1792,13 +1790,25 @@ private:
             c.dead = true; // reset or invalid: nothing more can be delivered
             return;
         }
-        if ((revents & POLLHUP) != 0 && (revents & POLLOUT) == 0 && c.peer_closed) {
-            c.dead = true; // hung up and not reading what is left to send
-            return;
+        if ((revents & POLLHUP) != 0 && !c.lingering && !reading(c)) {
+            // A hang-up while input is paused (WSAPoll reports a client's FIN this way, and
+            // keeps reporting it): the client sends nothing more. Finish what it takes, or
+            // close at once instead of polling the same event again and again.
+            if ((revents & POLLOUT) == 0) {
+                c.dead = true;
+                return;
+            }
+            c.peer_closed = true;
+            c.close_after_write = true;
         }
         if ((revents & (POLLIN | POLLHUP)) != 0) on_readable(c);
         if (!c.dead && (revents & POLLOUT) != 0) flush(c);
         if (!c.dead) resume(c);
+    }
+
+    // Whether input is wanted now: no output backlog, nothing held back, client still sending.
+    static bool reading(const connection& c) noexcept {
+        return !c.peer_closed && c.held.empty() && c.pending() < backpressure_bytes;
     }
 
     void on_readable(connection& c) {
@@ -1815,10 +1825,7 @@ private:
             }
             return;
         }
-        if (c.peer_closed || !c.held.empty() || c.pending() >= backpressure_bytes) {
-            // Not reading now (see the poll set); a hang-up or error still ends it.
-            return;
-        }
+        if (!reading(c)) return; // paused (see the poll set)
         const long long n = detail::receive(c.sock, buffer, receive_buffer_.size());
         if (n > 0) {
             c.last_activity = now_;
