@@ -12,6 +12,7 @@
 
 #include <algorithm>        // find_if, lower_bound, sort
 #include <cstddef>          // size_t
+#include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
 #include <functional>       // function
 #include <initializer_list> // initializer_list
@@ -41,10 +42,12 @@ public:
 
     /// Starts a family (counter or gauge; a counter's name gets `_total` appended when it
     /// lacks it). Returns false, and drops the samples that follow, when the name is invalid,
-    /// collides with a registered family, or the type is histogram.
+    /// collides with a registered family or one written earlier in this scrape (by any
+    /// collector), or the type is histogram.
     bool family(std::string_view name, std::string_view help, metric_type type);
 
-    /// Adds a sample to the current family. A label with an invalid name drops the sample.
+    /// Adds a sample to the current family. A label with an invalid or repeated name drops
+    /// the sample.
     void sample(double value, std::initializer_list<label_view> labels = {});
 
     /// One-sample families.
@@ -77,6 +80,29 @@ private:
     std::size_t name_size_ = 0;
     std::string name_long_; // names longer than name_buf_
     bool active_ = false;
+
+    // Hashes of the sample names of the families written so far in this scrape, so a family
+    // repeated by a collector is skipped instead of making the whole exposition invalid. The
+    // first 64 live inline (no allocation). Distinct names share a 64-bit hash with a
+    // probability of about n^2 / 2^65: negligible.
+    bool seen(std::string_view sample_name) const noexcept {
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
+        for (std::size_t i = 0; i < inline_count; ++i)
+            if (seen_inline_[i] == h) return true;
+        return std::find(seen_more_.begin(), seen_more_.end(), h) != seen_more_.end();
+    }
+    void remember(std::string_view sample_name) {
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        if (seen_count_ < 64)
+            seen_inline_[seen_count_] = h;
+        else
+            seen_more_.push_back(h);
+        ++seen_count_;
+    }
+    std::uint64_t seen_inline_[64];
+    std::size_t seen_count_ = 0;
+    std::vector<std::uint64_t> seen_more_;
 };
 
 /// A callback run at every scrape to add computed samples. Runs on the scraping thread with
@@ -355,10 +381,11 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
         if (add_total) name_long_.append(total.data(), total.size());
     }
     const std::string_view full = this->name();
-    if (owner_.is_reserved(full)) return false;
-    if (type == metric_type::counter &&
-        owner_.is_reserved(full.substr(0, full.size() - total.size())))
-        return false;
+    const std::string_view base = full.substr(0, full.size() - total.size()); // counters
+    if (owner_.is_reserved(full) || seen(full)) return false;
+    if (type == metric_type::counter && (owner_.is_reserved(base) || seen(base))) return false;
+    remember(full);
+    if (type == metric_type::counter) remember(base);
     out_.write("# HELP ", 7);
     out_.write(full);
     out_.put(' ');
@@ -374,8 +401,11 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
 
 inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
     if (!active_) return;
-    for (const auto& l : labels) // checked first: nothing of a dropped sample is written
-        if (!detail::is_valid_label_name(l.first)) return;
+    for (auto l = labels.begin(); l != labels.end(); ++l) { // nothing of a dropped sample
+        if (!detail::is_valid_label_name(l->first)) return;  // is written
+        for (auto k = labels.begin(); k != l; ++k)
+            if (k->first == l->first) return;
+    }
     out_.write(name());
     if (labels.size() != 0) {
         char sep = '{';

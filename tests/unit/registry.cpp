@@ -284,6 +284,51 @@ TEST_CASE("registry: collectors") {
     }
 }
 
+TEST_CASE("registry: collectors cannot break the exposition with repeats") {
+    vitals::registry reg;
+    SUBCASE("a family repeated within or across collectors is written once") {
+        reg.add_collector([](vitals::collector_output& o) {
+            o.gauge("dup", "First.", 1);
+            o.gauge("dup", "Second.", 2);
+            CHECK_FALSE(o.family("dup", "Third.", vitals::metric_type::gauge));
+            o.counter("events", "Counter.", 5);
+            o.counter("events_total", "Same counter.", 6);
+            o.gauge("events", "The counter's base name.", 7);
+        });
+        reg.add_collector([](vitals::collector_output& o) {
+            o.gauge("dup", "From another collector.", 3);
+            o.gauge("other", "Fine.", 4);
+        });
+        const std::string out = vitals::to_text(reg);
+        CHECK(out == "# HELP dup First.\n# TYPE dup gauge\ndup 1\n"
+                     "# HELP events_total Counter.\n# TYPE events_total counter\nevents_total 5\n"
+                     "# HELP other Fine.\n# TYPE other gauge\nother 4\n");
+        // A new scrape starts afresh.
+        CHECK(vitals::to_text(reg) == out);
+    }
+    SUBCASE("more families than the inline memory holds") {
+        reg.add_collector([](vitals::collector_output& o) {
+            for (int round = 0; round < 2; ++round)
+                for (int i = 0; i < 150; ++i) o.gauge("g" + std::to_string(i), "G.", round);
+        });
+        vitals_test::exposition ex;
+        REQUIRE(vitals_test::parse_exposition(vitals::to_text(reg), ex).empty());
+        CHECK(ex.samples.size() == 150u);
+        for (const auto& smp : ex.samples) CHECK(smp.value == 0.0);
+    }
+    SUBCASE("a sample repeating a label name is dropped") {
+        reg.add_collector([](vitals::collector_output& o) {
+            if (o.family("lbl", "Labels.", vitals::metric_type::gauge)) {
+                o.sample(1, {{"k", "a"}, {"k", "b"}});
+                o.sample(2, {{"k", "a"}, {"j", "b"}, {"k", "c"}});
+                o.sample(3, {{"k", "a"}, {"j", "b"}});
+            }
+        });
+        CHECK(vitals::to_text(reg) ==
+              "# HELP lbl Labels.\n# TYPE lbl gauge\nlbl{k=\"a\",j=\"b\"} 3\n");
+    }
+}
+
 TEST_CASE("registry: default_registry() is one object for the whole program") {
     vitals::registry& a = vitals::default_registry();
     vitals::registry& b = vitals::default_registry();
