@@ -309,6 +309,11 @@ wine_server() {
     return "$rc"
 }
 
+# A real Prometheus scraping the server (examples/http_service) with and without its token.
+server_scrape() {
+    bash tests/e2e/server_scrape.sh
+}
+
 # libFuzzer on the server's request parser for VITALS_FUZZ_SECONDS (default 20).
 fuzz_server() {
     bash tests/fuzz/run.sh "${VITALS_FUZZ_SECONDS:-20}" "$(abspath "$BUILD")/fuzz-server"
@@ -538,6 +543,7 @@ step --needs "prometheus python3-prometheus-client curl" demo-e2e e2e_demo
 step --needs "prometheus python3-yaml curl" e2e e2e_prometheus
 step --needs "g++-mingw-w64-x86-64-posix wine wine64" wine-server wine_server
 step --needs "clang libclang-rt-14-dev" fuzz-server fuzz_server
+step --needs "prometheus curl" server-scrape server_scrape
 
 # On one line, so bash has read all of it before running: editing this file while a run is
 # in progress cannot change what that run executes.
