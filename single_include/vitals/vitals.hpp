@@ -1,0 +1,2948 @@
+// vitals 0.1.0 - header-only C++17 metrics for Prometheus, as a single header.
+// GENERATED - DO NOT EDIT. Made by tools/amalgamate.py from include/vitals/vitals.hpp.
+// Edit the headers under include/vitals/ and run `python3 tools/amalgamate.py` instead.
+// SPDX-License-Identifier: MIT
+// vitals/vitals.hpp - umbrella header: metric types, registry, text serializer and kits.
+// SPDX-License-Identifier: MIT
+// Portable C++17 only: no OS headers, no sockets, starts no thread. The HTTP server is
+// <vitals/server.hpp>, included separately.
+#ifndef VITALS_VITALS_HPP
+#define VITALS_VITALS_HPP
+
+// #include <vitals/config.hpp>
+// vitals/config.hpp - user configuration macros and the versioned namespace.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_CONFIG_HPP
+#define VITALS_CONFIG_HPP
+
+// #include <vitals/version.hpp>
+// vitals/version.hpp - library version macros.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_VERSION_HPP
+#define VITALS_VERSION_HPP
+
+/// Semantic version of vitals. This file is the only place the version is written.
+#define VITALS_VERSION_MAJOR 0
+#define VITALS_VERSION_MINOR 1
+#define VITALS_VERSION_PATCH 0
+
+/// The version as one comparable number: major * 10000 + minor * 100 + patch.
+#define VITALS_VERSION                                                                             \
+    (VITALS_VERSION_MAJOR * 10000 + VITALS_VERSION_MINOR * 100 + VITALS_VERSION_PATCH)
+
+/// The version as a string literal, e.g. "0.1.0".
+#define VITALS_VERSION_STRING                                                                      \
+    VITALS_DETAIL_STR(VITALS_VERSION_MAJOR)                                                        \
+    "." VITALS_DETAIL_STR(VITALS_VERSION_MINOR) "." VITALS_DETAIL_STR(VITALS_VERSION_PATCH)
+
+#define VITALS_DETAIL_STR2(x) #x
+#define VITALS_DETAIL_STR(x) VITALS_DETAIL_STR2(x)
+
+#endif // VITALS_VERSION_HPP
+
+#include <cassert> // assert (default VITALS_ASSERT)
+
+/// Define to 1 for small targets: one counter cell per series (no striping) and C library float
+/// formatting instead of std::to_chars (smaller static binaries; output still round-trips).
+#ifndef VITALS_COMPACT
+#define VITALS_COMPACT 0
+#endif
+
+/// Number of cache-line cells a counter spreads its increments over, so threads incrementing the
+/// same counter do not fight over one cache line. Power of two, 1..64. Memory per counter series
+/// is this many times 64 bytes. Changing it changes the inline namespace (ABI-safe).
+#ifndef VITALS_COUNTER_STRIPES
+#if VITALS_COMPACT
+#define VITALS_COUNTER_STRIPES 1
+#else
+#define VITALS_COUNTER_STRIPES 4
+#endif
+#endif
+
+/// 1: format doubles with std::to_chars (shortest round-trip). 0: the C library (snprintf with
+/// a round-trip check; locale-independent output). Defaults to 0 in the compact configuration.
+#ifndef VITALS_USE_TO_CHARS
+#if VITALS_COMPACT
+#define VITALS_USE_TO_CHARS 0
+#else
+#define VITALS_USE_TO_CHARS 1
+#endif
+#endif
+
+/// Default bound on the number of series per family; beyond it new label sets share one
+/// overflow series. Each family can override it (family_options::max_series).
+#ifndef VITALS_DEFAULT_MAX_SERIES
+#define VITALS_DEFAULT_MAX_SERIES 10000
+#endif
+
+/// Define to 1 to build without exceptions even when the compiler has them enabled.
+#ifndef VITALS_NO_EXCEPTIONS
+#define VITALS_NO_EXCEPTIONS 0
+#endif
+
+/// 1 when vitals may throw: the compiler has exceptions and VITALS_NO_EXCEPTIONS is 0.
+#if !VITALS_NO_EXCEPTIONS &&                                                                       \
+    (defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND))
+#define VITALS_HAS_EXCEPTIONS() 1
+#else
+#define VITALS_HAS_EXCEPTIONS() 0
+#endif
+
+/// Checks an invariant of the library itself (never user input). Override to route elsewhere.
+#ifndef VITALS_ASSERT
+#define VITALS_ASSERT(cond) assert(cond)
+#endif
+
+#define VITALS_DETAIL_CAT2(a, b) a##b
+#define VITALS_DETAIL_CAT(a, b) VITALS_DETAIL_CAT2(a, b)
+
+// The inline namespace carries the version and every layout-changing option, so two builds with
+// different settings in one program get distinct symbols instead of an ODR violation.
+#define VITALS_DETAIL_ABI_NAME                                                                     \
+    VITALS_DETAIL_CAT(                                                                             \
+        VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(v, VITALS_VERSION_MAJOR), _),        \
+                          VITALS_VERSION_MINOR),                                                   \
+        VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES))
+
+/// Opens the versioned public namespace.
+#define VITALS_BEGIN_NAMESPACE                                                                     \
+    namespace vitals {                                                                             \
+    inline namespace VITALS_DETAIL_ABI_NAME {
+/// Closes the namespace opened by VITALS_BEGIN_NAMESPACE.
+#define VITALS_END_NAMESPACE                                                                       \
+    }                                                                                              \
+    }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define VITALS_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define VITALS_DETAIL_NOINLINE __attribute__((noinline))
+#else
+#define VITALS_DETAIL_LIKELY(x) (x)
+#define VITALS_DETAIL_UNLIKELY(x) (x)
+#define VITALS_DETAIL_NOINLINE __declspec(noinline)
+#endif
+
+#endif // VITALS_CONFIG_HPP
+// #include <vitals/version.hpp>: inlined above
+// #include <vitals/error.hpp>
+// vitals/error.hpp - the one error policy: vitals::error, status, result and the handler.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_ERROR_HPP
+#define VITALS_ERROR_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <atomic>  // atomic (handler)
+#include <cstdio>  // fputs (default handler)
+#include <cstdlib> // abort
+#include <string>  // string
+#include <utility> // move
+
+#if VITALS_HAS_EXCEPTIONS()
+#include <stdexcept> // runtime_error
+#endif
+
+VITALS_BEGIN_NAMESPACE
+
+/// What went wrong in a fallible vitals operation.
+enum class errc : int {
+    ok = 0,
+    invalid_metric_name,      ///< not [a-zA-Z_:][a-zA-Z0-9_:]*, or starts with "__"
+    invalid_label_name,       ///< not [a-zA-Z_][a-zA-Z0-9_]*, starts with "__", or is "le"
+    duplicate_label_name,     ///< the same label name twice in one family
+    invalid_buckets,          ///< histogram bounds empty, not finite or not strictly increasing
+    invalid_argument,         ///< any other bad argument (e.g. max_series of 0)
+    conflicting_registration, ///< same name registered with another type, help or labels
+    name_collision,           ///< sample names would collide with another family's samples
+    label_count_mismatch,     ///< labels(...) given a different number of values than names
+    network_error,            ///< socket, bind or listen failed (message has the OS text)
+    already_running,          ///< start() on a server that is running
+};
+
+/// The outcome of a fallible operation: ok, or an error code with a readable message.
+/// Cheap when ok (no allocation); the message is allocated only on failure.
+class [[nodiscard]] status {
+public:
+    status() noexcept = default;
+    status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
+
+    /// True when the operation succeeded.
+    bool ok() const noexcept { return code_ == errc::ok; }
+    explicit operator bool() const noexcept { return ok(); }
+    errc code() const noexcept { return code_; }
+    /// Human-readable description; empty when ok.
+    const std::string& message() const noexcept { return message_; }
+
+private:
+    errc code_ = errc::ok;
+    std::string message_;
+};
+
+/// A reference to T on success, or the status describing the failure. Returned by every
+/// non-throwing `try_*` function.
+template <class T>
+class [[nodiscard]] result {
+public:
+    result(T& value) noexcept : value_(&value) {} // NOLINT(google-explicit-constructor)
+    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
+
+    bool ok() const noexcept { return value_ != nullptr; }
+    explicit operator bool() const noexcept { return ok(); }
+    /// The value; only valid when ok().
+    T& value() const noexcept {
+        VITALS_ASSERT(value_ != nullptr);
+        return *value_;
+    }
+    T* operator->() const noexcept { return value_; }
+    T& operator*() const noexcept { return value(); }
+    const status& error() const noexcept { return status_; }
+
+private:
+    T* value_ = nullptr;
+    status status_;
+};
+
+#if VITALS_HAS_EXCEPTIONS()
+/// Thrown by the throwing form of every fallible operation.
+class error : public std::runtime_error {
+public:
+    error(errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    errc code() const noexcept { return code_; }
+
+private:
+    errc code_;
+};
+#endif
+
+/// Called by throwing-form functions when exceptions are unavailable. It must not return
+/// (terminate, longjmp); if it does, vitals calls std::abort.
+using error_handler = void (*)(errc code, const char* message);
+
+namespace detail {
+inline void default_error_handler(errc, const char* message) {
+    std::fputs("vitals: fatal error: ", stderr);
+    std::fputs(message, stderr);
+    std::fputs("\n", stderr);
+}
+inline std::atomic<error_handler>& error_handler_slot() noexcept {
+    static std::atomic<error_handler> slot{&default_error_handler};
+    return slot;
+}
+
+/// Reports a failed status through the policy: throw vitals::error, or call the handler.
+[[noreturn]] VITALS_DETAIL_NOINLINE inline void fail(const status& st) {
+#if VITALS_HAS_EXCEPTIONS()
+    throw error(st.code(), st.message());
+#else
+    error_handler_slot().load()(st.code(), st.message().c_str());
+    std::abort();
+#endif
+}
+
+template <class T>
+T& value_or_fail(const result<T>& r) {
+    if (VITALS_DETAIL_UNLIKELY(!r.ok())) fail(r.error());
+    return r.value();
+}
+} // namespace detail
+
+/// Installs the handler used when exceptions are off; returns the previous one. Thread-safe.
+inline error_handler set_error_handler(error_handler handler) noexcept {
+    return detail::error_handler_slot().exchange(handler ? handler
+                                                         : &detail::default_error_handler);
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_ERROR_HPP
+// #include <vitals/counter.hpp>
+// vitals/counter.hpp - a monotonic counter, lock-free and striped across cache lines.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_COUNTER_HPP
+#define VITALS_COUNTER_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/atomic_double.hpp>
+// vitals/detail/atomic_double.hpp - lock-free add on std::atomic<double>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_ATOMIC_DOUBLE_HPP
+#define VITALS_DETAIL_ATOMIC_DOUBLE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <atomic> // atomic, memory_order
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+// C++17 has no fetch_add for atomic<double>; a relaxed CAS loop is lock-free wherever the
+// atomic itself is (checked by the static_assert in counter.hpp).
+inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
+    double current = target.load(std::memory_order_relaxed);
+    while (!target.compare_exchange_weak(current, current + delta, std::memory_order_relaxed,
+                                         std::memory_order_relaxed)) {
+    }
+}
+
+// Counter stripe slots. A thread takes the slot fewest live threads hold and gives it back
+// when it exits, so up to VITALS_COUNTER_STRIPES concurrent threads never share a cell no
+// matter how many threads came and went before. (Numbering threads round-robin made short-
+// lived pool workers collide on one cell, e.g. every 4th worker with 4 stripes, and a shared
+// cell costs as much as a plain shared atomic.)
+inline std::atomic<unsigned>* thread_slot_users() noexcept {
+    // Zero-initialised static storage: constant-initialised, no guard.
+    static std::atomic<unsigned> users[VITALS_COUNTER_STRIPES];
+    return users;
+}
+
+// slot + 1 of the calling thread, 0 before its first increment. Trivial, so reading it is one
+// TLS load with no initialisation guard on the hot path.
+inline unsigned& thread_slot_cache() noexcept {
+    static thread_local unsigned slot_plus_one = 0;
+    return slot_plus_one;
+}
+
+// Gives the thread's slot back at thread exit. Only touched once per thread.
+struct thread_slot_holder {
+    unsigned slot = 0;
+    bool held = false;
+    thread_slot_holder() noexcept = default;
+    thread_slot_holder(const thread_slot_holder&) = delete;
+    thread_slot_holder& operator=(const thread_slot_holder&) = delete;
+    ~thread_slot_holder() {
+        if (held) thread_slot_users()[slot].fetch_sub(1, std::memory_order_relaxed);
+    }
+};
+
+// Slow path of thread_slot(): once per thread. Registering the thread-exit hook may make the
+// C++ runtime allocate a few bytes, once per thread.
+VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_slot() noexcept {
+    std::atomic<unsigned>* users = thread_slot_users();
+    unsigned best = 0;
+    for (int attempt = 0;; ++attempt) {
+        unsigned best_n = users[0].load(std::memory_order_relaxed);
+        best = 0;
+        for (unsigned i = 1; i < VITALS_COUNTER_STRIPES; ++i) {
+            const unsigned n = users[i].load(std::memory_order_relaxed);
+            if (n < best_n) {
+                best = i;
+                best_n = n;
+            }
+        }
+        // The CAS keeps two threads starting together off one slot; after a few lost races
+        // any slot will do (sharing a cell is slower, never wrong).
+        if (users[best].compare_exchange_strong(best_n, best_n + 1, std::memory_order_relaxed))
+            break;
+        if (attempt == 8) {
+            users[best].fetch_add(1, std::memory_order_relaxed);
+            break;
+        }
+    }
+    static thread_local thread_slot_holder holder;
+    holder.slot = best;
+    holder.held = true;
+    thread_slot_cache() = best + 1;
+    return best;
+}
+
+/// The calling thread's counter stripe, in [0, VITALS_COUNTER_STRIPES).
+inline unsigned thread_slot() noexcept {
+    const unsigned s = thread_slot_cache();
+    if (VITALS_DETAIL_LIKELY(s != 0)) return s - 1;
+    return acquire_thread_slot();
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_ATOMIC_DOUBLE_HPP
+
+#include <atomic>  // atomic
+#include <cmath>   // isfinite, isinf
+#include <cstdint> // uint64_t
+
+VITALS_BEGIN_NAMESPACE
+
+static_assert((VITALS_COUNTER_STRIPES & (VITALS_COUNTER_STRIPES - 1)) == 0 &&
+                  VITALS_COUNTER_STRIPES >= 1 && VITALS_COUNTER_STRIPES <= 64,
+              "VITALS_COUNTER_STRIPES must be a power of two in 1..64");
+
+/// A monotonically increasing value, exposed as `<name>_total`.
+///
+/// Whole-number increments are a single relaxed fetch_add on an integer cell; fractional ones
+/// go to a separate double cell (CAS loop). With VITALS_COUNTER_STRIPES > 1 each thread adds
+/// into its own cache line, so threads sharing one counter do not contend; value() sums the
+/// cells. All members are thread-safe, lock-free and never allocate.
+/// Usable alone or as a series of a registry family.
+class counter {
+public:
+    counter() noexcept = default;
+    counter(const counter&) = delete;
+    counter& operator=(const counter&) = delete;
+
+    /// Adds one.
+    void inc() noexcept { cell().fetch_add(1, std::memory_order_relaxed); }
+
+    /// Adds `amount`. A negative, NaN or infinite amount is ignored (the value stays
+    /// unchanged), and so is one that would make the total overflow to infinity: a counter
+    /// never goes down and never becomes non-finite.
+    void inc(double amount) noexcept {
+        if (!(amount >= 0.0) || !std::isfinite(amount)) return;
+        // Whole amounts below 2^53 stay exact in the integer cells.
+        if (amount < 9007199254740992.0) {
+            const auto whole = static_cast<std::uint64_t>(amount);
+            if (static_cast<double>(whole) == amount) {
+                cell().fetch_add(whole, std::memory_order_relaxed);
+                return;
+            }
+        }
+        std::atomic<double>& sum = fraction();
+        double current = sum.load(std::memory_order_relaxed);
+        double next;
+        do {
+            next = current + amount;
+            if (VITALS_DETAIL_UNLIKELY(std::isinf(next))) return; // overflow: keep the total
+        } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
+                                            std::memory_order_relaxed));
+    }
+
+    /// Adds a whole number; cheaper than inc(double).
+    void inc_by(std::uint64_t amount) noexcept {
+        cell().fetch_add(amount, std::memory_order_relaxed);
+    }
+
+    /// The current total. Concurrent increments may or may not be included.
+    double value() const noexcept {
+        return static_cast<double>(whole_value()) + fraction().load(std::memory_order_relaxed);
+    }
+
+    /// The sum of the whole-number increments only (exact up to 2^64).
+    std::uint64_t whole_value() const noexcept {
+        std::uint64_t sum = 0;
+        for (const auto& s : stripes_) sum += s.value.load(std::memory_order_relaxed);
+        return sum;
+    }
+
+    /// True when only whole numbers were added, so value() is an exact integer.
+    bool is_whole() const noexcept { return fraction().load(std::memory_order_relaxed) == 0.0; }
+
+    /// Sets the counter back to zero. Meant for a series that is removed and re-added.
+    void reset() noexcept {
+        for (auto& s : stripes_) s.value.store(0, std::memory_order_relaxed);
+        fraction().store(0.0, std::memory_order_relaxed);
+    }
+
+private:
+    struct alignas(VITALS_COUNTER_STRIPES > 1 ? 64 : alignof(std::atomic<std::uint64_t>)) stripe {
+        std::atomic<std::uint64_t> value{0};
+        // Used in stripes_[0] only: the sum of fractional increments sits in bytes the cell
+        // alignment would waste anyway, so a striped counter is exactly
+        // VITALS_COUNTER_STRIPES * 64 bytes (a separate member cost one more cache line).
+        std::atomic<double> fraction{0.0};
+    };
+    std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
+    const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
+    std::atomic<std::uint64_t>& cell() noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+        return stripes_[detail::thread_slot() & (VITALS_COUNTER_STRIPES - 1)].value;
+#else
+        return stripes_[0].value;
+#endif
+    }
+
+    stripe stripes_[VITALS_COUNTER_STRIPES];
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_COUNTER_HPP
+// #include <vitals/gauge.hpp>
+// vitals/gauge.hpp - a value that goes up and down.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_GAUGE_HPP
+#define VITALS_GAUGE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/atomic_double.hpp>: inlined above
+
+#include <atomic> // atomic
+#include <chrono> // system_clock
+
+VITALS_BEGIN_NAMESPACE
+
+/// A value that can be set, raised and lowered, exposed as `<name>`.
+/// All members are thread-safe, lock-free and never allocate. Any double is accepted,
+/// including NaN and infinities (exposed as `NaN`, `+Inf`, `-Inf`).
+class gauge {
+public:
+    gauge() noexcept = default;
+    explicit gauge(double initial) noexcept : value_(initial) {}
+    gauge(const gauge&) = delete;
+    gauge& operator=(const gauge&) = delete;
+
+    void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
+    void inc() noexcept { add(1.0); }
+    void inc(double amount) noexcept { add(amount); }
+    void dec() noexcept { add(-1.0); }
+    void dec(double amount) noexcept { add(-amount); }
+    void add(double amount) noexcept { detail::atomic_add(value_, amount); }
+    void sub(double amount) noexcept { add(-amount); }
+
+    /// Sets the gauge to the current Unix time in seconds (system clock).
+    void set_to_current_time() noexcept {
+        using namespace std::chrono;
+        set(duration<double>(system_clock::now().time_since_epoch()).count());
+    }
+
+    double value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+    /// Sets the gauge back to zero. Meant for a series that is removed and re-added.
+    void reset() noexcept { set(0.0); }
+
+private:
+    std::atomic<double> value_{0.0};
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_GAUGE_HPP
+// #include <vitals/histogram.hpp>
+// vitals/histogram.hpp - a fixed-bucket histogram and its RAII timer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_HISTOGRAM_HPP
+#define VITALS_HISTOGRAM_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/atomic_double.hpp>: inlined above
+// #include <vitals/error.hpp>: inlined above
+
+#include <atomic>           // atomic
+#include <chrono>           // steady_clock
+#include <cmath>            // isfinite, isnan
+#include <cstddef>          // size_t
+#include <cstdint>          // uint64_t
+#include <initializer_list> // initializer_list
+#include <memory>           // unique_ptr
+#include <string>           // string, to_string
+#include <utility>          // move
+#include <vector>           // vector
+
+VITALS_BEGIN_NAMESPACE
+
+/// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
+inline std::vector<double> default_buckets() {
+    return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+}
+
+/// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
+/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects.
+inline std::vector<double> linear_buckets(double start, double width, std::size_t count) {
+    std::vector<double> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) out.push_back(start + width * static_cast<double>(i));
+    return out;
+}
+
+/// `count` bounds: start, start * factor, start * factor^2, ... Allocates. Invalid parameters
+/// (start <= 0, factor <= 1) yield bounds that validate_buckets() rejects.
+inline std::vector<double> exponential_buckets(double start, double factor, std::size_t count) {
+    std::vector<double> out;
+    out.reserve(count);
+    double bound = start;
+    for (std::size_t i = 0; i < count; ++i, bound *= factor) out.push_back(bound);
+    return out;
+}
+
+/// Checks histogram bounds: at least one, all finite, strictly increasing. A trailing +Inf is
+/// not allowed (the +Inf bucket is always implicit).
+inline status validate_buckets(const std::vector<double>& bounds) {
+    if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+        if (!std::isfinite(bounds[i]))
+            return {errc::invalid_buckets,
+                    "histogram bucket bound #" + std::to_string(i) + " is not finite"};
+        if (i > 0 && !(bounds[i] > bounds[i - 1]))
+            return {errc::invalid_buckets,
+                    "histogram bucket bounds must be strictly increasing (bound #" +
+                        std::to_string(i) + ")"};
+    }
+    return {};
+}
+
+/// Counts observations into fixed buckets (`le` upper bounds, plus the implicit +Inf) and
+/// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
+/// The count is derived from the buckets, so an exposition's `_count` always equals its
+/// +Inf bucket and buckets are cumulative even while other threads observe.
+class histogram {
+public:
+    /// A histogram with the default bounds (10 ms to 10 s).
+    histogram() : histogram(default_buckets()) {}
+
+    /// A histogram with the given bounds. Invalid bounds are reported through the error policy
+    /// (vitals::error, or the error handler without exceptions); see validate_buckets().
+    explicit histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
+        const status st = validate_buckets(bounds_);
+        if (!st.ok()) detail::fail(st);
+        counts_.reset(new std::atomic<std::uint64_t>[bounds_.size() + 1]);
+        for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
+    }
+    histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
+    histogram(const histogram&) = delete;
+    histogram& operator=(const histogram&) = delete;
+
+    /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
+    /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
+    void observe(double v) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(std::isnan(v))) return;
+        counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
+        detail::atomic_add(sum_, v);
+    }
+
+    /// Records a duration in seconds.
+    template <class Rep, class Period>
+    void observe(std::chrono::duration<Rep, Period> d) noexcept {
+        observe(std::chrono::duration<double>(d).count());
+    }
+
+    /// RAII timer: observes the steady-clock seconds between its creation and its destruction
+    /// (or the first stop()). Not thread-safe itself; the histogram it feeds is.
+    class timer {
+    public:
+        explicit timer(histogram& h) noexcept : h_(&h), start_(std::chrono::steady_clock::now()) {}
+        timer(timer&& other) noexcept : h_(other.h_), start_(other.start_) { other.h_ = nullptr; }
+        timer(const timer&) = delete;
+        timer& operator=(const timer&) = delete;
+        timer& operator=(timer&&) = delete;
+        ~timer() { stop(); }
+        /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
+        double stop() noexcept {
+            if (!h_) return 0.0;
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                              start_)
+                                    .count();
+            h_->observe(secs);
+            h_ = nullptr;
+            return secs;
+        }
+        /// Disarms the timer without observing.
+        void cancel() noexcept { h_ = nullptr; }
+
+    private:
+        histogram* h_;
+        std::chrono::steady_clock::time_point start_;
+    };
+
+    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
+    [[nodiscard]] timer time() noexcept { return timer(*this); }
+
+    /// The configured upper bounds (without +Inf).
+    const std::vector<double>& bounds() const noexcept { return bounds_; }
+    /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
+    std::uint64_t bucket_count(std::size_t i) const noexcept {
+        return counts_[i].load(std::memory_order_relaxed);
+    }
+    /// Total number of observations (the sum of all buckets).
+    std::uint64_t count() const noexcept {
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i <= bounds_.size(); ++i) total += bucket_count(i);
+        return total;
+    }
+    /// Sum of all observed values.
+    double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+
+    /// Clears all buckets and the sum. Meant for a series that is removed and re-added.
+    void reset() noexcept {
+        for (std::size_t i = 0; i <= bounds_.size(); ++i)
+            counts_[i].store(0, std::memory_order_relaxed);
+        sum_.store(0.0, std::memory_order_relaxed);
+    }
+
+private:
+    // Index of the first bound >= v (bounds().size() when there is none). A branch-free
+    // binary search: observed values are rarely predictable, and a linear scan's
+    // mispredicted exit cost more than the two atomics of observe() (issue 2 benchmark:
+    // ~7.7 ns for the scan vs ~4 ns over the 10 default bounds).
+    std::size_t bucket_index(double v) const noexcept {
+        const double* b = bounds_.data();
+        std::size_t lo = 0;
+        std::size_t n = bounds_.size(); // >= 1, checked at construction
+        while (n > 1) {
+            const std::size_t half = n / 2;
+            lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
+            n -= half;
+        }
+        return lo + static_cast<std::size_t>(v > b[lo]);
+    }
+
+    std::vector<double> bounds_;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+    std::atomic<double> sum_{0.0};
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_HISTOGRAM_HPP
+// #include <vitals/family.hpp>
+// vitals/family.hpp - a named metric with fixed label names and one series per label set.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_FAMILY_HPP
+#define VITALS_FAMILY_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>
+// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_ESCAPE_HPP
+#define VITALS_DETAIL_ESCAPE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
+/// surrogate, beyond U+10FFFF, truncated).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// pieces: runs of bytes that need no change go out as they are, in one call each.
+/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
+/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
+/// escape straight into its output (collector samples at scrape time).
+template <class Emit>
+void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
+    std::size_t run = 0; // start of the bytes not yet emitted
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const char c = value[i];
+        const char* replacement;
+        std::size_t replacement_size = 2;
+        if (c == '\\') {
+            replacement = "\\\\";
+        } else if (c == '\n') {
+            replacement = "\\n";
+        } else if (c == '"' && quote) {
+            replacement = "\\\"";
+        } else if (static_cast<unsigned char>(c) < 0x80) {
+            ++i;
+            continue;
+        } else {
+            const std::size_t len = utf8_sequence_length(value, i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+            replacement = "\xEF\xBF\xBD";
+            replacement_size = 3;
+        }
+        if (i > run) emit(value.data() + run, i - run);
+        emit(replacement, replacement_size);
+        run = ++i;
+    }
+    if (i > run) emit(value.data() + run, i - run);
+}
+
+/// Appends `value` escaped for the text format (see escape_pieces()).
+inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+    escape_pieces(value, quote,
+                  [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/detail/text_output.hpp>
+// vitals/detail/text_output.hpp - the buffered writer behind the serializer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_TEXT_OUTPUT_HPP
+#define VITALS_DETAIL_TEXT_OUTPUT_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/format_number.hpp>
+// vitals/detail/format_number.hpp - locale-independent number formatting for the text format.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_FORMAT_NUMBER_HPP
+#define VITALS_DETAIL_FORMAT_NUMBER_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cmath>   // isnan, isinf
+#include <cstddef> // size_t
+#include <cstdint> // uint64_t
+#include <cstring> // memcpy
+
+#if VITALS_USE_TO_CHARS
+#include <charconv> // to_chars
+#else
+#include <cstdio>  // snprintf
+#include <cstdlib> // strtod
+#endif
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Enough for any output of format_double / format_uint.
+inline constexpr std::size_t max_number_chars = 32;
+
+/// Writes `v` in decimal; returns the number of chars written.
+inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
+    char tmp[20];
+    std::size_t n = 0;
+    do {
+        tmp[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+#if !VITALS_USE_TO_CHARS
+/// Compact builds: the significant digits of `v` at `precision` + 1 digits, written to
+/// `digits` (`k` of them, no sign or point) with the decimal `exponent` of the first one.
+/// Returns whether they read back to `v`. Tries the correctly rounded digits ("%.*e") and,
+/// when those fall nearer zero than `v`, the next decimal away from zero: just above a power of
+/// two the doubles are twice as far apart as just below it, so that one can read back when the
+/// nearer one does not (std::to_chars picks it too). Candidates are read back without a
+/// decimal point, and only digits and the exponent are taken from the C library's text, so the
+/// locale's decimal point never matters.
+inline bool compact_digits(double v, int precision, char* digits, std::size_t& k,
+                           int& exponent) noexcept {
+    char sci[max_number_chars + 8];
+    std::snprintf(sci, sizeof sci, "%.*e", precision, v);
+    k = 0;
+    const char* p = sci;
+    for (; *p != '\0' && *p != 'e' && *p != 'E'; ++p)
+        if (*p >= '0' && *p <= '9' && k < 17) digits[k++] = *p;
+    exponent = 0;
+    if (*p != '\0') {
+        ++p;
+        const bool negative_exponent = *p == '-';
+        if (*p == '-' || *p == '+') ++p;
+        for (; *p >= '0' && *p <= '9'; ++p) exponent = exponent * 10 + (*p - '0');
+        if (negative_exponent) exponent = -exponent;
+    }
+    const double back = std::strtod(sci, nullptr);
+    if (back == v) return true;
+    const bool nearer_zero = v < 0 ? back > v : back < v;
+    if (!nearer_zero) return false; // the nearest digits lie beyond v: none closer can work
+    // One unit more in the last digit, with carry (9.99 -> 10.0).
+    char up[20];
+    std::memcpy(up, digits, k);
+    std::size_t i = k;
+    while (i > 0 && up[i - 1] == '9') up[--i] = '0';
+    int up_exponent = exponent;
+    if (i == 0) {
+        up[0] = '1';
+        ++up_exponent;
+    } else {
+        ++up[i - 1];
+    }
+    char text[max_number_chars + 8]; // "[-]DIGITSe<exponent of the last digit>"
+    std::size_t t = 0;
+    if (v < 0) text[t++] = '-';
+    std::memcpy(text + t, up, k);
+    t += k;
+    std::snprintf(text + t, sizeof text - t, "e%d", up_exponent - static_cast<int>(k) + 1);
+    if (std::strtod(text, nullptr) != v) return false;
+    std::memcpy(digits, up, k);
+    exponent = up_exponent;
+    return true;
+}
+#endif
+
+/// Writes `v` as the text format expects: `NaN`, `+Inf`, `-Inf`, whole numbers below 2^53
+/// without exponent or decimal point, anything else as the shortest string that reads back
+/// to the same double, in fixed or scientific notation, whichever is shorter (fixed on a tie):
+/// the text std::to_chars writes, also in compact builds. Never depends on the C or C++
+/// locale. Returns the chars written (at most max_number_chars).
+inline std::size_t format_double(char* out, double v) noexcept {
+    if (std::isnan(v)) {
+        std::memcpy(out, "NaN", 3);
+        return 3;
+    }
+    if (std::isinf(v)) {
+        std::memcpy(out, v > 0 ? "+Inf" : "-Inf", 4);
+        return 4;
+    }
+    if (v == 0.0) { // also -0.0, which Prometheus treats as 0
+        out[0] = '0';
+        return 1;
+    }
+    const double mag = v < 0 ? -v : v;
+    if (mag < 9007199254740992.0) {
+        const auto whole = static_cast<std::uint64_t>(mag);
+        if (static_cast<double>(whole) == mag) {
+            std::size_t n = 0;
+            if (v < 0) out[n++] = '-';
+            return n + format_uint(out + n, whole);
+        }
+    }
+#if VITALS_USE_TO_CHARS
+    const auto res = std::to_chars(out, out + max_number_chars, v);
+    return static_cast<std::size_t>(res.ptr - out);
+#else
+    // C library path (compact builds), written to give exactly the text std::to_chars gives:
+    // the fewest significant digits that read back to `v` (see compact_digits), in fixed or
+    // scientific notation, whichever is shorter (fixed on a tie). Reading back works for a
+    // precision as soon as it works for any smaller one, so a binary search finds the fewest.
+    char digits[20];
+    std::size_t k = 0;
+    int exponent = 0;
+    int lo = 0, hi = 16; // 17 significant digits always read back
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (compact_digits(v, mid, digits, k, exponent))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    compact_digits(v, lo, digits, k, exponent);
+    while (k > 1 && digits[k - 1] == '0') --k;
+    const int nk = static_cast<int>(k);
+    const int abs_exponent = exponent < 0 ? -exponent : exponent;
+    const int sci_len = nk + (nk > 1 ? 1 : 0) + 2 + (abs_exponent >= 100 ? 3 : 2);
+    const int fixed_len =
+        exponent >= 0 ? (nk > exponent + 1 ? nk + 1 : exponent + 1) : nk + 1 - exponent;
+    std::size_t n = 0;
+    if (v < 0) out[n++] = '-';
+    if (fixed_len <= sci_len && exponent >= nk - 1) {
+        // A whole number: every digit of its exact value, as std::to_chars writes it.
+        char whole[max_number_chars + 8];
+        const int len = std::snprintf(whole, sizeof whole, "%.0f", mag);
+        std::memcpy(out + n, whole, static_cast<std::size_t>(len));
+        n += static_cast<std::size_t>(len);
+    } else if (fixed_len <= sci_len && exponent >= 0) {
+        const std::size_t int_digits = static_cast<std::size_t>(exponent) + 1;
+        std::memcpy(out + n, digits, int_digits);
+        n += int_digits;
+        out[n++] = '.';
+        std::memcpy(out + n, digits + int_digits, k - int_digits);
+        n += k - int_digits;
+    } else if (fixed_len <= sci_len) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 1; i < -exponent; ++i) out[n++] = '0';
+        std::memcpy(out + n, digits, k);
+        n += k;
+    } else {
+        out[n++] = digits[0];
+        if (k > 1) {
+            out[n++] = '.';
+            std::memcpy(out + n, digits + 1, k - 1);
+            n += k - 1;
+        }
+        out[n++] = 'e';
+        out[n++] = exponent < 0 ? '-' : '+';
+        if (abs_exponent >= 100) out[n++] = static_cast<char>('0' + abs_exponent / 100);
+        out[n++] = static_cast<char>('0' + abs_exponent / 10 % 10);
+        out[n++] = static_cast<char>('0' + abs_exponent % 10);
+    }
+    return n;
+#endif
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_FORMAT_NUMBER_HPP
+
+#include <cstddef>     // size_t
+#include <cstring>     // memcpy
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+
+/// A sink for serialized text: called with consecutive chunks of the exposition.
+/// `context` is the pointer given with the sink.
+using text_sink = void (*)(void* context, const char* data, std::size_t size);
+
+namespace detail {
+
+/// Writes into a caller's std::string (growing it geometrically, so a reused string stops
+/// allocating) or into a fixed buffer that is flushed to a text_sink when full.
+class text_output {
+public:
+    explicit text_output(std::string& target) : string_(&target), start_(target.size()) {
+        std::size_t want = target.capacity();
+        if (want < start_ + 4096) want = start_ + 4096;
+        target.resize(want);
+        begin_ = &target[0];
+        cur_ = begin_ + start_;
+        end_ = begin_ + target.size();
+    }
+
+    /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
+    /// than `capacity` bytes at once.
+    text_output(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
+        : sink_(sink), context_(context), begin_(buffer), cur_(buffer),
+          end_(buffer + capacity) {}
+
+    text_output(const text_output&) = delete;
+    text_output& operator=(const text_output&) = delete;
+    ~text_output() { finish(); }
+
+    void write(const char* data, std::size_t n) {
+        if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
+            write_slow(data, n);
+            return;
+        }
+        std::memcpy(cur_, data, n);
+        cur_ += n;
+    }
+    void write(std::string_view s) { write(s.data(), s.size()); }
+    void put(char c) {
+        if (VITALS_DETAIL_UNLIKELY(cur_ == end_)) make_room(1);
+        *cur_++ = c;
+    }
+    void write_double(double v) {
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
+            write(tmp, format_double(tmp, v));
+            return;
+        }
+        cur_ += format_double(cur_, v);
+    }
+    void write_uint(std::uint64_t v) {
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars];
+            write(tmp, format_uint(tmp, v));
+            return;
+        }
+        cur_ += format_uint(cur_, v);
+    }
+
+    /// Trims the string to what was written, or flushes the buffer to the sink. Idempotent.
+    void finish() {
+        if (string_) {
+            string_->resize(static_cast<std::size_t>(cur_ - begin_));
+            string_ = nullptr;
+        } else if (sink_) {
+            flush();
+            sink_ = nullptr;
+        }
+    }
+
+private:
+    void flush() {
+        if (cur_ != begin_) sink_(context_, begin_, static_cast<std::size_t>(cur_ - begin_));
+        cur_ = begin_;
+    }
+    void make_room(std::size_t n) {
+        if (string_) {
+            const std::size_t used = static_cast<std::size_t>(cur_ - begin_);
+            std::size_t size = string_->size() * 2;
+            if (size < used + n) size = used + n;
+            string_->resize(size);
+            begin_ = &(*string_)[0];
+            cur_ = begin_ + used;
+            end_ = begin_ + size;
+        } else {
+            flush();
+        }
+    }
+    void write_slow(const char* data, std::size_t n) {
+        if (string_) {
+            make_room(n);
+            std::memcpy(cur_, data, n);
+            cur_ += n;
+            return;
+        }
+        // Fill and flush the caller's buffer as often as needed: a sink with a fixed-size
+        // destination (a UART, a packet) never receives a chunk larger than the buffer.
+        while (n > 0) {
+            if (cur_ == end_) flush();
+            std::size_t k = static_cast<std::size_t>(end_ - cur_);
+            if (k > n) k = n;
+            std::memcpy(cur_, data, k);
+            cur_ += k;
+            data += k;
+            n -= k;
+        }
+    }
+
+    std::string* string_ = nullptr;
+    std::size_t start_ = 0;
+    text_sink sink_ = nullptr;
+    void* context_ = nullptr;
+    char* begin_;
+    char* cur_;
+    char* end_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_TEXT_OUTPUT_HPP
+// #include <vitals/error.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
+
+#include <algorithm>        // lower_bound
+#include <atomic>           // atomic
+#include <cstddef>          // size_t
+#include <cstdint>          // uint32_t, uint64_t
+#include <cstring>          // memcpy
+#include <initializer_list> // initializer_list
+#include <memory>           // unique_ptr
+#include <mutex>            // unique_lock
+#include <shared_mutex>     // shared_mutex, shared_lock
+#include <string>           // string
+#include <string_view>      // string_view
+#include <type_traits>      // is_same
+#include <utility>          // pair, move
+#include <vector>           // vector
+
+VITALS_BEGIN_NAMESPACE
+
+/// The kind of a metric family, as written on its `# TYPE` line.
+enum class metric_type { counter, gauge, histogram };
+
+/// The `# TYPE` keyword of a metric type.
+constexpr std::string_view type_name(metric_type t) noexcept {
+    return t == metric_type::counter ? "counter" : t == metric_type::gauge ? "gauge" : "histogram";
+}
+
+/// A label name and value pair (used for const labels).
+using label = std::pair<std::string, std::string>;
+
+/// Per-family settings beyond name, help and label names.
+struct family_options {
+    /// Labels with fixed values added to every series of the family (e.g. {"region", "eu"}).
+    std::vector<label> const_labels;
+    /// Bound on distinct label sets (removed series count until re-added). Beyond it new label
+    /// sets share one overflow series whose label values are all `__overflow__`, and
+    /// `vitals_series_overflow_total{family="<name>"}` counts the redirected lookups.
+    std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
+};
+
+/// The label value used for the overflow series of a family past its cardinality bound.
+inline constexpr std::string_view overflow_label_value = "__overflow__";
+
+template <class Metric>
+class family;
+
+namespace detail {
+
+template <class Metric>
+struct metric_traits;
+template <>
+struct metric_traits<counter> {
+    static constexpr metric_type type = metric_type::counter;
+};
+template <>
+struct metric_traits<gauge> {
+    static constexpr metric_type type = metric_type::gauge;
+};
+template <>
+struct metric_traits<histogram> {
+    static constexpr metric_type type = metric_type::histogram;
+};
+
+/// What every family shares, independent of its metric type. Owned by a registry.
+class family_base {
+public:
+    family_base(const family_base&) = delete;
+    family_base& operator=(const family_base&) = delete;
+    virtual ~family_base() = default;
+
+    /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
+    const std::string& name() const noexcept { return name_; }
+    metric_type type() const noexcept { return type_; }
+    const std::string& help() const noexcept { return help_; }
+    const std::vector<std::string>& label_names() const noexcept { return label_names_; }
+    const family_options& options() const noexcept { return options_; }
+    const std::vector<double>& bounds() const noexcept { return bounds_; }
+
+    /// Writes HELP, TYPE and every visible series; nothing when no series is visible.
+    virtual void write(text_output& out) const = 0;
+
+protected:
+    family_base(metric_type type, std::string name, std::string help,
+                std::vector<std::string> label_names, family_options options,
+                std::vector<double> bounds)
+        : type_(type), name_(std::move(name)), help_(std::move(help)),
+          label_names_(std::move(label_names)), options_(std::move(options)),
+          bounds_(std::move(bounds)) {
+        header_ = "# HELP " + name_ + ' ';
+        append_escaped(header_, help_, false);
+        header_ += "\n# TYPE " + name_ + ' ';
+        header_ += type_name(type_);
+        header_ += '\n';
+    }
+
+    metric_type type_;
+    std::string name_;
+    std::string help_;
+    std::vector<std::string> label_names_;
+    family_options options_;
+    std::vector<double> bounds_;
+    std::string header_; // pre-rendered "# HELP ...\n# TYPE ...\n"
+
+public:
+    /// Set once by the owning registry before the family is shared.
+    void set_overflow_family(family<counter>* f) noexcept { overflow_family_ = f; }
+
+protected:
+    family<counter>* overflow_family_ = nullptr; // counts lookups redirected to overflow
+};
+
+inline std::uint64_t load_u64(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w); // one unaligned load; byte order does not matter for a hash
+    return w;
+}
+
+inline std::uint64_t load_u32(const char* p) noexcept {
+    std::uint32_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/// Hash of a label-value tuple for the family's lookup table (not for anything persistent).
+/// Reads 8 bytes per step instead of one (byte-wise FNV-1a cost about 15 ns for three typical
+/// values, a third of a lookup, since every byte waited for the previous multiply). Short
+/// tails are read as two overlapping words; each value's length is mixed in so ("ab","c")
+/// and ("a","bc") differ.
+inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n) noexcept {
+    constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
+    const auto mix = [](std::uint64_t h, std::uint64_t w) noexcept {
+        h = (h ^ w) * k;
+        return h ^ (h >> 32);
+    };
+    std::uint64_t h = 0x243f6a8885a308d3ULL;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char* p = values[i].data();
+        std::size_t len = values[i].size();
+        std::uint64_t w = 0;
+        if (len > 8) {
+            for (; len > 8; p += 8, len -= 8) h = mix(h, load_u64(p));
+            w = load_u64(p + len - 8); // overlaps the previous word
+        } else if (len >= 4) {
+            w = load_u32(p) | (load_u32(p + len - 4) << 32);
+        } else if (len > 0) {
+            w = static_cast<unsigned char>(p[0]) |
+                (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
+                (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
+        }
+        h = mix(h, w) + values[i].size();
+    }
+    h ^= h >> 29; // the table indexes by the low bits: fold the high ones in
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+} // namespace detail
+
+/// A metric family: one name, help text and fixed label names, with one Metric (counter,
+/// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
+///
+/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
+/// looks a series up once and keeps the reference. Lookup of an existing series takes a
+/// reader lock and does not allocate; creating a series takes a writer lock and allocates.
+/// All members are thread-safe.
+template <class Metric>
+class family final : public detail::family_base {
+public:
+    /// The series for these label values (one per label name, in order), created on first
+    /// use. A wrong number of values is reported through the error policy (vitals::error or
+    /// the error handler); use try_labels() for a status instead.
+    template <class... Values>
+    Metric& labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return detail::value_or_fail(try_labels_n(vals, sizeof...(Values)));
+    }
+    /// labels() for values only known at run time.
+    Metric& labels(const std::vector<std::string>& values) {
+        std::vector<std::string_view> views(values.begin(), values.end());
+        return detail::value_or_fail(try_labels_n(views.data(), views.size()));
+    }
+    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
+    template <class... Values>
+    result<Metric> try_labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return try_labels_n(vals, sizeof...(Values));
+    }
+
+    /// Hides the series with these label values from the exposition. Returns whether a
+    /// visible series was removed. References to it stay valid; writes through them are
+    /// kept in the hidden series until it is re-added, which resets it to zero.
+    template <class... Values>
+    bool remove(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return remove_n(vals, sizeof...(Values));
+    }
+
+    /// Hides every series (see remove()).
+    void clear() {
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        for (auto& s : series_) s->visible.store(false, std::memory_order_relaxed);
+    }
+
+    /// Number of visible series.
+    std::size_t size() const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        std::size_t n = 0;
+        for (const auto& s : series_) n += s->visible.load(std::memory_order_relaxed) ? 1 : 0;
+        return n;
+    }
+
+    /// Internal: use registry::counter() and friends.
+    family(std::string name, std::string help, std::vector<std::string> label_names,
+           family_options options, std::vector<double> bounds)
+        : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
+                      std::move(label_names), std::move(options), std::move(bounds)) {
+        std::string rendered_const;
+        for (const auto& cl : options_.const_labels)
+            append_label(rendered_const, cl.first, cl.second);
+        const_rendered_ = rendered_const;
+        if constexpr (std::is_same<Metric, histogram>::value) {
+            std::string base = name_;
+            bucket_prefix_ = base + "_bucket{";
+            sum_prefix_ = base + "_sum";
+            count_prefix_ = base + "_count";
+            for (double b : bounds_) {
+                char num[detail::max_number_chars];
+                const std::size_t n = detail::format_double(num, b);
+                le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
+            }
+            le_suffixes_.push_back("le=\"+Inf\"} ");
+        }
+        // An unlabelled family has exactly one series, visible from the start (a counter
+        // shows 0 before its first increment).
+        if (label_names_.empty()) (void)try_labels_n(nullptr, 0);
+    }
+
+    void write(detail::text_output& out) const override {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        bool any = false;
+        for (const series* s : sorted_) {
+            if (!s->visible.load(std::memory_order_relaxed)) continue;
+            if (!any) {
+                out.write(header_);
+                any = true;
+            }
+            write_series(out, *s);
+        }
+    }
+
+private:
+    struct series {
+        template <class... Args>
+        explicit series(Args&&... args) : metric(std::forward<Args>(args)...) {}
+        Metric metric;
+        std::uint64_t hash = 0;
+        std::vector<std::string> values;
+        std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
+        // Written under mutex_ (unique); read by lock-free lookups, hence atomic.
+        std::atomic<bool> visible{true};
+    };
+
+    static void append_label(std::string& out, std::string_view name, std::string_view value) {
+        if (!out.empty()) out += ',';
+        out.append(name.data(), name.size());
+        out += "=\"";
+        detail::append_escaped(out, value, true);
+        out += '"';
+    }
+
+    void write_series(detail::text_output& out, const series& s) const {
+        if constexpr (std::is_same<Metric, histogram>::value) {
+            const histogram& h = s.metric;
+            const std::size_t nb = h.bounds().size();
+            std::uint64_t cumulative = 0;
+            for (std::size_t i = 0; i <= nb; ++i) {
+                cumulative += h.bucket_count(i);
+                out.write(bucket_prefix_);
+                if (!s.rendered.empty()) {
+                    out.write(s.rendered);
+                    out.put(',');
+                }
+                out.write(le_suffixes_[i]);
+                out.write_uint(cumulative);
+                out.put('\n');
+            }
+            write_name_labels(out, sum_prefix_, s);
+            out.write_double(h.sum());
+            out.put('\n');
+            write_name_labels(out, count_prefix_, s);
+            out.write_uint(cumulative); // equal to the +Inf bucket by construction
+            out.put('\n');
+        } else {
+            write_name_labels(out, name_, s);
+            if constexpr (std::is_same<Metric, counter>::value) {
+                if (s.metric.is_whole())
+                    out.write_uint(s.metric.whole_value());
+                else
+                    out.write_double(s.metric.value());
+            } else {
+                out.write_double(s.metric.value());
+            }
+            out.put('\n');
+        }
+    }
+
+    static void write_name_labels(detail::text_output& out, const std::string& name,
+                                  const series& s) {
+        out.write(name);
+        if (!s.rendered.empty()) {
+            out.put('{');
+            out.write(s.rendered);
+            out.write("} ", 2);
+        } else {
+            out.put(' ');
+        }
+    }
+
+    // The lookup table is read without any lock (a shared_mutex reader lock cost about as much
+    // as the rest of a lookup, and its counter is one cache line every looking-up thread
+    // writes). That is safe because (1) a series is fully built before a release store
+    // publishes its slot, and is never freed or moved while the family lives; (2) a slot, once
+    // set, never changes within a table; (3) a grown table is filled before it is published,
+    // and the old one stays alive (kept in tables_, at most as large as the current one in
+    // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
+    // on a stale table only sends the caller to the locked path, which looks again.
+    struct table {
+        explicit table(std::size_t n) : mask(n - 1), slots(new std::atomic<series*>[n]) {
+            for (std::size_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+        }
+        std::size_t mask; // size - 1, size a power of two
+        std::unique_ptr<std::atomic<series*>[]> slots;
+    };
+
+    series* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
+        const table* t = table_.load(std::memory_order_acquire);
+        if (!t) return nullptr;
+        for (std::size_t i = static_cast<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
+            series* s = t->slots[i].load(std::memory_order_acquire);
+            if (!s) return nullptr;
+            if (s->hash != h) continue;
+            bool same = true;
+            for (std::size_t k = 0; k < n && same; ++k) same = s->values[k] == vals[k];
+            if (same) return s;
+        }
+    }
+
+    static void place(table& t, series* s) noexcept {
+        std::size_t i = static_cast<std::size_t>(s->hash) & t.mask;
+        while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+        t.slots[i].store(s, std::memory_order_release);
+    }
+
+    // Called with mutex_ held (unique).
+    void insert_into_table(series* s) {
+        table* t = table_.load(std::memory_order_relaxed);
+        if (!t || (series_.size() + 1) * 2 > t->mask + 1) {
+            auto bigger = std::make_unique<table>(t ? (t->mask + 1) * 2 : 8);
+            for (const auto& old : series_) place(*bigger, old.get());
+            t = bigger.get();
+            tables_.push_back(std::move(bigger));
+            table_.store(t, std::memory_order_release);
+        }
+        place(*t, s);
+    }
+
+    series* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
+        std::unique_ptr<series> s;
+        if constexpr (std::is_same<Metric, histogram>::value)
+            s.reset(new series(bounds_));
+        else
+            s.reset(new series());
+        s->hash = h;
+        s->values.assign(vals, vals + n);
+        s->rendered = const_rendered_;
+        for (std::size_t k = 0; k < n; ++k) append_label(s->rendered, label_names_[k], vals[k]);
+        series* raw = s.get();
+        insert_into_table(raw);
+        series_.push_back(std::move(s));
+        const auto pos = std::lower_bound(
+            sorted_.begin(), sorted_.end(), raw,
+            [](const series* a, const series* b) { return a->values < b->values; });
+        sorted_.insert(pos, raw);
+        return raw;
+    }
+
+    result<Metric> try_labels_n(const std::string_view* vals, std::size_t n) {
+        if (VITALS_DETAIL_UNLIKELY(n != label_names_.size()))
+            return status(errc::label_count_mismatch,
+                          "metric '" + name_ + "' has " + std::to_string(label_names_.size()) +
+                              " label names but was given " + std::to_string(n) + " values");
+        const std::uint64_t h = detail::hash_label_values(vals, n);
+        {
+            // Lock-free fast path: see the comment on `table`.
+            series* s = find(vals, n, h);
+            if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire)))
+                return s->metric;
+        }
+        bool overflowed = false;
+        series* s;
+        {
+            std::unique_lock<std::shared_mutex> lock(mutex_);
+            s = find(vals, n, h);
+            if (s) {
+                if (!s->visible.load(std::memory_order_relaxed)) {
+                    s->metric.reset();
+                    s->visible.store(true, std::memory_order_release);
+                }
+            } else if (series_.size() < options_.max_series) {
+                s = create(vals, n, h);
+            } else {
+                overflowed = true;
+                std::vector<std::string_view> ov(n, overflow_label_value);
+                const std::uint64_t oh = detail::hash_label_values(ov.data(), n);
+                s = find(ov.data(), n, oh);
+                if (!s) s = create(ov.data(), n, oh);
+                s->visible.store(true, std::memory_order_release);
+            }
+        }
+        // Counted outside our lock: the overflow counter lives in another family.
+        if (overflowed && overflow_family_) overflow_family_->labels(name_).inc();
+        return s->metric;
+    }
+
+    bool remove_n(const std::string_view* vals, std::size_t n) {
+        if (n != label_names_.size()) return false;
+        const std::uint64_t h = detail::hash_label_values(vals, n);
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        series* s = find(vals, n, h);
+        if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
+        s->visible.store(false, std::memory_order_relaxed);
+        return true;
+    }
+
+    mutable std::shared_mutex mutex_;
+    std::vector<std::unique_ptr<series>> series_; // owns every series ever created
+    std::atomic<table*> table_{nullptr};          // open addressing by hash; never shrinks
+    std::vector<std::unique_ptr<table>> tables_;  // every table ever used (see `table`)
+    std::vector<series*> sorted_;                 // by label values: deterministic output
+    std::string const_rendered_;
+    // Histogram only: pre-rendered pieces of the sample lines.
+    std::string bucket_prefix_, sum_prefix_, count_prefix_;
+    std::vector<std::string> le_suffixes_;
+};
+
+/// Families of the three metric types.
+using counter_family = family<counter>;
+using gauge_family = family<gauge>;
+using histogram_family = family<histogram>;
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_FAMILY_HPP
+// #include <vitals/registry.hpp>
+// vitals/registry.hpp - owns metric families and custom collectors; the unit of exposition.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_REGISTRY_HPP
+#define VITALS_REGISTRY_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>: inlined above
+// #include <vitals/detail/names.hpp>
+// vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_NAMES_HPP
+#define VITALS_DETAIL_NAMES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr bool is_name_start(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+constexpr bool is_name_char(char c) noexcept { return is_name_start(c) || (c >= '0' && c <= '9'); }
+
+/// [a-zA-Z_:][a-zA-Z0-9_:]*, and not starting with "__" (reserved for internal use).
+constexpr bool is_valid_metric_name(std::string_view name) noexcept {
+    if (name.empty() || !(is_name_start(name[0]) || name[0] == ':')) return false;
+    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
+    for (char c : name)
+        if (!(is_name_char(c) || c == ':')) return false;
+    return true;
+}
+
+/// [a-zA-Z_][a-zA-Z0-9_]*, and not starting with "__".
+constexpr bool is_valid_label_name(std::string_view name) noexcept {
+    if (name.empty() || !is_name_start(name[0])) return false;
+    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
+    for (char c : name)
+        if (!is_name_char(c)) return false;
+    return true;
+}
+
+constexpr bool ends_with(std::string_view s, std::string_view suffix) noexcept {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_NAMES_HPP
+// #include <vitals/detail/text_output.hpp>: inlined above
+// #include <vitals/error.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
+
+#include <algorithm>        // find_if, lower_bound, sort
+#include <cstddef>          // size_t
+#include <cstdint>          // uint64_t
+#include <cstring>          // memcpy
+#include <functional>       // function
+#include <initializer_list> // initializer_list
+#include <limits>           // numeric_limits
+#include <memory>           // unique_ptr
+#include <mutex>            // unique_lock
+#include <shared_mutex>     // shared_mutex, shared_lock
+#include <string>           // string
+#include <string_view>      // string_view
+#include <utility>          // move, pair
+#include <vector>           // vector
+
+VITALS_BEGIN_NAMESPACE
+
+class registry;
+
+/// What a custom collector writes into at scrape time: counter and gauge families whose
+/// values are computed on demand (process metrics, ratios derived from other metrics).
+/// Names are validated as for registered families; a family whose name is invalid or taken
+/// by a registered family is skipped, with its samples. Not thread-safe: it lives for one
+/// scrape on the scraping thread. Writes straight into the scrape's output and allocates
+/// nothing (except to keep a family name longer than 128 characters).
+class collector_output {
+public:
+    /// A label of a collected sample; both views must outlive the call.
+    using label_view = std::pair<std::string_view, std::string_view>;
+
+    /// Starts a family (counter or gauge; a counter's name gets `_total` appended when it
+    /// lacks it). Returns false, and drops the samples that follow, when the name is invalid,
+    /// collides with a registered family or one written earlier in this scrape (by any
+    /// collector), or the type is histogram.
+    bool family(std::string_view name, std::string_view help, metric_type type);
+
+    /// Adds a sample to the current family. A label with an invalid or repeated name drops
+    /// the sample.
+    void sample(double value, std::initializer_list<label_view> labels = {});
+
+    /// One-sample families.
+    void gauge(std::string_view name, std::string_view help, double value) {
+        if (family(name, help, metric_type::gauge)) sample(value);
+    }
+    void counter(std::string_view name, std::string_view help, double value) {
+        if (family(name, help, metric_type::counter)) sample(value);
+    }
+
+private:
+    friend class registry;
+    collector_output(const registry& owner, detail::text_output& out) noexcept
+        : owner_(owner), out_(out) {}
+
+    // The current family's sample name. Copied, since the caller's view may not outlive the
+    // family() call; kept inline so that a scrape allocates nothing for common names.
+    std::string_view name() const noexcept {
+        return name_size_ <= sizeof name_buf_ ? std::string_view(name_buf_, name_size_)
+                                              : std::string_view(name_long_);
+    }
+    void write_escaped(std::string_view text, bool quote) {
+        detail::escape_pieces(
+            text, quote, [this](const char* data, std::size_t size) { out_.write(data, size); });
+    }
+
+    const registry& owner_;
+    detail::text_output& out_;
+    char name_buf_[128];
+    std::size_t name_size_ = 0;
+    std::string name_long_; // names longer than name_buf_
+    bool active_ = false;
+
+    // Hashes of the sample names of the families written so far in this scrape, so a family
+    // repeated by a collector is skipped instead of making the whole exposition invalid. The
+    // first 64 live inline (no allocation). Distinct names share a 64-bit hash with a
+    // probability of about n^2 / 2^65: negligible.
+    bool seen(std::string_view sample_name) const noexcept {
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
+        for (std::size_t i = 0; i < inline_count; ++i)
+            if (seen_inline_[i] == h) return true;
+        return std::find(seen_more_.begin(), seen_more_.end(), h) != seen_more_.end();
+    }
+    void remember(std::string_view sample_name) {
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        if (seen_count_ < 64)
+            seen_inline_[seen_count_] = h;
+        else
+            seen_more_.push_back(h);
+        ++seen_count_;
+    }
+    std::uint64_t seen_inline_[64];
+    std::size_t seen_count_ = 0;
+    std::vector<std::uint64_t> seen_more_;
+};
+
+/// A callback run at every scrape to add computed samples. Runs on the scraping thread with
+/// the registry's reader lock held: it must be quick, must not throw and must not register
+/// metrics on the same registry.
+using collector = std::function<void(collector_output&)>;
+
+/// Owns metric families (by name) and collectors, and renders them as one exposition.
+///
+/// Registering a name again with the same type, help, label names and options returns the
+/// existing family; a different definition is errc::conflicting_registration, and a family
+/// whose sample names would clash with another's (histogram `x` vs counter `x_count`) is
+/// errc::name_collision. Throwing forms report errors through the error policy
+/// (vitals::error, or the handler without exceptions); `try_` forms return a result.
+/// All members are thread-safe; registration allocates, scrapes only read.
+class registry {
+public:
+    /// Name of the counter family that counts lookups sent to overflow series.
+    static constexpr std::string_view overflow_family_name = "vitals_series_overflow_total";
+
+    registry() {
+        family_options opts;
+        opts.max_series = (std::numeric_limits<std::size_t>::max)();
+        overflow_ = &detail::value_or_fail(add<vitals::counter>(
+            overflow_family_name,
+            "Lookups of new label sets redirected to a family's overflow series because the "
+            "family reached its series bound.",
+            {"family"}, std::move(opts), {}, false));
+    }
+    registry(const registry&) = delete;
+    registry& operator=(const registry&) = delete;
+
+    // Counters. A name without `_total` gets it appended in the exposition.
+
+    /// A labelled counter family.
+    counter_family& counter(std::string_view name, std::string_view help,
+                            std::vector<std::string> label_names, family_options options = {}) {
+        return detail::value_or_fail(try_counter(name, help, std::move(label_names),
+                                                 std::move(options)));
+    }
+    /// An unlabelled counter.
+    vitals::counter& counter(std::string_view name, std::string_view help) {
+        return detail::value_or_fail(try_counter(name, help));
+    }
+    result<counter_family> try_counter(std::string_view name, std::string_view help,
+                                       std::vector<std::string> label_names,
+                                       family_options options = {}) {
+        return add<vitals::counter>(name, help, std::move(label_names), std::move(options), {});
+    }
+    result<vitals::counter> try_counter(std::string_view name, std::string_view help) {
+        return single(try_counter(name, help, {}));
+    }
+
+    // Gauges.
+
+    /// A labelled gauge family.
+    gauge_family& gauge(std::string_view name, std::string_view help,
+                        std::vector<std::string> label_names, family_options options = {}) {
+        return detail::value_or_fail(try_gauge(name, help, std::move(label_names),
+                                               std::move(options)));
+    }
+    /// An unlabelled gauge.
+    vitals::gauge& gauge(std::string_view name, std::string_view help) {
+        return detail::value_or_fail(try_gauge(name, help));
+    }
+    result<gauge_family> try_gauge(std::string_view name, std::string_view help,
+                                   std::vector<std::string> label_names,
+                                   family_options options = {}) {
+        return add<vitals::gauge>(name, help, std::move(label_names), std::move(options), {});
+    }
+    result<vitals::gauge> try_gauge(std::string_view name, std::string_view help) {
+        return single(try_gauge(name, help, {}));
+    }
+
+    // Histograms. Bounds default to 10 ms .. 10 s (default_buckets()).
+
+    /// A labelled histogram family; every series shares the bounds.
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::vector<std::string> label_names,
+                                std::vector<double> bounds = default_buckets(),
+                                family_options options = {}) {
+        return detail::value_or_fail(try_histogram(name, help, std::move(label_names),
+                                                   std::move(bounds), std::move(options)));
+    }
+    /// An unlabelled histogram.
+    vitals::histogram& histogram(std::string_view name, std::string_view help,
+                                 std::vector<double> bounds = default_buckets()) {
+        return detail::value_or_fail(try_histogram(name, help, std::move(bounds)));
+    }
+    /// histogram() for label names written as a braced list. Without it `{"method", "path"}`
+    /// would be ambiguous: two `const char*` also build a std::vector<double> (iterator pair).
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::initializer_list<std::string> label_names,
+                                std::vector<double> bounds = default_buckets(),
+                                family_options options = {}) {
+        return histogram(name, help, std::vector<std::string>(label_names), std::move(bounds),
+                         std::move(options));
+    }
+    /// histogram() for bounds written as a braced list. Without it `{0.5}` would be ambiguous:
+    /// one number also builds a std::vector<std::string> of that size.
+    vitals::histogram& histogram(std::string_view name, std::string_view help,
+                                 std::initializer_list<double> bounds) {
+        return histogram(name, help, std::vector<double>(bounds));
+    }
+    result<histogram_family> try_histogram(std::string_view name, std::string_view help,
+                                           std::vector<std::string> label_names,
+                                           std::vector<double> bounds = default_buckets(),
+                                           family_options options = {}) {
+        return add<vitals::histogram>(name, help, std::move(label_names), std::move(options),
+                                      std::move(bounds));
+    }
+    result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
+                                            std::vector<double> bounds = default_buckets()) {
+        return single(try_histogram(name, help, std::vector<std::string>(), std::move(bounds)));
+    }
+    /// try_histogram() for label names written as a braced list (see histogram()).
+    result<histogram_family> try_histogram(std::string_view name, std::string_view help,
+                                           std::initializer_list<std::string> label_names,
+                                           std::vector<double> bounds = default_buckets(),
+                                           family_options options = {}) {
+        return try_histogram(name, help, std::vector<std::string>(label_names), std::move(bounds),
+                             std::move(options));
+    }
+    /// try_histogram() for bounds written as a braced list (see histogram()).
+    result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
+                                            std::initializer_list<double> bounds) {
+        return try_histogram(name, help, std::vector<double>(bounds));
+    }
+
+    /// Adds a collector run at every scrape, after the registered families, in the order
+    /// collectors were added. Allocates.
+    void add_collector(collector fn) {
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        collectors_.push_back(std::move(fn));
+    }
+
+    /// Number of registered families (including vitals' own).
+    std::size_t family_count() const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        return families_.size();
+    }
+
+    /// Internal: renders the registry; use write_text() / to_text() from text_format.hpp.
+    void write(detail::text_output& out) const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        for (const auto& f : families_) f->write(out);
+        if (!collectors_.empty()) {
+            collector_output co(*this, out);
+            for (const auto& c : collectors_) c(co);
+        }
+    }
+
+private:
+    friend class collector_output;
+
+    template <class Metric>
+    static result<Metric> single(result<family<Metric>> f) {
+        if (!f) return f.error();
+        return f->labels();
+    }
+
+    static status check_label_name(std::string_view ln, metric_type type,
+                                   const std::vector<std::string>& seen) {
+        if (!detail::is_valid_label_name(ln))
+            return {errc::invalid_label_name,
+                    "invalid label name '" + std::string(ln) +
+                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+        if (type == metric_type::histogram && ln == "le")
+            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
+        if (std::find(seen.begin(), seen.end(), ln) != seen.end())
+            return {errc::duplicate_label_name, "label name '" + std::string(ln) + "' repeated"};
+        return {};
+    }
+
+    // The sample names a family's exposition uses, which must be unique in the registry.
+    static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
+        if (type == metric_type::counter)
+            return {name.substr(0, name.size() - 6), name}; // "x" and "x_total"
+        if (type == metric_type::histogram)
+            return {name, name + "_bucket", name + "_sum", name + "_count"};
+        return {name};
+    }
+
+    bool is_reserved(std::string_view sample_name) const {
+        const auto it = std::lower_bound(
+            reserved_.begin(), reserved_.end(), sample_name,
+            [](const std::pair<std::string, const detail::family_base*>& e, std::string_view n) {
+                return e.first < n;
+            });
+        return it != reserved_.end() && it->first == sample_name;
+    }
+
+    template <class Metric>
+    result<family<Metric>> add(std::string_view name_in, std::string_view help,
+                               std::vector<std::string> label_names, family_options options,
+                               std::vector<double> bounds, bool count_overflow = true) {
+        constexpr metric_type type = detail::metric_traits<Metric>::type;
+        if (!detail::is_valid_metric_name(name_in))
+            return status(errc::invalid_metric_name,
+                          "invalid metric name '" + std::string(name_in) +
+                              "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
+        std::string name(name_in);
+        if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";
+        std::vector<std::string> seen;
+        for (const auto& ln : label_names) {
+            status st = check_label_name(ln, type, seen);
+            if (!st) return st;
+            seen.push_back(ln);
+        }
+        for (const auto& cl : options.const_labels) {
+            status st = check_label_name(cl.first, type, seen);
+            if (!st) return st;
+            seen.push_back(cl.first);
+        }
+        if (options.max_series == 0)
+            return status(errc::invalid_argument, "max_series must be at least 1");
+        if (type == metric_type::histogram) {
+            status st = validate_buckets(bounds);
+            if (!st) return st;
+        }
+
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        for (const auto& f : families_) {
+            if (f->name() != name) continue;
+            if (f->type() == type && f->help() == help && f->label_names() == label_names &&
+                f->options().const_labels == options.const_labels &&
+                f->options().max_series == options.max_series && f->bounds() == bounds)
+                return static_cast<family<Metric>&>(*f);
+            return status(errc::conflicting_registration,
+                          "metric '" + name + "' is already registered as a " +
+                              std::string(type_name(f->type())) +
+                              " with different help, labels, buckets or options");
+        }
+        std::vector<std::string> wanted = reserved_names(type, name);
+        for (const auto& n : wanted)
+            if (is_reserved(n))
+                return status(errc::name_collision,
+                              "metric '" + name + "' would expose samples named '" + n +
+                                  "', which another family already uses");
+
+        auto fam = std::make_unique<family<Metric>>(name, std::string(help),
+                                                    std::move(label_names), std::move(options),
+                                                    std::move(bounds));
+        if (count_overflow) fam->set_overflow_family(overflow_);
+        family<Metric>& ref = *fam;
+        const auto pos = std::lower_bound(
+            families_.begin(), families_.end(), name,
+            [](const std::unique_ptr<detail::family_base>& f, const std::string& n) {
+                return f->name() < n;
+            });
+        families_.insert(pos, std::move(fam));
+        for (auto& n : wanted) reserved_.emplace_back(std::move(n), &ref);
+        std::sort(reserved_.begin(), reserved_.end());
+        return ref;
+    }
+
+    mutable std::shared_mutex mutex_;
+    std::vector<std::unique_ptr<detail::family_base>> families_; // sorted by name
+    std::vector<std::pair<std::string, const detail::family_base*>> reserved_; // sorted
+    std::vector<collector> collectors_;
+    counter_family* overflow_ = nullptr;
+};
+
+inline bool collector_output::family(std::string_view name, std::string_view help,
+                                     metric_type type) {
+    active_ = false;
+    if (type == metric_type::histogram || !detail::is_valid_metric_name(name)) return false;
+    constexpr std::string_view total = "_total";
+    const bool add_total = type == metric_type::counter && !detail::ends_with(name, total);
+    name_size_ = name.size() + (add_total ? total.size() : 0);
+    if (name_size_ <= sizeof name_buf_) {
+        std::memcpy(name_buf_, name.data(), name.size());
+        if (add_total) std::memcpy(name_buf_ + name.size(), total.data(), total.size());
+    } else {
+        name_long_.assign(name.data(), name.size());
+        if (add_total) name_long_.append(total.data(), total.size());
+    }
+    const std::string_view full = this->name();
+    const std::string_view base = full.substr(0, full.size() - total.size()); // counters
+    if (owner_.is_reserved(full) || seen(full)) return false;
+    if (type == metric_type::counter && (owner_.is_reserved(base) || seen(base))) return false;
+    remember(full);
+    if (type == metric_type::counter) remember(base);
+    out_.write("# HELP ", 7);
+    out_.write(full);
+    out_.put(' ');
+    write_escaped(help, false);
+    out_.write("\n# TYPE ", 8);
+    out_.write(full);
+    out_.put(' ');
+    out_.write(type_name(type));
+    out_.put('\n');
+    active_ = true;
+    return true;
+}
+
+inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
+    if (!active_) return;
+    for (auto l = labels.begin(); l != labels.end(); ++l) { // nothing of a dropped sample
+        if (!detail::is_valid_label_name(l->first)) return;  // is written
+        for (auto k = labels.begin(); k != l; ++k)
+            if (k->first == l->first) return;
+    }
+    out_.write(name());
+    if (labels.size() != 0) {
+        char sep = '{';
+        for (const auto& l : labels) {
+            out_.put(sep);
+            sep = ',';
+            out_.write(l.first);
+            out_.write("=\"", 2);
+            write_escaped(l.second, true);
+            out_.put('"');
+        }
+        out_.put('}');
+    }
+    out_.put(' ');
+    out_.write_double(value);
+    out_.put('\n');
+}
+
+/// The process-wide registry: created on first use and never destroyed, so it is safe to
+/// use from static initialisers and destructors of other objects.
+inline registry& default_registry() {
+    static registry* const instance = new registry();
+    return *instance;
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_REGISTRY_HPP
+// #include <vitals/text_format.hpp>
+// vitals/text_format.hpp - renders a registry in the Prometheus text exposition format 0.0.4.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_TEXT_FORMAT_HPP
+#define VITALS_TEXT_FORMAT_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/text_output.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <type_traits> // decay_t, is_convertible
+
+VITALS_BEGIN_NAMESPACE
+
+/// The Content-Type of the text exposition format 0.0.4.
+inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Appends the exposition of `reg` to `out`. Families appear sorted by name, series sorted by
+/// label values, collectors last. Reusing the same string (cleared) makes later calls
+/// allocation-free once it has grown to fit. Thread-safe; runs concurrently with writers.
+inline void write_text(const registry& reg, std::string& out) {
+    detail::text_output o(out);
+    reg.write(o);
+    o.finish();
+}
+
+/// Streams the exposition of `reg` through `sink` in chunks of at most `capacity` bytes,
+/// using the caller's `buffer` and no heap memory of its own. Any capacity works; 64 bytes or
+/// more avoids many tiny chunks. A null `buffer` or a `capacity` of 0 uses 64 bytes of stack.
+inline void write_text(const registry& reg, text_sink sink, void* context, char* buffer,
+                       std::size_t capacity) {
+    char fallback[64];
+    if (buffer == nullptr || capacity == 0) {
+        buffer = fallback;
+        capacity = sizeof fallback;
+    }
+    detail::text_output o(sink, context, buffer, capacity);
+    reg.write(o);
+    o.finish();
+}
+
+/// Streams the exposition of `reg` to a callable `fn(const char* data, std::size_t size)`,
+/// through a 1 KiB buffer on the stack.
+template <class Fn, class = std::enable_if_t<!std::is_convertible<Fn, std::string&>::value>>
+void write_text(const registry& reg, Fn&& fn) {
+    char buffer[1024];
+    using fn_type = std::remove_reference_t<Fn>;
+    write_text(
+        reg,
+        [](void* ctx, const char* data, std::size_t size) {
+            (*static_cast<fn_type*>(ctx))(data, size);
+        },
+        const_cast<void*>(static_cast<const void*>(&fn)), buffer, sizeof buffer);
+}
+
+/// The exposition of `reg` as a new string. Allocates.
+inline std::string to_text(const registry& reg) {
+    std::string out;
+    write_text(reg, out);
+    return out;
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_TEXT_FORMAT_HPP
+// #include <vitals/kits/build_info.hpp>
+// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_BUILD_INFO_HPP
+#define VITALS_KITS_BUILD_INFO_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/kit_names.hpp>
+// vitals/detail/kit_names.hpp - metric names and byte buckets shared by the kits.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_KIT_NAMES_HPP
+#define VITALS_DETAIL_KIT_NAMES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// `ns_name`, or just `name` when the namespace is empty. Validation is left to the registry.
+inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
+    std::string out;
+    out.reserve(ns.size() + 1 + name.size());
+    if (!ns.empty()) {
+        out.append(ns.data(), ns.size());
+        out += '_';
+    }
+    out.append(name.data(), name.size());
+    return out;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_KIT_NAMES_HPP
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+#include <utility>     // move
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace kits {
+
+/// Registers the gauge `NS_build_info` with the labels `version` and then `extra` (in the
+/// given order, e.g. {{"revision", "4f2a9c1"}, {"compiler", "gcc 12"}}), set to 1: the
+/// usual way to expose a build's identity, joinable in PromQL with `* on() group_left`.
+/// Returns the series. Registration errors (an invalid namespace or label name, the same
+/// name registered with other labels) are reported through the error policy. Thread-safe;
+/// allocates.
+inline gauge& register_build_info(registry& reg, std::string_view ns, std::string_view version,
+                                  const std::vector<label>& extra = {}) {
+    std::vector<std::string> names{"version"};
+    std::vector<std::string> values{std::string(version)};
+    for (const auto& l : extra) {
+        names.push_back(l.first);
+        values.push_back(l.second);
+    }
+    gauge& g = reg.gauge(detail::kit_metric_name(ns, "build_info"),
+                         "Build information; the value is always 1.", std::move(names))
+                   .labels(values);
+    g.set(1.0);
+    return g;
+}
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_KITS_BUILD_INFO_HPP
+// #include <vitals/kits/cache.hpp>
+// vitals/kits/cache.hpp - ready cache metrics with a hit rate computed at scrape time.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_CACHE_HPP
+#define VITALS_KITS_CACHE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
+
+#include <cstdint>     // uint64_t
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace kits {
+
+/// The cache metric set of the catalogue, under a namespace prefix `NS`:
+///
+/// - `NS_cache_hits_total`, `NS_cache_misses_total`, `NS_cache_evictions_total` counters
+/// - `NS_cache_size` gauge (entries, or whatever unit the cache counts in)
+/// - `NS_cache_hit_rate` gauge: hits / (hits + misses) since start, a ratio 0..1, computed
+///   from the two counters at every scrape (a collector), so it can never disagree with
+///   them. With no lookups yet it is 0, not NaN. For a rate over a recent window use
+///   PromQL: `rate(NS_cache_hits_total[5m]) / (rate(NS_cache_hits_total[5m]) +
+///   rate(NS_cache_misses_total[5m]))`.
+///
+/// An empty namespace drops the prefix. Registration reports errors through the error
+/// policy. Create one kit per namespace and registry: a second kit with the same namespace
+/// shares the counters but would add a second hit-rate collector, and the exposition would
+/// show the hit-rate family twice. The kit may be destroyed before the registry (the
+/// collector only refers to the registry's counters). Recording is thread-safe, lock-free
+/// and does not allocate; construction allocates.
+class cache_metrics {
+public:
+    cache_metrics(registry& reg, std::string_view ns)
+        : hits_(reg.counter(detail::kit_metric_name(ns, "cache_hits_total"),
+                            "Cache lookups that found the entry.")),
+          misses_(reg.counter(detail::kit_metric_name(ns, "cache_misses_total"),
+                              "Cache lookups that did not find the entry.")),
+          evictions_(reg.counter(detail::kit_metric_name(ns, "cache_evictions_total"),
+                                 "Entries removed from the cache to make room.")),
+          size_(reg.gauge(detail::kit_metric_name(ns, "cache_size"),
+                          "Entries currently held in the cache.")) {
+        counter& hits = hits_;
+        counter& misses = misses_;
+        reg.add_collector([name = detail::kit_metric_name(ns, "cache_hit_rate"), &hits,
+                           &misses](collector_output& out) {
+            out.gauge(name,
+                      "Cache hits over lookups (hits + misses) since start, 0..1; 0 before "
+                      "the first lookup.",
+                      ratio(hits, misses));
+        });
+    }
+
+    cache_metrics(const cache_metrics&) = delete;
+    cache_metrics& operator=(const cache_metrics&) = delete;
+
+    /// Counts `n` lookups that hit.
+    void hit(std::uint64_t n = 1) noexcept { hits_.inc_by(n); }
+    /// Counts `n` lookups that missed.
+    void miss(std::uint64_t n = 1) noexcept { misses_.inc_by(n); }
+    /// Counts `n` evictions.
+    void evicted(std::uint64_t n = 1) noexcept { evictions_.inc_by(n); }
+    /// Sets the current cache size.
+    void set_size(double entries) noexcept { size_.set(entries); }
+
+    /// hits / (hits + misses) now: the value the next scrape shows; 0 with no lookups.
+    double hit_rate() const noexcept { return ratio(hits_, misses_); }
+
+    counter& hits() noexcept { return hits_; }
+    counter& misses() noexcept { return misses_; }
+    counter& evictions() noexcept { return evictions_; }
+    gauge& size() noexcept { return size_; }
+
+private:
+    static double ratio(const counter& hits, const counter& misses) noexcept {
+        const double h = hits.value();
+        const double total = h + misses.value();
+        return total > 0.0 ? h / total : 0.0;
+    }
+
+    counter& hits_;
+    counter& misses_;
+    counter& evictions_;
+    gauge& size_;
+};
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_KITS_CACHE_HPP
+// #include <vitals/kits/http.hpp>
+// vitals/kits/http.hpp - ready HTTP request metrics and the RAII request tracker.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_HTTP_HPP
+#define VITALS_KITS_HTTP_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
+
+#include <atomic>       // atomic
+#include <charconv>     // to_chars (integers only)
+#include <chrono>       // steady_clock
+#include <cstddef>      // size_t
+#include <cstdint>      // uint64_t
+#include <exception>    // uncaught_exceptions
+#include <memory>       // unique_ptr
+#include <mutex>        // unique_lock
+#include <shared_mutex> // shared_mutex, shared_lock
+#include <string>       // string
+#include <string_view>  // string_view
+#include <vector>       // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace kits {
+
+/// Byte bounds for payload sizes: 64 B, 256 B, 1 KiB, ... 64 MiB (factor 4, 11 bounds).
+/// Allocates.
+inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0, 11); }
+
+/// The `error_type` recorded when a tracked request's scope is left by an exception.
+inline constexpr std::string_view exception_error_type = "exception";
+/// The `error_type` recorded for a 4xx status when no explicit error type was given.
+inline constexpr std::string_view client_error_type = "client_error";
+/// The `error_type` recorded for a 5xx status when no explicit error type was given.
+inline constexpr std::string_view server_error_type = "server_error";
+/// The `status` label value of a request that ended without an HTTP status (never set, or
+/// outside 100..999): a transport failure, a timeout, an exception.
+inline constexpr std::string_view no_status = "none";
+
+class http_metrics;
+class http_request_tracker;
+
+/// Cached series of one (method, endpoint) pair of an http_metrics kit: the three histograms
+/// and, per status code, the request counter. Obtained from http_metrics::endpoint(), owned
+/// by the kit and valid as long as it is. Keeping the reference makes a tracked request
+/// lock-free: no label lookup for the histograms nor for up to eight distinct status codes
+/// (more are looked up each time). All members are thread-safe.
+class http_endpoint {
+public:
+    http_endpoint(const http_endpoint&) = delete;
+    http_endpoint& operator=(const http_endpoint&) = delete;
+
+    const std::string& method() const noexcept { return method_; }
+    const std::string& endpoint() const noexcept { return endpoint_; }
+
+    /// `http_request_duration_seconds{method,endpoint}`.
+    histogram& duration() noexcept { return *duration_; }
+    /// `http_request_size_bytes{method,endpoint}`.
+    histogram& request_size() noexcept { return *request_size_; }
+    /// `http_response_size_bytes{method,endpoint}`.
+    histogram& response_size() noexcept { return *response_size_; }
+
+    /// `http_requests_total{method,endpoint,status}` for an HTTP status code; codes outside
+    /// 100..999 use the status `none`. Lock-free once the code has been seen (up to eight
+    /// codes per endpoint); the first use of a code looks the series up and may allocate.
+    counter& requests(int status);
+
+    /// `http_errors_total{method,endpoint,error_type}`. Looks the series up (reader lock;
+    /// allocates only the first time a type is seen).
+    counter& errors(std::string_view error_type);
+
+    /// Records one finished request: count, duration and, when not negative, the sizes; an
+    /// error when `error_type` is not empty, else `client_error` / `server_error` for a 4xx
+    /// / 5xx status. The plain-function form of http_request_tracker.
+    void record(int status, double seconds, double request_bytes = -1.0,
+                double response_bytes = -1.0, std::string_view error_type = {});
+
+    /// Starts tracking a request on this endpoint (see http_request_tracker).
+    [[nodiscard]] http_request_tracker track() noexcept;
+
+    /// Internal: use http_metrics::endpoint().
+    http_endpoint(http_metrics& kit, std::string_view method, std::string_view endpoint);
+
+private:
+    friend class http_metrics;
+    friend class http_request_tracker;
+
+    static constexpr std::size_t status_slots = 8;
+    struct status_slot {
+        std::atomic<int> key{0}; // normalised status + 1; 0 = free
+        std::atomic<counter*> series{nullptr};
+    };
+
+    static int normalise(int status) noexcept {
+        return status >= 100 && status <= 999 ? status : 0;
+    }
+    counter& lookup_requests(int code);
+    // The error_type implied by a status, or empty.
+    static std::string_view status_error(int status) noexcept {
+        if (status >= 500 && status <= 599) return server_error_type;
+        if (status >= 400 && status <= 499) return client_error_type;
+        return {};
+    }
+
+    http_metrics& kit_;
+    std::string method_;
+    std::string endpoint_;
+    std::uint64_t hash_ = 0;
+    histogram* duration_;
+    histogram* request_size_;
+    histogram* response_size_;
+    status_slot slots_[status_slots];
+};
+
+/// The HTTP metric set of the catalogue, under a namespace prefix `NS`:
+///
+/// - `NS_http_requests_total{method,endpoint,status}` counter
+/// - `NS_http_request_duration_seconds{method,endpoint}` histogram (10 ms .. 10 s)
+/// - `NS_http_request_size_bytes{method,endpoint}` histogram (64 B .. 64 MiB)
+/// - `NS_http_response_size_bytes{method,endpoint}` histogram (64 B .. 64 MiB)
+/// - `NS_http_errors_total{method,endpoint,error_type}` counter
+/// - `NS_http_requests_in_flight` gauge
+///
+/// `options` applies to the labelled families (const labels, series bound); the in-flight
+/// gauge gets its const labels too. An empty namespace drops the prefix and its underscore.
+/// Registration reports errors through the error policy (an invalid namespace, a conflicting
+/// family). Two kits with the same namespace on one registry share the families. The kit
+/// owns its endpoint handles and must outlive every http_endpoint reference and tracker
+/// taken from it; the registry must outlive the kit. All members are thread-safe;
+/// construction and first lookups allocate.
+///
+/// Typical use:
+/// ```
+/// vitals::kits::http_metrics http(reg, "demo");
+/// auto& reports = http.endpoint("GET", "/api/reports");   // cache once
+/// {
+///     auto t = reports.track();          // counts in-flight, starts the clock
+///     t.set_request_size(req.size());
+///     ... send the request ...
+///     t.set_status(resp.status);
+///     t.set_response_size(resp.body.size());
+/// }                                       // records count, duration, sizes, errors
+/// ```
+class http_metrics {
+public:
+    http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
+        : requests_(reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
+                                "HTTP requests, by method, endpoint and status code.",
+                                {"method", "endpoint", "status"}, options)),
+          duration_(reg.histogram(detail::kit_metric_name(ns, "http_request_duration_seconds"),
+                                  "HTTP request duration in seconds, by method and endpoint.",
+                                  {"method", "endpoint"}, default_buckets(), options)),
+          request_size_(reg.histogram(detail::kit_metric_name(ns, "http_request_size_bytes"),
+                                      "HTTP request body size in bytes, by method and endpoint.",
+                                      {"method", "endpoint"}, byte_buckets(), options)),
+          response_size_(reg.histogram(detail::kit_metric_name(ns, "http_response_size_bytes"),
+                                       "HTTP response body size in bytes, by method and endpoint.",
+                                       {"method", "endpoint"}, byte_buckets(), options)),
+          errors_(reg.counter(detail::kit_metric_name(ns, "http_errors_total"),
+                              "HTTP request errors, by method, endpoint and error type.",
+                              {"method", "endpoint", "error_type"}, options)),
+          in_flight_(reg.gauge(detail::kit_metric_name(ns, "http_requests_in_flight"),
+                               "HTTP requests started and not yet finished.", {}, options)
+                         .labels()),
+          max_endpoints_(duration_.options().max_series) {}
+
+    http_metrics(const http_metrics&) = delete;
+    http_metrics& operator=(const http_metrics&) = delete;
+
+    /// The cached handles of one (method, endpoint) pair, created on first use. Takes a
+    /// reader lock; the first call for a pair takes a writer lock and allocates. Past the
+    /// families' series bound, new pairs share one endpoint labelled `__overflow__`.
+    http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
+        const std::string_view vals[2] = {method, endpoint};
+        const std::uint64_t h = detail::hash_label_values(vals, 2);
+        {
+            std::shared_lock<std::shared_mutex> lock(mutex_);
+            if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
+        }
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
+        // Keep one series of each histogram family free for the overflow endpoint.
+        if (endpoints_.size() + 1 >= max_endpoints_) {
+            if (!overflow_)
+                overflow_.reset(
+                    new http_endpoint(*this, overflow_label_value, overflow_label_value));
+            return *overflow_;
+        }
+        std::unique_ptr<http_endpoint> ep(new http_endpoint(*this, method, endpoint));
+        ep->hash_ = h;
+        http_endpoint& ref = *ep;
+        insert(&ref);
+        endpoints_.push_back(std::move(ep));
+        return ref;
+    }
+
+    /// Starts tracking a request (one endpoint lookup; see endpoint()).
+    [[nodiscard]] http_request_tracker track(std::string_view method, std::string_view endpoint);
+
+    /// Records one finished request; see http_endpoint::record().
+    void record(std::string_view method, std::string_view endpoint, int status, double seconds,
+                double request_bytes = -1.0, double response_bytes = -1.0,
+                std::string_view error_type = {}) {
+        this->endpoint(method, endpoint)
+            .record(status, seconds, request_bytes, response_bytes, error_type);
+    }
+
+    counter_family& requests() noexcept { return requests_; }
+    histogram_family& duration() noexcept { return duration_; }
+    histogram_family& request_size() noexcept { return request_size_; }
+    histogram_family& response_size() noexcept { return response_size_; }
+    counter_family& errors() noexcept { return errors_; }
+    gauge& in_flight() noexcept { return in_flight_; }
+
+private:
+    friend class http_endpoint;
+    friend class http_request_tracker;
+
+    http_endpoint* find(std::string_view method, std::string_view endpoint,
+                        std::uint64_t h) const noexcept {
+        if (table_.empty()) return nullptr;
+        const std::size_t mask = table_.size() - 1;
+        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+            http_endpoint* ep = table_[i];
+            if (!ep) return nullptr;
+            if (ep->hash_ == h && ep->method_ == method && ep->endpoint_ == endpoint) return ep;
+        }
+    }
+
+    void insert(http_endpoint* ep) {
+        if ((endpoints_.size() + 1) * 2 > table_.size()) {
+            std::vector<http_endpoint*> bigger(table_.empty() ? 16 : table_.size() * 2, nullptr);
+            const std::size_t mask = bigger.size() - 1;
+            for (http_endpoint* old : table_) {
+                if (!old) continue;
+                std::size_t i = static_cast<std::size_t>(old->hash_) & mask;
+                while (bigger[i]) i = (i + 1) & mask;
+                bigger[i] = old;
+            }
+            table_.swap(bigger);
+        }
+        const std::size_t mask = table_.size() - 1;
+        std::size_t i = static_cast<std::size_t>(ep->hash_) & mask;
+        while (table_[i]) i = (i + 1) & mask;
+        table_[i] = ep;
+    }
+
+    counter_family& requests_;
+    histogram_family& duration_;
+    histogram_family& request_size_;
+    histogram_family& response_size_;
+    counter_family& errors_;
+    gauge& in_flight_;
+    std::size_t max_endpoints_;
+
+    mutable std::shared_mutex mutex_;
+    std::vector<std::unique_ptr<http_endpoint>> endpoints_;
+    std::vector<http_endpoint*> table_; // open addressing by hash
+    std::unique_ptr<http_endpoint> overflow_;
+};
+
+/// RAII guard for one HTTP request, the C++ form of a "track request metrics" decorator.
+/// Construction raises the in-flight gauge and starts a steady clock. Destruction lowers the
+/// gauge and records:
+/// - `http_requests_total` with the status given to set_status() (`none` if never set),
+/// - the duration, and each size that was set (unset sizes are not observed),
+/// - one `http_errors_total` when the request failed: the scope was left by an exception
+///   (`error_type="exception"`, detected with std::uncaught_exceptions()), else a 4xx / 5xx
+///   status (`client_error` / `server_error`). A destructor cannot see the exception itself:
+///   code that catches it calls record_error() with a specific type, which replaces the
+///   automatic one (a request counts at most one error).
+/// Not thread-safe itself (one request, one thread); the metrics it feeds are. With cached
+/// handles it takes no lock and does not allocate once the status code has been seen.
+class http_request_tracker {
+public:
+    explicit http_request_tracker(http_endpoint& ep) noexcept
+        : ep_(&ep), exceptions_(std::uncaught_exceptions()),
+          start_(std::chrono::steady_clock::now()) {
+        ep.kit_.in_flight_.inc();
+    }
+    http_request_tracker(http_metrics& kit, std::string_view method, std::string_view endpoint)
+        : http_request_tracker(kit.endpoint(method, endpoint)) {}
+
+    http_request_tracker(const http_request_tracker&) = delete;
+    http_request_tracker& operator=(const http_request_tracker&) = delete;
+
+    ~http_request_tracker() {
+        if (!ep_) return;
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        ep_->kit_.in_flight_.dec();
+        ep_->requests(status_).inc();
+        ep_->duration_->observe(secs);
+        if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
+        if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
+        if (error_recorded_) return;
+        if (std::uncaught_exceptions() > exceptions_)
+            ep_->errors(exception_error_type).inc();
+        else if (!http_endpoint::status_error(status_).empty())
+            ep_->errors(http_endpoint::status_error(status_)).inc();
+    }
+
+    /// The HTTP status code of the response.
+    void set_status(int status) noexcept { status_ = status; }
+    /// The request body size in bytes; negative means unknown (not observed).
+    void set_request_size(double bytes) noexcept { request_bytes_ = bytes; }
+    /// The response body size in bytes; negative means unknown (not observed).
+    void set_response_size(double bytes) noexcept { response_bytes_ = bytes; }
+
+    /// Counts an error of this type now (e.g. "timeout", "connection") and suppresses the
+    /// automatic one at destruction. Later calls are ignored: one error per request. Looks
+    /// the error series up (reader lock; allocates the first time a type is seen).
+    void record_error(std::string_view error_type) {
+        if (!ep_ || error_recorded_) return;
+        error_recorded_ = true;
+        ep_->errors(error_type).inc();
+    }
+
+    /// Seconds since construction.
+    double elapsed() const noexcept {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+
+    /// Records nothing at destruction (the in-flight gauge is still lowered now).
+    void cancel() noexcept {
+        if (!ep_) return;
+        ep_->kit_.in_flight_.dec();
+        ep_ = nullptr;
+    }
+
+private:
+    http_endpoint* ep_;
+    int exceptions_;
+    int status_ = 0;
+    bool error_recorded_ = false;
+    double request_bytes_ = -1.0;
+    double response_bytes_ = -1.0;
+    std::chrono::steady_clock::time_point start_;
+};
+
+inline http_endpoint::http_endpoint(http_metrics& kit, std::string_view method,
+                                    std::string_view endpoint)
+    : kit_(kit), method_(method), endpoint_(endpoint),
+      duration_(&kit.duration_.labels(method, endpoint)),
+      request_size_(&kit.request_size_.labels(method, endpoint)),
+      response_size_(&kit.response_size_.labels(method, endpoint)) {}
+
+inline counter& http_endpoint::requests(int status) {
+    const int code = normalise(status);
+    const int key = code + 1;
+    for (status_slot& slot : slots_) {
+        int seen = slot.key.load(std::memory_order_acquire);
+        if (seen == 0) {
+            // Claim the free slot; if another thread claimed it first, look at what it chose.
+            if (slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel)) {
+                counter& c = lookup_requests(code);
+                slot.series.store(&c, std::memory_order_release);
+                return c;
+            }
+        }
+        if (seen == key) {
+            if (counter* c = slot.series.load(std::memory_order_acquire)) return *c;
+            return lookup_requests(code); // the claiming thread has not published it yet
+        }
+    }
+    return lookup_requests(code);
+}
+
+inline counter& http_endpoint::lookup_requests(int code) {
+    if (code == 0) return kit_.requests_.labels(method_, endpoint_, no_status);
+    char buf[8];
+    const auto res = std::to_chars(buf, buf + sizeof buf, code);
+    return kit_.requests_.labels(method_, endpoint_,
+                                 std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
+}
+
+inline counter& http_endpoint::errors(std::string_view error_type) {
+    return kit_.errors_.labels(method_, endpoint_, error_type);
+}
+
+inline void http_endpoint::record(int status, double seconds, double request_bytes,
+                                  double response_bytes, std::string_view error_type) {
+    requests(status).inc();
+    duration_->observe(seconds);
+    if (request_bytes >= 0.0) request_size_->observe(request_bytes);
+    if (response_bytes >= 0.0) response_size_->observe(response_bytes);
+    if (error_type.empty()) error_type = status_error(status);
+    if (!error_type.empty()) errors(error_type).inc();
+}
+
+inline http_request_tracker http_endpoint::track() noexcept { return http_request_tracker(*this); }
+
+inline http_request_tracker http_metrics::track(std::string_view method,
+                                                std::string_view endpoint) {
+    return http_request_tracker(*this, method, endpoint);
+}
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_KITS_HTTP_HPP
+// #include <vitals/kits/jobs.hpp>
+// vitals/kits/jobs.hpp - ready batch-job ("converter") metrics with an RAII run scope.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_JOBS_HPP
+#define VITALS_KITS_JOBS_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
+
+#include <chrono>      // steady_clock
+#include <cstdint>     // uint64_t
+#include <exception>   // uncaught_exceptions
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace kits {
+
+/// The `status` label value of a run that succeeded.
+inline constexpr std::string_view job_success = "success";
+/// The `status` label value of a run that failed.
+inline constexpr std::string_view job_failure = "failure";
+
+class job_run;
+
+/// The series of one named job (one converter): cheap to copy, valid as long as the
+/// registry. Obtained from job_metrics::job(). Recording is thread-safe, lock-free and does
+/// not allocate.
+class job_handle {
+public:
+    /// Starts a run.
+    [[nodiscard]] job_run run() const noexcept;
+
+    /// Records a finished run (the plain-function form of job_run).
+    void record(double seconds, bool ok) const noexcept {
+        duration_->observe(seconds);
+        (ok ? success_ : failure_)->inc();
+    }
+    /// Counts `n` processed files (items).
+    void files_processed(std::uint64_t n = 1) const noexcept { files_->inc_by(n); }
+
+    counter& successes() const noexcept { return *success_; }
+    counter& failures() const noexcept { return *failure_; }
+    histogram& duration() const noexcept { return *duration_; }
+    counter& files() const noexcept { return *files_; }
+
+    /// Internal: use job_metrics::job().
+    job_handle(counter& success, counter& failure, histogram& duration, counter& files) noexcept
+        : success_(&success), failure_(&failure), duration_(&duration), files_(&files) {}
+
+private:
+    counter* success_;
+    counter* failure_;
+    histogram* duration_;
+    counter* files_;
+};
+
+/// RAII scope of one run: at destruction it observes the run's duration and counts the
+/// run as `success`, or as `failure` when fail() was called or the scope is left by an
+/// exception (std::uncaught_exceptions()). Not thread-safe itself; the metrics are.
+class job_run {
+public:
+    explicit job_run(const job_handle& job) noexcept
+        : job_(job), exceptions_(std::uncaught_exceptions()),
+          start_(std::chrono::steady_clock::now()) {}
+    job_run(const job_run&) = delete;
+    job_run& operator=(const job_run&) = delete;
+    ~job_run() {
+        const bool failed = failed_ || std::uncaught_exceptions() > exceptions_;
+        job_.record(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),
+            !failed);
+    }
+    /// Counts `n` files (items) this run processed, immediately.
+    void files_processed(std::uint64_t n = 1) noexcept { job_.files_processed(n); }
+    /// Marks the run as failed.
+    void fail() noexcept { failed_ = true; }
+
+private:
+    job_handle job_;
+    int exceptions_;
+    bool failed_ = false;
+    std::chrono::steady_clock::time_point start_;
+};
+
+inline job_run job_handle::run() const noexcept { return job_run(*this); }
+
+/// The converter (named batch job) metric set of the catalogue, under a namespace `NS`:
+///
+/// - `NS_converter_runs_total{converter,status}` counter, status `success` or `failure`
+/// - `NS_converter_duration_seconds{converter}` histogram (10 ms .. 10 s)
+/// - `NS_converter_files_processed_total{converter}` counter
+///
+/// `options` applies to the three families (const labels, series bound). An empty namespace
+/// drops the prefix. Registration reports errors through the error policy. All members are
+/// thread-safe; job() looks series up (reader lock) and allocates the first time a name is seen, so
+/// keep the handle.
+class job_metrics {
+public:
+    job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
+        : runs_(reg.counter(detail::kit_metric_name(ns, "converter_runs_total"),
+                            "Converter runs, by converter and outcome (success, failure).",
+                            {"converter", "status"}, options)),
+          duration_(reg.histogram(detail::kit_metric_name(ns, "converter_duration_seconds"),
+                                  "Converter run duration in seconds, by converter.", {"converter"},
+                                  default_buckets(), options)),
+          files_(reg.counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
+                             "Files processed by converters, by converter.", {"converter"},
+                             options)) {}
+
+    job_metrics(const job_metrics&) = delete;
+    job_metrics& operator=(const job_metrics&) = delete;
+
+    /// The series of the job (converter) `name`; both outcomes appear at once with 0.
+    job_handle job(std::string_view name) {
+        return job_handle(runs_.labels(name, job_success), runs_.labels(name, job_failure),
+                          duration_.labels(name), files_.labels(name));
+    }
+
+    /// Starts a run of the job `name` (one lookup per series; prefer job(name).run()).
+    [[nodiscard]] job_run run(std::string_view name) { return job_run(job(name)); }
+
+    counter_family& runs() noexcept { return runs_; }
+    histogram_family& duration() noexcept { return duration_; }
+    counter_family& files_processed() noexcept { return files_; }
+
+private:
+    counter_family& runs_;
+    histogram_family& duration_;
+    counter_family& files_;
+};
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_KITS_JOBS_HPP
+// #include <vitals/kits/queue.hpp>
+// vitals/kits/queue.hpp - ready work-queue metrics with RAII worker and item scopes.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_QUEUE_HPP
+#define VITALS_KITS_QUEUE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
+
+#include <chrono>      // steady_clock
+#include <cstdint>     // uint64_t
+#include <exception>   // uncaught_exceptions
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace kits {
+
+/// The queue metric set of the catalogue, under a namespace prefix `NS`:
+///
+/// - `NS_queue_size` gauge: items waiting
+/// - `NS_queue_processed_total` counter: items whose processing finished, failed or not
+/// - `NS_queue_errors_total` counter: items whose processing failed
+/// - `NS_queue_workers_active` gauge: workers currently inside a worker_scope
+/// - `NS_queue_processing_duration_seconds` histogram (10 ms .. 10 s): time per item
+///
+/// `errors / processed` is the failure ratio; `sum / count` of the histogram the average
+/// processing time. An empty namespace drops the prefix. Registration reports errors
+/// through the error policy; the registry must outlive the kit and its scopes. Recording is
+/// thread-safe, lock-free and does not allocate; construction allocates.
+class queue_metrics {
+public:
+    queue_metrics(registry& reg, std::string_view ns)
+        : size_(
+              reg.gauge(detail::kit_metric_name(ns, "queue_size"), "Items waiting in the queue.")),
+          processed_(reg.counter(detail::kit_metric_name(ns, "queue_processed_total"),
+                                 "Queue items whose processing finished, successfully or not.")),
+          errors_(reg.counter(detail::kit_metric_name(ns, "queue_errors_total"),
+                              "Queue items whose processing failed.")),
+          workers_active_(reg.gauge(detail::kit_metric_name(ns, "queue_workers_active"),
+                                    "Queue workers currently running.")),
+          duration_(reg.histogram(detail::kit_metric_name(ns, "queue_processing_duration_seconds"),
+                                  "Time spent processing one queue item, in seconds.")) {}
+
+    queue_metrics(const queue_metrics&) = delete;
+    queue_metrics& operator=(const queue_metrics&) = delete;
+
+    /// Marks a worker active for its lifetime (workers_active + 1, then - 1). Not
+    /// thread-safe itself; the gauge is.
+    class worker_scope {
+    public:
+        explicit worker_scope(queue_metrics& q) noexcept : q_(&q) { q.workers_active_.inc(); }
+        worker_scope(const worker_scope&) = delete;
+        worker_scope& operator=(const worker_scope&) = delete;
+        ~worker_scope() { q_->workers_active_.dec(); }
+
+    private:
+        queue_metrics* q_;
+    };
+
+    /// Times the processing of one item. At destruction it observes the duration and counts
+    /// the item as processed; it also counts an error when fail() was called or the scope
+    /// is left by an exception. Not thread-safe itself; the metrics are.
+    class item_scope {
+    public:
+        explicit item_scope(queue_metrics& q) noexcept
+            : q_(&q), exceptions_(std::uncaught_exceptions()),
+              start_(std::chrono::steady_clock::now()) {}
+        item_scope(const item_scope&) = delete;
+        item_scope& operator=(const item_scope&) = delete;
+        ~item_scope() {
+            const bool failed = failed_ || std::uncaught_exceptions() > exceptions_;
+            q_->record(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),
+                !failed);
+        }
+        /// Marks the item as failed.
+        void fail() noexcept { failed_ = true; }
+
+    private:
+        queue_metrics* q_;
+        int exceptions_;
+        bool failed_ = false;
+        std::chrono::steady_clock::time_point start_;
+    };
+
+    /// A worker_scope for the calling worker.
+    [[nodiscard]] worker_scope worker() noexcept { return worker_scope(*this); }
+    /// An item_scope timing one item.
+    [[nodiscard]] item_scope process() noexcept { return item_scope(*this); }
+
+    /// Records one processed item (the plain-function form of item_scope).
+    void record(double seconds, bool ok) noexcept {
+        duration_.observe(seconds);
+        processed_.inc();
+        if (!ok) errors_.inc();
+    }
+    /// Sets the number of items waiting.
+    void set_size(double items) noexcept { size_.set(items); }
+
+    gauge& size() noexcept { return size_; }
+    counter& processed() noexcept { return processed_; }
+    counter& errors() noexcept { return errors_; }
+    gauge& workers_active() noexcept { return workers_active_; }
+    histogram& processing_duration() noexcept { return duration_; }
+
+private:
+    gauge& size_;
+    counter& processed_;
+    counter& errors_;
+    gauge& workers_active_;
+    histogram& duration_;
+};
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_KITS_QUEUE_HPP
+
+#endif // VITALS_VITALS_HPP
