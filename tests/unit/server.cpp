@@ -19,9 +19,11 @@
 
 #include <atomic>    // atomic
 #include <chrono>    // steady_clock
+#include <memory>    // unique_ptr
 #include <stdexcept> // runtime_error
 #include <string>    // string
 #include <thread>    // sleep_for
+#include <vector>    // vector
 
 #if defined(__linux__)
 #include <dirent.h> // opendir (counting /proc/self/fd and /proc/self/task)
@@ -588,6 +590,51 @@ TEST_CASE("server: start/stop 100 times leaks no descriptors or threads") {
 #endif
     CHECK(sample(reg, "vitals_server_connections") == 0);
 }
+
+TEST_CASE("server: one background thread while running, none after stop") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+#if defined(__linux__)
+    const int before = count_entries("/proc/self/task");
+#endif
+    server.start();
+    std::vector<std::unique_ptr<client>> clients;
+    for (int i = 0; i < 20; ++i) {
+        clients.emplace_back(new client("127.0.0.1", server.port()));
+        REQUIRE(clients.back()->send_all("GET /live HTTP/1.1\r\n\r\n"));
+        REQUIRE(clients.back()->read_response().status == 200);
+    }
+#if defined(__linux__)
+    CHECK(count_entries("/proc/self/task") == before + 1);
+#endif
+    server.stop();
+#if defined(__linux__)
+    CHECK(count_entries("/proc/self/task") == before);
+#endif
+}
+
+#if !defined(_WIN32)
+TEST_CASE("server: a restarted server rebinds its port while old connections are in TIME_WAIT") {
+    vitals::registry reg;
+    vitals::health_server first(reg, local_options());
+    first.start();
+    const std::uint16_t port = first.port();
+    for (int i = 0; i < 5; ++i) { // the server closes first: its side enters TIME_WAIT
+        client c("127.0.0.1", port);
+        REQUIRE(c.send_all("GET /live HTTP/1.1\r\nConnection: close\r\n\r\n"));
+        REQUIRE(c.read_response().status == 200);
+        REQUIRE(c.closed_by_peer(2000ms));
+    }
+    first.stop();
+    auto opts = local_options();
+    opts.port = port;
+    vitals::health_server second(reg, opts);
+    const vitals::status st = second.try_start();
+    CHECK_MESSAGE(st.ok(), st.message());
+    CHECK(second.port() == port);
+    CHECK(get(port, "/live").status == 200);
+}
+#endif
 
 TEST_CASE("server: stop() does not wait out keep-alive or request deadlines") {
     vitals::registry reg;

@@ -32,6 +32,8 @@ struct http_limits {
 /// removed), version, keep-alive, Authorization. A body (Content-Length or chunked) is
 /// validated and skipped. Anything malformed fails the request with the status code to
 /// answer: 400, 413, 414, 431, 501 (unsupported Transfer-Encoding) or 505 (not HTTP/1.x).
+/// Lenient where leniency is safe: a missing Host header is accepted, and lone LF line ends
+/// and blank lines before the request line are allowed (RFC 9112, 2.2).
 /// Not thread-safe; one parser per connection.
 class http_request_parser {
 public:
