@@ -701,18 +701,19 @@ TEST_CASE("cached_probe: runs on its own schedule and the check reads the cache"
     vitals::cached_probe probe(
         [&] {
             ++runs;
-            std::this_thread::sleep_for(30ms); // a slow dependency
+            std::this_thread::sleep_for(300ms); // a slow dependency
             return healthy.load() ? vitals::check_result::pass("pong")
                                   : vitals::check_result::fail("no pong");
         },
-        50ms);
+        50ms, 2000ms); // results stay fresh across a 300 ms run
     const vitals::check_function check = probe.check();
     CHECK(test_http::eventually([&] { return check().ok; }));
     CHECK(check().message == "pong");
     // Reading never waits for the probe.
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < 100; ++i) static_cast<void>(check());
-    CHECK(std::chrono::steady_clock::now() - t0 < 25ms);
+    CHECK(std::chrono::steady_clock::now() - t0 <
+          150ms); // waiting once for a run would take longer
     healthy = false;
     CHECK(test_http::eventually([&] { return !check().ok; }));
     CHECK(check().message == "no pong");

@@ -282,7 +282,7 @@ TEST_CASE("hostile: 200 clients sending one byte per second do not slow /live") 
             ++sent;
         }
         // A fresh client must be answered promptly every time.
-        client probe("127.0.0.1", port, 500ms);
+        client probe("127.0.0.1", port, 1000ms);
         REQUIRE(probe.send_all("GET /live HTTP/1.1\r\n\r\n"));
         CHECK(probe.read_response().status == 200);
         ++answered;
