@@ -171,8 +171,8 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
 /// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
 ///
 /// labels() returns a reference that stays valid for the registry's lifetime, so hot code
-/// looks a series up once and keeps the reference. Lookup of an existing series takes a
-/// reader lock and does not allocate; creating a series takes a writer lock and allocates.
+/// looks a series up once and keeps the reference. Lookup of an existing series is
+/// lock-free and does not allocate; creating a series takes a writer lock and allocates.
 /// All members are thread-safe.
 template <class Metric>
 class family final : public detail::family_base {
@@ -185,10 +185,16 @@ public:
         const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
         return detail::value_or_fail(try_labels_n(vals, sizeof...(Values)));
     }
-    /// labels() for values only known at run time.
+    /// labels() for values only known at run time. Allocates only for more than 16 values.
     Metric& labels(const std::vector<std::string>& values) {
-        std::vector<std::string_view> views(values.begin(), values.end());
-        return detail::value_or_fail(try_labels_n(views.data(), views.size()));
+        constexpr std::size_t small = 16;
+        if (values.size() > small) {
+            std::vector<std::string_view> views(values.begin(), values.end());
+            return detail::value_or_fail(try_labels_n(views.data(), views.size()));
+        }
+        std::string_view views[small];
+        for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
+        return detail::value_or_fail(try_labels_n(views, values.size()));
     }
     /// Non-throwing labels(): the series, or errc::label_count_mismatch.
     template <class... Values>

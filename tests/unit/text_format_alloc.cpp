@@ -211,3 +211,15 @@ TEST_CASE("text_format_alloc: collectors write without allocating") {
         [&] { vitals::write_text(reg, &discard, nullptr, buffer, sizeof buffer); });
     CHECK(m == 0u);
 }
+
+TEST_CASE("text_format_alloc: run-time label values look up without allocating") {
+    vitals::registry reg;
+    auto& fam = reg.counter("alloc_dynamic", "Dynamic.", {"a", "b", "c"});
+    const std::vector<std::string> values = {"GET", std::string(40, 'p'), "200"};
+    fam.labels(values).inc();
+    const std::size_t n = allocations_during([&] {
+        for (int i = 0; i < 100; ++i) fam.labels(values).inc();
+    });
+    CHECK(n == 0u);
+    CHECK(fam.labels("GET", std::string(40, 'p'), "200").value() == 101.0);
+}
