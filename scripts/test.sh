@@ -265,6 +265,15 @@ noexcept_policy() {
     done
 }
 
+# The unit suites (core, kits, server, process) built with -fno-exceptions -fno-rtti and run.
+# doctest's exception assertions (CHECK_THROWS_AS) compile to nothing; test cases that need a
+# try block are left out with #if VITALS_HAS_EXCEPTIONS(). The handler is the noexcept step.
+noexcept_units() {
+    cmake_ctest noexcept-units -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+        -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF \
+        "-DCMAKE_CXX_FLAGS=-fno-exceptions -fno-rtti -DDOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS"
+}
+
 # The deploy kit (Kubernetes, compose, Grafana, Prometheus relabelling) checked by parsing.
 deploy_manifests() {
     [[ -f tests/deploy/check_manifests.py ]] || skip "tests/deploy/check_manifests.py does not exist yet"
@@ -538,6 +547,7 @@ step --needs "clang g++-arm-linux-gnueabihf qemu-user" armhf-clang cmake_ctest a
     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armhf.cmake -DVITALS_CROSS_CLANG=ON
 step --needs "prometheus python3-prometheus-client python3-yaml curl" conformance conformance
 step --quick --needs "clang" noexcept noexcept_policy
+step noexcept-units noexcept_units
 step --needs "python3-yaml" deploy deploy_manifests
 step --needs "prometheus python3-prometheus-client curl" demo-e2e e2e_demo
 step --needs "prometheus python3-yaml curl" e2e e2e_prometheus

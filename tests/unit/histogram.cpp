@@ -186,6 +186,7 @@ TEST_CASE("histogram: bounds validation") {
     CHECK(vitals::validate_buckets({1, 2, 3, 2.5}).message().find("#3") != std::string::npos);
 }
 
+#if VITALS_HAS_EXCEPTIONS() // without exceptions: tests/noexcept/error_policy.cpp
 TEST_CASE("histogram: constructing with invalid bounds throws vitals::error") {
     using vitals::errc;
     auto code_of = [](std::vector<double> bounds) {
@@ -202,6 +203,7 @@ TEST_CASE("histogram: constructing with invalid bounds throws vitals::error") {
     CHECK(code_of({1, 2}) == errc::ok);
     CHECK_THROWS_AS(vitals::histogram({0.5, 0.5}), vitals::error);
 }
+#endif
 
 TEST_CASE("histogram: registry rejects invalid bounds with both forms") {
     vitals::registry reg;

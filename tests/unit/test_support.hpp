@@ -4,6 +4,8 @@
 #ifndef VITALS_TESTS_TEST_SUPPORT_HPP
 #define VITALS_TESTS_TEST_SUPPORT_HPP
 
+#include <vitals/config.hpp> // VITALS_HAS_EXCEPTIONS
+
 #include <cerrno>     // errno
 #include <clocale>    // setlocale, localeconv
 #include <cmath>      // HUGE_VAL, NAN
@@ -321,11 +323,13 @@ private:
             std::setlocale(LC_ALL, "C");
             return false;
         }
+#if VITALS_HAS_EXCEPTIONS()
         try {
             std::locale::global(std::locale(name)); // also sets the C locale again
         } catch (...) {
             // The C++ library may not know the name; the C locale is what matters most.
         }
+#endif
         std::setlocale(LC_ALL, name);
         name_ = name;
         return true;
