@@ -271,7 +271,9 @@ private:
         explicit series(Args&&... args) : metric(std::forward<Args>(args)...) {}
         Metric metric;
         std::uint64_t hash = 0;
-        std::vector<std::string> values;
+        // The label values, each as its length (a size_t) then its bytes: one allocation
+        // instead of a vector of strings, about 60 bytes less per series (issue 2).
+        std::string key;
         std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
         // Written under mutex_ (unique); read by lock-free lookups, hence atomic.
         std::atomic<bool> visible{true};
@@ -349,16 +351,54 @@ private:
         std::unique_ptr<std::atomic<series*>[]> slots;
     };
 
+    static void encode_key(std::string& key, const std::string_view* vals, std::size_t n) {
+        std::size_t total = 0;
+        for (std::size_t k = 0; k < n; ++k) total += sizeof(std::size_t) + vals[k].size();
+        key.reserve(total);
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t len = vals[k].size();
+            char len_bytes[sizeof len];
+            std::memcpy(len_bytes, &len, sizeof len);
+            key.append(len_bytes, sizeof len);
+            key.append(vals[k].data(), len);
+        }
+    }
+
+    // The value at `p` in a key; advances p past it.
+    static std::string_view next_value(const char*& p) noexcept {
+        std::size_t len;
+        std::memcpy(&len, p, sizeof len);
+        const std::string_view v(p + sizeof len, len);
+        p += sizeof len + len;
+        return v;
+    }
+
+    static bool key_equals(const std::string& key, const std::string_view* vals,
+                           std::size_t n) noexcept {
+        const char* p = key.data();
+        for (std::size_t k = 0; k < n; ++k)
+            if (next_value(p) != vals[k]) return false;
+        return true;
+    }
+
+    // Lexicographic by values, as std::vector<std::string> compares: the exposition order.
+    bool key_less(const std::string& a, const std::string& b) const noexcept {
+        const char* pa = a.data();
+        const char* pb = b.data();
+        for (std::size_t k = 0; k < label_names_.size(); ++k) {
+            const int c = next_value(pa).compare(next_value(pb));
+            if (c != 0) return c < 0;
+        }
+        return false;
+    }
+
     series* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
         for (std::size_t i = static_cast<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
             series* s = t->slots[i].load(std::memory_order_acquire);
             if (!s) return nullptr;
-            if (s->hash != h) continue;
-            bool same = true;
-            for (std::size_t k = 0; k < n && same; ++k) same = s->values[k] == vals[k];
-            if (same) return s;
+            if (s->hash == h && key_equals(s->key, vals, n)) return s;
         }
     }
 
@@ -388,7 +428,7 @@ private:
         else
             s.reset(new series());
         s->hash = h;
-        s->values.assign(vals, vals + n);
+        encode_key(s->key, vals, n);
         s->rendered = const_rendered_;
         for (std::size_t k = 0; k < n; ++k) append_label(s->rendered, label_names_[k], vals[k]);
         series* raw = s.get();
@@ -396,7 +436,7 @@ private:
         series_.push_back(std::move(s));
         const auto pos = std::lower_bound(
             sorted_.begin(), sorted_.end(), raw,
-            [](const series* a, const series* b) { return a->values < b->values; });
+            [this](const series* a, const series* b) { return key_less(a->key, b->key); });
         sorted_.insert(pos, raw);
         return raw;
     }
