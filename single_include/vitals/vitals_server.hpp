@@ -2473,15 +2473,18 @@ inline process_stats read_process_stats() {
         // FILETIME counts from 1601-01-01; the Unix epoch is 11644473600 s later.
         s.start_time_seconds = detail::filetime_seconds(created) - 11644473600.0;
     }
-    PROCESS_MEMORY_COUNTERS_EX mem{};
+    // PagefileUsage is the commit charge, the same figure as PROCESS_MEMORY_COUNTERS_EX's
+    // PrivateUsage on Windows; wine fills only the former (PrivateUsage reads 0 there).
+    PROCESS_MEMORY_COUNTERS mem{};
     mem.cb = sizeof mem;
-    if (K32GetProcessMemoryInfo(self, reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&mem),
-                                sizeof mem)) {
+    if (K32GetProcessMemoryInfo(self, &mem, sizeof mem)) {
         s.resident_bytes = static_cast<double>(mem.WorkingSetSize);
-        s.virtual_bytes = static_cast<double>(mem.PrivateUsage);
+        if (mem.PagefileUsage > 0) s.virtual_bytes = static_cast<double>(mem.PagefileUsage);
     }
+    // A Windows process always holds handles; a count of 0 (wine's answer) means unknown.
     DWORD handles = 0;
-    if (GetProcessHandleCount(self, &handles)) s.open_fds = static_cast<double>(handles);
+    if (GetProcessHandleCount(self, &handles) && handles > 0)
+        s.open_fds = static_cast<double>(handles);
     const HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
     if (snap != INVALID_HANDLE_VALUE) {
         THREADENTRY32 te{};
