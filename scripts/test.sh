@@ -126,6 +126,33 @@ check_headers() {
     done
 }
 
+# Users with strict flags see no warning from vitals: one translation unit including every
+# public header (core, kits, server, process) compiled by g++ and clang++ at C++17, C++20 and
+# C++23 (clang 14 spells it c++2b), by g++ in the compact configuration, and by the mingw-w64
+# and armhf cross compilers (their platform code paths). Syntax only.
+check_strict() {
+    local dir="$BUILD/strict"
+    mkdir -p "$dir"
+    local tu="$dir/all_headers.cpp" header
+    : >"$tu"
+    while IFS= read -r header; do
+        printf '#include <%s>\n' "${header#include/}" >>"$tu"
+    done < <(find include/vitals -name '*.hpp' ! -path '*/detail/*' | LC_ALL=C sort)
+    printf 'int main() { return 0; }\n' >>"$tu"
+    local flags="-fsyntax-only -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wold-style-cast"
+    flags+=" -Wundef -Werror -Iinclude"
+    local build
+    for build in "g++ -std=c++17" "g++ -std=c++20" "g++ -std=c++23" \
+        "clang++ -std=c++17" "clang++ -std=c++20" "clang++ -std=c++2b" \
+        "g++ -std=c++17 -DVITALS_COMPACT=1" "g++ -std=c++17 -fno-exceptions -fno-rtti" \
+        "x86_64-w64-mingw32-g++-posix -std=c++17" "x86_64-w64-mingw32-g++-posix -std=c++20" \
+        "arm-linux-gnueabihf-g++ -std=c++17 -Wno-psabi"; do
+        echo "== $build"
+        # shellcheck disable=SC2086 # flags are word lists on purpose
+        $build $flags "$tu"
+    done
+}
+
 # The single headers with only single_include/ on the include path: each one compiles alone,
 # both together, and tests/single_header.cpp runs, with and without exceptions and RTTI.
 single_header_alone() {
@@ -521,6 +548,7 @@ step --quick version python3 tools/check_version.py
 step --quick amalgamation python3 tools/amalgamate.py --check
 step --quick --needs "clang" headers check_headers
 step --quick --needs "clang" single-header single_header_alone
+step --needs "clang g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" strict check_strict
 step --quick gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
 step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo
