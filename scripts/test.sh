@@ -126,6 +126,16 @@ check_headers() {
     done
 }
 
+# all_headers_tu FILE: writes a program that includes every public header (not detail/).
+all_headers_tu() {
+    local header
+    : >"$1"
+    while IFS= read -r header; do
+        printf '#include <%s>\n' "${header#include/}" >>"$1"
+    done < <(find include/vitals -name '*.hpp' ! -path '*/detail/*' | LC_ALL=C sort)
+    printf 'int main() { return 0; }\n' >>"$1"
+}
+
 # Users with strict flags see no warning from vitals: one translation unit including every
 # public header (core, kits, server, process) compiled by g++ and clang++ at C++17, C++20 and
 # C++23 (clang 14 spells it c++2b), by g++ in the compact configuration, and by the mingw-w64
@@ -133,12 +143,8 @@ check_headers() {
 check_strict() {
     local dir="$BUILD/strict"
     mkdir -p "$dir"
-    local tu="$dir/all_headers.cpp" header
-    : >"$tu"
-    while IFS= read -r header; do
-        printf '#include <%s>\n' "${header#include/}" >>"$tu"
-    done < <(find include/vitals -name '*.hpp' ! -path '*/detail/*' | LC_ALL=C sort)
-    printf 'int main() { return 0; }\n' >>"$tu"
+    local tu="$dir/all_headers.cpp"
+    all_headers_tu "$tu"
     local flags="-fsyntax-only -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wold-style-cast"
     flags+=" -Wundef -Werror -Iinclude"
     local build
@@ -150,6 +156,20 @@ check_strict() {
         echo "== $build"
         # shellcheck disable=SC2086 # flags are word lists on purpose
         $build $flags "$tu"
+    done
+}
+
+# clang-tidy with the checked-in .clang-tidy (findings are errors) on every public header,
+# in the default, compact and no-exceptions configurations.
+check_tidy() {
+    local dir="$BUILD/tidy"
+    mkdir -p "$dir"
+    all_headers_tu "$dir/all_headers.cpp"
+    local variant
+    for variant in "" "-DVITALS_COMPACT=1" "-fno-exceptions -fno-rtti"; do
+        echo "== clang-tidy -std=c++17 $variant"
+        # shellcheck disable=SC2086
+        clang-tidy --quiet "$dir/all_headers.cpp" -- -std=c++17 -Iinclude $variant
     done
 }
 
@@ -549,6 +569,7 @@ step --quick amalgamation python3 tools/amalgamate.py --check
 step --quick --needs "clang" headers check_headers
 step --quick --needs "clang" single-header single_header_alone
 step --needs "clang g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" strict check_strict
+step --needs "clang-tidy" tidy check_tidy
 step --quick gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
 step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -1650,7 +1650,7 @@ private:
         limits.max_headers = options_.max_headers;
         limits.max_body_bytes = options_.max_body_bytes;
         limits_ = limits;
-        receive_buffer_.resize(64 * 1024);
+        receive_buffer_.resize(std::size_t{64} * 1024);
         bool backing_off = false;
         clock::time_point backoff_until{};
         while (!quit_.load()) {
@@ -2171,7 +2171,7 @@ private:
             n > 0 && static_cast<std::size_t>(n) < sizeof date_ ? static_cast<std::size_t>(n) : 0;
     }
 
-    static constexpr std::size_t backpressure_bytes = 1024 * 1024;
+    static constexpr std::size_t backpressure_bytes = std::size_t{1024} * 1024;
 
     registry& reg_;
     server_options options_;
