@@ -202,6 +202,28 @@ single_header_alone() {
     done
 }
 
+# The drop-in case from a scratch directory: single_include/ copied alone, and programs built
+# with only that copy on the include path: tests/single_header.cpp (core) and
+# tests/drop_in/server.cpp (core, server and process metrics; it scrapes its own server).
+drop_in() {
+    local dir="$BUILD/drop-in" cxx
+    rm -rf "$dir"
+    mkdir -p "$dir/project"
+    cp -R single_include/vitals "$dir/project/"
+    cp tests/single_header.cpp tests/drop_in/server.cpp "$dir/project/"
+    local flags="-std=c++17 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wold-style-cast"
+    flags+=" -Wundef -Werror -pthread -I$dir/project"
+    for cxx in g++ clang++; do
+        echo "== $cxx"
+        # shellcheck disable=SC2086
+        $cxx $flags "$dir/project/single_header.cpp" -o "$dir/$cxx-core"
+        # shellcheck disable=SC2086
+        $cxx $flags "$dir/project/server.cpp" -o "$dir/$cxx-server"
+        "$dir/$cxx-core"
+        "$dir/$cxx-server"
+    done
+}
+
 # TSan on the tests labelled "concurrency" (tests/unit/concurrency*.cpp).
 tsan_concurrency() {
     local dir="$BUILD/tsan"
@@ -588,6 +610,7 @@ step --needs "clang libclang-rt-14-dev" asan-clang cmake_ctest asan-clang \
 step --needs "clang libclang-rt-14-dev" tsan tsan_concurrency
 step install install_consumer
 step --needs "meson" subproject subproject_consumer
+step --needs "clang" drop-in drop_in
 step --needs "g++-mingw-w64-x86-64-posix wine wine64" windows windows_cmake
 step --needs "g++-mingw-w64-x86-64-posix wine wine64 meson" windows-meson windows_meson
 step --needs "g++-arm-linux-gnueabihf qemu-user meson" armhf meson_test armhf \
