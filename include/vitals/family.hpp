@@ -424,7 +424,7 @@ private:
     series* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
         std::unique_ptr<series> s;
         if constexpr (std::is_same<Metric, histogram>::value)
-            s.reset(new series(bounds_));
+            s.reset(new series(detail::borrowed_bounds_tag{}, bounds_)); // bounds_ outlives it
         else
             s.reset(new series());
         s->hash = h;

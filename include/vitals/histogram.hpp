@@ -20,6 +20,11 @@
 
 VITALS_BEGIN_NAMESPACE
 
+namespace detail {
+/// Selects the histogram constructor that uses bounds owned by someone else (a family).
+struct borrowed_bounds_tag {};
+} // namespace detail
+
 /// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
 inline std::vector<double> default_buckets() {
     return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
@@ -71,11 +76,19 @@ public:
 
     /// A histogram with the given bounds. Invalid bounds are reported through the error policy
     /// (vitals::error, or the error handler without exceptions); see validate_buckets().
-    explicit histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
-        const status st = validate_buckets(bounds_);
+    explicit histogram(std::vector<double> bounds)
+        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
+        const status st = validate_buckets(*bounds_);
         if (!st.ok()) detail::fail(st);
-        counts_.reset(new std::atomic<std::uint64_t>[bounds_.size() + 1]);
-        for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
+        init_counts();
+    }
+
+    /// Internal: a histogram reading `bounds`, already validated, which must outlive it. The
+    /// series of a family share the family's bounds this way instead of each keeping a copy
+    /// (issue 2: memory per series).
+    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds)
+        : bounds_(&bounds) {
+        init_counts();
     }
     histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
     histogram(const histogram&) = delete;
@@ -127,7 +140,7 @@ public:
     [[nodiscard]] timer time() noexcept { return timer(*this); }
 
     /// The configured upper bounds (without +Inf).
-    const std::vector<double>& bounds() const noexcept { return bounds_; }
+    const std::vector<double>& bounds() const noexcept { return *bounds_; }
     /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
     std::uint64_t bucket_count(std::size_t i) const noexcept {
         return counts_[i].load(std::memory_order_relaxed);
@@ -135,7 +148,7 @@ public:
     /// Total number of observations (the sum of all buckets).
     std::uint64_t count() const noexcept {
         std::uint64_t total = 0;
-        for (std::size_t i = 0; i <= bounds_.size(); ++i) total += bucket_count(i);
+        for (std::size_t i = 0; i <= bounds_->size(); ++i) total += bucket_count(i);
         return total;
     }
     /// Sum of all observed values.
@@ -143,20 +156,25 @@ public:
 
     /// Clears all buckets and the sum. Meant for a series that is removed and re-added.
     void reset() noexcept {
-        for (std::size_t i = 0; i <= bounds_.size(); ++i)
+        for (std::size_t i = 0; i <= bounds_->size(); ++i)
             counts_[i].store(0, std::memory_order_relaxed);
         sum_.store(0.0, std::memory_order_relaxed);
     }
 
 private:
+    void init_counts() {
+        counts_.reset(new std::atomic<std::uint64_t>[bounds_->size() + 1]);
+        for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
+    }
+
     // Index of the first bound >= v (bounds().size() when there is none). A branch-free
     // binary search: observed values are rarely predictable, and a linear scan's
     // mispredicted exit cost more than the two atomics of observe() (issue 2 benchmark:
     // ~7.7 ns for the scan vs ~4 ns over the 10 default bounds).
     std::size_t bucket_index(double v) const noexcept {
-        const double* b = bounds_.data();
+        const double* b = bounds_->data();
         std::size_t lo = 0;
-        std::size_t n = bounds_.size(); // >= 1, checked at construction
+        std::size_t n = bounds_->size(); // >= 1, checked at construction
         while (n > 1) {
             const std::size_t half = n / 2;
             lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
@@ -165,7 +183,8 @@ private:
         return lo + static_cast<std::size_t>(v > b[lo]);
     }
 
-    std::vector<double> bounds_;
+    std::unique_ptr<const std::vector<double>> own_bounds_; // null when borrowed
+    const std::vector<double>* bounds_;                      // *own_bounds_ or borrowed
     std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
     std::atomic<double> sum_{0.0};
 };
