@@ -224,6 +224,28 @@ drop_in() {
     done
 }
 
+# examples/embedded.cpp as a small target builds it: compact configuration, -Os, static,
+# without exceptions and RTTI, for armhf (run under qemu-arm) and natively; its output is
+# checked by promtool when present. bench/budgets.sh measures its size.
+embedded_example() {
+    local dir="$BUILD/embedded" out
+    mkdir -p "$dir"
+    local flags="-std=c++17 -Os -static -DVITALS_COMPACT=1 -fno-exceptions -fno-rtti -Wall"
+    flags+=" -Wextra -Wpedantic -Wconversion -Wshadow -Wold-style-cast -Wundef -Werror -Iinclude"
+    # shellcheck disable=SC2086
+    arm-linux-gnueabihf-g++ $flags -Wno-psabi examples/embedded.cpp -o "$dir/embedded-armhf"
+    # shellcheck disable=SC2086
+    g++ $flags examples/embedded.cpp -o "$dir/embedded"
+    arm-linux-gnueabihf-strip -o "$dir/embedded-armhf.stripped" "$dir/embedded-armhf"
+    echo "stripped static armhf size: $(stat -c %s "$dir/embedded-armhf.stripped") bytes"
+    out="$(qemu-arm -L /usr/arm-linux-gnueabihf "$dir/embedded-armhf")"
+    [[ "$out" == "$("$dir/embedded")" ]] || { echo "armhf and native output differ"; return 1; }
+    echo "$out"
+    grep -q '^board_frame_latency_seconds_bucket{le="+Inf"} 7$' <<<"$out"
+    grep -q '^board_frames_total 7$' <<<"$out"
+    if command -v promtool >/dev/null 2>&1; then promtool check metrics <<<"$out"; fi
+}
+
 # TSan on the tests labelled "concurrency" (tests/unit/concurrency*.cpp).
 tsan_concurrency() {
     local dir="$BUILD/tsan"
@@ -588,6 +610,7 @@ main() {
 
 step --quick version python3 tools/check_version.py
 step --quick amalgamation python3 tools/amalgamate.py --check
+step --quick std-includes python3 tools/list_std_includes.py --check
 step --quick --needs "clang" headers check_headers
 step --quick --needs "clang" single-header single_header_alone
 step --needs "clang g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" strict check_strict
@@ -619,6 +642,7 @@ step --needs "clang g++-arm-linux-gnueabihf qemu-user" armhf-clang cmake_ctest a
     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/armhf.cmake -DVITALS_CROSS_CLANG=ON
 step --needs "prometheus python3-prometheus-client python3-yaml curl" conformance conformance
 step --quick --needs "clang" noexcept noexcept_policy
+step --needs "g++-arm-linux-gnueabihf qemu-user" embedded embedded_example
 step noexcept-units noexcept_units
 step --needs "python3-yaml" deploy deploy_manifests
 step --needs "prometheus python3-prometheus-client curl" demo-e2e e2e_demo

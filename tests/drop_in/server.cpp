@@ -29,8 +29,7 @@ std::string http_get(unsigned port, const char* path) {
     std::string reply;
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
         const std::string request = std::string("GET ") + path + " HTTP/1.0\r\n\r\n";
-        if (::send(fd, request.data(), request.size(), 0) ==
-            static_cast<ssize_t>(request.size())) {
+        if (::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
             char buf[4096];
             ssize_t n;
             while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
