@@ -246,6 +246,44 @@ embedded_example() {
     if command -v promtool >/dev/null 2>&1; then promtool check metrics <<<"$out"; fi
 }
 
+# 64-bit atomics on 32-bit ARM (VITALS_REQUIRE_LOCK_FREE_ATOMICS in config.hpp): ARMv7 has
+# them lock-free; for ARMv5 and for clang on armhf the build files link libatomic by
+# themselves (an add_subdirectory consumer built and run under qemu-arm), and with
+# VITALS_REQUIRE_LOCK_FREE_ATOMICS=1 an ARMv5 build stops at the static_assert.
+atomics_32bit() {
+    local dir="$BUILD/atomics" tu
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    tu="$dir/all_headers.cpp"
+    all_headers_tu "$tu"
+    local flags="-std=c++17 -fsyntax-only -Wno-psabi -Iinclude -DVITALS_REQUIRE_LOCK_FREE_ATOMICS=1"
+    local v5="-march=armv5te -marm -mfpu=vfp"
+    echo "== ARMv7, VITALS_REQUIRE_LOCK_FREE_ATOMICS=1: compiles"
+    # shellcheck disable=SC2086
+    arm-linux-gnueabihf-g++ $flags "$tu"
+    # shellcheck disable=SC2086
+    clang++ --target=arm-linux-gnueabihf $flags "$tu"
+    echo "== ARMv5, VITALS_REQUIRE_LOCK_FREE_ATOMICS=1: the static_assert fires"
+    # shellcheck disable=SC2086
+    if arm-linux-gnueabihf-g++ $flags $v5 "$tu" >"$dir/v5.log" 2>&1; then
+        echo "an ARMv5 build compiled although 64-bit atomics are not lock-free there"
+        return 1
+    fi
+    grep -q "VITALS_REQUIRE_LOCK_FREE_ATOMICS: 64-bit atomics are not lock-free" "$dir/v5.log"
+    local name cmake_flags
+    for name in armv5-gcc armv7-clang; do
+        echo "== $name: add_subdirectory consumer, libatomic linked by the vitals targets"
+        cmake_flags=("-DCMAKE_CXX_FLAGS=$v5")
+        [[ $name == armv7-clang ]] && cmake_flags=(-DVITALS_CROSS_CLANG=ON)
+        cmake -S tests/consumer -B "$dir/$name" -G Ninja "-DVITALS_CONSUMER_SOURCE_DIR=$ROOT" \
+            "-DCMAKE_TOOLCHAIN_FILE=$ROOT/cmake/toolchains/armhf.cmake" "${cmake_flags[@]}"
+        grep -q '^VITALS_LIBATOMIC_NEEDED:INTERNAL=TRUE$' "$dir/$name/CMakeCache.txt" ||
+            { echo "$name: the build did not detect that libatomic is needed"; return 1; }
+        cmake --build "$dir/$name" -j "$JOBS"
+        (cd "$dir/$name" && ctest --output-on-failure --no-tests=error)
+    done
+}
+
 # TSan on the tests labelled "concurrency" (tests/unit/concurrency*.cpp).
 tsan_concurrency() {
     local dir="$BUILD/tsan"
@@ -643,6 +681,7 @@ step --needs "clang g++-arm-linux-gnueabihf qemu-user" armhf-clang cmake_ctest a
 step --needs "prometheus python3-prometheus-client python3-yaml curl" conformance conformance
 step --quick --needs "clang" noexcept noexcept_policy
 step --needs "g++-arm-linux-gnueabihf qemu-user" embedded embedded_example
+step --needs "clang g++-arm-linux-gnueabihf qemu-user" atomics atomics_32bit
 step noexcept-units noexcept_units
 step --needs "python3-yaml" deploy deploy_manifests
 step --needs "prometheus python3-prometheus-client curl" demo-e2e e2e_demo

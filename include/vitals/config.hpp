@@ -40,6 +40,18 @@
 #define VITALS_DEFAULT_MAX_SERIES 10000
 #endif
 
+/// 64-bit atomics (counters, gauges, histogram sums are std::atomic<std::uint64_t> and
+/// std::atomic<double>) are lock-free on every target CI runs (x86-64, ARMv7 armhf, and
+/// Windows x64). Where the compiler cannot promise that (ARMv5/ARMv6, clang -m32), it calls
+/// libatomic, which uses lock-free instructions when the CPU has them and an internal lock
+/// otherwise: results stay exact and nothing allocates, but the hot path may then wait. The
+/// CMake and meson builds add -latomic by themselves when the toolchain needs it (pkg-config
+/// and drop-in users add it). Define to 1 to make such a target a compile error instead
+/// (a static_assert in counter.hpp on std::atomic<T>::is_always_lock_free).
+#ifndef VITALS_REQUIRE_LOCK_FREE_ATOMICS
+#define VITALS_REQUIRE_LOCK_FREE_ATOMICS 0
+#endif
+
 /// Define to 1 to build without exceptions even when the compiler has them enabled.
 #ifndef VITALS_NO_EXCEPTIONS
 #define VITALS_NO_EXCEPTIONS 0

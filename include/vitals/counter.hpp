@@ -16,6 +16,16 @@ static_assert((VITALS_COUNTER_STRIPES & (VITALS_COUNTER_STRIPES - 1)) == 0 &&
                   VITALS_COUNTER_STRIPES >= 1 && VITALS_COUNTER_STRIPES <= 64,
               "VITALS_COUNTER_STRIPES must be a power of two in 1..64");
 
+// 32-bit targets: see VITALS_REQUIRE_LOCK_FREE_ATOMICS in config.hpp. Without it, a target
+// whose 64-bit atomics are not always lock-free falls back to libatomic (linked by the build
+// files); with it, that target does not compile.
+#if VITALS_REQUIRE_LOCK_FREE_ATOMICS
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
+                  std::atomic<double>::is_always_lock_free,
+              "VITALS_REQUIRE_LOCK_FREE_ATOMICS: 64-bit atomics are not lock-free on this target "
+              "(build without it to use libatomic's fallback)");
+#endif
+
 /// A monotonically increasing value, exposed as `<name>_total`.
 ///
 /// Whole-number increments are a single relaxed fetch_add on an integer cell; fractional ones

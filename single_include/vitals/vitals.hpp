@@ -75,6 +75,18 @@
 #define VITALS_DEFAULT_MAX_SERIES 10000
 #endif
 
+/// 64-bit atomics (counters, gauges, histogram sums are std::atomic<std::uint64_t> and
+/// std::atomic<double>) are lock-free on every target CI runs (x86-64, ARMv7 armhf, and
+/// Windows x64). Where the compiler cannot promise that (ARMv5/ARMv6, clang -m32), it calls
+/// libatomic, which uses lock-free instructions when the CPU has them and an internal lock
+/// otherwise: results stay exact and nothing allocates, but the hot path may then wait. The
+/// CMake and meson builds add -latomic by themselves when the toolchain needs it (pkg-config
+/// and drop-in users add it). Define to 1 to make such a target a compile error instead
+/// (a static_assert in counter.hpp on std::atomic<T>::is_always_lock_free).
+#ifndef VITALS_REQUIRE_LOCK_FREE_ATOMICS
+#define VITALS_REQUIRE_LOCK_FREE_ATOMICS 0
+#endif
+
 /// Define to 1 to build without exceptions even when the compiler has them enabled.
 #ifndef VITALS_NO_EXCEPTIONS
 #define VITALS_NO_EXCEPTIONS 0
@@ -277,7 +289,8 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 
 // C++17 has no fetch_add for atomic<double>; a relaxed CAS loop is lock-free wherever the
-// atomic itself is (checked by the static_assert in counter.hpp).
+// atomic itself is (see VITALS_REQUIRE_LOCK_FREE_ATOMICS in config.hpp for targets where it
+// is not).
 inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
     double current = target.load(std::memory_order_relaxed);
     while (!target.compare_exchange_weak(current, current + delta, std::memory_order_relaxed,
@@ -367,6 +380,16 @@ VITALS_BEGIN_NAMESPACE
 static_assert((VITALS_COUNTER_STRIPES & (VITALS_COUNTER_STRIPES - 1)) == 0 &&
                   VITALS_COUNTER_STRIPES >= 1 && VITALS_COUNTER_STRIPES <= 64,
               "VITALS_COUNTER_STRIPES must be a power of two in 1..64");
+
+// 32-bit targets: see VITALS_REQUIRE_LOCK_FREE_ATOMICS in config.hpp. Without it, a target
+// whose 64-bit atomics are not always lock-free falls back to libatomic (linked by the build
+// files); with it, that target does not compile.
+#if VITALS_REQUIRE_LOCK_FREE_ATOMICS
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
+                  std::atomic<double>::is_always_lock_free,
+              "VITALS_REQUIRE_LOCK_FREE_ATOMICS: 64-bit atomics are not lock-free on this target "
+              "(build without it to use libatomic's fallback)");
+#endif
 
 /// A monotonically increasing value, exposed as `<name>_total`.
 ///
