@@ -13,15 +13,23 @@
 
 #include <benchmark/benchmark.h>
 
-#include <array>   // array
-#include <atomic>  // atomic
-#include <cmath>   // pow
-#include <cstddef> // size_t
-#include <cstdint> // uint64_t
-#include <memory>  // unique_ptr
-#include <random>  // mt19937_64, uniform_real_distribution
-#include <string>  // string, to_string
-#include <vector>  // vector
+#if defined(__linux__)
+#include <pthread.h> // pthread_setaffinity_np
+#include <sched.h>   // cpu_set_t, CPU_SET
+#endif
+
+#include <algorithm> // max, min, nth_element
+#include <array>     // array
+#include <atomic>    // atomic
+#include <chrono>    // steady_clock
+#include <cmath>     // pow
+#include <cstddef>   // size_t
+#include <cstdint>   // uint64_t
+#include <memory>    // unique_ptr
+#include <random>    // mt19937_64, uniform_real_distribution
+#include <string>    // string, to_string
+#include <thread>    // thread, this_thread::yield
+#include <vector>    // vector
 
 namespace {
 
@@ -130,6 +138,140 @@ void BM_labels_lookup_inc(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_labels_lookup_inc)->Threads(1)->Threads(2);
+
+// ---------------------------------------------------------------------------------------------
+// Two threads in lockstep. On a busy machine the free-running Threads(2) cases above often
+// measure threads that take turns on the CPUs, which hides contention (the shared atomic then
+// looks as cheap as with one thread). Here both threads meet at a barrier before every phase
+// of `phase_ops` operations and time only the phase. A phase counts only when the two
+// threads' intervals overlap for at least 80% of the shorter one, so both ran it at the same
+// time; the median over those phases is reported. Phases of the shared atomic,
+// the counter and the lookup alternate, so all three see the same conditions. Reported as
+// counters, in ns per operation and thread: lockstep_atomic_ns, lockstep_counter_ns,
+// lockstep_lookup_ns, and lockstep_overlap, the fraction of phases that counted (0 means
+// the threads never ran together and the figures mean nothing).
+
+class spin_barrier {
+public:
+    void wait() {
+        const unsigned gen = generation_.load(std::memory_order_acquire);
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) == 1) {
+            arrived_.store(0, std::memory_order_relaxed);
+            generation_.fetch_add(1, std::memory_order_release);
+            return;
+        }
+        for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == gen; ++spins)
+            if (spins > 2000) std::this_thread::yield(); // the other thread is not running
+    }
+
+private:
+    std::atomic<unsigned> arrived_{0};
+    std::atomic<unsigned> generation_{0};
+};
+
+// Pins the calling thread to one CPU where that is possible, so the two lockstep threads
+// cannot end up taking turns on the same CPU (which a loaded scheduler likes to do).
+void pin_to_cpu(unsigned cpu) {
+#if defined(__linux__)
+    const unsigned n = std::thread::hardware_concurrency();
+    if (n < 2) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu % n, &set);
+    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+#else
+    (void)cpu;
+#endif
+}
+
+void unpin() {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (unsigned i = 0; i < std::thread::hardware_concurrency() && i < CPU_SETSIZE; ++i)
+        CPU_SET(i, &set);
+    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+#endif
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+}
+
+void BM_lockstep_2threads(benchmark::State& state) {
+    constexpr int phases = 300;
+    constexpr std::size_t phase_ops = 4096;
+    padded_atomic shared;
+    vitals::counter& c = *new vitals::counter(); // never freed: a thread may still be exiting
+    lookup_fixture& f = shared_lookup();
+    spin_barrier barrier;
+    struct phase {
+        double start, end; // ns since `epoch`
+    };
+    std::vector<phase> timing[3][2]; // [kind][thread], one per phase
+    const auto epoch = std::chrono::steady_clock::now();
+    const auto since_epoch = [&epoch] {
+        return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - epoch)
+            .count();
+    };
+
+    const auto worker = [&](int t) {
+        pin_to_cpu(static_cast<unsigned>(t));
+        std::size_t li = static_cast<std::size_t>(t) * 128;
+        for (int p = 0; p < phases; ++p) {
+            for (int kind = 0; kind < 3; ++kind) {
+                barrier.wait();
+                const double t0 = since_epoch();
+                if (kind == 0) {
+                    for (std::size_t i = 0; i < phase_ops; ++i)
+                        shared.value.fetch_add(1, std::memory_order_relaxed);
+                } else if (kind == 1) {
+                    for (std::size_t i = 0; i < phase_ops; ++i) c.inc();
+                } else {
+                    for (std::size_t i = 0; i < phase_ops; ++i) {
+                        f.fam
+                            .labels(f.methods[li & 3], f.endpoints[(li >> 2) & 15],
+                                    f.statuses[(li >> 6) & 3])
+                            .inc();
+                        li = (li + 7) & 255;
+                    }
+                }
+                timing[kind][t].push_back({t0, since_epoch()});
+            }
+        }
+    };
+
+    for (auto _ : state) {
+        for (auto& kind : timing)
+            for (auto& v : kind) v.clear();
+        std::thread other(worker, 1);
+        worker(0);
+        other.join();
+        unpin(); // this is the benchmark's main thread
+    }
+    std::size_t overlapping = 0;
+    const auto med = [&](int kind) {
+        std::vector<double> per_op;
+        for (std::size_t p = 0; p < timing[kind][0].size(); ++p) {
+            const phase a = timing[kind][0][p], b = timing[kind][1][p];
+            const double overlap = std::min(a.end, b.end) - std::max(a.start, b.start);
+            if (overlap < 0.8 * std::min(a.end - a.start, b.end - b.start)) continue;
+            ++overlapping;
+            per_op.push_back((a.end - a.start) / static_cast<double>(phase_ops));
+            per_op.push_back((b.end - b.start) / static_cast<double>(phase_ops));
+        }
+        return median(per_op);
+    };
+    benchmark::DoNotOptimize(shared.value.load());
+    state.counters["lockstep_atomic_ns"] = med(0);
+    state.counters["lockstep_counter_ns"] = med(1);
+    state.counters["lockstep_lookup_ns"] = med(2);
+    state.counters["lockstep_overlap"] = static_cast<double>(overlapping) / (3.0 * phases);
+}
+BENCHMARK(BM_lockstep_2threads)->Iterations(1)->UseRealTime();
 
 // ---------------------------------------------------------------------------------------------
 // Serializer: N mixed series: half counters (3 labels), a quarter gauges, a quarter histograms
