@@ -12,8 +12,10 @@
 #
 # Times are CPU time per operation and thread, medians over REPS repetitions. The machine
 # these figures come from is shared and noisy: read every figure beside the baseline of the
-# same run, which the ratio column does. Needs Google Benchmark (Debian libbenchmark-dev)
-# and python3.
+# same run, which the ratio column does. Two-thread figures come from BM_lockstep_2threads
+# (two pinned threads timed only while both run; see bench_core.cpp), since free-running
+# threads on a loaded machine often take turns and hide contention. Needs Google Benchmark
+# (Debian libbenchmark-dev) and python3.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,7 +61,7 @@ run "$out/bench_core" "$out/core.json" "$@"
 if [ -z "${NO_COMPACT:-}" ]; then
     echo "running bench_core, VITALS_COMPACT=1 (counters only)" >&2
     run "$out/bench_core_compact" "$out/core_compact.json" \
-        --benchmark_filter='baseline_atomic|counter_inc' "$@"
+        --benchmark_filter='baseline_atomic|counter_inc|lockstep' "$@"
     "$out/bench_memory_compact" --benchmark_out_format=json \
         --benchmark_out="$out/memory_compact.json" >/dev/null 2>&1
 fi
@@ -95,8 +97,12 @@ def ns(m, name):
     return b["cpu_time"] * scale
 
 a1 = ns(core, "BM_baseline_atomic/threads:1")
-a2 = ns(core, "BM_baseline_atomic/threads:2")
 rows = []
+lockstep_name = "BM_lockstep_2threads/iterations:1/real_time"
+
+def lockstep(m, key):
+    b = m.get(lockstep_name)
+    return b.get(key) if b else None
 
 def op(label, name, base, base_label, target=None, check=None, m=core, b1=None):
     t = ns(m, name)
@@ -107,27 +113,34 @@ def op(label, name, base, base_label, target=None, check=None, m=core, b1=None):
     met = "" if check is None else ("yes" if check(t, ratio) else "**no**")
     rows.append((label, "%.2f ns" % t, "%.2fx %s" % (ratio, base_label), target or "", met))
 
+def row2(label, value, base, base_label, target="", check=None):
+    if value is None or not base:
+        return
+    ratio = value / base
+    met = "" if check is None else ("yes" if check(value, ratio) else "**no**")
+    rows.append((label, "%.2f ns" % value, "%.2fx %s" % (ratio, base_label), target, met))
+
+l_atomic = lockstep(core, "lockstep_atomic_ns")
 op("relaxed atomic fetch_add, 1 thread (baseline)", "BM_baseline_atomic/threads:1", a1, "")
-op("relaxed atomic fetch_add, 2 threads, one variable", "BM_baseline_atomic/threads:2", a1,
-   "of 1-thread atomic")
-op("plain increment", "BM_baseline_plain", a1, "of atomic")
+row2("relaxed atomic fetch_add, 2 threads on one variable", l_atomic, a1, "of 1-thread atomic")
+op("plain (non-atomic) increment", "BM_baseline_plain", a1, "of atomic")
 op("counter.inc(), 1 thread", "BM_counter_inc/threads:1", a1, "of atomic",
    "<= 1.2x atomic", lambda t, r: r <= 1.2)
-op("counter.inc(), 2 threads, one counter", "BM_counter_inc/threads:2", a2,
-   "of 2-thread atomic", "<= 0.5x 2-thread atomic", lambda t, r: r <= 0.5)
+row2("counter.inc(), 2 threads on one counter", lockstep(core, "lockstep_counter_ns"),
+     l_atomic, "of 2-thread atomic", "<= 0.5x 2-thread atomic", lambda t, r: r <= 0.5)
 op("gauge.set()", "BM_gauge_set", a1, "of atomic")
-op("histogram.observe(), 10 buckets", "BM_histogram_observe", a1, "of atomic",
+op("histogram.observe(), 10 default buckets", "BM_histogram_observe", a1, "of atomic",
    "<= 3x atomic", lambda t, r: r <= 3.0)
-op("labels(3 values).inc(), 256 series", "BM_labels_lookup_inc/threads:1", a1, "of atomic",
-   "< 60 ns", lambda t, r: t < 60.0)
-op("labels(3 values).inc(), 2 threads", "BM_labels_lookup_inc/threads:2", a1, "of atomic")
+op("family.labels(3 values).inc(), 256 series", "BM_labels_lookup_inc/threads:1", a1,
+   "of atomic", "< 60 ns", lambda t, r: t < 60.0)
+row2("family.labels(3 values).inc(), 2 threads", lockstep(core, "lockstep_lookup_ns"), a1,
+     "of 1-thread atomic")
 if compact:
     c1 = ns(compact, "BM_baseline_atomic/threads:1")
-    c2 = ns(compact, "BM_baseline_atomic/threads:2")
-    op("counter.inc(), 1 thread, VITALS_COMPACT=1", "BM_counter_inc/threads:1", c1,
+    op("VITALS_COMPACT=1: counter.inc(), 1 thread", "BM_counter_inc/threads:1", c1,
        "of atomic (same run)", m=compact)
-    op("counter.inc(), 2 threads, VITALS_COMPACT=1", "BM_counter_inc/threads:2", c2,
-       "of 2-thread atomic (same run)", m=compact)
+    row2("VITALS_COMPACT=1: counter.inc(), 2 threads", lockstep(compact, "lockstep_counter_ns"),
+         lockstep(compact, "lockstep_atomic_ns"), "of 2-thread atomic (same run)")
 
 for mode, pretty in (("string", "std::string, reused"), ("sink", "sink, 4 KiB buffer")):
     for n in (100, 1000, 10000):
@@ -150,10 +163,12 @@ print("|---|---|---|---|---|")
 for r in rows:
     print("| " + " | ".join(r) + " |")
 
-if a1 and a2 and a2 < 2.0 * a1:
-    print("\nnote: the 2-thread atomic baseline was only %.1fx the 1-thread one, so the two "
-          "threads rarely ran at the same time (a busy machine); 2-thread ratios from this "
-          "run are inconclusive." % (a2 / a1))
+overlap = lockstep(core, "lockstep_overlap")
+if overlap is not None:
+    print("\n2-thread rows: two pinned threads in lockstep; %.0f%% of their phases ran with both "
+          "threads on a CPU at once (median over repetitions)%s" % (
+              100 * overlap, "" if overlap >= 0.2 else
+              " - too few: the 2-thread figures of this run are inconclusive"))
 
 def mem_rows(m, label):
     for kind in ("counter", "gauge", "histogram"):
