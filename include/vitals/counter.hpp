@@ -5,9 +5,9 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/atomic_double.hpp>
+#include <vitals/detail/float_class.hpp>
 
 #include <atomic>  // atomic
-#include <cmath>   // isfinite, isinf
 #include <cstdint> // uint64_t
 
 VITALS_BEGIN_NAMESPACE
@@ -46,7 +46,7 @@ public:
     /// unchanged), and so is one that would make the total overflow to infinity: a counter
     /// never goes down and never becomes non-finite.
     void inc(double amount) noexcept {
-        if (!(amount >= 0.0) || !std::isfinite(amount)) return;
+        if (!(amount >= 0.0) || !detail::is_finite(amount)) return;
         // Whole amounts below 2^53 stay exact in the integer cells.
         if (amount < 9007199254740992.0) {
             const auto whole = static_cast<std::uint64_t>(amount);
@@ -60,7 +60,7 @@ public:
         double next;
         do {
             next = current + amount;
-            if (VITALS_DETAIL_UNLIKELY(std::isinf(next))) return; // overflow: keep the total
+            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) return; // overflow: keep the total
         } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
                                             std::memory_order_relaxed));
     }

@@ -5,11 +5,11 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/atomic_double.hpp>
+#include <vitals/detail/float_class.hpp>
 #include <vitals/error.hpp>
 
 #include <atomic>           // atomic
 #include <chrono>           // steady_clock
-#include <cmath>            // isfinite, isnan
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <initializer_list> // initializer_list
@@ -54,7 +54,7 @@ inline std::vector<double> exponential_buckets(double start, double factor, std:
 inline status validate_buckets(const std::vector<double>& bounds) {
     if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
     for (std::size_t i = 0; i < bounds.size(); ++i) {
-        if (!std::isfinite(bounds[i]))
+        if (!detail::is_finite(bounds[i]))
             return {errc::invalid_buckets,
                     "histogram bucket bound #" + std::to_string(i) + " is not finite"};
         if (i > 0 && !(bounds[i] > bounds[i - 1]))
@@ -97,7 +97,7 @@ public:
     /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
     /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
     void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(std::isnan(v))) return;
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
         counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
         detail::atomic_add(sum_, v);
     }

@@ -383,9 +383,37 @@ inline unsigned thread_slot() noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_ATOMIC_DOUBLE_HPP
+// #include <vitals/detail/float_class.hpp>
+// vitals/detail/float_class.hpp - NaN and infinity tests without <cmath>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_FLOAT_CLASS_HPP
+#define VITALS_DETAIL_FLOAT_CLASS_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+// These three tests are all the core needs from <cmath>, which alone adds about 60 ms to every
+// translation unit including vitals.hpp (g++ 12, -O0; bench/budgets.sh --headers). GCC and
+// clang get the same builtins std::isnan and friends use; elsewhere the IEEE identities hold
+// (NaN is unequal to itself; x - x is NaN exactly when x is NaN or infinite).
+#if defined(__GNUC__) || defined(__clang__)
+constexpr bool is_nan(double v) noexcept { return __builtin_isnan(v); }
+constexpr bool is_inf(double v) noexcept { return __builtin_isinf(v); }
+constexpr bool is_finite(double v) noexcept { return __builtin_isfinite(v); }
+#else
+constexpr bool is_nan(double v) noexcept { return v != v; }
+constexpr bool is_finite(double v) noexcept { return !is_nan(v - v); }
+constexpr bool is_inf(double v) noexcept { return !is_nan(v) && !is_finite(v); }
+#endif
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_FLOAT_CLASS_HPP
 
 #include <atomic>  // atomic
-#include <cmath>   // isfinite, isinf
 #include <cstdint> // uint64_t
 
 VITALS_BEGIN_NAMESPACE
@@ -424,7 +452,7 @@ public:
     /// unchanged), and so is one that would make the total overflow to infinity: a counter
     /// never goes down and never becomes non-finite.
     void inc(double amount) noexcept {
-        if (!(amount >= 0.0) || !std::isfinite(amount)) return;
+        if (!(amount >= 0.0) || !detail::is_finite(amount)) return;
         // Whole amounts below 2^53 stay exact in the integer cells.
         if (amount < 9007199254740992.0) {
             const auto whole = static_cast<std::uint64_t>(amount);
@@ -438,7 +466,7 @@ public:
         double next;
         do {
             next = current + amount;
-            if (VITALS_DETAIL_UNLIKELY(std::isinf(next))) return; // overflow: keep the total
+            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) return; // overflow: keep the total
         } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
                                             std::memory_order_relaxed));
     }
@@ -551,11 +579,11 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/atomic_double.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 
 #include <atomic>           // atomic
 #include <chrono>           // steady_clock
-#include <cmath>            // isfinite, isnan
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <initializer_list> // initializer_list
@@ -600,7 +628,7 @@ inline std::vector<double> exponential_buckets(double start, double factor, std:
 inline status validate_buckets(const std::vector<double>& bounds) {
     if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
     for (std::size_t i = 0; i < bounds.size(); ++i) {
-        if (!std::isfinite(bounds[i]))
+        if (!detail::is_finite(bounds[i]))
             return {errc::invalid_buckets,
                     "histogram bucket bound #" + std::to_string(i) + " is not finite"};
         if (i > 0 && !(bounds[i] > bounds[i - 1]))
@@ -643,7 +671,7 @@ public:
     /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
     /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
     void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(std::isnan(v))) return;
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
         counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
         detail::atomic_add(sum_, v);
     }
@@ -851,8 +879,8 @@ VITALS_END_NAMESPACE
 #define VITALS_DETAIL_FORMAT_NUMBER_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
 
-#include <cmath>   // isnan, isinf
 #include <cstddef> // size_t
 #include <cstdint> // uint64_t
 #include <cstring> // memcpy
@@ -942,11 +970,11 @@ inline bool compact_digits(double v, int precision, char* digits, std::size_t& k
 /// the text std::to_chars writes, also in compact builds. Never depends on the C or C++
 /// locale. Returns the chars written (at most max_number_chars).
 inline std::size_t format_double(char* out, double v) noexcept {
-    if (std::isnan(v)) {
+    if (is_nan(v)) {
         std::memcpy(out, "NaN", 3);
         return 3;
     }
-    if (std::isinf(v)) {
+    if (is_inf(v)) {
         std::memcpy(out, v > 0 ? "+Inf" : "-Inf", 4);
         return 4;
     }

@@ -4,8 +4,8 @@
 #define VITALS_DETAIL_FORMAT_NUMBER_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/float_class.hpp>
 
-#include <cmath>   // isnan, isinf
 #include <cstddef> // size_t
 #include <cstdint> // uint64_t
 #include <cstring> // memcpy
@@ -95,11 +95,11 @@ inline bool compact_digits(double v, int precision, char* digits, std::size_t& k
 /// the text std::to_chars writes, also in compact builds. Never depends on the C or C++
 /// locale. Returns the chars written (at most max_number_chars).
 inline std::size_t format_double(char* out, double v) noexcept {
-    if (std::isnan(v)) {
+    if (is_nan(v)) {
         std::memcpy(out, "NaN", 3);
         return 3;
     }
-    if (std::isinf(v)) {
+    if (is_inf(v)) {
         std::memcpy(out, v > 0 ? "+Inf" : "-Inf", 4);
         return 4;
     }
