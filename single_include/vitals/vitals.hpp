@@ -49,8 +49,11 @@
 #endif
 
 /// Number of cache-line cells a counter spreads its increments over, so threads incrementing the
-/// same counter do not fight over one cache line. Power of two, 1..64. Memory per counter series
-/// is this many times 64 bytes. Changing it changes the inline namespace (ABI-safe).
+/// same counter do not fight over one cache line. Power of two, 1..64. A counter is this many
+/// times 64 bytes (one 16-byte cell when 1). Changing it changes the inline namespace (ABI-safe).
+/// With more than one cell, a thread's first increment picks its cell and registers a
+/// thread-exit hook that gives the cell back (the C++ runtime may allocate a few bytes for it,
+/// once per thread); with 1 (the compact default) counters use no thread-local state at all.
 #ifndef VITALS_COUNTER_STRIPES
 #if VITALS_COMPACT
 #define VITALS_COUNTER_STRIPES 1
