@@ -196,8 +196,9 @@ TEST_CASE(VITALS_TEST_PREFIX ": every double is written so that it reads back ex
             } else if (i % 3 == 1) {
                 v = static_cast<double>(rng() % 100000000) / 1000.0; // money-like decimals
             } else {
-                v = std::ldexp(static_cast<double>(rng() >> 11),
-                               static_cast<int>(rng() % 200) - 150);
+                const double mantissa = static_cast<double>(rng() >> 11); // sequenced: the
+                const int exponent = static_cast<int>(rng() % 200) - 150; // same on every
+                v = std::ldexp(mantissa, exponent);                       // compiler
             }
             values.push_back(v);
             fam.labels(std::to_string(i)).set(v);
