@@ -15,7 +15,7 @@
 
 #include <atomic>  // atomic
 #include <cstddef> // size_t, max_align_t
-#include <cstdlib> // malloc, free, aligned_alloc
+#include <cstdlib> // free, aligned_alloc, abort
 #include <new>     // align_val_t, bad_alloc
 #include <string>  // string, to_string
 #include <vector>  // vector
@@ -47,18 +47,23 @@ void counted_free(void* p) noexcept {
     std::free(static_cast<char*>(p) - align);
 }
 
-} // namespace
-
-void* operator new(std::size_t size) {
-    void* p = counted_alloc(size, 0);
-    if (!p) throw std::bad_alloc();
+void* checked(void* p) {
+    if (!p) {
+#if VITALS_HAS_EXCEPTIONS()
+        throw std::bad_alloc();
+#else
+        std::abort();
+#endif
+    }
     return p;
 }
+
+} // namespace
+
+void* operator new(std::size_t size) { return checked(counted_alloc(size, 0)); }
 void* operator new[](std::size_t size) { return operator new(size); }
 void* operator new(std::size_t size, std::align_val_t align) {
-    void* p = counted_alloc(size, static_cast<std::size_t>(align));
-    if (!p) throw std::bad_alloc();
-    return p;
+    return checked(counted_alloc(size, static_cast<std::size_t>(align)));
 }
 void* operator new[](std::size_t size, std::align_val_t align) { return operator new(size, align); }
 void operator delete(void* p) noexcept { counted_free(p); }
