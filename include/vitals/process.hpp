@@ -313,13 +313,18 @@ public:
         state_->memory_percent = detail::kit_metric_name(ns, "memory_percent");
         state_->threads = detail::kit_metric_name(ns, "threads_active");
         state_->uptime = detail::kit_metric_name(ns, "uptime_seconds");
-        state_->last_cpu = read_process_stats().cpu_seconds;
+        const process_stats initial = read_process_stats();
+        state_->last_cpu = initial.cpu_seconds;
+        // Read once: Linux derives it from the boot time, which follows wall-clock steps, and
+        // a start time that moves would look like a restart to changes() / resets().
+        state_->start_time = initial.start_time_seconds;
         state_->last_wall = std::chrono::steady_clock::now();
     }
 
     /// Reads the process now and writes the families. Thread-safe.
     void operator()(collector_output& out) const {
-        const process_stats s = read_process_stats();
+        process_stats s = read_process_stats();
+        if (state_->start_time) s.start_time_seconds = state_->start_time;
         const auto now = std::chrono::steady_clock::now();
         state& st = *state_;
         using namespace std::chrono;
@@ -379,7 +384,8 @@ private:
         std::mutex mutex;
         std::optional<double> last_cpu;
         std::chrono::steady_clock::time_point last_wall;
-        std::optional<double> percent; // the last rate computed
+        std::optional<double> percent;    // the last rate computed
+        std::optional<double> start_time; // read once, at construction
     };
     static constexpr double min_rate_interval = 0.1; // seconds
     std::shared_ptr<state> state_;
