@@ -97,8 +97,10 @@ TEST_CASE("process: resident memory agrees with /proc/self/status VmRSS") {
     vitals::registry reg;
     vitals::add_process_metrics(reg, "t");
     // Touch 32 MiB so the comparison is not dominated by a tiny baseline.
+    // Volatile stores: an optimiser may otherwise drop a buffer that is never read.
     std::vector<char> block(32u << 20);
-    for (std::size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
+    volatile char* touch = block.data();
+    for (std::size_t i = 0; i < block.size(); i += 4096) touch[i] = static_cast<char>(i);
     const double before = proc_status("VmRSS") * 1024.0;
     const std::string text = scrape(reg);
     const double after = proc_status("VmRSS") * 1024.0;
