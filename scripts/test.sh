@@ -7,6 +7,7 @@
 #   STEP, PATTERN   run only matching steps; shell patterns work: 'asan-*'. The environment
 #                   variable VITALS_STEPS="gcc tsan" does the same.
 #   --quick         only the fast steps marked quick (a check before each commit)
+#   --all           also the extra steps, which otherwise run only when named
 #   --list          print the steps and exit
 #   --no-deps       never install packages (also VITALS_NO_DEPS=1)
 #   --fail-fast     stop at the first failing step
@@ -20,7 +21,9 @@
 # Build trees live in build-ci/<step>/, logs in build-ci/logs/<step>.log.
 #
 # Adding a step: append a line to the list at the end of this file,
-#   step [--quick] [--needs "debian packages"] NAME COMMAND [ARGS...]
+#   step [--quick] [--extra] [--needs "debian packages"] NAME COMMAND [ARGS...]
+# (--quick: part of --quick runs; --extra: slow and mostly redundant, left out of the
+# default run to keep it under 40 minutes on 2 cores, run by name or with --all).
 # COMMAND runs from the repository root under `set -e`, its output going to the log. Exit 0
 # passes, exit 77 (the helper `skip "why"`) skips, anything else fails. Longer steps are
 # shell functions defined above the list; cmake_ctest and meson_test cover most builds.
@@ -462,14 +465,16 @@ fuzz_server() {
 STEP_NAMES=()
 STEP_CMDS=()
 STEP_QUICK=()
+STEP_EXTRA=()
 STEP_NEEDS=()
 
-# step [--quick] [--needs "pkg ..."] NAME COMMAND [ARGS...]: registers a step.
+# step [--quick] [--extra] [--needs "pkg ..."] NAME COMMAND [ARGS...]: registers a step.
 step() {
-    local quick=0 needs=""
+    local quick=0 extra=0 needs=""
     while (($#)); do
         case "$1" in
             --quick) quick=1; shift ;;
+            --extra) extra=1; shift ;;
             --needs) needs="$2"; shift 2 ;;
             *) break ;;
         esac
@@ -479,6 +484,7 @@ step() {
     STEP_NAMES+=("$name")
     STEP_CMDS+=("$(printf '%q ' "$@")")
     STEP_QUICK+=("$quick")
+    STEP_EXTRA+=("$extra")
     STEP_NEEDS+=("$needs")
 }
 
@@ -533,11 +539,12 @@ install_packages() {
 usage() { sed -n '/^# Usage:/,/^$/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 main() {
-    local quick=0 list=0 deps=1 fail_fast=0 clean=0 patterns=()
+    local quick=0 all=0 list=0 deps=1 fail_fast=0 clean=0 patterns=()
     [[ "${VITALS_NO_DEPS:-0}" == 1 ]] && deps=0
     while (($#)); do
         case "$1" in
             --quick) quick=1 ;;
+            --all) all=1 ;;
             --list) list=1 ;;
             --no-deps) deps=0 ;;
             --fail-fast) fail_fast=1 ;;
@@ -563,6 +570,8 @@ main() {
                 [[ "${STEP_NAMES[i]}" == $p ]] && match=1
             done
             ((match)) || continue
+        elif ((STEP_EXTRA[i] == 1 && all == 0)); then
+            continue
         fi
         selected+=("$i")
     done
@@ -579,8 +588,8 @@ main() {
     done
     if ((list)); then
         for i in "${!STEP_NAMES[@]}"; do
-            printf '%-16s %s%s\n' "${STEP_NAMES[i]}" "$( ((STEP_QUICK[i])) && echo '[quick] ')" \
-                "${STEP_CMDS[i]}"
+            printf '%-16s %s%s%s\n' "${STEP_NAMES[i]}" "$( ((STEP_QUICK[i])) && echo '[quick] ')" \
+                "$( ((STEP_EXTRA[i])) && echo '[extra] ')" "${STEP_CMDS[i]}"
         done
         exit 0
     fi
@@ -673,7 +682,7 @@ step install install_consumer
 step --needs "meson" subproject subproject_consumer
 step --needs "clang" drop-in drop_in
 step --needs "g++-mingw-w64-x86-64-posix wine wine64" windows windows_cmake
-step --needs "g++-mingw-w64-x86-64-posix wine wine64 meson" windows-meson windows_meson
+step --extra --needs "g++-mingw-w64-x86-64-posix wine wine64 meson" windows-meson windows_meson
 step --needs "g++-arm-linux-gnueabihf qemu-user meson" armhf meson_test armhf \
     --cross-file cross/armhf.ini -Dtests=true -Dexamples=true
 step --needs "clang g++-arm-linux-gnueabihf qemu-user" armhf-clang cmake_ctest armhf-clang \
