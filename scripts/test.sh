@@ -162,6 +162,15 @@ check_strict() {
     done
 }
 
+# Every C++ file we write matches .clang-format (100 columns, 4 spaces).
+check_format() {
+    local files
+    files=$(git ls-files 'include/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'examples/*.cpp' \
+        'bench/*.cpp')
+    # shellcheck disable=SC2086
+    clang-format --dry-run --Werror $files
+}
+
 # clang-tidy with the checked-in .clang-tidy (findings are errors) on every public header,
 # in the default, compact and no-exceptions configurations.
 check_tidy() {
@@ -661,6 +670,7 @@ step --quick std-includes python3 tools/list_std_includes.py --check
 step --quick --needs "clang" headers check_headers
 step --quick --needs "clang" single-header single_header_alone
 step --needs "clang g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" strict check_strict
+step --quick --needs "clang-format" format check_format
 step --needs "clang-tidy" tidy check_tidy
 step --quick gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
 step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \

@@ -56,7 +56,7 @@ private:
 template <class T>
 class [[nodiscard]] result {
 public:
-    result(T& value) noexcept : value_(&value) {} // NOLINT(google-explicit-constructor)
+    result(T& value) noexcept : value_(&value) {}           // NOLINT(google-explicit-constructor)
     result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
 
     bool ok() const noexcept { return value_ != nullptr; }

@@ -86,8 +86,7 @@ public:
     /// Internal: a histogram reading `bounds`, already validated, which must outlive it. The
     /// series of a family share the family's bounds this way instead of each keeping a copy
     /// (issue 2: memory per series).
-    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds)
-        : bounds_(&bounds) {
+    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds) : bounds_(&bounds) {
         init_counts();
     }
     histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
@@ -121,9 +120,8 @@ public:
         /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
         double stop() noexcept {
             if (!h_) return 0.0;
-            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                              start_)
-                                    .count();
+            const double secs =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
             h_->observe(secs);
             h_ = nullptr;
             return secs;
@@ -184,7 +182,7 @@ private:
     }
 
     std::unique_ptr<const std::vector<double>> own_bounds_; // null when borrowed
-    const std::vector<double>* bounds_;                      // *own_bounds_ or borrowed
+    const std::vector<double>* bounds_;                     // *own_bounds_ or borrowed
     std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
     std::atomic<double> sum_{0.0};
 };

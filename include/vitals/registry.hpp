@@ -140,8 +140,8 @@ public:
     /// A labelled counter family.
     counter_family& counter(std::string_view name, std::string_view help,
                             std::vector<std::string> label_names, family_options options = {}) {
-        return detail::value_or_fail(try_counter(name, help, std::move(label_names),
-                                                 std::move(options)));
+        return detail::value_or_fail(
+            try_counter(name, help, std::move(label_names), std::move(options)));
     }
     /// An unlabelled counter.
     vitals::counter& counter(std::string_view name, std::string_view help) {
@@ -161,8 +161,8 @@ public:
     /// A labelled gauge family.
     gauge_family& gauge(std::string_view name, std::string_view help,
                         std::vector<std::string> label_names, family_options options = {}) {
-        return detail::value_or_fail(try_gauge(name, help, std::move(label_names),
-                                               std::move(options)));
+        return detail::value_or_fail(
+            try_gauge(name, help, std::move(label_names), std::move(options)));
     }
     /// An unlabelled gauge.
     vitals::gauge& gauge(std::string_view name, std::string_view help) {
@@ -287,11 +287,10 @@ private:
     }
 
     bool is_reserved(std::string_view sample_name) const {
-        const auto it = std::lower_bound(
-            reserved_.begin(), reserved_.end(), sample_name,
-            [](const std::pair<std::string, const detail::family_base*>& e, std::string_view n) {
-                return e.first < n;
-            });
+        const auto it =
+            std::lower_bound(reserved_.begin(), reserved_.end(), sample_name,
+                             [](const std::pair<std::string, const detail::family_base*>& e,
+                                std::string_view n) { return e.first < n; });
         return it != reserved_.end() && it->first == sample_name;
     }
 
@@ -339,20 +338,17 @@ private:
         std::vector<std::string> wanted = reserved_names(type, name);
         for (const auto& n : wanted)
             if (is_reserved(n))
-                return status(errc::name_collision,
-                              "metric '" + name + "' would expose samples named '" + n +
-                                  "', which another family already uses");
+                return status(errc::name_collision, "metric '" + name +
+                                                        "' would expose samples named '" + n +
+                                                        "', which another family already uses");
 
-        auto fam = std::make_unique<family<Metric>>(name, std::string(help),
-                                                    std::move(label_names), std::move(options),
-                                                    std::move(bounds));
+        auto fam = std::make_unique<family<Metric>>(name, std::string(help), std::move(label_names),
+                                                    std::move(options), std::move(bounds));
         if (count_overflow) fam->set_overflow_family(overflow_);
         family<Metric>& ref = *fam;
-        const auto pos = std::lower_bound(
-            families_.begin(), families_.end(), name,
-            [](const std::unique_ptr<detail::family_base>& f, const std::string& n) {
-                return f->name() < n;
-            });
+        const auto pos = std::lower_bound(families_.begin(), families_.end(), name,
+                                          [](const std::unique_ptr<detail::family_base>& f,
+                                             const std::string& n) { return f->name() < n; });
         families_.insert(pos, std::move(fam));
         for (auto& n : wanted) reserved_.emplace_back(std::move(n), &ref);
         std::sort(reserved_.begin(), reserved_.end());
@@ -360,7 +356,7 @@ private:
     }
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<detail::family_base>> families_; // sorted by name
+    std::vector<std::unique_ptr<detail::family_base>> families_;               // sorted by name
     std::vector<std::pair<std::string, const detail::family_base*>> reserved_; // sorted
     std::vector<collector> collectors_;
     counter_family* overflow_ = nullptr;
@@ -402,7 +398,7 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
 inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
     if (!active_) return;
     for (auto l = labels.begin(); l != labels.end(); ++l) { // nothing of a dropped sample
-        if (!detail::is_valid_label_name(l->first)) return;  // is written
+        if (!detail::is_valid_label_name(l->first)) return; // is written
         for (auto k = labels.begin(); k != l; ++k)
             if (k->first == l->first) return;
     }

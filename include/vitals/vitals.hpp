@@ -6,18 +6,18 @@
 #define VITALS_VITALS_HPP
 
 #include <vitals/config.hpp>
-#include <vitals/version.hpp>
-#include <vitals/error.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/error.hpp>
+#include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
-#include <vitals/family.hpp>
-#include <vitals/registry.hpp>
-#include <vitals/text_format.hpp>
 #include <vitals/kits/build_info.hpp>
 #include <vitals/kits/cache.hpp>
 #include <vitals/kits/http.hpp>
 #include <vitals/kits/jobs.hpp>
 #include <vitals/kits/queue.hpp>
+#include <vitals/registry.hpp>
+#include <vitals/text_format.hpp>
+#include <vitals/version.hpp>
 
 #endif // VITALS_VITALS_HPP

@@ -139,138 +139,6 @@
 #endif
 
 #endif // VITALS_CONFIG_HPP
-// #include <vitals/version.hpp>: inlined above
-// #include <vitals/error.hpp>
-// vitals/error.hpp - the one error policy: vitals::error, status, result and the handler.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_ERROR_HPP
-#define VITALS_ERROR_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <atomic>  // atomic (handler)
-#include <cstdio>  // fputs (default handler)
-#include <cstdlib> // abort
-#include <string>  // string
-#include <utility> // move
-
-#if VITALS_HAS_EXCEPTIONS()
-#include <stdexcept> // runtime_error
-#endif
-
-VITALS_BEGIN_NAMESPACE
-
-/// What went wrong in a fallible vitals operation.
-enum class errc : int {
-    ok = 0,
-    invalid_metric_name,      ///< not [a-zA-Z_:][a-zA-Z0-9_:]*, or starts with "__"
-    invalid_label_name,       ///< not [a-zA-Z_][a-zA-Z0-9_]*, starts with "__", or is "le"
-    duplicate_label_name,     ///< the same label name twice in one family
-    invalid_buckets,          ///< histogram bounds empty, not finite or not strictly increasing
-    invalid_argument,         ///< any other bad argument (e.g. max_series of 0)
-    conflicting_registration, ///< same name registered with another type, help or labels
-    name_collision,           ///< sample names would collide with another family's samples
-    label_count_mismatch,     ///< labels(...) given a different number of values than names
-    network_error,            ///< socket, bind or listen failed (message has the OS text)
-    already_running,          ///< start() on a server that is running
-};
-
-/// The outcome of a fallible operation: ok, or an error code with a readable message.
-/// Cheap when ok (no allocation); the message is allocated only on failure.
-class [[nodiscard]] status {
-public:
-    status() noexcept = default;
-    status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
-
-    /// True when the operation succeeded.
-    bool ok() const noexcept { return code_ == errc::ok; }
-    explicit operator bool() const noexcept { return ok(); }
-    errc code() const noexcept { return code_; }
-    /// Human-readable description; empty when ok.
-    const std::string& message() const noexcept { return message_; }
-
-private:
-    errc code_ = errc::ok;
-    std::string message_;
-};
-
-/// A reference to T on success, or the status describing the failure. Returned by every
-/// non-throwing `try_*` function.
-template <class T>
-class [[nodiscard]] result {
-public:
-    result(T& value) noexcept : value_(&value) {} // NOLINT(google-explicit-constructor)
-    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
-
-    bool ok() const noexcept { return value_ != nullptr; }
-    explicit operator bool() const noexcept { return ok(); }
-    /// The value; only valid when ok().
-    T& value() const noexcept {
-        VITALS_ASSERT(value_ != nullptr);
-        return *value_;
-    }
-    T* operator->() const noexcept { return value_; }
-    T& operator*() const noexcept { return value(); }
-    const status& error() const noexcept { return status_; }
-
-private:
-    T* value_ = nullptr;
-    status status_;
-};
-
-#if VITALS_HAS_EXCEPTIONS()
-/// Thrown by the throwing form of every fallible operation.
-class error : public std::runtime_error {
-public:
-    error(errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
-    errc code() const noexcept { return code_; }
-
-private:
-    errc code_;
-};
-#endif
-
-/// Called by throwing-form functions when exceptions are unavailable. It must not return
-/// (terminate, longjmp); if it does, vitals calls std::abort.
-using error_handler = void (*)(errc code, const char* message);
-
-namespace detail {
-inline void default_error_handler(errc, const char* message) {
-    std::fputs("vitals: fatal error: ", stderr);
-    std::fputs(message, stderr);
-    std::fputs("\n", stderr);
-}
-inline std::atomic<error_handler>& error_handler_slot() noexcept {
-    static std::atomic<error_handler> slot{&default_error_handler};
-    return slot;
-}
-
-/// Reports a failed status through the policy: throw vitals::error, or call the handler.
-[[noreturn]] VITALS_DETAIL_NOINLINE inline void fail(const status& st) {
-#if VITALS_HAS_EXCEPTIONS()
-    throw error(st.code(), st.message());
-#else
-    error_handler_slot().load()(st.code(), st.message().c_str());
-    std::abort();
-#endif
-}
-
-template <class T>
-T& value_or_fail(const result<T>& r) {
-    if (VITALS_DETAIL_UNLIKELY(!r.ok())) fail(r.error());
-    return r.value();
-}
-} // namespace detail
-
-/// Installs the handler used when exceptions are off; returns the previous one. Thread-safe.
-inline error_handler set_error_handler(error_handler handler) noexcept {
-    return detail::error_handler_slot().exchange(handler ? handler
-                                                         : &detail::default_error_handler);
-}
-
-VITALS_END_NAMESPACE
-
-#endif // VITALS_ERROR_HPP
 // #include <vitals/counter.hpp>
 // vitals/counter.hpp - a monotonic counter, lock-free and striped across cache lines.
 // SPDX-License-Identifier: MIT
@@ -297,8 +165,7 @@ namespace detail {
 inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
     double current = target.load(std::memory_order_relaxed);
     while (!target.compare_exchange_weak(current, current + delta, std::memory_order_relaxed,
-                                         std::memory_order_relaxed)) {
-    }
+                                         std::memory_order_relaxed)) {}
 }
 
 // Counter stripe slots. A thread takes the slot fewest live threads hold and gives it back
@@ -524,251 +391,137 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_COUNTER_HPP
-// #include <vitals/gauge.hpp>
-// vitals/gauge.hpp - a value that goes up and down.
+// #include <vitals/error.hpp>
+// vitals/error.hpp - the one error policy: vitals::error, status, result and the handler.
 // SPDX-License-Identifier: MIT
-#ifndef VITALS_GAUGE_HPP
-#define VITALS_GAUGE_HPP
+#ifndef VITALS_ERROR_HPP
+#define VITALS_ERROR_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/atomic_double.hpp>: inlined above
 
-#include <atomic> // atomic
-#include <chrono> // system_clock
+#include <atomic>  // atomic (handler)
+#include <cstdio>  // fputs (default handler)
+#include <cstdlib> // abort
+#include <string>  // string
+#include <utility> // move
+
+#if VITALS_HAS_EXCEPTIONS()
+#include <stdexcept> // runtime_error
+#endif
 
 VITALS_BEGIN_NAMESPACE
 
-/// A value that can be set, raised and lowered, exposed as `<name>`.
-/// All members are thread-safe, lock-free and never allocate. Any double is accepted,
-/// including NaN and infinities (exposed as `NaN`, `+Inf`, `-Inf`).
-class gauge {
-public:
-    gauge() noexcept = default;
-    explicit gauge(double initial) noexcept : value_(initial) {}
-    gauge(const gauge&) = delete;
-    gauge& operator=(const gauge&) = delete;
-
-    void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
-    void inc() noexcept { add(1.0); }
-    void inc(double amount) noexcept { add(amount); }
-    void dec() noexcept { add(-1.0); }
-    void dec(double amount) noexcept { add(-amount); }
-    void add(double amount) noexcept { detail::atomic_add(value_, amount); }
-    void sub(double amount) noexcept { add(-amount); }
-
-    /// Sets the gauge to the current Unix time in seconds (system clock).
-    void set_to_current_time() noexcept {
-        using namespace std::chrono;
-        set(duration<double>(system_clock::now().time_since_epoch()).count());
-    }
-
-    double value() const noexcept { return value_.load(std::memory_order_relaxed); }
-
-    /// Sets the gauge back to zero. Meant for a series that is removed and re-added.
-    void reset() noexcept { set(0.0); }
-
-private:
-    std::atomic<double> value_{0.0};
+/// What went wrong in a fallible vitals operation.
+enum class errc : int {
+    ok = 0,
+    invalid_metric_name,      ///< not [a-zA-Z_:][a-zA-Z0-9_:]*, or starts with "__"
+    invalid_label_name,       ///< not [a-zA-Z_][a-zA-Z0-9_]*, starts with "__", or is "le"
+    duplicate_label_name,     ///< the same label name twice in one family
+    invalid_buckets,          ///< histogram bounds empty, not finite or not strictly increasing
+    invalid_argument,         ///< any other bad argument (e.g. max_series of 0)
+    conflicting_registration, ///< same name registered with another type, help or labels
+    name_collision,           ///< sample names would collide with another family's samples
+    label_count_mismatch,     ///< labels(...) given a different number of values than names
+    network_error,            ///< socket, bind or listen failed (message has the OS text)
+    already_running,          ///< start() on a server that is running
 };
 
-VITALS_END_NAMESPACE
+/// The outcome of a fallible operation: ok, or an error code with a readable message.
+/// Cheap when ok (no allocation); the message is allocated only on failure.
+class [[nodiscard]] status {
+public:
+    status() noexcept = default;
+    status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
 
-#endif // VITALS_GAUGE_HPP
-// #include <vitals/histogram.hpp>
-// vitals/histogram.hpp - a fixed-bucket histogram and its RAII timer.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_HISTOGRAM_HPP
-#define VITALS_HISTOGRAM_HPP
+    /// True when the operation succeeded.
+    bool ok() const noexcept { return code_ == errc::ok; }
+    explicit operator bool() const noexcept { return ok(); }
+    errc code() const noexcept { return code_; }
+    /// Human-readable description; empty when ok.
+    const std::string& message() const noexcept { return message_; }
 
-// #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/atomic_double.hpp>: inlined above
-// #include <vitals/detail/float_class.hpp>: inlined above
-// #include <vitals/error.hpp>: inlined above
+private:
+    errc code_ = errc::ok;
+    std::string message_;
+};
 
-#include <atomic>           // atomic
-#include <chrono>           // steady_clock
-#include <cstddef>          // size_t
-#include <cstdint>          // uint64_t
-#include <initializer_list> // initializer_list
-#include <memory>           // unique_ptr
-#include <string>           // string, to_string
-#include <utility>          // move
-#include <vector>           // vector
+/// A reference to T on success, or the status describing the failure. Returned by every
+/// non-throwing `try_*` function.
+template <class T>
+class [[nodiscard]] result {
+public:
+    result(T& value) noexcept : value_(&value) {}           // NOLINT(google-explicit-constructor)
+    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
 
-VITALS_BEGIN_NAMESPACE
+    bool ok() const noexcept { return value_ != nullptr; }
+    explicit operator bool() const noexcept { return ok(); }
+    /// The value; only valid when ok().
+    T& value() const noexcept {
+        VITALS_ASSERT(value_ != nullptr);
+        return *value_;
+    }
+    T* operator->() const noexcept { return value_; }
+    T& operator*() const noexcept { return value(); }
+    const status& error() const noexcept { return status_; }
+
+private:
+    T* value_ = nullptr;
+    status status_;
+};
+
+#if VITALS_HAS_EXCEPTIONS()
+/// Thrown by the throwing form of every fallible operation.
+class error : public std::runtime_error {
+public:
+    error(errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    errc code() const noexcept { return code_; }
+
+private:
+    errc code_;
+};
+#endif
+
+/// Called by throwing-form functions when exceptions are unavailable. It must not return
+/// (terminate, longjmp); if it does, vitals calls std::abort.
+using error_handler = void (*)(errc code, const char* message);
 
 namespace detail {
-/// Selects the histogram constructor that uses bounds owned by someone else (a family).
-struct borrowed_bounds_tag {};
+inline void default_error_handler(errc, const char* message) {
+    std::fputs("vitals: fatal error: ", stderr);
+    std::fputs(message, stderr);
+    std::fputs("\n", stderr);
+}
+inline std::atomic<error_handler>& error_handler_slot() noexcept {
+    static std::atomic<error_handler> slot{&default_error_handler};
+    return slot;
+}
+
+/// Reports a failed status through the policy: throw vitals::error, or call the handler.
+[[noreturn]] VITALS_DETAIL_NOINLINE inline void fail(const status& st) {
+#if VITALS_HAS_EXCEPTIONS()
+    throw error(st.code(), st.message());
+#else
+    error_handler_slot().load()(st.code(), st.message().c_str());
+    std::abort();
+#endif
+}
+
+template <class T>
+T& value_or_fail(const result<T>& r) {
+    if (VITALS_DETAIL_UNLIKELY(!r.ok())) fail(r.error());
+    return r.value();
+}
 } // namespace detail
 
-/// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
-inline std::vector<double> default_buckets() {
-    return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+/// Installs the handler used when exceptions are off; returns the previous one. Thread-safe.
+inline error_handler set_error_handler(error_handler handler) noexcept {
+    return detail::error_handler_slot().exchange(handler ? handler
+                                                         : &detail::default_error_handler);
 }
-
-/// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
-/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects.
-inline std::vector<double> linear_buckets(double start, double width, std::size_t count) {
-    std::vector<double> out;
-    out.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) out.push_back(start + width * static_cast<double>(i));
-    return out;
-}
-
-/// `count` bounds: start, start * factor, start * factor^2, ... Allocates. Invalid parameters
-/// (start <= 0, factor <= 1) yield bounds that validate_buckets() rejects.
-inline std::vector<double> exponential_buckets(double start, double factor, std::size_t count) {
-    std::vector<double> out;
-    out.reserve(count);
-    double bound = start;
-    for (std::size_t i = 0; i < count; ++i, bound *= factor) out.push_back(bound);
-    return out;
-}
-
-/// Checks histogram bounds: at least one, all finite, strictly increasing. A trailing +Inf is
-/// not allowed (the +Inf bucket is always implicit).
-inline status validate_buckets(const std::vector<double>& bounds) {
-    if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
-    for (std::size_t i = 0; i < bounds.size(); ++i) {
-        if (!detail::is_finite(bounds[i]))
-            return {errc::invalid_buckets,
-                    "histogram bucket bound #" + std::to_string(i) + " is not finite"};
-        if (i > 0 && !(bounds[i] > bounds[i - 1]))
-            return {errc::invalid_buckets,
-                    "histogram bucket bounds must be strictly increasing (bound #" +
-                        std::to_string(i) + ")"};
-    }
-    return {};
-}
-
-/// Counts observations into fixed buckets (`le` upper bounds, plus the implicit +Inf) and
-/// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
-/// The count is derived from the buckets, so an exposition's `_count` always equals its
-/// +Inf bucket and buckets are cumulative even while other threads observe.
-class histogram {
-public:
-    /// A histogram with the default bounds (10 ms to 10 s).
-    histogram() : histogram(default_buckets()) {}
-
-    /// A histogram with the given bounds. Invalid bounds are reported through the error policy
-    /// (vitals::error, or the error handler without exceptions); see validate_buckets().
-    explicit histogram(std::vector<double> bounds)
-        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
-        const status st = validate_buckets(*bounds_);
-        if (!st.ok()) detail::fail(st);
-        init_counts();
-    }
-
-    /// Internal: a histogram reading `bounds`, already validated, which must outlive it. The
-    /// series of a family share the family's bounds this way instead of each keeping a copy
-    /// (issue 2: memory per series).
-    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds)
-        : bounds_(&bounds) {
-        init_counts();
-    }
-    histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
-    histogram(const histogram&) = delete;
-    histogram& operator=(const histogram&) = delete;
-
-    /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
-    /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
-    void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
-        counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
-        detail::atomic_add(sum_, v);
-    }
-
-    /// Records a duration in seconds.
-    template <class Rep, class Period>
-    void observe(std::chrono::duration<Rep, Period> d) noexcept {
-        observe(std::chrono::duration<double>(d).count());
-    }
-
-    /// RAII timer: observes the steady-clock seconds between its creation and its destruction
-    /// (or the first stop()). Not thread-safe itself; the histogram it feeds is.
-    class timer {
-    public:
-        explicit timer(histogram& h) noexcept : h_(&h), start_(std::chrono::steady_clock::now()) {}
-        timer(timer&& other) noexcept : h_(other.h_), start_(other.start_) { other.h_ = nullptr; }
-        timer(const timer&) = delete;
-        timer& operator=(const timer&) = delete;
-        timer& operator=(timer&&) = delete;
-        ~timer() { stop(); }
-        /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
-        double stop() noexcept {
-            if (!h_) return 0.0;
-            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                              start_)
-                                    .count();
-            h_->observe(secs);
-            h_ = nullptr;
-            return secs;
-        }
-        /// Disarms the timer without observing.
-        void cancel() noexcept { h_ = nullptr; }
-
-    private:
-        histogram* h_;
-        std::chrono::steady_clock::time_point start_;
-    };
-
-    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
-    [[nodiscard]] timer time() noexcept { return timer(*this); }
-
-    /// The configured upper bounds (without +Inf).
-    const std::vector<double>& bounds() const noexcept { return *bounds_; }
-    /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
-    std::uint64_t bucket_count(std::size_t i) const noexcept {
-        return counts_[i].load(std::memory_order_relaxed);
-    }
-    /// Total number of observations (the sum of all buckets).
-    std::uint64_t count() const noexcept {
-        std::uint64_t total = 0;
-        for (std::size_t i = 0; i <= bounds_->size(); ++i) total += bucket_count(i);
-        return total;
-    }
-    /// Sum of all observed values.
-    double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
-
-    /// Clears all buckets and the sum. Meant for a series that is removed and re-added.
-    void reset() noexcept {
-        for (std::size_t i = 0; i <= bounds_->size(); ++i)
-            counts_[i].store(0, std::memory_order_relaxed);
-        sum_.store(0.0, std::memory_order_relaxed);
-    }
-
-private:
-    void init_counts() {
-        counts_.reset(new std::atomic<std::uint64_t>[bounds_->size() + 1]);
-        for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
-    }
-
-    // Index of the first bound >= v (bounds().size() when there is none). A branch-free
-    // binary search: observed values are rarely predictable, and a linear scan's
-    // mispredicted exit cost more than the two atomics of observe() (issue 2 benchmark:
-    // ~7.7 ns for the scan vs ~4 ns over the 10 default bounds).
-    std::size_t bucket_index(double v) const noexcept {
-        const double* b = bounds_->data();
-        std::size_t lo = 0;
-        std::size_t n = bounds_->size(); // >= 1, checked at construction
-        while (n > 1) {
-            const std::size_t half = n / 2;
-            lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
-            n -= half;
-        }
-        return lo + static_cast<std::size_t>(v > b[lo]);
-    }
-
-    std::unique_ptr<const std::vector<double>> own_bounds_; // null when borrowed
-    const std::vector<double>* bounds_;                      // *own_bounds_ or borrowed
-    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
-    std::atomic<double> sum_{0.0};
-};
 
 VITALS_END_NAMESPACE
 
-#endif // VITALS_HISTOGRAM_HPP
+#endif // VITALS_ERROR_HPP
 // #include <vitals/family.hpp>
 // vitals/family.hpp - a named metric with fixed label names and one series per label set.
 // SPDX-License-Identifier: MIT
@@ -1090,7 +843,7 @@ public:
         std::size_t want = start_ + 4096;
         if (target.capacity() > want)
             want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window
-                                                                  : target.capacity();
+                                                                 : target.capacity();
         target.resize(want);
         begin_ = &target[0];
         cur_ = begin_ + start_;
@@ -1100,8 +853,7 @@ public:
     /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
     /// than `capacity` bytes at once.
     text_output(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
-        : sink_(sink), context_(context), begin_(buffer), cur_(buffer),
-          end_(buffer + capacity) {}
+        : sink_(sink), context_(context), begin_(buffer), cur_(buffer), end_(buffer + capacity) {}
 
     text_output(const text_output&) = delete;
     text_output& operator=(const text_output&) = delete;
@@ -1205,8 +957,249 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_TEXT_OUTPUT_HPP
 // #include <vitals/error.hpp>: inlined above
-// #include <vitals/gauge.hpp>: inlined above
-// #include <vitals/histogram.hpp>: inlined above
+// #include <vitals/gauge.hpp>
+// vitals/gauge.hpp - a value that goes up and down.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_GAUGE_HPP
+#define VITALS_GAUGE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/atomic_double.hpp>: inlined above
+
+#include <atomic> // atomic
+#include <chrono> // system_clock
+
+VITALS_BEGIN_NAMESPACE
+
+/// A value that can be set, raised and lowered, exposed as `<name>`.
+/// All members are thread-safe, lock-free and never allocate. Any double is accepted,
+/// including NaN and infinities (exposed as `NaN`, `+Inf`, `-Inf`).
+class gauge {
+public:
+    gauge() noexcept = default;
+    explicit gauge(double initial) noexcept : value_(initial) {}
+    gauge(const gauge&) = delete;
+    gauge& operator=(const gauge&) = delete;
+
+    void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
+    void inc() noexcept { add(1.0); }
+    void inc(double amount) noexcept { add(amount); }
+    void dec() noexcept { add(-1.0); }
+    void dec(double amount) noexcept { add(-amount); }
+    void add(double amount) noexcept { detail::atomic_add(value_, amount); }
+    void sub(double amount) noexcept { add(-amount); }
+
+    /// Sets the gauge to the current Unix time in seconds (system clock).
+    void set_to_current_time() noexcept {
+        using namespace std::chrono;
+        set(duration<double>(system_clock::now().time_since_epoch()).count());
+    }
+
+    double value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+    /// Sets the gauge back to zero. Meant for a series that is removed and re-added.
+    void reset() noexcept { set(0.0); }
+
+private:
+    std::atomic<double> value_{0.0};
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_GAUGE_HPP
+// #include <vitals/histogram.hpp>
+// vitals/histogram.hpp - a fixed-bucket histogram and its RAII timer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_HISTOGRAM_HPP
+#define VITALS_HISTOGRAM_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/atomic_double.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
+// #include <vitals/error.hpp>: inlined above
+
+#include <atomic>           // atomic
+#include <chrono>           // steady_clock
+#include <cstddef>          // size_t
+#include <cstdint>          // uint64_t
+#include <initializer_list> // initializer_list
+#include <memory>           // unique_ptr
+#include <string>           // string, to_string
+#include <utility>          // move
+#include <vector>           // vector
+
+VITALS_BEGIN_NAMESPACE
+
+namespace detail {
+/// Selects the histogram constructor that uses bounds owned by someone else (a family).
+struct borrowed_bounds_tag {};
+} // namespace detail
+
+/// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
+inline std::vector<double> default_buckets() {
+    return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+}
+
+/// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
+/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects.
+inline std::vector<double> linear_buckets(double start, double width, std::size_t count) {
+    std::vector<double> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) out.push_back(start + width * static_cast<double>(i));
+    return out;
+}
+
+/// `count` bounds: start, start * factor, start * factor^2, ... Allocates. Invalid parameters
+/// (start <= 0, factor <= 1) yield bounds that validate_buckets() rejects.
+inline std::vector<double> exponential_buckets(double start, double factor, std::size_t count) {
+    std::vector<double> out;
+    out.reserve(count);
+    double bound = start;
+    for (std::size_t i = 0; i < count; ++i, bound *= factor) out.push_back(bound);
+    return out;
+}
+
+/// Checks histogram bounds: at least one, all finite, strictly increasing. A trailing +Inf is
+/// not allowed (the +Inf bucket is always implicit).
+inline status validate_buckets(const std::vector<double>& bounds) {
+    if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+        if (!detail::is_finite(bounds[i]))
+            return {errc::invalid_buckets,
+                    "histogram bucket bound #" + std::to_string(i) + " is not finite"};
+        if (i > 0 && !(bounds[i] > bounds[i - 1]))
+            return {errc::invalid_buckets,
+                    "histogram bucket bounds must be strictly increasing (bound #" +
+                        std::to_string(i) + ")"};
+    }
+    return {};
+}
+
+/// Counts observations into fixed buckets (`le` upper bounds, plus the implicit +Inf) and
+/// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
+/// The count is derived from the buckets, so an exposition's `_count` always equals its
+/// +Inf bucket and buckets are cumulative even while other threads observe.
+class histogram {
+public:
+    /// A histogram with the default bounds (10 ms to 10 s).
+    histogram() : histogram(default_buckets()) {}
+
+    /// A histogram with the given bounds. Invalid bounds are reported through the error policy
+    /// (vitals::error, or the error handler without exceptions); see validate_buckets().
+    explicit histogram(std::vector<double> bounds)
+        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
+        const status st = validate_buckets(*bounds_);
+        if (!st.ok()) detail::fail(st);
+        init_counts();
+    }
+
+    /// Internal: a histogram reading `bounds`, already validated, which must outlive it. The
+    /// series of a family share the family's bounds this way instead of each keeping a copy
+    /// (issue 2: memory per series).
+    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds) : bounds_(&bounds) {
+        init_counts();
+    }
+    histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
+    histogram(const histogram&) = delete;
+    histogram& operator=(const histogram&) = delete;
+
+    /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
+    /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
+    void observe(double v) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
+        counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
+        detail::atomic_add(sum_, v);
+    }
+
+    /// Records a duration in seconds.
+    template <class Rep, class Period>
+    void observe(std::chrono::duration<Rep, Period> d) noexcept {
+        observe(std::chrono::duration<double>(d).count());
+    }
+
+    /// RAII timer: observes the steady-clock seconds between its creation and its destruction
+    /// (or the first stop()). Not thread-safe itself; the histogram it feeds is.
+    class timer {
+    public:
+        explicit timer(histogram& h) noexcept : h_(&h), start_(std::chrono::steady_clock::now()) {}
+        timer(timer&& other) noexcept : h_(other.h_), start_(other.start_) { other.h_ = nullptr; }
+        timer(const timer&) = delete;
+        timer& operator=(const timer&) = delete;
+        timer& operator=(timer&&) = delete;
+        ~timer() { stop(); }
+        /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
+        double stop() noexcept {
+            if (!h_) return 0.0;
+            const double secs =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+            h_->observe(secs);
+            h_ = nullptr;
+            return secs;
+        }
+        /// Disarms the timer without observing.
+        void cancel() noexcept { h_ = nullptr; }
+
+    private:
+        histogram* h_;
+        std::chrono::steady_clock::time_point start_;
+    };
+
+    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
+    [[nodiscard]] timer time() noexcept { return timer(*this); }
+
+    /// The configured upper bounds (without +Inf).
+    const std::vector<double>& bounds() const noexcept { return *bounds_; }
+    /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
+    std::uint64_t bucket_count(std::size_t i) const noexcept {
+        return counts_[i].load(std::memory_order_relaxed);
+    }
+    /// Total number of observations (the sum of all buckets).
+    std::uint64_t count() const noexcept {
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i <= bounds_->size(); ++i) total += bucket_count(i);
+        return total;
+    }
+    /// Sum of all observed values.
+    double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+
+    /// Clears all buckets and the sum. Meant for a series that is removed and re-added.
+    void reset() noexcept {
+        for (std::size_t i = 0; i <= bounds_->size(); ++i)
+            counts_[i].store(0, std::memory_order_relaxed);
+        sum_.store(0.0, std::memory_order_relaxed);
+    }
+
+private:
+    void init_counts() {
+        counts_.reset(new std::atomic<std::uint64_t>[bounds_->size() + 1]);
+        for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
+    }
+
+    // Index of the first bound >= v (bounds().size() when there is none). A branch-free
+    // binary search: observed values are rarely predictable, and a linear scan's
+    // mispredicted exit cost more than the two atomics of observe() (issue 2 benchmark:
+    // ~7.7 ns for the scan vs ~4 ns over the 10 default bounds).
+    std::size_t bucket_index(double v) const noexcept {
+        const double* b = bounds_->data();
+        std::size_t lo = 0;
+        std::size_t n = bounds_->size(); // >= 1, checked at construction
+        while (n > 1) {
+            const std::size_t half = n / 2;
+            lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
+            n -= half;
+        }
+        return lo + static_cast<std::size_t>(v > b[lo]);
+    }
+
+    std::unique_ptr<const std::vector<double>> own_bounds_; // null when borrowed
+    const std::vector<double>* bounds_;                     // *own_bounds_ or borrowed
+    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+    std::atomic<double> sum_{0.0};
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_HISTOGRAM_HPP
 
 #include <algorithm>        // lower_bound
 #include <atomic>           // atomic
@@ -1705,6 +1698,47 @@ using histogram_family = family<histogram>;
 VITALS_END_NAMESPACE
 
 #endif // VITALS_FAMILY_HPP
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
+// #include <vitals/kits/build_info.hpp>
+// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_BUILD_INFO_HPP
+#define VITALS_KITS_BUILD_INFO_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/kit_names.hpp>
+// vitals/detail/kit_names.hpp - metric names and byte buckets shared by the kits.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_KIT_NAMES_HPP
+#define VITALS_DETAIL_KIT_NAMES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// `ns_name`, or just `name` when the namespace is empty. Validation is left to the registry.
+inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
+    std::string out;
+    out.reserve(ns.size() + 1 + name.size());
+    if (!ns.empty()) {
+        out.append(ns.data(), ns.size());
+        out += '_';
+    }
+    out.append(name.data(), name.size());
+    return out;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_KIT_NAMES_HPP
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/registry.hpp>
 // vitals/registry.hpp - owns metric families and custom collectors; the unit of exposition.
 // SPDX-License-Identifier: MIT
@@ -1891,8 +1925,8 @@ public:
     /// A labelled counter family.
     counter_family& counter(std::string_view name, std::string_view help,
                             std::vector<std::string> label_names, family_options options = {}) {
-        return detail::value_or_fail(try_counter(name, help, std::move(label_names),
-                                                 std::move(options)));
+        return detail::value_or_fail(
+            try_counter(name, help, std::move(label_names), std::move(options)));
     }
     /// An unlabelled counter.
     vitals::counter& counter(std::string_view name, std::string_view help) {
@@ -1912,8 +1946,8 @@ public:
     /// A labelled gauge family.
     gauge_family& gauge(std::string_view name, std::string_view help,
                         std::vector<std::string> label_names, family_options options = {}) {
-        return detail::value_or_fail(try_gauge(name, help, std::move(label_names),
-                                               std::move(options)));
+        return detail::value_or_fail(
+            try_gauge(name, help, std::move(label_names), std::move(options)));
     }
     /// An unlabelled gauge.
     vitals::gauge& gauge(std::string_view name, std::string_view help) {
@@ -2038,11 +2072,10 @@ private:
     }
 
     bool is_reserved(std::string_view sample_name) const {
-        const auto it = std::lower_bound(
-            reserved_.begin(), reserved_.end(), sample_name,
-            [](const std::pair<std::string, const detail::family_base*>& e, std::string_view n) {
-                return e.first < n;
-            });
+        const auto it =
+            std::lower_bound(reserved_.begin(), reserved_.end(), sample_name,
+                             [](const std::pair<std::string, const detail::family_base*>& e,
+                                std::string_view n) { return e.first < n; });
         return it != reserved_.end() && it->first == sample_name;
     }
 
@@ -2090,20 +2123,17 @@ private:
         std::vector<std::string> wanted = reserved_names(type, name);
         for (const auto& n : wanted)
             if (is_reserved(n))
-                return status(errc::name_collision,
-                              "metric '" + name + "' would expose samples named '" + n +
-                                  "', which another family already uses");
+                return status(errc::name_collision, "metric '" + name +
+                                                        "' would expose samples named '" + n +
+                                                        "', which another family already uses");
 
-        auto fam = std::make_unique<family<Metric>>(name, std::string(help),
-                                                    std::move(label_names), std::move(options),
-                                                    std::move(bounds));
+        auto fam = std::make_unique<family<Metric>>(name, std::string(help), std::move(label_names),
+                                                    std::move(options), std::move(bounds));
         if (count_overflow) fam->set_overflow_family(overflow_);
         family<Metric>& ref = *fam;
-        const auto pos = std::lower_bound(
-            families_.begin(), families_.end(), name,
-            [](const std::unique_ptr<detail::family_base>& f, const std::string& n) {
-                return f->name() < n;
-            });
+        const auto pos = std::lower_bound(families_.begin(), families_.end(), name,
+                                          [](const std::unique_ptr<detail::family_base>& f,
+                                             const std::string& n) { return f->name() < n; });
         families_.insert(pos, std::move(fam));
         for (auto& n : wanted) reserved_.emplace_back(std::move(n), &ref);
         std::sort(reserved_.begin(), reserved_.end());
@@ -2111,7 +2141,7 @@ private:
     }
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<detail::family_base>> families_; // sorted by name
+    std::vector<std::unique_ptr<detail::family_base>> families_;               // sorted by name
     std::vector<std::pair<std::string, const detail::family_base*>> reserved_; // sorted
     std::vector<collector> collectors_;
     counter_family* overflow_ = nullptr;
@@ -2153,7 +2183,7 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
 inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
     if (!active_) return;
     for (auto l = labels.begin(); l != labels.end(); ++l) { // nothing of a dropped sample
-        if (!detail::is_valid_label_name(l->first)) return;  // is written
+        if (!detail::is_valid_label_name(l->first)) return; // is written
         for (auto k = labels.begin(); k != l; ++k)
             if (k->first == l->first) return;
     }
@@ -2185,114 +2215,6 @@ inline registry& default_registry() {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_REGISTRY_HPP
-// #include <vitals/text_format.hpp>
-// vitals/text_format.hpp - renders a registry in the Prometheus text exposition format 0.0.4.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_TEXT_FORMAT_HPP
-#define VITALS_TEXT_FORMAT_HPP
-
-// #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/text_output.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <string>      // string
-#include <string_view> // string_view
-#include <type_traits> // decay_t, is_convertible
-
-VITALS_BEGIN_NAMESPACE
-
-/// The Content-Type of the text exposition format 0.0.4.
-inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
-
-/// Appends the exposition of `reg` to `out`. Families appear sorted by name, series sorted by
-/// label values, collectors last. Reusing the same string (cleared) makes later calls
-/// allocation-free once it has grown to fit. Thread-safe; runs concurrently with writers.
-inline void write_text(const registry& reg, std::string& out) {
-    detail::text_output o(out);
-    reg.write(o);
-    o.finish();
-}
-
-/// Streams the exposition of `reg` through `sink` in chunks of at most `capacity` bytes,
-/// using the caller's `buffer` and no heap memory of its own. Any capacity works; 64 bytes or
-/// more avoids many tiny chunks. A null `buffer` or a `capacity` of 0 uses 64 bytes of stack.
-inline void write_text(const registry& reg, text_sink sink, void* context, char* buffer,
-                       std::size_t capacity) {
-    char fallback[64];
-    if (buffer == nullptr || capacity == 0) {
-        buffer = fallback;
-        capacity = sizeof fallback;
-    }
-    detail::text_output o(sink, context, buffer, capacity);
-    reg.write(o);
-    o.finish();
-}
-
-/// Streams the exposition of `reg` to a callable `fn(const char* data, std::size_t size)`,
-/// through a 1 KiB buffer on the stack.
-template <class Fn, class = std::enable_if_t<!std::is_convertible<Fn, std::string&>::value>>
-void write_text(const registry& reg, Fn&& fn) {
-    char buffer[1024];
-    using fn_type = std::remove_reference_t<Fn>;
-    write_text(
-        reg,
-        [](void* ctx, const char* data, std::size_t size) {
-            (*static_cast<fn_type*>(ctx))(data, size);
-        },
-        const_cast<void*>(static_cast<const void*>(&fn)), buffer, sizeof buffer);
-}
-
-/// The exposition of `reg` as a new string. Allocates.
-inline std::string to_text(const registry& reg) {
-    std::string out;
-    write_text(reg, out);
-    return out;
-}
-
-VITALS_END_NAMESPACE
-
-#endif // VITALS_TEXT_FORMAT_HPP
-// #include <vitals/kits/build_info.hpp>
-// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_KITS_BUILD_INFO_HPP
-#define VITALS_KITS_BUILD_INFO_HPP
-
-// #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/kit_names.hpp>
-// vitals/detail/kit_names.hpp - metric names and byte buckets shared by the kits.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_KIT_NAMES_HPP
-#define VITALS_DETAIL_KIT_NAMES_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <string>      // string
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// `ns_name`, or just `name` when the namespace is empty. Validation is left to the registry.
-inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
-    std::string out;
-    out.reserve(ns.size() + 1 + name.size());
-    if (!ns.empty()) {
-        out.append(ns.data(), ns.size());
-        out += '_';
-    }
-    out.append(name.data(), name.size());
-    return out;
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_KIT_NAMES_HPP
-// #include <vitals/family.hpp>: inlined above
-// #include <vitals/gauge.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
 
 #include <string>      // string
 #include <string_view> // string_view
@@ -3089,5 +3011,75 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_QUEUE_HPP
+// #include <vitals/registry.hpp>: inlined above
+// #include <vitals/text_format.hpp>
+// vitals/text_format.hpp - renders a registry in the Prometheus text exposition format 0.0.4.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_TEXT_FORMAT_HPP
+#define VITALS_TEXT_FORMAT_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/text_output.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <type_traits> // decay_t, is_convertible
+
+VITALS_BEGIN_NAMESPACE
+
+/// The Content-Type of the text exposition format 0.0.4.
+inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Appends the exposition of `reg` to `out`. Families appear sorted by name, series sorted by
+/// label values, collectors last. Reusing the same string (cleared) makes later calls
+/// allocation-free once it has grown to fit. Thread-safe; runs concurrently with writers.
+inline void write_text(const registry& reg, std::string& out) {
+    detail::text_output o(out);
+    reg.write(o);
+    o.finish();
+}
+
+/// Streams the exposition of `reg` through `sink` in chunks of at most `capacity` bytes,
+/// using the caller's `buffer` and no heap memory of its own. Any capacity works; 64 bytes or
+/// more avoids many tiny chunks. A null `buffer` or a `capacity` of 0 uses 64 bytes of stack.
+inline void write_text(const registry& reg, text_sink sink, void* context, char* buffer,
+                       std::size_t capacity) {
+    char fallback[64];
+    if (buffer == nullptr || capacity == 0) {
+        buffer = fallback;
+        capacity = sizeof fallback;
+    }
+    detail::text_output o(sink, context, buffer, capacity);
+    reg.write(o);
+    o.finish();
+}
+
+/// Streams the exposition of `reg` to a callable `fn(const char* data, std::size_t size)`,
+/// through a 1 KiB buffer on the stack.
+template <class Fn, class = std::enable_if_t<!std::is_convertible<Fn, std::string&>::value>>
+void write_text(const registry& reg, Fn&& fn) {
+    char buffer[1024];
+    using fn_type = std::remove_reference_t<Fn>;
+    write_text(
+        reg,
+        [](void* ctx, const char* data, std::size_t size) {
+            (*static_cast<fn_type*>(ctx))(data, size);
+        },
+        const_cast<void*>(static_cast<const void*>(&fn)), buffer, sizeof buffer);
+}
+
+/// The exposition of `reg` as a new string. Allocates.
+inline std::string to_text(const registry& reg) {
+    std::string out;
+    write_text(reg, out);
+    return out;
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_TEXT_FORMAT_HPP
+// #include <vitals/version.hpp>: inlined above
 
 #endif // VITALS_VITALS_HPP

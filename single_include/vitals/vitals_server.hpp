@@ -1123,8 +1123,8 @@ struct server_options {
 /// Until the first run completes the cached result is a failure ("no result yet"); a result
 /// older than `max_age` (default: three intervals) is reported as a failure, so a probe that
 /// hangs does not keep reporting its last success. A new result arrives every interval plus
-/// the probe's own run time: keep max_age above both together. The destructor stops the thread and waits
-/// for a running probe to return: give the probe its own I/O timeout. Thread-safe.
+/// the probe's own run time: keep max_age above both together. The destructor stops the thread and
+/// waits for a running probe to return: give the probe its own I/O timeout. Thread-safe.
 class cached_probe {
 public:
     /// Starts the probe thread; the first run starts at once. Allocates. An interval that is

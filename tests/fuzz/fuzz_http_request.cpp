@@ -35,8 +35,7 @@ struct event {
 };
 
 bool is_error_code(int code) {
-    return code == 400 || code == 413 || code == 414 || code == 431 || code == 501 ||
-           code == 505;
+    return code == 400 || code == 413 || code == 414 || code == 431 || code == 501 || code == 505;
 }
 
 std::vector<event> run(const std::uint8_t* data, std::size_t size,
@@ -63,8 +62,7 @@ std::vector<event> run(const std::uint8_t* data, std::size_t size,
             require(p.path().size() <= limits.max_request_line);
             require(p.authorization().size() <= limits.max_header_bytes);
             require(p.version_minor() >= 0 && p.version_minor() <= 9);
-            out.push_back(event{0, std::string(p.method()), std::string(p.path()),
-                                p.keep_alive()});
+            out.push_back(event{0, std::string(p.method()), std::string(p.path()), p.keep_alive()});
             p.reset();
             require(p.status() == state::incomplete && !p.started());
             break;

@@ -16,8 +16,7 @@ namespace detail {
 inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
     double current = target.load(std::memory_order_relaxed);
     while (!target.compare_exchange_weak(current, current + delta, std::memory_order_relaxed,
-                                         std::memory_order_relaxed)) {
-    }
+                                         std::memory_order_relaxed)) {}
 }
 
 // Counter stripe slots. A thread takes the slot fewest live threads hold and gives it back

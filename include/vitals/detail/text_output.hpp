@@ -33,7 +33,7 @@ public:
         std::size_t want = start_ + 4096;
         if (target.capacity() > want)
             want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window
-                                                                  : target.capacity();
+                                                                 : target.capacity();
         target.resize(want);
         begin_ = &target[0];
         cur_ = begin_ + start_;
@@ -43,8 +43,7 @@ public:
     /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
     /// than `capacity` bytes at once.
     text_output(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
-        : sink_(sink), context_(context), begin_(buffer), cur_(buffer),
-          end_(buffer + capacity) {}
+        : sink_(sink), context_(context), begin_(buffer), cur_(buffer), end_(buffer + capacity) {}
 
     text_output(const text_output&) = delete;
     text_output& operator=(const text_output&) = delete;
