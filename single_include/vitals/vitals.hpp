@@ -646,6 +646,9 @@ VITALS_END_NAMESPACE
 #else
 #include <cstdio>  // snprintf
 #include <cstdlib> // strtod
+#if defined(_WIN32)
+#include <charconv> // from_chars (see read_back)
+#endif
 #endif
 
 VITALS_BEGIN_NAMESPACE
@@ -667,6 +670,21 @@ inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
 }
 
 #if !VITALS_USE_TO_CHARS
+/// Reads back a candidate "[-]DIGITSe<exp>" (no decimal point, so no locale dependence).
+/// mingw-w64's strtod misrounds about one value in a thousand by one ulp, which would make
+/// the shortest-digits search accept digits that do not round-trip; std::from_chars is
+/// correctly rounded there.
+inline double read_back(const char* text, std::size_t size) noexcept {
+#if defined(_WIN32)
+    double value = 0.0;
+    std::from_chars(text, text + size, value);
+    return value;
+#else
+    (void)size;
+    return std::strtod(text, nullptr);
+#endif
+}
+
 /// Compact builds: the significant digits of `v` at `precision` + 1 digits, written to
 /// `digits` (`k` of them, no sign or point) with the decimal `exponent` of the first one.
 /// Returns whether they read back to `v`. Tries the correctly rounded digits ("%.*e") and,
@@ -691,7 +709,13 @@ inline bool compact_digits(double v, int precision, char* digits, std::size_t& k
         for (; *p >= '0' && *p <= '9'; ++p) exponent = exponent * 10 + (*p - '0');
         if (negative_exponent) exponent = -exponent;
     }
-    const double back = std::strtod(sci, nullptr);
+    char text[max_number_chars + 8]; // "[-]DIGITSe<exponent of the last digit>"
+    std::size_t t = 0;
+    if (v < 0) text[t++] = '-';
+    std::memcpy(text + t, digits, k);
+    t += k;
+    int n = std::snprintf(text + t, sizeof text - t, "e%d", exponent - static_cast<int>(k) + 1);
+    const double back = read_back(text, t + static_cast<std::size_t>(n));
     if (back == v) return true;
     const bool nearer_zero = v < 0 ? back > v : back < v;
     if (!nearer_zero) return false; // the nearest digits lie beyond v: none closer can work
@@ -707,13 +731,11 @@ inline bool compact_digits(double v, int precision, char* digits, std::size_t& k
     } else {
         ++up[i - 1];
     }
-    char text[max_number_chars + 8]; // "[-]DIGITSe<exponent of the last digit>"
-    std::size_t t = 0;
-    if (v < 0) text[t++] = '-';
+    t = v < 0 ? 1 : 0;
     std::memcpy(text + t, up, k);
     t += k;
-    std::snprintf(text + t, sizeof text - t, "e%d", up_exponent - static_cast<int>(k) + 1);
-    if (std::strtod(text, nullptr) != v) return false;
+    n = std::snprintf(text + t, sizeof text - t, "e%d", up_exponent - static_cast<int>(k) + 1);
+    if (read_back(text, t + static_cast<std::size_t>(n)) != v) return false;
     std::memcpy(digits, up, k);
     exponent = up_exponent;
     return true;
