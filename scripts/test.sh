@@ -365,8 +365,16 @@ subproject_consumer() {
 }
 
 # Windows (mingw-w64) with the tests run under wine; stops the wineserver afterwards.
+# Creates the wine prefix before tests run in parallel: two programs starting a new prefix
+# at once can crash or lose the wineserver (seen as a page fault and "chdir to .../server").
+wine_prefix_ready() {
+    wineboot --init >/dev/null 2>&1 || true
+    wineserver -w 2>/dev/null || true
+}
+
 windows_cmake() {
     local rc=0
+    wine_prefix_ready
     cmake_ctest windows -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mingw64.cmake \
         -DCMAKE_BUILD_TYPE=Release || rc=$?
     wineserver -k 2>/dev/null || true
@@ -376,6 +384,7 @@ windows_cmake() {
 
 windows_meson() {
     local rc=0
+    wine_prefix_ready
     meson_test windows-meson --cross-file cross/mingw64.ini -Dtests=true -Dexamples=true \
         -Dbuildtype=release || rc=$?
     wineserver -k 2>/dev/null || true
