@@ -6,25 +6,22 @@
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
 #include <vitals/detail/escape.hpp>
+#include <vitals/detail/exclusive_lock.hpp>
+#include <vitals/detail/format_number.hpp>
 #include <vitals/detail/text_output.hpp>
 #include <vitals/error.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
 
-#include <algorithm>        // lower_bound
-#include <atomic>           // atomic
-#include <cstddef>          // size_t
-#include <cstdint>          // uint32_t, uint64_t
-#include <cstring>          // memcpy
-#include <initializer_list> // initializer_list
-#include <memory>           // unique_ptr
-#include <mutex>            // unique_lock
-#include <shared_mutex>     // shared_mutex, shared_lock
-#include <string>           // string
-#include <string_view>      // string_view
-#include <type_traits>      // is_same
-#include <utility>          // pair, move
-#include <vector>           // vector
+#include <atomic>       // atomic
+#include <cstddef>      // size_t, ptrdiff_t
+#include <cstdint>      // uint32_t, uint64_t
+#include <cstring>      // memcpy
+#include <shared_mutex> // shared_mutex, shared_lock
+#include <string>       // string
+#include <string_view>  // string_view
+#include <utility>      // pair, move, forward
+#include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
 
@@ -52,9 +49,6 @@ struct family_options {
 /// The label value used for the overflow series of a family past its cardinality bound.
 inline constexpr std::string_view overflow_label_value = "__overflow__";
 
-template <class Metric>
-class family;
-
 namespace detail {
 
 template <class Metric>
@@ -72,53 +66,32 @@ struct metric_traits<histogram> {
     static constexpr metric_type type = metric_type::histogram;
 };
 
-/// What every family shares, independent of its metric type. Owned by a registry.
-class family_base {
-public:
-    family_base(const family_base&) = delete;
-    family_base& operator=(const family_base&) = delete;
-    virtual ~family_base() = default;
-
-    /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
-    const std::string& name() const noexcept { return name_; }
-    metric_type type() const noexcept { return type_; }
-    const std::string& help() const noexcept { return help_; }
-    const std::vector<std::string>& label_names() const noexcept { return label_names_; }
-    const family_options& options() const noexcept { return options_; }
-    const std::vector<double>& bounds() const noexcept { return bounds_; }
-
-    /// Writes HELP, TYPE and every visible series; nothing when no series is visible.
-    virtual void write(text_output& out) const = 0;
-
-protected:
-    family_base(metric_type type, std::string name, std::string help,
-                std::vector<std::string> label_names, family_options options,
-                std::vector<double> bounds)
-        : type_(type), name_(std::move(name)), help_(std::move(help)),
-          label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)) {
-        header_ = "# HELP " + name_ + ' ';
-        append_escaped(header_, help_, false);
-        header_ += "\n# TYPE " + name_ + ' ';
-        header_ += type_name(type_);
-        header_ += '\n';
-    }
-
-    metric_type type_;
-    std::string name_;
-    std::string help_;
-    std::vector<std::string> label_names_;
-    family_options options_;
-    std::vector<double> bounds_;
-    std::string header_; // pre-rendered "# HELP ...\n# TYPE ...\n"
-
-public:
-    /// Set once by the owning registry before the family is shared.
-    void set_overflow_family(family<counter>* f) noexcept { overflow_family_ = f; }
-
-protected:
-    family<counter>* overflow_family_ = nullptr; // counts lookups redirected to overflow
+/// One series of a family: its label values, its rendered labels and whether it is shown,
+/// followed by its metric (see series). Never moved or freed while the family lives.
+struct series_node {
+    std::uint64_t hash = 0;
+    // The label values, each as its length (a size_t) then its bytes: one allocation
+    // instead of a vector of strings, about 60 bytes less per series (issue 2).
+    std::string key;
+    std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
+    // Written under the family's mutex; read by lock-free lookups, hence atomic.
+    std::atomic<bool> visible{true};
 };
+
+template <class Metric>
+struct series final : series_node {
+    template <class... Args>
+    explicit series(Args&&... args) : metric(std::forward<Args>(args)...) {}
+    Metric metric;
+};
+
+/// Makes room for `extra` more elements, growing geometrically, so that the insertions that
+/// follow cannot throw (registration code allocates first, then publishes).
+template <class T>
+void reserve_more(std::vector<T>& v, std::size_t extra) {
+    if (v.capacity() - v.size() < extra)
+        v.reserve(v.size() + (v.size() > extra ? v.size() : extra));
+}
 
 inline std::uint64_t load_u64(const char* p) noexcept {
     std::uint64_t w;
@@ -139,17 +112,16 @@ inline std::uint64_t load_u32(const char* p) noexcept {
 /// and ("a","bc") differ.
 inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n) noexcept {
     constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
-    const auto mix = [](std::uint64_t h, std::uint64_t w) noexcept {
-        h = (h ^ w) * k;
-        return h ^ (h >> 32);
-    };
     std::uint64_t h = 0x243f6a8885a308d3ULL;
     for (std::size_t i = 0; i < n; ++i) {
         const char* p = values[i].data();
         std::size_t len = values[i].size();
         std::uint64_t w = 0;
         if (len > 8) {
-            for (; len > 8; p += 8, len -= 8) h = mix(h, load_u64(p));
+            for (; len > 8; p += 8, len -= 8) {
+                h = (h ^ load_u64(p)) * k;
+                h ^= h >> 32;
+            }
             w = load_u64(p + len - 8); // overlaps the previous word
         } else if (len >= 4) {
             w = load_u32(p) | (load_u32(p + len - 4) << 32);
@@ -158,104 +130,54 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
                 (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
                 (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
         }
-        h = mix(h, w) + values[i].size();
+        h = (h ^ w) * k;
+        h = (h ^ (h >> 32)) + values[i].size();
     }
     h ^= h >> 29; // the table indexes by the low bits: fold the high ones in
     h *= 0xbf58476d1ce4e5b9ULL;
     return h ^ (h >> 32);
 }
 
-} // namespace detail
-
-/// A metric family: one name, help text and fixed label names, with one Metric (counter,
-/// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
-///
-/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
-/// looks a series up once and keeps the reference. Lookup of an existing series is
-/// lock-free and does not allocate; creating a series takes a writer lock and allocates.
-/// All members are thread-safe.
-template <class Metric>
-class family final : public detail::family_base {
+/// Everything a family does, for all three metric types. It is not a template so that a
+/// translation unit compiles it once rather than once per metric type (about half the
+/// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access.
+/// Owned by a registry.
+class family_base {
 public:
-    /// The series for these label values (one per label name, in order), created on first
-    /// use. A wrong number of values is reported through the error policy (vitals::error or
-    /// the error handler); use try_labels() for a status instead.
-    template <class... Values>
-    Metric& labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return detail::value_or_fail(try_labels_n(vals, sizeof...(Values)));
-    }
-    /// labels() for values only known at run time. Allocates only for more than 16 values.
-    Metric& labels(const std::vector<std::string>& values) {
-        constexpr std::size_t small = 16;
-        if (values.size() > small) {
-            std::vector<std::string_view> views(values.begin(), values.end());
-            return detail::value_or_fail(try_labels_n(views.data(), views.size()));
-        }
-        std::string_view views[small];
-        for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
-        return detail::value_or_fail(try_labels_n(views, values.size()));
-    }
-    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
-    template <class... Values>
-    result<Metric> try_labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return try_labels_n(vals, sizeof...(Values));
+    family_base(const family_base&) = delete;
+    family_base& operator=(const family_base&) = delete;
+    virtual ~family_base() {
+        for (series_node* s : series_) delete_node(s);
+        for (table* t : tables_) delete t;
     }
 
-    /// Hides the series with these label values from the exposition. Returns whether a
-    /// visible series was removed. References to it stay valid; writes through them are
-    /// kept in the hidden series until it is re-added, which resets it to zero.
-    template <class... Values>
-    bool remove(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return remove_n(vals, sizeof...(Values));
-    }
+    /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
+    const std::string& name() const noexcept { return name_; }
+    metric_type type() const noexcept { return type_; }
+    const std::string& help() const noexcept { return help_; }
+    const std::vector<std::string>& label_names() const noexcept { return label_names_; }
+    const family_options& options() const noexcept { return options_; }
+    const std::vector<double>& bounds() const noexcept { return bounds_; }
 
-    /// Hides every series (see remove()).
+    /// Hides every series (see family::remove()).
     void clear() {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        for (auto& s : series_) s->visible.store(false, std::memory_order_relaxed);
+        exclusive_lock lock(mutex_);
+        for (series_node* s : series_) s->visible.store(false, std::memory_order_relaxed);
     }
 
     /// Number of visible series.
     std::size_t size() const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         std::size_t n = 0;
-        for (const auto& s : series_) n += s->visible.load(std::memory_order_relaxed) ? 1 : 0;
+        for (const series_node* s : series_) n += s->visible.load(std::memory_order_relaxed);
         return n;
     }
 
-    /// Internal: use registry::counter() and friends.
-    family(std::string name, std::string help, std::vector<std::string> label_names,
-           family_options options, std::vector<double> bounds)
-        : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
-                      std::move(label_names), std::move(options), std::move(bounds)) {
-        std::string rendered_const;
-        for (const auto& cl : options_.const_labels)
-            append_label(rendered_const, cl.first, cl.second);
-        const_rendered_ = rendered_const;
-        if constexpr (std::is_same<Metric, histogram>::value) {
-            std::string base = name_;
-            bucket_prefix_ = base + "_bucket{";
-            sum_prefix_ = base + "_sum";
-            count_prefix_ = base + "_count";
-            for (double b : bounds_) {
-                char num[detail::max_number_chars];
-                const std::size_t n = detail::format_double(num, b);
-                le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
-            }
-            le_suffixes_.push_back("le=\"+Inf\"} ");
-        }
-        // An unlabelled family has exactly one series, visible from the start (a counter
-        // shows 0 before its first increment).
-        if (label_names_.empty()) (void)try_labels_n(nullptr, 0);
-    }
-
-    void write(detail::text_output& out) const override {
+    /// Writes HELP, TYPE and every visible series; nothing when no series is visible.
+    void write(text_output& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         bool any = false;
-        for (const series* s : sorted_) {
+        for (const series_node* s : sorted_) {
             if (!s->visible.load(std::memory_order_relaxed)) continue;
             if (!any) {
                 out.write(header_);
@@ -265,76 +187,84 @@ public:
         }
     }
 
+    /// Set once by the owning registry before the family is shared.
+    void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
+
+    /// The series for `n` label values, created (or re-shown) on first use; null, with
+    /// `*error` set, when `n` differs from the number of label names.
+    series_node* lookup(const std::string_view* vals, std::size_t n, status* error) {
+        if (VITALS_DETAIL_LIKELY(n == label_names_.size())) {
+            const std::uint64_t h = hash_label_values(vals, n);
+            // Lock-free fast path: see the comment on `table`.
+            series_node* s = find(vals, n, h);
+            if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
+            return lookup_locked(vals, n, h);
+        }
+        *error = status(errc::label_count_mismatch,
+                        "metric '" + name_ + "' has " + decimal(label_names_.size()) +
+                            " label names but was given " + decimal(n) + " values");
+        return nullptr;
+    }
+
+    /// lookup() reporting a wrong value count through the error policy.
+    series_node* lookup_or_fail(const std::string_view* vals, std::size_t n) {
+        status error;
+        series_node* s = lookup(vals, n, &error);
+        if (VITALS_DETAIL_UNLIKELY(!s)) fail(error);
+        return s;
+    }
+
+    /// lookup_or_fail() for values held in strings. Allocates only for more than 16 values.
+    series_node* lookup_or_fail(const std::vector<std::string>& values) {
+        constexpr std::size_t small = 16;
+        if (values.size() > small) {
+            std::vector<std::string_view> views(values.begin(), values.end());
+            return lookup_or_fail(views.data(), views.size());
+        }
+        std::string_view views[small];
+        for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
+        return lookup_or_fail(views, values.size());
+    }
+
+    /// Hides the series with these values; returns whether a visible one was removed.
+    bool remove(const std::string_view* vals, std::size_t n) {
+        if (n != label_names_.size()) return false;
+        const std::uint64_t h = hash_label_values(vals, n);
+        exclusive_lock lock(mutex_);
+        series_node* s = find(vals, n, h);
+        if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
+        s->visible.store(false, std::memory_order_relaxed);
+        return true;
+    }
+
+protected:
+    family_base(metric_type type, std::string name, std::string help,
+                std::vector<std::string> label_names, family_options options,
+                std::vector<double> bounds)
+        : type_(type), name_(std::move(name)), help_(std::move(help)),
+          label_names_(std::move(label_names)), options_(std::move(options)),
+          bounds_(std::move(bounds)) {
+        header_ = "# HELP " + name_ + ' ';
+        append_escaped(header_, help_, false);
+        header_ += "\n# TYPE " + name_ + ' ';
+        header_ += type_name(type_);
+        header_ += '\n';
+        for (const auto& cl : options_.const_labels)
+            append_label(const_rendered_, cl.first, cl.second);
+        if (type_ == metric_type::histogram) {
+            for (double b : bounds_) {
+                char num[max_number_chars];
+                const std::size_t n = format_double(num, b);
+                le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
+            }
+            le_suffixes_.push_back("le=\"+Inf\"} ");
+        }
+        // An unlabelled family has exactly one series, visible from the start (a counter
+        // shows 0 before its first increment).
+        if (label_names_.empty()) lookup_locked(nullptr, 0, hash_label_values(nullptr, 0));
+    }
+
 private:
-    struct series {
-        template <class... Args>
-        explicit series(Args&&... args) : metric(std::forward<Args>(args)...) {}
-        Metric metric;
-        std::uint64_t hash = 0;
-        // The label values, each as its length (a size_t) then its bytes: one allocation
-        // instead of a vector of strings, about 60 bytes less per series (issue 2).
-        std::string key;
-        std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
-        // Written under mutex_ (unique); read by lock-free lookups, hence atomic.
-        std::atomic<bool> visible{true};
-    };
-
-    static void append_label(std::string& out, std::string_view name, std::string_view value) {
-        if (!out.empty()) out += ',';
-        out.append(name.data(), name.size());
-        out += "=\"";
-        detail::append_escaped(out, value, true);
-        out += '"';
-    }
-
-    void write_series(detail::text_output& out, const series& s) const {
-        if constexpr (std::is_same<Metric, histogram>::value) {
-            const histogram& h = s.metric;
-            const std::size_t nb = h.bounds().size();
-            std::uint64_t cumulative = 0;
-            for (std::size_t i = 0; i <= nb; ++i) {
-                cumulative += h.bucket_count(i);
-                out.write(bucket_prefix_);
-                if (!s.rendered.empty()) {
-                    out.write(s.rendered);
-                    out.put(',');
-                }
-                out.write(le_suffixes_[i]);
-                out.write_uint(cumulative);
-                out.put('\n');
-            }
-            write_name_labels(out, sum_prefix_, s);
-            out.write_double(h.sum());
-            out.put('\n');
-            write_name_labels(out, count_prefix_, s);
-            out.write_uint(cumulative); // equal to the +Inf bucket by construction
-            out.put('\n');
-        } else {
-            write_name_labels(out, name_, s);
-            if constexpr (std::is_same<Metric, counter>::value) {
-                if (s.metric.is_whole())
-                    out.write_uint(s.metric.whole_value());
-                else
-                    out.write_double(s.metric.value());
-            } else {
-                out.write_double(s.metric.value());
-            }
-            out.put('\n');
-        }
-    }
-
-    static void write_name_labels(detail::text_output& out, const std::string& name,
-                                  const series& s) {
-        out.write(name);
-        if (!s.rendered.empty()) {
-            out.put('{');
-            out.write(s.rendered);
-            out.write("} ", 2);
-        } else {
-            out.put(' ');
-        }
-    }
-
     // The lookup table is read without any lock (a shared_mutex reader lock cost about as much
     // as the rest of a lookup, and its counter is one cache line every looking-up thread
     // writes). That is safe because (1) a series is fully built before a release store
@@ -344,12 +274,120 @@ private:
     // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
     // on a stale table only sends the caller to the locked path, which looks again.
     struct table {
-        explicit table(std::size_t n) : mask(n - 1), slots(new std::atomic<series*>[n]) {
+        explicit table(std::size_t n) : mask(n - 1), slots(new std::atomic<series_node*>[n]) {
             for (std::size_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
         }
+        table(const table&) = delete;
+        table& operator=(const table&) = delete;
+        ~table() { delete[] slots; }
         std::size_t mask; // size - 1, size a power of two
-        std::unique_ptr<std::atomic<series*>[]> slots;
+        std::atomic<series_node*>* slots;
     };
+
+    static std::string decimal(std::size_t v) {
+        char buf[max_number_chars];
+        return std::string(buf, format_uint(buf, v));
+    }
+
+    static void append_label(std::string& out, std::string_view name, std::string_view value) {
+        if (!out.empty()) out += ',';
+        out.append(name.data(), name.size());
+        out += "=\"";
+        append_escaped(out, value, true);
+        out += '"';
+    }
+
+    // The metric types are known here, so series are made, written and freed by a switch
+    // rather than through virtual functions of a template.
+    series_node* new_node() const {
+        switch (type_) {
+        case metric_type::counter:
+            return new series<counter>();
+        case metric_type::gauge:
+            return new series<gauge>();
+        case metric_type::histogram:
+            break;
+        }
+        return new series<histogram>(borrowed_bounds_tag{}, bounds_); // bounds_ outlives it
+    }
+
+    void delete_node(series_node* s) const noexcept {
+        switch (type_) {
+        case metric_type::counter:
+            delete static_cast<series<counter>*>(s);
+            return;
+        case metric_type::gauge:
+            delete static_cast<series<gauge>*>(s);
+            return;
+        case metric_type::histogram:
+            delete static_cast<series<histogram>*>(s);
+            return;
+        }
+    }
+
+    void reset_metric(series_node& s) const noexcept {
+        switch (type_) {
+        case metric_type::counter:
+            static_cast<series<counter>&>(s).metric.reset();
+            return;
+        case metric_type::gauge:
+            static_cast<series<gauge>&>(s).metric.reset();
+            return;
+        case metric_type::histogram:
+            static_cast<series<histogram>&>(s).metric.reset();
+            return;
+        }
+    }
+
+    void write_series(text_output& out, const series_node& s) const {
+        if (type_ == metric_type::histogram) {
+            const histogram& h = static_cast<const series<histogram>&>(s).metric;
+            const std::size_t nb = h.bounds().size();
+            std::uint64_t cumulative = 0;
+            for (std::size_t i = 0; i <= nb; ++i) {
+                cumulative += h.bucket_count(i);
+                out.write(name_);
+                out.write("_bucket{", 8);
+                if (!s.rendered.empty()) {
+                    out.write(s.rendered);
+                    out.put(',');
+                }
+                out.write(le_suffixes_[i]);
+                out.write_uint(cumulative);
+                out.put('\n');
+            }
+            write_name_labels(out, "_sum", s);
+            out.write_double(h.sum());
+            out.put('\n');
+            write_name_labels(out, "_count", s);
+            out.write_uint(cumulative); // equal to the +Inf bucket by construction
+            out.put('\n');
+            return;
+        }
+        write_name_labels(out, {}, s);
+        if (type_ == metric_type::counter) {
+            const counter& c = static_cast<const series<counter>&>(s).metric;
+            if (c.is_whole())
+                out.write_uint(c.whole_value());
+            else
+                out.write_double(c.value());
+        } else {
+            out.write_double(static_cast<const series<gauge>&>(s).metric.value());
+        }
+        out.put('\n');
+    }
+
+    void write_name_labels(text_output& out, std::string_view suffix, const series_node& s) const {
+        out.write(name_);
+        if (!suffix.empty()) out.write(suffix); // an empty view may hold a null pointer
+        if (!s.rendered.empty()) {
+            out.put('{');
+            out.write(s.rendered);
+            out.write("} ", 2);
+        } else {
+            out.put(' ');
+        }
+    }
 
     static void encode_key(std::string& key, const std::string_view* vals, std::size_t n) {
         std::size_t total = 0;
@@ -392,75 +430,96 @@ private:
         return false;
     }
 
-    series* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
+    series_node* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
         for (std::size_t i = static_cast<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
-            series* s = t->slots[i].load(std::memory_order_acquire);
+            series_node* s = t->slots[i].load(std::memory_order_acquire);
             if (!s) return nullptr;
             if (s->hash == h && key_equals(s->key, vals, n)) return s;
         }
     }
 
-    static void place(table& t, series* s) noexcept {
+    static void place(table& t, series_node* s) noexcept {
         std::size_t i = static_cast<std::size_t>(s->hash) & t.mask;
         while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
         t.slots[i].store(s, std::memory_order_release);
     }
 
-    // Called with mutex_ held (unique).
-    void insert_into_table(series* s) {
+    // Called with mutex_ held (unique). Everything that can throw happens before the new
+    // series is published, so a failed allocation leaves the family as it was.
+    series_node* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
+        reserve_more(series_, 1);
+        reserve_more(sorted_, 1);
         table* t = table_.load(std::memory_order_relaxed);
+        table* bigger = nullptr;
         if (!t || (series_.size() + 1) * 2 > t->mask + 1) {
-            auto bigger = std::make_unique<table>(t ? (t->mask + 1) * 2 : 8);
-            for (const auto& old : series_) place(*bigger, old.get());
-            t = bigger.get();
-            tables_.push_back(std::move(bigger));
-            table_.store(t, std::memory_order_release);
+            reserve_more(tables_, 1);
+            bigger = new table(t ? (t->mask + 1) * 2 : 8);
+        }
+        series_node* s = nullptr;
+        try_or_cleanup(
+            [&] {
+                s = new_node();
+                s->hash = h;
+                encode_key(s->key, vals, n);
+                s->rendered = const_rendered_;
+                for (std::size_t k = 0; k < n; ++k)
+                    append_label(s->rendered, label_names_[k], vals[k]);
+            },
+            [&] {
+                if (s) delete_node(s);
+                delete bigger;
+            });
+        if (bigger) { // nothing below throws
+            for (series_node* old : series_) place(*bigger, old);
+            tables_.push_back(bigger);
+            table_.store(bigger, std::memory_order_release);
+            t = bigger;
         }
         place(*t, s);
-    }
-
-    series* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
-        std::unique_ptr<series> s;
-        if constexpr (std::is_same<Metric, histogram>::value)
-            s.reset(new series(detail::borrowed_bounds_tag{}, bounds_)); // bounds_ outlives it
-        else
-            s.reset(new series());
-        s->hash = h;
-        encode_key(s->key, vals, n);
-        s->rendered = const_rendered_;
-        for (std::size_t k = 0; k < n; ++k) append_label(s->rendered, label_names_[k], vals[k]);
-        series* raw = s.get();
-        insert_into_table(raw);
-        series_.push_back(std::move(s));
-        const auto pos = std::lower_bound(
-            sorted_.begin(), sorted_.end(), raw,
-            [this](const series* a, const series* b) { return key_less(a->key, b->key); });
-        sorted_.insert(pos, raw);
-        return raw;
-    }
-
-    result<Metric> try_labels_n(const std::string_view* vals, std::size_t n) {
-        if (VITALS_DETAIL_UNLIKELY(n != label_names_.size()))
-            return status(errc::label_count_mismatch,
-                          "metric '" + name_ + "' has " + std::to_string(label_names_.size()) +
-                              " label names but was given " + std::to_string(n) + " values");
-        const std::uint64_t h = detail::hash_label_values(vals, n);
-        {
-            // Lock-free fast path: see the comment on `table`.
-            series* s = find(vals, n, h);
-            if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire)))
-                return s->metric;
+        series_.push_back(s);
+        std::size_t pos = sorted_.size(); // binary search for the first greater key
+        for (std::size_t lo = 0, count = sorted_.size(); count > 0;) {
+            const std::size_t half = count / 2;
+            if (key_less(s->key, sorted_[lo + half]->key)) {
+                pos = lo + half;
+                count = half;
+            } else {
+                lo += half + 1;
+                count -= half + 1;
+            }
         }
+        sorted_.insert(sorted_.begin() + static_cast<std::ptrdiff_t>(pos), s);
+        return s;
+    }
+
+    // Runs `body`; if it throws, runs `cleanup` and rethrows. Without exceptions, just body.
+    template <class Body, class Cleanup>
+    static void try_or_cleanup(Body&& body, Cleanup&& cleanup) {
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            body();
+        } catch (...) {
+            cleanup();
+            throw;
+        }
+#else
+        (void)cleanup;
+        body();
+#endif
+    }
+
+    VITALS_DETAIL_NOINLINE series_node* lookup_locked(const std::string_view* vals, std::size_t n,
+                                                      std::uint64_t h) {
         bool overflowed = false;
-        series* s;
+        series_node* s;
         {
-            std::unique_lock<std::shared_mutex> lock(mutex_);
+            exclusive_lock lock(mutex_);
             s = find(vals, n, h);
             if (s) {
                 if (!s->visible.load(std::memory_order_relaxed)) {
-                    s->metric.reset();
+                    reset_metric(*s);
                     s->visible.store(true, std::memory_order_release);
                 }
             } else if (series_.size() < options_.max_series) {
@@ -468,36 +527,92 @@ private:
             } else {
                 overflowed = true;
                 std::vector<std::string_view> ov(n, overflow_label_value);
-                const std::uint64_t oh = detail::hash_label_values(ov.data(), n);
+                const std::uint64_t oh = hash_label_values(ov.data(), n);
                 s = find(ov.data(), n, oh);
                 if (!s) s = create(ov.data(), n, oh);
                 s->visible.store(true, std::memory_order_release);
             }
         }
         // Counted outside our lock: the overflow counter lives in another family.
-        if (overflowed && overflow_family_) overflow_family_->labels(name_).inc();
-        return s->metric;
+        if (overflowed && overflow_family_) {
+            const std::string_view family_name = name_;
+            static_cast<series<counter>*>(overflow_family_->lookup_or_fail(&family_name, 1))
+                ->metric.inc();
+        }
+        return s;
     }
 
-    bool remove_n(const std::string_view* vals, std::size_t n) {
-        if (n != label_names_.size()) return false;
-        const std::uint64_t h = detail::hash_label_values(vals, n);
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        series* s = find(vals, n, h);
-        if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
-        s->visible.store(false, std::memory_order_relaxed);
-        return true;
-    }
+    metric_type type_;
+    std::string name_;
+    std::string help_;
+    std::vector<std::string> label_names_;
+    family_options options_;
+    std::vector<double> bounds_;
+    std::string header_;                     // pre-rendered "# HELP ...\n# TYPE ...\n"
+    std::string const_rendered_;             // const labels, rendered as in series_node
+    std::vector<std::string> le_suffixes_;   // histograms: `le="0.5"} `, ..., `le="+Inf"} `
+    family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<series>> series_; // owns every series ever created
-    std::atomic<table*> table_{nullptr};          // open addressing by hash; never shrinks
-    std::vector<std::unique_ptr<table>> tables_;  // every table ever used (see `table`)
-    std::vector<series*> sorted_;                 // by label values: deterministic output
-    std::string const_rendered_;
-    // Histogram only: pre-rendered pieces of the sample lines.
-    std::string bucket_prefix_, sum_prefix_, count_prefix_;
-    std::vector<std::string> le_suffixes_;
+    std::vector<series_node*> series_;   // owns every series ever created
+    std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks
+    std::vector<table*> tables_;         // owns every table ever used (see `table`)
+    std::vector<series_node*> sorted_;   // by label values: deterministic output
+};
+
+} // namespace detail
+
+/// A metric family: one name, help text and fixed label names, with one Metric (counter,
+/// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
+///
+/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
+/// looks a series up once and keeps the reference. Lookup of an existing series is
+/// lock-free and does not allocate; creating a series takes a writer lock and allocates.
+/// All members are thread-safe.
+template <class Metric>
+class family final : public detail::family_base {
+public:
+    /// The series for these label values (one per label name, in order), created on first
+    /// use. A wrong number of values is reported through the error policy (vitals::error or
+    /// the error handler); use try_labels() for a status instead.
+    template <class... Values>
+    Metric& labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return metric_of(lookup_or_fail(vals, sizeof...(Values)));
+    }
+    /// labels() for values only known at run time. Allocates only for more than 16 values.
+    Metric& labels(const std::vector<std::string>& values) {
+        return metric_of(lookup_or_fail(values));
+    }
+    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
+    template <class... Values>
+    result<Metric> try_labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        status error;
+        detail::series_node* s = lookup(vals, sizeof...(Values), &error);
+        if (!s) return error;
+        return metric_of(s);
+    }
+
+    /// Hides the series with these label values from the exposition. Returns whether a
+    /// visible series was removed. References to it stay valid; writes through them are
+    /// kept in the hidden series until it is re-added, which resets it to zero.
+    template <class... Values>
+    bool remove(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return family_base::remove(vals, sizeof...(Values));
+    }
+
+    /// Internal: use registry::counter() and friends.
+    family(std::string name, std::string help, std::vector<std::string> label_names,
+           family_options options, std::vector<double> bounds)
+        : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
+                      std::move(label_names), std::move(options), std::move(bounds)) {}
+
+private:
+    static Metric& metric_of(detail::series_node* s) noexcept {
+        return static_cast<detail::series<Metric>*>(s)->metric;
+    }
 };
 
 /// Families of the three metric types.

@@ -13,7 +13,6 @@
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <initializer_list> // initializer_list
-#include <memory>           // unique_ptr
 #include <string>           // string, to_string
 #include <utility>          // move
 #include <vector>           // vector
@@ -77,8 +76,8 @@ public:
     /// A histogram with the given bounds. Invalid bounds are reported through the error policy
     /// (vitals::error, or the error handler without exceptions); see validate_buckets().
     explicit histogram(std::vector<double> bounds)
-        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
-        const status st = validate_buckets(*bounds_);
+        : own_bounds_(std::move(bounds)), bounds_(&own_bounds_) {
+        const status st = validate_buckets(own_bounds_);
         if (!st.ok()) detail::fail(st);
         init_counts();
     }
@@ -92,6 +91,7 @@ public:
     histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
     histogram(const histogram&) = delete;
     histogram& operator=(const histogram&) = delete;
+    ~histogram() { delete[] counts_; }
 
     /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
     /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
@@ -161,7 +161,7 @@ public:
 
 private:
     void init_counts() {
-        counts_.reset(new std::atomic<std::uint64_t>[bounds_->size() + 1]);
+        counts_ = new std::atomic<std::uint64_t>[bounds_->size() + 1];
         for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
     }
 
@@ -181,9 +181,9 @@ private:
         return lo + static_cast<std::size_t>(v > b[lo]);
     }
 
-    std::unique_ptr<const std::vector<double>> own_bounds_; // null when borrowed
-    const std::vector<double>* bounds_;                     // *own_bounds_ or borrowed
-    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+    std::vector<double> own_bounds_;               // empty when borrowed
+    const std::vector<double>* bounds_;            // &own_bounds_ or borrowed
+    std::atomic<std::uint64_t>* counts_ = nullptr; // owned: bounds_->size() + 1 buckets
     std::atomic<double> sum_{0.0};
 };
 

@@ -4,21 +4,18 @@
 #define VITALS_REGISTRY_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/callback.hpp>
 #include <vitals/detail/escape.hpp>
+#include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/names.hpp>
 #include <vitals/detail/text_output.hpp>
 #include <vitals/error.hpp>
 #include <vitals/family.hpp>
 
-#include <algorithm>        // find_if, lower_bound, sort
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
-#include <functional>       // function
 #include <initializer_list> // initializer_list
-#include <limits>           // numeric_limits
-#include <memory>           // unique_ptr
-#include <mutex>            // unique_lock
 #include <shared_mutex>     // shared_mutex, shared_lock
 #include <string>           // string
 #include <string_view>      // string_view
@@ -90,7 +87,9 @@ private:
         const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
         for (std::size_t i = 0; i < inline_count; ++i)
             if (seen_inline_[i] == h) return true;
-        return std::find(seen_more_.begin(), seen_more_.end(), h) != seen_more_.end();
+        for (const std::uint64_t m : seen_more_)
+            if (m == h) return true;
+        return false;
     }
     void remember(std::string_view sample_name) {
         const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
@@ -105,10 +104,12 @@ private:
     std::vector<std::uint64_t> seen_more_;
 };
 
-/// A callback run at every scrape to add computed samples. Runs on the scraping thread with
-/// the registry's reader lock held: it must be quick, must not throw and must not register
-/// metrics on the same registry.
-using collector = std::function<void(collector_output&)>;
+/// A callback run at every scrape to add computed samples: any copyable callable taking a
+/// collector_output& (a lambda, a function, a functor such as process_collector), held by
+/// value. Runs on the scraping thread with the registry's reader lock held: it must be quick,
+/// must not throw and must not register metrics on the same registry. Behaves as
+/// std::function<void(collector_output&)>; making one allocates.
+using collector = detail::callback<void(collector_output&)>;
 
 /// Owns metric families (by name) and collectors, and renders them as one exposition.
 ///
@@ -125,15 +126,18 @@ public:
 
     registry() {
         family_options opts;
-        opts.max_series = (std::numeric_limits<std::size_t>::max)();
-        overflow_ = &detail::value_or_fail(add<vitals::counter>(
-            overflow_family_name,
-            "Lookups of new label sets redirected to a family's overflow series because the "
-            "family reached its series bound.",
-            {"family"}, std::move(opts), {}, false));
+        opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
+        overflow_ = &static_cast<counter_family&>(detail::value_or_fail(
+            add(metric_type::counter, overflow_family_name,
+                "Lookups of new label sets redirected to a family's overflow series because the "
+                "family reached its series bound.",
+                {"family"}, std::move(opts), {}, false)));
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
+    ~registry() {
+        for (detail::family_base* f : families_) delete f;
+    }
 
     // Counters. A name without `_total` gets it appended in the exposition.
 
@@ -150,10 +154,11 @@ public:
     result<counter_family> try_counter(std::string_view name, std::string_view help,
                                        std::vector<std::string> label_names,
                                        family_options options = {}) {
-        return add<vitals::counter>(name, help, std::move(label_names), std::move(options), {});
+        return typed<vitals::counter>(
+            add(metric_type::counter, name, help, std::move(label_names), std::move(options), {}));
     }
     result<vitals::counter> try_counter(std::string_view name, std::string_view help) {
-        return single(try_counter(name, help, {}));
+        return single<vitals::counter>(add(metric_type::counter, name, help, {}, {}, {}));
     }
 
     // Gauges.
@@ -171,10 +176,11 @@ public:
     result<gauge_family> try_gauge(std::string_view name, std::string_view help,
                                    std::vector<std::string> label_names,
                                    family_options options = {}) {
-        return add<vitals::gauge>(name, help, std::move(label_names), std::move(options), {});
+        return typed<vitals::gauge>(
+            add(metric_type::gauge, name, help, std::move(label_names), std::move(options), {}));
     }
     result<vitals::gauge> try_gauge(std::string_view name, std::string_view help) {
-        return single(try_gauge(name, help, {}));
+        return single<vitals::gauge>(add(metric_type::gauge, name, help, {}, {}, {}));
     }
 
     // Histograms. Bounds default to 10 ms .. 10 s (default_buckets()).
@@ -211,12 +217,14 @@ public:
                                            std::vector<std::string> label_names,
                                            std::vector<double> bounds = default_buckets(),
                                            family_options options = {}) {
-        return add<vitals::histogram>(name, help, std::move(label_names), std::move(options),
-                                      std::move(bounds));
+        return typed<vitals::histogram>(add(metric_type::histogram, name, help,
+                                            std::move(label_names), std::move(options),
+                                            std::move(bounds)));
     }
     result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
                                             std::vector<double> bounds = default_buckets()) {
-        return single(try_histogram(name, help, std::vector<std::string>(), std::move(bounds)));
+        return single<vitals::histogram>(
+            add(metric_type::histogram, name, help, {}, {}, std::move(bounds)));
     }
     /// try_histogram() for label names written as a braced list (see histogram()).
     result<histogram_family> try_histogram(std::string_view name, std::string_view help,
@@ -233,9 +241,11 @@ public:
     }
 
     /// Adds a collector run at every scrape, after the registered families, in the order
-    /// collectors were added. Allocates.
+    /// collectors were added. An empty collector is errc::invalid_argument, reported through
+    /// the error policy. Allocates.
     void add_collector(collector fn) {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
+        if (!fn) detail::fail(status(errc::invalid_argument, "add_collector: empty collector"));
+        detail::exclusive_lock lock(mutex_);
         collectors_.push_back(std::move(fn));
     }
 
@@ -248,7 +258,7 @@ public:
     /// Internal: renders the registry; use write_text() / to_text() from text_format.hpp.
     void write(detail::text_output& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        for (const auto& f : families_) f->write(out);
+        for (const detail::family_base* f : families_) f->write(out);
         if (!collectors_.empty()) {
             collector_output co(*this, out);
             for (const auto& c : collectors_) c(co);
@@ -258,10 +268,19 @@ public:
 private:
     friend class collector_output;
 
+    // What add() returns: the family, or why there is none.
+    using added = result<detail::family_base>;
+
     template <class Metric>
-    static result<Metric> single(result<family<Metric>> f) {
+    static result<family<Metric>> typed(const added& f) {
         if (!f) return f.error();
-        return f->labels();
+        return static_cast<family<Metric>&>(*f);
+    }
+
+    template <class Metric>
+    static result<Metric> single(const added& f) {
+        if (!f) return f.error();
+        return static_cast<family<Metric>&>(*f).labels();
     }
 
     static status check_label_name(std::string_view ln, metric_type type,
@@ -272,8 +291,10 @@ private:
                         "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
         if (type == metric_type::histogram && ln == "le")
             return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
-        if (std::find(seen.begin(), seen.end(), ln) != seen.end())
-            return {errc::duplicate_label_name, "label name '" + std::string(ln) + "' repeated"};
+        for (const std::string& s : seen)
+            if (s == ln)
+                return {errc::duplicate_label_name,
+                        "label name '" + std::string(ln) + "' repeated"};
         return {};
     }
 
@@ -286,19 +307,37 @@ private:
         return {name};
     }
 
-    bool is_reserved(std::string_view sample_name) const {
-        const auto it =
-            std::lower_bound(reserved_.begin(), reserved_.end(), sample_name,
-                             [](const std::pair<std::string, const detail::family_base*>& e,
-                                std::string_view n) { return e.first < n; });
-        return it != reserved_.end() && it->first == sample_name;
+    // Index of the first element of a vector sorted by `key` whose key is not less than `k`.
+    template <class T, class Key>
+    static std::size_t lower_bound(const std::vector<T>& v, std::string_view k, Key key) {
+        std::size_t lo = 0;
+        for (std::size_t count = v.size(); count > 0;) {
+            const std::size_t half = count / 2;
+            if (std::string_view(key(v[lo + half])) < k) {
+                lo += half + 1;
+                count -= half + 1;
+            } else {
+                count = half;
+            }
+        }
+        return lo;
     }
 
-    template <class Metric>
-    result<family<Metric>> add(std::string_view name_in, std::string_view help,
-                               std::vector<std::string> label_names, family_options options,
-                               std::vector<double> bounds, bool count_overflow = true) {
-        constexpr metric_type type = detail::metric_traits<Metric>::type;
+    static const std::string& reserved_key(const std::string& s) noexcept { return s; }
+    static const std::string& family_key(const detail::family_base* f) noexcept {
+        return f->name();
+    }
+
+    bool is_reserved(std::string_view sample_name) const {
+        const std::size_t i = lower_bound(reserved_, sample_name, &reserved_key);
+        return i != reserved_.size() && reserved_[i] == sample_name;
+    }
+
+    // Validates and registers a family; shared by every metric type so that it is compiled
+    // once, not once per type.
+    added add(metric_type type, std::string_view name_in, std::string_view help,
+              std::vector<std::string> label_names, family_options options,
+              std::vector<double> bounds, bool count_overflow = true) {
         if (!detail::is_valid_metric_name(name_in))
             return status(errc::invalid_metric_name,
                           "invalid metric name '" + std::string(name_in) +
@@ -323,16 +362,17 @@ private:
             if (!st) return st;
         }
 
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        for (const auto& f : families_) {
-            if (f->name() != name) continue;
-            if (f->type() == type && f->help() == help && f->label_names() == label_names &&
-                f->options().const_labels == options.const_labels &&
-                f->options().max_series == options.max_series && f->bounds() == bounds)
-                return static_cast<family<Metric>&>(*f);
+        detail::exclusive_lock lock(mutex_);
+        const std::size_t pos = lower_bound(families_, name, &family_key);
+        if (pos != families_.size() && families_[pos]->name() == name) {
+            detail::family_base& f = *families_[pos];
+            if (f.type() == type && f.help() == help && f.label_names() == label_names &&
+                f.options().const_labels == options.const_labels &&
+                f.options().max_series == options.max_series && f.bounds() == bounds)
+                return f;
             return status(errc::conflicting_registration,
                           "metric '" + name + "' is already registered as a " +
-                              std::string(type_name(f->type())) +
+                              std::string(type_name(f.type())) +
                               " with different help, labels, buckets or options");
         }
         std::vector<std::string> wanted = reserved_names(type, name);
@@ -342,22 +382,41 @@ private:
                                                         "' would expose samples named '" + n +
                                                         "', which another family already uses");
 
-        auto fam = std::make_unique<family<Metric>>(name, std::string(help), std::move(label_names),
-                                                    std::move(options), std::move(bounds));
+        // Allocate everything first, so that nothing below throws once the family is made.
+        detail::reserve_more(families_, 1);
+        detail::reserve_more(reserved_, wanted.size());
+        detail::family_base* fam =
+            make_family(type, std::move(name), std::string(help), std::move(label_names),
+                        std::move(options), std::move(bounds));
         if (count_overflow) fam->set_overflow_family(overflow_);
-        family<Metric>& ref = *fam;
-        const auto pos = std::lower_bound(families_.begin(), families_.end(), name,
-                                          [](const std::unique_ptr<detail::family_base>& f,
-                                             const std::string& n) { return f->name() < n; });
-        families_.insert(pos, std::move(fam));
-        for (auto& n : wanted) reserved_.emplace_back(std::move(n), &ref);
-        std::sort(reserved_.begin(), reserved_.end());
-        return ref;
+        families_.insert(families_.begin() + static_cast<std::ptrdiff_t>(pos), fam);
+        for (auto& n : wanted) {
+            const std::size_t at = lower_bound(reserved_, n, &reserved_key);
+            reserved_.insert(reserved_.begin() + static_cast<std::ptrdiff_t>(at), std::move(n));
+        }
+        return *fam;
+    }
+
+    static detail::family_base* make_family(metric_type type, std::string name, std::string help,
+                                            std::vector<std::string> label_names,
+                                            family_options options, std::vector<double> bounds) {
+        switch (type) {
+        case metric_type::counter:
+            return new counter_family(std::move(name), std::move(help), std::move(label_names),
+                                      std::move(options), std::move(bounds));
+        case metric_type::gauge:
+            return new gauge_family(std::move(name), std::move(help), std::move(label_names),
+                                    std::move(options), std::move(bounds));
+        case metric_type::histogram:
+            break;
+        }
+        return new histogram_family(std::move(name), std::move(help), std::move(label_names),
+                                    std::move(options), std::move(bounds));
     }
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<detail::family_base>> families_;               // sorted by name
-    std::vector<std::pair<std::string, const detail::family_base*>> reserved_; // sorted
+    std::vector<detail::family_base*> families_; // owned; sorted by name
+    std::vector<std::string> reserved_;          // sample names in use, sorted
     std::vector<collector> collectors_;
     counter_family* overflow_ = nullptr;
 };

@@ -9,6 +9,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/callback.hpp>
 #include <vitals/detail/escape.hpp>
 #include <vitals/detail/http_request.hpp>
 #include <vitals/detail/socket.hpp>
@@ -27,8 +28,6 @@
 #include <cstdint>            // uint16_t
 #include <cstdio>             // snprintf
 #include <ctime>              // time, gmtime_r, gmtime_s
-#include <functional>         // function
-#include <memory>             // unique_ptr, shared_ptr, make_shared
 #include <mutex>              // mutex, lock_guard, unique_lock
 #include <string>             // string, to_string
 #include <string_view>        // string_view
@@ -56,8 +55,9 @@ struct check_result {
 /// A liveness or readiness check. It runs on the server thread for every /live, /ready or
 /// /health request, so it must be quick and must never block on I/O: wrap slow dependencies
 /// in a cached_probe. Throwing, or returning after the server's check budget, counts as a
-/// failure.
-using check_function = std::function<check_result()>;
+/// failure. Behaves as std::function<check_result()>: any copyable callable converts; empty
+/// when default-constructed.
+using check_function = detail::callback<check_result()>;
 
 /// Settings of a health_server. A plain struct: set the fields you need.
 struct server_options {
@@ -119,7 +119,7 @@ public:
     /// not positive is reported through the error policy (errc::invalid_argument).
     cached_probe(check_function probe, std::chrono::milliseconds interval,
                  std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
-        : state_(std::make_shared<shared>()) {
+        : state_(new shared()) {
         if (interval.count() <= 0 || max_age.count() < 0 || !probe)
             detail::fail(status(errc::invalid_argument,
                                 "cached_probe needs a probe function, a positive interval and "
@@ -138,8 +138,7 @@ public:
     /// A check function reading the cached result; it stays safe to call after the probe is
     /// destroyed (it then reports `fail`).
     check_function check() const {
-        std::shared_ptr<shared> state = state_;
-        return [state] { return read(*state); };
+        return [state = state_] { return read(*state); };
     }
 
     /// Stops the probe thread (waits for a running probe). Idempotent.
@@ -154,6 +153,7 @@ public:
 
 private:
     struct shared {
+        std::atomic<int> refs{1}; // held by the probe, its thread and every check() copy
         std::mutex mutex;
         std::condition_variable wake;
         bool stop = false;
@@ -200,7 +200,25 @@ private:
         return s.last;
     }
 
-    std::shared_ptr<shared> state_;
+    // Shares ownership of the state; whichever holder goes last frees it.
+    class state_ref {
+    public:
+        explicit state_ref(shared* s) noexcept : s_(s) {}
+        state_ref(const state_ref& other) noexcept : s_(other.s_) {
+            s_->refs.fetch_add(1, std::memory_order_relaxed);
+        }
+        state_ref& operator=(const state_ref&) = delete;
+        ~state_ref() {
+            if (s_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s_;
+        }
+        shared& operator*() const noexcept { return *s_; }
+        shared* operator->() const noexcept { return s_; }
+
+    private:
+        shared* s_;
+    };
+
+    state_ref state_;
     std::thread thread_;
 };
 
@@ -741,19 +759,21 @@ private:
                 continue;
             }
             detail::set_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
-            std::unique_ptr<connection> c;
+            connection* c = nullptr;
 #if VITALS_HAS_EXCEPTIONS()
             try {
-                c.reset(new connection(s, limits_, now_));
+                detail::reserve_more(connections_, 1); // then push_back cannot throw
+                c = new connection(s, limits_, now_);
             } catch (...) {
                 detail::close_socket(s);
                 return false;
             }
 #else
-            c.reset(new connection(s, limits_, now_));
+            detail::reserve_more(connections_, 1);
+            c = new connection(s, limits_, now_);
 #endif
             if (connections_gauge_) connections_gauge_->inc();
-            connections_.push_back(std::move(c));
+            connections_.push_back(c);
             if (connections_.size() > options_.max_connections) {
                 connection& over = *connections_.back();
                 error_response(over, 503, "too many connections");
@@ -767,7 +787,8 @@ private:
         for (std::size_t i = 0; i < connections_.size();) {
             if (connections_[i]->dead) {
                 if (connections_gauge_) connections_gauge_->dec();
-                connections_[i] = std::move(connections_.back());
+                delete connections_[i];
+                connections_[i] = connections_.back();
                 connections_.pop_back();
             } else {
                 ++i;
@@ -1185,7 +1206,7 @@ private:
 
     // Owned by the server thread.
     detail::http_limits limits_;
-    std::vector<std::unique_ptr<connection>> connections_;
+    std::vector<connection*> connections_; // owned; freed by remove_dead()
     std::vector<detail::poll_fd> poll_set_;
     std::vector<char> receive_buffer_;
     std::string render_; // the /metrics exposition, reused

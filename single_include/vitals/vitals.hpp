@@ -621,13 +621,37 @@ inline void append_escaped(std::string& out, std::string_view value, bool quote)
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_ESCAPE_HPP
-// #include <vitals/detail/text_output.hpp>
-// vitals/detail/text_output.hpp - the buffered writer behind the serializer.
+// #include <vitals/detail/exclusive_lock.hpp>
+// vitals/detail/exclusive_lock.hpp - a scoped writer lock on a std::shared_mutex.
 // SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_TEXT_OUTPUT_HPP
-#define VITALS_DETAIL_TEXT_OUTPUT_HPP
+#ifndef VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
+#define VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
 
 // #include <vitals/config.hpp>: inlined above
+
+#include <shared_mutex> // shared_mutex
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Holds `m` exclusively for its lifetime. std::unique_lock would do, but it lives in <mutex>,
+/// which costs every translation unit including vitals.hpp about 20 ms more than
+/// <shared_mutex> alone (bench/budgets.sh).
+class exclusive_lock {
+public:
+    explicit exclusive_lock(std::shared_mutex& m) : m_(m) { m_.lock(); }
+    exclusive_lock(const exclusive_lock&) = delete;
+    exclusive_lock& operator=(const exclusive_lock&) = delete;
+    ~exclusive_lock() { m_.unlock(); }
+
+private:
+    std::shared_mutex& m_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
 // #include <vitals/detail/format_number.hpp>
 // vitals/detail/format_number.hpp - locale-independent number formatting for the text format.
 // SPDX-License-Identifier: MIT
@@ -837,6 +861,14 @@ inline std::size_t format_double(char* out, double v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FORMAT_NUMBER_HPP
+// #include <vitals/detail/text_output.hpp>
+// vitals/detail/text_output.hpp - the buffered writer behind the serializer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_TEXT_OUTPUT_HPP
+#define VITALS_DETAIL_TEXT_OUTPUT_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/format_number.hpp>: inlined above
 
 #include <cstddef>     // size_t
 #include <cstring>     // memcpy
@@ -1045,7 +1077,6 @@ VITALS_END_NAMESPACE
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <initializer_list> // initializer_list
-#include <memory>           // unique_ptr
 #include <string>           // string, to_string
 #include <utility>          // move
 #include <vector>           // vector
@@ -1109,8 +1140,8 @@ public:
     /// A histogram with the given bounds. Invalid bounds are reported through the error policy
     /// (vitals::error, or the error handler without exceptions); see validate_buckets().
     explicit histogram(std::vector<double> bounds)
-        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
-        const status st = validate_buckets(*bounds_);
+        : own_bounds_(std::move(bounds)), bounds_(&own_bounds_) {
+        const status st = validate_buckets(own_bounds_);
         if (!st.ok()) detail::fail(st);
         init_counts();
     }
@@ -1124,6 +1155,7 @@ public:
     histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
     histogram(const histogram&) = delete;
     histogram& operator=(const histogram&) = delete;
+    ~histogram() { delete[] counts_; }
 
     /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
     /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
@@ -1193,7 +1225,7 @@ public:
 
 private:
     void init_counts() {
-        counts_.reset(new std::atomic<std::uint64_t>[bounds_->size() + 1]);
+        counts_ = new std::atomic<std::uint64_t>[bounds_->size() + 1];
         for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
     }
 
@@ -1213,9 +1245,9 @@ private:
         return lo + static_cast<std::size_t>(v > b[lo]);
     }
 
-    std::unique_ptr<const std::vector<double>> own_bounds_; // null when borrowed
-    const std::vector<double>* bounds_;                     // *own_bounds_ or borrowed
-    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+    std::vector<double> own_bounds_;               // empty when borrowed
+    const std::vector<double>* bounds_;            // &own_bounds_ or borrowed
+    std::atomic<std::uint64_t>* counts_ = nullptr; // owned: bounds_->size() + 1 buckets
     std::atomic<double> sum_{0.0};
 };
 
@@ -1223,20 +1255,15 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_HISTOGRAM_HPP
 
-#include <algorithm>        // lower_bound
-#include <atomic>           // atomic
-#include <cstddef>          // size_t
-#include <cstdint>          // uint32_t, uint64_t
-#include <cstring>          // memcpy
-#include <initializer_list> // initializer_list
-#include <memory>           // unique_ptr
-#include <mutex>            // unique_lock
-#include <shared_mutex>     // shared_mutex, shared_lock
-#include <string>           // string
-#include <string_view>      // string_view
-#include <type_traits>      // is_same
-#include <utility>          // pair, move
-#include <vector>           // vector
+#include <atomic>       // atomic
+#include <cstddef>      // size_t, ptrdiff_t
+#include <cstdint>      // uint32_t, uint64_t
+#include <cstring>      // memcpy
+#include <shared_mutex> // shared_mutex, shared_lock
+#include <string>       // string
+#include <string_view>  // string_view
+#include <utility>      // pair, move, forward
+#include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
 
@@ -1264,9 +1291,6 @@ struct family_options {
 /// The label value used for the overflow series of a family past its cardinality bound.
 inline constexpr std::string_view overflow_label_value = "__overflow__";
 
-template <class Metric>
-class family;
-
 namespace detail {
 
 template <class Metric>
@@ -1284,53 +1308,32 @@ struct metric_traits<histogram> {
     static constexpr metric_type type = metric_type::histogram;
 };
 
-/// What every family shares, independent of its metric type. Owned by a registry.
-class family_base {
-public:
-    family_base(const family_base&) = delete;
-    family_base& operator=(const family_base&) = delete;
-    virtual ~family_base() = default;
-
-    /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
-    const std::string& name() const noexcept { return name_; }
-    metric_type type() const noexcept { return type_; }
-    const std::string& help() const noexcept { return help_; }
-    const std::vector<std::string>& label_names() const noexcept { return label_names_; }
-    const family_options& options() const noexcept { return options_; }
-    const std::vector<double>& bounds() const noexcept { return bounds_; }
-
-    /// Writes HELP, TYPE and every visible series; nothing when no series is visible.
-    virtual void write(text_output& out) const = 0;
-
-protected:
-    family_base(metric_type type, std::string name, std::string help,
-                std::vector<std::string> label_names, family_options options,
-                std::vector<double> bounds)
-        : type_(type), name_(std::move(name)), help_(std::move(help)),
-          label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)) {
-        header_ = "# HELP " + name_ + ' ';
-        append_escaped(header_, help_, false);
-        header_ += "\n# TYPE " + name_ + ' ';
-        header_ += type_name(type_);
-        header_ += '\n';
-    }
-
-    metric_type type_;
-    std::string name_;
-    std::string help_;
-    std::vector<std::string> label_names_;
-    family_options options_;
-    std::vector<double> bounds_;
-    std::string header_; // pre-rendered "# HELP ...\n# TYPE ...\n"
-
-public:
-    /// Set once by the owning registry before the family is shared.
-    void set_overflow_family(family<counter>* f) noexcept { overflow_family_ = f; }
-
-protected:
-    family<counter>* overflow_family_ = nullptr; // counts lookups redirected to overflow
+/// One series of a family: its label values, its rendered labels and whether it is shown,
+/// followed by its metric (see series). Never moved or freed while the family lives.
+struct series_node {
+    std::uint64_t hash = 0;
+    // The label values, each as its length (a size_t) then its bytes: one allocation
+    // instead of a vector of strings, about 60 bytes less per series (issue 2).
+    std::string key;
+    std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
+    // Written under the family's mutex; read by lock-free lookups, hence atomic.
+    std::atomic<bool> visible{true};
 };
+
+template <class Metric>
+struct series final : series_node {
+    template <class... Args>
+    explicit series(Args&&... args) : metric(std::forward<Args>(args)...) {}
+    Metric metric;
+};
+
+/// Makes room for `extra` more elements, growing geometrically, so that the insertions that
+/// follow cannot throw (registration code allocates first, then publishes).
+template <class T>
+void reserve_more(std::vector<T>& v, std::size_t extra) {
+    if (v.capacity() - v.size() < extra)
+        v.reserve(v.size() + (v.size() > extra ? v.size() : extra));
+}
 
 inline std::uint64_t load_u64(const char* p) noexcept {
     std::uint64_t w;
@@ -1351,17 +1354,16 @@ inline std::uint64_t load_u32(const char* p) noexcept {
 /// and ("a","bc") differ.
 inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n) noexcept {
     constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
-    const auto mix = [](std::uint64_t h, std::uint64_t w) noexcept {
-        h = (h ^ w) * k;
-        return h ^ (h >> 32);
-    };
     std::uint64_t h = 0x243f6a8885a308d3ULL;
     for (std::size_t i = 0; i < n; ++i) {
         const char* p = values[i].data();
         std::size_t len = values[i].size();
         std::uint64_t w = 0;
         if (len > 8) {
-            for (; len > 8; p += 8, len -= 8) h = mix(h, load_u64(p));
+            for (; len > 8; p += 8, len -= 8) {
+                h = (h ^ load_u64(p)) * k;
+                h ^= h >> 32;
+            }
             w = load_u64(p + len - 8); // overlaps the previous word
         } else if (len >= 4) {
             w = load_u32(p) | (load_u32(p + len - 4) << 32);
@@ -1370,104 +1372,54 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
                 (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
                 (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
         }
-        h = mix(h, w) + values[i].size();
+        h = (h ^ w) * k;
+        h = (h ^ (h >> 32)) + values[i].size();
     }
     h ^= h >> 29; // the table indexes by the low bits: fold the high ones in
     h *= 0xbf58476d1ce4e5b9ULL;
     return h ^ (h >> 32);
 }
 
-} // namespace detail
-
-/// A metric family: one name, help text and fixed label names, with one Metric (counter,
-/// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
-///
-/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
-/// looks a series up once and keeps the reference. Lookup of an existing series is
-/// lock-free and does not allocate; creating a series takes a writer lock and allocates.
-/// All members are thread-safe.
-template <class Metric>
-class family final : public detail::family_base {
+/// Everything a family does, for all three metric types. It is not a template so that a
+/// translation unit compiles it once rather than once per metric type (about half the
+/// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access.
+/// Owned by a registry.
+class family_base {
 public:
-    /// The series for these label values (one per label name, in order), created on first
-    /// use. A wrong number of values is reported through the error policy (vitals::error or
-    /// the error handler); use try_labels() for a status instead.
-    template <class... Values>
-    Metric& labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return detail::value_or_fail(try_labels_n(vals, sizeof...(Values)));
-    }
-    /// labels() for values only known at run time. Allocates only for more than 16 values.
-    Metric& labels(const std::vector<std::string>& values) {
-        constexpr std::size_t small = 16;
-        if (values.size() > small) {
-            std::vector<std::string_view> views(values.begin(), values.end());
-            return detail::value_or_fail(try_labels_n(views.data(), views.size()));
-        }
-        std::string_view views[small];
-        for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
-        return detail::value_or_fail(try_labels_n(views, values.size()));
-    }
-    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
-    template <class... Values>
-    result<Metric> try_labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return try_labels_n(vals, sizeof...(Values));
+    family_base(const family_base&) = delete;
+    family_base& operator=(const family_base&) = delete;
+    virtual ~family_base() {
+        for (series_node* s : series_) delete_node(s);
+        for (table* t : tables_) delete t;
     }
 
-    /// Hides the series with these label values from the exposition. Returns whether a
-    /// visible series was removed. References to it stay valid; writes through them are
-    /// kept in the hidden series until it is re-added, which resets it to zero.
-    template <class... Values>
-    bool remove(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return remove_n(vals, sizeof...(Values));
-    }
+    /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
+    const std::string& name() const noexcept { return name_; }
+    metric_type type() const noexcept { return type_; }
+    const std::string& help() const noexcept { return help_; }
+    const std::vector<std::string>& label_names() const noexcept { return label_names_; }
+    const family_options& options() const noexcept { return options_; }
+    const std::vector<double>& bounds() const noexcept { return bounds_; }
 
-    /// Hides every series (see remove()).
+    /// Hides every series (see family::remove()).
     void clear() {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        for (auto& s : series_) s->visible.store(false, std::memory_order_relaxed);
+        exclusive_lock lock(mutex_);
+        for (series_node* s : series_) s->visible.store(false, std::memory_order_relaxed);
     }
 
     /// Number of visible series.
     std::size_t size() const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         std::size_t n = 0;
-        for (const auto& s : series_) n += s->visible.load(std::memory_order_relaxed) ? 1 : 0;
+        for (const series_node* s : series_) n += s->visible.load(std::memory_order_relaxed);
         return n;
     }
 
-    /// Internal: use registry::counter() and friends.
-    family(std::string name, std::string help, std::vector<std::string> label_names,
-           family_options options, std::vector<double> bounds)
-        : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
-                      std::move(label_names), std::move(options), std::move(bounds)) {
-        std::string rendered_const;
-        for (const auto& cl : options_.const_labels)
-            append_label(rendered_const, cl.first, cl.second);
-        const_rendered_ = rendered_const;
-        if constexpr (std::is_same<Metric, histogram>::value) {
-            std::string base = name_;
-            bucket_prefix_ = base + "_bucket{";
-            sum_prefix_ = base + "_sum";
-            count_prefix_ = base + "_count";
-            for (double b : bounds_) {
-                char num[detail::max_number_chars];
-                const std::size_t n = detail::format_double(num, b);
-                le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
-            }
-            le_suffixes_.push_back("le=\"+Inf\"} ");
-        }
-        // An unlabelled family has exactly one series, visible from the start (a counter
-        // shows 0 before its first increment).
-        if (label_names_.empty()) (void)try_labels_n(nullptr, 0);
-    }
-
-    void write(detail::text_output& out) const override {
+    /// Writes HELP, TYPE and every visible series; nothing when no series is visible.
+    void write(text_output& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         bool any = false;
-        for (const series* s : sorted_) {
+        for (const series_node* s : sorted_) {
             if (!s->visible.load(std::memory_order_relaxed)) continue;
             if (!any) {
                 out.write(header_);
@@ -1477,76 +1429,84 @@ public:
         }
     }
 
+    /// Set once by the owning registry before the family is shared.
+    void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
+
+    /// The series for `n` label values, created (or re-shown) on first use; null, with
+    /// `*error` set, when `n` differs from the number of label names.
+    series_node* lookup(const std::string_view* vals, std::size_t n, status* error) {
+        if (VITALS_DETAIL_LIKELY(n == label_names_.size())) {
+            const std::uint64_t h = hash_label_values(vals, n);
+            // Lock-free fast path: see the comment on `table`.
+            series_node* s = find(vals, n, h);
+            if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
+            return lookup_locked(vals, n, h);
+        }
+        *error = status(errc::label_count_mismatch,
+                        "metric '" + name_ + "' has " + decimal(label_names_.size()) +
+                            " label names but was given " + decimal(n) + " values");
+        return nullptr;
+    }
+
+    /// lookup() reporting a wrong value count through the error policy.
+    series_node* lookup_or_fail(const std::string_view* vals, std::size_t n) {
+        status error;
+        series_node* s = lookup(vals, n, &error);
+        if (VITALS_DETAIL_UNLIKELY(!s)) fail(error);
+        return s;
+    }
+
+    /// lookup_or_fail() for values held in strings. Allocates only for more than 16 values.
+    series_node* lookup_or_fail(const std::vector<std::string>& values) {
+        constexpr std::size_t small = 16;
+        if (values.size() > small) {
+            std::vector<std::string_view> views(values.begin(), values.end());
+            return lookup_or_fail(views.data(), views.size());
+        }
+        std::string_view views[small];
+        for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
+        return lookup_or_fail(views, values.size());
+    }
+
+    /// Hides the series with these values; returns whether a visible one was removed.
+    bool remove(const std::string_view* vals, std::size_t n) {
+        if (n != label_names_.size()) return false;
+        const std::uint64_t h = hash_label_values(vals, n);
+        exclusive_lock lock(mutex_);
+        series_node* s = find(vals, n, h);
+        if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
+        s->visible.store(false, std::memory_order_relaxed);
+        return true;
+    }
+
+protected:
+    family_base(metric_type type, std::string name, std::string help,
+                std::vector<std::string> label_names, family_options options,
+                std::vector<double> bounds)
+        : type_(type), name_(std::move(name)), help_(std::move(help)),
+          label_names_(std::move(label_names)), options_(std::move(options)),
+          bounds_(std::move(bounds)) {
+        header_ = "# HELP " + name_ + ' ';
+        append_escaped(header_, help_, false);
+        header_ += "\n# TYPE " + name_ + ' ';
+        header_ += type_name(type_);
+        header_ += '\n';
+        for (const auto& cl : options_.const_labels)
+            append_label(const_rendered_, cl.first, cl.second);
+        if (type_ == metric_type::histogram) {
+            for (double b : bounds_) {
+                char num[max_number_chars];
+                const std::size_t n = format_double(num, b);
+                le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
+            }
+            le_suffixes_.push_back("le=\"+Inf\"} ");
+        }
+        // An unlabelled family has exactly one series, visible from the start (a counter
+        // shows 0 before its first increment).
+        if (label_names_.empty()) lookup_locked(nullptr, 0, hash_label_values(nullptr, 0));
+    }
+
 private:
-    struct series {
-        template <class... Args>
-        explicit series(Args&&... args) : metric(std::forward<Args>(args)...) {}
-        Metric metric;
-        std::uint64_t hash = 0;
-        // The label values, each as its length (a size_t) then its bytes: one allocation
-        // instead of a vector of strings, about 60 bytes less per series (issue 2).
-        std::string key;
-        std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
-        // Written under mutex_ (unique); read by lock-free lookups, hence atomic.
-        std::atomic<bool> visible{true};
-    };
-
-    static void append_label(std::string& out, std::string_view name, std::string_view value) {
-        if (!out.empty()) out += ',';
-        out.append(name.data(), name.size());
-        out += "=\"";
-        detail::append_escaped(out, value, true);
-        out += '"';
-    }
-
-    void write_series(detail::text_output& out, const series& s) const {
-        if constexpr (std::is_same<Metric, histogram>::value) {
-            const histogram& h = s.metric;
-            const std::size_t nb = h.bounds().size();
-            std::uint64_t cumulative = 0;
-            for (std::size_t i = 0; i <= nb; ++i) {
-                cumulative += h.bucket_count(i);
-                out.write(bucket_prefix_);
-                if (!s.rendered.empty()) {
-                    out.write(s.rendered);
-                    out.put(',');
-                }
-                out.write(le_suffixes_[i]);
-                out.write_uint(cumulative);
-                out.put('\n');
-            }
-            write_name_labels(out, sum_prefix_, s);
-            out.write_double(h.sum());
-            out.put('\n');
-            write_name_labels(out, count_prefix_, s);
-            out.write_uint(cumulative); // equal to the +Inf bucket by construction
-            out.put('\n');
-        } else {
-            write_name_labels(out, name_, s);
-            if constexpr (std::is_same<Metric, counter>::value) {
-                if (s.metric.is_whole())
-                    out.write_uint(s.metric.whole_value());
-                else
-                    out.write_double(s.metric.value());
-            } else {
-                out.write_double(s.metric.value());
-            }
-            out.put('\n');
-        }
-    }
-
-    static void write_name_labels(detail::text_output& out, const std::string& name,
-                                  const series& s) {
-        out.write(name);
-        if (!s.rendered.empty()) {
-            out.put('{');
-            out.write(s.rendered);
-            out.write("} ", 2);
-        } else {
-            out.put(' ');
-        }
-    }
-
     // The lookup table is read without any lock (a shared_mutex reader lock cost about as much
     // as the rest of a lookup, and its counter is one cache line every looking-up thread
     // writes). That is safe because (1) a series is fully built before a release store
@@ -1556,12 +1516,120 @@ private:
     // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
     // on a stale table only sends the caller to the locked path, which looks again.
     struct table {
-        explicit table(std::size_t n) : mask(n - 1), slots(new std::atomic<series*>[n]) {
+        explicit table(std::size_t n) : mask(n - 1), slots(new std::atomic<series_node*>[n]) {
             for (std::size_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
         }
+        table(const table&) = delete;
+        table& operator=(const table&) = delete;
+        ~table() { delete[] slots; }
         std::size_t mask; // size - 1, size a power of two
-        std::unique_ptr<std::atomic<series*>[]> slots;
+        std::atomic<series_node*>* slots;
     };
+
+    static std::string decimal(std::size_t v) {
+        char buf[max_number_chars];
+        return std::string(buf, format_uint(buf, v));
+    }
+
+    static void append_label(std::string& out, std::string_view name, std::string_view value) {
+        if (!out.empty()) out += ',';
+        out.append(name.data(), name.size());
+        out += "=\"";
+        append_escaped(out, value, true);
+        out += '"';
+    }
+
+    // The metric types are known here, so series are made, written and freed by a switch
+    // rather than through virtual functions of a template.
+    series_node* new_node() const {
+        switch (type_) {
+        case metric_type::counter:
+            return new series<counter>();
+        case metric_type::gauge:
+            return new series<gauge>();
+        case metric_type::histogram:
+            break;
+        }
+        return new series<histogram>(borrowed_bounds_tag{}, bounds_); // bounds_ outlives it
+    }
+
+    void delete_node(series_node* s) const noexcept {
+        switch (type_) {
+        case metric_type::counter:
+            delete static_cast<series<counter>*>(s);
+            return;
+        case metric_type::gauge:
+            delete static_cast<series<gauge>*>(s);
+            return;
+        case metric_type::histogram:
+            delete static_cast<series<histogram>*>(s);
+            return;
+        }
+    }
+
+    void reset_metric(series_node& s) const noexcept {
+        switch (type_) {
+        case metric_type::counter:
+            static_cast<series<counter>&>(s).metric.reset();
+            return;
+        case metric_type::gauge:
+            static_cast<series<gauge>&>(s).metric.reset();
+            return;
+        case metric_type::histogram:
+            static_cast<series<histogram>&>(s).metric.reset();
+            return;
+        }
+    }
+
+    void write_series(text_output& out, const series_node& s) const {
+        if (type_ == metric_type::histogram) {
+            const histogram& h = static_cast<const series<histogram>&>(s).metric;
+            const std::size_t nb = h.bounds().size();
+            std::uint64_t cumulative = 0;
+            for (std::size_t i = 0; i <= nb; ++i) {
+                cumulative += h.bucket_count(i);
+                out.write(name_);
+                out.write("_bucket{", 8);
+                if (!s.rendered.empty()) {
+                    out.write(s.rendered);
+                    out.put(',');
+                }
+                out.write(le_suffixes_[i]);
+                out.write_uint(cumulative);
+                out.put('\n');
+            }
+            write_name_labels(out, "_sum", s);
+            out.write_double(h.sum());
+            out.put('\n');
+            write_name_labels(out, "_count", s);
+            out.write_uint(cumulative); // equal to the +Inf bucket by construction
+            out.put('\n');
+            return;
+        }
+        write_name_labels(out, {}, s);
+        if (type_ == metric_type::counter) {
+            const counter& c = static_cast<const series<counter>&>(s).metric;
+            if (c.is_whole())
+                out.write_uint(c.whole_value());
+            else
+                out.write_double(c.value());
+        } else {
+            out.write_double(static_cast<const series<gauge>&>(s).metric.value());
+        }
+        out.put('\n');
+    }
+
+    void write_name_labels(text_output& out, std::string_view suffix, const series_node& s) const {
+        out.write(name_);
+        if (!suffix.empty()) out.write(suffix); // an empty view may hold a null pointer
+        if (!s.rendered.empty()) {
+            out.put('{');
+            out.write(s.rendered);
+            out.write("} ", 2);
+        } else {
+            out.put(' ');
+        }
+    }
 
     static void encode_key(std::string& key, const std::string_view* vals, std::size_t n) {
         std::size_t total = 0;
@@ -1604,75 +1672,96 @@ private:
         return false;
     }
 
-    series* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
+    series_node* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
         for (std::size_t i = static_cast<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
-            series* s = t->slots[i].load(std::memory_order_acquire);
+            series_node* s = t->slots[i].load(std::memory_order_acquire);
             if (!s) return nullptr;
             if (s->hash == h && key_equals(s->key, vals, n)) return s;
         }
     }
 
-    static void place(table& t, series* s) noexcept {
+    static void place(table& t, series_node* s) noexcept {
         std::size_t i = static_cast<std::size_t>(s->hash) & t.mask;
         while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
         t.slots[i].store(s, std::memory_order_release);
     }
 
-    // Called with mutex_ held (unique).
-    void insert_into_table(series* s) {
+    // Called with mutex_ held (unique). Everything that can throw happens before the new
+    // series is published, so a failed allocation leaves the family as it was.
+    series_node* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
+        reserve_more(series_, 1);
+        reserve_more(sorted_, 1);
         table* t = table_.load(std::memory_order_relaxed);
+        table* bigger = nullptr;
         if (!t || (series_.size() + 1) * 2 > t->mask + 1) {
-            auto bigger = std::make_unique<table>(t ? (t->mask + 1) * 2 : 8);
-            for (const auto& old : series_) place(*bigger, old.get());
-            t = bigger.get();
-            tables_.push_back(std::move(bigger));
-            table_.store(t, std::memory_order_release);
+            reserve_more(tables_, 1);
+            bigger = new table(t ? (t->mask + 1) * 2 : 8);
+        }
+        series_node* s = nullptr;
+        try_or_cleanup(
+            [&] {
+                s = new_node();
+                s->hash = h;
+                encode_key(s->key, vals, n);
+                s->rendered = const_rendered_;
+                for (std::size_t k = 0; k < n; ++k)
+                    append_label(s->rendered, label_names_[k], vals[k]);
+            },
+            [&] {
+                if (s) delete_node(s);
+                delete bigger;
+            });
+        if (bigger) { // nothing below throws
+            for (series_node* old : series_) place(*bigger, old);
+            tables_.push_back(bigger);
+            table_.store(bigger, std::memory_order_release);
+            t = bigger;
         }
         place(*t, s);
-    }
-
-    series* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
-        std::unique_ptr<series> s;
-        if constexpr (std::is_same<Metric, histogram>::value)
-            s.reset(new series(detail::borrowed_bounds_tag{}, bounds_)); // bounds_ outlives it
-        else
-            s.reset(new series());
-        s->hash = h;
-        encode_key(s->key, vals, n);
-        s->rendered = const_rendered_;
-        for (std::size_t k = 0; k < n; ++k) append_label(s->rendered, label_names_[k], vals[k]);
-        series* raw = s.get();
-        insert_into_table(raw);
-        series_.push_back(std::move(s));
-        const auto pos = std::lower_bound(
-            sorted_.begin(), sorted_.end(), raw,
-            [this](const series* a, const series* b) { return key_less(a->key, b->key); });
-        sorted_.insert(pos, raw);
-        return raw;
-    }
-
-    result<Metric> try_labels_n(const std::string_view* vals, std::size_t n) {
-        if (VITALS_DETAIL_UNLIKELY(n != label_names_.size()))
-            return status(errc::label_count_mismatch,
-                          "metric '" + name_ + "' has " + std::to_string(label_names_.size()) +
-                              " label names but was given " + std::to_string(n) + " values");
-        const std::uint64_t h = detail::hash_label_values(vals, n);
-        {
-            // Lock-free fast path: see the comment on `table`.
-            series* s = find(vals, n, h);
-            if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire)))
-                return s->metric;
+        series_.push_back(s);
+        std::size_t pos = sorted_.size(); // binary search for the first greater key
+        for (std::size_t lo = 0, count = sorted_.size(); count > 0;) {
+            const std::size_t half = count / 2;
+            if (key_less(s->key, sorted_[lo + half]->key)) {
+                pos = lo + half;
+                count = half;
+            } else {
+                lo += half + 1;
+                count -= half + 1;
+            }
         }
+        sorted_.insert(sorted_.begin() + static_cast<std::ptrdiff_t>(pos), s);
+        return s;
+    }
+
+    // Runs `body`; if it throws, runs `cleanup` and rethrows. Without exceptions, just body.
+    template <class Body, class Cleanup>
+    static void try_or_cleanup(Body&& body, Cleanup&& cleanup) {
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            body();
+        } catch (...) {
+            cleanup();
+            throw;
+        }
+#else
+        (void)cleanup;
+        body();
+#endif
+    }
+
+    VITALS_DETAIL_NOINLINE series_node* lookup_locked(const std::string_view* vals, std::size_t n,
+                                                      std::uint64_t h) {
         bool overflowed = false;
-        series* s;
+        series_node* s;
         {
-            std::unique_lock<std::shared_mutex> lock(mutex_);
+            exclusive_lock lock(mutex_);
             s = find(vals, n, h);
             if (s) {
                 if (!s->visible.load(std::memory_order_relaxed)) {
-                    s->metric.reset();
+                    reset_metric(*s);
                     s->visible.store(true, std::memory_order_release);
                 }
             } else if (series_.size() < options_.max_series) {
@@ -1680,36 +1769,92 @@ private:
             } else {
                 overflowed = true;
                 std::vector<std::string_view> ov(n, overflow_label_value);
-                const std::uint64_t oh = detail::hash_label_values(ov.data(), n);
+                const std::uint64_t oh = hash_label_values(ov.data(), n);
                 s = find(ov.data(), n, oh);
                 if (!s) s = create(ov.data(), n, oh);
                 s->visible.store(true, std::memory_order_release);
             }
         }
         // Counted outside our lock: the overflow counter lives in another family.
-        if (overflowed && overflow_family_) overflow_family_->labels(name_).inc();
-        return s->metric;
+        if (overflowed && overflow_family_) {
+            const std::string_view family_name = name_;
+            static_cast<series<counter>*>(overflow_family_->lookup_or_fail(&family_name, 1))
+                ->metric.inc();
+        }
+        return s;
     }
 
-    bool remove_n(const std::string_view* vals, std::size_t n) {
-        if (n != label_names_.size()) return false;
-        const std::uint64_t h = detail::hash_label_values(vals, n);
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        series* s = find(vals, n, h);
-        if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
-        s->visible.store(false, std::memory_order_relaxed);
-        return true;
-    }
+    metric_type type_;
+    std::string name_;
+    std::string help_;
+    std::vector<std::string> label_names_;
+    family_options options_;
+    std::vector<double> bounds_;
+    std::string header_;                     // pre-rendered "# HELP ...\n# TYPE ...\n"
+    std::string const_rendered_;             // const labels, rendered as in series_node
+    std::vector<std::string> le_suffixes_;   // histograms: `le="0.5"} `, ..., `le="+Inf"} `
+    family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<series>> series_; // owns every series ever created
-    std::atomic<table*> table_{nullptr};          // open addressing by hash; never shrinks
-    std::vector<std::unique_ptr<table>> tables_;  // every table ever used (see `table`)
-    std::vector<series*> sorted_;                 // by label values: deterministic output
-    std::string const_rendered_;
-    // Histogram only: pre-rendered pieces of the sample lines.
-    std::string bucket_prefix_, sum_prefix_, count_prefix_;
-    std::vector<std::string> le_suffixes_;
+    std::vector<series_node*> series_;   // owns every series ever created
+    std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks
+    std::vector<table*> tables_;         // owns every table ever used (see `table`)
+    std::vector<series_node*> sorted_;   // by label values: deterministic output
+};
+
+} // namespace detail
+
+/// A metric family: one name, help text and fixed label names, with one Metric (counter,
+/// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
+///
+/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
+/// looks a series up once and keeps the reference. Lookup of an existing series is
+/// lock-free and does not allocate; creating a series takes a writer lock and allocates.
+/// All members are thread-safe.
+template <class Metric>
+class family final : public detail::family_base {
+public:
+    /// The series for these label values (one per label name, in order), created on first
+    /// use. A wrong number of values is reported through the error policy (vitals::error or
+    /// the error handler); use try_labels() for a status instead.
+    template <class... Values>
+    Metric& labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return metric_of(lookup_or_fail(vals, sizeof...(Values)));
+    }
+    /// labels() for values only known at run time. Allocates only for more than 16 values.
+    Metric& labels(const std::vector<std::string>& values) {
+        return metric_of(lookup_or_fail(values));
+    }
+    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
+    template <class... Values>
+    result<Metric> try_labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        status error;
+        detail::series_node* s = lookup(vals, sizeof...(Values), &error);
+        if (!s) return error;
+        return metric_of(s);
+    }
+
+    /// Hides the series with these label values from the exposition. Returns whether a
+    /// visible series was removed. References to it stay valid; writes through them are
+    /// kept in the hidden series until it is re-added, which resets it to zero.
+    template <class... Values>
+    bool remove(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return family_base::remove(vals, sizeof...(Values));
+    }
+
+    /// Internal: use registry::counter() and friends.
+    family(std::string name, std::string help, std::vector<std::string> label_names,
+           family_options options, std::vector<double> bounds)
+        : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
+                      std::move(label_names), std::move(options), std::move(bounds)) {}
+
+private:
+    static Metric& metric_of(detail::series_node* s) noexcept {
+        return static_cast<detail::series<Metric>*>(s)->metric;
+    }
 };
 
 /// Families of the three metric types.
@@ -1768,7 +1913,84 @@ VITALS_END_NAMESPACE
 #define VITALS_REGISTRY_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/callback.hpp>
+// vitals/detail/callback.hpp - a copyable holder of any callable (std::function's role).
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_CALLBACK_HPP
+#define VITALS_DETAIL_CALLBACK_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // nullptr_t
+#include <type_traits> // decay_t, enable_if_t, is_pointer, is_same
+#include <utility>     // move, swap
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+template <class Signature>
+class callback;
+
+/// Holds a copy of any copyable callable with this signature, like std::function, which
+/// vitals does not use because <functional> alone adds about 60 ms to every translation unit
+/// that includes it (bench/budgets.sh). Empty when default-constructed or made from a null
+/// function pointer; calling an empty callback is a bug (callers check operator bool first).
+/// Making or copying a non-empty one allocates.
+template <class R, class... Args>
+class callback<R(Args...)> {
+public:
+    callback() noexcept = default;
+    callback(std::nullptr_t) noexcept {} // NOLINT(google-explicit-constructor)
+    template <class Fn, class = std::enable_if_t<!std::is_same<std::decay_t<Fn>, callback>::value>>
+    // NOLINTNEXTLINE(google-explicit-constructor): any callable converts, as to std::function
+    callback(Fn fn) : impl_(make(std::move(fn))) {}
+    callback(const callback& other) : impl_(other.impl_ ? other.impl_->clone() : nullptr) {}
+    callback(callback&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
+    callback& operator=(callback other) noexcept {
+        std::swap(impl_, other.impl_);
+        return *this;
+    }
+    ~callback() { delete impl_; }
+
+    explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+    R operator()(Args... args) const { return impl_->call(static_cast<Args&&>(args)...); }
+
+private:
+    struct callable {
+        callable() = default;
+        callable(const callable&) = default;
+        callable& operator=(const callable&) = delete;
+        virtual ~callable() = default;
+        virtual R call(Args&&... args) = 0;
+        virtual callable* clone() const = 0;
+    };
+
+    template <class Fn>
+    struct holder final : callable {
+        explicit holder(Fn f) : fn(std::move(f)) {}
+        R call(Args&&... args) override { return fn(static_cast<Args&&>(args)...); }
+        callable* clone() const override { return new holder(fn); }
+        Fn fn;
+    };
+
+    template <class Fn>
+    static callable* make(Fn fn) {
+        if constexpr (std::is_pointer<Fn>::value) {
+            if (!fn) return nullptr;
+        }
+        return new holder<Fn>(std::move(fn));
+    }
+
+    callable* impl_ = nullptr;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_CALLBACK_HPP
 // #include <vitals/detail/escape.hpp>: inlined above
+// #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/names.hpp>
 // vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
 // SPDX-License-Identifier: MIT
@@ -1817,15 +2039,10 @@ VITALS_END_NAMESPACE
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
-#include <algorithm>        // find_if, lower_bound, sort
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
-#include <functional>       // function
 #include <initializer_list> // initializer_list
-#include <limits>           // numeric_limits
-#include <memory>           // unique_ptr
-#include <mutex>            // unique_lock
 #include <shared_mutex>     // shared_mutex, shared_lock
 #include <string>           // string
 #include <string_view>      // string_view
@@ -1897,7 +2114,9 @@ private:
         const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
         for (std::size_t i = 0; i < inline_count; ++i)
             if (seen_inline_[i] == h) return true;
-        return std::find(seen_more_.begin(), seen_more_.end(), h) != seen_more_.end();
+        for (const std::uint64_t m : seen_more_)
+            if (m == h) return true;
+        return false;
     }
     void remember(std::string_view sample_name) {
         const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
@@ -1912,10 +2131,12 @@ private:
     std::vector<std::uint64_t> seen_more_;
 };
 
-/// A callback run at every scrape to add computed samples. Runs on the scraping thread with
-/// the registry's reader lock held: it must be quick, must not throw and must not register
-/// metrics on the same registry.
-using collector = std::function<void(collector_output&)>;
+/// A callback run at every scrape to add computed samples: any copyable callable taking a
+/// collector_output& (a lambda, a function, a functor such as process_collector), held by
+/// value. Runs on the scraping thread with the registry's reader lock held: it must be quick,
+/// must not throw and must not register metrics on the same registry. Behaves as
+/// std::function<void(collector_output&)>; making one allocates.
+using collector = detail::callback<void(collector_output&)>;
 
 /// Owns metric families (by name) and collectors, and renders them as one exposition.
 ///
@@ -1932,15 +2153,18 @@ public:
 
     registry() {
         family_options opts;
-        opts.max_series = (std::numeric_limits<std::size_t>::max)();
-        overflow_ = &detail::value_or_fail(add<vitals::counter>(
-            overflow_family_name,
-            "Lookups of new label sets redirected to a family's overflow series because the "
-            "family reached its series bound.",
-            {"family"}, std::move(opts), {}, false));
+        opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
+        overflow_ = &static_cast<counter_family&>(detail::value_or_fail(
+            add(metric_type::counter, overflow_family_name,
+                "Lookups of new label sets redirected to a family's overflow series because the "
+                "family reached its series bound.",
+                {"family"}, std::move(opts), {}, false)));
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
+    ~registry() {
+        for (detail::family_base* f : families_) delete f;
+    }
 
     // Counters. A name without `_total` gets it appended in the exposition.
 
@@ -1957,10 +2181,11 @@ public:
     result<counter_family> try_counter(std::string_view name, std::string_view help,
                                        std::vector<std::string> label_names,
                                        family_options options = {}) {
-        return add<vitals::counter>(name, help, std::move(label_names), std::move(options), {});
+        return typed<vitals::counter>(
+            add(metric_type::counter, name, help, std::move(label_names), std::move(options), {}));
     }
     result<vitals::counter> try_counter(std::string_view name, std::string_view help) {
-        return single(try_counter(name, help, {}));
+        return single<vitals::counter>(add(metric_type::counter, name, help, {}, {}, {}));
     }
 
     // Gauges.
@@ -1978,10 +2203,11 @@ public:
     result<gauge_family> try_gauge(std::string_view name, std::string_view help,
                                    std::vector<std::string> label_names,
                                    family_options options = {}) {
-        return add<vitals::gauge>(name, help, std::move(label_names), std::move(options), {});
+        return typed<vitals::gauge>(
+            add(metric_type::gauge, name, help, std::move(label_names), std::move(options), {}));
     }
     result<vitals::gauge> try_gauge(std::string_view name, std::string_view help) {
-        return single(try_gauge(name, help, {}));
+        return single<vitals::gauge>(add(metric_type::gauge, name, help, {}, {}, {}));
     }
 
     // Histograms. Bounds default to 10 ms .. 10 s (default_buckets()).
@@ -2018,12 +2244,14 @@ public:
                                            std::vector<std::string> label_names,
                                            std::vector<double> bounds = default_buckets(),
                                            family_options options = {}) {
-        return add<vitals::histogram>(name, help, std::move(label_names), std::move(options),
-                                      std::move(bounds));
+        return typed<vitals::histogram>(add(metric_type::histogram, name, help,
+                                            std::move(label_names), std::move(options),
+                                            std::move(bounds)));
     }
     result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
                                             std::vector<double> bounds = default_buckets()) {
-        return single(try_histogram(name, help, std::vector<std::string>(), std::move(bounds)));
+        return single<vitals::histogram>(
+            add(metric_type::histogram, name, help, {}, {}, std::move(bounds)));
     }
     /// try_histogram() for label names written as a braced list (see histogram()).
     result<histogram_family> try_histogram(std::string_view name, std::string_view help,
@@ -2040,9 +2268,11 @@ public:
     }
 
     /// Adds a collector run at every scrape, after the registered families, in the order
-    /// collectors were added. Allocates.
+    /// collectors were added. An empty collector is errc::invalid_argument, reported through
+    /// the error policy. Allocates.
     void add_collector(collector fn) {
-        std::unique_lock<std::shared_mutex> lock(mutex_);
+        if (!fn) detail::fail(status(errc::invalid_argument, "add_collector: empty collector"));
+        detail::exclusive_lock lock(mutex_);
         collectors_.push_back(std::move(fn));
     }
 
@@ -2055,7 +2285,7 @@ public:
     /// Internal: renders the registry; use write_text() / to_text() from text_format.hpp.
     void write(detail::text_output& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        for (const auto& f : families_) f->write(out);
+        for (const detail::family_base* f : families_) f->write(out);
         if (!collectors_.empty()) {
             collector_output co(*this, out);
             for (const auto& c : collectors_) c(co);
@@ -2065,10 +2295,19 @@ public:
 private:
     friend class collector_output;
 
+    // What add() returns: the family, or why there is none.
+    using added = result<detail::family_base>;
+
     template <class Metric>
-    static result<Metric> single(result<family<Metric>> f) {
+    static result<family<Metric>> typed(const added& f) {
         if (!f) return f.error();
-        return f->labels();
+        return static_cast<family<Metric>&>(*f);
+    }
+
+    template <class Metric>
+    static result<Metric> single(const added& f) {
+        if (!f) return f.error();
+        return static_cast<family<Metric>&>(*f).labels();
     }
 
     static status check_label_name(std::string_view ln, metric_type type,
@@ -2079,8 +2318,10 @@ private:
                         "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
         if (type == metric_type::histogram && ln == "le")
             return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
-        if (std::find(seen.begin(), seen.end(), ln) != seen.end())
-            return {errc::duplicate_label_name, "label name '" + std::string(ln) + "' repeated"};
+        for (const std::string& s : seen)
+            if (s == ln)
+                return {errc::duplicate_label_name,
+                        "label name '" + std::string(ln) + "' repeated"};
         return {};
     }
 
@@ -2093,19 +2334,37 @@ private:
         return {name};
     }
 
-    bool is_reserved(std::string_view sample_name) const {
-        const auto it =
-            std::lower_bound(reserved_.begin(), reserved_.end(), sample_name,
-                             [](const std::pair<std::string, const detail::family_base*>& e,
-                                std::string_view n) { return e.first < n; });
-        return it != reserved_.end() && it->first == sample_name;
+    // Index of the first element of a vector sorted by `key` whose key is not less than `k`.
+    template <class T, class Key>
+    static std::size_t lower_bound(const std::vector<T>& v, std::string_view k, Key key) {
+        std::size_t lo = 0;
+        for (std::size_t count = v.size(); count > 0;) {
+            const std::size_t half = count / 2;
+            if (std::string_view(key(v[lo + half])) < k) {
+                lo += half + 1;
+                count -= half + 1;
+            } else {
+                count = half;
+            }
+        }
+        return lo;
     }
 
-    template <class Metric>
-    result<family<Metric>> add(std::string_view name_in, std::string_view help,
-                               std::vector<std::string> label_names, family_options options,
-                               std::vector<double> bounds, bool count_overflow = true) {
-        constexpr metric_type type = detail::metric_traits<Metric>::type;
+    static const std::string& reserved_key(const std::string& s) noexcept { return s; }
+    static const std::string& family_key(const detail::family_base* f) noexcept {
+        return f->name();
+    }
+
+    bool is_reserved(std::string_view sample_name) const {
+        const std::size_t i = lower_bound(reserved_, sample_name, &reserved_key);
+        return i != reserved_.size() && reserved_[i] == sample_name;
+    }
+
+    // Validates and registers a family; shared by every metric type so that it is compiled
+    // once, not once per type.
+    added add(metric_type type, std::string_view name_in, std::string_view help,
+              std::vector<std::string> label_names, family_options options,
+              std::vector<double> bounds, bool count_overflow = true) {
         if (!detail::is_valid_metric_name(name_in))
             return status(errc::invalid_metric_name,
                           "invalid metric name '" + std::string(name_in) +
@@ -2130,16 +2389,17 @@ private:
             if (!st) return st;
         }
 
-        std::unique_lock<std::shared_mutex> lock(mutex_);
-        for (const auto& f : families_) {
-            if (f->name() != name) continue;
-            if (f->type() == type && f->help() == help && f->label_names() == label_names &&
-                f->options().const_labels == options.const_labels &&
-                f->options().max_series == options.max_series && f->bounds() == bounds)
-                return static_cast<family<Metric>&>(*f);
+        detail::exclusive_lock lock(mutex_);
+        const std::size_t pos = lower_bound(families_, name, &family_key);
+        if (pos != families_.size() && families_[pos]->name() == name) {
+            detail::family_base& f = *families_[pos];
+            if (f.type() == type && f.help() == help && f.label_names() == label_names &&
+                f.options().const_labels == options.const_labels &&
+                f.options().max_series == options.max_series && f.bounds() == bounds)
+                return f;
             return status(errc::conflicting_registration,
                           "metric '" + name + "' is already registered as a " +
-                              std::string(type_name(f->type())) +
+                              std::string(type_name(f.type())) +
                               " with different help, labels, buckets or options");
         }
         std::vector<std::string> wanted = reserved_names(type, name);
@@ -2149,22 +2409,41 @@ private:
                                                         "' would expose samples named '" + n +
                                                         "', which another family already uses");
 
-        auto fam = std::make_unique<family<Metric>>(name, std::string(help), std::move(label_names),
-                                                    std::move(options), std::move(bounds));
+        // Allocate everything first, so that nothing below throws once the family is made.
+        detail::reserve_more(families_, 1);
+        detail::reserve_more(reserved_, wanted.size());
+        detail::family_base* fam =
+            make_family(type, std::move(name), std::string(help), std::move(label_names),
+                        std::move(options), std::move(bounds));
         if (count_overflow) fam->set_overflow_family(overflow_);
-        family<Metric>& ref = *fam;
-        const auto pos = std::lower_bound(families_.begin(), families_.end(), name,
-                                          [](const std::unique_ptr<detail::family_base>& f,
-                                             const std::string& n) { return f->name() < n; });
-        families_.insert(pos, std::move(fam));
-        for (auto& n : wanted) reserved_.emplace_back(std::move(n), &ref);
-        std::sort(reserved_.begin(), reserved_.end());
-        return ref;
+        families_.insert(families_.begin() + static_cast<std::ptrdiff_t>(pos), fam);
+        for (auto& n : wanted) {
+            const std::size_t at = lower_bound(reserved_, n, &reserved_key);
+            reserved_.insert(reserved_.begin() + static_cast<std::ptrdiff_t>(at), std::move(n));
+        }
+        return *fam;
+    }
+
+    static detail::family_base* make_family(metric_type type, std::string name, std::string help,
+                                            std::vector<std::string> label_names,
+                                            family_options options, std::vector<double> bounds) {
+        switch (type) {
+        case metric_type::counter:
+            return new counter_family(std::move(name), std::move(help), std::move(label_names),
+                                      std::move(options), std::move(bounds));
+        case metric_type::gauge:
+            return new gauge_family(std::move(name), std::move(help), std::move(label_names),
+                                    std::move(options), std::move(bounds));
+        case metric_type::histogram:
+            break;
+        }
+        return new histogram_family(std::move(name), std::move(help), std::move(label_names),
+                                    std::move(options), std::move(bounds));
     }
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<detail::family_base>> families_;               // sorted by name
-    std::vector<std::pair<std::string, const detail::family_base*>> reserved_; // sorted
+    std::vector<detail::family_base*> families_; // owned; sorted by name
+    std::vector<std::string> reserved_;          // sample names in use, sorted
     std::vector<collector> collectors_;
     counter_family* overflow_ = nullptr;
 };
@@ -2374,6 +2653,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
@@ -2381,13 +2661,10 @@ VITALS_END_NAMESPACE
 // #include <vitals/registry.hpp>: inlined above
 
 #include <atomic>       // atomic
-#include <charconv>     // to_chars (integers only)
 #include <chrono>       // steady_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint64_t
 #include <exception>    // uncaught_exceptions
-#include <memory>       // unique_ptr
-#include <mutex>        // unique_lock
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
@@ -2539,6 +2816,10 @@ public:
 
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
+    ~http_metrics() {
+        for (http_endpoint* ep : endpoints_) delete ep;
+        delete overflow_;
+    }
 
     /// The cached handles of one (method, endpoint) pair, created on first use. Takes a
     /// reader lock; the first call for a pair takes a writer lock and allocates. Past the
@@ -2550,21 +2831,20 @@ public:
             std::shared_lock<std::shared_mutex> lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
         }
-        std::unique_lock<std::shared_mutex> lock(mutex_);
+        detail::exclusive_lock lock(mutex_);
         if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
         // Keep one series of each histogram family free for the overflow endpoint.
         if (endpoints_.size() + 1 >= max_endpoints_) {
             if (!overflow_)
-                overflow_.reset(
-                    new http_endpoint(*this, overflow_label_value, overflow_label_value));
+                overflow_ = new http_endpoint(*this, overflow_label_value, overflow_label_value);
             return *overflow_;
         }
-        std::unique_ptr<http_endpoint> ep(new http_endpoint(*this, method, endpoint));
+        reserve_one(); // then nothing below throws once the endpoint exists
+        http_endpoint* ep = new http_endpoint(*this, method, endpoint);
         ep->hash_ = h;
-        http_endpoint& ref = *ep;
-        insert(&ref);
-        endpoints_.push_back(std::move(ep));
-        return ref;
+        endpoints_.push_back(ep);
+        insert(ep);
+        return *ep;
     }
 
     /// Starts tracking a request (one endpoint lookup; see endpoint()).
@@ -2600,7 +2880,9 @@ private:
         }
     }
 
-    void insert(http_endpoint* ep) {
+    // Makes room for one more endpoint in endpoints_ and table_.
+    void reserve_one() {
+        detail::reserve_more(endpoints_, 1);
         if ((endpoints_.size() + 1) * 2 > table_.size()) {
             std::vector<http_endpoint*> bigger(table_.empty() ? 16 : table_.size() * 2, nullptr);
             const std::size_t mask = bigger.size() - 1;
@@ -2612,6 +2894,9 @@ private:
             }
             table_.swap(bigger);
         }
+    }
+
+    void insert(http_endpoint* ep) noexcept {
         const std::size_t mask = table_.size() - 1;
         std::size_t i = static_cast<std::size_t>(ep->hash_) & mask;
         while (table_[i]) i = (i + 1) & mask;
@@ -2627,9 +2912,9 @@ private:
     std::size_t max_endpoints_;
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<http_endpoint>> endpoints_;
-    std::vector<http_endpoint*> table_; // open addressing by hash
-    std::unique_ptr<http_endpoint> overflow_;
+    std::vector<http_endpoint*> endpoints_; // owned
+    std::vector<http_endpoint*> table_;     // open addressing by hash
+    http_endpoint* overflow_ = nullptr;     // owned
 };
 
 /// RAII guard for one HTTP request, the C++ form of a "track request metrics" decorator.
@@ -2741,10 +3026,9 @@ inline counter& http_endpoint::requests(int status) {
 
 inline counter& http_endpoint::lookup_requests(int code) {
     if (code == 0) return kit_.requests_.labels(method_, endpoint_, no_status);
-    char buf[8];
-    const auto res = std::to_chars(buf, buf + sizeof buf, code);
-    return kit_.requests_.labels(method_, endpoint_,
-                                 std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
+    char buf[detail::max_number_chars];
+    const std::size_t n = detail::format_uint(buf, static_cast<std::uint64_t>(code));
+    return kit_.requests_.labels(method_, endpoint_, std::string_view(buf, n));
 }
 
 inline counter& http_endpoint::errors(std::string_view error_type) {

@@ -246,6 +246,36 @@ TEST_CASE("registry: collectors") {
         CHECK(contains(vitals::to_text(reg), "calls 2\n"));
         CHECK(calls == 2);
     }
+    SUBCASE("collectors are held by value: functions, copies and functors with state") {
+        struct tally {
+            int* scrapes;
+            void operator()(vitals::collector_output& o) const {
+                o.counter("tally", "Scrapes seen by this functor.", ++*scrapes);
+            }
+        };
+        int scrapes = 0;
+        vitals::collector original = tally{&scrapes};
+        vitals::collector copy = original; // both hold a functor; the copy is registered
+        reg.add_collector(copy);
+        reg.add_collector(+[](vitals::collector_output& o) { o.gauge("plain_fn", "F.", 7); });
+        const std::string out = vitals::to_text(reg);
+        CHECK(contains(out, "tally_total 1\n"));
+        CHECK(contains(out, "plain_fn 7\n"));
+        CHECK(contains(vitals::to_text(reg), "tally_total 2\n"));
+        CHECK(scrapes == 2);
+        CHECK(original); // copying left the original intact
+    }
+    SUBCASE("an empty collector is rejected") {
+        vitals::collector empty;
+        CHECK_FALSE(empty);
+        void (*null_fn)(vitals::collector_output&) = nullptr;
+        CHECK_FALSE(vitals::collector(null_fn));
+#if VITALS_HAS_EXCEPTIONS()
+        CHECK_THROWS_AS(reg.add_collector(empty), vitals::error);
+        CHECK_THROWS_AS(reg.add_collector(null_fn), vitals::error);
+#endif
+        CHECK(vitals::to_text(reg).find("# HELP") != std::string::npos); // scrapes still work
+    }
     SUBCASE("invalid names are skipped with their samples") {
         reg.add_collector([](vitals::collector_output& o) {
             CHECK_FALSE(o.family("bad name", "Help.", vitals::metric_type::gauge));

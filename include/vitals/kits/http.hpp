@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
@@ -12,13 +13,10 @@
 #include <vitals/registry.hpp>
 
 #include <atomic>       // atomic
-#include <charconv>     // to_chars (integers only)
 #include <chrono>       // steady_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint64_t
 #include <exception>    // uncaught_exceptions
-#include <memory>       // unique_ptr
-#include <mutex>        // unique_lock
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
@@ -170,6 +168,10 @@ public:
 
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
+    ~http_metrics() {
+        for (http_endpoint* ep : endpoints_) delete ep;
+        delete overflow_;
+    }
 
     /// The cached handles of one (method, endpoint) pair, created on first use. Takes a
     /// reader lock; the first call for a pair takes a writer lock and allocates. Past the
@@ -181,21 +183,20 @@ public:
             std::shared_lock<std::shared_mutex> lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
         }
-        std::unique_lock<std::shared_mutex> lock(mutex_);
+        detail::exclusive_lock lock(mutex_);
         if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
         // Keep one series of each histogram family free for the overflow endpoint.
         if (endpoints_.size() + 1 >= max_endpoints_) {
             if (!overflow_)
-                overflow_.reset(
-                    new http_endpoint(*this, overflow_label_value, overflow_label_value));
+                overflow_ = new http_endpoint(*this, overflow_label_value, overflow_label_value);
             return *overflow_;
         }
-        std::unique_ptr<http_endpoint> ep(new http_endpoint(*this, method, endpoint));
+        reserve_one(); // then nothing below throws once the endpoint exists
+        http_endpoint* ep = new http_endpoint(*this, method, endpoint);
         ep->hash_ = h;
-        http_endpoint& ref = *ep;
-        insert(&ref);
-        endpoints_.push_back(std::move(ep));
-        return ref;
+        endpoints_.push_back(ep);
+        insert(ep);
+        return *ep;
     }
 
     /// Starts tracking a request (one endpoint lookup; see endpoint()).
@@ -231,7 +232,9 @@ private:
         }
     }
 
-    void insert(http_endpoint* ep) {
+    // Makes room for one more endpoint in endpoints_ and table_.
+    void reserve_one() {
+        detail::reserve_more(endpoints_, 1);
         if ((endpoints_.size() + 1) * 2 > table_.size()) {
             std::vector<http_endpoint*> bigger(table_.empty() ? 16 : table_.size() * 2, nullptr);
             const std::size_t mask = bigger.size() - 1;
@@ -243,6 +246,9 @@ private:
             }
             table_.swap(bigger);
         }
+    }
+
+    void insert(http_endpoint* ep) noexcept {
         const std::size_t mask = table_.size() - 1;
         std::size_t i = static_cast<std::size_t>(ep->hash_) & mask;
         while (table_[i]) i = (i + 1) & mask;
@@ -258,9 +264,9 @@ private:
     std::size_t max_endpoints_;
 
     mutable std::shared_mutex mutex_;
-    std::vector<std::unique_ptr<http_endpoint>> endpoints_;
-    std::vector<http_endpoint*> table_; // open addressing by hash
-    std::unique_ptr<http_endpoint> overflow_;
+    std::vector<http_endpoint*> endpoints_; // owned
+    std::vector<http_endpoint*> table_;     // open addressing by hash
+    http_endpoint* overflow_ = nullptr;     // owned
 };
 
 /// RAII guard for one HTTP request, the C++ form of a "track request metrics" decorator.
@@ -372,10 +378,9 @@ inline counter& http_endpoint::requests(int status) {
 
 inline counter& http_endpoint::lookup_requests(int code) {
     if (code == 0) return kit_.requests_.labels(method_, endpoint_, no_status);
-    char buf[8];
-    const auto res = std::to_chars(buf, buf + sizeof buf, code);
-    return kit_.requests_.labels(method_, endpoint_,
-                                 std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
+    char buf[detail::max_number_chars];
+    const std::size_t n = detail::format_uint(buf, static_cast<std::uint64_t>(code));
+    return kit_.requests_.labels(method_, endpoint_, std::string_view(buf, n));
 }
 
 inline counter& http_endpoint::errors(std::string_view error_type) {
