@@ -27,8 +27,8 @@
 #endif
 #endif
 
-/// 1: format doubles with std::to_chars (shortest round-trip). 0: the C library (snprintf with
-/// a round-trip check; locale-independent output). Defaults to 0 in the compact configuration.
+/// 1: format doubles with std::to_chars (shortest round-trip). 0: snprintf digits with an exact
+/// round-trip check (same text, locale-independent). Defaults to 0 in the compact configuration.
 #ifndef VITALS_USE_TO_CHARS
 #if VITALS_COMPACT
 #define VITALS_USE_TO_CHARS 0

@@ -22,6 +22,7 @@ static_assert(VITALS_USE_TO_CHARS == 1, "this file must use std::to_chars");
 
 std::string vitals_regression_compact_format(double v);
 std::string vitals_regression_compact_exposition(double v);
+int vitals_regression_compact_decimal_vs_double(std::uint64_t d, int e, double v);
 
 namespace {
 std::string default_format(double v) {
@@ -94,6 +95,88 @@ TEST_CASE("regression: compact and default float formatting write identical text
             compare(std::ldexp(mantissa, exponent));
         }
     }
+    // The compact build checks candidates exactly against the rounding interval of v (big
+    // integer comparisons with its midpoints); these target the interval's edges.
+    SUBCASE("decimals exactly on a midpoint between two doubles (round-half-to-even)") {
+        // d * 10^e with n = d * 5^e odd in (2^53, 2^54) is the midpoint of the doubles
+        // (n - 1) / 2 * 2^(e + 1) and (n + 1) / 2 * 2^(e + 1): it reads back as the even one.
+        std::mt19937_64 rng(11);
+        std::uint64_t five = 1;
+        for (int e = 1; e <= 23; ++e) {
+            five *= 5;
+            const std::uint64_t d_lo = (std::uint64_t{1} << 53) / five + 1;
+            const std::uint64_t d_hi = (std::uint64_t{1} << 54) / five;
+            for (int i = 0; i < 300; ++i) {
+                std::uint64_t d =
+                    d_lo + (i < 20 ? static_cast<std::uint64_t>(i) : rng() % (d_hi - d_lo + 1));
+                if (d > d_hi) continue;
+                if (d % 2 == 0) ++d;
+                if (d % 5 == 0) d += 2; // keeps n odd
+                const std::uint64_t n = d * five;
+                if (n <= (std::uint64_t{1} << 53) || n >= (std::uint64_t{1} << 54)) continue;
+                const double below = std::ldexp(static_cast<double>((n - 1) / 2), e + 1);
+                const double above = std::ldexp(static_cast<double>((n + 1) / 2), e + 1);
+                for (double v :
+                     {below, above, std::nextafter(below, 0.0), std::nextafter(above, HUGE_VAL)}) {
+                    compare(v);
+                    compare(-v);
+                }
+            }
+        }
+        // 1e23 is the midpoint of two doubles; the lower one is even and takes it.
+        const double lower = 1e23;
+        const double upper = std::nextafter(lower, HUGE_VAL);
+        CHECK(vitals_regression_compact_format(lower) == "1e+23");
+        CHECK(vitals_regression_compact_format(upper) == "1.0000000000000001e+23");
+        CHECK(vitals_regression_compact_format(-upper) == "-1.0000000000000001e+23");
+        compare(lower);
+        compare(upper);
+    }
+    SUBCASE("powers of two (asymmetric interval) and their near neighbours, all exponents") {
+        for (int e = -1074; e <= 1023; ++e) {
+            const double p = std::ldexp(1.0, e);
+            double down = p, up = p;
+            for (int i = 0; i < 3; ++i) {
+                down = std::nextafter(down, 0.0);
+                up = std::nextafter(up, HUGE_VAL);
+                compare(down);
+                compare(up);
+                compare(-up);
+            }
+            compare(p * 3);
+            compare(p * 5);
+            compare(p * 0.75);
+        }
+    }
+    SUBCASE("subnormals, DBL_MIN and DBL_MAX") {
+        const double min_sub = std::numeric_limits<double>::denorm_min();
+        const double max_sub = std::nextafter(std::numeric_limits<double>::min(), 0.0);
+        const double max = (std::numeric_limits<double>::max)();
+        CHECK(vitals_regression_compact_format(min_sub) == "5e-324");
+        CHECK(vitals_regression_compact_format(-min_sub) == "-5e-324");
+        CHECK(vitals_regression_compact_format(2 * min_sub) == "1e-323");
+        CHECK(vitals_regression_compact_format(max_sub) == "2.225073858507201e-308");
+        CHECK(vitals_regression_compact_format(std::numeric_limits<double>::min()) ==
+              "2.2250738585072014e-308");
+        CHECK(vitals_regression_compact_format(max) == "1.7976931348623157e+308");
+        CHECK(vitals_regression_compact_format(-max) == "-1.7976931348623157e+308");
+        for (int i = 1; i <= 2000; ++i) {
+            compare(min_sub * i);                                       // smallest subnormals
+            compare(std::nextafter(max_sub, 0.0) - min_sub * (i - 1));  // largest subnormals
+            compare(std::numeric_limits<double>::min() + min_sub * i);  // smallest normals
+            compare(max - std::ldexp(static_cast<double>(i - 1), 971)); // largest doubles
+        }
+    }
+    SUBCASE("random bit patterns, large sweep") {
+        // About 1.6 s in a Debug build on x86-64; longer sweeps (20 million values) run by hand.
+        std::mt19937_64 rng(2024);
+        for (int i = 0; i < 200000; ++i) {
+            const std::uint64_t bits = rng();
+            double v;
+            std::memcpy(&v, &bits, sizeof v);
+            compare(v);
+        }
+    }
     SUBCASE("special values") {
         compare(0.0);
         compare(-0.0);
@@ -105,6 +188,34 @@ TEST_CASE("regression: compact and default float formatting write identical text
         compare(std::numeric_limits<double>::lowest());
     }
     CHECK(mismatches == 0);
+}
+
+TEST_CASE("regression: the compact build's exact check of d * 10^e against a double") {
+    // -1, 0, 1: below, inside, above the reals that read back as v. Decimals of 19 digits place
+    // the edges finer than any candidate the formatter tries.
+    const auto where = vitals_regression_compact_decimal_vs_double;
+    const double min_sub = std::numeric_limits<double>::denorm_min(); // 4.94e-324
+    CHECK(where(24, -325, min_sub) == -1); // the midpoints are 2.47e-324 and 7.41e-324
+    CHECK(where(25, -325, min_sub) == 0);
+    CHECK(where(74, -325, min_sub) == 0);
+    CHECK(where(75, -325, min_sub) == 1);
+    // DBL_MIN's lower neighbour is subnormal, as close as the upper one (no power-of-two
+    // asymmetry): DBL_MIN - 3/8 ulp reads back as DBL_MIN, DBL_MIN - 5/8 ulp does not.
+    const double dbl_min = std::numeric_limits<double>::min();
+    CHECK(where(2225073858507201197ULL, -326, dbl_min) == 0);
+    CHECK(where(2225073858507201074ULL, -326, dbl_min) == -1);
+    // 2^-1021 is a power of two with a normal lower neighbour, 2^-1074 away, half as far as the
+    // upper one: 3/8 * 2^-1073 below lies outside its interval, 3/8 * 2^-1074 below inside.
+    CHECK(where(4450147717014402395ULL, -326, 2 * dbl_min) == -1);
+    CHECK(where(4450147717014402580ULL, -326, 2 * dbl_min) == 0);
+    // DBL_MAX: its upper midpoint 2^1024 - 2^970 = 1.7976931348623158079...e308 rounds to
+    // infinity (DBL_MAX is odd).
+    const double max = (std::numeric_limits<double>::max)();
+    CHECK(where(1797693134862315807ULL, 290, max) == 0);
+    CHECK(where(1797693134862315808ULL, 290, max) == 1);
+    // 1e23 lies exactly between two doubles; the even (lower) one takes it.
+    CHECK(where(1, 23, 1e23) == 0);
+    CHECK(where(1, 23, std::nextafter(1e23, HUGE_VAL)) == -1);
 }
 
 TEST_CASE("regression: compact and default expositions are identical") {

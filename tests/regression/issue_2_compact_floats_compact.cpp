@@ -5,7 +5,8 @@
 #define VITALS_COMPACT 1
 #include <vitals/vitals.hpp>
 
-#include <string> // string
+#include <cstdint> // uint64_t
+#include <string>  // string
 
 static_assert(VITALS_USE_TO_CHARS == 0, "this file must use the C library float formatting");
 
@@ -19,4 +20,8 @@ std::string vitals_regression_compact_exposition(double v) {
     reg.gauge("g", "G.").set(v);
     reg.histogram("h", "H.", {v == v && v < 1e300 && v > -1e300 ? v : 1.0}).observe(v);
     return vitals::to_text(reg);
+}
+
+int vitals_regression_compact_decimal_vs_double(std::uint64_t d, int e, double v) {
+    return vitals::detail::decimal_vs_double(d, e, v);
 }

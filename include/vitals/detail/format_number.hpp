@@ -13,11 +13,7 @@
 #if VITALS_USE_TO_CHARS
 #include <charconv> // to_chars
 #else
-#include <cstdio>  // snprintf
-#include <cstdlib> // strtod
-#if defined(_WIN32)
-#include <charconv> // from_chars (see read_back)
-#endif
+#include <cstdio> // snprintf
 #endif
 
 VITALS_BEGIN_NAMESPACE
@@ -39,37 +35,104 @@ inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
 }
 
 #if !VITALS_USE_TO_CHARS
-/// Reads back a candidate "[-]DIGITSe<exp>" (no decimal point, so no locale dependence).
-/// mingw-w64's strtod misrounds about one value in a thousand by one ulp, which would make
-/// the shortest-digits search accept digits that do not round-trip; std::from_chars is
-/// correctly rounded there.
-inline double read_back(const char* text, std::size_t size) noexcept {
-#if defined(_WIN32)
-    double value = 0.0;
-    std::from_chars(text, text + size, value);
-    return value;
-#else
-    (void)size;
-    return std::strtod(text, nullptr);
-#endif
+/// Compact builds: an unsigned integer of up to 32 * 28 = 896 bits, least significant limb
+/// first; enough for every product decimal_vs_double forms (under 2^815).
+inline constexpr int big_limbs = 28;
+struct big_uint {
+    std::uint32_t limb[big_limbs];
+};
+
+/// Sets `b` to a * 5^pow5 * 2^pow2 (pow5, pow2 >= 0), exactly.
+inline void big_scaled(big_uint& b, std::uint64_t a, int pow5, int pow2) noexcept {
+    b = big_uint{};
+    b.limb[0] = static_cast<std::uint32_t>(a);
+    b.limb[1] = static_cast<std::uint32_t>(a >> 32);
+    int used = 2; // limbs that may be nonzero; multiplying first keeps this small
+    for (; pow5 > 0; pow5 -= 13) {
+        std::uint32_t f = 1; // 5^13 is the largest power of 5 below 2^32
+        for (int i = 0; i < pow5 && i < 13; ++i) f *= 5;
+        std::uint64_t carry = 0;
+        for (int i = 0; i < used; ++i) {
+            carry += static_cast<std::uint64_t>(b.limb[i]) * f;
+            b.limb[i] = static_cast<std::uint32_t>(carry);
+            carry >>= 32;
+        }
+        if (carry != 0) b.limb[used++] = static_cast<std::uint32_t>(carry);
+    }
+    const int words = pow2 / 32;
+    const int bits = pow2 % 32;
+    const int top = used + words < big_limbs - 1 ? used + words : big_limbs - 1;
+    for (int i = top; i >= 0; --i) { // top down, so each source limb is read before it is moved
+        const int from = i - words;
+        std::uint32_t x = from >= 0 ? b.limb[from] << bits : 0;
+        if (bits != 0 && from >= 1) x |= b.limb[from - 1] >> (32 - bits);
+        b.limb[i] = x;
+    }
+}
+
+/// -1, 0 or 1 as `a` is less than, equal to or greater than `b`.
+inline int big_compare(const big_uint& a, const big_uint& b) noexcept {
+    for (int i = big_limbs - 1; i >= 0; --i)
+        if (a.limb[i] != b.limb[i]) return a.limb[i] < b.limb[i] ? -1 : 1;
+    return 0;
+}
+
+/// Where the decimal d * 10^e lies against the rounding interval of the finite `v` > 0, the
+/// reals that read back as `v` under round-half-to-even: -1 below it, 0 inside, 1 above.
+/// Exact (integer arithmetic only), so it needs no C library parser.
+inline int decimal_vs_double(std::uint64_t d, int e, double v) noexcept {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    const int biased = static_cast<int>(bits >> 52);
+    std::uint64_t m = bits & ((std::uint64_t{1} << 52) - 1);
+    int q = -1074; // v = m * 2^q; subnormals share the exponent of the smallest normals
+    if (biased != 0) {
+        m |= std::uint64_t{1} << 52;
+        q = biased - 1075;
+    }
+    // The midpoints to the neighbours, in units of 2^(q - 2). When v is a power of two (but not
+    // DBL_MIN, whose lower neighbour is subnormal) the lower neighbour is half as far away.
+    const std::uint64_t upper = 4 * m + 2;
+    const std::uint64_t lower = 4 * m - (m == std::uint64_t{1} << 52 && biased > 1 ? 1 : 2);
+    // A decimal on a midpoint reads back as the neighbour with the even significand.
+    const bool inclusive = (m & 1) == 0;
+    // d * 5^e * 2^e against c * 2^(q - 2), with the common powers of 5 and 2 cancelled. The
+    // largest product is c * 5^-e near DBL_MIN (e = -324): under 2^55 * 2^753. The other side is
+    // within a factor of 4 (the decimal is near v), and for e > 0, d * 5^e < 2^57 * 2^716.
+    const int shift = e - (q - 2);
+    big_uint dec;
+    big_uint mid;
+    big_scaled(dec, d, e > 0 ? e : 0, shift > 0 ? shift : 0);
+    big_scaled(mid, upper, e < 0 ? -e : 0, shift < 0 ? -shift : 0);
+    int c = big_compare(dec, mid);
+    if (c > 0 || (c == 0 && !inclusive)) return 1;
+    big_scaled(mid, lower, e < 0 ? -e : 0, shift < 0 ? -shift : 0);
+    c = big_compare(dec, mid);
+    if (c < 0 || (c == 0 && !inclusive)) return -1;
+    return 0;
 }
 
 /// Compact builds: the significant digits of `v` at `precision` + 1 digits, written to
 /// `digits` (`k` of them, no sign or point) with the decimal `exponent` of the first one.
-/// Returns whether they read back to `v`. Tries the correctly rounded digits ("%.*e") and,
-/// when those fall nearer zero than `v`, the next decimal away from zero: just above a power of
-/// two the doubles are twice as far apart as just below it, so that one can read back when the
-/// nearer one does not (std::to_chars picks it too). Candidates are read back without a
-/// decimal point, and only digits and the exponent are taken from the C library's text, so the
-/// locale's decimal point never matters.
+/// Returns whether they read back to `v` (decimal_vs_double). Tries the correctly rounded
+/// digits ("%.*e") and, when those fall below the rounding interval of |v|, the next decimal
+/// away from zero: just above a power of two the doubles are twice as far apart as just below
+/// it, so that one can read back when the nearer one does not (std::to_chars picks it too).
+/// Only digits and the exponent are taken from the C library's text, so the locale's decimal
+/// point never matters.
 inline bool compact_digits(double v, int precision, char* digits, std::size_t& k,
                            int& exponent) noexcept {
     char sci[max_number_chars + 8];
     std::snprintf(sci, sizeof sci, "%.*e", precision, v);
     k = 0;
+    std::uint64_t d = 0;
     const char* p = sci;
-    for (; *p != '\0' && *p != 'e' && *p != 'E'; ++p)
-        if (*p >= '0' && *p <= '9' && k < 17) digits[k++] = *p;
+    for (; *p != '\0' && *p != 'e' && *p != 'E'; ++p) {
+        if (*p >= '0' && *p <= '9' && k < 17) {
+            digits[k++] = *p;
+            d = d * 10 + static_cast<std::uint64_t>(*p - '0');
+        }
+    }
     exponent = 0;
     if (*p != '\0') {
         ++p;
@@ -78,35 +141,21 @@ inline bool compact_digits(double v, int precision, char* digits, std::size_t& k
         for (; *p >= '0' && *p <= '9'; ++p) exponent = exponent * 10 + (*p - '0');
         if (negative_exponent) exponent = -exponent;
     }
-    char text[max_number_chars + 8]; // "[-]DIGITSe<exponent of the last digit>"
-    std::size_t t = 0;
-    if (v < 0) text[t++] = '-';
-    std::memcpy(text + t, digits, k);
-    t += k;
-    int n = std::snprintf(text + t, sizeof text - t, "e%d", exponent - static_cast<int>(k) + 1);
-    const double back = read_back(text, t + static_cast<std::size_t>(n));
-    if (back == v) return true;
-    const bool nearer_zero = v < 0 ? back > v : back < v;
-    if (!nearer_zero) return false; // the nearest digits lie beyond v: none closer can work
+    const double mag = v < 0 ? -v : v;
+    const int last = exponent - static_cast<int>(k) + 1; // the exponent of the last digit
+    const int where = decimal_vs_double(d, last, mag);
+    if (where == 0) return true;
+    if (where > 0) return false; // the nearest digits lie beyond v: none closer can work
+    if (decimal_vs_double(d + 1, last, mag) != 0) return false;
     // One unit more in the last digit, with carry (9.99 -> 10.0).
-    char up[20];
-    std::memcpy(up, digits, k);
     std::size_t i = k;
-    while (i > 0 && up[i - 1] == '9') up[--i] = '0';
-    int up_exponent = exponent;
+    while (i > 0 && digits[i - 1] == '9') digits[--i] = '0';
     if (i == 0) {
-        up[0] = '1';
-        ++up_exponent;
+        digits[0] = '1';
+        ++exponent;
     } else {
-        ++up[i - 1];
+        ++digits[i - 1];
     }
-    t = v < 0 ? 1 : 0;
-    std::memcpy(text + t, up, k);
-    t += k;
-    n = std::snprintf(text + t, sizeof text - t, "e%d", up_exponent - static_cast<int>(k) + 1);
-    if (read_back(text, t + static_cast<std::size_t>(n)) != v) return false;
-    std::memcpy(digits, up, k);
-    exponent = up_exponent;
     return true;
 }
 #endif
