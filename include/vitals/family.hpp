@@ -218,7 +218,8 @@ public:
     series_node* lookup_or_fail(const std::vector<std::string>& values) {
         constexpr std::size_t small = 16;
         if (values.size() > small) {
-            std::vector<std::string_view> views(values.begin(), values.end());
+            std::vector<std::string_view> views(values.size());
+            for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
             return lookup_or_fail(views.data(), views.size());
         }
         std::string_view views[small];

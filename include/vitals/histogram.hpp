@@ -6,6 +6,7 @@
 #include <vitals/config.hpp>
 #include <vitals/detail/atomic_double.hpp>
 #include <vitals/detail/float_class.hpp>
+#include <vitals/detail/format_number.hpp>
 #include <vitals/error.hpp>
 
 #include <atomic>           // atomic
@@ -13,7 +14,8 @@
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <initializer_list> // initializer_list
-#include <string>           // string, to_string
+#include <string>           // string
+#include <string_view>      // string_view
 #include <utility>          // move
 #include <vector>           // vector
 
@@ -53,13 +55,16 @@ inline std::vector<double> exponential_buckets(double start, double factor, std:
 inline status validate_buckets(const std::vector<double>& bounds) {
     if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
     for (std::size_t i = 0; i < bounds.size(); ++i) {
+        char index[detail::max_number_chars];
+        const std::string_view at(index, detail::format_uint(index, i));
         if (!detail::is_finite(bounds[i]))
             return {errc::invalid_buckets,
-                    "histogram bucket bound #" + std::to_string(i) + " is not finite"};
+                    std::string("histogram bucket bound #").append(at).append(" is not finite")};
         if (i > 0 && !(bounds[i] > bounds[i - 1]))
             return {errc::invalid_buckets,
-                    "histogram bucket bounds must be strictly increasing (bound #" +
-                        std::to_string(i) + ")"};
+                    std::string("histogram bucket bounds must be strictly increasing (bound #")
+                        .append(at)
+                        .append(")")};
     }
     return {};
 }

@@ -19,7 +19,7 @@
 #include <shared_mutex>     // shared_mutex, shared_lock
 #include <string>           // string
 #include <string_view>      // string_view
-#include <utility>          // move, pair
+#include <utility>          // move, pair, exchange
 #include <vector>           // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -137,6 +137,7 @@ public:
     registry& operator=(const registry&) = delete;
     ~registry() {
         for (detail::family_base* f : families_) delete f;
+        while (collectors_) delete std::exchange(collectors_, collectors_->next);
     }
 
     // Counters. A name without `_total` gets it appended in the exposition.
@@ -246,7 +247,9 @@ public:
     void add_collector(collector fn) {
         if (!fn) detail::fail(status(errc::invalid_argument, "add_collector: empty collector"));
         detail::exclusive_lock lock(mutex_);
-        collectors_.push_back(std::move(fn));
+        auto* node = new collector_node{std::move(fn), nullptr};
+        *collectors_tail_ = node;
+        collectors_tail_ = &node->next;
     }
 
     /// Number of registered families (including vitals' own).
@@ -259,9 +262,9 @@ public:
     void write(detail::text_output& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         for (const detail::family_base* f : families_) f->write(out);
-        if (!collectors_.empty()) {
+        if (collectors_) {
             collector_output co(*this, out);
-            for (const auto& c : collectors_) c(co);
+            for (const collector_node* c = collectors_; c; c = c->next) c->fn(co);
         }
     }
 
@@ -417,7 +420,14 @@ private:
     mutable std::shared_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name
     std::vector<std::string> reserved_;          // sample names in use, sorted
-    std::vector<collector> collectors_;
+    // A list rather than a vector: one node per add_collector(), which is rare, and it keeps
+    // std::vector<collector> from being compiled in every translation unit.
+    struct collector_node {
+        collector fn;
+        collector_node* next;
+    };
+    collector_node* collectors_ = nullptr; // owned, in the order added
+    collector_node** collectors_tail_ = &collectors_;
     counter_family* overflow_ = nullptr;
 };
 

@@ -1119,6 +1119,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/atomic_double.hpp>: inlined above
 // #include <vitals/detail/float_class.hpp>: inlined above
+// #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 
 #include <atomic>           // atomic
@@ -1126,7 +1127,8 @@ VITALS_END_NAMESPACE
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <initializer_list> // initializer_list
-#include <string>           // string, to_string
+#include <string>           // string
+#include <string_view>      // string_view
 #include <utility>          // move
 #include <vector>           // vector
 
@@ -1166,13 +1168,16 @@ inline std::vector<double> exponential_buckets(double start, double factor, std:
 inline status validate_buckets(const std::vector<double>& bounds) {
     if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
     for (std::size_t i = 0; i < bounds.size(); ++i) {
+        char index[detail::max_number_chars];
+        const std::string_view at(index, detail::format_uint(index, i));
         if (!detail::is_finite(bounds[i]))
             return {errc::invalid_buckets,
-                    "histogram bucket bound #" + std::to_string(i) + " is not finite"};
+                    std::string("histogram bucket bound #").append(at).append(" is not finite")};
         if (i > 0 && !(bounds[i] > bounds[i - 1]))
             return {errc::invalid_buckets,
-                    "histogram bucket bounds must be strictly increasing (bound #" +
-                        std::to_string(i) + ")"};
+                    std::string("histogram bucket bounds must be strictly increasing (bound #")
+                        .append(at)
+                        .append(")")};
     }
     return {};
 }
@@ -1509,7 +1514,8 @@ public:
     series_node* lookup_or_fail(const std::vector<std::string>& values) {
         constexpr std::size_t small = 16;
         if (values.size() > small) {
-            std::vector<std::string_view> views(values.begin(), values.end());
+            std::vector<std::string_view> views(values.size());
+            for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
             return lookup_or_fail(views.data(), views.size());
         }
         std::string_view views[small];
@@ -2095,7 +2101,7 @@ VITALS_END_NAMESPACE
 #include <shared_mutex>     // shared_mutex, shared_lock
 #include <string>           // string
 #include <string_view>      // string_view
-#include <utility>          // move, pair
+#include <utility>          // move, pair, exchange
 #include <vector>           // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -2213,6 +2219,7 @@ public:
     registry& operator=(const registry&) = delete;
     ~registry() {
         for (detail::family_base* f : families_) delete f;
+        while (collectors_) delete std::exchange(collectors_, collectors_->next);
     }
 
     // Counters. A name without `_total` gets it appended in the exposition.
@@ -2322,7 +2329,9 @@ public:
     void add_collector(collector fn) {
         if (!fn) detail::fail(status(errc::invalid_argument, "add_collector: empty collector"));
         detail::exclusive_lock lock(mutex_);
-        collectors_.push_back(std::move(fn));
+        auto* node = new collector_node{std::move(fn), nullptr};
+        *collectors_tail_ = node;
+        collectors_tail_ = &node->next;
     }
 
     /// Number of registered families (including vitals' own).
@@ -2335,9 +2344,9 @@ public:
     void write(detail::text_output& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         for (const detail::family_base* f : families_) f->write(out);
-        if (!collectors_.empty()) {
+        if (collectors_) {
             collector_output co(*this, out);
-            for (const auto& c : collectors_) c(co);
+            for (const collector_node* c = collectors_; c; c = c->next) c->fn(co);
         }
     }
 
@@ -2493,7 +2502,14 @@ private:
     mutable std::shared_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name
     std::vector<std::string> reserved_;          // sample names in use, sorted
-    std::vector<collector> collectors_;
+    // A list rather than a vector: one node per add_collector(), which is rare, and it keeps
+    // std::vector<collector> from being compiled in every translation unit.
+    struct collector_node {
+        collector fn;
+        collector_node* next;
+    };
+    collector_node* collectors_ = nullptr; // owned, in the order added
+    collector_node** collectors_tail_ = &collectors_;
     counter_family* overflow_ = nullptr;
 };
 
