@@ -140,6 +140,15 @@ int main(int argc, char** argv) {
     return std::fwrite(line.data(), 1, line.size(), stdout) == line.size() ? 0 : 1;
 }
 EOF
+    # What a libstdc++ configured with --disable-libstdcxx-verbose does, and what embedded
+    # projects often do by hand: a terminate handler that does not print the demangled type of
+    # the exception, so that the demangler (about 29 KiB on armhf) is not linked.
+    cat >"$WORK/quiet_terminate.cpp" <<'EOF'
+#include <cstdlib>
+namespace __gnu_cxx {
+void __verbose_terminate_handler() { std::abort(); }
+} // namespace __gnu_cxx
+EOF
     echo
     echo "## Size: examples/embedded.cpp, $CXX -std=c++17 -Os -static, stripped"
     echo
@@ -167,16 +176,25 @@ EOF
         printf '| C baseline (fwrite only) | %s | %d | - | - |\n' "${link:-plain}" "$base"
         printf '| C++ baseline (string, vector, new) | %s | %d | %d bytes = %s KiB | - |\n' \
             "${link:-plain}" "$base_cpp" "$((base_cpp - base))" "$(kib $((base_cpp - base)))"
-        for cfg in "-DVITALS_COMPACT=1" "-DVITALS_COMPACT=1 -fno-exceptions -fno-rtti" ""; do
+        for cfg in "-DVITALS_COMPACT=1" "-DVITALS_COMPACT=1 -fno-exceptions -fno-rtti" "" \
+            "-DVITALS_COMPACT=1 quiet-terminate"; do
+            extra=()
+            if [[ $cfg == *quiet-terminate ]]; then
+                extra=("$WORK/quiet_terminate.cpp")
+                cfg="${cfg% quiet-terminate}"
+            fi
             map=()
-            [[ $tag == gc && $cfg == "-DVITALS_COMPACT=1" ]] && map=("-Wl,-Map,$WORK/compact.map")
+            [[ $tag == gc && $cfg == "-DVITALS_COMPACT=1" && ${#extra[@]} -eq 0 ]] &&
+                map=("-Wl,-Map,$WORK/compact.map")
             # shellcheck disable=SC2086
             $CXX -std=c++17 -Os -static -Wno-psabi $link $cfg "${map[@]}" -I"$ROOT/include" \
-                "$ROOT/examples/embedded.cpp" -o "$WORK/embedded"
+                "$ROOT/examples/embedded.cpp" "${extra[@]}" -o "$WORK/embedded"
             $STRIP "$WORK/embedded"
             size="$(stat -c %s "$WORK/embedded")"
             ((${#map[@]})) && cp "$WORK/embedded" "$WORK/compact_gc"
-            printf '| %s | %s | %d | %d bytes = %s KiB | %d bytes = %s KiB |\n' "${cfg:-default}" \
+            label="${cfg:-default}"
+            ((${#extra[@]})) && label="$cfg, quiet terminate handler (no demangler)"
+            printf '| %s | %s | %d | %d bytes = %s KiB | %d bytes = %s KiB |\n' "$label" \
                 "${link:-plain}" "$size" "$((size - base))" "$(kib $((size - base)))" \
                 "$((size - base_cpp))" "$(kib $((size - base_cpp)))"
         done
@@ -186,7 +204,10 @@ EOF
         "C++ baseline: a static program that builds a std::string from argv[0], pushes argc ints" \
         "into a std::vector<int>, allocates and frees one int with new/delete, and writes the" \
         "string with fwrite: what any C++ program on such a board uses anyway. Both are built" \
-        "with the same flags as the row they are subtracted from."
+        "with the same flags as the row they are subtracted from. Quiet terminate handler:" \
+        "the program also defines __gnu_cxx::__verbose_terminate_handler as std::abort, as a" \
+        "libstdc++ built with --disable-libstdcxx-verbose does, so the demangler behind the" \
+        "default handler (which any use of operator new links) is left out."
     echo
     echo "target: compact share < 40 KiB (over the C baseline)"
 
