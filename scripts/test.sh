@@ -313,8 +313,29 @@ tsan_concurrency() {
     (cd "$dir" && ctest --output-on-failure -j "$JOBS" -L concurrency)
 }
 
+# pkgconfig_consumers PCDIR OUTDIR: tests/consumer/main.cpp built with only the flags of
+# `pkg-config --cflags --libs vitals`, and, with VITALS_CONSUMER_SERVER (starts and stops a
+# health_server), with only those of vitals-server; both are run. vitals-server must give
+# -pthread: glibc >= 2.34 links threads without it, so the run alone proves nothing.
+pkgconfig_consumers() {
+    local pcdir="$1" out="$2" core server
+    core="$(PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR="$pcdir" pkg-config --cflags --libs vitals)"
+    server="$(PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR="$pcdir" pkg-config --cflags --libs vitals-server)"
+    echo "pkg-config --cflags --libs vitals: $core"
+    echo "pkg-config --cflags --libs vitals-server: $server"
+    PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR="$pcdir" pkg-config --modversion vitals vitals-server
+    [[ " $server " == *" -pthread "* ]] || { echo "vitals-server.pc gives no -pthread"; return 1; }
+    # shellcheck disable=SC2086 # one word per flag
+    g++ -std=c++17 tests/consumer/main.cpp $core -o "$out/pkgconfig_consumer"
+    "$out/pkgconfig_consumer"
+    # shellcheck disable=SC2086 # one word per flag
+    g++ -std=c++17 -DVITALS_CONSUMER_SERVER=1 tests/consumer/main.cpp $server \
+        -o "$out/pkgconfig_consumer_server"
+    "$out/pkgconfig_consumer_server"
+}
+
 # cmake --install into a scratch prefix, then build tests/consumer against it with
-# find_package(vitals), and a program with only `pkg-config --cflags vitals`.
+# find_package(vitals), and with only the flags from pkg-config (vitals, vitals-server).
 install_consumer() {
     local dir="$BUILD/install"
     local prefix
@@ -327,7 +348,7 @@ install_consumer() {
     echo "== installed files"
     (cd "$prefix" && find . -type f | LC_ALL=C sort)
     local unexpected
-    unexpected="$(cd "$prefix" && find . -type f | grep -v -E '^\./(include/vitals/|share/cmake/vitals/|share/pkgconfig/vitals\.pc$)' || true)"
+    unexpected="$(cd "$prefix" && find . -type f | grep -v -E '^\./(include/vitals/|share/cmake/vitals/|share/pkgconfig/vitals(-server)?\.pc$)' || true)"
     [[ -z "$unexpected" ]] || { echo "unexpected installed files:"; echo "$unexpected"; return 1; }
 
     echo "== find_package(vitals) consumer"
@@ -335,14 +356,8 @@ install_consumer() {
     cmake --build "$dir/consumer"
     (cd "$dir/consumer" && ctest --output-on-failure --no-tests=error)
 
-    echo "== pkg-config consumer"
-    local cflags
-    cflags="$(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags vitals)"
-    echo "pkg-config --cflags vitals: $cflags"
-    PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --modversion vitals
-    # shellcheck disable=SC2086
-    g++ -std=c++17 $cflags tests/consumer/main.cpp -o "$dir/pkgconfig_consumer"
-    "$dir/pkgconfig_consumer"
+    echo "== pkg-config consumers"
+    pkgconfig_consumers "$prefix/share/pkgconfig" "$dir"
 }
 
 # vitals as a CMake add_subdirectory() and as a meson subproject.
@@ -362,6 +377,14 @@ subproject_consumer() {
     PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR=/nonexistent meson setup "$dir/meson" "$dir/meson-src"
     meson compile -C "$dir/meson"
     meson test -C "$dir/meson" --print-errorlogs
+
+    # Not a subproject, but meson is at hand: the .pc files its pkgconfig.generate writes.
+    echo "== meson install, pkg-config consumers"
+    local prefix
+    prefix="$(abspath "$dir")/meson-prefix"
+    meson setup "$dir/meson-install" "--prefix=$prefix"
+    meson install -C "$dir/meson-install"
+    pkgconfig_consumers "$prefix/share/pkgconfig" "$dir"
 }
 
 # Windows (mingw-w64) with the tests run under wine; stops the wineserver afterwards.

@@ -48,8 +48,8 @@
 /// Windows x64). Where the compiler cannot promise that (ARMv5/ARMv6, clang -m32), it calls
 /// libatomic, which uses lock-free instructions when the CPU has them and an internal lock
 /// otherwise: results stay exact and nothing allocates, but the hot path may then wait. The
-/// CMake and meson builds add -latomic by themselves when the toolchain needs it (pkg-config
-/// and drop-in users add it). Define to 1 to make such a target a compile error instead
+/// CMake and meson builds and vitals.pc add -latomic by themselves when the toolchain needs it
+/// (drop-in users add it). Define to 1 to make such a target a compile error instead
 /// (a static_assert in counter.hpp on std::atomic<T>::is_always_lock_free).
 #ifndef VITALS_REQUIRE_LOCK_FREE_ATOMICS
 #define VITALS_REQUIRE_LOCK_FREE_ATOMICS 0
