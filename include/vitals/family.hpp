@@ -14,13 +14,13 @@
 #include <vitals/histogram.hpp>
 
 #include <atomic>       // atomic
-#include <cstddef>      // size_t, ptrdiff_t
+#include <cstddef>      // size_t
 #include <cstdint>      // uint32_t, uint64_t
 #include <cstring>      // memcpy
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
-#include <utility>      // pair, move, forward
+#include <utility>      // pair, move, forward, swap, exchange
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -93,6 +93,14 @@ void reserve_more(std::vector<T>& v, std::size_t extra) {
         v.reserve(v.size() + (v.size() > extra ? v.size() : extra));
 }
 
+/// Inserts `value` at `pos` of a vector with room for it (see reserve_more): does not throw
+/// then. Spelled out rather than std::vector::insert, which is costly to compile.
+template <class T>
+void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
+    v.push_back(std::move(value));
+    for (std::size_t i = v.size() - 1; i > pos; --i) std::swap(v[i], v[i - 1]);
+}
+
 inline std::uint64_t load_u64(const char* p) noexcept {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof w); // one unaligned load; byte order does not matter for a hash
@@ -148,7 +156,8 @@ public:
     family_base& operator=(const family_base&) = delete;
     virtual ~family_base() {
         for (series_node* s : series_) delete_node(s);
-        for (table* t : tables_) delete t;
+        for (table* t = table_.load(std::memory_order_relaxed); t;)
+            delete std::exchange(t, t->previous);
     }
 
     /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
@@ -271,7 +280,7 @@ private:
     // writes). That is safe because (1) a series is fully built before a release store
     // publishes its slot, and is never freed or moved while the family lives; (2) a slot, once
     // set, never changes within a table; (3) a grown table is filled before it is published,
-    // and the old one stays alive (kept in tables_, at most as large as the current one in
+    // and the old one stays alive (chained by `previous`, at most as large as the current one in
     // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
     // on a stale table only sends the caller to the locked path, which looks again.
     struct table {
@@ -283,6 +292,7 @@ private:
         ~table() { delete[] slots; }
         std::size_t mask; // size - 1, size a power of two
         std::atomic<series_node*>* slots;
+        table* previous = nullptr; // the table this one replaced, kept for stale readers
     };
 
     static std::string decimal(std::size_t v) {
@@ -455,7 +465,6 @@ private:
         table* t = table_.load(std::memory_order_relaxed);
         table* bigger = nullptr;
         if (!t || (series_.size() + 1) * 2 > t->mask + 1) {
-            reserve_more(tables_, 1);
             bigger = new table(t ? (t->mask + 1) * 2 : 8);
         }
         series_node* s = nullptr;
@@ -474,7 +483,7 @@ private:
             });
         if (bigger) { // nothing below throws
             for (series_node* old : series_) place(*bigger, old);
-            tables_.push_back(bigger);
+            bigger->previous = t;
             table_.store(bigger, std::memory_order_release);
             t = bigger;
         }
@@ -491,7 +500,7 @@ private:
                 count -= half + 1;
             }
         }
-        sorted_.insert(sorted_.begin() + static_cast<std::ptrdiff_t>(pos), s);
+        insert_at(sorted_, pos, s);
         return s;
     }
 
@@ -556,8 +565,7 @@ private:
 
     mutable std::shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
-    std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks
-    std::vector<table*> tables_;         // owns every table ever used (see `table`)
+    std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
     std::vector<series_node*> sorted_;   // by label values: deterministic output
 };
 

@@ -392,10 +392,10 @@ private:
             make_family(type, std::move(name), std::string(help), std::move(label_names),
                         std::move(options), std::move(bounds));
         if (count_overflow) fam->set_overflow_family(overflow_);
-        families_.insert(families_.begin() + static_cast<std::ptrdiff_t>(pos), fam);
+        detail::insert_at(families_, pos, fam);
         for (auto& n : wanted) {
             const std::size_t at = lower_bound(reserved_, n, &reserved_key);
-            reserved_.insert(reserved_.begin() + static_cast<std::ptrdiff_t>(at), std::move(n));
+            detail::insert_at(reserved_, at, std::move(n));
         }
         return *fam;
     }
