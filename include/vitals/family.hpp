@@ -268,6 +268,9 @@ protected:
                 le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
             }
             le_suffixes_.push_back("le=\"+Inf\"} ");
+            bucket_prefix_ = name_ + "_bucket{";
+            sum_name_ = name_ + "_sum";
+            count_name_ = name_ + "_count";
         }
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
@@ -357,8 +360,7 @@ private:
             std::uint64_t cumulative = 0;
             for (std::size_t i = 0; i <= nb; ++i) {
                 cumulative += h.bucket_count(i);
-                out.write(name_);
-                out.write("_bucket{", 8);
+                out.write(bucket_prefix_);
                 if (!s.rendered.empty()) {
                     out.write(s.rendered);
                     out.put(',');
@@ -367,15 +369,15 @@ private:
                 out.write_uint(cumulative);
                 out.put('\n');
             }
-            write_name_labels(out, "_sum", s);
+            write_name_labels(out, sum_name_, s);
             out.write_double(h.sum());
             out.put('\n');
-            write_name_labels(out, "_count", s);
+            write_name_labels(out, count_name_, s);
             out.write_uint(cumulative); // equal to the +Inf bucket by construction
             out.put('\n');
             return;
         }
-        write_name_labels(out, {}, s);
+        write_name_labels(out, name_, s);
         if (type_ == metric_type::counter) {
             const counter& c = static_cast<const series<counter>&>(s).metric;
             if (c.is_whole())
@@ -388,9 +390,8 @@ private:
         out.put('\n');
     }
 
-    void write_name_labels(text_output& out, std::string_view suffix, const series_node& s) const {
-        out.write(name_);
-        if (!suffix.empty()) out.write(suffix); // an empty view may hold a null pointer
+    static void write_name_labels(text_output& out, const std::string& name, const series_node& s) {
+        out.write(name);
         if (!s.rendered.empty()) {
             out.put('{');
             out.write(s.rendered);
@@ -558,9 +559,11 @@ private:
     std::vector<std::string> label_names_;
     family_options options_;
     std::vector<double> bounds_;
-    std::string header_;                     // pre-rendered "# HELP ...\n# TYPE ...\n"
-    std::string const_rendered_;             // const labels, rendered as in series_node
-    std::vector<std::string> le_suffixes_;   // histograms: `le="0.5"} `, ..., `le="+Inf"} `
+    std::string header_;         // pre-rendered "# HELP ...\n# TYPE ...\n"
+    std::string const_rendered_; // const labels, rendered as in series_node
+    // Histograms: pre-rendered pieces of the sample lines (one write each per line).
+    std::vector<std::string> le_suffixes_; // `le="0.5"} `, ..., `le="+Inf"} `
+    std::string bucket_prefix_, sum_name_, count_name_;
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
 
     mutable std::shared_mutex mutex_;

@@ -81,8 +81,8 @@ public:
     /// A histogram with the given bounds. Invalid bounds are reported through the error policy
     /// (vitals::error, or the error handler without exceptions); see validate_buckets().
     explicit histogram(std::vector<double> bounds)
-        : own_bounds_(std::move(bounds)), bounds_(&own_bounds_) {
-        const status st = validate_buckets(own_bounds_);
+        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
+        const status st = validate_buckets(*bounds_);
         if (!st.ok()) detail::fail(st);
         init_counts();
     }
@@ -186,8 +186,25 @@ private:
         return lo + static_cast<std::size_t>(v > b[lo]);
     }
 
-    std::vector<double> own_bounds_;               // empty when borrowed
-    const std::vector<double>* bounds_;            // &own_bounds_ or borrowed
+    // Owns the bounds of a histogram made with its own; null when they are borrowed. A member
+    // (not a plain pointer) so that a constructor that fails frees them; std::unique_ptr would
+    // cost every translation unit <memory>. A pointer, not a vector, keeps a family's series
+    // 16 bytes smaller.
+    class owned_bounds {
+    public:
+        owned_bounds() noexcept = default;
+        explicit owned_bounds(std::vector<double>* p) noexcept : p_(p) {}
+        owned_bounds(const owned_bounds&) = delete;
+        owned_bounds& operator=(const owned_bounds&) = delete;
+        ~owned_bounds() { delete p_; }
+        std::vector<double>* get() const noexcept { return p_; }
+
+    private:
+        std::vector<double>* p_ = nullptr;
+    };
+
+    owned_bounds own_bounds_;
+    const std::vector<double>* bounds_;            // *own_bounds_ or borrowed
     std::atomic<std::uint64_t>* counts_ = nullptr; // owned: bounds_->size() + 1 buckets
     std::atomic<double> sum_{0.0};
 };

@@ -1201,8 +1201,8 @@ public:
     /// A histogram with the given bounds. Invalid bounds are reported through the error policy
     /// (vitals::error, or the error handler without exceptions); see validate_buckets().
     explicit histogram(std::vector<double> bounds)
-        : own_bounds_(std::move(bounds)), bounds_(&own_bounds_) {
-        const status st = validate_buckets(own_bounds_);
+        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
+        const status st = validate_buckets(*bounds_);
         if (!st.ok()) detail::fail(st);
         init_counts();
     }
@@ -1306,8 +1306,25 @@ private:
         return lo + static_cast<std::size_t>(v > b[lo]);
     }
 
-    std::vector<double> own_bounds_;               // empty when borrowed
-    const std::vector<double>* bounds_;            // &own_bounds_ or borrowed
+    // Owns the bounds of a histogram made with its own; null when they are borrowed. A member
+    // (not a plain pointer) so that a constructor that fails frees them; std::unique_ptr would
+    // cost every translation unit <memory>. A pointer, not a vector, keeps a family's series
+    // 16 bytes smaller.
+    class owned_bounds {
+    public:
+        owned_bounds() noexcept = default;
+        explicit owned_bounds(std::vector<double>* p) noexcept : p_(p) {}
+        owned_bounds(const owned_bounds&) = delete;
+        owned_bounds& operator=(const owned_bounds&) = delete;
+        ~owned_bounds() { delete p_; }
+        std::vector<double>* get() const noexcept { return p_; }
+
+    private:
+        std::vector<double>* p_ = nullptr;
+    };
+
+    owned_bounds own_bounds_;
+    const std::vector<double>* bounds_;            // *own_bounds_ or borrowed
     std::atomic<std::uint64_t>* counts_ = nullptr; // owned: bounds_->size() + 1 buckets
     std::atomic<double> sum_{0.0};
 };
@@ -1571,6 +1588,9 @@ protected:
                 le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
             }
             le_suffixes_.push_back("le=\"+Inf\"} ");
+            bucket_prefix_ = name_ + "_bucket{";
+            sum_name_ = name_ + "_sum";
+            count_name_ = name_ + "_count";
         }
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
@@ -1660,8 +1680,7 @@ private:
             std::uint64_t cumulative = 0;
             for (std::size_t i = 0; i <= nb; ++i) {
                 cumulative += h.bucket_count(i);
-                out.write(name_);
-                out.write("_bucket{", 8);
+                out.write(bucket_prefix_);
                 if (!s.rendered.empty()) {
                     out.write(s.rendered);
                     out.put(',');
@@ -1670,15 +1689,15 @@ private:
                 out.write_uint(cumulative);
                 out.put('\n');
             }
-            write_name_labels(out, "_sum", s);
+            write_name_labels(out, sum_name_, s);
             out.write_double(h.sum());
             out.put('\n');
-            write_name_labels(out, "_count", s);
+            write_name_labels(out, count_name_, s);
             out.write_uint(cumulative); // equal to the +Inf bucket by construction
             out.put('\n');
             return;
         }
-        write_name_labels(out, {}, s);
+        write_name_labels(out, name_, s);
         if (type_ == metric_type::counter) {
             const counter& c = static_cast<const series<counter>&>(s).metric;
             if (c.is_whole())
@@ -1691,9 +1710,8 @@ private:
         out.put('\n');
     }
 
-    void write_name_labels(text_output& out, std::string_view suffix, const series_node& s) const {
-        out.write(name_);
-        if (!suffix.empty()) out.write(suffix); // an empty view may hold a null pointer
+    static void write_name_labels(text_output& out, const std::string& name, const series_node& s) {
+        out.write(name);
         if (!s.rendered.empty()) {
             out.put('{');
             out.write(s.rendered);
@@ -1861,9 +1879,11 @@ private:
     std::vector<std::string> label_names_;
     family_options options_;
     std::vector<double> bounds_;
-    std::string header_;                     // pre-rendered "# HELP ...\n# TYPE ...\n"
-    std::string const_rendered_;             // const labels, rendered as in series_node
-    std::vector<std::string> le_suffixes_;   // histograms: `le="0.5"} `, ..., `le="+Inf"} `
+    std::string header_;         // pre-rendered "# HELP ...\n# TYPE ...\n"
+    std::string const_rendered_; // const labels, rendered as in series_node
+    // Histograms: pre-rendered pieces of the sample lines (one write each per line).
+    std::vector<std::string> le_suffixes_; // `le="0.5"} `, ..., `le="+Inf"} `
+    std::string bucket_prefix_, sum_name_, count_name_;
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
 
     mutable std::shared_mutex mutex_;
