@@ -93,6 +93,24 @@ void reserve_more(std::vector<T>& v, std::size_t extra) {
         v.reserve(v.size() + (v.size() > extra ? v.size() : extra));
 }
 
+/// The first index in [0, n) for which `before(i)` is false, where `before` holds for a
+/// prefix of the range: a binary search over a sorted vector (std::partition_point without
+/// the iterator machinery, which is costly to compile).
+template <class Before>
+std::size_t partition_index(std::size_t n, Before before) {
+    std::size_t lo = 0;
+    while (n > 0) {
+        const std::size_t half = n / 2;
+        if (before(lo + half)) {
+            lo += half + 1;
+            n -= half + 1;
+        } else {
+            n = half;
+        }
+    }
+    return lo;
+}
+
 /// Inserts `value` at `pos` of a vector with room for it (see reserve_more): does not throw
 /// then. Spelled out rather than std::vector::insert, which is costly to compile.
 template <class T>
@@ -490,17 +508,8 @@ private:
         }
         place(*t, s);
         series_.push_back(s);
-        std::size_t pos = sorted_.size(); // binary search for the first greater key
-        for (std::size_t lo = 0, count = sorted_.size(); count > 0;) {
-            const std::size_t half = count / 2;
-            if (key_less(s->key, sorted_[lo + half]->key)) {
-                pos = lo + half;
-                count = half;
-            } else {
-                lo += half + 1;
-                count -= half + 1;
-            }
-        }
+        const std::size_t pos = partition_index( // after every key not greater than s's
+            sorted_.size(), [&](std::size_t i) { return !key_less(s->key, sorted_[i]->key); });
         insert_at(sorted_, pos, s);
         return s;
     }

@@ -310,29 +310,18 @@ private:
         return {name};
     }
 
-    // Index of the first element of a vector sorted by `key` whose key is not less than `k`.
-    template <class T, class Key>
-    static std::size_t lower_bound(const std::vector<T>& v, std::string_view k, Key key) {
-        std::size_t lo = 0;
-        for (std::size_t count = v.size(); count > 0;) {
-            const std::size_t half = count / 2;
-            if (std::string_view(key(v[lo + half])) < k) {
-                lo += half + 1;
-                count -= half + 1;
-            } else {
-                count = half;
-            }
-        }
-        return lo;
+    // Where `name` is, or would go, in the sorted reserved_ / families_.
+    std::size_t reserved_index(std::string_view name) const {
+        return detail::partition_index(reserved_.size(),
+                                       [&](std::size_t i) { return reserved_[i] < name; });
     }
-
-    static const std::string& reserved_key(const std::string& s) noexcept { return s; }
-    static const std::string& family_key(const detail::family_base* f) noexcept {
-        return f->name();
+    std::size_t family_index(std::string_view name) const {
+        return detail::partition_index(families_.size(),
+                                       [&](std::size_t i) { return families_[i]->name() < name; });
     }
 
     bool is_reserved(std::string_view sample_name) const {
-        const std::size_t i = lower_bound(reserved_, sample_name, &reserved_key);
+        const std::size_t i = reserved_index(sample_name);
         return i != reserved_.size() && reserved_[i] == sample_name;
     }
 
@@ -366,7 +355,7 @@ private:
         }
 
         detail::exclusive_lock lock(mutex_);
-        const std::size_t pos = lower_bound(families_, name, &family_key);
+        const std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name) {
             detail::family_base& f = *families_[pos];
             if (f.type() == type && f.help() == help && f.label_names() == label_names &&
@@ -394,7 +383,7 @@ private:
         if (count_overflow) fam->set_overflow_family(overflow_);
         detail::insert_at(families_, pos, fam);
         for (auto& n : wanted) {
-            const std::size_t at = lower_bound(reserved_, n, &reserved_key);
+            const std::size_t at = reserved_index(n);
             detail::insert_at(reserved_, at, std::move(n));
         }
         return *fam;

@@ -1413,6 +1413,24 @@ void reserve_more(std::vector<T>& v, std::size_t extra) {
         v.reserve(v.size() + (v.size() > extra ? v.size() : extra));
 }
 
+/// The first index in [0, n) for which `before(i)` is false, where `before` holds for a
+/// prefix of the range: a binary search over a sorted vector (std::partition_point without
+/// the iterator machinery, which is costly to compile).
+template <class Before>
+std::size_t partition_index(std::size_t n, Before before) {
+    std::size_t lo = 0;
+    while (n > 0) {
+        const std::size_t half = n / 2;
+        if (before(lo + half)) {
+            lo += half + 1;
+            n -= half + 1;
+        } else {
+            n = half;
+        }
+    }
+    return lo;
+}
+
 /// Inserts `value` at `pos` of a vector with room for it (see reserve_more): does not throw
 /// then. Spelled out rather than std::vector::insert, which is costly to compile.
 template <class T>
@@ -1810,17 +1828,8 @@ private:
         }
         place(*t, s);
         series_.push_back(s);
-        std::size_t pos = sorted_.size(); // binary search for the first greater key
-        for (std::size_t lo = 0, count = sorted_.size(); count > 0;) {
-            const std::size_t half = count / 2;
-            if (key_less(s->key, sorted_[lo + half]->key)) {
-                pos = lo + half;
-                count = half;
-            } else {
-                lo += half + 1;
-                count -= half + 1;
-            }
-        }
+        const std::size_t pos = partition_index( // after every key not greater than s's
+            sorted_.size(), [&](std::size_t i) { return !key_less(s->key, sorted_[i]->key); });
         insert_at(sorted_, pos, s);
         return s;
     }
@@ -2427,29 +2436,18 @@ private:
         return {name};
     }
 
-    // Index of the first element of a vector sorted by `key` whose key is not less than `k`.
-    template <class T, class Key>
-    static std::size_t lower_bound(const std::vector<T>& v, std::string_view k, Key key) {
-        std::size_t lo = 0;
-        for (std::size_t count = v.size(); count > 0;) {
-            const std::size_t half = count / 2;
-            if (std::string_view(key(v[lo + half])) < k) {
-                lo += half + 1;
-                count -= half + 1;
-            } else {
-                count = half;
-            }
-        }
-        return lo;
+    // Where `name` is, or would go, in the sorted reserved_ / families_.
+    std::size_t reserved_index(std::string_view name) const {
+        return detail::partition_index(reserved_.size(),
+                                       [&](std::size_t i) { return reserved_[i] < name; });
     }
-
-    static const std::string& reserved_key(const std::string& s) noexcept { return s; }
-    static const std::string& family_key(const detail::family_base* f) noexcept {
-        return f->name();
+    std::size_t family_index(std::string_view name) const {
+        return detail::partition_index(families_.size(),
+                                       [&](std::size_t i) { return families_[i]->name() < name; });
     }
 
     bool is_reserved(std::string_view sample_name) const {
-        const std::size_t i = lower_bound(reserved_, sample_name, &reserved_key);
+        const std::size_t i = reserved_index(sample_name);
         return i != reserved_.size() && reserved_[i] == sample_name;
     }
 
@@ -2483,7 +2481,7 @@ private:
         }
 
         detail::exclusive_lock lock(mutex_);
-        const std::size_t pos = lower_bound(families_, name, &family_key);
+        const std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name) {
             detail::family_base& f = *families_[pos];
             if (f.type() == type && f.help() == help && f.label_names() == label_names &&
@@ -2511,7 +2509,7 @@ private:
         if (count_overflow) fam->set_overflow_family(overflow_);
         detail::insert_at(families_, pos, fam);
         for (auto& n : wanted) {
-            const std::size_t at = lower_bound(reserved_, n, &reserved_key);
+            const std::size_t at = reserved_index(n);
             detail::insert_at(reserved_, at, std::move(n));
         }
         return *fam;
