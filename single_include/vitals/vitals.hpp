@@ -2138,6 +2138,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
+#include <atomic>           // atomic (failure count)
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
@@ -2147,6 +2148,10 @@ VITALS_END_NAMESPACE
 #include <string_view>      // string_view
 #include <utility>          // move, pair, exchange
 #include <vector>           // vector
+
+#if VITALS_HAS_EXCEPTIONS()
+#include <exception> // exception
+#endif
 
 VITALS_BEGIN_NAMESPACE
 
@@ -2236,6 +2241,14 @@ private:
 /// must not throw and must not register metrics on the same registry. Behaves as
 /// std::function<void(collector_output&)>; making one allocates.
 using collector = detail::callback<void(collector_output&)>;
+
+/// A collector that threw during scrapes: its name, how many scrapes it failed and the last
+/// exception's message. See registry::collector_failures().
+struct collector_failure {
+    std::string name;
+    std::uint64_t count = 0;
+    std::string message;
+};
 
 /// Owns metric families (by name) and collectors, and renders them as one exposition.
 ///
@@ -2370,12 +2383,39 @@ public:
     /// Adds a collector run at every scrape, after the registered families, in the order
     /// collectors were added. An empty collector is errc::invalid_argument, reported through
     /// the error policy. Allocates.
-    void add_collector(collector fn) {
+    void add_collector(collector fn) { add_collector(std::string_view(), std::move(fn)); }
+
+    /// add_collector() with a name that identifies the collector in collector_failures()
+    /// (an empty name reads "collector_N", N counting collectors from 1 in the order added).
+    void add_collector(std::string_view name, collector fn) {
         if (!fn) detail::fail(status(errc::invalid_argument, "add_collector: empty collector"));
         detail::exclusive_lock lock(mutex_);
-        auto* node = new collector_node{std::move(fn), nullptr};
+        auto* node = new collector_node{std::move(fn), std::string(name), 0, {}, nullptr};
+        if (node->name.empty()) {
+            std::size_t n = 1;
+            for (const collector_node* c = collectors_; c; c = c->next) ++n;
+            node->name = "collector_" + std::to_string(n);
+        }
         *collectors_tail_ = node;
         collectors_tail_ = &node->next;
+    }
+
+    /// Scrapes in which some collector threw, summed over collectors. Lock-free; a cheap test
+    /// for whether collector_failures() has news.
+    std::uint64_t collector_failure_count() const noexcept {
+        return failure_count_.load(std::memory_order_relaxed);
+    }
+
+    /// The collectors that have thrown during a scrape, in the order added. A collector that
+    /// throws loses the rest of its output for that scrape; the families and the other
+    /// collectors are still written. Thread-safe; allocates.
+    std::vector<collector_failure> collector_failures() const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        detail::exclusive_lock failures(failures_mutex_);
+        std::vector<collector_failure> out;
+        for (const collector_node* c = collectors_; c; c = c->next)
+            if (c->failures != 0) out.push_back({c->name, c->failures, c->last_error});
+        return out;
     }
 
     /// Number of registered families (including vitals' own).
@@ -2390,7 +2430,7 @@ public:
         for (const detail::family_base* f : families_) f->write(out);
         if (collectors_) {
             collector_output co(*this, out);
-            for (const collector_node* c = collectors_; c; c = c->next) c->fn(co);
+            for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
         }
     }
 
@@ -2539,8 +2579,44 @@ private:
     // std::vector<collector> from being compiled in every translation unit.
     struct collector_node {
         collector fn;
+        std::string name;
+        std::uint64_t failures; // guarded by failures_mutex_
+        std::string last_error; // guarded by failures_mutex_
         collector_node* next;
     };
+
+    // A collector that throws must not end the scrape (or, on a server thread, the program):
+    // its failure is recorded and the exposition goes on with the next collector.
+    void run_collector(collector_node& c, collector_output& co) const {
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            c.fn(co);
+        } catch (const std::exception& e) {
+            record_failure(c, e.what());
+        } catch (...) {
+            record_failure(c, "unknown exception");
+        }
+#else
+        c.fn(co);
+#endif
+    }
+
+    void record_failure(collector_node& c, const char* message) const noexcept {
+        detail::exclusive_lock lock(failures_mutex_);
+        ++c.failures;
+        failure_count_.fetch_add(1, std::memory_order_relaxed);
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            c.last_error = message;
+        } catch (...) { // out of memory: the count still tells
+        }
+#else
+        static_cast<void>(message);
+#endif
+    }
+
+    mutable std::shared_mutex failures_mutex_;
+    mutable std::atomic<std::uint64_t> failure_count_{0};
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
     counter_family* overflow_ = nullptr;
