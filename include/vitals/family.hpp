@@ -5,11 +5,10 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
-#include <vitals/detail/escape.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/format_number.hpp>
-#include <vitals/detail/text_output.hpp>
 #include <vitals/error.hpp>
+#include <vitals/exposition/model.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
 
@@ -24,14 +23,6 @@
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
-
-/// The kind of a metric family, as written on its `# TYPE` line.
-enum class metric_type { counter, gauge, histogram };
-
-/// The `# TYPE` keyword of a metric type.
-constexpr std::string_view type_name(metric_type t) noexcept {
-    return t == metric_type::counter ? "counter" : t == metric_type::gauge ? "gauge" : "histogram";
-}
 
 /// A label name and value pair (used for const labels).
 using label = std::pair<std::string, std::string>;
@@ -73,7 +64,7 @@ struct series_node {
     // The label values, each as its length (a size_t) then its bytes: one allocation
     // instead of a vector of strings, about 60 bytes less per series (issue 2).
     std::string key;
-    std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
+    label_text labels; // const labels first; written by the exposition as they are
     // Written under the family's mutex; read by lock-free lookups, hence atomic.
     std::atomic<bool> visible{true};
 };
@@ -200,19 +191,18 @@ public:
         return n;
     }
 
-    /// Writes HELP, TYPE and every visible series; nothing when no series is visible.
-    void write(text_output& out) const {
+    /// The read-only walk the exposition writers use: calls `fn(const series_node&)` for
+    /// every visible series, sorted by label values, under the family's reader lock (so the
+    /// set of series does not change meanwhile; their values may).
+    template <class Fn>
+    void for_each_series(Fn&& fn) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        bool any = false;
-        for (const series_node* s : sorted_) {
-            if (!s->visible.load(std::memory_order_relaxed)) continue;
-            if (!any) {
-                out.write(header_);
-                any = true;
-            }
-            write_series(out, *s);
-        }
+        for (const series_node* s : sorted_)
+            if (s->visible.load(std::memory_order_relaxed)) fn(*s);
     }
+
+    /// The family's pre-rendered output pieces (read by the exposition writers).
+    const family_text& text() const noexcept { return text_; }
 
     /// Set once by the owning registry before the family is shared.
     void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
@@ -271,25 +261,8 @@ protected:
                 std::vector<double> bounds)
         : type_(type), name_(std::move(name)), help_(std::move(help)),
           label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)) {
-        header_ = "# HELP " + name_ + ' ';
-        append_escaped(header_, help_, false);
-        header_ += "\n# TYPE " + name_ + ' ';
-        header_ += type_name(type_);
-        header_ += '\n';
-        for (const auto& cl : options_.const_labels)
-            append_label(const_rendered_, cl.first, cl.second);
-        if (type_ == metric_type::histogram) {
-            for (double b : bounds_) {
-                char num[max_number_chars];
-                const std::size_t n = format_double(num, b);
-                le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
-            }
-            le_suffixes_.push_back("le=\"+Inf\"} ");
-            bucket_prefix_ = name_ + "_bucket{";
-            sum_name_ = name_ + "_sum";
-            count_name_ = name_ + "_count";
-        }
+          bounds_(std::move(bounds)), text_(type_, name_, help_, bounds_) {
+        for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
         if (label_names_.empty()) lookup_locked(nullptr, 0, hash_label_values(nullptr, 0));
@@ -321,15 +294,7 @@ private:
         return std::string(buf, format_uint(buf, v));
     }
 
-    static void append_label(std::string& out, std::string_view name, std::string_view value) {
-        if (!out.empty()) out += ',';
-        out.append(name.data(), name.size());
-        out += "=\"";
-        append_escaped(out, value, true);
-        out += '"';
-    }
-
-    // The metric types are known here, so series are made, written and freed by a switch
+    // The metric types are known here, so series are made, reset and freed by a switch
     // rather than through virtual functions of a template.
     series_node* new_node() const {
         switch (type_) {
@@ -368,54 +333,6 @@ private:
         case metric_type::histogram:
             static_cast<series<histogram>&>(s).metric.reset();
             return;
-        }
-    }
-
-    void write_series(text_output& out, const series_node& s) const {
-        if (type_ == metric_type::histogram) {
-            const histogram& h = static_cast<const series<histogram>&>(s).metric;
-            const std::size_t nb = h.bounds().size();
-            std::uint64_t cumulative = 0;
-            for (std::size_t i = 0; i <= nb; ++i) {
-                cumulative += h.bucket_count(i);
-                out.write(bucket_prefix_);
-                if (!s.rendered.empty()) {
-                    out.write(s.rendered);
-                    out.put(',');
-                }
-                out.write(le_suffixes_[i]);
-                out.write_uint(cumulative);
-                out.put('\n');
-            }
-            write_name_labels(out, sum_name_, s);
-            out.write_double(h.sum());
-            out.put('\n');
-            write_name_labels(out, count_name_, s);
-            out.write_uint(cumulative); // equal to the +Inf bucket by construction
-            out.put('\n');
-            return;
-        }
-        write_name_labels(out, name_, s);
-        if (type_ == metric_type::counter) {
-            const counter& c = static_cast<const series<counter>&>(s).metric;
-            if (c.is_whole())
-                out.write_uint(c.whole_value());
-            else
-                out.write_double(c.value());
-        } else {
-            out.write_double(static_cast<const series<gauge>&>(s).metric.value());
-        }
-        out.put('\n');
-    }
-
-    static void write_name_labels(text_output& out, const std::string& name, const series_node& s) {
-        out.write(name);
-        if (!s.rendered.empty()) {
-            out.put('{');
-            out.write(s.rendered);
-            out.write("} ", 2);
-        } else {
-            out.put(' ');
         }
     }
 
@@ -492,9 +409,8 @@ private:
                 s = new_node();
                 s->hash = h;
                 encode_key(s->key, vals, n);
-                s->rendered = const_rendered_;
-                for (std::size_t k = 0; k < n; ++k)
-                    append_label(s->rendered, label_names_[k], vals[k]);
+                s->labels = const_labels_;
+                for (std::size_t k = 0; k < n; ++k) s->labels.append(label_names_[k], vals[k]);
             },
             [&] {
                 if (s) delete_node(s);
@@ -568,11 +484,8 @@ private:
     std::vector<std::string> label_names_;
     family_options options_;
     std::vector<double> bounds_;
-    std::string header_;         // pre-rendered "# HELP ...\n# TYPE ...\n"
-    std::string const_rendered_; // const labels, rendered as in series_node
-    // Histograms: pre-rendered pieces of the sample lines (one write each per line).
-    std::vector<std::string> le_suffixes_; // `le="0.5"} `, ..., `le="+Inf"} `
-    std::string bucket_prefix_, sum_name_, count_name_;
+    family_text text_;                       // pre-rendered output pieces
+    label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
 
     mutable std::shared_mutex mutex_;

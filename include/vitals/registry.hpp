@@ -5,11 +5,10 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/callback.hpp>
-#include <vitals/detail/escape.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/names.hpp>
-#include <vitals/detail/text_output.hpp>
 #include <vitals/error.hpp>
+#include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
 
 #include <atomic>           // atomic (failure count)
@@ -35,12 +34,12 @@ class registry;
 /// values are computed on demand (process metrics, ratios derived from other metrics).
 /// Names are validated as for registered families; a family whose name is invalid or taken
 /// by a registered family is skipped, with its samples. Not thread-safe: it lives for one
-/// scrape on the scraping thread. Writes straight into the scrape's output and allocates
-/// nothing (except to keep a family name longer than 128 characters).
+/// scrape on the scraping thread. Hands what it accepts straight to the scrape's writer and
+/// allocates nothing (except to keep a family name longer than 128 characters).
 class collector_output {
 public:
     /// A label of a collected sample; both views must outlive the call.
-    using label_view = std::pair<std::string_view, std::string_view>;
+    using label_view = detail::collected_label;
 
     /// Starts a family (counter or gauge; a counter's name gets `_total` appended when it
     /// lacks it). Returns false, and drops the samples that follow, when the name is invalid,
@@ -62,7 +61,7 @@ public:
 
 private:
     friend class registry;
-    collector_output(const registry& owner, detail::text_output& out) noexcept
+    collector_output(const registry& owner, detail::exposition_visitor& out) noexcept
         : owner_(owner), out_(out) {}
 
     // The current family's sample name. Copied, since the caller's view may not outlive the
@@ -71,13 +70,9 @@ private:
         return name_size_ <= sizeof name_buf_ ? std::string_view(name_buf_, name_size_)
                                               : std::string_view(name_long_);
     }
-    void write_escaped(std::string_view text, bool quote) {
-        detail::escape_pieces(
-            text, quote, [this](const char* data, std::size_t size) { out_.write(data, size); });
-    }
 
     const registry& owner_;
-    detail::text_output& out_;
+    detail::exposition_visitor& out_;
     char name_buf_[128];
     std::size_t name_size_ = 0;
     std::string name_long_; // names longer than name_buf_
@@ -298,10 +293,11 @@ public:
         return families_.size();
     }
 
-    /// Internal: renders the registry; use write_text() / to_text() from text_format.hpp.
-    void write(detail::text_output& out) const {
+    /// Internal: the read-only walk behind the exposition writers (write_text() and the
+    /// others): every family in name order, then the collectors, under the reader lock.
+    void walk(detail::exposition_visitor& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        for (const detail::family_base* f : families_) f->write(out);
+        for (const detail::family_base* f : families_) out.family(*f);
         if (collectors_) {
             collector_output co(*this, out);
             for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
@@ -516,15 +512,7 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
     if (type == metric_type::counter && (owner_.is_reserved(base) || seen(base))) return false;
     remember(full);
     if (type == metric_type::counter) remember(base);
-    out_.write("# HELP ", 7);
-    out_.write(full);
-    out_.put(' ');
-    write_escaped(help, false);
-    out_.write("\n# TYPE ", 8);
-    out_.write(full);
-    out_.put(' ');
-    out_.write(type_name(type));
-    out_.put('\n');
+    out_.collected_family(full, help, type);
     active_ = true;
     return true;
 }
@@ -536,22 +524,7 @@ inline void collector_output::sample(double value, std::initializer_list<label_v
         for (auto k = labels.begin(); k != l; ++k)
             if (k->first == l->first) return;
     }
-    out_.write(name());
-    if (labels.size() != 0) {
-        char sep = '{';
-        for (const auto& l : labels) {
-            out_.put(sep);
-            sep = ',';
-            out_.write(l.first);
-            out_.write("=\"", 2);
-            write_escaped(l.second, true);
-            out_.put('"');
-        }
-        out_.put('}');
-    }
-    out_.put(' ');
-    out_.write_double(value);
-    out_.put('\n');
+    out_.collected_sample(name(), labels.begin(), labels.size(), value);
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to

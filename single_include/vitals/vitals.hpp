@@ -537,97 +537,6 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>
-// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_ESCAPE_HPP
-#define VITALS_DETAIL_ESCAPE_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <string>      // string
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
-/// surrogate, beyond U+10FFFF, truncated).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
-/// pieces: runs of bytes that need no change go out as they are, in one call each.
-/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
-/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
-/// escape straight into its output (collector samples at scrape time).
-template <class Emit>
-void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
-    std::size_t run = 0; // start of the bytes not yet emitted
-    std::size_t i = 0;
-    while (i < value.size()) {
-        const char c = value[i];
-        const char* replacement;
-        std::size_t replacement_size = 2;
-        if (c == '\\') {
-            replacement = "\\\\";
-        } else if (c == '\n') {
-            replacement = "\\n";
-        } else if (c == '"' && quote) {
-            replacement = "\\\"";
-        } else if (static_cast<unsigned char>(c) < 0x80) {
-            ++i;
-            continue;
-        } else {
-            const std::size_t len = utf8_sequence_length(value, i);
-            if (len != 0) {
-                i += len;
-                continue;
-            }
-            replacement = "\xEF\xBF\xBD";
-            replacement_size = 3;
-        }
-        if (i > run) emit(value.data() + run, i - run);
-        emit(replacement, replacement_size);
-        run = ++i;
-    }
-    if (i > run) emit(value.data() + run, i - run);
-}
-
-/// Appends `value` escaped for the text format (see escape_pieces()).
-inline void append_escaped(std::string& out, std::string_view value, bool quote) {
-    escape_pieces(value, quote,
-                  [&out](const char* data, std::size_t size) { out.append(data, size); });
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_ESCAPE_HPP
 // #include <vitals/detail/exclusive_lock.hpp>
 // vitals/detail/exclusive_lock.hpp - a scoped writer lock on a std::shared_mutex.
 // SPDX-License-Identifier: MIT
@@ -917,156 +826,206 @@ inline std::size_t format_double(char* out, double v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FORMAT_NUMBER_HPP
-// #include <vitals/detail/text_output.hpp>
-// vitals/detail/text_output.hpp - the buffered writer behind the serializer.
+// #include <vitals/error.hpp>: inlined above
+// #include <vitals/exposition/model.hpp>
+// vitals/exposition/model.hpp - what the exposition writers read: metric types, the
+// pre-rendered text stored in families and series, and the walk over a registry.
 // SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_TEXT_OUTPUT_HPP
-#define VITALS_DETAIL_TEXT_OUTPUT_HPP
+#ifndef VITALS_EXPOSITION_MODEL_HPP
+#define VITALS_EXPOSITION_MODEL_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/format_number.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>
+// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_ESCAPE_HPP
+#define VITALS_DETAIL_ESCAPE_HPP
+
+// #include <vitals/config.hpp>: inlined above
 
 #include <cstddef>     // size_t
-#include <cstring>     // memcpy
 #include <string>      // string
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
+namespace detail {
 
-/// A sink for serialized text: called with consecutive chunks of the exposition.
-/// `context` is the pointer given with the sink.
-using text_sink = void (*)(void* context, const char* data, std::size_t size);
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
+/// surrogate, beyond U+10FFFF, truncated).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// pieces: runs of bytes that need no change go out as they are, in one call each.
+/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
+/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
+/// escape straight into its output (collector samples at scrape time).
+template <class Emit>
+void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
+    std::size_t run = 0; // start of the bytes not yet emitted
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const char c = value[i];
+        const char* replacement;
+        std::size_t replacement_size = 2;
+        if (c == '\\') {
+            replacement = "\\\\";
+        } else if (c == '\n') {
+            replacement = "\\n";
+        } else if (c == '"' && quote) {
+            replacement = "\\\"";
+        } else if (static_cast<unsigned char>(c) < 0x80) {
+            ++i;
+            continue;
+        } else {
+            const std::size_t len = utf8_sequence_length(value, i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+            replacement = "\xEF\xBF\xBD";
+            replacement_size = 3;
+        }
+        if (i > run) emit(value.data() + run, i - run);
+        emit(replacement, replacement_size);
+        run = ++i;
+    }
+    if (i > run) emit(value.data() + run, i - run);
+}
+
+/// Appends `value` escaped for the text format (see escape_pieces()).
+inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+    escape_pieces(value, quote,
+                  [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/detail/format_number.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <utility>     // pair
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+
+/// The kind of a metric family, as written on its `# TYPE` line.
+enum class metric_type { counter, gauge, histogram };
+
+/// The `# TYPE` keyword of a metric type.
+constexpr std::string_view type_name(metric_type t) noexcept {
+    return t == metric_type::counter ? "counter" : t == metric_type::gauge ? "gauge" : "histogram";
+}
 
 namespace detail {
 
-/// Writes into a caller's std::string (growing it geometrically, so a reused string stops
-/// allocating) or into a fixed buffer that is flushed to a text_sink when full.
-class text_output {
-    static constexpr std::size_t zero_fill_window = 32768;
+class family_base;
 
+/// A series' labels rendered once, when the series is created, as `a="x",b="y"` (escaped,
+/// no braces), so that a scrape copies them in one piece. Stored in each series; only the
+/// exposition writers read it.
+class label_text {
 public:
-    explicit text_output(std::string& target) : string_(&target), start_(target.size()) {
-        // Within the capacity the string already has, its size grows one window at a time
-        // (see make_room): resize() zero-fills what it adds, and zeroing a few KiB just
-        // before writing them is cheaper than zeroing megabytes of a reused buffer up front
-        // (about 10% of a 10,000-series scrape, issue 2 benchmark).
-        std::size_t want = start_ + 4096;
-        if (target.capacity() > want)
-            want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window
-                                                                 : target.capacity();
-        target.resize(want);
-        begin_ = &target[0];
-        cur_ = begin_ + start_;
-        end_ = begin_ + target.size();
+    /// Appends `name="value"`, escaping the value.
+    void append(std::string_view name, std::string_view value) {
+        if (!text_.empty()) text_ += ',';
+        text_.append(name.data(), name.size());
+        text_ += "=\"";
+        append_escaped(text_, value, true);
+        text_ += '"';
     }
-
-    /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
-    /// than `capacity` bytes at once.
-    text_output(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
-        : sink_(sink), context_(context), begin_(buffer), cur_(buffer), end_(buffer + capacity) {}
-
-    text_output(const text_output&) = delete;
-    text_output& operator=(const text_output&) = delete;
-    ~text_output() { finish(); }
-
-    void write(const char* data, std::size_t n) {
-        if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
-            write_slow(data, n);
-            return;
-        }
-        std::memcpy(cur_, data, n);
-        cur_ += n;
-    }
-    void write(std::string_view s) { write(s.data(), s.size()); }
-    void put(char c) {
-        if (VITALS_DETAIL_UNLIKELY(cur_ == end_)) make_room(1);
-        *cur_++ = c;
-    }
-    void write_double(double v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
-            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
-            write(tmp, format_double(tmp, v));
-            return;
-        }
-        cur_ += format_double(cur_, v);
-    }
-    void write_uint(std::uint64_t v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
-            char tmp[max_number_chars];
-            write(tmp, format_uint(tmp, v));
-            return;
-        }
-        cur_ += format_uint(cur_, v);
-    }
-
-    /// Trims the string to what was written, or flushes the buffer to the sink. Idempotent.
-    void finish() {
-        if (string_) {
-            string_->resize(static_cast<std::size_t>(cur_ - begin_));
-            string_ = nullptr;
-        } else if (sink_) {
-            flush();
-            sink_ = nullptr;
-        }
-    }
+    std::string_view view() const noexcept { return text_; }
+    bool empty() const noexcept { return text_.empty(); }
 
 private:
-    void flush() {
-        if (cur_ != begin_) sink_(context_, begin_, static_cast<std::size_t>(cur_ - begin_));
-        cur_ = begin_;
-    }
-    void make_room(std::size_t n) {
-        if (string_) {
-            const std::size_t used = static_cast<std::size_t>(cur_ - begin_);
-            const std::size_t capacity = string_->capacity();
-            std::size_t size = string_->size();
-            if (size < capacity) // the next window of what the string already holds
-                size = capacity - size > zero_fill_window ? size + zero_fill_window : capacity;
-            else // geometric growth: a reused string stops allocating
-                size *= 2;
-            if (size < used + n) size = used + n;
-            string_->resize(size);
-            begin_ = &(*string_)[0];
-            cur_ = begin_ + used;
-            end_ = begin_ + size;
-        } else {
-            flush();
+    std::string text_;
+};
+
+/// The parts of a family's text 0.0.4 output that do not change between scrapes, rendered
+/// when the family is registered. Only the exposition writers read it.
+struct family_text {
+    family_text(metric_type type, const std::string& name, std::string_view help,
+                const std::vector<double>& bounds) {
+        header = "# HELP " + name + ' ';
+        append_escaped(header, help, false);
+        header += "\n# TYPE " + name + ' ';
+        header += type_name(type);
+        header += '\n';
+        if (type != metric_type::histogram) return;
+        le_suffixes.reserve(bounds.size() + 1);
+        for (double b : bounds) {
+            char num[max_number_chars];
+            const std::size_t n = format_double(num, b);
+            le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
         }
-    }
-    void write_slow(const char* data, std::size_t n) {
-        if (string_) {
-            make_room(n);
-            std::memcpy(cur_, data, n);
-            cur_ += n;
-            return;
-        }
-        // Fill and flush the caller's buffer as often as needed: a sink with a fixed-size
-        // destination (a UART, a packet) never receives a chunk larger than the buffer.
-        while (n > 0) {
-            if (cur_ == end_) flush();
-            std::size_t k = static_cast<std::size_t>(end_ - cur_);
-            if (k > n) k = n;
-            std::memcpy(cur_, data, k);
-            cur_ += k;
-            data += k;
-            n -= k;
-        }
+        le_suffixes.push_back("le=\"+Inf\"} ");
+        bucket_prefix = name + "_bucket{";
+        sum_name = name + "_sum";
+        count_name = name + "_count";
     }
 
-    std::string* string_ = nullptr;
-    std::size_t start_ = 0;
-    text_sink sink_ = nullptr;
-    void* context_ = nullptr;
-    char* begin_;
-    char* cur_;
-    char* end_;
+    std::string header; // "# HELP ...\n# TYPE ...\n"
+    // Histograms: pieces of the sample lines (one write each per line).
+    std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="+Inf"} `
+    std::string bucket_prefix, sum_name, count_name;
+};
+
+/// A label of a sample written by a collector.
+using collected_label = std::pair<std::string_view, std::string_view>;
+
+/// What a writer implements to receive a registry's content (registry::walk()): each
+/// registered family in name order, then the families and samples collectors produce,
+/// already validated. Runs under the registry's reader lock.
+class exposition_visitor {
+public:
+    /// A registered family; the writer reads its series with family_base::for_each_series().
+    virtual void family(const family_base& f) = 0;
+    /// A collector starts a family (`name` is the full sample name, with `_total` for
+    /// counters).
+    virtual void collected_family(std::string_view name, std::string_view help,
+                                  metric_type type) = 0;
+    /// A sample of the current collected family.
+    virtual void collected_sample(std::string_view name, const collected_label* labels,
+                                  std::size_t n, double value) = 0;
+
+protected:
+    exposition_visitor() = default;
+    exposition_visitor(const exposition_visitor&) = default;
+    exposition_visitor& operator=(const exposition_visitor&) = default;
+    ~exposition_visitor() = default;
 };
 
 } // namespace detail
 VITALS_END_NAMESPACE
 
-#endif // VITALS_DETAIL_TEXT_OUTPUT_HPP
-// #include <vitals/error.hpp>: inlined above
+#endif // VITALS_EXPOSITION_MODEL_HPP
 // #include <vitals/gauge.hpp>
 // vitals/gauge.hpp - a value that goes up and down.
 // SPDX-License-Identifier: MIT
@@ -1345,14 +1304,6 @@ VITALS_END_NAMESPACE
 
 VITALS_BEGIN_NAMESPACE
 
-/// The kind of a metric family, as written on its `# TYPE` line.
-enum class metric_type { counter, gauge, histogram };
-
-/// The `# TYPE` keyword of a metric type.
-constexpr std::string_view type_name(metric_type t) noexcept {
-    return t == metric_type::counter ? "counter" : t == metric_type::gauge ? "gauge" : "histogram";
-}
-
 /// A label name and value pair (used for const labels).
 using label = std::pair<std::string, std::string>;
 
@@ -1393,7 +1344,7 @@ struct series_node {
     // The label values, each as its length (a size_t) then its bytes: one allocation
     // instead of a vector of strings, about 60 bytes less per series (issue 2).
     std::string key;
-    std::string rendered; // `a="x",b="y"` escaped, const labels first, no braces
+    label_text labels; // const labels first; written by the exposition as they are
     // Written under the family's mutex; read by lock-free lookups, hence atomic.
     std::atomic<bool> visible{true};
 };
@@ -1520,19 +1471,18 @@ public:
         return n;
     }
 
-    /// Writes HELP, TYPE and every visible series; nothing when no series is visible.
-    void write(text_output& out) const {
+    /// The read-only walk the exposition writers use: calls `fn(const series_node&)` for
+    /// every visible series, sorted by label values, under the family's reader lock (so the
+    /// set of series does not change meanwhile; their values may).
+    template <class Fn>
+    void for_each_series(Fn&& fn) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        bool any = false;
-        for (const series_node* s : sorted_) {
-            if (!s->visible.load(std::memory_order_relaxed)) continue;
-            if (!any) {
-                out.write(header_);
-                any = true;
-            }
-            write_series(out, *s);
-        }
+        for (const series_node* s : sorted_)
+            if (s->visible.load(std::memory_order_relaxed)) fn(*s);
     }
+
+    /// The family's pre-rendered output pieces (read by the exposition writers).
+    const family_text& text() const noexcept { return text_; }
 
     /// Set once by the owning registry before the family is shared.
     void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
@@ -1591,25 +1541,8 @@ protected:
                 std::vector<double> bounds)
         : type_(type), name_(std::move(name)), help_(std::move(help)),
           label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)) {
-        header_ = "# HELP " + name_ + ' ';
-        append_escaped(header_, help_, false);
-        header_ += "\n# TYPE " + name_ + ' ';
-        header_ += type_name(type_);
-        header_ += '\n';
-        for (const auto& cl : options_.const_labels)
-            append_label(const_rendered_, cl.first, cl.second);
-        if (type_ == metric_type::histogram) {
-            for (double b : bounds_) {
-                char num[max_number_chars];
-                const std::size_t n = format_double(num, b);
-                le_suffixes_.push_back("le=\"" + std::string(num, n) + "\"} ");
-            }
-            le_suffixes_.push_back("le=\"+Inf\"} ");
-            bucket_prefix_ = name_ + "_bucket{";
-            sum_name_ = name_ + "_sum";
-            count_name_ = name_ + "_count";
-        }
+          bounds_(std::move(bounds)), text_(type_, name_, help_, bounds_) {
+        for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
         if (label_names_.empty()) lookup_locked(nullptr, 0, hash_label_values(nullptr, 0));
@@ -1641,15 +1574,7 @@ private:
         return std::string(buf, format_uint(buf, v));
     }
 
-    static void append_label(std::string& out, std::string_view name, std::string_view value) {
-        if (!out.empty()) out += ',';
-        out.append(name.data(), name.size());
-        out += "=\"";
-        append_escaped(out, value, true);
-        out += '"';
-    }
-
-    // The metric types are known here, so series are made, written and freed by a switch
+    // The metric types are known here, so series are made, reset and freed by a switch
     // rather than through virtual functions of a template.
     series_node* new_node() const {
         switch (type_) {
@@ -1688,54 +1613,6 @@ private:
         case metric_type::histogram:
             static_cast<series<histogram>&>(s).metric.reset();
             return;
-        }
-    }
-
-    void write_series(text_output& out, const series_node& s) const {
-        if (type_ == metric_type::histogram) {
-            const histogram& h = static_cast<const series<histogram>&>(s).metric;
-            const std::size_t nb = h.bounds().size();
-            std::uint64_t cumulative = 0;
-            for (std::size_t i = 0; i <= nb; ++i) {
-                cumulative += h.bucket_count(i);
-                out.write(bucket_prefix_);
-                if (!s.rendered.empty()) {
-                    out.write(s.rendered);
-                    out.put(',');
-                }
-                out.write(le_suffixes_[i]);
-                out.write_uint(cumulative);
-                out.put('\n');
-            }
-            write_name_labels(out, sum_name_, s);
-            out.write_double(h.sum());
-            out.put('\n');
-            write_name_labels(out, count_name_, s);
-            out.write_uint(cumulative); // equal to the +Inf bucket by construction
-            out.put('\n');
-            return;
-        }
-        write_name_labels(out, name_, s);
-        if (type_ == metric_type::counter) {
-            const counter& c = static_cast<const series<counter>&>(s).metric;
-            if (c.is_whole())
-                out.write_uint(c.whole_value());
-            else
-                out.write_double(c.value());
-        } else {
-            out.write_double(static_cast<const series<gauge>&>(s).metric.value());
-        }
-        out.put('\n');
-    }
-
-    static void write_name_labels(text_output& out, const std::string& name, const series_node& s) {
-        out.write(name);
-        if (!s.rendered.empty()) {
-            out.put('{');
-            out.write(s.rendered);
-            out.write("} ", 2);
-        } else {
-            out.put(' ');
         }
     }
 
@@ -1812,9 +1689,8 @@ private:
                 s = new_node();
                 s->hash = h;
                 encode_key(s->key, vals, n);
-                s->rendered = const_rendered_;
-                for (std::size_t k = 0; k < n; ++k)
-                    append_label(s->rendered, label_names_[k], vals[k]);
+                s->labels = const_labels_;
+                for (std::size_t k = 0; k < n; ++k) s->labels.append(label_names_[k], vals[k]);
             },
             [&] {
                 if (s) delete_node(s);
@@ -1888,11 +1764,8 @@ private:
     std::vector<std::string> label_names_;
     family_options options_;
     std::vector<double> bounds_;
-    std::string header_;         // pre-rendered "# HELP ...\n# TYPE ...\n"
-    std::string const_rendered_; // const labels, rendered as in series_node
-    // Histograms: pre-rendered pieces of the sample lines (one write each per line).
-    std::vector<std::string> le_suffixes_; // `le="0.5"} `, ..., `le="+Inf"} `
-    std::string bucket_prefix_, sum_name_, count_name_;
+    family_text text_;                       // pre-rendered output pieces
+    label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
 
     mutable std::shared_mutex mutex_;
@@ -2088,7 +1961,6 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_CALLBACK_HPP
-// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/names.hpp>
 // vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
@@ -2134,8 +2006,8 @@ constexpr bool ends_with(std::string_view s, std::string_view suffix) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_NAMES_HPP
-// #include <vitals/detail/text_output.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
+// #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
 #include <atomic>           // atomic (failure count)
@@ -2161,12 +2033,12 @@ class registry;
 /// values are computed on demand (process metrics, ratios derived from other metrics).
 /// Names are validated as for registered families; a family whose name is invalid or taken
 /// by a registered family is skipped, with its samples. Not thread-safe: it lives for one
-/// scrape on the scraping thread. Writes straight into the scrape's output and allocates
-/// nothing (except to keep a family name longer than 128 characters).
+/// scrape on the scraping thread. Hands what it accepts straight to the scrape's writer and
+/// allocates nothing (except to keep a family name longer than 128 characters).
 class collector_output {
 public:
     /// A label of a collected sample; both views must outlive the call.
-    using label_view = std::pair<std::string_view, std::string_view>;
+    using label_view = detail::collected_label;
 
     /// Starts a family (counter or gauge; a counter's name gets `_total` appended when it
     /// lacks it). Returns false, and drops the samples that follow, when the name is invalid,
@@ -2188,7 +2060,7 @@ public:
 
 private:
     friend class registry;
-    collector_output(const registry& owner, detail::text_output& out) noexcept
+    collector_output(const registry& owner, detail::exposition_visitor& out) noexcept
         : owner_(owner), out_(out) {}
 
     // The current family's sample name. Copied, since the caller's view may not outlive the
@@ -2197,13 +2069,9 @@ private:
         return name_size_ <= sizeof name_buf_ ? std::string_view(name_buf_, name_size_)
                                               : std::string_view(name_long_);
     }
-    void write_escaped(std::string_view text, bool quote) {
-        detail::escape_pieces(
-            text, quote, [this](const char* data, std::size_t size) { out_.write(data, size); });
-    }
 
     const registry& owner_;
-    detail::text_output& out_;
+    detail::exposition_visitor& out_;
     char name_buf_[128];
     std::size_t name_size_ = 0;
     std::string name_long_; // names longer than name_buf_
@@ -2424,10 +2292,11 @@ public:
         return families_.size();
     }
 
-    /// Internal: renders the registry; use write_text() / to_text() from text_format.hpp.
-    void write(detail::text_output& out) const {
+    /// Internal: the read-only walk behind the exposition writers (write_text() and the
+    /// others): every family in name order, then the collectors, under the reader lock.
+    void walk(detail::exposition_visitor& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        for (const detail::family_base* f : families_) f->write(out);
+        for (const detail::family_base* f : families_) out.family(*f);
         if (collectors_) {
             collector_output co(*this, out);
             for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
@@ -2642,15 +2511,7 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
     if (type == metric_type::counter && (owner_.is_reserved(base) || seen(base))) return false;
     remember(full);
     if (type == metric_type::counter) remember(base);
-    out_.write("# HELP ", 7);
-    out_.write(full);
-    out_.put(' ');
-    write_escaped(help, false);
-    out_.write("\n# TYPE ", 8);
-    out_.write(full);
-    out_.put(' ');
-    out_.write(type_name(type));
-    out_.put('\n');
+    out_.collected_family(full, help, type);
     active_ = true;
     return true;
 }
@@ -2662,22 +2523,7 @@ inline void collector_output::sample(double value, std::initializer_list<label_v
         for (auto k = labels.begin(); k != l; ++k)
             if (k->first == l->first) return;
     }
-    out_.write(name());
-    if (labels.size() != 0) {
-        char sep = '{';
-        for (const auto& l : labels) {
-            out_.put(sep);
-            sep = ',';
-            out_.write(l.first);
-            out_.write("=\"", 2);
-            write_escaped(l.second, true);
-            out_.put('"');
-        }
-        out_.put('}');
-    }
-    out_.put(' ');
-    out_.write_double(value);
-    out_.put('\n');
+    out_.collected_sample(name(), labels.begin(), labels.size(), value);
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to
@@ -3493,32 +3339,355 @@ VITALS_END_NAMESPACE
 #endif // VITALS_KITS_QUEUE_HPP
 // #include <vitals/registry.hpp>: inlined above
 // #include <vitals/text_format.hpp>
-// vitals/text_format.hpp - renders a registry in the Prometheus text exposition format 0.0.4.
+// vitals/text_format.hpp - renders a registry in the Prometheus text exposition format 0.0.4
+// (write_text(), to_text(), text_content_type); the writer is in <vitals/exposition/text.hpp>.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_TEXT_FORMAT_HPP
 #define VITALS_TEXT_FORMAT_HPP
 
+// #include <vitals/exposition/text.hpp>
+// vitals/exposition/text.hpp - the Prometheus text exposition format 0.0.4 writer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXPOSITION_TEXT_HPP
+#define VITALS_EXPOSITION_TEXT_HPP
+
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/text_output.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>: inlined above
+// #include <vitals/exposition/buffer.hpp>
+// vitals/exposition/buffer.hpp - the one output buffer behind every exposition writer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXPOSITION_BUFFER_HPP
+#define VITALS_EXPOSITION_BUFFER_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/format_number.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <cstring>     // memcpy
+#include <string>      // string
+#include <string_view> // string_view
+#include <type_traits> // enable_if_t, is_convertible, remove_reference_t
+
+VITALS_BEGIN_NAMESPACE
+
+class registry;
+
+/// A sink for serialized text: called with consecutive chunks of the exposition.
+/// `context` is the pointer given with the sink.
+using text_sink = void (*)(void* context, const char* data, std::size_t size);
+
+namespace detail {
+
+/// A window [begin, end) that writers fill; when it is full, one function, chosen by the
+/// output form, makes room: it grows the caller's std::string (the new-string and
+/// reused-string forms) or flushes the window to a text_sink (the caller-buffer form).
+/// Every writer (text 0.0.4, OpenMetrics) writes through this one type.
+class out_buffer {
+    static constexpr std::size_t zero_fill_window = 32768;
+
+public:
+    /// Appends to `target`, growing it geometrically, so a reused string stops allocating.
+    explicit out_buffer(std::string& target)
+        : grow_(&grow_string), string_(&target), start_(target.size()) {
+        // Within the capacity the string already has, its size grows one window at a time
+        // (see grow_string): resize() zero-fills what it adds, and zeroing a few KiB just
+        // before writing them is cheaper than zeroing megabytes of a reused buffer up front
+        // (about 10% of a 10,000-series scrape).
+        std::size_t want = start_ + 4096;
+        if (target.capacity() > want)
+            want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window
+                                                                 : target.capacity();
+        target.resize(want);
+        begin_ = &target[0];
+        cur_ = begin_ + start_;
+        end_ = begin_ + target.size();
+    }
+
+    /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
+    /// than `capacity` bytes at once.
+    out_buffer(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
+        : grow_(&flush_to_sink), sink_(sink), context_(context), begin_(buffer), cur_(buffer),
+          end_(buffer + capacity) {}
+
+    out_buffer(const out_buffer&) = delete;
+    out_buffer& operator=(const out_buffer&) = delete;
+    ~out_buffer() { finish(); }
+
+    void write(const char* data, std::size_t n) {
+        if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
+            write_slow(data, n);
+            return;
+        }
+        std::memcpy(cur_, data, n);
+        cur_ += n;
+    }
+    void write(std::string_view s) { write(s.data(), s.size()); }
+    void put(char c) {
+        if (VITALS_DETAIL_UNLIKELY(cur_ == end_)) grow_(*this, 1);
+        *cur_++ = c;
+    }
+    void write_double(double v) {
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
+            write(tmp, format_double(tmp, v));
+            return;
+        }
+        cur_ += format_double(cur_, v);
+    }
+    void write_uint(std::uint64_t v) {
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars];
+            write(tmp, format_uint(tmp, v));
+            return;
+        }
+        cur_ += format_uint(cur_, v);
+    }
+
+    /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
+    void finish() {
+        if (string_) {
+            string_->resize(static_cast<std::size_t>(cur_ - begin_));
+            string_ = nullptr;
+        } else if (sink_) {
+            flush_to_sink(*this, 0);
+            sink_ = nullptr;
+        }
+    }
+
+private:
+    // The growth rule: afterwards the window has room for at least min(n, window size) bytes.
+    using grow_fn = void (*)(out_buffer&, std::size_t n);
+
+    static void flush_to_sink(out_buffer& b, std::size_t) {
+        if (b.cur_ != b.begin_)
+            b.sink_(b.context_, b.begin_, static_cast<std::size_t>(b.cur_ - b.begin_));
+        b.cur_ = b.begin_;
+    }
+    static void grow_string(out_buffer& b, std::size_t n) {
+        std::string& s = *b.string_;
+        const std::size_t used = static_cast<std::size_t>(b.cur_ - b.begin_);
+        const std::size_t capacity = s.capacity();
+        std::size_t size = s.size();
+        if (size < capacity) // the next window of what the string already holds
+            size = capacity - size > zero_fill_window ? size + zero_fill_window : capacity;
+        else // geometric growth: a reused string stops allocating
+            size *= 2;
+        if (size < used + n) size = used + n;
+        s.resize(size);
+        b.begin_ = &s[0];
+        b.cur_ = b.begin_ + used;
+        b.end_ = b.begin_ + size;
+    }
+    // Fills the window and makes room as often as needed: a sink with a fixed-size
+    // destination (a UART, a packet) never receives a chunk larger than its buffer.
+    void write_slow(const char* data, std::size_t n) {
+        for (;;) {
+            std::size_t k = static_cast<std::size_t>(end_ - cur_);
+            if (k > n) k = n;
+            std::memcpy(cur_, data, k);
+            cur_ += k;
+            data += k;
+            n -= k;
+            if (n == 0) return;
+            grow_(*this, n);
+        }
+    }
+
+    grow_fn grow_;
+    std::string* string_ = nullptr;
+    std::size_t start_ = 0;
+    text_sink sink_ = nullptr;
+    void* context_ = nullptr;
+    char* begin_ = nullptr;
+    char* cur_ = nullptr;
+    char* end_ = nullptr;
+};
+
+/// A writer: renders a whole registry into a buffer (one per exposition format).
+using render_fn = void (*)(const registry&, out_buffer&);
+
+/// The three output forms every format offers, over its render function.
+inline void render_to_string(render_fn render, const registry& reg, std::string& out) {
+    out_buffer b(out);
+    render(reg, b);
+    b.finish();
+}
+
+inline void render_to_sink(render_fn render, const registry& reg, text_sink sink, void* context,
+                           char* buffer, std::size_t capacity) {
+    char fallback[64];
+    if (buffer == nullptr || capacity == 0) {
+        buffer = fallback;
+        capacity = sizeof fallback;
+    }
+    out_buffer b(sink, context, buffer, capacity);
+    render(reg, b);
+    b.finish();
+}
+
+template <class Fn>
+void render_to_callable(render_fn render, const registry& reg, Fn& fn) {
+    char buffer[1024];
+    render_to_sink(
+        render, reg,
+        [](void* ctx, const char* data, std::size_t size) { (*static_cast<Fn*>(ctx))(data, size); },
+        const_cast<void*>(static_cast<const void*>(&fn)), buffer, sizeof buffer);
+}
+
+/// Selects the callable overloads of the write functions (not a std::string).
+template <class Fn>
+using if_callable_sink = std::enable_if_t<!std::is_convertible<Fn, std::string&>::value>;
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXPOSITION_BUFFER_HPP
+// #include <vitals/exposition/model.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
 
 #include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
 #include <string>      // string
 #include <string_view> // string_view
-#include <type_traits> // decay_t, is_convertible
 
 VITALS_BEGIN_NAMESPACE
 
 /// The Content-Type of the text exposition format 0.0.4.
 inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
+namespace detail {
+
+/// Writes a registry's walk in the text format 0.0.4.
+class text_writer final : public exposition_visitor {
+public:
+    explicit text_writer(out_buffer& out) noexcept : out_(out) {}
+
+    static void render(const registry& reg, out_buffer& out) {
+        text_writer w(out);
+        reg.walk(w);
+    }
+
+    void family(const family_base& f) override {
+        const family_text& t = f.text();
+        bool any = false; // a family without visible series writes nothing
+        f.for_each_series([&](const series_node& s) {
+            if (!any) {
+                out_.write(t.header);
+                any = true;
+            }
+            switch (f.type()) {
+            case metric_type::counter:
+                write_counter(f, s);
+                return;
+            case metric_type::gauge:
+                write_name_labels(f.name(), s);
+                out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+                out_.put('\n');
+                return;
+            case metric_type::histogram:
+                write_histogram(t, s);
+                return;
+            }
+        });
+    }
+
+    void collected_family(std::string_view name, std::string_view help, metric_type type) override {
+        out_.write("# HELP ", 7);
+        out_.write(name);
+        out_.put(' ');
+        write_escaped(help, false);
+        out_.write("\n# TYPE ", 8);
+        out_.write(name);
+        out_.put(' ');
+        out_.write(type_name(type));
+        out_.put('\n');
+    }
+
+    void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
+                          double value) override {
+        out_.write(name);
+        if (n != 0) {
+            char sep = '{';
+            for (std::size_t i = 0; i < n; ++i) {
+                out_.put(sep);
+                sep = ',';
+                out_.write(labels[i].first);
+                out_.write("=\"", 2);
+                write_escaped(labels[i].second, true);
+                out_.put('"');
+            }
+            out_.put('}');
+        }
+        out_.put(' ');
+        out_.write_double(value);
+        out_.put('\n');
+    }
+
+private:
+    void write_escaped(std::string_view text, bool quote) {
+        escape_pieces(text, quote,
+                      [this](const char* data, std::size_t size) { out_.write(data, size); });
+    }
+
+    void write_name_labels(const std::string& name, const series_node& s) {
+        out_.write(name);
+        if (!s.labels.empty()) {
+            out_.put('{');
+            out_.write(s.labels.view());
+            out_.write("} ", 2);
+        } else {
+            out_.put(' ');
+        }
+    }
+
+    void write_counter(const family_base& f, const series_node& s) {
+        const counter& c = static_cast<const series<counter>&>(s).metric;
+        write_name_labels(f.name(), s);
+        if (c.is_whole())
+            out_.write_uint(c.whole_value());
+        else
+            out_.write_double(c.value());
+        out_.put('\n');
+    }
+
+    void write_histogram(const family_text& t, const series_node& s) {
+        const histogram& h = static_cast<const series<histogram>&>(s).metric;
+        const std::size_t nb = h.bounds().size();
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i <= nb; ++i) {
+            cumulative += h.bucket_count(i);
+            out_.write(t.bucket_prefix);
+            if (!s.labels.empty()) {
+                out_.write(s.labels.view());
+                out_.put(',');
+            }
+            out_.write(t.le_suffixes[i]);
+            out_.write_uint(cumulative);
+            out_.put('\n');
+        }
+        write_name_labels(t.sum_name, s);
+        out_.write_double(h.sum());
+        out_.put('\n');
+        write_name_labels(t.count_name, s);
+        out_.write_uint(cumulative); // equal to the +Inf bucket by construction
+        out_.put('\n');
+    }
+
+    out_buffer& out_;
+};
+
+} // namespace detail
+
 /// Appends the exposition of `reg` to `out`. Families appear sorted by name, series sorted by
 /// label values, collectors last. Reusing the same string (cleared) makes later calls
 /// allocation-free once it has grown to fit. Thread-safe; runs concurrently with writers.
 inline void write_text(const registry& reg, std::string& out) {
-    detail::text_output o(out);
-    reg.write(o);
-    o.finish();
+    detail::render_to_string(&detail::text_writer::render, reg, out);
 }
 
 /// Streams the exposition of `reg` through `sink` in chunks of at most `capacity` bytes,
@@ -3526,28 +3695,14 @@ inline void write_text(const registry& reg, std::string& out) {
 /// more avoids many tiny chunks. A null `buffer` or a `capacity` of 0 uses 64 bytes of stack.
 inline void write_text(const registry& reg, text_sink sink, void* context, char* buffer,
                        std::size_t capacity) {
-    char fallback[64];
-    if (buffer == nullptr || capacity == 0) {
-        buffer = fallback;
-        capacity = sizeof fallback;
-    }
-    detail::text_output o(sink, context, buffer, capacity);
-    reg.write(o);
-    o.finish();
+    detail::render_to_sink(&detail::text_writer::render, reg, sink, context, buffer, capacity);
 }
 
 /// Streams the exposition of `reg` to a callable `fn(const char* data, std::size_t size)`,
 /// through a 1 KiB buffer on the stack.
-template <class Fn, class = std::enable_if_t<!std::is_convertible<Fn, std::string&>::value>>
+template <class Fn, class = detail::if_callable_sink<Fn>>
 void write_text(const registry& reg, Fn&& fn) {
-    char buffer[1024];
-    using fn_type = std::remove_reference_t<Fn>;
-    write_text(
-        reg,
-        [](void* ctx, const char* data, std::size_t size) {
-            (*static_cast<fn_type*>(ctx))(data, size);
-        },
-        const_cast<void*>(static_cast<const void*>(&fn)), buffer, sizeof buffer);
+    detail::render_to_callable(&detail::text_writer::render, reg, fn);
 }
 
 /// The exposition of `reg` as a new string. Allocates.
@@ -3558,6 +3713,8 @@ inline std::string to_text(const registry& reg) {
 }
 
 VITALS_END_NAMESPACE
+
+#endif // VITALS_EXPOSITION_TEXT_HPP
 
 #endif // VITALS_TEXT_FORMAT_HPP
 // #include <vitals/version.hpp>: inlined above

@@ -1,0 +1,108 @@
+// vitals/exposition/model.hpp - what the exposition writers read: metric types, the
+// pre-rendered text stored in families and series, and the walk over a registry.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXPOSITION_MODEL_HPP
+#define VITALS_EXPOSITION_MODEL_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/escape.hpp>
+#include <vitals/detail/format_number.hpp>
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <utility>     // pair
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+
+/// The kind of a metric family, as written on its `# TYPE` line.
+enum class metric_type { counter, gauge, histogram };
+
+/// The `# TYPE` keyword of a metric type.
+constexpr std::string_view type_name(metric_type t) noexcept {
+    return t == metric_type::counter ? "counter" : t == metric_type::gauge ? "gauge" : "histogram";
+}
+
+namespace detail {
+
+class family_base;
+
+/// A series' labels rendered once, when the series is created, as `a="x",b="y"` (escaped,
+/// no braces), so that a scrape copies them in one piece. Stored in each series; only the
+/// exposition writers read it.
+class label_text {
+public:
+    /// Appends `name="value"`, escaping the value.
+    void append(std::string_view name, std::string_view value) {
+        if (!text_.empty()) text_ += ',';
+        text_.append(name.data(), name.size());
+        text_ += "=\"";
+        append_escaped(text_, value, true);
+        text_ += '"';
+    }
+    std::string_view view() const noexcept { return text_; }
+    bool empty() const noexcept { return text_.empty(); }
+
+private:
+    std::string text_;
+};
+
+/// The parts of a family's text 0.0.4 output that do not change between scrapes, rendered
+/// when the family is registered. Only the exposition writers read it.
+struct family_text {
+    family_text(metric_type type, const std::string& name, std::string_view help,
+                const std::vector<double>& bounds) {
+        header = "# HELP " + name + ' ';
+        append_escaped(header, help, false);
+        header += "\n# TYPE " + name + ' ';
+        header += type_name(type);
+        header += '\n';
+        if (type != metric_type::histogram) return;
+        le_suffixes.reserve(bounds.size() + 1);
+        for (double b : bounds) {
+            char num[max_number_chars];
+            const std::size_t n = format_double(num, b);
+            le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
+        }
+        le_suffixes.push_back("le=\"+Inf\"} ");
+        bucket_prefix = name + "_bucket{";
+        sum_name = name + "_sum";
+        count_name = name + "_count";
+    }
+
+    std::string header; // "# HELP ...\n# TYPE ...\n"
+    // Histograms: pieces of the sample lines (one write each per line).
+    std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="+Inf"} `
+    std::string bucket_prefix, sum_name, count_name;
+};
+
+/// A label of a sample written by a collector.
+using collected_label = std::pair<std::string_view, std::string_view>;
+
+/// What a writer implements to receive a registry's content (registry::walk()): each
+/// registered family in name order, then the families and samples collectors produce,
+/// already validated. Runs under the registry's reader lock.
+class exposition_visitor {
+public:
+    /// A registered family; the writer reads its series with family_base::for_each_series().
+    virtual void family(const family_base& f) = 0;
+    /// A collector starts a family (`name` is the full sample name, with `_total` for
+    /// counters).
+    virtual void collected_family(std::string_view name, std::string_view help,
+                                  metric_type type) = 0;
+    /// A sample of the current collected family.
+    virtual void collected_sample(std::string_view name, const collected_label* labels,
+                                  std::size_t n, double value) = 0;
+
+protected:
+    exposition_visitor() = default;
+    exposition_visitor(const exposition_visitor&) = default;
+    exposition_visitor& operator=(const exposition_visitor&) = default;
+    ~exposition_visitor() = default;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXPOSITION_MODEL_HPP
