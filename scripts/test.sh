@@ -162,6 +162,14 @@ check_strict() {
     done
 }
 
+# Every fenced C++ block of README.md and docs/*.md compiles against include/ (and the drop-in
+# blocks against single_include/ alone); the checker first proves on a made-up document that
+# it catches broken blocks.
+doc_snippets() {
+    python3 tools/check_doc_snippets.py --self-test
+    python3 tools/check_doc_snippets.py
+}
+
 # Every C++ file we write matches .clang-format (100 columns, 4 spaces).
 check_format() {
     local files
@@ -708,6 +716,7 @@ step --quick --needs "clang" headers check_headers
 step --quick --needs "clang" single-header single_header_alone
 step --needs "clang g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" strict check_strict
 step --quick --needs "clang-format" format check_format
+step --quick doc-snippets doc_snippets
 step --needs "clang-tidy" tidy check_tidy
 step --quick gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
 step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \

@@ -7,7 +7,8 @@
 # Without an argument (or $VITALS_DEMO_SERVICE) it compiles examples/demo_service.cpp with
 # ${CXX:-g++}. Then:
 #  1. starts it with --port 0 --bind 127.0.0.1 --namespace pywats, reads the port from its
-#     one stdout line, and checks /ready turns 200 within 1 s of that line;
+#     one stdout line, and checks /ready turns 200 within 1 s of that line, and that the
+#     probe bodies are the ones README and docs/observability.md document;
 #  2. scrapes /metrics with curl: the content type, every catalogue family with samples
 #     (tests/e2e/demo_service_check.py, Python prometheus_client parser) and
 #     `promtool check metrics` clean;
@@ -111,6 +112,15 @@ done
 say "ready after $(elapsed "$LISTENING" "$(now)") s"
 [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/live")" = 200 ] ||
     fail "/live is not 200"
+# The probe bodies, as README's endpoint table and the guide document them.
+[ "$(curl -s --max-time 2 "$BASE/ready")" = ok ] || fail "/ready body is not 'ok'"
+[ "$(curl -s --max-time 2 "$BASE/live")" = ok ] || fail "/live body is not 'ok'"
+grep -q '^| `/ready` | 200 `ok`, or 503 `unavailable`' "$ROOT/README.md" ||
+    fail "README's endpoint table does not document /ready's bodies (ok, unavailable)"
+grep -q '^| `/live` | 200 `ok`, or 503 `fail`' "$ROOT/README.md" ||
+    fail "README's endpoint table does not document /live's bodies (ok, fail)"
+grep -q '^| `/ready` | .* | `ok` / `unavailable` |' "$ROOT/docs/observability.md" ||
+    fail "docs/observability.md does not document /ready's bodies (ok, unavailable)"
 [ "$(curl -s -o "$WORK/health.json" -w '%{http_code}' --max-time 2 "$BASE/health")" = 200 ] ||
     fail "/health is not 200: $(cat "$WORK/health.json")"
 
