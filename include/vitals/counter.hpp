@@ -1,14 +1,16 @@
-// vitals/counter.hpp - a monotonic counter, lock-free and striped across cache lines.
+// vitals/counter.hpp - a monotonic counter, lock-free, with a cell per thread slot.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_COUNTER_HPP
 #define VITALS_COUNTER_HPP
 
 #include <vitals/config.hpp>
-#include <vitals/detail/atomic_double.hpp>
 #include <vitals/detail/float_class.hpp>
+#include <vitals/detail/thread_slot.hpp>
+#include <vitals/rejected_writes.hpp>
 
-#include <atomic>  // atomic
-#include <cstdint> // uint64_t
+#include <atomic>      // atomic
+#include <cstdint>     // uint64_t
+#include <type_traits> // enable_if_t, is_integral, is_signed, is_floating_point
 
 VITALS_BEGIN_NAMESPACE
 
@@ -28,11 +30,16 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
 
 /// A monotonically increasing value, exposed as `<name>_total`.
 ///
-/// Whole-number increments are a single relaxed fetch_add on an integer cell; fractional ones
-/// go to a separate double cell (CAS loop). With VITALS_COUNTER_STRIPES > 1 each thread adds
-/// into its own cache line, so threads sharing one counter do not contend; value() sums the
-/// cells. All members are thread-safe, lock-free and never allocate.
-/// Usable alone or as a series of a registry family.
+/// Whole-number increments go to integer cells; fractional ones to a separate double cell (CAS
+/// loop). With VITALS_COUNTER_STRIPES > 1 the counter has one cell per thread slot (see
+/// detail/thread_slot.hpp): the first VITALS_COUNTER_STRIPES threads alive at once each own a
+/// cell on its own cache line and add to it with a plain load and store; further threads add
+/// to shared cells atomically. value() sums the cells. A counter is VITALS_COUNTER_STRIPES
+/// times 64 bytes whatever the number of threads. All members are thread-safe, lock-free and
+/// never allocate. Usable alone or as a series of a registry family.
+///
+/// Refused writes: a negative, NaN or infinite amount, or one that would make the total
+/// infinite, leaves the counter unchanged and is counted by vitals::rejected_writes().
 class counter {
 public:
     counter() noexcept = default;
@@ -40,34 +47,49 @@ public:
     counter& operator=(const counter&) = delete;
 
     /// Adds one.
-    void inc() noexcept { cell().fetch_add(1, std::memory_order_relaxed); }
+    void inc() noexcept { add_whole(1); }
 
-    /// Adds `amount`. A negative, NaN or infinite amount is ignored (the value stays
-    /// unchanged), and so is one that would make the total overflow to infinity: a counter
-    /// never goes down and never becomes non-finite.
+    /// Adds `amount`. A negative, NaN or infinite amount is refused (the value stays
+    /// unchanged; see vitals::rejected_writes()), and so is one that would make the total
+    /// overflow to infinity: a counter never goes down and never becomes non-finite.
     void inc(double amount) noexcept {
-        if (!(amount >= 0.0) || !detail::is_finite(amount)) return;
+        if (VITALS_DETAIL_UNLIKELY(!(amount >= 0.0) || !detail::is_finite(amount)))
+            return detail::note_rejected_write();
         // Whole amounts below 2^53 stay exact in the integer cells.
         if (amount < 9007199254740992.0) {
             const auto whole = static_cast<std::uint64_t>(amount);
-            if (static_cast<double>(whole) == amount) {
-                cell().fetch_add(whole, std::memory_order_relaxed);
-                return;
-            }
+            if (static_cast<double>(whole) == amount) return add_whole(whole);
         }
         std::atomic<double>& sum = fraction();
         double current = sum.load(std::memory_order_relaxed);
         double next;
         do {
             next = current + amount;
-            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) return; // overflow: keep the total
+            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) // overflow: keep the total
+                return detail::note_rejected_write();
         } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
                                             std::memory_order_relaxed));
     }
 
     /// Adds a whole number; cheaper than inc(double).
-    void inc_by(std::uint64_t amount) noexcept {
-        cell().fetch_add(amount, std::memory_order_relaxed);
+    void inc_by(std::uint64_t amount) noexcept { add_whole(amount); }
+
+    /// Adds a whole number of a signed type. A negative amount is refused like inc(-1.0):
+    /// the value stays unchanged and vitals::rejected_writes() counts it (it never wraps
+    /// around to a huge increment).
+    template <class Int,
+              std::enable_if_t<std::is_integral<Int>::value && std::is_signed<Int>::value, int> = 0>
+    void inc_by(Int amount) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(amount < 0)) return detail::note_rejected_write();
+        add_whole(static_cast<std::uint64_t>(amount));
+    }
+
+    /// Not for fractional amounts: those go through inc(double).
+    template <class Float, std::enable_if_t<std::is_floating_point<Float>::value, int> = 0>
+    void inc_by(Float) noexcept {
+        static_assert(!std::is_floating_point<Float>::value,
+                      "vitals::counter::inc_by takes whole numbers; use inc(double) for a "
+                      "fractional amount");
     }
 
     /// The current total. Concurrent increments may or may not be included.
@@ -77,9 +99,17 @@ public:
 
     /// The sum of the whole-number increments only (exact up to 2^64).
     std::uint64_t whole_value() const noexcept {
-        std::uint64_t sum = 0;
-        for (const auto& s : stripes_) sum += s.value.load(std::memory_order_relaxed);
+#if VITALS_COUNTER_STRIPES > 1
+        // Acquire: the cells read below are then no older than those reset() summed, so the
+        // difference never wraps below zero.
+        std::uint64_t sum = 0 - stripes_[0].reset_base.load(std::memory_order_acquire);
+        for (const auto& s : stripes_)
+            sum +=
+                s.owned.load(std::memory_order_relaxed) + s.shared.load(std::memory_order_relaxed);
         return sum;
+#else
+        return cell_.load(std::memory_order_relaxed);
+#endif
     }
 
     /// True when only whole numbers were added, so value() is an exact integer.
@@ -87,29 +117,54 @@ public:
 
     /// Sets the counter back to zero. Meant for a series that is removed and re-added.
     void reset() noexcept {
-        for (auto& s : stripes_) s.value.store(0, std::memory_order_relaxed);
+#if VITALS_COUNTER_STRIPES > 1
+        // Owned cells are written by their owner alone (a store here could be overwritten by
+        // the owner's next store), so the total seen at the reset becomes the new zero.
+        std::uint64_t sum = 0;
+        for (const auto& s : stripes_)
+            sum +=
+                s.owned.load(std::memory_order_relaxed) + s.shared.load(std::memory_order_relaxed);
+        stripes_[0].reset_base.store(sum, std::memory_order_release);
+#else
+        cell_.store(0, std::memory_order_relaxed);
+#endif
         fraction().store(0.0, std::memory_order_relaxed);
     }
 
 private:
-    struct alignas(VITALS_COUNTER_STRIPES > 1 ? 64 : alignof(std::atomic<std::uint64_t>)) stripe {
-        std::atomic<std::uint64_t> value{0};
-        // Used in stripes_[0] only: the sum of fractional increments sits in bytes the cell
-        // alignment would waste anyway, so a striped counter is exactly
-        // VITALS_COUNTER_STRIPES * 64 bytes (a separate member cost one more cache line).
-        std::atomic<double> fraction{0.0};
-    };
-    std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
-    const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
-    std::atomic<std::uint64_t>& cell() noexcept {
+    void add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
-        return stripes_[detail::thread_slot() & (VITALS_COUNTER_STRIPES - 1)].value;
+        const unsigned s = detail::current_thread_state();
+        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count))
+            detail::owned_add(stripes_[s - 1].owned, n);
+        else
+            stripes_[(s - 1) & (detail::slot_count - 1)].shared.fetch_add(
+                n, std::memory_order_relaxed);
 #else
-        return stripes_[0].value;
+        cell_.fetch_add(n, std::memory_order_relaxed);
 #endif
     }
 
+#if VITALS_COUNTER_STRIPES > 1
+    struct alignas(64) stripe {
+        std::atomic<std::uint64_t> owned{0};  // written only by the thread owning this slot
+        std::atomic<std::uint64_t> shared{0}; // fetch_add by threads without a slot
+        // Used in stripes_[0] only, in bytes the cell alignment would waste anyway, so a
+        // counter is exactly VITALS_COUNTER_STRIPES * 64 bytes.
+        std::atomic<double> fraction{0.0};        // the sum of fractional increments
+        std::atomic<std::uint64_t> reset_base{0}; // the whole total at the last reset()
+    };
+    std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
+    const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
+
     stripe stripes_[VITALS_COUNTER_STRIPES];
+#else
+    std::atomic<double>& fraction() noexcept { return fraction_; }
+    const std::atomic<double>& fraction() const noexcept { return fraction_; }
+
+    std::atomic<std::uint64_t> cell_{0};
+    std::atomic<double> fraction_{0.0};
+#endif
 };
 
 VITALS_END_NAMESPACE

@@ -4,15 +4,16 @@
 #define VITALS_HISTOGRAM_HPP
 
 #include <vitals/config.hpp>
-#include <vitals/detail/atomic_double.hpp>
 #include <vitals/detail/float_class.hpp>
 #include <vitals/detail/format_number.hpp>
+#include <vitals/detail/thread_slot.hpp>
 #include <vitals/error.hpp>
+#include <vitals/rejected_writes.hpp>
 
 #include <atomic>           // atomic
 #include <chrono>           // steady_clock
 #include <cstddef>          // size_t
-#include <cstdint>          // uint64_t
+#include <cstdint>          // uint64_t, uintptr_t
 #include <initializer_list> // initializer_list
 #include <string>           // string
 #include <string_view>      // string_view
@@ -24,6 +25,8 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 /// Selects the histogram constructor that uses bounds owned by someone else (a family).
 struct borrowed_bounds_tag {};
+template <class Metric>
+struct series;
 } // namespace detail
 
 /// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
@@ -73,6 +76,12 @@ inline status validate_buckets(const std::vector<double>& bounds) {
 /// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
 /// The count is derived from the buckets, so an exposition's `_count` always equals its
 /// +Inf bucket and buckets are cumulative even while other threads observe.
+///
+/// Like a counter, a histogram has one set of cells (buckets and sum) per thread slot, each on
+/// its own cache lines, plus one shared set for threads beyond VITALS_COUNTER_STRIPES alive
+/// at once (see detail/thread_slot.hpp): threads observing into the same histogram do not
+/// contend. Its cells take (VITALS_COUNTER_STRIPES + 1) times the bucket count plus one,
+/// times 8 bytes, each set rounded up to 64 bytes (one set in the compact configuration).
 class histogram {
 public:
     /// A histogram with the default bounds (10 ms to 10 s).
@@ -84,26 +93,34 @@ public:
         : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
         const status st = validate_buckets(*bounds_);
         if (!st.ok()) detail::fail(st);
-        init_counts();
-    }
-
-    /// Internal: a histogram reading `bounds`, already validated, which must outlive it. The
-    /// series of a family share the family's bounds this way instead of each keeping a copy
-    /// (issue 2: memory per series).
-    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds) : bounds_(&bounds) {
-        init_counts();
+        init_cells();
     }
     histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
     histogram(const histogram&) = delete;
     histogram& operator=(const histogram&) = delete;
-    ~histogram() { delete[] counts_; }
+    ~histogram() { delete[] raw_cells_; }
 
-    /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
-    /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
+    /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
+    /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
+    /// Prometheus clients do.
     void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
-        counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
-        detail::atomic_add(sum_, v);
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        const std::size_t b = bucket_index(v);
+#if VITALS_COUNTER_STRIPES > 1
+        const unsigned s = detail::current_thread_state();
+        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
+            std::atomic<std::uint64_t>* cells = shard(s - 1);
+            detail::owned_add(cells[b], 1);
+            std::atomic<std::uint64_t>& sum = cells[nb_ + 1];
+            sum.store(
+                detail::double_bits(detail::bits_double(sum.load(std::memory_order_relaxed)) + v),
+                std::memory_order_relaxed);
+            return;
+        }
+        observe_shared(shard(detail::slot_count), b, v);
+#else
+        observe_shared(shard(0), b, v);
+#endif
     }
 
     /// Records a duration in seconds.
@@ -146,38 +163,90 @@ public:
     const std::vector<double>& bounds() const noexcept { return *bounds_; }
     /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
     std::uint64_t bucket_count(std::size_t i) const noexcept {
-        return counts_[i].load(std::memory_order_relaxed);
+        std::uint64_t n = 0;
+        for (std::size_t k = 0; k < shards; ++k) n += shard(k)[i].load(std::memory_order_relaxed);
+        return n;
     }
     /// Total number of observations (the sum of all buckets).
     std::uint64_t count() const noexcept {
         std::uint64_t total = 0;
-        for (std::size_t i = 0; i <= bounds_->size(); ++i) total += bucket_count(i);
+        for (std::size_t i = 0; i <= nb_; ++i) total += bucket_count(i);
         return total;
     }
     /// Sum of all observed values.
-    double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+    double sum() const noexcept {
+        double total = 0.0;
+        for (std::size_t k = 0; k < shards; ++k)
+            total += detail::bits_double(shard(k)[nb_ + 1].load(std::memory_order_relaxed));
+        return total;
+    }
 
-    /// Clears all buckets and the sum. Meant for a series that is removed and re-added.
+    /// Clears all buckets and the sum. Meant for a series that is removed and re-added; an
+    /// observation made at the same moment through a kept reference may survive it, in part.
     void reset() noexcept {
-        for (std::size_t i = 0; i <= bounds_->size(); ++i)
-            counts_[i].store(0, std::memory_order_relaxed);
-        sum_.store(0.0, std::memory_order_relaxed);
+        for (std::size_t k = 0; k < shards; ++k)
+            for (std::size_t i = 0; i <= nb_ + 1; ++i)
+                shard(k)[i].store(0, std::memory_order_relaxed); // 0 is also +0.0 for the sum
     }
 
 private:
-    void init_counts() {
-        counts_ = new std::atomic<std::uint64_t>[bounds_->size() + 1];
-        for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
+    template <class Metric>
+    friend struct detail::series;
+
+    // A histogram reading `bounds`, already validated, which must outlive it: the series of a
+    // family share the family's bounds this way instead of each keeping a copy (issue 2:
+    // memory per series).
+    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds) : bounds_(&bounds) {
+        init_cells();
     }
 
-    // Index of the first bound >= v (bounds().size() when there is none). A branch-free
-    // binary search: observed values are rarely predictable, and a linear scan's
-    // mispredicted exit cost more than the two atomics of observe() (issue 2 benchmark:
-    // ~7.7 ns for the scan vs ~4 ns over the 10 default bounds).
+#if VITALS_COUNTER_STRIPES > 1
+    static constexpr std::size_t shards = detail::slot_count + 1; // owned ones, then shared
+#else
+    static constexpr std::size_t shards = 1;
+#endif
+    // A shard (buckets, then the sum's bits) starts on a cache line and takes whole lines, so
+    // two threads' shards never share one; the compact configuration has one shard, unpadded.
+    static constexpr std::size_t line_words = shards > 1 ? 8 : 1;
+
+    void init_cells() {
+        nb_ = bounds_->size();
+        shard_words_ = (nb_ + 2 + line_words - 1) / line_words * line_words;
+        const std::size_t n = shards * shard_words_ + line_words - 1; // room to align
+        raw_cells_ = new std::atomic<std::uint64_t>[n];
+        for (std::size_t i = 0; i < n; ++i) raw_cells_[i].store(0, std::memory_order_relaxed);
+        const auto address = reinterpret_cast<std::uintptr_t>(raw_cells_);
+        const std::size_t line = line_words * sizeof(std::uint64_t);
+        cells_ = raw_cells_ + (line - address % line) % line / sizeof(std::uint64_t);
+    }
+
+    std::atomic<std::uint64_t>* shard(std::size_t k) const noexcept {
+        return cells_ + k * shard_words_;
+    }
+
+    void observe_shared(std::atomic<std::uint64_t>* cells, std::size_t b, double v) noexcept {
+        cells[b].fetch_add(1, std::memory_order_relaxed);
+        std::atomic<std::uint64_t>& sum = cells[nb_ + 1];
+        std::uint64_t current = sum.load(std::memory_order_relaxed);
+        while (!sum.compare_exchange_weak(current,
+                                          detail::double_bits(detail::bits_double(current) + v),
+                                          std::memory_order_relaxed, std::memory_order_relaxed)) {}
+    }
+
+    // Index of the first bound >= v (bounds().size() when there is none), without a branch
+    // that depends on v: observed values are rarely predictable, and a mispredicted exit
+    // costs more than the rest of observe(). Up to 16 bounds, the number of bounds below v:
+    // independent comparisons the CPU runs side by side (and compilers may vectorise);
+    // beyond, a binary search with conditional moves.
     std::size_t bucket_index(double v) const noexcept {
         const double* b = bounds_->data();
+        std::size_t n = nb_; // >= 1, checked at construction
+        if (n <= 16) {
+            std::size_t below = 0;
+            for (std::size_t i = 0; i < n; ++i) below += static_cast<std::size_t>(v > b[i]);
+            return below; // bounds are increasing, so they are exactly b[0] .. b[below - 1]
+        }
         std::size_t lo = 0;
-        std::size_t n = bounds_->size(); // >= 1, checked at construction
         while (n > 1) {
             const std::size_t half = n / 2;
             lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
@@ -204,9 +273,11 @@ private:
     };
 
     owned_bounds own_bounds_;
-    const std::vector<double>* bounds_;            // *own_bounds_ or borrowed
-    std::atomic<std::uint64_t>* counts_ = nullptr; // owned: bounds_->size() + 1 buckets
-    std::atomic<double> sum_{0.0};
+    const std::vector<double>* bounds_;               // *own_bounds_ or borrowed
+    std::atomic<std::uint64_t>* raw_cells_ = nullptr; // owned
+    std::atomic<std::uint64_t>* cells_ = nullptr;     // raw_cells_, aligned: shards * shard_words_
+    std::size_t nb_ = 0;                              // bounds_->size()
+    std::size_t shard_words_ = 0;
 };
 
 VITALS_END_NAMESPACE

@@ -140,126 +140,12 @@
 
 #endif // VITALS_CONFIG_HPP
 // #include <vitals/counter.hpp>
-// vitals/counter.hpp - a monotonic counter, lock-free and striped across cache lines.
+// vitals/counter.hpp - a monotonic counter, lock-free, with a cell per thread slot.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_COUNTER_HPP
 #define VITALS_COUNTER_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/atomic_double.hpp>
-// vitals/detail/atomic_double.hpp - lock-free add on std::atomic<double>.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_ATOMIC_DOUBLE_HPP
-#define VITALS_DETAIL_ATOMIC_DOUBLE_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <atomic> // atomic, memory_order
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-// C++17 has no fetch_add for atomic<double>; a relaxed CAS loop is lock-free wherever the
-// atomic itself is (see VITALS_REQUIRE_LOCK_FREE_ATOMICS in config.hpp for targets where it
-// is not).
-inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
-    double current = target.load(std::memory_order_relaxed);
-    while (!target.compare_exchange_weak(current, current + delta, std::memory_order_relaxed,
-                                         std::memory_order_relaxed)) {}
-}
-
-// Counter stripe slots. A thread takes the slot fewest live threads hold and gives it back
-// when it exits, so up to VITALS_COUNTER_STRIPES concurrent threads never share a cell no
-// matter how many threads came and went before. (Numbering threads round-robin made short-
-// lived pool workers collide on one cell, e.g. every 4th worker with 4 stripes, and a shared
-// cell costs as much as a plain shared atomic.)
-inline std::atomic<unsigned>* thread_slot_users() noexcept {
-    // Zero-initialised static storage: constant-initialised, no guard.
-    static std::atomic<unsigned> users[VITALS_COUNTER_STRIPES];
-    return users;
-}
-
-// slot + 1 of the calling thread, 0 before its first increment. Trivial, so reading it is one
-// TLS load with no initialisation guard on the hot path.
-inline unsigned& thread_slot_cache() noexcept {
-    static thread_local unsigned slot_plus_one = 0;
-    return slot_plus_one;
-}
-
-// Gives the thread's slot back at thread exit. Only touched once per thread.
-struct thread_slot_holder {
-    unsigned slot = 0;
-    bool held = false;
-    thread_slot_holder() noexcept = default;
-    thread_slot_holder(const thread_slot_holder&) = delete;
-    thread_slot_holder& operator=(const thread_slot_holder&) = delete;
-    ~thread_slot_holder() {
-        if (held) thread_slot_users()[slot].fetch_sub(1, std::memory_order_relaxed);
-    }
-};
-
-// The order in which free slots are handed out: 0, N/2, N/4, 3N/4, ... (i bit-reversed).
-// The first threads then write cells at least 128 bytes apart, not neighbouring cache lines,
-// which the adjacent-line prefetcher fetches in pairs: with 2 threads incrementing 256
-// striped series, neighbouring cells made lookup+inc ~45 ns per op, cells 128 bytes apart
-// ~33 ns (issue 2 benchmark, BM_lockstep_2threads).
-constexpr unsigned spread_slot(unsigned i) noexcept {
-    unsigned r = 0;
-    for (unsigned bit = 1, rbit = VITALS_COUNTER_STRIPES / 2; rbit != 0; bit <<= 1, rbit >>= 1)
-        if (i & bit) r |= rbit;
-    return r;
-}
-
-// Slow path of thread_slot(): once per thread. Registering the thread-exit hook may make the
-// C++ runtime allocate a few bytes, once per thread.
-VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_slot() noexcept {
-    std::atomic<unsigned>* users = thread_slot_users();
-    unsigned best = 0;
-    for (int attempt = 0;; ++attempt) {
-        unsigned best_n = users[0].load(std::memory_order_relaxed);
-        best = 0;
-        for (unsigned k = 1; k < VITALS_COUNTER_STRIPES; ++k) {
-            const unsigned i = spread_slot(k);
-            const unsigned n = users[i].load(std::memory_order_relaxed);
-            if (n < best_n) {
-                best = i;
-                best_n = n;
-            }
-        }
-        // The CAS keeps two threads starting together off one slot; after a few lost races
-        // any slot will do (sharing a cell is slower, never wrong).
-        if (users[best].compare_exchange_strong(best_n, best_n + 1, std::memory_order_relaxed))
-            break;
-        if (attempt == 8) {
-            users[best].fetch_add(1, std::memory_order_relaxed);
-            break;
-        }
-    }
-#if !defined(__MINGW32__)
-    // Not with mingw-w64: its emulated TLS can free a thread's thread_local storage before
-    // that thread's thread_local destructors run, and the holder's destructor then wrote
-    // through freed memory at thread exit (a crash in about one run in three of the
-    // concurrency test under wine on a loaded machine). There slots are never given back:
-    // new threads still go to the least-used stripe, counting every thread that ever took one.
-    static thread_local thread_slot_holder holder;
-    holder.slot = best;
-    holder.held = true;
-#endif
-    thread_slot_cache() = best + 1;
-    return best;
-}
-
-/// The calling thread's counter stripe, in [0, VITALS_COUNTER_STRIPES).
-inline unsigned thread_slot() noexcept {
-    const unsigned s = thread_slot_cache();
-    if (VITALS_DETAIL_LIKELY(s != 0)) return s - 1;
-    return acquire_thread_slot();
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_ATOMIC_DOUBLE_HPP
 // #include <vitals/detail/float_class.hpp>
 // vitals/detail/float_class.hpp - NaN and infinity tests without <cmath>.
 // SPDX-License-Identifier: MIT
@@ -289,9 +175,229 @@ constexpr bool is_inf(double v) noexcept { return !is_nan(v) && !is_finite(v); }
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FLOAT_CLASS_HPP
+// #include <vitals/detail/thread_slot.hpp>
+// vitals/detail/thread_slot.hpp - which per-thread cell of a counter or histogram a thread writes.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_THREAD_SLOT_HPP
+#define VITALS_DETAIL_THREAD_SLOT_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <atomic>  // atomic
+#include <cstdint> // uint64_t, uintptr_t
+#include <cstring> // memcpy
+
+#if VITALS_COUNTER_STRIPES > 1 && defined(__MINGW32__) && defined(__has_include)
+#if __has_include(<pthread.h>)
+#include <pthread.h> // pthread_key_create, pthread_setspecific
+#define VITALS_DETAIL_SLOT_PTHREAD_KEY 1
+#endif
+#endif
+#ifndef VITALS_DETAIL_SLOT_PTHREAD_KEY
+#define VITALS_DETAIL_SLOT_PTHREAD_KEY 0
+#endif
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+// Every counter and histogram has VITALS_COUNTER_STRIPES owned cells, one per slot, and shared
+// cells. A thread first takes a free slot: while it holds it, no other thread writes that
+// slot's owned cells, so the thread adds with a plain load and store (no locked instruction:
+// a fraction of a relaxed fetch_add, and no cache line moves between threads). When more
+// threads are alive than there are slots, the others write shared cells with atomic
+// read-modify-writes (as fast as a plain atomic, and exact). A thread gives its slot back when
+// it exits; what it added stays in the cells, so totals never drop, and the next owner
+// continues from there: the release on giving back and the acquire on taking make the old
+// owner's last stores visible to the new one. Memory therefore grows with the number of slots
+// (a build setting), never with the number of threads.
+//
+// A thread's state, one thread_local unsigned: 0 before its first write; slot + 1 while it owns
+// a slot; (stripe + 1) | shared_flag when it writes shared cells (the stripe spreads such
+// threads over a counter's shared cells).
+constexpr unsigned slot_count = VITALS_COUNTER_STRIPES;
+constexpr unsigned shared_flag = 0x80000000u;
+
+struct slot_table {
+    std::atomic<bool> owned[slot_count];       // a live thread owns this slot
+    std::atomic<unsigned> sharers[slot_count]; // threads writing this stripe's shared cells
+    std::atomic<unsigned> next_stripe;
+};
+
+inline slot_table& slots() noexcept {
+    // Zero-initialised static storage: constant-initialised, no guard.
+    static slot_table table;
+    return table;
+}
+
+// Trivial, so reading it is one TLS load with no initialisation guard on the hot path.
+inline unsigned& thread_state() noexcept {
+    static thread_local unsigned state = 0;
+    return state;
+}
+
+// Gives a slot back (or leaves a stripe's shared cells) when its thread exits.
+inline void release_state(unsigned state) noexcept {
+    slot_table& t = slots();
+    if (state & shared_flag)
+        t.sharers[(state & ~shared_flag) - 1].fetch_sub(1, std::memory_order_relaxed);
+    else if (state != 0)
+        t.owned[state - 1].store(false, std::memory_order_release);
+}
+
+#if VITALS_COUNTER_STRIPES > 1
+#if VITALS_DETAIL_SLOT_PTHREAD_KEY
+// mingw-w64: its emulated TLS can free a thread's thread_local storage before that thread's
+// thread_local destructors run, and a destructor that read its own object then read freed
+// memory (a crash in about one run in three of the concurrency test under wine). A pthread key
+// destructor receives the value itself, the state, and touches no thread_local storage. (A
+// write from the same thread after it ran, from another thread_local's destructor, would still
+// use the given-back slot: the thread's state cannot be reset without touching its storage.)
+inline void release_slot_at_exit(void* value) {
+    release_state(static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(value)));
+}
+
+inline void register_thread_exit(unsigned state) noexcept {
+    struct key_holder {
+        pthread_key_t key{};
+        bool ok = false;
+        key_holder() noexcept { ok = pthread_key_create(&key, release_slot_at_exit) == 0; }
+    };
+    static key_holder holder;
+    // Without a key the slot stays taken: later threads then share cells (slower, still exact).
+    if (holder.ok) pthread_setspecific(holder.key, reinterpret_cast<void*>(std::uintptr_t{state}));
+}
+#else
+struct thread_exit_hook {
+    unsigned state = 0;
+    thread_exit_hook() noexcept = default;
+    thread_exit_hook(const thread_exit_hook&) = delete;
+    thread_exit_hook& operator=(const thread_exit_hook&) = delete;
+    ~thread_exit_hook() {
+        release_state(state);
+        // A later write from this thread (another thread_local's destructor) goes to shared
+        // cells, which are exact whoever writes them; it must not touch the given-back slot.
+        thread_state() = 1u | shared_flag;
+    }
+};
+
+inline void register_thread_exit(unsigned state) noexcept {
+    // Registering the destructor may make the C++ runtime allocate a few bytes, once per thread.
+    static thread_local thread_exit_hook hook;
+    hook.state = state;
+}
+#endif
+#endif
+
+// Slow path: a thread's first write to any counter or histogram. Takes the first free slot in
+// the order 0, N/2, N/4, 3N/4, ... so that the first threads write cells far apart.
+VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_state() noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+    slot_table& t = slots();
+    unsigned state = 0;
+    for (unsigned k = 0; k < slot_count && state == 0; ++k) {
+        unsigned i = 0;
+        for (unsigned bit = 1, rbit = slot_count / 2; rbit != 0; bit <<= 1, rbit >>= 1)
+            if (k & bit) i |= rbit;
+        bool expected = false;
+        if (!t.owned[i].load(std::memory_order_relaxed) &&
+            t.owned[i].compare_exchange_strong(expected, true, std::memory_order_acquire,
+                                               std::memory_order_relaxed))
+            state = i + 1;
+    }
+    if (state == 0) { // every slot owned: share the stripe fewest threads share
+        unsigned best = t.next_stripe.fetch_add(1, std::memory_order_relaxed) % slot_count;
+        for (unsigned i = 0; i < slot_count; ++i)
+            if (t.sharers[i].load(std::memory_order_relaxed) <
+                t.sharers[best].load(std::memory_order_relaxed))
+                best = i;
+        t.sharers[best].fetch_add(1, std::memory_order_relaxed);
+        state = (best + 1) | shared_flag;
+    }
+    register_thread_exit(state);
+    thread_state() = state;
+    return state;
+#else
+    return 1u | shared_flag;
+#endif
+}
+
+/// The calling thread's state (see above), never 0.
+inline unsigned current_thread_state() noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+    const unsigned s = thread_state();
+    if (VITALS_DETAIL_LIKELY(s != 0)) return s;
+    return acquire_thread_state();
+#else
+    return 1u | shared_flag; // one cell, always written atomically: no thread-local state
+#endif
+}
+
+/// Adds to a cell only the calling thread writes: a plain load and store, no locked
+/// instruction. Atomic all the same, so that a concurrent reader sees a whole value.
+inline void owned_add(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
+    cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+inline std::uint64_t double_bits(double d) noexcept {
+    std::uint64_t u;
+    std::memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+inline double bits_double(std::uint64_t u) noexcept {
+    double d;
+    std::memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_THREAD_SLOT_HPP
+// #include <vitals/rejected_writes.hpp>
+// vitals/rejected_writes.hpp - the count of writes vitals refused (negative, NaN, infinite).
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_REJECTED_WRITES_HPP
+#define VITALS_REJECTED_WRITES_HPP
+
+// #include <vitals/config.hpp>: inlined above
 
 #include <atomic>  // atomic
 #include <cstdint> // uint64_t
+
+VITALS_BEGIN_NAMESPACE
+
+namespace detail {
+inline std::atomic<std::uint64_t>& rejected_write_count() noexcept {
+    // Zero-initialised static storage: constant-initialised, no guard.
+    static std::atomic<std::uint64_t> count;
+    return count;
+}
+
+// Out of line: the hot paths only branch to it.
+VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
+    rejected_write_count().fetch_add(1, std::memory_order_relaxed);
+}
+} // namespace detail
+
+/// How many writes this program's counters and histograms refused, in every registry: a
+/// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
+/// `inc_by(-1L)`), an increment that would make a counter's total infinite, and a NaN
+/// observation. A refused write changes nothing else (never an abort, never an exception);
+/// this count is how it shows. Export it with a collector, e.g.
+/// `out.counter("app_vitals_rejected_writes", "...", double(vitals::rejected_writes()))`.
+/// Thread-safe, lock-free, does not allocate.
+inline std::uint64_t rejected_writes() noexcept {
+    return detail::rejected_write_count().load(std::memory_order_relaxed);
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_REJECTED_WRITES_HPP
+
+#include <atomic>      // atomic
+#include <cstdint>     // uint64_t
+#include <type_traits> // enable_if_t, is_integral, is_signed, is_floating_point
 
 VITALS_BEGIN_NAMESPACE
 
@@ -311,11 +417,16 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
 
 /// A monotonically increasing value, exposed as `<name>_total`.
 ///
-/// Whole-number increments are a single relaxed fetch_add on an integer cell; fractional ones
-/// go to a separate double cell (CAS loop). With VITALS_COUNTER_STRIPES > 1 each thread adds
-/// into its own cache line, so threads sharing one counter do not contend; value() sums the
-/// cells. All members are thread-safe, lock-free and never allocate.
-/// Usable alone or as a series of a registry family.
+/// Whole-number increments go to integer cells; fractional ones to a separate double cell (CAS
+/// loop). With VITALS_COUNTER_STRIPES > 1 the counter has one cell per thread slot (see
+/// detail/thread_slot.hpp): the first VITALS_COUNTER_STRIPES threads alive at once each own a
+/// cell on its own cache line and add to it with a plain load and store; further threads add
+/// to shared cells atomically. value() sums the cells. A counter is VITALS_COUNTER_STRIPES
+/// times 64 bytes whatever the number of threads. All members are thread-safe, lock-free and
+/// never allocate. Usable alone or as a series of a registry family.
+///
+/// Refused writes: a negative, NaN or infinite amount, or one that would make the total
+/// infinite, leaves the counter unchanged and is counted by vitals::rejected_writes().
 class counter {
 public:
     counter() noexcept = default;
@@ -323,34 +434,49 @@ public:
     counter& operator=(const counter&) = delete;
 
     /// Adds one.
-    void inc() noexcept { cell().fetch_add(1, std::memory_order_relaxed); }
+    void inc() noexcept { add_whole(1); }
 
-    /// Adds `amount`. A negative, NaN or infinite amount is ignored (the value stays
-    /// unchanged), and so is one that would make the total overflow to infinity: a counter
-    /// never goes down and never becomes non-finite.
+    /// Adds `amount`. A negative, NaN or infinite amount is refused (the value stays
+    /// unchanged; see vitals::rejected_writes()), and so is one that would make the total
+    /// overflow to infinity: a counter never goes down and never becomes non-finite.
     void inc(double amount) noexcept {
-        if (!(amount >= 0.0) || !detail::is_finite(amount)) return;
+        if (VITALS_DETAIL_UNLIKELY(!(amount >= 0.0) || !detail::is_finite(amount)))
+            return detail::note_rejected_write();
         // Whole amounts below 2^53 stay exact in the integer cells.
         if (amount < 9007199254740992.0) {
             const auto whole = static_cast<std::uint64_t>(amount);
-            if (static_cast<double>(whole) == amount) {
-                cell().fetch_add(whole, std::memory_order_relaxed);
-                return;
-            }
+            if (static_cast<double>(whole) == amount) return add_whole(whole);
         }
         std::atomic<double>& sum = fraction();
         double current = sum.load(std::memory_order_relaxed);
         double next;
         do {
             next = current + amount;
-            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) return; // overflow: keep the total
+            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) // overflow: keep the total
+                return detail::note_rejected_write();
         } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
                                             std::memory_order_relaxed));
     }
 
     /// Adds a whole number; cheaper than inc(double).
-    void inc_by(std::uint64_t amount) noexcept {
-        cell().fetch_add(amount, std::memory_order_relaxed);
+    void inc_by(std::uint64_t amount) noexcept { add_whole(amount); }
+
+    /// Adds a whole number of a signed type. A negative amount is refused like inc(-1.0):
+    /// the value stays unchanged and vitals::rejected_writes() counts it (it never wraps
+    /// around to a huge increment).
+    template <class Int,
+              std::enable_if_t<std::is_integral<Int>::value && std::is_signed<Int>::value, int> = 0>
+    void inc_by(Int amount) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(amount < 0)) return detail::note_rejected_write();
+        add_whole(static_cast<std::uint64_t>(amount));
+    }
+
+    /// Not for fractional amounts: those go through inc(double).
+    template <class Float, std::enable_if_t<std::is_floating_point<Float>::value, int> = 0>
+    void inc_by(Float) noexcept {
+        static_assert(!std::is_floating_point<Float>::value,
+                      "vitals::counter::inc_by takes whole numbers; use inc(double) for a "
+                      "fractional amount");
     }
 
     /// The current total. Concurrent increments may or may not be included.
@@ -360,9 +486,17 @@ public:
 
     /// The sum of the whole-number increments only (exact up to 2^64).
     std::uint64_t whole_value() const noexcept {
-        std::uint64_t sum = 0;
-        for (const auto& s : stripes_) sum += s.value.load(std::memory_order_relaxed);
+#if VITALS_COUNTER_STRIPES > 1
+        // Acquire: the cells read below are then no older than those reset() summed, so the
+        // difference never wraps below zero.
+        std::uint64_t sum = 0 - stripes_[0].reset_base.load(std::memory_order_acquire);
+        for (const auto& s : stripes_)
+            sum +=
+                s.owned.load(std::memory_order_relaxed) + s.shared.load(std::memory_order_relaxed);
         return sum;
+#else
+        return cell_.load(std::memory_order_relaxed);
+#endif
     }
 
     /// True when only whole numbers were added, so value() is an exact integer.
@@ -370,29 +504,54 @@ public:
 
     /// Sets the counter back to zero. Meant for a series that is removed and re-added.
     void reset() noexcept {
-        for (auto& s : stripes_) s.value.store(0, std::memory_order_relaxed);
+#if VITALS_COUNTER_STRIPES > 1
+        // Owned cells are written by their owner alone (a store here could be overwritten by
+        // the owner's next store), so the total seen at the reset becomes the new zero.
+        std::uint64_t sum = 0;
+        for (const auto& s : stripes_)
+            sum +=
+                s.owned.load(std::memory_order_relaxed) + s.shared.load(std::memory_order_relaxed);
+        stripes_[0].reset_base.store(sum, std::memory_order_release);
+#else
+        cell_.store(0, std::memory_order_relaxed);
+#endif
         fraction().store(0.0, std::memory_order_relaxed);
     }
 
 private:
-    struct alignas(VITALS_COUNTER_STRIPES > 1 ? 64 : alignof(std::atomic<std::uint64_t>)) stripe {
-        std::atomic<std::uint64_t> value{0};
-        // Used in stripes_[0] only: the sum of fractional increments sits in bytes the cell
-        // alignment would waste anyway, so a striped counter is exactly
-        // VITALS_COUNTER_STRIPES * 64 bytes (a separate member cost one more cache line).
-        std::atomic<double> fraction{0.0};
-    };
-    std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
-    const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
-    std::atomic<std::uint64_t>& cell() noexcept {
+    void add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
-        return stripes_[detail::thread_slot() & (VITALS_COUNTER_STRIPES - 1)].value;
+        const unsigned s = detail::current_thread_state();
+        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count))
+            detail::owned_add(stripes_[s - 1].owned, n);
+        else
+            stripes_[(s - 1) & (detail::slot_count - 1)].shared.fetch_add(
+                n, std::memory_order_relaxed);
 #else
-        return stripes_[0].value;
+        cell_.fetch_add(n, std::memory_order_relaxed);
 #endif
     }
 
+#if VITALS_COUNTER_STRIPES > 1
+    struct alignas(64) stripe {
+        std::atomic<std::uint64_t> owned{0};  // written only by the thread owning this slot
+        std::atomic<std::uint64_t> shared{0}; // fetch_add by threads without a slot
+        // Used in stripes_[0] only, in bytes the cell alignment would waste anyway, so a
+        // counter is exactly VITALS_COUNTER_STRIPES * 64 bytes.
+        std::atomic<double> fraction{0.0};        // the sum of fractional increments
+        std::atomic<std::uint64_t> reset_base{0}; // the whole total at the last reset()
+    };
+    std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
+    const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
+
     stripe stripes_[VITALS_COUNTER_STRIPES];
+#else
+    std::atomic<double>& fraction() noexcept { return fraction_; }
+    const std::atomic<double>& fraction() const noexcept { return fraction_; }
+
+    std::atomic<std::uint64_t> cell_{0};
+    std::atomic<double> fraction_{0.0};
+#endif
 };
 
 VITALS_END_NAMESPACE
@@ -1033,7 +1192,32 @@ VITALS_END_NAMESPACE
 #define VITALS_GAUGE_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/atomic_double.hpp>: inlined above
+// #include <vitals/detail/atomic_double.hpp>
+// vitals/detail/atomic_double.hpp - lock-free add on std::atomic<double>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_ATOMIC_DOUBLE_HPP
+#define VITALS_DETAIL_ATOMIC_DOUBLE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <atomic> // atomic, memory_order
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+// C++17 has no fetch_add for atomic<double>; a relaxed CAS loop is lock-free wherever the
+// atomic itself is (see VITALS_REQUIRE_LOCK_FREE_ATOMICS in config.hpp for targets where it
+// is not).
+inline void atomic_add(std::atomic<double>& target, double delta) noexcept {
+    double current = target.load(std::memory_order_relaxed);
+    while (!target.compare_exchange_weak(current, current + delta, std::memory_order_relaxed,
+                                         std::memory_order_relaxed)) {}
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_ATOMIC_DOUBLE_HPP
 
 #include <atomic> // atomic
 #include <chrono> // system_clock
@@ -1083,15 +1267,16 @@ VITALS_END_NAMESPACE
 #define VITALS_HISTOGRAM_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/atomic_double.hpp>: inlined above
 // #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
+// #include <vitals/detail/thread_slot.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
+// #include <vitals/rejected_writes.hpp>: inlined above
 
 #include <atomic>           // atomic
 #include <chrono>           // steady_clock
 #include <cstddef>          // size_t
-#include <cstdint>          // uint64_t
+#include <cstdint>          // uint64_t, uintptr_t
 #include <initializer_list> // initializer_list
 #include <string>           // string
 #include <string_view>      // string_view
@@ -1103,6 +1288,8 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 /// Selects the histogram constructor that uses bounds owned by someone else (a family).
 struct borrowed_bounds_tag {};
+template <class Metric>
+struct series;
 } // namespace detail
 
 /// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
@@ -1152,6 +1339,12 @@ inline status validate_buckets(const std::vector<double>& bounds) {
 /// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
 /// The count is derived from the buckets, so an exposition's `_count` always equals its
 /// +Inf bucket and buckets are cumulative even while other threads observe.
+///
+/// Like a counter, a histogram has one set of cells (buckets and sum) per thread slot, each on
+/// its own cache lines, plus one shared set for threads beyond VITALS_COUNTER_STRIPES alive
+/// at once (see detail/thread_slot.hpp): threads observing into the same histogram do not
+/// contend. Its cells take (VITALS_COUNTER_STRIPES + 1) times the bucket count plus one,
+/// times 8 bytes, each set rounded up to 64 bytes (one set in the compact configuration).
 class histogram {
 public:
     /// A histogram with the default bounds (10 ms to 10 s).
@@ -1163,26 +1356,34 @@ public:
         : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
         const status st = validate_buckets(*bounds_);
         if (!st.ok()) detail::fail(st);
-        init_counts();
-    }
-
-    /// Internal: a histogram reading `bounds`, already validated, which must outlive it. The
-    /// series of a family share the family's bounds this way instead of each keeping a copy
-    /// (issue 2: memory per series).
-    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds) : bounds_(&bounds) {
-        init_counts();
+        init_cells();
     }
     histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
     histogram(const histogram&) = delete;
     histogram& operator=(const histogram&) = delete;
-    ~histogram() { delete[] counts_; }
+    ~histogram() { delete[] raw_cells_; }
 
-    /// Records one observation. NaN is ignored (nothing changes); +/-Inf are counted in the
-    /// +Inf / first bucket and make the sum infinite, as Prometheus clients do.
+    /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
+    /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
+    /// Prometheus clients do.
     void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
-        counts_[bucket_index(v)].fetch_add(1, std::memory_order_relaxed);
-        detail::atomic_add(sum_, v);
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        const std::size_t b = bucket_index(v);
+#if VITALS_COUNTER_STRIPES > 1
+        const unsigned s = detail::current_thread_state();
+        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
+            std::atomic<std::uint64_t>* cells = shard(s - 1);
+            detail::owned_add(cells[b], 1);
+            std::atomic<std::uint64_t>& sum = cells[nb_ + 1];
+            sum.store(
+                detail::double_bits(detail::bits_double(sum.load(std::memory_order_relaxed)) + v),
+                std::memory_order_relaxed);
+            return;
+        }
+        observe_shared(shard(detail::slot_count), b, v);
+#else
+        observe_shared(shard(0), b, v);
+#endif
     }
 
     /// Records a duration in seconds.
@@ -1225,38 +1426,90 @@ public:
     const std::vector<double>& bounds() const noexcept { return *bounds_; }
     /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
     std::uint64_t bucket_count(std::size_t i) const noexcept {
-        return counts_[i].load(std::memory_order_relaxed);
+        std::uint64_t n = 0;
+        for (std::size_t k = 0; k < shards; ++k) n += shard(k)[i].load(std::memory_order_relaxed);
+        return n;
     }
     /// Total number of observations (the sum of all buckets).
     std::uint64_t count() const noexcept {
         std::uint64_t total = 0;
-        for (std::size_t i = 0; i <= bounds_->size(); ++i) total += bucket_count(i);
+        for (std::size_t i = 0; i <= nb_; ++i) total += bucket_count(i);
         return total;
     }
     /// Sum of all observed values.
-    double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+    double sum() const noexcept {
+        double total = 0.0;
+        for (std::size_t k = 0; k < shards; ++k)
+            total += detail::bits_double(shard(k)[nb_ + 1].load(std::memory_order_relaxed));
+        return total;
+    }
 
-    /// Clears all buckets and the sum. Meant for a series that is removed and re-added.
+    /// Clears all buckets and the sum. Meant for a series that is removed and re-added; an
+    /// observation made at the same moment through a kept reference may survive it, in part.
     void reset() noexcept {
-        for (std::size_t i = 0; i <= bounds_->size(); ++i)
-            counts_[i].store(0, std::memory_order_relaxed);
-        sum_.store(0.0, std::memory_order_relaxed);
+        for (std::size_t k = 0; k < shards; ++k)
+            for (std::size_t i = 0; i <= nb_ + 1; ++i)
+                shard(k)[i].store(0, std::memory_order_relaxed); // 0 is also +0.0 for the sum
     }
 
 private:
-    void init_counts() {
-        counts_ = new std::atomic<std::uint64_t>[bounds_->size() + 1];
-        for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
+    template <class Metric>
+    friend struct detail::series;
+
+    // A histogram reading `bounds`, already validated, which must outlive it: the series of a
+    // family share the family's bounds this way instead of each keeping a copy (issue 2:
+    // memory per series).
+    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds) : bounds_(&bounds) {
+        init_cells();
     }
 
-    // Index of the first bound >= v (bounds().size() when there is none). A branch-free
-    // binary search: observed values are rarely predictable, and a linear scan's
-    // mispredicted exit cost more than the two atomics of observe() (issue 2 benchmark:
-    // ~7.7 ns for the scan vs ~4 ns over the 10 default bounds).
+#if VITALS_COUNTER_STRIPES > 1
+    static constexpr std::size_t shards = detail::slot_count + 1; // owned ones, then shared
+#else
+    static constexpr std::size_t shards = 1;
+#endif
+    // A shard (buckets, then the sum's bits) starts on a cache line and takes whole lines, so
+    // two threads' shards never share one; the compact configuration has one shard, unpadded.
+    static constexpr std::size_t line_words = shards > 1 ? 8 : 1;
+
+    void init_cells() {
+        nb_ = bounds_->size();
+        shard_words_ = (nb_ + 2 + line_words - 1) / line_words * line_words;
+        const std::size_t n = shards * shard_words_ + line_words - 1; // room to align
+        raw_cells_ = new std::atomic<std::uint64_t>[n];
+        for (std::size_t i = 0; i < n; ++i) raw_cells_[i].store(0, std::memory_order_relaxed);
+        const auto address = reinterpret_cast<std::uintptr_t>(raw_cells_);
+        const std::size_t line = line_words * sizeof(std::uint64_t);
+        cells_ = raw_cells_ + (line - address % line) % line / sizeof(std::uint64_t);
+    }
+
+    std::atomic<std::uint64_t>* shard(std::size_t k) const noexcept {
+        return cells_ + k * shard_words_;
+    }
+
+    void observe_shared(std::atomic<std::uint64_t>* cells, std::size_t b, double v) noexcept {
+        cells[b].fetch_add(1, std::memory_order_relaxed);
+        std::atomic<std::uint64_t>& sum = cells[nb_ + 1];
+        std::uint64_t current = sum.load(std::memory_order_relaxed);
+        while (!sum.compare_exchange_weak(current,
+                                          detail::double_bits(detail::bits_double(current) + v),
+                                          std::memory_order_relaxed, std::memory_order_relaxed)) {}
+    }
+
+    // Index of the first bound >= v (bounds().size() when there is none), without a branch
+    // that depends on v: observed values are rarely predictable, and a mispredicted exit
+    // costs more than the rest of observe(). Up to 16 bounds, the number of bounds below v:
+    // independent comparisons the CPU runs side by side (and compilers may vectorise);
+    // beyond, a binary search with conditional moves.
     std::size_t bucket_index(double v) const noexcept {
         const double* b = bounds_->data();
+        std::size_t n = nb_; // >= 1, checked at construction
+        if (n <= 16) {
+            std::size_t below = 0;
+            for (std::size_t i = 0; i < n; ++i) below += static_cast<std::size_t>(v > b[i]);
+            return below; // bounds are increasing, so they are exactly b[0] .. b[below - 1]
+        }
         std::size_t lo = 0;
-        std::size_t n = bounds_->size(); // >= 1, checked at construction
         while (n > 1) {
             const std::size_t half = n / 2;
             lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
@@ -1283,9 +1536,11 @@ private:
     };
 
     owned_bounds own_bounds_;
-    const std::vector<double>* bounds_;            // *own_bounds_ or borrowed
-    std::atomic<std::uint64_t>* counts_ = nullptr; // owned: bounds_->size() + 1 buckets
-    std::atomic<double> sum_{0.0};
+    const std::vector<double>* bounds_;               // *own_bounds_ or borrowed
+    std::atomic<std::uint64_t>* raw_cells_ = nullptr; // owned
+    std::atomic<std::uint64_t>* cells_ = nullptr;     // raw_cells_, aligned: shards * shard_words_
+    std::size_t nb_ = 0;                              // bounds_->size()
+    std::size_t shard_words_ = 0;
 };
 
 VITALS_END_NAMESPACE

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>  // atomic
 #include <cmath>   // isfinite
 #include <cstdint> // uint64_t
 #include <limits>  // numeric_limits
@@ -92,6 +93,51 @@ TEST_CASE("counter: bad increments leave the value unchanged") {
     CHECK(c.whole_value() == 10u);
 }
 
+TEST_CASE("counter: a negative whole number of a signed type never corrupts the counter") {
+    // Before, inc_by(std::uint64_t) took `long d = -1` silently and the counter read
+    // 18446744073709551615.
+    vitals::counter c;
+    c.inc_by(5);
+    const std::uint64_t rejected = vitals::rejected_writes();
+    long d = -1;
+    c.inc_by(d);
+    c.inc_by(-1);
+    c.inc_by(static_cast<long long>(-(std::int64_t{1} << 62)));
+    c.inc_by(static_cast<signed char>(-3));
+    c.inc_by(static_cast<short>(-7));
+    CHECK(c.whole_value() == 5u);
+    CHECK(c.value() == 5.0);
+    CHECK(vitals::rejected_writes() == rejected + 5);
+    // Non-negative signed amounts and every unsigned type are added.
+    c.inc_by(3L);
+    c.inc_by(static_cast<short>(2));
+    c.inc_by(1u);
+    c.inc_by(std::uint64_t{4});
+    c.inc_by(std::numeric_limits<std::int64_t>::max());
+    CHECK(c.whole_value() == 15u + std::uint64_t(std::numeric_limits<std::int64_t>::max()));
+    CHECK(vitals::rejected_writes() == rejected + 5);
+}
+
+TEST_CASE("counter: every refused write is counted by rejected_writes()") {
+    vitals::counter c;
+    vitals::histogram h({1.0});
+    const std::uint64_t before = vitals::rejected_writes();
+    c.inc(-1.0);
+    c.inc(std::numeric_limits<double>::quiet_NaN());
+    c.inc(std::numeric_limits<double>::infinity());
+    c.inc(std::numeric_limits<double>::max());
+    c.inc(std::numeric_limits<double>::max()); // the total would become +Inf
+    h.observe(std::numeric_limits<double>::quiet_NaN());
+    CHECK(vitals::rejected_writes() == before + 5);
+    // Accepted writes are not counted, nor is -0.0 (it is not negative).
+    c.inc(-0.0);
+    c.inc(0.0);
+    c.inc();
+    h.observe(std::numeric_limits<double>::infinity()); // a valid observation
+    CHECK(vitals::rejected_writes() == before + 5);
+    CHECK(h.count() == 1u);
+}
+
 TEST_CASE("counter: an increment that would overflow the total to +Inf is ignored") {
     const double max = std::numeric_limits<double>::max();
     vitals::counter c;
@@ -144,6 +190,29 @@ TEST_CASE("counter: increments from several threads all land") {
     for (auto& t : threads) t.join();
     CHECK(c.whole_value() == 4u * 10000u * 3u);
     CHECK(c.value() == 4.0 * 10000.0 * 3.5);
+}
+
+TEST_CASE("counter: reset() is exact while threads own cells, and writes after it count") {
+    vitals::counter c;
+    std::atomic<int> phase{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 1000; ++i) c.inc();
+            phase.fetch_add(1);
+            while (phase.load() < 4) std::this_thread::yield();
+            for (int i = 0; i < 1000; ++i) c.inc();
+        });
+    while (phase.load() < 3) std::this_thread::yield();
+    CHECK(c.whole_value() == 3000u);
+    c.reset();
+    CHECK(c.whole_value() == 0u);
+    phase.store(4);
+    for (auto& t : threads) t.join();
+    CHECK(c.whole_value() == 3000u); // the owners kept writing their cells after the reset
+    c.reset();
+    c.reset();
+    CHECK(c.value() == 0.0);
 }
 
 TEST_CASE("counter: registry exposition") {

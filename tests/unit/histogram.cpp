@@ -5,12 +5,13 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono> // milliseconds
-#include <cmath>  // isinf, isnan
-#include <limits> // numeric_limits
-#include <string> // string
-#include <thread> // sleep_for
-#include <vector> // vector
+#include <chrono>      // milliseconds
+#include <cmath>       // isinf, isnan
+#include <limits>      // numeric_limits
+#include <string>      // string
+#include <thread>      // sleep_for, thread
+#include <type_traits> // is_constructible
+#include <vector>      // vector
 
 namespace {
 const double inf_v = std::numeric_limits<double>::infinity();
@@ -245,4 +246,48 @@ TEST_CASE("histogram: exposition") {
         h.observe(nan_v);
         CHECK(vitals::to_text(reg) == before);
     }
+}
+
+TEST_CASE("histogram: the family's borrowed-bounds constructor is not public") {
+    // Internal: it reads bounds it does not own and does not validate them.
+    static_assert(!std::is_constructible<vitals::histogram, vitals::detail::borrowed_bounds_tag,
+                                         const std::vector<double>&>::value,
+                  "histogram(borrowed_bounds_tag, bounds) must not be callable by users");
+    static_assert(std::is_constructible<vitals::histogram, std::vector<double>>::value, "");
+    vitals::registry reg;
+    auto& fam = reg.histogram("lat_seconds", "Latency.", {"op"}, std::vector<double>{1.0, 2.0});
+    fam.labels("read").observe(1.5);
+    CHECK(fam.labels("read").bounds() == std::vector<double>{1.0, 2.0});
+    CHECK(fam.labels("read").bucket_count(1) == 1u);
+}
+
+TEST_CASE("histogram: observations from more threads than cells are all counted") {
+    // Threads beyond VITALS_COUNTER_STRIPES share one set of cells atomically; the others own
+    // theirs. Count, buckets and sum must all add up either way.
+    vitals::histogram h({1.0, 2.0, 4.0});
+    constexpr int threads_n = 12;
+    constexpr int per_thread = 5000;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < threads_n; ++t)
+        threads.emplace_back([&h] {
+            for (int i = 0; i < per_thread; ++i) {
+                h.observe(0.5);
+                h.observe(3.0);
+                h.observe(8.0);
+            }
+        });
+    for (auto& t : threads) t.join();
+    const std::uint64_t n = std::uint64_t{threads_n} * per_thread;
+    CHECK(h.bucket_count(0) == n);
+    CHECK(h.bucket_count(1) == 0u);
+    CHECK(h.bucket_count(2) == n);
+    CHECK(h.bucket_count(3) == n);
+    CHECK(h.count() == 3 * n);
+    CHECK(h.sum() ==
+          11.5 * static_cast<double>(n)); // exact: every partial sum is a multiple of 0.5
+    h.reset();
+    CHECK(h.count() == 0u);
+    CHECK(h.sum() == 0.0);
+    h.observe(2.0);
+    CHECK(h.bucket_count(1) == 1u);
 }
