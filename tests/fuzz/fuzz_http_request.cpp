@@ -7,7 +7,7 @@
 // split into pieces. The same bytes are then parsed whole and in pieces; both must produce
 // the same sequence of requests and the same final error, and every invariant below must
 // hold. Any violation aborts, which libFuzzer reports as a crash.
-#include <vitals/detail/http_request.hpp>
+#include <vitals/server/request_parser.hpp>
 
 #include <cstddef> // size_t
 #include <cstdint> // uint8_t

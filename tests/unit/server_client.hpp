@@ -3,7 +3,7 @@
 #ifndef VITALS_TESTS_SERVER_CLIENT_HPP
 #define VITALS_TESTS_SERVER_CLIENT_HPP
 
-#include <vitals/detail/socket.hpp>
+#include <vitals/server/socket.hpp>
 
 #include <chrono>      // steady_clock, milliseconds
 #include <cstdint>     // uint16_t

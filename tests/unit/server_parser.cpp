@@ -1,6 +1,6 @@
 // tests/unit/server_parser.cpp - the server's incremental HTTP request parser, without sockets.
 // SPDX-License-Identifier: MIT
-#include <vitals/detail/http_request.hpp>
+#include <vitals/server/request_parser.hpp>
 
 #include <doctest/doctest.h>
 

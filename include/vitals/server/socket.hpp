@@ -1,7 +1,7 @@
-// vitals/detail/socket.hpp - a thin layer over POSIX sockets and Winsock2 for the server.
+// vitals/server/socket.hpp - a thin layer over POSIX sockets and Winsock2 for the server.
 // SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_SOCKET_HPP
-#define VITALS_DETAIL_SOCKET_HPP
+#ifndef VITALS_SERVER_SOCKET_HPP
+#define VITALS_SERVER_SOCKET_HPP
 
 #include <vitals/config.hpp>
 
@@ -453,4 +453,4 @@ private:
 } // namespace detail
 VITALS_END_NAMESPACE
 
-#endif // VITALS_DETAIL_SOCKET_HPP
+#endif // VITALS_SERVER_SOCKET_HPP

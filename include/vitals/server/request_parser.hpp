@@ -1,7 +1,7 @@
-// vitals/detail/http_request.hpp - an incremental, bounded HTTP/1.x request parser.
+// vitals/server/request_parser.hpp - an incremental, bounded HTTP/1.x request parser.
 // SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_HTTP_REQUEST_HPP
-#define VITALS_DETAIL_HTTP_REQUEST_HPP
+#ifndef VITALS_SERVER_REQUEST_PARSER_HPP
+#define VITALS_SERVER_REQUEST_PARSER_HPP
 
 #include <vitals/config.hpp>
 
@@ -548,4 +548,4 @@ private:
 } // namespace detail
 VITALS_END_NAMESPACE
 
-#endif // VITALS_DETAIL_HTTP_REQUEST_HPP
+#endif // VITALS_SERVER_REQUEST_PARSER_HPP

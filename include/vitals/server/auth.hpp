@@ -1,0 +1,51 @@
+// vitals/server/auth.hpp - the bearer-token check of /metrics.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_AUTH_HPP
+#define VITALS_SERVER_AUTH_HPP
+
+#include <vitals/config.hpp>
+
+#include <cstddef>     // size_t
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Compares without an early exit, so response timing does not reveal how much of a token
+/// matched.
+inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        diff = static_cast<unsigned char>(
+            diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
+    return diff == 0;
+}
+
+inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+/// Whether an Authorization header value (`has` false: none was sent) carries `token` as a
+/// bearer token. An empty `token` admits everyone.
+inline bool bearer_authorized(std::string_view token, bool has, std::string_view value) noexcept {
+    if (token.empty()) return true;
+    if (!has) return false;
+    if (value.size() < 7 || !ascii_iequals(value.substr(0, 6), "bearer") || value[6] != ' ')
+        return false;
+    value.remove_prefix(7);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    return constant_time_equal(value, token);
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_AUTH_HPP

@@ -1,0 +1,245 @@
+// vitals/server/checks.hpp - health checks: results, the check list and cached_probe.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_CHECKS_HPP
+#define VITALS_SERVER_CHECKS_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/callback.hpp>
+#include <vitals/error.hpp>
+#include <vitals/server/json.hpp>
+
+#include <atomic>             // atomic
+#include <chrono>             // steady_clock, milliseconds
+#include <condition_variable> // condition_variable
+#include <mutex>              // mutex, lock_guard, unique_lock
+#include <string>             // string, to_string
+#include <thread>             // thread
+#include <utility>            // move
+#include <vector>             // vector
+
+#if VITALS_HAS_EXCEPTIONS()
+#include <exception> // exception
+#endif
+
+VITALS_BEGIN_NAMESPACE
+
+/// The outcome of a health check: `ok` and a short human-readable message (may be empty).
+struct check_result {
+    bool ok = true;
+    std::string message;
+
+    /// A passing result.
+    static check_result pass(std::string message = {}) { return {true, std::move(message)}; }
+    /// A failing result.
+    static check_result fail(std::string message) { return {false, std::move(message)}; }
+};
+
+/// A liveness or readiness check. It runs on the server thread for every /live, /ready or
+/// /health request, so it must be quick and must never block on I/O: wrap slow dependencies
+/// in a cached_probe. Throwing, or returning after the server's check budget, counts as a
+/// failure. Behaves as std::function<check_result()>: any copyable callable converts; empty
+/// when default-constructed.
+using check_function = detail::callback<check_result()>;
+
+/// Runs a slow probe (a database ping, a downstream call) on its own thread every
+/// `interval` and keeps the latest result, so that a health check can read it without
+/// waiting: `server.add_readiness_check("db", probe.check())`.
+///
+/// Until the first run completes the cached result is a failure ("no result yet"); a result
+/// older than `max_age` (default: three intervals) is reported as a failure, so a probe that
+/// hangs does not keep reporting its last success. A new result arrives every interval plus
+/// the probe's own run time: keep max_age above both together. The destructor stops the thread and
+/// waits for a running probe to return: give the probe its own I/O timeout. Thread-safe.
+class cached_probe {
+public:
+    /// Starts the probe thread; the first run starts at once. Allocates. An interval that is
+    /// not positive is reported through the error policy (errc::invalid_argument).
+    cached_probe(check_function probe, std::chrono::milliseconds interval,
+                 std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
+        : state_(new shared()) {
+        if (interval.count() <= 0 || max_age.count() < 0 || !probe)
+            detail::fail(status(errc::invalid_argument,
+                                "cached_probe needs a probe function, a positive interval and "
+                                "a max_age that is not negative"));
+        state_->max_age = max_age.count() > 0 ? max_age : 3 * interval;
+        thread_ = std::thread(
+            [state = state_, fn = std::move(probe), interval] { run(*state, fn, interval); });
+    }
+    cached_probe(const cached_probe&) = delete;
+    cached_probe& operator=(const cached_probe&) = delete;
+    ~cached_probe() { stop(); }
+
+    /// The latest result (a copy), judged for age. Allocates for the message.
+    check_result result() const { return read(*state_); }
+
+    /// A check function reading the cached result; it stays safe to call after the probe is
+    /// destroyed (it then reports `fail`).
+    check_function check() const {
+        return [state = state_] { return read(*state); };
+    }
+
+    /// Stops the probe thread (waits for a running probe). Idempotent.
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->stop = true;
+        }
+        state_->wake.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    struct shared {
+        std::atomic<int> refs{1}; // held by the probe, its thread and every check() copy
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stop = false;
+        bool has_result = false;
+        check_result last;
+        std::chrono::steady_clock::time_point at;
+        std::chrono::milliseconds max_age{0};
+    };
+
+    static check_result run_once(const check_function& fn) {
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            return fn();
+        } catch (const std::exception& e) {
+            return check_result::fail(std::string("probe threw: ") + e.what());
+        } catch (...) {
+            return check_result::fail("probe threw an exception");
+        }
+#else
+        return fn();
+#endif
+    }
+
+    static void run(shared& s, const check_function& fn, std::chrono::milliseconds interval) {
+        for (;;) {
+            check_result r = run_once(fn);
+            std::unique_lock<std::mutex> lock(s.mutex);
+            s.last = std::move(r);
+            s.at = std::chrono::steady_clock::now();
+            s.has_result = true;
+            if (s.wake.wait_for(lock, interval, [&s] { return s.stop; })) return;
+        }
+    }
+
+    static check_result read(shared& s) {
+        std::lock_guard<std::mutex> lock(s.mutex);
+        if (s.stop) return check_result::fail("probe stopped");
+        if (!s.has_result) return check_result::fail("no result yet");
+        const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - s.at);
+        if (age > s.max_age)
+            return check_result::fail("last result is " + std::to_string(age.count()) +
+                                      " ms old (probe slow or stuck)");
+        return s.last;
+    }
+
+    // Shares ownership of the state; whichever holder goes last frees it.
+    class state_ref {
+    public:
+        explicit state_ref(shared* s) noexcept : s_(s) {}
+        state_ref(const state_ref& other) noexcept : s_(other.s_) {
+            s_->refs.fetch_add(1, std::memory_order_relaxed);
+        }
+        state_ref& operator=(const state_ref&) = delete;
+        ~state_ref() {
+            if (s_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s_;
+        }
+        shared& operator*() const noexcept { return *s_; }
+        shared* operator->() const noexcept { return s_; }
+
+    private:
+        shared* s_;
+    };
+
+    state_ref state_;
+    std::thread thread_;
+};
+
+namespace detail {
+
+/// The liveness and readiness checks of a server, by name. Adding is thread-safe; running
+/// happens on the server thread.
+class check_list {
+public:
+    /// Adds (or replaces, by name and kind) a check. Allocates.
+    void add(std::string name, check_function fn, bool readiness) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& c : checks_)
+            if (c.readiness == readiness && c.name == name) {
+                c.fn = std::move(fn);
+                return;
+            }
+        checks_.push_back(named_check{std::move(name), std::move(fn), readiness});
+    }
+
+    /// Runs the liveness (or readiness) checks; true when all pass. With `json`, appends
+    /// each as a JSON object (comma-separated) to *json.
+    bool run(bool readiness, std::chrono::milliseconds budget, std::string* json) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        bool all = true;
+        for (const auto& c : checks_) {
+            if (c.readiness != readiness) continue;
+            const check_result r = run_one(c.fn, budget);
+            all = all && r.ok;
+            if (!json) continue;
+            std::string& out = *json;
+            if (!out.empty()) out += ',';
+            out += "{\"name\":";
+            append_json_string(out, c.name);
+            out += readiness ? ",\"kind\":\"readiness\"" : ",\"kind\":\"liveness\"";
+            out += r.ok ? ",\"status\":\"pass\"" : ",\"status\":\"fail\"";
+            out += ",\"message\":";
+            append_json_string(out, r.message);
+            out += '}';
+        }
+        return all;
+    }
+
+private:
+    struct named_check {
+        std::string name;
+        check_function fn;
+        bool readiness;
+    };
+
+    static check_result run_one(const check_function& fn, std::chrono::milliseconds budget) {
+        using clock = std::chrono::steady_clock;
+        if (!fn) return check_result::fail("no check function");
+        const clock::time_point start = clock::now();
+        check_result r;
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            r = fn();
+        } catch (const std::exception& e) {
+            r = check_result::fail(std::string("check threw: ") + e.what());
+        } catch (...) {
+            r = check_result::fail("check threw an exception");
+        }
+#else
+        r = fn();
+#endif
+        const auto took =
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+        if (took > budget) {
+            std::string message = "check took " + std::to_string(took.count()) +
+                                  " ms, over its budget of " + std::to_string(budget.count()) +
+                                  " ms";
+            if (!r.message.empty()) message += " (it said: " + r.message + ")";
+            r = check_result::fail(std::move(message));
+        }
+        return r;
+    }
+
+    std::mutex mutex_;
+    std::vector<named_check> checks_;
+};
+
+} // namespace detail
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_CHECKS_HPP

@@ -1,0 +1,112 @@
+// vitals/server/options.hpp - the settings of a health_server and their validation.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_OPTIONS_HPP
+#define VITALS_SERVER_OPTIONS_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/error.hpp>
+#include <vitals/server/socket.hpp>
+
+#include <chrono>  // milliseconds
+#include <cstddef> // size_t
+#include <cstdint> // uint16_t
+#include <string>  // string
+
+VITALS_BEGIN_NAMESPACE
+
+/// Settings of a health_server. A plain struct: set the fields you need.
+struct server_options {
+    /// Numeric IPv4 or IPv6 address to listen on ("0.0.0.0", "127.0.0.1", "::", "::1";
+    /// "localhost" means 127.0.0.1). No name resolution.
+    std::string bind_address = "0.0.0.0";
+    /// TCP port; 0 picks a free ephemeral port (see health_server::port()). Note that 9090
+    /// is also the Prometheus server's own default port.
+    std::uint16_t port = 9090;
+    /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
+    bool ipv6_only = false;
+    /// Open connections served at once; beyond it new connections get 503 and are closed.
+    std::size_t max_connections = 1024;
+    /// A request must arrive completely within this time of its first byte (else 408).
+    std::chrono::milliseconds request_timeout{10000};
+    /// A keep-alive connection with no request in progress is closed after this long.
+    std::chrono::milliseconds idle_timeout{60000};
+    /// A response must be taken by the client within this time (else the connection closes).
+    std::chrono::milliseconds write_timeout{10000};
+    /// A check returning later than this reports `fail`.
+    std::chrono::milliseconds check_budget{250};
+    /// On stop(), readiness turns 503 at once and the server keeps serving this long before
+    /// it closes (so a load balancer can move traffic away).
+    std::chrono::milliseconds drain{0};
+    /// Longest request line (method, target, version); longer: 414.
+    std::size_t max_request_line = 8192;
+    /// Largest header section, line ends included; larger: 431.
+    std::size_t max_header_bytes = 16384;
+    /// Most header fields in a request; more: 431.
+    std::size_t max_headers = 100;
+    /// Largest request body (bodies are read and discarded); larger: 413.
+    std::size_t max_body_bytes = 65536;
+    /// When not empty, /metrics requires `Authorization: Bearer <token>` (else 401).
+    /// Visible ASCII only.
+    std::string bearer_token;
+    /// Endpoint paths; an empty path disables that endpoint. Each starts with '/'.
+    std::string metrics_path = "/metrics";
+    std::string health_path = "/health";
+    std::string ready_path = "/ready";
+    std::string live_path = "/live";
+    /// Pending connections the OS may queue before the server accepts them.
+    int backlog = 256;
+    /// Register and update the vitals_server_* self-metrics in the served registry.
+    bool self_metrics = true;
+};
+
+namespace detail {
+
+inline bool valid_endpoint_path(const std::string& p) noexcept {
+    if (p.empty()) return true;
+    if (p.front() != '/') return false;
+    for (char ch : p) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7F || c == '?' || c == '#') return false;
+    }
+    return true;
+}
+
+/// Checks every option; the status names the first one out of range.
+inline status validate_options(const server_options& o) {
+    const auto bad = [](const std::string& what) {
+        return status(errc::invalid_argument, "health_server: " + what);
+    };
+    if (o.max_connections == 0) return bad("max_connections must be at least 1");
+    if (o.request_timeout.count() <= 0 || o.idle_timeout.count() <= 0 ||
+        o.write_timeout.count() <= 0 || o.check_budget.count() <= 0)
+        return bad("request_timeout, idle_timeout, write_timeout and check_budget must be "
+                   "positive");
+    if (o.drain.count() < 0) return bad("drain must not be negative");
+    if (o.max_request_line < 16 || o.max_header_bytes < 16 || o.max_headers == 0)
+        return bad("max_request_line and max_header_bytes must be at least 16 and "
+                   "max_headers at least 1");
+    if (o.backlog <= 0) return bad("backlog must be positive");
+    const std::string* paths[] = {&o.metrics_path, &o.health_path, &o.ready_path, &o.live_path};
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (!valid_endpoint_path(*paths[i]))
+            return bad("endpoint path '" + *paths[i] +
+                       "' must start with '/' and hold no spaces, '?' or '#'");
+        for (std::size_t j = 0; j < i; ++j)
+            if (!paths[i]->empty() && *paths[i] == *paths[j])
+                return bad("endpoint path '" + *paths[i] + "' is used twice");
+    }
+    for (char ch : o.bearer_token) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7F) return bad("bearer_token must be visible ASCII without spaces");
+    }
+    socket_address a;
+    if (!parse_address(o.bind_address, o.port, a))
+        return bad("bind_address '" + o.bind_address + "' is not a numeric IPv4 or IPv6 address");
+    return {};
+}
+
+} // namespace detail
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_OPTIONS_HPP

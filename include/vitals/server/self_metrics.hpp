@@ -1,0 +1,108 @@
+// vitals/server/self_metrics.hpp - the server's own metrics (vitals_server_*).
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_SELF_METRICS_HPP
+#define VITALS_SERVER_SELF_METRICS_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/counter.hpp>
+#include <vitals/error.hpp>
+#include <vitals/family.hpp>
+#include <vitals/gauge.hpp>
+#include <vitals/histogram.hpp>
+#include <vitals/registry.hpp>
+#include <vitals/server/options.hpp>
+
+#include <atomic>  // atomic
+#include <cstddef> // size_t
+#include <string>  // string, to_string
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+enum class endpoint : unsigned char { metrics, health, ready, live, other };
+constexpr std::size_t endpoint_count = 5;
+
+/// The status codes the server answers with, in the order of the self-metric cache.
+constexpr int server_codes[] = {200, 400, 401, 404, 405, 408, 413, 414, 431, 501, 503, 505};
+constexpr std::size_t server_code_count = sizeof server_codes / sizeof server_codes[0];
+
+inline std::size_t code_index(int code) noexcept {
+    for (std::size_t i = 0; i < server_code_count; ++i)
+        if (server_codes[i] == code) return i;
+    return 1; // not reached: every response uses a listed code
+}
+
+/// vitals_server_requests_total{path,code}, vitals_server_render_seconds,
+/// vitals_server_ready and vitals_server_connections, registered in the served registry.
+/// Counting and observing happen on the server thread; publish_ready() from any thread.
+class server_metrics {
+public:
+    /// Registers the families (once; later calls do nothing).
+    status register_in(registry& reg) {
+        if (requests_) return {};
+        auto req = reg.try_counter("vitals_server_requests",
+                                   "HTTP requests answered by the vitals server, by endpoint "
+                                   "path and status code.",
+                                   {"path", "code"});
+        if (!req) return req.error();
+        auto render =
+            reg.try_histogram("vitals_server_render_seconds",
+                              "Time the vitals server spent rendering the exposition for /metrics.",
+                              {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                               0.1, 0.25, 0.5, 1.0});
+        if (!render) return render.error();
+        auto ready = reg.try_gauge("vitals_server_ready",
+                                   "1 when the program reports itself ready, else 0.");
+        if (!ready) return ready.error();
+        auto conns = reg.try_gauge("vitals_server_connections",
+                                   "Client connections open on the vitals server.");
+        if (!conns) return conns.error();
+        requests_ = &req.value();
+        render_seconds_ = &render.value();
+        ready_gauge_.store(&ready.value());
+        connections_ = &conns.value();
+        return {};
+    }
+
+    /// Counts one answered request.
+    void count(endpoint ep, int code, const server_options& o) {
+        if (!requests_) return;
+        const std::size_t e = static_cast<std::size_t>(ep);
+        counter*& series = request_series_[e][code_index(code)];
+        if (!series) {
+            const std::string& path = ep == endpoint::metrics  ? o.metrics_path
+                                      : ep == endpoint::health ? o.health_path
+                                      : ep == endpoint::ready  ? o.ready_path
+                                      : ep == endpoint::live   ? o.live_path
+                                                               : other_label_;
+            auto r = requests_->try_labels(path, std::to_string(code));
+            if (!r) return;
+            series = &r.value();
+        }
+        series->inc();
+    }
+
+    void observe_render(double seconds) noexcept {
+        if (render_seconds_) render_seconds_->observe(seconds);
+    }
+
+    void publish_ready(bool ready) noexcept {
+        if (gauge* g = ready_gauge_.load()) g->set(ready ? 1.0 : 0.0);
+    }
+
+    /// The connection gauge, or null before registration.
+    gauge* connections() const noexcept { return connections_; }
+
+private:
+    counter_family* requests_ = nullptr;
+    histogram* render_seconds_ = nullptr;
+    std::atomic<gauge*> ready_gauge_{nullptr};
+    gauge* connections_ = nullptr;
+    counter* request_series_[endpoint_count][server_code_count] = {};
+    const std::string other_label_ = "other";
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_SELF_METRICS_HPP

@@ -1,0 +1,81 @@
+// tests/unit/server_cached_probe.cpp - health_server: cached_probe: the probe thread and its cached
+// result. SPDX-License-Identifier: MIT
+#include "server_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>    // atomic
+#include <chrono>    // steady_clock
+#include <stdexcept> // runtime_error
+#include <string>    // string
+#include <thread>    // sleep_for
+
+using namespace std::chrono_literals;
+using namespace server_test;
+using test_http::get;
+
+TEST_CASE("cached_probe: runs on its own schedule and the check reads the cache") {
+    std::atomic<int> runs{0};
+    std::atomic<bool> healthy{true};
+    vitals::cached_probe probe(
+        [&] {
+            ++runs;
+            std::this_thread::sleep_for(300ms); // a slow dependency
+            return healthy.load() ? vitals::check_result::pass("pong")
+                                  : vitals::check_result::fail("no pong");
+        },
+        50ms, 2000ms); // results stay fresh across a 300 ms run
+    const vitals::check_function check = probe.check();
+    CHECK(test_http::eventually([&] { return check().ok; }));
+    CHECK(check().message == "pong");
+    // Reading never waits for the probe.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 100; ++i) static_cast<void>(check());
+    CHECK(std::chrono::steady_clock::now() - t0 <
+          150ms); // waiting once for a run would take longer
+    healthy = false;
+    CHECK(test_http::eventually([&] { return !check().ok; }));
+    CHECK(check().message == "no pong");
+    CHECK(runs.load() >= 2);
+
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.add_readiness_check("dependency", probe.check());
+    server.start();
+    server.set_ready(true);
+    CHECK(get(server.port(), "/ready").status == 503);
+    healthy = true;
+    CHECK(test_http::eventually([&] { return get(server.port(), "/ready").status == 200; }));
+
+    probe.stop();
+    CHECK_FALSE(check().ok);
+    CHECK(check().message == "probe stopped");
+}
+
+TEST_CASE("cached_probe: no result yet, stale results, throwing probes, bad arguments") {
+    std::atomic<bool> block{true};
+    {
+        vitals::cached_probe slow(
+            [&] {
+                while (block.load()) std::this_thread::sleep_for(5ms);
+                return vitals::check_result::pass();
+            },
+            20ms, 100ms);
+        CHECK(slow.result().message == "no result yet");
+        block = false;
+        CHECK(test_http::eventually([&] { return slow.result().ok; }));
+        block = true; // the next run hangs: the cached success goes stale
+        CHECK(test_http::eventually([&] { return !slow.result().ok; }));
+        CHECK(contains(slow.result().message, "ms old (probe slow or stuck)"));
+        block = false;
+    }
+#if VITALS_HAS_EXCEPTIONS()
+    vitals::cached_probe thrower(
+        []() -> vitals::check_result { throw std::runtime_error("dns failure"); }, 20ms);
+    CHECK(test_http::eventually([&] { return thrower.result().message != "no result yet"; }));
+    CHECK(thrower.result().message == "probe threw: dns failure");
+    CHECK_THROWS_AS(vitals::cached_probe([] { return vitals::check_result::pass(); }, 0ms),
+                    vitals::error);
+    CHECK_THROWS_AS(vitals::cached_probe(vitals::check_function(), 10ms), vitals::error);
+#endif
+}

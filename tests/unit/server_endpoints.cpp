@@ -1,0 +1,116 @@
+// tests/unit/server_endpoints.cpp - health_server: every endpoint answers its request, HEAD,
+// 404/405. SPDX-License-Identifier: MIT
+#include <cstddef> // size_t (first: it shows which macros the platform itself defines)
+#if defined(NOMINMAX)
+#define VITALS_TEST_PLATFORM_NOMINMAX // mingw-w64's libstdc++ defines it
+#endif
+#include <vitals/server.hpp>
+// The server header must leave no Windows macro behind: no min/max, and the two it sets
+// while including <winsock2.h> are removed again.
+#if defined(min) || defined(max) || defined(WIN32_LEAN_AND_MEAN) ||                                \
+    (defined(NOMINMAX) && !defined(VITALS_TEST_PLATFORM_NOMINMAX))
+#error "vitals/server.hpp leaked a Windows macro"
+#endif
+#include "server_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string> // string
+
+using namespace server_test;
+using test_http::client;
+using test_http::exchange;
+using test_http::get;
+using test_http::response;
+
+TEST_CASE("server: every endpoint answers GET with status, type, length and no-store") {
+    vitals::registry reg;
+    reg.counter("app_jobs", "Jobs.").inc();
+    vitals::health_server server(reg, local_options());
+    server.start();
+    REQUIRE(server.port() != 0);
+    server.set_ready(true);
+
+    const response live = get(server.port(), "/live");
+    CHECK(live.status == 200);
+    CHECK(live.body == "ok\n");
+    CHECK(live.header("content-type") == "text/plain; charset=utf-8");
+
+    const response ready = get(server.port(), "/ready");
+    CHECK(ready.status == 200);
+    CHECK(ready.body == "ok\n");
+
+    const response health = get(server.port(), "/health");
+    CHECK(health.status == 200);
+    CHECK(health.header("content-type") == "application/json");
+    CHECK(health.body == "{\"status\":\"pass\",\"ready\":true,\"checks\":[]}\n");
+
+    const response metrics = get(server.port(), "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK(metrics.header("content-type") == std::string(vitals::text_content_type));
+    CHECK(contains(metrics.body, "\napp_jobs_total 1\n"));
+    CHECK(contains(metrics.body, "# TYPE vitals_server_requests_total counter"));
+
+    for (const response* r : {&live, &ready, &health, &metrics}) {
+        CHECK(r->header("cache-control") == "no-store");
+        CHECK(r->header("content-length") == std::to_string(r->body.size()));
+        CHECK(r->has("date"));
+        CHECK(r->header("connection") == "close");
+    }
+}
+
+TEST_CASE("server: HEAD sends the GET headers without a body") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    for (const char* path : {"/live", "/ready", "/health", "/metrics"}) {
+        CAPTURE(path);
+        client c("127.0.0.1", server.port());
+        REQUIRE(c.send_all(std::string("HEAD ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n" + "GET " +
+                           path + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+        const response head = c.read_response(true);
+        const response full = c.read_response();
+        CHECK(head.status == full.status);
+        CHECK(head.body.empty());
+        CHECK(head.header("content-type") == full.header("content-type"));
+        if (std::string(path) != "/metrics") // the exposition grows by the HEAD's own count
+            CHECK(head.header("content-length") == full.header("content-length"));
+        CHECK(std::stoul(head.header("content-length")) > 0);
+    }
+}
+
+TEST_CASE("server: unknown path 404, other methods 405 with Allow, query ignored") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    server.set_ready(true);
+    CHECK(get(server.port(), "/nope").status == 404);
+    CHECK(get(server.port(), "/").status == 404);
+    CHECK(get(server.port(), "/live/").status == 404);
+    CHECK(get(server.port(), "/LIVE").status == 404);
+    CHECK(get(server.port(), "/live?verbose=1").status == 200);
+    CHECK(get(server.port(), "/metrics?x=1#frag").status == 200);
+
+    for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get"}) {
+        CAPTURE(method);
+        const response r =
+            exchange(server.port(), std::string(method) + " /live HTTP/1.1\r\nHost: t\r\n"
+                                                          "Content-Length: 0\r\n\r\n");
+        CHECK(r.status == 405);
+        CHECK(r.header("allow") == "GET, HEAD");
+        CHECK(r.header("cache-control") == "no-store");
+    }
+    // absolute-form target
+    CHECK(exchange(server.port(), "GET http://example:80/live HTTP/1.1\r\n\r\n").status == 200);
+}
+
+TEST_CASE("server: /metrics stays text 0.0.4 when OpenMetrics is asked for") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    const response r = get(server.port(), "/metrics",
+                           "Accept: application/openmetrics-text;version=1.0.0,"
+                           "text/plain;version=0.0.4;q=0.5\r\n");
+    CHECK(r.status == 200);
+    CHECK(r.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+}
