@@ -142,7 +142,8 @@ all_headers_tu() {
 # Users with strict flags see no warning from vitals: one translation unit including every
 # public header (core, kits, server, process) compiled by g++ and clang++ at C++17, C++20 and
 # C++23 (clang 14 spells it c++2b), by g++ in the compact configuration, and by the mingw-w64
-# and armhf cross compilers (their platform code paths). Syntax only.
+# and armhf cross compilers (their platform code paths). Syntax only. The g++ builds add the
+# GCC-only -Wuseless-cast and -Wlogical-op (clang rejects unknown warning flags under -Werror).
 check_strict() {
     local dir="$BUILD/strict"
     mkdir -p "$dir"
@@ -156,9 +157,11 @@ check_strict() {
         "g++ -std=c++17 -DVITALS_COMPACT=1" "g++ -std=c++17 -fno-exceptions -fno-rtti" \
         "x86_64-w64-mingw32-g++-posix -std=c++17" "x86_64-w64-mingw32-g++-posix -std=c++20" \
         "arm-linux-gnueabihf-g++ -std=c++17 -Wno-psabi"; do
-        echo "== $build"
+        local extra=""
+        [[ "$build" == clang* ]] || extra="-Wuseless-cast -Wlogical-op"
+        echo "== $build $extra"
         # shellcheck disable=SC2086 # flags are word lists on purpose
-        $build $flags "$tu"
+        $build $flags $extra "$tu"
     done
 }
 

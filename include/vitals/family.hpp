@@ -7,6 +7,7 @@
 #include <vitals/counter.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/format_number.hpp>
+#include <vitals/detail/narrow.hpp>
 #include <vitals/error.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/gauge.hpp>
@@ -380,7 +381,7 @@ private:
     series_node* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
-        for (std::size_t i = static_cast<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
+        for (std::size_t i = narrow<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
             series_node* s = t->slots[i].load(std::memory_order_acquire);
             if (!s) return nullptr;
             if (s->hash == h && key_equals(s->key, vals, n)) return s;
@@ -388,7 +389,7 @@ private:
     }
 
     static void place(table& t, series_node* s) noexcept {
-        std::size_t i = static_cast<std::size_t>(s->hash) & t.mask;
+        std::size_t i = narrow<std::size_t>(s->hash) & t.mask;
         while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
         t.slots[i].store(s, std::memory_order_release);
     }

@@ -985,6 +985,30 @@ inline std::size_t format_double(char* out, double v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FORMAT_NUMBER_HPP
+// #include <vitals/detail/narrow.hpp>
+// vitals/detail/narrow.hpp - an explicit integer conversion that may narrow on some targets.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_NARROW_HPP
+#define VITALS_DETAIL_NARROW_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Converts `v` to `To` on purpose, for conversions that narrow on some targets and not on
+/// others (a 64-bit hash or byte count to std::size_t narrows only on 32-bit targets). A plain
+/// static_cast there is flagged by -Wuseless-cast where the types coincide, and dropping it is
+/// flagged by -Wconversion where they do not; a cast on a template parameter is neither.
+template <class To, class From>
+constexpr To narrow(From v) noexcept {
+    return static_cast<To>(v);
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_NARROW_HPP
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>
 // vitals/exposition/model.hpp - what the exposition writers read: metric types, the
@@ -1915,7 +1939,7 @@ private:
     series_node* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
-        for (std::size_t i = static_cast<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
+        for (std::size_t i = narrow<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
             series_node* s = t->slots[i].load(std::memory_order_acquire);
             if (!s) return nullptr;
             if (s->hash == h && key_equals(s->key, vals, n)) return s;
@@ -1923,7 +1947,7 @@ private:
     }
 
     static void place(table& t, series_node* s) noexcept {
-        std::size_t i = static_cast<std::size_t>(s->hash) & t.mask;
+        std::size_t i = narrow<std::size_t>(s->hash) & t.mask;
         while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
         t.slots[i].store(s, std::memory_order_release);
     }
@@ -2930,6 +2954,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/detail/narrow.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
@@ -3148,7 +3173,7 @@ private:
                         std::uint64_t h) const noexcept {
         if (table_.empty()) return nullptr;
         const std::size_t mask = table_.size() - 1;
-        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = detail::narrow<std::size_t>(h) & mask;; i = (i + 1) & mask) {
             http_endpoint* ep = table_[i];
             if (!ep) return nullptr;
             if (ep->hash_ == h && ep->method_ == method && ep->endpoint_ == endpoint) return ep;
@@ -3163,7 +3188,7 @@ private:
             const std::size_t mask = bigger.size() - 1;
             for (http_endpoint* old : table_) {
                 if (!old) continue;
-                std::size_t i = static_cast<std::size_t>(old->hash_) & mask;
+                std::size_t i = detail::narrow<std::size_t>(old->hash_) & mask;
                 while (bigger[i]) i = (i + 1) & mask;
                 bigger[i] = old;
             }
@@ -3173,7 +3198,7 @@ private:
 
     void insert(http_endpoint* ep) noexcept {
         const std::size_t mask = table_.size() - 1;
-        std::size_t i = static_cast<std::size_t>(ep->hash_) & mask;
+        std::size_t i = detail::narrow<std::size_t>(ep->hash_) & mask;
         while (table_[i]) i = (i + 1) & mask;
         table_[i] = ep;
     }

@@ -7,6 +7,7 @@
 #include <vitals/counter.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
+#include <vitals/detail/narrow.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
@@ -225,7 +226,7 @@ private:
                         std::uint64_t h) const noexcept {
         if (table_.empty()) return nullptr;
         const std::size_t mask = table_.size() - 1;
-        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = detail::narrow<std::size_t>(h) & mask;; i = (i + 1) & mask) {
             http_endpoint* ep = table_[i];
             if (!ep) return nullptr;
             if (ep->hash_ == h && ep->method_ == method && ep->endpoint_ == endpoint) return ep;
@@ -240,7 +241,7 @@ private:
             const std::size_t mask = bigger.size() - 1;
             for (http_endpoint* old : table_) {
                 if (!old) continue;
-                std::size_t i = static_cast<std::size_t>(old->hash_) & mask;
+                std::size_t i = detail::narrow<std::size_t>(old->hash_) & mask;
                 while (bigger[i]) i = (i + 1) & mask;
                 bigger[i] = old;
             }
@@ -250,7 +251,7 @@ private:
 
     void insert(http_endpoint* ep) noexcept {
         const std::size_t mask = table_.size() - 1;
-        std::size_t i = static_cast<std::size_t>(ep->hash_) & mask;
+        std::size_t i = detail::narrow<std::size_t>(ep->hash_) & mask;
         while (table_[i]) i = (i + 1) & mask;
         table_[i] = ep;
     }

@@ -4,6 +4,7 @@
 #define VITALS_SERVER_REQUEST_PARSER_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/narrow.hpp>
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
@@ -269,7 +270,7 @@ private:
         }
         case phase::body:
         case phase::chunk_data: {
-            const std::size_t n = remaining_ < size ? static_cast<std::size_t>(remaining_) : size;
+            const std::size_t n = remaining_ < size ? narrow<std::size_t>(remaining_) : size;
             remaining_ -= n;
             if (remaining_ == 0) {
                 if (phase_ == phase::body) {

@@ -4,6 +4,7 @@
 #define VITALS_SERVER_SOCKET_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/narrow.hpp>
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint16_t
@@ -90,6 +91,8 @@ inline std::string socket_error_text(int code) {
 inline bool is_would_block(int code) noexcept {
 #if defined(_WIN32)
     return code == WSAEWOULDBLOCK;
+#elif EAGAIN == EWOULDBLOCK // the same value on Linux: comparing twice is -Wlogical-op
+    return code == EAGAIN;
 #else
     return code == EAGAIN || code == EWOULDBLOCK;
 #endif
@@ -153,7 +156,7 @@ inline bool set_option(socket_t s, int level, int name, T value) noexcept {
     return ::setsockopt(s, level, name, reinterpret_cast<const char*>(&value),
                         static_cast<int>(sizeof value)) == 0;
 #else
-    return ::setsockopt(s, level, name, &value, static_cast<socklen_t>(sizeof value)) == 0;
+    return ::setsockopt(s, level, name, &value, narrow<socklen_t>(sizeof value)) == 0;
 #endif
 }
 
@@ -218,7 +221,7 @@ inline int poll_sockets(poll_fd* fds, std::size_t count, int timeout_ms) noexcep
 #if defined(_WIN32)
     return ::WSAPoll(fds, static_cast<ULONG>(count), timeout_ms);
 #else
-    return ::poll(fds, static_cast<nfds_t>(count), timeout_ms);
+    return ::poll(fds, narrow<nfds_t>(count), timeout_ms);
 #endif
 }
 
@@ -298,7 +301,7 @@ inline bool parse_address(std::string_view host, std::uint16_t port, socket_addr
         v4.sin_family = AF_INET;
         v4.sin_port = htons(port);
         std::memcpy(&out.storage, &v4, sizeof v4);
-        out.length = static_cast<sock_len>(sizeof v4);
+        out.length = narrow<sock_len>(sizeof v4);
         return true;
     }
     sockaddr_in6 v6;
@@ -307,7 +310,7 @@ inline bool parse_address(std::string_view host, std::uint16_t port, socket_addr
         v6.sin6_family = AF_INET6;
         v6.sin6_port = htons(port);
         std::memcpy(&out.storage, &v6, sizeof v6);
-        out.length = static_cast<sock_len>(sizeof v6);
+        out.length = narrow<sock_len>(sizeof v6);
         return true;
     }
     return false;
@@ -334,7 +337,7 @@ inline std::string format_address(const socket_address& a) {
 /// The local port a socket is bound to (0 when unknown).
 inline std::uint16_t local_port(socket_t s) noexcept {
     socket_address a;
-    a.length = static_cast<sock_len>(sizeof a.storage);
+    a.length = narrow<sock_len>(sizeof a.storage);
     if (::getsockname(s, a.get(), &a.length) != 0) return 0;
     if (a.family() == AF_INET6) {
         sockaddr_in6 v6;
