@@ -218,9 +218,7 @@ public:
             if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
             return lookup_locked(vals, n, h);
         }
-        *error = status(errc::label_count_mismatch,
-                        "metric '" + name_ + "' has " + decimal(label_names_.size()) +
-                            " label names but was given " + decimal(n) + " values");
+        *error = label_count_error(n);
         return nullptr;
     }
 
@@ -293,6 +291,17 @@ private:
     static std::string decimal(std::size_t v) {
         char buf[max_number_chars];
         return std::string(buf, format_uint(buf, v));
+    }
+
+    // "metric 'x' has 2 label names [method, code] but was given 1 value".
+    VITALS_DETAIL_NOINLINE status label_count_error(std::size_t given) const {
+        std::string names;
+        for (const std::string& ln : label_names_) names += (names.empty() ? "" : ", ") + ln;
+        return status(errc::label_count_mismatch,
+                      "metric '" + name_ + "' has " + decimal(label_names_.size()) +
+                          (label_names_.size() == 1 ? " label name [" : " label names [") + names +
+                          "] but was given " + decimal(given) +
+                          (given == 1 ? " value" : " values"));
     }
 
     // The metric types are known here, so series are made, reset and freed by a switch

@@ -1776,9 +1776,7 @@ public:
             if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
             return lookup_locked(vals, n, h);
         }
-        *error = status(errc::label_count_mismatch,
-                        "metric '" + name_ + "' has " + decimal(label_names_.size()) +
-                            " label names but was given " + decimal(n) + " values");
+        *error = label_count_error(n);
         return nullptr;
     }
 
@@ -1851,6 +1849,17 @@ private:
     static std::string decimal(std::size_t v) {
         char buf[max_number_chars];
         return std::string(buf, format_uint(buf, v));
+    }
+
+    // "metric 'x' has 2 label names [method, code] but was given 1 value".
+    VITALS_DETAIL_NOINLINE status label_count_error(std::size_t given) const {
+        std::string names;
+        for (const std::string& ln : label_names_) names += (names.empty() ? "" : ", ") + ln;
+        return status(errc::label_count_mismatch,
+                      "metric '" + name_ + "' has " + decimal(label_names_.size()) +
+                          (label_names_.size() == 1 ? " label name [" : " label names [") + names +
+                          "] but was given " + decimal(given) +
+                          (given == 1 ? " value" : " values"));
     }
 
     // The metric types are known here, so series are made, reset and freed by a switch
@@ -2241,6 +2250,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_CALLBACK_HPP
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
+// #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/detail/names.hpp>
 // vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
 // SPDX-License-Identifier: MIT
@@ -2624,6 +2634,87 @@ private:
         return {name};
     }
 
+    // Error messages (registration failures only, so nothing here needs to be fast).
+
+    static std::string quoted(std::string_view s) { return '"' + std::string(s) + '"'; }
+
+    static std::string list(const std::vector<std::string>& names) {
+        std::string out = "[";
+        for (const auto& n : names) out += (out.size() > 1 ? ", " : "") + n;
+        return out + ']';
+    }
+
+    static std::string list(const std::vector<label>& labels) {
+        std::string out = "[";
+        for (const auto& l : labels)
+            out += (out.size() > 1 ? ", " : "") + l.first + '=' + quoted(l.second);
+        return out + ']';
+    }
+
+    static std::string list(const std::vector<double>& bounds) {
+        std::string out = "[";
+        for (double b : bounds) {
+            char num[detail::max_number_chars];
+            if (out.size() > 1) out += ", ";
+            out.append(num, detail::format_double(num, b));
+        }
+        return out + ']';
+    }
+
+    static std::string number(std::size_t v) {
+        char num[detail::max_number_chars];
+        return std::string(num, detail::format_uint(num, v));
+    }
+
+    // How an existing family differs from a new definition of the same name, each difference
+    // with the existing value first ("as a counter, not a gauge"); empty when they agree.
+    static std::string differences(const detail::family_base& f, metric_type type,
+                                   std::string_view help,
+                                   const std::vector<std::string>& label_names,
+                                   const family_options& options,
+                                   const std::vector<double>& bounds) {
+        if (f.type() != type)
+            return "as a " + std::string(type_name(f.type())) + ", not a " +
+                   std::string(type_name(type));
+        std::string out;
+        const auto add = [&out](const char* what, const std::string& had, const std::string& got) {
+            out += (out.empty() ? "with " : "; with ") + std::string(what) + ' ' + had + ", not " +
+                   got;
+        };
+        if (f.help() != help) add("help", quoted(f.help()), quoted(help));
+        if (f.label_names() != label_names)
+            add("label names", list(f.label_names()), list(label_names));
+        if (f.options().const_labels != options.const_labels)
+            add("const labels", list(f.options().const_labels), list(options.const_labels));
+        if (f.options().max_series != options.max_series)
+            add("max_series", number(f.options().max_series), number(options.max_series));
+        if (f.bounds() != bounds) add("buckets", list(f.bounds()), list(bounds));
+        return out;
+    }
+
+    // Why a new family (`type` `name`) cannot have the sample name `taken`: which registered
+    // family exposes it, and how each of the two comes to use it.
+    std::string collision(metric_type type, const std::string& name,
+                          const std::string& taken) const {
+        std::string out = std::string(type_name(type)) + " '" + name + '\'';
+        if (taken != name)
+            out += type == metric_type::counter
+                       ? ", which also owns its name without '_total', '" + taken + "',"
+                       : ", which would expose samples named '" + taken + "',";
+        out += " clashes with the existing ";
+        for (const detail::family_base* f : families_) {
+            for (const std::string& n : reserved_names(f->type(), f->name())) {
+                if (n != taken) continue;
+                out += std::string(type_name(f->type())) + " '" + f->name() + '\'';
+                if (n == f->name()) return out;
+                if (f->type() == metric_type::counter)
+                    return out + ", which also owns its name without '_total', '" + n + '\'';
+                return out + ", which exposes samples named '" + n + '\'';
+            }
+        }
+        return out + "family exposing samples named '" + taken + '\'';
+    }
+
     // Where `name` is, or would go, in the sorted reserved_ / families_.
     std::size_t reserved_index(std::string_view name) const {
         return detail::partition_index(reserved_.size(),
@@ -2672,21 +2763,14 @@ private:
         const std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name) {
             detail::family_base& f = *families_[pos];
-            if (f.type() == type && f.help() == help && f.label_names() == label_names &&
-                f.options().const_labels == options.const_labels &&
-                f.options().max_series == options.max_series && f.bounds() == bounds)
-                return f;
+            std::string diff = differences(f, type, help, label_names, options, bounds);
+            if (diff.empty()) return f;
             return status(errc::conflicting_registration,
-                          "metric '" + name + "' is already registered as a " +
-                              std::string(type_name(f.type())) +
-                              " with different help, labels, buckets or options");
+                          "metric '" + name + "' is already registered " + diff);
         }
         std::vector<std::string> wanted = reserved_names(type, name);
         for (const auto& n : wanted)
-            if (is_reserved(n))
-                return status(errc::name_collision, "metric '" + name +
-                                                        "' would expose samples named '" + n +
-                                                        "', which another family already uses");
+            if (is_reserved(n)) return status(errc::name_collision, collision(type, name, n));
 
         // Allocate everything first, so that nothing below throws once the family is made.
         detail::reserve_more(families_, 1);
