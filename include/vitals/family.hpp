@@ -475,8 +475,12 @@ private:
                 std::vector<std::string_view> ov(n, overflow_label_value);
                 const std::uint64_t oh = hash_label_values(ov.data(), n);
                 s = find(ov.data(), n, oh);
-                if (!s) s = create(ov.data(), n, oh);
-                s->visible.store(true, std::memory_order_release);
+                if (!s) {
+                    s = create(ov.data(), n, oh);
+                } else if (!s->visible.load(std::memory_order_relaxed)) {
+                    reset_metric(*s); // re-added after clear() or remove(): restarts at zero
+                    s->visible.store(true, std::memory_order_release);
+                }
             }
         }
         // Counted outside our lock: the overflow counter lives in another family.
