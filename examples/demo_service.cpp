@@ -184,7 +184,7 @@ public:
         if (order_.size() >= capacity_) {
             index_.erase(order_.back());
             order_.pop_back();
-            metrics_.evicted();
+            metrics_.eviction();
         }
         order_.push_front(key);
         index_[key] = order_.begin();
@@ -402,7 +402,8 @@ private:
                 run.files_processed();
             }
             if (uniform(rng) < failure_rate) {
-                run.fail();
+                // Why a run failed, as a small fixed set of error types.
+                run.fail(uniform(rng) < 0.7 ? "bad_input" : "timeout");
                 timing.fail();
             }
         }

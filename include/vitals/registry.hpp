@@ -50,7 +50,11 @@ public:
 
     /// Adds a sample to the current family. A label with an invalid or repeated name drops
     /// the sample.
-    void sample(double value, std::initializer_list<label_view> labels = {});
+    void sample(double value, std::initializer_list<label_view> labels = {}) {
+        sample(value, labels.begin(), labels.size());
+    }
+    /// sample() for labels only known at run time: the `count` labels at `labels`.
+    void sample(double value, const label_view* labels, std::size_t count);
 
     /// One-sample families.
     void gauge(std::string_view name, std::string_view help, double value) {
@@ -592,14 +596,15 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
     return true;
 }
 
-inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
+inline void collector_output::sample(double value, const label_view* labels, std::size_t count) {
     if (!active_) return;
-    for (auto l = labels.begin(); l != labels.end(); ++l) { // nothing of a dropped sample
+    const label_view* const end = labels + count;
+    for (const label_view* l = labels; l != end; ++l) {     // nothing of a dropped sample
         if (!detail::is_valid_label_name(l->first)) return; // is written
-        for (auto k = labels.begin(); k != l; ++k)
+        for (const label_view* k = labels; k != l; ++k)
             if (k->first == l->first) return;
     }
-    out_.collected_sample(name(), labels.begin(), labels.size(), value);
+    out_.collected_sample(name(), labels, count, value);
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to

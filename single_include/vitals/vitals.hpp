@@ -2341,7 +2341,11 @@ public:
 
     /// Adds a sample to the current family. A label with an invalid or repeated name drops
     /// the sample.
-    void sample(double value, std::initializer_list<label_view> labels = {});
+    void sample(double value, std::initializer_list<label_view> labels = {}) {
+        sample(value, labels.begin(), labels.size());
+    }
+    /// sample() for labels only known at run time: the `count` labels at `labels`.
+    void sample(double value, const label_view* labels, std::size_t count);
 
     /// One-sample families.
     void gauge(std::string_view name, std::string_view help, double value) {
@@ -2883,14 +2887,15 @@ inline bool collector_output::family(std::string_view name, std::string_view hel
     return true;
 }
 
-inline void collector_output::sample(double value, std::initializer_list<label_view> labels) {
+inline void collector_output::sample(double value, const label_view* labels, std::size_t count) {
     if (!active_) return;
-    for (auto l = labels.begin(); l != labels.end(); ++l) { // nothing of a dropped sample
+    const label_view* const end = labels + count;
+    for (const label_view* l = labels; l != end; ++l) {     // nothing of a dropped sample
         if (!detail::is_valid_label_name(l->first)) return; // is written
-        for (auto k = labels.begin(); k != l; ++k)
+        for (const label_view* k = labels; k != l; ++k)
             if (k->first == l->first) return;
     }
-    out_.collected_sample(name(), labels.begin(), labels.size(), value);
+    out_.collected_sample(name(), labels, count, value);
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to
@@ -2945,14 +2950,230 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_instances.hpp>
+// vitals/detail/kit_instances.hpp - which label sets of a kit's families live kits own.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_KIT_INSTANCES_HPP
+#define VITALS_DETAIL_KIT_INSTANCES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/exclusive_lock.hpp>: inlined above
+// #include <vitals/error.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
+
+#include <cstddef>      // size_t
+#include <shared_mutex> // shared_mutex, shared_lock
+#include <string>       // string
+#include <string_view>  // string_view
+#include <utility>      // move, pair
+#include <vector>       // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// The instances of one kind of kit (cache, queue) on one namespace of one registry: the
+/// label values each instance was given (its const labels), so that a second kit with the
+/// same namespace and labels is refused instead of silently sharing the first one's series;
+/// and, for the cache kit, the counters its scrape-time hit rate is computed from.
+///
+/// Groups are found by a key, the address of one of the kit's families (unique while the
+/// registry lives), in a process-wide table. A group is reference counted: each kit object
+/// and each copy of a collector that reads it hold a reference, and the last release removes
+/// it from the table. A registry destroys its collectors, and kits may not outlive their
+/// registry, so a group never outlives the families its key names. Thread-safe; everything
+/// here allocates, nothing is on a hot path.
+class kit_instances {
+public:
+    struct member {
+        std::vector<label> labels;       // the instance's label names and values
+        const counter* hits = nullptr;   // cache kit: the hit rate's inputs
+        const counter* misses = nullptr; //
+        bool claimed = false;            // a live kit object owns these labels
+    };
+
+    kit_instances(const kit_instances&) = delete;
+    kit_instances& operator=(const kit_instances&) = delete;
+
+    /// The group of `key`, created when there is none (then `*created` is true). The caller
+    /// owns one reference.
+    static kit_instances* acquire(const void* key, bool* created) {
+        table& t = groups();
+        exclusive_lock lock(t.mutex);
+        for (kit_instances* g : t.all) {
+            if (g->key_ == key) {
+                ++g->refs_;
+                *created = false;
+                return g;
+            }
+        }
+        reserve_more(t.all, 1);
+        kit_instances* g = new kit_instances(key);
+        t.all.push_back(g);
+        *created = true;
+        return g;
+    }
+
+    /// Another reference to this group (a copied collector).
+    void add_ref() {
+        table& t = groups();
+        exclusive_lock lock(t.mutex);
+        ++refs_;
+    }
+
+    /// Drops one reference; the last one deletes the group.
+    void release() noexcept {
+        table& t = groups();
+        exclusive_lock lock(t.mutex);
+        if (--refs_ != 0) return;
+        for (kit_instances*& g : t.all) {
+            if (g == this) { // the table's order does not matter
+                g = t.all.back();
+                t.all.pop_back();
+                break;
+            }
+        }
+        delete this;
+    }
+
+    /// Claims the instance with these labels for a live kit object, or says why not: a live
+    /// kit already has them (errc::conflicting_registration, the message naming `what`).
+    /// A released instance is taken over, counters and all.
+    status claim(const std::vector<label>& labels, const counter* hits, const counter* misses,
+                 const std::string& what) {
+        exclusive_lock lock(mutex_);
+        const std::size_t pos = partition_index(
+            members_.size(), [&](std::size_t i) { return members_[i].labels < labels; });
+        if (pos < members_.size() && members_[pos].labels == labels) {
+            if (members_[pos].claimed)
+                return status(errc::conflicting_registration,
+                              what + " is already used by another kit object on this registry; "
+                                     "give each instance its own const labels (for example "
+                                     "{\"cache\", \"users\"})");
+            members_[pos].claimed = true;
+            return {};
+        }
+        member m;
+        m.labels = labels;
+        m.hits = hits;
+        m.misses = misses;
+        m.claimed = true;
+        reserve_more(members_, 1);
+        insert_at(members_, pos, std::move(m));
+        return {};
+    }
+
+    /// Gives the instance with these labels up (its series stay, and so does its hit rate).
+    void unclaim(const std::vector<label>& labels) noexcept {
+        exclusive_lock lock(mutex_);
+        for (member& m : members_)
+            if (m.labels == labels) m.claimed = false;
+    }
+
+    /// Calls `fn(const member&)` for every instance, sorted by label values, under a reader
+    /// lock: `fn` must not call back into this group.
+    template <class Fn>
+    void for_each(Fn&& fn) const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        for (const member& m : members_) fn(m);
+    }
+
+private:
+    struct table {
+        std::shared_mutex mutex;
+        std::vector<kit_instances*> all;
+    };
+    // Never destroyed, so kits in static objects may release their groups at exit.
+    static table& groups() {
+        static table* const t = new table();
+        return *t;
+    }
+
+    explicit kit_instances(const void* key) : key_(key) {}
+    ~kit_instances() = default;
+
+    const void* key_;
+    std::size_t refs_ = 1; // guarded by the table's mutex
+    mutable std::shared_mutex mutex_;
+    std::vector<member> members_; // sorted by labels
+};
+
+/// A reference to a kit_instances group that copies and releases with the object holding it.
+class kit_instances_ref {
+public:
+    kit_instances_ref() noexcept = default;
+    explicit kit_instances_ref(kit_instances* g) noexcept : g_(g) {}
+    kit_instances_ref(const kit_instances_ref& other) : g_(other.g_) {
+        if (g_) g_->add_ref();
+    }
+    kit_instances_ref& operator=(const kit_instances_ref&) = delete;
+    ~kit_instances_ref() {
+        if (g_) g_->release();
+    }
+    /// Holds `g` (already referenced) instead, releasing the group held before.
+    void reset(kit_instances* g) noexcept {
+        if (g_) g_->release();
+        g_ = g;
+    }
+    kit_instances* get() const noexcept { return g_; }
+    kit_instances* operator->() const noexcept { return g_; }
+
+private:
+    kit_instances* g_ = nullptr;
+};
+
+/// The label names of a kit's const labels, in order (the kit families' label names).
+inline std::vector<std::string> kit_label_names(const std::vector<label>& labels) {
+    std::vector<std::string> names;
+    names.reserve(labels.size());
+    for (const label& l : labels) names.push_back(l.first);
+    return names;
+}
+
+/// How an error message names a kit instance: `cache kit "app" {cache="users"}`.
+inline std::string kit_description(const char* kind, std::string_view ns,
+                                   const std::vector<label>& labels) {
+    std::string out = std::string(kind) + " kit \"" + std::string(ns) + '"';
+    char sep = '{';
+    for (const label& l : labels) {
+        out += sep;
+        sep = ',';
+        out += l.first + "=\"" + l.second + '"';
+    }
+    if (!labels.empty()) out += '}';
+    return out;
+}
+
+/// Where a kit that failed to register records, so that its recording calls stay valid: metrics
+/// that belong to no registry and are never exposed. Never destroyed.
+template <class Metric>
+Metric& detached_metric() {
+    static Metric* const m = new Metric();
+    return *m;
+}
+
+/// The label values of a kit's const labels, in order (its series in the kit families).
+inline std::vector<std::string> kit_label_values(const std::vector<label>& labels) {
+    std::vector<std::string> values;
+    values.reserve(labels.size());
+    for (const label& l : labels) values.push_back(l.second);
+    return values;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_KIT_INSTANCES_HPP
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
 
+#include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <string>      // string
 #include <string_view> // string_view
+#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace kits {
@@ -2967,53 +3188,60 @@ namespace kits {
 ///   PromQL: `rate(NS_cache_hits_total[5m]) / (rate(NS_cache_hits_total[5m]) +
 ///   rate(NS_cache_misses_total[5m]))`.
 ///
-/// An empty namespace drops the prefix. Registration reports errors through the error
-/// policy. Create one kit per namespace and registry: a second kit with the same namespace
-/// shares the counters but would add a second hit-rate collector, and the exposition would
-/// show the hit-rate family twice. The kit may be destroyed before the registry (the
-/// collector only refers to the registry's counters). Recording is thread-safe, lock-free
-/// and does not allocate; construction allocates.
+/// A service with several caches gives each kit the same namespace and its own const labels,
+/// `options.const_labels` (for example {{"cache", "users"}} and {{"cache", "sessions"}}):
+/// every family then has those label names and one series per cache, and the hit rate one
+/// sample per cache. `options.max_series` bounds the number of caches. An empty namespace
+/// drops the prefix.
+///
+/// Registration reports errors through the error policy: an invalid namespace or label, a
+/// family of the same name defined differently (other const label names, another type), or
+/// a second live kit with the same namespace and the same const labels on the registry
+/// (errc::conflicting_registration: it would silently share the first one's counters). The
+/// constructor taking a `status&` is the non-throwing form. A kit that is destroyed gives
+/// its labels up: a later kit with the same labels continues its counters. The registry
+/// must outlive the kit; the hit rate stays in the exposition after the kit is gone.
+/// Recording is thread-safe, lock-free and does not allocate; construction allocates.
 class cache_metrics {
 public:
-    cache_metrics(registry& reg, std::string_view ns)
-        : hits_(reg.counter(detail::kit_metric_name(ns, "cache_hits_total"),
-                            "Cache lookups that found the entry.")),
-          misses_(reg.counter(detail::kit_metric_name(ns, "cache_misses_total"),
-                              "Cache lookups that did not find the entry.")),
-          evictions_(reg.counter(detail::kit_metric_name(ns, "cache_evictions_total"),
-                                 "Entries removed from the cache to make room.")),
-          size_(reg.gauge(detail::kit_metric_name(ns, "cache_size"),
-                          "Entries currently held in the cache.")) {
-        counter& hits = hits_;
-        counter& misses = misses_;
-        reg.add_collector([name = detail::kit_metric_name(ns, "cache_hit_rate"), &hits,
-                           &misses](collector_output& out) {
-            out.gauge(name,
-                      "Cache hits over lookups (hits + misses) since start, 0..1; 0 before "
-                      "the first lookup.",
-                      ratio(hits, misses));
-        });
+    /// Registers the families of namespace `ns` (or joins them) and takes the series of the
+    /// cache named by `options.const_labels`. Errors go through the error policy.
+    cache_metrics(registry& reg, std::string_view ns, const family_options& options = {}) {
+        const status st = init(reg, ns, options);
+        if (!st) detail::fail(st);
+    }
+    /// The non-throwing form: on failure `error` says why and the kit records into metrics
+    /// that no registry shows.
+    cache_metrics(registry& reg, std::string_view ns, const family_options& options,
+                  status& error) {
+        error = init(reg, ns, options);
     }
 
     cache_metrics(const cache_metrics&) = delete;
     cache_metrics& operator=(const cache_metrics&) = delete;
+    ~cache_metrics() {
+        if (claimed_) group_->unclaim(labels_);
+    }
 
     /// Counts `n` lookups that hit.
-    void hit(std::uint64_t n = 1) noexcept { hits_.inc_by(n); }
+    void hit(std::uint64_t n = 1) noexcept { hits_->inc_by(n); }
     /// Counts `n` lookups that missed.
-    void miss(std::uint64_t n = 1) noexcept { misses_.inc_by(n); }
-    /// Counts `n` evictions.
-    void evicted(std::uint64_t n = 1) noexcept { evictions_.inc_by(n); }
+    void miss(std::uint64_t n = 1) noexcept { misses_->inc_by(n); }
+    /// Counts `n` entries evicted (removed to make room): `NS_cache_evictions_total`.
+    void eviction(std::uint64_t n = 1) noexcept { evictions_->inc_by(n); }
+    /// The earlier name of eviction(); same effect.
+    void evicted(std::uint64_t n = 1) noexcept { eviction(n); }
     /// Sets the current cache size.
-    void set_size(double entries) noexcept { size_.set(entries); }
+    void set_size(double entries) noexcept { size_->set(entries); }
 
     /// hits / (hits + misses) now: the value the next scrape shows; 0 with no lookups.
-    double hit_rate() const noexcept { return ratio(hits_, misses_); }
+    double hit_rate() const noexcept { return ratio(*hits_, *misses_); }
 
-    counter& hits() noexcept { return hits_; }
-    counter& misses() noexcept { return misses_; }
-    counter& evictions() noexcept { return evictions_; }
-    gauge& size() noexcept { return size_; }
+    /// The series behind the recording calls (`NS_cache_hits_total` and so on).
+    counter& hits() noexcept { return *hits_; }
+    counter& misses() noexcept { return *misses_; }
+    counter& evictions() noexcept { return *evictions_; }
+    gauge& size() noexcept { return *size_; }
 
 private:
     static double ratio(const counter& hits, const counter& misses) noexcept {
@@ -3022,10 +3250,81 @@ private:
         return total > 0.0 ? h / total : 0.0;
     }
 
-    counter& hits_;
-    counter& misses_;
-    counter& evictions_;
-    gauge& size_;
+    // Writes NS_cache_hit_rate with one sample per cache of the group, at every scrape.
+    struct hit_rate_collector {
+        detail::kit_instances_ref group;
+        std::string name;
+        void operator()(collector_output& out) const {
+            if (!out.family(name,
+                            "Cache hits over lookups (hits + misses) since start, 0..1; 0 "
+                            "before the first lookup.",
+                            metric_type::gauge))
+                return;
+            group->for_each([&out](const detail::kit_instances::member& m) {
+                constexpr std::size_t inline_labels = 8;
+                collector_output::label_view views[inline_labels];
+                std::vector<collector_output::label_view> more;
+                collector_output::label_view* v = views;
+                if (m.labels.size() > inline_labels) {
+                    more.resize(m.labels.size());
+                    v = more.data();
+                }
+                for (std::size_t i = 0; i < m.labels.size(); ++i)
+                    v[i] = {m.labels[i].first, m.labels[i].second};
+                out.sample(ratio(*m.hits, *m.misses), v, m.labels.size());
+            });
+        }
+    };
+
+    status init(registry& reg, std::string_view ns, const family_options& options) {
+        hits_ = misses_ = evictions_ = &detail::detached_metric<counter>();
+        size_ = &detail::detached_metric<gauge>();
+        family_options family_opts;
+        family_opts.max_series = options.max_series;
+        const std::vector<std::string> names = detail::kit_label_names(options.const_labels);
+        const auto hits =
+            reg.try_counter(detail::kit_metric_name(ns, "cache_hits_total"),
+                            "Cache lookups that found the entry.", names, family_opts);
+        if (!hits) return hits.error();
+        const auto misses =
+            reg.try_counter(detail::kit_metric_name(ns, "cache_misses_total"),
+                            "Cache lookups that did not find the entry.", names, family_opts);
+        if (!misses) return misses.error();
+        const auto evictions =
+            reg.try_counter(detail::kit_metric_name(ns, "cache_evictions_total"),
+                            "Entries removed from the cache to make room.", names, family_opts);
+        if (!evictions) return evictions.error();
+        const auto size = reg.try_gauge(detail::kit_metric_name(ns, "cache_size"),
+                                        "Entries currently held in the cache.", names, family_opts);
+        if (!size) return size.error();
+
+        const std::vector<std::string> values = detail::kit_label_values(options.const_labels);
+        counter& h = hits->labels(values);
+        counter& m = misses->labels(values);
+        bool created = false;
+        group_.reset(detail::kit_instances::acquire(&*hits, &created));
+        if (created)
+            reg.add_collector(
+                hit_rate_collector{group_, detail::kit_metric_name(ns, "cache_hit_rate")});
+        status st = group_->claim(options.const_labels, &h, &m,
+                                  detail::kit_description("cache", ns, options.const_labels));
+        if (!st) return st;
+        claimed_ = true;
+        labels_ = options.const_labels;
+        hits_ = &h;
+        misses_ = &m;
+        evictions_ = &evictions->labels(values);
+        size_ = &size->labels(values);
+        return {};
+    }
+
+    counter* hits_;
+    counter* misses_;
+    counter* evictions_;
+    gauge* size_;
+    detail::kit_instances_ref group_;
+    std::vector<label> labels_;
+    bool claimed_ = false;
 };
 
 } // namespace kits
@@ -3460,6 +3759,7 @@ VITALS_END_NAMESPACE
 #include <chrono>      // steady_clock
 #include <cstdint>     // uint64_t
 #include <exception>   // uncaught_exceptions
+#include <string>      // string
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -3469,87 +3769,149 @@ namespace kits {
 inline constexpr std::string_view job_success = "success";
 /// The `status` label value of a run that failed.
 inline constexpr std::string_view job_failure = "failure";
+/// The `error_type` of a failed run whose scope was left by an exception.
+inline constexpr std::string_view job_exception_error = "exception";
+/// The `error_type` of a failed run given no error type (fail() or record(s, false)).
+inline constexpr std::string_view job_unspecified_error = "unspecified";
 
 class job_run;
 
-/// The series of one named job (one converter): cheap to copy, valid as long as the
-/// registry. Obtained from job_metrics::job(). Recording is thread-safe, lock-free and does
-/// not allocate.
+/// The series of one named job (one converter): valid as long as the registry; copying it
+/// copies the job's name (which may allocate for a long name). Obtained from
+/// job_metrics::job(). Recording is thread-safe; everything but record_failure() with a new
+/// error type is lock-free and does not allocate.
 class job_handle {
 public:
     /// Starts a run.
-    [[nodiscard]] job_run run() const noexcept;
+    [[nodiscard]] job_run run() const;
 
-    /// Records a finished run (the plain-function form of job_run).
+    /// Records a finished run (the plain-function form of job_run); a failed one counts the
+    /// error type `unspecified`.
     void record(double seconds, bool ok) const noexcept {
         duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
+        if (!ok) unspecified_->inc();
+    }
+    /// Records a failed run with its error type (the reason, e.g. "bad_input"): the run
+    /// counts as `failure` and `NS_converter_errors_total{converter,error_type}` counts one.
+    /// Looks the error series up (allocates the first time a type is seen); an empty type is
+    /// `unspecified`.
+    void record_failure(double seconds, std::string_view error_type) const {
+        counter& err = error(error_type);
+        duration_->observe(seconds);
+        failure_->inc();
+        err.inc();
     }
     /// Counts `n` processed files (items).
     void files_processed(std::uint64_t n = 1) const noexcept { files_->inc_by(n); }
 
+    /// The job's name (its `converter` label value).
+    const std::string& name() const noexcept { return name_; }
+    /// `NS_converter_runs_total{converter,status="success"}`.
     counter& successes() const noexcept { return *success_; }
+    /// `NS_converter_runs_total{converter,status="failure"}`.
     counter& failures() const noexcept { return *failure_; }
+    /// `NS_converter_errors_total{converter,error_type}`, looked up (see record_failure()).
+    counter& errors(std::string_view error_type) const { return error(error_type); }
+    /// `NS_converter_duration_seconds{converter}`.
     histogram& duration() const noexcept { return *duration_; }
+    /// `NS_converter_files_processed_total{converter}`.
     counter& files() const noexcept { return *files_; }
 
-    /// Internal: use job_metrics::job().
-    job_handle(counter& success, counter& failure, histogram& duration, counter& files) noexcept
-        : success_(&success), failure_(&failure), duration_(&duration), files_(&files) {}
-
 private:
+    friend class job_metrics;
+    friend class job_run;
+
+    job_handle(std::string_view name, counter_family& runs, counter_family& errors,
+               histogram_family& duration, counter_family& files)
+        : name_(name), success_(&runs.labels(name, job_success)),
+          failure_(&runs.labels(name, job_failure)), errors_(&errors),
+          exception_(&errors.labels(name, job_exception_error)),
+          unspecified_(&errors.labels(name, job_unspecified_error)),
+          duration_(&duration.labels(name)), files_(&files.labels(name)) {}
+
+    counter& error(std::string_view error_type) const {
+        if (error_type.empty() || error_type == job_unspecified_error) return *unspecified_;
+        if (error_type == job_exception_error) return *exception_;
+        return errors_->labels(std::string_view(name_), error_type);
+    }
+
+    std::string name_;
     counter* success_;
     counter* failure_;
+    counter_family* errors_;
+    counter* exception_;
+    counter* unspecified_;
     histogram* duration_;
     counter* files_;
 };
 
 /// RAII scope of one run: at destruction it observes the run's duration and counts the
 /// run as `success`, or as `failure` when fail() was called or the scope is left by an
-/// exception (std::uncaught_exceptions()). Not thread-safe itself; the metrics are.
+/// exception (std::uncaught_exceptions(); the error type is then `exception`). Every failed
+/// run counts exactly one error in `NS_converter_errors_total`. Not thread-safe itself; the
+/// metrics are.
 class job_run {
 public:
-    explicit job_run(const job_handle& job) noexcept
+    explicit job_run(const job_handle& job)
         : job_(job), exceptions_(std::uncaught_exceptions()),
           start_(std::chrono::steady_clock::now()) {}
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
-        const bool failed = failed_ || std::uncaught_exceptions() > exceptions_;
-        job_.record(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),
-            !failed);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        job_.duration_->observe(seconds);
+        if (!error_ && std::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
+        (error_ ? job_.failure_ : job_.success_)->inc();
+        if (error_) error_->inc();
     }
     /// Counts `n` files (items) this run processed, immediately.
     void files_processed(std::uint64_t n = 1) noexcept { job_.files_processed(n); }
-    /// Marks the run as failed.
-    void fail() noexcept { failed_ = true; }
+    /// Marks the run as failed, for a reason: `error_type` (e.g. "bad_input", "timeout"; a
+    /// small fixed set, like an enum: each distinct value is a series) becomes the
+    /// `error_type` label of the error counted when the run ends; empty is `unspecified`.
+    /// The first call decides; later ones are ignored. Looks the error series up (allocates
+    /// the first time a type is seen).
+    void fail(std::string_view error_type = {}) {
+        if (!error_) error_ = &job_.error(error_type);
+    }
+    /// Whether fail() was called.
+    bool failed() const noexcept { return error_ != nullptr; }
 
 private:
     job_handle job_;
     int exceptions_;
-    bool failed_ = false;
+    counter* error_ = nullptr; // set by fail(): the run failed, this counts the error
     std::chrono::steady_clock::time_point start_;
 };
 
-inline job_run job_handle::run() const noexcept { return job_run(*this); }
+inline job_run job_handle::run() const { return job_run(*this); }
 
-/// The converter (named batch job) metric set of the catalogue, under a namespace `NS`:
+/// The metric set of named batch jobs, under a namespace `NS`. The catalogue calls such a
+/// job a converter (a program that converts files, run again and again), so the metrics are
+/// named `NS_converter_*` and the job's name is the `converter` label:
 ///
 /// - `NS_converter_runs_total{converter,status}` counter, status `success` or `failure`
+/// - `NS_converter_errors_total{converter,error_type}` counter: one per failed run, with the
+///   reason given to job_run::fail() (`exception`, `unspecified` when none was given)
 /// - `NS_converter_duration_seconds{converter}` histogram (10 ms .. 10 s)
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
-/// `options` applies to the three families (const labels, series bound). An empty namespace
-/// drops the prefix. Registration reports errors through the error policy. All members are
-/// thread-safe; job() looks series up (reader lock) and allocates the first time a name is seen, so
-/// keep the handle.
+/// `options` applies to the four families (const labels, series bound). An empty namespace
+/// drops the prefix. Registration reports errors through the error policy. Two kits with
+/// the same namespace and options on one registry hand out the same series (a job is
+/// identified by its name). All members are thread-safe; job() looks series up and
+/// allocates the first time a name is seen, so keep the handle.
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
         : runs_(reg.counter(detail::kit_metric_name(ns, "converter_runs_total"),
                             "Converter runs, by converter and outcome (success, failure).",
                             {"converter", "status"}, options)),
+          errors_(reg.counter(detail::kit_metric_name(ns, "converter_errors_total"),
+                              "Failed converter runs, by converter and error type.",
+                              {"converter", "error_type"}, options)),
           duration_(reg.histogram(detail::kit_metric_name(ns, "converter_duration_seconds"),
                                   "Converter run duration in seconds, by converter.", {"converter"},
                                   default_buckets(), options)),
@@ -3560,21 +3922,24 @@ public:
     job_metrics(const job_metrics&) = delete;
     job_metrics& operator=(const job_metrics&) = delete;
 
-    /// The series of the job (converter) `name`; both outcomes appear at once with 0.
+    /// The series of the job (converter) `name`; both outcomes, and the error types
+    /// `exception` and `unspecified`, appear at once with 0.
     job_handle job(std::string_view name) {
-        return job_handle(runs_.labels(name, job_success), runs_.labels(name, job_failure),
-                          duration_.labels(name), files_.labels(name));
+        return job_handle(name, runs_, errors_, duration_, files_);
     }
 
     /// Starts a run of the job `name` (one lookup per series; prefer job(name).run()).
     [[nodiscard]] job_run run(std::string_view name) { return job_run(job(name)); }
 
+    /// The families (`NS_converter_runs_total` and so on).
     counter_family& runs() noexcept { return runs_; }
+    counter_family& errors() noexcept { return errors_; }
     histogram_family& duration() noexcept { return duration_; }
     counter_family& files_processed() noexcept { return files_; }
 
 private:
     counter_family& runs_;
+    counter_family& errors_;
     histogram_family& duration_;
     counter_family& files_;
 };
@@ -3591,6 +3956,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_instances.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
@@ -3600,7 +3966,9 @@ VITALS_END_NAMESPACE
 #include <chrono>      // steady_clock
 #include <cstdint>     // uint64_t
 #include <exception>   // uncaught_exceptions
+#include <string>      // string
 #include <string_view> // string_view
+#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace kits {
@@ -3614,22 +3982,33 @@ namespace kits {
 /// - `NS_queue_processing_duration_seconds` histogram (10 ms .. 10 s): time per item
 ///
 /// `errors / processed` is the failure ratio; `sum / count` of the histogram the average
-/// processing time. An empty namespace drops the prefix. Registration reports errors
-/// through the error policy; the registry must outlive the kit and its scopes. Recording is
-/// thread-safe, lock-free and does not allocate; construction allocates.
+/// processing time. An empty namespace drops the prefix.
+///
+/// A service with several queues gives each kit the same namespace and its own const labels,
+/// `options.const_labels` (for example {{"queue", "uploads"}}): every family then has those
+/// label names and one series per queue. `options.max_series` bounds the number of queues.
+/// Registration reports errors through the error policy: an invalid namespace or label, a
+/// family of the same name defined differently, or a second live kit with the same namespace
+/// and const labels on the registry (errc::conflicting_registration). The constructor taking
+/// a `status&` is the non-throwing form. The registry must outlive the kit and its scopes.
+/// Recording is thread-safe, lock-free and does not allocate; construction allocates.
 class queue_metrics {
 public:
-    queue_metrics(registry& reg, std::string_view ns)
-        : size_(
-              reg.gauge(detail::kit_metric_name(ns, "queue_size"), "Items waiting in the queue.")),
-          processed_(reg.counter(detail::kit_metric_name(ns, "queue_processed_total"),
-                                 "Queue items whose processing finished, successfully or not.")),
-          errors_(reg.counter(detail::kit_metric_name(ns, "queue_errors_total"),
-                              "Queue items whose processing failed.")),
-          workers_active_(reg.gauge(detail::kit_metric_name(ns, "queue_workers_active"),
-                                    "Queue workers currently running.")),
-          duration_(reg.histogram(detail::kit_metric_name(ns, "queue_processing_duration_seconds"),
-                                  "Time spent processing one queue item, in seconds.")) {}
+    /// Registers the families of namespace `ns` (or joins them) and takes the series of the
+    /// queue named by `options.const_labels`. Errors go through the error policy.
+    queue_metrics(registry& reg, std::string_view ns, const family_options& options = {}) {
+        const status st = init(reg, ns, options);
+        if (!st) detail::fail(st);
+    }
+    /// The non-throwing form: on failure `error` says why and the kit records into metrics
+    /// that no registry shows.
+    queue_metrics(registry& reg, std::string_view ns, const family_options& options,
+                  status& error) {
+        error = init(reg, ns, options);
+    }
+    ~queue_metrics() {
+        if (claimed_) group_->unclaim(labels_);
+    }
 
     queue_metrics(const queue_metrics&) = delete;
     queue_metrics& operator=(const queue_metrics&) = delete;
@@ -3638,10 +4017,10 @@ public:
     /// thread-safe itself; the gauge is.
     class worker_scope {
     public:
-        explicit worker_scope(queue_metrics& q) noexcept : q_(&q) { q.workers_active_.inc(); }
+        explicit worker_scope(queue_metrics& q) noexcept : q_(&q) { q.workers_active_->inc(); }
         worker_scope(const worker_scope&) = delete;
         worker_scope& operator=(const worker_scope&) = delete;
-        ~worker_scope() { q_->workers_active_.dec(); }
+        ~worker_scope() { q_->workers_active_->dec(); }
 
     private:
         queue_metrics* q_;
@@ -3680,25 +4059,72 @@ public:
 
     /// Records one processed item (the plain-function form of item_scope).
     void record(double seconds, bool ok) noexcept {
-        duration_.observe(seconds);
-        processed_.inc();
-        if (!ok) errors_.inc();
+        duration_->observe(seconds);
+        processed_->inc();
+        if (!ok) errors_->inc();
     }
-    /// Sets the number of items waiting.
-    void set_size(double items) noexcept { size_.set(items); }
+    /// Sets the number of items waiting (`NS_queue_size`).
+    void set_size(double items) noexcept { size_->set(items); }
 
-    gauge& size() noexcept { return size_; }
-    counter& processed() noexcept { return processed_; }
-    counter& errors() noexcept { return errors_; }
-    gauge& workers_active() noexcept { return workers_active_; }
-    histogram& processing_duration() noexcept { return duration_; }
+    /// The series behind the recording calls (`NS_queue_size` and so on).
+    gauge& size() noexcept { return *size_; }
+    counter& processed() noexcept { return *processed_; }
+    counter& errors() noexcept { return *errors_; }
+    gauge& workers_active() noexcept { return *workers_active_; }
+    histogram& processing_duration() noexcept { return *duration_; }
 
 private:
-    gauge& size_;
-    counter& processed_;
-    counter& errors_;
-    gauge& workers_active_;
-    histogram& duration_;
+    status init(registry& reg, std::string_view ns, const family_options& options) {
+        size_ = workers_active_ = &detail::detached_metric<gauge>();
+        processed_ = errors_ = &detail::detached_metric<counter>();
+        duration_ = &detail::detached_metric<histogram>();
+        family_options family_opts;
+        family_opts.max_series = options.max_series;
+        const std::vector<std::string> names = detail::kit_label_names(options.const_labels);
+        const auto size = reg.try_gauge(detail::kit_metric_name(ns, "queue_size"),
+                                        "Items waiting in the queue.", names, family_opts);
+        if (!size) return size.error();
+        const auto processed = reg.try_counter(
+            detail::kit_metric_name(ns, "queue_processed_total"),
+            "Queue items whose processing finished, successfully or not.", names, family_opts);
+        if (!processed) return processed.error();
+        const auto errors =
+            reg.try_counter(detail::kit_metric_name(ns, "queue_errors_total"),
+                            "Queue items whose processing failed.", names, family_opts);
+        if (!errors) return errors.error();
+        const auto workers = reg.try_gauge(detail::kit_metric_name(ns, "queue_workers_active"),
+                                           "Queue workers currently running.", names, family_opts);
+        if (!workers) return workers.error();
+        const auto duration =
+            reg.try_histogram(detail::kit_metric_name(ns, "queue_processing_duration_seconds"),
+                              "Time spent processing one queue item, in seconds.", names,
+                              default_buckets(), family_opts);
+        if (!duration) return duration.error();
+
+        bool created = false;
+        group_.reset(detail::kit_instances::acquire(&*size, &created));
+        status st = group_->claim(options.const_labels, nullptr, nullptr,
+                                  detail::kit_description("queue", ns, options.const_labels));
+        if (!st) return st;
+        claimed_ = true;
+        labels_ = options.const_labels;
+        const std::vector<std::string> values = detail::kit_label_values(options.const_labels);
+        size_ = &size->labels(values);
+        processed_ = &processed->labels(values);
+        errors_ = &errors->labels(values);
+        workers_active_ = &workers->labels(values);
+        duration_ = &duration->labels(values);
+        return {};
+    }
+
+    gauge* size_;
+    counter* processed_;
+    counter* errors_;
+    gauge* workers_active_;
+    histogram* duration_;
+    detail::kit_instances_ref group_;
+    std::vector<label> labels_;
+    bool claimed_ = false;
 };
 
 } // namespace kits

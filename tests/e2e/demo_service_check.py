@@ -36,6 +36,7 @@ CATALOGUE = [
     ("queue_workers_active", GAUGE, ()),
     ("queue_processing_duration_seconds", HISTOGRAM, ()),
     ("converter_runs_total", COUNTER, ("converter", "status")),
+    ("converter_errors_total", COUNTER, ("converter", "error_type")),
     ("converter_duration_seconds", HISTOGRAM, ("converter",)),
     ("converter_files_processed_total", COUNTER, ("converter",)),
     ("cpu_usage_percent", GAUGE, ()),
@@ -98,6 +99,14 @@ def main():
     statuses = {l.get("status") for l, _ in samples.get(ns + "_converter_runs_total", [])}
     if not statuses <= {"success", "failure"}:
         problems.append(f"{ns}_converter_runs_total statuses {sorted(statuses)}")
+    failed = sum(v for l, v in samples.get(ns + "_converter_runs_total", [])
+                 if l.get("status") == "failure")
+    errors = sum(v for _, v in samples.get(ns + "_converter_errors_total", []))
+    # One error per failed run; runs that end while the scrape is written (three workers)
+    # may be counted in one family and not yet in the other.
+    if abs(failed - errors) > 3:
+        problems.append(f"{ns}_converter_errors_total sums to {errors}, want one error per "
+                        f"failed run ({failed})")
     served = sum(v for _, v in samples.get(ns + "_http_requests_total", []))
     if served <= 0:
         problems.append(f"{ns}_http_requests_total: no simulated traffic counted")

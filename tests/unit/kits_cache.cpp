@@ -7,8 +7,9 @@
 
 #include <doctest/doctest.h>
 
-#include <memory> // unique_ptr
-#include <string> // string
+#include <cstdint> // uint64_t
+#include <memory>  // unique_ptr
+#include <string>  // string
 
 TEST_CASE("kits/cache: families, types and values (golden)") {
     vitals::registry reg;
@@ -66,4 +67,102 @@ TEST_CASE("kits/cache: empty namespace and a second namespace side by side") {
     CHECK(kits_test::sample_value(text, "cache_hit_rate") == 1.0);
     CHECK(kits_test::sample_value(text, "other_cache_hit_rate") == 0.0);
     CHECK(text.find("# TYPE cache_size gauge\n") != std::string::npos);
+}
+
+TEST_CASE("kits/cache: two caches share one namespace through const labels") {
+    vitals::registry reg;
+    vitals::kits::cache_metrics users(reg, "app", {{{"cache", "users"}}});
+    vitals::kits::cache_metrics sessions(reg, "app", {{{"cache", "sessions"}}});
+    users.hit(3);
+    users.miss();
+    sessions.miss(4);
+    sessions.eviction(2);
+    sessions.set_size(7);
+    const std::string text = vitals::to_text(reg);
+    CHECK(kits_test::sample_value(text, "app_cache_hits_total", {"cache", "users"}) == 3.0);
+    CHECK(kits_test::sample_value(text, "app_cache_hits_total", {"cache", "sessions"}) == 0.0);
+    CHECK(kits_test::sample_value(text, "app_cache_misses_total", {"cache", "sessions"}) == 4.0);
+    CHECK(kits_test::sample_value(text, "app_cache_evictions_total", {"cache", "sessions"}) == 2.0);
+    CHECK(kits_test::sample_value(text, "app_cache_size", {"cache", "sessions"}) == 7.0);
+    CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "users"}) == 0.75);
+    CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "sessions"}) == 0.0);
+    CHECK(users.hit_rate() == 0.75);
+    // One family each, both caches in it (sorted by label value): a valid exposition.
+    CHECK(text.find("# TYPE app_cache_hit_rate gauge\n"
+                    "app_cache_hit_rate{cache=\"sessions\"} 0\n"
+                    "app_cache_hit_rate{cache=\"users\"} 0.75\n") != std::string::npos);
+    CHECK(text.find("# TYPE app_cache_hit_rate") == text.rfind("# TYPE app_cache_hit_rate"));
+    CHECK(text.find("# TYPE app_cache_hits_total") == text.rfind("# TYPE app_cache_hits_total"));
+}
+
+TEST_CASE("kits/cache: a second kit with the same namespace and labels is an error") {
+    vitals::registry reg;
+    vitals::kits::cache_metrics first(reg, "app");
+    first.hit();
+#if VITALS_HAS_EXCEPTIONS()
+    try {
+        vitals::kits::cache_metrics second(reg, "app");
+        FAIL("a second cache kit on namespace 'app' was accepted");
+    } catch (const vitals::error& e) {
+        CHECK(e.code() == vitals::errc::conflicting_registration);
+        CHECK(std::string(e.what()).find("cache kit \"app\"") != std::string::npos);
+    }
+#endif
+    vitals::status st;
+    vitals::kits::cache_metrics second(reg, "app", {}, st);
+    CHECK(st.code() == vitals::errc::conflicting_registration);
+    second.hit(100); // recorded nowhere the registry shows
+    second.miss(100);
+    const std::string text = vitals::to_text(reg);
+    CHECK(kits_test::sample_value(text, "app_cache_hits_total") == 1.0);
+    CHECK(kits_test::sample_value(text, "app_cache_misses_total") == 0.0);
+    CHECK(kits_test::sample_value(text, "app_cache_hit_rate") == 1.0);
+    CHECK(text.find("# TYPE app_cache_hit_rate") == text.rfind("# TYPE app_cache_hit_rate"));
+
+    // Same labels twice is a conflict; other label names on the same namespace too.
+    vitals::kits::cache_metrics users(reg, "svc", {{{"cache", "users"}}});
+    vitals::kits::cache_metrics users_again(reg, "svc", {{{"cache", "users"}}}, st);
+    CHECK(st.code() == vitals::errc::conflicting_registration);
+    vitals::kits::cache_metrics other_names(reg, "svc", {{{"pool", "users"}}}, st);
+    CHECK(st.code() == vitals::errc::conflicting_registration);
+    vitals::kits::cache_metrics unlabelled(reg, "svc", {}, st);
+    CHECK(st.code() == vitals::errc::conflicting_registration);
+    vitals::kits::cache_metrics bad(reg, "svc", {{{"bad-name", "x"}}}, st);
+    CHECK(st.code() == vitals::errc::invalid_label_name);
+    vitals::kits::cache_metrics ok(reg, "svc", {{{"cache", "sessions"}}}, st);
+    CHECK(st.ok());
+}
+
+TEST_CASE("kits/cache: a kit created after another is gone continues its series") {
+    vitals::registry reg;
+    {
+        vitals::kits::cache_metrics users(reg, "app", {{{"cache", "users"}}});
+        users.hit(2);
+    }
+    vitals::kits::cache_metrics users(reg, "app", {{{"cache", "users"}}});
+    users.miss(2);
+    const std::string text = vitals::to_text(reg);
+    CHECK(kits_test::sample_value(text, "app_cache_hits_total", {"cache", "users"}) == 2.0);
+    CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "users"}) == 0.5);
+    CHECK(text.find("# TYPE app_cache_hit_rate") == text.rfind("# TYPE app_cache_hit_rate"));
+}
+
+TEST_CASE("kits/cache: eviction() and its earlier name evicted() count the same series") {
+    vitals::registry reg;
+    vitals::kits::cache_metrics cache(reg, "app");
+    cache.eviction();
+    cache.evicted(2);
+    CHECK(cache.evictions().value() == 3.0);
+    CHECK(kits_test::sample_value(vitals::to_text(reg), "app_cache_evictions_total") == 3.0);
+}
+
+TEST_CASE("kits/cache: registries made and destroyed in turn each get their own hit rate") {
+    for (int i = 0; i < 20; ++i) {
+        auto reg = std::make_unique<vitals::registry>();
+        vitals::kits::cache_metrics cache(*reg, "app");
+        cache.hit(static_cast<std::uint64_t>(i));
+        cache.miss();
+        const std::string text = vitals::to_text(*reg);
+        CHECK(kits_test::sample_value(text, "app_cache_hit_rate") == i / (i + 1.0));
+    }
 }

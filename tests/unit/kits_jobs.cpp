@@ -65,3 +65,50 @@ TEST_CASE("kits/jobs: run scope records success, failure and exceptions") {
     CHECK(csv.duration().count() == csv.successes().whole_value() + csv.failures().whole_value());
     CHECK(&csv.successes() == &jobs.runs().labels("csv", "success"));
 }
+
+TEST_CASE("kits/jobs: a failed run says why (error_type), one error per failed run") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "j");
+    auto csv = jobs.job("csv");
+    {
+        auto run = csv.run();
+        run.fail("bad_input");
+        run.fail("timeout"); // ignored: the first reason decides
+        CHECK(run.failed());
+    }
+    {
+        auto run = csv.run();
+        run.fail(); // no reason
+    }
+#if VITALS_HAS_EXCEPTIONS()
+    try {
+        auto run = csv.run();
+        throw std::runtime_error("corrupt input");
+    } catch (const std::runtime_error&) {}
+#endif
+    csv.record(0.1, false);
+    csv.record_failure(0.2, "bad_input");
+    csv.record(0.3, true);
+    const std::string text = vitals::to_text(reg);
+    const auto errors = [&text](const char* type) {
+        return kits_test::sample_value(text, "j_converter_errors_total",
+                                       {"converter", "csv", "error_type", type});
+    };
+    CHECK(errors("bad_input") == 2.0);
+    CHECK(errors("timeout") == -1.0); // never created
+    CHECK(errors("unspecified") == 2.0);
+#if VITALS_HAS_EXCEPTIONS()
+    CHECK(errors("exception") == 1.0);
+    CHECK(csv.failures().value() == 5.0);
+#else
+    CHECK(errors("exception") == 0.0);
+    CHECK(csv.failures().value() == 4.0);
+#endif
+    CHECK(csv.errors("bad_input").value() == 2.0);
+    CHECK(csv.successes().value() == 1.0);
+    CHECK(csv.duration().count() == csv.successes().whole_value() + csv.failures().whole_value());
+    // Every failed run counted exactly one error.
+    CHECK(errors("bad_input") + errors("unspecified") + errors("exception") ==
+          csv.failures().value());
+    CHECK(csv.name() == "csv");
+}

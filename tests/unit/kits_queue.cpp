@@ -58,3 +58,40 @@ TEST_CASE("kits/queue: item scope counts processed items and errors") {
     CHECK(q.processing_duration().count() == 3);
 #endif
 }
+
+TEST_CASE("kits/queue: two queues share one namespace through const labels") {
+    vitals::registry reg;
+    vitals::kits::queue_metrics uploads(reg, "app", {{{"queue", "uploads"}}});
+    vitals::kits::queue_metrics mails(reg, "app", {{{"queue", "mails"}}});
+    uploads.set_size(5);
+    mails.record(0.02, false);
+    {
+        auto w = uploads.worker();
+        CHECK(uploads.workers_active().value() == 1.0);
+        CHECK(mails.workers_active().value() == 0.0);
+    }
+    const std::string text = vitals::to_text(reg);
+    CHECK(kits_test::sample_value(text, "app_queue_size", {"queue", "uploads"}) == 5.0);
+    CHECK(kits_test::sample_value(text, "app_queue_size", {"queue", "mails"}) == 0.0);
+    CHECK(kits_test::sample_value(text, "app_queue_errors_total", {"queue", "mails"}) == 1.0);
+    CHECK(kits_test::sample_value(text, "app_queue_processing_duration_seconds_count",
+                                  {"queue", "mails"}) == 1.0);
+    CHECK(text.find("# TYPE app_queue_size") == text.rfind("# TYPE app_queue_size"));
+}
+
+TEST_CASE("kits/queue: a second kit with the same namespace and labels is an error") {
+    vitals::registry reg;
+    vitals::kits::queue_metrics first(reg, "app");
+    first.set_size(3);
+#if VITALS_HAS_EXCEPTIONS()
+    CHECK_THROWS_AS(vitals::kits::queue_metrics(reg, "app"), vitals::error);
+#endif
+    vitals::status st;
+    vitals::kits::queue_metrics second(reg, "app", {}, st);
+    CHECK(st.code() == vitals::errc::conflicting_registration);
+    CHECK(st.message().find("queue kit \"app\"") != std::string::npos);
+    second.set_size(99); // recorded nowhere the registry shows
+    CHECK(kits_test::sample_value(vitals::to_text(reg), "app_queue_size") == 3.0);
+    vitals::kits::queue_metrics labelled(reg, "app", {{{"queue", "x"}}}, st);
+    CHECK(st.code() == vitals::errc::conflicting_registration); // other label names
+}

@@ -1,0 +1,213 @@
+// vitals/detail/kit_instances.hpp - which label sets of a kit's families live kits own.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_KIT_INSTANCES_HPP
+#define VITALS_DETAIL_KIT_INSTANCES_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/counter.hpp>
+#include <vitals/detail/exclusive_lock.hpp>
+#include <vitals/error.hpp>
+#include <vitals/family.hpp>
+
+#include <cstddef>      // size_t
+#include <shared_mutex> // shared_mutex, shared_lock
+#include <string>       // string
+#include <string_view>  // string_view
+#include <utility>      // move, pair
+#include <vector>       // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// The instances of one kind of kit (cache, queue) on one namespace of one registry: the
+/// label values each instance was given (its const labels), so that a second kit with the
+/// same namespace and labels is refused instead of silently sharing the first one's series;
+/// and, for the cache kit, the counters its scrape-time hit rate is computed from.
+///
+/// Groups are found by a key, the address of one of the kit's families (unique while the
+/// registry lives), in a process-wide table. A group is reference counted: each kit object
+/// and each copy of a collector that reads it hold a reference, and the last release removes
+/// it from the table. A registry destroys its collectors, and kits may not outlive their
+/// registry, so a group never outlives the families its key names. Thread-safe; everything
+/// here allocates, nothing is on a hot path.
+class kit_instances {
+public:
+    struct member {
+        std::vector<label> labels;       // the instance's label names and values
+        const counter* hits = nullptr;   // cache kit: the hit rate's inputs
+        const counter* misses = nullptr; //
+        bool claimed = false;            // a live kit object owns these labels
+    };
+
+    kit_instances(const kit_instances&) = delete;
+    kit_instances& operator=(const kit_instances&) = delete;
+
+    /// The group of `key`, created when there is none (then `*created` is true). The caller
+    /// owns one reference.
+    static kit_instances* acquire(const void* key, bool* created) {
+        table& t = groups();
+        exclusive_lock lock(t.mutex);
+        for (kit_instances* g : t.all) {
+            if (g->key_ == key) {
+                ++g->refs_;
+                *created = false;
+                return g;
+            }
+        }
+        reserve_more(t.all, 1);
+        kit_instances* g = new kit_instances(key);
+        t.all.push_back(g);
+        *created = true;
+        return g;
+    }
+
+    /// Another reference to this group (a copied collector).
+    void add_ref() {
+        table& t = groups();
+        exclusive_lock lock(t.mutex);
+        ++refs_;
+    }
+
+    /// Drops one reference; the last one deletes the group.
+    void release() noexcept {
+        table& t = groups();
+        exclusive_lock lock(t.mutex);
+        if (--refs_ != 0) return;
+        for (kit_instances*& g : t.all) {
+            if (g == this) { // the table's order does not matter
+                g = t.all.back();
+                t.all.pop_back();
+                break;
+            }
+        }
+        delete this;
+    }
+
+    /// Claims the instance with these labels for a live kit object, or says why not: a live
+    /// kit already has them (errc::conflicting_registration, the message naming `what`).
+    /// A released instance is taken over, counters and all.
+    status claim(const std::vector<label>& labels, const counter* hits, const counter* misses,
+                 const std::string& what) {
+        exclusive_lock lock(mutex_);
+        const std::size_t pos = partition_index(
+            members_.size(), [&](std::size_t i) { return members_[i].labels < labels; });
+        if (pos < members_.size() && members_[pos].labels == labels) {
+            if (members_[pos].claimed)
+                return status(errc::conflicting_registration,
+                              what + " is already used by another kit object on this registry; "
+                                     "give each instance its own const labels (for example "
+                                     "{\"cache\", \"users\"})");
+            members_[pos].claimed = true;
+            return {};
+        }
+        member m;
+        m.labels = labels;
+        m.hits = hits;
+        m.misses = misses;
+        m.claimed = true;
+        reserve_more(members_, 1);
+        insert_at(members_, pos, std::move(m));
+        return {};
+    }
+
+    /// Gives the instance with these labels up (its series stay, and so does its hit rate).
+    void unclaim(const std::vector<label>& labels) noexcept {
+        exclusive_lock lock(mutex_);
+        for (member& m : members_)
+            if (m.labels == labels) m.claimed = false;
+    }
+
+    /// Calls `fn(const member&)` for every instance, sorted by label values, under a reader
+    /// lock: `fn` must not call back into this group.
+    template <class Fn>
+    void for_each(Fn&& fn) const {
+        std::shared_lock<std::shared_mutex> lock(mutex_);
+        for (const member& m : members_) fn(m);
+    }
+
+private:
+    struct table {
+        std::shared_mutex mutex;
+        std::vector<kit_instances*> all;
+    };
+    // Never destroyed, so kits in static objects may release their groups at exit.
+    static table& groups() {
+        static table* const t = new table();
+        return *t;
+    }
+
+    explicit kit_instances(const void* key) : key_(key) {}
+    ~kit_instances() = default;
+
+    const void* key_;
+    std::size_t refs_ = 1; // guarded by the table's mutex
+    mutable std::shared_mutex mutex_;
+    std::vector<member> members_; // sorted by labels
+};
+
+/// A reference to a kit_instances group that copies and releases with the object holding it.
+class kit_instances_ref {
+public:
+    kit_instances_ref() noexcept = default;
+    explicit kit_instances_ref(kit_instances* g) noexcept : g_(g) {}
+    kit_instances_ref(const kit_instances_ref& other) : g_(other.g_) {
+        if (g_) g_->add_ref();
+    }
+    kit_instances_ref& operator=(const kit_instances_ref&) = delete;
+    ~kit_instances_ref() {
+        if (g_) g_->release();
+    }
+    /// Holds `g` (already referenced) instead, releasing the group held before.
+    void reset(kit_instances* g) noexcept {
+        if (g_) g_->release();
+        g_ = g;
+    }
+    kit_instances* get() const noexcept { return g_; }
+    kit_instances* operator->() const noexcept { return g_; }
+
+private:
+    kit_instances* g_ = nullptr;
+};
+
+/// The label names of a kit's const labels, in order (the kit families' label names).
+inline std::vector<std::string> kit_label_names(const std::vector<label>& labels) {
+    std::vector<std::string> names;
+    names.reserve(labels.size());
+    for (const label& l : labels) names.push_back(l.first);
+    return names;
+}
+
+/// How an error message names a kit instance: `cache kit "app" {cache="users"}`.
+inline std::string kit_description(const char* kind, std::string_view ns,
+                                   const std::vector<label>& labels) {
+    std::string out = std::string(kind) + " kit \"" + std::string(ns) + '"';
+    char sep = '{';
+    for (const label& l : labels) {
+        out += sep;
+        sep = ',';
+        out += l.first + "=\"" + l.second + '"';
+    }
+    if (!labels.empty()) out += '}';
+    return out;
+}
+
+/// Where a kit that failed to register records, so that its recording calls stay valid: metrics
+/// that belong to no registry and are never exposed. Never destroyed.
+template <class Metric>
+Metric& detached_metric() {
+    static Metric* const m = new Metric();
+    return *m;
+}
+
+/// The label values of a kit's const labels, in order (its series in the kit families).
+inline std::vector<std::string> kit_label_values(const std::vector<label>& labels) {
+    std::vector<std::string> values;
+    values.reserve(labels.size());
+    for (const label& l : labels) values.push_back(l.second);
+    return values;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_KIT_INSTANCES_HPP
