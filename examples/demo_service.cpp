@@ -1,26 +1,31 @@
 // demo_service.cpp - a simulated service exposing the whole metric catalogue for Prometheus.
 // SPDX-License-Identifier: MIT
 //
-// Usage: demo_service [--port N] [--bind ADDR] [--namespace NAME] [--duration S]
+// Usage: demo_service [--port N] [--bind ADDR] [--namespace NAME] [--duration S] [--drain S]
+//                     [--token-file PATH]
 //
 // Simulates an API client with a response cache, a work queue whose workers run two file
 // converters, and exposes the HTTP, cache, queue, converter, process and build metrics on
 // /metrics, with /health, /ready and /live, through vitals::health_server. Readiness turns
 // on after a short warm-up. The only line on stdout is `listening on http://ADDR:PORT`;
 // everything else goes to stderr. SIGINT or SIGTERM (or the end of --duration) stops it
-// with status 0; a bad flag exits 2, a failure to listen exits 1.
+// with status 0 (after the --drain period, during which /ready answers 503 and everything
+// else is still served); a bad flag exits 2, a failure to listen or to read the token file
+// exits 1.
 #include <vitals/process.hpp>
 #include <vitals/server.hpp>
 #include <vitals/vitals.hpp>
 
 #include <atomic>             // atomic
+#include <cerrno>             // errno
 #include <chrono>             // steady_clock, milliseconds, duration
 #include <cmath>              // isfinite, log, exp
 #include <condition_variable> // condition_variable
 #include <csignal>            // signal, sig_atomic_t, SIGINT, SIGTERM
 #include <cstdint>            // uint16_t
-#include <cstdio>             // printf, fprintf, fflush
+#include <cstdio>             // printf, fprintf, fflush, fopen, fread
 #include <cstdlib>            // strtod, strtoul
+#include <cstring>            // strerror
 #include <deque>              // deque
 #include <list>               // list
 #include <mutex>              // mutex, lock_guard, unique_lock
@@ -44,17 +49,25 @@ struct settings {
     std::string bind = "0.0.0.0";
     std::string ns = "demo";
     double duration = -1.0; // run until signalled
+    double drain = 0.0;     // seconds of serving after /ready turns 503 on stop
+    std::string token_file; // bearer token for /metrics; empty: no token
 };
 
 void usage() {
     std::fprintf(stderr,
                  "usage: demo_service [--port N] [--bind ADDR] [--namespace NAME] "
-                 "[--duration S]\n"
+                 "[--duration S] [--drain S] [--token-file PATH]\n"
                  "  --port N          TCP port, 0 = pick a free one (default 9090)\n"
-                 "  --bind ADDR       numeric IPv4 or IPv6 address (default 0.0.0.0)\n"
+                 "  --bind ADDR       numeric IPv4 or IPv6 address, server_options::bind_address\n"
+                 "                    (default 0.0.0.0)\n"
                  "  --namespace NAME  metric name prefix (default demo)\n"
                  "  --duration S      exit after S seconds, fractions allowed (default: run "
                  "until SIGINT/SIGTERM)\n"
+                 "  --drain S         on stop, answer /ready with 503 and keep serving for S\n"
+                 "                    seconds before closing, fractions allowed (default 0)\n"
+                 "  --token-file PATH require 'Authorization: Bearer <token>' on /metrics, the\n"
+                 "                    token being the file's content without surrounding\n"
+                 "                    whitespace (a mounted Secret)\n"
                  "Flags take their value as the next argument or after '='.\n");
 }
 
@@ -93,6 +106,15 @@ std::string set_flag(settings& s, const std::string& name, const std::string& va
         if (value.empty() || *end != '\0' || !std::isfinite(d) || d < 0.0)
             return "--duration needs a number of seconds >= 0, got '" + value + "'";
         s.duration = d;
+    } else if (name == "drain") {
+        char* end = nullptr;
+        const double d = std::strtod(value.c_str(), &end);
+        if (value.empty() || *end != '\0' || !std::isfinite(d) || d < 0.0 || d > 3600.0)
+            return "--drain needs a number of seconds from 0 to 3600, got '" + value + "'";
+        s.drain = d;
+    } else if (name == "token-file") {
+        if (value.empty()) return "--token-file needs a path";
+        s.token_file = value;
     } else {
         return "unknown flag --" + name;
     }
@@ -113,7 +135,8 @@ int parse(int argc, char** argv, settings& s) {
         if (eq != std::string::npos) {
             value = name.substr(eq + 1);
             name.erase(eq);
-        } else if (name == "port" || name == "bind" || name == "namespace" || name == "duration") {
+        } else if (name == "port" || name == "bind" || name == "namespace" || name == "duration" ||
+                   name == "drain" || name == "token-file") {
             if (i + 1 >= argc) {
                 std::fprintf(stderr, "demo_service: --%s needs a value\n", name.c_str());
                 return 2;
@@ -127,6 +150,36 @@ int parse(int argc, char** argv, settings& s) {
         }
     }
     return 0;
+}
+
+// Reads the bearer token from `path`: the file's content without leading and trailing
+// whitespace (a Secret mounted as a file usually ends with a newline). Returns an error
+// message, or an empty string when `token` was set.
+std::string read_token(const std::string& path, std::string& token) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return "cannot read --token-file '" + path + "': " + std::strerror(errno);
+    constexpr std::size_t limit = 4096;
+    char buf[limit + 1];
+    const std::size_t n = std::fread(buf, 1, sizeof buf, f);
+    const bool failed = std::ferror(f) != 0;
+    const int err = errno;
+    std::fclose(f);
+    if (failed) return "cannot read --token-file '" + path + "': " + std::strerror(err);
+    if (n > limit)
+        return "--token-file '" + path + "' is larger than " + std::to_string(limit) + " bytes";
+    std::size_t begin = 0, end = n;
+    const auto space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    };
+    while (begin < end && space(buf[begin])) ++begin;
+    while (end > begin && space(buf[end - 1])) --end;
+    if (begin == end) return "--token-file '" + path + "' is empty";
+    for (std::size_t i = begin; i < end; ++i)
+        if (buf[i] < 0x21 || buf[i] > 0x7e)
+            return "--token-file '" + path +
+                   "': a bearer token is one word of visible ASCII characters";
+    token.assign(buf + begin, end - begin);
+    return {};
 }
 
 // ---- simulation plumbing --------------------------------------------------------------------
@@ -459,6 +512,14 @@ int main(int argc, char** argv) {
     vitals::server_options opts;
     opts.bind_address = s.bind;
     opts.port = s.port;
+    opts.drain = std::chrono::milliseconds(static_cast<long long>(s.drain * 1000.0 + 0.5));
+    if (!s.token_file.empty()) {
+        const std::string error = read_token(s.token_file, opts.bearer_token);
+        if (!error.empty()) {
+            std::fprintf(stderr, "demo_service: %s\n", error.c_str());
+            return 1;
+        }
+    }
     vitals::health_server server(reg, opts);
     server.add_liveness_check("traffic", [&sim] { return sim.traffic_alive(); });
     server.add_readiness_check("queue", [&sim] { return sim.queue_ok(); });
@@ -471,8 +532,10 @@ int main(int argc, char** argv) {
     std::printf("listening on http://%s%s%s:%u\n", v6 ? "[" : "", s.bind.c_str(), v6 ? "]" : "",
                 static_cast<unsigned>(server.port()));
     std::fflush(stdout);
-    std::fprintf(stderr, "demo_service: serving /metrics, /health, /ready, /live; namespace '%s'\n",
-                 s.ns.c_str());
+    std::fprintf(stderr,
+                 "demo_service: serving /metrics%s, /health, /ready, /live; namespace '%s'; "
+                 "drain %.3g s\n",
+                 opts.bearer_token.empty() ? "" : " (bearer token)", s.ns.c_str(), s.drain);
 
     sim.start();
     const auto started = std::chrono::steady_clock::now();
@@ -491,8 +554,9 @@ int main(int argc, char** argv) {
     }
     if (g_signal != 0)
         std::fprintf(stderr, "demo_service: signal %d, stopping\n", static_cast<int>(g_signal));
-    server.set_ready(false);
-    sim.stop();
+    // stop() turns /ready 503 at once and keeps serving for the drain period (the simulated
+    // traffic goes on meanwhile, as a real service's would), then closes.
     server.stop();
+    sim.stop();
     return 0;
 }

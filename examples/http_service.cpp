@@ -1,11 +1,13 @@
 // http_service.cpp - serve /metrics, /health, /ready and /live with a couple of checks.
 // SPDX-License-Identifier: MIT
 //
-//   http_service [--port N] [--bind ADDR] [--token T] [--duration S]
+//   http_service [--port N] [--bind ADDR] [--token T] [--duration S] [--drain S]
 //
 // Starts vitals::health_server on 0.0.0.0:9090 (port 0 picks a free port), prints
 // "listening on http://ADDR:PORT", marks itself ready once its "database" answers, and
-// runs until SIGINT/SIGTERM (or for S seconds). Try:
+// runs until SIGINT/SIGTERM (or for S seconds). On stop, /ready answers 503 at once and the
+// server keeps serving for the drain (default 10 s, longer than a Kubernetes readiness
+// probe's period of 5 s, so traffic moves away first; --drain 0 for a quick exit). Try:
 //   curl -s localhost:9090/health
 //   curl -s localhost:9090/metrics
 // Copy what you need: a liveness check that must stay quick, and a readiness check fed by
@@ -30,7 +32,7 @@ extern "C" void on_signal(int) { stop_requested = 1; }
 
 int usage() {
     std::fprintf(stderr, "usage: http_service [--port N] [--bind ADDR] [--token T] "
-                         "[--duration S]\n");
+                         "[--duration S] [--drain S]\n");
     return 2;
 }
 
@@ -47,6 +49,9 @@ vitals::check_result ping_database() {
 
 int main(int argc, char** argv) {
     vitals::server_options opts; // defaults: 0.0.0.0:9090
+    // Keep serving this long after /ready turns 503 on stop(), so that load balancers and
+    // Kubernetes (readiness probed every 5 s) stop sending traffic first.
+    opts.drain = std::chrono::seconds(10);
     double duration = -1;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -69,12 +74,15 @@ int main(int argc, char** argv) {
             char* end = nullptr;
             duration = std::strtod(d, &end);
             if (*d == '\0' || *end != '\0' || !(duration >= 0)) return usage();
+        } else if (const char* dr = value("--drain")) {
+            char* end = nullptr;
+            const double seconds = std::strtod(dr, &end);
+            if (*dr == '\0' || *end != '\0' || !(seconds >= 0 && seconds <= 3600)) return usage();
+            opts.drain = std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
         } else {
             return usage();
         }
     }
-    opts.drain = std::chrono::milliseconds(500); // let load balancers see /ready go 503
-
     vitals::registry& reg = vitals::default_registry();
     auto& work = reg.counter("app_work_items", "Work items processed, by outcome.", {"outcome"});
     auto& ok = work.labels("ok");
@@ -129,6 +137,6 @@ int main(int argc, char** argv) {
         (std::uniform_int_distribution<int>(0, 9)(rng) == 0 ? failed : ok).inc();
         last_tick = now_ms();
     }
-    server.stop(); // readiness off, 500 ms drain, then close
+    server.stop(); // readiness off, serve during the drain, then close
     return 0;
 }

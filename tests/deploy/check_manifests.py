@@ -2,11 +2,19 @@
 """Checks the deploy kit against the vitals server's defaults, mechanically.
 
 - deploy/kubernetes/*.yaml: parse; probes (liveness /live, readiness /ready, startup /live)
-  on the server's port; prometheus.io/{scrape,port,path} annotations; container args; the
-  Service's selector and targetPort.
+  on the server's port; prometheus.io/{scrape,port,path} annotations; container args (every
+  flag one that examples/demo_service.cpp accepts; --drain longer than the readiness period
+  and shorter than the grace period; --token-file inside the mounted token Secret, whose
+  key exists in secret.yaml); the Service's selector and targetPort.
+- deploy/kubernetes/{podmonitor,servicemonitor}.yaml (prometheus-operator): selectors match
+  the pods / the Service, the named port exists and is the server's, the path, the bearer
+  token taken from the same Secret and key, the job relabelled to "vitals".
+- deploy/kubernetes/prometheus-rbac.yaml: a ServiceAccount, a ClusterRole that may get, list
+  and watch what the discovery above needs, and a binding of one to the other.
 - deploy/prometheus/kubernetes-pods.yml: its relabel rules, applied to the pod of
   deployment.yaml the way Prometheus's pod discovery presents it, yield the target
-  <pod IP>:<port> with the metrics path; a pod without the annotation is dropped.
+  <pod IP>:<port> with the metrics path; a pod without the annotation is dropped; the
+  bearer token file is the mounted Secret's.
 - deploy/docker-compose.yml, deploy/Dockerfile: parse; ports, command, mounted files, the
   scrape target of prometheus.yml and the Grafana data source and dashboard paths agree.
 - deploy/grafana: provisioning files parse; dashboards parse, use the datasource variable,
@@ -49,8 +57,11 @@ def server_defaults():
     path = os.path.join(ROOT, "include/vitals/server.hpp")
     if not os.path.exists(path):
         return dict(DOCUMENTED), "documented defaults (include/vitals/server.hpp not present)"
-    with open(path, encoding="utf-8") as f:
-        src = f.read()
+    src = ""
+    # server_options may live in server.hpp or in one of the headers under server/.
+    for p in [path] + sorted(glob.glob(os.path.join(ROOT, "include/vitals/server/*.hpp"))):
+        with open(p, encoding="utf-8") as f:
+            src += f.read() + "\n"
     found = dict(DOCUMENTED)
     # server_options: "std::uint16_t port = 9090;" and "std::string live_path = "/live";".
     m = re.search(r"\bport\s*=\s*(\d{1,5})\s*;", src)
@@ -134,6 +145,7 @@ def check_kubernetes(defaults):
     check(live not in (defaults["ready"], defaults["health"]), "liveness does not probe /ready or /health")
     grace = tmpl["spec"].get("terminationGracePeriodSeconds", 30)
     check(isinstance(grace, int) and grace >= 5, "terminationGracePeriodSeconds leaves time to drain", repr(grace))
+    check_demo_args(c, tmpl, grace)
 
     svcs = [d for d in load_yaml_docs(svc_path) if d.get("kind") == "Service"]
     if check(len(svcs) == 1, "service.yaml holds one Service"):
@@ -143,6 +155,143 @@ def check_kubernetes(defaults):
         targets = [resolve_port(p.get("targetPort", p.get("port")), c) for p in svc["spec"]["ports"]]
         check(port in targets, f"Service targets container port {port}", repr(targets))
     return dep
+
+
+def demo_flags():
+    """The --flags examples/demo_service.cpp accepts, read from its usage text."""
+    with open(os.path.join(ROOT, "examples/demo_service.cpp"), encoding="utf-8") as f:
+        src = f.read()
+    usage = re.search(r"void usage\(\) \{(.*?)\n\}", src, re.S)
+    return set(re.findall(r"--([a-z][a-z-]*)", usage.group(1))) if usage else set()
+
+
+def token_secret():
+    """(name, keys) of the Secret in secret.yaml, or (None, set())."""
+    path = os.path.join(DEPLOY, "kubernetes/secret.yaml")
+    secrets = [d for d in load_yaml_docs(path) if d.get("kind") == "Secret"]
+    if not check(len(secrets) == 1, "secret.yaml holds one Secret"):
+        return None, set()
+    sec = secrets[0]
+    keys = set((sec.get("stringData") or {}).keys()) | set((sec.get("data") or {}).keys())
+    check(keys, "the Secret has a key", repr(keys))
+    return sec["metadata"]["name"], keys
+
+
+def check_demo_args(c, tmpl, grace):
+    args = [str(a) for a in c.get("args") or []]
+    known = demo_flags()
+    check(known >= {"port", "bind", "namespace", "drain", "token-file"},
+          "demo_service's usage lists --drain and --token-file", repr(sorted(known)))
+    used = [a[2:].split("=", 1)[0] for a in args if a.startswith("--")]
+    unknown = [f for f in used if f not in known]
+    check(not unknown, "every container flag is one demo_service accepts", repr(unknown))
+
+    drain = flag_value(args, "--drain")
+    ready = c.get("readinessProbe") or {}
+    period = ready.get("periodSeconds", 10) * ready.get("failureThreshold", 3)
+    try:
+        d = float(drain)
+    except (TypeError, ValueError):
+        d = None
+    check(d is not None and d > period,
+          f"--drain outlasts the readiness period ({period} s: periodSeconds x failureThreshold)",
+          repr(drain))
+    check(d is not None and grace >= d + 5,
+          "terminationGracePeriodSeconds exceeds the drain plus 5 s of shutdown", f"{grace} vs {drain}")
+
+    name, keys = token_secret()
+    token = flag_value(args, "--token-file")
+    if not check(token, "container args pass --token-file"):
+        return
+    volumes = {v.get("name"): v for v in tmpl["spec"].get("volumes", [])}
+    found = None
+    for m in c.get("volumeMounts", []):
+        mount = m.get("mountPath", "").rstrip("/") + "/"
+        if token.startswith(mount):
+            found = (m, volumes.get(m.get("name")), token[len(mount):])
+    if not check(found, "--token-file lies in a mounted volume", token):
+        return
+    mount, vol, rel = found
+    check(mount.get("readOnly") is True, "the token volume is mounted read-only")
+    sec = (vol or {}).get("secret") or {}
+    check(sec.get("secretName") == name, f"the token volume is the Secret {name}", repr(sec))
+    items = {i.get("path"): i.get("key") for i in sec.get("items", [])} if sec.get("items") else None
+    key = items.get(rel) if items is not None else rel
+    check(key in keys, f"--token-file names the Secret's key ({rel})", repr(sorted(keys)))
+
+
+def check_monitors(defaults, dep):
+    """prometheus-operator PodMonitor and ServiceMonitor against the pods, Service, Secret."""
+    port = defaults["port"]
+    tmpl = dep["spec"]["template"]
+    pod_labels = tmpl["metadata"]["labels"]
+    c = [c for c in tmpl["spec"]["containers"]
+         if any(p.get("containerPort") == port for p in c.get("ports", []))][0]
+    secret, keys = token_secret()
+    svc = [d for d in load_yaml_docs(os.path.join(DEPLOY, "kubernetes/service.yaml"))
+           if d.get("kind") == "Service"][0]
+    for fname, kind, list_key in (("podmonitor.yaml", "PodMonitor", "podMetricsEndpoints"),
+                                  ("servicemonitor.yaml", "ServiceMonitor", "endpoints")):
+        docs = [d for d in load_yaml_docs(os.path.join(DEPLOY, "kubernetes", fname))
+                if d.get("kind") == kind]
+        if not check(len(docs) == 1, f"{fname} holds one {kind}"):
+            continue
+        mon = docs[0]
+        check(mon.get("apiVersion") == "monitoring.coreos.com/v1", f"{fname}: apiVersion monitoring.coreos.com/v1")
+        sel = mon["spec"]["selector"].get("matchLabels", {})
+        target_labels = pod_labels if kind == "PodMonitor" else svc["metadata"].get("labels", {})
+        check(sel and sel.items() <= target_labels.items(),
+              f"{fname}: selector matches the {'pods' if kind == 'PodMonitor' else 'Service'}", repr(sel))
+        eps = mon["spec"].get(list_key, [])
+        if not check(len(eps) == 1, f"{fname}: one {list_key} entry"):
+            continue
+        ep = eps[0]
+        if kind == "PodMonitor":
+            named = {p.get("name"): p.get("containerPort") for p in c.get("ports", [])}
+        else:
+            named = {p.get("name"): resolve_port(p.get("targetPort", p.get("port")), c)
+                     for p in svc["spec"]["ports"]}
+        check(named.get(ep.get("port")) == port, f"{fname}: port {ep.get('port')!r} is the server's {port}",
+              repr(named))
+        check(ep.get("path", "/metrics") == defaults["metrics"], f"{fname}: path {defaults['metrics']}")
+        cred = (ep.get("authorization") or {}).get("credentials") or {}
+        check((ep.get("authorization") or {}).get("type", "Bearer") == "Bearer" and
+              cred.get("name") == secret and cred.get("key") in keys,
+              f"{fname}: bearer token from the Secret {secret}", repr(ep.get("authorization")))
+        job = [r for r in ep.get("relabelings", []) if r.get("targetLabel") == "job"]
+        check(job and job[-1].get("replacement") == "vitals" and not job[-1].get("sourceLabels"),
+              f'{fname}: the job label is "vitals" like the alert rules expect', repr(job))
+        iv, to = ep.get("interval", "30s"), ep.get("scrapeTimeout", "10s")
+        secs = lambda v: float(re.fullmatch(r"(\d+)s", v).group(1))
+        check(secs(to) <= secs(iv), f"{fname}: scrapeTimeout {to} within interval {iv}")
+
+
+def check_rbac():
+    path = os.path.join(DEPLOY, "kubernetes/prometheus-rbac.yaml")
+    docs = {d.get("kind"): d for d in load_yaml_docs(path)}
+    for kind in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding"):
+        check(kind in docs, f"prometheus-rbac.yaml has a {kind}")
+    if not all(k in docs for k in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding")):
+        return
+    allowed = set()
+    for rule in docs["ClusterRole"].get("rules", []):
+        verbs = set(rule.get("verbs", []))
+        for group in rule.get("apiGroups", []):
+            for res in rule.get("resources", []):
+                if {"get", "list", "watch"} <= verbs:
+                    allowed.add((group, res))
+    need = {("", "pods"), ("", "services"), ("", "endpoints"), ("discovery.k8s.io", "endpointslices")}
+    check(need <= allowed, "the ClusterRole may get, list and watch pods, services, endpoints, endpoint slices",
+          repr(sorted(need - allowed)))
+    check(not any(r.get("verbs") and set(r["verbs"]) - {"get", "list", "watch"}
+                  for r in docs["ClusterRole"].get("rules", [])), "the ClusterRole only reads")
+    b = docs["ClusterRoleBinding"]
+    check(b["roleRef"].get("kind") == "ClusterRole" and b["roleRef"].get("name") == docs["ClusterRole"]["metadata"]["name"],
+          "the binding refers to the ClusterRole")
+    sa = docs["ServiceAccount"]["metadata"]
+    check({"kind": "ServiceAccount", "name": sa["name"], "namespace": sa.get("namespace")} in
+          [{"kind": s.get("kind"), "name": s.get("name"), "namespace": s.get("namespace")} for s in b.get("subjects", [])],
+          "the binding's subject is the ServiceAccount")
 
 
 # Prometheus relabeling, as far as kubernetes-pods.yml uses it (regexes are fully anchored).
@@ -227,6 +376,10 @@ def check_pod_scrape_config(dep, defaults):
     dropped = [relabel(t, configs) for t in discovered_targets(dep, annotate=False)]
     check(all(t is None for t in dropped), "a pod without prometheus.io/scrape is not scraped")
     check(job.get("job_name") == "vitals", 'the Kubernetes job is named "vitals" like the alert rules expect')
+    secret, keys = token_secret()
+    cred = (job.get("authorization") or {}).get("credentials_file", "")
+    check(any(cred.endswith(f"/{secret}/{k}") for k in keys),
+          f"kubernetes-pods.yml sends the bearer token of the Secret {secret} (mounted file)", repr(cred))
 
 
 # ---------------------------------------------------------------- compose, Dockerfile, Grafana
@@ -379,6 +532,8 @@ def main():
             check(False, f"{name} manifests parse", repr(e))
             dep = None
     for name, fn in (("kubernetes-pods.yml", lambda: dep and check_pod_scrape_config(dep, defaults)),
+                     ("prometheus-operator monitors", lambda: dep and check_monitors(defaults, dep)),
+                     ("prometheus-rbac.yaml", check_rbac),
                      ("compose", lambda: check_compose(defaults)),
                      ("dashboards", check_dashboards)):
         try:

@@ -14,7 +14,11 @@
 #     `promtool check metrics` clean;
 #  3. SIGTERM: exit status 0 within 2 s, and nothing on stdout but the listening line;
 #  4. the rest of the contract: `--flag=value` forms with --duration (exit 0 by itself),
-#     SIGINT, a bad flag (exit 2 with usage), a port in use (exit 1 with the OS error).
+#     SIGINT, a bad flag (exit 2 with usage), a port in use (exit 1 with the OS error);
+#  5. --token-file (the file's trimmed content is the bearer token /metrics requires; an
+#     unreadable, empty or multi-word file exits 1 naming the file) and --drain (on SIGTERM
+#     /ready answers 503 at once while /metrics is still served, and the process exits
+#     after the drain), in both flag forms; bad --drain values exit 2.
 # Every process started here is stopped by PID on exit. Needs curl, promtool and
 # /usr/bin/python3 with prometheus_client (Debian: python3-prometheus-client).
 
@@ -184,4 +188,72 @@ set -e
 grep -q '^usage: demo_service' "$WORK/f.err" || fail "bad flag: no usage on stderr"
 [ ! -s "$WORK/f.out" ] || fail "bad flag printed to stdout"
 say "bad flag: exit 2 with usage"
+
+# ------------------------------------------------------------------ 5. --token-file, --drain
+printf '  s3cret-Token_1\n\n' >"$WORK/token"
+"$DEMO" --port 0 --bind 127.0.0.1 --token-file "$WORK/token" --drain=1.5 \
+    >"$WORK/t.out" 2>"$WORK/t.err" &
+PID=$!
+PIDS+=("$PID")
+TPORT=$(listening_port "$WORK/t.out" "$PID")
+TBASE="http://127.0.0.1:$TPORT"
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@"; }
+until [ "$(code "$TBASE/ready")" = 200 ]; do sleep 0.02; done
+[ "$(code "$TBASE/metrics")" = 401 ] || fail "--token-file: /metrics without a token is not 401"
+[ "$(code -H 'Authorization: Bearer wrong' "$TBASE/metrics")" = 401 ] ||
+    fail "--token-file: a wrong token is not 401"
+[ "$(code -H 'Authorization: Bearer s3cret-Token_1' "$TBASE/metrics")" = 200 ] ||
+    fail "--token-file: the file's trimmed content is not accepted as the token"
+say "--token-file: /metrics needs the file's trimmed content as bearer token"
+STOP=$(now)
+kill -TERM "$PID"
+# During the drain /ready answers 503 and /metrics is still served.
+DRAIN_READY=""
+for _ in $(seq 50); do
+    DRAIN_READY=$(code "$TBASE/ready")
+    [ "$DRAIN_READY" = 503 ] && break
+    sleep 0.02
+done
+[ "$DRAIN_READY" = 503 ] || fail "--drain: /ready is not 503 after SIGTERM (got $DRAIN_READY)"
+[ "$(code -H 'Authorization: Bearer s3cret-Token_1' "$TBASE/metrics")" = 200 ] ||
+    fail "--drain: /metrics not served during the drain"
+wait_exit "$PID" 4
+[ "$EXIT_RC" -eq 0 ] || fail "--drain: exit status $EXIT_RC after SIGTERM, want 0"
+T=$(elapsed "$STOP" "$(now)")
+awk -v t="$T" 'BEGIN { exit !(t >= 1.4) }' || fail "--drain=1.5: exited after only $T s"
+say "--drain=1.5: /ready 503 and /metrics served during the drain, exit 0 after $T s"
+
+"$DEMO" --port=0 --bind=127.0.0.1 --token-file="$WORK/token" --drain 0 --duration 0.3 \
+    >"$WORK/t2.out" 2>"$WORK/t2.err" &
+PID=$!
+PIDS+=("$PID")
+(listening_port "$WORK/t2.out" "$PID" >/dev/null)
+wait_exit "$PID" 3
+[ "$EXIT_RC" -eq 0 ] || fail "--token-file=PATH --drain 0: exit status $EXIT_RC, want 0"
+
+# expect_exit RC WHAT ARGS...: the demo exits RC with a message on stderr, nothing on stdout.
+expect_exit() {
+    local want=$1 what=$2 rc
+    shift 2
+    set +e
+    timeout 10 "$DEMO" --port 0 --bind 127.0.0.1 "$@" >"$WORK/x.out" 2>"$WORK/x.err"
+    rc=$?
+    set -e
+    [ "$rc" -eq "$want" ] || fail "$what: exit status $rc, want $want ($(cat "$WORK/x.err"))"
+    [ -s "$WORK/x.err" ] || fail "$what: nothing on stderr"
+    [ ! -s "$WORK/x.out" ] || fail "$what: printed to stdout"
+}
+expect_exit 1 "missing token file" --token-file "$WORK/no-such-file"
+grep -q "no-such-file.*No such file" "$WORK/x.err" || fail "missing token file: $(cat "$WORK/x.err")"
+: >"$WORK/empty"
+expect_exit 1 "empty token file" --token-file "$WORK/empty"
+grep -q "is empty" "$WORK/x.err" || fail "empty token file: $(cat "$WORK/x.err")"
+printf 'two words\n' >"$WORK/words"
+expect_exit 1 "token file with two words" --token-file="$WORK/words"
+expect_exit 1 "token file that is a directory" --token-file "$WORK"
+expect_exit 2 "--drain -1" --drain -1
+expect_exit 2 "--drain=abc" --drain=abc
+expect_exit 2 "--drain without a value" --drain
+expect_exit 2 "--token-file=" --token-file=
+say "token file errors exit 1 naming the file; bad --drain values exit 2"
 say "PASS"

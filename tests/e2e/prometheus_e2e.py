@@ -473,6 +473,12 @@ def cmd_k8s_config(args):
             del job["kubernetes_sd_configs"]
             job["static_configs"] = [{"targets": ["127.0.0.1:9090"]}]
             n += 1
+        # The token file is mounted from a Secret in the cluster; promtool requires it to
+        # exist, so the check uses an inline token of the same shape.
+        auth = job.get("authorization") or {}
+        if "credentials_file" in auth:
+            del auth["credentials_file"]
+            auth["credentials"] = "token-for-promtool-check"
     if not n:
         sys.exit("kubernetes-pods.yml has no kubernetes_sd_configs job")
     cfg["rule_files"] = [os.path.join(args.root, "deploy/prometheus", p) for p in cfg.get("rule_files", [])]

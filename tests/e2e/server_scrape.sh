@@ -60,7 +60,7 @@ say "building examples/http_service.cpp"
 "${CXX:-g++}" -std=c++17 -O1 -pthread -I"$ROOT/include" -o "$WORK/http_service" \
     "$ROOT/examples/http_service.cpp"
 
-"$WORK/http_service" --port 0 --bind 127.0.0.1 --token "$TOKEN" >"$WORK/service.out" \
+"$WORK/http_service" --port 0 --bind 127.0.0.1 --drain 0 --token "$TOKEN" >"$WORK/service.out" \
     2>"$WORK/service.err" &
 SERVICE_PID=$!
 for _ in $(seq 50); do
