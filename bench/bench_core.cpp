@@ -139,6 +139,32 @@ void BM_labels_lookup_inc(benchmark::State& state) {
 }
 BENCHMARK(BM_labels_lookup_inc)->Threads(1)->Threads(2);
 
+// The same lookups in a family past its series bound: its 64 series have other status values,
+// so every one of the 256 label sets is folded into the overflow series (and counted there).
+struct overflow_fixture : lookup_fixture {
+    vitals::counter_family& bounded;
+    overflow_fixture()
+        : bounded(reg.counter("http_requests_bounded", "Requests.",
+                              {"method", "endpoint", "status"}, [] {
+                                  vitals::family_options opts;
+                                  opts.max_series = 64;
+                                  return opts;
+                              }())) {
+        for (std::size_t i = 0; i < 64; ++i) bounded.labels(methods[i & 3], endpoints[i >> 2], "0");
+    }
+};
+
+void BM_labels_lookup_overflowed(benchmark::State& state) {
+    static overflow_fixture* f = new overflow_fixture(); // shared by the threads of one run
+    std::size_t i = static_cast<std::size_t>(state.thread_index()) * 128;
+    for (auto _ : state) {
+        f->bounded.labels(f->methods[i & 3], f->endpoints[(i >> 2) & 15], f->statuses[(i >> 6) & 3])
+            .inc();
+        i = (i + 7) & 255;
+    }
+}
+BENCHMARK(BM_labels_lookup_overflowed)->Threads(1)->Threads(2);
+
 // ---------------------------------------------------------------------------------------------
 // Two threads in lockstep. On a busy machine the free-running Threads(2) cases above often
 // measure threads that take turns on the CPUs, which hides contention (the shared atomic then

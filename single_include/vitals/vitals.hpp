@@ -1774,7 +1774,7 @@ public:
             // Lock-free fast path: see the comment on `table`.
             series_node* s = find(vals, n, h);
             if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
-            return lookup_locked(vals, n, h);
+            return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h);
         }
         *error = label_count_error(n);
         return nullptr;
@@ -2014,6 +2014,37 @@ private:
 #endif
     }
 
+    // A label set the lock-free table did not have. Once the family has overflowed, such a
+    // lookup is sent to the overflow series without a lock or an allocation, so that traffic
+    // past the bound costs about what a known label set does and never waits for (or holds up)
+    // a scrape. The table re-read after overflow_series_ is final: a family creates no series
+    // once it has an overflow series, and every slot it ever published was stored before
+    // overflow_series_ was (the first probe, made before that load, may have missed a slot
+    // being published concurrently, hence the second).
+    VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
+                                                      std::uint64_t h) {
+        series_node* ov = overflow_series_.load(std::memory_order_acquire);
+        if (ov && ov->visible.load(std::memory_order_acquire) && !find(vals, n, h)) {
+            count_overflow();
+            return ov;
+        }
+        return lookup_locked(vals, n, h);
+    }
+
+    // Counts a lookup redirected to the overflow series, in this family's series of the
+    // registry's overflow counter; the series is looked up once and kept (again only if it
+    // was hidden, e.g. by clearing that family).
+    void count_overflow() {
+        if (!overflow_family_) return;
+        series_node* c = overflow_count_.load(std::memory_order_acquire);
+        if (VITALS_DETAIL_UNLIKELY(!c || !c->visible.load(std::memory_order_acquire))) {
+            const std::string_view family_name = name_;
+            c = overflow_family_->lookup_or_fail(&family_name, 1);
+            overflow_count_.store(c, std::memory_order_release);
+        }
+        static_cast<series<counter>*>(c)->metric.inc();
+    }
+
     VITALS_DETAIL_NOINLINE series_node* lookup_locked(const std::string_view* vals, std::size_t n,
                                                       std::uint64_t h) {
         bool overflowed = false;
@@ -2030,23 +2061,22 @@ private:
                 s = create(vals, n, h);
             } else {
                 overflowed = true;
-                std::vector<std::string_view> ov(n, overflow_label_value);
-                const std::uint64_t oh = hash_label_values(ov.data(), n);
-                s = find(ov.data(), n, oh);
+                s = overflow_series_.load(std::memory_order_relaxed);
                 if (!s) {
-                    s = create(ov.data(), n, oh);
-                } else if (!s->visible.load(std::memory_order_relaxed)) {
+                    std::vector<std::string_view> ov(n, overflow_label_value);
+                    const std::uint64_t oh = hash_label_values(ov.data(), n);
+                    s = find(ov.data(), n, oh);
+                    if (!s) s = create(ov.data(), n, oh);
+                }
+                if (!s->visible.load(std::memory_order_relaxed)) {
                     reset_metric(*s); // re-added after clear() or remove(): restarts at zero
                     s->visible.store(true, std::memory_order_release);
                 }
+                overflow_series_.store(s, std::memory_order_release);
             }
         }
         // Counted outside our lock: the overflow counter lives in another family.
-        if (overflowed && overflow_family_) {
-            const std::string_view family_name = name_;
-            static_cast<series<counter>*>(overflow_family_->lookup_or_fail(&family_name, 1))
-                ->metric.inc();
-        }
+        if (overflowed) count_overflow();
         return s;
     }
 
@@ -2059,6 +2089,9 @@ private:
     family_text text_;                       // pre-rendered output pieces
     label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
+    // The series label sets past the bound share (null until the first one); see lookup_missed.
+    std::atomic<series_node*> overflow_series_{nullptr};
+    std::atomic<series_node*> overflow_count_{nullptr}; // our series in overflow_family_
 
     mutable std::shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
@@ -2072,8 +2105,9 @@ private:
 /// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
 ///
 /// labels() returns a reference that stays valid for the registry's lifetime, so hot code
-/// looks a series up once and keeps the reference. Lookup of an existing series is
-/// lock-free and does not allocate; creating a series takes a writer lock and allocates.
+/// looks a series up once and keeps the reference. Lookup of an existing series, and of a
+/// label set folded into the overflow series past the bound, is lock-free and does not
+/// allocate; creating a series takes a writer lock and allocates.
 /// All members are thread-safe.
 template <class Metric>
 class family final : public detail::family_base {
