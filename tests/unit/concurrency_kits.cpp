@@ -1,0 +1,79 @@
+// tests/unit/concurrency_kits.cpp - cache and queue kits made, used and destroyed on several
+// threads while another thread scrapes (run under TSan by the step tsan).
+// SPDX-License-Identifier: MIT
+#include <vitals/kits/cache.hpp>
+#include <vitals/kits/queue.hpp>
+#include <vitals/text_format.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>  // atomic
+#include <cstddef> // size_t
+#include <memory>  // unique_ptr, make_unique
+#include <string>  // string, to_string
+#include <thread>  // thread
+#include <vector>  // vector
+
+namespace {
+
+// How many times `needle` occurs in `text`.
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + 1))
+        ++n;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("concurrency/kits: kits come and go on several threads while scrapes run") {
+    vitals::registry reg;
+    std::atomic<bool> done{false};
+    std::atomic<int> bad_scrapes{0};
+    std::atomic<int> conflicts{0};
+    std::thread scraper([&] {
+        while (!done.load()) {
+            const std::string text = vitals::to_text(reg);
+            // One family each, however many kits exist at the moment.
+            if (occurrences(text, "# TYPE app_cache_hit_rate gauge\n") > 1 ||
+                occurrences(text, "# TYPE app_queue_size gauge\n") > 1)
+                bad_scrapes.fetch_add(1);
+        }
+    });
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 3; ++t) {
+        workers.emplace_back([&reg, &conflicts, t] {
+            for (int i = 0; i < 200; ++i) {
+                // Threads share label values on purpose: a live duplicate is refused.
+                const std::string name = "c" + std::to_string((t + i) % 4);
+                vitals::status st;
+                vitals::kits::cache_metrics cache(reg, "app", {{{"cache", name}}}, st);
+                if (!st) conflicts.fetch_add(1);
+                cache.hit();
+                cache.miss(2);
+                vitals::kits::queue_metrics queue(reg, "app", {{{"queue", name}}}, st);
+                queue.record(0.01, i % 3 != 0);
+                // A registry of its own, made and destroyed while the others churn.
+                auto own = std::make_unique<vitals::registry>();
+                vitals::kits::cache_metrics alone(*own, "app");
+                alone.hit();
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    done.store(true);
+    scraper.join();
+    CHECK(bad_scrapes.load() == 0);
+    const std::string text = vitals::to_text(reg);
+    // Every successful kit counted one hit; the four caches hold them all.
+    double hits = 0;
+    for (int c = 0; c < 4; ++c) {
+        const std::string prefix = "app_cache_hits_total{cache=\"c" + std::to_string(c) + "\"} ";
+        const std::size_t at = text.find(prefix);
+        REQUIRE(at != std::string::npos);
+        hits += std::stod(text.substr(at + prefix.size()));
+    }
+    CHECK(hits == 3 * 200 - conflicts.load());
+    CHECK(occurrences(text, "app_cache_hit_rate{") == 4);
+}
