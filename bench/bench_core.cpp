@@ -13,10 +13,7 @@
 
 #include <benchmark/benchmark.h>
 
-#if defined(__linux__)
-#include <pthread.h> // pthread_setaffinity_np
-#include <sched.h>   // cpu_set_t, CPU_SET
-#endif
+#include "lockstep.hpp"
 
 #include <algorithm> // max, min, nth_element
 #include <array>     // array
@@ -166,136 +163,60 @@ void BM_labels_lookup_overflowed(benchmark::State& state) {
 BENCHMARK(BM_labels_lookup_overflowed)->Threads(1)->Threads(2);
 
 // ---------------------------------------------------------------------------------------------
-// Two threads in lockstep. On a busy machine the free-running Threads(2) cases above often
-// measure threads that take turns on the CPUs, which hides contention (the shared atomic then
-// looks as cheap as with one thread). Here both threads meet at a barrier before every phase
-// of `phase_ops` operations and time only the phase. A phase counts only when the two
-// threads' intervals overlap for at least 80% of the shorter one, so both ran it at the same
-// time; the median over those phases is reported. Phases of the shared atomic,
-// the counter and the lookup alternate, so all three see the same conditions. Reported as
-// counters, in ns per operation and thread: lockstep_atomic_ns, lockstep_counter_ns,
-// lockstep_lookup_ns, and lockstep_overlap, the fraction of phases that counted (0 means
-// the threads never ran together and the figures mean nothing).
-
-class spin_barrier {
-public:
-    void wait() {
-        const unsigned gen = generation_.load(std::memory_order_acquire);
-        if (arrived_.fetch_add(1, std::memory_order_acq_rel) == 1) {
-            arrived_.store(0, std::memory_order_relaxed);
-            generation_.fetch_add(1, std::memory_order_release);
-            return;
-        }
-        for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == gen; ++spins)
-            if (spins > 2000) std::this_thread::yield(); // the other thread is not running
-    }
-
-private:
-    std::atomic<unsigned> arrived_{0};
-    std::atomic<unsigned> generation_{0};
-};
-
-// Pins the calling thread to one CPU where that is possible, so the two lockstep threads
-// cannot end up taking turns on the same CPU (which a loaded scheduler likes to do).
-void pin_to_cpu(unsigned cpu) {
-#if defined(__linux__)
-    const unsigned n = std::thread::hardware_concurrency();
-    if (n < 2) return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu % n, &set);
-    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-#else
-    (void)cpu;
-#endif
-}
-
-void unpin() {
-#if defined(__linux__)
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (unsigned i = 0; i < std::thread::hardware_concurrency() && i < CPU_SETSIZE; ++i)
-        CPU_SET(i, &set);
-    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-#endif
-}
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-    std::nth_element(v.begin(), mid, v.end());
-    return *mid;
-}
+// One thread against two threads in lockstep (bench/lockstep.hpp): the shared atomic, the
+// counter, the labelled lookup and the histogram, each alone and with two threads on the same
+// metric, interleaved so that all see the same conditions. Reported as counters: lockstep_X_1
+// (ns per operation, one thread), lockstep_X_2 (wall ns per operation of the pair: phase wall
+// time over both threads' operations), lockstep_X_2t (ns per operation and thread),
+// lockstep_X_overlap (fraction of two-thread phases in which both threads ran throughout;
+// below 0.2 the two-thread figures are not reported) and lockstep_X_cpu (CPU time of both
+// threads over wall time in those phases: about 2 when they overlapped).
 
 void BM_lockstep_2threads(benchmark::State& state) {
-    constexpr int phases = 300;
-    constexpr std::size_t phase_ops = 4096;
     padded_atomic shared;
-    vitals::counter& c = *new vitals::counter(); // never freed: a thread may still be exiting
+    vitals::counter& c = *new vitals::counter();     // never freed: a thread may still exit
+    vitals::histogram& h = *new vitals::histogram(); // default buckets
     lookup_fixture& f = shared_lookup();
-    spin_barrier barrier;
-    struct phase {
-        double start, end; // ns since `epoch`
-    };
-    std::vector<phase> timing[3][2]; // [kind][thread], one per phase
-    const auto epoch = std::chrono::steady_clock::now();
-    const auto since_epoch = [&epoch] {
-        return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - epoch)
-            .count();
-    };
-
-    const auto worker = [&](int t) {
-        pin_to_cpu(static_cast<unsigned>(t));
-        std::size_t li = static_cast<std::size_t>(t) * 128;
-        for (int p = 0; p < phases; ++p) {
-            for (int kind = 0; kind < 3; ++kind) {
-                barrier.wait();
-                const double t0 = since_epoch();
-                if (kind == 0) {
-                    for (std::size_t i = 0; i < phase_ops; ++i)
-                        shared.value.fetch_add(1, std::memory_order_relaxed);
-                } else if (kind == 1) {
-                    for (std::size_t i = 0; i < phase_ops; ++i) c.inc();
-                } else {
-                    for (std::size_t i = 0; i < phase_ops; ++i) {
-                        f.fam
-                            .labels(f.methods[li & 3], f.endpoints[(li >> 2) & 15],
-                                    f.statuses[(li >> 6) & 3])
-                            .inc();
-                        li = (li + 7) & 255;
-                    }
-                }
-                timing[kind][t].push_back({t0, since_epoch()});
+    const std::vector<double> values = log_uniform_values(4096);
+    const std::vector<lockstep::operation> kinds = {
+        [&](int, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i)
+                shared.value.fetch_add(1, std::memory_order_relaxed);
+        },
+        [&](int, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) c.inc();
+        },
+        [&](int t, std::size_t n) {
+            std::size_t li = static_cast<std::size_t>(t) * 128;
+            for (std::size_t i = 0; i < n; ++i) {
+                f.fam
+                    .labels(f.methods[li & 3], f.endpoints[(li >> 2) & 15],
+                            f.statuses[(li >> 6) & 3])
+                    .inc();
+                li = (li + 7) & 255;
             }
-        }
+        },
+        [&](int t, std::size_t n) {
+            std::size_t vi = static_cast<std::size_t>(t) * 2048;
+            for (std::size_t i = 0; i < n; ++i) {
+                h.observe(values[vi]);
+                vi = (vi + 1) & 4095;
+            }
+        },
     };
-
-    for (auto _ : state) {
-        for (auto& kind : timing)
-            for (auto& v : kind) v.clear();
-        std::thread other(worker, 1);
-        worker(0);
-        other.join();
-        unpin(); // this is the benchmark's main thread
-    }
-    std::size_t overlapping = 0;
-    const auto med = [&](int kind) {
-        std::vector<double> per_op;
-        for (std::size_t p = 0; p < timing[kind][0].size(); ++p) {
-            const phase a = timing[kind][0][p], b = timing[kind][1][p];
-            const double overlap = std::min(a.end, b.end) - std::max(a.start, b.start);
-            if (overlap < 0.8 * std::min(a.end - a.start, b.end - b.start)) continue;
-            ++overlapping;
-            per_op.push_back((a.end - a.start) / static_cast<double>(phase_ops));
-            per_op.push_back((b.end - b.start) / static_cast<double>(phase_ops));
-        }
-        return median(per_op);
-    };
+    std::vector<lockstep::result> r;
+    for (auto _ : state) r = lockstep::measure(kinds, 200, 8192);
     benchmark::DoNotOptimize(shared.value.load());
-    state.counters["lockstep_atomic_ns"] = med(0);
-    state.counters["lockstep_counter_ns"] = med(1);
-    state.counters["lockstep_lookup_ns"] = med(2);
-    state.counters["lockstep_overlap"] = static_cast<double>(overlapping) / (3.0 * phases);
+    const char* names[] = {"atomic", "counter", "lookup", "observe"};
+    for (std::size_t k = 0; k < r.size(); ++k) {
+        const std::string p = std::string("lockstep_") + names[k];
+        state.counters[p + "_1"] = r[k].solo_ns;
+        state.counters[p + "_overlap"] = r[k].overlap;
+        state.counters[p + "_cpu"] = r[k].cpu_per_wall;
+        if (!r[k].conclusive()) continue; // the threads did not run together: no figure
+        state.counters[p + "_2"] = r[k].duo_ns;
+        state.counters[p + "_2t"] = r[k].duo_thread_ns;
+    }
 }
 BENCHMARK(BM_lockstep_2threads)->Iterations(1)->UseRealTime();
 
@@ -368,6 +289,19 @@ void BM_serialize_string(benchmark::State& state) {
     state.counters["bytes"] = static_cast<double>(out.size());
 }
 BENCHMARK(BM_serialize_string)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// The README's default path: a new string per scrape (what to_text(reg) returns).
+void BM_serialize_to_text(benchmark::State& state) {
+    const auto reg = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string out = vitals::to_text(*reg);
+        bytes += out.size();
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_serialize_to_text)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 struct sink_state {
     std::size_t bytes = 0;

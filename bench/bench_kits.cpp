@@ -13,10 +13,13 @@
 
 #include <benchmark/benchmark.h>
 
+#include "lockstep.hpp"
+
 #include <atomic>  // atomic
 #include <chrono>  // steady_clock
 #include <cstdint> // uint64_t
 #include <string>  // string, to_string
+#include <vector>  // vector
 
 namespace {
 
@@ -92,6 +95,45 @@ void BM_record_lookup(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_record_lookup);
+
+// One thread against two threads tracking requests on the same endpoint (bench/lockstep.hpp):
+// the in-flight gauge, the request counter and the three histograms are shared by both.
+// lockstep_X_1 is ns per request with one thread, lockstep_X_2 the wall ns per request of
+// the pair (its inverse is the pair's requests/s), reported only when the threads ran
+// together (lockstep_X_overlap >= 0.2; lockstep_X_cpu, CPU over wall, is then about 2).
+void BM_lockstep_tracked(benchmark::State& state) {
+    vitals::kits::http_endpoint& ep = kit().endpoint("GET", "/api/reports");
+    const std::vector<lockstep::operation> kinds = {
+        [](int, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) {
+                auto a = std::chrono::steady_clock::now();
+                auto b = std::chrono::steady_clock::now();
+                benchmark::DoNotOptimize(a);
+                benchmark::DoNotOptimize(b);
+            }
+        },
+        [&ep](int, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) {
+                auto t = ep.track();
+                t.set_status(200);
+                t.set_request_size(512);
+                t.set_response_size(4096);
+            }
+        },
+    };
+    std::vector<lockstep::result> r;
+    for (auto _ : state) r = lockstep::measure(kinds, 200, 2048);
+    const char* names[] = {"clocks", "tracked"};
+    for (std::size_t k = 0; k < r.size(); ++k) {
+        const std::string p = std::string("lockstep_") + names[k];
+        state.counters[p + "_1"] = r[k].solo_ns;
+        state.counters[p + "_overlap"] = r[k].overlap;
+        state.counters[p + "_cpu"] = r[k].cpu_per_wall;
+        if (!r[k].conclusive()) continue;
+        state.counters[p + "_2"] = r[k].duo_ns;
+    }
+}
+BENCHMARK(BM_lockstep_tracked)->Iterations(1)->UseRealTime();
 
 } // namespace
 

@@ -1216,6 +1216,7 @@ VITALS_END_NAMESPACE
 #define VITALS_GAUGE_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/atomic_double.hpp>
 // vitals/detail/atomic_double.hpp - lock-free add on std::atomic<double>.
 // SPDX-License-Identifier: MIT
@@ -1243,10 +1244,31 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_ATOMIC_DOUBLE_HPP
 
-#include <atomic> // atomic
-#include <chrono> // system_clock
+#include <atomic>  // atomic
+#include <chrono>  // system_clock
+#include <cstdint> // uint64_t
 
 VITALS_BEGIN_NAMESPACE
+
+class gauge;
+namespace detail {
+/// Per-thread-slot cells for a gauge that many threads raise and lower by one (an in-flight
+/// count): two monotonic counters, so inc() and dec() write the calling thread's own cells.
+struct gauge_cells {
+    counter raised;
+    counter lowered;
+    // raised - lowered, as a signed number (wraps correctly through unsigned arithmetic).
+    // `lowered` is read first: a request's dec() follows its inc(), so reading the other way
+    // round could count the end of a request without its start (a negative in-flight count).
+    double delta() const noexcept {
+        const std::uint64_t low = lowered.whole_value();
+        const std::uint64_t diff = raised.whole_value() - low;
+        return diff <= 0x7fffffffffffffffULL ? static_cast<double>(diff)
+                                             : -static_cast<double>(0 - diff);
+    }
+};
+void enable_gauge_cells(gauge& g);
+} // namespace detail
 
 /// A value that can be set, raised and lowered, exposed as `<name>`.
 /// All members are thread-safe, lock-free and never allocate. Any double is accepted,
@@ -1257,11 +1279,25 @@ public:
     explicit gauge(double initial) noexcept : value_(initial) {}
     gauge(const gauge&) = delete;
     gauge& operator=(const gauge&) = delete;
+    ~gauge() { delete cells_.load(std::memory_order_relaxed); }
 
-    void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
-    void inc() noexcept { add(1.0); }
+    void set(double v) noexcept {
+        if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire)) v -= c->delta();
+        value_.store(v, std::memory_order_relaxed);
+    }
+    void inc() noexcept {
+        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+            c->raised.inc();
+        else
+            add(1.0);
+    }
     void inc(double amount) noexcept { add(amount); }
-    void dec() noexcept { add(-1.0); }
+    void dec() noexcept {
+        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+            c->lowered.inc();
+        else
+            add(-1.0);
+    }
     void dec(double amount) noexcept { add(-amount); }
     void add(double amount) noexcept { detail::atomic_add(value_, amount); }
     void sub(double amount) noexcept { add(-amount); }
@@ -1272,14 +1308,35 @@ public:
         set(duration<double>(system_clock::now().time_since_epoch()).count());
     }
 
-    double value() const noexcept { return value_.load(std::memory_order_relaxed); }
+    double value() const noexcept {
+        const double v = value_.load(std::memory_order_relaxed);
+        if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+            return v + c->delta();
+        return v;
+    }
 
     /// Sets the gauge back to zero. Meant for a series that is removed and re-added.
     void reset() noexcept { set(0.0); }
 
 private:
+    friend void detail::enable_gauge_cells(gauge& g);
+
     std::atomic<double> value_{0.0};
+    // Set by kits whose gauges many threads raise and lower by one (the HTTP kit's in-flight
+    // gauge): inc() and dec() then write per-thread cells instead of one shared value.
+    std::atomic<detail::gauge_cells*> cells_{nullptr}; // owned
 };
+
+namespace detail {
+/// Gives `g` per-thread cells for inc() and dec() (idempotent; allocates the first time,
+/// freed with the gauge). Its value and exposition stay the same.
+inline void enable_gauge_cells(gauge& g) {
+    if (g.cells_.load(std::memory_order_acquire)) return;
+    auto* cells = new gauge_cells();
+    gauge_cells* expected = nullptr;
+    if (!g.cells_.compare_exchange_strong(expected, cells, std::memory_order_acq_rel)) delete cells;
+}
+} // namespace detail
 
 VITALS_END_NAMESPACE
 
@@ -3533,7 +3590,10 @@ public:
           in_flight_(reg.gauge(detail::kit_metric_name(ns, "http_requests_in_flight"),
                                "HTTP requests started and not yet finished.", {}, options)
                          .labels()),
-          max_endpoints_(duration_.options().max_series) {}
+          max_endpoints_(duration_.options().max_series) {
+        // Every tracked request raises and lowers it, from every worker thread.
+        detail::enable_gauge_cells(in_flight_);
+    }
 
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
@@ -4378,6 +4438,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/histogram.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
 
+#include <atomic>      // atomic
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <string>      // string
@@ -4533,10 +4594,23 @@ void write_text(const registry& reg, Fn&& fn) {
     detail::render_to_callable(&detail::text_writer::render, reg, fn);
 }
 
-/// The exposition of `reg` as a new string. Allocates.
+/// The exposition of `reg` as a new string. Allocates (once: the string is sized from the
+/// previous render of the same registry). In a loop, write_text(reg, out) into one string
+/// that is cleared and reused allocates nothing at all.
 inline std::string to_text(const registry& reg) {
+    // Growing a fresh string step by step made every render map and fault in new pages (for
+    // 10,000 series, 34 times the cost of rendering into a reused string, issue 12). One
+    // allocation of the last size of this registry's exposition avoids the growth, and the
+    // allocator hands the same memory back on the next call. A hint for one registry at a
+    // time; a stale or mixed-up hint only costs a reallocation.
+    static std::atomic<const registry*> last_registry{nullptr};
+    static std::atomic<std::size_t> last_size{0};
     std::string out;
+    if (last_registry.load(std::memory_order_relaxed) == &reg)
+        out.reserve(last_size.load(std::memory_order_relaxed) + 4096);
     write_text(reg, out);
+    last_size.store(out.size(), std::memory_order_relaxed);
+    last_registry.store(&reg, std::memory_order_relaxed);
     return out;
 }
 

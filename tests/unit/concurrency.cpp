@@ -285,6 +285,55 @@ TEST_CASE("concurrency: threads exiting while another thread scrapes and resets"
     }
 }
 
+TEST_CASE("concurrency: tracked requests from several threads keep exact totals") {
+    // The in-flight gauge, the request counter and the histograms of one endpoint are written
+    // from every thread through per-thread cells; scrapes stay valid and totals exact.
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "svc");
+    auto& ep = http.endpoint("GET", "/api");
+    std::atomic<bool> stop{false};
+    std::string problem;
+    int scrapes = 0;
+    std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), true, std::ref(problem),
+                        std::ref(scrapes));
+    constexpr int per_thread = 20000;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < per_thread; ++i) {
+                auto tracker = ep.track();
+                tracker.set_status(200);
+                tracker.set_request_size(100);
+                tracker.set_response_size(1000);
+            }
+        });
+    for (auto& th : threads) th.join();
+    stop = true;
+    scraper.join();
+    CHECK_MESSAGE(problem.empty(), problem);
+    const std::uint64_t total = 6u * per_thread;
+    CHECK(http.in_flight().value() == 0.0);
+    CHECK(ep.requests(200).whole_value() == total);
+    CHECK(ep.duration().count() == total);
+    CHECK(ep.request_size().sum() == 100.0 * static_cast<double>(total));
+    CHECK(ep.response_size().bucket_count(2) == total); // 1000 B: the 1 KiB bucket
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("\nsvc_http_requests_in_flight 0\n") != std::string::npos);
+
+    // set() still sets, whatever the per-thread cells hold, and inc()/dec() move from there.
+    http.in_flight().inc();
+    http.in_flight().inc();
+    http.in_flight().set(10);
+    CHECK(http.in_flight().value() == 10.0);
+    http.in_flight().dec();
+    http.in_flight().add(0.5);
+    CHECK(http.in_flight().value() == 9.5);
+    http.in_flight().reset();
+    CHECK(http.in_flight().value() == 0.0);
+    http.in_flight().dec();
+    CHECK(http.in_flight().value() == -1.0);
+}
+
 TEST_CASE("concurrency: the same and new label sets created from several threads") {
     vitals::registry reg;
     auto& fam = reg.counter("lookups", "Created concurrently.", {"key", "shard"});

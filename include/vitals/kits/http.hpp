@@ -165,7 +165,10 @@ public:
           in_flight_(reg.gauge(detail::kit_metric_name(ns, "http_requests_in_flight"),
                                "HTTP requests started and not yet finished.", {}, options)
                          .labels()),
-          max_endpoints_(duration_.options().max_series) {}
+          max_endpoints_(duration_.options().max_series) {
+        // Every tracked request raises and lowers it, from every worker thread.
+        detail::enable_gauge_cells(in_flight_);
+    }
 
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
