@@ -133,7 +133,7 @@ for tu in "${tus[@]}"; do
     for cxx in "${compilers[@]}"; do
         for opt in -O0 -O2; do
             line+="$(awk -v t="${ms[$cxx$opt$tu]}" -v b="${ms[$cxx$opt"baseline"]}" \
-                'BEGIN { printf " %d ms = %.2fx |", t, b > 0 ? t / b : 0 }')"
+                'BEGIN { printf " %d ms = %.2fx |", t, (b > 0 ? t / b : 0) }')"
         done
     done
     echo "$line"
