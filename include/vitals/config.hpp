@@ -38,7 +38,8 @@
 #endif
 
 /// Default bound on the number of series per family; beyond it new label sets share one
-/// overflow series. Each family can override it (family_options::max_series).
+/// overflow series. Each family can override it (family_options::max_series). A decimal number:
+/// any other value than 10000 becomes part of the inline namespace name.
 #ifndef VITALS_DEFAULT_MAX_SERIES
 #define VITALS_DEFAULT_MAX_SERIES 10000
 #endif
@@ -76,13 +77,43 @@
 #define VITALS_DETAIL_CAT2(a, b) a##b
 #define VITALS_DETAIL_CAT(a, b) VITALS_DETAIL_CAT2(a, b)
 
-// The inline namespace carries the version and every layout-changing option, so two builds with
-// different settings in one program get distinct symbols instead of an ODR violation.
+// The inline namespace name carries the version and every setting that changes inline code,
+// so parts of one program built with different settings get distinct symbols instead of an
+// ODR violation (the linker keeping one part's copy of an inline function for both parts,
+// which then runs code built for the other part's settings). The default is v<major>_<minor>
+// followed by
+//   _s<N>   VITALS_COUNTER_STRIPES (always),
+//   _ne     when vitals does not throw (VITALS_NO_EXCEPTIONS=1, or exceptions are off),
+//   _cf     C library float formatting (VITALS_USE_TO_CHARS=0),
+//   _m<N>   a VITALS_DEFAULT_MAX_SERIES other than 10000 (pasted as written: a decimal number).
+// VITALS_COMPACT acts through the first two settings; VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a
+// static_assert. VITALS_ASSERT (and NDEBUG, for the default one) is not part of the name.
+#if VITALS_HAS_EXCEPTIONS()
+#define VITALS_DETAIL_ABI_EXCEPTIONS
+#else
+#define VITALS_DETAIL_ABI_EXCEPTIONS _ne
+#endif
+#if VITALS_USE_TO_CHARS
+#define VITALS_DETAIL_ABI_FLOATS
+#else
+#define VITALS_DETAIL_ABI_FLOATS _cf
+#endif
+#if VITALS_DEFAULT_MAX_SERIES == 10000
+#define VITALS_DETAIL_ABI_MAX_SERIES
+#else
+#define VITALS_DETAIL_ABI_MAX_SERIES VITALS_DETAIL_CAT(_m, VITALS_DEFAULT_MAX_SERIES)
+#endif
+#define VITALS_DETAIL_ABI_VERSION                                                                  \
+    VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(v, VITALS_VERSION_MAJOR), _),            \
+                      VITALS_VERSION_MINOR)
 #define VITALS_DETAIL_ABI_NAME                                                                     \
     VITALS_DETAIL_CAT(                                                                             \
-        VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(v, VITALS_VERSION_MAJOR), _),        \
-                          VITALS_VERSION_MINOR),                                                   \
-        VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES))
+        VITALS_DETAIL_CAT(                                                                         \
+            VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(VITALS_DETAIL_ABI_VERSION,                         \
+                                                VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES)),    \
+                              VITALS_DETAIL_ABI_EXCEPTIONS),                                       \
+            VITALS_DETAIL_ABI_FLOATS),                                                             \
+        VITALS_DETAIL_ABI_MAX_SERIES)
 
 /// Opens the versioned public namespace.
 #define VITALS_BEGIN_NAMESPACE                                                                     \
