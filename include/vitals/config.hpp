@@ -13,12 +13,14 @@
 #define VITALS_COMPACT 0
 #endif
 
-/// Number of cache-line cells a counter spreads its increments over, so threads incrementing the
-/// same counter do not fight over one cache line. Power of two, 1..64. A counter is this many
-/// times 64 bytes (one 16-byte cell when 1). Changing it changes the inline namespace (ABI-safe).
-/// With more than one cell, a thread's first increment picks its cell and registers a
-/// thread-exit hook that gives the cell back (the C++ runtime may allocate a few bytes for it,
-/// once per thread); with 1 (the compact default) counters use no thread-local state at all.
+/// Number of thread slots: every counter and histogram has one set of cells per slot, each on
+/// its own cache lines, and a thread that owns a slot writes its cells without a locked
+/// instruction (threads beyond this many alive at once share atomic cells; see
+/// detail/thread_slot.hpp). Power of two, 1..64. A counter is this many times 64 bytes (one
+/// 16-byte cell when 1). Changing it changes the inline namespace (ABI-safe). With more than
+/// one slot, a thread's first write takes a slot and registers a thread-exit hook that gives it
+/// back (the C++ runtime may allocate a few bytes for it, once per thread); with 1 (the compact
+/// default) counters and histograms use no thread-local state at all.
 #ifndef VITALS_COUNTER_STRIPES
 #if VITALS_COMPACT
 #define VITALS_COUNTER_STRIPES 1

@@ -110,8 +110,8 @@ public:
         const unsigned s = detail::current_thread_state();
         if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
             std::atomic<std::uint64_t>* cells = shard(s - 1);
+            std::atomic<std::uint64_t>& sum = cells[nb_ + 1]; // before a store could alias nb_
             detail::owned_add(cells[b], 1);
-            std::atomic<std::uint64_t>& sum = cells[nb_ + 1];
             sum.store(
                 detail::double_bits(detail::bits_double(sum.load(std::memory_order_relaxed)) + v),
                 std::memory_order_relaxed);
