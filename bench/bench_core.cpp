@@ -151,8 +151,13 @@ struct overflow_fixture : lookup_fixture {
     }
 };
 
-void BM_labels_lookup_overflowed(benchmark::State& state) {
+overflow_fixture& shared_overflow() {
     static overflow_fixture* f = new overflow_fixture(); // shared by the threads of one run
+    return *f;
+}
+
+void BM_labels_lookup_overflowed(benchmark::State& state) {
+    overflow_fixture* f = &shared_overflow();
     std::size_t i = static_cast<std::size_t>(state.thread_index()) * 128;
     for (auto _ : state) {
         f->bounded.labels(f->methods[i & 3], f->endpoints[(i >> 2) & 15], f->statuses[(i >> 6) & 3])
@@ -177,6 +182,7 @@ void BM_lockstep_2threads(benchmark::State& state) {
     vitals::counter& c = *new vitals::counter();     // never freed: a thread may still exit
     vitals::histogram& h = *new vitals::histogram(); // default buckets
     lookup_fixture& f = shared_lookup();
+    overflow_fixture& of = shared_overflow();
     const std::vector<double> values = log_uniform_values(4096);
     const std::vector<lockstep::operation> kinds = {
         [&](int, std::size_t n) {
@@ -203,11 +209,21 @@ void BM_lockstep_2threads(benchmark::State& state) {
                 vi = (vi + 1) & 4095;
             }
         },
+        [&](int t, std::size_t n) { // every label set folded into the overflow series
+            std::size_t li = static_cast<std::size_t>(t) * 128;
+            for (std::size_t i = 0; i < n; ++i) {
+                of.bounded
+                    .labels(of.methods[li & 3], of.endpoints[(li >> 2) & 15],
+                            of.statuses[(li >> 6) & 3])
+                    .inc();
+                li = (li + 7) & 255;
+            }
+        },
     };
     std::vector<lockstep::result> r;
     for (auto _ : state) r = lockstep::measure(kinds, 200, 8192);
     benchmark::DoNotOptimize(shared.value.load());
-    const char* names[] = {"atomic", "counter", "lookup", "observe"};
+    const char* names[] = {"atomic", "counter", "lookup", "observe", "overflowed"};
     for (std::size_t k = 0; k < r.size(); ++k) {
         const std::string p = std::string("lockstep_") + names[k];
         state.counters[p + "_1"] = r[k].solo_ns;

@@ -167,10 +167,14 @@ op("histogram.observe(), 10 default buckets", "BM_histogram_observe", a1, "of at
    "<= 1.5x atomic", lambda t, r: r <= 1.5)
 op("family.labels(3 values).inc(), 256 series", "BM_labels_lookup_inc/threads:1", a1,
    "of atomic", "<= 2.5x atomic", lambda t, r: r <= 2.5)
+row2("the same lookups past the series bound (all overflowed), 1 thread",
+     ns(core, "BM_labels_lookup_overflowed/threads:1"), ns(core, "BM_labels_lookup_inc/threads:1"),
+     "of a known lookup", "<= 1.2x", lambda t, r: r <= 1.2)
 scaling("relaxed atomic fetch_add, 2 threads on one variable", core, "atomic")
 scaling("counter.inc(), 2 threads on one counter", core, "counter", 0.6)
 scaling("histogram.observe(), 2 threads on one histogram", core, "observe", 0.6)
 scaling("family.labels(3 values).inc(), 2 threads", core, "lookup", 0.6)
+scaling("the same lookups, all overflowed, 2 threads", core, "overflowed", 0.6)
 if compact:
     c1 = ns(compact, "BM_baseline_atomic/threads:1")
     op("VITALS_COMPACT=1: counter.inc(), 1 thread", "BM_counter_inc/threads:1", c1,
