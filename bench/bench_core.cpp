@@ -3,8 +3,10 @@
 //
 // Every figure is meant to be read beside the baselines of the same run (the machine is shared
 // and noisy): BM_baseline_atomic is a relaxed fetch_add on one shared std::atomic<uint64_t>,
-// BM_baseline_plain a non-atomic increment. Multi-threaded cases report CPU time per
-// operation per thread. bench/run_core.sh runs this with repetitions and prints the ratios.
+// BM_baseline_plain a non-atomic increment. Two-thread figures come only from
+// BM_lockstep_2threads (bench/lockstep.hpp), which drops phases the two threads did not run
+// together: free-running Threads(2) cases on a loaded machine measure threads taking turns.
+// bench/run_core.sh runs this with repetitions and prints the ratios.
 #include <vitals/counter.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
@@ -42,7 +44,7 @@ void BM_baseline_atomic(benchmark::State& state) {
     for (auto _ : state) g_shared_atomic.value.fetch_add(1, std::memory_order_relaxed);
     benchmark::DoNotOptimize(g_shared_atomic.value.load(std::memory_order_relaxed));
 }
-BENCHMARK(BM_baseline_atomic)->Threads(1)->Threads(2);
+BENCHMARK(BM_baseline_atomic)->Threads(1);
 
 void BM_baseline_plain(benchmark::State& state) {
     std::uint64_t x = 0;
@@ -66,7 +68,7 @@ void BM_counter_inc(benchmark::State& state) {
     for (auto _ : state) c.inc();
     benchmark::DoNotOptimize(c.whole_value());
 }
-BENCHMARK(BM_counter_inc)->Threads(1)->Threads(2);
+BENCHMARK(BM_counter_inc)->Threads(1);
 
 void BM_gauge_set(benchmark::State& state) {
     vitals::gauge g;
@@ -134,7 +136,7 @@ void BM_labels_lookup_inc(benchmark::State& state) {
         i = (i + 7) & 255; // 7 is odd: visits all 256 combinations
     }
 }
-BENCHMARK(BM_labels_lookup_inc)->Threads(1)->Threads(2);
+BENCHMARK(BM_labels_lookup_inc)->Threads(1);
 
 // The same lookups in a family past its series bound: its 64 series have other status values,
 // so every one of the 256 label sets is folded into the overflow series (and counted there).

@@ -6,8 +6,9 @@
 // - 1, the request counter and three histogram observations). Measured with a cached
 // endpoint handle, and with the (method, endpoint) lookup on every request, beside in-run
 // baselines: a relaxed fetch_add on one std::atomic (the cheapest shared write) and the two
-// steady_clock reads every tracked request needs. Targets on the reference machine: under
-// 150 ns cached, under 300 ns with the lookup (the seed's Python decorator: ~1-2 ms).
+// steady_clock reads every tracked request needs. Targets (issue 12): one thread at most 1.5x
+// its two clock reads; two threads on one endpoint at least 1.6x the requests/s of one
+// (BM_lockstep_tracked, which reports only phases both threads ran together).
 #include <vitals/kits/http.hpp>
 #include <vitals/registry.hpp>
 
@@ -32,7 +33,7 @@ void BM_baseline_atomic(benchmark::State& state) {
     for (auto _ : state) g_shared_atomic.value.fetch_add(1, std::memory_order_relaxed);
     benchmark::DoNotOptimize(g_shared_atomic.value.load(std::memory_order_relaxed));
 }
-BENCHMARK(BM_baseline_atomic)->Threads(1)->Threads(2);
+BENCHMARK(BM_baseline_atomic)->Threads(1);
 
 void BM_baseline_two_clock_reads(benchmark::State& state) {
     for (auto _ : state) {
@@ -67,7 +68,7 @@ void BM_tracked_request_cached(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_tracked_request_cached)->Threads(1)->Threads(2);
+BENCHMARK(BM_tracked_request_cached)->Threads(1);
 
 void BM_tracked_request_lookup(benchmark::State& state) {
     vitals::kits::http_metrics& http = kit();
@@ -79,7 +80,7 @@ void BM_tracked_request_lookup(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_tracked_request_lookup)->Threads(1)->Threads(2);
+BENCHMARK(BM_tracked_request_lookup)->Threads(1);
 
 // The plain-function form with a duration measured elsewhere: no clock reads, no gauge.
 void BM_record_cached(benchmark::State& state) {
