@@ -242,9 +242,16 @@ private:
         const double* b = bounds_->data();
         std::size_t n = nb_; // >= 1, checked at construction
         if (n <= 16) {
-            std::size_t below = 0;
-            for (std::size_t i = 0; i < n; ++i) below += static_cast<std::size_t>(v > b[i]);
-            return below; // bounds are increasing, so they are exactly b[0] .. b[below - 1]
+            // Four independent sums: the comparisons do not wait on one another's adds.
+            std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+            for (; i + 4 <= n; i += 4) {
+                s0 += static_cast<std::size_t>(v > b[i]);
+                s1 += static_cast<std::size_t>(v > b[i + 1]);
+                s2 += static_cast<std::size_t>(v > b[i + 2]);
+                s3 += static_cast<std::size_t>(v > b[i + 3]);
+            }
+            for (; i < n; ++i) s0 += static_cast<std::size_t>(v > b[i]);
+            return s0 + s1 + s2 + s3; // bounds increase: they are b[0] .. b[sum - 1]
         }
         std::size_t lo = 0;
         while (n > 1) {

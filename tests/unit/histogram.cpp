@@ -291,3 +291,22 @@ TEST_CASE("histogram: observations from more threads than cells are all counted"
     h.observe(2.0);
     CHECK(h.bucket_count(1) == 1u);
 }
+
+TEST_CASE("histogram: every bound count picks the first bucket whose bound is >= the value") {
+    // Up to 16 bounds the bucket is found by counting the bounds below the value (four sums at
+    // a time, then the rest), beyond by a binary search: check both, and every remainder.
+    for (std::size_t n = 1; n <= 20; ++n) {
+        std::vector<double> bounds;
+        for (std::size_t i = 0; i < n; ++i) bounds.push_back(static_cast<double>(i + 1));
+        vitals::histogram h(bounds);
+        for (std::size_t k = 0; k <= 2 * n + 2; ++k) {
+            const double v = static_cast<double>(k) / 2.0; // 0, 0.5, 1, ..., n + 1: on and between
+            std::size_t expected = 0;
+            while (expected < n && bounds[expected] < v) ++expected;
+            const std::uint64_t before = h.bucket_count(expected);
+            h.observe(v);
+            CHECK_MESSAGE(h.bucket_count(expected) == before + 1, "n=" << n << " v=" << v);
+        }
+        CHECK(h.count() == 2 * n + 3);
+    }
+}
