@@ -13,15 +13,17 @@
 
 #include <algorithm>   // max
 #include <chrono>      // steady_clock, system_clock
+#include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <cstdio>      // FILE, fopen, fread, fclose
-#include <cstdlib>     // strtod, strtol, strtoull
+#include <cstdlib>     // strtol
 #include <memory>      // shared_ptr, make_shared
 #include <mutex>       // mutex, lock_guard
 #include <optional>    // optional
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // move
+#include <vector>      // vector
 
 #if defined(_WIN32)
 #if !defined(WIN32_LEAN_AND_MEAN)
@@ -83,14 +85,15 @@ struct process_stats {
 namespace detail {
 
 #if VITALS_DETAIL_PROCESS_POSIX
-// Reads a small file (procfs, cgroupfs) into `out`; false if it cannot be opened.
+// Reads a small file (procfs, cgroupfs) into `out`, at most 64 KiB; false if it cannot be
+// opened.
 inline bool read_small_file(const char* path, std::string& out) {
     std::FILE* f = std::fopen(path, "rb");
     if (!f) return false;
     out.clear();
     char buf[1024];
     std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    while (out.size() < 65536 && (n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
     std::fclose(f);
     return true;
 }
@@ -100,66 +103,239 @@ inline double timeval_seconds(const timeval& tv) noexcept {
 }
 #endif
 
-#if VITALS_DETAIL_PROCESS_LINUX
-// The value of a `Key: value` or `key value` line of a procfs file, as a number.
-inline std::optional<double> proc_field(const std::string& text, std::string_view key) {
+// The parsers below read procfs and cgroupfs text. They never throw, never read past the
+// text, and accept only plain decimal numbers ([-]digits[.digits]), so "inf", "nan" or hex
+// never become a value. Each has a libFuzzer target in tests/fuzz/.
+
+/// Parses a plain decimal number at p[0, end): optional '-', digits, optional '.' and
+/// digits. Returns the position after it, or nullptr when there is none.
+inline const char* parse_plain_number(const char* p, const char* end, double& out) noexcept {
+    bool negative = false;
+    if (p < end && *p == '-') {
+        negative = true;
+        ++p;
+    }
+    double v = 0;
+    const char* digits = p;
+    while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+    if (p == digits) return nullptr;
+    if (p < end && *p == '.') {
+        ++p;
+        double scale = 0.1;
+        while (p < end && *p >= '0' && *p <= '9') {
+            v += (*p++ - '0') * scale;
+            scale /= 10;
+        }
+    }
+    out = negative ? -v : v;
+    return p;
+}
+
+/// The number after `key` at the start of a line of `text` (`Key: value` or `key value`,
+/// spaces and tabs skipped), or nothing.
+inline std::optional<double> proc_field(std::string_view text, std::string_view key) noexcept {
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        if (text.compare(pos, key.size(), key.data(), key.size()) == 0) {
-            const char* p = text.c_str() + pos + key.size();
-            char* after = nullptr;
-            const double v = std::strtod(p, &after);
-            if (after != p) return v;
+        if (end == std::string_view::npos) end = text.size();
+        if (end - pos >= key.size() && text.compare(pos, key.size(), key) == 0) {
+            const char* p = text.data() + pos + key.size();
+            const char* line_end = text.data() + end;
+            while (p < line_end && (*p == ' ' || *p == '\t')) ++p;
+            double v = 0;
+            if (parse_plain_number(p, line_end, v)) return v;
         }
         pos = end + 1;
     }
     return std::nullopt;
 }
 
-// The smallest memory limit of the cgroup (v2: memory.max up the hierarchy; v1:
-// memory.limit_in_bytes) that /proc/self/cgroup names; nothing when there is none.
+/// What /proc/self/status gives: resident and virtual size (bytes) and threads.
+struct proc_status {
+    std::optional<double> resident_bytes, virtual_bytes, threads;
+};
+
+inline proc_status parse_proc_status(std::string_view text) noexcept {
+    proc_status s;
+    if (const auto rss_kb = proc_field(text, "VmRSS:")) s.resident_bytes = *rss_kb * 1024.0;
+    if (const auto size_kb = proc_field(text, "VmSize:")) s.virtual_bytes = *size_kb * 1024.0;
+    s.threads = proc_field(text, "Threads:");
+    return s;
+}
+
+/// The fields of /proc/self/stat that process metrics use (proc(5) numbering).
+struct proc_stat {
+    double threads = 0;     // field 20
+    double start_ticks = 0; // field 22, clock ticks after boot
+    double vsize = 0;       // field 23, bytes
+    double rss_pages = 0;   // field 24
+};
+
+/// Parses /proc/self/stat; false when it does not hold fields 3 to 24. The command name
+/// (field 2) is in parentheses and may hold spaces and parentheses: fields start after the
+/// last ')'.
+inline bool parse_proc_stat(std::string_view text, proc_stat& out) noexcept {
+    const std::size_t close = text.rfind(')');
+    if (close == std::string_view::npos) return false;
+    const char* p = text.data() + close + 1;
+    const char* end = text.data() + text.size();
+    double fields[22] = {}; // fields 3.. of proc(5); [k] is field k + 3
+    int k = 0;
+    while (p < end && k < 22) {
+        while (p < end && *p == ' ') ++p;
+        if (p == end || *p == '\n') break;
+        double v = 0;
+        const char* after = parse_plain_number(p, end, v);
+        if (after && (after == end || *after == ' ' || *after == '\n')) {
+            fields[k] = v;
+            p = after;
+        } else { // the state letter, or anything that is not a plain number
+            if (k != 0) return false;
+            while (p < end && *p != ' ' && *p != '\n') ++p;
+        }
+        ++k;
+    }
+    if (k < 22) return false;
+    out.threads = fields[17];
+    out.start_ticks = fields[19];
+    out.vsize = fields[20];
+    out.rss_pages = fields[21];
+    return true;
+}
+
+/// A cgroup memory limit file (v2 memory.max, v1 memory.limit_in_bytes): the limit in bytes,
+/// or nothing for "max" and anything that is not a plain number.
+inline std::optional<double> parse_memory_limit(std::string_view text) noexcept {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+    if (text.empty() || text == "max") return std::nullopt;
+    double v = 0;
+    const char* end = text.data() + text.size();
+    const char* after = parse_plain_number(text.data(), end, v);
+    if (!after || after != end || v < 0) return std::nullopt;
+    return v;
+}
+
+/// The memory limit files that /proc/self/cgroup's text names, in the order to read them
+/// (v2: memory.max of the cgroup and every ancestor; v1: the memory controller's
+/// memory.limit_in_bytes, and the mount's root, which is the cgroup inside a container).
+/// Lines that are malformed, or whose path is not absolute or climbs with "..", are
+/// skipped. Never throws except std::bad_alloc.
+inline std::vector<std::string> cgroup_limit_files(std::string_view cgroups) {
+    std::vector<std::string> files;
+    std::size_t pos = 0;
+    while (pos < cgroups.size()) {
+        std::size_t end = cgroups.find('\n', pos);
+        if (end == std::string_view::npos) end = cgroups.size();
+        const std::string_view line = cgroups.substr(pos, end - pos);
+        pos = end + 1;
+        // hierarchy-id:controllers:path
+        const std::size_t c1 = line.find(':');
+        const std::size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+        if (c2 == std::string_view::npos) continue;
+        const std::string_view controllers = line.substr(c1 + 1, c2 - c1 - 1);
+        std::string_view path = line.substr(c2 + 1);
+        if (path.empty() || path.front() != '/' || path.find("/..") != std::string_view::npos ||
+            path.find('\0') != std::string_view::npos)
+            continue;
+        while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+        if (controllers.empty()) { // cgroup v2: every ancestor's limit applies too
+            for (;;) {
+                files.push_back("/sys/fs/cgroup" + std::string(path) + "/memory.max");
+                const std::size_t slash = path.rfind('/');
+                if (slash == std::string_view::npos) break;
+                path = path.substr(0, slash);
+            }
+        } else {
+            bool memory = false;
+            std::size_t start = 0;
+            while (start <= controllers.size()) {
+                std::size_t comma = controllers.find(',', start);
+                if (comma == std::string_view::npos) comma = controllers.size();
+                if (controllers.substr(start, comma - start) == "memory") memory = true;
+                start = comma + 1;
+            }
+            if (!memory) continue;
+            files.push_back("/sys/fs/cgroup/memory" + std::string(path) + "/memory.limit_in_bytes");
+            files.push_back("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+        }
+    }
+    return files;
+}
+
+#if VITALS_DETAIL_PROCESS_LINUX
+// The smallest memory limit among the files /proc/self/cgroup names; nothing when none.
 inline std::optional<double> cgroup_memory_limit() {
     std::string cgroups;
     if (!read_small_file("/proc/self/cgroup", cgroups)) return std::nullopt;
     std::optional<double> limit;
-    const auto consider = [&limit](const std::string& file) {
-        std::string text;
-        if (!read_small_file(file.c_str(), text) || text.compare(0, 3, "max") == 0) return;
-        char* after = nullptr;
-        const double v = static_cast<double>(std::strtoull(text.c_str(), &after, 10));
-        if (after == text.c_str()) return;
-        if (!limit || v < *limit) limit = v;
-    };
-    std::size_t pos = 0;
-    while (pos < cgroups.size()) {
-        std::size_t end = cgroups.find('\n', pos);
-        if (end == std::string::npos) end = cgroups.size();
-        const std::string line = cgroups.substr(pos, end - pos);
-        pos = end + 1;
-        // hierarchy-id:controllers:path
-        const std::size_t c1 = line.find(':');
-        const std::size_t c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
-        if (c2 == std::string::npos) continue;
-        const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1);
-        std::string path = line.substr(c2 + 1);
-        if (!path.empty() && path.back() == '/') path.pop_back();
-        if (controllers.empty()) { // cgroup v2: every ancestor's limit applies too
-            for (;;) {
-                consider("/sys/fs/cgroup" + path + "/memory.max");
-                if (path.empty()) break;
-                path.erase(path.rfind('/'));
-            }
-        } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
-            // cgroup v1; inside a container the cgroup's path is often the mount's root.
-            consider("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes");
-            consider("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-        }
+    std::string text;
+    for (const std::string& file : cgroup_limit_files(cgroups)) {
+        if (!read_small_file(file.c_str(), text)) continue;
+        const auto v = parse_memory_limit(text);
+        if (v && (!limit || *v < *limit)) limit = v;
     }
     return limit;
 }
 #endif
+
+/// CPU usage in percent of one core over the last `window` of wall time, from the
+/// (time, CPU seconds) samples a collector takes when it is scraped. The CPU time at the
+/// window's start is interpolated between the samples around it, so an extra scrape (a
+/// manual curl between two Prometheus scrapes) hardly changes the figure another scraper
+/// sees; until the samples span a window, the rate since the oldest sample. At most 16
+/// samples are kept. Not thread-safe.
+class cpu_window {
+public:
+    explicit cpu_window(double window_seconds) noexcept : window_(window_seconds) {}
+
+    /// Records a sample at `t` (seconds on a steady clock) and returns the rate, or nothing
+    /// when the samples span less than 0.1 s.
+    std::optional<double> update(double t, double cpu) noexcept {
+        add(t, cpu);
+        const sample& oldest = at(0);
+        const double start = t - window_;
+        if (oldest.t > start) { // younger than a window: the rate since the oldest sample
+            if (t - oldest.t < 0.1) return std::nullopt;
+            return clamp((cpu - oldest.cpu) / (t - oldest.t) * 100.0);
+        }
+        // The newest sample at or before the window's start, and the one after it (the
+        // current reading when there is none).
+        std::size_t i = 0;
+        while (i + 1 < count_ && at(i + 1).t <= start) ++i;
+        const sample& a = at(i);
+        const sample b = i + 1 < count_ ? at(i + 1) : sample{t, cpu};
+        const double base =
+            b.t > a.t ? a.cpu + (b.cpu - a.cpu) * (start - a.t) / (b.t - a.t) : a.cpu;
+        return clamp((cpu - base) / window_ * 100.0);
+    }
+
+private:
+    struct sample {
+        double t, cpu;
+    };
+    static constexpr std::size_t capacity = 16;
+
+    static double clamp(double v) noexcept { return v > 0 ? v : 0; }
+    const sample& at(std::size_t i) const noexcept { return ring_[(first_ + i) % capacity]; }
+
+    void add(double t, double cpu) noexcept {
+        // Samples closer together than a tenth of the window add nothing but churn.
+        if (count_ > 0 && t - at(count_ - 1).t < window_ / 10) return;
+        // Only one sample before the window's start is needed.
+        while (count_ >= 2 && at(1).t <= t - window_) drop_oldest();
+        if (count_ == capacity) drop_oldest();
+        ring_[(first_ + count_) % capacity] = sample{t, cpu};
+        ++count_;
+    }
+    void drop_oldest() noexcept {
+        first_ = (first_ + 1) % capacity;
+        --count_;
+    }
+
+    double window_;
+    sample ring_[capacity] = {};
+    std::size_t first_ = 0, count_ = 0;
+};
 
 #if VITALS_DETAIL_PROCESS_WINDOWS
 inline double filetime_seconds(const FILETIME& ft) noexcept { // 100 ns units
@@ -193,42 +369,21 @@ inline process_stats read_process_stats() {
     // Memory and threads from /proc/self/status: the same kernel counters as /proc/self/stat,
     // and still the real ones under an emulator (qemu-user fakes most of .../stat).
     if (detail::read_small_file("/proc/self/status", text)) {
-        if (const auto rss_kb = detail::proc_field(text, "VmRSS:"))
-            s.resident_bytes = *rss_kb * 1024.0;
-        if (const auto size_kb = detail::proc_field(text, "VmSize:"))
-            s.virtual_bytes = *size_kb * 1024.0;
-        s.threads = detail::proc_field(text, "Threads:");
+        const detail::proc_status st = detail::parse_proc_status(text);
+        s.resident_bytes = st.resident_bytes;
+        s.virtual_bytes = st.virtual_bytes;
+        s.threads = st.threads;
     }
-    if (detail::read_small_file("/proc/self/stat", text)) {
-        // The command name (field 2) is in parentheses and may hold spaces: parse after it.
-        const std::size_t close = text.rfind(')');
-        if (close != std::string::npos) {
-            const char* p = text.c_str() + close + 1;
-            double fields[22] = {}; // fields 3.. of proc(5); [k] is field k + 3
-            int k = 0;
-            while (*p && k < 22) {
-                while (*p == ' ') ++p;
-                if (!*p) break;
-                char* after = nullptr;
-                fields[k] = std::strtod(p, &after);
-                if (after == p) { // the state letter
-                    while (*p && *p != ' ') ++p;
-                } else {
-                    p = after;
-                }
-                ++k;
-            }
-            if (k >= 22) {
-                if (!s.threads) s.threads = fields[17];
-                if (!s.virtual_bytes) s.virtual_bytes = fields[20];
-                if (!s.resident_bytes && page > 0)
-                    s.resident_bytes = fields[21] * static_cast<double>(page);
-                std::string stat;
-                if (ticks > 0 && detail::read_small_file("/proc/stat", stat))
-                    if (const auto btime = detail::proc_field(stat, "btime "))
-                        s.start_time_seconds = *btime + fields[19] / static_cast<double>(ticks);
-            }
-        }
+    detail::proc_stat stat;
+    if (detail::read_small_file("/proc/self/stat", text) && detail::parse_proc_stat(text, stat)) {
+        if (!s.threads) s.threads = stat.threads;
+        if (!s.virtual_bytes) s.virtual_bytes = stat.vsize;
+        if (!s.resident_bytes && page > 0)
+            s.resident_bytes = stat.rss_pages * static_cast<double>(page);
+        std::string boot;
+        if (ticks > 0 && detail::read_small_file("/proc/stat", boot))
+            if (const auto btime = detail::proc_field(boot, "btime "))
+                s.start_time_seconds = *btime + stat.start_ticks / static_cast<double>(ticks);
     }
     if (DIR* d = opendir("/proc/self/fd")) {
         const int own = dirfd(d);
@@ -289,10 +444,13 @@ inline process_stats read_process_stats() {
 /// Writes the process metrics at every scrape of the registry it is added to (a collector:
 /// no thread, nothing polled in between):
 ///
-/// - `NS_cpu_usage_percent`: CPU time over wall time since the previous scrape, in percent
-///   of one core (200 = two busy cores). Scrapes less than 0.1 s apart repeat the last rate.
-///   The first scrape reports the rate since the collector was created or, within 0.1 s of
-///   that, the average since the process started (left out where the start is unknown).
+/// - `NS_cpu_usage_percent`: CPU time over the last `cpu_window` of wall time (default 60 s),
+///   in percent of one core (200 = two busy cores), from samples the collector takes when
+///   scraped: the CPU time at the window's start is interpolated between them, so the figure
+///   does not depend on who else scrapes, or when (a manual curl between two Prometheus
+///   scrapes does not turn the next one into a one-second rate). Until the samples span a
+///   window it is the rate since the collector was created (after 0.1 s; before that the
+///   average since the process started, left out where the start is unknown).
 /// - `NS_memory_usage_bytes`: resident set size
 /// - `NS_memory_percent`: resident set size over the memory available to the process (the
 ///   cgroup limit when one is set, else physical RAM), in percent
@@ -306,26 +464,27 @@ inline process_stats read_process_stats() {
 /// serialised by a mutex. Add one per registry: a second one would repeat the families.
 class process_collector {
 public:
-    /// `ns` prefixes the system gauges (empty: no prefix).
-    explicit process_collector(std::string_view ns) : state_(std::make_shared<state>()) {
+    /// `ns` prefixes the system gauges (empty: no prefix); `cpu_window` is the span of
+    /// NS_cpu_usage_percent (at least 1 ms).
+    explicit process_collector(std::string_view ns,
+                               std::chrono::milliseconds cpu_window = std::chrono::seconds(60))
+        : state_(std::make_shared<state>(cpu_window)) {
         state_->cpu_percent = detail::kit_metric_name(ns, "cpu_usage_percent");
         state_->memory_bytes = detail::kit_metric_name(ns, "memory_usage_bytes");
         state_->memory_percent = detail::kit_metric_name(ns, "memory_percent");
         state_->threads = detail::kit_metric_name(ns, "threads_active");
         state_->uptime = detail::kit_metric_name(ns, "uptime_seconds");
         const process_stats initial = read_process_stats();
-        state_->last_cpu = initial.cpu_seconds;
+        if (initial.cpu_seconds) state_->cpu.update(seconds_now(), *initial.cpu_seconds);
         // Read once: Linux derives it from the boot time, which follows wall-clock steps, and
         // a start time that moves would look like a restart to changes() / resets().
         state_->start_time = initial.start_time_seconds;
-        state_->last_wall = std::chrono::steady_clock::now();
     }
 
     /// Reads the process now and writes the families. Thread-safe.
     void operator()(collector_output& out) const {
         process_stats s = read_process_stats();
         if (state_->start_time) s.start_time_seconds = state_->start_time;
-        const auto now = std::chrono::steady_clock::now();
         state& st = *state_;
         using namespace std::chrono;
         const double wall_now = duration<double>(system_clock::now().time_since_epoch()).count();
@@ -334,18 +493,7 @@ public:
         std::optional<double> cpu_percent;
         if (s.cpu_seconds) {
             std::lock_guard<std::mutex> lock(st.mutex);
-            const double wall = duration<double>(now - st.last_wall).count();
-            if (st.last_cpu && wall >= min_rate_interval) {
-                // A rate over at least min_rate_interval: scrapes closer together than that
-                // repeat the last rate instead of dividing timer noise by a tiny interval.
-                st.percent = (std::max)(0.0, *s.cpu_seconds - *st.last_cpu) / wall * 100.0;
-                st.last_cpu = s.cpu_seconds;
-                st.last_wall = now;
-            } else if (!st.last_cpu) {
-                st.last_cpu = s.cpu_seconds;
-                st.last_wall = now;
-            }
-            cpu_percent = st.percent;
+            cpu_percent = st.cpu.update(seconds_now(), *s.cpu_seconds);
             // No rate yet (first scrape right after start): the average over the process's
             // life so far, when its start time is known.
             if (!cpu_percent && uptime && *uptime > 0.0)
@@ -356,7 +504,8 @@ public:
             if (v) out.gauge(name, help, *v);
         };
         gauge(st.cpu_percent,
-              "CPU used by the process since the previous scrape, in percent of one core.",
+              "CPU used by the process over the last minute (or the collector's window), in "
+              "percent of one core.",
               cpu_percent);
         gauge(st.memory_bytes, "Resident memory of the process in bytes.", s.resident_bytes);
         if (s.resident_bytes && s.memory_limit_bytes && *s.memory_limit_bytes > 0.0)
@@ -380,14 +529,17 @@ public:
 
 private:
     struct state {
+        explicit state(std::chrono::milliseconds window)
+            : cpu(window.count() > 0 ? static_cast<double>(window.count()) / 1000.0 : 0.001) {}
         std::string cpu_percent, memory_bytes, memory_percent, threads, uptime;
         std::mutex mutex;
-        std::optional<double> last_cpu;
-        std::chrono::steady_clock::time_point last_wall;
-        std::optional<double> percent;    // the last rate computed
+        detail::cpu_window cpu;           // guarded by mutex
         std::optional<double> start_time; // read once, at construction
     };
-    static constexpr double min_rate_interval = 0.1; // seconds
+    static double seconds_now() {
+        using namespace std::chrono;
+        return duration<double>(steady_clock::now().time_since_epoch()).count();
+    }
     std::shared_ptr<state> state_;
 };
 

@@ -6,7 +6,7 @@
 // <windows.h> brings the old winsock.h, which cannot be combined with <winsock2.h>).
 //
 // The one include for the server. Its parts live in vitals/server/: socket (OS layer),
-// request_parser, connection, response, loop (listener and poll loop), checks (with
+// request_parser, negotiate, connection, response, loop (listener and poll loop), checks (with
 // cached_probe), json, auth, options and self_metrics; this file wires them.
 #ifndef VITALS_SERVER_HPP
 #define VITALS_SERVER_HPP
@@ -19,6 +19,7 @@
 #include <vitals/server/connection.hpp>
 #include <vitals/server/json.hpp>
 #include <vitals/server/loop.hpp>
+#include <vitals/server/negotiate.hpp>
 #include <vitals/server/options.hpp>
 #include <vitals/server/response.hpp>
 #include <vitals/server/self_metrics.hpp>
@@ -26,12 +27,14 @@
 
 #include <atomic>      // atomic
 #include <chrono>      // steady_clock, duration
-#include <cstdint>     // uint16_t
+#include <cstddef>     // size_t
+#include <cstdint>     // uint16_t, uint64_t
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
 #include <string_view> // string_view
 #include <thread>      // thread, sleep_for
 #include <utility>     // move
+#include <vector>      // vector
 
 #if VITALS_HAS_EXCEPTIONS()
 #include <exception> // exception
@@ -45,8 +48,14 @@ VITALS_BEGIN_NAMESPACE
 /// One background thread serves every connection with non-blocking sockets and poll
 /// (WSAPoll on Windows). Keep-alive and pipelining are supported; slow, silent and half-open
 /// clients are cut off by per-connection deadlines, requests are bounded before they are
-/// buffered, and the number of connections is capped. Liveness and readiness checks run on
-/// that thread: they must be quick (see cached_probe for slow dependencies).
+/// buffered, and the number of connections is capped. No client can hold the thread: each
+/// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
+/// queued output is bounded per connection and for all of them (max_output_bytes: past it
+/// the slowest readers are closed), and the sockets held stay below the descriptor limit
+/// minus descriptor_reserve (idle keep-alive connections make room for new clients, oldest
+/// first). Liveness and readiness checks run on that thread: they must be quick (see
+/// cached_probe for slow dependencies). A collector that throws while /metrics renders
+/// leaves its families out of that scrape; the others are served with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
 /// All members are thread-safe, except that start(), stop() and add_*_check() must not be
@@ -57,10 +66,16 @@ VITALS_BEGIN_NAMESPACE
 /// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` the text format
 /// 0.0.4 (also when OpenMetrics is asked for), `/live` and `/ready` 200 "ok" or 503, and
 /// `/health` JSON `{"status":"pass"|"fail","ready":bool,"checks":[{"name","kind","status",
-/// "message"}]}` with 200, or 503 when a check fails or the program is not ready. Errors:
-/// 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too large,
-/// 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on /metrics, 503
-/// over the connection cap. Every response has Content-Length and Cache-Control: no-store.
+/// "message"}],"collectors":[{"name","status","failures","message"}]}` with 200, or 503
+/// when a check fails or the program is not ready ("collectors" appears once a collector
+/// has thrown during a scrape: each such collector, its failure count and last message;
+/// they do not change the status). A
+/// HEAD of /metrics within a second of the last render reports that render's length, and
+/// requests served in the same turn of the loop share one render.
+/// Errors: 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too
+/// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
+/// /metrics, 503 over the connection cap. Every response has Content-Length and
+/// Cache-Control: no-store.
 class health_server : private detail::request_handler {
 public:
     /// A stopped server over `reg` (which must outlive it).
@@ -151,14 +166,19 @@ public:
     /// not run here.
     bool ready() const noexcept { return ready_.load() && !stopping_.load(); }
 
-    /// Adds (or replaces, by name) a check that /live and /health run. Allocates.
-    void add_liveness_check(std::string name, check_function fn) {
-        checks_.add(std::move(name), std::move(fn), false);
+    /// Adds (or replaces, by name) a check that /live and /health run: a callable taking no
+    /// arguments and returning vitals::check_result, or bool (true passes, false fails with
+    /// "check returned false"), or a check_function. Allocates.
+    template <class Check>
+    void add_liveness_check(std::string name, Check check) {
+        checks_.add(std::move(name), detail::make_check(std::move(check)), false);
     }
 
-    /// Adds (or replaces, by name) a check that /ready and /health run. Allocates.
-    void add_readiness_check(std::string name, check_function fn) {
-        checks_.add(std::move(name), std::move(fn), true);
+    /// Adds (or replaces, by name) a check that /ready and /health run; what it takes is as
+    /// for add_liveness_check(). Allocates.
+    template <class Check>
+    void add_readiness_check(std::string name, Check check) {
+        checks_.add(std::move(name), detail::make_check(std::move(check)), true);
     }
 
 private:
@@ -190,40 +210,40 @@ private:
         text(c, w, endpoint::other, code, text_body_, false, false, detail::no_extra);
     }
 
-    void respond(connection& c, detail::response_writer& w) override {
+    bool respond(connection& c, detail::response_writer& w) override {
         const auto& p = c.parser;
         const endpoint ep = classify(p.path());
         const bool keep = p.keep_alive() && !c.peer_closed;
         const bool head = p.method() == "HEAD";
         if (ep == endpoint::other) {
             text(c, w, ep, 404, "not found\n", head, keep, detail::no_extra);
-            return;
+            return false;
         }
         if (!head && p.method() != "GET") {
             text(c, w, ep, 405, "method not allowed\n", false, keep, detail::allow_get_head);
-            return;
+            return false;
         }
         switch (ep) {
         case endpoint::live: {
             const bool ok = checks_.run(false, options_.check_budget, nullptr);
             text(c, w, ep, ok ? 200 : 503, ok ? "ok\n" : "fail\n", head, keep, detail::no_extra);
-            return;
+            return false;
         }
         case endpoint::ready: {
             const bool ok = ready() && checks_.run(true, options_.check_budget, nullptr);
             text(c, w, ep, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n", head, keep,
                  detail::no_extra);
-            return;
+            return false;
         }
         case endpoint::health:
             health(c, w, head, keep);
-            return;
+            return true; // runs every check
         case endpoint::metrics:
-            metrics(c, w, head, keep);
-            return;
+            return metrics(c, w, head, keep);
         case endpoint::other:
             break;
         }
+        return false;
     }
 
     void health(connection& c, detail::response_writer& w, bool head, bool keep) {
@@ -237,27 +257,75 @@ private:
         json_ += is_ready ? ",\"ready\":true" : ",\"ready\":false";
         json_ += ",\"checks\":[";
         json_ += checks_json_;
-        json_ += "]}\n";
+        json_ += ']';
+        if (!collector_failures_.empty()) json_ += ",\"collectors\":[";
+        for (std::size_t i = 0; i < collector_failures_.size(); ++i) {
+            const collector_failure& f = collector_failures_[i];
+            if (i > 0) json_ += ',';
+            json_ += "{\"name\":";
+            detail::append_json_string(json_, f.name);
+            json_ += ",\"status\":\"fail\",\"failures\":";
+            detail::append_uint(json_, static_cast<std::size_t>(f.count));
+            json_ += ",\"message\":";
+            detail::append_json_string(json_, f.message);
+            json_ += '}';
+        }
+        if (!collector_failures_.empty()) json_ += ']';
+        json_ += "}\n";
         const int code = ok ? 200 : 503;
         w.queue(c, code, "application/json", json_, head, keep, detail::no_extra);
         metrics_.count(endpoint::health, code, options_);
     }
 
-    void metrics(connection& c, detail::response_writer& w, bool head, bool keep) {
+    // Answers /metrics; true when it rendered the exposition. A HEAD within head_reuse of the
+    // last render reports that render's length instead of rendering again, so a flood of
+    // HEAD requests costs one render per interval; GETs of the same loop turn share one.
+    bool metrics(connection& c, detail::response_writer& w, bool head, bool keep) {
         if (!detail::bearer_authorized(options_.bearer_token, c.parser.has_authorization(),
                                        c.parser.authorization())) {
             text(c, w, endpoint::metrics, 401, "unauthorized\n", head, keep,
                  detail::authenticate_bearer);
-            return;
+            return false;
         }
         metrics_.count(endpoint::metrics, 200, options_);
+        const std::string_view type = text_content_type;
+        // Requests answered in the same loop turn share one render (they arrived together);
+        // a HEAD shares the last second's.
+        if (rendered_ &&
+            (w.now() == rendered_at_ || (head && w.now() - rendered_at_ < head_reuse))) {
+            const std::string_view body = head ? std::string_view() : std::string_view(render_);
+            w.send(c, 200, type, body, render_.size(), keep);
+            return false;
+        }
         const clock::time_point start = clock::now();
         render_.clear(); // keeps its capacity: no allocation once it has grown
         write_text(reg_, render_);
         metrics_.observe_render(std::chrono::duration<double>(clock::now() - start).count());
+        rendered_ = true;
+        rendered_at_ = w.now();
+        note_collector_failures();
         const std::string_view body = head ? std::string_view() : std::string_view(render_);
-        w.send(c, 200, text_content_type, body, render_.size(), keep);
+        w.send(c, 200, type, body, render_.size(), keep);
+        return true;
     }
+
+    // Picks up collectors that threw during the last render: counted per collector in the
+    // self-metrics and listed in /health.
+    void note_collector_failures() {
+        const std::uint64_t total = reg_.collector_failure_count();
+        if (total == failures_seen_) return;
+        failures_seen_ = total;
+        std::vector<collector_failure> now = reg_.collector_failures();
+        for (const collector_failure& f : now) {
+            std::uint64_t before = 0;
+            for (const collector_failure& old : collector_failures_)
+                if (old.name == f.name) before = old.count;
+            metrics_.count_collector_failures(f.name, f.count - before);
+        }
+        collector_failures_.swap(now);
+    }
+
+    static constexpr std::chrono::milliseconds head_reuse{1000};
 
     registry& reg_;
     const server_options options_;
@@ -274,6 +342,10 @@ private:
     std::string json_;        // /health body, reused
     std::string checks_json_; // the checks of /health, reused
     std::string text_body_;   // error body, reused
+    bool rendered_ = false;
+    clock::time_point rendered_at_{}; // when render_ was made
+    std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
+    std::vector<collector_failure> collector_failures_; // as of the last render
 };
 
 VITALS_END_NAMESPACE

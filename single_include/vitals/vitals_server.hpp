@@ -11,7 +11,7 @@
 // <windows.h> brings the old winsock.h, which cannot be combined with <winsock2.h>).
 //
 // The one include for the server. Its parts live in vitals/server/: socket (OS layer),
-// request_parser, connection, response, loop (listener and poll loop), checks (with
+// request_parser, negotiate, connection, response, loop (listener and poll loop), checks (with
 // cached_probe), json, auth, options and self_metrics; this file wires them.
 #ifndef VITALS_SERVER_HPP
 #define VITALS_SERVER_HPP
@@ -146,6 +146,7 @@ VITALS_END_NAMESPACE
 #include <mutex>              // mutex, lock_guard, unique_lock
 #include <string>             // string, to_string
 #include <thread>             // thread
+#include <type_traits>        // decay_t, invoke_result_t, is_invocable, is_same
 #include <utility>            // move
 #include <vector>             // vector
 
@@ -293,6 +294,39 @@ private:
 
 namespace detail {
 
+template <class>
+constexpr bool always_false = false;
+
+/// A check_function from what add_liveness_check() / add_readiness_check() were given: a
+/// check_function as is, a callable returning check_result, or one returning bool (true
+/// passes; false fails with the message "check returned false"). Anything else is a
+/// compile-time error that says what is expected.
+template <class Fn>
+check_function make_check(Fn fn) {
+    if constexpr (std::is_same<std::decay_t<Fn>, check_function>::value) {
+        return fn;
+    } else if constexpr (!std::is_invocable<const Fn&>::value) {
+        static_assert(always_false<Fn>,
+                      "vitals: a health check must be a callable taking no arguments and "
+                      "returning bool (true = pass) or vitals::check_result");
+        return {};
+    } else {
+        using returned = std::invoke_result_t<const Fn&>;
+        if constexpr (std::is_same<std::decay_t<returned>, bool>::value) {
+            return [fn = std::move(fn)] {
+                return fn() ? check_result::pass() : check_result::fail("check returned false");
+            };
+        } else if constexpr (std::is_convertible<returned, check_result>::value) {
+            return check_function(std::move(fn));
+        } else {
+            static_assert(always_false<Fn>,
+                          "vitals: a health check must return bool (true = pass) or "
+                          "vitals::check_result");
+            return {};
+        }
+    }
+}
+
 /// The liveness and readiness checks of a server, by name. Adding is thread-safe; running
 /// happens on the server thread.
 class check_list {
@@ -415,7 +449,7 @@ struct http_limits {
 /// exceptions of its own; memory grows only up to the limits and is kept across reset().
 ///
 /// Only what a metrics and health endpoint needs is kept: method, path (query and fragment
-/// removed), version, keep-alive, Authorization. A body (Content-Length or chunked) is
+/// removed), version, keep-alive, Authorization, Accept. A body (Content-Length or chunked) is
 /// validated and skipped. Anything malformed fails the request with the status code to
 /// answer: 400, 413, 414, 431, 501 (unsupported Transfer-Encoding) or 505 (not HTTP/1.x).
 /// Lenient where leniency is safe: a missing Host header is accepted, and lone LF line ends
@@ -457,6 +491,8 @@ public:
         return minor_ >= 1 || keep_alive_token_;
     }
     bool has_authorization() const noexcept { return has_authorization_; }
+    /// The Accept header (several are joined with ","); empty when none was sent.
+    std::string_view accept() const noexcept { return accept_; }
     std::string_view authorization() const noexcept { return authorization_; }
 
     /// Prepares for the next request on the same connection; keeps allocated memory.
@@ -471,6 +507,7 @@ public:
         method_.clear();
         path_.clear();
         authorization_.clear();
+        accept_.clear();
         minor_ = 1;
         close_ = false;
         keep_alive_token_ = false;
@@ -611,8 +648,11 @@ private:
         }
         case phase::request_line: {
             // One more byte than the limit may be stored: the CR of the CRLF.
-            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done, 414,
-                                               "request line too long", false);
+            const std::size_t stored = limits_.max_request_line == ~std::size_t{0}
+                                           ? limits_.max_request_line
+                                           : limits_.max_request_line + 1;
+            const std::size_t n =
+                collect_line(data, size, stored, done, 414, "request line too long", false);
             if (state_ == state::failed || !done) return n;
             if (!parse_request_line()) return n;
             line_.clear();
@@ -826,6 +866,9 @@ private:
             }
             has_authorization_ = true;
             authorization_.assign(value.data(), value.size());
+        } else if (iequals(name, "accept")) {
+            if (!accept_.empty()) accept_ += ',';
+            accept_.append(value.data(), value.size());
         }
         return true;
     }
@@ -917,6 +960,7 @@ private:
     std::string method_;
     std::string path_;
     std::string authorization_;
+    std::string accept_;
     int minor_ = 1;
     bool close_ = false;
     bool keep_alive_token_ = false;
@@ -1398,6 +1442,7 @@ VITALS_END_NAMESPACE
 
 #include <chrono>  // steady_clock
 #include <cstddef> // size_t
+#include <cstdint> // uint64_t
 #include <string>  // string
 
 VITALS_BEGIN_NAMESPACE
@@ -1429,6 +1474,8 @@ struct server_connection {
     bool peer_closed = false; // the client sent FIN
     bool lingering = false;   // response done, FIN sent, discarding input until EOF
     bool dead = false;        // to be removed
+    std::uint64_t turns = 0;     // loop turns this connection was served in
+    std::uint64_t last_turn = 0; // the last of them
 };
 
 } // namespace detail
@@ -1475,7 +1522,20 @@ struct server_options {
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
     /// Open connections served at once; beyond it new connections get 503 and are closed.
+    /// The descriptor limit may lower it (see descriptor_reserve).
     std::size_t max_connections = 1024;
+    /// Descriptors of the process's limit (RLIMIT_NOFILE, read at start()) that the server
+    /// leaves to the application: it holds at most limit - reserve sockets, the reserve
+    /// being capped at half the limit. Near that cap it closes the idle keep-alive connection
+    /// that waited longest to take a new client, else answers 503. Not used on Windows.
+    std::size_t descriptor_reserve = 256;
+    /// Response bytes waiting for slow clients, all connections together (at least 64 KiB).
+    /// Past it the server stops reading from connections that still have output queued and
+    /// closes those that waited longest for theirs. One connection answers its next
+    /// pipelined request only while less than 64 KiB (or a quarter of this) of its output
+    /// is queued.
+    std::size_t max_output_bytes = std::size_t{16} * 1024 * 1024;
+    /// Durations longer than the clock can add (milliseconds::max()) mean "never".
     /// A request must arrive completely within this time of its first byte (else 408).
     std::chrono::milliseconds request_timeout{10000};
     /// A keep-alive connection with no request in progress is closed after this long.
@@ -1485,7 +1545,8 @@ struct server_options {
     /// A check returning later than this reports `fail`.
     std::chrono::milliseconds check_budget{250};
     /// On stop(), readiness turns 503 at once and the server keeps serving this long before
-    /// it closes (so a load balancer can move traffic away).
+    /// it closes (so a load balancer can move traffic away). At most one hour: stop() waits
+    /// it out.
     std::chrono::milliseconds drain{0};
     /// Longest request line (method, target, version); longer: 414.
     std::size_t max_request_line = 8192;
@@ -1532,6 +1593,9 @@ inline status validate_options(const server_options& o) {
         return bad("request_timeout, idle_timeout, write_timeout and check_budget must be "
                    "positive");
     if (o.drain.count() < 0) return bad("drain must not be negative");
+    if (o.drain > std::chrono::hours(1))
+        return bad("drain must be at most one hour (stop() waits for it)");
+    if (o.max_output_bytes < 65536) return bad("max_output_bytes must be at least 65536");
     if (o.max_request_line < 16 || o.max_header_bytes < 16 || o.max_headers == 0)
         return bad("max_request_line and max_header_bytes must be at least 16 and "
                    "max_headers at least 1");
@@ -1749,14 +1813,19 @@ VITALS_END_NAMESPACE
 #endif // VITALS_SERVER_RESPONSE_HPP
 // #include <vitals/server/socket.hpp>: inlined above
 
-#include <atomic>  // atomic
-#include <chrono>  // steady_clock, milliseconds
-#include <cstddef> // size_t
-#include <cstdint> // uint16_t
-#include <string>  // string, to_string
-#include <thread>  // sleep_for
-#include <utility> // move
-#include <vector>  // vector
+#include <algorithm> // sort
+#include <atomic>    // atomic
+#include <chrono>    // steady_clock, milliseconds
+#include <cstddef>   // size_t
+#include <cstdint>   // uint16_t
+#include <string>    // string, to_string
+#include <thread>    // sleep_for
+#include <utility>   // move
+#include <vector>    // vector
+
+#if !defined(_WIN32)
+#include <sys/resource.h> // getrlimit, RLIMIT_NOFILE
+#endif
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -1764,8 +1833,9 @@ namespace detail {
 /// What the loop calls for each request; health_server implements it.
 class request_handler {
 public:
-    /// Answers the complete request in c.parser through `w`.
-    virtual void respond(server_connection& c, response_writer& w) = 0;
+    /// Answers the complete request in c.parser through `w`. Returns true when the answer was
+    /// expensive (a rendered exposition): the connection's turn then ends.
+    virtual bool respond(server_connection& c, response_writer& w) = 0;
     /// Answers with an error status (malformed request, deadline, over a cap); the
     /// connection closes after it.
     virtual void reject(server_connection& c, response_writer& w, int code, const char* reason) = 0;
@@ -1795,7 +1865,9 @@ public:
         if (sockets_.error() != 0)
             return status(errc::network_error, "cannot initialise Winsock (WSAStartup): " +
                                                    socket_error_text(sockets_.error()));
-        status st = open_listener();
+        status st = compute_caps();
+        if (!st.ok()) return st;
+        st = open_listener();
         if (!st.ok()) return st;
         const int wake_error = wake_.open();
         if (wake_error != 0) {
@@ -1824,6 +1896,9 @@ public:
     /// The bound port while open, else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
 
+    /// Connections closed because the server was over its output budget.
+    std::uint64_t shed_count() const noexcept { return shed_count_.load(); }
+
     /// A gauge kept equal to the number of open connections (may be null).
     void set_connections_gauge(gauge* g) noexcept { connections_gauge_ = g; }
 
@@ -1833,7 +1908,7 @@ public:
         limits_.max_header_bytes = options_.max_header_bytes;
         limits_.max_headers = options_.max_headers;
         limits_.max_body_bytes = options_.max_body_bytes;
-        receive_buffer_.resize(std::size_t{64} * 1024);
+        receive_buffer_.resize(receive_size);
         bool backing_off = false;
         clock::time_point backoff_until{};
         while (!quit_.load()) {
@@ -1842,20 +1917,23 @@ public:
                 if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
             remove_dead();
             if (backing_off && now_ >= backoff_until) backing_off = false;
+            measure_output();
 
             poll_set_.clear();
             poll_set_.push_back(make_poll(wake_.handle(), POLLIN));
             const std::size_t first = backing_off ? 1 : 2;
             if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
+            bool runnable = false; // held input that can go on without waiting for the socket
             for (auto& c : connections_) {
                 int events = 0;
                 if (c->lingering || reading(*c)) events |= POLLIN;
                 if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
                 poll_set_.push_back(make_poll(c->sock, events));
+                runnable = runnable || can_resume(*c);
             }
             const std::size_t polled = connections_.size();
             const int n = poll_sockets(poll_set_.data(), poll_set_.size(),
-                                       poll_timeout(backing_off, backoff_until));
+                                       runnable ? 0 : poll_timeout(backing_off, backoff_until));
             if (n < 0) {
                 // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
                 if (!is_interrupted(last_socket_error()))
@@ -1864,29 +1942,138 @@ public:
             }
             set_now();
             if (poll_set_[0].revents != 0) wake_.drain();
-            for (std::size_t i = 0; i < polled; ++i) {
-                const int revents = poll_set_[first + i].revents;
-                if (revents != 0) on_events(*connections_[i], revents);
+            // Each connection gets one turn: what it sent is read and at most a few of its
+            // requests answered (one rendered exposition at most), or, when it has input held
+            // back, the next few of those. Connections never served go first, newest first,
+            // for up to half the time slice (a probe is usually a new connection, and a burst
+            // of new connections must not delay it), then the others in rotation until the
+            // slice is used; the rest keep their events for the next turn.
+            ++turn_;
+            const clock::time_point slice_end = now_ + turn_slice;
+            const clock::time_point fresh_end = now_ + turn_slice / 2;
+            for (std::size_t k = polled; k > 0; --k) { // newest first
+                const std::size_t i = k - 1;
+                if (connections_[i]->turns != 0 || poll_set_[first + i].revents == 0) continue;
+                serve(i, first);
+                if (clock::now() >= fresh_end) break;
+            }
+            bool sliced = clock::now() >= slice_end;
+            for (std::size_t k = 0; k < polled && !sliced; ++k) {
+                const std::size_t i = (rotation_ + k) % polled;
+                if (connections_[i]->last_turn == turn_) continue;
+                serve(i, first);
+                if (clock::now() >= slice_end) {
+                    rotation_ = i + 1;
+                    break;
+                }
             }
             if (!backing_off && (poll_set_[1].revents & (POLLIN | POLLERR)) != 0 &&
                 !accept_clients()) {
                 backing_off = true;
-                backoff_until = now_ + std::chrono::milliseconds(100);
+                backoff_until = now_ + std::chrono::milliseconds(50);
             }
+            measure_output();
+            if (output_total_ > output_budget_) shed_output();
             remove_dead();
         }
         for (auto& c : connections_) c->dead = true;
         remove_dead();
     }
 
+    /// Connections served at once (the lower of max_connections and what the descriptor
+    /// limit allows); set by open().
+    std::size_t connection_cap() const noexcept { return active_cap_; }
+
 private:
     using connection = server_connection;
 
-    static constexpr std::size_t backpressure_bytes = std::size_t{1024} * 1024;
+    // Bytes read from a socket at once: small enough that the input a connection has sent
+    // ahead (held while its earlier requests wait their turn) stays small across many
+    // connections.
+    static constexpr std::size_t receive_size = std::size_t{16} * 1024;
+    // Requests answered per connection per loop turn; a rendered exposition ends the turn.
+    static constexpr int requests_per_turn = 16;
+    // A connection answers its next pipelined request only while less than this much of its
+    // output is queued (one response may be larger): a client that does not read holds at
+    // most about one response.
+    static constexpr std::size_t pipeline_output = std::size_t{64} * 1024;
+    // Sockets a full server may accept beyond its cap to answer 503 and close.
+    static constexpr std::size_t spare_sockets = 8;
+    // Time one loop turn may spend serving connections before it polls again.
+    static constexpr std::chrono::milliseconds turn_slice{20};
+    // Output buffers larger than this are freed once sent, not kept for the next response.
+    static constexpr std::size_t keep_capacity = std::size_t{16} * 1024;
+
+    static std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
+        return a > ~std::size_t{0} - b ? ~std::size_t{0} : a + b;
+    }
+
+    // A deadline `d` after `t`; a duration too long to represent means never.
+    static clock::time_point after(clock::time_point t, std::chrono::milliseconds d) noexcept {
+        const auto room =
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - t);
+        if (d >= room) return clock::time_point::max();
+        return t + std::chrono::duration_cast<clock::duration>(d);
+    }
+
+    // The caps that depend on the process: sockets the server may hold (a share of
+    // RLIMIT_NOFILE leaving descriptor_reserve to the application) and connections served.
+    status compute_caps() {
+        std::size_t sockets = saturating_add(options_.max_connections, spare_sockets);
+#if !defined(_WIN32)
+        rlimit rl{};
+        if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+            const auto limit = static_cast<std::size_t>(rl.rlim_cur);
+            const std::size_t own = 3; // the listener and the wake-up pipe
+            const std::size_t reserve =
+                options_.descriptor_reserve < limit / 2 ? options_.descriptor_reserve : limit / 2;
+            if (limit < reserve + own + 2 * spare_sockets)
+                return status(errc::invalid_argument,
+                              "health_server: the descriptor limit (RLIMIT_NOFILE " +
+                                  std::to_string(limit) + ") minus descriptor_reserve (" +
+                                  std::to_string(reserve) +
+                                  ") leaves too few sockets for client connections");
+            const std::size_t allowed = limit - reserve - own;
+            if (allowed < sockets) sockets = allowed;
+        }
+#endif
+        socket_cap_ = sockets;
+        active_cap_ = options_.max_connections < sockets - spare_sockets ? options_.max_connections
+                                                                         : sockets - spare_sockets;
+        per_connection_output_ = options_.max_output_bytes / 4 < pipeline_output
+                                     ? options_.max_output_bytes / 4
+                                     : pipeline_output;
+        output_budget_ = options_.max_output_bytes;
+        return {};
+    }
 
     void set_now() {
         now_ = clock::now();
         writer_.set_now(now_);
+    }
+
+    // Output queued plus input held back, over all connections.
+    void measure_output() noexcept {
+        std::size_t total = 0;
+        for (const auto& c : connections_) total += c->pending() + c->held.size();
+        output_total_ = total;
+    }
+
+    // Over the global output budget: close the connections that have waited longest for
+    // their output to be taken (the slowest readers) until the rest fits.
+    void shed_output() {
+        shed_.clear();
+        for (auto* c : connections_)
+            if (!c->dead && c->pending() + c->held.size() > 0) shed_.push_back(c);
+        std::sort(shed_.begin(), shed_.end(), [](const connection* a, const connection* b) {
+            return a->output_start < b->output_start;
+        });
+        for (auto* c : shed_) {
+            if (output_total_ <= output_budget_) break;
+            output_total_ -= c->pending() + c->held.size();
+            c->dead = true;
+            ++shed_count_;
+        }
     }
 
     status open_listener() {
@@ -1932,6 +2119,17 @@ private:
         return {};
     }
 
+    // One turn of connection i: its poll events, then its held input.
+    void serve(std::size_t i, std::size_t first) {
+        connection& c = *connections_[i];
+        c.last_turn = turn_;
+        const int revents = poll_set_[first + i].revents;
+        const bool had_held = !c.held.empty();
+        if (revents != 0 || had_held) ++c.turns;
+        if (revents != 0) on_events(c, revents);
+        if (had_held && !c.dead) resume(c);
+    }
+
     static poll_fd make_poll(socket_t s, int events) noexcept {
         poll_fd p;
         p.fd = s;
@@ -1955,10 +2153,28 @@ private:
 
     clock::time_point deadline(const connection& c) const {
         if (c.lingering) return c.linger_until;
-        if (c.pending() > 0) return c.output_start + options_.write_timeout;
+        if (c.pending() > 0) return after(c.output_start, options_.write_timeout);
         if (c.parser.started() || !c.held.empty())
-            return c.request_start + options_.request_timeout;
-        return c.last_activity + options_.idle_timeout;
+            return after(c.request_start, options_.request_timeout);
+        return after(c.last_activity, options_.idle_timeout);
+    }
+
+    static bool idle(const connection& c) noexcept {
+        return !c.dead && !c.lingering && !c.close_after_write && !c.parser.started() &&
+               c.held.empty() && c.pending() == 0;
+    }
+
+    // Closes the idle keep-alive connection that has waited longest (never `keep`); false
+    // when none is idle.
+    bool shed_oldest_idle(const connection* keep = nullptr) {
+        connection* oldest = nullptr;
+        for (auto* c : connections_)
+            if (c != keep && idle(*c) && (!oldest || c->last_activity < oldest->last_activity))
+                oldest = c;
+        if (!oldest) return false;
+        oldest->dead = true;
+        remove_dead();
+        return true;
     }
 
     void on_deadline(connection& c) {
@@ -1970,21 +2186,20 @@ private:
         flush(c);
     }
 
-    // Accepts what is pending. Returns false when out of descriptors or memory: the caller
-    // then stops polling the listener for a while and keeps serving open connections.
+    // Accepts what is pending. Returns false when no socket can be taken now (out of
+    // descriptors or memory, or at the socket cap with no idle connection to give up): the
+    // caller then stops polling the listener for a while and keeps serving open connections.
     bool accept_clients() {
-        const std::size_t hard_cap = options_.max_connections + 64;
-        for (int i = 0; i < 64; ++i) {
+        for (int i = 0; i < 256; ++i) {
+            // At the socket cap, an idle keep-alive connection makes room for a new client
+            // (a probe must get an answer, not wait in the backlog).
+            if (connections_.size() >= socket_cap_ && !shed_oldest_idle()) return false;
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
                 const int e = last_socket_error();
                 if (is_resource_exhausted(e)) return false;
                 if (is_would_block(e)) return true;
                 continue; // ECONNABORTED and the like: that client is gone, try the next
-            }
-            if (connections_.size() >= hard_cap) {
-                close_socket(s);
-                continue;
             }
             set_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
             connection* c = nullptr;
@@ -2002,7 +2217,10 @@ private:
 #endif
             if (connections_gauge_) connections_gauge_->inc();
             connections_.push_back(c);
-            if (connections_.size() > options_.max_connections) {
+            if (connections_.size() > active_cap_) {
+                // Over max_connections: 503. Over what the descriptor limit allows: an idle
+                // connection goes first, else 503.
+                if (active_cap_ < options_.max_connections && shed_oldest_idle(c)) continue;
                 connection& over = *connections_.back();
                 handler_.reject(over, writer_, 503, "too many connections");
                 flush(over);
@@ -2043,12 +2261,23 @@ private:
         }
         if ((revents & (POLLIN | POLLHUP)) != 0) on_readable(c);
         if (!c.dead && (revents & POLLOUT) != 0) flush(c);
-        if (!c.dead) resume(c);
     }
 
-    // Whether input is wanted now: no output backlog, nothing held back, client still sending.
-    static bool reading(const connection& c) noexcept {
-        return !c.peer_closed && c.held.empty() && c.pending() < backpressure_bytes;
+    // Whether the connection may produce more output now: under its own output bound, and,
+    // when the server is over its global budget, only if nothing of its own is queued.
+    bool may_answer(const connection& c) const noexcept {
+        if (c.pending() >= per_connection_output_) return false;
+        return output_total_ < output_budget_ || c.pending() == 0;
+    }
+
+    // Whether input is wanted now: may answer, nothing held back, client still sending.
+    bool reading(const connection& c) const noexcept {
+        return !c.peer_closed && c.held.empty() && may_answer(c);
+    }
+
+    // Whether held input can be processed without waiting for the socket.
+    bool can_resume(const connection& c) const noexcept {
+        return !c.dead && !c.held.empty() && !c.close_after_write && !c.lingering && may_answer(c);
     }
 
     void on_readable(connection& c) {
@@ -2085,12 +2314,15 @@ private:
         if (!is_would_block(e) && !is_interrupted(e)) c.dead = true;
     }
 
-    // Parses and answers the requests in data[0, size). Stops when the pending output is over
-    // the backpressure bound, keeping the rest in c.held.
+    // Parses and answers requests from data[0, size): at most requests_per_turn of them, and
+    // no more after one that was expensive to answer (a rendered exposition), so no client
+    // keeps the thread from the others. What is left, or what arrives while the connection
+    // may not answer (output backpressure), is held for a later turn.
     void process(connection& c, const char* data, std::size_t size) {
         std::size_t offset = 0;
+        int answered = 0;
         while (offset < size && !c.close_after_write && !c.dead) {
-            if (c.pending() >= backpressure_bytes) {
+            if (answered >= requests_per_turn || !may_answer(c)) {
                 c.held.assign(data + offset, size - offset);
                 return;
             }
@@ -2098,21 +2330,28 @@ private:
             offset += c.parser.feed(data + offset, size - offset);
             const auto st = c.parser.status();
             if (st == http_request_parser::state::complete) {
-                handler_.respond(c, writer_);
+                const std::size_t before = c.pending();
+                const bool expensive = handler_.respond(c, writer_);
+                if (c.pending() > before) output_total_ += c.pending() - before;
+                if (output_total_ > output_budget_) shed_output();
                 c.parser.reset();
+                ++answered;
+                if (expensive) answered = requests_per_turn;
             } else if (st == http_request_parser::state::failed) {
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
             }
         }
         c.held.clear();
+        if (c.held.capacity() > keep_capacity) std::string().swap(c.held);
     }
 
-    // Continues with held input once the output has drained.
+    // Continues with held input (one turn's worth).
     void resume(connection& c) {
-        if (c.held.empty() || c.pending() >= backpressure_bytes || c.close_after_write) return;
+        if (!can_resume(c)) return;
         held_swap_.swap(c.held);
         process(c, held_swap_.data(), held_swap_.size());
         held_swap_.clear();
+        if (held_swap_.capacity() > keep_capacity) std::string().swap(held_swap_);
         flush(c);
     }
 
@@ -2133,6 +2372,8 @@ private:
         }
         c.out.clear();
         c.out_offset = 0;
+        // A large reply's buffer is not kept for the life of a keep-alive connection.
+        if (c.out.capacity() > keep_capacity) std::string().swap(c.out);
         if (c.close_after_write) finish(c);
     }
 
@@ -2157,6 +2398,11 @@ private:
     std::atomic<bool> quit_{false};
     std::atomic<std::uint16_t> port_{0};
     gauge* connections_gauge_ = nullptr;
+    std::size_t socket_cap_ = 0;            // sockets held at most (listener not counted)
+    std::size_t active_cap_ = 0;            // connections served at once
+    std::size_t per_connection_output_ = 0; // queued output that pauses a connection
+    std::size_t output_budget_ = 0;         // output bound of all connections together
+    std::atomic<std::uint64_t> shed_count_{0};
 
     // Owned by the server thread.
     http_limits limits_;
@@ -2165,6 +2411,10 @@ private:
     std::vector<poll_fd> poll_set_;
     std::vector<char> receive_buffer_;
     std::string held_swap_;
+    std::vector<connection*> shed_;
+    std::size_t output_total_ = 0; // output queued and input held, all connections
+    std::uint64_t turn_ = 0;       // loop turns so far
+    std::size_t rotation_ = 0;     // where the next turn's rotation starts
     clock::time_point now_{};
 };
 
@@ -2172,6 +2422,215 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_SERVER_LOOP_HPP
+// #include <vitals/server/negotiate.hpp>
+// vitals/server/negotiate.hpp - picks the exposition format from a request's Accept header.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_NEGOTIATE_HPP
+#define VITALS_SERVER_NEGOTIATE_HPP
+
+// #include <vitals/config.hpp>: in "vitals.hpp"
+
+#include <cstddef>          // size_t
+#include <initializer_list> // initializer_list (the candidates loop)
+#include <string_view>      // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// The formats /metrics can answer in.
+enum class exposition_format { text_0_0_4, openmetrics_1_0_0 };
+
+/// One parsed element of an Accept header.
+struct media_range {
+    std::string_view type, subtype, version; // version: empty when absent
+    int q = 1000;                            // quality in thousandths
+};
+
+inline bool accept_iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+// RFC 9110, 5.6.2: token characters.
+inline bool accept_tchar(char ch) noexcept {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// A cursor over an Accept header value that parses media ranges (RFC 9110, 12.5.1:
+/// `type "/" subtype *( OWS ";" OWS name "=" ( token / quoted-string ) )`, with `q` as the
+/// weight). Every function returns false on malformed input.
+class accept_reader {
+public:
+    explicit accept_reader(std::string_view s) noexcept : s_(s) {}
+
+    /// Reads the next element into `r`; `done` when the header is exhausted. Empty list
+    /// elements (", ,") are skipped, as RFC 9110, 5.6.1 asks.
+    bool next(media_range& r, bool& done) noexcept {
+        for (;;) {
+            skip_ows();
+            if (i_ == s_.size()) {
+                done = true;
+                return true;
+            }
+            if (s_[i_] != ',') break;
+            ++i_;
+        }
+        done = false;
+        r = media_range{};
+        if (!token(r.type) || !eat('/') || !token(r.subtype)) return false;
+        for (;;) {
+            skip_ows();
+            if (i_ == s_.size()) return true;
+            if (s_[i_] == ',') {
+                ++i_;
+                return true;
+            }
+            if (!eat(';')) return false;
+            skip_ows();
+            std::string_view name, value;
+            if (!token(name) || !eat('=')) return false;
+            bool quoted = false;
+            if (!param_value(value, quoted)) return false;
+            if (accept_iequals(name, "q")) {
+                if (quoted || !qvalue(value, r.q)) return false;
+            } else if (accept_iequals(name, "version")) {
+                r.version = value;
+            }
+        }
+    }
+
+private:
+    void skip_ows() noexcept {
+        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t')) ++i_;
+    }
+    bool eat(char c) noexcept {
+        if (i_ == s_.size() || s_[i_] != c) return false;
+        ++i_;
+        return true;
+    }
+    bool token(std::string_view& out) noexcept {
+        const std::size_t start = i_;
+        while (i_ < s_.size() && accept_tchar(s_[i_])) ++i_;
+        out = s_.substr(start, i_ - start);
+        return i_ > start;
+    }
+    // A token or a quoted-string (the quotes and escapes are kept in `out`: only compared).
+    bool param_value(std::string_view& out, bool& quoted) noexcept {
+        if (i_ < s_.size() && s_[i_] == '"') {
+            quoted = true;
+            const std::size_t start = ++i_;
+            while (i_ < s_.size() && s_[i_] != '"') {
+                const auto c = static_cast<unsigned char>(s_[i_]);
+                if (c == '\\') {
+                    if (++i_ == s_.size()) return false;
+                } else if ((c < 0x20 && c != '\t') || c == 0x7F) {
+                    return false;
+                }
+                ++i_;
+            }
+            if (i_ == s_.size()) return false;
+            out = s_.substr(start, i_ - start);
+            ++i_;
+            return true;
+        }
+        return token(out);
+    }
+    // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths.
+    static bool qvalue(std::string_view v, int& q) noexcept {
+        if (v.empty() || (v[0] != '0' && v[0] != '1')) return false;
+        int value = (v[0] - '0') * 1000;
+        if (v.size() > 1) {
+            if (v[1] != '.' || v.size() > 5) return false;
+            int scale = 100;
+            for (std::size_t k = 2; k < v.size(); ++k, scale /= 10) {
+                if (v[k] < '0' || v[k] > '9') return false;
+                value += (v[k] - '0') * scale;
+            }
+        }
+        if (value > 1000) return false;
+        q = value;
+        return true;
+    }
+
+    std::string_view s_;
+    std::size_t i_ = 0;
+};
+
+// How well `r` names a format of `type`/`subtype` at `version`: -1 no match, else the
+// specificity (0 "*/*", 1 "type/*", 2 "type/subtype", 3 with the matching version).
+inline int range_match(const media_range& r, std::string_view type, std::string_view subtype,
+                       std::string_view version) noexcept {
+    if (r.type == "*") return r.subtype == "*" ? 0 : -1;
+    if (!accept_iequals(r.type, type)) return -1;
+    if (r.subtype == "*") return 1;
+    if (!accept_iequals(r.subtype, subtype)) return -1;
+    if (r.version.empty()) return 2;
+    return r.version == version ? 3 : -1;
+}
+
+/// The exposition format to answer /metrics with, given the request's Accept header (empty
+/// when none was sent). Each format gets the weight of the most specific range that matches
+/// it; OpenMetrics 1.0.0 wins only with a higher weight than text 0.0.4, so `*/*`, a
+/// browser's header, an absent header and anything malformed get the text format 0.0.4,
+/// never an error. A version other than 1.0.0 (OpenMetrics) or 0.0.4 (text) does not match.
+inline exposition_format negotiate_exposition(std::string_view accept) noexcept {
+    struct candidate {
+        std::string_view type, subtype, version;
+        int specificity = -1;
+        int q = 0;
+    };
+    candidate text{"text", "plain", "0.0.4"};
+    candidate om{"application", "openmetrics-text", "1.0.0"};
+    accept_reader reader(accept);
+    for (;;) {
+        media_range r;
+        bool done = false;
+        if (!reader.next(r, done)) return exposition_format::text_0_0_4;
+        if (done) break;
+        for (candidate* c : {&text, &om}) {
+            const int m = range_match(r, c->type, c->subtype, c->version);
+            if (m > c->specificity || (m == c->specificity && m >= 0 && r.q > c->q)) {
+                c->specificity = m;
+                c->q = r.q;
+            }
+        }
+    }
+    if (om.specificity >= 0 && om.q > 0 && (text.specificity < 0 || om.q > text.q))
+        return exposition_format::openmetrics_1_0_0;
+    return exposition_format::text_0_0_4;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_NEGOTIATE_HPP
 // #include <vitals/server/options.hpp>: inlined above
 // #include <vitals/server/response.hpp>: inlined above
 // #include <vitals/server/self_metrics.hpp>
@@ -2191,6 +2650,7 @@ VITALS_END_NAMESPACE
 
 #include <atomic>  // atomic
 #include <cstddef> // size_t
+#include <cstdint> // uint64_t
 #include <string>  // string, to_string
 
 VITALS_BEGIN_NAMESPACE
@@ -2210,7 +2670,8 @@ inline std::size_t code_index(int code) noexcept {
 }
 
 /// vitals_server_requests_total{path,code}, vitals_server_render_seconds,
-/// vitals_server_ready and vitals_server_connections, registered in the served registry.
+/// vitals_server_ready, vitals_server_connections and
+/// vitals_server_collector_failures_total{collector}, registered in the served registry.
 /// Counting and observing happen on the server thread; publish_ready() from any thread.
 class server_metrics {
 public:
@@ -2234,7 +2695,13 @@ public:
         auto conns = reg.try_gauge("vitals_server_connections",
                                    "Client connections open on the vitals server.");
         if (!conns) return conns.error();
+        auto failures = reg.try_counter(
+            "vitals_server_collector_failures",
+            "Scrapes in which a collector threw, by collector name (its output was left out).",
+            {"collector"});
+        if (!failures) return failures.error();
         requests_ = &req.value();
+        collector_failures_ = &failures.value();
         render_seconds_ = &render.value();
         ready_gauge_.store(&ready.value());
         connections_ = &conns.value();
@@ -2267,11 +2734,19 @@ public:
         if (gauge* g = ready_gauge_.load()) g->set(ready ? 1.0 : 0.0);
     }
 
+    /// Counts `n` more failed scrapes of the collector `name`.
+    void count_collector_failures(const std::string& name, std::uint64_t n) {
+        if (!collector_failures_ || n == 0) return;
+        auto r = collector_failures_->try_labels(name);
+        if (r) r.value().inc_by(n);
+    }
+
     /// The connection gauge, or null before registration.
     gauge* connections() const noexcept { return connections_; }
 
 private:
     counter_family* requests_ = nullptr;
+    counter_family* collector_failures_ = nullptr;
     histogram* render_seconds_ = nullptr;
     std::atomic<gauge*> ready_gauge_{nullptr};
     gauge* connections_ = nullptr;
@@ -2287,12 +2762,14 @@ VITALS_END_NAMESPACE
 
 #include <atomic>      // atomic
 #include <chrono>      // steady_clock, duration
-#include <cstdint>     // uint16_t
+#include <cstddef>     // size_t
+#include <cstdint>     // uint16_t, uint64_t
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
 #include <string_view> // string_view
 #include <thread>      // thread, sleep_for
 #include <utility>     // move
+#include <vector>      // vector
 
 #if VITALS_HAS_EXCEPTIONS()
 #include <exception> // exception
@@ -2306,8 +2783,14 @@ VITALS_BEGIN_NAMESPACE
 /// One background thread serves every connection with non-blocking sockets and poll
 /// (WSAPoll on Windows). Keep-alive and pipelining are supported; slow, silent and half-open
 /// clients are cut off by per-connection deadlines, requests are bounded before they are
-/// buffered, and the number of connections is capped. Liveness and readiness checks run on
-/// that thread: they must be quick (see cached_probe for slow dependencies).
+/// buffered, and the number of connections is capped. No client can hold the thread: each
+/// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
+/// queued output is bounded per connection and for all of them (max_output_bytes: past it
+/// the slowest readers are closed), and the sockets held stay below the descriptor limit
+/// minus descriptor_reserve (idle keep-alive connections make room for new clients, oldest
+/// first). Liveness and readiness checks run on that thread: they must be quick (see
+/// cached_probe for slow dependencies). A collector that throws while /metrics renders
+/// leaves its families out of that scrape; the others are served with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
 /// All members are thread-safe, except that start(), stop() and add_*_check() must not be
@@ -2318,10 +2801,16 @@ VITALS_BEGIN_NAMESPACE
 /// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` the text format
 /// 0.0.4 (also when OpenMetrics is asked for), `/live` and `/ready` 200 "ok" or 503, and
 /// `/health` JSON `{"status":"pass"|"fail","ready":bool,"checks":[{"name","kind","status",
-/// "message"}]}` with 200, or 503 when a check fails or the program is not ready. Errors:
-/// 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too large,
-/// 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on /metrics, 503
-/// over the connection cap. Every response has Content-Length and Cache-Control: no-store.
+/// "message"}],"collectors":[{"name","status","failures","message"}]}` with 200, or 503
+/// when a check fails or the program is not ready ("collectors" appears once a collector
+/// has thrown during a scrape: each such collector, its failure count and last message;
+/// they do not change the status). A
+/// HEAD of /metrics within a second of the last render reports that render's length, and
+/// requests served in the same turn of the loop share one render.
+/// Errors: 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too
+/// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
+/// /metrics, 503 over the connection cap. Every response has Content-Length and
+/// Cache-Control: no-store.
 class health_server : private detail::request_handler {
 public:
     /// A stopped server over `reg` (which must outlive it).
@@ -2412,14 +2901,19 @@ public:
     /// not run here.
     bool ready() const noexcept { return ready_.load() && !stopping_.load(); }
 
-    /// Adds (or replaces, by name) a check that /live and /health run. Allocates.
-    void add_liveness_check(std::string name, check_function fn) {
-        checks_.add(std::move(name), std::move(fn), false);
+    /// Adds (or replaces, by name) a check that /live and /health run: a callable taking no
+    /// arguments and returning vitals::check_result, or bool (true passes, false fails with
+    /// "check returned false"), or a check_function. Allocates.
+    template <class Check>
+    void add_liveness_check(std::string name, Check check) {
+        checks_.add(std::move(name), detail::make_check(std::move(check)), false);
     }
 
-    /// Adds (or replaces, by name) a check that /ready and /health run. Allocates.
-    void add_readiness_check(std::string name, check_function fn) {
-        checks_.add(std::move(name), std::move(fn), true);
+    /// Adds (or replaces, by name) a check that /ready and /health run; what it takes is as
+    /// for add_liveness_check(). Allocates.
+    template <class Check>
+    void add_readiness_check(std::string name, Check check) {
+        checks_.add(std::move(name), detail::make_check(std::move(check)), true);
     }
 
 private:
@@ -2451,40 +2945,40 @@ private:
         text(c, w, endpoint::other, code, text_body_, false, false, detail::no_extra);
     }
 
-    void respond(connection& c, detail::response_writer& w) override {
+    bool respond(connection& c, detail::response_writer& w) override {
         const auto& p = c.parser;
         const endpoint ep = classify(p.path());
         const bool keep = p.keep_alive() && !c.peer_closed;
         const bool head = p.method() == "HEAD";
         if (ep == endpoint::other) {
             text(c, w, ep, 404, "not found\n", head, keep, detail::no_extra);
-            return;
+            return false;
         }
         if (!head && p.method() != "GET") {
             text(c, w, ep, 405, "method not allowed\n", false, keep, detail::allow_get_head);
-            return;
+            return false;
         }
         switch (ep) {
         case endpoint::live: {
             const bool ok = checks_.run(false, options_.check_budget, nullptr);
             text(c, w, ep, ok ? 200 : 503, ok ? "ok\n" : "fail\n", head, keep, detail::no_extra);
-            return;
+            return false;
         }
         case endpoint::ready: {
             const bool ok = ready() && checks_.run(true, options_.check_budget, nullptr);
             text(c, w, ep, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n", head, keep,
                  detail::no_extra);
-            return;
+            return false;
         }
         case endpoint::health:
             health(c, w, head, keep);
-            return;
+            return true; // runs every check
         case endpoint::metrics:
-            metrics(c, w, head, keep);
-            return;
+            return metrics(c, w, head, keep);
         case endpoint::other:
             break;
         }
+        return false;
     }
 
     void health(connection& c, detail::response_writer& w, bool head, bool keep) {
@@ -2498,27 +2992,75 @@ private:
         json_ += is_ready ? ",\"ready\":true" : ",\"ready\":false";
         json_ += ",\"checks\":[";
         json_ += checks_json_;
-        json_ += "]}\n";
+        json_ += ']';
+        if (!collector_failures_.empty()) json_ += ",\"collectors\":[";
+        for (std::size_t i = 0; i < collector_failures_.size(); ++i) {
+            const collector_failure& f = collector_failures_[i];
+            if (i > 0) json_ += ',';
+            json_ += "{\"name\":";
+            detail::append_json_string(json_, f.name);
+            json_ += ",\"status\":\"fail\",\"failures\":";
+            detail::append_uint(json_, static_cast<std::size_t>(f.count));
+            json_ += ",\"message\":";
+            detail::append_json_string(json_, f.message);
+            json_ += '}';
+        }
+        if (!collector_failures_.empty()) json_ += ']';
+        json_ += "}\n";
         const int code = ok ? 200 : 503;
         w.queue(c, code, "application/json", json_, head, keep, detail::no_extra);
         metrics_.count(endpoint::health, code, options_);
     }
 
-    void metrics(connection& c, detail::response_writer& w, bool head, bool keep) {
+    // Answers /metrics; true when it rendered the exposition. A HEAD within head_reuse of the
+    // last render reports that render's length instead of rendering again, so a flood of
+    // HEAD requests costs one render per interval; GETs of the same loop turn share one.
+    bool metrics(connection& c, detail::response_writer& w, bool head, bool keep) {
         if (!detail::bearer_authorized(options_.bearer_token, c.parser.has_authorization(),
                                        c.parser.authorization())) {
             text(c, w, endpoint::metrics, 401, "unauthorized\n", head, keep,
                  detail::authenticate_bearer);
-            return;
+            return false;
         }
         metrics_.count(endpoint::metrics, 200, options_);
+        const std::string_view type = text_content_type;
+        // Requests answered in the same loop turn share one render (they arrived together);
+        // a HEAD shares the last second's.
+        if (rendered_ &&
+            (w.now() == rendered_at_ || (head && w.now() - rendered_at_ < head_reuse))) {
+            const std::string_view body = head ? std::string_view() : std::string_view(render_);
+            w.send(c, 200, type, body, render_.size(), keep);
+            return false;
+        }
         const clock::time_point start = clock::now();
         render_.clear(); // keeps its capacity: no allocation once it has grown
         write_text(reg_, render_);
         metrics_.observe_render(std::chrono::duration<double>(clock::now() - start).count());
+        rendered_ = true;
+        rendered_at_ = w.now();
+        note_collector_failures();
         const std::string_view body = head ? std::string_view() : std::string_view(render_);
-        w.send(c, 200, text_content_type, body, render_.size(), keep);
+        w.send(c, 200, type, body, render_.size(), keep);
+        return true;
     }
+
+    // Picks up collectors that threw during the last render: counted per collector in the
+    // self-metrics and listed in /health.
+    void note_collector_failures() {
+        const std::uint64_t total = reg_.collector_failure_count();
+        if (total == failures_seen_) return;
+        failures_seen_ = total;
+        std::vector<collector_failure> now = reg_.collector_failures();
+        for (const collector_failure& f : now) {
+            std::uint64_t before = 0;
+            for (const collector_failure& old : collector_failures_)
+                if (old.name == f.name) before = old.count;
+            metrics_.count_collector_failures(f.name, f.count - before);
+        }
+        collector_failures_.swap(now);
+    }
+
+    static constexpr std::chrono::milliseconds head_reuse{1000};
 
     registry& reg_;
     const server_options options_;
@@ -2535,6 +3077,10 @@ private:
     std::string json_;        // /health body, reused
     std::string checks_json_; // the checks of /health, reused
     std::string text_body_;   // error body, reused
+    bool rendered_ = false;
+    clock::time_point rendered_at_{}; // when render_ was made
+    std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
+    std::vector<collector_failure> collector_failures_; // as of the last render
 };
 
 VITALS_END_NAMESPACE
@@ -2555,15 +3101,17 @@ VITALS_END_NAMESPACE
 
 #include <algorithm>   // max
 #include <chrono>      // steady_clock, system_clock
+#include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <cstdio>      // FILE, fopen, fread, fclose
-#include <cstdlib>     // strtod, strtol, strtoull
+#include <cstdlib>     // strtol
 #include <memory>      // shared_ptr, make_shared
 #include <mutex>       // mutex, lock_guard
 #include <optional>    // optional
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // move
+#include <vector>      // vector
 
 #if defined(_WIN32)
 #if !defined(WIN32_LEAN_AND_MEAN)
@@ -2625,14 +3173,15 @@ struct process_stats {
 namespace detail {
 
 #if VITALS_DETAIL_PROCESS_POSIX
-// Reads a small file (procfs, cgroupfs) into `out`; false if it cannot be opened.
+// Reads a small file (procfs, cgroupfs) into `out`, at most 64 KiB; false if it cannot be
+// opened.
 inline bool read_small_file(const char* path, std::string& out) {
     std::FILE* f = std::fopen(path, "rb");
     if (!f) return false;
     out.clear();
     char buf[1024];
     std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    while (out.size() < 65536 && (n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
     std::fclose(f);
     return true;
 }
@@ -2642,66 +3191,239 @@ inline double timeval_seconds(const timeval& tv) noexcept {
 }
 #endif
 
-#if VITALS_DETAIL_PROCESS_LINUX
-// The value of a `Key: value` or `key value` line of a procfs file, as a number.
-inline std::optional<double> proc_field(const std::string& text, std::string_view key) {
+// The parsers below read procfs and cgroupfs text. They never throw, never read past the
+// text, and accept only plain decimal numbers ([-]digits[.digits]), so "inf", "nan" or hex
+// never become a value. Each has a libFuzzer target in tests/fuzz/.
+
+/// Parses a plain decimal number at p[0, end): optional '-', digits, optional '.' and
+/// digits. Returns the position after it, or nullptr when there is none.
+inline const char* parse_plain_number(const char* p, const char* end, double& out) noexcept {
+    bool negative = false;
+    if (p < end && *p == '-') {
+        negative = true;
+        ++p;
+    }
+    double v = 0;
+    const char* digits = p;
+    while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
+    if (p == digits) return nullptr;
+    if (p < end && *p == '.') {
+        ++p;
+        double scale = 0.1;
+        while (p < end && *p >= '0' && *p <= '9') {
+            v += (*p++ - '0') * scale;
+            scale /= 10;
+        }
+    }
+    out = negative ? -v : v;
+    return p;
+}
+
+/// The number after `key` at the start of a line of `text` (`Key: value` or `key value`,
+/// spaces and tabs skipped), or nothing.
+inline std::optional<double> proc_field(std::string_view text, std::string_view key) noexcept {
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        if (text.compare(pos, key.size(), key.data(), key.size()) == 0) {
-            const char* p = text.c_str() + pos + key.size();
-            char* after = nullptr;
-            const double v = std::strtod(p, &after);
-            if (after != p) return v;
+        if (end == std::string_view::npos) end = text.size();
+        if (end - pos >= key.size() && text.compare(pos, key.size(), key) == 0) {
+            const char* p = text.data() + pos + key.size();
+            const char* line_end = text.data() + end;
+            while (p < line_end && (*p == ' ' || *p == '\t')) ++p;
+            double v = 0;
+            if (parse_plain_number(p, line_end, v)) return v;
         }
         pos = end + 1;
     }
     return std::nullopt;
 }
 
-// The smallest memory limit of the cgroup (v2: memory.max up the hierarchy; v1:
-// memory.limit_in_bytes) that /proc/self/cgroup names; nothing when there is none.
+/// What /proc/self/status gives: resident and virtual size (bytes) and threads.
+struct proc_status {
+    std::optional<double> resident_bytes, virtual_bytes, threads;
+};
+
+inline proc_status parse_proc_status(std::string_view text) noexcept {
+    proc_status s;
+    if (const auto rss_kb = proc_field(text, "VmRSS:")) s.resident_bytes = *rss_kb * 1024.0;
+    if (const auto size_kb = proc_field(text, "VmSize:")) s.virtual_bytes = *size_kb * 1024.0;
+    s.threads = proc_field(text, "Threads:");
+    return s;
+}
+
+/// The fields of /proc/self/stat that process metrics use (proc(5) numbering).
+struct proc_stat {
+    double threads = 0;     // field 20
+    double start_ticks = 0; // field 22, clock ticks after boot
+    double vsize = 0;       // field 23, bytes
+    double rss_pages = 0;   // field 24
+};
+
+/// Parses /proc/self/stat; false when it does not hold fields 3 to 24. The command name
+/// (field 2) is in parentheses and may hold spaces and parentheses: fields start after the
+/// last ')'.
+inline bool parse_proc_stat(std::string_view text, proc_stat& out) noexcept {
+    const std::size_t close = text.rfind(')');
+    if (close == std::string_view::npos) return false;
+    const char* p = text.data() + close + 1;
+    const char* end = text.data() + text.size();
+    double fields[22] = {}; // fields 3.. of proc(5); [k] is field k + 3
+    int k = 0;
+    while (p < end && k < 22) {
+        while (p < end && *p == ' ') ++p;
+        if (p == end || *p == '\n') break;
+        double v = 0;
+        const char* after = parse_plain_number(p, end, v);
+        if (after && (after == end || *after == ' ' || *after == '\n')) {
+            fields[k] = v;
+            p = after;
+        } else { // the state letter, or anything that is not a plain number
+            if (k != 0) return false;
+            while (p < end && *p != ' ' && *p != '\n') ++p;
+        }
+        ++k;
+    }
+    if (k < 22) return false;
+    out.threads = fields[17];
+    out.start_ticks = fields[19];
+    out.vsize = fields[20];
+    out.rss_pages = fields[21];
+    return true;
+}
+
+/// A cgroup memory limit file (v2 memory.max, v1 memory.limit_in_bytes): the limit in bytes,
+/// or nothing for "max" and anything that is not a plain number.
+inline std::optional<double> parse_memory_limit(std::string_view text) noexcept {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+    if (text.empty() || text == "max") return std::nullopt;
+    double v = 0;
+    const char* end = text.data() + text.size();
+    const char* after = parse_plain_number(text.data(), end, v);
+    if (!after || after != end || v < 0) return std::nullopt;
+    return v;
+}
+
+/// The memory limit files that /proc/self/cgroup's text names, in the order to read them
+/// (v2: memory.max of the cgroup and every ancestor; v1: the memory controller's
+/// memory.limit_in_bytes, and the mount's root, which is the cgroup inside a container).
+/// Lines that are malformed, or whose path is not absolute or climbs with "..", are
+/// skipped. Never throws except std::bad_alloc.
+inline std::vector<std::string> cgroup_limit_files(std::string_view cgroups) {
+    std::vector<std::string> files;
+    std::size_t pos = 0;
+    while (pos < cgroups.size()) {
+        std::size_t end = cgroups.find('\n', pos);
+        if (end == std::string_view::npos) end = cgroups.size();
+        const std::string_view line = cgroups.substr(pos, end - pos);
+        pos = end + 1;
+        // hierarchy-id:controllers:path
+        const std::size_t c1 = line.find(':');
+        const std::size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+        if (c2 == std::string_view::npos) continue;
+        const std::string_view controllers = line.substr(c1 + 1, c2 - c1 - 1);
+        std::string_view path = line.substr(c2 + 1);
+        if (path.empty() || path.front() != '/' || path.find("/..") != std::string_view::npos ||
+            path.find('\0') != std::string_view::npos)
+            continue;
+        while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+        if (controllers.empty()) { // cgroup v2: every ancestor's limit applies too
+            for (;;) {
+                files.push_back("/sys/fs/cgroup" + std::string(path) + "/memory.max");
+                const std::size_t slash = path.rfind('/');
+                if (slash == std::string_view::npos) break;
+                path = path.substr(0, slash);
+            }
+        } else {
+            bool memory = false;
+            std::size_t start = 0;
+            while (start <= controllers.size()) {
+                std::size_t comma = controllers.find(',', start);
+                if (comma == std::string_view::npos) comma = controllers.size();
+                if (controllers.substr(start, comma - start) == "memory") memory = true;
+                start = comma + 1;
+            }
+            if (!memory) continue;
+            files.push_back("/sys/fs/cgroup/memory" + std::string(path) + "/memory.limit_in_bytes");
+            files.push_back("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+        }
+    }
+    return files;
+}
+
+#if VITALS_DETAIL_PROCESS_LINUX
+// The smallest memory limit among the files /proc/self/cgroup names; nothing when none.
 inline std::optional<double> cgroup_memory_limit() {
     std::string cgroups;
     if (!read_small_file("/proc/self/cgroup", cgroups)) return std::nullopt;
     std::optional<double> limit;
-    const auto consider = [&limit](const std::string& file) {
-        std::string text;
-        if (!read_small_file(file.c_str(), text) || text.compare(0, 3, "max") == 0) return;
-        char* after = nullptr;
-        const double v = static_cast<double>(std::strtoull(text.c_str(), &after, 10));
-        if (after == text.c_str()) return;
-        if (!limit || v < *limit) limit = v;
-    };
-    std::size_t pos = 0;
-    while (pos < cgroups.size()) {
-        std::size_t end = cgroups.find('\n', pos);
-        if (end == std::string::npos) end = cgroups.size();
-        const std::string line = cgroups.substr(pos, end - pos);
-        pos = end + 1;
-        // hierarchy-id:controllers:path
-        const std::size_t c1 = line.find(':');
-        const std::size_t c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
-        if (c2 == std::string::npos) continue;
-        const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1);
-        std::string path = line.substr(c2 + 1);
-        if (!path.empty() && path.back() == '/') path.pop_back();
-        if (controllers.empty()) { // cgroup v2: every ancestor's limit applies too
-            for (;;) {
-                consider("/sys/fs/cgroup" + path + "/memory.max");
-                if (path.empty()) break;
-                path.erase(path.rfind('/'));
-            }
-        } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
-            // cgroup v1; inside a container the cgroup's path is often the mount's root.
-            consider("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes");
-            consider("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-        }
+    std::string text;
+    for (const std::string& file : cgroup_limit_files(cgroups)) {
+        if (!read_small_file(file.c_str(), text)) continue;
+        const auto v = parse_memory_limit(text);
+        if (v && (!limit || *v < *limit)) limit = v;
     }
     return limit;
 }
 #endif
+
+/// CPU usage in percent of one core over the last `window` of wall time, from the
+/// (time, CPU seconds) samples a collector takes when it is scraped. The CPU time at the
+/// window's start is interpolated between the samples around it, so an extra scrape (a
+/// manual curl between two Prometheus scrapes) hardly changes the figure another scraper
+/// sees; until the samples span a window, the rate since the oldest sample. At most 16
+/// samples are kept. Not thread-safe.
+class cpu_window {
+public:
+    explicit cpu_window(double window_seconds) noexcept : window_(window_seconds) {}
+
+    /// Records a sample at `t` (seconds on a steady clock) and returns the rate, or nothing
+    /// when the samples span less than 0.1 s.
+    std::optional<double> update(double t, double cpu) noexcept {
+        add(t, cpu);
+        const sample& oldest = at(0);
+        const double start = t - window_;
+        if (oldest.t > start) { // younger than a window: the rate since the oldest sample
+            if (t - oldest.t < 0.1) return std::nullopt;
+            return clamp((cpu - oldest.cpu) / (t - oldest.t) * 100.0);
+        }
+        // The newest sample at or before the window's start, and the one after it (the
+        // current reading when there is none).
+        std::size_t i = 0;
+        while (i + 1 < count_ && at(i + 1).t <= start) ++i;
+        const sample& a = at(i);
+        const sample b = i + 1 < count_ ? at(i + 1) : sample{t, cpu};
+        const double base =
+            b.t > a.t ? a.cpu + (b.cpu - a.cpu) * (start - a.t) / (b.t - a.t) : a.cpu;
+        return clamp((cpu - base) / window_ * 100.0);
+    }
+
+private:
+    struct sample {
+        double t, cpu;
+    };
+    static constexpr std::size_t capacity = 16;
+
+    static double clamp(double v) noexcept { return v > 0 ? v : 0; }
+    const sample& at(std::size_t i) const noexcept { return ring_[(first_ + i) % capacity]; }
+
+    void add(double t, double cpu) noexcept {
+        // Samples closer together than a tenth of the window add nothing but churn.
+        if (count_ > 0 && t - at(count_ - 1).t < window_ / 10) return;
+        // Only one sample before the window's start is needed.
+        while (count_ >= 2 && at(1).t <= t - window_) drop_oldest();
+        if (count_ == capacity) drop_oldest();
+        ring_[(first_ + count_) % capacity] = sample{t, cpu};
+        ++count_;
+    }
+    void drop_oldest() noexcept {
+        first_ = (first_ + 1) % capacity;
+        --count_;
+    }
+
+    double window_;
+    sample ring_[capacity] = {};
+    std::size_t first_ = 0, count_ = 0;
+};
 
 #if VITALS_DETAIL_PROCESS_WINDOWS
 inline double filetime_seconds(const FILETIME& ft) noexcept { // 100 ns units
@@ -2735,42 +3457,21 @@ inline process_stats read_process_stats() {
     // Memory and threads from /proc/self/status: the same kernel counters as /proc/self/stat,
     // and still the real ones under an emulator (qemu-user fakes most of .../stat).
     if (detail::read_small_file("/proc/self/status", text)) {
-        if (const auto rss_kb = detail::proc_field(text, "VmRSS:"))
-            s.resident_bytes = *rss_kb * 1024.0;
-        if (const auto size_kb = detail::proc_field(text, "VmSize:"))
-            s.virtual_bytes = *size_kb * 1024.0;
-        s.threads = detail::proc_field(text, "Threads:");
+        const detail::proc_status st = detail::parse_proc_status(text);
+        s.resident_bytes = st.resident_bytes;
+        s.virtual_bytes = st.virtual_bytes;
+        s.threads = st.threads;
     }
-    if (detail::read_small_file("/proc/self/stat", text)) {
-        // The command name (field 2) is in parentheses and may hold spaces: parse after it.
-        const std::size_t close = text.rfind(')');
-        if (close != std::string::npos) {
-            const char* p = text.c_str() + close + 1;
-            double fields[22] = {}; // fields 3.. of proc(5); [k] is field k + 3
-            int k = 0;
-            while (*p && k < 22) {
-                while (*p == ' ') ++p;
-                if (!*p) break;
-                char* after = nullptr;
-                fields[k] = std::strtod(p, &after);
-                if (after == p) { // the state letter
-                    while (*p && *p != ' ') ++p;
-                } else {
-                    p = after;
-                }
-                ++k;
-            }
-            if (k >= 22) {
-                if (!s.threads) s.threads = fields[17];
-                if (!s.virtual_bytes) s.virtual_bytes = fields[20];
-                if (!s.resident_bytes && page > 0)
-                    s.resident_bytes = fields[21] * static_cast<double>(page);
-                std::string stat;
-                if (ticks > 0 && detail::read_small_file("/proc/stat", stat))
-                    if (const auto btime = detail::proc_field(stat, "btime "))
-                        s.start_time_seconds = *btime + fields[19] / static_cast<double>(ticks);
-            }
-        }
+    detail::proc_stat stat;
+    if (detail::read_small_file("/proc/self/stat", text) && detail::parse_proc_stat(text, stat)) {
+        if (!s.threads) s.threads = stat.threads;
+        if (!s.virtual_bytes) s.virtual_bytes = stat.vsize;
+        if (!s.resident_bytes && page > 0)
+            s.resident_bytes = stat.rss_pages * static_cast<double>(page);
+        std::string boot;
+        if (ticks > 0 && detail::read_small_file("/proc/stat", boot))
+            if (const auto btime = detail::proc_field(boot, "btime "))
+                s.start_time_seconds = *btime + stat.start_ticks / static_cast<double>(ticks);
     }
     if (DIR* d = opendir("/proc/self/fd")) {
         const int own = dirfd(d);
@@ -2831,10 +3532,13 @@ inline process_stats read_process_stats() {
 /// Writes the process metrics at every scrape of the registry it is added to (a collector:
 /// no thread, nothing polled in between):
 ///
-/// - `NS_cpu_usage_percent`: CPU time over wall time since the previous scrape, in percent
-///   of one core (200 = two busy cores). Scrapes less than 0.1 s apart repeat the last rate.
-///   The first scrape reports the rate since the collector was created or, within 0.1 s of
-///   that, the average since the process started (left out where the start is unknown).
+/// - `NS_cpu_usage_percent`: CPU time over the last `cpu_window` of wall time (default 60 s),
+///   in percent of one core (200 = two busy cores), from samples the collector takes when
+///   scraped: the CPU time at the window's start is interpolated between them, so the figure
+///   does not depend on who else scrapes, or when (a manual curl between two Prometheus
+///   scrapes does not turn the next one into a one-second rate). Until the samples span a
+///   window it is the rate since the collector was created (after 0.1 s; before that the
+///   average since the process started, left out where the start is unknown).
 /// - `NS_memory_usage_bytes`: resident set size
 /// - `NS_memory_percent`: resident set size over the memory available to the process (the
 ///   cgroup limit when one is set, else physical RAM), in percent
@@ -2848,26 +3552,27 @@ inline process_stats read_process_stats() {
 /// serialised by a mutex. Add one per registry: a second one would repeat the families.
 class process_collector {
 public:
-    /// `ns` prefixes the system gauges (empty: no prefix).
-    explicit process_collector(std::string_view ns) : state_(std::make_shared<state>()) {
+    /// `ns` prefixes the system gauges (empty: no prefix); `cpu_window` is the span of
+    /// NS_cpu_usage_percent (at least 1 ms).
+    explicit process_collector(std::string_view ns,
+                               std::chrono::milliseconds cpu_window = std::chrono::seconds(60))
+        : state_(std::make_shared<state>(cpu_window)) {
         state_->cpu_percent = detail::kit_metric_name(ns, "cpu_usage_percent");
         state_->memory_bytes = detail::kit_metric_name(ns, "memory_usage_bytes");
         state_->memory_percent = detail::kit_metric_name(ns, "memory_percent");
         state_->threads = detail::kit_metric_name(ns, "threads_active");
         state_->uptime = detail::kit_metric_name(ns, "uptime_seconds");
         const process_stats initial = read_process_stats();
-        state_->last_cpu = initial.cpu_seconds;
+        if (initial.cpu_seconds) state_->cpu.update(seconds_now(), *initial.cpu_seconds);
         // Read once: Linux derives it from the boot time, which follows wall-clock steps, and
         // a start time that moves would look like a restart to changes() / resets().
         state_->start_time = initial.start_time_seconds;
-        state_->last_wall = std::chrono::steady_clock::now();
     }
 
     /// Reads the process now and writes the families. Thread-safe.
     void operator()(collector_output& out) const {
         process_stats s = read_process_stats();
         if (state_->start_time) s.start_time_seconds = state_->start_time;
-        const auto now = std::chrono::steady_clock::now();
         state& st = *state_;
         using namespace std::chrono;
         const double wall_now = duration<double>(system_clock::now().time_since_epoch()).count();
@@ -2876,18 +3581,7 @@ public:
         std::optional<double> cpu_percent;
         if (s.cpu_seconds) {
             std::lock_guard<std::mutex> lock(st.mutex);
-            const double wall = duration<double>(now - st.last_wall).count();
-            if (st.last_cpu && wall >= min_rate_interval) {
-                // A rate over at least min_rate_interval: scrapes closer together than that
-                // repeat the last rate instead of dividing timer noise by a tiny interval.
-                st.percent = (std::max)(0.0, *s.cpu_seconds - *st.last_cpu) / wall * 100.0;
-                st.last_cpu = s.cpu_seconds;
-                st.last_wall = now;
-            } else if (!st.last_cpu) {
-                st.last_cpu = s.cpu_seconds;
-                st.last_wall = now;
-            }
-            cpu_percent = st.percent;
+            cpu_percent = st.cpu.update(seconds_now(), *s.cpu_seconds);
             // No rate yet (first scrape right after start): the average over the process's
             // life so far, when its start time is known.
             if (!cpu_percent && uptime && *uptime > 0.0)
@@ -2898,7 +3592,8 @@ public:
             if (v) out.gauge(name, help, *v);
         };
         gauge(st.cpu_percent,
-              "CPU used by the process since the previous scrape, in percent of one core.",
+              "CPU used by the process over the last minute (or the collector's window), in "
+              "percent of one core.",
               cpu_percent);
         gauge(st.memory_bytes, "Resident memory of the process in bytes.", s.resident_bytes);
         if (s.resident_bytes && s.memory_limit_bytes && *s.memory_limit_bytes > 0.0)
@@ -2922,14 +3617,17 @@ public:
 
 private:
     struct state {
+        explicit state(std::chrono::milliseconds window)
+            : cpu(window.count() > 0 ? static_cast<double>(window.count()) / 1000.0 : 0.001) {}
         std::string cpu_percent, memory_bytes, memory_percent, threads, uptime;
         std::mutex mutex;
-        std::optional<double> last_cpu;
-        std::chrono::steady_clock::time_point last_wall;
-        std::optional<double> percent;    // the last rate computed
+        detail::cpu_window cpu;           // guarded by mutex
         std::optional<double> start_time; // read once, at construction
     };
-    static constexpr double min_rate_interval = 0.1; // seconds
+    static double seconds_now() {
+        using namespace std::chrono;
+        return duration<double>(steady_clock::now().time_since_epoch()).count();
+    }
     std::shared_ptr<state> state_;
 };
 

@@ -34,13 +34,17 @@ struct response {
 /// A non-blocking client socket driven with poll and deadlines, so no test can hang.
 class client {
 public:
+    /// A receive_buffer above 0 sets SO_RCVBUF before connecting (a small window, so the
+    /// kernel takes little of what the server sends).
     client(const char* host, std::uint16_t port,
-           std::chrono::milliseconds timeout = std::chrono::milliseconds(5000))
+           std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+           int receive_buffer = 0)
         : timeout_(timeout) {
         vd::socket_address a;
         if (!vd::parse_address(host, port, a)) return;
         sock_ = vd::open_stream_socket(a.family());
         if (sock_ == vd::invalid_socket) return;
+        if (receive_buffer > 0) vd::set_option(sock_, SOL_SOCKET, SO_RCVBUF, receive_buffer);
         if (::connect(sock_, a.get(), a.length) != 0) {
             const int e = vd::last_socket_error();
 #if defined(_WIN32)

@@ -8,10 +8,14 @@
 
 #include "server_client.hpp"
 
-#include <chrono>  // milliseconds
+#include <atomic>  // atomic
+#include <chrono>  // milliseconds, steady_clock
+#include <cstdint> // uint16_t
 #include <cstdlib> // getenv
+#include <memory>  // unique_ptr
 #include <string>  // string, stod
-#include <thread>  // sleep_for
+#include <thread>  // thread, sleep_for
+#include <vector>  // vector
 
 #if defined(__linux__)
 #include <dirent.h> // opendir (counting /proc/self/fd and /proc/self/task)
@@ -79,6 +83,96 @@ inline int settled_task_count(int expected) {
     return n;
 }
 #endif
+
+/// A registry holding `n` series (one counter family, label "id"), about 60 bytes each.
+inline void fill_series(vitals::registry& reg, int n) {
+    auto& fam = reg.counter("flood_series", "Series that make the exposition large.", {"id"});
+    for (int i = 0; i < n; ++i) fam.labels("series-" + std::to_string(i)).inc(i);
+}
+
+/// `connections` clients on a background thread, each sending `request` pipelined over and
+/// over (in batches of about 64 KiB) and, with `read`, reading and discarding whatever comes
+/// back, until destroyed.
+class flood {
+public:
+    flood(std::uint16_t port, const std::string& request, int connections, bool read = true)
+        : read_(read) {
+        while (batch_.size() < 64 * 1024) batch_ += request;
+        for (int i = 0; i < connections; ++i)
+            clients_.emplace_back(new test_http::client("127.0.0.1", port));
+        thread_ = std::thread([this] { run(); });
+    }
+    flood(const flood&) = delete;
+    flood& operator=(const flood&) = delete;
+    ~flood() {
+        stop_.store(true);
+        thread_.join();
+    }
+    /// Bytes sent and received so far.
+    long long sent() const { return sent_.load(); }
+    long long received() const { return received_.load(); }
+
+private:
+    void run() {
+        namespace vd = vitals::detail;
+        std::vector<std::size_t> offsets(clients_.size(), 0);
+        std::vector<char> sink(1 << 16);
+        while (!stop_.load()) {
+            std::vector<vd::poll_fd> fds;
+            for (auto& c : clients_) {
+                vd::poll_fd p;
+                p.fd = c->handle();
+                p.events = static_cast<short>(POLLOUT | (read_ ? POLLIN : 0));
+                p.revents = 0;
+                fds.push_back(p);
+            }
+            if (vd::poll_sockets(fds.data(), fds.size(), 50) <= 0) continue;
+            for (std::size_t i = 0; i < clients_.size(); ++i) {
+                if (!clients_[i]->connected()) continue;
+                const auto s = clients_[i]->handle();
+                if ((fds[i].revents & POLLIN) != 0) {
+                    const long long n = vd::receive(s, sink.data(), sink.size());
+                    if (n > 0) received_ += n;
+                    if (n == 0) clients_[i]->close();
+                }
+                if (clients_[i]->connected() && (fds[i].revents & POLLOUT) != 0) {
+                    const long long n = vd::send_two(s, batch_.data() + offsets[i],
+                                                     batch_.size() - offsets[i], nullptr, 0);
+                    if (n > 0) {
+                        sent_ += n;
+                        offsets[i] = (offsets[i] + static_cast<std::size_t>(n)) % batch_.size();
+                    }
+                }
+                if ((fds[i].revents & (POLLERR | POLLNVAL)) != 0) clients_[i]->close();
+            }
+        }
+    }
+
+    bool read_;
+    std::string batch_;
+    std::vector<std::unique_ptr<test_http::client>> clients_;
+    std::atomic<bool> stop_{false};
+    std::atomic<long long> sent_{0}, received_{0};
+    std::thread thread_;
+};
+
+/// The slowest /live answer (with a new connection each time, every 50 ms) over `period`;
+/// any answer other than 200, or none within 5 s, counts as 5 s.
+inline std::chrono::milliseconds slowest_live(std::uint16_t port,
+                                              std::chrono::milliseconds period) {
+    using clock = std::chrono::steady_clock;
+    std::chrono::milliseconds worst{0};
+    const auto until = clock::now() + period;
+    while (clock::now() < until) {
+        const auto t0 = clock::now();
+        const test_http::response r = test_http::get(port, "/live");
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0);
+        if (r.status != 200) took = std::chrono::milliseconds(5000);
+        if (took > worst) worst = took;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return worst;
+}
 
 } // namespace server_test
 

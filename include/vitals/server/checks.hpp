@@ -14,6 +14,7 @@
 #include <mutex>              // mutex, lock_guard, unique_lock
 #include <string>             // string, to_string
 #include <thread>             // thread
+#include <type_traits>        // decay_t, invoke_result_t, is_invocable, is_same
 #include <utility>            // move
 #include <vector>             // vector
 
@@ -160,6 +161,39 @@ private:
 };
 
 namespace detail {
+
+template <class>
+constexpr bool always_false = false;
+
+/// A check_function from what add_liveness_check() / add_readiness_check() were given: a
+/// check_function as is, a callable returning check_result, or one returning bool (true
+/// passes; false fails with the message "check returned false"). Anything else is a
+/// compile-time error that says what is expected.
+template <class Fn>
+check_function make_check(Fn fn) {
+    if constexpr (std::is_same<std::decay_t<Fn>, check_function>::value) {
+        return fn;
+    } else if constexpr (!std::is_invocable<const Fn&>::value) {
+        static_assert(always_false<Fn>,
+                      "vitals: a health check must be a callable taking no arguments and "
+                      "returning bool (true = pass) or vitals::check_result");
+        return {};
+    } else {
+        using returned = std::invoke_result_t<const Fn&>;
+        if constexpr (std::is_same<std::decay_t<returned>, bool>::value) {
+            return [fn = std::move(fn)] {
+                return fn() ? check_result::pass() : check_result::fail("check returned false");
+            };
+        } else if constexpr (std::is_convertible<returned, check_result>::value) {
+            return check_function(std::move(fn));
+        } else {
+            static_assert(always_false<Fn>,
+                          "vitals: a health check must return bool (true = pass) or "
+                          "vitals::check_result");
+            return {};
+        }
+    }
+}
 
 /// The liveness and readiness checks of a server, by name. Adding is thread-safe; running
 /// happens on the server thread.

@@ -9,6 +9,7 @@
 
 #include <chrono>  // steady_clock
 #include <cstddef> // size_t
+#include <cstdint> // uint64_t
 #include <string>  // string
 
 VITALS_BEGIN_NAMESPACE
@@ -40,6 +41,8 @@ struct server_connection {
     bool peer_closed = false; // the client sent FIN
     bool lingering = false;   // response done, FIN sent, discarding input until EOF
     bool dead = false;        // to be removed
+    std::uint64_t turns = 0;     // loop turns this connection was served in
+    std::uint64_t last_turn = 0; // the last of them
 };
 
 } // namespace detail

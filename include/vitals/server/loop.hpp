@@ -13,14 +13,19 @@
 #include <vitals/server/response.hpp>
 #include <vitals/server/socket.hpp>
 
-#include <atomic>  // atomic
-#include <chrono>  // steady_clock, milliseconds
-#include <cstddef> // size_t
-#include <cstdint> // uint16_t
-#include <string>  // string, to_string
-#include <thread>  // sleep_for
-#include <utility> // move
-#include <vector>  // vector
+#include <algorithm> // sort
+#include <atomic>    // atomic
+#include <chrono>    // steady_clock, milliseconds
+#include <cstddef>   // size_t
+#include <cstdint>   // uint16_t
+#include <string>    // string, to_string
+#include <thread>    // sleep_for
+#include <utility>   // move
+#include <vector>    // vector
+
+#if !defined(_WIN32)
+#include <sys/resource.h> // getrlimit, RLIMIT_NOFILE
+#endif
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -28,8 +33,9 @@ namespace detail {
 /// What the loop calls for each request; health_server implements it.
 class request_handler {
 public:
-    /// Answers the complete request in c.parser through `w`.
-    virtual void respond(server_connection& c, response_writer& w) = 0;
+    /// Answers the complete request in c.parser through `w`. Returns true when the answer was
+    /// expensive (a rendered exposition): the connection's turn then ends.
+    virtual bool respond(server_connection& c, response_writer& w) = 0;
     /// Answers with an error status (malformed request, deadline, over a cap); the
     /// connection closes after it.
     virtual void reject(server_connection& c, response_writer& w, int code, const char* reason) = 0;
@@ -59,7 +65,9 @@ public:
         if (sockets_.error() != 0)
             return status(errc::network_error, "cannot initialise Winsock (WSAStartup): " +
                                                    socket_error_text(sockets_.error()));
-        status st = open_listener();
+        status st = compute_caps();
+        if (!st.ok()) return st;
+        st = open_listener();
         if (!st.ok()) return st;
         const int wake_error = wake_.open();
         if (wake_error != 0) {
@@ -88,6 +96,9 @@ public:
     /// The bound port while open, else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
 
+    /// Connections closed because the server was over its output budget.
+    std::uint64_t shed_count() const noexcept { return shed_count_.load(); }
+
     /// A gauge kept equal to the number of open connections (may be null).
     void set_connections_gauge(gauge* g) noexcept { connections_gauge_ = g; }
 
@@ -97,7 +108,7 @@ public:
         limits_.max_header_bytes = options_.max_header_bytes;
         limits_.max_headers = options_.max_headers;
         limits_.max_body_bytes = options_.max_body_bytes;
-        receive_buffer_.resize(std::size_t{64} * 1024);
+        receive_buffer_.resize(receive_size);
         bool backing_off = false;
         clock::time_point backoff_until{};
         while (!quit_.load()) {
@@ -106,20 +117,23 @@ public:
                 if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
             remove_dead();
             if (backing_off && now_ >= backoff_until) backing_off = false;
+            measure_output();
 
             poll_set_.clear();
             poll_set_.push_back(make_poll(wake_.handle(), POLLIN));
             const std::size_t first = backing_off ? 1 : 2;
             if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
+            bool runnable = false; // held input that can go on without waiting for the socket
             for (auto& c : connections_) {
                 int events = 0;
                 if (c->lingering || reading(*c)) events |= POLLIN;
                 if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
                 poll_set_.push_back(make_poll(c->sock, events));
+                runnable = runnable || can_resume(*c);
             }
             const std::size_t polled = connections_.size();
             const int n = poll_sockets(poll_set_.data(), poll_set_.size(),
-                                       poll_timeout(backing_off, backoff_until));
+                                       runnable ? 0 : poll_timeout(backing_off, backoff_until));
             if (n < 0) {
                 // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
                 if (!is_interrupted(last_socket_error()))
@@ -128,29 +142,138 @@ public:
             }
             set_now();
             if (poll_set_[0].revents != 0) wake_.drain();
-            for (std::size_t i = 0; i < polled; ++i) {
-                const int revents = poll_set_[first + i].revents;
-                if (revents != 0) on_events(*connections_[i], revents);
+            // Each connection gets one turn: what it sent is read and at most a few of its
+            // requests answered (one rendered exposition at most), or, when it has input held
+            // back, the next few of those. Connections never served go first, newest first,
+            // for up to half the time slice (a probe is usually a new connection, and a burst
+            // of new connections must not delay it), then the others in rotation until the
+            // slice is used; the rest keep their events for the next turn.
+            ++turn_;
+            const clock::time_point slice_end = now_ + turn_slice;
+            const clock::time_point fresh_end = now_ + turn_slice / 2;
+            for (std::size_t k = polled; k > 0; --k) { // newest first
+                const std::size_t i = k - 1;
+                if (connections_[i]->turns != 0 || poll_set_[first + i].revents == 0) continue;
+                serve(i, first);
+                if (clock::now() >= fresh_end) break;
+            }
+            bool sliced = clock::now() >= slice_end;
+            for (std::size_t k = 0; k < polled && !sliced; ++k) {
+                const std::size_t i = (rotation_ + k) % polled;
+                if (connections_[i]->last_turn == turn_) continue;
+                serve(i, first);
+                if (clock::now() >= slice_end) {
+                    rotation_ = i + 1;
+                    break;
+                }
             }
             if (!backing_off && (poll_set_[1].revents & (POLLIN | POLLERR)) != 0 &&
                 !accept_clients()) {
                 backing_off = true;
-                backoff_until = now_ + std::chrono::milliseconds(100);
+                backoff_until = now_ + std::chrono::milliseconds(50);
             }
+            measure_output();
+            if (output_total_ > output_budget_) shed_output();
             remove_dead();
         }
         for (auto& c : connections_) c->dead = true;
         remove_dead();
     }
 
+    /// Connections served at once (the lower of max_connections and what the descriptor
+    /// limit allows); set by open().
+    std::size_t connection_cap() const noexcept { return active_cap_; }
+
 private:
     using connection = server_connection;
 
-    static constexpr std::size_t backpressure_bytes = std::size_t{1024} * 1024;
+    // Bytes read from a socket at once: small enough that the input a connection has sent
+    // ahead (held while its earlier requests wait their turn) stays small across many
+    // connections.
+    static constexpr std::size_t receive_size = std::size_t{16} * 1024;
+    // Requests answered per connection per loop turn; a rendered exposition ends the turn.
+    static constexpr int requests_per_turn = 16;
+    // A connection answers its next pipelined request only while less than this much of its
+    // output is queued (one response may be larger): a client that does not read holds at
+    // most about one response.
+    static constexpr std::size_t pipeline_output = std::size_t{64} * 1024;
+    // Sockets a full server may accept beyond its cap to answer 503 and close.
+    static constexpr std::size_t spare_sockets = 8;
+    // Time one loop turn may spend serving connections before it polls again.
+    static constexpr std::chrono::milliseconds turn_slice{20};
+    // Output buffers larger than this are freed once sent, not kept for the next response.
+    static constexpr std::size_t keep_capacity = std::size_t{16} * 1024;
+
+    static std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
+        return a > ~std::size_t{0} - b ? ~std::size_t{0} : a + b;
+    }
+
+    // A deadline `d` after `t`; a duration too long to represent means never.
+    static clock::time_point after(clock::time_point t, std::chrono::milliseconds d) noexcept {
+        const auto room =
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - t);
+        if (d >= room) return clock::time_point::max();
+        return t + std::chrono::duration_cast<clock::duration>(d);
+    }
+
+    // The caps that depend on the process: sockets the server may hold (a share of
+    // RLIMIT_NOFILE leaving descriptor_reserve to the application) and connections served.
+    status compute_caps() {
+        std::size_t sockets = saturating_add(options_.max_connections, spare_sockets);
+#if !defined(_WIN32)
+        rlimit rl{};
+        if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+            const auto limit = static_cast<std::size_t>(rl.rlim_cur);
+            const std::size_t own = 3; // the listener and the wake-up pipe
+            const std::size_t reserve =
+                options_.descriptor_reserve < limit / 2 ? options_.descriptor_reserve : limit / 2;
+            if (limit < reserve + own + 2 * spare_sockets)
+                return status(errc::invalid_argument,
+                              "health_server: the descriptor limit (RLIMIT_NOFILE " +
+                                  std::to_string(limit) + ") minus descriptor_reserve (" +
+                                  std::to_string(reserve) +
+                                  ") leaves too few sockets for client connections");
+            const std::size_t allowed = limit - reserve - own;
+            if (allowed < sockets) sockets = allowed;
+        }
+#endif
+        socket_cap_ = sockets;
+        active_cap_ = options_.max_connections < sockets - spare_sockets ? options_.max_connections
+                                                                         : sockets - spare_sockets;
+        per_connection_output_ = options_.max_output_bytes / 4 < pipeline_output
+                                     ? options_.max_output_bytes / 4
+                                     : pipeline_output;
+        output_budget_ = options_.max_output_bytes;
+        return {};
+    }
 
     void set_now() {
         now_ = clock::now();
         writer_.set_now(now_);
+    }
+
+    // Output queued plus input held back, over all connections.
+    void measure_output() noexcept {
+        std::size_t total = 0;
+        for (const auto& c : connections_) total += c->pending() + c->held.size();
+        output_total_ = total;
+    }
+
+    // Over the global output budget: close the connections that have waited longest for
+    // their output to be taken (the slowest readers) until the rest fits.
+    void shed_output() {
+        shed_.clear();
+        for (auto* c : connections_)
+            if (!c->dead && c->pending() + c->held.size() > 0) shed_.push_back(c);
+        std::sort(shed_.begin(), shed_.end(), [](const connection* a, const connection* b) {
+            return a->output_start < b->output_start;
+        });
+        for (auto* c : shed_) {
+            if (output_total_ <= output_budget_) break;
+            output_total_ -= c->pending() + c->held.size();
+            c->dead = true;
+            ++shed_count_;
+        }
     }
 
     status open_listener() {
@@ -196,6 +319,17 @@ private:
         return {};
     }
 
+    // One turn of connection i: its poll events, then its held input.
+    void serve(std::size_t i, std::size_t first) {
+        connection& c = *connections_[i];
+        c.last_turn = turn_;
+        const int revents = poll_set_[first + i].revents;
+        const bool had_held = !c.held.empty();
+        if (revents != 0 || had_held) ++c.turns;
+        if (revents != 0) on_events(c, revents);
+        if (had_held && !c.dead) resume(c);
+    }
+
     static poll_fd make_poll(socket_t s, int events) noexcept {
         poll_fd p;
         p.fd = s;
@@ -219,10 +353,28 @@ private:
 
     clock::time_point deadline(const connection& c) const {
         if (c.lingering) return c.linger_until;
-        if (c.pending() > 0) return c.output_start + options_.write_timeout;
+        if (c.pending() > 0) return after(c.output_start, options_.write_timeout);
         if (c.parser.started() || !c.held.empty())
-            return c.request_start + options_.request_timeout;
-        return c.last_activity + options_.idle_timeout;
+            return after(c.request_start, options_.request_timeout);
+        return after(c.last_activity, options_.idle_timeout);
+    }
+
+    static bool idle(const connection& c) noexcept {
+        return !c.dead && !c.lingering && !c.close_after_write && !c.parser.started() &&
+               c.held.empty() && c.pending() == 0;
+    }
+
+    // Closes the idle keep-alive connection that has waited longest (never `keep`); false
+    // when none is idle.
+    bool shed_oldest_idle(const connection* keep = nullptr) {
+        connection* oldest = nullptr;
+        for (auto* c : connections_)
+            if (c != keep && idle(*c) && (!oldest || c->last_activity < oldest->last_activity))
+                oldest = c;
+        if (!oldest) return false;
+        oldest->dead = true;
+        remove_dead();
+        return true;
     }
 
     void on_deadline(connection& c) {
@@ -234,21 +386,20 @@ private:
         flush(c);
     }
 
-    // Accepts what is pending. Returns false when out of descriptors or memory: the caller
-    // then stops polling the listener for a while and keeps serving open connections.
+    // Accepts what is pending. Returns false when no socket can be taken now (out of
+    // descriptors or memory, or at the socket cap with no idle connection to give up): the
+    // caller then stops polling the listener for a while and keeps serving open connections.
     bool accept_clients() {
-        const std::size_t hard_cap = options_.max_connections + 64;
-        for (int i = 0; i < 64; ++i) {
+        for (int i = 0; i < 256; ++i) {
+            // At the socket cap, an idle keep-alive connection makes room for a new client
+            // (a probe must get an answer, not wait in the backlog).
+            if (connections_.size() >= socket_cap_ && !shed_oldest_idle()) return false;
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
                 const int e = last_socket_error();
                 if (is_resource_exhausted(e)) return false;
                 if (is_would_block(e)) return true;
                 continue; // ECONNABORTED and the like: that client is gone, try the next
-            }
-            if (connections_.size() >= hard_cap) {
-                close_socket(s);
-                continue;
             }
             set_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
             connection* c = nullptr;
@@ -266,7 +417,10 @@ private:
 #endif
             if (connections_gauge_) connections_gauge_->inc();
             connections_.push_back(c);
-            if (connections_.size() > options_.max_connections) {
+            if (connections_.size() > active_cap_) {
+                // Over max_connections: 503. Over what the descriptor limit allows: an idle
+                // connection goes first, else 503.
+                if (active_cap_ < options_.max_connections && shed_oldest_idle(c)) continue;
                 connection& over = *connections_.back();
                 handler_.reject(over, writer_, 503, "too many connections");
                 flush(over);
@@ -307,12 +461,23 @@ private:
         }
         if ((revents & (POLLIN | POLLHUP)) != 0) on_readable(c);
         if (!c.dead && (revents & POLLOUT) != 0) flush(c);
-        if (!c.dead) resume(c);
     }
 
-    // Whether input is wanted now: no output backlog, nothing held back, client still sending.
-    static bool reading(const connection& c) noexcept {
-        return !c.peer_closed && c.held.empty() && c.pending() < backpressure_bytes;
+    // Whether the connection may produce more output now: under its own output bound, and,
+    // when the server is over its global budget, only if nothing of its own is queued.
+    bool may_answer(const connection& c) const noexcept {
+        if (c.pending() >= per_connection_output_) return false;
+        return output_total_ < output_budget_ || c.pending() == 0;
+    }
+
+    // Whether input is wanted now: may answer, nothing held back, client still sending.
+    bool reading(const connection& c) const noexcept {
+        return !c.peer_closed && c.held.empty() && may_answer(c);
+    }
+
+    // Whether held input can be processed without waiting for the socket.
+    bool can_resume(const connection& c) const noexcept {
+        return !c.dead && !c.held.empty() && !c.close_after_write && !c.lingering && may_answer(c);
     }
 
     void on_readable(connection& c) {
@@ -349,12 +514,15 @@ private:
         if (!is_would_block(e) && !is_interrupted(e)) c.dead = true;
     }
 
-    // Parses and answers the requests in data[0, size). Stops when the pending output is over
-    // the backpressure bound, keeping the rest in c.held.
+    // Parses and answers requests from data[0, size): at most requests_per_turn of them, and
+    // no more after one that was expensive to answer (a rendered exposition), so no client
+    // keeps the thread from the others. What is left, or what arrives while the connection
+    // may not answer (output backpressure), is held for a later turn.
     void process(connection& c, const char* data, std::size_t size) {
         std::size_t offset = 0;
+        int answered = 0;
         while (offset < size && !c.close_after_write && !c.dead) {
-            if (c.pending() >= backpressure_bytes) {
+            if (answered >= requests_per_turn || !may_answer(c)) {
                 c.held.assign(data + offset, size - offset);
                 return;
             }
@@ -362,21 +530,28 @@ private:
             offset += c.parser.feed(data + offset, size - offset);
             const auto st = c.parser.status();
             if (st == http_request_parser::state::complete) {
-                handler_.respond(c, writer_);
+                const std::size_t before = c.pending();
+                const bool expensive = handler_.respond(c, writer_);
+                if (c.pending() > before) output_total_ += c.pending() - before;
+                if (output_total_ > output_budget_) shed_output();
                 c.parser.reset();
+                ++answered;
+                if (expensive) answered = requests_per_turn;
             } else if (st == http_request_parser::state::failed) {
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
             }
         }
         c.held.clear();
+        if (c.held.capacity() > keep_capacity) std::string().swap(c.held);
     }
 
-    // Continues with held input once the output has drained.
+    // Continues with held input (one turn's worth).
     void resume(connection& c) {
-        if (c.held.empty() || c.pending() >= backpressure_bytes || c.close_after_write) return;
+        if (!can_resume(c)) return;
         held_swap_.swap(c.held);
         process(c, held_swap_.data(), held_swap_.size());
         held_swap_.clear();
+        if (held_swap_.capacity() > keep_capacity) std::string().swap(held_swap_);
         flush(c);
     }
 
@@ -397,6 +572,8 @@ private:
         }
         c.out.clear();
         c.out_offset = 0;
+        // A large reply's buffer is not kept for the life of a keep-alive connection.
+        if (c.out.capacity() > keep_capacity) std::string().swap(c.out);
         if (c.close_after_write) finish(c);
     }
 
@@ -421,6 +598,11 @@ private:
     std::atomic<bool> quit_{false};
     std::atomic<std::uint16_t> port_{0};
     gauge* connections_gauge_ = nullptr;
+    std::size_t socket_cap_ = 0;            // sockets held at most (listener not counted)
+    std::size_t active_cap_ = 0;            // connections served at once
+    std::size_t per_connection_output_ = 0; // queued output that pauses a connection
+    std::size_t output_budget_ = 0;         // output bound of all connections together
+    std::atomic<std::uint64_t> shed_count_{0};
 
     // Owned by the server thread.
     http_limits limits_;
@@ -429,6 +611,10 @@ private:
     std::vector<poll_fd> poll_set_;
     std::vector<char> receive_buffer_;
     std::string held_swap_;
+    std::vector<connection*> shed_;
+    std::size_t output_total_ = 0; // output queued and input held, all connections
+    std::uint64_t turn_ = 0;       // loop turns so far
+    std::size_t rotation_ = 0;     // where the next turn's rotation starts
     clock::time_point now_{};
 };
 

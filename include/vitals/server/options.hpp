@@ -25,7 +25,20 @@ struct server_options {
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
     /// Open connections served at once; beyond it new connections get 503 and are closed.
+    /// The descriptor limit may lower it (see descriptor_reserve).
     std::size_t max_connections = 1024;
+    /// Descriptors of the process's limit (RLIMIT_NOFILE, read at start()) that the server
+    /// leaves to the application: it holds at most limit - reserve sockets, the reserve
+    /// being capped at half the limit. Near that cap it closes the idle keep-alive connection
+    /// that waited longest to take a new client, else answers 503. Not used on Windows.
+    std::size_t descriptor_reserve = 256;
+    /// Response bytes waiting for slow clients, all connections together (at least 64 KiB).
+    /// Past it the server stops reading from connections that still have output queued and
+    /// closes those that waited longest for theirs. One connection answers its next
+    /// pipelined request only while less than 64 KiB (or a quarter of this) of its output
+    /// is queued.
+    std::size_t max_output_bytes = std::size_t{16} * 1024 * 1024;
+    /// Durations longer than the clock can add (milliseconds::max()) mean "never".
     /// A request must arrive completely within this time of its first byte (else 408).
     std::chrono::milliseconds request_timeout{10000};
     /// A keep-alive connection with no request in progress is closed after this long.
@@ -35,7 +48,8 @@ struct server_options {
     /// A check returning later than this reports `fail`.
     std::chrono::milliseconds check_budget{250};
     /// On stop(), readiness turns 503 at once and the server keeps serving this long before
-    /// it closes (so a load balancer can move traffic away).
+    /// it closes (so a load balancer can move traffic away). At most one hour: stop() waits
+    /// it out.
     std::chrono::milliseconds drain{0};
     /// Longest request line (method, target, version); longer: 414.
     std::size_t max_request_line = 8192;
@@ -82,6 +96,9 @@ inline status validate_options(const server_options& o) {
         return bad("request_timeout, idle_timeout, write_timeout and check_budget must be "
                    "positive");
     if (o.drain.count() < 0) return bad("drain must not be negative");
+    if (o.drain > std::chrono::hours(1))
+        return bad("drain must be at most one hour (stop() waits for it)");
+    if (o.max_output_bytes < 65536) return bad("max_output_bytes must be at least 65536");
     if (o.max_request_line < 16 || o.max_header_bytes < 16 || o.max_headers == 0)
         return bad("max_request_line and max_header_bytes must be at least 16 and "
                    "max_headers at least 1");

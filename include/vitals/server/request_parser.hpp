@@ -30,7 +30,7 @@ struct http_limits {
 /// exceptions of its own; memory grows only up to the limits and is kept across reset().
 ///
 /// Only what a metrics and health endpoint needs is kept: method, path (query and fragment
-/// removed), version, keep-alive, Authorization. A body (Content-Length or chunked) is
+/// removed), version, keep-alive, Authorization, Accept. A body (Content-Length or chunked) is
 /// validated and skipped. Anything malformed fails the request with the status code to
 /// answer: 400, 413, 414, 431, 501 (unsupported Transfer-Encoding) or 505 (not HTTP/1.x).
 /// Lenient where leniency is safe: a missing Host header is accepted, and lone LF line ends
@@ -72,6 +72,8 @@ public:
         return minor_ >= 1 || keep_alive_token_;
     }
     bool has_authorization() const noexcept { return has_authorization_; }
+    /// The Accept header (several are joined with ","); empty when none was sent.
+    std::string_view accept() const noexcept { return accept_; }
     std::string_view authorization() const noexcept { return authorization_; }
 
     /// Prepares for the next request on the same connection; keeps allocated memory.
@@ -86,6 +88,7 @@ public:
         method_.clear();
         path_.clear();
         authorization_.clear();
+        accept_.clear();
         minor_ = 1;
         close_ = false;
         keep_alive_token_ = false;
@@ -226,8 +229,11 @@ private:
         }
         case phase::request_line: {
             // One more byte than the limit may be stored: the CR of the CRLF.
-            const std::size_t n = collect_line(data, size, limits_.max_request_line + 1, done, 414,
-                                               "request line too long", false);
+            const std::size_t stored = limits_.max_request_line == ~std::size_t{0}
+                                           ? limits_.max_request_line
+                                           : limits_.max_request_line + 1;
+            const std::size_t n =
+                collect_line(data, size, stored, done, 414, "request line too long", false);
             if (state_ == state::failed || !done) return n;
             if (!parse_request_line()) return n;
             line_.clear();
@@ -441,6 +447,9 @@ private:
             }
             has_authorization_ = true;
             authorization_.assign(value.data(), value.size());
+        } else if (iequals(name, "accept")) {
+            if (!accept_.empty()) accept_ += ',';
+            accept_.append(value.data(), value.size());
         }
         return true;
     }
@@ -532,6 +541,7 @@ private:
     std::string method_;
     std::string path_;
     std::string authorization_;
+    std::string accept_;
     int minor_ = 1;
     bool close_ = false;
     bool keep_alive_token_ = false;

@@ -14,6 +14,7 @@
 
 #include <atomic>  // atomic
 #include <cstddef> // size_t
+#include <cstdint> // uint64_t
 #include <string>  // string, to_string
 
 VITALS_BEGIN_NAMESPACE
@@ -33,7 +34,8 @@ inline std::size_t code_index(int code) noexcept {
 }
 
 /// vitals_server_requests_total{path,code}, vitals_server_render_seconds,
-/// vitals_server_ready and vitals_server_connections, registered in the served registry.
+/// vitals_server_ready, vitals_server_connections and
+/// vitals_server_collector_failures_total{collector}, registered in the served registry.
 /// Counting and observing happen on the server thread; publish_ready() from any thread.
 class server_metrics {
 public:
@@ -57,7 +59,13 @@ public:
         auto conns = reg.try_gauge("vitals_server_connections",
                                    "Client connections open on the vitals server.");
         if (!conns) return conns.error();
+        auto failures = reg.try_counter(
+            "vitals_server_collector_failures",
+            "Scrapes in which a collector threw, by collector name (its output was left out).",
+            {"collector"});
+        if (!failures) return failures.error();
         requests_ = &req.value();
+        collector_failures_ = &failures.value();
         render_seconds_ = &render.value();
         ready_gauge_.store(&ready.value());
         connections_ = &conns.value();
@@ -90,11 +98,19 @@ public:
         if (gauge* g = ready_gauge_.load()) g->set(ready ? 1.0 : 0.0);
     }
 
+    /// Counts `n` more failed scrapes of the collector `name`.
+    void count_collector_failures(const std::string& name, std::uint64_t n) {
+        if (!collector_failures_ || n == 0) return;
+        auto r = collector_failures_->try_labels(name);
+        if (r) r.value().inc_by(n);
+    }
+
     /// The connection gauge, or null before registration.
     gauge* connections() const noexcept { return connections_; }
 
 private:
     counter_family* requests_ = nullptr;
+    counter_family* collector_failures_ = nullptr;
     histogram* render_seconds_ = nullptr;
     std::atomic<gauge*> ready_gauge_{nullptr};
     gauge* connections_ = nullptr;

@@ -1,0 +1,64 @@
+// tests/unit/server_collector_failures.cpp - health_server: collectors that fail while
+// /metrics renders.
+// SPDX-License-Identifier: MIT
+#include "server_support.hpp"
+
+#include <vitals/process.hpp>
+
+#include <doctest/doctest.h>
+
+#include <stdexcept> // runtime_error
+#include <string>    // string
+
+using namespace server_test;
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("collector failures: a throwing collector leaves the server serving the rest") {
+    vitals::registry reg;
+    reg.gauge("app_up", "Up.").set(1);
+    reg.add_collector(
+        "disk", [](vitals::collector_output&) { throw std::runtime_error("cannot stat /data"); });
+    reg.add_collector("queue", [](vitals::collector_output& out) {
+        out.gauge("app_queue_depth", "Queue depth.", 4);
+    });
+    vitals::health_server server(reg, local_options());
+    server.set_ready(true);
+    server.start();
+    for (int i = 0; i < 3; ++i) {
+        const test_http::response r = test_http::get(server.port(), "/metrics");
+        REQUIRE(r.status == 200);
+        CHECK(contains(r.body, "app_up 1\n"));
+        CHECK(contains(r.body, "app_queue_depth 4\n"));
+    }
+    // Counted per collector in the self-metrics (visible from the next scrape on).
+    const test_http::response r = test_http::get(server.port(), "/metrics");
+    CHECK(contains(r.body, "vitals_server_collector_failures_total{collector=\"disk\"} 3\n"));
+    CHECK(!contains(r.body, "collector=\"queue\""));
+    // Shown in /health, without turning it into a failure.
+    const test_http::response h = test_http::get(server.port(), "/health");
+    CHECK(h.status == 200);
+    CHECK(contains(h.body, "\"collectors\":[{\"name\":\"disk\",\"status\":\"fail\",\"failures\":4,"
+                           "\"message\":\"cannot stat /data\"}]"));
+    CHECK(test_http::get(server.port(), "/live").status == 200);
+}
+#endif
+
+// A collector that parses an odd /proc/self/cgroup (a v2 path without '/', which used to
+// throw std::out_of_range and end the program) reports what it can and the server serves.
+TEST_CASE("collector failures: odd cgroup text leaves the server serving") {
+    vitals::registry reg;
+    reg.add_collector("cgroup", [](vitals::collector_output& out) {
+        const auto files = vitals::detail::cgroup_limit_files("0::noslash\n1:memory:\n");
+        out.gauge("app_cgroup_files", "Memory limit files found.",
+                  static_cast<double>(files.size()));
+    });
+    vitals::add_process_metrics(reg, "app");
+    vitals::health_server server(reg, local_options());
+    server.start();
+    const test_http::response r = test_http::get(server.port(), "/metrics");
+    REQUIRE(r.status == 200);
+    CHECK(contains(r.body, "app_cgroup_files 0\n"));
+    CHECK(contains(r.body, "process_cpu_seconds_total"));
+    CHECK(!contains(r.body, "vitals_server_collector_failures_total{"));
+    CHECK(test_http::get(server.port(), "/health").status == 503); // not ready, but answers
+}

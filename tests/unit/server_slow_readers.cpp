@@ -1,0 +1,133 @@
+// tests/unit/server_slow_readers.cpp - health_server: clients that read slowly or never.
+// SPDX-License-Identifier: MIT
+#include "server_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono> // milliseconds, steady_clock
+#include <cstdio> // FILE, fopen
+#include <memory> // unique_ptr
+#include <string> // string
+#include <thread> // sleep_for
+#include <vector> // vector
+
+#if defined(__linux__)
+#include <sys/resource.h> // getrlimit, setrlimit
+#endif
+
+using namespace std::chrono_literals;
+using namespace server_test;
+
+namespace {
+
+#if defined(__linux__)
+// Resident memory of this process in bytes, from /proc/self/status.
+double resident_bytes() {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    double kb = -1;
+    while (std::fgets(line, sizeof line, f))
+        if (std::string(line).compare(0, 6, "VmRSS:") == 0) kb = std::stod(line + 6);
+    std::fclose(f);
+    return kb * 1024;
+}
+
+// Makes room for `n` descriptors (soft limit up to the hard limit); false if impossible.
+bool allow_descriptors(rlim_t n) {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return false;
+    if (rl.rlim_cur >= n) return true;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n) return false;
+    rl.rlim_cur = n;
+    return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+#endif
+
+} // namespace
+
+#if defined(__linux__)
+// 1,000 clients each pipeline 5 KB of GET /metrics and never read a byte. Without a global
+// bound, each connection queues up to its own output limit (1 MiB): a gigabyte in all.
+TEST_CASE("slow readers: 1,000 clients that never read grow resident memory by < 64 MiB") {
+    const int clients = 1000;
+    // Two descriptors per client (both ends live in this process) and some to spare.
+    REQUIRE_MESSAGE(allow_descriptors(2 * clients + 200),
+                    "the hard descriptor limit is below 2,200: raise it (ulimit -Hn)");
+    vitals::registry reg;
+    fill_series(reg, 1000);
+    vitals::health_server server(reg, local_options());
+    server.start();
+    REQUIRE(test_http::get(server.port(), "/metrics").status == 200);
+    const double before = resident_bytes();
+
+    std::string batch;
+    while (batch.size() < 5000) batch += "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::vector<std::unique_ptr<test_http::client>> hogs;
+    for (int i = 0; i < clients; ++i) {
+        // A small receive window, so the kernel holds little and the server has to queue.
+        hogs.emplace_back(new test_http::client("127.0.0.1", server.port(), 5000ms, 4096));
+        REQUIRE(hogs.back()->connected());
+        hogs.back()->send_all(batch);
+    }
+    const auto worst = slowest_live(server.port(), 3000ms);
+    const double grown = resident_bytes() - before;
+    MESSAGE("resident memory grew by " << grown / 1048576 << " MiB; slowest /live " << worst.count()
+                                       << " ms");
+    CHECK(grown < 64.0 * 1048576);
+    CHECK(worst < 1000ms);
+}
+#endif
+
+#if defined(__linux__)
+// Past max_output_bytes, the connections whose output waited longest are closed; the
+// server keeps serving the clients that read.
+TEST_CASE("slow readers: over the global output budget the slowest readers are closed") {
+    vitals::registry reg;
+    fill_series(reg, 5000); // about 300 KB per response
+    auto opts = local_options();
+    opts.max_output_bytes = 1024 * 1024;
+    vitals::health_server server(reg, opts);
+    server.start();
+    std::vector<std::unique_ptr<test_http::client>> hogs;
+    for (int i = 0; i < 12; ++i) {
+        hogs.emplace_back(new test_http::client("127.0.0.1", server.port(), 5000ms, 4096));
+        // Loopback lets the kernel take megabytes per connection (large segments and
+        // buffers): 40 pipelined requests get past that.
+        std::string batch;
+        for (int k = 0; k < 40; ++k) batch += "GET /metrics HTTP/1.1\r\n\r\n";
+        REQUIRE(hogs.back()->send_all(batch));
+        std::this_thread::sleep_for(20ms); // an order of arrival: the first are the slowest
+    }
+    // 12 clients with 64 KiB to 364 KiB queued each do not fit 1 MiB. Counted by the server
+    // (reading from a hog to see it closed would make it a reader).
+    const auto open_connections = [&] { return sample(reg, "vitals_server_connections"); };
+    CHECK(test_http::eventually([&] { return open_connections() <= 10; }, 5000ms));
+    MESSAGE(open_connections() << " of 12 non-reading clients still connected");
+    const test_http::response last = hogs.back()->read_response(); // kept: gets it all
+    CHECK(last.status == 200);
+    CHECK(last.body.size() > 200000);
+    const test_http::response r = test_http::get(server.port(), "/metrics");
+    CHECK(r.status == 200);
+    CHECK(r.body.size() > 200000);
+}
+#endif
+
+// A reader that takes its response slowly (a small window, a pause between reads) gets every
+// byte of a large exposition, as long as it keeps within the write timeout.
+TEST_CASE("slow readers: a slow reader still gets the whole body") {
+    vitals::registry reg;
+    fill_series(reg, 5000);
+    vitals::health_server server(reg, local_options());
+    server.start();
+    const std::string expected_start = vitals::to_text(reg).substr(0, 100);
+    test_http::client slow("127.0.0.1", server.port(), 20000ms);
+    REQUIRE(slow.send_all("GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n"));
+    std::this_thread::sleep_for(500ms); // let the server queue what the socket did not take
+    const test_http::response r = slow.read_response();
+    REQUIRE(r.status == 200);
+    CHECK(r.body.size() == std::stoul(r.header("content-length")));
+    CHECK(r.body.size() > 200000);
+    CHECK(r.body.compare(0, 100, expected_start) == 0);
+    CHECK(r.body.substr(r.body.size() - 1) == "\n");
+}
