@@ -353,7 +353,7 @@ TEST_CASE("process: the /proc parsers never throw and take only plain numbers") 
     proc_stat stat;
     const std::string fields = " S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22";
     CHECK(parse_proc_stat("42 (a) b) c)" + fields, stat)); // the name holds ") "
-    CHECK(stat.threads == 17); // field 20
+    CHECK(stat.threads == 17);                             // field 20
     CHECK(stat.start_ticks == 19);
     CHECK(stat.vsize == 20);
     CHECK(stat.rss_pages == 21);

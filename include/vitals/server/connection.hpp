@@ -38,9 +38,9 @@ struct server_connection {
     time_point output_start;    // when `out` last became non-empty
     time_point linger_until;    // end of the lingering close
     bool close_after_write = false;
-    bool peer_closed = false; // the client sent FIN
-    bool lingering = false;   // response done, FIN sent, discarding input until EOF
-    bool dead = false;        // to be removed
+    bool peer_closed = false;    // the client sent FIN
+    bool lingering = false;      // response done, FIN sent, discarding input until EOF
+    bool dead = false;           // to be removed
     std::uint64_t turns = 0;     // loop turns this connection was served in
     std::uint64_t last_turn = 0; // the last of them
 };
