@@ -223,7 +223,10 @@ private:
 #if !defined(_WIN32)
         rlimit rl{};
         if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-            const auto limit = static_cast<std::size_t>(rl.rlim_cur);
+            // Through unsigned long long: rlim_t and size_t differ in width on some targets.
+            const auto raw = static_cast<unsigned long long>(rl.rlim_cur);
+            const std::size_t limit =
+                raw > ~std::size_t{0} ? ~std::size_t{0} : static_cast<std::size_t>(raw);
             const std::size_t own = 3; // the listener and the wake-up pipe
             const std::size_t reserve =
                 options_.descriptor_reserve < limit / 2 ? options_.descriptor_reserve : limit / 2;
