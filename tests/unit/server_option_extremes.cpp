@@ -26,7 +26,8 @@ struct outcome {
     int live = 0;
 };
 
-outcome exercise(const vitals::server_options& opts) {
+// `tight`: 1 ms deadlines, which may legitimately cut a connection before it is answered.
+outcome exercise(const vitals::server_options& opts, bool tight = false) {
     vitals::registry reg;
     vitals::health_server server(reg, opts);
     const vitals::status st = server.try_start();
@@ -38,9 +39,11 @@ outcome exercise(const vitals::server_options& opts) {
     test_http::client c("127.0.0.1", server.port());
     int live = 0;
     if (c.send_all("GET /live HTTP/1.1\r\n\r\n")) live = c.read_response().status;
-    CHECK((live == 200 || live == 414 || live == 431));
-    if (live == 200 && c.send_all("GET /metrics HTTP/1.1\r\n\r\n"))
-        CHECK(c.read_response().status == 200);
+    CHECK((live == 200 || live == 414 || live == 431 || (tight && live == 0)));
+    if (live == 200 && c.send_all("GET /metrics HTTP/1.1\r\n\r\n")) {
+        const int metrics = c.read_response().status;
+        CHECK((metrics == 200 || (tight && metrics == 0)));
+    }
     const auto t0 = std::chrono::steady_clock::now();
     server.stop();
     CHECK(std::chrono::steady_clock::now() - t0 < ms(2000));
@@ -100,7 +103,7 @@ TEST_CASE("option extremes: durations at 0, 1 ms and milliseconds::max()") {
             INFO(o.name << " = " << value.count() << " ms");
             auto opts = local_options();
             opts.*o.field = value;
-            const outcome r = exercise(opts);
+            const outcome r = exercise(opts, value == ms(1));
             const bool valid = value == ms(0) ? o.zero_valid : value == ms_max ? o.max_valid : true;
             if (valid) {
                 CHECK(r.error.empty());
