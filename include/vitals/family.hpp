@@ -25,6 +25,8 @@
 
 VITALS_BEGIN_NAMESPACE
 
+class registry;
+
 /// A label name and value pair (used for const labels).
 using label = std::pair<std::string, std::string>;
 
@@ -158,8 +160,9 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
 
 /// Everything a family does, for all three metric types. It is not a template so that a
 /// translation unit compiles it once rather than once per metric type (about half the
-/// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access.
-/// Owned by a registry.
+/// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access,
+/// and inherits privately, so that users see only what it makes public. Owned by a registry;
+/// the exposition writers read it through the public read-only members.
 class family_base {
 public:
     family_base(const family_base&) = delete;
@@ -172,10 +175,15 @@ public:
 
     /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
     const std::string& name() const noexcept { return name_; }
+    /// Counter, gauge or histogram.
     metric_type type() const noexcept { return type_; }
+    /// The help text, as given (unescaped).
     const std::string& help() const noexcept { return help_; }
+    /// The label names, in the order labels() takes their values (const labels not included).
     const std::vector<std::string>& label_names() const noexcept { return label_names_; }
+    /// The options the family was registered with.
     const family_options& options() const noexcept { return options_; }
+    /// A histogram family's bucket bounds (empty for counters and gauges).
     const std::vector<double>& bounds() const noexcept { return bounds_; }
 
     /// Hides every series (see family::remove()).
@@ -205,9 +213,13 @@ public:
     /// The family's pre-rendered output pieces (read by the exposition writers).
     const family_text& text() const noexcept { return text_; }
 
+private:
+    friend class vitals::registry;
+
     /// Set once by the owning registry before the family is shared.
     void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
 
+protected:
     /// The series for `n` label values, created (or re-shown) on first use; null, with
     /// `*error` set, when `n` differs from the number of label names.
     series_node* lookup(const std::string_view* vals, std::size_t n, status* error) {
@@ -254,7 +266,6 @@ public:
         return true;
     }
 
-protected:
     family_base(metric_type type, std::string name, std::string help,
                 std::vector<std::string> label_names, family_options options,
                 std::vector<double> bounds)
@@ -552,7 +563,7 @@ private:
 /// allocate; creating a series takes a writer lock and allocates.
 /// All members are thread-safe.
 template <class Metric>
-class family final : public detail::family_base {
+class family final : private detail::family_base {
 public:
     /// The series for these label values (one per label name, in order), created on first
     /// use. A wrong number of values is reported through the error policy (vitals::error or
@@ -585,13 +596,26 @@ public:
         return family_base::remove(vals, sizeof...(Values));
     }
 
-    /// Internal: use registry::counter() and friends.
+    // What a family says about itself (see detail::family_base): name() (for counters it
+    // ends in `_total`), type(), help(), label_names(), options(), bounds() (histograms), and
+    // size(), the number of visible series. clear() hides every series, as remove() does one.
+    using family_base::bounds;
+    using family_base::clear;
+    using family_base::help;
+    using family_base::label_names;
+    using family_base::name;
+    using family_base::options;
+    using family_base::size;
+    using family_base::type;
+
+private:
+    friend class registry; // creates families and hands them out typed
+
     family(std::string name, std::string help, std::vector<std::string> label_names,
            family_options options, std::vector<double> bounds)
         : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
                       std::move(label_names), std::move(options), std::move(bounds)) {}
 
-private:
     static Metric& metric_of(detail::series_node* s) noexcept {
         return static_cast<detail::series<Metric>*>(s)->metric;
     }

@@ -30,6 +30,9 @@
 VITALS_BEGIN_NAMESPACE
 
 class registry;
+namespace detail {
+struct registry_access;
+} // namespace detail
 
 /// What a custom collector writes into at scrape time: counter and gauge families whose
 /// values are computed on demand (process metrics, ratios derived from other metrics).
@@ -298,8 +301,13 @@ public:
         return families_.size();
     }
 
-    /// Internal: the read-only walk behind the exposition writers (write_text() and the
-    /// others): every family in name order, then the collectors, under the reader lock.
+private:
+    friend class collector_output;
+    friend struct detail::registry_access;
+
+    // The read-only walk behind the exposition writers (write_text() and the others), which
+    // reach it through detail::registry_access: every family in name order, then the
+    // collectors, under the reader lock.
     void walk(detail::exposition_visitor& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         for (const detail::family_base* f : families_) out.family(*f);
@@ -308,9 +316,6 @@ public:
             for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
         }
     }
-
-private:
-    friend class collector_output;
 
     // What add() returns: the family, or why there is none.
     using added = result<detail::family_base>;
@@ -570,6 +575,14 @@ private:
     collector_node** collectors_tail_ = &collectors_;
     counter_family* overflow_ = nullptr;
 };
+
+namespace detail {
+/// How the exposition writers reach a registry's read-only walk (registry::walk(), which is
+/// not part of the public API).
+struct registry_access {
+    static void walk(const registry& reg, exposition_visitor& out) { reg.walk(out); }
+};
+} // namespace detail
 
 inline bool collector_output::family(std::string_view name, std::string_view help,
                                      metric_type type) {

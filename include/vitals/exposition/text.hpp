@@ -33,7 +33,7 @@ public:
 
     static void render(const registry& reg, out_buffer& out) {
         text_writer w(out);
-        reg.walk(w);
+        registry_access::walk(reg, w);
     }
 
     void family(const family_base& f) override {
