@@ -85,7 +85,10 @@ start_server() {
     "${2:-$out/server_bench}" --serve --series "$1" >"$out/server.out" 2>"$out/server.err" &
     server_pid=$!
     i=0
-    while ! grep -q '^listening on ' "$out/server.out" 2>/dev/null; do
+    port=""
+    # Until the whole line, port included, is there.
+    while port=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9][0-9]*\)$/\1/p' \
+        "$out/server.out" 2>/dev/null) && [ -z "$port" ]; do
         i=$((i + 1))
         if [ "$i" -gt 100 ] || ! kill -0 "$server_pid" 2>/dev/null; then
             echo "wrk_server.sh: server_bench did not start:" >&2
@@ -94,7 +97,6 @@ start_server() {
         fi
         sleep 0.1
     done
-    port=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\)$/\1/p' "$out/server.out")
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
