@@ -14,6 +14,7 @@
 #include <vitals/histogram.hpp>
 
 #include <atomic>       // atomic
+#include <chrono>       // system_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t, uint64_t
 #include <cstring>      // memcpy
@@ -39,6 +40,17 @@ struct family_options {
     /// `vitals_series_overflow_total{family="<name>"}` counts the redirected lookups.
     std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
 };
+
+/// A source of the current time as Unix seconds (with a fraction): stamps when a series was
+/// created, for OpenMetrics' `_created` samples. See registry's constructor.
+using unix_clock = double (*)() noexcept;
+
+/// The system clock as Unix seconds; the default unix_clock.
+inline double system_unix_time() noexcept {
+    using seconds = std::chrono::duration<double>;
+    return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 /// The label value used for the overflow series of a family past its cardinality bound.
 inline constexpr std::string_view overflow_label_value = "__overflow__";
@@ -68,6 +80,9 @@ struct series_node {
     // instead of a vector of strings, about 60 bytes less per series (issue 2).
     std::string key;
     label_text labels; // const labels first; written by the exposition as they are
+    // Unix seconds when the series was created or last re-added (OpenMetrics `_created`).
+    // Written under the family's writer lock, read under its reader lock.
+    double created = 0.0;
     // Written under the family's mutex; read by lock-free lookups, hence atomic.
     std::atomic<bool> visible{true};
 };
@@ -218,6 +233,13 @@ private:
 
     /// Set once by the owning registry before the family is shared.
     void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
+
+    /// Set once by the owning registry before the family is shared: the clock that stamps
+    /// series creation (the unlabelled series, made already, is stamped again).
+    void set_clock(unix_clock clock) noexcept {
+        clock_ = clock;
+        for (series_node* s : series_) s->created = clock_();
+    }
 
 protected:
     /// The series for `n` label values, created (or re-shown) on first use; null, with
@@ -429,6 +451,7 @@ private:
             [&] {
                 s = new_node();
                 s->hash = h;
+                s->created = clock_();
                 encode_key(s->key, vals, n);
                 s->labels = const_labels_;
                 for (std::size_t k = 0; k < n; ++k) s->labels.append(label_names_[k], vals[k]);
@@ -508,6 +531,7 @@ private:
             if (s) {
                 if (!s->visible.load(std::memory_order_relaxed)) {
                     reset_metric(*s);
+                    s->created = clock_();
                     s->visible.store(true, std::memory_order_release);
                 }
             } else if (series_.size() < options_.max_series) {
@@ -523,6 +547,7 @@ private:
                 }
                 if (!s->visible.load(std::memory_order_relaxed)) {
                     reset_metric(*s); // re-added after clear() or remove(): restarts at zero
+                    s->created = clock_();
                     s->visible.store(true, std::memory_order_release);
                 }
                 overflow_series_.store(s, std::memory_order_release);
@@ -545,6 +570,7 @@ private:
     // The series label sets past the bound share (null until the first one); see lookup_missed.
     std::atomic<series_node*> overflow_series_{nullptr};
     std::atomic<series_node*> overflow_count_{nullptr}; // our series in overflow_family_
+    unix_clock clock_ = &system_unix_time;
 
     mutable std::shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created

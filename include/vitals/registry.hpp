@@ -140,7 +140,13 @@ public:
     /// Name of the counter family that counts lookups sent to overflow series.
     static constexpr std::string_view overflow_family_name = "vitals_series_overflow_total";
 
-    registry() {
+    /// A registry whose series record their creation time with the system clock.
+    registry() : registry(&system_unix_time) {}
+
+    /// A registry whose series record their creation time (OpenMetrics `_created`) with
+    /// `clock` instead of the system clock (null: the system clock), e.g. for reproducible
+    /// output in tests.
+    explicit registry(unix_clock clock) : clock_(clock ? clock : &system_unix_time) {
         family_options opts;
         opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
         overflow_ = &static_cast<counter_family&>(detail::value_or_fail(
@@ -501,6 +507,7 @@ private:
             make_family(type, std::move(name), std::string(help), std::move(label_names),
                         std::move(options), std::move(bounds));
         if (count_overflow) fam->set_overflow_family(overflow_);
+        fam->set_clock(clock_);
         detail::insert_at(families_, pos, fam);
         for (auto& n : wanted) {
             const std::size_t at = reserved_index(n);
@@ -573,6 +580,7 @@ private:
     mutable std::atomic<std::uint64_t> failure_count_{0};
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
+    unix_clock clock_;
     counter_family* overflow_ = nullptr;
 };
 

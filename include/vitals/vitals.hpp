@@ -1,4 +1,5 @@
-// vitals/vitals.hpp - umbrella header: metric types, registry, text serializer and kits.
+// vitals/vitals.hpp - umbrella header: metric types, registry, serializers (text 0.0.4 and
+// OpenMetrics 1.0.0) and kits.
 // SPDX-License-Identifier: MIT
 // Portable C++17 only: no OS headers, no sockets, starts no thread. The HTTP server is
 // <vitals/server.hpp>, included separately.
@@ -8,6 +9,7 @@
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
 #include <vitals/error.hpp>
+#include <vitals/exposition/openmetrics.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>

@@ -2,7 +2,8 @@
 // GENERATED - DO NOT EDIT. Made by tools/amalgamate.py from include/vitals/vitals.hpp.
 // Edit the headers under include/vitals/ and run `python3 tools/amalgamate.py` instead.
 // SPDX-License-Identifier: MIT
-// vitals/vitals.hpp - umbrella header: metric types, registry, text serializer and kits.
+// vitals/vitals.hpp - umbrella header: metric types, registry, serializers (text 0.0.4 and
+// OpenMetrics 1.0.0) and kits.
 // SPDX-License-Identifier: MIT
 // Portable C++17 only: no OS headers, no sockets, starts no thread. The HTTP server is
 // <vitals/server.hpp>, included separately.
@@ -721,45 +722,112 @@ inline error_handler set_error_handler(error_handler handler) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_ERROR_HPP
-// #include <vitals/family.hpp>
-// vitals/family.hpp - a named metric with fixed label names and one series per label set.
+// #include <vitals/exposition/openmetrics.hpp>
+// vitals/exposition/openmetrics.hpp - the OpenMetrics 1.0.0 text writer.
 // SPDX-License-Identifier: MIT
-#ifndef VITALS_FAMILY_HPP
-#define VITALS_FAMILY_HPP
+#ifndef VITALS_EXPOSITION_OPENMETRICS_HPP
+#define VITALS_EXPOSITION_OPENMETRICS_HPP
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
-// #include <vitals/detail/exclusive_lock.hpp>
-// vitals/detail/exclusive_lock.hpp - a scoped writer lock on a std::shared_mutex.
+// #include <vitals/detail/escape.hpp>
+// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
 // SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
-#define VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
+#ifndef VITALS_DETAIL_ESCAPE_HPP
+#define VITALS_DETAIL_ESCAPE_HPP
 
 // #include <vitals/config.hpp>: inlined above
 
-#include <shared_mutex> // shared_mutex
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// Holds `m` exclusively for its lifetime. std::unique_lock would do, but it lives in <mutex>,
-/// which costs every translation unit including vitals.hpp about 20 ms more than
-/// <shared_mutex> alone (bench/budgets.sh).
-class exclusive_lock {
-public:
-    explicit exclusive_lock(std::shared_mutex& m) : m_(m) { m_.lock(); }
-    exclusive_lock(const exclusive_lock&) = delete;
-    exclusive_lock& operator=(const exclusive_lock&) = delete;
-    ~exclusive_lock() { m_.unlock(); }
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
+/// surrogate, beyond U+10FFFF, truncated).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return len;
+}
 
-private:
-    std::shared_mutex& m_;
-};
+/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// pieces: runs of bytes that need no change go out as they are, in one call each.
+/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
+/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
+/// escape straight into its output (collector samples at scrape time).
+template <class Emit>
+void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
+    std::size_t run = 0; // start of the bytes not yet emitted
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const char c = value[i];
+        const char* replacement;
+        std::size_t replacement_size = 2;
+        if (c == '\\') {
+            replacement = "\\\\";
+        } else if (c == '\n') {
+            replacement = "\\n";
+        } else if (c == '"' && quote) {
+            replacement = "\\\"";
+        } else if (static_cast<unsigned char>(c) < 0x80) {
+            ++i;
+            continue;
+        } else {
+            const std::size_t len = utf8_sequence_length(value, i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+            replacement = "\xEF\xBF\xBD";
+            replacement_size = 3;
+        }
+        if (i > run) emit(value.data() + run, i - run);
+        emit(replacement, replacement_size);
+        run = ++i;
+    }
+    if (i > run) emit(value.data() + run, i - run);
+}
+
+/// Appends `value` escaped for the text format (see escape_pieces()).
+inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+    escape_pieces(value, quote,
+                  [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
 
 } // namespace detail
 VITALS_END_NAMESPACE
 
-#endif // VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
+#endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/exposition/buffer.hpp>
+// vitals/exposition/buffer.hpp - the one output buffer behind every exposition writer.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXPOSITION_BUFFER_HPP
+#define VITALS_EXPOSITION_BUFFER_HPP
+
+// #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>
 // vitals/detail/format_number.hpp - locale-independent number formatting for the text format.
 // SPDX-License-Identifier: MIT
@@ -1018,31 +1086,188 @@ inline std::size_t format_double(char* out, double v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FORMAT_NUMBER_HPP
-// #include <vitals/detail/narrow.hpp>
-// vitals/detail/narrow.hpp - an explicit integer conversion that may narrow on some targets.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_NARROW_HPP
-#define VITALS_DETAIL_NARROW_HPP
 
-// #include <vitals/config.hpp>: inlined above
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <cstring>     // memcpy
+#include <string>      // string
+#include <string_view> // string_view
+#include <type_traits> // enable_if_t, is_convertible, remove_reference_t
 
 VITALS_BEGIN_NAMESPACE
+
+class registry;
+
+/// A sink for serialized text: called with consecutive chunks of the exposition.
+/// `context` is the pointer given with the sink.
+using text_sink = void (*)(void* context, const char* data, std::size_t size);
+
 namespace detail {
 
-/// Converts `v` to `To` on purpose, for conversions that narrow on some targets and not on
-/// others (a 64-bit hash or byte count to std::size_t narrows only on 32-bit targets). A plain
-/// static_cast there is flagged by -Wuseless-cast where the types coincide, and dropping it is
-/// flagged by -Wconversion where they do not; a cast on a template parameter is neither.
-template <class To, class From>
-constexpr To narrow(From v) noexcept {
-    return static_cast<To>(v);
+/// A window [begin, end) that writers fill; when it is full, one function, chosen by the
+/// output form, makes room: it grows the caller's std::string (the new-string and
+/// reused-string forms) or flushes the window to a text_sink (the caller-buffer form).
+/// Every writer (text 0.0.4, OpenMetrics) writes through this one type.
+class out_buffer {
+    static constexpr std::size_t zero_fill_window = 32768;
+
+public:
+    /// Appends to `target`, growing it geometrically, so a reused string stops allocating.
+    explicit out_buffer(std::string& target)
+        : grow_(&grow_string), string_(&target), start_(target.size()) {
+        // Within the capacity the string already has, its size grows one window at a time
+        // (see grow_string): resize() zero-fills what it adds, and zeroing a few KiB just
+        // before writing them is cheaper than zeroing megabytes of a reused buffer up front
+        // (about 10% of a 10,000-series scrape).
+        std::size_t want = start_ + 4096;
+        if (target.capacity() > want)
+            want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window
+                                                                 : target.capacity();
+        target.resize(want);
+        begin_ = &target[0];
+        cur_ = begin_ + start_;
+        end_ = begin_ + target.size();
+    }
+
+    /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
+    /// than `capacity` bytes at once.
+    out_buffer(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
+        : grow_(&flush_to_sink), sink_(sink), context_(context), begin_(buffer), cur_(buffer),
+          end_(buffer + capacity) {}
+
+    out_buffer(const out_buffer&) = delete;
+    out_buffer& operator=(const out_buffer&) = delete;
+    ~out_buffer() { finish(); }
+
+    void write(const char* data, std::size_t n) {
+        if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
+            write_slow(data, n);
+            return;
+        }
+        std::memcpy(cur_, data, n);
+        cur_ += n;
+    }
+    void write(std::string_view s) { write(s.data(), s.size()); }
+    void put(char c) {
+        if (VITALS_DETAIL_UNLIKELY(cur_ == end_)) grow_(*this, 1);
+        *cur_++ = c;
+    }
+    void write_double(double v) {
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
+            write(tmp, format_double(tmp, v));
+            return;
+        }
+        cur_ += format_double(cur_, v);
+    }
+    void write_uint(std::uint64_t v) {
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars];
+            write(tmp, format_uint(tmp, v));
+            return;
+        }
+        cur_ += format_uint(cur_, v);
+    }
+
+    /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
+    void finish() {
+        if (string_) {
+            string_->resize(static_cast<std::size_t>(cur_ - begin_));
+            string_ = nullptr;
+        } else if (sink_) {
+            flush_to_sink(*this, 0);
+            sink_ = nullptr;
+        }
+    }
+
+private:
+    // The growth rule: afterwards the window has room for at least min(n, window size) bytes.
+    using grow_fn = void (*)(out_buffer&, std::size_t n);
+
+    static void flush_to_sink(out_buffer& b, std::size_t) {
+        if (b.cur_ != b.begin_)
+            b.sink_(b.context_, b.begin_, static_cast<std::size_t>(b.cur_ - b.begin_));
+        b.cur_ = b.begin_;
+    }
+    static void grow_string(out_buffer& b, std::size_t n) {
+        std::string& s = *b.string_;
+        const std::size_t used = static_cast<std::size_t>(b.cur_ - b.begin_);
+        const std::size_t capacity = s.capacity();
+        std::size_t size = s.size();
+        if (size < capacity) // the next window of what the string already holds
+            size = capacity - size > zero_fill_window ? size + zero_fill_window : capacity;
+        else // geometric growth: a reused string stops allocating
+            size *= 2;
+        if (size < used + n) size = used + n;
+        s.resize(size);
+        b.begin_ = &s[0];
+        b.cur_ = b.begin_ + used;
+        b.end_ = b.begin_ + size;
+    }
+    // Fills the window and makes room as often as needed: a sink with a fixed-size
+    // destination (a UART, a packet) never receives a chunk larger than its buffer.
+    void write_slow(const char* data, std::size_t n) {
+        for (;;) {
+            std::size_t k = static_cast<std::size_t>(end_ - cur_);
+            if (k > n) k = n;
+            std::memcpy(cur_, data, k);
+            cur_ += k;
+            data += k;
+            n -= k;
+            if (n == 0) return;
+            grow_(*this, n);
+        }
+    }
+
+    grow_fn grow_;
+    std::string* string_ = nullptr;
+    std::size_t start_ = 0;
+    text_sink sink_ = nullptr;
+    void* context_ = nullptr;
+    char* begin_ = nullptr;
+    char* cur_ = nullptr;
+    char* end_ = nullptr;
+};
+
+/// A writer: renders a whole registry into a buffer (one per exposition format).
+using render_fn = void (*)(const registry&, out_buffer&);
+
+/// The three output forms every format offers, over its render function.
+inline void render_to_string(render_fn render, const registry& reg, std::string& out) {
+    out_buffer b(out);
+    render(reg, b);
+    b.finish();
 }
+
+inline void render_to_sink(render_fn render, const registry& reg, text_sink sink, void* context,
+                           char* buffer, std::size_t capacity) {
+    char fallback[64];
+    if (buffer == nullptr || capacity == 0) {
+        buffer = fallback;
+        capacity = sizeof fallback;
+    }
+    out_buffer b(sink, context, buffer, capacity);
+    render(reg, b);
+    b.finish();
+}
+
+template <class Fn>
+void render_to_callable(render_fn render, const registry& reg, Fn& fn) {
+    char buffer[1024];
+    render_to_sink(
+        render, reg,
+        [](void* ctx, const char* data, std::size_t size) { (*static_cast<Fn*>(ctx))(data, size); },
+        const_cast<void*>(static_cast<const void*>(&fn)), buffer, sizeof buffer);
+}
+
+/// Selects the callable overloads of the write functions (not a std::string).
+template <class Fn>
+using if_callable_sink = std::enable_if_t<!std::is_convertible<Fn, std::string&>::value>;
 
 } // namespace detail
 VITALS_END_NAMESPACE
 
-#endif // VITALS_DETAIL_NARROW_HPP
-// #include <vitals/error.hpp>: inlined above
+#endif // VITALS_EXPOSITION_BUFFER_HPP
 // #include <vitals/exposition/model.hpp>
 // vitals/exposition/model.hpp - what the exposition writers read: metric types, the
 // pre-rendered text stored in families and series, and the walk over a registry.
@@ -1051,97 +1276,7 @@ VITALS_END_NAMESPACE
 #define VITALS_EXPOSITION_MODEL_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>
-// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_ESCAPE_HPP
-#define VITALS_DETAIL_ESCAPE_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <string>      // string
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
-/// surrogate, beyond U+10FFFF, truncated).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
-/// pieces: runs of bytes that need no change go out as they are, in one call each.
-/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
-/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
-/// escape straight into its output (collector samples at scrape time).
-template <class Emit>
-void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
-    std::size_t run = 0; // start of the bytes not yet emitted
-    std::size_t i = 0;
-    while (i < value.size()) {
-        const char c = value[i];
-        const char* replacement;
-        std::size_t replacement_size = 2;
-        if (c == '\\') {
-            replacement = "\\\\";
-        } else if (c == '\n') {
-            replacement = "\\n";
-        } else if (c == '"' && quote) {
-            replacement = "\\\"";
-        } else if (static_cast<unsigned char>(c) < 0x80) {
-            ++i;
-            continue;
-        } else {
-            const std::size_t len = utf8_sequence_length(value, i);
-            if (len != 0) {
-                i += len;
-                continue;
-            }
-            replacement = "\xEF\xBF\xBD";
-            replacement_size = 3;
-        }
-        if (i > run) emit(value.data() + run, i - run);
-        emit(replacement, replacement_size);
-        run = ++i;
-    }
-    if (i > run) emit(value.data() + run, i - run);
-}
-
-/// Appends `value` escaped for the text format (see escape_pieces()).
-inline void append_escaped(std::string& out, std::string_view value, bool quote) {
-    escape_pieces(value, quote,
-                  [&out](const char* data, std::size_t size) { out.append(data, size); });
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
 
 #include <cstddef>     // size_t
@@ -1242,6 +1377,72 @@ protected:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_EXPOSITION_MODEL_HPP
+// #include <vitals/family.hpp>
+// vitals/family.hpp - a named metric with fixed label names and one series per label set.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_FAMILY_HPP
+#define VITALS_FAMILY_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/exclusive_lock.hpp>
+// vitals/detail/exclusive_lock.hpp - a scoped writer lock on a std::shared_mutex.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
+#define VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <shared_mutex> // shared_mutex
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Holds `m` exclusively for its lifetime. std::unique_lock would do, but it lives in <mutex>,
+/// which costs every translation unit including vitals.hpp about 20 ms more than
+/// <shared_mutex> alone (bench/budgets.sh).
+class exclusive_lock {
+public:
+    explicit exclusive_lock(std::shared_mutex& m) : m_(m) { m_.lock(); }
+    exclusive_lock(const exclusive_lock&) = delete;
+    exclusive_lock& operator=(const exclusive_lock&) = delete;
+    ~exclusive_lock() { m_.unlock(); }
+
+private:
+    std::shared_mutex& m_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
+// #include <vitals/detail/format_number.hpp>: inlined above
+// #include <vitals/detail/narrow.hpp>
+// vitals/detail/narrow.hpp - an explicit integer conversion that may narrow on some targets.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_NARROW_HPP
+#define VITALS_DETAIL_NARROW_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Converts `v` to `To` on purpose, for conversions that narrow on some targets and not on
+/// others (a 64-bit hash or byte count to std::size_t narrows only on 32-bit targets). A plain
+/// static_cast there is flagged by -Wuseless-cast where the types coincide, and dropping it is
+/// flagged by -Wconversion where they do not; a cast on a template parameter is neither.
+template <class To, class From>
+constexpr To narrow(From v) noexcept {
+    return static_cast<To>(v);
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_NARROW_HPP
+// #include <vitals/error.hpp>: inlined above
+// #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/gauge.hpp>
 // vitals/gauge.hpp - a value that goes up and down.
 // SPDX-License-Identifier: MIT
@@ -1669,6 +1870,7 @@ VITALS_END_NAMESPACE
 #endif // VITALS_HISTOGRAM_HPP
 
 #include <atomic>       // atomic
+#include <chrono>       // system_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t, uint64_t
 #include <cstring>      // memcpy
@@ -1694,6 +1896,17 @@ struct family_options {
     /// `vitals_series_overflow_total{family="<name>"}` counts the redirected lookups.
     std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
 };
+
+/// A source of the current time as Unix seconds (with a fraction): stamps when a series was
+/// created, for OpenMetrics' `_created` samples. See registry's constructor.
+using unix_clock = double (*)() noexcept;
+
+/// The system clock as Unix seconds; the default unix_clock.
+inline double system_unix_time() noexcept {
+    using seconds = std::chrono::duration<double>;
+    return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 /// The label value used for the overflow series of a family past its cardinality bound.
 inline constexpr std::string_view overflow_label_value = "__overflow__";
@@ -1723,6 +1936,9 @@ struct series_node {
     // instead of a vector of strings, about 60 bytes less per series (issue 2).
     std::string key;
     label_text labels; // const labels first; written by the exposition as they are
+    // Unix seconds when the series was created or last re-added (OpenMetrics `_created`).
+    // Written under the family's writer lock, read under its reader lock.
+    double created = 0.0;
     // Written under the family's mutex; read by lock-free lookups, hence atomic.
     std::atomic<bool> visible{true};
 };
@@ -1873,6 +2089,13 @@ private:
 
     /// Set once by the owning registry before the family is shared.
     void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
+
+    /// Set once by the owning registry before the family is shared: the clock that stamps
+    /// series creation (the unlabelled series, made already, is stamped again).
+    void set_clock(unix_clock clock) noexcept {
+        clock_ = clock;
+        for (series_node* s : series_) s->created = clock_();
+    }
 
 protected:
     /// The series for `n` label values, created (or re-shown) on first use; null, with
@@ -2084,6 +2307,7 @@ private:
             [&] {
                 s = new_node();
                 s->hash = h;
+                s->created = clock_();
                 encode_key(s->key, vals, n);
                 s->labels = const_labels_;
                 for (std::size_t k = 0; k < n; ++k) s->labels.append(label_names_[k], vals[k]);
@@ -2163,6 +2387,7 @@ private:
             if (s) {
                 if (!s->visible.load(std::memory_order_relaxed)) {
                     reset_metric(*s);
+                    s->created = clock_();
                     s->visible.store(true, std::memory_order_release);
                 }
             } else if (series_.size() < options_.max_series) {
@@ -2178,6 +2403,7 @@ private:
                 }
                 if (!s->visible.load(std::memory_order_relaxed)) {
                     reset_metric(*s); // re-added after clear() or remove(): restarts at zero
+                    s->created = clock_();
                     s->visible.store(true, std::memory_order_release);
                 }
                 overflow_series_.store(s, std::memory_order_release);
@@ -2200,6 +2426,7 @@ private:
     // The series label sets past the bound share (null until the first one); see lookup_missed.
     std::atomic<series_node*> overflow_series_{nullptr};
     std::atomic<series_node*> overflow_count_{nullptr}; // our series in overflow_family_
+    unix_clock clock_ = &system_unix_time;
 
     mutable std::shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
@@ -2286,45 +2513,6 @@ VITALS_END_NAMESPACE
 #endif // VITALS_FAMILY_HPP
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
-// #include <vitals/kits/build_info.hpp>
-// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_KITS_BUILD_INFO_HPP
-#define VITALS_KITS_BUILD_INFO_HPP
-
-// #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/kit_names.hpp>
-// vitals/detail/kit_names.hpp - metric names and byte buckets shared by the kits.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_KIT_NAMES_HPP
-#define VITALS_DETAIL_KIT_NAMES_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <string>      // string
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// `ns_name`, or just `name` when the namespace is empty. Validation is left to the registry.
-inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
-    std::string out;
-    out.reserve(ns.size() + 1 + name.size());
-    if (!ns.empty()) {
-        out.append(ns.data(), ns.size());
-        out += '_';
-    }
-    out.append(name.data(), name.size());
-    return out;
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_KIT_NAMES_HPP
-// #include <vitals/family.hpp>: inlined above
-// #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/registry.hpp>
 // vitals/registry.hpp - owns metric families and custom collectors; the unit of exposition.
 // SPDX-License-Identifier: MIT
@@ -2586,7 +2774,13 @@ public:
     /// Name of the counter family that counts lookups sent to overflow series.
     static constexpr std::string_view overflow_family_name = "vitals_series_overflow_total";
 
-    registry() {
+    /// A registry whose series record their creation time with the system clock.
+    registry() : registry(&system_unix_time) {}
+
+    /// A registry whose series record their creation time (OpenMetrics `_created`) with
+    /// `clock` instead of the system clock (null: the system clock), e.g. for reproducible
+    /// output in tests.
+    explicit registry(unix_clock clock) : clock_(clock ? clock : &system_unix_time) {
         family_options opts;
         opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
         overflow_ = &static_cast<counter_family&>(detail::value_or_fail(
@@ -2947,6 +3141,7 @@ private:
             make_family(type, std::move(name), std::string(help), std::move(label_names),
                         std::move(options), std::move(bounds));
         if (count_overflow) fam->set_overflow_family(overflow_);
+        fam->set_clock(clock_);
         detail::insert_at(families_, pos, fam);
         for (auto& n : wanted) {
             const std::size_t at = reserved_index(n);
@@ -3019,6 +3214,7 @@ private:
     mutable std::atomic<std::uint64_t> failure_count_{0};
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
+    unix_clock clock_;
     counter_family* overflow_ = nullptr;
 };
 
@@ -3076,6 +3272,258 @@ inline registry& default_registry() {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_REGISTRY_HPP
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+
+/// The Content-Type of the OpenMetrics 1.0.0 text format.
+inline constexpr std::string_view openmetrics_content_type =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+namespace detail {
+
+/// Writes a registry's walk in the OpenMetrics 1.0.0 text format: metadata names without
+/// the `_total` suffix of counters, `_created` samples for counters and histograms, and
+/// `# EOF` at the end.
+class openmetrics_writer final : public exposition_visitor {
+public:
+    explicit openmetrics_writer(out_buffer& out) noexcept : out_(out) {}
+
+    static void render(const registry& reg, out_buffer& out) {
+        openmetrics_writer w(out);
+        registry_access::walk(reg, w);
+        out.write("# EOF\n", 6);
+    }
+
+    void family(const family_base& f) override {
+        const family_text& t = f.text();
+        const std::string_view base = family_name(f.name(), f.type());
+        bool any = false; // a family without visible series writes nothing
+        f.for_each_series([&](const series_node& s) {
+            if (!any) {
+                write_metadata(base, f.help(), f.type());
+                any = true;
+            }
+            switch (f.type()) {
+            case metric_type::counter:
+                write_counter(f.name(), base, s);
+                return;
+            case metric_type::gauge:
+                write_name_labels(f.name(), s.labels.view());
+                out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+                out_.put('\n');
+                return;
+            case metric_type::histogram:
+                write_histogram(t, f.name(), f.bounds(), s);
+                return;
+            }
+        });
+    }
+
+    void collected_family(std::string_view name, std::string_view help, metric_type type) override {
+        write_metadata(family_name(name, type), help, type);
+    }
+
+    void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
+                          double value) override {
+        out_.write(name);
+        if (n != 0) {
+            char sep = '{';
+            for (std::size_t i = 0; i < n; ++i) {
+                out_.put(sep);
+                sep = ',';
+                out_.write(labels[i].first);
+                out_.write("=\"", 2);
+                write_escaped(labels[i].second);
+                out_.put('"');
+            }
+            out_.put('}');
+        }
+        out_.put(' ');
+        out_.write_double(value);
+        out_.put('\n');
+    }
+
+private:
+    // The MetricFamily name: a counter's samples add `_total` to it.
+    static std::string_view family_name(std::string_view name, metric_type type) noexcept {
+        constexpr std::string_view total = "_total";
+        if (type == metric_type::counter && name.size() > total.size() &&
+            name.substr(name.size() - total.size()) == total)
+            name.remove_suffix(total.size());
+        return name;
+    }
+
+    // OpenMetrics escapes backslash, newline and double quote alike in HELP and label values.
+    void write_escaped(std::string_view text) {
+        escape_pieces(text, true,
+                      [this](const char* data, std::size_t size) { out_.write(data, size); });
+    }
+
+    void write_metadata(std::string_view name, std::string_view help, metric_type type) {
+        out_.write("# HELP ", 7);
+        out_.write(name);
+        out_.put(' ');
+        write_escaped(help);
+        out_.write("\n# TYPE ", 8);
+        out_.write(name);
+        out_.put(' ');
+        out_.write(type_name(type));
+        out_.put('\n');
+    }
+
+    void write_name_labels(std::string_view name, std::string_view labels) {
+        out_.write(name);
+        if (!labels.empty()) {
+            out_.put('{');
+            out_.write(labels);
+            out_.write("} ", 2);
+        } else {
+            out_.put(' ');
+        }
+    }
+
+    void write_created(std::string_view base, const series_node& s) {
+        out_.write(base);
+        out_.write("_created", 8);
+        if (!s.labels.empty()) {
+            out_.put('{');
+            out_.write(s.labels.view());
+            out_.write("} ", 2);
+        } else {
+            out_.put(' ');
+        }
+        out_.write_double(s.created);
+        out_.put('\n');
+    }
+
+    void write_counter(std::string_view name, std::string_view base, const series_node& s) {
+        const counter& c = static_cast<const series<counter>&>(s).metric;
+        write_name_labels(name, s.labels.view());
+        if (c.is_whole())
+            out_.write_uint(c.whole_value());
+        else
+            out_.write_double(c.value());
+        out_.put('\n');
+        write_created(base, s);
+    }
+
+    void write_histogram(const family_text& t, std::string_view name,
+                         const std::vector<double>& bounds, const series_node& s) {
+        const histogram& h = static_cast<const series<histogram>&>(s).metric;
+        const std::size_t nb = bounds.size();
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i <= nb; ++i) {
+            cumulative += h.bucket_count(i);
+            out_.write(t.bucket_prefix);
+            if (!s.labels.empty()) {
+                out_.write(s.labels.view());
+                out_.put(',');
+            }
+            out_.write(t.le_suffixes[i]);
+            out_.write_uint(cumulative);
+            out_.put('\n');
+        }
+        // OpenMetrics treats _sum as a counter: it is left out (with _count, which goes with
+        // it) when a bucket bound is negative or the sum is negative or NaN (a -Inf
+        // observation), where it would not be one.
+        const double sum = h.sum();
+        if ((nb == 0 || bounds[0] >= 0) && sum >= 0) {
+            write_name_labels(t.count_name, s.labels.view());
+            out_.write_uint(cumulative); // equal to the +Inf bucket by construction
+            out_.put('\n');
+            write_name_labels(t.sum_name, s.labels.view());
+            out_.write_double(sum);
+            out_.put('\n');
+        }
+        write_created(name, s);
+    }
+
+    out_buffer& out_;
+};
+
+} // namespace detail
+
+/// Appends the OpenMetrics 1.0.0 exposition of `reg` to `out` (same order as write_text(),
+/// ending with `# EOF`). Reusing the same string (cleared) makes later calls allocation-free
+/// once it has grown to fit. Thread-safe; runs concurrently with writers.
+inline void write_openmetrics(const registry& reg, std::string& out) {
+    detail::render_to_string(&detail::openmetrics_writer::render, reg, out);
+}
+
+/// Streams the OpenMetrics exposition of `reg` through `sink` in chunks of at most
+/// `capacity` bytes, using the caller's `buffer` and no heap memory of its own. A null
+/// `buffer` or a `capacity` of 0 uses 64 bytes of stack.
+inline void write_openmetrics(const registry& reg, text_sink sink, void* context, char* buffer,
+                              std::size_t capacity) {
+    detail::render_to_sink(&detail::openmetrics_writer::render, reg, sink, context, buffer,
+                           capacity);
+}
+
+/// Streams the OpenMetrics exposition of `reg` to a callable
+/// `fn(const char* data, std::size_t size)`, through a 1 KiB buffer on the stack.
+template <class Fn, class = detail::if_callable_sink<Fn>>
+void write_openmetrics(const registry& reg, Fn&& fn) {
+    detail::render_to_callable(&detail::openmetrics_writer::render, reg, fn);
+}
+
+/// The OpenMetrics exposition of `reg` as a new string. Allocates.
+inline std::string to_openmetrics(const registry& reg) {
+    std::string out;
+    write_openmetrics(reg, out);
+    return out;
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXPOSITION_OPENMETRICS_HPP
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
+// #include <vitals/kits/build_info.hpp>
+// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_KITS_BUILD_INFO_HPP
+#define VITALS_KITS_BUILD_INFO_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/kit_names.hpp>
+// vitals/detail/kit_names.hpp - metric names and byte buckets shared by the kits.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_KIT_NAMES_HPP
+#define VITALS_DETAIL_KIT_NAMES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// `ns_name`, or just `name` when the namespace is empty. Validation is left to the registry.
+inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
+    std::string out;
+    out.reserve(ns.size() + 1 + name.size());
+    if (!ns.empty()) {
+        out.append(ns.data(), ns.size());
+        out += '_';
+    }
+    out.append(name.data(), name.size());
+    return out;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_KIT_NAMES_HPP
+// #include <vitals/family.hpp>: inlined above
+// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/registry.hpp>: inlined above
 
 #include <string>      // string
 #include <string_view> // string_view
@@ -4319,196 +4767,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/escape.hpp>: inlined above
-// #include <vitals/exposition/buffer.hpp>
-// vitals/exposition/buffer.hpp - the one output buffer behind every exposition writer.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_EXPOSITION_BUFFER_HPP
-#define VITALS_EXPOSITION_BUFFER_HPP
-
-// #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/format_number.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <cstdint>     // uint64_t
-#include <cstring>     // memcpy
-#include <string>      // string
-#include <string_view> // string_view
-#include <type_traits> // enable_if_t, is_convertible, remove_reference_t
-
-VITALS_BEGIN_NAMESPACE
-
-class registry;
-
-/// A sink for serialized text: called with consecutive chunks of the exposition.
-/// `context` is the pointer given with the sink.
-using text_sink = void (*)(void* context, const char* data, std::size_t size);
-
-namespace detail {
-
-/// A window [begin, end) that writers fill; when it is full, one function, chosen by the
-/// output form, makes room: it grows the caller's std::string (the new-string and
-/// reused-string forms) or flushes the window to a text_sink (the caller-buffer form).
-/// Every writer (text 0.0.4, OpenMetrics) writes through this one type.
-class out_buffer {
-    static constexpr std::size_t zero_fill_window = 32768;
-
-public:
-    /// Appends to `target`, growing it geometrically, so a reused string stops allocating.
-    explicit out_buffer(std::string& target)
-        : grow_(&grow_string), string_(&target), start_(target.size()) {
-        // Within the capacity the string already has, its size grows one window at a time
-        // (see grow_string): resize() zero-fills what it adds, and zeroing a few KiB just
-        // before writing them is cheaper than zeroing megabytes of a reused buffer up front
-        // (about 10% of a 10,000-series scrape).
-        std::size_t want = start_ + 4096;
-        if (target.capacity() > want)
-            want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window
-                                                                 : target.capacity();
-        target.resize(want);
-        begin_ = &target[0];
-        cur_ = begin_ + start_;
-        end_ = begin_ + target.size();
-    }
-
-    /// `buffer` of `capacity` >= 1 bytes is owned by the caller; the sink never receives more
-    /// than `capacity` bytes at once.
-    out_buffer(text_sink sink, void* context, char* buffer, std::size_t capacity) noexcept
-        : grow_(&flush_to_sink), sink_(sink), context_(context), begin_(buffer), cur_(buffer),
-          end_(buffer + capacity) {}
-
-    out_buffer(const out_buffer&) = delete;
-    out_buffer& operator=(const out_buffer&) = delete;
-    ~out_buffer() { finish(); }
-
-    void write(const char* data, std::size_t n) {
-        if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
-            write_slow(data, n);
-            return;
-        }
-        std::memcpy(cur_, data, n);
-        cur_ += n;
-    }
-    void write(std::string_view s) { write(s.data(), s.size()); }
-    void put(char c) {
-        if (VITALS_DETAIL_UNLIKELY(cur_ == end_)) grow_(*this, 1);
-        *cur_++ = c;
-    }
-    void write_double(double v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
-            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
-            write(tmp, format_double(tmp, v));
-            return;
-        }
-        cur_ += format_double(cur_, v);
-    }
-    void write_uint(std::uint64_t v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
-            char tmp[max_number_chars];
-            write(tmp, format_uint(tmp, v));
-            return;
-        }
-        cur_ += format_uint(cur_, v);
-    }
-
-    /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
-    void finish() {
-        if (string_) {
-            string_->resize(static_cast<std::size_t>(cur_ - begin_));
-            string_ = nullptr;
-        } else if (sink_) {
-            flush_to_sink(*this, 0);
-            sink_ = nullptr;
-        }
-    }
-
-private:
-    // The growth rule: afterwards the window has room for at least min(n, window size) bytes.
-    using grow_fn = void (*)(out_buffer&, std::size_t n);
-
-    static void flush_to_sink(out_buffer& b, std::size_t) {
-        if (b.cur_ != b.begin_)
-            b.sink_(b.context_, b.begin_, static_cast<std::size_t>(b.cur_ - b.begin_));
-        b.cur_ = b.begin_;
-    }
-    static void grow_string(out_buffer& b, std::size_t n) {
-        std::string& s = *b.string_;
-        const std::size_t used = static_cast<std::size_t>(b.cur_ - b.begin_);
-        const std::size_t capacity = s.capacity();
-        std::size_t size = s.size();
-        if (size < capacity) // the next window of what the string already holds
-            size = capacity - size > zero_fill_window ? size + zero_fill_window : capacity;
-        else // geometric growth: a reused string stops allocating
-            size *= 2;
-        if (size < used + n) size = used + n;
-        s.resize(size);
-        b.begin_ = &s[0];
-        b.cur_ = b.begin_ + used;
-        b.end_ = b.begin_ + size;
-    }
-    // Fills the window and makes room as often as needed: a sink with a fixed-size
-    // destination (a UART, a packet) never receives a chunk larger than its buffer.
-    void write_slow(const char* data, std::size_t n) {
-        for (;;) {
-            std::size_t k = static_cast<std::size_t>(end_ - cur_);
-            if (k > n) k = n;
-            std::memcpy(cur_, data, k);
-            cur_ += k;
-            data += k;
-            n -= k;
-            if (n == 0) return;
-            grow_(*this, n);
-        }
-    }
-
-    grow_fn grow_;
-    std::string* string_ = nullptr;
-    std::size_t start_ = 0;
-    text_sink sink_ = nullptr;
-    void* context_ = nullptr;
-    char* begin_ = nullptr;
-    char* cur_ = nullptr;
-    char* end_ = nullptr;
-};
-
-/// A writer: renders a whole registry into a buffer (one per exposition format).
-using render_fn = void (*)(const registry&, out_buffer&);
-
-/// The three output forms every format offers, over its render function.
-inline void render_to_string(render_fn render, const registry& reg, std::string& out) {
-    out_buffer b(out);
-    render(reg, b);
-    b.finish();
-}
-
-inline void render_to_sink(render_fn render, const registry& reg, text_sink sink, void* context,
-                           char* buffer, std::size_t capacity) {
-    char fallback[64];
-    if (buffer == nullptr || capacity == 0) {
-        buffer = fallback;
-        capacity = sizeof fallback;
-    }
-    out_buffer b(sink, context, buffer, capacity);
-    render(reg, b);
-    b.finish();
-}
-
-template <class Fn>
-void render_to_callable(render_fn render, const registry& reg, Fn& fn) {
-    char buffer[1024];
-    render_to_sink(
-        render, reg,
-        [](void* ctx, const char* data, std::size_t size) { (*static_cast<Fn*>(ctx))(data, size); },
-        const_cast<void*>(static_cast<const void*>(&fn)), buffer, sizeof buffer);
-}
-
-/// Selects the callable overloads of the write functions (not a std::string).
-template <class Fn>
-using if_callable_sink = std::enable_if_t<!std::is_convertible<Fn, std::string&>::value>;
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_EXPOSITION_BUFFER_HPP
+// #include <vitals/exposition/buffer.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above

@@ -1,7 +1,9 @@
 // tests/conformance/gen_exposition.cpp - writes an exposition that uses every feature of the
 // serializer to stdout, for promtool and the Python prometheus_client parser (run.sh).
 //
-//   gen_exposition [--expect FILE]
+//   gen_exposition [--openmetrics] [--expect FILE]
+//
+// --openmetrics writes the OpenMetrics 1.0.0 exposition instead of text 0.0.4.
 //
 // --expect writes what a parser must find, one JSON object per line: families
 // {"family", "type", "help"} and samples {"name", "labels", "value"}. The expectations are
@@ -278,18 +280,21 @@ void build(vitals::registry& reg, expectations& ex) {
 
 int main(int argc, char** argv) {
     const char* expect_path = nullptr;
+    bool openmetrics = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--expect") == 0 && i + 1 < argc) {
             expect_path = argv[++i];
+        } else if (std::strcmp(argv[i], "--openmetrics") == 0) {
+            openmetrics = true;
         } else {
-            std::fprintf(stderr, "usage: %s [--expect FILE]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--openmetrics] [--expect FILE]\n", argv[0]);
             return 2;
         }
     }
     vitals::registry reg;
     expectations ex;
     build(reg, ex);
-    const std::string text = vitals::to_text(reg);
+    const std::string text = openmetrics ? vitals::to_openmetrics(reg) : vitals::to_text(reg);
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) return 1;
     if (expect_path) {
         std::FILE* f = std::fopen(expect_path, "wb");

@@ -11,6 +11,9 @@
 #   1. `promtool check metrics` must exit 0 and print nothing (no lint problems);
 #   2. tests/conformance/parse.py (run with /usr/bin/python3, which sees Debian's
 #      prometheus_client) must find exactly the families and samples the generator expects.
+# Then the generator's OpenMetrics exposition (--openmetrics) and every OpenMetrics golden file
+# (tests/golden/openmetrics/*.txt) go through prometheus_client's OpenMetrics parser
+# (tests/conformance/parse_openmetrics.py); the generator's must hold the expected samples.
 # Exits non-zero on any problem and ends with a one-line summary.
 set -uo pipefail
 
@@ -82,8 +85,16 @@ if ! "$python" "$here/parse.py" "$work/exposition.txt" "$work/expected.jsonl"; t
     fail "prometheus_client parser check"
 fi
 
+echo "== prometheus_client OpenMetrics parser"
+if ! "$gen" --openmetrics >"$work/exposition.om"; then
+    fail "the generator exited with an error (--openmetrics)"
+elif ! "$python" "$here/parse_openmetrics.py" --expect "$work/expected.jsonl" \
+    "$work/exposition.om" "$root"/tests/golden/openmetrics/*.txt; then
+    fail "prometheus_client OpenMetrics parser check"
+fi
+
 if ((failures == 0)); then
-    echo "conformance: passed (promtool, prometheus_client, compact build)"
+    echo "conformance: passed (promtool, prometheus_client text and OpenMetrics, compact build)"
     exit 0
 fi
 echo "conformance: $failures check(s) failed"
