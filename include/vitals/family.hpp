@@ -12,6 +12,8 @@
 #include <vitals/exposition/model.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
+#include <vitals/info.hpp>
+#include <vitals/stateset.hpp>
 
 #include <atomic>       // atomic
 #include <chrono>       // system_clock
@@ -39,6 +41,9 @@ struct family_options {
     /// sets share one overflow series whose label values are all `__overflow__`, and
     /// `vitals_series_overflow_total{family="<name>"}` counts the redirected lookups.
     std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
+    /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
+    /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
+    std::string unit;
 };
 
 /// A source of the current time as Unix seconds (with a fraction): stamps when a series was
@@ -70,6 +75,14 @@ struct metric_traits<gauge> {
 template <>
 struct metric_traits<histogram> {
     static constexpr metric_type type = metric_type::histogram;
+};
+template <>
+struct metric_traits<info> {
+    static constexpr metric_type type = metric_type::info;
+};
+template <>
+struct metric_traits<stateset> {
+    static constexpr metric_type type = metric_type::stateset;
 };
 
 /// One series of a family: its label values, its rendered labels and whether it is shown,
@@ -173,7 +186,7 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
     return h ^ (h >> 32);
 }
 
-/// Everything a family does, for all three metric types. It is not a template so that a
+/// Everything a family does, for every metric type. It is not a template so that a
 /// translation unit compiles it once rather than once per metric type (about half the
 /// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access,
 /// and inherits privately, so that users see only what it makes public. Owned by a registry;
@@ -200,6 +213,8 @@ public:
     const family_options& options() const noexcept { return options_; }
     /// A histogram family's bucket bounds (empty for counters and gauges).
     const std::vector<double>& bounds() const noexcept { return bounds_; }
+    /// A stateset family's state names (empty for other types).
+    const std::vector<std::string>& states() const noexcept { return states_; }
 
     /// Hides every series (see family::remove()).
     void clear() {
@@ -290,10 +305,11 @@ protected:
 
     family_base(metric_type type, std::string name, std::string help,
                 std::vector<std::string> label_names, family_options options,
-                std::vector<double> bounds)
+                std::vector<double> bounds, std::vector<std::string> states)
         : type_(type), name_(std::move(name)), help_(std::move(help)),
           label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)), text_(type_, name_, help_, bounds_) {
+          bounds_(std::move(bounds)), states_(std::move(states)),
+          text_(type_, name_, help_, bounds_, states_) {
         for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
@@ -345,6 +361,10 @@ private:
             return new series<counter>();
         case metric_type::gauge:
             return new series<gauge>();
+        case metric_type::info:
+            return new series<info>();
+        case metric_type::stateset:
+            return new series<stateset>(states_); // states_ outlives it
         case metric_type::histogram:
             break;
         }
@@ -362,6 +382,12 @@ private:
         case metric_type::histogram:
             delete static_cast<series<histogram>*>(s);
             return;
+        case metric_type::info:
+            delete static_cast<series<info>*>(s);
+            return;
+        case metric_type::stateset:
+            delete static_cast<series<stateset>*>(s);
+            return;
         }
     }
 
@@ -375,6 +401,11 @@ private:
             return;
         case metric_type::histogram:
             static_cast<series<histogram>&>(s).metric.reset();
+            return;
+        case metric_type::info:
+            return;
+        case metric_type::stateset:
+            static_cast<series<stateset>&>(s).metric.reset();
             return;
         }
     }
@@ -564,6 +595,7 @@ private:
     std::vector<std::string> label_names_;
     family_options options_;
     std::vector<double> bounds_;
+    std::vector<std::string> states_;        // statesets: the state names
     family_text text_;                       // pre-rendered output pieces
     label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
@@ -581,7 +613,8 @@ private:
 } // namespace detail
 
 /// A metric family: one name, help text and fixed label names, with one Metric (counter,
-/// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
+/// gauge, histogram, info or stateset) per distinct label-value set. Created by a registry,
+/// which owns it.
 ///
 /// labels() returns a reference that stays valid for the registry's lifetime, so hot code
 /// looks a series up once and keeps the reference. Lookup of an existing series, and of a
@@ -638,19 +671,22 @@ private:
     friend class registry; // creates families and hands them out typed
 
     family(std::string name, std::string help, std::vector<std::string> label_names,
-           family_options options, std::vector<double> bounds)
+           family_options options, std::vector<double> bounds, std::vector<std::string> states = {})
         : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
-                      std::move(label_names), std::move(options), std::move(bounds)) {}
+                      std::move(label_names), std::move(options), std::move(bounds),
+                      std::move(states)) {}
 
     static Metric& metric_of(detail::series_node* s) noexcept {
         return static_cast<detail::series<Metric>*>(s)->metric;
     }
 };
 
-/// Families of the three metric types.
+/// Families of each metric type.
 using counter_family = family<counter>;
 using gauge_family = family<gauge>;
 using histogram_family = family<histogram>;
+using info_family = family<info>;
+using stateset_family = family<stateset>;
 
 VITALS_END_NAMESPACE
 

@@ -263,6 +263,52 @@ public:
         return try_histogram(name, help, std::vector<double>(bounds));
     }
 
+    // Info: a label set whose presence is the data. A name without `_info` gets it appended.
+
+    /// An info family: each series (labels(...)) is one sample `<name>_info{...} 1`. Under
+    /// OpenMetrics its type is info; in the text format 0.0.4 it is a gauge.
+    info_family& info(std::string_view name, std::string_view help,
+                      std::vector<std::string> label_names, family_options options = {}) {
+        return detail::value_or_fail(
+            try_info(name, help, std::move(label_names), std::move(options)));
+    }
+    result<info_family> try_info(std::string_view name, std::string_view help,
+                                 std::vector<std::string> label_names,
+                                 family_options options = {}) {
+        return typed<vitals::info>(
+            add(metric_type::info, name, help, std::move(label_names), std::move(options), {}));
+    }
+
+    // Statesets: named boolean states, one sample per state labelled `<name>="<state>"`.
+
+    /// A labelled stateset family over `states` (1 to 64 distinct names). Its name is also
+    /// the state label's name, so it must be a valid label name (no ':'). Under OpenMetrics
+    /// its type is stateset; in the text format 0.0.4 it is a gauge.
+    stateset_family& stateset(std::string_view name, std::string_view help,
+                              std::vector<std::string> label_names, std::vector<std::string> states,
+                              family_options options = {}) {
+        return detail::value_or_fail(try_stateset(name, help, std::move(label_names),
+                                                  std::move(states), std::move(options)));
+    }
+    /// An unlabelled stateset.
+    vitals::stateset& stateset(std::string_view name, std::string_view help,
+                               std::vector<std::string> states) {
+        return detail::value_or_fail(try_stateset(name, help, std::move(states)));
+    }
+    result<stateset_family> try_stateset(std::string_view name, std::string_view help,
+                                         std::vector<std::string> label_names,
+                                         std::vector<std::string> states,
+                                         family_options options = {}) {
+        return typed<vitals::stateset>(add(metric_type::stateset, name, help,
+                                           std::move(label_names), std::move(options), {}, true,
+                                           std::move(states)));
+    }
+    result<vitals::stateset> try_stateset(std::string_view name, std::string_view help,
+                                          std::vector<std::string> states) {
+        return single<vitals::stateset>(
+            add(metric_type::stateset, name, help, {}, {}, {}, true, std::move(states)));
+    }
+
     /// Adds a collector run at every scrape, after the registered families, in the order
     /// collectors were added. An empty collector is errc::invalid_argument, reported through
     /// the error policy. Allocates.
@@ -353,10 +399,64 @@ private:
         return {};
     }
 
+    // A declared unit must be a name part that ends the family's name (before `_total`).
+    static status check_unit(metric_type type, const std::string& name, const std::string& unit) {
+        if (unit.empty()) return {};
+        if (type == metric_type::info || type == metric_type::stateset)
+            return {errc::invalid_argument, "metric '" + name + "' declares unit '" + unit +
+                                                "', but an " + std::string(type_name(type)) +
+                                                " cannot have a unit"};
+        for (char c : unit)
+            if (!(detail::is_name_char(c) || c == ':'))
+                return {errc::invalid_argument, "metric '" + name + "' declares unit '" + unit +
+                                                    "': a unit must match [a-zA-Z0-9_:]+"};
+        std::string_view base = name;
+        if (type == metric_type::counter) base.remove_suffix(6); // "_total"
+        const std::string suffix = "_" + unit;
+        if (base.size() <= suffix.size() || !detail::ends_with(base, suffix))
+            return {errc::invalid_argument,
+                    "metric '" + name + "' declares unit '" + unit +
+                        "', so its name must end with '" + suffix +
+                        (type == metric_type::counter ? "' (before '_total')" : "'")};
+        return {};
+    }
+
+    // A stateset's state label is named after the family; its states are 1..64 distinct names.
+    static status check_states(const std::string& name, const std::vector<std::string>& labels,
+                               const family_options& options,
+                               const std::vector<std::string>& states) {
+        if (!detail::is_valid_label_name(name))
+            return {errc::invalid_metric_name,
+                    "stateset '" + name +
+                        "': its name is also its state label's name, so it must match "
+                        "[a-zA-Z_][a-zA-Z0-9_]* (no ':')"};
+        for (const auto& l : labels)
+            if (l == name)
+                return {errc::duplicate_label_name,
+                        "stateset '" + name + "' has a label named like itself (its state label)"};
+        for (const auto& cl : options.const_labels)
+            if (cl.first == name)
+                return {errc::duplicate_label_name,
+                        "stateset '" + name +
+                            "' has a const label named like itself (its state label)"};
+        if (states.empty() || states.size() > stateset::max_states)
+            return {errc::invalid_argument, "stateset '" + name +
+                                                "' needs 1 to 64 states, was given " +
+                                                std::to_string(states.size())};
+        for (std::size_t i = 0; i < states.size(); ++i)
+            for (std::size_t k = 0; k < i; ++k)
+                if (states[k] == states[i])
+                    return {errc::invalid_argument,
+                            "stateset '" + name + "' lists state '" + states[i] + "' twice"};
+        return {};
+    }
+
     // The sample names a family's exposition uses, which must be unique in the registry.
     static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
         if (type == metric_type::counter)
             return {name.substr(0, name.size() - 6), name}; // "x" and "x_total"
+        if (type == metric_type::info)
+            return {name.substr(0, name.size() - 5), name}; // "x" and "x_info"
         if (type == metric_type::histogram)
             return {name, name + "_bucket", name + "_sum", name + "_count"};
         return {name};
@@ -399,8 +499,8 @@ private:
     static std::string differences(const detail::family_base& f, metric_type type,
                                    std::string_view help,
                                    const std::vector<std::string>& label_names,
-                                   const family_options& options,
-                                   const std::vector<double>& bounds) {
+                                   const family_options& options, const std::vector<double>& bounds,
+                                   const std::vector<std::string>& states) {
         if (f.type() != type)
             return "as a " + std::string(type_name(f.type())) + ", not a " +
                    std::string(type_name(type));
@@ -416,7 +516,10 @@ private:
             add("const labels", list(f.options().const_labels), list(options.const_labels));
         if (f.options().max_series != options.max_series)
             add("max_series", number(f.options().max_series), number(options.max_series));
+        if (f.options().unit != options.unit)
+            add("unit", quoted(f.options().unit), quoted(options.unit));
         if (f.bounds() != bounds) add("buckets", list(f.bounds()), list(bounds));
+        if (f.states() != states) add("states", list(f.states()), list(states));
         return out;
     }
 
@@ -428,6 +531,8 @@ private:
         if (taken != name)
             out += type == metric_type::counter
                        ? ", which also owns its name without '_total', '" + taken + "',"
+                   : type == metric_type::info
+                       ? ", which also owns its name without '_info', '" + taken + "',"
                        : ", which would expose samples named '" + taken + "',";
         out += " clashes with the existing ";
         for (const detail::family_base* f : families_) {
@@ -437,6 +542,8 @@ private:
                 if (n == f->name()) return out;
                 if (f->type() == metric_type::counter)
                     return out + ", which also owns its name without '_total', '" + n + '\'';
+                if (f->type() == metric_type::info)
+                    return out + ", which also owns its name without '_info', '" + n + '\'';
                 return out + ", which exposes samples named '" + n + '\'';
             }
         }
@@ -462,13 +569,23 @@ private:
     // once, not once per type.
     added add(metric_type type, std::string_view name_in, std::string_view help,
               std::vector<std::string> label_names, family_options options,
-              std::vector<double> bounds, bool count_overflow = true) {
+              std::vector<double> bounds, bool count_overflow = true,
+              std::vector<std::string> states = {}) {
         if (!detail::is_valid_metric_name(name_in))
             return status(errc::invalid_metric_name,
                           "invalid metric name '" + std::string(name_in) +
                               "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
         std::string name(name_in);
         if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";
+        if (type == metric_type::info && !detail::ends_with(name, "_info")) name += "_info";
+        {
+            status st = check_unit(type, name, options.unit);
+            if (!st) return st;
+        }
+        if (type == metric_type::stateset) {
+            status st = check_states(name, label_names, options, states);
+            if (!st) return st;
+        }
         std::vector<std::string> seen;
         for (const auto& ln : label_names) {
             status st = check_label_name(ln, type, seen);
@@ -491,7 +608,7 @@ private:
         const std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name) {
             detail::family_base& f = *families_[pos];
-            std::string diff = differences(f, type, help, label_names, options, bounds);
+            std::string diff = differences(f, type, help, label_names, options, bounds, states);
             if (diff.empty()) return f;
             return status(errc::conflicting_registration,
                           "metric '" + name + "' is already registered " + diff);
@@ -505,7 +622,7 @@ private:
         detail::reserve_more(reserved_, wanted.size());
         detail::family_base* fam =
             make_family(type, std::move(name), std::string(help), std::move(label_names),
-                        std::move(options), std::move(bounds));
+                        std::move(options), std::move(bounds), std::move(states));
         if (count_overflow) fam->set_overflow_family(overflow_);
         fam->set_clock(clock_);
         detail::insert_at(families_, pos, fam);
@@ -518,7 +635,8 @@ private:
 
     static detail::family_base* make_family(metric_type type, std::string name, std::string help,
                                             std::vector<std::string> label_names,
-                                            family_options options, std::vector<double> bounds) {
+                                            family_options options, std::vector<double> bounds,
+                                            std::vector<std::string> states) {
         switch (type) {
         case metric_type::counter:
             return new counter_family(std::move(name), std::move(help), std::move(label_names),
@@ -526,6 +644,12 @@ private:
         case metric_type::gauge:
             return new gauge_family(std::move(name), std::move(help), std::move(label_names),
                                     std::move(options), std::move(bounds));
+        case metric_type::info:
+            return new info_family(std::move(name), std::move(help), std::move(label_names),
+                                   std::move(options), std::move(bounds));
+        case metric_type::stateset:
+            return new stateset_family(std::move(name), std::move(help), std::move(label_names),
+                                       std::move(options), std::move(bounds), std::move(states));
         case metric_type::histogram:
             break;
         }

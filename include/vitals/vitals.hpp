@@ -13,12 +13,14 @@
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
+#include <vitals/info.hpp>
 #include <vitals/kits/build_info.hpp>
 #include <vitals/kits/cache.hpp>
 #include <vitals/kits/http.hpp>
 #include <vitals/kits/jobs.hpp>
 #include <vitals/kits/queue.hpp>
 #include <vitals/registry.hpp>
+#include <vitals/stateset.hpp>
 #include <vitals/text_format.hpp>
 #include <vitals/version.hpp>
 

@@ -730,97 +730,6 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>
-// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_ESCAPE_HPP
-#define VITALS_DETAIL_ESCAPE_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <string>      // string
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
-/// surrogate, beyond U+10FFFF, truncated).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
-/// pieces: runs of bytes that need no change go out as they are, in one call each.
-/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
-/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
-/// escape straight into its output (collector samples at scrape time).
-template <class Emit>
-void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
-    std::size_t run = 0; // start of the bytes not yet emitted
-    std::size_t i = 0;
-    while (i < value.size()) {
-        const char c = value[i];
-        const char* replacement;
-        std::size_t replacement_size = 2;
-        if (c == '\\') {
-            replacement = "\\\\";
-        } else if (c == '\n') {
-            replacement = "\\n";
-        } else if (c == '"' && quote) {
-            replacement = "\\\"";
-        } else if (static_cast<unsigned char>(c) < 0x80) {
-            ++i;
-            continue;
-        } else {
-            const std::size_t len = utf8_sequence_length(value, i);
-            if (len != 0) {
-                i += len;
-                continue;
-            }
-            replacement = "\xEF\xBF\xBD";
-            replacement_size = 3;
-        }
-        if (i > run) emit(value.data() + run, i - run);
-        emit(replacement, replacement_size);
-        run = ++i;
-    }
-    if (i > run) emit(value.data() + run, i - run);
-}
-
-/// Appends `value` escaped for the text format (see escape_pieces()).
-inline void append_escaped(std::string& out, std::string_view value, bool quote) {
-    escape_pieces(value, quote,
-                  [&out](const char* data, std::size_t size) { out.append(data, size); });
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_ESCAPE_HPP
 // #include <vitals/exposition/buffer.hpp>
 // vitals/exposition/buffer.hpp - the one output buffer behind every exposition writer.
 // SPDX-License-Identifier: MIT
@@ -1268,6 +1177,106 @@ using if_callable_sink = std::enable_if_t<!std::is_convertible<Fn, std::string&>
 VITALS_END_NAMESPACE
 
 #endif // VITALS_EXPOSITION_BUFFER_HPP
+// #include <vitals/exposition/lines.hpp>
+// vitals/exposition/lines.hpp - the sample-line pieces the text 0.0.4 and OpenMetrics writers
+// share: names with pre-rendered labels, collected labels, stateset lines, escaping.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXPOSITION_LINES_HPP
+#define VITALS_EXPOSITION_LINES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>
+// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_ESCAPE_HPP
+#define VITALS_DETAIL_ESCAPE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
+/// surrogate, beyond U+10FFFF, truncated).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// pieces: runs of bytes that need no change go out as they are, in one call each.
+/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
+/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
+/// escape straight into its output (collector samples at scrape time).
+template <class Emit>
+void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
+    std::size_t run = 0; // start of the bytes not yet emitted
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const char c = value[i];
+        const char* replacement;
+        std::size_t replacement_size = 2;
+        if (c == '\\') {
+            replacement = "\\\\";
+        } else if (c == '\n') {
+            replacement = "\\n";
+        } else if (c == '"' && quote) {
+            replacement = "\\\"";
+        } else if (static_cast<unsigned char>(c) < 0x80) {
+            ++i;
+            continue;
+        } else {
+            const std::size_t len = utf8_sequence_length(value, i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+            replacement = "\xEF\xBF\xBD";
+            replacement_size = 3;
+        }
+        if (i > run) emit(value.data() + run, i - run);
+        emit(replacement, replacement_size);
+        run = ++i;
+    }
+    if (i > run) emit(value.data() + run, i - run);
+}
+
+/// Appends `value` escaped for the text format (see escape_pieces()).
+inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+    escape_pieces(value, quote,
+                  [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/exposition/buffer.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>
 // vitals/exposition/model.hpp - what the exposition writers read: metric types, the
 // pre-rendered text stored in families and series, and the walk over a registry.
@@ -1287,13 +1296,33 @@ VITALS_END_NAMESPACE
 
 VITALS_BEGIN_NAMESPACE
 
-/// The kind of a metric family, as written on its `# TYPE` line.
-enum class metric_type { counter, gauge, histogram };
+/// The kind of a metric family, as written on its OpenMetrics `# TYPE` line. The text format
+/// 0.0.4 has no info and stateset: they appear there as gauges.
+enum class metric_type { counter, gauge, histogram, info, stateset };
 
-/// The `# TYPE` keyword of a metric type.
+/// The OpenMetrics `# TYPE` keyword of a metric type.
 constexpr std::string_view type_name(metric_type t) noexcept {
-    return t == metric_type::counter ? "counter" : t == metric_type::gauge ? "gauge" : "histogram";
+    switch (t) {
+    case metric_type::counter:
+        return "counter";
+    case metric_type::gauge:
+        return "gauge";
+    case metric_type::histogram:
+        return "histogram";
+    case metric_type::info:
+        return "info";
+    case metric_type::stateset:
+        break;
+    }
+    return "stateset";
 }
+
+namespace detail {
+/// The `# TYPE` keyword of a metric type in the text format 0.0.4.
+constexpr std::string_view text_type_name(metric_type t) noexcept {
+    return t == metric_type::info || t == metric_type::stateset ? "gauge" : type_name(t);
+}
+} // namespace detail
 
 namespace detail {
 
@@ -1323,12 +1352,21 @@ private:
 /// when the family is registered. Only the exposition writers read it.
 struct family_text {
     family_text(metric_type type, const std::string& name, std::string_view help,
-                const std::vector<double>& bounds) {
+                const std::vector<double>& bounds, const std::vector<std::string>& states) {
         header = "# HELP " + name + ' ';
         append_escaped(header, help, false);
         header += "\n# TYPE " + name + ' ';
-        header += type_name(type);
+        header += text_type_name(type);
         header += '\n';
+        if (type == metric_type::stateset) {
+            // The state label is named after the family: `name="state"} `.
+            state_suffixes.reserve(states.size());
+            for (const std::string& st : states) {
+                label_text l;
+                l.append(name, st);
+                state_suffixes.push_back(std::string(l.view()) + "} ");
+            }
+        }
         if (type != metric_type::histogram) return;
         le_suffixes.reserve(bounds.size() + 1);
         for (double b : bounds) {
@@ -1346,6 +1384,8 @@ struct family_text {
     // Histograms: pieces of the sample lines (one write each per line).
     std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="+Inf"} `
     std::string bucket_prefix, sum_name, count_name;
+    // Statesets: the state label of each state's sample line.
+    std::vector<std::string> state_suffixes; // `name="a"} `, ...
 };
 
 /// A label of a sample written by a collector.
@@ -1868,6 +1908,122 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_HISTOGRAM_HPP
+// #include <vitals/info.hpp>
+// vitals/info.hpp - an info metric: a label set whose presence is the data.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_INFO_HPP
+#define VITALS_INFO_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+
+/// One series of an info family (registry::info()): its labels carry the data (a version, a
+/// build revision) and its value is always 1. Exposed as `<name>_info`: under OpenMetrics
+/// with `# TYPE <name> info`, in the text format 0.0.4 as a gauge, as the Python client
+/// does. Holds no state; a series shows while it exists (see family::remove()).
+class info {
+public:
+    info() noexcept = default;
+    info(const info&) = delete;
+    info& operator=(const info&) = delete;
+
+    /// Always 1: the value of every info sample.
+    static constexpr double value() noexcept { return 1.0; }
+    /// Nothing to reset; present so that every metric type can be reset alike.
+    void reset() noexcept {}
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_INFO_HPP
+// #include <vitals/stateset.hpp>
+// vitals/stateset.hpp - a set of named boolean states (OpenMetrics StateSet).
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_STATESET_HPP
+#define VITALS_STATESET_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <atomic>      // atomic
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+
+/// One series of a stateset family (registry::stateset()): up to 64 named states, each true
+/// or false, such as the phases of a job or the enabled feature flags. Exposed as one sample
+/// per state, `<name>{<name>="<state>"} 1|0`: under OpenMetrics with `# TYPE <name>
+/// stateset`, in the text format 0.0.4 as a gauge, as the Python client does.
+///
+/// The states are all held in one atomic word: set_only() switches from one state to another
+/// in one store, so a scrape never sees two states (or none) of an enum-like stateset. All
+/// members are thread-safe, lock-free and never allocate. An unknown state name is ignored.
+class stateset {
+public:
+    /// Most states a stateset can have.
+    static constexpr std::size_t max_states = 64;
+
+    /// A stateset over `states` (at most max_states, validated by the registry), which must
+    /// outlive it: the family owns them. All states start false.
+    explicit stateset(const std::vector<std::string>& states) noexcept : states_(&states) {}
+    stateset(const stateset&) = delete;
+    stateset& operator=(const stateset&) = delete;
+
+    /// Sets one state to `value`; the others keep theirs. Returns false for an unknown name.
+    bool set(std::string_view state, bool value = true) noexcept {
+        const std::size_t i = index_of(state);
+        if (i == npos) return false;
+        const std::uint64_t bit = std::uint64_t{1} << i;
+        if (value)
+            bits_.fetch_or(bit, std::memory_order_relaxed);
+        else
+            bits_.fetch_and(~bit, std::memory_order_relaxed);
+        return true;
+    }
+
+    /// Makes `state` the only true state (an enum). Returns false, changing nothing, for an
+    /// unknown name.
+    bool set_only(std::string_view state) noexcept {
+        const std::size_t i = index_of(state);
+        if (i == npos) return false;
+        bits_.store(std::uint64_t{1} << i, std::memory_order_relaxed);
+        return true;
+    }
+
+    /// Whether `state` is true (false for an unknown name).
+    bool get(std::string_view state) const noexcept {
+        const std::size_t i = index_of(state);
+        return i != npos && (bits() >> i & 1) != 0;
+    }
+
+    /// Every state at once: bit i is states()[i]. One atomic load, so a consistent snapshot.
+    std::uint64_t bits() const noexcept { return bits_.load(std::memory_order_relaxed); }
+
+    /// The state names, in the order given at registration.
+    const std::vector<std::string>& states() const noexcept { return *states_; }
+
+    /// Sets every state to false. Meant for a series that is removed and re-added.
+    void reset() noexcept { bits_.store(0, std::memory_order_relaxed); }
+
+private:
+    static constexpr std::size_t npos = ~std::size_t{0};
+    std::size_t index_of(std::string_view state) const noexcept {
+        for (std::size_t i = 0; i < states_->size(); ++i)
+            if ((*states_)[i] == state) return i;
+        return npos;
+    }
+
+    const std::vector<std::string>* states_;
+    std::atomic<std::uint64_t> bits_{0};
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_STATESET_HPP
 
 #include <atomic>       // atomic
 #include <chrono>       // system_clock
@@ -1895,6 +2051,9 @@ struct family_options {
     /// sets share one overflow series whose label values are all `__overflow__`, and
     /// `vitals_series_overflow_total{family="<name>"}` counts the redirected lookups.
     std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
+    /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
+    /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
+    std::string unit;
 };
 
 /// A source of the current time as Unix seconds (with a fraction): stamps when a series was
@@ -1926,6 +2085,14 @@ struct metric_traits<gauge> {
 template <>
 struct metric_traits<histogram> {
     static constexpr metric_type type = metric_type::histogram;
+};
+template <>
+struct metric_traits<info> {
+    static constexpr metric_type type = metric_type::info;
+};
+template <>
+struct metric_traits<stateset> {
+    static constexpr metric_type type = metric_type::stateset;
 };
 
 /// One series of a family: its label values, its rendered labels and whether it is shown,
@@ -2029,7 +2196,7 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
     return h ^ (h >> 32);
 }
 
-/// Everything a family does, for all three metric types. It is not a template so that a
+/// Everything a family does, for every metric type. It is not a template so that a
 /// translation unit compiles it once rather than once per metric type (about half the
 /// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access,
 /// and inherits privately, so that users see only what it makes public. Owned by a registry;
@@ -2056,6 +2223,8 @@ public:
     const family_options& options() const noexcept { return options_; }
     /// A histogram family's bucket bounds (empty for counters and gauges).
     const std::vector<double>& bounds() const noexcept { return bounds_; }
+    /// A stateset family's state names (empty for other types).
+    const std::vector<std::string>& states() const noexcept { return states_; }
 
     /// Hides every series (see family::remove()).
     void clear() {
@@ -2146,10 +2315,11 @@ protected:
 
     family_base(metric_type type, std::string name, std::string help,
                 std::vector<std::string> label_names, family_options options,
-                std::vector<double> bounds)
+                std::vector<double> bounds, std::vector<std::string> states)
         : type_(type), name_(std::move(name)), help_(std::move(help)),
           label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)), text_(type_, name_, help_, bounds_) {
+          bounds_(std::move(bounds)), states_(std::move(states)),
+          text_(type_, name_, help_, bounds_, states_) {
         for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
@@ -2201,6 +2371,10 @@ private:
             return new series<counter>();
         case metric_type::gauge:
             return new series<gauge>();
+        case metric_type::info:
+            return new series<info>();
+        case metric_type::stateset:
+            return new series<stateset>(states_); // states_ outlives it
         case metric_type::histogram:
             break;
         }
@@ -2218,6 +2392,12 @@ private:
         case metric_type::histogram:
             delete static_cast<series<histogram>*>(s);
             return;
+        case metric_type::info:
+            delete static_cast<series<info>*>(s);
+            return;
+        case metric_type::stateset:
+            delete static_cast<series<stateset>*>(s);
+            return;
         }
     }
 
@@ -2231,6 +2411,11 @@ private:
             return;
         case metric_type::histogram:
             static_cast<series<histogram>&>(s).metric.reset();
+            return;
+        case metric_type::info:
+            return;
+        case metric_type::stateset:
+            static_cast<series<stateset>&>(s).metric.reset();
             return;
         }
     }
@@ -2420,6 +2605,7 @@ private:
     std::vector<std::string> label_names_;
     family_options options_;
     std::vector<double> bounds_;
+    std::vector<std::string> states_;        // statesets: the state names
     family_text text_;                       // pre-rendered output pieces
     label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
@@ -2437,7 +2623,8 @@ private:
 } // namespace detail
 
 /// A metric family: one name, help text and fixed label names, with one Metric (counter,
-/// gauge or histogram) per distinct label-value set. Created by a registry, which owns it.
+/// gauge, histogram, info or stateset) per distinct label-value set. Created by a registry,
+/// which owns it.
 ///
 /// labels() returns a reference that stays valid for the registry's lifetime, so hot code
 /// looks a series up once and keeps the reference. Lookup of an existing series, and of a
@@ -2494,23 +2681,114 @@ private:
     friend class registry; // creates families and hands them out typed
 
     family(std::string name, std::string help, std::vector<std::string> label_names,
-           family_options options, std::vector<double> bounds)
+           family_options options, std::vector<double> bounds, std::vector<std::string> states = {})
         : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
-                      std::move(label_names), std::move(options), std::move(bounds)) {}
+                      std::move(label_names), std::move(options), std::move(bounds),
+                      std::move(states)) {}
 
     static Metric& metric_of(detail::series_node* s) noexcept {
         return static_cast<detail::series<Metric>*>(s)->metric;
     }
 };
 
-/// Families of the three metric types.
+/// Families of each metric type.
 using counter_family = family<counter>;
 using gauge_family = family<gauge>;
 using histogram_family = family<histogram>;
+using info_family = family<info>;
+using stateset_family = family<stateset>;
 
 VITALS_END_NAMESPACE
 
 #endif // VITALS_FAMILY_HPP
+// #include <vitals/stateset.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Writes the parts of sample lines that both text formats spell alike.
+class line_writer {
+public:
+    explicit line_writer(out_buffer& out) noexcept : out_(out) {}
+
+    out_buffer& out() noexcept { return out_; }
+
+    /// Escapes `text` (backslash, newline, and double quote when `quote`) into the output.
+    void escaped(std::string_view text, bool quote) {
+        escape_pieces(text, quote,
+                      [this](const char* data, std::size_t size) { out_.write(data, size); });
+    }
+
+    /// `name{labels} ` or `name ` for pre-rendered labels.
+    void name_labels(std::string_view name, std::string_view labels) {
+        out_.write(name);
+        if (!labels.empty()) {
+            out_.put('{');
+            out_.write(labels);
+            out_.write("} ", 2);
+        } else {
+            out_.put(' ');
+        }
+    }
+
+    /// `name{a="x",b="y"} ` for a collector's labels (validated, escaped here).
+    void name_collected_labels(std::string_view name, const collected_label* labels,
+                               std::size_t n) {
+        out_.write(name);
+        if (n != 0) {
+            char sep = '{';
+            for (std::size_t i = 0; i < n; ++i) {
+                out_.put(sep);
+                sep = ',';
+                out_.write(labels[i].first);
+                out_.write("=\"", 2);
+                escaped(labels[i].second, true);
+                out_.put('"');
+            }
+            out_.put('}');
+        }
+        out_.put(' ');
+    }
+
+    /// One line per state: `name{labels,name="state"} 1|0`.
+    void stateset_lines(std::string_view name, const family_text& t, const series_node& s) {
+        const std::uint64_t bits = static_cast<const series<stateset>&>(s).metric.bits();
+        for (std::size_t i = 0; i < t.state_suffixes.size(); ++i) {
+            out_.write(name);
+            out_.put('{');
+            if (!s.labels.empty()) {
+                out_.write(s.labels.view());
+                out_.put(',');
+            }
+            out_.write(t.state_suffixes[i]);
+            out_.write((bits >> i & 1) != 0 ? "1\n" : "0\n", 2);
+        }
+    }
+
+    /// The opening of a histogram bucket line, up to its count: `name_bucket{labels,le="x"} `.
+    void bucket_prefix(const family_text& t, const series_node& s, std::size_t i) {
+        out_.write(t.bucket_prefix);
+        if (!s.labels.empty()) {
+            out_.write(s.labels.view());
+            out_.put(',');
+        }
+        out_.write(t.le_suffixes[i]);
+    }
+
+private:
+    out_buffer& out_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXPOSITION_LINES_HPP
+// #include <vitals/exposition/model.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
 // #include <vitals/registry.hpp>
@@ -2897,6 +3175,52 @@ public:
         return try_histogram(name, help, std::vector<double>(bounds));
     }
 
+    // Info: a label set whose presence is the data. A name without `_info` gets it appended.
+
+    /// An info family: each series (labels(...)) is one sample `<name>_info{...} 1`. Under
+    /// OpenMetrics its type is info; in the text format 0.0.4 it is a gauge.
+    info_family& info(std::string_view name, std::string_view help,
+                      std::vector<std::string> label_names, family_options options = {}) {
+        return detail::value_or_fail(
+            try_info(name, help, std::move(label_names), std::move(options)));
+    }
+    result<info_family> try_info(std::string_view name, std::string_view help,
+                                 std::vector<std::string> label_names,
+                                 family_options options = {}) {
+        return typed<vitals::info>(
+            add(metric_type::info, name, help, std::move(label_names), std::move(options), {}));
+    }
+
+    // Statesets: named boolean states, one sample per state labelled `<name>="<state>"`.
+
+    /// A labelled stateset family over `states` (1 to 64 distinct names). Its name is also
+    /// the state label's name, so it must be a valid label name (no ':'). Under OpenMetrics
+    /// its type is stateset; in the text format 0.0.4 it is a gauge.
+    stateset_family& stateset(std::string_view name, std::string_view help,
+                              std::vector<std::string> label_names, std::vector<std::string> states,
+                              family_options options = {}) {
+        return detail::value_or_fail(try_stateset(name, help, std::move(label_names),
+                                                  std::move(states), std::move(options)));
+    }
+    /// An unlabelled stateset.
+    vitals::stateset& stateset(std::string_view name, std::string_view help,
+                               std::vector<std::string> states) {
+        return detail::value_or_fail(try_stateset(name, help, std::move(states)));
+    }
+    result<stateset_family> try_stateset(std::string_view name, std::string_view help,
+                                         std::vector<std::string> label_names,
+                                         std::vector<std::string> states,
+                                         family_options options = {}) {
+        return typed<vitals::stateset>(add(metric_type::stateset, name, help,
+                                           std::move(label_names), std::move(options), {}, true,
+                                           std::move(states)));
+    }
+    result<vitals::stateset> try_stateset(std::string_view name, std::string_view help,
+                                          std::vector<std::string> states) {
+        return single<vitals::stateset>(
+            add(metric_type::stateset, name, help, {}, {}, {}, true, std::move(states)));
+    }
+
     /// Adds a collector run at every scrape, after the registered families, in the order
     /// collectors were added. An empty collector is errc::invalid_argument, reported through
     /// the error policy. Allocates.
@@ -2987,10 +3311,64 @@ private:
         return {};
     }
 
+    // A declared unit must be a name part that ends the family's name (before `_total`).
+    static status check_unit(metric_type type, const std::string& name, const std::string& unit) {
+        if (unit.empty()) return {};
+        if (type == metric_type::info || type == metric_type::stateset)
+            return {errc::invalid_argument, "metric '" + name + "' declares unit '" + unit +
+                                                "', but an " + std::string(type_name(type)) +
+                                                " cannot have a unit"};
+        for (char c : unit)
+            if (!(detail::is_name_char(c) || c == ':'))
+                return {errc::invalid_argument, "metric '" + name + "' declares unit '" + unit +
+                                                    "': a unit must match [a-zA-Z0-9_:]+"};
+        std::string_view base = name;
+        if (type == metric_type::counter) base.remove_suffix(6); // "_total"
+        const std::string suffix = "_" + unit;
+        if (base.size() <= suffix.size() || !detail::ends_with(base, suffix))
+            return {errc::invalid_argument,
+                    "metric '" + name + "' declares unit '" + unit +
+                        "', so its name must end with '" + suffix +
+                        (type == metric_type::counter ? "' (before '_total')" : "'")};
+        return {};
+    }
+
+    // A stateset's state label is named after the family; its states are 1..64 distinct names.
+    static status check_states(const std::string& name, const std::vector<std::string>& labels,
+                               const family_options& options,
+                               const std::vector<std::string>& states) {
+        if (!detail::is_valid_label_name(name))
+            return {errc::invalid_metric_name,
+                    "stateset '" + name +
+                        "': its name is also its state label's name, so it must match "
+                        "[a-zA-Z_][a-zA-Z0-9_]* (no ':')"};
+        for (const auto& l : labels)
+            if (l == name)
+                return {errc::duplicate_label_name,
+                        "stateset '" + name + "' has a label named like itself (its state label)"};
+        for (const auto& cl : options.const_labels)
+            if (cl.first == name)
+                return {errc::duplicate_label_name,
+                        "stateset '" + name +
+                            "' has a const label named like itself (its state label)"};
+        if (states.empty() || states.size() > stateset::max_states)
+            return {errc::invalid_argument, "stateset '" + name +
+                                                "' needs 1 to 64 states, was given " +
+                                                std::to_string(states.size())};
+        for (std::size_t i = 0; i < states.size(); ++i)
+            for (std::size_t k = 0; k < i; ++k)
+                if (states[k] == states[i])
+                    return {errc::invalid_argument,
+                            "stateset '" + name + "' lists state '" + states[i] + "' twice"};
+        return {};
+    }
+
     // The sample names a family's exposition uses, which must be unique in the registry.
     static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
         if (type == metric_type::counter)
             return {name.substr(0, name.size() - 6), name}; // "x" and "x_total"
+        if (type == metric_type::info)
+            return {name.substr(0, name.size() - 5), name}; // "x" and "x_info"
         if (type == metric_type::histogram)
             return {name, name + "_bucket", name + "_sum", name + "_count"};
         return {name};
@@ -3033,8 +3411,8 @@ private:
     static std::string differences(const detail::family_base& f, metric_type type,
                                    std::string_view help,
                                    const std::vector<std::string>& label_names,
-                                   const family_options& options,
-                                   const std::vector<double>& bounds) {
+                                   const family_options& options, const std::vector<double>& bounds,
+                                   const std::vector<std::string>& states) {
         if (f.type() != type)
             return "as a " + std::string(type_name(f.type())) + ", not a " +
                    std::string(type_name(type));
@@ -3050,7 +3428,10 @@ private:
             add("const labels", list(f.options().const_labels), list(options.const_labels));
         if (f.options().max_series != options.max_series)
             add("max_series", number(f.options().max_series), number(options.max_series));
+        if (f.options().unit != options.unit)
+            add("unit", quoted(f.options().unit), quoted(options.unit));
         if (f.bounds() != bounds) add("buckets", list(f.bounds()), list(bounds));
+        if (f.states() != states) add("states", list(f.states()), list(states));
         return out;
     }
 
@@ -3062,6 +3443,8 @@ private:
         if (taken != name)
             out += type == metric_type::counter
                        ? ", which also owns its name without '_total', '" + taken + "',"
+                   : type == metric_type::info
+                       ? ", which also owns its name without '_info', '" + taken + "',"
                        : ", which would expose samples named '" + taken + "',";
         out += " clashes with the existing ";
         for (const detail::family_base* f : families_) {
@@ -3071,6 +3454,8 @@ private:
                 if (n == f->name()) return out;
                 if (f->type() == metric_type::counter)
                     return out + ", which also owns its name without '_total', '" + n + '\'';
+                if (f->type() == metric_type::info)
+                    return out + ", which also owns its name without '_info', '" + n + '\'';
                 return out + ", which exposes samples named '" + n + '\'';
             }
         }
@@ -3096,13 +3481,23 @@ private:
     // once, not once per type.
     added add(metric_type type, std::string_view name_in, std::string_view help,
               std::vector<std::string> label_names, family_options options,
-              std::vector<double> bounds, bool count_overflow = true) {
+              std::vector<double> bounds, bool count_overflow = true,
+              std::vector<std::string> states = {}) {
         if (!detail::is_valid_metric_name(name_in))
             return status(errc::invalid_metric_name,
                           "invalid metric name '" + std::string(name_in) +
                               "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
         std::string name(name_in);
         if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";
+        if (type == metric_type::info && !detail::ends_with(name, "_info")) name += "_info";
+        {
+            status st = check_unit(type, name, options.unit);
+            if (!st) return st;
+        }
+        if (type == metric_type::stateset) {
+            status st = check_states(name, label_names, options, states);
+            if (!st) return st;
+        }
         std::vector<std::string> seen;
         for (const auto& ln : label_names) {
             status st = check_label_name(ln, type, seen);
@@ -3125,7 +3520,7 @@ private:
         const std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name) {
             detail::family_base& f = *families_[pos];
-            std::string diff = differences(f, type, help, label_names, options, bounds);
+            std::string diff = differences(f, type, help, label_names, options, bounds, states);
             if (diff.empty()) return f;
             return status(errc::conflicting_registration,
                           "metric '" + name + "' is already registered " + diff);
@@ -3139,7 +3534,7 @@ private:
         detail::reserve_more(reserved_, wanted.size());
         detail::family_base* fam =
             make_family(type, std::move(name), std::string(help), std::move(label_names),
-                        std::move(options), std::move(bounds));
+                        std::move(options), std::move(bounds), std::move(states));
         if (count_overflow) fam->set_overflow_family(overflow_);
         fam->set_clock(clock_);
         detail::insert_at(families_, pos, fam);
@@ -3152,7 +3547,8 @@ private:
 
     static detail::family_base* make_family(metric_type type, std::string name, std::string help,
                                             std::vector<std::string> label_names,
-                                            family_options options, std::vector<double> bounds) {
+                                            family_options options, std::vector<double> bounds,
+                                            std::vector<std::string> states) {
         switch (type) {
         case metric_type::counter:
             return new counter_family(std::move(name), std::move(help), std::move(label_names),
@@ -3160,6 +3556,12 @@ private:
         case metric_type::gauge:
             return new gauge_family(std::move(name), std::move(help), std::move(label_names),
                                     std::move(options), std::move(bounds));
+        case metric_type::info:
+            return new info_family(std::move(name), std::move(help), std::move(label_names),
+                                   std::move(options), std::move(bounds));
+        case metric_type::stateset:
+            return new stateset_family(std::move(name), std::move(help), std::move(label_names),
+                                       std::move(options), std::move(bounds), std::move(states));
         case metric_type::histogram:
             break;
         }
@@ -3277,6 +3679,7 @@ VITALS_END_NAMESPACE
 #include <cstdint>     // uint64_t
 #include <string>      // string
 #include <string_view> // string_view
+#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
 
@@ -3291,7 +3694,7 @@ namespace detail {
 /// `# EOF` at the end.
 class openmetrics_writer final : public exposition_visitor {
 public:
-    explicit openmetrics_writer(out_buffer& out) noexcept : out_(out) {}
+    explicit openmetrics_writer(out_buffer& out) noexcept : out_(out), lines_(out) {}
 
     static void render(const registry& reg, out_buffer& out) {
         openmetrics_writer w(out);
@@ -3305,7 +3708,7 @@ public:
         bool any = false; // a family without visible series writes nothing
         f.for_each_series([&](const series_node& s) {
             if (!any) {
-                write_metadata(base, f.help(), f.type());
+                write_metadata(base, f.help(), f.type(), f.options().unit);
                 any = true;
             }
             switch (f.type()) {
@@ -3313,78 +3716,65 @@ public:
                 write_counter(f.name(), base, s);
                 return;
             case metric_type::gauge:
-                write_name_labels(f.name(), s.labels.view());
+                lines_.name_labels(f.name(), s.labels.view());
                 out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
                 out_.put('\n');
                 return;
             case metric_type::histogram:
                 write_histogram(t, f.name(), f.bounds(), s);
                 return;
+            case metric_type::info:
+                lines_.name_labels(f.name(), s.labels.view());
+                out_.write("1\n", 2);
+                return;
+            case metric_type::stateset:
+                lines_.stateset_lines(f.name(), t, s);
+                return;
             }
         });
     }
 
     void collected_family(std::string_view name, std::string_view help, metric_type type) override {
-        write_metadata(family_name(name, type), help, type);
+        write_metadata(family_name(name, type), help, type, std::string_view());
     }
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        out_.write(name);
-        if (n != 0) {
-            char sep = '{';
-            for (std::size_t i = 0; i < n; ++i) {
-                out_.put(sep);
-                sep = ',';
-                out_.write(labels[i].first);
-                out_.write("=\"", 2);
-                write_escaped(labels[i].second);
-                out_.put('"');
-            }
-            out_.put('}');
-        }
-        out_.put(' ');
+        lines_.name_collected_labels(name, labels, n);
         out_.write_double(value);
         out_.put('\n');
     }
 
 private:
-    // The MetricFamily name: a counter's samples add `_total` to it.
+    // The MetricFamily name: a counter's samples add `_total` to it, an info's `_info`.
     static std::string_view family_name(std::string_view name, metric_type type) noexcept {
-        constexpr std::string_view total = "_total";
-        if (type == metric_type::counter && name.size() > total.size() &&
-            name.substr(name.size() - total.size()) == total)
-            name.remove_suffix(total.size());
+        const std::string_view suffix = type == metric_type::counter ? "_total"
+                                        : type == metric_type::info  ? "_info"
+                                                                     : "";
+        if (!suffix.empty() && name.size() > suffix.size() &&
+            name.substr(name.size() - suffix.size()) == suffix)
+            name.remove_suffix(suffix.size());
         return name;
     }
 
     // OpenMetrics escapes backslash, newline and double quote alike in HELP and label values.
-    void write_escaped(std::string_view text) {
-        escape_pieces(text, true,
-                      [this](const char* data, std::size_t size) { out_.write(data, size); });
-    }
-
-    void write_metadata(std::string_view name, std::string_view help, metric_type type) {
+    void write_metadata(std::string_view name, std::string_view help, metric_type type,
+                        std::string_view unit) {
         out_.write("# HELP ", 7);
         out_.write(name);
         out_.put(' ');
-        write_escaped(help);
+        lines_.escaped(help, true);
         out_.write("\n# TYPE ", 8);
         out_.write(name);
         out_.put(' ');
         out_.write(type_name(type));
         out_.put('\n');
-    }
-
-    void write_name_labels(std::string_view name, std::string_view labels) {
+        if (unit.empty()) return;
+        out_.write("# UNIT ", 7);
         out_.write(name);
-        if (!labels.empty()) {
-            out_.put('{');
-            out_.write(labels);
-            out_.write("} ", 2);
-        } else {
-            out_.put(' ');
-        }
+        out_.put(' ');
+        out_.write(unit);
+        out_.put('\n');
     }
 
     void write_created(std::string_view base, const series_node& s) {
@@ -3403,7 +3793,7 @@ private:
 
     void write_counter(std::string_view name, std::string_view base, const series_node& s) {
         const counter& c = static_cast<const series<counter>&>(s).metric;
-        write_name_labels(name, s.labels.view());
+        lines_.name_labels(name, s.labels.view());
         if (c.is_whole())
             out_.write_uint(c.whole_value());
         else
@@ -3419,12 +3809,7 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            out_.write(t.bucket_prefix);
-            if (!s.labels.empty()) {
-                out_.write(s.labels.view());
-                out_.put(',');
-            }
-            out_.write(t.le_suffixes[i]);
+            lines_.bucket_prefix(t, s, i);
             out_.write_uint(cumulative);
             out_.put('\n');
         }
@@ -3433,10 +3818,10 @@ private:
         // observation), where it would not be one.
         const double sum = h.sum();
         if ((nb == 0 || bounds[0] >= 0) && sum >= 0) {
-            write_name_labels(t.count_name, s.labels.view());
+            lines_.name_labels(t.count_name, s.labels.view());
             out_.write_uint(cumulative); // equal to the +Inf bucket by construction
             out_.put('\n');
-            write_name_labels(t.sum_name, s.labels.view());
+            lines_.name_labels(t.sum_name, s.labels.view());
             out_.write_double(sum);
             out_.put('\n');
         }
@@ -3444,6 +3829,7 @@ private:
     }
 
     out_buffer& out_;
+    line_writer lines_;
 };
 
 } // namespace detail
@@ -3484,8 +3870,9 @@ VITALS_END_NAMESPACE
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
+// #include <vitals/info.hpp>: inlined above
 // #include <vitals/kits/build_info.hpp>
-// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
+// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` info metric.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_BUILD_INFO_HPP
 #define VITALS_KITS_BUILD_INFO_HPP
@@ -3522,7 +3909,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_KIT_NAMES_HPP
 // #include <vitals/family.hpp>: inlined above
-// #include <vitals/gauge.hpp>: inlined above
+// #include <vitals/info.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
 
 #include <string>      // string
@@ -3533,25 +3920,25 @@ VITALS_END_NAMESPACE
 VITALS_BEGIN_NAMESPACE
 namespace kits {
 
-/// Registers the gauge `NS_build_info` with the labels `version` and then `extra` (in the
-/// given order, e.g. {{"revision", "4f2a9c1"}, {"compiler", "gcc 12"}}), set to 1: the
-/// usual way to expose a build's identity, joinable in PromQL with `* on() group_left`.
-/// Returns the series. Registration errors (an invalid namespace or label name, the same
-/// name registered with other labels) are reported through the error policy. Thread-safe;
-/// allocates.
-inline gauge& register_build_info(registry& reg, std::string_view ns, std::string_view version,
-                                  const std::vector<label>& extra = {}) {
+/// Registers the info family `NS_build_info` with the labels `version` and then `extra` (in
+/// the given order, e.g. {{"revision", "4f2a9c1"}, {"compiler", "gcc 12"}}) and its one
+/// series: the usual way to expose a build's identity, joinable in PromQL with
+/// `* on() group_left`. OpenMetrics shows it as `# TYPE NS_build info`; the text format 0.0.4
+/// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
+/// series. Registration errors (an invalid namespace or label name, the same name registered
+/// with other labels) are reported through the error policy. Thread-safe; allocates.
+inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
+                                 const std::vector<label>& extra = {}) {
     std::vector<std::string> names{"version"};
     std::vector<std::string> values{std::string(version)};
     for (const auto& l : extra) {
         names.push_back(l.first);
         values.push_back(l.second);
     }
-    gauge& g = reg.gauge(detail::kit_metric_name(ns, "build_info"),
-                         "Build information; the value is always 1.", std::move(names))
-                   .labels(values);
-    g.set(1.0);
-    return g;
+    return reg
+        .info(detail::kit_metric_name(ns, "build_info"),
+              "Build information; the value is always 1.", std::move(names))
+        .labels(values);
 }
 
 } // namespace kits
@@ -4751,6 +5138,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_QUEUE_HPP
 // #include <vitals/registry.hpp>: inlined above
+// #include <vitals/stateset.hpp>: inlined above
 // #include <vitals/text_format.hpp>
 // vitals/text_format.hpp - renders a registry in the Prometheus text exposition format 0.0.4
 // (write_text(), to_text(), text_content_type); the writer is in <vitals/exposition/text.hpp>.
@@ -4766,8 +5154,8 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/exposition/buffer.hpp>: inlined above
+// #include <vitals/exposition/lines.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
@@ -4787,10 +5175,10 @@ inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4
 
 namespace detail {
 
-/// Writes a registry's walk in the text format 0.0.4.
+/// Writes a registry's walk in the text format 0.0.4 (info and stateset as gauges).
 class text_writer final : public exposition_visitor {
 public:
-    explicit text_writer(out_buffer& out) noexcept : out_(out) {}
+    explicit text_writer(out_buffer& out) noexcept : out_(out), lines_(out) {}
 
     static void render(const registry& reg, out_buffer& out) {
         text_writer w(out);
@@ -4810,12 +5198,19 @@ public:
                 write_counter(f, s);
                 return;
             case metric_type::gauge:
-                write_name_labels(f.name(), s);
+                lines_.name_labels(f.name(), s.labels.view());
                 out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
                 out_.put('\n');
                 return;
             case metric_type::histogram:
                 write_histogram(t, s);
+                return;
+            case metric_type::info:
+                lines_.name_labels(f.name(), s.labels.view());
+                out_.write("1\n", 2);
+                return;
+            case metric_type::stateset:
+                lines_.stateset_lines(f.name(), t, s);
                 return;
             }
         });
@@ -4825,54 +5220,25 @@ public:
         out_.write("# HELP ", 7);
         out_.write(name);
         out_.put(' ');
-        write_escaped(help, false);
+        lines_.escaped(help, false);
         out_.write("\n# TYPE ", 8);
         out_.write(name);
         out_.put(' ');
-        out_.write(type_name(type));
+        out_.write(text_type_name(type));
         out_.put('\n');
     }
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        out_.write(name);
-        if (n != 0) {
-            char sep = '{';
-            for (std::size_t i = 0; i < n; ++i) {
-                out_.put(sep);
-                sep = ',';
-                out_.write(labels[i].first);
-                out_.write("=\"", 2);
-                write_escaped(labels[i].second, true);
-                out_.put('"');
-            }
-            out_.put('}');
-        }
-        out_.put(' ');
+        lines_.name_collected_labels(name, labels, n);
         out_.write_double(value);
         out_.put('\n');
     }
 
 private:
-    void write_escaped(std::string_view text, bool quote) {
-        escape_pieces(text, quote,
-                      [this](const char* data, std::size_t size) { out_.write(data, size); });
-    }
-
-    void write_name_labels(const std::string& name, const series_node& s) {
-        out_.write(name);
-        if (!s.labels.empty()) {
-            out_.put('{');
-            out_.write(s.labels.view());
-            out_.write("} ", 2);
-        } else {
-            out_.put(' ');
-        }
-    }
-
     void write_counter(const family_base& f, const series_node& s) {
         const counter& c = static_cast<const series<counter>&>(s).metric;
-        write_name_labels(f.name(), s);
+        lines_.name_labels(f.name(), s.labels.view());
         if (c.is_whole())
             out_.write_uint(c.whole_value());
         else
@@ -4886,24 +5252,20 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            out_.write(t.bucket_prefix);
-            if (!s.labels.empty()) {
-                out_.write(s.labels.view());
-                out_.put(',');
-            }
-            out_.write(t.le_suffixes[i]);
+            lines_.bucket_prefix(t, s, i);
             out_.write_uint(cumulative);
             out_.put('\n');
         }
-        write_name_labels(t.sum_name, s);
+        lines_.name_labels(t.sum_name, s.labels.view());
         out_.write_double(h.sum());
         out_.put('\n');
-        write_name_labels(t.count_name, s);
+        lines_.name_labels(t.count_name, s.labels.view());
         out_.write_uint(cumulative); // equal to the +Inf bucket by construction
         out_.put('\n');
     }
 
     out_buffer& out_;
+    line_writer lines_;
 };
 
 } // namespace detail

@@ -178,6 +178,38 @@ inline void special_floats(vitals::registry& reg) {
     s.observe(1);
 }
 
+inline void info_and_stateset(vitals::registry& reg) {
+    auto& build =
+        reg.info("app_build", "Build identity; labels carry the data.", {"version", "revision"});
+    build.labels("1.4.2", "4f2a9c1");
+    auto& target = reg.info("target_info", "Already ends in _info.", {"os"});
+    target.labels("linux");
+    target.labels("gone");
+    target.remove("gone");
+    auto& phase =
+        reg.stateset("job_phase", "Where each job is.", {"job"}, {"queued", "running", "done"});
+    phase.labels("backup").set_only("running");
+    phase.labels("report").set_only("done");
+    phase.labels("spare"); // all false
+    auto& flags = reg.stateset("feature_flags", "Enabled features.", {"beta", "dark \"mode\""});
+    flags.set("beta");
+    flags.set("dark \"mode\"");
+    flags.set("beta", false);
+    (void)flags.set("unknown"); // ignored
+}
+
+inline void units(vitals::registry& reg) {
+    vitals::family_options seconds;
+    seconds.unit = "seconds";
+    vitals::family_options bytes;
+    bytes.unit = "bytes";
+    reg.counter("cpu_seconds_total", "CPU time.", {}, seconds).labels().inc(1.5);
+    reg.counter("busy_seconds", "Counter unit before _total.", {}, seconds).labels().inc(2);
+    reg.gauge("heap_bytes", "Heap.", {}, bytes).labels().set(4096);
+    reg.histogram("wait_seconds", "Waits.", {"queue"}, {0.1, 1}, seconds).labels("a").observe(0.5);
+    reg.gauge("plain_ratio", "No unit.").set(0.5);
+}
+
 struct golden_case {
     const char* file;
     void (*build)(vitals::registry&);
@@ -191,6 +223,8 @@ const golden_case all_cases[] = {
     {"hostile_labels.txt", &hostile_labels},
     {"help_escaping.txt", &help_escaping},
     {"special_floats.txt", &special_floats},
+    {"info_stateset.txt", &info_and_stateset},
+    {"units.txt", &units},
 };
 
 } // namespace golden

@@ -1,5 +1,6 @@
 // tests/unit/kits_build_info.cpp - the build_info metric.
 // SPDX-License-Identifier: MIT
+#include <vitals/exposition/openmetrics.hpp>
 #include <vitals/kits/build_info.hpp>
 #include <vitals/text_format.hpp>
 
@@ -11,20 +12,30 @@
 
 TEST_CASE("kits/build_info: version and extra labels, value 1 (golden)") {
     vitals::registry reg;
-    vitals::gauge& g = vitals::kits::register_build_info(
+    vitals::info& i = vitals::kits::register_build_info(
         reg, "demo", "1.4.2", {{"revision", "4f2a9c1"}, {"compiler", "gcc \"12\""}});
-    CHECK(g.value() == 1.0);
+    CHECK(i.value() == 1.0);
     kits_test::check_golden(vitals::to_text(reg), __FILE__, "kits_build_info.txt");
 }
 
 TEST_CASE("kits/build_info: version only; registering again returns the same series") {
     vitals::registry reg;
-    vitals::gauge& a = vitals::kits::register_build_info(reg, "x", "0.1.0");
-    vitals::gauge& b = vitals::kits::register_build_info(reg, "x", "0.1.0");
+    vitals::info& a = vitals::kits::register_build_info(reg, "x", "0.1.0");
+    vitals::info& b = vitals::kits::register_build_info(reg, "x", "0.1.0");
     CHECK(&a == &b);
     CHECK(vitals::to_text(reg) == "# HELP x_build_info Build information; the value is always 1.\n"
                                   "# TYPE x_build_info gauge\n"
                                   "x_build_info{version=\"0.1.0\"} 1\n");
+}
+
+TEST_CASE("kits/build_info: an info family under OpenMetrics, the same sample") {
+    vitals::registry reg;
+    vitals::kits::register_build_info(reg, "x", "0.1.0", {{"revision", "abc"}});
+    const std::string om = vitals::to_openmetrics(reg);
+    CHECK(om == "# HELP x_build Build information; the value is always 1.\n"
+                "# TYPE x_build info\n"
+                "x_build_info{version=\"0.1.0\",revision=\"abc\"} 1\n"
+                "# EOF\n");
 }
 
 #if VITALS_HAS_EXCEPTIONS()

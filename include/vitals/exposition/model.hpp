@@ -16,13 +16,33 @@
 
 VITALS_BEGIN_NAMESPACE
 
-/// The kind of a metric family, as written on its `# TYPE` line.
-enum class metric_type { counter, gauge, histogram };
+/// The kind of a metric family, as written on its OpenMetrics `# TYPE` line. The text format
+/// 0.0.4 has no info and stateset: they appear there as gauges.
+enum class metric_type { counter, gauge, histogram, info, stateset };
 
-/// The `# TYPE` keyword of a metric type.
+/// The OpenMetrics `# TYPE` keyword of a metric type.
 constexpr std::string_view type_name(metric_type t) noexcept {
-    return t == metric_type::counter ? "counter" : t == metric_type::gauge ? "gauge" : "histogram";
+    switch (t) {
+    case metric_type::counter:
+        return "counter";
+    case metric_type::gauge:
+        return "gauge";
+    case metric_type::histogram:
+        return "histogram";
+    case metric_type::info:
+        return "info";
+    case metric_type::stateset:
+        break;
+    }
+    return "stateset";
 }
+
+namespace detail {
+/// The `# TYPE` keyword of a metric type in the text format 0.0.4.
+constexpr std::string_view text_type_name(metric_type t) noexcept {
+    return t == metric_type::info || t == metric_type::stateset ? "gauge" : type_name(t);
+}
+} // namespace detail
 
 namespace detail {
 
@@ -52,12 +72,21 @@ private:
 /// when the family is registered. Only the exposition writers read it.
 struct family_text {
     family_text(metric_type type, const std::string& name, std::string_view help,
-                const std::vector<double>& bounds) {
+                const std::vector<double>& bounds, const std::vector<std::string>& states) {
         header = "# HELP " + name + ' ';
         append_escaped(header, help, false);
         header += "\n# TYPE " + name + ' ';
-        header += type_name(type);
+        header += text_type_name(type);
         header += '\n';
+        if (type == metric_type::stateset) {
+            // The state label is named after the family: `name="state"} `.
+            state_suffixes.reserve(states.size());
+            for (const std::string& st : states) {
+                label_text l;
+                l.append(name, st);
+                state_suffixes.push_back(std::string(l.view()) + "} ");
+            }
+        }
         if (type != metric_type::histogram) return;
         le_suffixes.reserve(bounds.size() + 1);
         for (double b : bounds) {
@@ -75,6 +104,8 @@ struct family_text {
     // Histograms: pieces of the sample lines (one write each per line).
     std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="+Inf"} `
     std::string bucket_prefix, sum_name, count_name;
+    // Statesets: the state label of each state's sample line.
+    std::vector<std::string> state_suffixes; // `name="a"} `, ...
 };
 
 /// A label of a sample written by a collector.

@@ -5,8 +5,8 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
-#include <vitals/detail/escape.hpp>
 #include <vitals/exposition/buffer.hpp>
+#include <vitals/exposition/lines.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
@@ -17,6 +17,7 @@
 #include <cstdint>     // uint64_t
 #include <string>      // string
 #include <string_view> // string_view
+#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
 
@@ -31,7 +32,7 @@ namespace detail {
 /// `# EOF` at the end.
 class openmetrics_writer final : public exposition_visitor {
 public:
-    explicit openmetrics_writer(out_buffer& out) noexcept : out_(out) {}
+    explicit openmetrics_writer(out_buffer& out) noexcept : out_(out), lines_(out) {}
 
     static void render(const registry& reg, out_buffer& out) {
         openmetrics_writer w(out);
@@ -45,7 +46,7 @@ public:
         bool any = false; // a family without visible series writes nothing
         f.for_each_series([&](const series_node& s) {
             if (!any) {
-                write_metadata(base, f.help(), f.type());
+                write_metadata(base, f.help(), f.type(), f.options().unit);
                 any = true;
             }
             switch (f.type()) {
@@ -53,78 +54,65 @@ public:
                 write_counter(f.name(), base, s);
                 return;
             case metric_type::gauge:
-                write_name_labels(f.name(), s.labels.view());
+                lines_.name_labels(f.name(), s.labels.view());
                 out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
                 out_.put('\n');
                 return;
             case metric_type::histogram:
                 write_histogram(t, f.name(), f.bounds(), s);
                 return;
+            case metric_type::info:
+                lines_.name_labels(f.name(), s.labels.view());
+                out_.write("1\n", 2);
+                return;
+            case metric_type::stateset:
+                lines_.stateset_lines(f.name(), t, s);
+                return;
             }
         });
     }
 
     void collected_family(std::string_view name, std::string_view help, metric_type type) override {
-        write_metadata(family_name(name, type), help, type);
+        write_metadata(family_name(name, type), help, type, std::string_view());
     }
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        out_.write(name);
-        if (n != 0) {
-            char sep = '{';
-            for (std::size_t i = 0; i < n; ++i) {
-                out_.put(sep);
-                sep = ',';
-                out_.write(labels[i].first);
-                out_.write("=\"", 2);
-                write_escaped(labels[i].second);
-                out_.put('"');
-            }
-            out_.put('}');
-        }
-        out_.put(' ');
+        lines_.name_collected_labels(name, labels, n);
         out_.write_double(value);
         out_.put('\n');
     }
 
 private:
-    // The MetricFamily name: a counter's samples add `_total` to it.
+    // The MetricFamily name: a counter's samples add `_total` to it, an info's `_info`.
     static std::string_view family_name(std::string_view name, metric_type type) noexcept {
-        constexpr std::string_view total = "_total";
-        if (type == metric_type::counter && name.size() > total.size() &&
-            name.substr(name.size() - total.size()) == total)
-            name.remove_suffix(total.size());
+        const std::string_view suffix = type == metric_type::counter ? "_total"
+                                        : type == metric_type::info  ? "_info"
+                                                                     : "";
+        if (!suffix.empty() && name.size() > suffix.size() &&
+            name.substr(name.size() - suffix.size()) == suffix)
+            name.remove_suffix(suffix.size());
         return name;
     }
 
     // OpenMetrics escapes backslash, newline and double quote alike in HELP and label values.
-    void write_escaped(std::string_view text) {
-        escape_pieces(text, true,
-                      [this](const char* data, std::size_t size) { out_.write(data, size); });
-    }
-
-    void write_metadata(std::string_view name, std::string_view help, metric_type type) {
+    void write_metadata(std::string_view name, std::string_view help, metric_type type,
+                        std::string_view unit) {
         out_.write("# HELP ", 7);
         out_.write(name);
         out_.put(' ');
-        write_escaped(help);
+        lines_.escaped(help, true);
         out_.write("\n# TYPE ", 8);
         out_.write(name);
         out_.put(' ');
         out_.write(type_name(type));
         out_.put('\n');
-    }
-
-    void write_name_labels(std::string_view name, std::string_view labels) {
+        if (unit.empty()) return;
+        out_.write("# UNIT ", 7);
         out_.write(name);
-        if (!labels.empty()) {
-            out_.put('{');
-            out_.write(labels);
-            out_.write("} ", 2);
-        } else {
-            out_.put(' ');
-        }
+        out_.put(' ');
+        out_.write(unit);
+        out_.put('\n');
     }
 
     void write_created(std::string_view base, const series_node& s) {
@@ -143,7 +131,7 @@ private:
 
     void write_counter(std::string_view name, std::string_view base, const series_node& s) {
         const counter& c = static_cast<const series<counter>&>(s).metric;
-        write_name_labels(name, s.labels.view());
+        lines_.name_labels(name, s.labels.view());
         if (c.is_whole())
             out_.write_uint(c.whole_value());
         else
@@ -159,12 +147,7 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            out_.write(t.bucket_prefix);
-            if (!s.labels.empty()) {
-                out_.write(s.labels.view());
-                out_.put(',');
-            }
-            out_.write(t.le_suffixes[i]);
+            lines_.bucket_prefix(t, s, i);
             out_.write_uint(cumulative);
             out_.put('\n');
         }
@@ -173,10 +156,10 @@ private:
         // observation), where it would not be one.
         const double sum = h.sum();
         if ((nb == 0 || bounds[0] >= 0) && sum >= 0) {
-            write_name_labels(t.count_name, s.labels.view());
+            lines_.name_labels(t.count_name, s.labels.view());
             out_.write_uint(cumulative); // equal to the +Inf bucket by construction
             out_.put('\n');
-            write_name_labels(t.sum_name, s.labels.view());
+            lines_.name_labels(t.sum_name, s.labels.view());
             out_.write_double(sum);
             out_.put('\n');
         }
@@ -184,6 +167,7 @@ private:
     }
 
     out_buffer& out_;
+    line_writer lines_;
 };
 
 } // namespace detail

@@ -5,8 +5,8 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
-#include <vitals/detail/escape.hpp>
 #include <vitals/exposition/buffer.hpp>
+#include <vitals/exposition/lines.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
@@ -26,10 +26,10 @@ inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4
 
 namespace detail {
 
-/// Writes a registry's walk in the text format 0.0.4.
+/// Writes a registry's walk in the text format 0.0.4 (info and stateset as gauges).
 class text_writer final : public exposition_visitor {
 public:
-    explicit text_writer(out_buffer& out) noexcept : out_(out) {}
+    explicit text_writer(out_buffer& out) noexcept : out_(out), lines_(out) {}
 
     static void render(const registry& reg, out_buffer& out) {
         text_writer w(out);
@@ -49,12 +49,19 @@ public:
                 write_counter(f, s);
                 return;
             case metric_type::gauge:
-                write_name_labels(f.name(), s);
+                lines_.name_labels(f.name(), s.labels.view());
                 out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
                 out_.put('\n');
                 return;
             case metric_type::histogram:
                 write_histogram(t, s);
+                return;
+            case metric_type::info:
+                lines_.name_labels(f.name(), s.labels.view());
+                out_.write("1\n", 2);
+                return;
+            case metric_type::stateset:
+                lines_.stateset_lines(f.name(), t, s);
                 return;
             }
         });
@@ -64,54 +71,25 @@ public:
         out_.write("# HELP ", 7);
         out_.write(name);
         out_.put(' ');
-        write_escaped(help, false);
+        lines_.escaped(help, false);
         out_.write("\n# TYPE ", 8);
         out_.write(name);
         out_.put(' ');
-        out_.write(type_name(type));
+        out_.write(text_type_name(type));
         out_.put('\n');
     }
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        out_.write(name);
-        if (n != 0) {
-            char sep = '{';
-            for (std::size_t i = 0; i < n; ++i) {
-                out_.put(sep);
-                sep = ',';
-                out_.write(labels[i].first);
-                out_.write("=\"", 2);
-                write_escaped(labels[i].second, true);
-                out_.put('"');
-            }
-            out_.put('}');
-        }
-        out_.put(' ');
+        lines_.name_collected_labels(name, labels, n);
         out_.write_double(value);
         out_.put('\n');
     }
 
 private:
-    void write_escaped(std::string_view text, bool quote) {
-        escape_pieces(text, quote,
-                      [this](const char* data, std::size_t size) { out_.write(data, size); });
-    }
-
-    void write_name_labels(const std::string& name, const series_node& s) {
-        out_.write(name);
-        if (!s.labels.empty()) {
-            out_.put('{');
-            out_.write(s.labels.view());
-            out_.write("} ", 2);
-        } else {
-            out_.put(' ');
-        }
-    }
-
     void write_counter(const family_base& f, const series_node& s) {
         const counter& c = static_cast<const series<counter>&>(s).metric;
-        write_name_labels(f.name(), s);
+        lines_.name_labels(f.name(), s.labels.view());
         if (c.is_whole())
             out_.write_uint(c.whole_value());
         else
@@ -125,24 +103,20 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            out_.write(t.bucket_prefix);
-            if (!s.labels.empty()) {
-                out_.write(s.labels.view());
-                out_.put(',');
-            }
-            out_.write(t.le_suffixes[i]);
+            lines_.bucket_prefix(t, s, i);
             out_.write_uint(cumulative);
             out_.put('\n');
         }
-        write_name_labels(t.sum_name, s);
+        lines_.name_labels(t.sum_name, s.labels.view());
         out_.write_double(h.sum());
         out_.put('\n');
-        write_name_labels(t.count_name, s);
+        lines_.name_labels(t.count_name, s.labels.view());
         out_.write_uint(cumulative); // equal to the +Inf bucket by construction
         out_.put('\n');
     }
 
     out_buffer& out_;
+    line_writer lines_;
 };
 
 } // namespace detail

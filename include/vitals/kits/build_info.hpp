@@ -1,4 +1,4 @@
-// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` metric.
+// vitals/kits/build_info.hpp - the `NS_build_info{version,...} 1` info metric.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_BUILD_INFO_HPP
 #define VITALS_KITS_BUILD_INFO_HPP
@@ -6,7 +6,7 @@
 #include <vitals/config.hpp>
 #include <vitals/detail/kit_names.hpp>
 #include <vitals/family.hpp>
-#include <vitals/gauge.hpp>
+#include <vitals/info.hpp>
 #include <vitals/registry.hpp>
 
 #include <string>      // string
@@ -17,25 +17,25 @@
 VITALS_BEGIN_NAMESPACE
 namespace kits {
 
-/// Registers the gauge `NS_build_info` with the labels `version` and then `extra` (in the
-/// given order, e.g. {{"revision", "4f2a9c1"}, {"compiler", "gcc 12"}}), set to 1: the
-/// usual way to expose a build's identity, joinable in PromQL with `* on() group_left`.
-/// Returns the series. Registration errors (an invalid namespace or label name, the same
-/// name registered with other labels) are reported through the error policy. Thread-safe;
-/// allocates.
-inline gauge& register_build_info(registry& reg, std::string_view ns, std::string_view version,
-                                  const std::vector<label>& extra = {}) {
+/// Registers the info family `NS_build_info` with the labels `version` and then `extra` (in
+/// the given order, e.g. {{"revision", "4f2a9c1"}, {"compiler", "gcc 12"}}) and its one
+/// series: the usual way to expose a build's identity, joinable in PromQL with
+/// `* on() group_left`. OpenMetrics shows it as `# TYPE NS_build info`; the text format 0.0.4
+/// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
+/// series. Registration errors (an invalid namespace or label name, the same name registered
+/// with other labels) are reported through the error policy. Thread-safe; allocates.
+inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
+                                 const std::vector<label>& extra = {}) {
     std::vector<std::string> names{"version"};
     std::vector<std::string> values{std::string(version)};
     for (const auto& l : extra) {
         names.push_back(l.first);
         values.push_back(l.second);
     }
-    gauge& g = reg.gauge(detail::kit_metric_name(ns, "build_info"),
-                         "Build information; the value is always 1.", std::move(names))
-                   .labels(values);
-    g.set(1.0);
-    return g;
+    return reg
+        .info(detail::kit_metric_name(ns, "build_info"),
+              "Build information; the value is always 1.", std::move(names))
+        .labels(values);
 }
 
 } // namespace kits

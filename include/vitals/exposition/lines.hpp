@@ -1,0 +1,97 @@
+// vitals/exposition/lines.hpp - the sample-line pieces the text 0.0.4 and OpenMetrics writers
+// share: names with pre-rendered labels, collected labels, stateset lines, escaping.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXPOSITION_LINES_HPP
+#define VITALS_EXPOSITION_LINES_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/escape.hpp>
+#include <vitals/exposition/buffer.hpp>
+#include <vitals/exposition/model.hpp>
+#include <vitals/family.hpp>
+#include <vitals/stateset.hpp>
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Writes the parts of sample lines that both text formats spell alike.
+class line_writer {
+public:
+    explicit line_writer(out_buffer& out) noexcept : out_(out) {}
+
+    out_buffer& out() noexcept { return out_; }
+
+    /// Escapes `text` (backslash, newline, and double quote when `quote`) into the output.
+    void escaped(std::string_view text, bool quote) {
+        escape_pieces(text, quote,
+                      [this](const char* data, std::size_t size) { out_.write(data, size); });
+    }
+
+    /// `name{labels} ` or `name ` for pre-rendered labels.
+    void name_labels(std::string_view name, std::string_view labels) {
+        out_.write(name);
+        if (!labels.empty()) {
+            out_.put('{');
+            out_.write(labels);
+            out_.write("} ", 2);
+        } else {
+            out_.put(' ');
+        }
+    }
+
+    /// `name{a="x",b="y"} ` for a collector's labels (validated, escaped here).
+    void name_collected_labels(std::string_view name, const collected_label* labels,
+                               std::size_t n) {
+        out_.write(name);
+        if (n != 0) {
+            char sep = '{';
+            for (std::size_t i = 0; i < n; ++i) {
+                out_.put(sep);
+                sep = ',';
+                out_.write(labels[i].first);
+                out_.write("=\"", 2);
+                escaped(labels[i].second, true);
+                out_.put('"');
+            }
+            out_.put('}');
+        }
+        out_.put(' ');
+    }
+
+    /// One line per state: `name{labels,name="state"} 1|0`.
+    void stateset_lines(std::string_view name, const family_text& t, const series_node& s) {
+        const std::uint64_t bits = static_cast<const series<stateset>&>(s).metric.bits();
+        for (std::size_t i = 0; i < t.state_suffixes.size(); ++i) {
+            out_.write(name);
+            out_.put('{');
+            if (!s.labels.empty()) {
+                out_.write(s.labels.view());
+                out_.put(',');
+            }
+            out_.write(t.state_suffixes[i]);
+            out_.write((bits >> i & 1) != 0 ? "1\n" : "0\n", 2);
+        }
+    }
+
+    /// The opening of a histogram bucket line, up to its count: `name_bucket{labels,le="x"} `.
+    void bucket_prefix(const family_text& t, const series_node& s, std::size_t i) {
+        out_.write(t.bucket_prefix);
+        if (!s.labels.empty()) {
+            out_.write(s.labels.view());
+            out_.put(',');
+        }
+        out_.write(t.le_suffixes[i]);
+    }
+
+private:
+    out_buffer& out_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXPOSITION_LINES_HPP

@@ -1,0 +1,74 @@
+// tests/unit/stateset.cpp - vitals::stateset and vitals::info: states, enum switching,
+// unknown names, reset on re-add, concurrent set_only never shows two states.
+// SPDX-License-Identifier: MIT
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic> // atomic
+#include <string> // string
+#include <thread> // thread
+#include <vector> // vector
+
+TEST_CASE("stateset: set, set_only and get by name; unknown names change nothing") {
+    const std::vector<std::string> states{"a", "b", "c"};
+    vitals::stateset s(states);
+    CHECK(s.bits() == 0);
+    CHECK(s.set("b"));
+    CHECK(s.set("c"));
+    CHECK(s.get("b"));
+    CHECK(s.get("c"));
+    CHECK_FALSE(s.get("a"));
+    CHECK(s.set("c", false));
+    CHECK_FALSE(s.get("c"));
+    CHECK_FALSE(s.set("nope"));
+    CHECK_FALSE(s.set_only("nope"));
+    CHECK(s.bits() == 2);
+    CHECK(s.set_only("a"));
+    CHECK(s.bits() == 1);
+    CHECK_FALSE(s.get("nope"));
+    CHECK(&s.states() == &states);
+    s.reset();
+    CHECK(s.bits() == 0);
+}
+
+TEST_CASE("stateset: a removed and re-added series starts with every state false") {
+    vitals::registry reg;
+    auto& fam = reg.stateset("phase", "P.", {"job"}, {"idle", "busy"});
+    fam.labels("x").set_only("busy");
+    CHECK(fam.remove("x"));
+    CHECK(fam.labels("x").bits() == 0);
+}
+
+TEST_CASE("stateset: concurrent set_only never shows two states or none") {
+    vitals::registry reg;
+    auto& s = reg.stateset("mode", "M.", {"one", "two", "three"});
+    s.set_only("one");
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+        const char* names[] = {"one", "two", "three"};
+        for (int i = 0; !stop.load(); ++i) s.set_only(names[i % 3]);
+    });
+    int bad = 0;
+    for (int i = 0; i < 2000; ++i) {
+        const std::string text = vitals::to_openmetrics(reg);
+        int ones = 0;
+        for (std::size_t p = text.find("} 1\n"); p != std::string::npos;
+             p = text.find("} 1\n", p + 1))
+            ++ones;
+        bad += ones != 1;
+    }
+    stop = true;
+    writer.join();
+    CHECK(bad == 0);
+}
+
+TEST_CASE("info: every series has the value 1 in both formats") {
+    vitals::registry reg;
+    auto& fam = reg.info("svc", "S.", {"version"});
+    fam.labels("1.0");
+    CHECK(vitals::info::value() == 1.0);
+    CHECK(vitals::to_text(reg).find("svc_info{version=\"1.0\"} 1\n") != std::string::npos);
+    CHECK(vitals::to_openmetrics(reg).find("# TYPE svc info\nsvc_info{version=\"1.0\"} 1\n") !=
+          std::string::npos);
+}
