@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/float_class.hpp>
+#include <vitals/exemplar.hpp>
 #include <vitals/detail/thread_slot.hpp>
 #include <vitals/rejected_writes.hpp>
 
@@ -71,6 +72,15 @@ public:
                                             std::memory_order_relaxed));
     }
 
+    /// inc(amount), and `e` becomes the counter's latest exemplar (shown only in OpenMetrics
+    /// output), with `amount` as its value. An amount that is refused records nothing; an
+    /// invalid exemplar is dropped (see vitals::exemplar). Lock-free; the counter's first
+    /// exemplar allocates its storage once.
+    void inc(double amount, const exemplar& e) noexcept {
+        inc(amount);
+        if (amount >= 0.0 && detail::is_finite(amount)) exemplars().record(0, 1, amount, e);
+    }
+
     /// Adds a whole number; cheaper than inc(double).
     void inc_by(std::uint64_t amount) noexcept { add_whole(amount); }
 
@@ -129,9 +139,11 @@ public:
         cell_.store(0, std::memory_order_relaxed);
 #endif
         fraction().store(0.0, std::memory_order_relaxed);
+        exemplars().reset();
     }
 
 private:
+    friend struct detail::exemplar_access;
     void add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();
@@ -153,17 +165,23 @@ private:
         // counter is exactly VITALS_COUNTER_STRIPES * 64 bytes.
         std::atomic<double> fraction{0.0};        // the sum of fractional increments
         std::atomic<std::uint64_t> reset_base{0}; // the whole total at the last reset()
+        detail::exemplar_slots exemplars;         // allocated on the first exemplar
     };
     std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
     const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
+    detail::exemplar_slots& exemplars() noexcept { return stripes_[0].exemplars; }
+    const detail::exemplar_slots& exemplars() const noexcept { return stripes_[0].exemplars; }
 
     stripe stripes_[VITALS_COUNTER_STRIPES];
 #else
     std::atomic<double>& fraction() noexcept { return fraction_; }
     const std::atomic<double>& fraction() const noexcept { return fraction_; }
+    detail::exemplar_slots& exemplars() noexcept { return exemplars_; }
+    const detail::exemplar_slots& exemplars() const noexcept { return exemplars_; }
 
     std::atomic<std::uint64_t> cell_{0};
     std::atomic<double> fraction_{0.0};
+    detail::exemplar_slots exemplars_; // allocated on the first exemplar
 #endif
 };
 

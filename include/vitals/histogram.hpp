@@ -8,6 +8,7 @@
 #include <vitals/detail/format_number.hpp>
 #include <vitals/detail/thread_slot.hpp>
 #include <vitals/error.hpp>
+#include <vitals/exemplar.hpp>
 #include <vitals/rejected_writes.hpp>
 
 #include <atomic>           // atomic
@@ -123,6 +124,16 @@ public:
 #endif
     }
 
+    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
+    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
+    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
+    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
+    void observe(double v, const exemplar& e) noexcept {
+        observe(v);
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
+        exemplars_.record(bucket_index(v), nb_ + 1, v, e);
+    }
+
     /// Records a duration in seconds.
     template <class Rep, class Period>
     void observe(std::chrono::duration<Rep, Period> d) noexcept {
@@ -187,9 +198,13 @@ public:
         for (std::size_t k = 0; k < shards; ++k)
             for (std::size_t i = 0; i <= nb_ + 1; ++i)
                 shard(k)[i].store(0, std::memory_order_relaxed); // 0 is also +0.0 for the sum
+        exemplars_.reset();
     }
 
 private:
+    friend struct detail::exemplar_access;
+    const detail::exemplar_slots& exemplars() const noexcept { return exemplars_; }
+
     template <class Metric>
     friend struct detail::series;
 
@@ -285,6 +300,7 @@ private:
     std::atomic<std::uint64_t>* cells_ = nullptr;     // raw_cells_, aligned: shards * shard_words_
     std::size_t nb_ = 0;                              // bounds_->size()
     std::size_t shard_words_ = 0;
+    detail::exemplar_slots exemplars_; // null until the first exemplar
 };
 
 VITALS_END_NAMESPACE

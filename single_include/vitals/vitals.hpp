@@ -209,6 +209,442 @@ constexpr bool is_inf(double v) noexcept { return !is_nan(v) && !is_finite(v); }
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FLOAT_CLASS_HPP
+// #include <vitals/exemplar.hpp>
+// vitals/exemplar.hpp - exemplars: a trace id (or other labels) attached to one observation.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXEMPLAR_HPP
+#define VITALS_EXEMPLAR_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>
+// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_ESCAPE_HPP
+#define VITALS_DETAIL_ESCAPE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
+/// surrogate, beyond U+10FFFF, truncated).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// pieces: runs of bytes that need no change go out as they are, in one call each.
+/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
+/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
+/// escape straight into its output (collector samples at scrape time).
+template <class Emit>
+void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
+    std::size_t run = 0; // start of the bytes not yet emitted
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const char c = value[i];
+        const char* replacement;
+        std::size_t replacement_size = 2;
+        if (c == '\\') {
+            replacement = "\\\\";
+        } else if (c == '\n') {
+            replacement = "\\n";
+        } else if (c == '"' && quote) {
+            replacement = "\\\"";
+        } else if (static_cast<unsigned char>(c) < 0x80) {
+            ++i;
+            continue;
+        } else {
+            const std::size_t len = utf8_sequence_length(value, i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+            replacement = "\xEF\xBF\xBD";
+            replacement_size = 3;
+        }
+        if (i > run) emit(value.data() + run, i - run);
+        emit(replacement, replacement_size);
+        run = ++i;
+    }
+    if (i > run) emit(value.data() + run, i - run);
+}
+
+/// Appends `value` escaped for the text format (see escape_pieces()).
+inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+    escape_pieces(value, quote,
+                  [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/detail/names.hpp>
+// vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_NAMES_HPP
+#define VITALS_DETAIL_NAMES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr bool is_name_start(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+constexpr bool is_name_char(char c) noexcept { return is_name_start(c) || (c >= '0' && c <= '9'); }
+
+/// [a-zA-Z_:][a-zA-Z0-9_:]*, and not starting with "__" (reserved for internal use).
+constexpr bool is_valid_metric_name(std::string_view name) noexcept {
+    if (name.empty() || !(is_name_start(name[0]) || name[0] == ':')) return false;
+    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
+    for (char c : name)
+        if (!(is_name_char(c) || c == ':')) return false;
+    return true;
+}
+
+/// [a-zA-Z_][a-zA-Z0-9_]*, and not starting with "__".
+constexpr bool is_valid_label_name(std::string_view name) noexcept {
+    if (name.empty() || !is_name_start(name[0])) return false;
+    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
+    for (char c : name)
+        if (!is_name_char(c)) return false;
+    return true;
+}
+
+constexpr bool ends_with(std::string_view s, std::string_view suffix) noexcept {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_NAMES_HPP
+
+#include <atomic>      // atomic, atomic_thread_fence
+#include <chrono>      // system_clock
+#include <cstddef>     // size_t
+#include <cstdint>     // uint16_t, uint32_t, uint64_t
+#include <cstring>     // memcpy
+#include <new>         // nothrow
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+
+/// A label of an exemplar: two views, copied only when the exemplar is recorded.
+struct exemplar_label {
+    std::string_view name;
+    std::string_view value;
+};
+
+/// An exemplar to attach to an increment or an observation (counter::inc(double, const
+/// exemplar&), histogram::observe(double, const exemplar&)): usually the id of the trace
+/// the request belonged to, `vitals::exemplar{"trace_id", id}`. A view: it copies and
+/// allocates nothing, and the strings (or the list) it refers to must outlive the call.
+///
+/// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
+/// together; label names follow the label-name rules. An exemplar that breaks a rule is
+/// dropped when recorded (the increment or observation itself still counts) and counted by
+/// exemplars_dropped(). The timestamp is the system clock when recorded, unless at() sets one.
+class exemplar {
+public:
+    /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
+    exemplar(std::string_view name, std::string_view value) noexcept
+        : one_{name, value}, labels_(&one_), size_(1) {}
+    /// Several labels, e.g. {{"trace_id", t}, {"span_id", s}} (a temporary array that lives
+    /// until the end of the call's full expression).
+    template <std::size_t N>
+    exemplar(const exemplar_label (&labels)[N]) noexcept : labels_(labels), size_(N) {}
+    /// `n` labels at `labels`.
+    exemplar(const exemplar_label* labels, std::size_t n) noexcept : labels_(labels), size_(n) {}
+    exemplar(const exemplar& other) noexcept
+        : one_(other.one_), labels_(other.labels_ == &other.one_ ? &one_ : other.labels_),
+          size_(other.size_), timestamp_(other.timestamp_) {}
+    exemplar& operator=(const exemplar&) = delete;
+
+    /// Uses `unix_seconds` as the exemplar's timestamp instead of the time it is recorded.
+    exemplar& at(double unix_seconds) noexcept {
+        timestamp_ = unix_seconds;
+        has_timestamp_ = true;
+        return *this;
+    }
+
+    const exemplar_label* begin() const noexcept { return labels_; }
+    const exemplar_label* end() const noexcept { return labels_ + size_; }
+    std::size_t size() const noexcept { return size_; }
+    bool has_timestamp() const noexcept { return has_timestamp_; }
+    double timestamp() const noexcept { return timestamp_; }
+
+private:
+    exemplar_label one_{};
+    const exemplar_label* labels_;
+    std::size_t size_;
+    double timestamp_ = 0.0;
+    bool has_timestamp_ = false;
+};
+
+namespace detail {
+
+/// Exemplars dropped because they broke a rule (process-wide; see exemplars_dropped()).
+inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
+    static std::atomic<std::uint64_t> cell{0};
+    return cell;
+}
+
+/// Bytes an exemplar's labels take in a cell: per label a 2-byte name length, the name, a
+/// 2-byte value length and the value. 128 characters of at most 4 bytes plus the lengths of
+/// up to 64 labels fit.
+inline constexpr std::size_t exemplar_capacity = 768;
+inline constexpr std::size_t max_exemplar_chars = 128;
+
+/// Encodes `e` into `out` (exemplar_capacity bytes); returns the size, or 0 when `e` breaks a
+/// rule: no labels, an invalid or repeated label name, invalid UTF-8 in a value, more than
+/// 128 characters in all.
+inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
+    if (e.size() == 0) return 0;
+    std::size_t chars = 0;
+    std::size_t n = 0;
+    for (const exemplar_label* l = e.begin(); l != e.end(); ++l) {
+        if (!is_valid_label_name(l->name)) return 0;
+        for (const exemplar_label* k = e.begin(); k != l; ++k)
+            if (k->name == l->name) return 0;
+        chars += l->name.size();
+        for (std::size_t i = 0; i < l->value.size();) {
+            const std::size_t len = utf8_sequence_length(l->value, i);
+            if (len == 0) return 0;
+            i += len;
+            ++chars;
+        }
+        if (chars > max_exemplar_chars) return 0;
+        const std::size_t need = 4 + l->name.size() + l->value.size();
+        if (n + need > exemplar_capacity) return 0;
+        const auto put_len = [&](std::size_t len) {
+            out[n++] = static_cast<char>(len & 0xFF);
+            out[n++] = static_cast<char>(len >> 8);
+        };
+        put_len(l->name.size());
+        std::memcpy(out + n, l->name.data(), l->name.size());
+        n += l->name.size();
+        put_len(l->value.size());
+        std::memcpy(out + n, l->value.data(), l->value.size());
+        n += l->value.size();
+    }
+    return n;
+}
+
+/// The latest exemplar of one counter series or histogram bucket, behind a sequence lock:
+/// writers never wait (one that finds another writer busy drops its exemplar, which is then
+/// not the latest anyway), and readers retry until they copied a whole one, so a scrape never
+/// shows a torn exemplar. Every field is an atomic, so the lock is also data-race-free in the
+/// C++ memory model (and under ThreadSanitizer).
+struct exemplar_cell {
+    static constexpr std::size_t words = exemplar_capacity / 8;
+    std::atomic<std::uint32_t> seq{0};  // odd while a writer is copying; 0: never written
+    std::atomic<std::uint32_t> size{0}; // 0: no exemplar (cleared)
+    std::atomic<double> value{0.0};
+    std::atomic<double> timestamp{0.0};
+    std::atomic<std::uint64_t> data[words];
+
+    exemplar_cell() noexcept {
+        for (auto& w : data) w.store(0, std::memory_order_relaxed);
+    }
+
+    void write(const char* bytes, std::size_t n, double v, double ts) noexcept {
+        std::uint32_t s = seq.load(std::memory_order_relaxed);
+        if ((s & 1) != 0 || !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
+                                                         std::memory_order_relaxed))
+            return; // another writer is busy: its exemplar wins
+        std::atomic_thread_fence(std::memory_order_release);
+        size.store(static_cast<std::uint32_t>(n), std::memory_order_relaxed);
+        value.store(v, std::memory_order_relaxed);
+        timestamp.store(ts, std::memory_order_relaxed);
+        for (std::size_t i = 0; i * 8 < n; ++i) {
+            std::uint64_t w = 0;
+            std::memcpy(&w, bytes + i * 8, n - i * 8 < 8 ? n - i * 8 : 8);
+            data[i].store(w, std::memory_order_relaxed);
+        }
+        seq.store(s + 2, std::memory_order_release);
+    }
+
+    /// Empties the cell (unless a writer is busy: its exemplar is newer anyway).
+    void clear() noexcept {
+        std::uint32_t s = seq.load(std::memory_order_relaxed);
+        if (s == 0 || (s & 1) != 0 ||
+            !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
+                                         std::memory_order_relaxed))
+            return;
+        std::atomic_thread_fence(std::memory_order_release);
+        size.store(0, std::memory_order_relaxed);
+        seq.store(s + 2, std::memory_order_release);
+    }
+
+    /// Copies the latest exemplar into `bytes` (exemplar_capacity); returns its size, or 0
+    /// when there is none (or writers kept it busy through every attempt).
+    std::size_t read(char* bytes, double& v, double& ts) const noexcept {
+        for (int attempt = 0; attempt < 64; ++attempt) {
+            const std::uint32_t s1 = seq.load(std::memory_order_acquire);
+            if (s1 == 0) return 0;
+            if ((s1 & 1) != 0) continue;
+            std::size_t n = size.load(std::memory_order_relaxed);
+            if (n > exemplar_capacity) n = exemplar_capacity; // torn: the check below retries
+            v = value.load(std::memory_order_relaxed);
+            ts = timestamp.load(std::memory_order_relaxed);
+            for (std::size_t i = 0; i * 8 < n; ++i) {
+                const std::uint64_t w = data[i].load(std::memory_order_relaxed);
+                std::memcpy(bytes + i * 8, &w, n - i * 8 < 8 ? n - i * 8 : 8);
+            }
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if (seq.load(std::memory_order_relaxed) == s1) return n;
+        }
+        return 0;
+    }
+};
+
+/// The exemplar cells of one counter (one cell) or histogram (one per bucket), allocated on
+/// the first exemplar, each cell on the first exemplar of its bucket: a metric never given an
+/// exemplar costs one null pointer. Owned by the metric.
+class exemplar_slots {
+public:
+    exemplar_slots() noexcept = default;
+    exemplar_slots(const exemplar_slots&) = delete;
+    exemplar_slots& operator=(const exemplar_slots&) = delete;
+    ~exemplar_slots() {
+        block* b = block_.load(std::memory_order_acquire);
+        if (!b) return;
+        for (std::size_t i = 0; i < b->n; ++i) delete b->cells[i].load(std::memory_order_relaxed);
+        delete[] b->cells;
+        delete b;
+    }
+
+    /// Records `e` with value `v` as the latest exemplar of cell `index` of `count`. Never
+    /// throws; drops (and counts) an invalid exemplar, or one for which memory is short.
+    void record(std::size_t index, std::size_t count, double v, const exemplar& e) noexcept {
+        char bytes[exemplar_capacity];
+        const std::size_t n = encode_exemplar(e, bytes);
+        exemplar_cell* c = n != 0 ? cell(index, count) : nullptr;
+        if (VITALS_DETAIL_UNLIKELY(!c)) {
+            exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        c->write(bytes, n, v, e.has_timestamp() ? e.timestamp() : now());
+    }
+
+    /// The cell of `index`, or null when it has had no exemplar.
+    const exemplar_cell* find(std::size_t index) const noexcept {
+        const block* b = block_.load(std::memory_order_acquire);
+        if (!b || index >= b->n) return nullptr;
+        return b->cells[index].load(std::memory_order_acquire);
+    }
+
+    /// Forgets every exemplar (a series removed and re-added starts without). Each cell is
+    /// emptied under its lock, so a reader never mixes the old exemplar with a new one.
+    void reset() noexcept {
+        block* b = block_.load(std::memory_order_acquire);
+        if (!b) return;
+        for (std::size_t i = 0; i < b->n; ++i)
+            if (exemplar_cell* c = b->cells[i].load(std::memory_order_acquire)) c->clear();
+    }
+
+private:
+    struct block {
+        std::size_t n;
+        std::atomic<exemplar_cell*>* cells;
+    };
+
+    static double now() noexcept {
+        using seconds = std::chrono::duration<double>;
+        return std::chrono::duration_cast<seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+
+    exemplar_cell* cell(std::size_t index, std::size_t count) noexcept {
+        block* b = block_.load(std::memory_order_acquire);
+        if (VITALS_DETAIL_UNLIKELY(!b)) b = make_block(count);
+        if (!b || index >= b->n) return nullptr;
+        exemplar_cell* c = b->cells[index].load(std::memory_order_acquire);
+        if (VITALS_DETAIL_LIKELY(c)) return c;
+        c = new (std::nothrow) exemplar_cell();
+        if (!c) return nullptr;
+        exemplar_cell* expected = nullptr;
+        if (!b->cells[index].compare_exchange_strong(expected, c, std::memory_order_acq_rel)) {
+            delete c; // another thread installed one first
+            return expected;
+        }
+        return c;
+    }
+
+    VITALS_DETAIL_NOINLINE block* make_block(std::size_t count) noexcept {
+        auto* cells = new (std::nothrow) std::atomic<exemplar_cell*>[count];
+        if (!cells) return nullptr;
+        for (std::size_t i = 0; i < count; ++i) cells[i].store(nullptr, std::memory_order_relaxed);
+        auto* b = new (std::nothrow) block{count, cells};
+        if (!b) {
+            delete[] cells;
+            return nullptr;
+        }
+        block* expected = nullptr;
+        if (!block_.compare_exchange_strong(expected, b, std::memory_order_acq_rel)) {
+            delete[] cells;
+            delete b;
+            return expected;
+        }
+        return b;
+    }
+
+    std::atomic<block*> block_{nullptr};
+};
+
+/// Lets the exposition writers reach a metric's exemplars, which are not part of its API.
+struct exemplar_access {
+    template <class Metric>
+    static const exemplar_slots& of(const Metric& m) noexcept {
+        return m.exemplars();
+    }
+};
+
+} // namespace detail
+
+/// Exemplars dropped so far in this process because they broke a rule (an invalid label name,
+/// invalid UTF-8, more than 128 characters) or memory was short. Lock-free.
+inline std::uint64_t exemplars_dropped() noexcept {
+    return detail::exemplars_dropped_cell().load(std::memory_order_relaxed);
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXEMPLAR_HPP
 // #include <vitals/detail/thread_slot.hpp>
 // vitals/detail/thread_slot.hpp - which per-thread cell of a counter or histogram a thread writes.
 // SPDX-License-Identifier: MIT
@@ -492,6 +928,15 @@ public:
                                             std::memory_order_relaxed));
     }
 
+    /// inc(amount), and `e` becomes the counter's latest exemplar (shown only in OpenMetrics
+    /// output), with `amount` as its value. An amount that is refused records nothing; an
+    /// invalid exemplar is dropped (see vitals::exemplar). Lock-free; the counter's first
+    /// exemplar allocates its storage once.
+    void inc(double amount, const exemplar& e) noexcept {
+        inc(amount);
+        if (amount >= 0.0 && detail::is_finite(amount)) exemplars().record(0, 1, amount, e);
+    }
+
     /// Adds a whole number; cheaper than inc(double).
     void inc_by(std::uint64_t amount) noexcept { add_whole(amount); }
 
@@ -550,9 +995,11 @@ public:
         cell_.store(0, std::memory_order_relaxed);
 #endif
         fraction().store(0.0, std::memory_order_relaxed);
+        exemplars().reset();
     }
 
 private:
+    friend struct detail::exemplar_access;
     void add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();
@@ -574,17 +1021,23 @@ private:
         // counter is exactly VITALS_COUNTER_STRIPES * 64 bytes.
         std::atomic<double> fraction{0.0};        // the sum of fractional increments
         std::atomic<std::uint64_t> reset_base{0}; // the whole total at the last reset()
+        detail::exemplar_slots exemplars;         // allocated on the first exemplar
     };
     std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
     const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }
+    detail::exemplar_slots& exemplars() noexcept { return stripes_[0].exemplars; }
+    const detail::exemplar_slots& exemplars() const noexcept { return stripes_[0].exemplars; }
 
     stripe stripes_[VITALS_COUNTER_STRIPES];
 #else
     std::atomic<double>& fraction() noexcept { return fraction_; }
     const std::atomic<double>& fraction() const noexcept { return fraction_; }
+    detail::exemplar_slots& exemplars() noexcept { return exemplars_; }
+    const detail::exemplar_slots& exemplars() const noexcept { return exemplars_; }
 
     std::atomic<std::uint64_t> cell_{0};
     std::atomic<double> fraction_{0.0};
+    detail::exemplar_slots exemplars_; // allocated on the first exemplar
 #endif
 };
 
@@ -730,6 +1183,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/exposition/buffer.hpp>
 // vitals/exposition/buffer.hpp - the one output buffer behind every exposition writer.
 // SPDX-License-Identifier: MIT
@@ -1185,97 +1639,7 @@ VITALS_END_NAMESPACE
 #define VITALS_EXPOSITION_LINES_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>
-// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_ESCAPE_HPP
-#define VITALS_DETAIL_ESCAPE_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <string>      // string
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
-/// surrogate, beyond U+10FFFF, truncated).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
-/// pieces: runs of bytes that need no change go out as they are, in one call each.
-/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
-/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
-/// escape straight into its output (collector samples at scrape time).
-template <class Emit>
-void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
-    std::size_t run = 0; // start of the bytes not yet emitted
-    std::size_t i = 0;
-    while (i < value.size()) {
-        const char c = value[i];
-        const char* replacement;
-        std::size_t replacement_size = 2;
-        if (c == '\\') {
-            replacement = "\\\\";
-        } else if (c == '\n') {
-            replacement = "\\n";
-        } else if (c == '"' && quote) {
-            replacement = "\\\"";
-        } else if (static_cast<unsigned char>(c) < 0x80) {
-            ++i;
-            continue;
-        } else {
-            const std::size_t len = utf8_sequence_length(value, i);
-            if (len != 0) {
-                i += len;
-                continue;
-            }
-            replacement = "\xEF\xBF\xBD";
-            replacement_size = 3;
-        }
-        if (i > run) emit(value.data() + run, i - run);
-        emit(replacement, replacement_size);
-        run = ++i;
-    }
-    if (i > run) emit(value.data() + run, i - run);
-}
-
-/// Appends `value` escaped for the text format (see escape_pieces()).
-inline void append_escaped(std::string& out, std::string_view value, bool quote) {
-    escape_pieces(value, quote,
-                  [&out](const char* data, std::size_t size) { out.append(data, size); });
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/exposition/buffer.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>
 // vitals/exposition/model.hpp - what the exposition writers read: metric types, the
@@ -1626,6 +1990,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/detail/thread_slot.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
+// #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/rejected_writes.hpp>: inlined above
 
 #include <atomic>           // atomic
@@ -1741,6 +2106,16 @@ public:
 #endif
     }
 
+    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
+    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
+    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
+    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
+    void observe(double v, const exemplar& e) noexcept {
+        observe(v);
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
+        exemplars_.record(bucket_index(v), nb_ + 1, v, e);
+    }
+
     /// Records a duration in seconds.
     template <class Rep, class Period>
     void observe(std::chrono::duration<Rep, Period> d) noexcept {
@@ -1805,9 +2180,13 @@ public:
         for (std::size_t k = 0; k < shards; ++k)
             for (std::size_t i = 0; i <= nb_ + 1; ++i)
                 shard(k)[i].store(0, std::memory_order_relaxed); // 0 is also +0.0 for the sum
+        exemplars_.reset();
     }
 
 private:
+    friend struct detail::exemplar_access;
+    const detail::exemplar_slots& exemplars() const noexcept { return exemplars_; }
+
     template <class Metric>
     friend struct detail::series;
 
@@ -1903,6 +2282,7 @@ private:
     std::atomic<std::uint64_t>* cells_ = nullptr;     // raw_cells_, aligned: shards * shard_words_
     std::size_t nb_ = 0;                              // bounds_->size()
     std::size_t shard_words_ = 0;
+    detail::exemplar_slots exemplars_; // null until the first exemplar
 };
 
 VITALS_END_NAMESPACE
@@ -2876,50 +3256,7 @@ VITALS_END_NAMESPACE
 #endif // VITALS_DETAIL_CALLBACK_HPP
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
-// #include <vitals/detail/names.hpp>
-// vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_NAMES_HPP
-#define VITALS_DETAIL_NAMES_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-constexpr bool is_name_start(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-constexpr bool is_name_char(char c) noexcept { return is_name_start(c) || (c >= '0' && c <= '9'); }
-
-/// [a-zA-Z_:][a-zA-Z0-9_:]*, and not starting with "__" (reserved for internal use).
-constexpr bool is_valid_metric_name(std::string_view name) noexcept {
-    if (name.empty() || !(is_name_start(name[0]) || name[0] == ':')) return false;
-    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
-    for (char c : name)
-        if (!(is_name_char(c) || c == ':')) return false;
-    return true;
-}
-
-/// [a-zA-Z_][a-zA-Z0-9_]*, and not starting with "__".
-constexpr bool is_valid_label_name(std::string_view name) noexcept {
-    if (name.empty() || !is_name_start(name[0])) return false;
-    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
-    for (char c : name)
-        if (!is_name_char(c)) return false;
-    return true;
-}
-
-constexpr bool ends_with(std::string_view s, std::string_view suffix) noexcept {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_NAMES_HPP
+// #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
@@ -3791,6 +4128,39 @@ private:
         out_.put('\n');
     }
 
+    // ` # {a="x"} value timestamp` when the cell holds an exemplar; nothing otherwise.
+    void write_exemplar(const exemplar_cell* cell) {
+        if (!cell) return;
+        char bytes[exemplar_capacity];
+        double value = 0.0, timestamp = 0.0;
+        const std::size_t n = cell->read(bytes, value, timestamp);
+        if (n == 0) return;
+        out_.write(" # ", 3);
+        char sep = '{';
+        for (std::size_t i = 0; i + 4 <= n;) {
+            const auto take = [&]() {
+                const std::size_t len =
+                    static_cast<unsigned char>(bytes[i]) |
+                    static_cast<std::size_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+                const std::string_view text(bytes + i + 2, len);
+                i += 2 + len;
+                return text;
+            };
+            const std::string_view name = take();
+            const std::string_view value_text = take();
+            out_.put(sep);
+            sep = ',';
+            out_.write(name);
+            out_.write("=\"", 2);
+            lines_.escaped(value_text, true);
+            out_.put('"');
+        }
+        out_.write("} ", 2);
+        out_.write_double(value);
+        out_.put(' ');
+        out_.write_double(timestamp);
+    }
+
     void write_counter(std::string_view name, std::string_view base, const series_node& s) {
         const counter& c = static_cast<const series<counter>&>(s).metric;
         lines_.name_labels(name, s.labels.view());
@@ -3798,6 +4168,7 @@ private:
             out_.write_uint(c.whole_value());
         else
             out_.write_double(c.value());
+        write_exemplar(exemplar_access::of(c).find(0));
         out_.put('\n');
         write_created(base, s);
     }
@@ -3805,12 +4176,14 @@ private:
     void write_histogram(const family_text& t, std::string_view name,
                          const std::vector<double>& bounds, const series_node& s) {
         const histogram& h = static_cast<const series<histogram>&>(s).metric;
+        const exemplar_slots& exemplars = exemplar_access::of(h);
         const std::size_t nb = bounds.size();
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
             lines_.bucket_prefix(t, s, i);
             out_.write_uint(cumulative);
+            write_exemplar(exemplars.find(i));
             out_.put('\n');
         }
         // OpenMetrics treats _sum as a counter: it is left out (with _count, which goes with

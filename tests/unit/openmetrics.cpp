@@ -25,6 +25,35 @@ std::string render(void (*build)(vitals::registry&)) {
 
 const std::string golden_dir = vitals_test::golden_dir(__FILE__) + "/openmetrics";
 
+// Exemplars carry their own timestamps here (at()), so the golden is exact.
+void exemplars(vitals::registry& reg) {
+    auto& req = reg.counter("http_requests", "Requests.", {"method"});
+    req.labels("GET").inc(
+        1, vitals::exemplar{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.at(1700000001.5));
+    req.labels("GET").inc(2, vitals::exemplar{"trace_id", "00f067aa0ba902b7a3ce929d0e0e4736"}.at(
+                                 1700000002.125)); // the latest wins
+    req.labels("POST").inc(1);                     // no exemplar
+    req.labels("PUT").inc(
+        0.5, vitals::exemplar{"trace_id", "quote\" backslash\\ newline\n"}.at(1700000003));
+    auto& lat =
+        reg.histogram("http_request_duration_seconds", "Latency.", {"method"}, {0.1, 0.5, 1});
+    lat.labels("GET").observe(0.05, vitals::exemplar{"trace_id", "aaaa"}.at(1700000004));
+    lat.labels("GET").observe(0.07, vitals::exemplar{"trace_id", "bbbb"}.at(1700000005));
+    lat.labels("GET").observe(0.7);
+    const vitals::exemplar_label two[] = {{"trace_id", "cccc"}, {"span_id", "dd"}};
+    lat.labels("GET").observe(3, vitals::exemplar(two).at(1700000006));
+    lat.labels("GET").observe(0.2, vitals::exemplar{"bad-name", "x"}); // dropped
+    auto& c = reg.counter("plain_events", "Counter without exemplars.");
+    c.inc(3);
+    // A character budget of exactly 128: the name (8) and a 120-character value.
+    reg.counter("long_exemplar", "At the limit.")
+        .inc(1, vitals::exemplar{"trace_id", std::string(120, 'f')}.at(1700000007));
+}
+
+const golden::golden_case om_cases[] = {
+    {"exemplars.txt", &exemplars},
+};
+
 } // namespace
 
 TEST_CASE("openmetrics: the content type is OpenMetrics 1.0.0") {
@@ -39,6 +68,22 @@ TEST_CASE("openmetrics: every text-format golden case has an OpenMetrics golden"
             vitals_test::compare_golden(golden_dir, gc.file, render(gc.build));
         CHECK_MESSAGE(problem.empty(), problem);
     }
+}
+
+TEST_CASE("openmetrics: golden cases only OpenMetrics can show (exemplars)") {
+    for (const auto& gc : om_cases) {
+        CAPTURE(gc.file);
+        const std::string problem =
+            vitals_test::compare_golden(golden_dir, gc.file, render(gc.build));
+        CHECK_MESSAGE(problem.empty(), problem);
+    }
+}
+
+TEST_CASE("openmetrics: exemplars never appear in the text format 0.0.4") {
+    vitals::registry reg;
+    exemplars(reg);
+    CHECK(vitals::to_text(reg).find(" # ") == std::string::npos);
+    CHECK(vitals::to_text(reg).find("trace_id") == std::string::npos);
 }
 
 TEST_CASE("openmetrics: an empty registry is just # EOF") {

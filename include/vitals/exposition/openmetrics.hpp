@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/exemplar.hpp>
 #include <vitals/exposition/buffer.hpp>
 #include <vitals/exposition/lines.hpp>
 #include <vitals/exposition/model.hpp>
@@ -129,6 +130,39 @@ private:
         out_.put('\n');
     }
 
+    // ` # {a="x"} value timestamp` when the cell holds an exemplar; nothing otherwise.
+    void write_exemplar(const exemplar_cell* cell) {
+        if (!cell) return;
+        char bytes[exemplar_capacity];
+        double value = 0.0, timestamp = 0.0;
+        const std::size_t n = cell->read(bytes, value, timestamp);
+        if (n == 0) return;
+        out_.write(" # ", 3);
+        char sep = '{';
+        for (std::size_t i = 0; i + 4 <= n;) {
+            const auto take = [&]() {
+                const std::size_t len =
+                    static_cast<unsigned char>(bytes[i]) |
+                    static_cast<std::size_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+                const std::string_view text(bytes + i + 2, len);
+                i += 2 + len;
+                return text;
+            };
+            const std::string_view name = take();
+            const std::string_view value_text = take();
+            out_.put(sep);
+            sep = ',';
+            out_.write(name);
+            out_.write("=\"", 2);
+            lines_.escaped(value_text, true);
+            out_.put('"');
+        }
+        out_.write("} ", 2);
+        out_.write_double(value);
+        out_.put(' ');
+        out_.write_double(timestamp);
+    }
+
     void write_counter(std::string_view name, std::string_view base, const series_node& s) {
         const counter& c = static_cast<const series<counter>&>(s).metric;
         lines_.name_labels(name, s.labels.view());
@@ -136,6 +170,7 @@ private:
             out_.write_uint(c.whole_value());
         else
             out_.write_double(c.value());
+        write_exemplar(exemplar_access::of(c).find(0));
         out_.put('\n');
         write_created(base, s);
     }
@@ -143,12 +178,14 @@ private:
     void write_histogram(const family_text& t, std::string_view name,
                          const std::vector<double>& bounds, const series_node& s) {
         const histogram& h = static_cast<const series<histogram>&>(s).metric;
+        const exemplar_slots& exemplars = exemplar_access::of(h);
         const std::size_t nb = bounds.size();
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
             lines_.bucket_prefix(t, s, i);
             out_.write_uint(cumulative);
+            write_exemplar(exemplars.find(i));
             out_.put('\n');
         }
         // OpenMetrics treats _sum as a counter: it is left out (with _count, which goes with

@@ -1,0 +1,302 @@
+// vitals/exemplar.hpp - exemplars: a trace id (or other labels) attached to one observation.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXEMPLAR_HPP
+#define VITALS_EXEMPLAR_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/detail/escape.hpp>
+#include <vitals/detail/names.hpp>
+
+#include <atomic>      // atomic, atomic_thread_fence
+#include <chrono>      // system_clock
+#include <cstddef>     // size_t
+#include <cstdint>     // uint16_t, uint32_t, uint64_t
+#include <cstring>     // memcpy
+#include <new>         // nothrow
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+
+/// A label of an exemplar: two views, copied only when the exemplar is recorded.
+struct exemplar_label {
+    std::string_view name;
+    std::string_view value;
+};
+
+/// An exemplar to attach to an increment or an observation (counter::inc(double, const
+/// exemplar&), histogram::observe(double, const exemplar&)): usually the id of the trace
+/// the request belonged to, `vitals::exemplar{"trace_id", id}`. A view: it copies and
+/// allocates nothing, and the strings (or the list) it refers to must outlive the call.
+///
+/// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
+/// together; label names follow the label-name rules. An exemplar that breaks a rule is
+/// dropped when recorded (the increment or observation itself still counts) and counted by
+/// exemplars_dropped(). The timestamp is the system clock when recorded, unless at() sets one.
+class exemplar {
+public:
+    /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
+    exemplar(std::string_view name, std::string_view value) noexcept
+        : one_{name, value}, labels_(&one_), size_(1) {}
+    /// Several labels, e.g. {{"trace_id", t}, {"span_id", s}} (a temporary array that lives
+    /// until the end of the call's full expression).
+    template <std::size_t N>
+    exemplar(const exemplar_label (&labels)[N]) noexcept : labels_(labels), size_(N) {}
+    /// `n` labels at `labels`.
+    exemplar(const exemplar_label* labels, std::size_t n) noexcept : labels_(labels), size_(n) {}
+    exemplar(const exemplar& other) noexcept
+        : one_(other.one_), labels_(other.labels_ == &other.one_ ? &one_ : other.labels_),
+          size_(other.size_), timestamp_(other.timestamp_) {}
+    exemplar& operator=(const exemplar&) = delete;
+
+    /// Uses `unix_seconds` as the exemplar's timestamp instead of the time it is recorded.
+    exemplar& at(double unix_seconds) noexcept {
+        timestamp_ = unix_seconds;
+        has_timestamp_ = true;
+        return *this;
+    }
+
+    const exemplar_label* begin() const noexcept { return labels_; }
+    const exemplar_label* end() const noexcept { return labels_ + size_; }
+    std::size_t size() const noexcept { return size_; }
+    bool has_timestamp() const noexcept { return has_timestamp_; }
+    double timestamp() const noexcept { return timestamp_; }
+
+private:
+    exemplar_label one_{};
+    const exemplar_label* labels_;
+    std::size_t size_;
+    double timestamp_ = 0.0;
+    bool has_timestamp_ = false;
+};
+
+namespace detail {
+
+/// Exemplars dropped because they broke a rule (process-wide; see exemplars_dropped()).
+inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
+    static std::atomic<std::uint64_t> cell{0};
+    return cell;
+}
+
+/// Bytes an exemplar's labels take in a cell: per label a 2-byte name length, the name, a
+/// 2-byte value length and the value. 128 characters of at most 4 bytes plus the lengths of
+/// up to 64 labels fit.
+inline constexpr std::size_t exemplar_capacity = 768;
+inline constexpr std::size_t max_exemplar_chars = 128;
+
+/// Encodes `e` into `out` (exemplar_capacity bytes); returns the size, or 0 when `e` breaks a
+/// rule: no labels, an invalid or repeated label name, invalid UTF-8 in a value, more than
+/// 128 characters in all.
+inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
+    if (e.size() == 0) return 0;
+    std::size_t chars = 0;
+    std::size_t n = 0;
+    for (const exemplar_label* l = e.begin(); l != e.end(); ++l) {
+        if (!is_valid_label_name(l->name)) return 0;
+        for (const exemplar_label* k = e.begin(); k != l; ++k)
+            if (k->name == l->name) return 0;
+        chars += l->name.size();
+        for (std::size_t i = 0; i < l->value.size();) {
+            const std::size_t len = utf8_sequence_length(l->value, i);
+            if (len == 0) return 0;
+            i += len;
+            ++chars;
+        }
+        if (chars > max_exemplar_chars) return 0;
+        const std::size_t need = 4 + l->name.size() + l->value.size();
+        if (n + need > exemplar_capacity) return 0;
+        const auto put_len = [&](std::size_t len) {
+            out[n++] = static_cast<char>(len & 0xFF);
+            out[n++] = static_cast<char>(len >> 8);
+        };
+        put_len(l->name.size());
+        std::memcpy(out + n, l->name.data(), l->name.size());
+        n += l->name.size();
+        put_len(l->value.size());
+        std::memcpy(out + n, l->value.data(), l->value.size());
+        n += l->value.size();
+    }
+    return n;
+}
+
+/// The latest exemplar of one counter series or histogram bucket, behind a sequence lock:
+/// writers never wait (one that finds another writer busy drops its exemplar, which is then
+/// not the latest anyway), and readers retry until they copied a whole one, so a scrape never
+/// shows a torn exemplar. Every field is an atomic, so the lock is also data-race-free in the
+/// C++ memory model (and under ThreadSanitizer).
+struct exemplar_cell {
+    static constexpr std::size_t words = exemplar_capacity / 8;
+    std::atomic<std::uint32_t> seq{0};  // odd while a writer is copying; 0: never written
+    std::atomic<std::uint32_t> size{0}; // 0: no exemplar (cleared)
+    std::atomic<double> value{0.0};
+    std::atomic<double> timestamp{0.0};
+    std::atomic<std::uint64_t> data[words];
+
+    exemplar_cell() noexcept {
+        for (auto& w : data) w.store(0, std::memory_order_relaxed);
+    }
+
+    void write(const char* bytes, std::size_t n, double v, double ts) noexcept {
+        std::uint32_t s = seq.load(std::memory_order_relaxed);
+        if ((s & 1) != 0 || !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
+                                                         std::memory_order_relaxed))
+            return; // another writer is busy: its exemplar wins
+        std::atomic_thread_fence(std::memory_order_release);
+        size.store(static_cast<std::uint32_t>(n), std::memory_order_relaxed);
+        value.store(v, std::memory_order_relaxed);
+        timestamp.store(ts, std::memory_order_relaxed);
+        for (std::size_t i = 0; i * 8 < n; ++i) {
+            std::uint64_t w = 0;
+            std::memcpy(&w, bytes + i * 8, n - i * 8 < 8 ? n - i * 8 : 8);
+            data[i].store(w, std::memory_order_relaxed);
+        }
+        seq.store(s + 2, std::memory_order_release);
+    }
+
+    /// Empties the cell (unless a writer is busy: its exemplar is newer anyway).
+    void clear() noexcept {
+        std::uint32_t s = seq.load(std::memory_order_relaxed);
+        if (s == 0 || (s & 1) != 0 ||
+            !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
+                                         std::memory_order_relaxed))
+            return;
+        std::atomic_thread_fence(std::memory_order_release);
+        size.store(0, std::memory_order_relaxed);
+        seq.store(s + 2, std::memory_order_release);
+    }
+
+    /// Copies the latest exemplar into `bytes` (exemplar_capacity); returns its size, or 0
+    /// when there is none (or writers kept it busy through every attempt).
+    std::size_t read(char* bytes, double& v, double& ts) const noexcept {
+        for (int attempt = 0; attempt < 64; ++attempt) {
+            const std::uint32_t s1 = seq.load(std::memory_order_acquire);
+            if (s1 == 0) return 0;
+            if ((s1 & 1) != 0) continue;
+            std::size_t n = size.load(std::memory_order_relaxed);
+            if (n > exemplar_capacity) n = exemplar_capacity; // torn: the check below retries
+            v = value.load(std::memory_order_relaxed);
+            ts = timestamp.load(std::memory_order_relaxed);
+            for (std::size_t i = 0; i * 8 < n; ++i) {
+                const std::uint64_t w = data[i].load(std::memory_order_relaxed);
+                std::memcpy(bytes + i * 8, &w, n - i * 8 < 8 ? n - i * 8 : 8);
+            }
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if (seq.load(std::memory_order_relaxed) == s1) return n;
+        }
+        return 0;
+    }
+};
+
+/// The exemplar cells of one counter (one cell) or histogram (one per bucket), allocated on
+/// the first exemplar, each cell on the first exemplar of its bucket: a metric never given an
+/// exemplar costs one null pointer. Owned by the metric.
+class exemplar_slots {
+public:
+    exemplar_slots() noexcept = default;
+    exemplar_slots(const exemplar_slots&) = delete;
+    exemplar_slots& operator=(const exemplar_slots&) = delete;
+    ~exemplar_slots() {
+        block* b = block_.load(std::memory_order_acquire);
+        if (!b) return;
+        for (std::size_t i = 0; i < b->n; ++i) delete b->cells[i].load(std::memory_order_relaxed);
+        delete[] b->cells;
+        delete b;
+    }
+
+    /// Records `e` with value `v` as the latest exemplar of cell `index` of `count`. Never
+    /// throws; drops (and counts) an invalid exemplar, or one for which memory is short.
+    void record(std::size_t index, std::size_t count, double v, const exemplar& e) noexcept {
+        char bytes[exemplar_capacity];
+        const std::size_t n = encode_exemplar(e, bytes);
+        exemplar_cell* c = n != 0 ? cell(index, count) : nullptr;
+        if (VITALS_DETAIL_UNLIKELY(!c)) {
+            exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        c->write(bytes, n, v, e.has_timestamp() ? e.timestamp() : now());
+    }
+
+    /// The cell of `index`, or null when it has had no exemplar.
+    const exemplar_cell* find(std::size_t index) const noexcept {
+        const block* b = block_.load(std::memory_order_acquire);
+        if (!b || index >= b->n) return nullptr;
+        return b->cells[index].load(std::memory_order_acquire);
+    }
+
+    /// Forgets every exemplar (a series removed and re-added starts without). Each cell is
+    /// emptied under its lock, so a reader never mixes the old exemplar with a new one.
+    void reset() noexcept {
+        block* b = block_.load(std::memory_order_acquire);
+        if (!b) return;
+        for (std::size_t i = 0; i < b->n; ++i)
+            if (exemplar_cell* c = b->cells[i].load(std::memory_order_acquire)) c->clear();
+    }
+
+private:
+    struct block {
+        std::size_t n;
+        std::atomic<exemplar_cell*>* cells;
+    };
+
+    static double now() noexcept {
+        using seconds = std::chrono::duration<double>;
+        return std::chrono::duration_cast<seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+
+    exemplar_cell* cell(std::size_t index, std::size_t count) noexcept {
+        block* b = block_.load(std::memory_order_acquire);
+        if (VITALS_DETAIL_UNLIKELY(!b)) b = make_block(count);
+        if (!b || index >= b->n) return nullptr;
+        exemplar_cell* c = b->cells[index].load(std::memory_order_acquire);
+        if (VITALS_DETAIL_LIKELY(c)) return c;
+        c = new (std::nothrow) exemplar_cell();
+        if (!c) return nullptr;
+        exemplar_cell* expected = nullptr;
+        if (!b->cells[index].compare_exchange_strong(expected, c, std::memory_order_acq_rel)) {
+            delete c; // another thread installed one first
+            return expected;
+        }
+        return c;
+    }
+
+    VITALS_DETAIL_NOINLINE block* make_block(std::size_t count) noexcept {
+        auto* cells = new (std::nothrow) std::atomic<exemplar_cell*>[count];
+        if (!cells) return nullptr;
+        for (std::size_t i = 0; i < count; ++i) cells[i].store(nullptr, std::memory_order_relaxed);
+        auto* b = new (std::nothrow) block{count, cells};
+        if (!b) {
+            delete[] cells;
+            return nullptr;
+        }
+        block* expected = nullptr;
+        if (!block_.compare_exchange_strong(expected, b, std::memory_order_acq_rel)) {
+            delete[] cells;
+            delete b;
+            return expected;
+        }
+        return b;
+    }
+
+    std::atomic<block*> block_{nullptr};
+};
+
+/// Lets the exposition writers reach a metric's exemplars, which are not part of its API.
+struct exemplar_access {
+    template <class Metric>
+    static const exemplar_slots& of(const Metric& m) noexcept {
+        return m.exemplars();
+    }
+};
+
+} // namespace detail
+
+/// Exemplars dropped so far in this process because they broke a rule (an invalid label name,
+/// invalid UTF-8, more than 128 characters) or memory was short. Lock-free.
+inline std::uint64_t exemplars_dropped() noexcept {
+    return detail::exemplars_dropped_cell().load(std::memory_order_relaxed);
+}
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXEMPLAR_HPP

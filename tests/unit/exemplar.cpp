@@ -1,0 +1,114 @@
+// tests/unit/exemplar.cpp - exemplars on counters and histograms: the rules an exemplar must
+// follow (dropped and counted otherwise, never thrown), the latest one per series or bucket,
+// and a removed and re-added series starting without one.
+// SPDX-License-Identifier: MIT
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string> // string
+
+namespace {
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+// Records `e` on a fresh counter; returns whether it shows and checks the drop count.
+bool shown(const vitals::exemplar& e) {
+    vitals::registry reg;
+    auto& c = reg.counter("c", "C.");
+    const std::uint64_t before = vitals::exemplars_dropped();
+    c.inc(1, e);
+    CHECK(c.value() == 1.0); // the increment counts either way
+    const bool has = contains(vitals::to_openmetrics(reg), " # {");
+    CHECK(vitals::exemplars_dropped() - before == (has ? 0u : 1u));
+    return has;
+}
+} // namespace
+
+TEST_CASE("exemplar: at most 128 UTF-8 characters of names and values together") {
+    CHECK(shown(vitals::exemplar{"trace_id", std::string(120, 'a')}));
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", std::string(121, 'a')}));
+    // Characters, not bytes: 120 two-byte characters (240 bytes) are within the limit.
+    std::string wide;
+    for (int i = 0; i < 120; ++i) wide += "\xC3\xA9";
+    CHECK(shown(vitals::exemplar{"trace_id", wide}));
+    wide += "\xC3\xA9";
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", wide}));
+    const std::string x(60, 'x'), y(66, 'y');
+    const vitals::exemplar_label two[] = {{"a", x}, {"b", y}};
+    CHECK(shown(vitals::exemplar(two)));
+}
+
+TEST_CASE("exemplar: invalid label names, repeated names, invalid UTF-8 or no label drop it") {
+    CHECK_FALSE(shown(vitals::exemplar{"bad-name", "x"}));
+    CHECK_FALSE(shown(vitals::exemplar{"", "x"}));
+    CHECK_FALSE(shown(vitals::exemplar{"__reserved", "x"}));
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a\xFFz"}));
+    const vitals::exemplar_label twice[] = {{"a", "1"}, {"a", "2"}};
+    CHECK_FALSE(shown(vitals::exemplar(twice)));
+    CHECK_FALSE(shown(vitals::exemplar(twice, 0)));
+    CHECK(shown(vitals::exemplar{"trace_id", ""})); // an empty value is allowed
+}
+
+TEST_CASE("exemplar: a refused increment or a NaN observation records none") {
+    vitals::registry reg;
+    auto& c = reg.counter("c", "C.");
+    c.inc(-1, vitals::exemplar{"trace_id", "neg"});
+    auto& h = reg.histogram("h", "H.", {1.0});
+    h.observe(std::numeric_limits<double>::quiet_NaN(), vitals::exemplar{"trace_id", "nan"});
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK_FALSE(contains(out, "trace_id"));
+    CHECK(c.value() == 0.0);
+    CHECK(h.count() == 0);
+}
+
+TEST_CASE("exemplar: the latest per bucket; each bucket keeps its own") {
+    vitals::registry reg;
+    auto& h = reg.histogram("h", "H.", {1.0, 2.0});
+    h.observe(0.5, vitals::exemplar{"trace_id", "first"}.at(10));
+    h.observe(0.6, vitals::exemplar{"trace_id", "second"}.at(11));
+    h.observe(1.5, vitals::exemplar{"trace_id", "middle"}.at(12));
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK(contains(out, "h_bucket{le=\"1\"} 2 # {trace_id=\"second\"} 0.6 11\n"));
+    CHECK(contains(out, "h_bucket{le=\"2\"} 3 # {trace_id=\"middle\"} 1.5 12\n"));
+    CHECK(contains(out, "h_bucket{le=\"+Inf\"} 3\n"));
+    CHECK_FALSE(contains(out, "first"));
+}
+
+TEST_CASE("exemplar: the recording time is the system clock unless at() gives one") {
+    vitals::registry reg;
+    auto& c = reg.counter("c", "C.");
+    const double before = vitals::system_unix_time();
+    c.inc(1, vitals::exemplar{"trace_id", "t"});
+    const double after = vitals::system_unix_time();
+    const std::string out = vitals::to_openmetrics(reg);
+    const std::size_t at = out.find("{trace_id=\"t\"} 1 ");
+    REQUIRE(at != std::string::npos);
+    const double ts = std::stod(out.substr(at + 17));
+    CHECK(ts >= before);
+    CHECK(ts <= after);
+}
+
+TEST_CASE("exemplar: a removed and re-added series starts without one") {
+    vitals::registry reg;
+    auto& fam = reg.counter("c", "C.", {"k"});
+    fam.labels("a").inc(1, vitals::exemplar{"trace_id", "old"});
+    auto& h = reg.histogram("h", "H.", {"k"}, {1.0});
+    h.labels("a").observe(0.5, vitals::exemplar{"trace_id", "old"});
+    CHECK(fam.remove("a"));
+    CHECK(h.remove("a"));
+    fam.labels("a").inc();
+    h.labels("a").observe(0.5);
+    CHECK_FALSE(contains(vitals::to_openmetrics(reg), "old"));
+    fam.labels("a").inc(1, vitals::exemplar{"trace_id", "new"});
+    CHECK(contains(vitals::to_openmetrics(reg), "{trace_id=\"new\"}"));
+}
+
+TEST_CASE("exemplar: standalone metrics take exemplars too (nothing shows them)") {
+    vitals::counter c;
+    c.inc(2, vitals::exemplar{"trace_id", "x"});
+    CHECK(c.value() == 2.0);
+    vitals::histogram h{1.0};
+    h.observe(0.5, vitals::exemplar{"trace_id", "x"});
+    CHECK(h.count() == 1);
+}
