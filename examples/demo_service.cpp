@@ -350,6 +350,11 @@ private:
         // Skewed keys (popular entries repeat), so the cache has hits, misses and evictions.
         const int key = static_cast<int>(std::exp(uniform(rng) * std::log(3000.0)));
         auto t = rt.ep->track();
+        // A W3C-style trace id (32 lowercase hex digits): under OpenMetrics it shows as the
+        // exemplar of this request's count and duration bucket.
+        char trace_id[32];
+        for (char& c : trace_id) c = "0123456789abcdef"[rng() & 15];
+        t.set_trace_id(std::string_view(trace_id, sizeof trace_id));
         t.set_request_size(std::floor(lognormal(rng, rt.request_median, 0.6)));
         if (rt.ep->method() == "GET" && cache_.lookup(key)) {
             if (!stop_.sleep(lognormal(rng, 0.003, 0.5))) return cancel(t);

@@ -5,8 +5,8 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/float_class.hpp>
-#include <vitals/exemplar.hpp>
 #include <vitals/detail/thread_slot.hpp>
+#include <vitals/exemplar.hpp>
 #include <vitals/rejected_writes.hpp>
 
 #include <atomic>      // atomic

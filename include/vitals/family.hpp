@@ -46,6 +46,14 @@ struct family_options {
     std::string unit;
 };
 
+namespace detail {
+/// `options` with `unit` set: kits declare the unit of each family they register.
+inline family_options with_unit(family_options options, std::string unit) {
+    options.unit = std::move(unit);
+    return options;
+}
+} // namespace detail
+
 /// A source of the current time as Unix seconds (with a fraction): stamps when a series was
 /// created, for OpenMetrics' `_created` samples. See registry's constructor.
 using unix_clock = double (*)() noexcept;

@@ -6,11 +6,14 @@
 #include <vitals/config.hpp>
 #include <vitals/detail/callback.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
+#include <vitals/detail/float_class.hpp>
 #include <vitals/detail/format_number.hpp>
 #include <vitals/detail/names.hpp>
 #include <vitals/error.hpp>
+#include <vitals/exemplar.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
+#include <vitals/histogram.hpp>
 
 #include <atomic>           // atomic (failure count)
 #include <cstddef>          // size_t
@@ -34,38 +37,90 @@ namespace detail {
 struct registry_access;
 } // namespace detail
 
-/// What a custom collector writes into at scrape time: counter and gauge families whose
-/// values are computed on demand (process metrics, ratios derived from other metrics).
-/// Names are validated as for registered families; a family whose name is invalid or taken
-/// by a registered family is skipped, with its samples. Not thread-safe: it lives for one
-/// scrape on the scraping thread. Hands what it accepts straight to the scrape's writer and
-/// allocates nothing (except to keep a family name longer than 128 characters).
+/// The outcome of a collector_output call: ok, or why what it was given was dropped.
+/// Allocates nothing: the message is static text.
+class collector_status {
+public:
+    constexpr collector_status() noexcept = default;
+    constexpr collector_status(errc code, const char* message) noexcept
+        : code_(code), message_(message) {}
+    /// True when the family or sample was written.
+    constexpr bool ok() const noexcept { return code_ == errc::ok; }
+    constexpr explicit operator bool() const noexcept { return ok(); }
+    constexpr errc code() const noexcept { return code_; }
+    /// Why it was dropped; empty when ok.
+    std::string_view message() const noexcept { return message_; }
+
+private:
+    errc code_ = errc::ok;
+    const char* message_ = "";
+};
+
+/// What a custom collector writes into at scrape time: families whose values are computed on
+/// demand (process metrics, ratios derived from other metrics, the state of a cache) of every
+/// metric type: counter, gauge, histogram, info and stateset.
+///
+/// Nothing a collector writes can make the exposition invalid: a family whose name is invalid,
+/// collides with a registered family or with one written earlier in this scrape (by any
+/// collector), or declares a unit its name does not end with, is dropped with its samples;
+/// a sample with an invalid or repeated label name, or a value its type does not allow (a
+/// negative or NaN counter, inconsistent histogram buckets) is dropped alone. Every call says
+/// what happened in a collector_status, and every drop is counted in the gauge
+/// `vitals_collector_dropped` that the same scrape shows after the collectors (only when
+/// something was dropped), so a silent loss is visible in the exposition too.
+///
+/// Not thread-safe: it lives for one scrape on the scraping thread. Hands what it accepts
+/// straight to the scrape's writer and allocates nothing (except to keep a family name longer
+/// than 128 characters, and past 64 families in one scrape).
 class collector_output {
 public:
     /// A label of a collected sample; both views must outlive the call.
     using label_view = detail::collected_label;
+    /// A state of a stateset sample and whether it is set.
+    using state_view = detail::collected_state;
 
-    /// Starts a family (counter or gauge; a counter's name gets `_total` appended when it
-    /// lacks it). Returns false, and drops the samples that follow, when the name is invalid,
-    /// collides with a registered family or one written earlier in this scrape (by any
-    /// collector), or the type is histogram.
-    bool family(std::string_view name, std::string_view help, metric_type type);
+    /// Starts a family. A counter's name gets `_total` appended when it lacks it, an info's
+    /// `_info`; a stateset's name is also its state label's name, so it must be a valid label
+    /// name. `unit` (optional) is shown on OpenMetrics' `# UNIT` line; the name (before
+    /// `_total`) must end with `_<unit>`.
+    collector_status family(std::string_view name, std::string_view help, metric_type type,
+                            std::string_view unit = {});
 
-    /// Adds a sample to the current family. A label with an invalid or repeated name drops
-    /// the sample.
-    void sample(double value, std::initializer_list<label_view> labels = {}) {
-        sample(value, labels.begin(), labels.size());
+    /// Adds a sample to the current counter, gauge or info family (an info's value must be 1).
+    collector_status sample(double value, std::initializer_list<label_view> labels = {}) {
+        return sample(value, labels.begin(), labels.size());
     }
     /// sample() for labels only known at run time: the `count` labels at `labels`.
-    void sample(double value, const label_view* labels, std::size_t count);
+    collector_status sample(double value, const label_view* labels, std::size_t count);
+
+    /// Adds a series to the current histogram family: `bounds` strictly increasing and finite,
+    /// `cumulative_counts` one more than the bounds (the last is the +Inf bucket, the count),
+    /// non-decreasing.
+    collector_status histogram_sample(const std::vector<double>& bounds,
+                                      const std::vector<std::uint64_t>& cumulative_counts,
+                                      double sum, std::initializer_list<label_view> labels = {});
+
+    /// Adds a series to the current stateset family: each state and whether it is set.
+    collector_status stateset_sample(std::initializer_list<state_view> states,
+                                     std::initializer_list<label_view> labels = {});
 
     /// One-sample families.
-    void gauge(std::string_view name, std::string_view help, double value) {
-        if (family(name, help, metric_type::gauge)) sample(value);
+    collector_status gauge(std::string_view name, std::string_view help, double value) {
+        const collector_status st = family(name, help, metric_type::gauge);
+        return st ? sample(value) : st;
     }
-    void counter(std::string_view name, std::string_view help, double value) {
-        if (family(name, help, metric_type::counter)) sample(value);
+    collector_status counter(std::string_view name, std::string_view help, double value) {
+        const collector_status st = family(name, help, metric_type::counter);
+        return st ? sample(value) : st;
     }
+    collector_status info(std::string_view name, std::string_view help,
+                          std::initializer_list<label_view> labels) {
+        const collector_status st = family(name, help, metric_type::info);
+        return st ? sample(1.0, labels) : st;
+    }
+
+    /// Families and samples dropped so far in this scrape.
+    std::size_t dropped() const noexcept { return dropped_; }
 
 private:
     friend class registry;
@@ -78,6 +133,16 @@ private:
         return name_size_ <= sizeof name_buf_ ? std::string_view(name_buf_, name_size_)
                                               : std::string_view(name_long_);
     }
+    collector_status drop(errc code, const char* message) noexcept {
+        ++dropped_;
+        return {code, message};
+    }
+    collector_status drop_family(errc code, const char* message) noexcept {
+        active_ = false;
+        return drop(code, message);
+    }
+    collector_status check_labels(const label_view* labels, std::size_t count) noexcept;
+    bool name_taken(std::string_view sample_name) const noexcept;
 
     const registry& owner_;
     detail::exposition_visitor& out_;
@@ -85,6 +150,8 @@ private:
     std::size_t name_size_ = 0;
     std::string name_long_; // names longer than name_buf_
     bool active_ = false;
+    metric_type type_ = metric_type::gauge;
+    std::size_t dropped_ = 0;
 
     // Hashes of the sample names of the families written so far in this scrape, so a family
     // repeated by a collector is skipped instead of making the whole exposition invalid. The
@@ -154,6 +221,13 @@ public:
                 "Lookups of new label sets redirected to a family's overflow series because the "
                 "family reached its series bound.",
                 {"family"}, std::move(opts), {}, false)));
+        // The names of vitals' own reports (see walk()) are taken, like registered ones.
+        for (std::string_view n :
+             {collector_dropped_name, exemplars_dropped_name,
+              exemplars_dropped_name.substr(0, exemplars_dropped_name.size() - 6)}) {
+            detail::reserve_more(reserved_, 1);
+            detail::insert_at(reserved_, reserved_index(n), std::string(n));
+        }
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
@@ -353,6 +427,13 @@ public:
         return families_.size();
     }
 
+    /// The gauge that counts what collectors wrote in a scrape and had dropped (see
+    /// collector_output), shown after the collectors when it is not 0.
+    static constexpr std::string_view collector_dropped_name = "vitals_collector_dropped";
+    /// The counter of exemplars dropped in the process (vitals::exemplars_dropped()), shown
+    /// when it is not 0.
+    static constexpr std::string_view exemplars_dropped_name = "vitals_exemplars_dropped_total";
+
 private:
     friend class collector_output;
     friend struct detail::registry_access;
@@ -363,9 +444,27 @@ private:
     void walk(detail::exposition_visitor& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         for (const detail::family_base* f : families_) out.family(*f);
+        std::size_t dropped = 0;
         if (collectors_) {
             collector_output co(*this, out);
             for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
+            dropped = co.dropped();
+        }
+        // vitals' own reports of what it dropped, shown only once something was.
+        if (dropped != 0) {
+            out.collected_family(collector_dropped_name,
+                                 "Families and samples the collectors wrote in this scrape "
+                                 "that were dropped (invalid, clashing or repeated).",
+                                 metric_type::gauge, {});
+            out.collected_sample(collector_dropped_name, nullptr, 0, static_cast<double>(dropped));
+        }
+        if (const std::uint64_t exemplars = exemplars_dropped()) {
+            out.collected_family(exemplars_dropped_name,
+                                 "Exemplars dropped in this process because they broke a rule "
+                                 "(label names, UTF-8, more than 128 characters).",
+                                 metric_type::counter, {});
+            out.collected_sample(exemplars_dropped_name, nullptr, 0,
+                                 static_cast<double>(exemplars));
         }
     }
 
@@ -716,40 +815,137 @@ struct registry_access {
 };
 } // namespace detail
 
-inline bool collector_output::family(std::string_view name, std::string_view help,
-                                     metric_type type) {
-    active_ = false;
-    if (type == metric_type::histogram || !detail::is_valid_metric_name(name)) return false;
-    constexpr std::string_view total = "_total";
-    const bool add_total = type == metric_type::counter && !detail::ends_with(name, total);
-    name_size_ = name.size() + (add_total ? total.size() : 0);
-    if (name_size_ <= sizeof name_buf_) {
-        std::memcpy(name_buf_, name.data(), name.size());
-        if (add_total) std::memcpy(name_buf_ + name.size(), total.data(), total.size());
-    } else {
-        name_long_.assign(name.data(), name.size());
-        if (add_total) name_long_.append(total.data(), total.size());
-    }
-    const std::string_view full = this->name();
-    const std::string_view base = full.substr(0, full.size() - total.size()); // counters
-    if (owner_.is_reserved(full) || seen(full)) return false;
-    if (type == metric_type::counter && (owner_.is_reserved(base) || seen(base))) return false;
-    remember(full);
-    if (type == metric_type::counter) remember(base);
-    out_.collected_family(full, help, type);
-    active_ = true;
-    return true;
+inline bool collector_output::name_taken(std::string_view sample_name) const noexcept {
+    return owner_.is_reserved(sample_name) || seen(sample_name);
 }
 
-inline void collector_output::sample(double value, const label_view* labels, std::size_t count) {
-    if (!active_) return;
-    const label_view* const end = labels + count;
-    for (const label_view* l = labels; l != end; ++l) {     // nothing of a dropped sample
-        if (!detail::is_valid_label_name(l->first)) return; // is written
-        for (const label_view* k = labels; k != l; ++k)
-            if (k->first == l->first) return;
+inline collector_status collector_output::family(std::string_view name, std::string_view help,
+                                                 metric_type type, std::string_view unit) {
+    active_ = false;
+    if (!detail::is_valid_metric_name(name))
+        return drop(errc::invalid_metric_name, "invalid metric name");
+    const std::string_view suffix = type == metric_type::counter ? "_total"
+                                    : type == metric_type::info  ? "_info"
+                                                                 : "";
+    const bool add_suffix = !suffix.empty() && !detail::ends_with(name, suffix);
+    name_size_ = name.size() + (add_suffix ? suffix.size() : 0);
+    if (name_size_ <= sizeof name_buf_) {
+        std::memcpy(name_buf_, name.data(), name.size());
+        if (add_suffix) std::memcpy(name_buf_ + name.size(), suffix.data(), suffix.size());
+    } else {
+        name_long_.assign(name.data(), name.size());
+        if (add_suffix) name_long_.append(suffix.data(), suffix.size());
     }
+    const std::string_view full = this->name();
+    const std::string_view base = full.substr(0, full.size() - suffix.size());
+    if (type == metric_type::stateset && !detail::is_valid_label_name(full))
+        return drop(errc::invalid_metric_name,
+                    "a stateset's name is its state label's name: it must be a label name");
+    if (!unit.empty()) {
+        bool valid = type != metric_type::info && type != metric_type::stateset;
+        for (char c : unit) valid = valid && (detail::is_name_char(c) || c == ':');
+        if (!valid || base.size() <= unit.size() + 1 || !detail::ends_with(base, unit) ||
+            base[base.size() - unit.size() - 1] != '_')
+            return drop(errc::invalid_argument, "the name does not end with _<unit>, or the "
+                                                "unit is invalid or not allowed for the type");
+    }
+    // Every sample name the family exposes must be free.
+    const std::string_view histogram_suffixes[] = {"_bucket", "_sum", "_count"};
+    if (name_taken(full) || (!suffix.empty() && name_taken(base)))
+        return drop(errc::name_collision,
+                    "the name is used by a registered family or earlier in this scrape");
+    char buf[160];
+    if (type == metric_type::histogram) {
+        for (std::string_view s : histogram_suffixes) {
+            if (full.size() + s.size() > sizeof buf)
+                return drop(errc::invalid_metric_name, "histogram name too long");
+            std::memcpy(buf, full.data(), full.size());
+            std::memcpy(buf + full.size(), s.data(), s.size());
+            if (name_taken(std::string_view(buf, full.size() + s.size())))
+                return drop(errc::name_collision,
+                            "a histogram sample name is used by a registered family or "
+                            "earlier in this scrape");
+        }
+        for (std::string_view s : histogram_suffixes) {
+            std::memcpy(buf, full.data(), full.size());
+            std::memcpy(buf + full.size(), s.data(), s.size());
+            remember(std::string_view(buf, full.size() + s.size()));
+        }
+    }
+    remember(full);
+    if (!suffix.empty()) remember(base);
+    out_.collected_family(full, help, type, unit);
+    type_ = type;
+    active_ = true;
+    return {};
+}
+
+inline collector_status collector_output::check_labels(const label_view* labels,
+                                                       std::size_t count) noexcept {
+    if (!active_) return drop(errc::invalid_argument, "no family: the last family() was dropped");
+    for (const label_view* l = labels; l != labels + count; ++l) {
+        if (!detail::is_valid_label_name(l->first))
+            return drop(errc::invalid_label_name, "invalid label name");
+        if ((type_ == metric_type::histogram && l->first == "le") ||
+            (type_ == metric_type::stateset && l->first == name()))
+            return drop(errc::invalid_label_name,
+                        "label name reserved by the type (le, or a stateset's own name)");
+        for (const label_view* k = labels; k != l; ++k)
+            if (k->first == l->first)
+                return drop(errc::duplicate_label_name, "repeated label name");
+    }
+    return {};
+}
+
+inline collector_status collector_output::sample(double value, const label_view* labels,
+                                                 std::size_t count) {
+    const collector_status st = check_labels(labels, count);
+    if (!st) return st;
+    if (type_ == metric_type::histogram || type_ == metric_type::stateset)
+        return drop(errc::invalid_argument,
+                    "histogram and stateset families take histogram_sample / stateset_sample");
+    if (type_ == metric_type::counter && !(value >= 0.0))
+        return drop(errc::invalid_argument, "a counter's value must be >= 0 (not NaN)");
+    if (type_ == metric_type::info && value != 1.0)
+        return drop(errc::invalid_argument, "an info's value must be 1");
     out_.collected_sample(name(), labels, count, value);
+    return {};
+}
+
+inline collector_status
+collector_output::histogram_sample(const std::vector<double>& bounds,
+                                   const std::vector<std::uint64_t>& cumulative_counts, double sum,
+                                   std::initializer_list<label_view> labels) {
+    const collector_status st = check_labels(labels.begin(), labels.size());
+    if (!st) return st;
+    if (type_ != metric_type::histogram)
+        return drop(errc::invalid_argument, "histogram_sample needs a histogram family");
+    if (!validate_buckets(bounds).ok())
+        return drop(errc::invalid_buckets, "bounds must be finite and strictly increasing");
+    if (cumulative_counts.size() != bounds.size() + 1)
+        return drop(errc::invalid_argument, "needs one count per bound plus the +Inf bucket");
+    for (std::size_t i = 1; i < cumulative_counts.size(); ++i)
+        if (cumulative_counts[i] < cumulative_counts[i - 1])
+            return drop(errc::invalid_argument, "cumulative counts must not decrease");
+    if (detail::is_nan(sum)) return drop(errc::invalid_argument, "the sum must not be NaN");
+    out_.collected_histogram(name(), labels.begin(), labels.size(), bounds.data(),
+                             cumulative_counts.data(), bounds.size(), sum);
+    return {};
+}
+
+inline collector_status
+collector_output::stateset_sample(std::initializer_list<state_view> states,
+                                  std::initializer_list<label_view> labels) {
+    const collector_status st = check_labels(labels.begin(), labels.size());
+    if (!st) return st;
+    if (type_ != metric_type::stateset)
+        return drop(errc::invalid_argument, "stateset_sample needs a stateset family");
+    if (states.size() == 0) return drop(errc::invalid_argument, "a stateset needs states");
+    for (auto s = states.begin(); s != states.end(); ++s)
+        for (auto k = states.begin(); k != s; ++k)
+            if (k->first == s->first) return drop(errc::invalid_argument, "repeated state");
+    out_.collected_stateset(name(), labels.begin(), labels.size(), states.begin(), states.size());
+    return {};
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to

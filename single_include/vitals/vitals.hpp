@@ -209,6 +209,185 @@ constexpr bool is_inf(double v) noexcept { return !is_nan(v) && !is_finite(v); }
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FLOAT_CLASS_HPP
+// #include <vitals/detail/thread_slot.hpp>
+// vitals/detail/thread_slot.hpp - which per-thread cell of a counter or histogram a thread writes.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_THREAD_SLOT_HPP
+#define VITALS_DETAIL_THREAD_SLOT_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <atomic>  // atomic
+#include <cstdint> // uint64_t, uintptr_t
+#include <cstring> // memcpy
+
+#if VITALS_COUNTER_STRIPES > 1 && defined(__MINGW32__) && defined(__has_include)
+#if __has_include(<pthread.h>)
+#include <pthread.h> // pthread_key_create, pthread_setspecific
+#define VITALS_DETAIL_SLOT_PTHREAD_KEY 1
+#endif
+#endif
+#ifndef VITALS_DETAIL_SLOT_PTHREAD_KEY
+#define VITALS_DETAIL_SLOT_PTHREAD_KEY 0
+#endif
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+// Every counter and histogram has VITALS_COUNTER_STRIPES owned cells, one per slot, and shared
+// cells. A thread first takes a free slot: while it holds it, no other thread writes that
+// slot's owned cells, so the thread adds with a plain load and store (no locked instruction:
+// a fraction of a relaxed fetch_add, and no cache line moves between threads). When more
+// threads are alive than there are slots, the others write shared cells with atomic
+// read-modify-writes (as fast as a plain atomic, and exact). A thread gives its slot back when
+// it exits; what it added stays in the cells, so totals never drop, and the next owner
+// continues from there: the release on giving back and the acquire on taking make the old
+// owner's last stores visible to the new one. Memory therefore grows with the number of slots
+// (a build setting), never with the number of threads.
+//
+// A thread's state, one thread_local unsigned: 0 before its first write; slot + 1 while it owns
+// a slot; (stripe + 1) | shared_flag when it writes shared cells (the stripe spreads such
+// threads over a counter's shared cells).
+constexpr unsigned slot_count = VITALS_COUNTER_STRIPES;
+constexpr unsigned shared_flag = 0x80000000u;
+
+struct slot_table {
+    std::atomic<bool> owned[slot_count];       // a live thread owns this slot
+    std::atomic<unsigned> sharers[slot_count]; // threads writing this stripe's shared cells
+    std::atomic<unsigned> next_stripe;
+};
+
+inline slot_table& slots() noexcept {
+    // Zero-initialised static storage: constant-initialised, no guard.
+    static slot_table table;
+    return table;
+}
+
+// Trivial, so reading it is one TLS load with no initialisation guard on the hot path.
+inline unsigned& thread_state() noexcept {
+    static thread_local unsigned state = 0;
+    return state;
+}
+
+// Gives a slot back (or leaves a stripe's shared cells) when its thread exits.
+inline void release_state(unsigned state) noexcept {
+    slot_table& t = slots();
+    if (state & shared_flag)
+        t.sharers[(state & ~shared_flag) - 1].fetch_sub(1, std::memory_order_relaxed);
+    else if (state != 0)
+        t.owned[state - 1].store(false, std::memory_order_release);
+}
+
+#if VITALS_COUNTER_STRIPES > 1
+#if VITALS_DETAIL_SLOT_PTHREAD_KEY
+// mingw-w64: its emulated TLS can free a thread's thread_local storage before that thread's
+// thread_local destructors run, and a destructor that read its own object then read freed
+// memory (a crash in about one run in three of the concurrency test under wine). A pthread key
+// destructor receives the value itself, the state, and touches no thread_local storage. (A
+// write from the same thread after it ran, from another thread_local's destructor, would still
+// use the given-back slot: the thread's state cannot be reset without touching its storage.)
+inline void release_slot_at_exit(void* value) {
+    release_state(static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(value)));
+}
+
+inline void register_thread_exit(unsigned state) noexcept {
+    struct key_holder {
+        pthread_key_t key{};
+        bool ok = false;
+        key_holder() noexcept { ok = pthread_key_create(&key, release_slot_at_exit) == 0; }
+    };
+    static key_holder holder;
+    // Without a key the slot stays taken: later threads then share cells (slower, still exact).
+    if (holder.ok) pthread_setspecific(holder.key, reinterpret_cast<void*>(std::uintptr_t{state}));
+}
+#else
+struct thread_exit_hook {
+    unsigned state = 0;
+    thread_exit_hook() noexcept = default;
+    thread_exit_hook(const thread_exit_hook&) = delete;
+    thread_exit_hook& operator=(const thread_exit_hook&) = delete;
+    ~thread_exit_hook() {
+        release_state(state);
+        // A later write from this thread (another thread_local's destructor) goes to shared
+        // cells, which are exact whoever writes them; it must not touch the given-back slot.
+        thread_state() = 1u | shared_flag;
+    }
+};
+
+inline void register_thread_exit(unsigned state) noexcept {
+    // Registering the destructor may make the C++ runtime allocate a few bytes, once per thread.
+    static thread_local thread_exit_hook hook;
+    hook.state = state;
+}
+#endif
+#endif
+
+// Slow path: a thread's first write to any counter or histogram. Takes the first free slot in
+// the order 0, N/2, N/4, 3N/4, ... so that the first threads write cells far apart.
+VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_state() noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+    slot_table& t = slots();
+    unsigned state = 0;
+    for (unsigned k = 0; k < slot_count && state == 0; ++k) {
+        unsigned i = 0;
+        for (unsigned bit = 1, rbit = slot_count / 2; rbit != 0; bit <<= 1, rbit >>= 1)
+            if (k & bit) i |= rbit;
+        bool expected = false;
+        if (!t.owned[i].load(std::memory_order_relaxed) &&
+            t.owned[i].compare_exchange_strong(expected, true, std::memory_order_acquire,
+                                               std::memory_order_relaxed))
+            state = i + 1;
+    }
+    if (state == 0) { // every slot owned: share the stripe fewest threads share
+        unsigned best = t.next_stripe.fetch_add(1, std::memory_order_relaxed) % slot_count;
+        for (unsigned i = 0; i < slot_count; ++i)
+            if (t.sharers[i].load(std::memory_order_relaxed) <
+                t.sharers[best].load(std::memory_order_relaxed))
+                best = i;
+        t.sharers[best].fetch_add(1, std::memory_order_relaxed);
+        state = (best + 1) | shared_flag;
+    }
+    register_thread_exit(state);
+    thread_state() = state;
+    return state;
+#else
+    return 1u | shared_flag;
+#endif
+}
+
+/// The calling thread's state (see above), never 0.
+inline unsigned current_thread_state() noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+    const unsigned s = thread_state();
+    if (VITALS_DETAIL_LIKELY(s != 0)) return s;
+    return acquire_thread_state();
+#else
+    return 1u | shared_flag; // one cell, always written atomically: no thread-local state
+#endif
+}
+
+/// Adds to a cell only the calling thread writes: a plain load and store, no locked
+/// instruction. Atomic all the same, so that a concurrent reader sees a whole value.
+inline void owned_add(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
+    cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+inline std::uint64_t double_bits(double d) noexcept {
+    std::uint64_t u;
+    std::memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+inline double bits_double(std::uint64_t u) noexcept {
+    double d;
+    std::memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_THREAD_SLOT_HPP
 // #include <vitals/exemplar.hpp>
 // vitals/exemplar.hpp - exemplars: a trace id (or other labels) attached to one observation.
 // SPDX-License-Identifier: MIT
@@ -645,185 +824,6 @@ inline std::uint64_t exemplars_dropped() noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_EXEMPLAR_HPP
-// #include <vitals/detail/thread_slot.hpp>
-// vitals/detail/thread_slot.hpp - which per-thread cell of a counter or histogram a thread writes.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_THREAD_SLOT_HPP
-#define VITALS_DETAIL_THREAD_SLOT_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <atomic>  // atomic
-#include <cstdint> // uint64_t, uintptr_t
-#include <cstring> // memcpy
-
-#if VITALS_COUNTER_STRIPES > 1 && defined(__MINGW32__) && defined(__has_include)
-#if __has_include(<pthread.h>)
-#include <pthread.h> // pthread_key_create, pthread_setspecific
-#define VITALS_DETAIL_SLOT_PTHREAD_KEY 1
-#endif
-#endif
-#ifndef VITALS_DETAIL_SLOT_PTHREAD_KEY
-#define VITALS_DETAIL_SLOT_PTHREAD_KEY 0
-#endif
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-// Every counter and histogram has VITALS_COUNTER_STRIPES owned cells, one per slot, and shared
-// cells. A thread first takes a free slot: while it holds it, no other thread writes that
-// slot's owned cells, so the thread adds with a plain load and store (no locked instruction:
-// a fraction of a relaxed fetch_add, and no cache line moves between threads). When more
-// threads are alive than there are slots, the others write shared cells with atomic
-// read-modify-writes (as fast as a plain atomic, and exact). A thread gives its slot back when
-// it exits; what it added stays in the cells, so totals never drop, and the next owner
-// continues from there: the release on giving back and the acquire on taking make the old
-// owner's last stores visible to the new one. Memory therefore grows with the number of slots
-// (a build setting), never with the number of threads.
-//
-// A thread's state, one thread_local unsigned: 0 before its first write; slot + 1 while it owns
-// a slot; (stripe + 1) | shared_flag when it writes shared cells (the stripe spreads such
-// threads over a counter's shared cells).
-constexpr unsigned slot_count = VITALS_COUNTER_STRIPES;
-constexpr unsigned shared_flag = 0x80000000u;
-
-struct slot_table {
-    std::atomic<bool> owned[slot_count];       // a live thread owns this slot
-    std::atomic<unsigned> sharers[slot_count]; // threads writing this stripe's shared cells
-    std::atomic<unsigned> next_stripe;
-};
-
-inline slot_table& slots() noexcept {
-    // Zero-initialised static storage: constant-initialised, no guard.
-    static slot_table table;
-    return table;
-}
-
-// Trivial, so reading it is one TLS load with no initialisation guard on the hot path.
-inline unsigned& thread_state() noexcept {
-    static thread_local unsigned state = 0;
-    return state;
-}
-
-// Gives a slot back (or leaves a stripe's shared cells) when its thread exits.
-inline void release_state(unsigned state) noexcept {
-    slot_table& t = slots();
-    if (state & shared_flag)
-        t.sharers[(state & ~shared_flag) - 1].fetch_sub(1, std::memory_order_relaxed);
-    else if (state != 0)
-        t.owned[state - 1].store(false, std::memory_order_release);
-}
-
-#if VITALS_COUNTER_STRIPES > 1
-#if VITALS_DETAIL_SLOT_PTHREAD_KEY
-// mingw-w64: its emulated TLS can free a thread's thread_local storage before that thread's
-// thread_local destructors run, and a destructor that read its own object then read freed
-// memory (a crash in about one run in three of the concurrency test under wine). A pthread key
-// destructor receives the value itself, the state, and touches no thread_local storage. (A
-// write from the same thread after it ran, from another thread_local's destructor, would still
-// use the given-back slot: the thread's state cannot be reset without touching its storage.)
-inline void release_slot_at_exit(void* value) {
-    release_state(static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(value)));
-}
-
-inline void register_thread_exit(unsigned state) noexcept {
-    struct key_holder {
-        pthread_key_t key{};
-        bool ok = false;
-        key_holder() noexcept { ok = pthread_key_create(&key, release_slot_at_exit) == 0; }
-    };
-    static key_holder holder;
-    // Without a key the slot stays taken: later threads then share cells (slower, still exact).
-    if (holder.ok) pthread_setspecific(holder.key, reinterpret_cast<void*>(std::uintptr_t{state}));
-}
-#else
-struct thread_exit_hook {
-    unsigned state = 0;
-    thread_exit_hook() noexcept = default;
-    thread_exit_hook(const thread_exit_hook&) = delete;
-    thread_exit_hook& operator=(const thread_exit_hook&) = delete;
-    ~thread_exit_hook() {
-        release_state(state);
-        // A later write from this thread (another thread_local's destructor) goes to shared
-        // cells, which are exact whoever writes them; it must not touch the given-back slot.
-        thread_state() = 1u | shared_flag;
-    }
-};
-
-inline void register_thread_exit(unsigned state) noexcept {
-    // Registering the destructor may make the C++ runtime allocate a few bytes, once per thread.
-    static thread_local thread_exit_hook hook;
-    hook.state = state;
-}
-#endif
-#endif
-
-// Slow path: a thread's first write to any counter or histogram. Takes the first free slot in
-// the order 0, N/2, N/4, 3N/4, ... so that the first threads write cells far apart.
-VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_state() noexcept {
-#if VITALS_COUNTER_STRIPES > 1
-    slot_table& t = slots();
-    unsigned state = 0;
-    for (unsigned k = 0; k < slot_count && state == 0; ++k) {
-        unsigned i = 0;
-        for (unsigned bit = 1, rbit = slot_count / 2; rbit != 0; bit <<= 1, rbit >>= 1)
-            if (k & bit) i |= rbit;
-        bool expected = false;
-        if (!t.owned[i].load(std::memory_order_relaxed) &&
-            t.owned[i].compare_exchange_strong(expected, true, std::memory_order_acquire,
-                                               std::memory_order_relaxed))
-            state = i + 1;
-    }
-    if (state == 0) { // every slot owned: share the stripe fewest threads share
-        unsigned best = t.next_stripe.fetch_add(1, std::memory_order_relaxed) % slot_count;
-        for (unsigned i = 0; i < slot_count; ++i)
-            if (t.sharers[i].load(std::memory_order_relaxed) <
-                t.sharers[best].load(std::memory_order_relaxed))
-                best = i;
-        t.sharers[best].fetch_add(1, std::memory_order_relaxed);
-        state = (best + 1) | shared_flag;
-    }
-    register_thread_exit(state);
-    thread_state() = state;
-    return state;
-#else
-    return 1u | shared_flag;
-#endif
-}
-
-/// The calling thread's state (see above), never 0.
-inline unsigned current_thread_state() noexcept {
-#if VITALS_COUNTER_STRIPES > 1
-    const unsigned s = thread_state();
-    if (VITALS_DETAIL_LIKELY(s != 0)) return s;
-    return acquire_thread_state();
-#else
-    return 1u | shared_flag; // one cell, always written atomically: no thread-local state
-#endif
-}
-
-/// Adds to a cell only the calling thread writes: a plain load and store, no locked
-/// instruction. Atomic all the same, so that a concurrent reader sees a whole value.
-inline void owned_add(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
-    cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-
-inline std::uint64_t double_bits(double d) noexcept {
-    std::uint64_t u;
-    std::memcpy(&u, &d, sizeof u);
-    return u;
-}
-
-inline double bits_double(std::uint64_t u) noexcept {
-    double d;
-    std::memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_THREAD_SLOT_HPP
 // #include <vitals/rejected_writes.hpp>
 // vitals/rejected_writes.hpp - the count of writes vitals refused (negative, NaN, infinite).
 // SPDX-License-Identifier: MIT
@@ -1653,6 +1653,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/format_number.hpp>: inlined above
 
 #include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // pair
@@ -1754,6 +1755,8 @@ struct family_text {
 
 /// A label of a sample written by a collector.
 using collected_label = std::pair<std::string_view, std::string_view>;
+/// A state of a stateset sample written by a collector, and whether it is set.
+using collected_state = std::pair<std::string_view, bool>;
 
 /// What a writer implements to receive a registry's content (registry::walk()): each
 /// registered family in name order, then the families and samples collectors produce,
@@ -1763,12 +1766,22 @@ public:
     /// A registered family; the writer reads its series with family_base::for_each_series().
     virtual void family(const family_base& f) = 0;
     /// A collector starts a family (`name` is the full sample name, with `_total` for
-    /// counters).
-    virtual void collected_family(std::string_view name, std::string_view help,
-                                  metric_type type) = 0;
-    /// A sample of the current collected family.
+    /// counters and `_info` for info); `unit` may be empty.
+    virtual void collected_family(std::string_view name, std::string_view help, metric_type type,
+                                  std::string_view unit) = 0;
+    /// A sample of the current collected counter, gauge or info family.
     virtual void collected_sample(std::string_view name, const collected_label* labels,
                                   std::size_t n, double value) = 0;
+    /// A series of the current collected histogram family: `nb` bounds and `nb + 1`
+    /// cumulative counts.
+    virtual void collected_histogram(std::string_view name, const collected_label* labels,
+                                     std::size_t n, const double* bounds,
+                                     const std::uint64_t* cumulative, std::size_t nb,
+                                     double sum) = 0;
+    /// A series of the current collected stateset family.
+    virtual void collected_stateset(std::string_view name, const collected_label* labels,
+                                    std::size_t n, const collected_state* states,
+                                    std::size_t ns) = 0;
 
 protected:
     exposition_visitor() = default;
@@ -2435,6 +2448,14 @@ struct family_options {
     /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
     std::string unit;
 };
+
+namespace detail {
+/// `options` with `unit` set: kits declare the unit of each family they register.
+inline family_options with_unit(family_options options, std::string unit) {
+    options.unit = std::move(unit);
+    return options;
+}
+} // namespace detail
 
 /// A source of the current time as Unix seconds (with a fraction): stamps when a series was
 /// created, for OpenMetrics' `_created` samples. See registry's constructor.
@@ -3115,23 +3136,56 @@ public:
         }
     }
 
-    /// `name{a="x",b="y"} ` for a collector's labels (validated, escaped here).
-    void name_collected_labels(std::string_view name, const collected_label* labels,
-                               std::size_t n) {
+    /// `name<suffix>{a="x",b="y"} ` for a collector's labels (validated, escaped here).
+    void name_collected_labels(std::string_view name, std::string_view suffix,
+                               const collected_label* labels, std::size_t n) {
         out_.write(name);
+        out_.write(suffix);
         if (n != 0) {
             char sep = '{';
             for (std::size_t i = 0; i < n; ++i) {
                 out_.put(sep);
                 sep = ',';
-                out_.write(labels[i].first);
-                out_.write("=\"", 2);
-                escaped(labels[i].second, true);
-                out_.put('"');
+                collected_label_text(labels[i]);
             }
             out_.put('}');
         }
         out_.put(' ');
+    }
+
+    /// The lines of a collector's histogram series, `_bucket` with `le` (and, when
+    /// `with_sum_count`, `_sum` and `_count`).
+    void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
+                             const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
+                             double sum, bool with_sum_count) {
+        for (std::size_t i = 0; i <= nb; ++i) {
+            open_collected(name, "_bucket", labels, n);
+            out_.write("le=\"", 4);
+            if (i < nb)
+                out_.write_double(bounds[i]);
+            else
+                out_.write("+Inf", 4);
+            out_.write("\"} ", 3);
+            out_.write_uint(cumulative[i]);
+            out_.put('\n');
+        }
+        if (!with_sum_count) return;
+        name_collected_labels(name, "_sum", labels, n);
+        out_.write_double(sum);
+        out_.put('\n');
+        name_collected_labels(name, "_count", labels, n);
+        out_.write_uint(cumulative[nb]);
+        out_.put('\n');
+    }
+
+    /// The lines of a collector's stateset series: `name{labels,name="state"} 1|0`.
+    void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
+                            const collected_state* states, std::size_t ns) {
+        for (std::size_t i = 0; i < ns; ++i) {
+            open_collected(name, "", labels, n);
+            collected_label_text(collected_label(name, states[i].first));
+            out_.write(states[i].second ? "} 1\n" : "} 0\n", 4);
+        }
     }
 
     /// One line per state: `name{labels,name="state"} 1|0`.
@@ -3160,6 +3214,24 @@ public:
     }
 
 private:
+    void collected_label_text(const collected_label& l) {
+        out_.write(l.first);
+        out_.write("=\"", 2);
+        escaped(l.second, true);
+        out_.put('"');
+    }
+    // `name<suffix>{a="x",` (the caller adds the last label and the closing brace).
+    void open_collected(std::string_view name, std::string_view suffix,
+                        const collected_label* labels, std::size_t n) {
+        out_.write(name);
+        out_.write(suffix);
+        out_.put('{');
+        for (std::size_t i = 0; i < n; ++i) {
+            collected_label_text(labels[i]);
+            out_.put(',');
+        }
+    }
+
     out_buffer& out_;
 };
 
@@ -3255,11 +3327,14 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_CALLBACK_HPP
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
+// #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
+// #include <vitals/histogram.hpp>: inlined above
 
 #include <atomic>           // atomic (failure count)
 #include <cstddef>          // size_t
@@ -3283,38 +3358,90 @@ namespace detail {
 struct registry_access;
 } // namespace detail
 
-/// What a custom collector writes into at scrape time: counter and gauge families whose
-/// values are computed on demand (process metrics, ratios derived from other metrics).
-/// Names are validated as for registered families; a family whose name is invalid or taken
-/// by a registered family is skipped, with its samples. Not thread-safe: it lives for one
-/// scrape on the scraping thread. Hands what it accepts straight to the scrape's writer and
-/// allocates nothing (except to keep a family name longer than 128 characters).
+/// The outcome of a collector_output call: ok, or why what it was given was dropped.
+/// Allocates nothing: the message is static text.
+class collector_status {
+public:
+    constexpr collector_status() noexcept = default;
+    constexpr collector_status(errc code, const char* message) noexcept
+        : code_(code), message_(message) {}
+    /// True when the family or sample was written.
+    constexpr bool ok() const noexcept { return code_ == errc::ok; }
+    constexpr explicit operator bool() const noexcept { return ok(); }
+    constexpr errc code() const noexcept { return code_; }
+    /// Why it was dropped; empty when ok.
+    std::string_view message() const noexcept { return message_; }
+
+private:
+    errc code_ = errc::ok;
+    const char* message_ = "";
+};
+
+/// What a custom collector writes into at scrape time: families whose values are computed on
+/// demand (process metrics, ratios derived from other metrics, the state of a cache) of every
+/// metric type: counter, gauge, histogram, info and stateset.
+///
+/// Nothing a collector writes can make the exposition invalid: a family whose name is invalid,
+/// collides with a registered family or with one written earlier in this scrape (by any
+/// collector), or declares a unit its name does not end with, is dropped with its samples;
+/// a sample with an invalid or repeated label name, or a value its type does not allow (a
+/// negative or NaN counter, inconsistent histogram buckets) is dropped alone. Every call says
+/// what happened in a collector_status, and every drop is counted in the gauge
+/// `vitals_collector_dropped` that the same scrape shows after the collectors (only when
+/// something was dropped), so a silent loss is visible in the exposition too.
+///
+/// Not thread-safe: it lives for one scrape on the scraping thread. Hands what it accepts
+/// straight to the scrape's writer and allocates nothing (except to keep a family name longer
+/// than 128 characters, and past 64 families in one scrape).
 class collector_output {
 public:
     /// A label of a collected sample; both views must outlive the call.
     using label_view = detail::collected_label;
+    /// A state of a stateset sample and whether it is set.
+    using state_view = detail::collected_state;
 
-    /// Starts a family (counter or gauge; a counter's name gets `_total` appended when it
-    /// lacks it). Returns false, and drops the samples that follow, when the name is invalid,
-    /// collides with a registered family or one written earlier in this scrape (by any
-    /// collector), or the type is histogram.
-    bool family(std::string_view name, std::string_view help, metric_type type);
+    /// Starts a family. A counter's name gets `_total` appended when it lacks it, an info's
+    /// `_info`; a stateset's name is also its state label's name, so it must be a valid label
+    /// name. `unit` (optional) is shown on OpenMetrics' `# UNIT` line; the name (before
+    /// `_total`) must end with `_<unit>`.
+    collector_status family(std::string_view name, std::string_view help, metric_type type,
+                            std::string_view unit = {});
 
-    /// Adds a sample to the current family. A label with an invalid or repeated name drops
-    /// the sample.
-    void sample(double value, std::initializer_list<label_view> labels = {}) {
-        sample(value, labels.begin(), labels.size());
+    /// Adds a sample to the current counter, gauge or info family (an info's value must be 1).
+    collector_status sample(double value, std::initializer_list<label_view> labels = {}) {
+        return sample(value, labels.begin(), labels.size());
     }
     /// sample() for labels only known at run time: the `count` labels at `labels`.
-    void sample(double value, const label_view* labels, std::size_t count);
+    collector_status sample(double value, const label_view* labels, std::size_t count);
+
+    /// Adds a series to the current histogram family: `bounds` strictly increasing and finite,
+    /// `cumulative_counts` one more than the bounds (the last is the +Inf bucket, the count),
+    /// non-decreasing.
+    collector_status histogram_sample(const std::vector<double>& bounds,
+                                      const std::vector<std::uint64_t>& cumulative_counts,
+                                      double sum, std::initializer_list<label_view> labels = {});
+
+    /// Adds a series to the current stateset family: each state and whether it is set.
+    collector_status stateset_sample(std::initializer_list<state_view> states,
+                                     std::initializer_list<label_view> labels = {});
 
     /// One-sample families.
-    void gauge(std::string_view name, std::string_view help, double value) {
-        if (family(name, help, metric_type::gauge)) sample(value);
+    collector_status gauge(std::string_view name, std::string_view help, double value) {
+        const collector_status st = family(name, help, metric_type::gauge);
+        return st ? sample(value) : st;
     }
-    void counter(std::string_view name, std::string_view help, double value) {
-        if (family(name, help, metric_type::counter)) sample(value);
+    collector_status counter(std::string_view name, std::string_view help, double value) {
+        const collector_status st = family(name, help, metric_type::counter);
+        return st ? sample(value) : st;
     }
+    collector_status info(std::string_view name, std::string_view help,
+                          std::initializer_list<label_view> labels) {
+        const collector_status st = family(name, help, metric_type::info);
+        return st ? sample(1.0, labels) : st;
+    }
+
+    /// Families and samples dropped so far in this scrape.
+    std::size_t dropped() const noexcept { return dropped_; }
 
 private:
     friend class registry;
@@ -3327,6 +3454,16 @@ private:
         return name_size_ <= sizeof name_buf_ ? std::string_view(name_buf_, name_size_)
                                               : std::string_view(name_long_);
     }
+    collector_status drop(errc code, const char* message) noexcept {
+        ++dropped_;
+        return {code, message};
+    }
+    collector_status drop_family(errc code, const char* message) noexcept {
+        active_ = false;
+        return drop(code, message);
+    }
+    collector_status check_labels(const label_view* labels, std::size_t count) noexcept;
+    bool name_taken(std::string_view sample_name) const noexcept;
 
     const registry& owner_;
     detail::exposition_visitor& out_;
@@ -3334,6 +3471,8 @@ private:
     std::size_t name_size_ = 0;
     std::string name_long_; // names longer than name_buf_
     bool active_ = false;
+    metric_type type_ = metric_type::gauge;
+    std::size_t dropped_ = 0;
 
     // Hashes of the sample names of the families written so far in this scrape, so a family
     // repeated by a collector is skipped instead of making the whole exposition invalid. The
@@ -3403,6 +3542,13 @@ public:
                 "Lookups of new label sets redirected to a family's overflow series because the "
                 "family reached its series bound.",
                 {"family"}, std::move(opts), {}, false)));
+        // The names of vitals' own reports (see walk()) are taken, like registered ones.
+        for (std::string_view n :
+             {collector_dropped_name, exemplars_dropped_name,
+              exemplars_dropped_name.substr(0, exemplars_dropped_name.size() - 6)}) {
+            detail::reserve_more(reserved_, 1);
+            detail::insert_at(reserved_, reserved_index(n), std::string(n));
+        }
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
@@ -3602,6 +3748,13 @@ public:
         return families_.size();
     }
 
+    /// The gauge that counts what collectors wrote in a scrape and had dropped (see
+    /// collector_output), shown after the collectors when it is not 0.
+    static constexpr std::string_view collector_dropped_name = "vitals_collector_dropped";
+    /// The counter of exemplars dropped in the process (vitals::exemplars_dropped()), shown
+    /// when it is not 0.
+    static constexpr std::string_view exemplars_dropped_name = "vitals_exemplars_dropped_total";
+
 private:
     friend class collector_output;
     friend struct detail::registry_access;
@@ -3612,9 +3765,27 @@ private:
     void walk(detail::exposition_visitor& out) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
         for (const detail::family_base* f : families_) out.family(*f);
+        std::size_t dropped = 0;
         if (collectors_) {
             collector_output co(*this, out);
             for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
+            dropped = co.dropped();
+        }
+        // vitals' own reports of what it dropped, shown only once something was.
+        if (dropped != 0) {
+            out.collected_family(collector_dropped_name,
+                                 "Families and samples the collectors wrote in this scrape "
+                                 "that were dropped (invalid, clashing or repeated).",
+                                 metric_type::gauge, {});
+            out.collected_sample(collector_dropped_name, nullptr, 0, static_cast<double>(dropped));
+        }
+        if (const std::uint64_t exemplars = exemplars_dropped()) {
+            out.collected_family(exemplars_dropped_name,
+                                 "Exemplars dropped in this process because they broke a rule "
+                                 "(label names, UTF-8, more than 128 characters).",
+                                 metric_type::counter, {});
+            out.collected_sample(exemplars_dropped_name, nullptr, 0,
+                                 static_cast<double>(exemplars));
         }
     }
 
@@ -3965,40 +4136,137 @@ struct registry_access {
 };
 } // namespace detail
 
-inline bool collector_output::family(std::string_view name, std::string_view help,
-                                     metric_type type) {
-    active_ = false;
-    if (type == metric_type::histogram || !detail::is_valid_metric_name(name)) return false;
-    constexpr std::string_view total = "_total";
-    const bool add_total = type == metric_type::counter && !detail::ends_with(name, total);
-    name_size_ = name.size() + (add_total ? total.size() : 0);
-    if (name_size_ <= sizeof name_buf_) {
-        std::memcpy(name_buf_, name.data(), name.size());
-        if (add_total) std::memcpy(name_buf_ + name.size(), total.data(), total.size());
-    } else {
-        name_long_.assign(name.data(), name.size());
-        if (add_total) name_long_.append(total.data(), total.size());
-    }
-    const std::string_view full = this->name();
-    const std::string_view base = full.substr(0, full.size() - total.size()); // counters
-    if (owner_.is_reserved(full) || seen(full)) return false;
-    if (type == metric_type::counter && (owner_.is_reserved(base) || seen(base))) return false;
-    remember(full);
-    if (type == metric_type::counter) remember(base);
-    out_.collected_family(full, help, type);
-    active_ = true;
-    return true;
+inline bool collector_output::name_taken(std::string_view sample_name) const noexcept {
+    return owner_.is_reserved(sample_name) || seen(sample_name);
 }
 
-inline void collector_output::sample(double value, const label_view* labels, std::size_t count) {
-    if (!active_) return;
-    const label_view* const end = labels + count;
-    for (const label_view* l = labels; l != end; ++l) {     // nothing of a dropped sample
-        if (!detail::is_valid_label_name(l->first)) return; // is written
-        for (const label_view* k = labels; k != l; ++k)
-            if (k->first == l->first) return;
+inline collector_status collector_output::family(std::string_view name, std::string_view help,
+                                                 metric_type type, std::string_view unit) {
+    active_ = false;
+    if (!detail::is_valid_metric_name(name))
+        return drop(errc::invalid_metric_name, "invalid metric name");
+    const std::string_view suffix = type == metric_type::counter ? "_total"
+                                    : type == metric_type::info  ? "_info"
+                                                                 : "";
+    const bool add_suffix = !suffix.empty() && !detail::ends_with(name, suffix);
+    name_size_ = name.size() + (add_suffix ? suffix.size() : 0);
+    if (name_size_ <= sizeof name_buf_) {
+        std::memcpy(name_buf_, name.data(), name.size());
+        if (add_suffix) std::memcpy(name_buf_ + name.size(), suffix.data(), suffix.size());
+    } else {
+        name_long_.assign(name.data(), name.size());
+        if (add_suffix) name_long_.append(suffix.data(), suffix.size());
     }
+    const std::string_view full = this->name();
+    const std::string_view base = full.substr(0, full.size() - suffix.size());
+    if (type == metric_type::stateset && !detail::is_valid_label_name(full))
+        return drop(errc::invalid_metric_name,
+                    "a stateset's name is its state label's name: it must be a label name");
+    if (!unit.empty()) {
+        bool valid = type != metric_type::info && type != metric_type::stateset;
+        for (char c : unit) valid = valid && (detail::is_name_char(c) || c == ':');
+        if (!valid || base.size() <= unit.size() + 1 || !detail::ends_with(base, unit) ||
+            base[base.size() - unit.size() - 1] != '_')
+            return drop(errc::invalid_argument, "the name does not end with _<unit>, or the "
+                                                "unit is invalid or not allowed for the type");
+    }
+    // Every sample name the family exposes must be free.
+    const std::string_view histogram_suffixes[] = {"_bucket", "_sum", "_count"};
+    if (name_taken(full) || (!suffix.empty() && name_taken(base)))
+        return drop(errc::name_collision,
+                    "the name is used by a registered family or earlier in this scrape");
+    char buf[160];
+    if (type == metric_type::histogram) {
+        for (std::string_view s : histogram_suffixes) {
+            if (full.size() + s.size() > sizeof buf)
+                return drop(errc::invalid_metric_name, "histogram name too long");
+            std::memcpy(buf, full.data(), full.size());
+            std::memcpy(buf + full.size(), s.data(), s.size());
+            if (name_taken(std::string_view(buf, full.size() + s.size())))
+                return drop(errc::name_collision,
+                            "a histogram sample name is used by a registered family or "
+                            "earlier in this scrape");
+        }
+        for (std::string_view s : histogram_suffixes) {
+            std::memcpy(buf, full.data(), full.size());
+            std::memcpy(buf + full.size(), s.data(), s.size());
+            remember(std::string_view(buf, full.size() + s.size()));
+        }
+    }
+    remember(full);
+    if (!suffix.empty()) remember(base);
+    out_.collected_family(full, help, type, unit);
+    type_ = type;
+    active_ = true;
+    return {};
+}
+
+inline collector_status collector_output::check_labels(const label_view* labels,
+                                                       std::size_t count) noexcept {
+    if (!active_) return drop(errc::invalid_argument, "no family: the last family() was dropped");
+    for (const label_view* l = labels; l != labels + count; ++l) {
+        if (!detail::is_valid_label_name(l->first))
+            return drop(errc::invalid_label_name, "invalid label name");
+        if ((type_ == metric_type::histogram && l->first == "le") ||
+            (type_ == metric_type::stateset && l->first == name()))
+            return drop(errc::invalid_label_name,
+                        "label name reserved by the type (le, or a stateset's own name)");
+        for (const label_view* k = labels; k != l; ++k)
+            if (k->first == l->first)
+                return drop(errc::duplicate_label_name, "repeated label name");
+    }
+    return {};
+}
+
+inline collector_status collector_output::sample(double value, const label_view* labels,
+                                                 std::size_t count) {
+    const collector_status st = check_labels(labels, count);
+    if (!st) return st;
+    if (type_ == metric_type::histogram || type_ == metric_type::stateset)
+        return drop(errc::invalid_argument,
+                    "histogram and stateset families take histogram_sample / stateset_sample");
+    if (type_ == metric_type::counter && !(value >= 0.0))
+        return drop(errc::invalid_argument, "a counter's value must be >= 0 (not NaN)");
+    if (type_ == metric_type::info && value != 1.0)
+        return drop(errc::invalid_argument, "an info's value must be 1");
     out_.collected_sample(name(), labels, count, value);
+    return {};
+}
+
+inline collector_status
+collector_output::histogram_sample(const std::vector<double>& bounds,
+                                   const std::vector<std::uint64_t>& cumulative_counts, double sum,
+                                   std::initializer_list<label_view> labels) {
+    const collector_status st = check_labels(labels.begin(), labels.size());
+    if (!st) return st;
+    if (type_ != metric_type::histogram)
+        return drop(errc::invalid_argument, "histogram_sample needs a histogram family");
+    if (!validate_buckets(bounds).ok())
+        return drop(errc::invalid_buckets, "bounds must be finite and strictly increasing");
+    if (cumulative_counts.size() != bounds.size() + 1)
+        return drop(errc::invalid_argument, "needs one count per bound plus the +Inf bucket");
+    for (std::size_t i = 1; i < cumulative_counts.size(); ++i)
+        if (cumulative_counts[i] < cumulative_counts[i - 1])
+            return drop(errc::invalid_argument, "cumulative counts must not decrease");
+    if (detail::is_nan(sum)) return drop(errc::invalid_argument, "the sum must not be NaN");
+    out_.collected_histogram(name(), labels.begin(), labels.size(), bounds.data(),
+                             cumulative_counts.data(), bounds.size(), sum);
+    return {};
+}
+
+inline collector_status
+collector_output::stateset_sample(std::initializer_list<state_view> states,
+                                  std::initializer_list<label_view> labels) {
+    const collector_status st = check_labels(labels.begin(), labels.size());
+    if (!st) return st;
+    if (type_ != metric_type::stateset)
+        return drop(errc::invalid_argument, "stateset_sample needs a stateset family");
+    if (states.size() == 0) return drop(errc::invalid_argument, "a stateset needs states");
+    for (auto s = states.begin(); s != states.end(); ++s)
+        for (auto k = states.begin(); k != s; ++k)
+            if (k->first == s->first) return drop(errc::invalid_argument, "repeated state");
+    out_.collected_stateset(name(), labels.begin(), labels.size(), states.begin(), states.size());
+    return {};
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to
@@ -4071,15 +4339,29 @@ public:
         });
     }
 
-    void collected_family(std::string_view name, std::string_view help, metric_type type) override {
-        write_metadata(family_name(name, type), help, type, std::string_view());
+    void collected_family(std::string_view name, std::string_view help, metric_type type,
+                          std::string_view unit) override {
+        write_metadata(family_name(name, type), help, type, unit);
     }
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        lines_.name_collected_labels(name, labels, n);
+        lines_.name_collected_labels(name, "", labels, n);
         out_.write_double(value);
         out_.put('\n');
+    }
+
+    void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
+                             const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
+                             double sum) override {
+        // _sum and _count only where OpenMetrics allows them (see write_histogram()).
+        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum,
+                                   (nb == 0 || bounds[0] >= 0) && sum >= 0);
+    }
+
+    void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
+                            const collected_state* states, std::size_t ns) override {
+        lines_.collected_stateset(name, labels, n, states, ns);
     }
 
 private:
@@ -4718,6 +5000,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
+// #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
@@ -4862,13 +5145,16 @@ public:
                                 {"method", "endpoint", "status"}, options)),
           duration_(reg.histogram(detail::kit_metric_name(ns, "http_request_duration_seconds"),
                                   "HTTP request duration in seconds, by method and endpoint.",
-                                  {"method", "endpoint"}, default_buckets(), options)),
+                                  {"method", "endpoint"}, default_buckets(),
+                                  detail::with_unit(options, "seconds"))),
           request_size_(reg.histogram(detail::kit_metric_name(ns, "http_request_size_bytes"),
                                       "HTTP request body size in bytes, by method and endpoint.",
-                                      {"method", "endpoint"}, byte_buckets(), options)),
+                                      {"method", "endpoint"}, byte_buckets(),
+                                      detail::with_unit(options, "bytes"))),
           response_size_(reg.histogram(detail::kit_metric_name(ns, "http_response_size_bytes"),
                                        "HTTP response body size in bytes, by method and endpoint.",
-                                       {"method", "endpoint"}, byte_buckets(), options)),
+                                       {"method", "endpoint"}, byte_buckets(),
+                                       detail::with_unit(options, "bytes"))),
           errors_(reg.counter(detail::kit_metric_name(ns, "http_errors_total"),
                               "HTTP request errors, by method, endpoint and error type.",
                               {"method", "endpoint", "error_type"}, options)),
@@ -5013,8 +5299,15 @@ public:
         const double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         ep_->kit_.in_flight_.dec();
-        ep_->requests(status_).inc();
-        ep_->duration_->observe(secs);
+        if (trace_size_ != 0) {
+            // The request's trace as an exemplar (OpenMetrics) on its count and duration.
+            const exemplar e("trace_id", std::string_view(trace_, trace_size_));
+            ep_->requests(status_).inc(1.0, e);
+            ep_->duration_->observe(secs, e);
+        } else {
+            ep_->requests(status_).inc();
+            ep_->duration_->observe(secs);
+        }
         if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
         if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
         if (error_recorded_) return;
@@ -5022,6 +5315,20 @@ public:
             ep_->errors(exception_error_type).inc();
         else if (!http_endpoint::status_error(status_).empty())
             ep_->errors(http_endpoint::status_error(status_)).inc();
+    }
+
+    /// The id of the trace this request belongs to (e.g. the 32 hex digits of a W3C
+    /// traceparent): attached as the exemplar `{trace_id="..."}` to the request's count and
+    /// duration, which OpenMetrics scrapes show. Copied (no allocation); an id longer than
+    /// 120 bytes cannot be an exemplar and is dropped (counted by vitals::exemplars_dropped()).
+    void set_trace_id(std::string_view trace_id) noexcept {
+        trace_size_ = 0;
+        if (trace_id.size() > sizeof trace_) {
+            detail::exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        for (std::size_t i = 0; i < trace_id.size(); ++i) trace_[i] = trace_id[i];
+        trace_size_ = trace_id.size();
     }
 
     /// The HTTP status code of the response.
@@ -5060,6 +5367,8 @@ private:
     double request_bytes_ = -1.0;
     double response_bytes_ = -1.0;
     std::chrono::steady_clock::time_point start_;
+    std::size_t trace_size_ = 0;
+    char trace_[120]; // 128 characters for the exemplar, less the label name "trace_id"
 };
 
 inline http_endpoint::http_endpoint(http_metrics& kit, std::string_view method,
@@ -5589,7 +5898,8 @@ public:
         });
     }
 
-    void collected_family(std::string_view name, std::string_view help, metric_type type) override {
+    void collected_family(std::string_view name, std::string_view help, metric_type type,
+                          std::string_view) override {
         out_.write("# HELP ", 7);
         out_.write(name);
         out_.put(' ');
@@ -5603,9 +5913,20 @@ public:
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        lines_.name_collected_labels(name, labels, n);
+        lines_.name_collected_labels(name, "", labels, n);
         out_.write_double(value);
         out_.put('\n');
+    }
+
+    void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
+                             const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
+                             double sum) override {
+        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum, true);
+    }
+
+    void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
+                            const collected_state* states, std::size_t ns) override {
+        lines_.collected_stateset(name, labels, n, states, ns);
     }
 
 private:

@@ -256,7 +256,8 @@ void build(vitals::registry& reg, expectations& ex) {
               "family reached its series bound.");
     ex.sample("vitals_series_overflow_total", {{"family", "conf_sessions"}}, 2);
 
-    // Collectors: computed gauge and counter, a labelled family, and a colliding one (skipped).
+    // Collectors: computed gauge and counter, a labelled family, and a colliding one (skipped,
+    // and counted by vitals_collector_dropped).
     reg.add_collector([](vitals::collector_output& out) {
         out.gauge("conf_cache_hit_ratio", "Computed at scrape time.", 0.75);
         out.counter("conf_collected_events", "A counter from a collector.", 9);
@@ -274,6 +275,11 @@ void build(vitals::registry& reg, expectations& ex) {
     ex.family("conf_queue_depth", "gauge", "Per queue, from a collector.");
     ex.sample("conf_queue_depth", {{"queue", "default"}}, 3);
     ex.sample("conf_queue_depth", {{"queue", "low \"prio\""}}, 0);
+    // The colliding family is reported, not silently lost.
+    ex.family("vitals_collector_dropped", "gauge",
+              "Families and samples the collectors wrote in this scrape that were dropped "
+              "(invalid, clashing or repeated).");
+    ex.sample("vitals_collector_dropped", {}, 1);
 }
 
 } // namespace

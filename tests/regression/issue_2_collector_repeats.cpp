@@ -18,6 +18,12 @@ TEST_CASE("regression: repeated collector families and label names are skipped")
             o.sample(1, {{"k", "a"}, {"k", "b"}});
     });
     reg.add_collector([](vitals::collector_output& o) { o.gauge("dup", "C.", 3); });
+    // Two repeats of dup and the sample with a repeated label name: dropped, and counted.
     CHECK(vitals::to_text(reg) == "# HELP dup A.\n# TYPE dup gauge\ndup 1\n"
-                                  "# HELP lbl L.\n# TYPE lbl gauge\n");
+                                  "# HELP lbl L.\n# TYPE lbl gauge\n"
+                                  "# HELP vitals_collector_dropped Families and samples the "
+                                  "collectors wrote in this scrape that were dropped (invalid, "
+                                  "clashing or repeated).\n"
+                                  "# TYPE vitals_collector_dropped gauge\n"
+                                  "vitals_collector_dropped 3\n");
 }

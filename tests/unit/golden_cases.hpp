@@ -210,6 +210,25 @@ inline void units(vitals::registry& reg) {
     reg.gauge("plain_ratio", "No unit.").set(0.5);
 }
 
+inline void collected_types(vitals::registry& reg) {
+    reg.add_collector([](vitals::collector_output& out) {
+        const std::vector<double> bounds{0.1, 1.0};
+        if (out.family("job_wait_seconds", "Computed histogram.", vitals::metric_type::histogram,
+                       "seconds")) {
+            (void)out.histogram_sample(bounds, {2, 5, 6}, 4.5, {{"queue", "a"}});
+            (void)out.histogram_sample(bounds, {0, 0, 1}, 30, {{"queue", "b\"q"}});
+        }
+        (void)out.info("db", "Computed info.", {{"engine", "pg"}, {"version", "15"}});
+        if (out.family("breaker", "Computed stateset.", vitals::metric_type::stateset)) {
+            (void)out.stateset_sample({{"closed", false}, {"open", true}, {"half_open", false}},
+                                      {{"upstream", "users"}});
+        }
+        (void)out.family("heap_bytes", "Unit declared.", vitals::metric_type::gauge, "bytes");
+        (void)out.sample(1024);
+        (void)out.counter("cpu_seconds", "Computed counter.", 1.5);
+    });
+}
+
 struct golden_case {
     const char* file;
     void (*build)(vitals::registry&);
@@ -225,6 +244,7 @@ const golden_case all_cases[] = {
     {"special_floats.txt", &special_floats},
     {"info_stateset.txt", &info_and_stateset},
     {"units.txt", &units},
+    {"collected_types.txt", &collected_types},
 };
 
 } // namespace golden

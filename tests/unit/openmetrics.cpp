@@ -42,7 +42,7 @@ void exemplars(vitals::registry& reg) {
     lat.labels("GET").observe(0.7);
     const vitals::exemplar_label two[] = {{"trace_id", "cccc"}, {"span_id", "dd"}};
     lat.labels("GET").observe(3, vitals::exemplar(two).at(1700000006));
-    lat.labels("GET").observe(0.2, vitals::exemplar{"bad-name", "x"}); // dropped
+    lat.labels("GET").observe(0.2); // no exemplar: the bucket keeps its last one
     auto& c = reg.counter("plain_events", "Counter without exemplars.");
     c.inc(3);
     // A character budget of exactly 128: the name (8) and a 120-character value.

@@ -282,7 +282,7 @@ TEST_CASE("registry: collectors") {
             o.sample(1);
             CHECK_FALSE(o.family("__reserved", "Help.", vitals::metric_type::counter));
             o.sample(2);
-            CHECK_FALSE(o.family("hist_like", "Help.", vitals::metric_type::histogram));
+            CHECK_FALSE(o.family("unit_less", "Help.", vitals::metric_type::gauge, "seconds"));
             o.sample(3);
             CHECK(o.family("good", "Help.", vitals::metric_type::gauge));
             o.sample(4, {{"bad-label", "x"}}); // dropped: invalid label name
@@ -292,7 +292,9 @@ TEST_CASE("registry: collectors") {
         const std::string out = vitals::to_text(reg);
         CHECK_FALSE(contains(out, "bad name"));
         CHECK_FALSE(contains(out, "__reserved"));
-        CHECK_FALSE(contains(out, "hist_like"));
+        CHECK_FALSE(contains(out, "unit_less"));
+        // Three families, three samples without one, two samples with bad labels.
+        CHECK(contains(out, "\nvitals_collector_dropped 8\n"));
         CHECK(contains(out, "# HELP good Help.\n# TYPE good gauge\ngood 6\n"));
         CHECK_FALSE(contains(out, "good{"));
         vitals_test::exposition parsed;
@@ -334,7 +336,10 @@ TEST_CASE("registry: collectors cannot break the exposition with repeats") {
         const std::string out = vitals::to_text(reg);
         CHECK(out == "# HELP dup First.\n# TYPE dup gauge\ndup 1\n"
                      "# HELP events_total Counter.\n# TYPE events_total counter\nevents_total 5\n"
-                     "# HELP other Fine.\n# TYPE other gauge\nother 4\n");
+                     "# HELP other Fine.\n# TYPE other gauge\nother 4\n"
+                     "# HELP vitals_collector_dropped Families and samples the collectors wrote "
+                     "in this scrape that were dropped (invalid, clashing or repeated).\n"
+                     "# TYPE vitals_collector_dropped gauge\nvitals_collector_dropped 5\n");
         // A new scrape starts afresh.
         CHECK(vitals::to_text(reg) == out);
     }
@@ -345,8 +350,10 @@ TEST_CASE("registry: collectors cannot break the exposition with repeats") {
         });
         vitals_test::exposition ex;
         REQUIRE(vitals_test::parse_exposition(vitals::to_text(reg), ex).empty());
-        CHECK(ex.samples.size() == 150u);
-        for (const auto& smp : ex.samples) CHECK(smp.value == 0.0);
+        REQUIRE(ex.samples.size() == 151u);
+        for (std::size_t i = 0; i < 150; ++i) CHECK(ex.samples[i].value == 0.0);
+        CHECK(ex.samples[150].name == "vitals_collector_dropped");
+        CHECK(ex.samples[150].value == 150.0);
     }
     SUBCASE("a sample repeating a label name is dropped") {
         reg.add_collector([](vitals::collector_output& o) {
@@ -356,8 +363,9 @@ TEST_CASE("registry: collectors cannot break the exposition with repeats") {
                 o.sample(3, {{"k", "a"}, {"j", "b"}});
             }
         });
-        CHECK(vitals::to_text(reg) ==
-              "# HELP lbl Labels.\n# TYPE lbl gauge\nlbl{k=\"a\",j=\"b\"} 3\n");
+        const std::string out = vitals::to_text(reg);
+        CHECK(out.rfind("# HELP lbl Labels.\n# TYPE lbl gauge\nlbl{k=\"a\",j=\"b\"} 3\n", 0) == 0);
+        CHECK(contains(out, "\nvitals_collector_dropped 2\n"));
     }
 }
 

@@ -43,23 +43,56 @@ public:
         }
     }
 
-    /// `name{a="x",b="y"} ` for a collector's labels (validated, escaped here).
-    void name_collected_labels(std::string_view name, const collected_label* labels,
-                               std::size_t n) {
+    /// `name<suffix>{a="x",b="y"} ` for a collector's labels (validated, escaped here).
+    void name_collected_labels(std::string_view name, std::string_view suffix,
+                               const collected_label* labels, std::size_t n) {
         out_.write(name);
+        out_.write(suffix);
         if (n != 0) {
             char sep = '{';
             for (std::size_t i = 0; i < n; ++i) {
                 out_.put(sep);
                 sep = ',';
-                out_.write(labels[i].first);
-                out_.write("=\"", 2);
-                escaped(labels[i].second, true);
-                out_.put('"');
+                collected_label_text(labels[i]);
             }
             out_.put('}');
         }
         out_.put(' ');
+    }
+
+    /// The lines of a collector's histogram series, `_bucket` with `le` (and, when
+    /// `with_sum_count`, `_sum` and `_count`).
+    void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
+                             const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
+                             double sum, bool with_sum_count) {
+        for (std::size_t i = 0; i <= nb; ++i) {
+            open_collected(name, "_bucket", labels, n);
+            out_.write("le=\"", 4);
+            if (i < nb)
+                out_.write_double(bounds[i]);
+            else
+                out_.write("+Inf", 4);
+            out_.write("\"} ", 3);
+            out_.write_uint(cumulative[i]);
+            out_.put('\n');
+        }
+        if (!with_sum_count) return;
+        name_collected_labels(name, "_sum", labels, n);
+        out_.write_double(sum);
+        out_.put('\n');
+        name_collected_labels(name, "_count", labels, n);
+        out_.write_uint(cumulative[nb]);
+        out_.put('\n');
+    }
+
+    /// The lines of a collector's stateset series: `name{labels,name="state"} 1|0`.
+    void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
+                            const collected_state* states, std::size_t ns) {
+        for (std::size_t i = 0; i < ns; ++i) {
+            open_collected(name, "", labels, n);
+            collected_label_text(collected_label(name, states[i].first));
+            out_.write(states[i].second ? "} 1\n" : "} 0\n", 4);
+        }
     }
 
     /// One line per state: `name{labels,name="state"} 1|0`.
@@ -88,6 +121,24 @@ public:
     }
 
 private:
+    void collected_label_text(const collected_label& l) {
+        out_.write(l.first);
+        out_.write("=\"", 2);
+        escaped(l.second, true);
+        out_.put('"');
+    }
+    // `name<suffix>{a="x",` (the caller adds the last label and the closing brace).
+    void open_collected(std::string_view name, std::string_view suffix,
+                        const collected_label* labels, std::size_t n) {
+        out_.write(name);
+        out_.write(suffix);
+        out_.put('{');
+        for (std::size_t i = 0; i < n; ++i) {
+            collected_label_text(labels[i]);
+            out_.put(',');
+        }
+    }
+
     out_buffer& out_;
 };
 

@@ -9,6 +9,7 @@
 #include <vitals/detail/format_number.hpp>
 
 #include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // pair
@@ -110,6 +111,8 @@ struct family_text {
 
 /// A label of a sample written by a collector.
 using collected_label = std::pair<std::string_view, std::string_view>;
+/// A state of a stateset sample written by a collector, and whether it is set.
+using collected_state = std::pair<std::string_view, bool>;
 
 /// What a writer implements to receive a registry's content (registry::walk()): each
 /// registered family in name order, then the families and samples collectors produce,
@@ -119,12 +122,22 @@ public:
     /// A registered family; the writer reads its series with family_base::for_each_series().
     virtual void family(const family_base& f) = 0;
     /// A collector starts a family (`name` is the full sample name, with `_total` for
-    /// counters).
-    virtual void collected_family(std::string_view name, std::string_view help,
-                                  metric_type type) = 0;
-    /// A sample of the current collected family.
+    /// counters and `_info` for info); `unit` may be empty.
+    virtual void collected_family(std::string_view name, std::string_view help, metric_type type,
+                                  std::string_view unit) = 0;
+    /// A sample of the current collected counter, gauge or info family.
     virtual void collected_sample(std::string_view name, const collected_label* labels,
                                   std::size_t n, double value) = 0;
+    /// A series of the current collected histogram family: `nb` bounds and `nb + 1`
+    /// cumulative counts.
+    virtual void collected_histogram(std::string_view name, const collected_label* labels,
+                                     std::size_t n, const double* bounds,
+                                     const std::uint64_t* cumulative, std::size_t nb,
+                                     double sum) = 0;
+    /// A series of the current collected stateset family.
+    virtual void collected_stateset(std::string_view name, const collected_label* labels,
+                                    std::size_t n, const collected_state* states,
+                                    std::size_t ns) = 0;
 
 protected:
     exposition_visitor() = default;

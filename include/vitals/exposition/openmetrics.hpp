@@ -73,15 +73,29 @@ public:
         });
     }
 
-    void collected_family(std::string_view name, std::string_view help, metric_type type) override {
-        write_metadata(family_name(name, type), help, type, std::string_view());
+    void collected_family(std::string_view name, std::string_view help, metric_type type,
+                          std::string_view unit) override {
+        write_metadata(family_name(name, type), help, type, unit);
     }
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        lines_.name_collected_labels(name, labels, n);
+        lines_.name_collected_labels(name, "", labels, n);
         out_.write_double(value);
         out_.put('\n');
+    }
+
+    void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
+                             const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
+                             double sum) override {
+        // _sum and _count only where OpenMetrics allows them (see write_histogram()).
+        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum,
+                                   (nb == 0 || bounds[0] >= 0) && sum >= 0);
+    }
+
+    void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
+                            const collected_state* states, std::size_t ns) override {
+        lines_.collected_stateset(name, labels, n, states, ns);
     }
 
 private:

@@ -67,7 +67,8 @@ public:
         });
     }
 
-    void collected_family(std::string_view name, std::string_view help, metric_type type) override {
+    void collected_family(std::string_view name, std::string_view help, metric_type type,
+                          std::string_view) override {
         out_.write("# HELP ", 7);
         out_.write(name);
         out_.put(' ');
@@ -81,9 +82,20 @@ public:
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        lines_.name_collected_labels(name, labels, n);
+        lines_.name_collected_labels(name, "", labels, n);
         out_.write_double(value);
         out_.put('\n');
+    }
+
+    void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
+                             const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
+                             double sum) override {
+        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum, true);
+    }
+
+    void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
+                            const collected_state* states, std::size_t ns) override {
+        lines_.collected_stateset(name, labels, n, states, ns);
     }
 
 private:

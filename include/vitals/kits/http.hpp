@@ -8,6 +8,7 @@
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/exemplar.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
@@ -152,13 +153,16 @@ public:
                                 {"method", "endpoint", "status"}, options)),
           duration_(reg.histogram(detail::kit_metric_name(ns, "http_request_duration_seconds"),
                                   "HTTP request duration in seconds, by method and endpoint.",
-                                  {"method", "endpoint"}, default_buckets(), options)),
+                                  {"method", "endpoint"}, default_buckets(),
+                                  detail::with_unit(options, "seconds"))),
           request_size_(reg.histogram(detail::kit_metric_name(ns, "http_request_size_bytes"),
                                       "HTTP request body size in bytes, by method and endpoint.",
-                                      {"method", "endpoint"}, byte_buckets(), options)),
+                                      {"method", "endpoint"}, byte_buckets(),
+                                      detail::with_unit(options, "bytes"))),
           response_size_(reg.histogram(detail::kit_metric_name(ns, "http_response_size_bytes"),
                                        "HTTP response body size in bytes, by method and endpoint.",
-                                       {"method", "endpoint"}, byte_buckets(), options)),
+                                       {"method", "endpoint"}, byte_buckets(),
+                                       detail::with_unit(options, "bytes"))),
           errors_(reg.counter(detail::kit_metric_name(ns, "http_errors_total"),
                               "HTTP request errors, by method, endpoint and error type.",
                               {"method", "endpoint", "error_type"}, options)),
@@ -303,8 +307,15 @@ public:
         const double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         ep_->kit_.in_flight_.dec();
-        ep_->requests(status_).inc();
-        ep_->duration_->observe(secs);
+        if (trace_size_ != 0) {
+            // The request's trace as an exemplar (OpenMetrics) on its count and duration.
+            const exemplar e("trace_id", std::string_view(trace_, trace_size_));
+            ep_->requests(status_).inc(1.0, e);
+            ep_->duration_->observe(secs, e);
+        } else {
+            ep_->requests(status_).inc();
+            ep_->duration_->observe(secs);
+        }
         if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
         if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
         if (error_recorded_) return;
@@ -312,6 +323,20 @@ public:
             ep_->errors(exception_error_type).inc();
         else if (!http_endpoint::status_error(status_).empty())
             ep_->errors(http_endpoint::status_error(status_)).inc();
+    }
+
+    /// The id of the trace this request belongs to (e.g. the 32 hex digits of a W3C
+    /// traceparent): attached as the exemplar `{trace_id="..."}` to the request's count and
+    /// duration, which OpenMetrics scrapes show. Copied (no allocation); an id longer than
+    /// 120 bytes cannot be an exemplar and is dropped (counted by vitals::exemplars_dropped()).
+    void set_trace_id(std::string_view trace_id) noexcept {
+        trace_size_ = 0;
+        if (trace_id.size() > sizeof trace_) {
+            detail::exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        for (std::size_t i = 0; i < trace_id.size(); ++i) trace_[i] = trace_id[i];
+        trace_size_ = trace_id.size();
     }
 
     /// The HTTP status code of the response.
@@ -350,6 +375,8 @@ private:
     double request_bytes_ = -1.0;
     double response_bytes_ = -1.0;
     std::chrono::steady_clock::time_point start_;
+    std::size_t trace_size_ = 0;
+    char trace_[120]; // 128 characters for the exemplar, less the label name "trace_id"
 };
 
 inline http_endpoint::http_endpoint(http_metrics& kit, std::string_view method,

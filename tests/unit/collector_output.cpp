@@ -1,0 +1,96 @@
+// tests/unit/collector_output.cpp - what collectors may write (every metric type, units) and
+// how a drop is reported: a collector_status from each call and the gauge
+// vitals_collector_dropped in the same scrape.
+// SPDX-License-Identifier: MIT
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string> // string
+#include <vector> // vector
+
+namespace {
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+} // namespace
+
+TEST_CASE("collector_output: each drop has a status saying why, and is counted") {
+    vitals::registry reg;
+    reg.counter("taken", "Registered.").inc();
+    std::vector<vitals::collector_status> got;
+    reg.add_collector([&got](vitals::collector_output& o) {
+        got.clear();
+        got.push_back(o.gauge("bad name", "H.", 1));
+        got.push_back(o.gauge("taken_total", "H.", 1));
+        got.push_back(o.gauge("taken", "H.", 1)); // a counter's base name
+        got.push_back(o.counter("neg", "H.", -1));
+        got.push_back(o.gauge("wrong_unit", "H.", 1)); // fine
+        got.push_back(o.family("size", "H.", vitals::metric_type::gauge, "bytes"));
+        got.push_back(o.family("mode:x", "H.", vitals::metric_type::stateset));
+        got.push_back(o.sample(1)); // no family
+        got.push_back(o.family("h", "H.", vitals::metric_type::histogram));
+        got.push_back(o.sample(1)); // not for histograms
+        got.push_back(o.histogram_sample({1.0, 0.5}, {1, 2, 3}, 1));
+        got.push_back(o.histogram_sample({1.0}, {3, 2}, 1));
+        got.push_back(o.histogram_sample({1.0}, {1}, 1));
+        got.push_back(o.histogram_sample({1.0}, {1, 2}, 1, {{"le", "x"}}));
+        got.push_back(o.histogram_sample({1.0}, {1, 2}, 1.5));
+        got.push_back(o.info("i", "H.", {{"v", "1"}}));
+        got.push_back(o.sample(2, {{"v", "2"}})); // info value must be 1
+        got.push_back(o.family("s", "H.", vitals::metric_type::stateset));
+        got.push_back(o.stateset_sample({{"a", true}, {"a", false}}));
+        got.push_back(o.stateset_sample({{"a", true}}, {{"s", "x"}}));
+        got.push_back(o.stateset_sample({{"a", true}, {"b", false}}));
+        got.push_back(o.family("i_info", "Again.", vitals::metric_type::gauge));
+    });
+    const std::string out = vitals::to_text(reg);
+    REQUIRE(got.size() == 22);
+    CHECK(got[0].code() == vitals::errc::invalid_metric_name);
+    CHECK(got[1].code() == vitals::errc::name_collision);
+    CHECK(got[2].code() == vitals::errc::name_collision);
+    CHECK(got[3].code() == vitals::errc::invalid_argument);
+    CHECK(contains(std::string(got[3].message()), "counter"));
+    CHECK(got[4].ok());
+    CHECK(got[5].code() == vitals::errc::invalid_argument); // size does not end with _bytes
+    CHECK(got[6].code() == vitals::errc::invalid_metric_name);
+    CHECK(got[7].code() == vitals::errc::invalid_argument);
+    CHECK(got[8].ok());
+    CHECK(got[9].code() == vitals::errc::invalid_argument);
+    CHECK(got[10].code() == vitals::errc::invalid_buckets);
+    CHECK(got[11].code() == vitals::errc::invalid_argument);
+    CHECK(got[12].code() == vitals::errc::invalid_argument);
+    CHECK(got[13].code() == vitals::errc::invalid_label_name);
+    CHECK(got[14].ok());
+    CHECK(got[15].ok());
+    CHECK(got[16].code() == vitals::errc::invalid_argument);
+    CHECK(got[17].ok());
+    CHECK(got[18].code() == vitals::errc::invalid_argument);
+    CHECK(got[19].code() == vitals::errc::invalid_label_name);
+    CHECK(got[20].ok());
+    CHECK(got[21].code() == vitals::errc::name_collision);
+    CHECK(got[21].message().size() > 0);
+    CHECK(contains(out, "\nvitals_collector_dropped 16\n"));
+    CHECK(contains(out, "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1.5\nh_count 2\n"));
+    CHECK(contains(out, "s{s=\"a\"} 1\ns{s=\"b\"} 0\n"));
+    CHECK(contains(out, "# TYPE i_info gauge\ni_info{v=\"1\"} 1\n"));
+    const std::string om = vitals::to_openmetrics(reg);
+    CHECK(contains(om, "# TYPE i info\ni_info{v=\"1\"} 1\n"));
+    CHECK(contains(om, "# TYPE s stateset\n"));
+    CHECK(contains(om, "\nvitals_collector_dropped 16\n# EOF\n"));
+}
+
+TEST_CASE("collector_output: no drop, no vitals_collector_dropped; its name is taken") {
+    vitals::registry reg;
+    reg.add_collector([](vitals::collector_output& o) { CHECK(o.gauge("fine", "F.", 1)); });
+    CHECK_FALSE(contains(vitals::to_text(reg), "vitals_collector_dropped"));
+    CHECK_FALSE(reg.try_gauge("vitals_collector_dropped", "Mine."));
+    CHECK_FALSE(reg.try_counter("vitals_exemplars_dropped", "Mine."));
+    vitals::registry other;
+    other.add_collector([](vitals::collector_output& o) {
+        CHECK_FALSE(o.gauge("vitals_collector_dropped", "Fake.", 0));
+    });
+    const std::string out = vitals::to_text(other);
+    CHECK(contains(out, "\nvitals_collector_dropped 1\n"));
+    CHECK_FALSE(contains(out, "Fake."));
+}
