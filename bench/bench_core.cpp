@@ -12,23 +12,27 @@
 #include <vitals/histogram.hpp>
 #include <vitals/registry.hpp>
 #include <vitals/text_format.hpp>
+#if __has_include(<vitals/exposition/openmetrics.hpp>)
+#include <vitals/exposition/openmetrics.hpp>
+#endif
 
 #include <benchmark/benchmark.h>
 
 #include "lockstep.hpp"
 
-#include <algorithm> // max, min, nth_element
-#include <array>     // array
-#include <atomic>    // atomic
-#include <chrono>    // steady_clock
-#include <cmath>     // pow
-#include <cstddef>   // size_t
-#include <cstdint>   // uint64_t
-#include <memory>    // unique_ptr
-#include <random>    // mt19937_64, uniform_real_distribution
-#include <string>    // string, to_string
-#include <thread>    // thread, this_thread::yield
-#include <vector>    // vector
+#include <algorithm>   // max, min, nth_element
+#include <array>       // array
+#include <atomic>      // atomic
+#include <chrono>      // steady_clock
+#include <cmath>       // pow
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <memory>      // unique_ptr
+#include <random>      // mt19937_64, uniform_real_distribution
+#include <string>      // string, to_string
+#include <string_view> // string_view
+#include <thread>      // thread, this_thread::yield
+#include <vector>      // vector
 
 namespace {
 
@@ -102,6 +106,30 @@ void BM_histogram_observe(benchmark::State& state) {
     benchmark::DoNotOptimize(h.count());
 }
 BENCHMARK(BM_histogram_observe);
+
+#ifdef VITALS_EXEMPLAR_HPP // builds without exemplars (older trees) skip these
+// The same calls with an exemplar: a 32-hex-digit trace id, as a tracing system would give.
+constexpr std::string_view bench_trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+void BM_counter_inc_exemplar(benchmark::State& state) {
+    vitals::counter& c = shared_counter();
+    for (auto _ : state) c.inc(1.0, vitals::exemplar{"trace_id", bench_trace_id});
+    benchmark::DoNotOptimize(c.whole_value());
+}
+BENCHMARK(BM_counter_inc_exemplar);
+
+void BM_histogram_observe_exemplar(benchmark::State& state) {
+    vitals::histogram h; // default buckets
+    const std::vector<double> values = log_uniform_values(4096);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        h.observe(values[i], vitals::exemplar{"trace_id", bench_trace_id});
+        i = (i + 1) & 4095;
+    }
+    benchmark::DoNotOptimize(h.count());
+}
+BENCHMARK(BM_histogram_observe_exemplar);
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Labelled lookup + inc: 3 labels, 4 x 16 x 4 values, all series created up front.
@@ -320,6 +348,25 @@ void BM_serialize_to_text(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
 BENCHMARK(BM_serialize_to_text)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+#ifdef VITALS_EXPOSITION_OPENMETRICS_HPP // builds without OpenMetrics (older trees) skip it
+// OpenMetrics into a reused string: compare with BM_serialize_string (text 0.0.4).
+void BM_serialize_openmetrics(benchmark::State& state) {
+    const auto reg = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    std::string out;
+    vitals::write_openmetrics(*reg, out);
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        out.clear();
+        vitals::write_openmetrics(*reg, out);
+        bytes += out.size();
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    state.counters["bytes"] = static_cast<double>(out.size());
+}
+BENCHMARK(BM_serialize_openmetrics)->Arg(10000)->Unit(benchmark::kMicrosecond);
+#endif
 
 struct sink_state {
     std::size_t bytes = 0;

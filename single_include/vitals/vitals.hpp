@@ -532,10 +532,10 @@ VITALS_END_NAMESPACE
 #endif // VITALS_DETAIL_NAMES_HPP
 
 #include <atomic>      // atomic, atomic_thread_fence
-#include <chrono>      // system_clock
-#include <cstddef>     // size_t
+#include <cstddef>     // size_t, ptrdiff_t
 #include <cstdint>     // uint16_t, uint32_t, uint64_t
 #include <cstring>     // memcpy
+#include <ctime>       // time
 #include <new>         // nothrow
 #include <string_view> // string_view
 
@@ -553,9 +553,12 @@ struct exemplar_label {
 /// allocates nothing, and the strings (or the list) it refers to must outlive the call.
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
-/// together; label names follow the label-name rules. An exemplar that breaks a rule is
-/// dropped when recorded (the increment or observation itself still counts) and counted by
-/// exemplars_dropped(). The timestamp is the system clock when recorded, unless at() sets one.
+/// together; label names follow the label-name rules. An exemplar that breaks a rule is never
+/// shown (the increment or observation itself still counts): recording only copies it, and a
+/// scrape that finds it invalid leaves it out and counts it, once, in exemplars_dropped();
+/// one too long to store is dropped and counted when recorded. The timestamp is the second
+/// of the system clock when recorded (std::time: a few nanoseconds, where the clock with a
+/// fraction costs several observations), unless at() sets one.
 class exemplar {
 public:
     /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
@@ -607,39 +610,84 @@ inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
 inline constexpr std::size_t exemplar_capacity = 768;
 inline constexpr std::size_t max_exemplar_chars = 128;
 
-/// Encodes `e` into `out` (exemplar_capacity bytes); returns the size, or 0 when `e` breaks a
-/// rule: no labels, an invalid or repeated label name, invalid UTF-8 in a value, more than
-/// 128 characters in all.
+/// Characters (code points) of `text`, or -1 when it is not valid UTF-8. ASCII, the usual
+/// content of trace ids, is counted eight bytes at a time.
+inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
+    std::ptrdiff_t chars = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (i + 8 <= text.size()) {
+            std::uint64_t w;
+            std::memcpy(&w, text.data() + i, 8);
+            if ((w & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                chars += 8;
+                continue;
+            }
+        }
+        const std::size_t len = utf8_sequence_length(text, i);
+        if (len == 0) return -1;
+        i += len;
+        ++chars;
+    }
+    return chars;
+}
+
+/// Encodes `e`'s labels into `out` (exemplar_capacity bytes) without judging them; returns
+/// the size, or 0 when they cannot fit (then they break the 128-character rule anyway). The
+/// rules are checked when the exemplar is shown (valid_exemplar()): recording stays a copy.
 inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
-    if (e.size() == 0) return 0;
-    std::size_t chars = 0;
     std::size_t n = 0;
     for (const exemplar_label* l = e.begin(); l != e.end(); ++l) {
-        if (!is_valid_label_name(l->name)) return 0;
-        for (const exemplar_label* k = e.begin(); k != l; ++k)
-            if (k->name == l->name) return 0;
-        chars += l->name.size();
-        for (std::size_t i = 0; i < l->value.size();) {
-            const std::size_t len = utf8_sequence_length(l->value, i);
-            if (len == 0) return 0;
-            i += len;
-            ++chars;
-        }
-        if (chars > max_exemplar_chars) return 0;
         const std::size_t need = 4 + l->name.size() + l->value.size();
-        if (n + need > exemplar_capacity) return 0;
-        const auto put_len = [&](std::size_t len) {
-            out[n++] = static_cast<char>(len & 0xFF);
-            out[n++] = static_cast<char>(len >> 8);
-        };
-        put_len(l->name.size());
-        std::memcpy(out + n, l->name.data(), l->name.size());
-        n += l->name.size();
-        put_len(l->value.size());
-        std::memcpy(out + n, l->value.data(), l->value.size());
-        n += l->value.size();
+        if (need > exemplar_capacity - 8 - n) return 0; // 8: room for the padding below
+        out[n] = static_cast<char>(l->name.size() & 0xFF);
+        out[n + 1] = static_cast<char>(l->name.size() >> 8);
+        std::memcpy(out + n + 2, l->name.data(), l->name.size());
+        n += 2 + l->name.size();
+        out[n] = static_cast<char>(l->value.size() & 0xFF);
+        out[n + 1] = static_cast<char>(l->value.size() >> 8);
+        std::memcpy(out + n + 2, l->value.data(), l->value.size());
+        n += 2 + l->value.size();
     }
+    std::memset(out + n, 0, 8); // the last word's padding: cells copy whole words
     return n;
+}
+
+/// Calls `fn(name, value)` for each label of an encoded exemplar.
+template <class Fn>
+void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
+    const auto take = [&](std::size_t& i) {
+        const std::size_t len = static_cast<unsigned char>(bytes[i]) |
+                                std::size_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+        const std::string_view text(bytes + i + 2, len);
+        i += 2 + len;
+        return text;
+    };
+    for (std::size_t i = 0; i + 4 <= n;) {
+        const std::string_view name = take(i);
+        const std::string_view value = take(i);
+        fn(name, value);
+    }
+}
+
+/// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
+/// distinct label names, values in valid UTF-8, at most 128 characters in all.
+inline bool valid_exemplar(const char* bytes, std::size_t n) noexcept {
+    if (n == 0) return false;
+    bool ok = true;
+    std::size_t chars = 0;
+    std::string_view names[64];
+    std::size_t count = 0;
+    for_each_exemplar_label(bytes, n, [&](std::string_view name, std::string_view value) {
+        const std::ptrdiff_t value_chars = utf8_length(value);
+        ok = ok && count < 64 && is_valid_label_name(name) && value_chars >= 0;
+        if (!ok) return;
+        for (std::size_t k = 0; k < count; ++k) ok = ok && names[k] != name;
+        names[count++] = name;
+        chars += name.size() + static_cast<std::size_t>(value_chars);
+    });
+    return ok && chars <= max_exemplar_chars;
 }
 
 /// The latest exemplar of one counter series or histogram bucket, behind a sequence lock:
@@ -654,11 +702,13 @@ struct exemplar_cell {
     std::atomic<double> value{0.0};
     std::atomic<double> timestamp{0.0};
     std::atomic<std::uint64_t> data[words];
+    std::atomic<std::uint32_t> counted_invalid{0}; // seq of the last exemplar counted as invalid
 
     exemplar_cell() noexcept {
         for (auto& w : data) w.store(0, std::memory_order_relaxed);
     }
 
+    /// `bytes` holds `n` bytes and zeros up to the next multiple of 8 (see encode_exemplar()).
     void write(const char* bytes, std::size_t n, double v, double ts) noexcept {
         std::uint32_t s = seq.load(std::memory_order_relaxed);
         if ((s & 1) != 0 || !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
@@ -668,10 +718,11 @@ struct exemplar_cell {
         size.store(static_cast<std::uint32_t>(n), std::memory_order_relaxed);
         value.store(v, std::memory_order_relaxed);
         timestamp.store(ts, std::memory_order_relaxed);
-        for (std::size_t i = 0; i * 8 < n; ++i) {
-            std::uint64_t w = 0;
-            std::memcpy(&w, bytes + i * 8, n - i * 8 < 8 ? n - i * 8 : 8);
-            data[i].store(w, std::memory_order_relaxed);
+        // Whole words with fixed-size copies (register loads); `bytes` is padded to a word.
+        for (std::size_t i = 0; i < n; i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, bytes + i, 8);
+            data[i / 8].store(w, std::memory_order_relaxed);
         }
         seq.store(s + 2, std::memory_order_release);
     }
@@ -688,11 +739,19 @@ struct exemplar_cell {
         seq.store(s + 2, std::memory_order_release);
     }
 
+    /// Counts the exemplar of `version` as dropped, once however many scrapes see it.
+    void count_invalid(std::uint32_t version) noexcept {
+        if (counted_invalid.exchange(version, std::memory_order_relaxed) != version)
+            exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
+    }
+
     /// Copies the latest exemplar into `bytes` (exemplar_capacity); returns its size, or 0
     /// when there is none (or writers kept it busy through every attempt).
-    std::size_t read(char* bytes, double& v, double& ts) const noexcept {
+    std::size_t read(char* bytes, double& v, double& ts,
+                     std::uint32_t* version = nullptr) const noexcept {
         for (int attempt = 0; attempt < 64; ++attempt) {
             const std::uint32_t s1 = seq.load(std::memory_order_acquire);
+            if (version) *version = s1;
             if (s1 == 0) return 0;
             if ((s1 & 1) != 0) continue;
             std::size_t n = size.load(std::memory_order_relaxed);
@@ -727,10 +786,11 @@ public:
     }
 
     /// Records `e` with value `v` as the latest exemplar of cell `index` of `count`. Never
-    /// throws; drops (and counts) an invalid exemplar, or one for which memory is short.
+    /// throws; drops (and counts) one that cannot fit or for which memory is short. The other
+    /// rules are checked when it is shown (see valid_exemplar()), so recording is a copy.
     void record(std::size_t index, std::size_t count, double v, const exemplar& e) noexcept {
         char bytes[exemplar_capacity];
-        const std::size_t n = encode_exemplar(e, bytes);
+        const std::size_t n = e.size() != 0 ? encode_exemplar(e, bytes) : 0;
         exemplar_cell* c = n != 0 ? cell(index, count) : nullptr;
         if (VITALS_DETAIL_UNLIKELY(!c)) {
             exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
@@ -761,12 +821,9 @@ private:
         std::atomic<exemplar_cell*>* cells;
     };
 
-    static double now() noexcept {
-        using seconds = std::chrono::duration<double>;
-        return std::chrono::duration_cast<seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    }
+    // Whole seconds from std::time(): a few nanoseconds where the system clock with its
+    // fraction costs several times an observation; exemplar::at() gives a finer time.
+    static double now() noexcept { return static_cast<double>(std::time(nullptr)); }
 
     exemplar_cell* cell(std::size_t index, std::size_t count) noexcept {
         block* b = block_.load(std::memory_order_acquire);
@@ -4410,33 +4467,29 @@ private:
         out_.put('\n');
     }
 
-    // ` # {a="x"} value timestamp` when the cell holds an exemplar; nothing otherwise.
+    // ` # {a="x"} value timestamp` when the cell holds an exemplar that follows the rules;
+    // one that does not is left out and counted (once) as dropped.
     void write_exemplar(const exemplar_cell* cell) {
         if (!cell) return;
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
-        const std::size_t n = cell->read(bytes, value, timestamp);
+        std::uint32_t version = 0;
+        const std::size_t n = cell->read(bytes, value, timestamp, &version);
         if (n == 0) return;
+        if (!valid_exemplar(bytes, n)) {
+            const_cast<exemplar_cell*>(cell)->count_invalid(version);
+            return;
+        }
         out_.write(" # ", 3);
         char sep = '{';
-        for (std::size_t i = 0; i + 4 <= n;) {
-            const auto take = [&]() {
-                const std::size_t len =
-                    static_cast<unsigned char>(bytes[i]) |
-                    static_cast<std::size_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-                const std::string_view text(bytes + i + 2, len);
-                i += 2 + len;
-                return text;
-            };
-            const std::string_view name = take();
-            const std::string_view value_text = take();
+        for_each_exemplar_label(bytes, n, [&](std::string_view name, std::string_view text) {
             out_.put(sep);
             sep = ',';
             out_.write(name);
             out_.write("=\"", 2);
-            lines_.escaped(value_text, true);
+            lines_.escaped(text, true);
             out_.put('"');
-        }
+        });
         out_.write("} ", 2);
         out_.write_double(value);
         out_.put(' ');

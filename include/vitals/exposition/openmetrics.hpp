@@ -144,33 +144,29 @@ private:
         out_.put('\n');
     }
 
-    // ` # {a="x"} value timestamp` when the cell holds an exemplar; nothing otherwise.
+    // ` # {a="x"} value timestamp` when the cell holds an exemplar that follows the rules;
+    // one that does not is left out and counted (once) as dropped.
     void write_exemplar(const exemplar_cell* cell) {
         if (!cell) return;
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
-        const std::size_t n = cell->read(bytes, value, timestamp);
+        std::uint32_t version = 0;
+        const std::size_t n = cell->read(bytes, value, timestamp, &version);
         if (n == 0) return;
+        if (!valid_exemplar(bytes, n)) {
+            const_cast<exemplar_cell*>(cell)->count_invalid(version);
+            return;
+        }
         out_.write(" # ", 3);
         char sep = '{';
-        for (std::size_t i = 0; i + 4 <= n;) {
-            const auto take = [&]() {
-                const std::size_t len =
-                    static_cast<unsigned char>(bytes[i]) |
-                    static_cast<std::size_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-                const std::string_view text(bytes + i + 2, len);
-                i += 2 + len;
-                return text;
-            };
-            const std::string_view name = take();
-            const std::string_view value_text = take();
+        for_each_exemplar_label(bytes, n, [&](std::string_view name, std::string_view text) {
             out_.put(sep);
             sep = ',';
             out_.write(name);
             out_.write("=\"", 2);
-            lines_.escaped(value_text, true);
+            lines_.escaped(text, true);
             out_.put('"');
-        }
+        });
         out_.write("} ", 2);
         out_.write_double(value);
         out_.put(' ');
