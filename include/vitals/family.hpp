@@ -43,7 +43,7 @@ struct family_options {
     std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
     /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
     /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
-    std::string unit;
+    std::string unit{};
 };
 
 namespace detail {
