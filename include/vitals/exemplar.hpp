@@ -109,6 +109,12 @@ inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
     return chars;
 }
 
+/// Copies `n` bytes: short label texts are copied inline, without a call into the C library.
+inline void copy_small(char* out, const char* in, std::size_t n) noexcept {
+    for (; n >= 8; n -= 8, in += 8, out += 8) std::memcpy(out, in, 8);
+    for (; n > 0; --n) *out++ = *in++;
+}
+
 /// Encodes `e`'s labels into `out` (exemplar_capacity bytes) without judging them; returns
 /// the size, or 0 when they cannot fit (then they break the 128-character rule anyway). The
 /// rules are checked when the exemplar is shown (valid_exemplar()): recording stays a copy.
@@ -119,11 +125,11 @@ inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
         if (need > exemplar_capacity - 8 - n) return 0; // 8: room for the padding below
         out[n] = static_cast<char>(l->name.size() & 0xFF);
         out[n + 1] = static_cast<char>(l->name.size() >> 8);
-        std::memcpy(out + n + 2, l->name.data(), l->name.size());
+        copy_small(out + n + 2, l->name.data(), l->name.size());
         n += 2 + l->name.size();
         out[n] = static_cast<char>(l->value.size() & 0xFF);
         out[n + 1] = static_cast<char>(l->value.size() >> 8);
-        std::memcpy(out + n + 2, l->value.data(), l->value.size());
+        copy_small(out + n + 2, l->value.data(), l->value.size());
         n += 2 + l->value.size();
     }
     std::memset(out + n, 0, 8); // the last word's padding: cells copy whole words

@@ -106,7 +106,23 @@ public:
     /// Prometheus clients do.
     void observe(double v) noexcept {
         if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        observe_in(bucket_index(v), v);
+    }
+
+    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
+    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
+    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
+    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
+    void observe(double v, const exemplar& e) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
         const std::size_t b = bucket_index(v);
+        observe_in(b, v);
+        exemplars_.record(b, nb_ + 1, v, e);
+    }
+
+private:
+    // Counts `v` in bucket `b` and adds it to the sum.
+    void observe_in(std::size_t b, double v) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();
         if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
@@ -124,16 +140,7 @@ public:
 #endif
     }
 
-    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
-    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
-    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
-    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
-    void observe(double v, const exemplar& e) noexcept {
-        observe(v);
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
-        exemplars_.record(bucket_index(v), nb_ + 1, v, e);
-    }
-
+public:
     /// Records a duration in seconds.
     template <class Rep, class Period>
     void observe(std::chrono::duration<Rep, Period> d) noexcept {

@@ -633,6 +633,12 @@ inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
     return chars;
 }
 
+/// Copies `n` bytes: short label texts are copied inline, without a call into the C library.
+inline void copy_small(char* out, const char* in, std::size_t n) noexcept {
+    for (; n >= 8; n -= 8, in += 8, out += 8) std::memcpy(out, in, 8);
+    for (; n > 0; --n) *out++ = *in++;
+}
+
 /// Encodes `e`'s labels into `out` (exemplar_capacity bytes) without judging them; returns
 /// the size, or 0 when they cannot fit (then they break the 128-character rule anyway). The
 /// rules are checked when the exemplar is shown (valid_exemplar()): recording stays a copy.
@@ -643,11 +649,11 @@ inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
         if (need > exemplar_capacity - 8 - n) return 0; // 8: room for the padding below
         out[n] = static_cast<char>(l->name.size() & 0xFF);
         out[n + 1] = static_cast<char>(l->name.size() >> 8);
-        std::memcpy(out + n + 2, l->name.data(), l->name.size());
+        copy_small(out + n + 2, l->name.data(), l->name.size());
         n += 2 + l->name.size();
         out[n] = static_cast<char>(l->value.size() & 0xFF);
         out[n + 1] = static_cast<char>(l->value.size() >> 8);
-        std::memcpy(out + n + 2, l->value.data(), l->value.size());
+        copy_small(out + n + 2, l->value.data(), l->value.size());
         n += 2 + l->value.size();
     }
     std::memset(out + n, 0, 8); // the last word's padding: cells copy whole words
@@ -2158,7 +2164,23 @@ public:
     /// Prometheus clients do.
     void observe(double v) noexcept {
         if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        observe_in(bucket_index(v), v);
+    }
+
+    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
+    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
+    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
+    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
+    void observe(double v, const exemplar& e) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
         const std::size_t b = bucket_index(v);
+        observe_in(b, v);
+        exemplars_.record(b, nb_ + 1, v, e);
+    }
+
+private:
+    // Counts `v` in bucket `b` and adds it to the sum.
+    void observe_in(std::size_t b, double v) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();
         if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
@@ -2176,16 +2198,7 @@ public:
 #endif
     }
 
-    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
-    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
-    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
-    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
-    void observe(double v, const exemplar& e) noexcept {
-        observe(v);
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return;
-        exemplars_.record(bucket_index(v), nb_ + 1, v, e);
-    }
-
+public:
     /// Records a duration in seconds.
     template <class Rep, class Period>
     void observe(std::chrono::duration<Rep, Period> d) noexcept {
@@ -2503,7 +2516,7 @@ struct family_options {
     std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
     /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
     /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
-    std::string unit;
+    std::string unit{};
 };
 
 namespace detail {
