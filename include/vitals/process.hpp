@@ -8,6 +8,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/kit_names.hpp>
+#include <vitals/detail/names.hpp>
 #include <vitals/family.hpp>
 #include <vitals/registry.hpp>
 
@@ -499,9 +500,14 @@ public:
             if (!cpu_percent && uptime && *uptime > 0.0)
                 cpu_percent = *s.cpu_seconds / *uptime * 100.0;
         }
+        // The unit (OpenMetrics `# UNIT`) of the families whose names carry one.
         const auto gauge = [&out](std::string_view name, std::string_view help,
                                   const std::optional<double>& v) {
-            if (v) out.gauge(name, help, *v);
+            if (!v) return;
+            const std::string_view unit = detail::ends_with(name, "_bytes")     ? "bytes"
+                                          : detail::ends_with(name, "_seconds") ? "seconds"
+                                                                                : "";
+            if (out.family(name, help, metric_type::gauge, unit)) out.sample(*v);
         };
         gauge(st.cpu_percent,
               "CPU used by the process over the last minute (or the collector's window), in "
@@ -515,9 +521,10 @@ public:
                       *s.resident_bytes / *s.memory_limit_bytes * 100.0);
         gauge(st.threads, "Threads of the process.", s.threads);
         gauge(st.uptime, "Seconds since the process started.", uptime);
-        if (s.cpu_seconds)
-            out.counter("process_cpu_seconds_total",
-                        "Total user and system CPU time spent in seconds.", *s.cpu_seconds);
+        if (s.cpu_seconds && out.family("process_cpu_seconds_total",
+                                        "Total user and system CPU time spent in seconds.",
+                                        metric_type::counter, "seconds"))
+            out.sample(*s.cpu_seconds);
         gauge("process_resident_memory_bytes", "Resident memory size in bytes.", s.resident_bytes);
         gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", s.virtual_bytes);
         gauge("process_start_time_seconds",

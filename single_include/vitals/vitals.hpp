@@ -5668,7 +5668,7 @@ public:
                               {"converter", "error_type"}, options)),
           duration_(reg.histogram(detail::kit_metric_name(ns, "converter_duration_seconds"),
                                   "Converter run duration in seconds, by converter.", {"converter"},
-                                  default_buckets(), options)),
+                                  default_buckets(), detail::with_unit(options, "seconds"))),
           files_(reg.counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
                              "Files processed by converters, by converter.", {"converter"},
                              options)) {}
@@ -5852,7 +5852,7 @@ private:
         const auto duration =
             reg.try_histogram(detail::kit_metric_name(ns, "queue_processing_duration_seconds"),
                               "Time spent processing one queue item, in seconds.", names,
-                              default_buckets(), family_opts);
+                              default_buckets(), detail::with_unit(family_opts, "seconds"));
         if (!duration) return duration.error();
 
         bool created = false;

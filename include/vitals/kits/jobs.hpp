@@ -168,7 +168,7 @@ public:
                               {"converter", "error_type"}, options)),
           duration_(reg.histogram(detail::kit_metric_name(ns, "converter_duration_seconds"),
                                   "Converter run duration in seconds, by converter.", {"converter"},
-                                  default_buckets(), options)),
+                                  default_buckets(), detail::with_unit(options, "seconds"))),
           files_(reg.counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
                              "Files processed by converters, by converter.", {"converter"},
                              options)) {}

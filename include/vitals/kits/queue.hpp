@@ -147,7 +147,7 @@ private:
         const auto duration =
             reg.try_histogram(detail::kit_metric_name(ns, "queue_processing_duration_seconds"),
                               "Time spent processing one queue item, in seconds.", names,
-                              default_buckets(), family_opts);
+                              default_buckets(), detail::with_unit(family_opts, "seconds"));
         if (!duration) return duration.error();
 
         bool created = false;
