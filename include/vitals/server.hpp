@@ -13,6 +13,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/error.hpp>
+#include <vitals/exposition/openmetrics.hpp>
 #include <vitals/registry.hpp>
 #include <vitals/server/auth.hpp>
 #include <vitals/server/checks.hpp>
@@ -288,10 +289,14 @@ private:
             return false;
         }
         metrics_.count(endpoint::metrics, 200, options_);
-        const std::string_view type = text_content_type;
+        // OpenMetrics when the Accept header prefers it (Prometheus asks for it first), else
+        // the text format 0.0.4.
+        const bool om = detail::negotiate_exposition(c.parser.accept()) ==
+                        detail::exposition_format::openmetrics_1_0_0;
+        const std::string_view type = om ? openmetrics_content_type : text_content_type;
         // Requests answered in the same loop turn share one render (they arrived together);
-        // a HEAD shares the last second's.
-        if (rendered_ &&
+        // a HEAD shares the last second's (of the same format).
+        if (rendered_ && rendered_om_ == om &&
             (w.now() == rendered_at_ || (head && w.now() - rendered_at_ < head_reuse))) {
             const std::string_view body = head ? std::string_view() : std::string_view(render_);
             w.send(c, 200, type, body, render_.size(), keep);
@@ -299,7 +304,11 @@ private:
         }
         const clock::time_point start = clock::now();
         render_.clear(); // keeps its capacity: no allocation once it has grown
-        write_text(reg_, render_);
+        if (om)
+            write_openmetrics(reg_, render_);
+        else
+            write_text(reg_, render_);
+        rendered_om_ = om;
         metrics_.observe_render(std::chrono::duration<double>(clock::now() - start).count());
         rendered_ = true;
         rendered_at_ = w.now();
@@ -343,6 +352,7 @@ private:
     std::string checks_json_; // the checks of /health, reused
     std::string text_body_;   // error body, reused
     bool rendered_ = false;
+    bool rendered_om_ = false;        // render_ holds OpenMetrics (else text 0.0.4)
     clock::time_point rendered_at_{}; // when render_ was made
     std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
     std::vector<collector_failure> collector_failures_; // as of the last render

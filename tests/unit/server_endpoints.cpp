@@ -104,7 +104,7 @@ TEST_CASE("server: unknown path 404, other methods 405 with Allow, query ignored
     CHECK(exchange(server.port(), "GET http://example:80/live HTTP/1.1\r\n\r\n").status == 200);
 }
 
-TEST_CASE("server: /metrics stays text 0.0.4 when OpenMetrics is asked for") {
+TEST_CASE("server: /metrics answers OpenMetrics when the Accept header prefers it") {
     vitals::registry reg;
     vitals::health_server server(reg, local_options());
     server.start();
@@ -112,5 +112,10 @@ TEST_CASE("server: /metrics stays text 0.0.4 when OpenMetrics is asked for") {
                            "Accept: application/openmetrics-text;version=1.0.0,"
                            "text/plain;version=0.0.4;q=0.5\r\n");
     CHECK(r.status == 200);
-    CHECK(r.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(r.header("content-type") == "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    CHECK(r.body.size() >= 6);
+    CHECK(r.body.substr(r.body.size() - 6) == "# EOF\n");
+    const response plain = get(server.port(), "/metrics", "");
+    CHECK(plain.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(plain.body.find("# EOF") == std::string::npos);
 }
