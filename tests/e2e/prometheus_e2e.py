@@ -11,6 +11,13 @@ Subcommands:
                   that cannot be extracted; needs no Prometheus
   evaluate        wait for the target, then evaluate every expression through the HTTP API of
                   a running Prometheus and print a summary
+  openmetrics     check a demo_service scrape in OpenMetrics (read from a file): parsed by
+                  prometheus_client's OpenMetrics parser, # UNIT where names carry a unit,
+                  NS_build as an info family, exemplars {trace_id="<32 lowercase hex>"} on
+                  NS_http_requests_total and NS_http_request_duration_seconds buckets
+  exemplars       ask a running Prometheus (started with --enable-feature=exemplar-storage)
+                  for the exemplars it stored from the demo (/api/v1/query_exemplars): both
+                  families must have some, each with a 32-hex-digit trace_id
 
 Expressions are taken mechanically from:
   deploy/grafana/dashboards/*.json  targets[].expr of every panel (rows and nested panels
@@ -652,6 +659,95 @@ def cmd_evaluate(args):
     return 0
 
 
+TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def cmd_openmetrics(args):
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+    with open(args.file, encoding="utf-8") as f:
+        text = f.read()
+    ns = args.namespace
+    problems = []
+    if not text.endswith("# EOF\n"):
+        problems.append("the exposition does not end with '# EOF'")
+    try:
+        families = {fam.name: fam for fam in text_string_to_metric_families(text)}
+    except Exception as exc:  # the parser raises ValueError and friends on bad input
+        print(f"FAIL: prometheus_client's OpenMetrics parser rejects the scrape: {exc!r}")
+        return 1
+    units = {f"{ns}_http_request_duration_seconds": "seconds",
+             f"{ns}_http_request_size_bytes": "bytes",
+             f"{ns}_http_response_size_bytes": "bytes"}
+    for name, unit in units.items():
+        fam = families.get(name)
+        if fam is None or fam.unit != unit:
+            problems.append(f"{name}: unit {getattr(fam, 'unit', None)!r}, expected {unit!r}")
+    build = families.get(f"{ns}_build")
+    if build is None or build.type != "info" or not build.samples or \
+            build.samples[0].name != f"{ns}_build_info":
+        problems.append(f"{ns}_build is not an info family with a {ns}_build_info sample")
+    counts = {}
+    for fam_name, sample_name in ((f"{ns}_http_requests", f"{ns}_http_requests_total"),
+                                  (f"{ns}_http_request_duration_seconds",
+                                   f"{ns}_http_request_duration_seconds_bucket")):
+        fam = families.get(fam_name)
+        with_exemplar = [s for s in (fam.samples if fam else []) if s.name == sample_name
+                         and s.exemplar is not None]
+        for s in with_exemplar:
+            if set(s.exemplar.labels) != {"trace_id"} or \
+                    not TRACE_ID.match(s.exemplar.labels["trace_id"]):
+                problems.append(f"{sample_name}: bad exemplar {s.exemplar!r}")
+        counts[sample_name] = len(with_exemplar)
+        if not with_exemplar:
+            problems.append(f"{sample_name}: no exemplar")
+    if problems:
+        print("FAIL: OpenMetrics scrape of the demo:")
+        for p in problems:
+            print("  " + p)
+        return 1
+    print(f"ok: OpenMetrics scrape: {len(families)} families, units declared, {ns}_build is "
+          f"an info family, exemplars with trace ids on "
+          + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return 0
+
+
+def cmd_exemplars(args):
+    prom = Prom(args.prometheus)
+    ns = args.namespace
+    deadline = time.time() + args.timeout
+    wanted = (f"{ns}_http_requests_total", f"{ns}_http_request_duration_seconds_bucket")
+    found = {}
+    while True:
+        for name in wanted:
+            r = prom.get("/api/v1/query_exemplars",
+                         {"query": name, "start": f"{time.time() - 600:.3f}",
+                          "end": f"{time.time():.3f}"})
+            ids = []
+            for series in r.get("data") or []:
+                for ex in series.get("exemplars", []):
+                    ids.append(ex.get("labels", {}).get("trace_id", ""))
+            found[name] = ids
+        if all(found[n] for n in wanted) or time.time() > deadline:
+            break
+        time.sleep(1)
+    problems = []
+    for name in wanted:
+        ids = found[name]
+        if not ids:
+            problems.append(f"{name}: Prometheus stored no exemplar")
+        bad = [i for i in ids if not TRACE_ID.match(i)]
+        if bad:
+            problems.append(f"{name}: trace ids that are not 32 lowercase hex digits: {bad[:3]}")
+    if problems:
+        print("FAIL: exemplars in Prometheus:")
+        for p in problems:
+            print("  " + p)
+        return 1
+    print("ok: Prometheus stored the demo's exemplars: " +
+          ", ".join(f"{n} {len(found[n])} (e.g. trace_id={found[n][0]})" for n in wanted))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", default=os.path.normpath(os.path.join(os.path.dirname(__file__), "../..")))
@@ -667,9 +763,17 @@ def main():
     ev.add_argument("--job", default="vitals")
     ev.add_argument("--scrapes", type=int, default=6, help="scrapes to wait for before evaluating")
     ev.add_argument("--timeout", type=float, default=40)
+    om = sub.add_parser("openmetrics")
+    om.add_argument("file")
+    om.add_argument("--namespace", default="demo")
+    xe = sub.add_parser("exemplars")
+    xe.add_argument("--prometheus", required=True)
+    xe.add_argument("--namespace", default="demo")
+    xe.add_argument("--timeout", type=float, default=20)
     args = ap.parse_args()
     return {"make-config": cmd_make_config, "k8s-config": cmd_k8s_config, "extract": cmd_extract,
-            "evaluate": cmd_evaluate}[args.cmd](args) or 0
+            "evaluate": cmd_evaluate, "openmetrics": cmd_openmetrics,
+            "exemplars": cmd_exemplars}[args.cmd](args) or 0
 
 
 if __name__ == "__main__":

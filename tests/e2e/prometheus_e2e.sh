@@ -10,9 +10,14 @@
 #  2. Starts demo_service on an ephemeral loopback port and Prometheus (Debian package) on
 #     another free loopback port, with a temporary storage dir and a 1 s scrape and rule
 #     evaluation interval, using a configuration derived from deploy/prometheus/prometheus.yml.
+#     A scrape with Prometheus' own Accept header must be OpenMetrics 1.0.0 that
+#     prometheus_client's OpenMetrics parser accepts, with units, an info family for
+#     NS_build_info and exemplars carrying trace ids (prometheus_e2e.py openmetrics).
 #  3. Waits for the target to be up for a few scrapes, then evaluates every PromQL expression
 #     of the dashboards, the alert rules and docs/observability.md through the HTTP API
-#     (tests/e2e/prometheus_e2e.py) and prints a summary.
+#     (tests/e2e/prometheus_e2e.py) and prints a summary. Prometheus runs with
+#     --enable-feature=exemplar-storage, and /api/v1/query_exemplars must return the demo's
+#     trace ids (prometheus_e2e.py exemplars).
 # Both processes are stopped by PID on exit, pass or fail. Needs: prometheus, promtool, curl,
 # /usr/bin/python3 with PyYAML, and a demo_service binary (argument, $VITALS_DEMO_SERVICE,
 # else compiled here from examples/demo_service.cpp with ${CXX:-g++}).
@@ -161,13 +166,24 @@ case "$LINT_RC" in
     *) cat "$WORK/lint" >&2; fail "promtool check metrics cannot parse the exposition" ;;
 esac
 
+# The exact Accept header Prometheus 2.x sends: OpenMetrics preferred.
+OM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+CT=$(probe -H "Accept: $OM_ACCEPT" "http://$DEMO_ADDR/metrics")
+say "GET /metrics (Prometheus' Accept): $CT, $(wc -l <"$WORK/body") lines"
+case "$CT" in
+    "200 application/openmetrics-text; version=1.0.0"*) ;;
+    *) fail "an Accept preferring OpenMetrics got: $CT" ;;
+esac
+"$PY" "$HELPER" openmetrics "$WORK/body" --namespace demo
+
 # ------------------------------------------------------------------ 3. Prometheus
 PROM_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 "$PY" "$HELPER" make-config --target "$DEMO_ADDR" >"$WORK/prometheus.yml"
 promtool check config "$WORK/prometheus.yml" >/dev/null
 mkdir "$WORK/data"
-say "starting prometheus on 127.0.0.1:$PROM_PORT (1 s scrape and evaluation interval)"
+say "starting prometheus on 127.0.0.1:$PROM_PORT (1 s scrape and evaluation interval, exemplar storage)"
 prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/data" \
+    --enable-feature=exemplar-storage \
     --web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.log" 2>&1 &
 PROM_PID=$!
 for i in $(seq 150); do
@@ -180,5 +196,6 @@ say "prometheus (pid $PROM_PID) ready"
 
 # ------------------------------------------------------------------ 4. every query
 "$PY" "$HELPER" evaluate --prometheus "http://127.0.0.1:$PROM_PORT" --job vitals
+"$PY" "$HELPER" exemplars --prometheus "http://127.0.0.1:$PROM_PORT" --namespace demo
 kill -0 "$DEMO_PID" 2>/dev/null || fail "demo_service died during the test"
 say "PASS"
