@@ -6,6 +6,7 @@
 #include <vitals/config.hpp>
 #include <vitals/detail/escape.hpp>
 #include <vitals/detail/names.hpp>
+#include <vitals/detail/narrow.hpp>
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t
@@ -197,7 +198,7 @@ struct exemplar_cell {
                                                          std::memory_order_relaxed))
             return; // another writer is busy: its exemplar wins
         std::atomic_thread_fence(std::memory_order_release);
-        size.store(static_cast<std::uint32_t>(n), std::memory_order_relaxed);
+        size.store(detail::narrow<std::uint32_t>(n), std::memory_order_relaxed);
         value.store(v, std::memory_order_relaxed);
         timestamp.store(ts, std::memory_order_relaxed);
         // Whole words with fixed-size copies (register loads); `bytes` is padded to a word.

@@ -171,15 +171,15 @@ public:
     /// arguments and returning vitals::check_result, or bool (true passes, false fails with
     /// "check returned false"), or a check_function. Allocates.
     template <class Check>
-    void add_liveness_check(std::string name, Check check) {
-        checks_.add(std::move(name), detail::make_check(std::move(check)), false);
+    void add_liveness_check(std::string_view name, Check check) {
+        checks_.add(std::string(name), detail::make_check(std::move(check)), false);
     }
 
     /// Adds (or replaces, by name) a check that /ready and /health run; what it takes is as
     /// for add_liveness_check(). Allocates.
     template <class Check>
-    void add_readiness_check(std::string name, Check check) {
-        checks_.add(std::move(name), detail::make_check(std::move(check)), true);
+    void add_readiness_check(std::string_view name, Check check) {
+        checks_.add(std::string(name), detail::make_check(std::move(check)), true);
     }
 
 private:

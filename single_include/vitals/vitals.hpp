@@ -530,6 +530,30 @@ constexpr bool ends_with(std::string_view s, std::string_view suffix) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_NAMES_HPP
+// #include <vitals/detail/narrow.hpp>
+// vitals/detail/narrow.hpp - an explicit integer conversion that may narrow on some targets.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_NARROW_HPP
+#define VITALS_DETAIL_NARROW_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Converts `v` to `To` on purpose, for conversions that narrow on some targets and not on
+/// others (a 64-bit hash or byte count to std::size_t narrows only on 32-bit targets). A plain
+/// static_cast there is flagged by -Wuseless-cast where the types coincide, and dropping it is
+/// flagged by -Wconversion where they do not; a cast on a template parameter is neither.
+template <class To, class From>
+constexpr To narrow(From v) noexcept {
+    return static_cast<To>(v);
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_NARROW_HPP
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t
@@ -721,7 +745,7 @@ struct exemplar_cell {
                                                          std::memory_order_relaxed))
             return; // another writer is busy: its exemplar wins
         std::atomic_thread_fence(std::memory_order_release);
-        size.store(static_cast<std::uint32_t>(n), std::memory_order_relaxed);
+        size.store(detail::narrow<std::uint32_t>(n), std::memory_order_relaxed);
         value.store(v, std::memory_order_relaxed);
         timestamp.store(ts, std::memory_order_relaxed);
         // Whole words with fixed-size copies (register loads); `bytes` is padded to a word.
@@ -1897,30 +1921,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
 // #include <vitals/detail/format_number.hpp>: inlined above
-// #include <vitals/detail/narrow.hpp>
-// vitals/detail/narrow.hpp - an explicit integer conversion that may narrow on some targets.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_NARROW_HPP
-#define VITALS_DETAIL_NARROW_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Converts `v` to `To` on purpose, for conversions that narrow on some targets and not on
-/// others (a 64-bit hash or byte count to std::size_t narrows only on 32-bit targets). A plain
-/// static_cast there is flagged by -Wuseless-cast where the types coincide, and dropping it is
-/// flagged by -Wconversion where they do not; a cast on a template parameter is neither.
-template <class To, class From>
-constexpr To narrow(From v) noexcept {
-    return static_cast<To>(v);
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_NARROW_HPP
+// #include <vitals/detail/narrow.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/gauge.hpp>
