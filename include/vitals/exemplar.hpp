@@ -4,9 +4,9 @@
 #define VITALS_EXEMPLAR_HPP
 
 #include <vitals/config.hpp>
-#include <vitals/detail/escape.hpp>
 #include <vitals/detail/names.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/detail/utf8.hpp>
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t

@@ -13,6 +13,7 @@
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
 #include <vitals/info.hpp>
+#include <vitals/record/family.hpp>
 #include <vitals/stateset.hpp>
 
 #include <atomic>       // atomic
@@ -20,6 +21,7 @@
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t, uint64_t
 #include <cstring>      // memcpy
+#include <new>          // launder
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
@@ -196,14 +198,14 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
 
 /// Everything a family does, for every metric type. It is not a template so that a
 /// translation unit compiles it once rather than once per metric type (about half the
-/// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access,
-/// and inherits privately, so that users see only what it makes public. Owned by a registry;
-/// the exposition writers read it through the public read-only members.
+/// compile time of vitals.hpp went to those copies). Users hold the family<Metric> handle it
+/// keeps in its own storage (see record/family.hpp), which reaches it through a pointer.
+/// Owned by a registry; the exposition writers read it through the public read-only members.
 class family_base {
 public:
     family_base(const family_base&) = delete;
     family_base& operator=(const family_base&) = delete;
-    virtual ~family_base() {
+    ~family_base() {
         for (series_node* s : series_) delete_node(s);
         for (table* t = table_.load(std::memory_order_relaxed); t;)
             delete std::exchange(t, t->previous);
@@ -220,7 +222,7 @@ public:
     /// The options the family was registered with.
     const family_options& options() const noexcept { return options_; }
     /// A histogram family's bucket bounds (empty for counters and gauges).
-    const std::vector<double>& bounds() const noexcept { return bounds_; }
+    const std::vector<double>& bounds() const noexcept { return bounds_.values; }
     /// A stateset family's state names (empty for other types).
     const std::vector<std::string>& states() const noexcept { return states_; }
 
@@ -253,6 +255,26 @@ public:
 
 private:
     friend class vitals::registry;
+    template <class Full>
+    friend struct include_family_hpp;
+
+    /// The handle users hold, typed (the registry checked the type).
+    template <class Metric>
+    family<Metric>& handle() noexcept {
+        return *std::launder(reinterpret_cast<family<Metric>*>(handle_));
+    }
+
+    // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type.
+    template <class Metric>
+    void make_handle() noexcept {
+        static_assert(sizeof(family<Metric>) == sizeof(family_handle), "a handle is two pointers");
+        ::new (static_cast<void*>(handle_)) family<Metric>(*this, &lookup_metric<Metric>);
+    }
+
+    template <class Metric>
+    static void* lookup_metric(family_base& f, const std::string_view* vals, std::size_t n) {
+        return &static_cast<series<Metric>*>(f.lookup_or_fail(vals, n))->metric;
+    }
 
     /// Set once by the owning registry before the family is shared.
     void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
@@ -264,7 +286,6 @@ private:
         for (series_node* s : series_) s->created = clock_();
     }
 
-protected:
     /// The series for `n` label values, created (or re-shown) on first use; null, with
     /// `*error` set, when `n` differs from the number of label names.
     series_node* lookup(const std::string_view* vals, std::size_t n, status* error) {
@@ -287,19 +308,6 @@ protected:
         return s;
     }
 
-    /// lookup_or_fail() for values held in strings. Allocates only for more than 16 values.
-    series_node* lookup_or_fail(const std::vector<std::string>& values) {
-        constexpr std::size_t small = 16;
-        if (values.size() > small) {
-            std::vector<std::string_view> views(values.size());
-            for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
-            return lookup_or_fail(views.data(), views.size());
-        }
-        std::string_view views[small];
-        for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
-        return lookup_or_fail(views, values.size());
-    }
-
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
@@ -315,9 +323,26 @@ protected:
                 std::vector<std::string> label_names, family_options options,
                 std::vector<double> bounds, std::vector<std::string> states)
         : type_(type), name_(std::move(name)), help_(std::move(help)),
-          label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)), states_(std::move(states)),
-          text_(type_, name_, help_, bounds_, states_) {
+          label_names_(std::move(label_names)),
+          options_(std::move(options)), bounds_{std::move(bounds)}, states_(std::move(states)),
+          text_(type_, name_, help_, bounds_.values, states_) {
+        switch (type_) { // the handle is trivially destructible: nothing to undo
+        case metric_type::counter:
+            make_handle<counter>();
+            break;
+        case metric_type::gauge:
+            make_handle<gauge>();
+            break;
+        case metric_type::histogram:
+            make_handle<histogram>();
+            break;
+        case metric_type::info:
+            make_handle<info>();
+            break;
+        case metric_type::stateset:
+            make_handle<stateset>();
+            break;
+        }
         for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
@@ -602,9 +627,10 @@ private:
     std::string help_;
     std::vector<std::string> label_names_;
     family_options options_;
-    std::vector<double> bounds_;
-    std::vector<std::string> states_;        // statesets: the state names
-    family_text text_;                       // pre-rendered output pieces
+    bucket_bounds bounds_;            // histograms: shared by the series
+    std::vector<std::string> states_; // statesets: the state names
+    family_text text_;                // pre-rendered output pieces
+    alignas(family_handle) unsigned char handle_[sizeof(family_handle)]; // a family<Metric>
     label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
     // The series label sets past the bound share (null until the first one); see lookup_missed.
@@ -620,81 +646,42 @@ private:
 
 } // namespace detail
 
-/// A metric family: one name, help text and fixed label names, with one Metric (counter,
-/// gauge, histogram, info or stateset) per distinct label-value set. Created by a registry,
-/// which owns it.
-///
-/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
-/// looks a series up once and keeps the reference. Lookup of an existing series, and of a
-/// label set folded into the overflow series past the bound, is lock-free and does not
-/// allocate; creating a series takes a writer lock and allocates.
-/// All members are thread-safe.
-template <class Metric>
-class family final : private detail::family_base {
-public:
-    /// The series for these label values (one per label name, in order), created on first
-    /// use. A wrong number of values is reported through the error policy (vitals::error or
-    /// the error handler); use try_labels() for a status instead.
-    template <class... Values>
-    Metric& labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return metric_of(lookup_or_fail(vals, sizeof...(Values)));
+namespace detail {
+
+/// family<Metric>'s members beyond labels() (see record/family.hpp).
+template <class Full>
+struct include_family_hpp {
+    static family_base& state(family_base& f) noexcept { return f; }
+    static const family_base& state(const family_base& f) noexcept { return f; }
+
+    template <class Metric, class Values>
+    static Metric& labels(family<Metric>& fam, const Values& values) {
+        constexpr std::size_t small = 16;
+        const std::size_t n = values.size();
+        if (n > small) {
+            std::vector<std::string_view> views(n);
+            for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+            return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views.data(), n));
+        }
+        std::string_view views[small];
+        for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+        return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views, n));
     }
-    /// labels() for values only known at run time. Allocates only for more than 16 values.
-    Metric& labels(const std::vector<std::string>& values) {
-        return metric_of(lookup_or_fail(values));
-    }
-    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
-    template <class... Values>
-    result<Metric> try_labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+
+    template <class Metric>
+    static result<Metric> try_labels(family_base& f, const std::string_view* vals, std::size_t n) {
         status error;
-        detail::series_node* s = lookup(vals, sizeof...(Values), &error);
+        series_node* s = f.lookup(vals, n, &error);
         if (!s) return error;
-        return metric_of(s);
+        return static_cast<series<Metric>*>(s)->metric;
     }
 
-    /// Hides the series with these label values from the exposition. Returns whether a
-    /// visible series was removed. References to it stay valid; writes through them are
-    /// kept in the hidden series until it is re-added, which resets it to zero.
-    template <class... Values>
-    bool remove(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return family_base::remove(vals, sizeof...(Values));
-    }
-
-    // What a family says about itself (see detail::family_base): name() (for counters it
-    // ends in `_total`), type(), help(), label_names(), options(), bounds() (histograms), and
-    // size(), the number of visible series. clear() hides every series, as remove() does one.
-    using family_base::bounds;
-    using family_base::clear;
-    using family_base::help;
-    using family_base::label_names;
-    using family_base::name;
-    using family_base::options;
-    using family_base::size;
-    using family_base::type;
-
-private:
-    friend class registry; // creates families and hands them out typed
-
-    family(std::string name, std::string help, std::vector<std::string> label_names,
-           family_options options, std::vector<double> bounds, std::vector<std::string> states = {})
-        : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
-                      std::move(label_names), std::move(options), std::move(bounds),
-                      std::move(states)) {}
-
-    static Metric& metric_of(detail::series_node* s) noexcept {
-        return static_cast<detail::series<Metric>*>(s)->metric;
+    static bool remove(family_base& f, const std::string_view* vals, std::size_t n) {
+        return f.remove(vals, n);
     }
 };
 
-/// Families of each metric type.
-using counter_family = family<counter>;
-using gauge_family = family<gauge>;
-using histogram_family = family<histogram>;
-using info_family = family<info>;
-using stateset_family = family<stateset>;
+} // namespace detail
 
 VITALS_END_NAMESPACE
 

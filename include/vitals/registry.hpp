@@ -216,11 +216,11 @@ public:
     explicit registry(unix_clock clock) : clock_(clock ? clock : &system_unix_time) {
         family_options opts;
         opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
-        overflow_ = &static_cast<counter_family&>(detail::value_or_fail(
+        overflow_ = &detail::value_or_fail(
             add(metric_type::counter, overflow_family_name,
                 "Lookups of new label sets redirected to a family's overflow series because the "
                 "family reached its series bound.",
-                {"family"}, std::move(opts), {}, false)));
+                {"family"}, std::move(opts), {}, false));
         // The names of vitals' own reports (see walk()) are taken, like registered ones.
         for (std::string_view n :
              {collector_dropped_name, exemplars_dropped_name,
@@ -474,13 +474,13 @@ private:
     template <class Metric>
     static result<family<Metric>> typed(const added& f) {
         if (!f) return f.error();
-        return static_cast<family<Metric>&>(*f);
+        return f->template handle<Metric>();
     }
 
     template <class Metric>
     static result<Metric> single(const added& f) {
         if (!f) return f.error();
-        return static_cast<family<Metric>&>(*f).labels();
+        return f->template handle<Metric>().labels();
     }
 
     static status check_label_name(std::string_view ln, metric_type type,
@@ -736,24 +736,9 @@ private:
                                             std::vector<std::string> label_names,
                                             family_options options, std::vector<double> bounds,
                                             std::vector<std::string> states) {
-        switch (type) {
-        case metric_type::counter:
-            return new counter_family(std::move(name), std::move(help), std::move(label_names),
-                                      std::move(options), std::move(bounds));
-        case metric_type::gauge:
-            return new gauge_family(std::move(name), std::move(help), std::move(label_names),
-                                    std::move(options), std::move(bounds));
-        case metric_type::info:
-            return new info_family(std::move(name), std::move(help), std::move(label_names),
-                                   std::move(options), std::move(bounds));
-        case metric_type::stateset:
-            return new stateset_family(std::move(name), std::move(help), std::move(label_names),
-                                       std::move(options), std::move(bounds), std::move(states));
-        case metric_type::histogram:
-            break;
-        }
-        return new histogram_family(std::move(name), std::move(help), std::move(label_names),
-                                    std::move(options), std::move(bounds));
+        return new detail::family_base(type, std::move(name), std::move(help),
+                                       std::move(label_names), std::move(options),
+                                       std::move(bounds), std::move(states));
     }
 
     mutable std::shared_mutex mutex_;
@@ -804,7 +789,7 @@ private:
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
     unix_clock clock_;
-    counter_family* overflow_ = nullptr;
+    detail::family_base* overflow_ = nullptr; // vitals_series_overflow_total
 };
 
 namespace detail {

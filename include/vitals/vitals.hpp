@@ -19,6 +19,7 @@
 #include <vitals/kits/http.hpp>
 #include <vitals/kits/jobs.hpp>
 #include <vitals/kits/queue.hpp>
+#include <vitals/record.hpp>
 #include <vitals/registry.hpp>
 #include <vitals/stateset.hpp>
 #include <vitals/text_format.hpp>

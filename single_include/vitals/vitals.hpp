@@ -395,97 +395,6 @@ VITALS_END_NAMESPACE
 #define VITALS_EXEMPLAR_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>
-// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_ESCAPE_HPP
-#define VITALS_DETAIL_ESCAPE_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <string>      // string
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
-/// surrogate, beyond U+10FFFF, truncated).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
-/// pieces: runs of bytes that need no change go out as they are, in one call each.
-/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
-/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
-/// escape straight into its output (collector samples at scrape time).
-template <class Emit>
-void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
-    std::size_t run = 0; // start of the bytes not yet emitted
-    std::size_t i = 0;
-    while (i < value.size()) {
-        const char c = value[i];
-        const char* replacement;
-        std::size_t replacement_size = 2;
-        if (c == '\\') {
-            replacement = "\\\\";
-        } else if (c == '\n') {
-            replacement = "\\n";
-        } else if (c == '"' && quote) {
-            replacement = "\\\"";
-        } else if (static_cast<unsigned char>(c) < 0x80) {
-            ++i;
-            continue;
-        } else {
-            const std::size_t len = utf8_sequence_length(value, i);
-            if (len != 0) {
-                i += len;
-                continue;
-            }
-            replacement = "\xEF\xBF\xBD";
-            replacement_size = 3;
-        }
-        if (i > run) emit(value.data() + run, i - run);
-        emit(replacement, replacement_size);
-        run = ++i;
-    }
-    if (i > run) emit(value.data() + run, i - run);
-}
-
-/// Appends `value` escaped for the text format (see escape_pieces()).
-inline void append_escaped(std::string& out, std::string_view value, bool quote) {
-    escape_pieces(value, quote,
-                  [&out](const char* data, std::size_t size) { out.append(data, size); });
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_ESCAPE_HPP
 // #include <vitals/detail/names.hpp>
 // vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
 // SPDX-License-Identifier: MIT
@@ -554,6 +463,52 @@ constexpr To narrow(From v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_NARROW_HPP
+// #include <vitals/detail/utf8.hpp>
+// vitals/detail/utf8.hpp - UTF-8 validation, shared by escaping and exemplars.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_UTF8_HPP
+#define VITALS_DETAIL_UTF8_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
+/// surrogate, beyond U+10FFFF, truncated).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_UTF8_HPP
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t
@@ -1726,7 +1681,70 @@ VITALS_END_NAMESPACE
 #define VITALS_EXPOSITION_LINES_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>
+// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_ESCAPE_HPP
+#define VITALS_DETAIL_ESCAPE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/utf8.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// pieces: runs of bytes that need no change go out as they are, in one call each.
+/// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
+/// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
+/// escape straight into its output (collector samples at scrape time).
+template <class Emit>
+void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
+    std::size_t run = 0; // start of the bytes not yet emitted
+    std::size_t i = 0;
+    while (i < value.size()) {
+        const char c = value[i];
+        const char* replacement;
+        std::size_t replacement_size = 2;
+        if (c == '\\') {
+            replacement = "\\\\";
+        } else if (c == '\n') {
+            replacement = "\\n";
+        } else if (c == '"' && quote) {
+            replacement = "\\\"";
+        } else if (static_cast<unsigned char>(c) < 0x80) {
+            ++i;
+            continue;
+        } else {
+            const std::size_t len = utf8_sequence_length(value, i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+            replacement = "\xEF\xBF\xBD";
+            replacement_size = 3;
+        }
+        if (i > run) emit(value.data() + run, i - run);
+        emit(replacement, replacement_size);
+        run = ++i;
+    }
+    if (i > run) emit(value.data() + run, i - run);
+}
+
+/// Appends `value` escaped for the text format (see escape_pieces()).
+inline void append_escaped(std::string& out, std::string_view value, bool quote) {
+    escape_pieces(value, quote,
+                  [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_ESCAPE_HPP
 // #include <vitals/exposition/buffer.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>
 // vitals/exposition/model.hpp - what the exposition writers read: metric types, the
@@ -1931,6 +1949,13 @@ VITALS_END_NAMESPACE
 #define VITALS_GAUGE_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/record/gauge.hpp>
+// vitals/record/gauge.hpp - a value that goes up and down: the class, for code that records.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_GAUGE_HPP
+#define VITALS_RECORD_GAUGE_HPP
+
+// #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/atomic_double.hpp>
 // vitals/detail/atomic_double.hpp - lock-free add on std::atomic<double>.
@@ -1960,7 +1985,6 @@ VITALS_END_NAMESPACE
 #endif // VITALS_DETAIL_ATOMIC_DOUBLE_HPP
 
 #include <atomic>  // atomic
-#include <chrono>  // system_clock
 #include <cstdint> // uint64_t
 
 VITALS_BEGIN_NAMESPACE
@@ -1983,6 +2007,10 @@ struct gauge_cells {
     }
 };
 void enable_gauge_cells(gauge& g);
+/// Defined by <vitals/gauge.hpp>: the members of gauge that need <chrono>. A translation unit
+/// that includes only <vitals/record.hpp> and calls one fails to compile naming this type.
+template <class Full>
+struct include_gauge_hpp;
 } // namespace detail
 
 /// A value that can be set, raised and lowered, exposed as `<name>`.
@@ -2017,10 +2045,11 @@ public:
     void add(double amount) noexcept { detail::atomic_add(value_, amount); }
     void sub(double amount) noexcept { add(-amount); }
 
-    /// Sets the gauge to the current Unix time in seconds (system clock).
+    /// Sets the gauge to the current Unix time in seconds (system clock). Defined by
+    /// <vitals/gauge.hpp> (it needs <chrono>, which <vitals/record.hpp> leaves out).
+    template <class Full = void>
     void set_to_current_time() noexcept {
-        using namespace std::chrono;
-        set(duration<double>(system_clock::now().time_since_epoch()).count());
+        set(detail::include_gauge_hpp<Full>::unix_now());
     }
 
     double value() const noexcept {
@@ -2055,6 +2084,25 @@ inline void enable_gauge_cells(gauge& g) {
 
 VITALS_END_NAMESPACE
 
+#endif // VITALS_RECORD_GAUGE_HPP
+
+#include <chrono> // system_clock
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// gauge's members that need <chrono> (see record/gauge.hpp).
+template <class Full>
+struct include_gauge_hpp {
+    static double unix_now() noexcept {
+        using namespace std::chrono;
+        return duration<double>(system_clock::now().time_since_epoch()).count();
+    }
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
 #endif // VITALS_GAUGE_HPP
 // #include <vitals/histogram.hpp>
 // vitals/histogram.hpp - a fixed-bucket histogram and its RAII timer.
@@ -2065,20 +2113,23 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
-// #include <vitals/detail/thread_slot.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
+// #include <vitals/record/histogram.hpp>
+// vitals/record/histogram.hpp - a fixed-bucket histogram: the class, for code that records.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_HISTOGRAM_HPP
+#define VITALS_RECORD_HISTOGRAM_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
+// #include <vitals/detail/thread_slot.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/rejected_writes.hpp>: inlined above
 
 #include <atomic>           // atomic
-#include <chrono>           // steady_clock
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t, uintptr_t
 #include <initializer_list> // initializer_list
-#include <string>           // string
-#include <string_view>      // string_view
-#include <utility>          // move
-#include <vector>           // vector
 
 VITALS_BEGIN_NAMESPACE
 
@@ -2087,7 +2138,243 @@ namespace detail {
 struct borrowed_bounds_tag {};
 template <class Metric>
 struct series;
+/// A histogram's bucket bounds (a std::vector<double>; defined by <vitals/histogram.hpp>).
+struct bucket_bounds;
+/// Defined by <vitals/histogram.hpp>: the members of histogram that need <vector> or
+/// <chrono>. A translation unit that includes only <vitals/record.hpp> and calls one fails to
+/// compile naming this type.
+template <class Full>
+struct include_histogram_hpp;
 } // namespace detail
+
+/// Counts observations into fixed buckets (`le` upper bounds, plus the implicit +Inf) and
+/// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
+/// The count is derived from the buckets, so an exposition's `_count` always equals its
+/// +Inf bucket and buckets are cumulative even while other threads observe.
+///
+/// Like a counter, a histogram has one set of cells (buckets and sum) per thread slot, each on
+/// its own cache lines, plus one shared set for threads beyond VITALS_COUNTER_STRIPES alive
+/// at once (see detail/thread_slot.hpp): threads observing into the same histogram do not
+/// contend. Its cells take (VITALS_COUNTER_STRIPES + 1) times the bucket count plus one,
+/// times 8 bytes, each set rounded up to 64 bytes (one set in the compact configuration).
+class histogram {
+public:
+    // The constructors, bounds(), time() and observe(duration) are defined by
+    // <vitals/histogram.hpp>: they need <vector> and <chrono>, which <vitals/record.hpp>
+    // leaves out. (They are templates, or use an incomplete type, so that a translation unit
+    // with only the light header compiles as long as it does not call them, and fails to
+    // compile, naming detail::include_histogram_hpp or histogram::timer, when it does.)
+
+    /// A histogram with the default bounds (10 ms to 10 s).
+    template <class Full = void>
+    histogram() : histogram(detail::include_histogram_hpp<Full>::default_bounds()) {}
+
+    /// A histogram with the given bounds: a std::vector<double>, or any container of doubles
+    /// with data() and size(). Invalid bounds are reported through the error policy
+    /// (vitals::error, or the error handler without exceptions); see validate_buckets().
+    template <class Bounds, class = decltype(static_cast<const double*>(
+                                static_cast<const Bounds*>(nullptr)->data()))>
+    explicit histogram(Bounds bounds) {
+        detail::include_histogram_hpp<Bounds>::adopt(*this, static_cast<Bounds&&>(bounds));
+    }
+    template <class Full = void>
+    histogram(std::initializer_list<double> bounds)
+        : histogram(detail::include_histogram_hpp<Full>::copy(bounds)) {}
+    histogram(const histogram&) = delete;
+    histogram& operator=(const histogram&) = delete;
+    ~histogram() {
+        if (release_bounds_) release_bounds_(bounds_);
+        delete[] raw_cells_;
+    }
+
+    /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
+    /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
+    /// Prometheus clients do.
+    void observe(double v) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        observe_in(bucket_index(v), v);
+    }
+
+    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
+    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
+    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
+    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
+    void observe(double v, const exemplar& e) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        const std::size_t b = bucket_index(v);
+        observe_in(b, v);
+        exemplars_.record(b, nb_ + 1, v, e);
+    }
+
+private:
+    // Counts `v` in bucket `b` and adds it to the sum.
+    void observe_in(std::size_t b, double v) noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+        const unsigned s = detail::current_thread_state();
+        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
+            std::atomic<std::uint64_t>* cells = shard(s - 1);
+            std::atomic<std::uint64_t>& sum = cells[nb_ + 1]; // before a store could alias nb_
+            detail::owned_add(cells[b], 1);
+            sum.store(
+                detail::double_bits(detail::bits_double(sum.load(std::memory_order_relaxed)) + v),
+                std::memory_order_relaxed);
+            return;
+        }
+        observe_shared(shard(detail::slot_count), b, v);
+#else
+        observe_shared(shard(0), b, v);
+#endif
+    }
+
+public:
+    /// Records a duration (a std::chrono::duration) in seconds.
+    template <class Duration, class = decltype(static_cast<const Duration*>(nullptr)->count())>
+    void observe(Duration d) noexcept {
+        observe(detail::include_histogram_hpp<Duration>::seconds(d));
+    }
+
+    /// RAII timer: observes the steady-clock seconds between its creation and its destruction
+    /// (or the first stop()); see <vitals/histogram.hpp>.
+    class timer;
+
+    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
+    [[nodiscard]] inline timer time() noexcept;
+
+    /// The configured upper bounds (without +Inf), as a const std::vector<double>&.
+    template <class Full = void>
+    const auto& bounds() const noexcept {
+        return detail::include_histogram_hpp<Full>::values(*bounds_);
+    }
+    /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
+    std::uint64_t bucket_count(std::size_t i) const noexcept {
+        std::uint64_t n = 0;
+        for (std::size_t k = 0; k < shards; ++k) n += shard(k)[i].load(std::memory_order_relaxed);
+        return n;
+    }
+    /// Total number of observations (the sum of all buckets).
+    std::uint64_t count() const noexcept {
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i <= nb_; ++i) total += bucket_count(i);
+        return total;
+    }
+    /// Sum of all observed values.
+    double sum() const noexcept {
+        double total = 0.0;
+        for (std::size_t k = 0; k < shards; ++k)
+            total += detail::bits_double(shard(k)[nb_ + 1].load(std::memory_order_relaxed));
+        return total;
+    }
+
+    /// Clears all buckets and the sum. Meant for a series that is removed and re-added; an
+    /// observation made at the same moment through a kept reference may survive it, in part.
+    void reset() noexcept {
+        for (std::size_t k = 0; k < shards; ++k)
+            for (std::size_t i = 0; i <= nb_ + 1; ++i)
+                shard(k)[i].store(0, std::memory_order_relaxed); // 0 is also +0.0 for the sum
+        exemplars_.reset();
+    }
+
+private:
+    friend struct detail::exemplar_access;
+    const detail::exemplar_slots& exemplars() const noexcept { return exemplars_; }
+
+    template <class Metric>
+    friend struct detail::series;
+    template <class Full>
+    friend struct detail::include_histogram_hpp;
+
+    // A histogram reading `bounds`, already validated, which must outlive it: the series of a
+    // family share the family's bounds this way instead of each keeping a copy (memory per
+    // series). Defined by <vitals/histogram.hpp>.
+    inline histogram(detail::borrowed_bounds_tag, const detail::bucket_bounds& bounds);
+
+#if VITALS_COUNTER_STRIPES > 1
+    static constexpr std::size_t shards = detail::slot_count + 1; // owned ones, then shared
+#else
+    static constexpr std::size_t shards = 1;
+#endif
+    // A shard (buckets, then the sum's bits) starts on a cache line and takes whole lines, so
+    // two threads' shards never share one; the compact configuration has one shard, unpadded.
+    static constexpr std::size_t line_words = shards > 1 ? 8 : 1;
+
+    // Allocates the cells for nb_ buckets.
+    void init_cells() {
+        shard_words_ = (nb_ + 2 + line_words - 1) / line_words * line_words;
+        const std::size_t n = shards * shard_words_ + line_words - 1; // room to align
+        raw_cells_ = new std::atomic<std::uint64_t>[n];
+        for (std::size_t i = 0; i < n; ++i) raw_cells_[i].store(0, std::memory_order_relaxed);
+        const auto address = reinterpret_cast<std::uintptr_t>(raw_cells_);
+        const std::size_t line = line_words * sizeof(std::uint64_t);
+        cells_ = raw_cells_ + (line - address % line) % line / sizeof(std::uint64_t);
+    }
+
+    std::atomic<std::uint64_t>* shard(std::size_t k) const noexcept {
+        return cells_ + k * shard_words_;
+    }
+
+    void observe_shared(std::atomic<std::uint64_t>* cells, std::size_t b, double v) noexcept {
+        cells[b].fetch_add(1, std::memory_order_relaxed);
+        std::atomic<std::uint64_t>& sum = cells[nb_ + 1];
+        std::uint64_t current = sum.load(std::memory_order_relaxed);
+        while (!sum.compare_exchange_weak(current,
+                                          detail::double_bits(detail::bits_double(current) + v),
+                                          std::memory_order_relaxed, std::memory_order_relaxed)) {}
+    }
+
+    // Index of the first bound >= v (bounds().size() when there is none), without a branch
+    // that depends on v: observed values are rarely predictable, and a mispredicted exit
+    // costs more than the rest of observe(). Up to 16 bounds, the number of bounds below v:
+    // independent comparisons the CPU runs side by side (and compilers may vectorise);
+    // beyond, a binary search with conditional moves.
+    std::size_t bucket_index(double v) const noexcept {
+        const double* b = bound_values_;
+        std::size_t n = nb_; // >= 1, checked at construction
+        if (n <= 16) {
+            // Four independent sums: the comparisons do not wait on one another's adds.
+            std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+            for (; i + 4 <= n; i += 4) {
+                s0 += static_cast<std::size_t>(v > b[i]);
+                s1 += static_cast<std::size_t>(v > b[i + 1]);
+                s2 += static_cast<std::size_t>(v > b[i + 2]);
+                s3 += static_cast<std::size_t>(v > b[i + 3]);
+            }
+            for (; i < n; ++i) s0 += static_cast<std::size_t>(v > b[i]);
+            return s0 + s1 + s2 + s3; // bounds increase: they are b[0] .. b[sum - 1]
+        }
+        std::size_t lo = 0;
+        while (n > 1) {
+            const std::size_t half = n / 2;
+            lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
+            n -= half;
+        }
+        return lo + static_cast<std::size_t>(v > b[lo]);
+    }
+
+    const detail::bucket_bounds* bounds_ = nullptr; // borrowed, or owned when release_bounds_
+    // Frees bounds_ when the histogram owns them (set by the constructors, where the type of
+    // the bounds is complete; the destructor, here, stays free of <vector>).
+    void (*release_bounds_)(const detail::bucket_bounds*) noexcept = nullptr;
+    const double* bound_values_ = nullptr;            // the bounds' values, read by observe()
+    std::atomic<std::uint64_t>* raw_cells_ = nullptr; // owned
+    std::atomic<std::uint64_t>* cells_ = nullptr;     // raw_cells_, aligned: shards * shard_words_
+    std::size_t nb_ = 0;                              // number of bounds
+    std::size_t shard_words_ = 0;
+    detail::exemplar_slots exemplars_; // null until the first exemplar
+};
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_HISTOGRAM_HPP
+
+#include <chrono>      // steady_clock
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t, uintptr_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <utility>     // move
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
 
 /// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
 inline std::vector<double> default_buckets() {
@@ -2132,242 +2419,100 @@ inline status validate_buckets(const std::vector<double>& bounds) {
     return {};
 }
 
-/// Counts observations into fixed buckets (`le` upper bounds, plus the implicit +Inf) and
-/// keeps their sum. observe() is lock-free and never allocates; construction allocates once.
-/// The count is derived from the buckets, so an exposition's `_count` always equals its
-/// +Inf bucket and buckets are cumulative even while other threads observe.
-///
-/// Like a counter, a histogram has one set of cells (buckets and sum) per thread slot, each on
-/// its own cache lines, plus one shared set for threads beyond VITALS_COUNTER_STRIPES alive
-/// at once (see detail/thread_slot.hpp): threads observing into the same histogram do not
-/// contend. Its cells take (VITALS_COUNTER_STRIPES + 1) times the bucket count plus one,
-/// times 8 bytes, each set rounded up to 64 bytes (one set in the compact configuration).
-class histogram {
-public:
-    /// A histogram with the default bounds (10 ms to 10 s).
-    histogram() : histogram(default_buckets()) {}
+namespace detail {
 
-    /// A histogram with the given bounds. Invalid bounds are reported through the error policy
-    /// (vitals::error, or the error handler without exceptions); see validate_buckets().
-    explicit histogram(std::vector<double> bounds)
-        : own_bounds_(new std::vector<double>(std::move(bounds))), bounds_(own_bounds_.get()) {
-        const status st = validate_buckets(*bounds_);
-        if (!st.ok()) detail::fail(st);
-        init_cells();
-    }
-    histogram(std::initializer_list<double> bounds) : histogram(std::vector<double>(bounds)) {}
-    histogram(const histogram&) = delete;
-    histogram& operator=(const histogram&) = delete;
-    ~histogram() { delete[] raw_cells_; }
-
-    /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
-    /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
-    /// Prometheus clients do.
-    void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
-        observe_in(bucket_index(v), v);
-    }
-
-    /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
-    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
-    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
-    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
-    void observe(double v, const exemplar& e) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
-        const std::size_t b = bucket_index(v);
-        observe_in(b, v);
-        exemplars_.record(b, nb_ + 1, v, e);
-    }
-
-private:
-    // Counts `v` in bucket `b` and adds it to the sum.
-    void observe_in(std::size_t b, double v) noexcept {
-#if VITALS_COUNTER_STRIPES > 1
-        const unsigned s = detail::current_thread_state();
-        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
-            std::atomic<std::uint64_t>* cells = shard(s - 1);
-            std::atomic<std::uint64_t>& sum = cells[nb_ + 1]; // before a store could alias nb_
-            detail::owned_add(cells[b], 1);
-            sum.store(
-                detail::double_bits(detail::bits_double(sum.load(std::memory_order_relaxed)) + v),
-                std::memory_order_relaxed);
-            return;
-        }
-        observe_shared(shard(detail::slot_count), b, v);
-#else
-        observe_shared(shard(0), b, v);
-#endif
-    }
-
-public:
-    /// Records a duration in seconds.
-    template <class Rep, class Period>
-    void observe(std::chrono::duration<Rep, Period> d) noexcept {
-        observe(std::chrono::duration<double>(d).count());
-    }
-
-    /// RAII timer: observes the steady-clock seconds between its creation and its destruction
-    /// (or the first stop()). Not thread-safe itself; the histogram it feeds is.
-    class timer {
-    public:
-        explicit timer(histogram& h) noexcept : h_(&h), start_(std::chrono::steady_clock::now()) {}
-        timer(timer&& other) noexcept : h_(other.h_), start_(other.start_) { other.h_ = nullptr; }
-        timer(const timer&) = delete;
-        timer& operator=(const timer&) = delete;
-        timer& operator=(timer&&) = delete;
-        ~timer() { stop(); }
-        /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
-        double stop() noexcept {
-            if (!h_) return 0.0;
-            const double secs =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-            h_->observe(secs);
-            h_ = nullptr;
-            return secs;
-        }
-        /// Disarms the timer without observing.
-        void cancel() noexcept { h_ = nullptr; }
-
-    private:
-        histogram* h_;
-        std::chrono::steady_clock::time_point start_;
-    };
-
-    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
-    [[nodiscard]] timer time() noexcept { return timer(*this); }
-
-    /// The configured upper bounds (without +Inf).
-    const std::vector<double>& bounds() const noexcept { return *bounds_; }
-    /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
-    std::uint64_t bucket_count(std::size_t i) const noexcept {
-        std::uint64_t n = 0;
-        for (std::size_t k = 0; k < shards; ++k) n += shard(k)[i].load(std::memory_order_relaxed);
-        return n;
-    }
-    /// Total number of observations (the sum of all buckets).
-    std::uint64_t count() const noexcept {
-        std::uint64_t total = 0;
-        for (std::size_t i = 0; i <= nb_; ++i) total += bucket_count(i);
-        return total;
-    }
-    /// Sum of all observed values.
-    double sum() const noexcept {
-        double total = 0.0;
-        for (std::size_t k = 0; k < shards; ++k)
-            total += detail::bits_double(shard(k)[nb_ + 1].load(std::memory_order_relaxed));
-        return total;
-    }
-
-    /// Clears all buckets and the sum. Meant for a series that is removed and re-added; an
-    /// observation made at the same moment through a kept reference may survive it, in part.
-    void reset() noexcept {
-        for (std::size_t k = 0; k < shards; ++k)
-            for (std::size_t i = 0; i <= nb_ + 1; ++i)
-                shard(k)[i].store(0, std::memory_order_relaxed); // 0 is also +0.0 for the sum
-        exemplars_.reset();
-    }
-
-private:
-    friend struct detail::exemplar_access;
-    const detail::exemplar_slots& exemplars() const noexcept { return exemplars_; }
-
-    template <class Metric>
-    friend struct detail::series;
-
-    // A histogram reading `bounds`, already validated, which must outlive it: the series of a
-    // family share the family's bounds this way instead of each keeping a copy (issue 2:
-    // memory per series).
-    histogram(detail::borrowed_bounds_tag, const std::vector<double>& bounds) : bounds_(&bounds) {
-        init_cells();
-    }
-
-#if VITALS_COUNTER_STRIPES > 1
-    static constexpr std::size_t shards = detail::slot_count + 1; // owned ones, then shared
-#else
-    static constexpr std::size_t shards = 1;
-#endif
-    // A shard (buckets, then the sum's bits) starts on a cache line and takes whole lines, so
-    // two threads' shards never share one; the compact configuration has one shard, unpadded.
-    static constexpr std::size_t line_words = shards > 1 ? 8 : 1;
-
-    void init_cells() {
-        nb_ = bounds_->size();
-        shard_words_ = (nb_ + 2 + line_words - 1) / line_words * line_words;
-        const std::size_t n = shards * shard_words_ + line_words - 1; // room to align
-        raw_cells_ = new std::atomic<std::uint64_t>[n];
-        for (std::size_t i = 0; i < n; ++i) raw_cells_[i].store(0, std::memory_order_relaxed);
-        const auto address = reinterpret_cast<std::uintptr_t>(raw_cells_);
-        const std::size_t line = line_words * sizeof(std::uint64_t);
-        cells_ = raw_cells_ + (line - address % line) % line / sizeof(std::uint64_t);
-    }
-
-    std::atomic<std::uint64_t>* shard(std::size_t k) const noexcept {
-        return cells_ + k * shard_words_;
-    }
-
-    void observe_shared(std::atomic<std::uint64_t>* cells, std::size_t b, double v) noexcept {
-        cells[b].fetch_add(1, std::memory_order_relaxed);
-        std::atomic<std::uint64_t>& sum = cells[nb_ + 1];
-        std::uint64_t current = sum.load(std::memory_order_relaxed);
-        while (!sum.compare_exchange_weak(current,
-                                          detail::double_bits(detail::bits_double(current) + v),
-                                          std::memory_order_relaxed, std::memory_order_relaxed)) {}
-    }
-
-    // Index of the first bound >= v (bounds().size() when there is none), without a branch
-    // that depends on v: observed values are rarely predictable, and a mispredicted exit
-    // costs more than the rest of observe(). Up to 16 bounds, the number of bounds below v:
-    // independent comparisons the CPU runs side by side (and compilers may vectorise);
-    // beyond, a binary search with conditional moves.
-    std::size_t bucket_index(double v) const noexcept {
-        const double* b = bounds_->data();
-        std::size_t n = nb_; // >= 1, checked at construction
-        if (n <= 16) {
-            // Four independent sums: the comparisons do not wait on one another's adds.
-            std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
-            for (; i + 4 <= n; i += 4) {
-                s0 += static_cast<std::size_t>(v > b[i]);
-                s1 += static_cast<std::size_t>(v > b[i + 1]);
-                s2 += static_cast<std::size_t>(v > b[i + 2]);
-                s3 += static_cast<std::size_t>(v > b[i + 3]);
-            }
-            for (; i < n; ++i) s0 += static_cast<std::size_t>(v > b[i]);
-            return s0 + s1 + s2 + s3; // bounds increase: they are b[0] .. b[sum - 1]
-        }
-        std::size_t lo = 0;
-        while (n > 1) {
-            const std::size_t half = n / 2;
-            lo = v > b[lo + half - 1] ? lo + half : lo; // a conditional move, not a branch
-            n -= half;
-        }
-        return lo + static_cast<std::size_t>(v > b[lo]);
-    }
-
-    // Owns the bounds of a histogram made with its own; null when they are borrowed. A member
-    // (not a plain pointer) so that a constructor that fails frees them; std::unique_ptr would
-    // cost every translation unit <memory>. A pointer, not a vector, keeps a family's series
-    // 16 bytes smaller.
-    class owned_bounds {
-    public:
-        owned_bounds() noexcept = default;
-        explicit owned_bounds(std::vector<double>* p) noexcept : p_(p) {}
-        owned_bounds(const owned_bounds&) = delete;
-        owned_bounds& operator=(const owned_bounds&) = delete;
-        ~owned_bounds() { delete p_; }
-        std::vector<double>* get() const noexcept { return p_; }
-
-    private:
-        std::vector<double>* p_ = nullptr;
-    };
-
-    owned_bounds own_bounds_;
-    const std::vector<double>* bounds_;               // *own_bounds_ or borrowed
-    std::atomic<std::uint64_t>* raw_cells_ = nullptr; // owned
-    std::atomic<std::uint64_t>* cells_ = nullptr;     // raw_cells_, aligned: shards * shard_words_
-    std::size_t nb_ = 0;                              // bounds_->size()
-    std::size_t shard_words_ = 0;
-    detail::exemplar_slots exemplars_; // null until the first exemplar
+/// The histogram's bucket bounds: one vector, owned by a standalone histogram, or by a family
+/// and shared by its series.
+struct bucket_bounds {
+    std::vector<double> values;
 };
+
+/// histogram's members that need <vector> or <chrono> (see record/histogram.hpp).
+template <class Full>
+struct include_histogram_hpp {
+    static std::vector<double> default_bounds() { return default_buckets(); }
+    static std::vector<double> copy(std::initializer_list<double> bounds) {
+        return std::vector<double>(bounds);
+    }
+    static const std::vector<double>& values(const bucket_bounds& b) noexcept { return b.values; }
+    template <class Duration>
+    static double seconds(Duration d) noexcept {
+        return std::chrono::duration<double>(d).count();
+    }
+
+    // Validates `bounds`, then gives `h` its own copy of them and its cells.
+    template <class Bounds>
+    static void adopt(histogram& h, Bounds&& bounds) {
+        bucket_bounds* owned = new bucket_bounds{to_vector(std::forward<Bounds>(bounds))};
+        const status st = validate_buckets(owned->values);
+        if (!st.ok()) {
+            release(owned);
+            fail(st);
+        }
+        h.bounds_ = owned;
+        h.release_bounds_ = &release;
+        h.bound_values_ = owned->values.data();
+        h.nb_ = owned->values.size();
+        // A constructor that throws runs no destructor: free the bounds here.
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            h.init_cells();
+        } catch (...) {
+            h.release_bounds_ = nullptr;
+            release(owned);
+            throw;
+        }
+#else
+        h.init_cells();
+#endif
+    }
+
+    static void release(const bucket_bounds* b) noexcept { delete b; }
+
+private:
+    static std::vector<double> to_vector(std::vector<double>&& v) noexcept { return std::move(v); }
+    static std::vector<double> to_vector(const std::vector<double>& v) { return v; }
+    template <class Bounds>
+    static std::vector<double> to_vector(const Bounds& b) {
+        return std::vector<double>(b.data(), b.data() + b.size());
+    }
+};
+
+} // namespace detail
+
+inline histogram::histogram(detail::borrowed_bounds_tag, const detail::bucket_bounds& bounds)
+    : bounds_(&bounds), bound_values_(bounds.values.data()), nb_(bounds.values.size()) {
+    init_cells();
+}
+
+/// RAII timer: observes the steady-clock seconds between its creation and its destruction
+/// (or the first stop()). Not thread-safe itself; the histogram it feeds is.
+class histogram::timer {
+public:
+    explicit timer(histogram& h) noexcept : h_(&h), start_(std::chrono::steady_clock::now()) {}
+    timer(timer&& other) noexcept : h_(other.h_), start_(other.start_) { other.h_ = nullptr; }
+    timer(const timer&) = delete;
+    timer& operator=(const timer&) = delete;
+    timer& operator=(timer&&) = delete;
+    ~timer() { stop(); }
+    /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
+    double stop() noexcept {
+        if (!h_) return 0.0;
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        h_->observe(secs);
+        h_ = nullptr;
+        return secs;
+    }
+    /// Disarms the timer without observing.
+    void cancel() noexcept { h_ = nullptr; }
+
+private:
+    histogram* h_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+inline histogram::timer histogram::time() noexcept { return timer(*this); }
 
 VITALS_END_NAMESPACE
 
@@ -2401,6 +2546,183 @@ public:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_INFO_HPP
+// #include <vitals/record/family.hpp>
+// vitals/record/family.hpp - a metric family's labelled lookups, for code that records.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_FAMILY_HPP
+#define VITALS_RECORD_FAMILY_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string_view> // string_view
+#include <type_traits> // conjunction, enable_if_t, is_convertible
+
+VITALS_BEGIN_NAMESPACE
+
+class registry;
+template <class T>
+class result;
+
+namespace detail {
+class family_base;
+
+/// Defined by <vitals/family.hpp>: the members of family that need the family's state (its
+/// name, label names, options, ...), not only its lookup. A translation unit that includes
+/// only <vitals/record.hpp> and calls one fails to compile naming this type.
+template <class Full>
+struct include_family_hpp;
+
+template <class... Ts>
+struct dependent_void {
+    using type = void;
+};
+
+template <class T>
+using is_label_value = std::is_convertible<const T&, std::string_view>;
+
+/// A run-time list of label values: a container (std::vector<std::string>, ...) with size()
+/// and operator[] yielding something a std::string_view can be made from.
+template <class T>
+using label_value_list =
+    decltype(static_cast<const T*>(nullptr)->size(),
+             static_cast<std::string_view>((*static_cast<const T*>(nullptr))[0]));
+
+/// What a family<Metric> holds: the family's state, which only <vitals/family.hpp> defines,
+/// and its lookup, a function set at registration. Recording code calls the lookup through
+/// the pointer, so it needs neither the state's definition nor the lookup's code (the hash
+/// table, the locks, the allocation of new series).
+class family_handle {
+protected:
+    // The metric of the series with these label values, created on first use; a wrong
+    // number of values goes to the error policy (which does not return).
+    using lookup_fn = void* (*)(family_base&, const std::string_view*, std::size_t);
+
+    family_handle(family_base& owner, lookup_fn lookup) noexcept
+        : owner_(&owner), lookup_(lookup) {}
+
+    family_base* owner_;
+    lookup_fn lookup_;
+};
+} // namespace detail
+
+/// A metric family: one name, help text and fixed label names, with one Metric (counter,
+/// gauge, histogram, info or stateset) per distinct label-value set. Created by a registry,
+/// which owns it.
+///
+/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
+/// looks a series up once and keeps the reference. Lookup of an existing series, and of a
+/// label set folded into the overflow series past the bound, is lock-free and does not
+/// allocate; creating a series takes a writer lock and allocates. All members are
+/// thread-safe.
+///
+/// labels() works with only <vitals/record.hpp>; the other members are defined by
+/// <vitals/family.hpp> (included by <vitals/registry.hpp> and <vitals/vitals.hpp>).
+template <class Metric>
+class family final : private detail::family_handle {
+public:
+    family(const family&) = delete;
+    family& operator=(const family&) = delete;
+
+    /// The series for these label values (one per label name, in order), created on first
+    /// use. A wrong number of values is reported through the error policy (vitals::error or
+    /// the error handler); use try_labels() for a status instead.
+    template <class... Values,
+              std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
+    Metric& labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return *static_cast<Metric*>(lookup_(*owner_, vals, sizeof...(Values)));
+    }
+
+    /// labels() for values only known at run time (a std::vector<std::string>, say).
+    /// Allocates only for more than 16 values.
+    template <class Values, class = detail::label_value_list<Values>>
+    Metric& labels(const Values& values) {
+        return detail::include_family_hpp<Values>::labels(*this, values);
+    }
+
+    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
+    template <class... Values>
+    result<Metric> try_labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
+        return full::template try_labels<Metric>(*owner_, vals, sizeof...(Values));
+    }
+
+    /// Hides the series with these label values from the exposition. Returns whether a
+    /// visible series was removed. References to it stay valid; writes through them are
+    /// kept in the hidden series until it is re-added, which resets it to zero.
+    template <class... Values>
+    bool remove(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
+        return full::remove(*owner_, vals, sizeof...(Values));
+    }
+
+    /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
+    template <class Full = void>
+    const auto& name() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).name();
+    }
+    /// The metric type (vitals::metric_type).
+    template <class Full = void>
+    auto type() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).type();
+    }
+    /// The help text, as given (unescaped).
+    template <class Full = void>
+    const auto& help() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).help();
+    }
+    /// The label names, in the order labels() takes their values (const labels not included).
+    template <class Full = void>
+    const auto& label_names() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).label_names();
+    }
+    /// The options the family was registered with (vitals::family_options).
+    template <class Full = void>
+    const auto& options() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).options();
+    }
+    /// A histogram family's bucket bounds (empty for other types).
+    template <class Full = void>
+    const auto& bounds() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).bounds();
+    }
+    /// The number of visible series.
+    template <class Full = void>
+    std::size_t size() const {
+        return detail::include_family_hpp<Full>::state(*owner_).size();
+    }
+    /// Hides every series, as remove() does one.
+    template <class Full = void>
+    void clear() {
+        detail::include_family_hpp<Full>::state(*owner_).clear();
+    }
+
+private:
+    friend class detail::family_base; // makes the family's handle in its own storage
+    template <class Full>
+    friend struct detail::include_family_hpp;
+
+    family(detail::family_base& owner, lookup_fn lookup) noexcept : family_handle(owner, lookup) {}
+};
+
+/// Families of each metric type.
+class counter;
+class gauge;
+class histogram;
+class info;
+class stateset;
+using counter_family = family<counter>;
+using gauge_family = family<gauge>;
+using histogram_family = family<histogram>;
+using info_family = family<info>;
+using stateset_family = family<stateset>;
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_FAMILY_HPP
 // #include <vitals/stateset.hpp>
 // vitals/stateset.hpp - a set of named boolean states (OpenMetrics StateSet).
 // SPDX-License-Identifier: MIT
@@ -2494,6 +2816,7 @@ VITALS_END_NAMESPACE
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t, uint64_t
 #include <cstring>      // memcpy
+#include <new>          // launder
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
@@ -2670,14 +2993,14 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
 
 /// Everything a family does, for every metric type. It is not a template so that a
 /// translation unit compiles it once rather than once per metric type (about half the
-/// compile time of vitals.hpp went to those copies); family<Metric> only adds typed access,
-/// and inherits privately, so that users see only what it makes public. Owned by a registry;
-/// the exposition writers read it through the public read-only members.
+/// compile time of vitals.hpp went to those copies). Users hold the family<Metric> handle it
+/// keeps in its own storage (see record/family.hpp), which reaches it through a pointer.
+/// Owned by a registry; the exposition writers read it through the public read-only members.
 class family_base {
 public:
     family_base(const family_base&) = delete;
     family_base& operator=(const family_base&) = delete;
-    virtual ~family_base() {
+    ~family_base() {
         for (series_node* s : series_) delete_node(s);
         for (table* t = table_.load(std::memory_order_relaxed); t;)
             delete std::exchange(t, t->previous);
@@ -2694,7 +3017,7 @@ public:
     /// The options the family was registered with.
     const family_options& options() const noexcept { return options_; }
     /// A histogram family's bucket bounds (empty for counters and gauges).
-    const std::vector<double>& bounds() const noexcept { return bounds_; }
+    const std::vector<double>& bounds() const noexcept { return bounds_.values; }
     /// A stateset family's state names (empty for other types).
     const std::vector<std::string>& states() const noexcept { return states_; }
 
@@ -2727,6 +3050,26 @@ public:
 
 private:
     friend class vitals::registry;
+    template <class Full>
+    friend struct include_family_hpp;
+
+    /// The handle users hold, typed (the registry checked the type).
+    template <class Metric>
+    family<Metric>& handle() noexcept {
+        return *std::launder(reinterpret_cast<family<Metric>*>(handle_));
+    }
+
+    // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type.
+    template <class Metric>
+    void make_handle() noexcept {
+        static_assert(sizeof(family<Metric>) == sizeof(family_handle), "a handle is two pointers");
+        ::new (static_cast<void*>(handle_)) family<Metric>(*this, &lookup_metric<Metric>);
+    }
+
+    template <class Metric>
+    static void* lookup_metric(family_base& f, const std::string_view* vals, std::size_t n) {
+        return &static_cast<series<Metric>*>(f.lookup_or_fail(vals, n))->metric;
+    }
 
     /// Set once by the owning registry before the family is shared.
     void set_overflow_family(family_base* f) noexcept { overflow_family_ = f; }
@@ -2738,7 +3081,6 @@ private:
         for (series_node* s : series_) s->created = clock_();
     }
 
-protected:
     /// The series for `n` label values, created (or re-shown) on first use; null, with
     /// `*error` set, when `n` differs from the number of label names.
     series_node* lookup(const std::string_view* vals, std::size_t n, status* error) {
@@ -2761,19 +3103,6 @@ protected:
         return s;
     }
 
-    /// lookup_or_fail() for values held in strings. Allocates only for more than 16 values.
-    series_node* lookup_or_fail(const std::vector<std::string>& values) {
-        constexpr std::size_t small = 16;
-        if (values.size() > small) {
-            std::vector<std::string_view> views(values.size());
-            for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
-            return lookup_or_fail(views.data(), views.size());
-        }
-        std::string_view views[small];
-        for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
-        return lookup_or_fail(views, values.size());
-    }
-
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
@@ -2789,9 +3118,26 @@ protected:
                 std::vector<std::string> label_names, family_options options,
                 std::vector<double> bounds, std::vector<std::string> states)
         : type_(type), name_(std::move(name)), help_(std::move(help)),
-          label_names_(std::move(label_names)), options_(std::move(options)),
-          bounds_(std::move(bounds)), states_(std::move(states)),
-          text_(type_, name_, help_, bounds_, states_) {
+          label_names_(std::move(label_names)),
+          options_(std::move(options)), bounds_{std::move(bounds)}, states_(std::move(states)),
+          text_(type_, name_, help_, bounds_.values, states_) {
+        switch (type_) { // the handle is trivially destructible: nothing to undo
+        case metric_type::counter:
+            make_handle<counter>();
+            break;
+        case metric_type::gauge:
+            make_handle<gauge>();
+            break;
+        case metric_type::histogram:
+            make_handle<histogram>();
+            break;
+        case metric_type::info:
+            make_handle<info>();
+            break;
+        case metric_type::stateset:
+            make_handle<stateset>();
+            break;
+        }
         for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
@@ -3076,9 +3422,10 @@ private:
     std::string help_;
     std::vector<std::string> label_names_;
     family_options options_;
-    std::vector<double> bounds_;
-    std::vector<std::string> states_;        // statesets: the state names
-    family_text text_;                       // pre-rendered output pieces
+    bucket_bounds bounds_;            // histograms: shared by the series
+    std::vector<std::string> states_; // statesets: the state names
+    family_text text_;                // pre-rendered output pieces
+    alignas(family_handle) unsigned char handle_[sizeof(family_handle)]; // a family<Metric>
     label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
     // The series label sets past the bound share (null until the first one); see lookup_missed.
@@ -3094,81 +3441,42 @@ private:
 
 } // namespace detail
 
-/// A metric family: one name, help text and fixed label names, with one Metric (counter,
-/// gauge, histogram, info or stateset) per distinct label-value set. Created by a registry,
-/// which owns it.
-///
-/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
-/// looks a series up once and keeps the reference. Lookup of an existing series, and of a
-/// label set folded into the overflow series past the bound, is lock-free and does not
-/// allocate; creating a series takes a writer lock and allocates.
-/// All members are thread-safe.
-template <class Metric>
-class family final : private detail::family_base {
-public:
-    /// The series for these label values (one per label name, in order), created on first
-    /// use. A wrong number of values is reported through the error policy (vitals::error or
-    /// the error handler); use try_labels() for a status instead.
-    template <class... Values>
-    Metric& labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return metric_of(lookup_or_fail(vals, sizeof...(Values)));
+namespace detail {
+
+/// family<Metric>'s members beyond labels() (see record/family.hpp).
+template <class Full>
+struct include_family_hpp {
+    static family_base& state(family_base& f) noexcept { return f; }
+    static const family_base& state(const family_base& f) noexcept { return f; }
+
+    template <class Metric, class Values>
+    static Metric& labels(family<Metric>& fam, const Values& values) {
+        constexpr std::size_t small = 16;
+        const std::size_t n = values.size();
+        if (n > small) {
+            std::vector<std::string_view> views(n);
+            for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+            return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views.data(), n));
+        }
+        std::string_view views[small];
+        for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+        return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views, n));
     }
-    /// labels() for values only known at run time. Allocates only for more than 16 values.
-    Metric& labels(const std::vector<std::string>& values) {
-        return metric_of(lookup_or_fail(values));
-    }
-    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
-    template <class... Values>
-    result<Metric> try_labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+
+    template <class Metric>
+    static result<Metric> try_labels(family_base& f, const std::string_view* vals, std::size_t n) {
         status error;
-        detail::series_node* s = lookup(vals, sizeof...(Values), &error);
+        series_node* s = f.lookup(vals, n, &error);
         if (!s) return error;
-        return metric_of(s);
+        return static_cast<series<Metric>*>(s)->metric;
     }
 
-    /// Hides the series with these label values from the exposition. Returns whether a
-    /// visible series was removed. References to it stay valid; writes through them are
-    /// kept in the hidden series until it is re-added, which resets it to zero.
-    template <class... Values>
-    bool remove(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
-        return family_base::remove(vals, sizeof...(Values));
-    }
-
-    // What a family says about itself (see detail::family_base): name() (for counters it
-    // ends in `_total`), type(), help(), label_names(), options(), bounds() (histograms), and
-    // size(), the number of visible series. clear() hides every series, as remove() does one.
-    using family_base::bounds;
-    using family_base::clear;
-    using family_base::help;
-    using family_base::label_names;
-    using family_base::name;
-    using family_base::options;
-    using family_base::size;
-    using family_base::type;
-
-private:
-    friend class registry; // creates families and hands them out typed
-
-    family(std::string name, std::string help, std::vector<std::string> label_names,
-           family_options options, std::vector<double> bounds, std::vector<std::string> states = {})
-        : family_base(detail::metric_traits<Metric>::type, std::move(name), std::move(help),
-                      std::move(label_names), std::move(options), std::move(bounds),
-                      std::move(states)) {}
-
-    static Metric& metric_of(detail::series_node* s) noexcept {
-        return static_cast<detail::series<Metric>*>(s)->metric;
+    static bool remove(family_base& f, const std::string_view* vals, std::size_t n) {
+        return f.remove(vals, n);
     }
 };
 
-/// Families of each metric type.
-using counter_family = family<counter>;
-using gauge_family = family<gauge>;
-using histogram_family = family<histogram>;
-using info_family = family<info>;
-using stateset_family = family<stateset>;
+} // namespace detail
 
 VITALS_END_NAMESPACE
 
@@ -3608,11 +3916,11 @@ public:
     explicit registry(unix_clock clock) : clock_(clock ? clock : &system_unix_time) {
         family_options opts;
         opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
-        overflow_ = &static_cast<counter_family&>(detail::value_or_fail(
+        overflow_ = &detail::value_or_fail(
             add(metric_type::counter, overflow_family_name,
                 "Lookups of new label sets redirected to a family's overflow series because the "
                 "family reached its series bound.",
-                {"family"}, std::move(opts), {}, false)));
+                {"family"}, std::move(opts), {}, false));
         // The names of vitals' own reports (see walk()) are taken, like registered ones.
         for (std::string_view n :
              {collector_dropped_name, exemplars_dropped_name,
@@ -3866,13 +4174,13 @@ private:
     template <class Metric>
     static result<family<Metric>> typed(const added& f) {
         if (!f) return f.error();
-        return static_cast<family<Metric>&>(*f);
+        return f->template handle<Metric>();
     }
 
     template <class Metric>
     static result<Metric> single(const added& f) {
         if (!f) return f.error();
-        return static_cast<family<Metric>&>(*f).labels();
+        return f->template handle<Metric>().labels();
     }
 
     static status check_label_name(std::string_view ln, metric_type type,
@@ -4128,24 +4436,9 @@ private:
                                             std::vector<std::string> label_names,
                                             family_options options, std::vector<double> bounds,
                                             std::vector<std::string> states) {
-        switch (type) {
-        case metric_type::counter:
-            return new counter_family(std::move(name), std::move(help), std::move(label_names),
-                                      std::move(options), std::move(bounds));
-        case metric_type::gauge:
-            return new gauge_family(std::move(name), std::move(help), std::move(label_names),
-                                    std::move(options), std::move(bounds));
-        case metric_type::info:
-            return new info_family(std::move(name), std::move(help), std::move(label_names),
-                                   std::move(options), std::move(bounds));
-        case metric_type::stateset:
-            return new stateset_family(std::move(name), std::move(help), std::move(label_names),
-                                       std::move(options), std::move(bounds), std::move(states));
-        case metric_type::histogram:
-            break;
-        }
-        return new histogram_family(std::move(name), std::move(help), std::move(label_names),
-                                    std::move(options), std::move(bounds));
+        return new detail::family_base(type, std::move(name), std::move(help),
+                                       std::move(label_names), std::move(options),
+                                       std::move(bounds), std::move(states));
     }
 
     mutable std::shared_mutex mutex_;
@@ -4196,7 +4489,7 @@ private:
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
     unix_clock clock_;
-    counter_family* overflow_ = nullptr;
+    detail::family_base* overflow_ = nullptr; // vitals_series_overflow_total
 };
 
 namespace detail {
@@ -5886,6 +6179,31 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_QUEUE_HPP
+// #include <vitals/record.hpp>
+// vitals/record.hpp - what a translation unit needs to record metrics, and nothing more.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_HPP
+#define VITALS_RECORD_HPP
+
+// Counters, gauges, histograms, exemplars and labelled lookups on families, for the many
+// files of a program that record into metrics registered elsewhere. It leaves out what only
+// registering and rendering need (<string>, <vector>, <chrono>, the registry, the
+// exposition), so including it costs less than including <string> (bench/budgets.sh).
+//
+// Not here, and a compile error naming detail::include_<header>_hpp when used: making a
+// histogram (<vitals/histogram.hpp>), histogram::time() and observing a std::chrono
+// duration (<vitals/histogram.hpp>), gauge::set_to_current_time() (<vitals/gauge.hpp>), and
+// a family's name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>).
+// A program links translation units that include this header with ones that include the
+// full headers freely: the classes are the same.
+
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/exemplar.hpp>: inlined above
+// #include <vitals/record/family.hpp>: inlined above
+// #include <vitals/record/gauge.hpp>: inlined above
+// #include <vitals/record/histogram.hpp>: inlined above
+
+#endif // VITALS_RECORD_HPP
 // #include <vitals/registry.hpp>: inlined above
 // #include <vitals/stateset.hpp>: inlined above
 // #include <vitals/text_format.hpp>

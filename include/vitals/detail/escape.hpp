@@ -4,6 +4,7 @@
 #define VITALS_DETAIL_ESCAPE_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/utf8.hpp>
 
 #include <cstddef>     // size_t
 #include <string>      // string
@@ -11,34 +12,6 @@
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
-/// surrogate, beyond U+10FFFF, truncated).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return len;
-}
 
 /// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
 /// pieces: runs of bytes that need no change go out as they are, in one call each.

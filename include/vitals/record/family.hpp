@@ -1,0 +1,176 @@
+// vitals/record/family.hpp - a metric family's labelled lookups, for code that records.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_FAMILY_HPP
+#define VITALS_RECORD_FAMILY_HPP
+
+#include <vitals/config.hpp>
+
+#include <cstddef>     // size_t
+#include <string_view> // string_view
+#include <type_traits> // conjunction, enable_if_t, is_convertible
+
+VITALS_BEGIN_NAMESPACE
+
+class registry;
+template <class T>
+class result;
+
+namespace detail {
+class family_base;
+
+/// Defined by <vitals/family.hpp>: the members of family that need the family's state (its
+/// name, label names, options, ...), not only its lookup. A translation unit that includes
+/// only <vitals/record.hpp> and calls one fails to compile naming this type.
+template <class Full>
+struct include_family_hpp;
+
+template <class... Ts>
+struct dependent_void {
+    using type = void;
+};
+
+template <class T>
+using is_label_value = std::is_convertible<const T&, std::string_view>;
+
+/// A run-time list of label values: a container (std::vector<std::string>, ...) with size()
+/// and operator[] yielding something a std::string_view can be made from.
+template <class T>
+using label_value_list =
+    decltype(static_cast<const T*>(nullptr)->size(),
+             static_cast<std::string_view>((*static_cast<const T*>(nullptr))[0]));
+
+/// What a family<Metric> holds: the family's state, which only <vitals/family.hpp> defines,
+/// and its lookup, a function set at registration. Recording code calls the lookup through
+/// the pointer, so it needs neither the state's definition nor the lookup's code (the hash
+/// table, the locks, the allocation of new series).
+class family_handle {
+protected:
+    // The metric of the series with these label values, created on first use; a wrong
+    // number of values goes to the error policy (which does not return).
+    using lookup_fn = void* (*)(family_base&, const std::string_view*, std::size_t);
+
+    family_handle(family_base& owner, lookup_fn lookup) noexcept
+        : owner_(&owner), lookup_(lookup) {}
+
+    family_base* owner_;
+    lookup_fn lookup_;
+};
+} // namespace detail
+
+/// A metric family: one name, help text and fixed label names, with one Metric (counter,
+/// gauge, histogram, info or stateset) per distinct label-value set. Created by a registry,
+/// which owns it.
+///
+/// labels() returns a reference that stays valid for the registry's lifetime, so hot code
+/// looks a series up once and keeps the reference. Lookup of an existing series, and of a
+/// label set folded into the overflow series past the bound, is lock-free and does not
+/// allocate; creating a series takes a writer lock and allocates. All members are
+/// thread-safe.
+///
+/// labels() works with only <vitals/record.hpp>; the other members are defined by
+/// <vitals/family.hpp> (included by <vitals/registry.hpp> and <vitals/vitals.hpp>).
+template <class Metric>
+class family final : private detail::family_handle {
+public:
+    family(const family&) = delete;
+    family& operator=(const family&) = delete;
+
+    /// The series for these label values (one per label name, in order), created on first
+    /// use. A wrong number of values is reported through the error policy (vitals::error or
+    /// the error handler); use try_labels() for a status instead.
+    template <class... Values,
+              std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
+    Metric& labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        return *static_cast<Metric*>(lookup_(*owner_, vals, sizeof...(Values)));
+    }
+
+    /// labels() for values only known at run time (a std::vector<std::string>, say).
+    /// Allocates only for more than 16 values.
+    template <class Values, class = detail::label_value_list<Values>>
+    Metric& labels(const Values& values) {
+        return detail::include_family_hpp<Values>::labels(*this, values);
+    }
+
+    /// Non-throwing labels(): the series, or errc::label_count_mismatch.
+    template <class... Values>
+    result<Metric> try_labels(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
+        return full::template try_labels<Metric>(*owner_, vals, sizeof...(Values));
+    }
+
+    /// Hides the series with these label values from the exposition. Returns whether a
+    /// visible series was removed. References to it stay valid; writes through them are
+    /// kept in the hidden series until it is re-added, which resets it to zero.
+    template <class... Values>
+    bool remove(const Values&... values) {
+        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
+        return full::remove(*owner_, vals, sizeof...(Values));
+    }
+
+    /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
+    template <class Full = void>
+    const auto& name() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).name();
+    }
+    /// The metric type (vitals::metric_type).
+    template <class Full = void>
+    auto type() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).type();
+    }
+    /// The help text, as given (unescaped).
+    template <class Full = void>
+    const auto& help() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).help();
+    }
+    /// The label names, in the order labels() takes their values (const labels not included).
+    template <class Full = void>
+    const auto& label_names() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).label_names();
+    }
+    /// The options the family was registered with (vitals::family_options).
+    template <class Full = void>
+    const auto& options() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).options();
+    }
+    /// A histogram family's bucket bounds (empty for other types).
+    template <class Full = void>
+    const auto& bounds() const noexcept {
+        return detail::include_family_hpp<Full>::state(*owner_).bounds();
+    }
+    /// The number of visible series.
+    template <class Full = void>
+    std::size_t size() const {
+        return detail::include_family_hpp<Full>::state(*owner_).size();
+    }
+    /// Hides every series, as remove() does one.
+    template <class Full = void>
+    void clear() {
+        detail::include_family_hpp<Full>::state(*owner_).clear();
+    }
+
+private:
+    friend class detail::family_base; // makes the family's handle in its own storage
+    template <class Full>
+    friend struct detail::include_family_hpp;
+
+    family(detail::family_base& owner, lookup_fn lookup) noexcept : family_handle(owner, lookup) {}
+};
+
+/// Families of each metric type.
+class counter;
+class gauge;
+class histogram;
+class info;
+class stateset;
+using counter_family = family<counter>;
+using gauge_family = family<gauge>;
+using histogram_family = family<histogram>;
+using info_family = family<info>;
+using stateset_family = family<stateset>;
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_FAMILY_HPP

@@ -1,0 +1,110 @@
+// vitals/record/gauge.hpp - a value that goes up and down: the class, for code that records.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_GAUGE_HPP
+#define VITALS_RECORD_GAUGE_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/counter.hpp>
+#include <vitals/detail/atomic_double.hpp>
+
+#include <atomic>  // atomic
+#include <cstdint> // uint64_t
+
+VITALS_BEGIN_NAMESPACE
+
+class gauge;
+namespace detail {
+/// Per-thread-slot cells for a gauge that many threads raise and lower by one (an in-flight
+/// count): two monotonic counters, so inc() and dec() write the calling thread's own cells.
+struct gauge_cells {
+    counter raised;
+    counter lowered;
+    // raised - lowered, as a signed number (wraps correctly through unsigned arithmetic).
+    // `lowered` is read first: a request's dec() follows its inc(), so reading the other way
+    // round could count the end of a request without its start (a negative in-flight count).
+    double delta() const noexcept {
+        const std::uint64_t low = lowered.whole_value();
+        const std::uint64_t diff = raised.whole_value() - low;
+        return diff <= 0x7fffffffffffffffULL ? static_cast<double>(diff)
+                                             : -static_cast<double>(0 - diff);
+    }
+};
+void enable_gauge_cells(gauge& g);
+/// Defined by <vitals/gauge.hpp>: the members of gauge that need <chrono>. A translation unit
+/// that includes only <vitals/record.hpp> and calls one fails to compile naming this type.
+template <class Full>
+struct include_gauge_hpp;
+} // namespace detail
+
+/// A value that can be set, raised and lowered, exposed as `<name>`.
+/// All members are thread-safe, lock-free and never allocate. Any double is accepted,
+/// including NaN and infinities (exposed as `NaN`, `+Inf`, `-Inf`).
+class gauge {
+public:
+    gauge() noexcept = default;
+    explicit gauge(double initial) noexcept : value_(initial) {}
+    gauge(const gauge&) = delete;
+    gauge& operator=(const gauge&) = delete;
+    ~gauge() { delete cells_.load(std::memory_order_relaxed); }
+
+    void set(double v) noexcept {
+        if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire)) v -= c->delta();
+        value_.store(v, std::memory_order_relaxed);
+    }
+    void inc() noexcept {
+        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+            c->raised.inc();
+        else
+            add(1.0);
+    }
+    void inc(double amount) noexcept { add(amount); }
+    void dec() noexcept {
+        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+            c->lowered.inc();
+        else
+            add(-1.0);
+    }
+    void dec(double amount) noexcept { add(-amount); }
+    void add(double amount) noexcept { detail::atomic_add(value_, amount); }
+    void sub(double amount) noexcept { add(-amount); }
+
+    /// Sets the gauge to the current Unix time in seconds (system clock). Defined by
+    /// <vitals/gauge.hpp> (it needs <chrono>, which <vitals/record.hpp> leaves out).
+    template <class Full = void>
+    void set_to_current_time() noexcept {
+        set(detail::include_gauge_hpp<Full>::unix_now());
+    }
+
+    double value() const noexcept {
+        const double v = value_.load(std::memory_order_relaxed);
+        if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+            return v + c->delta();
+        return v;
+    }
+
+    /// Sets the gauge back to zero. Meant for a series that is removed and re-added.
+    void reset() noexcept { set(0.0); }
+
+private:
+    friend void detail::enable_gauge_cells(gauge& g);
+
+    std::atomic<double> value_{0.0};
+    // Set by kits whose gauges many threads raise and lower by one (the HTTP kit's in-flight
+    // gauge): inc() and dec() then write per-thread cells instead of one shared value.
+    std::atomic<detail::gauge_cells*> cells_{nullptr}; // owned
+};
+
+namespace detail {
+/// Gives `g` per-thread cells for inc() and dec() (idempotent; allocates the first time,
+/// freed with the gauge). Its value and exposition stay the same.
+inline void enable_gauge_cells(gauge& g) {
+    if (g.cells_.load(std::memory_order_acquire)) return;
+    auto* cells = new gauge_cells();
+    gauge_cells* expected = nullptr;
+    if (!g.cells_.compare_exchange_strong(expected, cells, std::memory_order_acq_rel)) delete cells;
+}
+} // namespace detail
+
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_GAUGE_HPP

@@ -1,0 +1,22 @@
+// tests/compile_fail/record_only.cpp - with only <vitals/record.hpp>, what needs a full header
+// must fail to compile naming the header to include (detail::include_<header>_hpp), not link
+// and fail later. Compiled once per VITALS_USE_* macro by tests/CMakeLists.txt.
+// SPDX-License-Identifier: MIT
+#include <vitals/record.hpp>
+
+void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f) {
+#if defined(VITALS_USE_GAUGE_TIME)
+    g.set_to_current_time();
+#elif defined(VITALS_USE_HISTOGRAM_MAKE)
+    vitals::histogram local{0.1, 1.0};
+    local.observe(0.5);
+#elif defined(VITALS_USE_HISTOGRAM_BOUNDS)
+    (void)h.bounds();
+#elif defined(VITALS_USE_FAMILY_NAME)
+    (void)f.name();
+#else
+    g.inc(); // the control: recording compiles
+    h.observe(0.5);
+    f.labels("a").inc();
+#endif
+}

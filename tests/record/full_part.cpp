@@ -1,0 +1,61 @@
+// tests/record/full_part.cpp - registers and renders, with the full headers, the metrics that
+// recording_part.cpp records into with only <vitals/record.hpp>. Built into two programs that
+// link the parts in both orders (the classes must be the same in both kinds of translation
+// unit, whichever the linker sees first).
+// SPDX-License-Identifier: MIT
+#include "recording_part.hpp"
+
+#include <vitals/vitals.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string> // string
+
+namespace {
+bool has(const std::string& text, const std::string& line) {
+    return text.find(line) != std::string::npos;
+}
+} // namespace
+
+TEST_CASE("record.hpp: values recorded in a light translation unit show in the scrape") {
+    vitals::registry reg;
+    auto& requests = reg.counter("http_requests_total", "Requests.", {"method", "code"});
+    auto& latency = reg.histogram("http_latency_seconds", "Latency.", {"route"}, {0.1, 1.0});
+    auto& in_flight = reg.gauge("http_in_flight", "Requests in flight.");
+    auto& plain = reg.counter("jobs_total", "Jobs.");
+    vitals::histogram standalone{1.0, 10.0};
+
+    record_requests(requests, latency, in_flight, standalone, plain);
+    record_requests(requests, latency, in_flight, standalone, plain);
+
+    const std::string text = vitals::to_text(reg);
+    CHECK(has(text, "http_requests_total{method=\"GET\",code=\"200\"} 6\n"));
+    CHECK(has(text, "http_requests_total{method=\"POST\",code=\"500\"} 5\n"));
+    CHECK(has(text, "http_requests_total{method=\"GET\",code=\"404\"} 8\n"));
+    CHECK(has(text, "http_latency_seconds_bucket{route=\"/api\",le=\"0.1\"} 2\n"));
+    CHECK(has(text, "http_latency_seconds_bucket{route=\"/api\",le=\"1\"} 4\n"));
+    CHECK(has(text, "http_latency_seconds_count{route=\"/api\"} 4\n"));
+    CHECK(has(text, "http_in_flight 2\n"));
+    CHECK(has(text, "jobs_total 2\n"));
+    CHECK(standalone.count() == 2);
+    CHECK(standalone.bucket_count(1) == 2);
+    CHECK(standalone.bounds() == std::vector<double>{1.0, 10.0});
+
+    const std::string om = vitals::to_openmetrics(reg);
+    CHECK(has(om, "# {trace_id=\"4bf92f3577b34da6\"} 0.3"));
+
+    // The family's other members, defined by the full header, on the same handle.
+    CHECK(requests.name() == "http_requests_total");
+    CHECK(requests.size() == 3);
+    CHECK(requests.remove("GET", "404"));
+    CHECK(requests.size() == 2);
+}
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("record.hpp: a wrong number of label values fails as it does with the full header") {
+    vitals::registry reg;
+    auto& requests = reg.counter("http_requests_total", "Requests.", {"method", "code"});
+    CHECK_THROWS_AS(record_with_wrong_label_count(requests), vitals::error);
+    CHECK(requests.size() == 0);
+}
+#endif

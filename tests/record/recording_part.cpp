@@ -1,0 +1,33 @@
+// tests/record/recording_part.cpp - a translation unit that records through
+// <vitals/record.hpp> alone, into metrics that full_part.cpp registers and renders.
+// SPDX-License-Identifier: MIT
+#include <vitals/record.hpp>
+
+// The point of the light header: none of these is parsed (libstdc++'s include guards). The
+// single header, which the suite also runs against, is the whole library.
+#if defined(__GLIBCXX__) && !defined(VITALS_TEST_SINGLE_INCLUDE) &&                                \
+    (defined(_GLIBCXX_STRING) || defined(_GLIBCXX_VECTOR) || defined(_GLIBCXX_CHRONO))
+#error "<vitals/record.hpp> pulled in <string>, <vector> or <chrono>"
+#endif
+
+#include "recording_part.hpp"
+
+void record_requests(vitals::counter_family& requests, vitals::histogram_family& latency,
+                     vitals::gauge& in_flight, vitals::histogram& standalone,
+                     vitals::counter& plain) {
+    in_flight.inc();
+    for (int i = 0; i < 3; ++i) requests.labels("GET", "200").inc();
+    requests.labels("POST", "500").inc(2.5);
+    vitals::counter& cached = requests.labels("GET", "404");
+    cached.inc_by(4u);
+    latency.labels("/api").observe(0.05);
+    latency.labels("/api").observe(0.3, vitals::exemplar{"trace_id", "4bf92f3577b34da6"});
+    standalone.observe(7.0);
+    plain.inc();
+    in_flight.dec();
+    in_flight.inc();
+}
+
+void record_with_wrong_label_count(vitals::counter_family& requests) {
+    requests.labels("GET").inc(); // two label names, one value
+}

@@ -1,0 +1,13 @@
+// tests/record/recording_part.hpp - what recording_part.cpp defines.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_TESTS_RECORDING_PART_HPP
+#define VITALS_TESTS_RECORDING_PART_HPP
+
+#include <vitals/record.hpp>
+
+void record_requests(vitals::counter_family& requests, vitals::histogram_family& latency,
+                     vitals::gauge& in_flight, vitals::histogram& standalone,
+                     vitals::counter& plain);
+void record_with_wrong_label_count(vitals::counter_family& requests);
+
+#endif // VITALS_TESTS_RECORDING_PART_HPP
