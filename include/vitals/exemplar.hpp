@@ -4,9 +4,7 @@
 #define VITALS_EXEMPLAR_HPP
 
 #include <vitals/config.hpp>
-#include <vitals/detail/names.hpp>
 #include <vitals/detail/narrow.hpp>
-#include <vitals/detail/utf8.hpp>
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t
@@ -87,29 +85,6 @@ inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
 inline constexpr std::size_t exemplar_capacity = 768;
 inline constexpr std::size_t max_exemplar_chars = 128;
 
-/// Characters (code points) of `text`, or -1 when it is not valid UTF-8. ASCII, the usual
-/// content of trace ids, is counted eight bytes at a time.
-inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
-    std::ptrdiff_t chars = 0;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (i + 8 <= text.size()) {
-            std::uint64_t w;
-            std::memcpy(&w, text.data() + i, 8);
-            if ((w & 0x8080808080808080ULL) == 0) {
-                i += 8;
-                chars += 8;
-                continue;
-            }
-        }
-        const std::size_t len = utf8_sequence_length(text, i);
-        if (len == 0) return -1;
-        i += len;
-        ++chars;
-    }
-    return chars;
-}
-
 /// Copies `n` bytes: short label texts are copied inline, without a call into the C library.
 inline void copy_small(char* out, const char* in, std::size_t n) noexcept {
     for (; n >= 8; n -= 8, in += 8, out += 8) std::memcpy(out, in, 8);
@@ -135,42 +110,6 @@ inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
     }
     std::memset(out + n, 0, 8); // the last word's padding: cells copy whole words
     return n;
-}
-
-/// Calls `fn(name, value)` for each label of an encoded exemplar.
-template <class Fn>
-void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
-    const auto take = [&](std::size_t& i) {
-        const std::size_t len = static_cast<unsigned char>(bytes[i]) |
-                                std::size_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
-        const std::string_view text(bytes + i + 2, len);
-        i += 2 + len;
-        return text;
-    };
-    for (std::size_t i = 0; i + 4 <= n;) {
-        const std::string_view name = take(i);
-        const std::string_view value = take(i);
-        fn(name, value);
-    }
-}
-
-/// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
-/// distinct label names, values in valid UTF-8, at most 128 characters in all.
-inline bool valid_exemplar(const char* bytes, std::size_t n) noexcept {
-    if (n == 0) return false;
-    bool ok = true;
-    std::size_t chars = 0;
-    std::string_view names[64];
-    std::size_t count = 0;
-    for_each_exemplar_label(bytes, n, [&](std::string_view name, std::string_view value) {
-        const std::ptrdiff_t value_chars = utf8_length(value);
-        ok = ok && count < 64 && is_valid_label_name(name) && value_chars >= 0;
-        if (!ok) return;
-        for (std::size_t k = 0; k < count; ++k) ok = ok && names[k] != name;
-        names[count++] = name;
-        chars += name.size() + static_cast<std::size_t>(value_chars);
-    });
-    return ok && chars <= max_exemplar_chars;
 }
 
 /// The latest exemplar of one counter series or histogram bucket, behind a sequence lock:

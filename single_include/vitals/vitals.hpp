@@ -395,50 +395,6 @@ VITALS_END_NAMESPACE
 #define VITALS_EXEMPLAR_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/names.hpp>
-// vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_NAMES_HPP
-#define VITALS_DETAIL_NAMES_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-constexpr bool is_name_start(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-constexpr bool is_name_char(char c) noexcept { return is_name_start(c) || (c >= '0' && c <= '9'); }
-
-/// [a-zA-Z_:][a-zA-Z0-9_:]*, and not starting with "__" (reserved for internal use).
-constexpr bool is_valid_metric_name(std::string_view name) noexcept {
-    if (name.empty() || !(is_name_start(name[0]) || name[0] == ':')) return false;
-    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
-    for (char c : name)
-        if (!(is_name_char(c) || c == ':')) return false;
-    return true;
-}
-
-/// [a-zA-Z_][a-zA-Z0-9_]*, and not starting with "__".
-constexpr bool is_valid_label_name(std::string_view name) noexcept {
-    if (name.empty() || !is_name_start(name[0])) return false;
-    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
-    for (char c : name)
-        if (!is_name_char(c)) return false;
-    return true;
-}
-
-constexpr bool ends_with(std::string_view s, std::string_view suffix) noexcept {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_NAMES_HPP
 // #include <vitals/detail/narrow.hpp>
 // vitals/detail/narrow.hpp - an explicit integer conversion that may narrow on some targets.
 // SPDX-License-Identifier: MIT
@@ -463,52 +419,6 @@ constexpr To narrow(From v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_NARROW_HPP
-// #include <vitals/detail/utf8.hpp>
-// vitals/detail/utf8.hpp - UTF-8 validation, shared by escaping and exemplars.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_UTF8_HPP
-#define VITALS_DETAIL_UTF8_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-#include <cstddef>     // size_t
-#include <string_view> // string_view
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
-/// surrogate, beyond U+10FFFF, truncated).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return len;
-}
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_UTF8_HPP
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t
@@ -589,29 +499,6 @@ inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
 inline constexpr std::size_t exemplar_capacity = 768;
 inline constexpr std::size_t max_exemplar_chars = 128;
 
-/// Characters (code points) of `text`, or -1 when it is not valid UTF-8. ASCII, the usual
-/// content of trace ids, is counted eight bytes at a time.
-inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
-    std::ptrdiff_t chars = 0;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (i + 8 <= text.size()) {
-            std::uint64_t w;
-            std::memcpy(&w, text.data() + i, 8);
-            if ((w & 0x8080808080808080ULL) == 0) {
-                i += 8;
-                chars += 8;
-                continue;
-            }
-        }
-        const std::size_t len = utf8_sequence_length(text, i);
-        if (len == 0) return -1;
-        i += len;
-        ++chars;
-    }
-    return chars;
-}
-
 /// Copies `n` bytes: short label texts are copied inline, without a call into the C library.
 inline void copy_small(char* out, const char* in, std::size_t n) noexcept {
     for (; n >= 8; n -= 8, in += 8, out += 8) std::memcpy(out, in, 8);
@@ -637,42 +524,6 @@ inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
     }
     std::memset(out + n, 0, 8); // the last word's padding: cells copy whole words
     return n;
-}
-
-/// Calls `fn(name, value)` for each label of an encoded exemplar.
-template <class Fn>
-void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
-    const auto take = [&](std::size_t& i) {
-        const std::size_t len = static_cast<unsigned char>(bytes[i]) |
-                                std::size_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
-        const std::string_view text(bytes + i + 2, len);
-        i += 2 + len;
-        return text;
-    };
-    for (std::size_t i = 0; i + 4 <= n;) {
-        const std::string_view name = take(i);
-        const std::string_view value = take(i);
-        fn(name, value);
-    }
-}
-
-/// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
-/// distinct label names, values in valid UTF-8, at most 128 characters in all.
-inline bool valid_exemplar(const char* bytes, std::size_t n) noexcept {
-    if (n == 0) return false;
-    bool ok = true;
-    std::size_t chars = 0;
-    std::string_view names[64];
-    std::size_t count = 0;
-    for_each_exemplar_label(bytes, n, [&](std::string_view name, std::string_view value) {
-        const std::ptrdiff_t value_chars = utf8_length(value);
-        ok = ok && count < 64 && is_valid_label_name(name) && value_chars >= 0;
-        if (!ok) return;
-        for (std::size_t k = 0; k < count; ++k) ok = ok && names[k] != name;
-        names[count++] = name;
-        chars += name.size() + static_cast<std::size_t>(value_chars);
-    });
-    return ok && chars <= max_exemplar_chars;
 }
 
 /// The latest exemplar of one counter series or histogram bucket, behind a sequence lock:
@@ -1673,6 +1524,177 @@ using if_callable_sink = std::enable_if_t<!std::is_convertible<Fn, std::string&>
 VITALS_END_NAMESPACE
 
 #endif // VITALS_EXPOSITION_BUFFER_HPP
+// #include <vitals/exposition/exemplar_rules.hpp>
+// vitals/exposition/exemplar_rules.hpp - the OpenMetrics rules an exemplar must follow to be
+// shown, checked at scrape time (recording only copies; see exemplar.hpp).
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_EXPOSITION_EXEMPLAR_RULES_HPP
+#define VITALS_EXPOSITION_EXEMPLAR_RULES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/names.hpp>
+// vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_NAMES_HPP
+#define VITALS_DETAIL_NAMES_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr bool is_name_start(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+constexpr bool is_name_char(char c) noexcept { return is_name_start(c) || (c >= '0' && c <= '9'); }
+
+/// [a-zA-Z_:][a-zA-Z0-9_:]*, and not starting with "__" (reserved for internal use).
+constexpr bool is_valid_metric_name(std::string_view name) noexcept {
+    if (name.empty() || !(is_name_start(name[0]) || name[0] == ':')) return false;
+    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
+    for (char c : name)
+        if (!(is_name_char(c) || c == ':')) return false;
+    return true;
+}
+
+/// [a-zA-Z_][a-zA-Z0-9_]*, and not starting with "__".
+constexpr bool is_valid_label_name(std::string_view name) noexcept {
+    if (name.empty() || !is_name_start(name[0])) return false;
+    if (name.size() >= 2 && name[0] == '_' && name[1] == '_') return false;
+    for (char c : name)
+        if (!is_name_char(c)) return false;
+    return true;
+}
+
+constexpr bool ends_with(std::string_view s, std::string_view suffix) noexcept {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_NAMES_HPP
+// #include <vitals/detail/utf8.hpp>
+// vitals/detail/utf8.hpp - UTF-8 validation, shared by escaping and exemplars.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_UTF8_HPP
+#define VITALS_DETAIL_UTF8_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid (overlong,
+/// surrogate, beyond U+10FFFF, truncated).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) return 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_UTF8_HPP
+// #include <vitals/exemplar.hpp>: inlined above
+
+#include <cstddef>     // size_t, ptrdiff_t
+#include <cstdint>     // uint64_t
+#include <cstring>     // memcpy
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Characters (code points) of `text`, or -1 when it is not valid UTF-8. ASCII, the usual
+/// content of trace ids, is counted eight bytes at a time.
+inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
+    std::ptrdiff_t chars = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (i + 8 <= text.size()) {
+            std::uint64_t w;
+            std::memcpy(&w, text.data() + i, 8);
+            if ((w & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                chars += 8;
+                continue;
+            }
+        }
+        const std::size_t len = utf8_sequence_length(text, i);
+        if (len == 0) return -1;
+        i += len;
+        ++chars;
+    }
+    return chars;
+}
+
+/// Calls `fn(name, value)` for each label of an encoded exemplar.
+template <class Fn>
+void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
+    const auto take = [&](std::size_t& i) {
+        const std::size_t len = static_cast<unsigned char>(bytes[i]) |
+                                std::size_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+        const std::string_view text(bytes + i + 2, len);
+        i += 2 + len;
+        return text;
+    };
+    for (std::size_t i = 0; i + 4 <= n;) {
+        const std::string_view name = take(i);
+        const std::string_view value = take(i);
+        fn(name, value);
+    }
+}
+
+/// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
+/// distinct label names, values in valid UTF-8, at most 128 characters in all.
+inline bool valid_exemplar(const char* bytes, std::size_t n) noexcept {
+    if (n == 0) return false;
+    bool ok = true;
+    std::size_t chars = 0;
+    std::string_view names[64];
+    std::size_t count = 0;
+    for_each_exemplar_label(bytes, n, [&](std::string_view name, std::string_view value) {
+        const std::ptrdiff_t value_chars = utf8_length(value);
+        ok = ok && count < 64 && is_valid_label_name(name) && value_chars >= 0;
+        if (!ok) return;
+        for (std::size_t k = 0; k < count; ++k) ok = ok && names[k] != name;
+        names[count++] = name;
+        chars += name.size() + static_cast<std::size_t>(value_chars);
+    });
+    return ok && chars <= max_exemplar_chars;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_EXPOSITION_EXEMPLAR_RULES_HPP
 // #include <vitals/exposition/lines.hpp>
 // vitals/exposition/lines.hpp - the sample-line pieces the text 0.0.4 and OpenMetrics writers
 // share: names with pre-rendered labels, collected labels, stateset lines, escaping.

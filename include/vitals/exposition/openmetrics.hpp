@@ -7,6 +7,7 @@
 #include <vitals/counter.hpp>
 #include <vitals/exemplar.hpp>
 #include <vitals/exposition/buffer.hpp>
+#include <vitals/exposition/exemplar_rules.hpp>
 #include <vitals/exposition/lines.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
