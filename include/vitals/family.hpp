@@ -196,6 +196,20 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
     return h ^ (h >> 32);
 }
 
+/// Whether the `n` bytes at `a` and `b` are equal, compared a word at a time without a call
+/// into the C library: label values are short, and memcmp's call cost more than comparing.
+inline bool bytes_equal(const char* a, const char* b, std::size_t n) noexcept {
+    if (n >= 8) {
+        for (; n > 8; a += 8, b += 8, n -= 8)
+            if (load_u64(a) != load_u64(b)) return false;
+        return load_u64(a + n - 8) == load_u64(b + n - 8);
+    }
+    if (n >= 4) return load_u32(a) == load_u32(b) && load_u32(a + n - 4) == load_u32(b + n - 4);
+    for (std::size_t i = 0; i < n; ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 /// Everything a family does, for every metric type. It is not a template so that a
 /// translation unit compiles it once rather than once per metric type (about half the
 /// compile time of vitals.hpp went to those copies). Users hold the family<Metric> handle it
@@ -468,8 +482,11 @@ private:
     static bool key_equals(const std::string& key, const std::string_view* vals,
                            std::size_t n) noexcept {
         const char* p = key.data();
-        for (std::size_t k = 0; k < n; ++k)
-            if (next_value(p) != vals[k]) return false;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::string_view v = next_value(p);
+            if (v.size() != vals[k].size() || !bytes_equal(v.data(), vals[k].data(), v.size()))
+                return false;
+        }
         return true;
     }
 

@@ -2151,7 +2151,16 @@ VITALS_END_NAMESPACE
 #include <atomic>           // atomic
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t, uintptr_t
+#include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
+
+// Packed comparisons of doubles where the compiler has vector types and the target SSE2
+// (x86-64): GCC and Clang.
+#if defined(__GNUC__) && defined(__SSE2__)
+#define VITALS_DETAIL_VECTOR_COMPARE 1
+#else
+#define VITALS_DETAIL_VECTOR_COMPARE 0
+#endif
 
 VITALS_BEGIN_NAMESPACE
 
@@ -2352,6 +2361,22 @@ private:
         const double* b = bound_values_;
         std::size_t n = nb_; // >= 1, checked at construction
         if (n <= 16) {
+#if VITALS_DETAIL_VECTOR_COMPARE
+            // Two bounds per packed comparison; each lane of `below` counts the bounds under
+            // v (a true comparison is -1).
+            using doubles = double __attribute__((vector_size(16)));
+            using counts = long long __attribute__((vector_size(16)));
+            const doubles value = {v, v};
+            counts below = {0, 0};
+            std::size_t i = 0;
+            for (; i + 2 <= n; i += 2) {
+                doubles bound;
+                std::memcpy(&bound, b + i, sizeof bound);
+                below -= value > bound;
+            }
+            const std::size_t tail = i < n ? static_cast<std::size_t>(v > b[i]) : 0;
+            return static_cast<std::size_t>(below[0] + below[1]) + tail;
+#else
             // Four independent sums: the comparisons do not wait on one another's adds.
             std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
             for (; i + 4 <= n; i += 4) {
@@ -2362,6 +2387,7 @@ private:
             }
             for (; i < n; ++i) s0 += static_cast<std::size_t>(v > b[i]);
             return s0 + s1 + s2 + s3; // bounds increase: they are b[0] .. b[sum - 1]
+#endif
         }
         std::size_t lo = 0;
         while (n > 1) {
@@ -3013,6 +3039,20 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
     return h ^ (h >> 32);
 }
 
+/// Whether the `n` bytes at `a` and `b` are equal, compared a word at a time without a call
+/// into the C library: label values are short, and memcmp's call cost more than comparing.
+inline bool bytes_equal(const char* a, const char* b, std::size_t n) noexcept {
+    if (n >= 8) {
+        for (; n > 8; a += 8, b += 8, n -= 8)
+            if (load_u64(a) != load_u64(b)) return false;
+        return load_u64(a + n - 8) == load_u64(b + n - 8);
+    }
+    if (n >= 4) return load_u32(a) == load_u32(b) && load_u32(a + n - 4) == load_u32(b + n - 4);
+    for (std::size_t i = 0; i < n; ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 /// Everything a family does, for every metric type. It is not a template so that a
 /// translation unit compiles it once rather than once per metric type (about half the
 /// compile time of vitals.hpp went to those copies). Users hold the family<Metric> handle it
@@ -3285,8 +3325,11 @@ private:
     static bool key_equals(const std::string& key, const std::string_view* vals,
                            std::size_t n) noexcept {
         const char* p = key.data();
-        for (std::size_t k = 0; k < n; ++k)
-            if (next_value(p) != vals[k]) return false;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::string_view v = next_value(p);
+            if (v.size() != vals[k].size() || !bytes_equal(v.data(), vals[k].data(), v.size()))
+                return false;
+        }
         return true;
     }
 

@@ -12,7 +12,16 @@
 #include <atomic>           // atomic
 #include <cstddef>          // size_t
 #include <cstdint>          // uint64_t, uintptr_t
+#include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
+
+// Packed comparisons of doubles where the compiler has vector types and the target SSE2
+// (x86-64): GCC and Clang.
+#if defined(__GNUC__) && defined(__SSE2__)
+#define VITALS_DETAIL_VECTOR_COMPARE 1
+#else
+#define VITALS_DETAIL_VECTOR_COMPARE 0
+#endif
 
 VITALS_BEGIN_NAMESPACE
 
@@ -213,6 +222,22 @@ private:
         const double* b = bound_values_;
         std::size_t n = nb_; // >= 1, checked at construction
         if (n <= 16) {
+#if VITALS_DETAIL_VECTOR_COMPARE
+            // Two bounds per packed comparison; each lane of `below` counts the bounds under
+            // v (a true comparison is -1).
+            using doubles = double __attribute__((vector_size(16)));
+            using counts = long long __attribute__((vector_size(16)));
+            const doubles value = {v, v};
+            counts below = {0, 0};
+            std::size_t i = 0;
+            for (; i + 2 <= n; i += 2) {
+                doubles bound;
+                std::memcpy(&bound, b + i, sizeof bound);
+                below -= value > bound;
+            }
+            const std::size_t tail = i < n ? static_cast<std::size_t>(v > b[i]) : 0;
+            return static_cast<std::size_t>(below[0] + below[1]) + tail;
+#else
             // Four independent sums: the comparisons do not wait on one another's adds.
             std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
             for (; i + 4 <= n; i += 4) {
@@ -223,6 +248,7 @@ private:
             }
             for (; i < n; ++i) s0 += static_cast<std::size_t>(v > b[i]);
             return s0 + s1 + s2 + s3; // bounds increase: they are b[0] .. b[sum - 1]
+#endif
         }
         std::size_t lo = 0;
         while (n > 1) {
