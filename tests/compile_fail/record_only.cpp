@@ -4,7 +4,8 @@
 // SPDX-License-Identifier: MIT
 #include <vitals/record.hpp>
 
-void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f) {
+void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
+         vitals::kits::http_metrics& kit, vitals::kits::http_endpoint& ep) {
 #if defined(VITALS_USE_GAUGE_TIME)
     g.set_to_current_time();
 #elif defined(VITALS_USE_HISTOGRAM_MAKE)
@@ -14,9 +15,16 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f) {
     (void)h.bounds();
 #elif defined(VITALS_USE_FAMILY_NAME)
     (void)f.name();
+#elif defined(VITALS_USE_HTTP_ENDPOINT_NAME)
+    (void)ep.endpoint();
+#elif defined(VITALS_USE_HTTP_KIT)
+    vitals::kits::http_request_tracker t(kit, "GET", "/api");
 #else
     g.inc(); // the control: recording compiles
     h.observe(0.5);
     f.labels("a").inc();
+    (void)kit;
+    auto t = ep.track();
+    t.set_status(200);
 #endif
 }

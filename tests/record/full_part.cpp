@@ -51,6 +51,31 @@ TEST_CASE("record.hpp: values recorded in a light translation unit show in the s
     CHECK(requests.size() == 2);
 }
 
+TEST_CASE("record.hpp: the HTTP kit's handles track requests in a light translation unit") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "app");
+    track_requests(http.endpoint("GET", "/api"));
+    const std::string text = vitals::to_text(reg);
+    CHECK(
+        has(text, "app_http_requests_total{method=\"GET\",endpoint=\"/api\",status=\"200\"} 1\n"));
+    CHECK(
+        has(text, "app_http_requests_total{method=\"GET\",endpoint=\"/api\",status=\"503\"} 1\n"));
+    CHECK(
+        has(text, "app_http_requests_total{method=\"GET\",endpoint=\"/api\",status=\"404\"} 1\n"));
+    CHECK(
+        has(text, "app_http_request_duration_seconds_count{method=\"GET\",endpoint=\"/api\"} 3\n"));
+    CHECK(has(text, "app_http_response_size_bytes_count{method=\"GET\",endpoint=\"/api\"} 1\n"));
+    CHECK(has(
+        text,
+        "app_http_errors_total{method=\"GET\",endpoint=\"/api\",error_type=\"server_error\"} 1\n"));
+    CHECK(has(
+        text,
+        "app_http_errors_total{method=\"GET\",endpoint=\"/api\",error_type=\"client_error\"} 1\n"));
+    CHECK(has(text, "app_http_requests_in_flight 0\n"));
+    CHECK(has(vitals::to_openmetrics(reg), "trace_id=\"4bf92f3577b34da6\""));
+    CHECK(http.endpoint("GET", "/api").endpoint() == "/api");
+}
+
 #if VITALS_HAS_EXCEPTIONS()
 TEST_CASE("record.hpp: a wrong number of label values fails as it does with the full header") {
     vitals::registry reg;

@@ -28,6 +28,20 @@ void record_requests(vitals::counter_family& requests, vitals::histogram_family&
     in_flight.inc();
 }
 
+void track_requests(vitals::kits::http_endpoint& endpoint) {
+    {
+        auto t = endpoint.track();
+        t.set_status(200);
+        t.set_response_size(512);
+        t.set_trace_id("4bf92f3577b34da6");
+    }
+    {
+        auto t = endpoint.track();
+        t.set_status(503);
+    }
+    endpoint.record(404, 0.02);
+}
+
 void record_with_wrong_label_count(vitals::counter_family& requests) {
     requests.labels("GET").inc(); // two label names, one value
 }

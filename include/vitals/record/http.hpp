@@ -1,0 +1,270 @@
+// vitals/record/http.hpp - the HTTP kit's recording handles (http_endpoint and the request
+// tracker), for code that only records; the kit itself is <vitals/kits/http.hpp>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_HTTP_HPP
+#define VITALS_RECORD_HTTP_HPP
+
+#include <vitals/config.hpp>
+#include <vitals/counter.hpp>
+#include <vitals/exemplar.hpp>
+#include <vitals/record/gauge.hpp>
+#include <vitals/record/histogram.hpp>
+
+#include <atomic>      // atomic
+#include <cstddef>     // size_t
+#include <cstdint>     // int64_t, uint64_t
+#include <exception>   // uncaught_exceptions
+#include <string_view> // string_view
+#include <type_traits> // enable_if_t, is_same
+
+VITALS_BEGIN_NAMESPACE
+
+namespace detail {
+/// Defined by <vitals/kits/http.hpp>: the HTTP kit's members that need its registry side. A
+/// translation unit that includes only the light headers and calls one fails to compile
+/// naming this type.
+template <class Full>
+struct include_http_hpp;
+struct http_endpoint_names;
+} // namespace detail
+
+namespace kits {
+
+/// The `error_type` recorded when a tracked request's scope is left by an exception.
+inline constexpr std::string_view exception_error_type = "exception";
+/// The `error_type` recorded for a 4xx status when no explicit error type was given.
+inline constexpr std::string_view client_error_type = "client_error";
+/// The `error_type` recorded for a 5xx status when no explicit error type was given.
+inline constexpr std::string_view server_error_type = "server_error";
+/// The `status` label value of a request that ended without an HTTP status (never set, or
+/// outside 100..999): a transport failure, a timeout, an exception.
+inline constexpr std::string_view no_status = "none";
+
+class http_metrics;
+class http_request_tracker;
+
+/// Cached series of one (method, endpoint) pair of an http_metrics kit: the three histograms
+/// and, per status code, the request counter. Obtained from http_metrics::endpoint(), owned
+/// by the kit and valid as long as it is. Keeping the reference makes a tracked request
+/// lock-free: no label lookup for the histograms nor for up to eight distinct status codes
+/// (more are looked up each time). All members are thread-safe.
+class http_endpoint {
+public:
+    http_endpoint(const http_endpoint&) = delete;
+    http_endpoint& operator=(const http_endpoint&) = delete;
+
+    /// The method and endpoint label values (const std::string&; defined by
+    /// <vitals/kits/http.hpp>).
+    template <class Full = void>
+    const auto& method() const noexcept {
+        return detail::include_http_hpp<Full>::names(*this).method;
+    }
+    template <class Full = void>
+    const auto& endpoint() const noexcept {
+        return detail::include_http_hpp<Full>::names(*this).endpoint;
+    }
+
+    /// `http_request_duration_seconds{method,endpoint}`.
+    histogram& duration() noexcept { return *duration_; }
+    /// `http_request_size_bytes{method,endpoint}`.
+    histogram& request_size() noexcept { return *request_size_; }
+    /// `http_response_size_bytes{method,endpoint}`.
+    histogram& response_size() noexcept { return *response_size_; }
+
+    /// `http_requests_total{method,endpoint,status}` for an HTTP status code; codes outside
+    /// 100..999 use the status `none`. Lock-free once the code has been seen (up to eight
+    /// codes per endpoint); the first use of a code looks the series up and may allocate.
+    counter& requests(int status) {
+        const int code = normalise(status);
+        const int key = code + 1;
+        for (status_slot& slot : slots_) {
+            int seen = slot.key.load(std::memory_order_acquire);
+            if (seen == 0) {
+                // Claim the free slot; if another thread claimed it first, see what it chose.
+                if (slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel)) {
+                    counter& c = hooks_->requests(*this, code);
+                    slot.series.store(&c, std::memory_order_release);
+                    return c;
+                }
+            }
+            if (seen == key) {
+                if (counter* c = slot.series.load(std::memory_order_acquire)) return *c;
+                return hooks_->requests(*this, code); // the claiming thread has not published it
+            }
+        }
+        return hooks_->requests(*this, code);
+    }
+
+    /// `http_errors_total{method,endpoint,error_type}`. Looks the series up (allocates only
+    /// the first time a type is seen).
+    counter& errors(std::string_view error_type) { return hooks_->errors(*this, error_type); }
+
+    /// Records one finished request: count, duration and, when not negative, the sizes; an
+    /// error when `error_type` is not empty, else `client_error` / `server_error` for a 4xx
+    /// / 5xx status. The plain-function form of http_request_tracker.
+    void record(int status, double seconds, double request_bytes = -1.0,
+                double response_bytes = -1.0, std::string_view error_type = {}) {
+        requests(status).inc();
+        duration_->observe(seconds);
+        if (request_bytes >= 0.0) request_size_->observe(request_bytes);
+        if (response_bytes >= 0.0) response_size_->observe(response_bytes);
+        if (error_type.empty()) error_type = status_error(status);
+        if (!error_type.empty()) errors(error_type).inc();
+    }
+
+    /// Starts tracking a request on this endpoint (see http_request_tracker).
+    [[nodiscard]] http_request_tracker track() noexcept;
+
+    /// Internal: use http_metrics::endpoint(). Defined by <vitals/kits/http.hpp>.
+    inline http_endpoint(http_metrics& kit, std::string_view method, std::string_view endpoint);
+    inline ~http_endpoint();
+
+private:
+    friend class http_metrics;
+    friend class http_request_tracker;
+    template <class Full>
+    friend struct detail::include_http_hpp;
+
+    // What only <vitals/kits/http.hpp> does, reached through functions it sets: looking up
+    // the series of a new status code or an error type, and reading the steady clock.
+    struct hooks {
+        counter& (*requests)(http_endpoint&, int code);
+        counter& (*errors)(http_endpoint&, std::string_view error_type);
+        std::int64_t (*now_ns)() noexcept; // std::chrono::steady_clock, in nanoseconds
+    };
+
+    static constexpr std::size_t status_slots = 8;
+    struct status_slot {
+        std::atomic<int> key{0}; // normalised status + 1; 0 = free
+        std::atomic<counter*> series{nullptr};
+    };
+
+    static int normalise(int status) noexcept {
+        return status >= 100 && status <= 999 ? status : 0;
+    }
+    // The error_type implied by a status, or empty.
+    static std::string_view status_error(int status) noexcept {
+        if (status >= 500 && status <= 599) return server_error_type;
+        if (status >= 400 && status <= 499) return client_error_type;
+        return {};
+    }
+
+    const hooks* hooks_;
+    gauge* in_flight_; // the kit's
+    http_metrics* kit_;
+    histogram* duration_;
+    histogram* request_size_;
+    histogram* response_size_;
+    detail::http_endpoint_names* names_; // owned: the method and endpoint, made last
+    std::uint64_t hash_ = 0;
+    status_slot slots_[status_slots];
+};
+
+/// RAII guard for one HTTP request, the C++ form of a "track request metrics" decorator.
+/// Construction raises the in-flight gauge and starts a steady clock. Destruction lowers the
+/// gauge and records:
+/// - `http_requests_total` with the status given to set_status() (`none` if never set),
+/// - the duration, and each size that was set (unset sizes are not observed),
+/// - one `http_errors_total` when the request failed: the scope was left by an exception
+///   (`error_type="exception"`, detected with std::uncaught_exceptions()), else a 4xx / 5xx
+///   status (`client_error` / `server_error`). A destructor cannot see the exception itself:
+///   code that catches it calls record_error() with a specific type, which replaces the
+///   automatic one (a request counts at most one error).
+/// Not thread-safe itself (one request, one thread); the metrics it feeds are. With cached
+/// handles it takes no lock and does not allocate once the status code has been seen.
+class http_request_tracker {
+public:
+    explicit http_request_tracker(http_endpoint& ep) noexcept
+        : ep_(&ep), exceptions_(std::uncaught_exceptions()), start_ns_(ep.hooks_->now_ns()) {
+        ep.in_flight_->inc();
+    }
+    /// Tracks a request of `kit`'s endpoint (method, endpoint); needs <vitals/kits/http.hpp>.
+    template <class Kit, std::enable_if_t<std::is_same<Kit, http_metrics>::value, int> = 0>
+    http_request_tracker(Kit& kit, std::string_view method, std::string_view endpoint)
+        : http_request_tracker(kit.endpoint(method, endpoint)) {}
+
+    http_request_tracker(const http_request_tracker&) = delete;
+    http_request_tracker& operator=(const http_request_tracker&) = delete;
+
+    ~http_request_tracker() {
+        if (!ep_) return;
+        const double secs = elapsed();
+        ep_->in_flight_->dec();
+        if (trace_size_ != 0) {
+            // The request's trace as an exemplar (OpenMetrics) on its count and duration.
+            const exemplar e("trace_id", std::string_view(trace_, trace_size_));
+            ep_->requests(status_).inc(1.0, e);
+            ep_->duration_->observe(secs, e);
+        } else {
+            ep_->requests(status_).inc();
+            ep_->duration_->observe(secs);
+        }
+        if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
+        if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
+        if (error_recorded_) return;
+        if (std::uncaught_exceptions() > exceptions_)
+            ep_->errors(exception_error_type).inc();
+        else if (!http_endpoint::status_error(status_).empty())
+            ep_->errors(http_endpoint::status_error(status_)).inc();
+    }
+
+    /// The id of the trace this request belongs to (e.g. the 32 hex digits of a W3C
+    /// traceparent): attached as the exemplar `{trace_id="..."}` to the request's count and
+    /// duration, which OpenMetrics scrapes show. Copied (no allocation); an id longer than
+    /// 120 bytes cannot be an exemplar and is dropped (counted by vitals::exemplars_dropped()).
+    void set_trace_id(std::string_view trace_id) noexcept {
+        trace_size_ = 0;
+        if (trace_id.size() > sizeof trace_) {
+            detail::exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        for (std::size_t i = 0; i < trace_id.size(); ++i) trace_[i] = trace_id[i];
+        trace_size_ = trace_id.size();
+    }
+
+    /// The HTTP status code of the response.
+    void set_status(int status) noexcept { status_ = status; }
+    /// The request body size in bytes; negative means unknown (not observed).
+    void set_request_size(double bytes) noexcept { request_bytes_ = bytes; }
+    /// The response body size in bytes; negative means unknown (not observed).
+    void set_response_size(double bytes) noexcept { response_bytes_ = bytes; }
+
+    /// Counts an error of this type now (e.g. "timeout", "connection") and suppresses the
+    /// automatic one at destruction. Later calls are ignored: one error per request. Looks
+    /// the error series up (reader lock; allocates the first time a type is seen).
+    void record_error(std::string_view error_type) {
+        if (!ep_ || error_recorded_) return;
+        error_recorded_ = true;
+        ep_->errors(error_type).inc();
+    }
+
+    /// Seconds since construction.
+    double elapsed() const noexcept {
+        return static_cast<double>(ep_->hooks_->now_ns() - start_ns_) / 1e9;
+    }
+
+    /// Records nothing at destruction (the in-flight gauge is still lowered now).
+    void cancel() noexcept {
+        if (!ep_) return;
+        ep_->in_flight_->dec();
+        ep_ = nullptr;
+    }
+
+private:
+    http_endpoint* ep_;
+    int exceptions_;
+    int status_ = 0;
+    bool error_recorded_ = false;
+    double request_bytes_ = -1.0;
+    double response_bytes_ = -1.0;
+    std::int64_t start_ns_; // steady clock
+    std::size_t trace_size_ = 0;
+    char trace_[120]; // 128 characters for the exemplar, less the label name "trace_id"
+};
+
+inline http_request_tracker http_endpoint::track() noexcept { return http_request_tracker(*this); }
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_HTTP_HPP
