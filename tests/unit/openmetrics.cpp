@@ -178,3 +178,31 @@ TEST_CASE("openmetrics: every output form writes the same bytes") {
         reg, [&](const char* data, std::size_t size) { by_callable.append(data, size); });
     CHECK(by_callable == whole);
 }
+
+namespace {
+double clock_value = 0.0;
+double settable_clock() noexcept { return clock_value; }
+
+std::string created_of(double t) {
+    clock_value = t;
+    vitals::registry reg(&settable_clock);
+    reg.counter("jobs_total", "Jobs.").inc();
+    const std::string out = vitals::to_openmetrics(reg);
+    const std::string key = "jobs_created ";
+    const std::size_t at = out.find(key);
+    REQUIRE(at != std::string::npos);
+    return out.substr(at + key.size(), out.find('\n', at) - at - key.size());
+}
+} // namespace
+
+TEST_CASE("openmetrics: _created is written to the microsecond, without trailing zeros") {
+    CHECK(created_of(1700000000.0) == "1700000000");
+    CHECK(created_of(1700000000.25) == "1700000000.25");
+    CHECK(created_of(1700000000.000001) == "1700000000.000001");
+    CHECK(created_of(1700000000.123456) == "1700000000.123456");
+    CHECK(created_of(1700000000.9999997) == "1700000001"); // rounds up into the next second
+    CHECK(created_of(0.0) == "0");
+    // An odd injected clock is still written as a valid number.
+    CHECK(created_of(-2.5) == "-2.5");
+    CHECK(created_of(1e300) == "1e+300");
+}
