@@ -153,7 +153,9 @@ private:
     void write_unix_time(double t) {
         if (!(t >= 0.0 && t < 4503599627370496.0)) return out_.write_double(t);
         auto seconds = static_cast<std::uint64_t>(t);
-        auto micros = static_cast<std::uint64_t>((t - static_cast<double>(seconds)) * 1e6 + 0.5);
+        const double fraction = (t - static_cast<double>(seconds)) * 1e6;
+        auto micros = static_cast<std::uint64_t>(fraction);
+        if (fraction - static_cast<double>(micros) >= 0.5) ++micros; // to the nearest
         if (micros >= 1000000) { // rounded up to the next second
             ++seconds;
             micros -= 1000000;
