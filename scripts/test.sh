@@ -154,7 +154,8 @@ all_headers_tu() {
 # Users with strict flags see no warning from vitals: one translation unit including every
 # public header (core, kits, server, process) compiled by g++ and clang++ at C++17, C++20 and
 # C++23 (clang 14 spells it c++2b), by g++ in the compact configuration, and by the mingw-w64
-# and armhf cross compilers (their platform code paths). Syntax only. The g++ builds add the
+# and armhf cross compilers (their platform code paths); and <vitals/record.hpp> alone by the
+# cross compilers, with and without exceptions. Syntax only. The g++ builds add the
 # GCC-only -Wuseless-cast and -Wlogical-op (clang rejects unknown warning flags under -Werror).
 check_strict() {
     local dir="$BUILD/strict"
@@ -174,6 +175,16 @@ check_strict() {
         echo "== $build $extra"
         # shellcheck disable=SC2086 # flags are word lists on purpose
         $build $flags $extra "$tu"
+    done
+    # The light header alone, on the cross targets too (the headers step covers the hosts).
+    printf '#include <vitals/record.hpp>\n' >"$dir/record_alone.cpp"
+    for build in "x86_64-w64-mingw32-g++-posix -std=c++17" \
+        "x86_64-w64-mingw32-g++-posix -std=c++17 -fno-exceptions -fno-rtti" \
+        "arm-linux-gnueabihf-g++ -std=c++17 -Wno-psabi" \
+        "arm-linux-gnueabihf-g++ -std=c++17 -Wno-psabi -fno-exceptions -fno-rtti"; do
+        echo "== record.hpp alone: $build"
+        # shellcheck disable=SC2086
+        $build $flags -Wuseless-cast -Wlogical-op "$dir/record_alone.cpp"
     done
 }
 
