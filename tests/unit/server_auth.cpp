@@ -37,3 +37,18 @@ TEST_CASE("server: /metrics bearer token accepted and refused") {
     CHECK(get(port, "/live").status == 200);
     CHECK(get(port, "/health").status == 503); // not ready, but not 401
 }
+
+TEST_CASE("server: the token comparison answers equality only, whatever the lengths") {
+    using vitals::detail::constant_time_equal;
+    const std::string token = "s3cret-token";
+    CHECK(constant_time_equal("s3cret-token", token));
+    CHECK_FALSE(constant_time_equal("s3cret-toke", token));              // a prefix
+    CHECK_FALSE(constant_time_equal("s3cret-tokens", token));            // longer
+    CHECK_FALSE(constant_time_equal("s3cret-tokens3cret-token", token)); // the token, repeated
+    CHECK_FALSE(constant_time_equal("s3cret-tokem", token));             // last byte differs
+    CHECK_FALSE(constant_time_equal("", token));
+    CHECK(constant_time_equal("", ""));
+    CHECK_FALSE(constant_time_equal("x", ""));
+    CHECK(vitals::detail::bearer_authorized(token, true, "Bearer s3cret-token"));
+    CHECK_FALSE(vitals::detail::bearer_authorized(token, true, "Bearer s3cret-tokens3cret-token"));
+}

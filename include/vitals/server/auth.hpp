@@ -11,14 +11,15 @@
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// Compares without an early exit, so response timing does not reveal how much of a token
-/// matched.
-inline bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        diff = static_cast<unsigned char>(
-            diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
+/// Whether `presented` equals `expected`, without an early exit: the time taken depends only
+/// on the length of `presented` (the client's own input), so response timing reveals neither
+/// how much of the token matched nor the token's length.
+inline bool constant_time_equal(std::string_view presented, std::string_view expected) noexcept {
+    if (expected.empty()) return presented.empty();
+    std::size_t diff = presented.size() ^ expected.size();
+    for (std::size_t i = 0; i < presented.size(); ++i)
+        diff |= static_cast<std::size_t>(static_cast<unsigned char>(presented[i]) ^
+                                         static_cast<unsigned char>(expected[i % expected.size()]));
     return diff == 0;
 }
 
