@@ -97,17 +97,32 @@ struct metric_traits<stateset> {
 
 /// One series of a family: its label values, its rendered labels and whether it is shown,
 /// followed by its metric (see series). Never moved or freed while the family lives.
+///
+/// What a lookup reads (the hash, whether the series is shown and, for label sets up to
+/// key_inline_size bytes, the values) comes first, so that a lookup that finds its series
+/// touches one cache line of it besides the metric.
 struct series_node {
+    series_node() noexcept = default;
+    series_node(const series_node&) = delete;
+    series_node& operator=(const series_node&) = delete;
+    ~series_node() {
+        if (key_data != key_inline) delete[] key_data;
+    }
+
+    static constexpr std::size_t key_inline_size =
+        64 - sizeof(std::uint64_t) - sizeof(char*) - sizeof(std::atomic<bool>);
+
     std::uint64_t hash = 0;
-    // The label values, each as its length (a size_t) then its bytes: one allocation
-    // instead of a vector of strings, about 60 bytes less per series (issue 2).
-    std::string key;
-    label_text labels; // const labels first; written by the exposition as they are
+    // The label values, each as its length (base-128 digits, low first, 1 byte under 128)
+    // then its bytes: in key_inline when they fit, else in an array of their own.
+    char* key_data = key_inline;
+    // Written under the family's mutex; read by lock-free lookups, hence atomic.
+    std::atomic<bool> visible{true};
+    char key_inline[key_inline_size];
     // Unix seconds when the series was created or last re-added (OpenMetrics `_created`).
     // Written under the family's writer lock, read under its reader lock.
     double created = 0.0;
-    // Written under the family's mutex; read by lock-free lookups, hence atomic.
-    std::atomic<bool> visible{true};
+    label_text labels; // const labels first; written by the exposition as they are
 };
 
 template <class Metric>
@@ -205,9 +220,8 @@ inline bool bytes_equal(const char* a, const char* b, std::size_t n) noexcept {
         return load_u64(a + n - 8) == load_u64(b + n - 8);
     }
     if (n >= 4) return load_u32(a) == load_u32(b) && load_u32(a + n - 4) == load_u32(b + n - 4);
-    for (std::size_t i = 0; i < n; ++i)
-        if (a[i] != b[i]) return false;
-    return true;
+    // 1 to 3 bytes: the first, middle and last cover them all.
+    return n == 0 || ((a[0] ^ b[0]) | (a[n / 2] ^ b[n / 2]) | (a[n - 1] ^ b[n - 1])) == 0;
 }
 
 /// Everything a family does, for every metric type. It is not a template so that a
@@ -372,15 +386,22 @@ private:
     // and the old one stays alive (chained by `previous`, at most as large as the current one in
     // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
     // on a stale table only sends the caller to the locked path, which looks again.
+    struct slot {
+        std::atomic<std::size_t> hash; // the series' hash (its low bits), stored before it
+        std::atomic<series_node*> node;
+    };
     struct table {
-        explicit table(std::size_t n) : mask(n - 1), slots(new std::atomic<series_node*>[n]) {
-            for (std::size_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+        explicit table(std::size_t n) : mask(n - 1), slots(new slot[n]) {
+            for (std::size_t i = 0; i < n; ++i) {
+                slots[i].hash.store(0, std::memory_order_relaxed);
+                slots[i].node.store(nullptr, std::memory_order_relaxed);
+            }
         }
         table(const table&) = delete;
         table& operator=(const table&) = delete;
         ~table() { delete[] slots; }
         std::size_t mask; // size - 1, size a power of two
-        std::atomic<series_node*>* slots;
+        slot* slots;
         table* previous = nullptr; // the table this one replaced, kept for stale readers
     };
 
@@ -457,31 +478,47 @@ private:
         }
     }
 
-    static void encode_key(std::string& key, const std::string_view* vals, std::size_t n) {
+    // Stores the values in s's key (see series_node); allocates only past key_inline_size.
+    static void encode_key(series_node& s, const std::string_view* vals, std::size_t n) {
         std::size_t total = 0;
-        for (std::size_t k = 0; k < n; ++k) total += sizeof(std::size_t) + vals[k].size();
-        key.reserve(total);
+        for (std::size_t k = 0; k < n; ++k) total += length_digits(vals[k].size()) + vals[k].size();
+        char* out = total <= series_node::key_inline_size ? s.key_inline : new char[total];
+        s.key_data = out;
         for (std::size_t k = 0; k < n; ++k) {
-            const std::size_t len = vals[k].size();
-            char len_bytes[sizeof len];
-            std::memcpy(len_bytes, &len, sizeof len);
-            key.append(len_bytes, sizeof len);
-            key.append(vals[k].data(), len);
+            for (std::size_t len = vals[k].size();; len >>= 7) {
+                *out++ = static_cast<char>((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
+                if (len <= 0x7f) break;
+            }
+            if (!vals[k].empty()) std::memcpy(out, vals[k].data(), vals[k].size());
+            out += vals[k].size();
         }
+    }
+
+    static std::size_t length_digits(std::size_t len) noexcept {
+        std::size_t digits = 1;
+        for (; len > 0x7f; len >>= 7) ++digits;
+        return digits;
     }
 
     // The value at `p` in a key; advances p past it.
     static std::string_view next_value(const char*& p) noexcept {
-        std::size_t len;
-        std::memcpy(&len, p, sizeof len);
-        const std::string_view v(p + sizeof len, len);
-        p += sizeof len + len;
+        std::size_t len = static_cast<unsigned char>(*p++);
+        if (VITALS_DETAIL_UNLIKELY(len > 0x7f)) {
+            len &= 0x7f;
+            for (unsigned shift = 7;; shift += 7) {
+                const std::size_t digit = static_cast<unsigned char>(*p++);
+                len |= (digit & 0x7f) << shift;
+                if (digit <= 0x7f) break;
+            }
+        }
+        const std::string_view v(p, len);
+        p += len;
         return v;
     }
 
-    static bool key_equals(const std::string& key, const std::string_view* vals,
+    static bool key_equals(const series_node& s, const std::string_view* vals,
                            std::size_t n) noexcept {
-        const char* p = key.data();
+        const char* p = s.key_data;
         for (std::size_t k = 0; k < n; ++k) {
             const std::string_view v = next_value(p);
             if (v.size() != vals[k].size() || !bytes_equal(v.data(), vals[k].data(), v.size()))
@@ -491,9 +528,9 @@ private:
     }
 
     // Lexicographic by values, as std::vector<std::string> compares: the exposition order.
-    bool key_less(const std::string& a, const std::string& b) const noexcept {
-        const char* pa = a.data();
-        const char* pb = b.data();
+    bool key_less(const series_node& a, const series_node& b) const noexcept {
+        const char* pa = a.key_data;
+        const char* pb = b.key_data;
         for (std::size_t k = 0; k < label_names_.size(); ++k) {
             const int c = next_value(pa).compare(next_value(pb));
             if (c != 0) return c < 0;
@@ -505,16 +542,20 @@ private:
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
         for (std::size_t i = narrow<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
-            series_node* s = t->slots[i].load(std::memory_order_acquire);
+            series_node* s = t->slots[i].node.load(std::memory_order_acquire);
             if (!s) return nullptr;
-            if (s->hash == h && key_equals(s->key, vals, n)) return s;
+            // The slot's copy of the hash spares a load from every other series probed.
+            if (t->slots[i].hash.load(std::memory_order_relaxed) == static_cast<std::size_t>(h) &&
+                key_equals(*s, vals, n))
+                return s;
         }
     }
 
     static void place(table& t, series_node* s) noexcept {
         std::size_t i = narrow<std::size_t>(s->hash) & t.mask;
-        while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
-        t.slots[i].store(s, std::memory_order_release);
+        while (t.slots[i].node.load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+        t.slots[i].hash.store(static_cast<std::size_t>(s->hash), std::memory_order_relaxed);
+        t.slots[i].node.store(s, std::memory_order_release); // publishes the hash too
     }
 
     // Called with mutex_ held (unique). Everything that can throw happens before the new
@@ -533,7 +574,7 @@ private:
                 s = new_node();
                 s->hash = h;
                 s->created = clock_();
-                encode_key(s->key, vals, n);
+                encode_key(*s, vals, n);
                 s->labels = const_labels_;
                 for (std::size_t k = 0; k < n; ++k) s->labels.append(label_names_[k], vals[k]);
             },
@@ -550,7 +591,7 @@ private:
         place(*t, s);
         series_.push_back(s);
         const std::size_t pos = partition_index( // after every key not greater than s's
-            sorted_.size(), [&](std::size_t i) { return !key_less(s->key, sorted_[i]->key); });
+            sorted_.size(), [&](std::size_t i) { return !key_less(*s, *sorted_[i]); });
         insert_at(sorted_, pos, s);
         return s;
     }
