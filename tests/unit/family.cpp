@@ -57,6 +57,50 @@ TEST_CASE("family: labels() returns one stable series per label set") {
     }
 }
 
+TEST_CASE("family: label values of every length find their series") {
+    // Keys are kept in the series up to 47 bytes and in an array of their own past that; a
+    // value's length takes one byte under 128 and more from 128 on.
+    vitals::registry reg;
+    auto& fam = reg.counter("c", "C.", {"a", "b"});
+    std::vector<std::string> values;
+    for (std::size_t len : {0u,  1u,  2u,  3u,  4u,   7u,   8u,   9u,   15u,    16u,    17u,   44u,
+                            45u, 46u, 47u, 48u, 127u, 128u, 129u, 300u, 16383u, 16384u, 70000u}) {
+        std::string v(len, 'x');
+        for (std::size_t i = 0; i < len; ++i) v[i] = static_cast<char>('a' + (i * 7 + len) % 26);
+        values.push_back(v);
+    }
+    std::vector<vitals::counter*> series;
+    for (const std::string& v : values) {
+        series.push_back(&fam.labels(v, "y"));
+        series.back()->inc();
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        CAPTURE(values[i].size());
+        CHECK(&fam.labels(values[i], "y") == series[i]);
+        CHECK(&fam.labels(std::string(values[i]), std::string("y")) == series[i]);
+        // The same bytes split differently between the two values are another series.
+        if (!values[i].empty()) {
+            const std::string head = values[i].substr(0, values[i].size() - 1);
+            const std::string tail = values[i].substr(values[i].size() - 1) + "y";
+            CHECK(&fam.labels(head, tail) != series[i]);
+        }
+        // One byte changed is another series (the last byte, and the first).
+        if (!values[i].empty()) {
+            std::string last = values[i];
+            last.back() = '#';
+            CHECK(&fam.labels(last, "y") != series[i]);
+            std::string first = values[i];
+            first.front() = '#';
+            CHECK(&fam.labels(first, "y") != series[i]);
+        }
+    }
+    const std::string out = text(reg);
+    for (const std::string& v : values)
+        CHECK(contains(out, "c_total{a=\"" + v + "\",b=\"y\"} 1\n"));
+    CHECK(fam.remove(values.back(), "y"));
+    CHECK_FALSE(contains(text(reg), "c_total{a=\"" + values.back() + "\""));
+}
+
 TEST_CASE("family: wrong number of label values") {
     vitals::registry reg;
     auto& fam = reg.gauge("temperature", "Degrees.", {"room", "sensor"});
