@@ -7,9 +7,11 @@
 
 #include <doctest/doctest.h>
 
+#include <exception> // uncaught_exceptions
 #include <stdexcept> // runtime_error
 #include <string>    // string, to_string
 #include <thread>    // thread
+#include <utility>   // pair
 #include <vector>    // vector
 
 namespace {
@@ -203,6 +205,61 @@ TEST_CASE("kits/http: tracker left by an exception records error_type=exception"
         CHECK(errors(http, "GET", "/api/reports", "connection") == 1.0);
         CHECK(errors(http, "GET", "/api/reports", "exception") == 1.0);
     }
+}
+
+namespace {
+// Compares the kits' uncaught-exception count with the standard one from a destructor, which
+// runs while an exception unwinds (nested: a destructor that throws and catches inside).
+struct compares_counts {
+    int depth;
+    std::vector<std::pair<int, int>>* seen;
+    ~compares_counts() {
+        seen->emplace_back(vitals::detail::uncaught_exceptions(), std::uncaught_exceptions());
+        if (depth > 0) {
+            try {
+                compares_counts inner{depth - 1, seen};
+                throw std::runtime_error("inner");
+            } catch (const std::runtime_error&) {}
+        }
+    }
+};
+
+std::vector<std::pair<int, int>> counts_while_unwinding() {
+    std::vector<std::pair<int, int>> seen;
+    seen.emplace_back(vitals::detail::uncaught_exceptions(), std::uncaught_exceptions());
+    try {
+        compares_counts outer{2, &seen};
+        throw std::runtime_error("outer");
+    } catch (const std::runtime_error&) {
+        seen.emplace_back(vitals::detail::uncaught_exceptions(), std::uncaught_exceptions());
+    }
+    return seen;
+}
+} // namespace
+
+TEST_CASE("kits: the uncaught-exception count the scopes read is the standard one") {
+    const auto check = [](const std::vector<std::pair<int, int>>& seen) {
+        REQUIRE(seen.size() == 5u);
+        for (const auto& s : seen) CHECK(s.first == s.second);
+        CHECK(seen[0].second == 0);
+        CHECK(seen[1].second == 1); // the outer exception unwinding
+        CHECK(seen[2].second == 2); // and the first inner one
+        CHECK(seen[3].second == 3);
+        CHECK(seen[4].second == 0); // caught
+    };
+    check(counts_while_unwinding());
+    // A thread whose first question comes while an exception unwinds.
+    std::vector<std::pair<int, int>> on_thread;
+    std::thread([&] {
+        try {
+            compares_counts first{0, &on_thread};
+            throw std::runtime_error("first");
+        } catch (const std::runtime_error&) {}
+    }).join();
+    REQUIRE(on_thread.size() == 1u);
+    CHECK(on_thread[0].first == 1);
+    CHECK(on_thread[0].second == 1);
+    std::thread([&] { check(counts_while_unwinding()); }).join();
 }
 
 namespace {

@@ -6,6 +6,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/uncaught.hpp>
 #include <vitals/exemplar.hpp>
 #include <vitals/record/gauge.hpp>
 #include <vitals/record/histogram.hpp>
@@ -13,7 +14,6 @@
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
-#include <exception>   // uncaught_exceptions
 #include <string_view> // string_view
 #include <type_traits> // enable_if_t, is_same
 
@@ -166,7 +166,7 @@ private:
 /// - `http_requests_total` with the status given to set_status() (`none` if never set),
 /// - the duration, and each size that was set (unset sizes are not observed),
 /// - one `http_errors_total` when the request failed: the scope was left by an exception
-///   (`error_type="exception"`, detected with std::uncaught_exceptions()), else a 4xx / 5xx
+///   (`error_type="exception"`, detected with detail::uncaught_exceptions()), else a 4xx / 5xx
 ///   status (`client_error` / `server_error`). A destructor cannot see the exception itself:
 ///   code that catches it calls record_error() with a specific type, which replaces the
 ///   automatic one (a request counts at most one error).
@@ -175,7 +175,7 @@ private:
 class http_request_tracker {
 public:
     explicit http_request_tracker(http_endpoint& ep) noexcept
-        : ep_(&ep), exceptions_(std::uncaught_exceptions()), start_ns_(ep.hooks_->now_ns()) {
+        : ep_(&ep), exceptions_(detail::uncaught_exceptions()), start_ns_(ep.hooks_->now_ns()) {
         ep.in_flight_->inc();
     }
     /// Tracks a request of `kit`'s endpoint (method, endpoint); needs <vitals/kits/http.hpp>.
@@ -202,7 +202,7 @@ public:
         if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
         if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
         if (error_recorded_) return;
-        if (std::uncaught_exceptions() > exceptions_)
+        if (detail::uncaught_exceptions() > exceptions_)
             ep_->errors(exception_error_type).inc();
         else if (!http_endpoint::status_error(status_).empty())
             ep_->errors(http_endpoint::status_error(status_)).inc();
