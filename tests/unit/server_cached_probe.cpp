@@ -79,3 +79,31 @@ TEST_CASE("cached_probe: no result yet, stale results, throwing probes, bad argu
     CHECK_THROWS_AS(vitals::cached_probe(vitals::check_function(), 10ms), vitals::error);
 #endif
 }
+
+TEST_CASE("cached_probe: the longest intervals and ages are taken as the bound") {
+    // milliseconds::max() overflowed the wait's deadline (and 3 * interval, the default age):
+    // the probe must run once, keep its result and stop promptly.
+    std::atomic<int> runs{0};
+    {
+        vitals::cached_probe probe(
+            [&] {
+                ++runs;
+                return vitals::check_result::pass("up");
+            },
+            std::chrono::milliseconds::max());
+        const vitals::check_function check = probe.check();
+        CHECK(test_http::eventually([&] { return check().ok; }));
+        std::this_thread::sleep_for(200ms);
+        CHECK(runs.load() == 1);
+        CHECK(check().ok);
+        const auto t0 = std::chrono::steady_clock::now();
+        probe.stop();
+        CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+    }
+    {
+        vitals::cached_probe probe([] { return vitals::check_result::pass("up"); }, 10ms,
+                                   std::chrono::milliseconds::max());
+        CHECK(test_http::eventually([&] { return probe.result().ok; }));
+    }
+    CHECK(vitals::cached_probe::max_interval == std::chrono::hours(24 * 30));
+}

@@ -54,7 +54,9 @@ using check_function = detail::callback<check_result()>;
 class cached_probe {
 public:
     /// Starts the probe thread; the first run starts at once. Allocates. An interval that is
-    /// not positive is reported through the error policy (errc::invalid_argument).
+    /// not positive is reported through the error policy (errc::invalid_argument). Longer
+    /// intervals and ages than max_interval and 3 * max_interval are taken as those (the
+    /// clock arithmetic of longer waits overflows).
     cached_probe(check_function probe, std::chrono::milliseconds interval,
                  std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
         : state_(new shared()) {
@@ -62,6 +64,8 @@ public:
             detail::fail(status(errc::invalid_argument,
                                 "cached_probe needs a probe function, a positive interval and "
                                 "a max_age that is not negative"));
+        if (interval > max_interval) interval = max_interval;
+        if (max_age > 3 * max_interval) max_age = 3 * max_interval;
         state_->max_age = max_age.count() > 0 ? max_age : 3 * interval;
         thread_ = std::thread(
             [state = state_, fn = std::move(probe), interval] { run(*state, fn, interval); });
@@ -69,6 +73,9 @@ public:
     cached_probe(const cached_probe&) = delete;
     cached_probe& operator=(const cached_probe&) = delete;
     ~cached_probe() { stop(); }
+
+    /// The longest interval between runs: 30 days.
+    static constexpr std::chrono::milliseconds max_interval{30LL * 24 * 60 * 60 * 1000};
 
     /// The latest result (a copy), judged for age. Allocates for the message.
     check_result result() const { return read(*state_); }
