@@ -102,7 +102,9 @@ private:
     // Counts `v` in bucket `b` and adds it to the sum.
     void observe_in(std::size_t b, double v) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
-        const unsigned s = detail::current_thread_state();
+        // 0 before the thread's first write: observe_other() takes a slot then. Keeping that
+        // call out of this function spares the fast path a stack frame.
+        const unsigned s = detail::thread_state();
         if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
             std::atomic<std::uint64_t>* cells = shard(s - 1);
             std::atomic<std::uint64_t>& sum = cells[nb_ + 1]; // before a store could alias nb_
@@ -112,11 +114,21 @@ private:
                 std::memory_order_relaxed);
             return;
         }
-        observe_shared(shard(detail::slot_count), b, v);
+        observe_other(b, v);
 #else
         observe_shared(shard(0), b, v);
 #endif
     }
+
+#if VITALS_COUNTER_STRIPES > 1
+    // observe_in() for a thread without a slot of its own (yet).
+    VITALS_DETAIL_NOINLINE void observe_other(std::size_t b, double v) noexcept {
+        if (detail::current_thread_state() - 1 < detail::slot_count)
+            observe_in(b, v); // a slot of its own from now on
+        else
+            observe_shared(shard(detail::slot_count), b, v);
+    }
+#endif
 
 public:
     /// Records a duration (a std::chrono::duration) in seconds.
@@ -224,18 +236,46 @@ private:
         if (n <= 16) {
 #if VITALS_DETAIL_VECTOR_COMPARE
             // Two bounds per packed comparison; each lane of `below` counts the bounds under
-            // v (a true comparison is -1).
+            // v (a true comparison is -1). Unrolled: the switch enters the sequence at the
+            // histogram's number of pairs, the same entry at every call.
             using doubles = double __attribute__((vector_size(16)));
             using counts = long long __attribute__((vector_size(16)));
             const doubles value = {v, v};
             counts below = {0, 0};
-            std::size_t i = 0;
-            for (; i + 2 <= n; i += 2) {
+            const auto pair = [&](std::size_t i) {
                 doubles bound;
                 std::memcpy(&bound, b + i, sizeof bound);
                 below -= value > bound;
+            };
+            switch (n / 2) {
+            case 8:
+                pair(14);
+                [[fallthrough]];
+            case 7:
+                pair(12);
+                [[fallthrough]];
+            case 6:
+                pair(10);
+                [[fallthrough]];
+            case 5:
+                pair(8);
+                [[fallthrough]];
+            case 4:
+                pair(6);
+                [[fallthrough]];
+            case 3:
+                pair(4);
+                [[fallthrough]];
+            case 2:
+                pair(2);
+                [[fallthrough]];
+            case 1:
+                pair(0);
+                [[fallthrough]];
+            default:
+                break;
             }
-            const std::size_t tail = i < n ? static_cast<std::size_t>(v > b[i]) : 0;
+            const std::size_t tail = n & 1 ? static_cast<std::size_t>(v > b[n - 1]) : 0;
             return static_cast<std::size_t>(below[0] + below[1]) + tail;
 #else
             // Four independent sums: the comparisons do not wait on one another's adds.
