@@ -3200,23 +3200,15 @@ private:
     /// The series for `n` label values, created (or re-shown) on first use; null, with
     /// `*error` set, when `n` differs from the number of label names.
     series_node* lookup(const std::string_view* vals, std::size_t n, status* error) {
-        if (VITALS_DETAIL_LIKELY(n == label_names_.size())) {
-            const std::uint64_t h = hash_label_values(vals, n);
-            // Lock-free fast path: see the comment on `table`.
-            series_node* s = find(vals, n, h);
-            if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
-            return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h);
-        }
+        if (VITALS_DETAIL_LIKELY(n == label_names_.size())) return lookup_counted(vals, n);
         *error = label_count_error(n);
         return nullptr;
     }
 
     /// lookup() reporting a wrong value count through the error policy.
     series_node* lookup_or_fail(const std::string_view* vals, std::size_t n) {
-        status error;
-        series_node* s = lookup(vals, n, &error);
-        if (VITALS_DETAIL_UNLIKELY(!s)) fail(error);
-        return s;
+        if (VITALS_DETAIL_LIKELY(n == label_names_.size())) return lookup_counted(vals, n);
+        fail_label_count(n);
     }
 
     /// Hides the series with these values; returns whether a visible one was removed.
@@ -3291,6 +3283,19 @@ private:
     static std::string decimal(std::size_t v) {
         char buf[max_number_chars];
         return std::string(buf, format_uint(buf, v));
+    }
+
+    // lookup() of as many values as label names.
+    series_node* lookup_counted(const std::string_view* vals, std::size_t n) {
+        const std::uint64_t h = hash_label_values(vals, n);
+        // Lock-free fast path: see the comment on `table`.
+        series_node* s = find(vals, n, h);
+        if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
+        return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h);
+    }
+
+    [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
+        fail(label_count_error(given));
     }
 
     // "metric 'x' has 2 label names [method, code] but was given 1 value".
