@@ -5066,6 +5066,50 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
+// #include <vitals/detail/kit_claim.hpp>
+// vitals/detail/kit_claim.hpp - a kit object's hold on its labels, as light headers see it.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_KIT_CLAIM_HPP
+#define VITALS_DETAIL_KIT_CLAIM_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// A kit object's place in the group of kits sharing its families: its const labels, claimed
+/// while it lives. Defined by <vitals/detail/kit_instances.hpp>.
+struct kit_claim;
+
+/// Owns a kit's kit_claim and gives it up when the kit is destroyed. The release function is
+/// set where kit_claim is complete, so a kit's destructor compiles in a translation unit that
+/// sees neither <vector> nor the group's code. Not thread-safe (one per kit object).
+class kit_claim_ref {
+public:
+    using release_fn = void (*)(kit_claim*) noexcept;
+
+    kit_claim_ref() noexcept = default;
+    kit_claim_ref(const kit_claim_ref&) = delete;
+    kit_claim_ref& operator=(const kit_claim_ref&) = delete;
+    ~kit_claim_ref() { reset(nullptr, nullptr); }
+
+    /// Releases the claim held before and holds `claim` (freed by `release`) instead.
+    void reset(kit_claim* claim, release_fn release) noexcept {
+        if (claim_) release_(claim_);
+        claim_ = claim;
+        release_ = release;
+    }
+    kit_claim* get() const noexcept { return claim_; }
+
+private:
+    kit_claim* claim_ = nullptr;
+    release_fn release_ = nullptr;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_KIT_CLAIM_HPP
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
@@ -5227,6 +5271,38 @@ public:
 
 private:
     kit_instances* g_ = nullptr;
+};
+
+/// A kit object's place in its group: the group, held while the kit lives, and the labels it
+/// claimed there, given up when the kit is destroyed (see kit_claim_ref).
+struct kit_claim {
+    kit_instances_ref group;
+    std::vector<label> labels;
+    bool claimed = false;
+
+    /// Joins the group of `key` for the kit that owns `ref` (see kit_instances::acquire for
+    /// `key` and `created`); the kit holds the group from then on, claimed or not.
+    static kit_claim& join(kit_claim_ref& ref, const void* key, bool* created) {
+        auto* c = new kit_claim();
+        ref.reset(c, &release);
+        c->group.reset(kit_instances::acquire(key, created));
+        return *c;
+    }
+
+    /// Claims `own` in the group (see kit_instances::claim); on success the kit gives it up
+    /// when destroyed.
+    status claim(const std::vector<label>& own, const counter* hits, const counter* misses,
+                 const std::string& what) {
+        labels = own; // copied first: nothing may throw once the labels are claimed
+        status st = group->claim(labels, hits, misses, what);
+        claimed = st.ok();
+        return st;
+    }
+
+    static void release(kit_claim* c) noexcept {
+        if (c->claimed) c->group->unclaim(c->labels);
+        delete c;
+    }
 };
 
 /// The label names of a kit's const labels, in order (the kit families' label names).
@@ -5449,6 +5525,32 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
+// #include <vitals/detail/steady_clock.hpp>
+// vitals/detail/steady_clock.hpp - the steady clock as a plain function, for the kits' hooks.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_STEADY_CLOCK_HPP
+#define VITALS_DETAIL_STEADY_CLOCK_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <chrono>  // steady_clock, duration_cast, nanoseconds
+#include <cstdint> // int64_t
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// std::chrono::steady_clock now, in nanoseconds since its epoch. The kits' recording handles
+/// live in light headers that leave <chrono> out: they read the clock through a pointer to
+/// this function, which the kit sets when it makes them.
+inline std::int64_t steady_now_ns() noexcept {
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_STEADY_CLOCK_HPP
 // #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
@@ -5727,7 +5829,6 @@ VITALS_END_NAMESPACE
 // #include <vitals/registry.hpp>: inlined above
 
 #include <atomic>       // atomic
-#include <chrono>       // steady_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint64_t
 #include <exception>    // uncaught_exceptions
@@ -5941,12 +6042,7 @@ struct include_http_hpp {
         return ep.kit_->errors_.labels(ep.names_->method, ep.names_->endpoint, error_type);
     }
 
-    static std::int64_t now_ns() noexcept {
-        using namespace std::chrono;
-        return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
-    }
-
-    static constexpr kits::http_endpoint::hooks table{&requests, &errors, &now_ns};
+    static constexpr kits::http_endpoint::hooks table{&requests, &errors, &steady_now_ns};
 };
 
 } // namespace detail
