@@ -5050,7 +5050,8 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_BUILD_INFO_HPP
 // #include <vitals/kits/cache.hpp>
-// vitals/kits/cache.hpp - ready cache metrics with a hit rate computed at scrape time.
+// vitals/kits/cache.hpp - ready cache metrics with a hit rate computed at scrape time: the
+// registration of cache_metrics (the class itself is in <vitals/record/cache.hpp>).
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_CACHE_HPP
 #define VITALS_KITS_CACHE_HPP
@@ -5350,15 +5351,42 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
+// #include <vitals/record/cache.hpp>
+// vitals/record/cache.hpp - the cache kit's class, with its recording calls, for code that only
+// records; registering the kit and its scrape-time hit rate are in <vitals/kits/cache.hpp>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_CACHE_HPP
+#define VITALS_RECORD_CACHE_HPP
 
-#include <cstddef>     // size_t
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_claim.hpp>: inlined above
+// #include <vitals/record/gauge.hpp>: inlined above
+
 #include <cstdint>     // uint64_t
-#include <string>      // string
 #include <string_view> // string_view
-#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
+
+class registry;
+struct family_options;
+class status;
+
+namespace detail {
+/// Defined by <vitals/kits/cache.hpp>: registering the cache kit's families. A translation
+/// unit that includes only the light headers and constructs a cache_metrics fails to compile
+/// naming this type.
+template <class Full>
+struct include_cache_hpp;
+
+/// hits / (hits + misses), or 0 with no lookups.
+inline double cache_hit_ratio(const counter& hits, const counter& misses) noexcept {
+    const double h = hits.value();
+    const double total = h + misses.value();
+    return total > 0.0 ? h / total : 0.0;
+}
+} // namespace detail
+
 namespace kits {
 
 /// The cache metric set of the catalogue, under a namespace prefix `NS`:
@@ -5385,26 +5413,38 @@ namespace kits {
 /// its labels up: a later kit with the same labels continues its counters. The registry
 /// must outlive the kit; the hit rate stays in the exposition after the kit is gone.
 /// Recording is thread-safe, lock-free and does not allocate; construction allocates.
+///
+/// The recording calls and the series accessors work with only <vitals/record.hpp>; the
+/// constructors are defined by <vitals/kits/cache.hpp>.
 class cache_metrics {
 public:
-    /// Registers the families of namespace `ns` (or joins them) and takes the series of the
-    /// cache named by `options.const_labels`. Errors go through the error policy.
-    cache_metrics(registry& reg, std::string_view ns, const family_options& options = {}) {
-        const status st = init(reg, ns, options);
-        if (!st) detail::fail(st);
+    /// Registers the families of namespace `kit_namespace` (or joins them) and takes the
+    /// series of the cache named by `kit_options.const_labels`. Errors go through the error
+    /// policy.
+    // Templates, defined by <vitals/kits/cache.hpp>. Their parameters have names a program is
+    // unlikely to give a global: GCC's -Wshadow compares a constructor template's parameters
+    // with the names visible where it is instantiated, in the program's code.
+    template <class Full = void>
+    cache_metrics(registry& kit_registry, std::string_view kit_namespace) {
+        detail::include_cache_hpp<Full>::make(*this, kit_registry, kit_namespace, {});
     }
-    /// The non-throwing form: on failure `error` says why and the kit records into metrics
+    template <class Full = void>
+    cache_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options) {
+        detail::include_cache_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
+    }
+    /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
     /// that no registry shows.
-    cache_metrics(registry& reg, std::string_view ns, const family_options& options,
-                  status& error) {
-        error = init(reg, ns, options);
+    template <class Full = void>
+    cache_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options, status& kit_error) {
+        kit_error =
+            detail::include_cache_hpp<Full>::init(*this, kit_registry, kit_namespace, kit_options);
     }
 
     cache_metrics(const cache_metrics&) = delete;
     cache_metrics& operator=(const cache_metrics&) = delete;
-    ~cache_metrics() {
-        if (claimed_) group_->unclaim(labels_);
-    }
+    ~cache_metrics() = default; // claim_ gives the labels up
 
     /// Counts `n` lookups that hit.
     void hit(std::uint64_t n = 1) noexcept { hits_->inc_by(n); }
@@ -5418,7 +5458,7 @@ public:
     void set_size(double entries) noexcept { size_->set(entries); }
 
     /// hits / (hits + misses) now: the value the next scrape shows; 0 with no lookups.
-    double hit_rate() const noexcept { return ratio(*hits_, *misses_); }
+    double hit_rate() const noexcept { return detail::cache_hit_ratio(*hits_, *misses_); }
 
     /// The series behind the recording calls (`NS_cache_hits_total` and so on).
     counter& hits() noexcept { return *hits_; }
@@ -5427,90 +5467,108 @@ public:
     gauge& size() noexcept { return *size_; }
 
 private:
-    static double ratio(const counter& hits, const counter& misses) noexcept {
-        const double h = hits.value();
-        const double total = h + misses.value();
-        return total > 0.0 ? h / total : 0.0;
-    }
+    template <class Full>
+    friend struct detail::include_cache_hpp;
 
-    // Writes NS_cache_hit_rate with one sample per cache of the group, at every scrape.
-    struct hit_rate_collector {
-        detail::kit_instances_ref group;
-        std::string name;
-        void operator()(collector_output& out) const {
-            if (!out.family(name,
-                            "Cache hits over lookups (hits + misses) since start, 0..1; 0 "
-                            "before the first lookup.",
-                            metric_type::gauge))
-                return;
-            group->for_each([&out](const detail::kit_instances::member& m) {
-                constexpr std::size_t inline_labels = 8;
-                collector_output::label_view views[inline_labels];
-                std::vector<collector_output::label_view> more;
-                collector_output::label_view* v = views;
-                if (m.labels.size() > inline_labels) {
-                    more.resize(m.labels.size());
-                    v = more.data();
-                }
-                for (std::size_t i = 0; i < m.labels.size(); ++i)
-                    v[i] = {m.labels[i].first, m.labels[i].second};
-                out.sample(ratio(*m.hits, *m.misses), v, m.labels.size());
-            });
-        }
-    };
-
-    status init(registry& reg, std::string_view ns, const family_options& options) {
-        hits_ = misses_ = evictions_ = &detail::detached_metric<counter>();
-        size_ = &detail::detached_metric<gauge>();
-        family_options family_opts;
-        family_opts.max_series = options.max_series;
-        const std::vector<std::string> names = detail::kit_label_names(options.const_labels);
-        const auto hits =
-            reg.try_counter(detail::kit_metric_name(ns, "cache_hits_total"),
-                            "Cache lookups that found the entry.", names, family_opts);
-        if (!hits) return hits.error();
-        const auto misses =
-            reg.try_counter(detail::kit_metric_name(ns, "cache_misses_total"),
-                            "Cache lookups that did not find the entry.", names, family_opts);
-        if (!misses) return misses.error();
-        const auto evictions =
-            reg.try_counter(detail::kit_metric_name(ns, "cache_evictions_total"),
-                            "Entries removed from the cache to make room.", names, family_opts);
-        if (!evictions) return evictions.error();
-        const auto size = reg.try_gauge(detail::kit_metric_name(ns, "cache_size"),
-                                        "Entries currently held in the cache.", names, family_opts);
-        if (!size) return size.error();
-
-        const std::vector<std::string> values = detail::kit_label_values(options.const_labels);
-        counter& h = hits->labels(values);
-        counter& m = misses->labels(values);
-        bool created = false;
-        group_.reset(detail::kit_instances::acquire(&*hits, &created));
-        if (created)
-            reg.add_collector(
-                hit_rate_collector{group_, detail::kit_metric_name(ns, "cache_hit_rate")});
-        status st = group_->claim(options.const_labels, &h, &m,
-                                  detail::kit_description("cache", ns, options.const_labels));
-        if (!st) return st;
-        claimed_ = true;
-        labels_ = options.const_labels;
-        hits_ = &h;
-        misses_ = &m;
-        evictions_ = &evictions->labels(values);
-        size_ = &size->labels(values);
-        return {};
-    }
-
-    counter* hits_;
-    counter* misses_;
-    counter* evictions_;
-    gauge* size_;
-    detail::kit_instances_ref group_;
-    std::vector<label> labels_;
-    bool claimed_ = false;
+    counter* hits_ = nullptr;
+    counter* misses_ = nullptr;
+    counter* evictions_ = nullptr;
+    gauge* size_ = nullptr;
+    detail::kit_claim_ref claim_; // this kit's labels in the group of caches of its namespace
 };
 
 } // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_CACHE_HPP
+// #include <vitals/registry.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Writes NS_cache_hit_rate with one sample per cache of the group, at every scrape.
+struct cache_hit_rate_collector {
+    kit_instances_ref group;
+    std::string name;
+    void operator()(collector_output& out) const {
+        if (!out.family(name,
+                        "Cache hits over lookups (hits + misses) since start, 0..1; 0 "
+                        "before the first lookup.",
+                        metric_type::gauge))
+            return;
+        group->for_each([&out](const kit_instances::member& m) {
+            constexpr std::size_t inline_labels = 8;
+            collector_output::label_view views[inline_labels];
+            std::vector<collector_output::label_view> more;
+            collector_output::label_view* v = views;
+            if (m.labels.size() > inline_labels) {
+                more.resize(m.labels.size());
+                v = more.data();
+            }
+            for (std::size_t i = 0; i < m.labels.size(); ++i)
+                v[i] = {m.labels[i].first, m.labels[i].second};
+            out.sample(cache_hit_ratio(*m.hits, *m.misses), v, m.labels.size());
+        });
+    }
+};
+
+/// The cache kit's registration (see record/cache.hpp).
+template <class Full>
+struct include_cache_hpp {
+    static void make(kits::cache_metrics& kit, registry& reg, std::string_view ns,
+                     const family_options& options) {
+        const status st = init(kit, reg, ns, options);
+        if (!st) fail(st);
+    }
+
+    static status init(kits::cache_metrics& kit, registry& reg, std::string_view ns,
+                       const family_options& options) {
+        kit.hits_ = kit.misses_ = kit.evictions_ = &detached_metric<counter>();
+        kit.size_ = &detached_metric<gauge>();
+        family_options family_opts;
+        family_opts.max_series = options.max_series;
+        const std::vector<std::string> names = kit_label_names(options.const_labels);
+        const auto hits =
+            reg.try_counter(kit_metric_name(ns, "cache_hits_total"),
+                            "Cache lookups that found the entry.", names, family_opts);
+        if (!hits) return hits.error();
+        const auto misses =
+            reg.try_counter(kit_metric_name(ns, "cache_misses_total"),
+                            "Cache lookups that did not find the entry.", names, family_opts);
+        if (!misses) return misses.error();
+        const auto evictions =
+            reg.try_counter(kit_metric_name(ns, "cache_evictions_total"),
+                            "Entries removed from the cache to make room.", names, family_opts);
+        if (!evictions) return evictions.error();
+        const auto size = reg.try_gauge(kit_metric_name(ns, "cache_size"),
+                                        "Entries currently held in the cache.", names, family_opts);
+        if (!size) return size.error();
+
+        const std::vector<std::string> values = kit_label_values(options.const_labels);
+        counter& h = hits->labels(values);
+        counter& m = misses->labels(values);
+        bool created = false;
+        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, &created);
+        if (created)
+            reg.add_collector(
+                cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
+        status st = claim.claim(options.const_labels, &h, &m,
+                                kit_description("cache", ns, options.const_labels));
+        if (!st) return st;
+        kit.hits_ = &h;
+        kit.misses_ = &m;
+        kit.evictions_ = &evictions->labels(values);
+        kit.size_ = &size->labels(values);
+        return {};
+    }
+};
+
+} // namespace detail
 VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_CACHE_HPP
@@ -6462,22 +6520,25 @@ VITALS_END_NAMESPACE
 #ifndef VITALS_RECORD_HPP
 #define VITALS_RECORD_HPP
 
-// Counters, gauges, histograms, exemplars, labelled lookups on families and the HTTP kit's
-// handles (http_endpoint, http_request_tracker), for the many
-// files of a program that record into metrics registered elsewhere. It leaves out what only
-// registering and rendering need (<string>, <vector>, <chrono>, the registry, the
-// exposition), so including it costs less than including <string> (bench/budgets.sh).
+// Counters, gauges, histograms, exemplars, labelled lookups on families and the kits'
+// recording handles: the HTTP kit's http_endpoint and request tracker and the cache kit's
+// cache_metrics, for the many files of a program that record into metrics registered
+// elsewhere. It leaves out what only registering and rendering need (<string>, <vector>,
+// <chrono>, the registry, the exposition), so including it costs less than including <string>
+// (bench/budgets.sh).
 //
 // Not here, and a compile error naming detail::include_<header>_hpp when used: making a
-// histogram (<vitals/histogram.hpp>), histogram::time() and observing a std::chrono
-// duration (<vitals/histogram.hpp>), gauge::set_to_current_time() (<vitals/gauge.hpp>), a
-// family's name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>), and
-// the HTTP kit itself and an endpoint's method() and endpoint() (<vitals/kits/http.hpp>).
+// histogram (<vitals/histogram.hpp>), histogram::time() and observing a std::chrono duration
+// (<vitals/histogram.hpp>), gauge::set_to_current_time() (<vitals/gauge.hpp>), a family's
+// name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>), the HTTP kit
+// itself and an endpoint's method() and endpoint() (<vitals/kits/http.hpp>), and constructing
+// a cache_metrics (<vitals/kits/cache.hpp>).
 // A program links translation units that include this header with ones that include the
 // full headers freely: the classes are the same.
 
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above
+// #include <vitals/record/cache.hpp>: inlined above
 // #include <vitals/record/family.hpp>: inlined above
 // #include <vitals/record/gauge.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above

@@ -5,7 +5,8 @@
 #include <vitals/record.hpp>
 
 void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
-         vitals::kits::http_metrics& kit, vitals::kits::http_endpoint& ep) {
+         vitals::kits::http_metrics& kit, vitals::kits::http_endpoint& ep,
+         vitals::kits::cache_metrics& cache, vitals::registry& reg) {
 #if defined(VITALS_USE_GAUGE_TIME)
     g.set_to_current_time();
 #elif defined(VITALS_USE_HISTOGRAM_MAKE)
@@ -19,6 +20,8 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     (void)ep.endpoint();
 #elif defined(VITALS_USE_HTTP_KIT)
     vitals::kits::http_request_tracker t(kit, "GET", "/api");
+#elif defined(VITALS_USE_CACHE_MAKE)
+    vitals::kits::cache_metrics local(reg, "app");
 #else
     g.inc(); // the control: recording compiles
     h.observe(0.5);
@@ -26,5 +29,9 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     (void)kit;
     auto t = ep.track();
     t.set_status(200);
+    (void)reg;
+    cache.hit();
+    cache.miss();
+    (void)cache.hit_rate();
 #endif
 }

@@ -76,6 +76,18 @@ TEST_CASE("record.hpp: the HTTP kit's handles track requests in a light translat
     CHECK(http.endpoint("GET", "/api").endpoint() == "/api");
 }
 
+TEST_CASE("record.hpp: the cache kit records lookups in a light translation unit") {
+    vitals::registry reg;
+    vitals::kits::cache_metrics cache(reg, "app", {{{"cache", "users"}}});
+    CHECK(use_cache(cache) == 0.75);
+    const std::string text = vitals::to_text(reg);
+    CHECK(has(text, "app_cache_hits_total{cache=\"users\"} 3\n"));
+    CHECK(has(text, "app_cache_misses_total{cache=\"users\"} 1\n"));
+    CHECK(has(text, "app_cache_evictions_total{cache=\"users\"} 3\n"));
+    CHECK(has(text, "app_cache_size{cache=\"users\"} 42\n"));
+    CHECK(has(text, "app_cache_hit_rate{cache=\"users\"} 0.75\n"));
+}
+
 #if VITALS_HAS_EXCEPTIONS()
 TEST_CASE("record.hpp: a wrong number of label values fails as it does with the full header") {
     vitals::registry reg;

@@ -42,6 +42,15 @@ void track_requests(vitals::kits::http_endpoint& endpoint) {
     endpoint.record(404, 0.02);
 }
 
+double use_cache(vitals::kits::cache_metrics& cache) {
+    cache.hit(3);
+    cache.miss();
+    cache.eviction(2);
+    cache.evicted();
+    cache.set_size(42);
+    return cache.hit_rate();
+}
+
 void record_with_wrong_label_count(vitals::counter_family& requests) {
     requests.labels("GET").inc(); // two label names, one value
 }
