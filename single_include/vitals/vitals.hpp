@@ -6332,7 +6332,8 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_JOBS_HPP
 // #include <vitals/kits/queue.hpp>
-// vitals/kits/queue.hpp - ready work-queue metrics with RAII worker and item scopes.
+// vitals/kits/queue.hpp - ready work-queue metrics with RAII worker and item scopes: the
+// registration of queue_metrics (the class itself is in <vitals/record/queue.hpp>).
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_QUEUE_HPP
 #define VITALS_KITS_QUEUE_HPP
@@ -6341,19 +6342,41 @@ VITALS_END_NAMESPACE
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/kit_instances.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/detail/steady_clock.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
+// #include <vitals/record/queue.hpp>
+// vitals/record/queue.hpp - the queue kit's class, with its recording calls and its worker and
+// item scopes, for code that only records; registering it is in <vitals/kits/queue.hpp>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_QUEUE_HPP
+#define VITALS_RECORD_QUEUE_HPP
 
-#include <chrono>      // steady_clock
-#include <cstdint>     // uint64_t
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_claim.hpp>: inlined above
+// #include <vitals/record/gauge.hpp>: inlined above
+// #include <vitals/record/histogram.hpp>: inlined above
+
+#include <cstdint>     // int64_t
 #include <exception>   // uncaught_exceptions
-#include <string>      // string
 #include <string_view> // string_view
-#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
+
+class registry;
+struct family_options;
+class status;
+
+namespace detail {
+/// Defined by <vitals/kits/queue.hpp>: registering the queue kit's families. A translation
+/// unit that includes only the light headers and constructs a queue_metrics fails to compile
+/// naming this type.
+template <class Full>
+struct include_queue_hpp;
+} // namespace detail
+
 namespace kits {
 
 /// The queue metric set of the catalogue, under a namespace prefix `NS`:
@@ -6375,23 +6398,35 @@ namespace kits {
 /// and const labels on the registry (errc::conflicting_registration). The constructor taking
 /// a `status&` is the non-throwing form. The registry must outlive the kit and its scopes.
 /// Recording is thread-safe, lock-free and does not allocate; construction allocates.
+///
+/// The recording calls, the scopes and the series accessors work with only
+/// <vitals/record.hpp>; the constructors are defined by <vitals/kits/queue.hpp>.
 class queue_metrics {
 public:
-    /// Registers the families of namespace `ns` (or joins them) and takes the series of the
-    /// queue named by `options.const_labels`. Errors go through the error policy.
-    queue_metrics(registry& reg, std::string_view ns, const family_options& options = {}) {
-        const status st = init(reg, ns, options);
-        if (!st) detail::fail(st);
+    /// Registers the families of namespace `kit_namespace` (or joins them) and takes the
+    /// series of the queue named by `kit_options.const_labels`. Errors go through the error
+    /// policy.
+    // Templates, defined by <vitals/kits/queue.hpp>. Their parameters have names a program is
+    // unlikely to give a global: GCC's -Wshadow compares a constructor template's parameters
+    // with the names visible where it is instantiated, in the program's code.
+    template <class Full = void>
+    queue_metrics(registry& kit_registry, std::string_view kit_namespace) {
+        detail::include_queue_hpp<Full>::make(*this, kit_registry, kit_namespace, {});
     }
-    /// The non-throwing form: on failure `error` says why and the kit records into metrics
+    template <class Full = void>
+    queue_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options) {
+        detail::include_queue_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
+    }
+    /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
     /// that no registry shows.
-    queue_metrics(registry& reg, std::string_view ns, const family_options& options,
-                  status& error) {
-        error = init(reg, ns, options);
+    template <class Full = void>
+    queue_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options, status& kit_error) {
+        kit_error =
+            detail::include_queue_hpp<Full>::init(*this, kit_registry, kit_namespace, kit_options);
     }
-    ~queue_metrics() {
-        if (claimed_) group_->unclaim(labels_);
-    }
+    ~queue_metrics() = default; // claim_ gives the labels up
 
     queue_metrics(const queue_metrics&) = delete;
     queue_metrics& operator=(const queue_metrics&) = delete;
@@ -6415,15 +6450,12 @@ public:
     class item_scope {
     public:
         explicit item_scope(queue_metrics& q) noexcept
-            : q_(&q), exceptions_(std::uncaught_exceptions()),
-              start_(std::chrono::steady_clock::now()) {}
+            : q_(&q), exceptions_(std::uncaught_exceptions()), start_ns_(q.now_ns_()) {}
         item_scope(const item_scope&) = delete;
         item_scope& operator=(const item_scope&) = delete;
         ~item_scope() {
             const bool failed = failed_ || std::uncaught_exceptions() > exceptions_;
-            q_->record(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),
-                !failed);
+            q_->record(static_cast<double>(q_->now_ns_() - start_ns_) / 1e9, !failed);
         }
         /// Marks the item as failed.
         void fail() noexcept { failed_ = true; }
@@ -6432,7 +6464,7 @@ public:
         queue_metrics* q_;
         int exceptions_;
         bool failed_ = false;
-        std::chrono::steady_clock::time_point start_;
+        std::int64_t start_ns_; // steady clock
     };
 
     /// A worker_scope for the calling worker.
@@ -6457,60 +6489,86 @@ public:
     histogram& processing_duration() noexcept { return *duration_; }
 
 private:
-    status init(registry& reg, std::string_view ns, const family_options& options) {
-        size_ = workers_active_ = &detail::detached_metric<gauge>();
-        processed_ = errors_ = &detail::detached_metric<counter>();
-        duration_ = &detail::detached_metric<histogram>();
-        family_options family_opts;
-        family_opts.max_series = options.max_series;
-        const std::vector<std::string> names = detail::kit_label_names(options.const_labels);
-        const auto size = reg.try_gauge(detail::kit_metric_name(ns, "queue_size"),
-                                        "Items waiting in the queue.", names, family_opts);
-        if (!size) return size.error();
-        const auto processed = reg.try_counter(
-            detail::kit_metric_name(ns, "queue_processed_total"),
-            "Queue items whose processing finished, successfully or not.", names, family_opts);
-        if (!processed) return processed.error();
-        const auto errors =
-            reg.try_counter(detail::kit_metric_name(ns, "queue_errors_total"),
-                            "Queue items whose processing failed.", names, family_opts);
-        if (!errors) return errors.error();
-        const auto workers = reg.try_gauge(detail::kit_metric_name(ns, "queue_workers_active"),
-                                           "Queue workers currently running.", names, family_opts);
-        if (!workers) return workers.error();
-        const auto duration =
-            reg.try_histogram(detail::kit_metric_name(ns, "queue_processing_duration_seconds"),
-                              "Time spent processing one queue item, in seconds.", names,
-                              default_buckets(), detail::with_unit(family_opts, "seconds"));
-        if (!duration) return duration.error();
+    template <class Full>
+    friend struct detail::include_queue_hpp;
 
-        bool created = false;
-        group_.reset(detail::kit_instances::acquire(&*size, &created));
-        status st = group_->claim(options.const_labels, nullptr, nullptr,
-                                  detail::kit_description("queue", ns, options.const_labels));
-        if (!st) return st;
-        claimed_ = true;
-        labels_ = options.const_labels;
-        const std::vector<std::string> values = detail::kit_label_values(options.const_labels);
-        size_ = &size->labels(values);
-        processed_ = &processed->labels(values);
-        errors_ = &errors->labels(values);
-        workers_active_ = &workers->labels(values);
-        duration_ = &duration->labels(values);
-        return {};
-    }
-
-    gauge* size_;
-    counter* processed_;
-    counter* errors_;
-    gauge* workers_active_;
-    histogram* duration_;
-    detail::kit_instances_ref group_;
-    std::vector<label> labels_;
-    bool claimed_ = false;
+    gauge* size_ = nullptr;
+    counter* processed_ = nullptr;
+    counter* errors_ = nullptr;
+    gauge* workers_active_ = nullptr;
+    histogram* duration_ = nullptr;
+    // std::chrono::steady_clock, in nanoseconds: set by the constructor, which sees <chrono>.
+    std::int64_t (*now_ns_)() noexcept = nullptr;
+    detail::kit_claim_ref claim_; // this kit's labels in the group of queues of its namespace
 };
 
 } // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_QUEUE_HPP
+// #include <vitals/registry.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// The queue kit's registration (see record/queue.hpp).
+template <class Full>
+struct include_queue_hpp {
+    static void make(kits::queue_metrics& kit, registry& reg, std::string_view ns,
+                     const family_options& options) {
+        const status st = init(kit, reg, ns, options);
+        if (!st) fail(st);
+    }
+
+    static status init(kits::queue_metrics& kit, registry& reg, std::string_view ns,
+                       const family_options& options) {
+        kit.now_ns_ = &steady_now_ns;
+        kit.size_ = kit.workers_active_ = &detached_metric<gauge>();
+        kit.processed_ = kit.errors_ = &detached_metric<counter>();
+        kit.duration_ = &detached_metric<histogram>();
+        family_options family_opts;
+        family_opts.max_series = options.max_series;
+        const std::vector<std::string> names = kit_label_names(options.const_labels);
+        const auto size = reg.try_gauge(kit_metric_name(ns, "queue_size"),
+                                        "Items waiting in the queue.", names, family_opts);
+        if (!size) return size.error();
+        const auto processed = reg.try_counter(
+            kit_metric_name(ns, "queue_processed_total"),
+            "Queue items whose processing finished, successfully or not.", names, family_opts);
+        if (!processed) return processed.error();
+        const auto errors =
+            reg.try_counter(kit_metric_name(ns, "queue_errors_total"),
+                            "Queue items whose processing failed.", names, family_opts);
+        if (!errors) return errors.error();
+        const auto workers = reg.try_gauge(kit_metric_name(ns, "queue_workers_active"),
+                                           "Queue workers currently running.", names, family_opts);
+        if (!workers) return workers.error();
+        const auto duration =
+            reg.try_histogram(kit_metric_name(ns, "queue_processing_duration_seconds"),
+                              "Time spent processing one queue item, in seconds.", names,
+                              default_buckets(), with_unit(family_opts, "seconds"));
+        if (!duration) return duration.error();
+
+        bool created = false;
+        kit_claim& claim = kit_claim::join(kit.claim_, &*size, &created);
+        status st = claim.claim(options.const_labels, nullptr, nullptr,
+                                kit_description("queue", ns, options.const_labels));
+        if (!st) return st;
+        const std::vector<std::string> values = kit_label_values(options.const_labels);
+        kit.size_ = &size->labels(values);
+        kit.processed_ = &processed->labels(values);
+        kit.errors_ = &errors->labels(values);
+        kit.workers_active_ = &workers->labels(values);
+        kit.duration_ = &duration->labels(values);
+        return {};
+    }
+};
+
+} // namespace detail
 VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_QUEUE_HPP
@@ -6521,18 +6579,18 @@ VITALS_END_NAMESPACE
 #define VITALS_RECORD_HPP
 
 // Counters, gauges, histograms, exemplars, labelled lookups on families and the kits'
-// recording handles: the HTTP kit's http_endpoint and request tracker and the cache kit's
-// cache_metrics, for the many files of a program that record into metrics registered
-// elsewhere. It leaves out what only registering and rendering need (<string>, <vector>,
-// <chrono>, the registry, the exposition), so including it costs less than including <string>
-// (bench/budgets.sh).
+// recording handles: the HTTP kit's http_endpoint and request tracker, the queue kit's
+// queue_metrics with its worker_scope and item_scope and the cache kit's cache_metrics, for
+// the many files of a program that record into metrics registered elsewhere. It leaves out
+// what only registering and rendering need (<string>, <vector>, <chrono>, the registry, the
+// exposition), so including it costs less than including <string> (bench/budgets.sh).
 //
 // Not here, and a compile error naming detail::include_<header>_hpp when used: making a
 // histogram (<vitals/histogram.hpp>), histogram::time() and observing a std::chrono duration
 // (<vitals/histogram.hpp>), gauge::set_to_current_time() (<vitals/gauge.hpp>), a family's
 // name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>), the HTTP kit
 // itself and an endpoint's method() and endpoint() (<vitals/kits/http.hpp>), and constructing
-// a cache_metrics (<vitals/kits/cache.hpp>).
+// a queue_metrics or a cache_metrics (<vitals/kits/queue.hpp>, <vitals/kits/cache.hpp>).
 // A program links translation units that include this header with ones that include the
 // full headers freely: the classes are the same.
 
@@ -6543,6 +6601,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/record/gauge.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above
 // #include <vitals/record/http.hpp>: inlined above
+// #include <vitals/record/queue.hpp>: inlined above
 
 #endif // VITALS_RECORD_HPP
 // #include <vitals/registry.hpp>: inlined above

@@ -6,7 +6,8 @@
 
 void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
          vitals::kits::http_metrics& kit, vitals::kits::http_endpoint& ep,
-         vitals::kits::cache_metrics& cache, vitals::registry& reg) {
+         vitals::kits::queue_metrics& queue, vitals::kits::cache_metrics& cache,
+         vitals::registry& reg) {
 #if defined(VITALS_USE_GAUGE_TIME)
     g.set_to_current_time();
 #elif defined(VITALS_USE_HISTOGRAM_MAKE)
@@ -20,6 +21,8 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     (void)ep.endpoint();
 #elif defined(VITALS_USE_HTTP_KIT)
     vitals::kits::http_request_tracker t(kit, "GET", "/api");
+#elif defined(VITALS_USE_QUEUE_MAKE)
+    vitals::kits::queue_metrics local(reg, "app");
 #elif defined(VITALS_USE_CACHE_MAKE)
     vitals::kits::cache_metrics local(reg, "app");
 #else
@@ -30,6 +33,9 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     auto t = ep.track();
     t.set_status(200);
     (void)reg;
+    auto worker = queue.worker();
+    auto item = queue.process();
+    queue.set_size(3);
     cache.hit();
     cache.miss();
     (void)cache.hit_rate();

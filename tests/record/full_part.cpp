@@ -76,6 +76,22 @@ TEST_CASE("record.hpp: the HTTP kit's handles track requests in a light translat
     CHECK(http.endpoint("GET", "/api").endpoint() == "/api");
 }
 
+TEST_CASE("record.hpp: the queue kit's scopes record items in a light translation unit") {
+    vitals::registry reg;
+    vitals::kits::queue_metrics queue(reg, "app", {{{"queue", "uploads"}}});
+    {
+        const auto worker = start_worker(queue);
+        CHECK(has(vitals::to_text(reg), "app_queue_workers_active{queue=\"uploads\"} 1\n"));
+    }
+    work_queue(queue);
+    const std::string text = vitals::to_text(reg);
+    CHECK(has(text, "app_queue_size{queue=\"uploads\"} 2\n"));
+    CHECK(has(text, "app_queue_processed_total{queue=\"uploads\"} 4\n"));
+    CHECK(has(text, "app_queue_errors_total{queue=\"uploads\"} 2\n"));
+    CHECK(has(text, "app_queue_workers_active{queue=\"uploads\"} 0\n"));
+    CHECK(has(text, "app_queue_processing_duration_seconds_count{queue=\"uploads\"} 4\n"));
+}
+
 TEST_CASE("record.hpp: the cache kit records lookups in a light translation unit") {
     vitals::registry reg;
     vitals::kits::cache_metrics cache(reg, "app", {{{"cache", "users"}}});

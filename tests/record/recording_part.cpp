@@ -42,6 +42,25 @@ void track_requests(vitals::kits::http_endpoint& endpoint) {
     endpoint.record(404, 0.02);
 }
 
+vitals::kits::queue_metrics::worker_scope start_worker(vitals::kits::queue_metrics& queue) {
+    return queue.worker();
+}
+
+void work_queue(vitals::kits::queue_metrics& queue) {
+    queue.set_size(5);
+    { auto item = queue.process(); }
+    {
+        auto item = queue.process();
+        item.fail();
+    }
+    {
+        vitals::kits::queue_metrics::worker_scope busy(queue);
+        vitals::kits::queue_metrics::item_scope item(queue);
+    }
+    queue.record(0.05, false);
+    queue.set_size(2);
+}
+
 double use_cache(vitals::kits::cache_metrics& cache) {
     cache.hit(3);
     cache.miss();
