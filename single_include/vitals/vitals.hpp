@@ -6127,7 +6127,8 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_HTTP_HPP
 // #include <vitals/kits/jobs.hpp>
-// vitals/kits/jobs.hpp - ready batch-job ("converter") metrics with an RAII run scope.
+// vitals/kits/jobs.hpp - ready batch-job ("converter") metrics with an RAII run scope: the
+// kit, job_metrics (the handles and the run scope are in <vitals/record/jobs.hpp>).
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_JOBS_HPP
 #define VITALS_KITS_JOBS_HPP
@@ -6135,17 +6136,74 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/detail/steady_clock.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
+// #include <vitals/record/jobs.hpp>
+// vitals/record/jobs.hpp - the jobs kit's recording handles (job_handle and the run scope), for
+// code that only records; the kit itself is <vitals/kits/jobs.hpp>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_JOBS_HPP
+#define VITALS_RECORD_JOBS_HPP
 
-#include <chrono>      // steady_clock
-#include <cstdint>     // uint64_t
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/record/family.hpp>: inlined above
+// #include <vitals/record/histogram.hpp>: inlined above
+
+#include <atomic>      // atomic
+#include <cstddef>     // size_t
+#include <cstdint>     // int64_t, uint64_t
 #include <exception>   // uncaught_exceptions
-#include <string>      // string
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
+
+namespace detail {
+/// Defined by <vitals/kits/jobs.hpp>: the jobs kit's members that need <string>. A
+/// translation unit that includes only the light headers and calls one fails to compile
+/// naming this type.
+template <class Full>
+struct include_jobs_hpp;
+
+/// What the copies of one job_handle, and their runs, share: the job's name, counted by
+/// reference so that copying a handle neither copies the name nor allocates, and the steady
+/// clock. Made and freed by <vitals/kits/jobs.hpp>, which keeps the name's characters.
+struct job_shared {
+    std::atomic<std::size_t> refs{1};
+    std::string_view name;
+    void (*destroy)(job_shared*) noexcept = nullptr;
+    std::int64_t (*now_ns)() noexcept = nullptr; // std::chrono::steady_clock, in nanoseconds
+};
+
+/// One reference to a job_shared. Copies are lock-free and do not allocate.
+class job_shared_ref {
+public:
+    explicit job_shared_ref(job_shared* s) noexcept : s_(s) {}
+    job_shared_ref(const job_shared_ref& other) noexcept : s_(other.s_) {
+        s_->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+    job_shared_ref& operator=(const job_shared_ref& other) noexcept {
+        if (&other == this) return *this;
+        other.s_->refs.fetch_add(1, std::memory_order_relaxed); // first: both may share one
+        drop(s_);
+        s_ = other.s_;
+        return *this;
+    }
+    ~job_shared_ref() { drop(s_); }
+
+    job_shared* operator->() const noexcept { return s_; }
+    job_shared& operator*() const noexcept { return *s_; }
+
+private:
+    static void drop(job_shared* s) noexcept {
+        if (s->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) s->destroy(s);
+    }
+
+    job_shared* s_;
+};
+} // namespace detail
+
 namespace kits {
 
 /// The `status` label value of a run that succeeded.
@@ -6157,16 +6215,18 @@ inline constexpr std::string_view job_exception_error = "exception";
 /// The `error_type` of a failed run given no error type (fail() or record(s, false)).
 inline constexpr std::string_view job_unspecified_error = "unspecified";
 
+class job_metrics;
 class job_run;
 
-/// The series of one named job (one converter): valid as long as the registry; copying it
-/// copies the job's name (which may allocate for a long name). Obtained from
+/// The series of one named job (one converter): valid as long as the registry; copies share
+/// the job's name (a copy takes no lock and does not allocate). Obtained from
 /// job_metrics::job(). Recording is thread-safe; everything but record_failure() with a new
-/// error type is lock-free and does not allocate.
+/// error type is lock-free and does not allocate. Everything but name() works with only
+/// <vitals/record.hpp>.
 class job_handle {
 public:
     /// Starts a run.
-    [[nodiscard]] job_run run() const;
+    [[nodiscard]] job_run run() const noexcept;
 
     /// Records a finished run (the plain-function form of job_run); a failed one counts the
     /// error type `unspecified`.
@@ -6188,8 +6248,12 @@ public:
     /// Counts `n` processed files (items).
     void files_processed(std::uint64_t n = 1) const noexcept { files_->inc_by(n); }
 
-    /// The job's name (its `converter` label value).
-    const std::string& name() const noexcept { return name_; }
+    /// The job's name (its `converter` label value), as a const std::string&. Defined by
+    /// <vitals/kits/jobs.hpp>.
+    template <class Full = void>
+    const auto& name() const noexcept {
+        return detail::include_jobs_hpp<Full>::name(*shared_);
+    }
     /// `NS_converter_runs_total{converter,status="success"}`.
     counter& successes() const noexcept { return *success_; }
     /// `NS_converter_runs_total{converter,status="failure"}`.
@@ -6205,21 +6269,21 @@ private:
     friend class job_metrics;
     friend class job_run;
 
-    job_handle(std::string_view name, counter_family& runs, counter_family& errors,
+    job_handle(detail::job_shared* shared, counter_family& runs, counter_family& errors,
                histogram_family& duration, counter_family& files)
-        : name_(name), success_(&runs.labels(name, job_success)),
-          failure_(&runs.labels(name, job_failure)), errors_(&errors),
-          exception_(&errors.labels(name, job_exception_error)),
-          unspecified_(&errors.labels(name, job_unspecified_error)),
-          duration_(&duration.labels(name)), files_(&files.labels(name)) {}
+        : shared_(shared), success_(&runs.labels(shared->name, job_success)),
+          failure_(&runs.labels(shared->name, job_failure)), errors_(&errors),
+          exception_(&errors.labels(shared->name, job_exception_error)),
+          unspecified_(&errors.labels(shared->name, job_unspecified_error)),
+          duration_(&duration.labels(shared->name)), files_(&files.labels(shared->name)) {}
 
     counter& error(std::string_view error_type) const {
         if (error_type.empty() || error_type == job_unspecified_error) return *unspecified_;
         if (error_type == job_exception_error) return *exception_;
-        return errors_->labels(std::string_view(name_), error_type);
+        return errors_->labels(shared_->name, error_type);
     }
 
-    std::string name_;
+    detail::job_shared_ref shared_; // first: freed if a lookup below fails
     counter* success_;
     counter* failure_;
     counter_family* errors_;
@@ -6236,14 +6300,12 @@ private:
 /// metrics are.
 class job_run {
 public:
-    explicit job_run(const job_handle& job)
-        : job_(job), exceptions_(std::uncaught_exceptions()),
-          start_(std::chrono::steady_clock::now()) {}
+    explicit job_run(const job_handle& job) noexcept
+        : job_(job), exceptions_(std::uncaught_exceptions()), start_ns_(job.shared_->now_ns()) {}
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double seconds = static_cast<double>(job_.shared_->now_ns() - start_ns_) / 1e9;
         job_.duration_->observe(seconds);
         if (!error_ && std::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
         (error_ ? job_.failure_ : job_.success_)->inc();
@@ -6266,10 +6328,44 @@ private:
     job_handle job_;
     int exceptions_;
     counter* error_ = nullptr; // set by fail(): the run failed, this counts the error
-    std::chrono::steady_clock::time_point start_;
+    std::int64_t start_ns_;    // steady clock
 };
 
-inline job_run job_handle::run() const { return job_run(*this); }
+inline job_run job_handle::run() const noexcept { return job_run(*this); }
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_JOBS_HPP
+// #include <vitals/registry.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// A job_shared that keeps the job's name.
+struct job_shared_name final : job_shared {
+    explicit job_shared_name(std::string_view n) : text(n) {
+        name = text; // heap-allocated and never changed: the characters stay put
+        destroy = [](job_shared* s) noexcept { delete static_cast<job_shared_name*>(s); };
+        now_ns = &steady_now_ns;
+    }
+    std::string text;
+};
+
+/// The jobs kit's members that need <string> (see record/jobs.hpp).
+template <class Full>
+struct include_jobs_hpp {
+    static const std::string& name(const job_shared& s) noexcept {
+        return static_cast<const job_shared_name&>(s).text;
+    }
+};
+
+} // namespace detail
+
+namespace kits {
 
 /// The metric set of named batch jobs, under a namespace `NS`. The catalogue calls such a
 /// job a converter (a program that converts files, run again and again), so the metrics are
@@ -6284,8 +6380,9 @@ inline job_run job_handle::run() const { return job_run(*this); }
 /// `options` applies to the four families (const labels, series bound). An empty namespace
 /// drops the prefix. Registration reports errors through the error policy. Two kits with
 /// the same namespace and options on one registry hand out the same series (a job is
-/// identified by its name). All members are thread-safe; job() looks series up and
-/// allocates the first time a name is seen, so keep the handle.
+/// identified by its name). All members are thread-safe; job() allocates the handle's copy
+/// of the name and looks series up (allocating the first time a name is seen), so keep the
+/// handle.
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
@@ -6308,7 +6405,7 @@ public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
     /// `exception` and `unspecified`, appear at once with 0.
     job_handle job(std::string_view name) {
-        return job_handle(name, runs_, errors_, duration_, files_);
+        return job_handle(new detail::job_shared_name(name), runs_, errors_, duration_, files_);
     }
 
     /// Starts a run of the job `name` (one lookup per series; prefer job(name).run()).
@@ -6579,18 +6676,20 @@ VITALS_END_NAMESPACE
 #define VITALS_RECORD_HPP
 
 // Counters, gauges, histograms, exemplars, labelled lookups on families and the kits'
-// recording handles: the HTTP kit's http_endpoint and request tracker, the queue kit's
-// queue_metrics with its worker_scope and item_scope and the cache kit's cache_metrics, for
-// the many files of a program that record into metrics registered elsewhere. It leaves out
-// what only registering and rendering need (<string>, <vector>, <chrono>, the registry, the
-// exposition), so including it costs less than including <string> (bench/budgets.sh).
+// recording handles: the HTTP kit's http_endpoint and request tracker, the jobs kit's
+// job_handle and job_run, and the queue and cache kits' classes (queue_metrics with its
+// worker_scope and item_scope, cache_metrics), for the many files of a program that record
+// into metrics registered elsewhere. It leaves out what only registering and rendering need
+// (<string>, <vector>, <chrono>, the registry, the exposition), so including it costs less
+// than including <string> (bench/budgets.sh).
 //
 // Not here, and a compile error naming detail::include_<header>_hpp when used: making a
-// histogram (<vitals/histogram.hpp>), histogram::time() and observing a std::chrono duration
-// (<vitals/histogram.hpp>), gauge::set_to_current_time() (<vitals/gauge.hpp>), a family's
-// name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>), the HTTP kit
-// itself and an endpoint's method() and endpoint() (<vitals/kits/http.hpp>), and constructing
-// a queue_metrics or a cache_metrics (<vitals/kits/queue.hpp>, <vitals/kits/cache.hpp>).
+// histogram (<vitals/histogram.hpp>), histogram::time() and observing a std::chrono
+// duration (<vitals/histogram.hpp>), gauge::set_to_current_time() (<vitals/gauge.hpp>), a
+// family's name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>), the
+// HTTP kit itself and an endpoint's method() and endpoint() (<vitals/kits/http.hpp>), the
+// jobs kit itself and a job's name() (<vitals/kits/jobs.hpp>), and constructing a
+// queue_metrics or a cache_metrics (<vitals/kits/queue.hpp>, <vitals/kits/cache.hpp>).
 // A program links translation units that include this header with ones that include the
 // full headers freely: the classes are the same.
 
@@ -6601,6 +6700,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/record/gauge.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above
 // #include <vitals/record/http.hpp>: inlined above
+// #include <vitals/record/jobs.hpp>: inlined above
 // #include <vitals/record/queue.hpp>: inlined above
 
 #endif // VITALS_RECORD_HPP

@@ -76,6 +76,29 @@ TEST_CASE("record.hpp: the HTTP kit's handles track requests in a light translat
     CHECK(http.endpoint("GET", "/api").endpoint() == "/api");
 }
 
+TEST_CASE("record.hpp: the jobs kit's handles record runs in a light translation unit") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "app");
+    run_jobs(jobs.job("csv"));
+    const std::string text = vitals::to_text(reg);
+    CHECK(has(text, "app_converter_runs_total{converter=\"csv\",status=\"success\"} 2\n"));
+    CHECK(has(text, "app_converter_errors_total{converter=\"csv\",error_type=\"bad_input\"} 1\n"));
+    CHECK(has(text, "app_converter_errors_total{converter=\"csv\",error_type=\"timeout\"} 1\n"));
+    CHECK(has(text, "app_converter_files_processed_total{converter=\"csv\"} 4\n"));
+#if VITALS_HAS_EXCEPTIONS()
+    CHECK(has(text, "app_converter_runs_total{converter=\"csv\",status=\"failure\"} 3\n"));
+    CHECK(has(text, "app_converter_errors_total{converter=\"csv\",error_type=\"exception\"} 1\n"));
+    CHECK(has(text, "app_converter_duration_seconds_count{converter=\"csv\"} 5\n"));
+#else
+    CHECK(has(text, "app_converter_runs_total{converter=\"csv\",status=\"failure\"} 2\n"));
+    CHECK(has(text, "app_converter_duration_seconds_count{converter=\"csv\"} 4\n"));
+#endif
+    // The handle the light part copied still names its job, with the full header.
+    const vitals::kits::job_handle csv = jobs.job("csv");
+    const vitals::kits::job_handle again = csv;
+    CHECK(again.name() == "csv");
+}
+
 TEST_CASE("record.hpp: the queue kit's scopes record items in a light translation unit") {
     vitals::registry reg;
     vitals::kits::queue_metrics queue(reg, "app", {{{"queue", "uploads"}}});

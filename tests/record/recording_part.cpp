@@ -42,6 +42,27 @@ void track_requests(vitals::kits::http_endpoint& endpoint) {
     endpoint.record(404, 0.02);
 }
 
+void run_jobs(const vitals::kits::job_handle& job) {
+    vitals::kits::job_handle copy = job; // copies share the job's name
+    {
+        auto run = copy.run();
+        run.files_processed(3);
+    }
+    {
+        auto run = job.run();
+        run.fail("bad_input");
+    }
+    job.record(0.5, true);
+    job.record_failure(0.2, "timeout");
+    job.files_processed();
+#if VITALS_HAS_EXCEPTIONS()
+    try {
+        auto run = job.run();
+        throw 42;
+    } catch (int) {}
+#endif
+}
+
 vitals::kits::queue_metrics::worker_scope start_worker(vitals::kits::queue_metrics& queue) {
     return queue.worker();
 }
