@@ -5136,7 +5136,8 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_BUILD_INFO_HPP
 // #include <vitals/kits/cache.hpp>
-// vitals/kits/cache.hpp - ready cache metrics with a hit rate computed at scrape time.
+// vitals/kits/cache.hpp - ready cache metrics with a hit rate computed at scrape time: the
+// registration of cache_metrics (the class itself is in <vitals/record/cache.hpp>).
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_CACHE_HPP
 #define VITALS_KITS_CACHE_HPP
@@ -5152,6 +5153,50 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
+// #include <vitals/detail/kit_claim.hpp>
+// vitals/detail/kit_claim.hpp - a kit object's hold on its labels, as light headers see it.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_KIT_CLAIM_HPP
+#define VITALS_DETAIL_KIT_CLAIM_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// A kit object's place in the group of kits sharing its families: its const labels, claimed
+/// while it lives. Defined by <vitals/detail/kit_instances.hpp>.
+struct kit_claim;
+
+/// Owns a kit's kit_claim and gives it up when the kit is destroyed. The release function is
+/// set where kit_claim is complete, so a kit's destructor compiles in a translation unit that
+/// sees neither <vector> nor the group's code. Not thread-safe (one per kit object).
+class kit_claim_ref {
+public:
+    using release_fn = void (*)(kit_claim*) noexcept;
+
+    kit_claim_ref() noexcept = default;
+    kit_claim_ref(const kit_claim_ref&) = delete;
+    kit_claim_ref& operator=(const kit_claim_ref&) = delete;
+    ~kit_claim_ref() { reset(nullptr, nullptr); }
+
+    /// Releases the claim held before and holds `claim` (freed by `release`) instead.
+    void reset(kit_claim* claim, release_fn release) noexcept {
+        if (claim_) release_(claim_);
+        claim_ = claim;
+        release_ = release;
+    }
+    kit_claim* get() const noexcept { return claim_; }
+
+private:
+    kit_claim* claim_ = nullptr;
+    release_fn release_ = nullptr;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_KIT_CLAIM_HPP
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
@@ -5315,6 +5360,38 @@ private:
     kit_instances* g_ = nullptr;
 };
 
+/// A kit object's place in its group: the group, held while the kit lives, and the labels it
+/// claimed there, given up when the kit is destroyed (see kit_claim_ref).
+struct kit_claim {
+    kit_instances_ref group;
+    std::vector<label> labels;
+    bool claimed = false;
+
+    /// Joins the group of `key` for the kit that owns `ref` (see kit_instances::acquire for
+    /// `key` and `created`); the kit holds the group from then on, claimed or not.
+    static kit_claim& join(kit_claim_ref& ref, const void* key, bool* created) {
+        auto* c = new kit_claim();
+        ref.reset(c, &release);
+        c->group.reset(kit_instances::acquire(key, created));
+        return *c;
+    }
+
+    /// Claims `own` in the group (see kit_instances::claim); on success the kit gives it up
+    /// when destroyed.
+    status claim(const std::vector<label>& own, const counter* hits, const counter* misses,
+                 const std::string& what) {
+        labels = own; // copied first: nothing may throw once the labels are claimed
+        status st = group->claim(labels, hits, misses, what);
+        claimed = st.ok();
+        return st;
+    }
+
+    static void release(kit_claim* c) noexcept {
+        if (c->claimed) c->group->unclaim(c->labels);
+        delete c;
+    }
+};
+
 /// The label names of a kit's const labels, in order (the kit families' label names).
 inline std::vector<std::string> kit_label_names(const std::vector<label>& labels) {
     std::vector<std::string> names;
@@ -5360,15 +5437,42 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
+// #include <vitals/record/cache.hpp>
+// vitals/record/cache.hpp - the cache kit's class, with its recording calls, for code that only
+// records; registering the kit and its scrape-time hit rate are in <vitals/kits/cache.hpp>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_CACHE_HPP
+#define VITALS_RECORD_CACHE_HPP
 
-#include <cstddef>     // size_t
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_claim.hpp>: inlined above
+// #include <vitals/record/gauge.hpp>: inlined above
+
 #include <cstdint>     // uint64_t
-#include <string>      // string
 #include <string_view> // string_view
-#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
+
+class registry;
+struct family_options;
+class status;
+
+namespace detail {
+/// Defined by <vitals/kits/cache.hpp>: registering the cache kit's families. A translation
+/// unit that includes only the light headers and constructs a cache_metrics fails to compile
+/// naming this type.
+template <class Full>
+struct include_cache_hpp;
+
+/// hits / (hits + misses), or 0 with no lookups.
+inline double cache_hit_ratio(const counter& hits, const counter& misses) noexcept {
+    const double h = hits.value();
+    const double total = h + misses.value();
+    return total > 0.0 ? h / total : 0.0;
+}
+} // namespace detail
+
 namespace kits {
 
 /// The cache metric set of the catalogue, under a namespace prefix `NS`:
@@ -5395,26 +5499,38 @@ namespace kits {
 /// its labels up: a later kit with the same labels continues its counters. The registry
 /// must outlive the kit; the hit rate stays in the exposition after the kit is gone.
 /// Recording is thread-safe, lock-free and does not allocate; construction allocates.
+///
+/// The recording calls and the series accessors work with only <vitals/record.hpp>; the
+/// constructors are defined by <vitals/kits/cache.hpp>.
 class cache_metrics {
 public:
-    /// Registers the families of namespace `ns` (or joins them) and takes the series of the
-    /// cache named by `options.const_labels`. Errors go through the error policy.
-    cache_metrics(registry& reg, std::string_view ns, const family_options& options = {}) {
-        const status st = init(reg, ns, options);
-        if (!st) detail::fail(st);
+    /// Registers the families of namespace `kit_namespace` (or joins them) and takes the
+    /// series of the cache named by `kit_options.const_labels`. Errors go through the error
+    /// policy.
+    // Templates, defined by <vitals/kits/cache.hpp>. Their parameters have names a program is
+    // unlikely to give a global: GCC's -Wshadow compares a constructor template's parameters
+    // with the names visible where it is instantiated, in the program's code.
+    template <class Full = void>
+    cache_metrics(registry& kit_registry, std::string_view kit_namespace) {
+        detail::include_cache_hpp<Full>::make(*this, kit_registry, kit_namespace, {});
     }
-    /// The non-throwing form: on failure `error` says why and the kit records into metrics
+    template <class Full = void>
+    cache_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options) {
+        detail::include_cache_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
+    }
+    /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
     /// that no registry shows.
-    cache_metrics(registry& reg, std::string_view ns, const family_options& options,
-                  status& error) {
-        error = init(reg, ns, options);
+    template <class Full = void>
+    cache_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options, status& kit_error) {
+        kit_error =
+            detail::include_cache_hpp<Full>::init(*this, kit_registry, kit_namespace, kit_options);
     }
 
     cache_metrics(const cache_metrics&) = delete;
     cache_metrics& operator=(const cache_metrics&) = delete;
-    ~cache_metrics() {
-        if (claimed_) group_->unclaim(labels_);
-    }
+    ~cache_metrics() = default; // claim_ gives the labels up
 
     /// Counts `n` lookups that hit.
     void hit(std::uint64_t n = 1) noexcept { hits_->inc_by(n); }
@@ -5428,7 +5544,7 @@ public:
     void set_size(double entries) noexcept { size_->set(entries); }
 
     /// hits / (hits + misses) now: the value the next scrape shows; 0 with no lookups.
-    double hit_rate() const noexcept { return ratio(*hits_, *misses_); }
+    double hit_rate() const noexcept { return detail::cache_hit_ratio(*hits_, *misses_); }
 
     /// The series behind the recording calls (`NS_cache_hits_total` and so on).
     counter& hits() noexcept { return *hits_; }
@@ -5437,90 +5553,108 @@ public:
     gauge& size() noexcept { return *size_; }
 
 private:
-    static double ratio(const counter& hits, const counter& misses) noexcept {
-        const double h = hits.value();
-        const double total = h + misses.value();
-        return total > 0.0 ? h / total : 0.0;
-    }
+    template <class Full>
+    friend struct detail::include_cache_hpp;
 
-    // Writes NS_cache_hit_rate with one sample per cache of the group, at every scrape.
-    struct hit_rate_collector {
-        detail::kit_instances_ref group;
-        std::string name;
-        void operator()(collector_output& out) const {
-            if (!out.family(name,
-                            "Cache hits over lookups (hits + misses) since start, 0..1; 0 "
-                            "before the first lookup.",
-                            metric_type::gauge))
-                return;
-            group->for_each([&out](const detail::kit_instances::member& m) {
-                constexpr std::size_t inline_labels = 8;
-                collector_output::label_view views[inline_labels];
-                std::vector<collector_output::label_view> more;
-                collector_output::label_view* v = views;
-                if (m.labels.size() > inline_labels) {
-                    more.resize(m.labels.size());
-                    v = more.data();
-                }
-                for (std::size_t i = 0; i < m.labels.size(); ++i)
-                    v[i] = {m.labels[i].first, m.labels[i].second};
-                out.sample(ratio(*m.hits, *m.misses), v, m.labels.size());
-            });
-        }
-    };
-
-    status init(registry& reg, std::string_view ns, const family_options& options) {
-        hits_ = misses_ = evictions_ = &detail::detached_metric<counter>();
-        size_ = &detail::detached_metric<gauge>();
-        family_options family_opts;
-        family_opts.max_series = options.max_series;
-        const std::vector<std::string> names = detail::kit_label_names(options.const_labels);
-        const auto hits =
-            reg.try_counter(detail::kit_metric_name(ns, "cache_hits_total"),
-                            "Cache lookups that found the entry.", names, family_opts);
-        if (!hits) return hits.error();
-        const auto misses =
-            reg.try_counter(detail::kit_metric_name(ns, "cache_misses_total"),
-                            "Cache lookups that did not find the entry.", names, family_opts);
-        if (!misses) return misses.error();
-        const auto evictions =
-            reg.try_counter(detail::kit_metric_name(ns, "cache_evictions_total"),
-                            "Entries removed from the cache to make room.", names, family_opts);
-        if (!evictions) return evictions.error();
-        const auto size = reg.try_gauge(detail::kit_metric_name(ns, "cache_size"),
-                                        "Entries currently held in the cache.", names, family_opts);
-        if (!size) return size.error();
-
-        const std::vector<std::string> values = detail::kit_label_values(options.const_labels);
-        counter& h = hits->labels(values);
-        counter& m = misses->labels(values);
-        bool created = false;
-        group_.reset(detail::kit_instances::acquire(&*hits, &created));
-        if (created)
-            reg.add_collector(
-                hit_rate_collector{group_, detail::kit_metric_name(ns, "cache_hit_rate")});
-        status st = group_->claim(options.const_labels, &h, &m,
-                                  detail::kit_description("cache", ns, options.const_labels));
-        if (!st) return st;
-        claimed_ = true;
-        labels_ = options.const_labels;
-        hits_ = &h;
-        misses_ = &m;
-        evictions_ = &evictions->labels(values);
-        size_ = &size->labels(values);
-        return {};
-    }
-
-    counter* hits_;
-    counter* misses_;
-    counter* evictions_;
-    gauge* size_;
-    detail::kit_instances_ref group_;
-    std::vector<label> labels_;
-    bool claimed_ = false;
+    counter* hits_ = nullptr;
+    counter* misses_ = nullptr;
+    counter* evictions_ = nullptr;
+    gauge* size_ = nullptr;
+    detail::kit_claim_ref claim_; // this kit's labels in the group of caches of its namespace
 };
 
 } // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_CACHE_HPP
+// #include <vitals/registry.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <string>      // string
+#include <string_view> // string_view
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Writes NS_cache_hit_rate with one sample per cache of the group, at every scrape.
+struct cache_hit_rate_collector {
+    kit_instances_ref group;
+    std::string name;
+    void operator()(collector_output& out) const {
+        if (!out.family(name,
+                        "Cache hits over lookups (hits + misses) since start, 0..1; 0 "
+                        "before the first lookup.",
+                        metric_type::gauge))
+            return;
+        group->for_each([&out](const kit_instances::member& m) {
+            constexpr std::size_t inline_labels = 8;
+            collector_output::label_view views[inline_labels];
+            std::vector<collector_output::label_view> more;
+            collector_output::label_view* v = views;
+            if (m.labels.size() > inline_labels) {
+                more.resize(m.labels.size());
+                v = more.data();
+            }
+            for (std::size_t i = 0; i < m.labels.size(); ++i)
+                v[i] = {m.labels[i].first, m.labels[i].second};
+            out.sample(cache_hit_ratio(*m.hits, *m.misses), v, m.labels.size());
+        });
+    }
+};
+
+/// The cache kit's registration (see record/cache.hpp).
+template <class Full>
+struct include_cache_hpp {
+    static void make(kits::cache_metrics& kit, registry& reg, std::string_view ns,
+                     const family_options& options) {
+        const status st = init(kit, reg, ns, options);
+        if (!st) fail(st);
+    }
+
+    static status init(kits::cache_metrics& kit, registry& reg, std::string_view ns,
+                       const family_options& options) {
+        kit.hits_ = kit.misses_ = kit.evictions_ = &detached_metric<counter>();
+        kit.size_ = &detached_metric<gauge>();
+        family_options family_opts;
+        family_opts.max_series = options.max_series;
+        const std::vector<std::string> names = kit_label_names(options.const_labels);
+        const auto hits =
+            reg.try_counter(kit_metric_name(ns, "cache_hits_total"),
+                            "Cache lookups that found the entry.", names, family_opts);
+        if (!hits) return hits.error();
+        const auto misses =
+            reg.try_counter(kit_metric_name(ns, "cache_misses_total"),
+                            "Cache lookups that did not find the entry.", names, family_opts);
+        if (!misses) return misses.error();
+        const auto evictions =
+            reg.try_counter(kit_metric_name(ns, "cache_evictions_total"),
+                            "Entries removed from the cache to make room.", names, family_opts);
+        if (!evictions) return evictions.error();
+        const auto size = reg.try_gauge(kit_metric_name(ns, "cache_size"),
+                                        "Entries currently held in the cache.", names, family_opts);
+        if (!size) return size.error();
+
+        const std::vector<std::string> values = kit_label_values(options.const_labels);
+        counter& h = hits->labels(values);
+        counter& m = misses->labels(values);
+        bool created = false;
+        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, &created);
+        if (created)
+            reg.add_collector(
+                cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
+        status st = claim.claim(options.const_labels, &h, &m,
+                                kit_description("cache", ns, options.const_labels));
+        if (!st) return st;
+        kit.hits_ = &h;
+        kit.misses_ = &m;
+        kit.evictions_ = &evictions->labels(values);
+        kit.size_ = &size->labels(values);
+        return {};
+    }
+};
+
+} // namespace detail
 VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_CACHE_HPP
@@ -5535,6 +5669,32 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
+// #include <vitals/detail/steady_clock.hpp>
+// vitals/detail/steady_clock.hpp - the steady clock as a plain function, for the kits' hooks.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_STEADY_CLOCK_HPP
+#define VITALS_DETAIL_STEADY_CLOCK_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <chrono>  // steady_clock, duration_cast, nanoseconds
+#include <cstdint> // int64_t
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// std::chrono::steady_clock now, in nanoseconds since its epoch. The kits' recording handles
+/// live in light headers that leave <chrono> out: they read the clock through a pointer to
+/// this function, which the kit sets when it makes them.
+inline std::int64_t steady_now_ns() noexcept {
+    using namespace std::chrono;
+    return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_STEADY_CLOCK_HPP
 // #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
@@ -5858,7 +6018,6 @@ VITALS_END_NAMESPACE
 // #include <vitals/registry.hpp>: inlined above
 
 #include <atomic>       // atomic
-#include <chrono>       // steady_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint64_t
 #include <exception>    // uncaught_exceptions
@@ -6072,12 +6231,7 @@ struct include_http_hpp {
         return ep.kit_->errors_.labels(ep.names_->method, ep.names_->endpoint, error_type);
     }
 
-    static std::int64_t now_ns() noexcept {
-        using namespace std::chrono;
-        return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
-    }
-
-    static constexpr kits::http_endpoint::hooks table{&requests, &errors, &now_ns};
+    static constexpr kits::http_endpoint::hooks table{&requests, &errors, &steady_now_ns};
 };
 
 } // namespace detail
@@ -6104,7 +6258,8 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_HTTP_HPP
 // #include <vitals/kits/jobs.hpp>
-// vitals/kits/jobs.hpp - ready batch-job ("converter") metrics with an RAII run scope.
+// vitals/kits/jobs.hpp - ready batch-job ("converter") metrics with an RAII run scope: the
+// kit, job_metrics (the handles and the run scope are in <vitals/record/jobs.hpp>).
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_JOBS_HPP
 #define VITALS_KITS_JOBS_HPP
@@ -6112,17 +6267,74 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/detail/steady_clock.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
+// #include <vitals/record/jobs.hpp>
+// vitals/record/jobs.hpp - the jobs kit's recording handles (job_handle and the run scope), for
+// code that only records; the kit itself is <vitals/kits/jobs.hpp>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_JOBS_HPP
+#define VITALS_RECORD_JOBS_HPP
 
-#include <chrono>      // steady_clock
-#include <cstdint>     // uint64_t
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/record/family.hpp>: inlined above
+// #include <vitals/record/histogram.hpp>: inlined above
+
+#include <atomic>      // atomic
+#include <cstddef>     // size_t
+#include <cstdint>     // int64_t, uint64_t
 #include <exception>   // uncaught_exceptions
-#include <string>      // string
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
+
+namespace detail {
+/// Defined by <vitals/kits/jobs.hpp>: the jobs kit's members that need <string>. A
+/// translation unit that includes only the light headers and calls one fails to compile
+/// naming this type.
+template <class Full>
+struct include_jobs_hpp;
+
+/// What the copies of one job_handle, and their runs, share: the job's name, counted by
+/// reference so that copying a handle neither copies the name nor allocates, and the steady
+/// clock. Made and freed by <vitals/kits/jobs.hpp>, which keeps the name's characters.
+struct job_shared {
+    std::atomic<std::size_t> refs{1};
+    std::string_view name;
+    void (*destroy)(job_shared*) noexcept = nullptr;
+    std::int64_t (*now_ns)() noexcept = nullptr; // std::chrono::steady_clock, in nanoseconds
+};
+
+/// One reference to a job_shared. Copies are lock-free and do not allocate.
+class job_shared_ref {
+public:
+    explicit job_shared_ref(job_shared* s) noexcept : s_(s) {}
+    job_shared_ref(const job_shared_ref& other) noexcept : s_(other.s_) {
+        s_->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+    job_shared_ref& operator=(const job_shared_ref& other) noexcept {
+        if (&other == this) return *this;
+        other.s_->refs.fetch_add(1, std::memory_order_relaxed); // first: both may share one
+        drop(s_);
+        s_ = other.s_;
+        return *this;
+    }
+    ~job_shared_ref() { drop(s_); }
+
+    job_shared* operator->() const noexcept { return s_; }
+    job_shared& operator*() const noexcept { return *s_; }
+
+private:
+    static void drop(job_shared* s) noexcept {
+        if (s->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) s->destroy(s);
+    }
+
+    job_shared* s_;
+};
+} // namespace detail
+
 namespace kits {
 
 /// The `status` label value of a run that succeeded.
@@ -6134,16 +6346,18 @@ inline constexpr std::string_view job_exception_error = "exception";
 /// The `error_type` of a failed run given no error type (fail() or record(s, false)).
 inline constexpr std::string_view job_unspecified_error = "unspecified";
 
+class job_metrics;
 class job_run;
 
-/// The series of one named job (one converter): valid as long as the registry; copying it
-/// copies the job's name (which may allocate for a long name). Obtained from
+/// The series of one named job (one converter): valid as long as the registry; copies share
+/// the job's name (a copy takes no lock and does not allocate). Obtained from
 /// job_metrics::job(). Recording is thread-safe; everything but record_failure() with a new
-/// error type is lock-free and does not allocate.
+/// error type is lock-free and does not allocate. Everything but name() works with only
+/// <vitals/record.hpp>.
 class job_handle {
 public:
     /// Starts a run.
-    [[nodiscard]] job_run run() const;
+    [[nodiscard]] job_run run() const noexcept;
 
     /// Records a finished run (the plain-function form of job_run); a failed one counts the
     /// error type `unspecified`.
@@ -6165,8 +6379,12 @@ public:
     /// Counts `n` processed files (items).
     void files_processed(std::uint64_t n = 1) const noexcept { files_->inc_by(n); }
 
-    /// The job's name (its `converter` label value).
-    const std::string& name() const noexcept { return name_; }
+    /// The job's name (its `converter` label value), as a const std::string&. Defined by
+    /// <vitals/kits/jobs.hpp>.
+    template <class Full = void>
+    const auto& name() const noexcept {
+        return detail::include_jobs_hpp<Full>::name(*shared_);
+    }
     /// `NS_converter_runs_total{converter,status="success"}`.
     counter& successes() const noexcept { return *success_; }
     /// `NS_converter_runs_total{converter,status="failure"}`.
@@ -6182,21 +6400,21 @@ private:
     friend class job_metrics;
     friend class job_run;
 
-    job_handle(std::string_view name, counter_family& runs, counter_family& errors,
+    job_handle(detail::job_shared* shared, counter_family& runs, counter_family& errors,
                histogram_family& duration, counter_family& files)
-        : name_(name), success_(&runs.labels(name, job_success)),
-          failure_(&runs.labels(name, job_failure)), errors_(&errors),
-          exception_(&errors.labels(name, job_exception_error)),
-          unspecified_(&errors.labels(name, job_unspecified_error)),
-          duration_(&duration.labels(name)), files_(&files.labels(name)) {}
+        : shared_(shared), success_(&runs.labels(shared->name, job_success)),
+          failure_(&runs.labels(shared->name, job_failure)), errors_(&errors),
+          exception_(&errors.labels(shared->name, job_exception_error)),
+          unspecified_(&errors.labels(shared->name, job_unspecified_error)),
+          duration_(&duration.labels(shared->name)), files_(&files.labels(shared->name)) {}
 
     counter& error(std::string_view error_type) const {
         if (error_type.empty() || error_type == job_unspecified_error) return *unspecified_;
         if (error_type == job_exception_error) return *exception_;
-        return errors_->labels(std::string_view(name_), error_type);
+        return errors_->labels(shared_->name, error_type);
     }
 
-    std::string name_;
+    detail::job_shared_ref shared_; // first: freed if a lookup below fails
     counter* success_;
     counter* failure_;
     counter_family* errors_;
@@ -6213,14 +6431,12 @@ private:
 /// metrics are.
 class job_run {
 public:
-    explicit job_run(const job_handle& job)
-        : job_(job), exceptions_(std::uncaught_exceptions()),
-          start_(std::chrono::steady_clock::now()) {}
+    explicit job_run(const job_handle& job) noexcept
+        : job_(job), exceptions_(std::uncaught_exceptions()), start_ns_(job.shared_->now_ns()) {}
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double seconds = static_cast<double>(job_.shared_->now_ns() - start_ns_) / 1e9;
         job_.duration_->observe(seconds);
         if (!error_ && std::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
         (error_ ? job_.failure_ : job_.success_)->inc();
@@ -6243,10 +6459,44 @@ private:
     job_handle job_;
     int exceptions_;
     counter* error_ = nullptr; // set by fail(): the run failed, this counts the error
-    std::chrono::steady_clock::time_point start_;
+    std::int64_t start_ns_;    // steady clock
 };
 
-inline job_run job_handle::run() const { return job_run(*this); }
+inline job_run job_handle::run() const noexcept { return job_run(*this); }
+
+} // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_JOBS_HPP
+// #include <vitals/registry.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// A job_shared that keeps the job's name.
+struct job_shared_name final : job_shared {
+    explicit job_shared_name(std::string_view n) : text(n) {
+        name = text; // heap-allocated and never changed: the characters stay put
+        destroy = [](job_shared* s) noexcept { delete static_cast<job_shared_name*>(s); };
+        now_ns = &steady_now_ns;
+    }
+    std::string text;
+};
+
+/// The jobs kit's members that need <string> (see record/jobs.hpp).
+template <class Full>
+struct include_jobs_hpp {
+    static const std::string& name(const job_shared& s) noexcept {
+        return static_cast<const job_shared_name&>(s).text;
+    }
+};
+
+} // namespace detail
+
+namespace kits {
 
 /// The metric set of named batch jobs, under a namespace `NS`. The catalogue calls such a
 /// job a converter (a program that converts files, run again and again), so the metrics are
@@ -6261,8 +6511,9 @@ inline job_run job_handle::run() const { return job_run(*this); }
 /// `options` applies to the four families (const labels, series bound). An empty namespace
 /// drops the prefix. Registration reports errors through the error policy. Two kits with
 /// the same namespace and options on one registry hand out the same series (a job is
-/// identified by its name). All members are thread-safe; job() looks series up and
-/// allocates the first time a name is seen, so keep the handle.
+/// identified by its name). All members are thread-safe; job() allocates the handle's copy
+/// of the name and looks series up (allocating the first time a name is seen), so keep the
+/// handle.
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
@@ -6285,7 +6536,7 @@ public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
     /// `exception` and `unspecified`, appear at once with 0.
     job_handle job(std::string_view name) {
-        return job_handle(name, runs_, errors_, duration_, files_);
+        return job_handle(new detail::job_shared_name(name), runs_, errors_, duration_, files_);
     }
 
     /// Starts a run of the job `name` (one lookup per series; prefer job(name).run()).
@@ -6309,7 +6560,8 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_JOBS_HPP
 // #include <vitals/kits/queue.hpp>
-// vitals/kits/queue.hpp - ready work-queue metrics with RAII worker and item scopes.
+// vitals/kits/queue.hpp - ready work-queue metrics with RAII worker and item scopes: the
+// registration of queue_metrics (the class itself is in <vitals/record/queue.hpp>).
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_KITS_QUEUE_HPP
 #define VITALS_KITS_QUEUE_HPP
@@ -6318,19 +6570,41 @@ VITALS_END_NAMESPACE
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/kit_instances.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/detail/steady_clock.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
-// #include <vitals/registry.hpp>: inlined above
+// #include <vitals/record/queue.hpp>
+// vitals/record/queue.hpp - the queue kit's class, with its recording calls and its worker and
+// item scopes, for code that only records; registering it is in <vitals/kits/queue.hpp>.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_RECORD_QUEUE_HPP
+#define VITALS_RECORD_QUEUE_HPP
 
-#include <chrono>      // steady_clock
-#include <cstdint>     // uint64_t
+// #include <vitals/config.hpp>: inlined above
+// #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/kit_claim.hpp>: inlined above
+// #include <vitals/record/gauge.hpp>: inlined above
+// #include <vitals/record/histogram.hpp>: inlined above
+
+#include <cstdint>     // int64_t
 #include <exception>   // uncaught_exceptions
-#include <string>      // string
 #include <string_view> // string_view
-#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
+
+class registry;
+struct family_options;
+class status;
+
+namespace detail {
+/// Defined by <vitals/kits/queue.hpp>: registering the queue kit's families. A translation
+/// unit that includes only the light headers and constructs a queue_metrics fails to compile
+/// naming this type.
+template <class Full>
+struct include_queue_hpp;
+} // namespace detail
+
 namespace kits {
 
 /// The queue metric set of the catalogue, under a namespace prefix `NS`:
@@ -6352,23 +6626,35 @@ namespace kits {
 /// and const labels on the registry (errc::conflicting_registration). The constructor taking
 /// a `status&` is the non-throwing form. The registry must outlive the kit and its scopes.
 /// Recording is thread-safe, lock-free and does not allocate; construction allocates.
+///
+/// The recording calls, the scopes and the series accessors work with only
+/// <vitals/record.hpp>; the constructors are defined by <vitals/kits/queue.hpp>.
 class queue_metrics {
 public:
-    /// Registers the families of namespace `ns` (or joins them) and takes the series of the
-    /// queue named by `options.const_labels`. Errors go through the error policy.
-    queue_metrics(registry& reg, std::string_view ns, const family_options& options = {}) {
-        const status st = init(reg, ns, options);
-        if (!st) detail::fail(st);
+    /// Registers the families of namespace `kit_namespace` (or joins them) and takes the
+    /// series of the queue named by `kit_options.const_labels`. Errors go through the error
+    /// policy.
+    // Templates, defined by <vitals/kits/queue.hpp>. Their parameters have names a program is
+    // unlikely to give a global: GCC's -Wshadow compares a constructor template's parameters
+    // with the names visible where it is instantiated, in the program's code.
+    template <class Full = void>
+    queue_metrics(registry& kit_registry, std::string_view kit_namespace) {
+        detail::include_queue_hpp<Full>::make(*this, kit_registry, kit_namespace, {});
     }
-    /// The non-throwing form: on failure `error` says why and the kit records into metrics
+    template <class Full = void>
+    queue_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options) {
+        detail::include_queue_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
+    }
+    /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
     /// that no registry shows.
-    queue_metrics(registry& reg, std::string_view ns, const family_options& options,
-                  status& error) {
-        error = init(reg, ns, options);
+    template <class Full = void>
+    queue_metrics(registry& kit_registry, std::string_view kit_namespace,
+                  const family_options& kit_options, status& kit_error) {
+        kit_error =
+            detail::include_queue_hpp<Full>::init(*this, kit_registry, kit_namespace, kit_options);
     }
-    ~queue_metrics() {
-        if (claimed_) group_->unclaim(labels_);
-    }
+    ~queue_metrics() = default; // claim_ gives the labels up
 
     queue_metrics(const queue_metrics&) = delete;
     queue_metrics& operator=(const queue_metrics&) = delete;
@@ -6392,15 +6678,12 @@ public:
     class item_scope {
     public:
         explicit item_scope(queue_metrics& q) noexcept
-            : q_(&q), exceptions_(std::uncaught_exceptions()),
-              start_(std::chrono::steady_clock::now()) {}
+            : q_(&q), exceptions_(std::uncaught_exceptions()), start_ns_(q.now_ns_()) {}
         item_scope(const item_scope&) = delete;
         item_scope& operator=(const item_scope&) = delete;
         ~item_scope() {
             const bool failed = failed_ || std::uncaught_exceptions() > exceptions_;
-            q_->record(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(),
-                !failed);
+            q_->record(static_cast<double>(q_->now_ns_() - start_ns_) / 1e9, !failed);
         }
         /// Marks the item as failed.
         void fail() noexcept { failed_ = true; }
@@ -6409,7 +6692,7 @@ public:
         queue_metrics* q_;
         int exceptions_;
         bool failed_ = false;
-        std::chrono::steady_clock::time_point start_;
+        std::int64_t start_ns_; // steady clock
     };
 
     /// A worker_scope for the calling worker.
@@ -6434,60 +6717,86 @@ public:
     histogram& processing_duration() noexcept { return *duration_; }
 
 private:
-    status init(registry& reg, std::string_view ns, const family_options& options) {
-        size_ = workers_active_ = &detail::detached_metric<gauge>();
-        processed_ = errors_ = &detail::detached_metric<counter>();
-        duration_ = &detail::detached_metric<histogram>();
-        family_options family_opts;
-        family_opts.max_series = options.max_series;
-        const std::vector<std::string> names = detail::kit_label_names(options.const_labels);
-        const auto size = reg.try_gauge(detail::kit_metric_name(ns, "queue_size"),
-                                        "Items waiting in the queue.", names, family_opts);
-        if (!size) return size.error();
-        const auto processed = reg.try_counter(
-            detail::kit_metric_name(ns, "queue_processed_total"),
-            "Queue items whose processing finished, successfully or not.", names, family_opts);
-        if (!processed) return processed.error();
-        const auto errors =
-            reg.try_counter(detail::kit_metric_name(ns, "queue_errors_total"),
-                            "Queue items whose processing failed.", names, family_opts);
-        if (!errors) return errors.error();
-        const auto workers = reg.try_gauge(detail::kit_metric_name(ns, "queue_workers_active"),
-                                           "Queue workers currently running.", names, family_opts);
-        if (!workers) return workers.error();
-        const auto duration =
-            reg.try_histogram(detail::kit_metric_name(ns, "queue_processing_duration_seconds"),
-                              "Time spent processing one queue item, in seconds.", names,
-                              default_buckets(), detail::with_unit(family_opts, "seconds"));
-        if (!duration) return duration.error();
+    template <class Full>
+    friend struct detail::include_queue_hpp;
 
-        bool created = false;
-        group_.reset(detail::kit_instances::acquire(&*size, &created));
-        status st = group_->claim(options.const_labels, nullptr, nullptr,
-                                  detail::kit_description("queue", ns, options.const_labels));
-        if (!st) return st;
-        claimed_ = true;
-        labels_ = options.const_labels;
-        const std::vector<std::string> values = detail::kit_label_values(options.const_labels);
-        size_ = &size->labels(values);
-        processed_ = &processed->labels(values);
-        errors_ = &errors->labels(values);
-        workers_active_ = &workers->labels(values);
-        duration_ = &duration->labels(values);
-        return {};
-    }
-
-    gauge* size_;
-    counter* processed_;
-    counter* errors_;
-    gauge* workers_active_;
-    histogram* duration_;
-    detail::kit_instances_ref group_;
-    std::vector<label> labels_;
-    bool claimed_ = false;
+    gauge* size_ = nullptr;
+    counter* processed_ = nullptr;
+    counter* errors_ = nullptr;
+    gauge* workers_active_ = nullptr;
+    histogram* duration_ = nullptr;
+    // std::chrono::steady_clock, in nanoseconds: set by the constructor, which sees <chrono>.
+    std::int64_t (*now_ns_)() noexcept = nullptr;
+    detail::kit_claim_ref claim_; // this kit's labels in the group of queues of its namespace
 };
 
 } // namespace kits
+VITALS_END_NAMESPACE
+
+#endif // VITALS_RECORD_QUEUE_HPP
+// #include <vitals/registry.hpp>: inlined above
+
+#include <string>      // string
+#include <string_view> // string_view
+#include <vector>      // vector
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// The queue kit's registration (see record/queue.hpp).
+template <class Full>
+struct include_queue_hpp {
+    static void make(kits::queue_metrics& kit, registry& reg, std::string_view ns,
+                     const family_options& options) {
+        const status st = init(kit, reg, ns, options);
+        if (!st) fail(st);
+    }
+
+    static status init(kits::queue_metrics& kit, registry& reg, std::string_view ns,
+                       const family_options& options) {
+        kit.now_ns_ = &steady_now_ns;
+        kit.size_ = kit.workers_active_ = &detached_metric<gauge>();
+        kit.processed_ = kit.errors_ = &detached_metric<counter>();
+        kit.duration_ = &detached_metric<histogram>();
+        family_options family_opts;
+        family_opts.max_series = options.max_series;
+        const std::vector<std::string> names = kit_label_names(options.const_labels);
+        const auto size = reg.try_gauge(kit_metric_name(ns, "queue_size"),
+                                        "Items waiting in the queue.", names, family_opts);
+        if (!size) return size.error();
+        const auto processed = reg.try_counter(
+            kit_metric_name(ns, "queue_processed_total"),
+            "Queue items whose processing finished, successfully or not.", names, family_opts);
+        if (!processed) return processed.error();
+        const auto errors =
+            reg.try_counter(kit_metric_name(ns, "queue_errors_total"),
+                            "Queue items whose processing failed.", names, family_opts);
+        if (!errors) return errors.error();
+        const auto workers = reg.try_gauge(kit_metric_name(ns, "queue_workers_active"),
+                                           "Queue workers currently running.", names, family_opts);
+        if (!workers) return workers.error();
+        const auto duration =
+            reg.try_histogram(kit_metric_name(ns, "queue_processing_duration_seconds"),
+                              "Time spent processing one queue item, in seconds.", names,
+                              default_buckets(), with_unit(family_opts, "seconds"));
+        if (!duration) return duration.error();
+
+        bool created = false;
+        kit_claim& claim = kit_claim::join(kit.claim_, &*size, &created);
+        status st = claim.claim(options.const_labels, nullptr, nullptr,
+                                kit_description("queue", ns, options.const_labels));
+        if (!st) return st;
+        const std::vector<std::string> values = kit_label_values(options.const_labels);
+        kit.size_ = &size->labels(values);
+        kit.processed_ = &processed->labels(values);
+        kit.errors_ = &errors->labels(values);
+        kit.workers_active_ = &workers->labels(values);
+        kit.duration_ = &duration->labels(values);
+        return {};
+    }
+};
+
+} // namespace detail
 VITALS_END_NAMESPACE
 
 #endif // VITALS_KITS_QUEUE_HPP
@@ -6497,26 +6806,33 @@ VITALS_END_NAMESPACE
 #ifndef VITALS_RECORD_HPP
 #define VITALS_RECORD_HPP
 
-// Counters, gauges, histograms, exemplars, labelled lookups on families and the HTTP kit's
-// handles (http_endpoint, http_request_tracker), for the many
-// files of a program that record into metrics registered elsewhere. It leaves out what only
-// registering and rendering need (<string>, <vector>, <chrono>, the registry, the
-// exposition), so including it costs less than including <string> (bench/budgets.sh).
+// Counters, gauges, histograms, exemplars, labelled lookups on families and the kits'
+// recording handles: the HTTP kit's http_endpoint and request tracker, the jobs kit's
+// job_handle and job_run, and the queue and cache kits' classes (queue_metrics with its
+// worker_scope and item_scope, cache_metrics), for the many files of a program that record
+// into metrics registered elsewhere. It leaves out what only registering and rendering need
+// (<string>, <vector>, <chrono>, the registry, the exposition), so including it costs less
+// than including <string> (bench/budgets.sh).
 //
 // Not here, and a compile error naming detail::include_<header>_hpp when used: making a
 // histogram (<vitals/histogram.hpp>), histogram::time() and observing a std::chrono
 // duration (<vitals/histogram.hpp>), gauge::set_to_current_time() (<vitals/gauge.hpp>), a
-// family's name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>), and
-// the HTTP kit itself and an endpoint's method() and endpoint() (<vitals/kits/http.hpp>).
+// family's name, help, options, size, clear, remove and try_labels (<vitals/family.hpp>), the
+// HTTP kit itself and an endpoint's method() and endpoint() (<vitals/kits/http.hpp>), the
+// jobs kit itself and a job's name() (<vitals/kits/jobs.hpp>), and constructing a
+// queue_metrics or a cache_metrics (<vitals/kits/queue.hpp>, <vitals/kits/cache.hpp>).
 // A program links translation units that include this header with ones that include the
 // full headers freely: the classes are the same.
 
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above
+// #include <vitals/record/cache.hpp>: inlined above
 // #include <vitals/record/family.hpp>: inlined above
 // #include <vitals/record/gauge.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above
 // #include <vitals/record/http.hpp>: inlined above
+// #include <vitals/record/jobs.hpp>: inlined above
+// #include <vitals/record/queue.hpp>: inlined above
 
 #endif // VITALS_RECORD_HPP
 // #include <vitals/registry.hpp>: inlined above

@@ -5,7 +5,10 @@
 #include <vitals/record.hpp>
 
 void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
-         vitals::kits::http_metrics& kit, vitals::kits::http_endpoint& ep) {
+         vitals::kits::http_metrics& kit, vitals::kits::http_endpoint& ep,
+         vitals::kits::job_metrics& jobs, const vitals::kits::job_handle& job,
+         vitals::kits::queue_metrics& queue, vitals::kits::cache_metrics& cache,
+         vitals::registry& reg) {
 #if defined(VITALS_USE_GAUGE_TIME)
     g.set_to_current_time();
 #elif defined(VITALS_USE_HISTOGRAM_MAKE)
@@ -19,6 +22,14 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     (void)ep.endpoint();
 #elif defined(VITALS_USE_HTTP_KIT)
     vitals::kits::http_request_tracker t(kit, "GET", "/api");
+#elif defined(VITALS_USE_JOB_NAME)
+    (void)job.name();
+#elif defined(VITALS_USE_JOBS_KIT)
+    (void)jobs.job("csv");
+#elif defined(VITALS_USE_QUEUE_MAKE)
+    vitals::kits::queue_metrics local(reg, "app");
+#elif defined(VITALS_USE_CACHE_MAKE)
+    vitals::kits::cache_metrics local(reg, "app");
 #else
     g.inc(); // the control: recording compiles
     h.observe(0.5);
@@ -26,5 +37,16 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     (void)kit;
     auto t = ep.track();
     t.set_status(200);
+    (void)jobs;
+    (void)reg;
+    auto run = job.run();
+    run.files_processed(2);
+    run.fail("bad_input");
+    auto worker = queue.worker();
+    auto item = queue.process();
+    queue.set_size(3);
+    cache.hit();
+    cache.miss();
+    (void)cache.hit_rate();
 #endif
 }

@@ -76,6 +76,57 @@ TEST_CASE("record.hpp: the HTTP kit's handles track requests in a light translat
     CHECK(http.endpoint("GET", "/api").endpoint() == "/api");
 }
 
+TEST_CASE("record.hpp: the jobs kit's handles record runs in a light translation unit") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "app");
+    run_jobs(jobs.job("csv"));
+    const std::string text = vitals::to_text(reg);
+    CHECK(has(text, "app_converter_runs_total{converter=\"csv\",status=\"success\"} 2\n"));
+    CHECK(has(text, "app_converter_errors_total{converter=\"csv\",error_type=\"bad_input\"} 1\n"));
+    CHECK(has(text, "app_converter_errors_total{converter=\"csv\",error_type=\"timeout\"} 1\n"));
+    CHECK(has(text, "app_converter_files_processed_total{converter=\"csv\"} 4\n"));
+#if VITALS_HAS_EXCEPTIONS()
+    CHECK(has(text, "app_converter_runs_total{converter=\"csv\",status=\"failure\"} 3\n"));
+    CHECK(has(text, "app_converter_errors_total{converter=\"csv\",error_type=\"exception\"} 1\n"));
+    CHECK(has(text, "app_converter_duration_seconds_count{converter=\"csv\"} 5\n"));
+#else
+    CHECK(has(text, "app_converter_runs_total{converter=\"csv\",status=\"failure\"} 2\n"));
+    CHECK(has(text, "app_converter_duration_seconds_count{converter=\"csv\"} 4\n"));
+#endif
+    // The handle the light part copied still names its job, with the full header.
+    const vitals::kits::job_handle csv = jobs.job("csv");
+    const vitals::kits::job_handle again = csv;
+    CHECK(again.name() == "csv");
+}
+
+TEST_CASE("record.hpp: the queue kit's scopes record items in a light translation unit") {
+    vitals::registry reg;
+    vitals::kits::queue_metrics queue(reg, "app", {{{"queue", "uploads"}}});
+    {
+        const auto worker = start_worker(queue);
+        CHECK(has(vitals::to_text(reg), "app_queue_workers_active{queue=\"uploads\"} 1\n"));
+    }
+    work_queue(queue);
+    const std::string text = vitals::to_text(reg);
+    CHECK(has(text, "app_queue_size{queue=\"uploads\"} 2\n"));
+    CHECK(has(text, "app_queue_processed_total{queue=\"uploads\"} 4\n"));
+    CHECK(has(text, "app_queue_errors_total{queue=\"uploads\"} 2\n"));
+    CHECK(has(text, "app_queue_workers_active{queue=\"uploads\"} 0\n"));
+    CHECK(has(text, "app_queue_processing_duration_seconds_count{queue=\"uploads\"} 4\n"));
+}
+
+TEST_CASE("record.hpp: the cache kit records lookups in a light translation unit") {
+    vitals::registry reg;
+    vitals::kits::cache_metrics cache(reg, "app", {{{"cache", "users"}}});
+    CHECK(use_cache(cache) == 0.75);
+    const std::string text = vitals::to_text(reg);
+    CHECK(has(text, "app_cache_hits_total{cache=\"users\"} 3\n"));
+    CHECK(has(text, "app_cache_misses_total{cache=\"users\"} 1\n"));
+    CHECK(has(text, "app_cache_evictions_total{cache=\"users\"} 3\n"));
+    CHECK(has(text, "app_cache_size{cache=\"users\"} 42\n"));
+    CHECK(has(text, "app_cache_hit_rate{cache=\"users\"} 0.75\n"));
+}
+
 #if VITALS_HAS_EXCEPTIONS()
 TEST_CASE("record.hpp: a wrong number of label values fails as it does with the full header") {
     vitals::registry reg;

@@ -42,6 +42,55 @@ void track_requests(vitals::kits::http_endpoint& endpoint) {
     endpoint.record(404, 0.02);
 }
 
+void run_jobs(const vitals::kits::job_handle& job) {
+    vitals::kits::job_handle copy = job; // copies share the job's name
+    {
+        auto run = copy.run();
+        run.files_processed(3);
+    }
+    {
+        auto run = job.run();
+        run.fail("bad_input");
+    }
+    job.record(0.5, true);
+    job.record_failure(0.2, "timeout");
+    job.files_processed();
+#if VITALS_HAS_EXCEPTIONS()
+    try {
+        auto run = job.run();
+        throw 42;
+    } catch (int) {}
+#endif
+}
+
+vitals::kits::queue_metrics::worker_scope start_worker(vitals::kits::queue_metrics& queue) {
+    return queue.worker();
+}
+
+void work_queue(vitals::kits::queue_metrics& queue) {
+    queue.set_size(5);
+    { auto item = queue.process(); }
+    {
+        auto item = queue.process();
+        item.fail();
+    }
+    {
+        vitals::kits::queue_metrics::worker_scope busy(queue);
+        vitals::kits::queue_metrics::item_scope item(queue);
+    }
+    queue.record(0.05, false);
+    queue.set_size(2);
+}
+
+double use_cache(vitals::kits::cache_metrics& cache) {
+    cache.hit(3);
+    cache.miss();
+    cache.eviction(2);
+    cache.evicted();
+    cache.set_size(42);
+    return cache.hit_rate();
+}
+
 void record_with_wrong_label_count(vitals::counter_family& requests) {
     requests.labels("GET").inc(); // two label names, one value
 }

@@ -6,6 +6,7 @@
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
+#include <vitals/detail/kit_claim.hpp>
 #include <vitals/error.hpp>
 #include <vitals/family.hpp>
 
@@ -167,6 +168,38 @@ public:
 
 private:
     kit_instances* g_ = nullptr;
+};
+
+/// A kit object's place in its group: the group, held while the kit lives, and the labels it
+/// claimed there, given up when the kit is destroyed (see kit_claim_ref).
+struct kit_claim {
+    kit_instances_ref group;
+    std::vector<label> labels;
+    bool claimed = false;
+
+    /// Joins the group of `key` for the kit that owns `ref` (see kit_instances::acquire for
+    /// `key` and `created`); the kit holds the group from then on, claimed or not.
+    static kit_claim& join(kit_claim_ref& ref, const void* key, bool* created) {
+        auto* c = new kit_claim();
+        ref.reset(c, &release);
+        c->group.reset(kit_instances::acquire(key, created));
+        return *c;
+    }
+
+    /// Claims `own` in the group (see kit_instances::claim); on success the kit gives it up
+    /// when destroyed.
+    status claim(const std::vector<label>& own, const counter* hits, const counter* misses,
+                 const std::string& what) {
+        labels = own; // copied first: nothing may throw once the labels are claimed
+        status st = group->claim(labels, hits, misses, what);
+        claimed = st.ok();
+        return st;
+    }
+
+    static void release(kit_claim* c) noexcept {
+        if (c->claimed) c->group->unclaim(c->labels);
+        delete c;
+    }
 };
 
 /// The label names of a kit's const labels, in order (the kit families' label names).

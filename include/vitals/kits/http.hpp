@@ -8,6 +8,7 @@
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/detail/steady_clock.hpp>
 #include <vitals/exemplar.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
@@ -16,7 +17,6 @@
 #include <vitals/registry.hpp>
 
 #include <atomic>       // atomic
-#include <chrono>       // steady_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint64_t
 #include <exception>    // uncaught_exceptions
@@ -230,12 +230,7 @@ struct include_http_hpp {
         return ep.kit_->errors_.labels(ep.names_->method, ep.names_->endpoint, error_type);
     }
 
-    static std::int64_t now_ns() noexcept {
-        using namespace std::chrono;
-        return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
-    }
-
-    static constexpr kits::http_endpoint::hooks table{&requests, &errors, &now_ns};
+    static constexpr kits::http_endpoint::hooks table{&requests, &errors, &steady_now_ns};
 };
 
 } // namespace detail
