@@ -550,7 +550,7 @@ private:
             series_node* s = t->slots[i].node.load(std::memory_order_acquire);
             if (!s) return nullptr;
             // The slot's copy of the hash spares a load from every other series probed.
-            if (t->slots[i].hash.load(std::memory_order_relaxed) == static_cast<std::size_t>(h) &&
+            if (t->slots[i].hash.load(std::memory_order_relaxed) == narrow<std::size_t>(h) &&
                 key_equals(*s, vals, n))
                 return s;
         }
@@ -559,7 +559,7 @@ private:
     static void place(table& t, series_node* s) noexcept {
         std::size_t i = narrow<std::size_t>(s->hash) & t.mask;
         while (t.slots[i].node.load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
-        t.slots[i].hash.store(static_cast<std::size_t>(s->hash), std::memory_order_relaxed);
+        t.slots[i].hash.store(narrow<std::size_t>(s->hash), std::memory_order_relaxed);
         t.slots[i].node.store(s, std::memory_order_release); // publishes the hash too
     }
 

@@ -3433,7 +3433,7 @@ private:
             series_node* s = t->slots[i].node.load(std::memory_order_acquire);
             if (!s) return nullptr;
             // The slot's copy of the hash spares a load from every other series probed.
-            if (t->slots[i].hash.load(std::memory_order_relaxed) == static_cast<std::size_t>(h) &&
+            if (t->slots[i].hash.load(std::memory_order_relaxed) == narrow<std::size_t>(h) &&
                 key_equals(*s, vals, n))
                 return s;
         }
@@ -3442,7 +3442,7 @@ private:
     static void place(table& t, series_node* s) noexcept {
         std::size_t i = narrow<std::size_t>(s->hash) & t.mask;
         while (t.slots[i].node.load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
-        t.slots[i].hash.store(static_cast<std::size_t>(s->hash), std::memory_order_relaxed);
+        t.slots[i].hash.store(narrow<std::size_t>(s->hash), std::memory_order_relaxed);
         t.slots[i].node.store(s, std::memory_order_release); // publishes the hash too
     }
 
@@ -5913,7 +5913,7 @@ private:
 /// - `http_requests_total` with the status given to set_status() (`none` if never set),
 /// - the duration, and each size that was set (unset sizes are not observed),
 /// - one `http_errors_total` when the request failed: the scope was left by an exception
-///   (`error_type="exception"`, detected with detail::uncaught_exceptions()), else a 4xx / 5xx
+///   (`error_type="exception"`, detected with std::uncaught_exceptions()), else a 4xx / 5xx
 ///   status (`client_error` / `server_error`). A destructor cannot see the exception itself:
 ///   code that catches it calls record_error() with a specific type, which replaces the
 ///   automatic one (a request counts at most one error).
@@ -6279,13 +6279,13 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/uncaught.hpp>: inlined above
 // #include <vitals/record/family.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above
 
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
-#include <exception>   // uncaught_exceptions
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -6432,13 +6432,13 @@ private:
 class job_run {
 public:
     explicit job_run(const job_handle& job) noexcept
-        : job_(job), exceptions_(std::uncaught_exceptions()), start_ns_(job.shared_->now_ns()) {}
+        : job_(job), exceptions_(detail::uncaught_exceptions()), start_ns_(job.shared_->now_ns()) {}
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
         const double seconds = static_cast<double>(job_.shared_->now_ns() - start_ns_) / 1e9;
         job_.duration_->observe(seconds);
-        if (!error_ && std::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
+        if (!error_ && detail::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
         (error_ ? job_.failure_ : job_.success_)->inc();
         if (error_) error_->inc();
     }
@@ -6584,11 +6584,11 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/kit_claim.hpp>: inlined above
+// #include <vitals/detail/uncaught.hpp>: inlined above
 // #include <vitals/record/gauge.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above
 
 #include <cstdint>     // int64_t
-#include <exception>   // uncaught_exceptions
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -6678,11 +6678,11 @@ public:
     class item_scope {
     public:
         explicit item_scope(queue_metrics& q) noexcept
-            : q_(&q), exceptions_(std::uncaught_exceptions()), start_ns_(q.now_ns_()) {}
+            : q_(&q), exceptions_(detail::uncaught_exceptions()), start_ns_(q.now_ns_()) {}
         item_scope(const item_scope&) = delete;
         item_scope& operator=(const item_scope&) = delete;
         ~item_scope() {
-            const bool failed = failed_ || std::uncaught_exceptions() > exceptions_;
+            const bool failed = failed_ || detail::uncaught_exceptions() > exceptions_;
             q_->record(static_cast<double>(q_->now_ns_() - start_ns_) / 1e9, !failed);
         }
         /// Marks the item as failed.

@@ -166,7 +166,7 @@ private:
 /// - `http_requests_total` with the status given to set_status() (`none` if never set),
 /// - the duration, and each size that was set (unset sizes are not observed),
 /// - one `http_errors_total` when the request failed: the scope was left by an exception
-///   (`error_type="exception"`, detected with detail::uncaught_exceptions()), else a 4xx / 5xx
+///   (`error_type="exception"`, detected with std::uncaught_exceptions()), else a 4xx / 5xx
 ///   status (`client_error` / `server_error`). A destructor cannot see the exception itself:
 ///   code that catches it calls record_error() with a specific type, which replaces the
 ///   automatic one (a request counts at most one error).

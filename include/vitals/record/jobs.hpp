@@ -6,13 +6,13 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/uncaught.hpp>
 #include <vitals/record/family.hpp>
 #include <vitals/record/histogram.hpp>
 
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
-#include <exception>   // uncaught_exceptions
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -159,13 +159,13 @@ private:
 class job_run {
 public:
     explicit job_run(const job_handle& job) noexcept
-        : job_(job), exceptions_(std::uncaught_exceptions()), start_ns_(job.shared_->now_ns()) {}
+        : job_(job), exceptions_(detail::uncaught_exceptions()), start_ns_(job.shared_->now_ns()) {}
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
         const double seconds = static_cast<double>(job_.shared_->now_ns() - start_ns_) / 1e9;
         job_.duration_->observe(seconds);
-        if (!error_ && std::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
+        if (!error_ && detail::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
         (error_ ? job_.failure_ : job_.success_)->inc();
         if (error_) error_->inc();
     }

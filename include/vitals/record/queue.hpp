@@ -7,11 +7,11 @@
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
 #include <vitals/detail/kit_claim.hpp>
+#include <vitals/detail/uncaught.hpp>
 #include <vitals/record/gauge.hpp>
 #include <vitals/record/histogram.hpp>
 
 #include <cstdint>     // int64_t
-#include <exception>   // uncaught_exceptions
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -101,11 +101,11 @@ public:
     class item_scope {
     public:
         explicit item_scope(queue_metrics& q) noexcept
-            : q_(&q), exceptions_(std::uncaught_exceptions()), start_ns_(q.now_ns_()) {}
+            : q_(&q), exceptions_(detail::uncaught_exceptions()), start_ns_(q.now_ns_()) {}
         item_scope(const item_scope&) = delete;
         item_scope& operator=(const item_scope&) = delete;
         ~item_scope() {
-            const bool failed = failed_ || std::uncaught_exceptions() > exceptions_;
+            const bool failed = failed_ || detail::uncaught_exceptions() > exceptions_;
             q_->record(static_cast<double>(q_->now_ns_() - start_ns_) / 1e9, !failed);
         }
         /// Marks the item as failed.
