@@ -2366,69 +2366,76 @@ private:
 
     // Index of the first bound >= v (bounds().size() when there is none), without a branch
     // that depends on v: observed values are rarely predictable, and a mispredicted exit
-    // costs more than the rest of observe(). Up to 16 bounds, the number of bounds below v:
-    // independent comparisons the CPU runs side by side (and compilers may vectorise);
-    // beyond, a binary search with conditional moves.
+    // costs more than the rest of observe(). Up to 17 bounds (16 without vector types), the
+    // number of bounds below v: independent comparisons the CPU runs side by side; beyond, a
+    // binary search with conditional moves.
     std::size_t bucket_index(double v) const noexcept {
         const double* b = bound_values_;
-        std::size_t n = nb_; // >= 1, checked at construction
-        if (n <= 16) {
+        const std::size_t n = nb_; // >= 1, checked at construction
 #if VITALS_DETAIL_VECTOR_COMPARE
-            // Two bounds per packed comparison; each lane of `below` counts the bounds under
-            // v (a true comparison is -1). Unrolled: the switch enters the sequence at the
-            // histogram's number of pairs, the same entry at every call.
-            using doubles = double __attribute__((vector_size(16)));
-            using counts = long long __attribute__((vector_size(16)));
-            const doubles value = {v, v};
-            counts below = {0, 0};
-            const auto pair = [&](std::size_t i) {
-                doubles bound;
-                std::memcpy(&bound, b + i, sizeof bound);
-                below -= value > bound;
-            };
-            switch (n / 2) {
-            case 8:
-                pair(14);
-                [[fallthrough]];
-            case 7:
-                pair(12);
-                [[fallthrough]];
-            case 6:
-                pair(10);
-                [[fallthrough]];
-            case 5:
-                pair(8);
-                [[fallthrough]];
-            case 4:
-                pair(6);
-                [[fallthrough]];
-            case 3:
-                pair(4);
-                [[fallthrough]];
-            case 2:
-                pair(2);
-                [[fallthrough]];
-            case 1:
-                pair(0);
-                [[fallthrough]];
-            default:
-                break;
-            }
-            const std::size_t tail = n & 1 ? static_cast<std::size_t>(v > b[n - 1]) : 0;
-            return static_cast<std::size_t>(below[0] + below[1]) + tail;
-#else
-            // Four independent sums: the comparisons do not wait on one another's adds.
-            std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
-            for (; i + 4 <= n; i += 4) {
-                s0 += static_cast<std::size_t>(v > b[i]);
-                s1 += static_cast<std::size_t>(v > b[i + 1]);
-                s2 += static_cast<std::size_t>(v > b[i + 2]);
-                s3 += static_cast<std::size_t>(v > b[i + 3]);
-            }
-            for (; i < n; ++i) s0 += static_cast<std::size_t>(v > b[i]);
-            return s0 + s1 + s2 + s3; // bounds increase: they are b[0] .. b[sum - 1]
-#endif
+        // Two bounds per packed comparison; each lane of `below` counts the bounds under v (a
+        // true comparison is -1). Unrolled: the switch enters the sequence at the histogram's
+        // number of pairs, the same entry at every call, and its range check is the test for
+        // more bounds than the sequence covers.
+        using doubles = double __attribute__((vector_size(16)));
+        using counts = long long __attribute__((vector_size(16)));
+        const doubles value = {v, v};
+        counts below = {0, 0};
+        const auto pair = [&](std::size_t i) {
+            doubles bound;
+            std::memcpy(&bound, b + i, sizeof bound);
+            below -= value > bound;
+        };
+        switch (n / 2) {
+        case 8:
+            pair(14);
+            [[fallthrough]];
+        case 7:
+            pair(12);
+            [[fallthrough]];
+        case 6:
+            pair(10);
+            [[fallthrough]];
+        case 5:
+            pair(8);
+            [[fallthrough]];
+        case 4:
+            pair(6);
+            [[fallthrough]];
+        case 3:
+            pair(4);
+            [[fallthrough]];
+        case 2:
+            pair(2);
+            [[fallthrough]];
+        case 1:
+            pair(0);
+            [[fallthrough]];
+        case 0:
+            break;
+        default:
+            return binary_search(v);
         }
+        const std::size_t tail = n & 1 ? static_cast<std::size_t>(v > b[n - 1]) : 0;
+        return static_cast<std::size_t>(below[0] + below[1]) + tail;
+#else
+        if (n > 16) return binary_search(v);
+        // Four independent sums: the comparisons do not wait on one another's adds.
+        std::size_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += static_cast<std::size_t>(v > b[i]);
+            s1 += static_cast<std::size_t>(v > b[i + 1]);
+            s2 += static_cast<std::size_t>(v > b[i + 2]);
+            s3 += static_cast<std::size_t>(v > b[i + 3]);
+        }
+        for (; i < n; ++i) s0 += static_cast<std::size_t>(v > b[i]);
+        return s0 + s1 + s2 + s3; // bounds increase: they are b[0] .. b[sum - 1]
+#endif
+    }
+
+    std::size_t binary_search(double v) const noexcept {
+        const double* b = bound_values_;
+        std::size_t n = nb_;
         std::size_t lo = 0;
         while (n > 1) {
             const std::size_t half = n / 2;

@@ -293,9 +293,9 @@ TEST_CASE("histogram: observations from more threads than cells are all counted"
 }
 
 TEST_CASE("histogram: every bound count picks the first bucket whose bound is >= the value") {
-    // Up to 16 bounds the bucket is found by counting the bounds below the value (two per
-    // packed comparison on x86-64, four sums at a time elsewhere, then the rest), beyond by a
-    // binary search: check both, and every remainder.
+    // Up to 17 bounds (16 without vector types) the bucket is found by counting the bounds
+    // below the value (two per packed comparison on x86-64, four sums at a time elsewhere,
+    // then the rest), beyond by a binary search: check both, and every remainder.
     for (std::size_t n = 1; n <= 20; ++n) {
         std::vector<double> bounds;
         for (std::size_t i = 0; i < n; ++i) bounds.push_back(static_cast<double>(i + 1));
