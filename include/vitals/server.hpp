@@ -111,6 +111,7 @@ public:
             st = metrics_.register_in(reg_);
             if (!st.ok()) return st;
             loop_.set_connections_gauge(metrics_.connections());
+            loop_.set_closed_counters(metrics_.closed());
         }
         st = loop_.open();
         if (!st.ok()) return st;

@@ -1499,9 +1499,34 @@ VITALS_END_NAMESPACE
 #define VITALS_SERVER_LOOP_HPP
 
 // #include <vitals/config.hpp>: in "vitals.hpp"
+// #include <vitals/counter.hpp>: in "vitals.hpp"
 // #include <vitals/error.hpp>: in "vitals.hpp"
 // #include <vitals/family.hpp>: in "vitals.hpp"
 // #include <vitals/gauge.hpp>: in "vitals.hpp"
+// #include <vitals/server/close_reason.hpp>
+// vitals/server/close_reason.hpp - why the server closed a connection it was still serving.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_CLOSE_REASON_HPP
+#define VITALS_SERVER_CLOSE_REASON_HPP
+
+// #include <vitals/config.hpp>: in "vitals.hpp"
+
+#include <cstddef> // size_t
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// The reasons counted in vitals_server_closed_connections_total{reason}; the label values
+/// are close_reason_labels, in this order.
+enum class close_reason : unsigned char { output_budget, connection_limit, write_timeout };
+constexpr const char* close_reason_labels[] = {"output_budget", "connection_limit",
+                                               "write_timeout"};
+constexpr std::size_t close_reason_count = 3;
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_CLOSE_REASON_HPP
 // #include <vitals/server/connection.hpp>: inlined above
 // #include <vitals/server/options.hpp>
 // vitals/server/options.hpp - the settings of a health_server and their validation.
@@ -1905,11 +1930,13 @@ public:
     /// The bound port while open, else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
 
-    /// Connections closed because the server was over its output budget.
-    std::uint64_t shed_count() const noexcept { return shed_count_.load(); }
-
     /// A gauge kept equal to the number of open connections (may be null).
     void set_connections_gauge(gauge* g) noexcept { connections_gauge_ = g; }
+
+    /// Counters of the connections closed for each close_reason (entries may be null).
+    void set_closed_counters(counter* const (&by_reason)[close_reason_count]) noexcept {
+        for (std::size_t i = 0; i < close_reason_count; ++i) closed_[i] = by_reason[i];
+    }
 
     /// Serves until request_stop(); closes every connection before it returns.
     void run() {
@@ -2084,7 +2111,7 @@ private:
             if (output_total_ <= output_budget_) break;
             output_total_ -= c->pending() + c->held.size();
             c->dead = true;
-            ++shed_count_;
+            count_close(close_reason::output_budget);
         }
     }
 
@@ -2185,13 +2212,17 @@ private:
                 oldest = c;
         if (!oldest) return false;
         oldest->dead = true;
+        count_close(close_reason::connection_limit);
         remove_dead();
         return true;
     }
 
     void on_deadline(connection& c) {
         if (c.lingering || c.pending() > 0 || !c.parser.started() || c.close_after_write) {
-            c.dead = true; // idle, or the client does not take its response: just close
+            // Idle, or the client does not take its response: just close. Only the second
+            // is worth an operator's attention (an idle keep-alive ending is routine).
+            if (!c.lingering && c.pending() > 0) count_close(close_reason::write_timeout);
+            c.dead = true;
             return;
         }
         handler_.reject(c, writer_, 408, "request timeout");
@@ -2239,6 +2270,10 @@ private:
             }
         }
         return true;
+    }
+
+    void count_close(close_reason why) noexcept {
+        if (counter* c = closed_[static_cast<std::size_t>(why)]) c->inc();
     }
 
     void remove_dead() {
@@ -2414,7 +2449,7 @@ private:
     std::size_t active_cap_ = 0;            // connections served at once
     std::size_t per_connection_output_ = 0; // queued output that pauses a connection
     std::size_t output_budget_ = 0;         // output bound of all connections together
-    std::atomic<std::uint64_t> shed_count_{0};
+    counter* closed_[close_reason_count] = {};
 
     // Owned by the server thread.
     http_limits limits_;
@@ -2658,6 +2693,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/gauge.hpp>: in "vitals.hpp"
 // #include <vitals/histogram.hpp>: in "vitals.hpp"
 // #include <vitals/registry.hpp>: in "vitals.hpp"
+// #include <vitals/server/close_reason.hpp>: inlined above
 // #include <vitals/server/options.hpp>: inlined above
 
 #include <atomic>  // atomic
@@ -2682,7 +2718,8 @@ inline std::size_t code_index(int code) noexcept {
 }
 
 /// vitals_server_requests_total{path,code}, vitals_server_render_seconds,
-/// vitals_server_ready, vitals_server_connections and
+/// vitals_server_ready, vitals_server_connections,
+/// vitals_server_closed_connections_total{reason} and
 /// vitals_server_collector_failures_total{collector}, registered in the served registry.
 /// Counting and observing happen on the server thread; publish_ready() from any thread.
 class server_metrics {
@@ -2712,6 +2749,18 @@ public:
             "Scrapes in which a collector threw, by collector name (its output was left out).",
             {"collector"});
         if (!failures) return failures.error();
+        auto closed = reg.try_counter(
+            "vitals_server_closed_connections",
+            "Connections the vitals server closed while serving them: over its output budget, "
+            "to make room at its connection limit, or past the write timeout.",
+            {"reason"});
+        if (!closed) return closed.error();
+        for (std::size_t i = 0; i < close_reason_count; ++i) {
+            // Created up front so that a rate() over them starts at 0, not at the first close.
+            auto series = closed.value().try_labels(close_reason_labels[i]);
+            if (!series) return series.error();
+            closed_[i] = &series.value();
+        }
         requests_ = &req.value();
         collector_failures_ = &failures.value();
         render_seconds_ = &render.value();
@@ -2756,12 +2805,16 @@ public:
     /// The connection gauge, or null before registration.
     gauge* connections() const noexcept { return connections_; }
 
+    /// The closed-connection counters by close_reason (null before registration).
+    counter* const (&closed() const noexcept)[close_reason_count] { return closed_; }
+
 private:
     counter_family* requests_ = nullptr;
     counter_family* collector_failures_ = nullptr;
     histogram* render_seconds_ = nullptr;
     std::atomic<gauge*> ready_gauge_{nullptr};
     gauge* connections_ = nullptr;
+    counter* closed_[close_reason_count] = {};
     counter* request_series_[endpoint_count][server_code_count] = {};
     const std::string other_label_ = "other";
 };
@@ -2857,6 +2910,7 @@ public:
             st = metrics_.register_in(reg_);
             if (!st.ok()) return st;
             loop_.set_connections_gauge(metrics_.connections());
+            loop_.set_closed_counters(metrics_.closed());
         }
         st = loop_.open();
         if (!st.ok()) return st;

@@ -377,6 +377,8 @@ TEST_CASE("hostile: a client that never reads its response is cut off") {
     CHECK(get(server.port(), "/metrics").status == 200);
     std::this_thread::sleep_for(1000ms);
     CHECK(hog.closed_by_peer(5000ms));
+    CHECK(contains(vitals::to_text(reg),
+                   "vitals_server_closed_connections_total{reason=\"write_timeout\"} 1\n"));
 }
 
 TEST_CASE("hostile: over the connection cap new clients get 503") {

@@ -31,6 +31,10 @@ TEST_CASE("server: self-metrics count requests by path and code") {
     CHECK(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 0; }));
     client open1("127.0.0.1", port), open2("127.0.0.1", port);
     CHECK(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 2; }));
+    // Every close reason is there from the start at 0, so rate() has a first sample.
+    for (const char* reason : {"output_budget", "connection_limit", "write_timeout"})
+        CHECK(sample(reg, std::string("vitals_server_closed_connections_total{reason=\"") + reason +
+                              "\"}") == 0);
 
     vitals::registry quiet;
     auto o = local_options();

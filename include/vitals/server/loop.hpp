@@ -4,9 +4,11 @@
 #define VITALS_SERVER_LOOP_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/counter.hpp>
 #include <vitals/error.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
+#include <vitals/server/close_reason.hpp>
 #include <vitals/server/connection.hpp>
 #include <vitals/server/options.hpp>
 #include <vitals/server/request_parser.hpp>
@@ -96,11 +98,13 @@ public:
     /// The bound port while open, else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
 
-    /// Connections closed because the server was over its output budget.
-    std::uint64_t shed_count() const noexcept { return shed_count_.load(); }
-
     /// A gauge kept equal to the number of open connections (may be null).
     void set_connections_gauge(gauge* g) noexcept { connections_gauge_ = g; }
+
+    /// Counters of the connections closed for each close_reason (entries may be null).
+    void set_closed_counters(counter* const (&by_reason)[close_reason_count]) noexcept {
+        for (std::size_t i = 0; i < close_reason_count; ++i) closed_[i] = by_reason[i];
+    }
 
     /// Serves until request_stop(); closes every connection before it returns.
     void run() {
@@ -275,7 +279,7 @@ private:
             if (output_total_ <= output_budget_) break;
             output_total_ -= c->pending() + c->held.size();
             c->dead = true;
-            ++shed_count_;
+            count_close(close_reason::output_budget);
         }
     }
 
@@ -376,13 +380,17 @@ private:
                 oldest = c;
         if (!oldest) return false;
         oldest->dead = true;
+        count_close(close_reason::connection_limit);
         remove_dead();
         return true;
     }
 
     void on_deadline(connection& c) {
         if (c.lingering || c.pending() > 0 || !c.parser.started() || c.close_after_write) {
-            c.dead = true; // idle, or the client does not take its response: just close
+            // Idle, or the client does not take its response: just close. Only the second
+            // is worth an operator's attention (an idle keep-alive ending is routine).
+            if (!c.lingering && c.pending() > 0) count_close(close_reason::write_timeout);
+            c.dead = true;
             return;
         }
         handler_.reject(c, writer_, 408, "request timeout");
@@ -430,6 +438,10 @@ private:
             }
         }
         return true;
+    }
+
+    void count_close(close_reason why) noexcept {
+        if (counter* c = closed_[static_cast<std::size_t>(why)]) c->inc();
     }
 
     void remove_dead() {
@@ -605,7 +617,7 @@ private:
     std::size_t active_cap_ = 0;            // connections served at once
     std::size_t per_connection_output_ = 0; // queued output that pauses a connection
     std::size_t output_budget_ = 0;         // output bound of all connections together
-    std::atomic<std::uint64_t> shed_count_{0};
+    counter* closed_[close_reason_count] = {};
 
     // Owned by the server thread.
     http_limits limits_;

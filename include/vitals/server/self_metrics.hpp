@@ -10,6 +10,7 @@
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
 #include <vitals/registry.hpp>
+#include <vitals/server/close_reason.hpp>
 #include <vitals/server/options.hpp>
 
 #include <atomic>  // atomic
@@ -34,7 +35,8 @@ inline std::size_t code_index(int code) noexcept {
 }
 
 /// vitals_server_requests_total{path,code}, vitals_server_render_seconds,
-/// vitals_server_ready, vitals_server_connections and
+/// vitals_server_ready, vitals_server_connections,
+/// vitals_server_closed_connections_total{reason} and
 /// vitals_server_collector_failures_total{collector}, registered in the served registry.
 /// Counting and observing happen on the server thread; publish_ready() from any thread.
 class server_metrics {
@@ -64,6 +66,18 @@ public:
             "Scrapes in which a collector threw, by collector name (its output was left out).",
             {"collector"});
         if (!failures) return failures.error();
+        auto closed = reg.try_counter(
+            "vitals_server_closed_connections",
+            "Connections the vitals server closed while serving them: over its output budget, "
+            "to make room at its connection limit, or past the write timeout.",
+            {"reason"});
+        if (!closed) return closed.error();
+        for (std::size_t i = 0; i < close_reason_count; ++i) {
+            // Created up front so that a rate() over them starts at 0, not at the first close.
+            auto series = closed.value().try_labels(close_reason_labels[i]);
+            if (!series) return series.error();
+            closed_[i] = &series.value();
+        }
         requests_ = &req.value();
         collector_failures_ = &failures.value();
         render_seconds_ = &render.value();
@@ -108,12 +122,16 @@ public:
     /// The connection gauge, or null before registration.
     gauge* connections() const noexcept { return connections_; }
 
+    /// The closed-connection counters by close_reason (null before registration).
+    counter* const (&closed() const noexcept)[close_reason_count] { return closed_; }
+
 private:
     counter_family* requests_ = nullptr;
     counter_family* collector_failures_ = nullptr;
     histogram* render_seconds_ = nullptr;
     std::atomic<gauge*> ready_gauge_{nullptr};
     gauge* connections_ = nullptr;
+    counter* closed_[close_reason_count] = {};
     counter* request_series_[endpoint_count][server_code_count] = {};
     const std::string other_label_ = "other";
 };
