@@ -109,9 +109,7 @@ private:
             std::atomic<std::uint64_t>* cells = shard(s - 1);
             std::atomic<std::uint64_t>& sum = cells[nb_ + 1]; // before a store could alias nb_
             detail::owned_add(cells[b], 1);
-            sum.store(
-                detail::double_bits(detail::bits_double(sum.load(std::memory_order_relaxed)) + v),
-                std::memory_order_relaxed);
+            detail::owned_add_double(sum, v);
             return;
         }
         observe_other(b, v);

@@ -6,6 +6,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/elapsed.hpp>
 #include <vitals/detail/uncaught.hpp>
 #include <vitals/exemplar.hpp>
 #include <vitals/record/gauge.hpp>
@@ -240,7 +241,7 @@ public:
 
     /// Seconds since construction.
     double elapsed() const noexcept {
-        return static_cast<double>(ep_->hooks_->now_ns() - start_ns_) / 1e9;
+        return detail::seconds_between(start_ns_, ep_->hooks_->now_ns());
     }
 
     /// Records nothing at destruction (the in-flight gauge is still lowered now).

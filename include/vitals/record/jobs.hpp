@@ -6,6 +6,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/elapsed.hpp>
 #include <vitals/detail/uncaught.hpp>
 #include <vitals/record/family.hpp>
 #include <vitals/record/histogram.hpp>
@@ -163,7 +164,7 @@ public:
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
-        const double seconds = static_cast<double>(job_.shared_->now_ns() - start_ns_) / 1e9;
+        const double seconds = detail::seconds_between(start_ns_, job_.shared_->now_ns());
         job_.duration_->observe(seconds);
         if (!error_ && detail::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
         (error_ ? job_.failure_ : job_.success_)->inc();

@@ -6,6 +6,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/elapsed.hpp>
 #include <vitals/detail/kit_claim.hpp>
 #include <vitals/detail/uncaught.hpp>
 #include <vitals/record/gauge.hpp>
@@ -106,7 +107,7 @@ public:
         item_scope& operator=(const item_scope&) = delete;
         ~item_scope() {
             const bool failed = failed_ || detail::uncaught_exceptions() > exceptions_;
-            q_->record(static_cast<double>(q_->now_ns_() - start_ns_) / 1e9, !failed);
+            q_->record(detail::seconds_between(start_ns_, q_->now_ns_()), !failed);
         }
         /// Marks the item as failed.
         void fail() noexcept { failed_ = true; }
