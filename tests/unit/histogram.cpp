@@ -295,19 +295,33 @@ TEST_CASE("histogram: observations from more threads than cells are all counted"
 TEST_CASE("histogram: every bound count picks the first bucket whose bound is >= the value") {
     // Up to 17 bounds (16 without vector types) the bucket is found by counting the bounds
     // below the value (two per packed comparison on x86-64, four sums at a time elsewhere,
-    // then the rest), beyond by a binary search: check both, and every remainder.
-    for (std::size_t n = 1; n <= 20; ++n) {
+    // then the rest), beyond by a binary search: check both, every remainder, the infinities,
+    // and a family's series, which share the family's bounds.
+    vitals::registry reg;
+    for (std::size_t n = 1; n <= 24; ++n) {
         std::vector<double> bounds;
         for (std::size_t i = 0; i < n; ++i) bounds.push_back(static_cast<double>(i + 1));
         vitals::histogram h(bounds);
-        for (std::size_t k = 0; k <= 2 * n + 2; ++k) {
-            const double v = static_cast<double>(k) / 2.0; // 0, 0.5, 1, ..., n + 1: on and between
+        auto& series =
+            reg.histogram("bounds_" + std::to_string(n), "Per bound count.", {"k"}, bounds)
+                .labels("a");
+        std::vector<double> values{-std::numeric_limits<double>::infinity(),
+                                   std::numeric_limits<double>::infinity(),
+                                   std::numeric_limits<double>::max()};
+        for (std::size_t k = 0; k <= 2 * n + 2; ++k)
+            values.push_back(static_cast<double>(k) / 2.0); // 0, 0.5, 1, ..., n + 1
+        for (const double v : values) {
             std::size_t expected = 0;
             while (expected < n && bounds[expected] < v) ++expected;
-            const std::uint64_t before = h.bucket_count(expected);
-            h.observe(v);
-            CHECK_MESSAGE(h.bucket_count(expected) == before + 1, "n=" << n << " v=" << v);
+            for (vitals::histogram* target : {&h, &series}) {
+                const std::uint64_t before = target->bucket_count(expected);
+                target->observe(v);
+                CHECK_MESSAGE(target->bucket_count(expected) == before + 1,
+                              "n=" << n << " v=" << v);
+            }
         }
-        CHECK(h.count() == 2 * n + 3);
+        CHECK(h.count() == values.size());
+        CHECK(series.count() == values.size());
+        CHECK(h.bucket_count(n) == 4); // +Inf, the largest double, n + 0.5 and n + 1
     }
 }

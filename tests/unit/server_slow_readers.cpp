@@ -70,12 +70,15 @@ TEST_CASE("slow readers: 1,000 clients that never read grow resident memory by <
         REQUIRE(hogs.back()->connected());
         hogs.back()->send_all(batch);
     }
-    const auto worst = slowest_live(server.port(), 3000ms);
+    // /live stays prompt meanwhile, as in server_flood.cpp: one probe over 1 s is tolerated.
+    const live_probes p = probe_live(server.port(), 3000ms);
     const double grown = resident_bytes() - before;
-    MESSAGE("resident memory grew by " << grown / 1048576 << " MiB; slowest /live " << worst.count()
-                                       << " ms");
+    MESSAGE("resident memory grew by " << grown / 1048576 << " MiB; /live: " << p.count
+                                       << " probes, " << p.late << " over 1 s, slowest "
+                                       << p.worst.count() << " ms");
     CHECK(grown < 64.0 * 1048576);
-    CHECK(worst < 1000ms);
+    CHECK(p.late_in_a_row < 2);
+    CHECK(p.worst < 2000ms);
 }
 #endif
 

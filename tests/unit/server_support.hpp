@@ -156,22 +156,36 @@ private:
     std::thread thread_;
 };
 
-/// The slowest /live answer (with a new connection each time, every 50 ms) over `period`;
-/// any answer other than 200, or none within 5 s, counts as 5 s.
-inline std::chrono::milliseconds slowest_live(std::uint16_t port,
-                                              std::chrono::milliseconds period) {
+/// What a Kubernetes liveness probe would see of /live: probes over a period.
+struct live_probes {
+    int count = 0;
+    std::chrono::milliseconds worst{0}; // a probe answered other than 200, or not in 5 s: 5 s
+    int late = 0;                       // probes over 1 s (the probe's default timeout)
+    int late_in_a_row = 0; // the longest run of late probes; Kubernetes restarts a pod at 3
+};
+
+/// Probes /live with a new connection every 50 ms over `period`.
+inline live_probes probe_live(std::uint16_t port, std::chrono::milliseconds period) {
     using clock = std::chrono::steady_clock;
-    std::chrono::milliseconds worst{0};
+    live_probes p;
+    int run = 0;
     const auto until = clock::now() + period;
     while (clock::now() < until) {
         const auto t0 = clock::now();
         const test_http::response r = test_http::get(port, "/live");
         auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t0);
         if (r.status != 200) took = std::chrono::milliseconds(5000);
-        if (took > worst) worst = took;
+        ++p.count;
+        if (took > p.worst) p.worst = took;
+        if (took >= std::chrono::milliseconds(1000)) {
+            ++p.late;
+            if (++run > p.late_in_a_row) p.late_in_a_row = run;
+        } else {
+            run = 0;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return worst;
+    return p;
 }
 
 } // namespace server_test
