@@ -46,7 +46,7 @@ wait
 core_cases='^(BM_baseline_atomic/threads:1|BM_counter_inc/threads:1|BM_histogram_observe|BM_labels_lookup_inc/threads:1)$'
 kits_cases='^(BM_baseline_two_clock_reads|BM_tracked_request_cached/threads:1)$'
 echo "# $(git -C "$root" rev-parse --short "$baseline") (old) against the working tree (new):" \
-    "$rounds rounds of $reps repetitions, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    "$rounds rounds of $reps repetitions, $(date -u +%Y-%m-%dT%H:%M)Z, load $(cut -d' ' -f1-3 /proc/loadavg)"
 i=0
 while [ "$i" -lt "$rounds" ]; do
     for side in old new; do
