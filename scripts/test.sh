@@ -742,7 +742,10 @@ main() {
             failed=$((failed + 1))
             failures+=("$name")
             echo "FAIL $name ($(elapsed "$start" "$end") s, exit $rc) log: $log"
-            tail -n 40 "$log" | sed 's/^/    | /'
+            tail -n 30 "$log" | sed 's/^/    | /'
+            # The failed assertions themselves, which a parallel ctest prints far above its
+            # summary: doctest's ERROR lines, with the values line that follows each.
+            grep -A1 -E '(FATAL )?ERROR: ' "$log" | grep -v '^--$' | head -n 16 | sed 's/^/    ! /' || true
             ((fail_fast)) && break
         fi
     done

@@ -17,22 +17,37 @@ using test_http::get;
 TEST_CASE("cached_probe: runs on its own schedule and the check reads the cache") {
     std::atomic<int> runs{0};
     std::atomic<bool> healthy{true};
+    std::atomic<bool> hold{false}; // holds the probe mid-run, like a hung dependency
+    std::atomic<bool> held{false}; // the probe is inside a held run
     vitals::cached_probe probe(
         [&] {
             ++runs;
-            std::this_thread::sleep_for(300ms); // a slow dependency
+            const auto give_up = std::chrono::steady_clock::now() + 10s;
+            while (hold.load() && std::chrono::steady_clock::now() < give_up) {
+                held = true;
+                std::this_thread::sleep_for(1ms);
+            }
+            held = false;
+            std::this_thread::sleep_for(20ms); // a slow dependency
             return healthy.load() ? vitals::check_result::pass("pong")
                                   : vitals::check_result::fail("no pong");
         },
-        50ms, 2000ms); // results stay fresh across a 300 ms run
+        50ms, 5000ms); // results stay fresh while the test holds a run
     const vitals::check_function check = probe.check();
     CHECK(test_http::eventually([&] { return check().ok; }));
     CHECK(check().message == "pong");
-    // Reading never waits for the probe.
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 100; ++i) static_cast<void>(check());
-    CHECK(std::chrono::steady_clock::now() - t0 <
-          150ms); // waiting once for a run would take longer
+    // Reading never waits for the probe: with a run held in the probe function, every read
+    // returns the cached result while that run is still held (a read that waited would
+    // return only after the 10 s give-up, with the run over). No clock decides the outcome.
+    hold = true;
+    REQUIRE(test_http::eventually([&] { return held.load(); }));
+    for (int i = 0; i < 100; ++i) {
+        const vitals::check_result r = check();
+        CHECK(r.ok);
+        CHECK(r.message == "pong");
+    }
+    CHECK(held.load());
+    hold = false;
     healthy = false;
     CHECK(test_http::eventually([&] { return !check().ok; }));
     CHECK(check().message == "no pong");
