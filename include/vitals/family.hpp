@@ -8,6 +8,7 @@
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/format_number.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/gauge.hpp>
@@ -701,7 +702,7 @@ private:
     std::atomic<series_node*> overflow_count_{nullptr}; // our series in overflow_family_
     unix_clock clock_ = &system_unix_time;
 
-    mutable std::shared_mutex mutex_;
+    mutable shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
     std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
     std::vector<series_node*> sorted_;   // by label values: deterministic output

@@ -9,6 +9,7 @@
 #include <vitals/detail/float_class.hpp>
 #include <vitals/detail/format_number.hpp>
 #include <vitals/detail/names.hpp>
+#include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
 #include <vitals/exemplar.hpp>
 #include <vitals/exposition/model.hpp>
@@ -741,7 +742,7 @@ private:
                                        std::move(bounds), std::move(states));
     }
 
-    mutable std::shared_mutex mutex_;
+    mutable detail::shared_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name
     std::vector<std::string> reserved_;          // sample names in use, sorted
     // A list rather than a vector: one node per add_collector(), which is rare, and it keeps
@@ -784,7 +785,7 @@ private:
 #endif
     }
 
-    mutable std::shared_mutex failures_mutex_;
+    mutable detail::shared_mutex failures_mutex_;
     mutable std::atomic<std::uint64_t> failure_count_{0};
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;

@@ -1978,6 +1978,41 @@ VITALS_END_NAMESPACE
 #endif // VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
 // #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
+// #include <vitals/detail/shared_mutex.hpp>
+// vitals/detail/shared_mutex.hpp - the reader-writer lock of registries, families and kits.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_SHARED_MUTEX_HPP
+#define VITALS_DETAIL_SHARED_MUTEX_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <shared_mutex> // shared_mutex
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+#if defined(__MINGW32__)
+/// std::shared_mutex, initialized by its constructor. With mingw-w64's libstdc++ it is a
+/// winpthreads rwlock made from PTHREAD_RWLOCK_INITIALIZER, which winpthreads initializes on
+/// first use; when several threads make that first use at once, pthread_rwlock_wrlock fails
+/// with EINVAL for some of them, and std::shared_mutex::lock() ignores the error and returns
+/// as if it held the lock (two writers then created the same series twice). Taking the lock
+/// once here, before the object is shared, runs that initialization on one thread.
+class shared_mutex : public std::shared_mutex {
+public:
+    shared_mutex() {
+        lock();
+        unlock();
+    }
+};
+#else
+using shared_mutex = std::shared_mutex;
+#endif
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_SHARED_MUTEX_HPP
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/gauge.hpp>
@@ -3575,7 +3610,7 @@ private:
     std::atomic<series_node*> overflow_count_{nullptr}; // our series in overflow_family_
     unix_clock clock_ = &system_unix_time;
 
-    mutable std::shared_mutex mutex_;
+    mutable shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
     std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
     std::vector<series_node*> sorted_;   // by label values: deterministic output
@@ -3851,6 +3886,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/detail/names.hpp>: inlined above
+// #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
@@ -4583,7 +4619,7 @@ private:
                                        std::move(bounds), std::move(states));
     }
 
-    mutable std::shared_mutex mutex_;
+    mutable detail::shared_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name
     std::vector<std::string> reserved_;          // sample names in use, sorted
     // A list rather than a vector: one node per add_collector(), which is rare, and it keeps
@@ -4626,7 +4662,7 @@ private:
 #endif
     }
 
-    mutable std::shared_mutex failures_mutex_;
+    mutable detail::shared_mutex failures_mutex_;
     mutable std::atomic<std::uint64_t> failure_count_{0};
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
@@ -5188,6 +5224,7 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_KIT_CLAIM_HPP
+// #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
@@ -5309,7 +5346,7 @@ public:
 
 private:
     struct table {
-        std::shared_mutex mutex;
+        shared_mutex mutex;
         std::vector<kit_instances*> all;
     };
     // Never destroyed, so kits in static objects may release their groups at exit.
@@ -5323,7 +5360,7 @@ private:
 
     const void* key_;
     std::size_t refs_ = 1; // guarded by the table's mutex
-    mutable std::shared_mutex mutex_;
+    mutable shared_mutex mutex_;
     std::vector<member> members_; // sorted by labels
 };
 
@@ -5660,6 +5697,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
+// #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/detail/steady_clock.hpp>
 // vitals/detail/steady_clock.hpp - the steady clock as a plain function, for the kits' hooks.
 // SPDX-License-Identifier: MIT
@@ -6217,7 +6255,7 @@ private:
     gauge& in_flight_;
     std::size_t max_endpoints_;
 
-    mutable std::shared_mutex mutex_;
+    mutable detail::shared_mutex mutex_;
     std::vector<http_endpoint*> endpoints_; // owned
     std::vector<http_endpoint*> table_;     // open addressing by hash
     http_endpoint* overflow_ = nullptr;     // owned

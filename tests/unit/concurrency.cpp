@@ -384,6 +384,42 @@ TEST_CASE("concurrency: the same and new label sets created from several threads
         CHECK(fam.labels("own" + std::to_string(t), "3").value() == rounds / 8);
 }
 
+TEST_CASE("concurrency: a new registry's and a new family's first uses come from many threads") {
+    // The first locks of a new registry and of a new family are taken by several threads at
+    // once, as when a program's workers all start on an empty registry. (mingw-w64's
+    // shared_mutex let two threads in on its first use: the same series was created twice
+    // and one of them lost its increments.)
+    constexpr int rounds = 100;
+    constexpr int racers = 8;
+    const std::size_t own_families = vitals::registry().family_count(); // vitals' own
+    int wrong = 0;
+    for (int r = 0; r < rounds; ++r) {
+        vitals::registry used; // its lock taken once before the race, its family's not
+        auto& before = used.counter("before", "Registered before the race.", {"k"});
+        vitals::registry fresh; // nothing done with it before the race
+        std::atomic<int> waiting{racers};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < racers; ++t)
+            threads.emplace_back([&] {
+                waiting.fetch_sub(1);
+                while (waiting.load() > 0) std::this_thread::yield(); // start together
+                before.labels("a").inc();
+                fresh.counter("during", "Registered in the race.", {"k"}).labels("a").inc();
+            });
+        for (auto& th : threads) th.join();
+        auto& during = fresh.counter("during", "Registered in the race.", {"k"});
+        const bool right = before.size() == 1 && before.labels("a").whole_value() == racers &&
+                           during.size() == 1 && during.labels("a").whole_value() == racers &&
+                           fresh.family_count() == own_families + 1;
+        if (!right && ++wrong == 1) { // the first wrong round in full
+            INFO("round " << r << ":\n" << vitals::to_text(used) << vitals::to_text(fresh));
+            CHECK(right);
+        }
+    }
+    INFO(wrong << " of " << rounds << " rounds wrong");
+    CHECK(wrong == 0);
+}
+
 TEST_CASE("concurrency: remove, clear and re-add while writing and scraping") {
     vitals::registry reg;
     auto& fam = reg.counter("churn", "Removed and re-added.", {"k"});

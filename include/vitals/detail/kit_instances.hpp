@@ -7,6 +7,7 @@
 #include <vitals/counter.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_claim.hpp>
+#include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
 #include <vitals/family.hpp>
 
@@ -128,7 +129,7 @@ public:
 
 private:
     struct table {
-        std::shared_mutex mutex;
+        shared_mutex mutex;
         std::vector<kit_instances*> all;
     };
     // Never destroyed, so kits in static objects may release their groups at exit.
@@ -142,7 +143,7 @@ private:
 
     const void* key_;
     std::size_t refs_ = 1; // guarded by the table's mutex
-    mutable std::shared_mutex mutex_;
+    mutable shared_mutex mutex_;
     std::vector<member> members_; // sorted by labels
 };
 

@@ -8,6 +8,7 @@
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/detail/shared_mutex.hpp>
 #include <vitals/detail/steady_clock.hpp>
 #include <vitals/exemplar.hpp>
 #include <vitals/family.hpp>
@@ -199,7 +200,7 @@ private:
     gauge& in_flight_;
     std::size_t max_endpoints_;
 
-    mutable std::shared_mutex mutex_;
+    mutable detail::shared_mutex mutex_;
     std::vector<http_endpoint*> endpoints_; // owned
     std::vector<http_endpoint*> table_;     // open addressing by hash
     http_endpoint* overflow_ = nullptr;     // owned
