@@ -736,7 +736,7 @@ main() {
         if ((rc == 0)); then
             passed=$((passed + 1))
             echo "PASS $name ($(elapsed "$start" "$end") s)"
-        elif ((rc == 77)); then
+        elif ((rc == 77)) && grep -q '^SKIP: ' "$log"; then # 77 alone is not a skip
             echo "SKIP $name: $(grep '^SKIP: ' "$log" | tail -1 | cut -c7-)"
         else
             failed=$((failed + 1))

@@ -109,7 +109,9 @@ inline double timeval_seconds(const timeval& tv) noexcept {
 // never become a value. Each has a libFuzzer target in tests/fuzz/.
 
 /// Parses a plain decimal number at p[0, end): optional '-', digits, optional '.' and
-/// digits. Returns the position after it, or nullptr when there is none.
+/// digits. Returns the position after it, or nullptr when there is none. At most 20 digits
+/// before the point, as many as a 64-bit value has: the kernel writes no longer number, and
+/// a longer one (310 digits overflow a double to infinity) is not a value.
 inline const char* parse_plain_number(const char* p, const char* end, double& out) noexcept {
     bool negative = false;
     if (p < end && *p == '-') {
@@ -119,7 +121,7 @@ inline const char* parse_plain_number(const char* p, const char* end, double& ou
     double v = 0;
     const char* digits = p;
     while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
-    if (p == digits) return nullptr;
+    if (p == digits || p - digits > 20) return nullptr;
     if (p < end && *p == '.') {
         ++p;
         double scale = 0.1;

@@ -29,8 +29,9 @@ run() {
     "$cxx" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
         -I"$root/include" -o "$build/fuzz_$target" "$here/fuzz_$target.cpp"
     cp "$here"/corpus/"$target"/* "$build/corpus/$target/"
+    # libFuzzer exits 77 on a crash by default, which scripts/test.sh reads as a skipped step.
     (cd "$build" && "./fuzz_$target" -max_total_time="$2" -max_len="$3" -timeout=10 \
-        -print_final_stats=1 "corpus/$target")
+        -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 "corpus/$target")
 }
 
 run http_request "$half" 4096

@@ -349,6 +349,14 @@ TEST_CASE("process: the /proc parsers never throw and take only plain numbers") 
     CHECK(*st.resident_bytes == 102400);
     CHECK(!st.virtual_bytes);
     CHECK(*st.threads == 3);
+    // Too many digits to be a kernel value: 400 would overflow a double to infinity (the
+    // fuzzer found that one).
+    CHECK(*proc_field("N: 18446744073709551615\n", "N:") == 18446744073709551615.0);
+    CHECK(!proc_field("N: 184467440737095516150\n", "N:"));
+    const vitals::detail::proc_status huge =
+        parse_proc_status("VmRSS:\t759" + std::string(400, '3') + " kB\nThreads: 2\n");
+    CHECK(!huge.resident_bytes);
+    CHECK(*huge.threads == 2);
 
     proc_stat stat;
     const std::string fields = " S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22";
@@ -358,6 +366,7 @@ TEST_CASE("process: the /proc parsers never throw and take only plain numbers") 
     CHECK(stat.vsize == 20);
     CHECK(stat.rss_pages == 21);
     CHECK(!parse_proc_stat("42 (x) S 1 2 inf 4", stat));
+    CHECK(!parse_proc_stat("42 (x) S 1 2 " + std::string(400, '9') + fields.substr(6), stat));
     CHECK(!parse_proc_stat("42 (x) S 1 2 3", stat));
     CHECK(!parse_proc_stat("no parenthesis", stat));
     CHECK(!parse_proc_stat("", stat));
