@@ -270,24 +270,33 @@ TEST_CASE("process: cpu_usage_percent is the rate over the collector's own windo
     reg.add_collector(vitals::process_collector("t", std::chrono::milliseconds(300)));
     std::this_thread::sleep_for(std::chrono::milliseconds(350)); // a window has passed
 
-    // Busy for 400 ms of wall time, measuring our own CPU time independently; an extra
-    // scrape in the middle (a manual curl) must not shorten the window.
-    const auto t0 = std::chrono::steady_clock::now();
+    // Busy, measuring our own CPU time independently. The collector samples at a scrape after
+    // 100 ms and at the last one, at least 350 ms later, so the rate it reports over its
+    // 300 ms window is the CPU time between those two over the wall time between them: what
+    // this test measures too, however long this thread waited for a core (as under a
+    // parallel ctest). (That an extra scrape does not shorten the window is checked on
+    // cpu_window itself, below.)
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
     std::atomic<std::uint64_t> spins{0};
     double cpu_at_window_start = 0;
+    clock::time_point window_start;
     bool scraped = false;
-    while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(400)) {
+    for (;;) {
         spins.fetch_add(1, std::memory_order_relaxed);
-        if (!scraped && std::chrono::steady_clock::now() - t0 > std::chrono::milliseconds(100)) {
+        if (!scraped && clock::now() - t0 > std::chrono::milliseconds(100)) {
             cpu_at_window_start = *vitals::read_process_stats().cpu_seconds;
+            window_start = clock::now();
             (void)scrape(reg);
             scraped = true;
         }
+        if (scraped && clock::now() - window_start >= std::chrono::milliseconds(350)) break;
     }
     CHECK(spins.load() > 0);
+    const double cpu_at_end = *vitals::read_process_stats().cpu_seconds;
+    const double wall = std::chrono::duration<double>(clock::now() - window_start).count();
     const double busy = kits_test::sample_value(scrape(reg), "t_cpu_usage_percent");
-    const double expected =
-        (*vitals::read_process_stats().cpu_seconds - cpu_at_window_start) / 0.3 * 100.0;
+    const double expected = (cpu_at_end - cpu_at_window_start) / wall * 100.0;
     INFO("busy: " << busy << "%, measured independently: " << expected << "%");
     CHECK(busy == doctest::Approx(expected).epsilon(0.35));
     CHECK(busy > 0.0);
