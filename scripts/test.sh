@@ -745,7 +745,7 @@ main() {
             tail -n 30 "$log" | sed 's/^/    | /'
             # The failed assertions themselves, which a parallel ctest prints far above its
             # summary: doctest's ERROR lines, with the values line that follows each.
-            grep -A1 -E '(FATAL )?ERROR: ' "$log" | grep -v '^--$' | head -n 16 | sed 's/^/    ! /' || true
+            grep -A1 'ERROR: ' "$log" | grep -v '^--$' | head -n 16 | sed 's/^/    ! /' || true
             ((fail_fast)) && break
         fi
     done
