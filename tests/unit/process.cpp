@@ -75,6 +75,29 @@ struct parked_threads {
     }
 };
 
+// process_threads once it has held still for 20 ms (2 s at most): a thread that was just
+// joined, here or by the runtime, can linger in the OS count for a moment.
+double settled_threads(vitals::registry& reg) {
+    double last = kits_test::sample_value(scrape(reg), "process_threads");
+    for (int i = 0; i < 100; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const double now = kits_test::sample_value(scrape(reg), "process_threads");
+        if (now == last) break;
+        last = now;
+    }
+    return last;
+}
+
+// process_threads once it equals `expected`, or its last value after 2 s.
+double threads_reaching(vitals::registry& reg, double expected) {
+    double now = kits_test::sample_value(scrape(reg), "process_threads");
+    for (int i = 0; i < 100 && now != expected; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        now = kits_test::sample_value(scrape(reg), "process_threads");
+    }
+    return now;
+}
+
 } // namespace
 
 #if defined(__linux__)
@@ -131,9 +154,10 @@ TEST_CASE("process: resident memory agrees with /proc/self/status VmRSS") {
 TEST_CASE("process: thread count follows started threads") {
     vitals::registry reg;
     vitals::add_process_metrics(reg, "t");
-    const double before = metric(reg, "process_threads");
+    const double before = settled_threads(reg);
     CHECK(before == proc_status("Threads"));
     parked_threads three(3);
+    CHECK(threads_reaching(reg, before + 3) == before + 3);
     const std::string text = scrape(reg);
     CHECK(kits_test::sample_value(text, "process_threads") == before + 3);
     CHECK(kits_test::sample_value(text, "t_threads_active") == before + 3);
@@ -229,11 +253,11 @@ TEST_CASE("process: every catalogue family has a real value on Windows") {
 TEST_CASE("process: Windows thread count, memory, start time and CPU time follow the process") {
     vitals::registry reg;
     vitals::add_process_metrics(reg, "t");
-    const double before = kits_test::sample_value(scrape(reg), "process_threads");
+    const double before = settled_threads(reg);
     CHECK(before >= 1.0);
     {
         parked_threads three(3);
-        CHECK(kits_test::sample_value(scrape(reg), "process_threads") == before + 3);
+        CHECK(threads_reaching(reg, before + 3) == before + 3);
     }
 
     // Touching 64 MiB raises the working set by about as much.
