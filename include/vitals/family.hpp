@@ -7,6 +7,7 @@
 #include <vitals/counter.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/format_number.hpp>
+#include <vitals/detail/label_hash.hpp>
 #include <vitals/detail/narrow.hpp>
 #include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
@@ -167,51 +168,6 @@ void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
     for (std::size_t i = v.size() - 1; i > pos; --i) std::swap(v[i], v[i - 1]);
 }
 
-inline std::uint64_t load_u64(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, sizeof w); // one unaligned load; byte order does not matter for a hash
-    return w;
-}
-
-inline std::uint64_t load_u32(const char* p) noexcept {
-    std::uint32_t w;
-    std::memcpy(&w, p, sizeof w);
-    return w;
-}
-
-/// Hash of a label-value tuple for the family's lookup table (not for anything persistent).
-/// Reads 8 bytes per step instead of one (byte-wise FNV-1a cost about 15 ns for three typical
-/// values, a third of a lookup, since every byte waited for the previous multiply). Short
-/// tails are read as two overlapping words; each value's length is mixed in so ("ab","c")
-/// and ("a","bc") differ.
-inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n) noexcept {
-    constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
-    std::uint64_t h = 0x243f6a8885a308d3ULL;
-    for (std::size_t i = 0; i < n; ++i) {
-        const char* p = values[i].data();
-        std::size_t len = values[i].size();
-        std::uint64_t w = 0;
-        if (len > 8) {
-            for (; len > 8; p += 8, len -= 8) {
-                h = (h ^ load_u64(p)) * k;
-                h ^= h >> 32;
-            }
-            w = load_u64(p + len - 8); // overlaps the previous word
-        } else if (len >= 4) {
-            w = load_u32(p) | (load_u32(p + len - 4) << 32);
-        } else if (len > 0) {
-            w = static_cast<unsigned char>(p[0]) |
-                (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
-                (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
-        }
-        h = (h ^ w) * k;
-        h = (h ^ (h >> 32)) + values[i].size();
-    }
-    h ^= h >> 29; // the table indexes by the low bits: fold the high ones in
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 32);
-}
-
 /// Whether the `n` bytes at `a` and `b` are equal, compared a word at a time without a call
 /// into the C library: label values are short, and memcmp's call cost more than comparing.
 inline bool bytes_equal(const char* a, const char* b, std::size_t n) noexcept {
@@ -332,7 +288,7 @@ private:
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
-        const std::uint64_t h = hash_label_values(vals, n);
+        const std::uint64_t h = hash_label_values(vals, n, hash_key_);
         exclusive_lock lock(mutex_);
         series_node* s = find(vals, n, h);
         if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
@@ -367,7 +323,8 @@ private:
         for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
-        if (label_names_.empty()) lookup_locked(nullptr, 0, hash_label_values(nullptr, 0));
+        if (label_names_.empty())
+            lookup_locked(nullptr, 0, hash_label_values(nullptr, 0, hash_key_));
     }
 
 private:
@@ -405,7 +362,7 @@ private:
 
     // lookup() of as many values as label names.
     series_node* lookup_counted(const std::string_view* vals, std::size_t n) {
-        const std::uint64_t h = hash_label_values(vals, n);
+        const std::uint64_t h = hash_label_values(vals, n, hash_key_);
         // Lock-free fast path: see the comment on `table`.
         series_node* s = find(vals, n, h);
         if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
@@ -669,7 +626,7 @@ private:
                 s = overflow_series_.load(std::memory_order_relaxed);
                 if (!s) {
                     std::vector<std::string_view> ov(n, overflow_label_value);
-                    const std::uint64_t oh = hash_label_values(ov.data(), n);
+                    const std::uint64_t oh = hash_label_values(ov.data(), n, hash_key_);
                     s = find(ov.data(), n, oh);
                     if (!s) s = create(ov.data(), n, oh);
                 }
@@ -705,7 +662,8 @@ private:
     mutable shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
     std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
-    std::vector<series_node*> sorted_;   // by label values: deterministic output
+    const std::uint64_t hash_key_ = hash_secret(); // see hash_label_values()
+    std::vector<series_node*> sorted_;             // by label values: deterministic output
 };
 
 } // namespace detail

@@ -8,6 +8,7 @@
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/float_class.hpp>
 #include <vitals/detail/format_number.hpp>
+#include <vitals/detail/label_hash.hpp>
 #include <vitals/detail/names.hpp>
 #include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
@@ -159,7 +160,7 @@ private:
     // first 64 live inline (no allocation). Distinct names share a 64-bit hash with a
     // probability of about n^2 / 2^65: negligible.
     bool seen(std::string_view sample_name) const noexcept {
-        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1, detail::hash_secret());
         const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
         for (std::size_t i = 0; i < inline_count; ++i)
             if (seen_inline_[i] == h) return true;
@@ -168,7 +169,7 @@ private:
         return false;
     }
     void remember(std::string_view sample_name) {
-        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1, detail::hash_secret());
         if (seen_count_ < 64)
             seen_inline_[seen_count_] = h;
         else

@@ -1977,6 +1977,134 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
 // #include <vitals/detail/format_number.hpp>: inlined above
+// #include <vitals/detail/label_hash.hpp>
+// vitals/detail/label_hash.hpp - the keyed hash of label values behind the lookup tables.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_LABEL_HASH_HPP
+#define VITALS_DETAIL_LABEL_HASH_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef>     // size_t
+#include <cstdint>     // uint32_t, uint64_t, uintptr_t
+#include <cstdlib>     // malloc, free
+#include <cstring>     // memcpy
+#include <ctime>       // time, clock
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+inline std::uint64_t load_u64(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w); // one unaligned load; byte order does not matter for a hash
+    return w;
+}
+
+inline std::uint64_t load_u32(const char* p) noexcept {
+    std::uint32_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/// fold_multiply() from 32-bit multiplies, for targets without a 128-bit integer type.
+inline std::uint64_t fold_multiply_portable(std::uint64_t a, std::uint64_t b) noexcept {
+    const std::uint64_t lo_lo = (a & 0xFFFFFFFFu) * (b & 0xFFFFFFFFu);
+    const std::uint64_t lo_hi = (a & 0xFFFFFFFFu) * (b >> 32);
+    const std::uint64_t hi_lo = (a >> 32) * (b & 0xFFFFFFFFu);
+    const std::uint64_t hi_hi = (a >> 32) * (b >> 32);
+    const std::uint64_t middle = (lo_lo >> 32) + (lo_hi & 0xFFFFFFFFu) + (hi_lo & 0xFFFFFFFFu);
+    const std::uint64_t low = (lo_lo & 0xFFFFFFFFu) | (middle << 32);
+    const std::uint64_t high = hi_hi + (lo_hi >> 32) + (hi_lo >> 32) + (middle >> 32);
+    return low ^ high;
+}
+
+/// The 128-bit product of `a` and `b`, its halves folded together: a few cycles, every input
+/// bit reaches the low bits the tables index by, and no difference in an input passes through
+/// it unchanged (a plain 64-bit multiply carries a flip of the top bit straight through).
+inline std::uint64_t fold_multiply(std::uint64_t a, std::uint64_t b) noexcept {
+#if defined(__SIZEOF_INT128__)
+    __extension__ using u128 = unsigned __int128;
+    const u128 m = static_cast<u128>(a) * b;
+    return static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64);
+#else
+    return fold_multiply_portable(a, b);
+#endif
+}
+
+inline std::uint64_t make_hash_secret() noexcept {
+    // What a client cannot see or guess: where address-space layout randomisation put the
+    // stack, the program and the heap, and when (to the cycle, where there is a cycle counter)
+    // the process first hashed. Not a cryptographic key; enough that a set of colliding values
+    // cannot be computed ahead of time.
+    int on_stack = 0;
+    void* on_heap = std::malloc(1);
+    std::uint64_t s = 0x243f6a8885a308d3ULL;
+    s = fold_multiply(s ^ reinterpret_cast<std::uintptr_t>(&on_stack), 0x9e3779b97f4a7c15ULL);
+    s = fold_multiply(s ^ reinterpret_cast<std::uintptr_t>(&make_hash_secret),
+                      0xbf58476d1ce4e5b9ULL);
+    s = fold_multiply(s ^ reinterpret_cast<std::uintptr_t>(on_heap), 0x94d049bb133111ebULL);
+    std::free(on_heap);
+    s = fold_multiply(s ^ static_cast<std::uint64_t>(std::time(nullptr)), 0xa0761d6478bd642fULL);
+    s = fold_multiply(s ^ static_cast<std::uint64_t>(std::clock()), 0xe7037ed1a0b428dbULL);
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    s = fold_multiply(s ^ __builtin_ia32_rdtsc(), 0x8ebc6af09c88c6e3ULL);
+#endif
+    return s;
+}
+
+/// This process's key for hash_label_values(), made on first use.
+inline std::uint64_t hash_secret() noexcept {
+    static const std::uint64_t secret = make_hash_secret();
+    return secret;
+}
+
+/// The hash of one label value, from `state` (the key and the value's position). Values up to
+/// 16 bytes (nearly all) take two loads and one multiply, longer ones one multiply per 16
+/// bytes; short values are read as two overlapping words and the length is mixed in, so
+/// ("ab", "c") and ("a", "bc") differ. Both operands of every multiply carry the key, so no
+/// input can zero one of them on purpose.
+inline std::uint64_t hash_label_value(const char* p, std::size_t len, std::uint64_t state,
+                                      std::uint64_t key) noexcept {
+    std::uint64_t a = 0, b = 0;
+    if (len > 16) {
+        const char* last = p + len - 16;
+        for (; p < last; p += 16) state = fold_multiply(load_u64(p) ^ state, load_u64(p + 8) ^ key);
+        a = load_u64(last); // overlaps the previous block
+        b = load_u64(last + 8);
+    } else if (len >= 8) {
+        a = load_u64(p);
+        b = load_u64(p + len - 8);
+    } else if (len >= 4) {
+        a = load_u32(p);
+        b = load_u32(p + len - 4);
+    } else if (len > 0) {
+        a = static_cast<unsigned char>(p[0]) |
+            (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
+            (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
+    }
+    return fold_multiply(a ^ state, b ^ key ^ len);
+}
+
+/// Hash of a label-value tuple for a lookup table (not for anything persistent), keyed with
+/// `key` (hash_secret(), in the library). Label values often come from clients (paths, user
+/// agents); with a hash anyone can compute, a client could send a set of values that all land
+/// in one run of a table, and every lookup would scan them all. Each value is hashed on its
+/// own and the results added, so the CPU hashes the values side by side.
+inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n,
+                                       std::uint64_t key) noexcept {
+    constexpr std::uint64_t step = 0x9e3779b97f4a7c15ULL;
+    const std::uint64_t value_key = fold_multiply(key, step) | 1;
+    std::uint64_t h = n;
+    for (std::size_t i = 0; i < n; ++i)
+        h += hash_label_value(values[i].data(), values[i].size(), key + step * (i + 1), value_key);
+    return fold_multiply(h ^ key, 0x8ebc6af09c88c6e3ULL);
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_LABEL_HASH_HPP
 // #include <vitals/detail/narrow.hpp>: inlined above
 // #include <vitals/detail/shared_mutex.hpp>
 // vitals/detail/shared_mutex.hpp - the reader-writer lock of registries, families and kits.
@@ -3075,51 +3203,6 @@ void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
     for (std::size_t i = v.size() - 1; i > pos; --i) std::swap(v[i], v[i - 1]);
 }
 
-inline std::uint64_t load_u64(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, sizeof w); // one unaligned load; byte order does not matter for a hash
-    return w;
-}
-
-inline std::uint64_t load_u32(const char* p) noexcept {
-    std::uint32_t w;
-    std::memcpy(&w, p, sizeof w);
-    return w;
-}
-
-/// Hash of a label-value tuple for the family's lookup table (not for anything persistent).
-/// Reads 8 bytes per step instead of one (byte-wise FNV-1a cost about 15 ns for three typical
-/// values, a third of a lookup, since every byte waited for the previous multiply). Short
-/// tails are read as two overlapping words; each value's length is mixed in so ("ab","c")
-/// and ("a","bc") differ.
-inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n) noexcept {
-    constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
-    std::uint64_t h = 0x243f6a8885a308d3ULL;
-    for (std::size_t i = 0; i < n; ++i) {
-        const char* p = values[i].data();
-        std::size_t len = values[i].size();
-        std::uint64_t w = 0;
-        if (len > 8) {
-            for (; len > 8; p += 8, len -= 8) {
-                h = (h ^ load_u64(p)) * k;
-                h ^= h >> 32;
-            }
-            w = load_u64(p + len - 8); // overlaps the previous word
-        } else if (len >= 4) {
-            w = load_u32(p) | (load_u32(p + len - 4) << 32);
-        } else if (len > 0) {
-            w = static_cast<unsigned char>(p[0]) |
-                (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
-                (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
-        }
-        h = (h ^ w) * k;
-        h = (h ^ (h >> 32)) + values[i].size();
-    }
-    h ^= h >> 29; // the table indexes by the low bits: fold the high ones in
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 32);
-}
-
 /// Whether the `n` bytes at `a` and `b` are equal, compared a word at a time without a call
 /// into the C library: label values are short, and memcmp's call cost more than comparing.
 inline bool bytes_equal(const char* a, const char* b, std::size_t n) noexcept {
@@ -3240,7 +3323,7 @@ private:
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
-        const std::uint64_t h = hash_label_values(vals, n);
+        const std::uint64_t h = hash_label_values(vals, n, hash_key_);
         exclusive_lock lock(mutex_);
         series_node* s = find(vals, n, h);
         if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
@@ -3275,7 +3358,8 @@ private:
         for (const auto& cl : options_.const_labels) const_labels_.append(cl.first, cl.second);
         // An unlabelled family has exactly one series, visible from the start (a counter
         // shows 0 before its first increment).
-        if (label_names_.empty()) lookup_locked(nullptr, 0, hash_label_values(nullptr, 0));
+        if (label_names_.empty())
+            lookup_locked(nullptr, 0, hash_label_values(nullptr, 0, hash_key_));
     }
 
 private:
@@ -3313,7 +3397,7 @@ private:
 
     // lookup() of as many values as label names.
     series_node* lookup_counted(const std::string_view* vals, std::size_t n) {
-        const std::uint64_t h = hash_label_values(vals, n);
+        const std::uint64_t h = hash_label_values(vals, n, hash_key_);
         // Lock-free fast path: see the comment on `table`.
         series_node* s = find(vals, n, h);
         if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
@@ -3577,7 +3661,7 @@ private:
                 s = overflow_series_.load(std::memory_order_relaxed);
                 if (!s) {
                     std::vector<std::string_view> ov(n, overflow_label_value);
-                    const std::uint64_t oh = hash_label_values(ov.data(), n);
+                    const std::uint64_t oh = hash_label_values(ov.data(), n, hash_key_);
                     s = find(ov.data(), n, oh);
                     if (!s) s = create(ov.data(), n, oh);
                 }
@@ -3613,7 +3697,8 @@ private:
     mutable shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
     std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
-    std::vector<series_node*> sorted_;   // by label values: deterministic output
+    const std::uint64_t hash_key_ = hash_secret(); // see hash_label_values()
+    std::vector<series_node*> sorted_;             // by label values: deterministic output
 };
 
 } // namespace detail
@@ -3885,6 +3970,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
+// #include <vitals/detail/label_hash.hpp>: inlined above
 // #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
@@ -4036,7 +4122,7 @@ private:
     // first 64 live inline (no allocation). Distinct names share a 64-bit hash with a
     // probability of about n^2 / 2^65: negligible.
     bool seen(std::string_view sample_name) const noexcept {
-        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1, detail::hash_secret());
         const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
         for (std::size_t i = 0; i < inline_count; ++i)
             if (seen_inline_[i] == h) return true;
@@ -4045,7 +4131,7 @@ private:
         return false;
     }
     void remember(std::string_view sample_name) {
-        const std::uint64_t h = detail::hash_label_values(&sample_name, 1);
+        const std::uint64_t h = detail::hash_label_values(&sample_name, 1, detail::hash_secret());
         if (seen_count_ < 64)
             seen_inline_[seen_count_] = h;
         else
@@ -5696,6 +5782,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
+// #include <vitals/detail/label_hash.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
 // #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/detail/steady_clock.hpp>
@@ -6167,7 +6254,7 @@ public:
     /// families' series bound, new pairs share one endpoint labelled `__overflow__`.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
         const std::string_view vals[2] = {method, endpoint};
-        const std::uint64_t h = detail::hash_label_values(vals, 2);
+        const std::uint64_t h = detail::hash_label_values(vals, 2, detail::hash_secret());
         {
             std::shared_lock<std::shared_mutex> lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;

@@ -7,6 +7,7 @@
 #include <vitals/counter.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
+#include <vitals/detail/label_hash.hpp>
 #include <vitals/detail/narrow.hpp>
 #include <vitals/detail/shared_mutex.hpp>
 #include <vitals/detail/steady_clock.hpp>
@@ -112,7 +113,7 @@ public:
     /// families' series bound, new pairs share one endpoint labelled `__overflow__`.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
         const std::string_view vals[2] = {method, endpoint};
-        const std::uint64_t h = detail::hash_label_values(vals, 2);
+        const std::uint64_t h = detail::hash_label_values(vals, 2, detail::hash_secret());
         {
             std::shared_lock<std::shared_mutex> lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
