@@ -662,8 +662,10 @@ private:
     mutable shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
     std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
-    const std::uint64_t hash_key_ = hash_secret(); // see hash_label_values()
-    std::vector<series_node*> sorted_;             // by label values: deterministic output
+    // The table's hash key (see hash_label_values()), kept with it: the code of another
+    // module (a DLL, a shared library with hidden symbols) has its own hash_secret().
+    const std::uint64_t hash_key_ = hash_secret();
+    std::vector<series_node*> sorted_; // by label values: deterministic output
 };
 
 } // namespace detail

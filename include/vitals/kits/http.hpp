@@ -113,7 +113,7 @@ public:
     /// families' series bound, new pairs share one endpoint labelled `__overflow__`.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
         const std::string_view vals[2] = {method, endpoint};
-        const std::uint64_t h = detail::hash_label_values(vals, 2, detail::hash_secret());
+        const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
         {
             std::shared_lock<std::shared_mutex> lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
@@ -205,6 +205,9 @@ private:
     std::vector<http_endpoint*> endpoints_; // owned
     std::vector<http_endpoint*> table_;     // open addressing by hash
     http_endpoint* overflow_ = nullptr;     // owned
+    // The table's hash key, kept with it: code of another module (a DLL, a shared library
+    // with hidden symbols) has its own detail::hash_secret().
+    const std::uint64_t hash_key_ = detail::hash_secret();
 };
 
 } // namespace kits
