@@ -95,6 +95,22 @@ std::vector<double> log_uniform_values(std::size_t n) {
     return out;
 }
 
+// The part of observe() that no bucket search removes: each observation's sum is loaded,
+// added to and stored back, so the next observation's add waits for that store (forwarded to
+// its load) and the add before it. The same values, added to one double in memory.
+void BM_baseline_sum_in_memory(benchmark::State& state) {
+    const std::vector<double> values = log_uniform_values(4096);
+    auto cell = std::make_unique<double>(0.0);
+    volatile double* sum = cell.get(); // volatile: one load and one store per value
+    std::size_t i = 0;
+    for (auto _ : state) {
+        *sum = *sum + values[i];
+        i = (i + 1) & 4095;
+    }
+    benchmark::DoNotOptimize(*cell);
+}
+BENCHMARK(BM_baseline_sum_in_memory);
+
 void BM_histogram_observe(benchmark::State& state) {
     vitals::histogram h; // default buckets
     const std::vector<double> values = log_uniform_values(4096);

@@ -165,6 +165,8 @@ op("counter.inc(), 1 thread", "BM_counter_inc/threads:1", a1, "of atomic",
 op("gauge.set()", "BM_gauge_set", a1, "of atomic")
 op("histogram.observe(), 10 default buckets", "BM_histogram_observe", a1, "of atomic",
    "<= 1.5x atomic", lambda t, r: r <= 1.5)
+op("its floor: the values added to one double in memory (load, add, store)",
+   "BM_baseline_sum_in_memory", a1, "of atomic")
 op("family.labels(3 values).inc(), 256 series", "BM_labels_lookup_inc/threads:1", a1,
    "of atomic", "<= 2.5x atomic", lambda t, r: r <= 2.5)
 row2("the same lookups past the series bound (all overflowed), 1 thread",
