@@ -326,11 +326,22 @@ private:
         if (total == failures_seen_) return;
         failures_seen_ = total;
         std::vector<collector_failure> now = reg_.collector_failures();
-        for (const collector_failure& f : now) {
-            std::uint64_t before = 0;
-            for (const collector_failure& old : collector_failures_)
-                if (old.name == f.name) before = old.count;
-            metrics_.count_collector_failures(f.name, f.count - before);
+        // Several collectors may share a name: compare the totals per name, once per name.
+        const auto total_of = [](const std::vector<collector_failure>& list,
+                                 const std::string& name) {
+            std::uint64_t sum = 0;
+            for (const collector_failure& f : list)
+                if (f.name == name) sum += f.count;
+            return sum;
+        };
+        for (std::size_t i = 0; i < now.size(); ++i) {
+            bool seen_before = false;
+            for (std::size_t j = 0; j < i && !seen_before; ++j)
+                seen_before = now[j].name == now[i].name;
+            if (seen_before) continue;
+            const std::uint64_t after = total_of(now, now[i].name);
+            const std::uint64_t before = total_of(collector_failures_, now[i].name);
+            if (after > before) metrics_.count_collector_failures(now[i].name, after - before);
         }
         collector_failures_.swap(now);
     }

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>    // atomic
 #include <stdexcept> // runtime_error
 #include <string>    // string
 
@@ -40,6 +41,42 @@ TEST_CASE("collector failures: a throwing collector leaves the server serving th
     CHECK(contains(h.body, "\"collectors\":[{\"name\":\"disk\",\"status\":\"fail\",\"failures\":4,"
                            "\"message\":\"cannot stat /data\"}]"));
     CHECK(test_http::get(server.port(), "/live").status == 200);
+}
+
+// Two collectors may share a name; the failures of both count under it, and the count only
+// ever grows (it once compared each with the other's earlier count and wrapped below zero).
+TEST_CASE("collector failures: collectors sharing a name count together, never backwards") {
+    vitals::registry reg;
+    std::atomic<int> phase{0}; // read on the server thread
+    reg.add_collector("dup", [&phase](vitals::collector_output&) {
+        if (phase == 1) throw std::runtime_error("first fails");
+    });
+    reg.add_collector("dup", [&phase](vitals::collector_output&) {
+        if (phase == 0) throw std::runtime_error("second fails");
+    });
+    vitals::health_server server(reg, local_options());
+    server.start();
+    const std::string series = "vitals_server_collector_failures_total{collector=\"dup\"}";
+    // Each scrape shows the failures noted up to the scrape before it.
+    double last = 0;
+    const auto scrape = [&] {
+        const test_http::response r = test_http::get(server.port(), "/metrics");
+        REQUIRE(r.status == 200);
+        const std::size_t at = r.body.find(series + " ");
+        return at == std::string::npos ? 0.0 : std::stod(r.body.substr(at + series.size() + 1));
+    };
+    for (int i = 0; i < 4; ++i) {
+        const double now = scrape();
+        CHECK(now >= last);
+        last = now;
+    }
+    phase = 1;
+    for (int i = 0; i < 3; ++i) {
+        const double now = scrape();
+        CHECK(now >= last);
+        last = now;
+    }
+    CHECK(last == 6); // 4 + 3 failing renders, the last one not yet noted
 }
 #endif
 

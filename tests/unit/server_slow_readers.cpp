@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic> // atomic
 #include <chrono> // milliseconds, steady_clock
 #include <cstdio> // FILE, fopen
 #include <memory> // unique_ptr
@@ -150,4 +151,41 @@ TEST_CASE("slow readers: a slow reader still gets the whole body") {
     CHECK(r.body.size() > 200000);
     CHECK(r.body.compare(0, 100, expected_start) == 0);
     CHECK(r.body.substr(r.body.size() - 1) == "\n");
+}
+
+// Clients that read everything they ask for are never closed over the output budget, even
+// when many of them are answered in one loop turn. (The running total once counted bytes
+// already sent until the next measurement, and closed such clients as slow readers.)
+TEST_CASE("slow readers: prompt readers are not closed over a small output budget") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.max_output_bytes = 65536; // the smallest budget allowed
+    vitals::health_server server(reg, opts);
+    // The first check stalls the server thread, so that every client's requests are waiting
+    // when it next looks: one turn then answers all of them.
+    std::atomic<bool> first{true};
+    server.add_liveness_check("stall-once", [&first] {
+        if (first.exchange(false)) std::this_thread::sleep_for(300ms);
+        return true;
+    });
+    server.start();
+    test_http::client staller("127.0.0.1", server.port());
+    REQUIRE(staller.send_all("GET /live HTTP/1.1\r\n\r\n"));
+    constexpr int clients = 40, requests = 40; // 40 x 40 x ~150 B, read as it comes
+    std::string batch;
+    for (int k = 0; k < requests; ++k) batch += "GET /live HTTP/1.1\r\n\r\n";
+    std::vector<std::unique_ptr<test_http::client>> cs;
+    for (int i = 0; i < clients; ++i) {
+        cs.emplace_back(new test_http::client("127.0.0.1", server.port()));
+        REQUIRE(cs.back()->send_all(batch));
+    }
+    int whole = 0;
+    for (auto& c : cs) {
+        int got = 0;
+        // Any status: the stalled check may answer 503 to whichever request ran it first.
+        while (got < requests && c->read_response().status != 0) ++got;
+        whole += got == requests;
+    }
+    CHECK(whole == clients);
+    CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
 }

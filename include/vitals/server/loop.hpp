@@ -267,8 +267,12 @@ private:
     }
 
     // Over the global output budget: close the connections that have waited longest for
-    // their output to be taken (the slowest readers) until the rest fits.
+    // their output to be taken (the slowest readers) until the rest fits. The running total
+    // is an upper bound between measurements (held input is not tracked as it changes), so
+    // it is measured again first: clients that read what they asked for are never closed.
     void shed_output() {
+        measure_output();
+        if (output_total_ <= output_budget_) return;
         shed_.clear();
         for (auto* c : connections_)
             if (!c->dead && c->pending() + c->held.size() > 0) shed_.push_back(c);
@@ -575,8 +579,10 @@ private:
             const long long n =
                 send_two(c.sock, c.out.data() + c.out_offset, c.pending(), nullptr, 0);
             if (n > 0) {
-                c.out_offset += static_cast<std::size_t>(n);
+                const auto sent = static_cast<std::size_t>(n);
+                c.out_offset += sent;
                 c.last_activity = now_;
+                output_total_ -= sent < output_total_ ? sent : output_total_;
                 continue;
             }
             const int e = last_socket_error();
