@@ -64,8 +64,9 @@ VITALS_BEGIN_NAMESPACE
 /// then reaches a steady state with no allocation for any endpoint (beyond what the checks
 /// and the registry's collectors allocate themselves).
 ///
-/// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` the text format
-/// 0.0.4 (also when OpenMetrics is asked for), `/live` and `/ready` 200 "ok" or 503, and
+/// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` OpenMetrics 1.0.0
+/// when the Accept header prefers it (as Prometheus asks), else the text format 0.0.4, `/live` and
+/// `/ready` 200 "ok" or 503, and
 /// `/health` JSON `{"status":"pass"|"fail","ready":bool,"checks":[{"name","kind","status",
 /// "message"}],"collectors":[{"name","status","failures","message"}]}` with 200, or 503
 /// when a check fails or the program is not ready ("collectors" appears once a collector
@@ -209,7 +210,9 @@ private:
     void reject(connection& c, detail::response_writer& w, int code, const char* reason) override {
         text_body_.assign(reason);
         text_body_ += '\n';
-        text(c, w, endpoint::other, code, text_body_, false, false, detail::no_extra);
+        // A HEAD is answered without a body, even when it failed (its method was parsed).
+        const bool head = c.parser.method() == "HEAD";
+        text(c, w, endpoint::other, code, text_body_, head, false, detail::no_extra);
     }
 
     bool respond(connection& c, detail::response_writer& w) override {

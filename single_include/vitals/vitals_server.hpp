@@ -480,7 +480,9 @@ public:
     }
 
     state status() const noexcept { return state_; }
-    /// True once any byte of the current request arrived (leading blank lines included).
+    /// True once the current request's first line began. Blank lines before it do not start
+    /// a request (a connection that sent only those is idle), though they count against the
+    /// request-line limit.
     bool started() const noexcept { return started_; }
     /// The status code to answer a failed request with (0 unless failed).
     int error_status() const noexcept { return error_status_; }
@@ -500,6 +502,15 @@ public:
         return minor_ >= 1 || keep_alive_token_;
     }
     bool has_authorization() const noexcept { return has_authorization_; }
+    /// Whether the client waits for `100 Continue` before sending the body it announced
+    /// (`Expect: 100-continue` on HTTP/1.1; ignored on HTTP/1.0, RFC 9110, 10.1.1): true
+    /// from the end of the header section until continue_sent() or the request completes.
+    bool awaiting_continue() const noexcept {
+        return expect_continue_ && !continue_sent_ && state_ == state::incomplete &&
+               (phase_ == phase::body || phase_ == phase::chunk_size);
+    }
+    /// Records that `100 Continue` was queued for this request.
+    void continue_sent() noexcept { continue_sent_ = true; }
     /// The Accept header (several are joined with ","); empty when none was sent.
     std::string_view accept() const noexcept { return accept_; }
     std::string_view authorization() const noexcept { return authorization_; }
@@ -524,6 +535,9 @@ public:
         has_content_length_ = false;
         chunked_ = false;
         has_transfer_encoding_ = false;
+        has_host_ = false;
+        expect_continue_ = false;
+        continue_sent_ = false;
         content_length_ = 0;
         remaining_ = 0;
         body_total_ = 0;
@@ -633,7 +647,6 @@ private:
     }
 
     std::size_t step(const char* data, std::size_t size) {
-        started_ = true;
         if (pending_cr_) { // a CR ended the previous piece: only LF may follow it
             pending_cr_ = false;
             if (data[0] != '\n') return fail(400, "bare CR in request");
@@ -653,6 +666,7 @@ private:
             }
             header_bytes_ = 0;
             phase_ = phase::request_line;
+            started_ = true;
             return 0;
         }
         case phase::request_line: {
@@ -875,9 +889,36 @@ private:
             }
             has_authorization_ = true;
             authorization_.assign(value.data(), value.size());
+        } else if (iequals(name, "host")) {
+            // RFC 9112, 3.2: more than one Host, or one that is no host[:port], gets a 400.
+            if (has_host_) {
+                fail(400, "duplicate Host header");
+                return false;
+            }
+            has_host_ = true;
+            if (!valid_host(value)) {
+                fail(400, "invalid Host header");
+                return false;
+            }
+        } else if (iequals(name, "expect")) {
+            expect_continue_ = iequals(value, "100-continue") && minor_ >= 1;
         } else if (iequals(name, "accept")) {
             if (!accept_.empty()) accept_ += ',';
             accept_.append(value.data(), value.size());
+        }
+        return true;
+    }
+
+    // The characters of uri-host [":" port] (RFC 3986: reg-name, IPv4, IP-literal in brackets,
+    // percent-encoding); empty is allowed (a target without authority).
+    static bool valid_host(std::string_view v) noexcept {
+        for (char ch : v) {
+            const auto c = static_cast<unsigned char>(ch);
+            const bool alnum =
+                (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!alnum &&
+                std::string_view("-._~%!$&'()*+,;=:[]").find(ch) == std::string_view::npos)
+                return false;
         }
         return true;
     }
@@ -891,6 +932,12 @@ private:
         if (chunked_ && has_content_length_) {
             // Both framings at once is how requests get smuggled (RFC 9112, 6.1).
             fail(400, "both Content-Length and Transfer-Encoding");
+            return;
+        }
+        if (has_transfer_encoding_ && minor_ == 0) {
+            // HTTP/1.0 has no Transfer-Encoding: its framing is faulty (RFC 9112, 6.1), and an
+            // intermediary may have framed it differently.
+            fail(400, "Transfer-Encoding in an HTTP/1.0 request");
             return;
         }
         if (chunked_) {
@@ -977,6 +1024,9 @@ private:
     bool has_content_length_ = false;
     bool chunked_ = false;
     bool has_transfer_encoding_ = false;
+    bool has_host_ = false;
+    bool expect_continue_ = false;
+    bool continue_sent_ = false;
     std::uint64_t content_length_ = 0;
     std::uint64_t remaining_ = 0;
     std::uint64_t body_total_ = 0;
@@ -1821,6 +1871,13 @@ public:
         c.out.append(body.data() + body_sent, body.size() - body_sent);
     }
 
+    /// Queues the interim `100 Continue` a client sending `Expect: 100-continue` waits for
+    /// before it sends the body (RFC 9110, 10.1.1).
+    void queue_continue(server_connection& c) {
+        begin_output(c);
+        c.out.append("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+
 private:
     static bool http10_keep(const server_connection& c, bool keep) noexcept {
         return keep && c.parser.version_minor() == 0;
@@ -2099,8 +2156,12 @@ private:
     }
 
     // Over the global output budget: close the connections that have waited longest for
-    // their output to be taken (the slowest readers) until the rest fits.
+    // their output to be taken (the slowest readers) until the rest fits. The running total
+    // is an upper bound between measurements (held input is not tracked as it changes), so
+    // it is measured again first: clients that read what they asked for are never closed.
     void shed_output() {
+        measure_output();
+        if (output_total_ <= output_budget_) return;
         shed_.clear();
         for (auto* c : connections_)
             if (!c->dead && c->pending() + c->held.size() > 0) shed_.push_back(c);
@@ -2386,6 +2447,11 @@ private:
                 if (expensive) answered = requests_per_turn;
             } else if (st == http_request_parser::state::failed) {
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
+            } else if (c.parser.awaiting_continue()) {
+                const std::size_t before = c.pending();
+                writer_.queue_continue(c);
+                c.parser.continue_sent();
+                output_total_ += c.pending() - before;
             }
         }
         c.held.clear();
@@ -2407,8 +2473,10 @@ private:
             const long long n =
                 send_two(c.sock, c.out.data() + c.out_offset, c.pending(), nullptr, 0);
             if (n > 0) {
-                c.out_offset += static_cast<std::size_t>(n);
+                const auto sent = static_cast<std::size_t>(n);
+                c.out_offset += sent;
                 c.last_activity = now_;
+                output_total_ -= sent < output_total_ ? sent : output_total_;
                 continue;
             }
             const int e = last_socket_error();
@@ -2863,8 +2931,9 @@ VITALS_BEGIN_NAMESPACE
 /// then reaches a steady state with no allocation for any endpoint (beyond what the checks
 /// and the registry's collectors allocate themselves).
 ///
-/// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` the text format
-/// 0.0.4 (also when OpenMetrics is asked for), `/live` and `/ready` 200 "ok" or 503, and
+/// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` OpenMetrics 1.0.0
+/// when the Accept header prefers it (as Prometheus asks), else the text format 0.0.4, `/live` and
+/// `/ready` 200 "ok" or 503, and
 /// `/health` JSON `{"status":"pass"|"fail","ready":bool,"checks":[{"name","kind","status",
 /// "message"}],"collectors":[{"name","status","failures","message"}]}` with 200, or 503
 /// when a check fails or the program is not ready ("collectors" appears once a collector
@@ -3008,7 +3077,9 @@ private:
     void reject(connection& c, detail::response_writer& w, int code, const char* reason) override {
         text_body_.assign(reason);
         text_body_ += '\n';
-        text(c, w, endpoint::other, code, text_body_, false, false, detail::no_extra);
+        // A HEAD is answered without a body, even when it failed (its method was parsed).
+        const bool head = c.parser.method() == "HEAD";
+        text(c, w, endpoint::other, code, text_body_, head, false, detail::no_extra);
     }
 
     bool respond(connection& c, detail::response_writer& w) override {
@@ -3125,11 +3196,22 @@ private:
         if (total == failures_seen_) return;
         failures_seen_ = total;
         std::vector<collector_failure> now = reg_.collector_failures();
-        for (const collector_failure& f : now) {
-            std::uint64_t before = 0;
-            for (const collector_failure& old : collector_failures_)
-                if (old.name == f.name) before = old.count;
-            metrics_.count_collector_failures(f.name, f.count - before);
+        // Several collectors may share a name: compare the totals per name, once per name.
+        const auto total_of = [](const std::vector<collector_failure>& list,
+                                 const std::string& name) {
+            std::uint64_t sum = 0;
+            for (const collector_failure& f : list)
+                if (f.name == name) sum += f.count;
+            return sum;
+        };
+        for (std::size_t i = 0; i < now.size(); ++i) {
+            bool seen_before = false;
+            for (std::size_t j = 0; j < i && !seen_before; ++j)
+                seen_before = now[j].name == now[i].name;
+            if (seen_before) continue;
+            const std::uint64_t after = total_of(now, now[i].name);
+            const std::uint64_t before = total_of(collector_failures_, now[i].name);
+            if (after > before) metrics_.count_collector_failures(now[i].name, after - before);
         }
         collector_failures_.swap(now);
     }

@@ -38,11 +38,18 @@ bool is_error_code(int code) {
     return code == 400 || code == 413 || code == 414 || code == 431 || code == 501 || code == 505;
 }
 
+bool only_line_ends(const char* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (p[i] != '\r' && p[i] != '\n') return false;
+    return true;
+}
+
 std::vector<event> run(const std::uint8_t* data, std::size_t size,
                        const vitals::detail::http_limits& limits, std::size_t piece) {
     parser p(limits);
     std::vector<event> out;
     std::size_t pos = 0;
+    std::size_t request_begin = 0; // where the current request's bytes begin
     const char* bytes = reinterpret_cast<const char*>(data);
     while (pos < size) {
         const std::size_t n = piece == 0 || size - pos < piece ? size - pos : piece;
@@ -52,7 +59,8 @@ std::vector<event> run(const std::uint8_t* data, std::size_t size,
         switch (p.status()) {
         case state::incomplete:
             require(used == n);
-            require(p.started());
+            // Only blank lines before a request line leave it unstarted.
+            require(p.started() || only_line_ends(bytes + request_begin, pos - request_begin));
             break;
         case state::complete: {
             require(!p.method().empty());
@@ -64,6 +72,7 @@ std::vector<event> run(const std::uint8_t* data, std::size_t size,
             require(p.version_minor() >= 0 && p.version_minor() <= 9);
             out.push_back(event{0, std::string(p.method()), std::string(p.path()), p.keep_alive()});
             p.reset();
+            request_begin = pos;
             require(p.status() == state::incomplete && !p.started());
             break;
         }

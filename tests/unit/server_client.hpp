@@ -118,6 +118,10 @@ public:
             while (v < line.size() && line[v] == ' ') ++v;
             r.headers[name] = line.substr(v);
         }
+        if (status >= 100 && status < 200) { // an interim response: a head alone
+            r.status = status;
+            return r;
+        }
         if (!r.has("content-length")) return r;
         const std::size_t length = std::stoul(r.header("content-length"));
         if (!head) {

@@ -532,3 +532,70 @@ TEST_CASE("hostile: sockets above descriptor 1024 work (poll, not select)") {
     for (int fd : fillers) ::close(fd);
 }
 #endif
+
+// RFC 9112: faulty framing, and Host fields that name no single host, get 400 and a close.
+TEST_CASE("hostile: HTTP/1.0 with Transfer-Encoding, and bad Host fields, get 400") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    // Kept alive, the request after it would be framed as the server saw it, not as an
+    // HTTP/1.0 intermediary did.
+    expect_rejected(server.port(),
+                    "POST /live HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked"
+                    "\r\n\r\n0\r\n\r\nGET /live HTTP/1.1\r\n\r\n",
+                    400);
+    expect_rejected(server.port(), "GET /live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+    expect_rejected(server.port(), "GET /live HTTP/1.1\r\nHost: a/b\r\n\r\n", 400);
+}
+
+// A failed HEAD gets the status and headers of its error, without the body.
+TEST_CASE("hostile: a rejected HEAD gets no body") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    client c("127.0.0.1", server.port());
+    REQUIRE(c.send_all("HEAD /live HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"));
+    const std::string all = c.read_all(3000ms); // until the server closes
+    const std::size_t end = all.find("\r\n\r\n");
+    REQUIRE(end != std::string::npos);
+    CHECK(all.compare(0, 12, "HTTP/1.1 413") == 0);
+    CHECK(all.find("\r\nContent-Length: ") != std::string::npos);
+    CHECK(all.size() == end + 4); // nothing after the head
+}
+
+// A client that sends `Expect: 100-continue` waits for the interim response before it sends
+// the body; without one it stalls until its own timeout (curl waits 1 s).
+TEST_CASE("hostile: Expect: 100-continue gets 100 Continue before the body") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.request_timeout = 10000ms; // the interim answer must not come from a deadline
+    vitals::health_server server(reg, opts);
+    server.start();
+    client c("127.0.0.1", server.port());
+    REQUIRE(c.send_all("POST /live HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                       "Content-Length: 5\r\n\r\n"));
+    const response interim = c.read_response();
+    CHECK(interim.status == 100);
+    REQUIRE(c.send_all("hello"));
+    const response final_response = c.read_response();
+    CHECK(final_response.status == 405);
+    // The connection stays usable, and the next request does not get a second 100.
+    REQUIRE(c.send_all("GET /live HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n\r\n"));
+    CHECK(c.read_response().status == 200);
+}
+
+// Blank lines after a request (some clients end a body with an extra CRLF) leave the
+// connection idle: it closes silently at the idle timeout, with no 408.
+TEST_CASE("hostile: a stray CRLF after a request does not earn a 408") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.request_timeout = 200ms;
+    opts.idle_timeout = 600ms;
+    vitals::health_server server(reg, opts);
+    server.start();
+    client c("127.0.0.1", server.port());
+    REQUIRE(c.send_all("GET /live HTTP/1.1\r\nHost: t\r\n\r\n\r\n"));
+    CHECK(c.read_response().status == 200);
+    CHECK(c.read_all(3000ms).empty()); // closed, with nothing more sent
+    CHECK(!contains(vitals::to_text(reg), "code=\"408\""));
+}

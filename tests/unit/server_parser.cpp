@@ -237,3 +237,75 @@ TEST_CASE("parser: pipelined requests, reset and the failed state") {
     CHECK(p.path() == "/c");
     CHECK_FALSE(p.has_authorization());
 }
+
+TEST_CASE("parser: HTTP/1.0 with Transfer-Encoding is faulty framing (400)") {
+    const outcome o = parse_all_ways("POST /live HTTP/1.0\r\nConnection: keep-alive\r\n"
+                                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    CHECK(o.st == state::failed);
+    CHECK(o.error == 400);
+    // HTTP/1.1 with the same body is fine.
+    CHECK(parse_all_ways("POST /live HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").st ==
+          state::complete);
+}
+
+TEST_CASE("parser: Host must be single and a host[:port]") {
+    for (const char* host : {"example.com", "example.com:8080", "10.0.0.1:9090", "[::1]:9090", "",
+                             "my-svc.ns.svc.cluster.local", "xn--bcher-kva.example"}) {
+        CAPTURE(host);
+        CHECK(parse_all_ways(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n").st ==
+              state::complete);
+    }
+    for (const char* host : {"a b", "example.com/path", "user@example.com", "exa\"mple", "a?b",
+                             "a#b", "a\\b", "\xc3\xa9t\xc3\xa9"}) {
+        CAPTURE(host);
+        const outcome o =
+            parse_all_ways(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n");
+        CHECK(o.st == state::failed);
+        CHECK(o.error == 400);
+    }
+    const outcome twice = parse_all_ways("GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n");
+    CHECK(twice.st == state::failed);
+    CHECK(twice.error == 400);
+}
+
+TEST_CASE("parser: blank lines alone do not start a request") {
+    parser p;
+    const std::string blank = "\r\n\r\n\n";
+    CHECK(p.feed(blank.data(), blank.size()) == blank.size());
+    CHECK(p.status() == state::incomplete);
+    CHECK_FALSE(p.started());
+    const std::string line = "G";
+    p.feed(line.data(), line.size());
+    CHECK(p.started());
+    // Still bounded: blank lines count against the request-line limit.
+    vitals::detail::http_limits small;
+    small.max_request_line = 16;
+    CHECK(parse(std::string(40, '\n'), 0, small).error == 414);
+}
+
+TEST_CASE("parser: Expect: 100-continue waits for the body on HTTP/1.1 only") {
+    const auto after_headers = [](const std::string& head) {
+        parser p;
+        p.feed(head.data(), head.size());
+        return p.awaiting_continue();
+    };
+    CHECK(after_headers("POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+    CHECK(after_headers("POST /x HTTP/1.1\r\nexpect: 100-Continue\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n"));
+    CHECK_FALSE(after_headers("POST /x HTTP/1.0\r\nExpect: 100-continue\r\n"
+                              "Content-Length: 5\r\n\r\n"));
+    CHECK_FALSE(after_headers("POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\n"));
+    CHECK_FALSE(after_headers("GET /x HTTP/1.1\r\nExpect: 100-continue\r\n\r\n")); // no body
+    CHECK_FALSE(after_headers("POST /x HTTP/1.1\r\nExpect: 100-continue\r\n"));    // headers open
+    parser p;
+    const std::string head =
+        "POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+    p.feed(head.data(), head.size());
+    REQUIRE(p.awaiting_continue());
+    p.continue_sent();
+    CHECK_FALSE(p.awaiting_continue());
+    p.feed("hello", 5);
+    CHECK(p.status() == state::complete);
+    p.reset();
+    CHECK_FALSE(p.awaiting_continue());
+}

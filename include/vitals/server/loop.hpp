@@ -558,6 +558,11 @@ private:
                 if (expensive) answered = requests_per_turn;
             } else if (st == http_request_parser::state::failed) {
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
+            } else if (c.parser.awaiting_continue()) {
+                const std::size_t before = c.pending();
+                writer_.queue_continue(c);
+                c.parser.continue_sent();
+                output_total_ += c.pending() - before;
             }
         }
         c.held.clear();

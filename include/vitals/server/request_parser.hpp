@@ -52,7 +52,9 @@ public:
     }
 
     state status() const noexcept { return state_; }
-    /// True once any byte of the current request arrived (leading blank lines included).
+    /// True once the current request's first line began. Blank lines before it do not start
+    /// a request (a connection that sent only those is idle), though they count against the
+    /// request-line limit.
     bool started() const noexcept { return started_; }
     /// The status code to answer a failed request with (0 unless failed).
     int error_status() const noexcept { return error_status_; }
@@ -72,6 +74,15 @@ public:
         return minor_ >= 1 || keep_alive_token_;
     }
     bool has_authorization() const noexcept { return has_authorization_; }
+    /// Whether the client waits for `100 Continue` before sending the body it announced
+    /// (`Expect: 100-continue` on HTTP/1.1; ignored on HTTP/1.0, RFC 9110, 10.1.1): true
+    /// from the end of the header section until continue_sent() or the request completes.
+    bool awaiting_continue() const noexcept {
+        return expect_continue_ && !continue_sent_ && state_ == state::incomplete &&
+               (phase_ == phase::body || phase_ == phase::chunk_size);
+    }
+    /// Records that `100 Continue` was queued for this request.
+    void continue_sent() noexcept { continue_sent_ = true; }
     /// The Accept header (several are joined with ","); empty when none was sent.
     std::string_view accept() const noexcept { return accept_; }
     std::string_view authorization() const noexcept { return authorization_; }
@@ -96,6 +107,9 @@ public:
         has_content_length_ = false;
         chunked_ = false;
         has_transfer_encoding_ = false;
+        has_host_ = false;
+        expect_continue_ = false;
+        continue_sent_ = false;
         content_length_ = 0;
         remaining_ = 0;
         body_total_ = 0;
@@ -205,7 +219,6 @@ private:
     }
 
     std::size_t step(const char* data, std::size_t size) {
-        started_ = true;
         if (pending_cr_) { // a CR ended the previous piece: only LF may follow it
             pending_cr_ = false;
             if (data[0] != '\n') return fail(400, "bare CR in request");
@@ -225,6 +238,7 @@ private:
             }
             header_bytes_ = 0;
             phase_ = phase::request_line;
+            started_ = true;
             return 0;
         }
         case phase::request_line: {
@@ -447,9 +461,36 @@ private:
             }
             has_authorization_ = true;
             authorization_.assign(value.data(), value.size());
+        } else if (iequals(name, "host")) {
+            // RFC 9112, 3.2: more than one Host, or one that is no host[:port], gets a 400.
+            if (has_host_) {
+                fail(400, "duplicate Host header");
+                return false;
+            }
+            has_host_ = true;
+            if (!valid_host(value)) {
+                fail(400, "invalid Host header");
+                return false;
+            }
+        } else if (iequals(name, "expect")) {
+            expect_continue_ = iequals(value, "100-continue") && minor_ >= 1;
         } else if (iequals(name, "accept")) {
             if (!accept_.empty()) accept_ += ',';
             accept_.append(value.data(), value.size());
+        }
+        return true;
+    }
+
+    // The characters of uri-host [":" port] (RFC 3986: reg-name, IPv4, IP-literal in brackets,
+    // percent-encoding); empty is allowed (a target without authority).
+    static bool valid_host(std::string_view v) noexcept {
+        for (char ch : v) {
+            const auto c = static_cast<unsigned char>(ch);
+            const bool alnum =
+                (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!alnum &&
+                std::string_view("-._~%!$&'()*+,;=:[]").find(ch) == std::string_view::npos)
+                return false;
         }
         return true;
     }
@@ -463,6 +504,12 @@ private:
         if (chunked_ && has_content_length_) {
             // Both framings at once is how requests get smuggled (RFC 9112, 6.1).
             fail(400, "both Content-Length and Transfer-Encoding");
+            return;
+        }
+        if (has_transfer_encoding_ && minor_ == 0) {
+            // HTTP/1.0 has no Transfer-Encoding: its framing is faulty (RFC 9112, 6.1), and an
+            // intermediary may have framed it differently.
+            fail(400, "Transfer-Encoding in an HTTP/1.0 request");
             return;
         }
         if (chunked_) {
@@ -549,6 +596,9 @@ private:
     bool has_content_length_ = false;
     bool chunked_ = false;
     bool has_transfer_encoding_ = false;
+    bool has_host_ = false;
+    bool expect_continue_ = false;
+    bool continue_sent_ = false;
     std::uint64_t content_length_ = 0;
     std::uint64_t remaining_ = 0;
     std::uint64_t body_total_ = 0;

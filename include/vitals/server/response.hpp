@@ -159,6 +159,13 @@ public:
         c.out.append(body.data() + body_sent, body.size() - body_sent);
     }
 
+    /// Queues the interim `100 Continue` a client sending `Expect: 100-continue` waits for
+    /// before it sends the body (RFC 9110, 10.1.1).
+    void queue_continue(server_connection& c) {
+        begin_output(c);
+        c.out.append("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+
 private:
     static bool http10_keep(const server_connection& c, bool keep) noexcept {
         return keep && c.parser.version_minor() == 0;
