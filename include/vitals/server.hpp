@@ -108,14 +108,27 @@ public:
                                                      std::to_string(loop_.port()));
         status st = detail::validate_options(options_);
         if (!st.ok()) return st;
+        // The socket first: a port in use is the more basic mistake, and reported as such.
+        st = loop_.open();
+        if (!st.ok()) return st;
         if (options_.self_metrics) {
+            if (!detail::claim_self_metrics(&reg_, true)) {
+                loop_.close();
+                return status(errc::already_running,
+                              "another running health_server publishes its self-metrics "
+                              "(vitals_server_*) in this registry; give this one "
+                              "server_options::self_metrics = false, or its own registry");
+            }
+            self_metrics_claimed_ = true;
             st = metrics_.register_in(reg_);
-            if (!st.ok()) return st;
+            if (!st.ok()) {
+                loop_.close();
+                release_self_metrics();
+                return st;
+            }
             loop_.set_connections_gauge(metrics_.connections());
             loop_.set_closed_counters(metrics_.closed());
         }
-        st = loop_.open();
-        if (!st.ok()) return st;
         stopping_.store(false);
         publish_ready();
 #if VITALS_HAS_EXCEPTIONS()
@@ -123,6 +136,7 @@ public:
             thread_ = std::thread([this] { loop_.run(); });
         } catch (const std::exception& e) {
             loop_.close();
+            release_self_metrics();
             return status(errc::network_error,
                           std::string("cannot start the server thread: ") + e.what());
         }
@@ -145,6 +159,7 @@ public:
         loop_.request_stop();
         thread_.join();
         loop_.close();
+        release_self_metrics();
         ready_.store(false); // a restarted server starts not ready, like a new one
         stopping_.store(false);
     }
@@ -351,12 +366,19 @@ private:
 
     static constexpr std::chrono::milliseconds head_reuse{1000};
 
+    void release_self_metrics() noexcept {
+        if (!self_metrics_claimed_) return;
+        detail::claim_self_metrics(&reg_, false);
+        self_metrics_claimed_ = false;
+    }
+
     registry& reg_;
     const server_options options_;
     detail::server_loop loop_;
     std::thread thread_;
     std::mutex lifecycle_;
     std::atomic<bool> stopping_{false};
+    bool self_metrics_claimed_ = false; // under lifecycle_
     std::atomic<bool> ready_{false};
     detail::check_list checks_;
     detail::server_metrics metrics_;

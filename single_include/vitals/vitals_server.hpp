@@ -2767,7 +2767,9 @@ VITALS_END_NAMESPACE
 #include <atomic>  // atomic
 #include <cstddef> // size_t
 #include <cstdint> // uint64_t
+#include <mutex>   // mutex, lock_guard
 #include <string>  // string, to_string
+#include <vector>  // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -2783,6 +2785,28 @@ inline std::size_t code_index(int code) noexcept {
     for (std::size_t i = 0; i < server_code_count; ++i)
         if (server_codes[i] == code) return i;
     return 1; // not reached: every response uses a listed code
+}
+
+/// Takes (or gives back) the right to publish a server's self-metrics in `reg`; false when
+/// another running server holds it. Two servers writing the same vitals_server_* series
+/// would add up their requests and overwrite each other's vitals_server_ready and
+/// vitals_server_connections. One table per program (per module on Windows).
+inline bool claim_self_metrics(const registry* reg, bool take) {
+    struct table {
+        std::mutex mutex;
+        std::vector<const registry*> held;
+    };
+    // Never destroyed: a static health_server may stop after static destruction began.
+    static table* const t = new table;
+    std::lock_guard<std::mutex> lock(t->mutex);
+    for (std::size_t i = 0; i < t->held.size(); ++i) {
+        if (t->held[i] != reg) continue;
+        if (take) return false;
+        t->held.erase(t->held.begin() + static_cast<std::ptrdiff_t>(i));
+        return true;
+    }
+    if (take) t->held.push_back(reg);
+    return true;
 }
 
 /// vitals_server_requests_total{path,code}, vitals_server_render_seconds,
@@ -2975,14 +2999,27 @@ public:
                                                      std::to_string(loop_.port()));
         status st = detail::validate_options(options_);
         if (!st.ok()) return st;
+        // The socket first: a port in use is the more basic mistake, and reported as such.
+        st = loop_.open();
+        if (!st.ok()) return st;
         if (options_.self_metrics) {
+            if (!detail::claim_self_metrics(&reg_, true)) {
+                loop_.close();
+                return status(errc::already_running,
+                              "another running health_server publishes its self-metrics "
+                              "(vitals_server_*) in this registry; give this one "
+                              "server_options::self_metrics = false, or its own registry");
+            }
+            self_metrics_claimed_ = true;
             st = metrics_.register_in(reg_);
-            if (!st.ok()) return st;
+            if (!st.ok()) {
+                loop_.close();
+                release_self_metrics();
+                return st;
+            }
             loop_.set_connections_gauge(metrics_.connections());
             loop_.set_closed_counters(metrics_.closed());
         }
-        st = loop_.open();
-        if (!st.ok()) return st;
         stopping_.store(false);
         publish_ready();
 #if VITALS_HAS_EXCEPTIONS()
@@ -2990,6 +3027,7 @@ public:
             thread_ = std::thread([this] { loop_.run(); });
         } catch (const std::exception& e) {
             loop_.close();
+            release_self_metrics();
             return status(errc::network_error,
                           std::string("cannot start the server thread: ") + e.what());
         }
@@ -3012,6 +3050,7 @@ public:
         loop_.request_stop();
         thread_.join();
         loop_.close();
+        release_self_metrics();
         ready_.store(false); // a restarted server starts not ready, like a new one
         stopping_.store(false);
     }
@@ -3218,12 +3257,19 @@ private:
 
     static constexpr std::chrono::milliseconds head_reuse{1000};
 
+    void release_self_metrics() noexcept {
+        if (!self_metrics_claimed_) return;
+        detail::claim_self_metrics(&reg_, false);
+        self_metrics_claimed_ = false;
+    }
+
     registry& reg_;
     const server_options options_;
     detail::server_loop loop_;
     std::thread thread_;
     std::mutex lifecycle_;
     std::atomic<bool> stopping_{false};
+    bool self_metrics_claimed_ = false; // under lifecycle_
     std::atomic<bool> ready_{false};
     detail::check_list checks_;
     detail::server_metrics metrics_;

@@ -53,3 +53,33 @@ TEST_CASE("server: a registry whose names clash with the self-metrics fails to s
     CHECK(st.code() == vitals::errc::conflicting_registration);
     CHECK_FALSE(server.running());
 }
+
+// Two servers publishing self-metrics in one registry would add up their requests and
+// overwrite each other's ready and connection gauges: the second is refused, with a way out.
+TEST_CASE("self-metrics: one running server per registry publishes them") {
+    vitals::registry reg;
+    vitals::health_server first(reg, local_options());
+    first.start();
+    first.set_ready(true);
+    vitals::health_server second(reg, local_options());
+    const vitals::status st = second.try_start();
+    CHECK(st.code() == vitals::errc::already_running);
+    CHECK(contains(st.message(), "self_metrics = false"));
+    CHECK_FALSE(second.running());
+    CHECK(sample(reg, "vitals_server_ready") == 1); // untouched by the refused server
+
+    auto quiet = local_options();
+    quiet.self_metrics = false;
+    vitals::health_server third(reg, quiet);
+    CHECK(third.try_start().ok());
+    CHECK(test_http::get(third.port(), "/live").status == 200);
+
+    vitals::registry other; // another registry is no conflict
+    vitals::health_server fourth(other, local_options());
+    CHECK(fourth.try_start().ok());
+
+    first.stop(); // gives the registry back
+    CHECK(second.try_start().ok());
+    second.stop();
+    CHECK(second.try_start().ok()); // and a restart takes it again
+}

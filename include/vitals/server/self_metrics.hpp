@@ -16,7 +16,9 @@
 #include <atomic>  // atomic
 #include <cstddef> // size_t
 #include <cstdint> // uint64_t
+#include <mutex>   // mutex, lock_guard
 #include <string>  // string, to_string
+#include <vector>  // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -32,6 +34,28 @@ inline std::size_t code_index(int code) noexcept {
     for (std::size_t i = 0; i < server_code_count; ++i)
         if (server_codes[i] == code) return i;
     return 1; // not reached: every response uses a listed code
+}
+
+/// Takes (or gives back) the right to publish a server's self-metrics in `reg`; false when
+/// another running server holds it. Two servers writing the same vitals_server_* series
+/// would add up their requests and overwrite each other's vitals_server_ready and
+/// vitals_server_connections. One table per program (per module on Windows).
+inline bool claim_self_metrics(const registry* reg, bool take) {
+    struct table {
+        std::mutex mutex;
+        std::vector<const registry*> held;
+    };
+    // Never destroyed: a static health_server may stop after static destruction began.
+    static table* const t = new table;
+    std::lock_guard<std::mutex> lock(t->mutex);
+    for (std::size_t i = 0; i < t->held.size(); ++i) {
+        if (t->held[i] != reg) continue;
+        if (take) return false;
+        t->held.erase(t->held.begin() + static_cast<std::ptrdiff_t>(i));
+        return true;
+    }
+    if (take) t->held.push_back(reg);
+    return true;
 }
 
 /// vitals_server_requests_total{path,code}, vitals_server_render_seconds,
