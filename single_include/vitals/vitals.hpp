@@ -1263,6 +1263,37 @@ inline bool compact_digits(double v, int precision, char* digits, std::size_t& k
 }
 #endif
 
+/// The fewest significant digits of `v` (finite, not zero) that read back to it: `k` digits
+/// (at most 17, no sign, point or trailing zero) in `digits`, and the decimal `exponent` of
+/// the first one (v = 0.d1d2... * 10^(exponent + 1)).
+inline void shortest_digits(double v, char* digits, std::size_t& k, int& exponent) noexcept {
+#if VITALS_USE_TO_CHARS
+    char sci[max_number_chars];
+    const auto res = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+    k = 0;
+    const char* p = sci;
+    for (; p != res.ptr && *p != 'e'; ++p)
+        if (*p >= '0' && *p <= '9') digits[k++] = *p;
+    exponent = 0;
+    const bool negative = p + 1 < res.ptr && p[1] == '-';
+    for (p += 2; p < res.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+    if (negative) exponent = -exponent;
+#else
+    // Reading back works for a precision as soon as it works for any smaller one, so a
+    // binary search finds the fewest digits.
+    int lo = 0, hi = 16; // 17 significant digits always read back
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (compact_digits(v, mid, digits, k, exponent))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    compact_digits(v, lo, digits, k, exponent);
+#endif
+    while (k > 1 && digits[k - 1] == '0') --k;
+}
+
 /// Writes `v` as the text format expects: `NaN`, `+Inf`, `-Inf`, whole numbers below 2^53
 /// without exponent or decimal point, anything else as the shortest string that reads back
 /// to the same double, in fixed or scientific notation, whichever is shorter (fixed on a tie):
@@ -1301,16 +1332,7 @@ inline std::size_t format_double(char* out, double v) noexcept {
     char digits[20];
     std::size_t k = 0;
     int exponent = 0;
-    int lo = 0, hi = 16; // 17 significant digits always read back
-    while (lo < hi) {
-        const int mid = lo + (hi - lo) / 2;
-        if (compact_digits(v, mid, digits, k, exponent))
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    compact_digits(v, lo, digits, k, exponent);
-    while (k > 1 && digits[k - 1] == '0') --k;
+    shortest_digits(v, digits, k, exponent);
     const int nk = static_cast<int>(k);
     const int abs_exponent = exponent < 0 ? -exponent : exponent;
     const int sci_len = nk + (nk > 1 ? 1 : 0) + 2 + (abs_exponent >= 100 ? 3 : 2);
@@ -1352,6 +1374,58 @@ inline std::size_t format_double(char* out, double v) noexcept {
     }
     return n;
 #endif
+}
+
+/// Writes `v` as an OpenMetrics canonical number, the form `le` label values must take: the
+/// fewest digits that read back to `v`, spelled as Go's strconv.FormatFloat(v, 'g', -1, 64)
+/// does (an exponent below 1e-4 and from 1e+6 on, with at least two digits), and ".0" added
+/// when there is neither a point nor an exponent: 1.0, 0.0001, 1e-05, 100000.0, 1e+06. Zero,
+/// also -0, is 0.0. Returns the chars written (at most max_number_chars).
+inline std::size_t format_canonical(char* out, double v) noexcept {
+    if (is_nan(v) || is_inf(v) || v == 0.0) {
+        if (v == 0.0) {
+            std::memcpy(out, "0.0", 3);
+            return 3;
+        }
+        return format_double(out, v);
+    }
+    char digits[20];
+    std::size_t k = 0;
+    int exponent = 0;
+    shortest_digits(v < 0 ? -v : v, digits, k, exponent);
+    std::size_t n = 0;
+    if (v < 0) out[n++] = '-';
+    if (exponent < -4 || exponent >= 6) {
+        out[n++] = digits[0];
+        if (k > 1) {
+            out[n++] = '.';
+            std::memcpy(out + n, digits + 1, k - 1);
+            n += k - 1;
+        }
+        out[n++] = 'e';
+        out[n++] = exponent < 0 ? '-' : '+';
+        const int e = exponent < 0 ? -exponent : exponent;
+        if (e >= 100) out[n++] = static_cast<char>('0' + e / 100);
+        out[n++] = static_cast<char>('0' + e / 10 % 10);
+        out[n++] = static_cast<char>('0' + e % 10);
+    } else if (exponent >= 0) {
+        const auto whole = static_cast<std::size_t>(exponent) + 1;
+        for (std::size_t i = 0; i < whole; ++i) out[n++] = i < k ? digits[i] : '0';
+        out[n++] = '.';
+        if (k > whole) {
+            std::memcpy(out + n, digits + whole, k - whole);
+            n += k - whole;
+        } else {
+            out[n++] = '0';
+        }
+    } else {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 1; i < -exponent; ++i) out[n++] = '0';
+        std::memcpy(out + n, digits, k);
+        n += k;
+    }
+    return n;
 }
 
 } // namespace detail
@@ -1783,6 +1857,7 @@ inline void append_escaped(std::string& out, std::string_view value, bool quote)
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_ESCAPE_HPP
+// #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/exposition/buffer.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>
 // vitals/exposition/model.hpp - what the exposition writers read: metric types, the
@@ -1877,12 +1952,16 @@ struct family_text {
         }
         if (type != metric_type::histogram) return;
         le_suffixes.reserve(bounds.size() + 1);
+        om_le_suffixes.reserve(bounds.size() + 1);
         for (double b : bounds) {
             char num[max_number_chars];
-            const std::size_t n = format_double(num, b);
+            std::size_t n = format_double(num, b);
             le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
+            n = format_canonical(num, b);
+            om_le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
         }
         le_suffixes.push_back("le=\"+Inf\"} ");
+        om_le_suffixes.push_back("le=\"+Inf\"} ");
         bucket_prefix = name + "_bucket{";
         sum_name = name + "_sum";
         count_name = name + "_count";
@@ -1890,7 +1969,9 @@ struct family_text {
 
     std::string header; // "# HELP ...\n# TYPE ...\n"
     // Histograms: pieces of the sample lines (one write each per line).
-    std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="+Inf"} `
+    std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="1"} `, `le="+Inf"} `
+    // The same in OpenMetrics, whose `le` values must be canonical numbers: `le="1.0"} `.
+    std::vector<std::string> om_le_suffixes;
     std::string bucket_prefix, sum_name, count_name;
     // Statesets: the state label of each state's sample line.
     std::vector<std::string> state_suffixes; // `name="a"} `, ...
@@ -3797,17 +3878,22 @@ public:
     }
 
     /// The lines of a collector's histogram series, `_bucket` with `le` (and, when
-    /// `with_sum_count`, `_sum` and `_count`).
+    /// `with_sum_count`, `_sum` and `_count`). OpenMetrics passes `canonical_le`: its `le`
+    /// values are canonical numbers (`1.0`, not `1`).
     void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
                              const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
-                             double sum, bool with_sum_count) {
+                             double sum, bool with_sum_count, bool canonical_le) {
         for (std::size_t i = 0; i <= nb; ++i) {
             open_collected(name, "_bucket", labels, n);
             out_.write("le=\"", 4);
-            if (i < nb)
+            if (i < nb && canonical_le) {
+                char num[max_number_chars];
+                out_.write(num, format_canonical(num, bounds[i]));
+            } else if (i < nb) {
                 out_.write_double(bounds[i]);
-            else
+            } else {
                 out_.write("+Inf", 4);
+            }
             out_.write("\"} ", 3);
             out_.write_uint(cumulative[i]);
             out_.put('\n');
@@ -3846,14 +3932,16 @@ public:
         }
     }
 
-    /// The opening of a histogram bucket line, up to its count: `name_bucket{labels,le="x"} `.
-    void bucket_prefix(const family_text& t, const series_node& s, std::size_t i) {
+    /// The opening of a histogram bucket line, up to its count: `name_bucket{labels,le="x"} `
+    /// (`le` as a canonical number for OpenMetrics).
+    void bucket_prefix(const family_text& t, const series_node& s, std::size_t i,
+                       bool openmetrics) {
         out_.write(t.bucket_prefix);
         if (!s.labels.empty()) {
             out_.write(s.labels.view());
             out_.put(',');
         }
-        out_.write(t.le_suffixes[i]);
+        out_.write(openmetrics ? t.om_le_suffixes[i] : t.le_suffixes[i]);
     }
 
 private:
@@ -4986,7 +5074,7 @@ public:
                              double sum) override {
         // _sum and _count only where OpenMetrics allows them (see write_histogram()).
         lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum,
-                                   (nb == 0 || bounds[0] >= 0) && sum >= 0);
+                                   (nb == 0 || bounds[0] >= 0) && sum >= 0, true);
     }
 
     void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
@@ -5113,7 +5201,7 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            lines_.bucket_prefix(t, s, i);
+            lines_.bucket_prefix(t, s, i, true);
             out_.write_uint(cumulative);
             write_exemplar(exemplars.find(i));
             out_.put('\n');
@@ -7086,7 +7174,7 @@ public:
     void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
                              const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
                              double sum) override {
-        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum, true);
+        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum, true, false);
     }
 
     void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
@@ -7111,7 +7199,7 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            lines_.bucket_prefix(t, s, i);
+            lines_.bucket_prefix(t, s, i, false);
             out_.write_uint(cumulative);
             out_.put('\n');
         }

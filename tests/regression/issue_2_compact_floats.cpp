@@ -21,6 +21,7 @@
 static_assert(VITALS_USE_TO_CHARS == 1, "this file must use std::to_chars");
 
 std::string vitals_regression_compact_format(double v);
+std::string vitals_regression_compact_canonical(double v);
 std::string vitals_regression_compact_exposition(double v);
 int vitals_regression_compact_decimal_vs_double(std::uint64_t d, int e, double v);
 
@@ -52,12 +53,21 @@ void compare(double v) {
     // misreads some inputs by one ulp, so it wrote digits naming a neighbouring double there.
     // (NaN, +Inf, -Inf and -0 are spelled by the text format, not by from_chars.)
     const bool exact = !std::isfinite(v) || v == 0.0 || reads_back(b, v);
-    if (a == b && exact) return;
+    // The OpenMetrics canonical form (`le` values) takes the same digits.
+    char buf[vitals::detail::max_number_chars];
+    const std::string ca(buf, vitals::detail::format_canonical(buf, v));
+    const std::string cb = vitals_regression_compact_canonical(v);
+    const bool canonical_exact = !std::isfinite(v) || v == 0.0 || reads_back(cb, v);
+    if (a == b && exact && ca == cb && canonical_exact) return;
     if (++mismatches <= 20) {
         CAPTURE(a);
         CAPTURE(b);
+        CAPTURE(ca);
+        CAPTURE(cb);
         CHECK(a == b);
         CHECK(exact);
+        CHECK(ca == cb);
+        CHECK(canonical_exact);
     }
 }
 } // namespace

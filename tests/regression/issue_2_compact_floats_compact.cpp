@@ -15,6 +15,11 @@ std::string vitals_regression_compact_format(double v) {
     return std::string(buf, vitals::detail::format_double(buf, v));
 }
 
+std::string vitals_regression_compact_canonical(double v) {
+    char buf[vitals::detail::max_number_chars];
+    return std::string(buf, vitals::detail::format_canonical(buf, v));
+}
+
 std::string vitals_regression_compact_exposition(double v) {
     vitals::registry reg;
     reg.gauge("g", "G.").set(v);

@@ -70,8 +70,8 @@ TEST_CASE("exemplar: the latest per bucket; each bucket keeps its own") {
     h.observe(0.6, vitals::exemplar{"trace_id", "second"}.at(11));
     h.observe(1.5, vitals::exemplar{"trace_id", "middle"}.at(12));
     const std::string out = vitals::to_openmetrics(reg);
-    CHECK(contains(out, "h_bucket{le=\"1\"} 2 # {trace_id=\"second\"} 0.6 11\n"));
-    CHECK(contains(out, "h_bucket{le=\"2\"} 3 # {trace_id=\"middle\"} 1.5 12\n"));
+    CHECK(contains(out, "h_bucket{le=\"1.0\"} 2 # {trace_id=\"second\"} 0.6 11\n"));
+    CHECK(contains(out, "h_bucket{le=\"2.0\"} 3 # {trace_id=\"middle\"} 1.5 12\n"));
     CHECK(contains(out, "h_bucket{le=\"+Inf\"} 3\n"));
     CHECK_FALSE(contains(out, "first"));
 }

@@ -206,3 +206,51 @@ TEST_CASE("openmetrics: _created is written to the microsecond, without trailing
     CHECK(created_of(-2.5) == "-2.5");
     CHECK(created_of(1e300) == "1e+300");
 }
+
+// OpenMetrics requires `le` values in canonical form (Go's shortest 'g' formatting, with ".0"
+// on numbers that have neither a point nor an exponent); the text format keeps le="1".
+TEST_CASE("openmetrics: le values are canonical numbers") {
+    const auto canonical = [](double v) {
+        char buf[vitals::detail::max_number_chars];
+        return std::string(buf, vitals::detail::format_canonical(buf, v));
+    };
+    // The examples of the OpenMetrics specification, and more around the switch to exponents.
+    CHECK(canonical(1e-10) == "1e-10");
+    CHECK(canonical(1e-9) == "1e-09");
+    CHECK(canonical(1e-5) == "1e-05");
+    CHECK(canonical(0.0001) == "0.0001");
+    CHECK(canonical(0.1) == "0.1");
+    CHECK(canonical(1.0) == "1.0");
+    CHECK(canonical(100000.0) == "100000.0");
+    CHECK(canonical(1e6) == "1e+06");
+    CHECK(canonical(1e10) == "1e+10");
+    CHECK(canonical(0.0) == "0.0");
+    CHECK(canonical(-0.0) == "0.0");
+    CHECK(canonical(2.5) == "2.5");
+    CHECK(canonical(123456.0) == "123456.0");
+    CHECK(canonical(1234567.0) == "1.234567e+06");
+    CHECK(canonical(999999.5) == "999999.5");
+    CHECK(canonical(0.00012) == "0.00012");
+    CHECK(canonical(-1.5e-7) == "-1.5e-07");
+    CHECK(canonical(1e300) == "1e+300");
+    CHECK(canonical(5e-324) == "5e-324");
+    CHECK(canonical(1152921504606846976.0) == "1.152921504606847e+18"); // shortest, not exact
+
+    vitals::registry reg;
+    reg.histogram("h", "H.", {0.005, 1, 10, 1e6}).observe(3);
+    reg.add_collector("c", [](vitals::collector_output& out) {
+        out.family("ch", "CH.", vitals::metric_type::histogram);
+        out.histogram_sample({1, 2.5}, {1, 2, 2}, 3.5);
+    });
+    const auto contains = [](const std::string& s, const std::string& part) {
+        return s.find(part) != std::string::npos;
+    };
+    const std::string om = vitals::to_openmetrics(reg);
+    CHECK(contains(om, "h_bucket{le=\"0.005\"} 0\nh_bucket{le=\"1.0\"} 0\n"
+                       "h_bucket{le=\"10.0\"} 1\nh_bucket{le=\"1e+06\"} 1\n"));
+    CHECK(contains(om, "ch_bucket{le=\"1.0\"} 1\nch_bucket{le=\"2.5\"} 2\n"));
+    const std::string text = vitals::to_text(reg);
+    CHECK(contains(text,
+                   "h_bucket{le=\"1\"} 0\nh_bucket{le=\"10\"} 1\nh_bucket{le=\"1000000\"} 1\n"));
+    CHECK(contains(text, "ch_bucket{le=\"1\"} 1\n"));
+}

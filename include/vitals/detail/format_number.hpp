@@ -160,6 +160,37 @@ inline bool compact_digits(double v, int precision, char* digits, std::size_t& k
 }
 #endif
 
+/// The fewest significant digits of `v` (finite, not zero) that read back to it: `k` digits
+/// (at most 17, no sign, point or trailing zero) in `digits`, and the decimal `exponent` of
+/// the first one (v = 0.d1d2... * 10^(exponent + 1)).
+inline void shortest_digits(double v, char* digits, std::size_t& k, int& exponent) noexcept {
+#if VITALS_USE_TO_CHARS
+    char sci[max_number_chars];
+    const auto res = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+    k = 0;
+    const char* p = sci;
+    for (; p != res.ptr && *p != 'e'; ++p)
+        if (*p >= '0' && *p <= '9') digits[k++] = *p;
+    exponent = 0;
+    const bool negative = p + 1 < res.ptr && p[1] == '-';
+    for (p += 2; p < res.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+    if (negative) exponent = -exponent;
+#else
+    // Reading back works for a precision as soon as it works for any smaller one, so a
+    // binary search finds the fewest digits.
+    int lo = 0, hi = 16; // 17 significant digits always read back
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (compact_digits(v, mid, digits, k, exponent))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    compact_digits(v, lo, digits, k, exponent);
+#endif
+    while (k > 1 && digits[k - 1] == '0') --k;
+}
+
 /// Writes `v` as the text format expects: `NaN`, `+Inf`, `-Inf`, whole numbers below 2^53
 /// without exponent or decimal point, anything else as the shortest string that reads back
 /// to the same double, in fixed or scientific notation, whichever is shorter (fixed on a tie):
@@ -198,16 +229,7 @@ inline std::size_t format_double(char* out, double v) noexcept {
     char digits[20];
     std::size_t k = 0;
     int exponent = 0;
-    int lo = 0, hi = 16; // 17 significant digits always read back
-    while (lo < hi) {
-        const int mid = lo + (hi - lo) / 2;
-        if (compact_digits(v, mid, digits, k, exponent))
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    compact_digits(v, lo, digits, k, exponent);
-    while (k > 1 && digits[k - 1] == '0') --k;
+    shortest_digits(v, digits, k, exponent);
     const int nk = static_cast<int>(k);
     const int abs_exponent = exponent < 0 ? -exponent : exponent;
     const int sci_len = nk + (nk > 1 ? 1 : 0) + 2 + (abs_exponent >= 100 ? 3 : 2);
@@ -249,6 +271,58 @@ inline std::size_t format_double(char* out, double v) noexcept {
     }
     return n;
 #endif
+}
+
+/// Writes `v` as an OpenMetrics canonical number, the form `le` label values must take: the
+/// fewest digits that read back to `v`, spelled as Go's strconv.FormatFloat(v, 'g', -1, 64)
+/// does (an exponent below 1e-4 and from 1e+6 on, with at least two digits), and ".0" added
+/// when there is neither a point nor an exponent: 1.0, 0.0001, 1e-05, 100000.0, 1e+06. Zero,
+/// also -0, is 0.0. Returns the chars written (at most max_number_chars).
+inline std::size_t format_canonical(char* out, double v) noexcept {
+    if (is_nan(v) || is_inf(v) || v == 0.0) {
+        if (v == 0.0) {
+            std::memcpy(out, "0.0", 3);
+            return 3;
+        }
+        return format_double(out, v);
+    }
+    char digits[20];
+    std::size_t k = 0;
+    int exponent = 0;
+    shortest_digits(v < 0 ? -v : v, digits, k, exponent);
+    std::size_t n = 0;
+    if (v < 0) out[n++] = '-';
+    if (exponent < -4 || exponent >= 6) {
+        out[n++] = digits[0];
+        if (k > 1) {
+            out[n++] = '.';
+            std::memcpy(out + n, digits + 1, k - 1);
+            n += k - 1;
+        }
+        out[n++] = 'e';
+        out[n++] = exponent < 0 ? '-' : '+';
+        const int e = exponent < 0 ? -exponent : exponent;
+        if (e >= 100) out[n++] = static_cast<char>('0' + e / 100);
+        out[n++] = static_cast<char>('0' + e / 10 % 10);
+        out[n++] = static_cast<char>('0' + e % 10);
+    } else if (exponent >= 0) {
+        const auto whole = static_cast<std::size_t>(exponent) + 1;
+        for (std::size_t i = 0; i < whole; ++i) out[n++] = i < k ? digits[i] : '0';
+        out[n++] = '.';
+        if (k > whole) {
+            std::memcpy(out + n, digits + whole, k - whole);
+            n += k - whole;
+        } else {
+            out[n++] = '0';
+        }
+    } else {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 1; i < -exponent; ++i) out[n++] = '0';
+        std::memcpy(out + n, digits, k);
+        n += k;
+    }
+    return n;
 }
 
 } // namespace detail

@@ -6,6 +6,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/escape.hpp>
+#include <vitals/detail/format_number.hpp>
 #include <vitals/exposition/buffer.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
@@ -61,17 +62,22 @@ public:
     }
 
     /// The lines of a collector's histogram series, `_bucket` with `le` (and, when
-    /// `with_sum_count`, `_sum` and `_count`).
+    /// `with_sum_count`, `_sum` and `_count`). OpenMetrics passes `canonical_le`: its `le`
+    /// values are canonical numbers (`1.0`, not `1`).
     void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
                              const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
-                             double sum, bool with_sum_count) {
+                             double sum, bool with_sum_count, bool canonical_le) {
         for (std::size_t i = 0; i <= nb; ++i) {
             open_collected(name, "_bucket", labels, n);
             out_.write("le=\"", 4);
-            if (i < nb)
+            if (i < nb && canonical_le) {
+                char num[max_number_chars];
+                out_.write(num, format_canonical(num, bounds[i]));
+            } else if (i < nb) {
                 out_.write_double(bounds[i]);
-            else
+            } else {
                 out_.write("+Inf", 4);
+            }
             out_.write("\"} ", 3);
             out_.write_uint(cumulative[i]);
             out_.put('\n');
@@ -110,14 +116,16 @@ public:
         }
     }
 
-    /// The opening of a histogram bucket line, up to its count: `name_bucket{labels,le="x"} `.
-    void bucket_prefix(const family_text& t, const series_node& s, std::size_t i) {
+    /// The opening of a histogram bucket line, up to its count: `name_bucket{labels,le="x"} `
+    /// (`le` as a canonical number for OpenMetrics).
+    void bucket_prefix(const family_text& t, const series_node& s, std::size_t i,
+                       bool openmetrics) {
         out_.write(t.bucket_prefix);
         if (!s.labels.empty()) {
             out_.write(s.labels.view());
             out_.put(',');
         }
-        out_.write(t.le_suffixes[i]);
+        out_.write(openmetrics ? t.om_le_suffixes[i] : t.le_suffixes[i]);
     }
 
 private:

@@ -90,12 +90,16 @@ struct family_text {
         }
         if (type != metric_type::histogram) return;
         le_suffixes.reserve(bounds.size() + 1);
+        om_le_suffixes.reserve(bounds.size() + 1);
         for (double b : bounds) {
             char num[max_number_chars];
-            const std::size_t n = format_double(num, b);
+            std::size_t n = format_double(num, b);
             le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
+            n = format_canonical(num, b);
+            om_le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
         }
         le_suffixes.push_back("le=\"+Inf\"} ");
+        om_le_suffixes.push_back("le=\"+Inf\"} ");
         bucket_prefix = name + "_bucket{";
         sum_name = name + "_sum";
         count_name = name + "_count";
@@ -103,7 +107,9 @@ struct family_text {
 
     std::string header; // "# HELP ...\n# TYPE ...\n"
     // Histograms: pieces of the sample lines (one write each per line).
-    std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="+Inf"} `
+    std::vector<std::string> le_suffixes; // `le="0.5"} `, ..., `le="1"} `, `le="+Inf"} `
+    // The same in OpenMetrics, whose `le` values must be canonical numbers: `le="1.0"} `.
+    std::vector<std::string> om_le_suffixes;
     std::string bucket_prefix, sum_name, count_name;
     // Statesets: the state label of each state's sample line.
     std::vector<std::string> state_suffixes; // `name="a"} `, ...

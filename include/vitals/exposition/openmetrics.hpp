@@ -91,7 +91,7 @@ public:
                              double sum) override {
         // _sum and _count only where OpenMetrics allows them (see write_histogram()).
         lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum,
-                                   (nb == 0 || bounds[0] >= 0) && sum >= 0);
+                                   (nb == 0 || bounds[0] >= 0) && sum >= 0, true);
     }
 
     void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
@@ -218,7 +218,7 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            lines_.bucket_prefix(t, s, i);
+            lines_.bucket_prefix(t, s, i, true);
             out_.write_uint(cumulative);
             write_exemplar(exemplars.find(i));
             out_.put('\n');

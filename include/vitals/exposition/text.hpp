@@ -90,7 +90,7 @@ public:
     void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
                              const double* bounds, const std::uint64_t* cumulative, std::size_t nb,
                              double sum) override {
-        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum, true);
+        lines_.collected_histogram(name, labels, n, bounds, cumulative, nb, sum, true, false);
     }
 
     void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
@@ -115,7 +115,7 @@ private:
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i <= nb; ++i) {
             cumulative += h.bucket_count(i);
-            lines_.bucket_prefix(t, s, i);
+            lines_.bucket_prefix(t, s, i, false);
             out_.write_uint(cumulative);
             out_.put('\n');
         }
