@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/escape.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/format_number.hpp>
 #include <vitals/detail/label_hash.hpp>
@@ -288,6 +289,10 @@ private:
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
+        if (any_invalid_utf8(vals, n)) {
+            const shown_values shown(vals, n);
+            return remove(shown.views.data(), n);
+        }
         const std::uint64_t h = hash_label_values(vals, n, hash_key_);
         exclusive_lock lock(mutex_);
         series_node* s = find(vals, n, h);
@@ -584,6 +589,14 @@ private:
     // being published concurrently, hence the second).
     VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
                                                       std::uint64_t h) {
+        // Values with invalid UTF-8 are shown with U+FFFD in its place, so they name the
+        // series of that shown form: "\xff" and "\xfe" would otherwise be two series written
+        // with the same labels. Never in the table themselves, they always come here (and
+        // allocate); valid values pay for the check only when they miss.
+        if (VITALS_DETAIL_UNLIKELY(any_invalid_utf8(vals, n))) {
+            const shown_values shown(vals, n);
+            return lookup_counted(shown.views.data(), n);
+        }
         series_node* ov = overflow_series_.load(std::memory_order_acquire);
         if (ov && ov->visible.load(std::memory_order_acquire) && !find(vals, n, h)) {
             count_overflow();
@@ -591,6 +604,26 @@ private:
         }
         return lookup_locked(vals, n, h);
     }
+
+    static bool any_invalid_utf8(const std::string_view* vals, std::size_t n) noexcept {
+        for (std::size_t i = 0; i < n; ++i)
+            if (has_invalid_utf8(vals[i])) return true;
+        return false;
+    }
+
+    // Label values as the exposition shows them (invalid UTF-8 replaced), and views of them.
+    struct shown_values {
+        std::vector<std::string> values;
+        std::vector<std::string_view> views;
+        shown_values(const std::string_view* vals, std::size_t n) {
+            values.reserve(n);
+            views.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                values.push_back(replace_invalid_utf8(vals[i]));
+                views.push_back(values.back());
+            }
+        }
+    };
 
     // Counts a lookup redirected to the overflow series, in this family's series of the
     // registry's overflow counter; the series is looked up once and kept (again only if it

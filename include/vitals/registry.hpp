@@ -5,11 +5,13 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/callback.hpp>
+#include <vitals/detail/escape.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/float_class.hpp>
 #include <vitals/detail/format_number.hpp>
 #include <vitals/detail/label_hash.hpp>
 #include <vitals/detail/names.hpp>
+#include <vitals/detail/narrow.hpp>
 #include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
 #include <vitals/exemplar.hpp>
@@ -65,15 +67,17 @@ private:
 /// Nothing a collector writes can make the exposition invalid: a family whose name is invalid,
 /// collides with a registered family or with one written earlier in this scrape (by any
 /// collector), or declares a unit its name does not end with, is dropped with its samples;
-/// a sample with an invalid or repeated label name, or a value its type does not allow (a
-/// negative or NaN counter, inconsistent histogram buckets) is dropped alone. Every call says
+/// a sample with an invalid or repeated label name, a label set the family already has (in
+/// any label order), or a value its type does not allow (a negative or NaN counter,
+/// inconsistent histogram buckets) is dropped alone. Every call says
 /// what happened in a collector_status, and every drop is counted in the gauge
 /// `vitals_collector_dropped` that the same scrape shows after the collectors (only when
 /// something was dropped), so a silent loss is visible in the exposition too.
 ///
 /// Not thread-safe: it lives for one scrape on the scraping thread. Hands what it accepts
 /// straight to the scrape's writer and allocates nothing (except to keep a family name longer
-/// than 128 characters, and past 64 families in one scrape).
+/// than 128 characters, past 64 families in one scrape, past 32 samples in one family, and
+/// for a label value with invalid UTF-8).
 class collector_output {
 public:
     /// A label of a collected sample; both views must outlive the call.
@@ -179,6 +183,15 @@ private:
     std::uint64_t seen_inline_[64];
     std::size_t seen_count_ = 0;
     std::vector<std::uint64_t> seen_more_;
+
+    // Hashes of the label sets written in the current family, so that a repeated one (in any
+    // label order, or differing only in invalid UTF-8, which is shown as U+FFFD) is dropped:
+    // two samples with one label set are a duplicate that parsers drop or reject. An open-
+    // addressing set: 32 label sets inline, then a table on the heap that doubles.
+    bool remember_label_set(const label_view* labels, std::size_t count);
+    std::uint64_t label_sets_inline_[64];
+    std::vector<std::uint64_t> label_sets_more_;
+    std::size_t label_set_count_ = 0;
 };
 
 /// A callback run at every scrape to add computed samples: any copyable callable taking a
@@ -544,11 +557,18 @@ private:
             return {errc::invalid_argument, "stateset '" + name +
                                                 "' needs 1 to 64 states, was given " +
                                                 std::to_string(states.size())};
+        // Compared as shown: states differing only in invalid UTF-8 would be written alike.
+        std::vector<std::string> shown;
+        shown.reserve(states.size());
+        for (const std::string& st : states) shown.push_back(detail::replace_invalid_utf8(st));
         for (std::size_t i = 0; i < states.size(); ++i)
             for (std::size_t k = 0; k < i; ++k)
-                if (states[k] == states[i])
+                if (shown[k] == shown[i])
                     return {errc::invalid_argument,
-                            "stateset '" + name + "' lists state '" + states[i] + "' twice"};
+                            "stateset '" + name + "' lists state '" + shown[i] + "' twice" +
+                                (states[k] == states[i] ? ""
+                                                        : " (as shown, invalid UTF-8 "
+                                                          "replaced by U+FFFD)")};
         return {};
     }
 
@@ -806,9 +826,48 @@ inline bool collector_output::name_taken(std::string_view sample_name) const noe
     return owner_.is_reserved(sample_name) || seen(sample_name);
 }
 
+inline bool collector_output::remember_label_set(const label_view* labels, std::size_t count) {
+    const std::uint64_t key = detail::hash_secret();
+    std::uint64_t h = count + 1;
+    for (const label_view* l = labels; l != labels + count; ++l) {
+        std::string shown; // only for values with invalid UTF-8
+        std::string_view pair[2] = {l->first, l->second};
+        if (detail::has_invalid_utf8(l->second)) {
+            shown = detail::replace_invalid_utf8(l->second);
+            pair[1] = shown;
+        }
+        h += detail::hash_label_values(pair, 2, key); // a sum: the order of labels is no matter
+    }
+    h = detail::fold_multiply(h ^ key, 0x9e3779b97f4a7c15ULL) | 1; // 0 marks a free slot
+    std::uint64_t* table = label_sets_more_.empty() ? label_sets_inline_ : label_sets_more_.data();
+    std::size_t size = label_sets_more_.empty() ? 64 : label_sets_more_.size();
+    if (label_set_count_ == 0 && label_sets_more_.empty())
+        for (std::uint64_t& slot : label_sets_inline_) slot = 0;
+    for (std::size_t i = detail::narrow<std::size_t>(h) & (size - 1);; i = (i + 1) & (size - 1)) {
+        if (table[i] == h) return false;
+        if (table[i] == 0) {
+            table[i] = h;
+            break;
+        }
+    }
+    if (++label_set_count_ * 2 > size) { // keep the table at most half full
+        std::vector<std::uint64_t> bigger(size * 2, 0);
+        for (std::size_t k = 0; k < size; ++k) {
+            if (table[k] == 0) continue;
+            std::size_t i = detail::narrow<std::size_t>(table[k]) & (bigger.size() - 1);
+            while (bigger[i] != 0) i = (i + 1) & (bigger.size() - 1);
+            bigger[i] = table[k];
+        }
+        label_sets_more_.swap(bigger);
+    }
+    return true;
+}
+
 inline collector_status collector_output::family(std::string_view name, std::string_view help,
                                                  metric_type type, std::string_view unit) {
     active_ = false;
+    label_set_count_ = 0; // a new family: its label sets start empty
+    label_sets_more_.clear();
     if (!detail::is_valid_metric_name(name))
         return drop(errc::invalid_metric_name, "invalid metric name");
     const std::string_view suffix = type == metric_type::counter ? "_total"
@@ -895,6 +954,8 @@ inline collector_status collector_output::sample(double value, const label_view*
         return drop(errc::invalid_argument, "a counter's value must be >= 0 (not NaN)");
     if (type_ == metric_type::info && value != 1.0)
         return drop(errc::invalid_argument, "an info's value must be 1");
+    if (!remember_label_set(labels, count))
+        return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_sample(name(), labels, count, value);
     return {};
 }
@@ -915,6 +976,8 @@ collector_output::histogram_sample(const std::vector<double>& bounds,
         if (cumulative_counts[i] < cumulative_counts[i - 1])
             return drop(errc::invalid_argument, "cumulative counts must not decrease");
     if (detail::is_nan(sum)) return drop(errc::invalid_argument, "the sum must not be NaN");
+    if (!remember_label_set(labels.begin(), labels.size()))
+        return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_histogram(name(), labels.begin(), labels.size(), bounds.data(),
                              cumulative_counts.data(), bounds.size(), sum);
     return {};
@@ -928,9 +991,15 @@ collector_output::stateset_sample(std::initializer_list<state_view> states,
     if (type_ != metric_type::stateset)
         return drop(errc::invalid_argument, "stateset_sample needs a stateset family");
     if (states.size() == 0) return drop(errc::invalid_argument, "a stateset needs states");
+    // Compared as shown: states differing only in invalid UTF-8 would be written alike.
     for (auto s = states.begin(); s != states.end(); ++s)
         for (auto k = states.begin(); k != s; ++k)
-            if (k->first == s->first) return drop(errc::invalid_argument, "repeated state");
+            if (k->first == s->first ||
+                ((detail::has_invalid_utf8(k->first) || detail::has_invalid_utf8(s->first)) &&
+                 detail::replace_invalid_utf8(k->first) == detail::replace_invalid_utf8(s->first)))
+                return drop(errc::invalid_argument, "repeated state");
+    if (!remember_label_set(labels.begin(), labels.size()))
+        return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_stateset(name(), labels.begin(), labels.size(), states.begin(), states.size());
     return {};
 }

@@ -1708,6 +1708,20 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
     return len;
 }
 
+/// Whether `s` holds an invalid UTF-8 sequence (which the exposition shows as U+FFFD).
+inline bool has_invalid_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t len = utf8_sequence_length(s, i);
+        if (len == 0) return true;
+        i += len;
+    }
+    return false;
+}
+
 } // namespace detail
 VITALS_END_NAMESPACE
 
@@ -1845,6 +1859,25 @@ void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
         run = ++i;
     }
     if (i > run) emit(value.data() + run, i - run);
+}
+
+/// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by
+/// U+FFFD, as escape_pieces() does.
+inline std::string replace_invalid_utf8(std::string_view value) {
+    std::string out;
+    out.reserve(value.size() + 8);
+    for (std::size_t i = 0; i < value.size();) {
+        const std::size_t len =
+            static_cast<unsigned char>(value[i]) < 0x80 ? 1 : utf8_sequence_length(value, i);
+        if (len == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(value.data() + i, len);
+            i += len;
+        }
+    }
+    return out;
 }
 
 /// Appends `value` escaped for the text format (see escape_pieces()).
@@ -2026,6 +2059,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>
 // vitals/detail/exclusive_lock.hpp - a scoped writer lock on a std::shared_mutex.
 // SPDX-License-Identifier: MIT
@@ -3404,6 +3438,10 @@ private:
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
+        if (any_invalid_utf8(vals, n)) {
+            const shown_values shown(vals, n);
+            return remove(shown.views.data(), n);
+        }
         const std::uint64_t h = hash_label_values(vals, n, hash_key_);
         exclusive_lock lock(mutex_);
         series_node* s = find(vals, n, h);
@@ -3700,6 +3738,14 @@ private:
     // being published concurrently, hence the second).
     VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
                                                       std::uint64_t h) {
+        // Values with invalid UTF-8 are shown with U+FFFD in its place, so they name the
+        // series of that shown form: "\xff" and "\xfe" would otherwise be two series written
+        // with the same labels. Never in the table themselves, they always come here (and
+        // allocate); valid values pay for the check only when they miss.
+        if (VITALS_DETAIL_UNLIKELY(any_invalid_utf8(vals, n))) {
+            const shown_values shown(vals, n);
+            return lookup_counted(shown.views.data(), n);
+        }
         series_node* ov = overflow_series_.load(std::memory_order_acquire);
         if (ov && ov->visible.load(std::memory_order_acquire) && !find(vals, n, h)) {
             count_overflow();
@@ -3707,6 +3753,26 @@ private:
         }
         return lookup_locked(vals, n, h);
     }
+
+    static bool any_invalid_utf8(const std::string_view* vals, std::size_t n) noexcept {
+        for (std::size_t i = 0; i < n; ++i)
+            if (has_invalid_utf8(vals[i])) return true;
+        return false;
+    }
+
+    // Label values as the exposition shows them (invalid UTF-8 replaced), and views of them.
+    struct shown_values {
+        std::vector<std::string> values;
+        std::vector<std::string_view> views;
+        shown_values(const std::string_view* vals, std::size_t n) {
+            values.reserve(n);
+            views.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                values.push_back(replace_invalid_utf8(vals[i]));
+                views.push_back(values.back());
+            }
+        }
+    };
 
     // Counts a lookup redirected to the overflow series, in this family's series of the
     // registry's overflow counter; the series is looked up once and kept (again only if it
@@ -4057,11 +4123,13 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_CALLBACK_HPP
+// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/detail/label_hash.hpp>: inlined above
 // #include <vitals/detail/names.hpp>: inlined above
+// #include <vitals/detail/narrow.hpp>: inlined above
 // #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above
@@ -4117,15 +4185,17 @@ private:
 /// Nothing a collector writes can make the exposition invalid: a family whose name is invalid,
 /// collides with a registered family or with one written earlier in this scrape (by any
 /// collector), or declares a unit its name does not end with, is dropped with its samples;
-/// a sample with an invalid or repeated label name, or a value its type does not allow (a
-/// negative or NaN counter, inconsistent histogram buckets) is dropped alone. Every call says
+/// a sample with an invalid or repeated label name, a label set the family already has (in
+/// any label order), or a value its type does not allow (a negative or NaN counter,
+/// inconsistent histogram buckets) is dropped alone. Every call says
 /// what happened in a collector_status, and every drop is counted in the gauge
 /// `vitals_collector_dropped` that the same scrape shows after the collectors (only when
 /// something was dropped), so a silent loss is visible in the exposition too.
 ///
 /// Not thread-safe: it lives for one scrape on the scraping thread. Hands what it accepts
 /// straight to the scrape's writer and allocates nothing (except to keep a family name longer
-/// than 128 characters, and past 64 families in one scrape).
+/// than 128 characters, past 64 families in one scrape, past 32 samples in one family, and
+/// for a label value with invalid UTF-8).
 class collector_output {
 public:
     /// A label of a collected sample; both views must outlive the call.
@@ -4231,6 +4301,15 @@ private:
     std::uint64_t seen_inline_[64];
     std::size_t seen_count_ = 0;
     std::vector<std::uint64_t> seen_more_;
+
+    // Hashes of the label sets written in the current family, so that a repeated one (in any
+    // label order, or differing only in invalid UTF-8, which is shown as U+FFFD) is dropped:
+    // two samples with one label set are a duplicate that parsers drop or reject. An open-
+    // addressing set: 32 label sets inline, then a table on the heap that doubles.
+    bool remember_label_set(const label_view* labels, std::size_t count);
+    std::uint64_t label_sets_inline_[64];
+    std::vector<std::uint64_t> label_sets_more_;
+    std::size_t label_set_count_ = 0;
 };
 
 /// A callback run at every scrape to add computed samples: any copyable callable taking a
@@ -4596,11 +4675,18 @@ private:
             return {errc::invalid_argument, "stateset '" + name +
                                                 "' needs 1 to 64 states, was given " +
                                                 std::to_string(states.size())};
+        // Compared as shown: states differing only in invalid UTF-8 would be written alike.
+        std::vector<std::string> shown;
+        shown.reserve(states.size());
+        for (const std::string& st : states) shown.push_back(detail::replace_invalid_utf8(st));
         for (std::size_t i = 0; i < states.size(); ++i)
             for (std::size_t k = 0; k < i; ++k)
-                if (states[k] == states[i])
+                if (shown[k] == shown[i])
                     return {errc::invalid_argument,
-                            "stateset '" + name + "' lists state '" + states[i] + "' twice"};
+                            "stateset '" + name + "' lists state '" + shown[i] + "' twice" +
+                                (states[k] == states[i] ? ""
+                                                        : " (as shown, invalid UTF-8 "
+                                                          "replaced by U+FFFD)")};
         return {};
     }
 
@@ -4858,9 +4944,48 @@ inline bool collector_output::name_taken(std::string_view sample_name) const noe
     return owner_.is_reserved(sample_name) || seen(sample_name);
 }
 
+inline bool collector_output::remember_label_set(const label_view* labels, std::size_t count) {
+    const std::uint64_t key = detail::hash_secret();
+    std::uint64_t h = count + 1;
+    for (const label_view* l = labels; l != labels + count; ++l) {
+        std::string shown; // only for values with invalid UTF-8
+        std::string_view pair[2] = {l->first, l->second};
+        if (detail::has_invalid_utf8(l->second)) {
+            shown = detail::replace_invalid_utf8(l->second);
+            pair[1] = shown;
+        }
+        h += detail::hash_label_values(pair, 2, key); // a sum: the order of labels is no matter
+    }
+    h = detail::fold_multiply(h ^ key, 0x9e3779b97f4a7c15ULL) | 1; // 0 marks a free slot
+    std::uint64_t* table = label_sets_more_.empty() ? label_sets_inline_ : label_sets_more_.data();
+    std::size_t size = label_sets_more_.empty() ? 64 : label_sets_more_.size();
+    if (label_set_count_ == 0 && label_sets_more_.empty())
+        for (std::uint64_t& slot : label_sets_inline_) slot = 0;
+    for (std::size_t i = detail::narrow<std::size_t>(h) & (size - 1);; i = (i + 1) & (size - 1)) {
+        if (table[i] == h) return false;
+        if (table[i] == 0) {
+            table[i] = h;
+            break;
+        }
+    }
+    if (++label_set_count_ * 2 > size) { // keep the table at most half full
+        std::vector<std::uint64_t> bigger(size * 2, 0);
+        for (std::size_t k = 0; k < size; ++k) {
+            if (table[k] == 0) continue;
+            std::size_t i = detail::narrow<std::size_t>(table[k]) & (bigger.size() - 1);
+            while (bigger[i] != 0) i = (i + 1) & (bigger.size() - 1);
+            bigger[i] = table[k];
+        }
+        label_sets_more_.swap(bigger);
+    }
+    return true;
+}
+
 inline collector_status collector_output::family(std::string_view name, std::string_view help,
                                                  metric_type type, std::string_view unit) {
     active_ = false;
+    label_set_count_ = 0; // a new family: its label sets start empty
+    label_sets_more_.clear();
     if (!detail::is_valid_metric_name(name))
         return drop(errc::invalid_metric_name, "invalid metric name");
     const std::string_view suffix = type == metric_type::counter ? "_total"
@@ -4947,6 +5072,8 @@ inline collector_status collector_output::sample(double value, const label_view*
         return drop(errc::invalid_argument, "a counter's value must be >= 0 (not NaN)");
     if (type_ == metric_type::info && value != 1.0)
         return drop(errc::invalid_argument, "an info's value must be 1");
+    if (!remember_label_set(labels, count))
+        return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_sample(name(), labels, count, value);
     return {};
 }
@@ -4967,6 +5094,8 @@ collector_output::histogram_sample(const std::vector<double>& bounds,
         if (cumulative_counts[i] < cumulative_counts[i - 1])
             return drop(errc::invalid_argument, "cumulative counts must not decrease");
     if (detail::is_nan(sum)) return drop(errc::invalid_argument, "the sum must not be NaN");
+    if (!remember_label_set(labels.begin(), labels.size()))
+        return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_histogram(name(), labels.begin(), labels.size(), bounds.data(),
                              cumulative_counts.data(), bounds.size(), sum);
     return {};
@@ -4980,9 +5109,15 @@ collector_output::stateset_sample(std::initializer_list<state_view> states,
     if (type_ != metric_type::stateset)
         return drop(errc::invalid_argument, "stateset_sample needs a stateset family");
     if (states.size() == 0) return drop(errc::invalid_argument, "a stateset needs states");
+    // Compared as shown: states differing only in invalid UTF-8 would be written alike.
     for (auto s = states.begin(); s != states.end(); ++s)
         for (auto k = states.begin(); k != s; ++k)
-            if (k->first == s->first) return drop(errc::invalid_argument, "repeated state");
+            if (k->first == s->first ||
+                ((detail::has_invalid_utf8(k->first) || detail::has_invalid_utf8(s->first)) &&
+                 detail::replace_invalid_utf8(k->first) == detail::replace_invalid_utf8(s->first)))
+                return drop(errc::invalid_argument, "repeated state");
+    if (!remember_label_set(labels.begin(), labels.size()))
+        return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_stateset(name(), labels.begin(), labels.size(), states.begin(), states.size());
     return {};
 }

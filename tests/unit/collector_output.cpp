@@ -94,3 +94,44 @@ TEST_CASE("collector_output: no drop, no vitals_collector_dropped; its name is t
     CHECK(contains(out, "\nvitals_collector_dropped 1\n"));
     CHECK_FALSE(contains(out, "Fake."));
 }
+
+// Two samples with one label set are a duplicate series (the OpenMetrics parser keeps the
+// first and drops the rest silently): the repeat is dropped and counted instead, whatever
+// the order of its labels, and also when its values differ only in invalid UTF-8.
+TEST_CASE("collector: a label set written twice in one family is dropped") {
+    vitals::registry reg;
+    std::vector<vitals::collector_status> got;
+    reg.add_collector([&got](vitals::collector_output& out) {
+        got.clear();
+        out.family("dup", "Dup.", vitals::metric_type::gauge);
+        got.push_back(out.sample(1, {{"a", "1"}, {"b", "2"}}));
+        got.push_back(out.sample(2, {{"a", "1"}, {"b", "2"}}));
+        got.push_back(out.sample(3, {{"b", "2"}, {"a", "1"}}));
+        got.push_back(out.sample(4, {{"a", "\xff"}, {"b", "2"}}));
+        got.push_back(out.sample(5, {{"a", "\xfe"}, {"b", "2"}}));
+        // 100 distinct label sets (past the inline table) are all kept.
+        out.family("many", "Many.", vitals::metric_type::gauge);
+        for (int i = 0; i < 100; ++i) {
+            const std::string v = std::to_string(i);
+            got.push_back(out.sample(i, {{"i", v}}));
+        }
+        got.push_back(out.sample(0, {{"i", "42"}}));
+        // A new family starts afresh.
+        out.family("other", "Other.", vitals::metric_type::gauge);
+        got.push_back(out.sample(1, {{"a", "1"}, {"b", "2"}}));
+    });
+    const std::string text = vitals::to_text(reg);
+    REQUIRE(got.size() == 107);
+    CHECK(got[0]);
+    CHECK_FALSE(got[1]);
+    CHECK_FALSE(got[2]);
+    CHECK(got[3]);
+    CHECK_FALSE(got[4]);
+    for (int i = 0; i < 100; ++i) CHECK(got[5 + static_cast<std::size_t>(i)]);
+    CHECK_FALSE(got[105]);
+    CHECK(got[106]);
+    CHECK(contains(text, "dup{a=\"1\",b=\"2\"} 1\n"));
+    CHECK_FALSE(contains(text, "dup{a=\"1\",b=\"2\"} 2\n"));
+    CHECK_FALSE(contains(text, "dup{b=\"2\",a=\"1\"} 3\n"));
+    CHECK(contains(text, "vitals_collector_dropped 4\n"));
+}

@@ -368,3 +368,28 @@ TEST_CASE("family: accessors describe the registration") {
     auto& cf = reg.counter("c", "C.", {"x"});
     CHECK(cf.name() == "c_total");
 }
+
+// The exposition shows each invalid UTF-8 byte as U+FFFD, so values that differ only there
+// are one series: two lines with the same labels would be duplicates a parser drops or
+// rejects.
+TEST_CASE("family: values shown alike after UTF-8 repair are one series") {
+    vitals::registry reg;
+    auto& f = reg.counter("req", "Requests.", {"path"});
+    vitals::counter& a = f.labels("/x\xff");
+    vitals::counter& b = f.labels("/x\xfe");
+    vitals::counter& c = f.labels("/x\xEF\xBF\xBD"); // U+FFFD itself, valid UTF-8
+    CHECK(&a == &b);
+    CHECK(&a == &c);
+    a.inc();
+    b.inc();
+    c.inc();
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("req_total{path=\"/x\xEF\xBF\xBD\"} 3\n") != std::string::npos);
+    CHECK(text.find("req_total{", text.find("req_total{") + 1) == std::string::npos);
+    CHECK(f.remove("/x\xc3")); // a truncated sequence, shown the same way
+    CHECK(vitals::to_text(reg).find("req_total{") == std::string::npos);
+    // A stateset's states are compared as shown, too.
+    const auto st = reg.try_stateset("mode", "Mode.", std::vector<std::string>{"a\xff", "a\xfe"});
+    CHECK(st.error().code() == vitals::errc::invalid_argument);
+    CHECK(st.error().message().find("invalid UTF-8") != std::string::npos);
+}

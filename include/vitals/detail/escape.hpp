@@ -51,6 +51,25 @@ void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
     if (i > run) emit(value.data() + run, i - run);
 }
 
+/// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by
+/// U+FFFD, as escape_pieces() does.
+inline std::string replace_invalid_utf8(std::string_view value) {
+    std::string out;
+    out.reserve(value.size() + 8);
+    for (std::size_t i = 0; i < value.size();) {
+        const std::size_t len =
+            static_cast<unsigned char>(value[i]) < 0x80 ? 1 : utf8_sequence_length(value, i);
+        if (len == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(value.data() + i, len);
+            i += len;
+        }
+    }
+    return out;
+}
+
 /// Appends `value` escaped for the text format (see escape_pieces()).
 inline void append_escaped(std::string& out, std::string_view value, bool quote) {
     escape_pieces(value, quote,

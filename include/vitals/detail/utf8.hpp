@@ -39,6 +39,20 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
     return len;
 }
 
+/// Whether `s` holds an invalid UTF-8 sequence (which the exposition shows as U+FFFD).
+inline bool has_invalid_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t len = utf8_sequence_length(s, i);
+        if (len == 0) return true;
+        i += len;
+    }
+    return false;
+}
+
 } // namespace detail
 VITALS_END_NAMESPACE
 
