@@ -1483,7 +1483,12 @@ public:
 
     out_buffer(const out_buffer&) = delete;
     out_buffer& operator=(const out_buffer&) = delete;
-    ~out_buffer() { finish(); }
+    // Only trims a string: a sink is called by finish() alone, which every render calls on
+    // success, so an exception (from a throwing sink, say) is never followed by another call
+    // to the sink during unwinding, which would resend the failed chunk or terminate.
+    ~out_buffer() {
+        if (string_) string_->resize(static_cast<std::size_t>(cur_ - begin_));
+    }
 
     void write(const char* data, std::size_t n) {
         if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
@@ -1530,10 +1535,11 @@ private:
     // The growth rule: afterwards the window has room for at least min(n, window size) bytes.
     using grow_fn = void (*)(out_buffer&, std::size_t n);
 
+    // The window is emptied before the call: a chunk the sink failed on is never sent again.
     static void flush_to_sink(out_buffer& b, std::size_t) {
-        if (b.cur_ != b.begin_)
-            b.sink_(b.context_, b.begin_, static_cast<std::size_t>(b.cur_ - b.begin_));
+        const std::size_t n = static_cast<std::size_t>(b.cur_ - b.begin_);
         b.cur_ = b.begin_;
+        if (n != 0) b.sink_(b.context_, b.begin_, n);
     }
     static void grow_string(out_buffer& b, std::size_t n) {
         std::string& s = *b.string_;
@@ -5371,7 +5377,8 @@ inline void write_openmetrics(const registry& reg, std::string& out) {
 
 /// Streams the OpenMetrics exposition of `reg` through `sink` in chunks of at most
 /// `capacity` bytes, using the caller's `buffer` and no heap memory of its own. A null
-/// `buffer` or a `capacity` of 0 uses 64 bytes of stack.
+/// `buffer` or a `capacity` of 0 uses 64 bytes of stack. A sink may throw to stop the render:
+/// the exception reaches the caller, and the sink is not called again.
 inline void write_openmetrics(const registry& reg, text_sink sink, void* context, char* buffer,
                               std::size_t capacity) {
     detail::render_to_sink(&detail::openmetrics_writer::render, reg, sink, context, buffer,
@@ -7362,6 +7369,8 @@ inline void write_text(const registry& reg, std::string& out) {
 /// Streams the exposition of `reg` through `sink` in chunks of at most `capacity` bytes,
 /// using the caller's `buffer` and no heap memory of its own. Any capacity works; 64 bytes or
 /// more avoids many tiny chunks. A null `buffer` or a `capacity` of 0 uses 64 bytes of stack.
+/// A sink may throw to stop the render: the exception reaches the caller, and the sink is
+/// not called again.
 inline void write_text(const registry& reg, text_sink sink, void* context, char* buffer,
                        std::size_t capacity) {
     detail::render_to_sink(&detail::text_writer::render, reg, sink, context, buffer, capacity);

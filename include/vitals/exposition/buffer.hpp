@@ -56,7 +56,12 @@ public:
 
     out_buffer(const out_buffer&) = delete;
     out_buffer& operator=(const out_buffer&) = delete;
-    ~out_buffer() { finish(); }
+    // Only trims a string: a sink is called by finish() alone, which every render calls on
+    // success, so an exception (from a throwing sink, say) is never followed by another call
+    // to the sink during unwinding, which would resend the failed chunk or terminate.
+    ~out_buffer() {
+        if (string_) string_->resize(static_cast<std::size_t>(cur_ - begin_));
+    }
 
     void write(const char* data, std::size_t n) {
         if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
@@ -103,10 +108,11 @@ private:
     // The growth rule: afterwards the window has room for at least min(n, window size) bytes.
     using grow_fn = void (*)(out_buffer&, std::size_t n);
 
+    // The window is emptied before the call: a chunk the sink failed on is never sent again.
     static void flush_to_sink(out_buffer& b, std::size_t) {
-        if (b.cur_ != b.begin_)
-            b.sink_(b.context_, b.begin_, static_cast<std::size_t>(b.cur_ - b.begin_));
+        const std::size_t n = static_cast<std::size_t>(b.cur_ - b.begin_);
         b.cur_ = b.begin_;
+        if (n != 0) b.sink_(b.context_, b.begin_, n);
     }
     static void grow_string(out_buffer& b, std::size_t n) {
         std::string& s = *b.string_;

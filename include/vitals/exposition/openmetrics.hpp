@@ -253,7 +253,8 @@ inline void write_openmetrics(const registry& reg, std::string& out) {
 
 /// Streams the OpenMetrics exposition of `reg` through `sink` in chunks of at most
 /// `capacity` bytes, using the caller's `buffer` and no heap memory of its own. A null
-/// `buffer` or a `capacity` of 0 uses 64 bytes of stack.
+/// `buffer` or a `capacity` of 0 uses 64 bytes of stack. A sink may throw to stop the render:
+/// the exception reaches the caller, and the sink is not called again.
 inline void write_openmetrics(const registry& reg, text_sink sink, void* context, char* buffer,
                               std::size_t capacity) {
     detail::render_to_sink(&detail::openmetrics_writer::render, reg, sink, context, buffer,

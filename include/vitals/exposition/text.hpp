@@ -143,6 +143,8 @@ inline void write_text(const registry& reg, std::string& out) {
 /// Streams the exposition of `reg` through `sink` in chunks of at most `capacity` bytes,
 /// using the caller's `buffer` and no heap memory of its own. Any capacity works; 64 bytes or
 /// more avoids many tiny chunks. A null `buffer` or a `capacity` of 0 uses 64 bytes of stack.
+/// A sink may throw to stop the render: the exception reaches the caller, and the sink is
+/// not called again.
 inline void write_text(const registry& reg, text_sink sink, void* context, char* buffer,
                        std::size_t capacity) {
     detail::render_to_sink(&detail::text_writer::render, reg, sink, context, buffer, capacity);
