@@ -28,10 +28,11 @@ struct exemplar_label {
 /// allocates nothing, and the strings (or the list) it refers to must outlive the call.
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
-/// together; label names follow the label-name rules. An exemplar that breaks a rule is never
-/// shown (the increment or observation itself still counts): recording only copies it, and a
-/// scrape that finds it invalid leaves it out and counts it, once, in exemplars_dropped();
-/// one too long to store is dropped and counted when recorded. The timestamp is the second
+/// together; label names follow the label-name rules; a timestamp set with at() must be
+/// finite. An exemplar that breaks a rule is never shown (the increment or observation
+/// itself still counts): recording only copies it, and a scrape that finds it invalid leaves
+/// it out and counts it, once, in exemplars_dropped(); one too long to store is dropped and
+/// counted when recorded. The timestamp is the second
 /// of the system clock when recorded (std::time: a few nanoseconds, where the clock with a
 /// fraction costs several observations), unless at() sets one.
 class exemplar {
@@ -51,6 +52,7 @@ public:
     exemplar& operator=(const exemplar&) = delete;
 
     /// Uses `unix_seconds` as the exemplar's timestamp instead of the time it is recorded.
+    /// A NaN or infinite timestamp makes the exemplar invalid (never shown, and counted).
     exemplar& at(double unix_seconds) noexcept {
         timestamp_ = unix_seconds;
         has_timestamp_ = true;
@@ -295,7 +297,8 @@ struct exemplar_access {
 } // namespace detail
 
 /// Exemplars dropped so far in this process because they broke a rule (an invalid label name,
-/// invalid UTF-8, more than 128 characters) or memory was short. Lock-free.
+/// invalid UTF-8, more than 128 characters, a timestamp that is NaN or infinite) or memory was
+/// short. Lock-free.
 inline std::uint64_t exemplars_dropped() noexcept {
     return detail::exemplars_dropped_cell().load(std::memory_order_relaxed);
 }

@@ -474,10 +474,11 @@ private:
             out.collected_sample(collector_dropped_name, nullptr, 0, static_cast<double>(dropped));
         }
         if (const std::uint64_t exemplars = exemplars_dropped()) {
-            out.collected_family(exemplars_dropped_name,
-                                 "Exemplars dropped in this process because they broke a rule "
-                                 "(label names, UTF-8, more than 128 characters).",
-                                 metric_type::counter, {});
+            out.collected_family(
+                exemplars_dropped_name,
+                "Exemplars dropped in this process because they broke a rule "
+                "(label names, UTF-8, more than 128 characters, a non-finite timestamp).",
+                metric_type::counter, {});
             out.collected_sample(exemplars_dropped_name, nullptr, 0,
                                  static_cast<double>(exemplars));
         }

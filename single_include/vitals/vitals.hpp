@@ -458,10 +458,11 @@ struct exemplar_label {
 /// allocates nothing, and the strings (or the list) it refers to must outlive the call.
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
-/// together; label names follow the label-name rules. An exemplar that breaks a rule is never
-/// shown (the increment or observation itself still counts): recording only copies it, and a
-/// scrape that finds it invalid leaves it out and counts it, once, in exemplars_dropped();
-/// one too long to store is dropped and counted when recorded. The timestamp is the second
+/// together; label names follow the label-name rules; a timestamp set with at() must be
+/// finite. An exemplar that breaks a rule is never shown (the increment or observation
+/// itself still counts): recording only copies it, and a scrape that finds it invalid leaves
+/// it out and counts it, once, in exemplars_dropped(); one too long to store is dropped and
+/// counted when recorded. The timestamp is the second
 /// of the system clock when recorded (std::time: a few nanoseconds, where the clock with a
 /// fraction costs several observations), unless at() sets one.
 class exemplar {
@@ -481,6 +482,7 @@ public:
     exemplar& operator=(const exemplar&) = delete;
 
     /// Uses `unix_seconds` as the exemplar's timestamp instead of the time it is recorded.
+    /// A NaN or infinite timestamp makes the exemplar invalid (never shown, and counted).
     exemplar& at(double unix_seconds) noexcept {
         timestamp_ = unix_seconds;
         has_timestamp_ = true;
@@ -725,7 +727,8 @@ struct exemplar_access {
 } // namespace detail
 
 /// Exemplars dropped so far in this process because they broke a rule (an invalid label name,
-/// invalid UTF-8, more than 128 characters) or memory was short. Lock-free.
+/// invalid UTF-8, more than 128 characters, a timestamp that is NaN or infinite) or memory was
+/// short. Lock-free.
 inline std::uint64_t exemplars_dropped() noexcept {
     return detail::exemplars_dropped_cell().load(std::memory_order_relaxed);
 }
@@ -1628,6 +1631,7 @@ VITALS_END_NAMESPACE
 #define VITALS_EXPOSITION_EXEMPLAR_RULES_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/detail/names.hpp>
 // vitals/detail/names.hpp - metric and label name rules of the Prometheus data model.
 // SPDX-License-Identifier: MIT
@@ -1783,9 +1787,10 @@ void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
 }
 
 /// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
-/// distinct label names, values in valid UTF-8, at most 128 characters in all.
-inline bool valid_exemplar(const char* bytes, std::size_t n) noexcept {
-    if (n == 0) return false;
+/// distinct label names, values in valid UTF-8, at most 128 characters in all, and a finite
+/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there).
+inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) noexcept {
+    if (n == 0 || !is_finite(timestamp)) return false;
     bool ok = true;
     std::size_t chars = 0;
     std::string_view names[64];
@@ -4598,10 +4603,11 @@ private:
             out.collected_sample(collector_dropped_name, nullptr, 0, static_cast<double>(dropped));
         }
         if (const std::uint64_t exemplars = exemplars_dropped()) {
-            out.collected_family(exemplars_dropped_name,
-                                 "Exemplars dropped in this process because they broke a rule "
-                                 "(label names, UTF-8, more than 128 characters).",
-                                 metric_type::counter, {});
+            out.collected_family(
+                exemplars_dropped_name,
+                "Exemplars dropped in this process because they broke a rule "
+                "(label names, UTF-8, more than 128 characters, a non-finite timestamp).",
+                metric_type::counter, {});
             out.collected_sample(exemplars_dropped_name, nullptr, 0,
                                  static_cast<double>(exemplars));
         }
@@ -5302,7 +5308,7 @@ private:
         std::uint32_t version = 0;
         const std::size_t n = cell->read(bytes, value, timestamp, &version);
         if (n == 0) return;
-        if (!valid_exemplar(bytes, n)) {
+        if (!valid_exemplar(bytes, n, timestamp)) {
             const_cast<exemplar_cell*>(cell)->count_invalid(version);
             return;
         }

@@ -6,7 +6,8 @@
 
 #include <doctest/doctest.h>
 
-#include <cmath>  // floor
+#include <cmath>  // floor, nan
+#include <limits> // numeric_limits
 #include <string> // string
 
 namespace {
@@ -49,6 +50,25 @@ TEST_CASE("exemplar: invalid label names, repeated names, invalid UTF-8 or no la
     CHECK_FALSE(shown(vitals::exemplar(twice)));
     CHECK_FALSE(shown(vitals::exemplar(twice, 0)));
     CHECK(shown(vitals::exemplar{"trace_id", ""})); // an empty value is allowed
+}
+
+TEST_CASE("exemplar: a timestamp that is NaN or infinite drops it") {
+    const double inf = std::numeric_limits<double>::infinity();
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(std::nan(""))));
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(inf)));
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(-inf)));
+    CHECK(shown(vitals::exemplar{"trace_id", "a"}.at(0.0)));
+    CHECK(shown(vitals::exemplar{"trace_id", "a"}.at(-1.5)));
+    // On a histogram bucket too: the scrape shows no exemplar and no non-finite number.
+    vitals::registry reg;
+    auto& h = reg.histogram("h", "H.", {1.0});
+    const std::uint64_t before = vitals::exemplars_dropped();
+    h.observe(0.5, vitals::exemplar{"trace_id", "b"}.at(inf));
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK_FALSE(contains(out, " # {"));
+    CHECK_FALSE(contains(out, "Inf\n"));
+    CHECK(vitals::exemplars_dropped() - before == 1u);
+    CHECK(h.count() == 1u);
 }
 
 TEST_CASE("exemplar: a refused increment or a NaN observation records none") {

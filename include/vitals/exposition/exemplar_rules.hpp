@@ -5,6 +5,7 @@
 #define VITALS_EXPOSITION_EXEMPLAR_RULES_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/float_class.hpp>
 #include <vitals/detail/names.hpp>
 #include <vitals/detail/utf8.hpp>
 #include <vitals/exemplar.hpp>
@@ -58,9 +59,10 @@ void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
 }
 
 /// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
-/// distinct label names, values in valid UTF-8, at most 128 characters in all.
-inline bool valid_exemplar(const char* bytes, std::size_t n) noexcept {
-    if (n == 0) return false;
+/// distinct label names, values in valid UTF-8, at most 128 characters in all, and a finite
+/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there).
+inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) noexcept {
+    if (n == 0 || !is_finite(timestamp)) return false;
     bool ok = true;
     std::size_t chars = 0;
     std::string_view names[64];

@@ -178,7 +178,7 @@ private:
         std::uint32_t version = 0;
         const std::size_t n = cell->read(bytes, value, timestamp, &version);
         if (n == 0) return;
-        if (!valid_exemplar(bytes, n)) {
+        if (!valid_exemplar(bytes, n, timestamp)) {
             const_cast<exemplar_cell*>(cell)->count_invalid(version);
             return;
         }
