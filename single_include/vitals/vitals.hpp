@@ -821,32 +821,14 @@ public:
     /// Adds `amount`. A negative, NaN or infinite amount is refused (the value stays
     /// unchanged; see vitals::rejected_writes()), and so is one that would make the total
     /// overflow to infinity: a counter never goes down and never becomes non-finite.
-    void inc(double amount) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(!(amount >= 0.0) || !detail::is_finite(amount)))
-            return detail::note_rejected_write();
-        // Whole amounts below 2^53 stay exact in the integer cells.
-        if (amount < 9007199254740992.0) {
-            const auto whole = static_cast<std::uint64_t>(amount);
-            if (static_cast<double>(whole) == amount) return add_whole(whole);
-        }
-        std::atomic<double>& sum = fraction();
-        double current = sum.load(std::memory_order_relaxed);
-        double next;
-        do {
-            next = current + amount;
-            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) // overflow: keep the total
-                return detail::note_rejected_write();
-        } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
-                                            std::memory_order_relaxed));
-    }
+    void inc(double amount) noexcept { (void)add(amount); }
 
     /// inc(amount), and `e` becomes the counter's latest exemplar (shown only in OpenMetrics
     /// output), with `amount` as its value. An amount that is refused records nothing; an
     /// invalid exemplar is dropped (see vitals::exemplar). Lock-free; the counter's first
     /// exemplar allocates its storage once.
     void inc(double amount, const exemplar& e) noexcept {
-        inc(amount);
-        if (amount >= 0.0 && detail::is_finite(amount)) exemplars().record(0, 1, amount, e);
+        if (add(amount)) exemplars().record(0, 1, amount, e);
     }
 
     /// Adds a whole number; cheaper than inc(double).
@@ -912,6 +894,36 @@ public:
 
 private:
     friend struct detail::exemplar_access;
+
+    // inc(double); false when the amount is refused, so that inc(amount, exemplar) records
+    // no exemplar for it. Inlined into inc(double), which drops the result at no cost.
+    bool add(double amount) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(!(amount >= 0.0) || !detail::is_finite(amount))) {
+            detail::note_rejected_write();
+            return false;
+        }
+        // Whole amounts below 2^53 stay exact in the integer cells.
+        if (amount < 9007199254740992.0) {
+            const auto whole = static_cast<std::uint64_t>(amount);
+            if (static_cast<double>(whole) == amount) {
+                add_whole(whole);
+                return true;
+            }
+        }
+        std::atomic<double>& sum = fraction();
+        double current = sum.load(std::memory_order_relaxed);
+        double next;
+        do {
+            next = current + amount;
+            if (VITALS_DETAIL_UNLIKELY(detail::is_inf(next))) { // overflow: keep the total
+                detail::note_rejected_write();
+                return false;
+            }
+        } while (!sum.compare_exchange_weak(current, next, std::memory_order_relaxed,
+                                            std::memory_order_relaxed));
+        return true;
+    }
+
     void add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();

@@ -83,6 +83,20 @@ TEST_CASE("exemplar: a refused increment or a NaN observation records none") {
     CHECK(h.count() == 0);
 }
 
+TEST_CASE("exemplar: an increment refused because the total would overflow records none") {
+    vitals::registry reg;
+    auto& c = reg.counter("c", "C.");
+    const double max = std::numeric_limits<double>::max();
+    c.inc(max, vitals::exemplar{"trace_id", "first"}.at(1));
+    const std::uint64_t rejected = vitals::rejected_writes();
+    c.inc(max, vitals::exemplar{"trace_id", "refused"}.at(2)); // the total would be +Inf
+    CHECK(vitals::rejected_writes() - rejected == 1u);
+    CHECK(c.value() == max);
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK(contains(out, "trace_id=\"first\""));
+    CHECK_FALSE(contains(out, "refused"));
+}
+
 TEST_CASE("exemplar: the latest per bucket; each bucket keeps its own") {
     vitals::registry reg;
     auto& h = reg.histogram("h", "H.", {1.0, 2.0});
