@@ -4715,13 +4715,17 @@ private:
     }
 
     // The sample names a family's exposition uses, which must be unique in the registry.
+    // OpenMetrics also gives a counter's and a histogram's `<base>_created` to the family (a
+    // parser rejects a gauge `x_created` beside a counter `x`), so those are reserved too.
     static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
-        if (type == metric_type::counter)
-            return {name.substr(0, name.size() - 6), name}; // "x" and "x_total"
+        if (type == metric_type::counter) {
+            std::string base = name.substr(0, name.size() - 6); // "x" of "x_total"
+            return {base + "_created", base, name};
+        }
         if (type == metric_type::info)
             return {name.substr(0, name.size() - 5), name}; // "x" and "x_info"
         if (type == metric_type::histogram)
-            return {name, name + "_bucket", name + "_sum", name + "_count"};
+            return {name, name + "_bucket", name + "_sum", name + "_count", name + "_created"};
         return {name};
     }
 
@@ -4786,28 +4790,32 @@ private:
         return out;
     }
 
+    // How family `type` `name` comes to own `taken`, one of its reserved_names() other than
+    // its name: "also owns its name without '_total', 'x'" or "exposes samples named 'x_sum'".
+    static std::string ownership(metric_type type, const std::string& name,
+                                 const std::string& taken, const char* expose) {
+        const char* suffix = type == metric_type::counter ? "_total"
+                             : type == metric_type::info  ? "_info"
+                                                          : nullptr;
+        if (suffix && taken.size() < name.size() && name.compare(0, taken.size(), taken) == 0)
+            return std::string("also owns its name without '") + suffix + "', '" + taken + '\'';
+        return std::string(expose) + " samples named '" + taken + '\'' +
+               (detail::ends_with(taken, "_created") ? " in OpenMetrics" : "");
+    }
+
     // Why a new family (`type` `name`) cannot have the sample name `taken`: which registered
     // family exposes it, and how each of the two comes to use it.
     std::string collision(metric_type type, const std::string& name,
                           const std::string& taken) const {
         std::string out = std::string(type_name(type)) + " '" + name + '\'';
-        if (taken != name)
-            out += type == metric_type::counter
-                       ? ", which also owns its name without '_total', '" + taken + "',"
-                   : type == metric_type::info
-                       ? ", which also owns its name without '_info', '" + taken + "',"
-                       : ", which would expose samples named '" + taken + "',";
+        if (taken != name) out += ", which " + ownership(type, name, taken, "would expose") + ',';
         out += " clashes with the existing ";
         for (const detail::family_base* f : families_) {
             for (const std::string& n : reserved_names(f->type(), f->name())) {
                 if (n != taken) continue;
                 out += std::string(type_name(f->type())) + " '" + f->name() + '\'';
                 if (n == f->name()) return out;
-                if (f->type() == metric_type::counter)
-                    return out + ", which also owns its name without '_total', '" + n + '\'';
-                if (f->type() == metric_type::info)
-                    return out + ", which also owns its name without '_info', '" + n + '\'';
-                return out + ", which exposes samples named '" + n + '\'';
+                return out + ", which " + ownership(f->type(), f->name(), n, "exposes");
             }
         }
         return out + "family exposing samples named '" + taken + '\'';
@@ -5037,29 +5045,37 @@ inline collector_status collector_output::family(std::string_view name, std::str
             return drop(errc::invalid_argument, "the name does not end with _<unit>, or the "
                                                 "unit is invalid or not allowed for the type");
     }
-    // Every sample name the family exposes must be free.
-    const std::string_view histogram_suffixes[] = {"_bucket", "_sum", "_count"};
+    // Every sample name the family exposes must be free, and so must the `<base>_created`
+    // that OpenMetrics gives counters and histograms (see registry::reserved_names()).
     if (name_taken(full) || (!suffix.empty() && name_taken(base)))
         return drop(errc::name_collision,
                     "the name is used by a registered family or earlier in this scrape");
+    const std::string_view histogram_suffixes[] = {"_bucket", "_sum", "_count", "_created"};
+    const std::string_view counter_suffixes[] = {"_created"};
+    const std::string_view* more = type == metric_type::histogram ? histogram_suffixes
+                                   : type == metric_type::counter ? counter_suffixes
+                                                                  : nullptr;
+    const std::size_t more_count = type == metric_type::histogram ? 4
+                                   : type == metric_type::counter ? 1
+                                                                  : 0;
     char buf[160];
-    if (type == metric_type::histogram) {
-        for (std::string_view s : histogram_suffixes) {
-            if (full.size() + s.size() > sizeof buf)
-                return drop(errc::invalid_metric_name, "histogram name too long");
-            std::memcpy(buf, full.data(), full.size());
-            std::memcpy(buf + full.size(), s.data(), s.size());
-            if (name_taken(std::string_view(buf, full.size() + s.size())))
-                return drop(errc::name_collision,
-                            "a histogram sample name is used by a registered family or "
-                            "earlier in this scrape");
+    std::string long_buf; // only for names that do not fit buf
+    const auto joined = [&](std::string_view s) {
+        if (base.size() + s.size() > sizeof buf) {
+            long_buf.assign(base.data(), base.size());
+            long_buf.append(s.data(), s.size());
+            return std::string_view(long_buf);
         }
-        for (std::string_view s : histogram_suffixes) {
-            std::memcpy(buf, full.data(), full.size());
-            std::memcpy(buf + full.size(), s.data(), s.size());
-            remember(std::string_view(buf, full.size() + s.size()));
-        }
-    }
+        std::memcpy(buf, base.data(), base.size());
+        std::memcpy(buf + base.size(), s.data(), s.size());
+        return std::string_view(buf, base.size() + s.size());
+    };
+    for (std::size_t i = 0; i < more_count; ++i)
+        if (name_taken(joined(more[i])))
+            return drop(errc::name_collision,
+                        "a sample name of the family (_bucket, _sum, _count or _created) is "
+                        "used by a registered family or earlier in this scrape");
+    for (std::size_t i = 0; i < more_count; ++i) remember(joined(more[i]));
     remember(full);
     if (!suffix.empty()) remember(base);
     out_.collected_family(full, help, type, unit);

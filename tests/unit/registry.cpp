@@ -179,6 +179,33 @@ TEST_CASE("registry: sample-name collisions between families are rejected") {
         (void)reg.histogram("x_total", "Help.");
         expect_collision(reg.try_counter("x_total_count", "Help."));
     }
+    SUBCASE("counter x and gauge x_created, in either order (OpenMetrics' x_created)") {
+        (void)reg.counter("jobs", "Help.");
+        auto g = reg.try_gauge("jobs_created", "Help.");
+        expect_collision(g);
+        CHECK(g.error().message() ==
+              "gauge 'jobs_created' clashes with the existing counter 'jobs_total', which "
+              "exposes samples named 'jobs_created' in OpenMetrics");
+        expect_collision(reg.try_counter("jobs_created", "Help.")); // owns 'jobs_created'
+        (void)reg.gauge("runs_created", "Help.");
+        auto c = reg.try_counter("runs_total", "Help.");
+        expect_collision(c);
+        CHECK(c.error().message() ==
+              "counter 'runs_total', which would expose samples named 'runs_created' in "
+              "OpenMetrics, clashes with the existing gauge 'runs_created'");
+    }
+    SUBCASE("histogram x and gauge x_created, in either order") {
+        (void)reg.histogram("lat", "Help.");
+        expect_collision(reg.try_gauge("lat_created", "Help.", {"a"}));
+        (void)reg.gauge("size_created", "Help.");
+        expect_collision(reg.try_histogram("size", "Help."));
+    }
+    SUBCASE("info and stateset x have no x_created") {
+        (void)reg.info("build", "Help.", {"version"});
+        (void)reg.stateset("mode", "Help.", {"on", "off"});
+        CHECK(reg.try_gauge("build_created", "Help.").ok());
+        CHECK(reg.try_gauge("mode_created", "Help.").ok());
+    }
     SUBCASE("unrelated names do not collide") {
         (void)reg.histogram("x", "Help.");
         CHECK(reg.try_counter("x_counts", "Help.").ok());
@@ -342,6 +369,27 @@ TEST_CASE("registry: collectors cannot break the exposition with repeats") {
                      "# TYPE vitals_collector_dropped gauge\nvitals_collector_dropped 5\n");
         // A new scrape starts afresh.
         CHECK(vitals::to_text(reg) == out);
+    }
+    SUBCASE("a counter's or histogram's x_created is taken (OpenMetrics)") {
+        (void)reg.counter("jobs", "Registered.");
+        reg.add_collector([](vitals::collector_output& o) {
+            CHECK(o.gauge("jobs_created", "Clashes with the registered counter.", 1).code() ==
+                  errc::name_collision);
+            o.counter("runs", "Collected counter.", 2);
+            CHECK(o.gauge("runs_created", "Clashes with the collected counter.", 3).code() ==
+                  errc::name_collision);
+            CHECK(o.gauge("lat_created", "Comes first.", 4).ok());
+            CHECK(o.family("lat", "Histogram after its x_created.", vitals::metric_type::histogram)
+                      .code() == errc::name_collision);
+            const std::string long_base(200, 'l');
+            CHECK(o.counter(long_base, "A long counter name.", 5).ok());
+            CHECK(o.gauge(long_base + "_created", "Clashes.", 6).code() == errc::name_collision);
+        });
+        const std::string out = vitals::to_openmetrics(reg);
+        CHECK_FALSE(contains(out, "# TYPE jobs_created"));
+        CHECK_FALSE(contains(out, "# TYPE runs_created"));
+        CHECK_FALSE(contains(out, "# TYPE lat histogram"));
+        CHECK(contains(out, "\nvitals_collector_dropped 4\n"));
     }
     SUBCASE("more families than the inline memory holds") {
         reg.add_collector([](vitals::collector_output& o) {
