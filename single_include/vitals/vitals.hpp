@@ -4849,6 +4849,13 @@ private:
         std::string name(name_in);
         if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";
         if (type == metric_type::info && !detail::ends_with(name, "_info")) name += "_info";
+        // A counter `_total` (or an info `_info`) would be described as `# TYPE _total counter`
+        // with the sample `_total`, which parsers reject: the family needs a name of its own.
+        if ((type == metric_type::counter && name == "_total") ||
+            (type == metric_type::info && name == "_info"))
+            return status(errc::invalid_metric_name, "invalid metric name '" + name + "': a " +
+                                                         std::string(type_name(type)) +
+                                                         " needs a name before '" + name + '\'');
         {
             status st = check_unit(type, name, options.unit);
             if (!st) return st;
@@ -5034,6 +5041,9 @@ inline collector_status collector_output::family(std::string_view name, std::str
     }
     const std::string_view full = this->name();
     const std::string_view base = full.substr(0, full.size() - suffix.size());
+    if (!suffix.empty() && base.empty()) // `_total` alone: see registry::add()
+        return drop(errc::invalid_metric_name,
+                    "a counter or info needs a name before its _total or _info suffix");
     if (type == metric_type::stateset && !detail::is_valid_label_name(full))
         return drop(errc::invalid_metric_name,
                     "a stateset's name is its state label's name: it must be a label name");

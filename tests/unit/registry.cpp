@@ -39,6 +39,37 @@ TEST_CASE("registry: metric names are validated") {
     }
 }
 
+TEST_CASE("registry: a counter or info needs a name before its _total or _info") {
+    vitals::registry reg;
+    auto c = reg.try_counter("_total", "Help.");
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().code() == errc::invalid_metric_name);
+    CHECK(c.error().message() ==
+          "invalid metric name '_total': a counter needs a name before '_total'");
+    CHECK(reg.try_counter("_total", "Help.", {"a"}).error().code() == errc::invalid_metric_name);
+    auto i = reg.try_info("_info", "Help.", {"v"});
+    REQUIRE_FALSE(i.ok());
+    CHECK(i.error().code() == errc::invalid_metric_name);
+    CHECK_THROWS_AS(reg.counter("_total", "Help."), vitals::error);
+    // A name of its own, however short, is fine; so is `_total` for other types.
+    CHECK(reg.try_counter("x_total", "Help.").ok());
+    CHECK(reg.try_counter("_info", "Help.").ok());      // `_info_total`
+    CHECK(reg.try_info("_total", "Help.", {"v"}).ok()); // `_total_info`
+    CHECK(reg.try_gauge("_created", "Help.").ok());
+
+    vitals::registry collected;
+    collected.add_collector([](vitals::collector_output& o) {
+        CHECK(o.counter("_total", "Help.", 1).code() == errc::invalid_metric_name);
+        CHECK(o.family("_info", "Help.", vitals::metric_type::info).code() ==
+              errc::invalid_metric_name);
+        CHECK(o.counter("ok_total", "Help.", 2).ok());
+    });
+    const std::string out = vitals::to_openmetrics(collected);
+    CHECK_FALSE(contains(out, "# TYPE _total"));
+    CHECK_FALSE(contains(out, "# TYPE _info"));
+    CHECK(contains(out, "\nvitals_collector_dropped 2\n"));
+}
+
 TEST_CASE("registry: label names are validated") {
     vitals::registry reg;
     SUBCASE("invalid characters and reserved prefix") {
