@@ -14,6 +14,7 @@
 #include <cstdint>          // uint64_t, uintptr_t
 #include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
+#include <new>              // nothrow
 
 // Packed comparisons of doubles where the compiler has vector types and the target SSE2
 // (x86-64): GCC and Clang.
@@ -77,6 +78,9 @@ public:
     ~histogram() {
         if (release_bounds_) release_bounds_(bounds_);
         delete[] raw_cells_;
+#if VITALS_COUNTER_STRIPES > 1
+        delete[] base_.load(std::memory_order_relaxed);
+#endif
     }
 
     /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
@@ -150,6 +154,12 @@ public:
     /// Observations in bucket i alone (not cumulative); i == bounds().size() is the +Inf bucket.
     std::uint64_t bucket_count(std::size_t i) const noexcept {
         std::uint64_t n = 0;
+#if VITALS_COUNTER_STRIPES > 1
+        // Acquire, base before cells: the cells read below are then no older than those
+        // reset() summed into the base, so the difference never wraps below zero.
+        if (const std::atomic<std::uint64_t>* base = base_.load(std::memory_order_acquire))
+            n = 0 - base[i].load(std::memory_order_acquire);
+#endif
         for (std::size_t k = 0; k < shards; ++k) n += shard(k)[i].load(std::memory_order_relaxed);
         return n;
     }
@@ -162,14 +172,60 @@ public:
     /// Sum of all observed values.
     double sum() const noexcept {
         double total = 0.0;
+#if VITALS_COUNTER_STRIPES > 1
+        // Each shard's sum less its own base (see bucket_count()): a shard that saw nothing
+        // since the reset adds exactly 0.
+        if (const std::atomic<std::uint64_t>* base = base_.load(std::memory_order_acquire)) {
+            for (std::size_t k = 0; k < shards; ++k) {
+                const double b =
+                    detail::bits_double(base[nb_ + 1 + k].load(std::memory_order_acquire));
+                total += detail::bits_double(shard(k)[nb_ + 1].load(std::memory_order_relaxed)) - b;
+            }
+            return total;
+        }
+#endif
         for (std::size_t k = 0; k < shards; ++k)
             total += detail::bits_double(shard(k)[nb_ + 1].load(std::memory_order_relaxed));
         return total;
     }
 
-    /// Clears all buckets and the sum. Meant for a series that is removed and re-added; an
-    /// observation made at the same moment through a kept reference may survive it, in part.
+    /// Sets all buckets and the sum back to zero. Meant for a series that is removed and
+    /// re-added (the family calls it under its lock); an observation made at the same moment
+    /// through a kept reference may count after it, in part. The first reset of a histogram
+    /// with per-thread cells allocates its bases (without memory, it clears the cells in place,
+    /// where an observation at the same moment can bring the old counts back).
     void reset() noexcept {
+#if VITALS_COUNTER_STRIPES > 1
+        // A thread's own cells are written by that thread alone, with a plain load and store,
+        // so a store here could be overwritten with the whole old total by the owner's next
+        // store. Instead, as counter::reset() does, the totals seen now become the new zero:
+        // readers subtract these bases, and the cells are never written here.
+        std::atomic<std::uint64_t>* base = base_.load(std::memory_order_acquire);
+        if (VITALS_DETAIL_UNLIKELY(!base)) base = make_base();
+        if (base) {
+            for (std::size_t i = 0; i <= nb_; ++i) {
+                std::uint64_t n = 0;
+                for (std::size_t k = 0; k < shards; ++k)
+                    n += shard(k)[i].load(std::memory_order_relaxed);
+                base[i].store(n, std::memory_order_release);
+            }
+            for (std::size_t k = 0; k < shards; ++k) {
+                std::atomic<std::uint64_t>& cell = shard(k)[nb_ + 1];
+                const std::uint64_t bits = cell.load(std::memory_order_relaxed);
+                if (detail::is_finite(detail::bits_double(bits))) {
+                    base[nb_ + 1 + k].store(bits, std::memory_order_release);
+                } else {
+                    // An infinite or NaN sum (an infinite observation) stays so whatever is
+                    // added: no base can be subtracted, so the cell is cleared in place (an
+                    // observation at the same moment may bring the old sum back).
+                    base[nb_ + 1 + k].store(0, std::memory_order_release);
+                    cell.store(0, std::memory_order_relaxed);
+                }
+            }
+            exemplars_.reset();
+            return;
+        }
+#endif
         for (std::size_t k = 0; k < shards; ++k)
             for (std::size_t i = 0; i <= nb_ + 1; ++i)
                 shard(k)[i].store(0, std::memory_order_relaxed); // 0 is also +0.0 for the sum
@@ -213,6 +269,23 @@ private:
     std::atomic<std::uint64_t>* shard(std::size_t k) const noexcept {
         return cells_ + k * shard_words_;
     }
+
+#if VITALS_COUNTER_STRIPES > 1
+    // The bases reset() subtracts: one per bucket (the total over the shards), then one sum
+    // per shard. Allocated on the first reset, so a histogram never reset costs one pointer.
+    VITALS_DETAIL_NOINLINE std::atomic<std::uint64_t>* make_base() noexcept {
+        const std::size_t n = nb_ + 1 + shards;
+        auto* base = new (std::nothrow) std::atomic<std::uint64_t>[n];
+        if (!base) return nullptr;
+        for (std::size_t i = 0; i < n; ++i) base[i].store(0, std::memory_order_relaxed);
+        std::atomic<std::uint64_t>* expected = nullptr;
+        if (!base_.compare_exchange_strong(expected, base, std::memory_order_acq_rel)) {
+            delete[] base; // another reset() installed one first
+            return expected;
+        }
+        return base;
+    }
+#endif
 
     void observe_shared(std::atomic<std::uint64_t>* cells, std::size_t b, double v) noexcept {
         cells[b].fetch_add(1, std::memory_order_relaxed);
@@ -284,6 +357,9 @@ private:
     std::size_t nb_ = 0;                              // number of bounds
     std::size_t shard_words_ = 0;
     detail::exemplar_slots exemplars_; // null until the first exemplar
+#if VITALS_COUNTER_STRIPES > 1
+    std::atomic<std::atomic<std::uint64_t>*> base_{nullptr}; // owned; see make_base()
+#endif
 };
 
 VITALS_END_NAMESPACE
