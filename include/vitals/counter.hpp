@@ -107,7 +107,9 @@ public:
     /// True when only whole numbers were added, so value() is an exact integer.
     bool is_whole() const noexcept { return fraction().load(std::memory_order_relaxed) == 0.0; }
 
-    /// Sets the counter back to zero. Meant for a series that is removed and re-added.
+    /// Sets the counter back to zero. Meant for a series that is removed and re-added: on a
+    /// registry's series, reset through the family (remove(), then labels()), which also gives
+    /// the series a new `_created`, as OpenMetrics requires of a counter that restarts.
     void reset() noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         // Owned cells are written by their owner alone (a store here could be overwritten by

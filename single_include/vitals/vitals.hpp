@@ -875,7 +875,9 @@ public:
     /// True when only whole numbers were added, so value() is an exact integer.
     bool is_whole() const noexcept { return fraction().load(std::memory_order_relaxed) == 0.0; }
 
-    /// Sets the counter back to zero. Meant for a series that is removed and re-added.
+    /// Sets the counter back to zero. Meant for a series that is removed and re-added: on a
+    /// registry's series, reset through the family (remove(), then labels()), which also gives
+    /// the series a new `_created`, as OpenMetrics requires of a counter that restarts.
     void reset() noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         // Owned cells are written by their owner alone (a store here could be overwritten by
@@ -2649,7 +2651,9 @@ public:
     /// re-added (the family calls it under its lock); an observation made at the same moment
     /// through a kept reference may count after it, in part. The first reset of a histogram
     /// with per-thread cells allocates its bases (without memory, it clears the cells in place,
-    /// where an observation at the same moment can bring the old counts back).
+    /// where an observation at the same moment can bring the old counts back). On a registry's
+    /// series, reset through the family (remove(), then labels()), which also gives the series
+    /// a new `_created`.
     void reset() noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         // A thread's own cells are written by that thread alone, with a plain load and store,

@@ -193,7 +193,9 @@ public:
     /// re-added (the family calls it under its lock); an observation made at the same moment
     /// through a kept reference may count after it, in part. The first reset of a histogram
     /// with per-thread cells allocates its bases (without memory, it clears the cells in place,
-    /// where an observation at the same moment can bring the old counts back).
+    /// where an observation at the same moment can bring the old counts back). On a registry's
+    /// series, reset through the family (remove(), then labels()), which also gives the series
+    /// a new `_created`.
     void reset() noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         // A thread's own cells are written by that thread alone, with a plain load and store,
