@@ -4936,6 +4936,11 @@ private:
             return status(errc::invalid_metric_name, "invalid metric name '" + name + "': a " +
                                                          std::string(type_name(type)) +
                                                          " needs a name before '" + name + '\'');
+        // `_` becomes `__total` (`__info`): a name in the space reserved for internal use.
+        if (!detail::is_valid_metric_name(name))
+            return status(errc::invalid_metric_name, "invalid metric name '" + name +
+                                                         "' (with its suffix): must not start "
+                                                         "with '__'");
         {
             status st = check_unit(type, name, options.unit);
             if (!st) return st;
@@ -5124,6 +5129,8 @@ inline collector_status collector_output::family(std::string_view name, std::str
     if (!suffix.empty() && base.empty()) // `_total` alone: see registry::add()
         return drop(errc::invalid_metric_name,
                     "a counter or info needs a name before its _total or _info suffix");
+    if (!detail::is_valid_metric_name(full)) // `_` made `__total`
+        return drop(errc::invalid_metric_name, "with its suffix the name starts with '__'");
     if (type == metric_type::stateset && !detail::is_valid_label_name(full))
         return drop(errc::invalid_metric_name,
                     "a stateset's name is its state label's name: it must be a label name");

@@ -56,9 +56,14 @@ TEST_CASE("registry: a counter or info needs a name before its _total or _info")
     CHECK(reg.try_counter("_info", "Help.").ok());      // `_info_total`
     CHECK(reg.try_info("_total", "Help.", {"v"}).ok()); // `_total_info`
     CHECK(reg.try_gauge("_created", "Help.").ok());
+    // `_` would become `__total` / `__info`, names reserved for internal use.
+    CHECK(reg.try_counter("_", "Help.").error().code() == errc::invalid_metric_name);
+    CHECK(reg.try_info("_", "Help.", {"v"}).error().code() == errc::invalid_metric_name);
+    CHECK(reg.try_gauge("_", "Help.").ok());
 
     vitals::registry collected;
     collected.add_collector([](vitals::collector_output& o) {
+        CHECK(o.counter("_", "Help.", 1).code() == errc::invalid_metric_name);
         CHECK(o.counter("_total", "Help.", 1).code() == errc::invalid_metric_name);
         CHECK(o.family("_info", "Help.", vitals::metric_type::info).code() ==
               errc::invalid_metric_name);
@@ -67,7 +72,7 @@ TEST_CASE("registry: a counter or info needs a name before its _total or _info")
     const std::string out = vitals::to_openmetrics(collected);
     CHECK_FALSE(contains(out, "# TYPE _total"));
     CHECK_FALSE(contains(out, "# TYPE _info"));
-    CHECK(contains(out, "\nvitals_collector_dropped 2\n"));
+    CHECK(contains(out, "\nvitals_collector_dropped 3\n"));
 }
 
 TEST_CASE("registry: label names are validated") {
