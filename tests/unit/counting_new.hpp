@@ -10,7 +10,7 @@
 #include <cstddef> // size_t
 #include <cstdint> // uintptr_t
 #include <cstdlib> // malloc, free, abort
-#include <new>     // align_val_t, bad_alloc
+#include <new>     // align_val_t, bad_alloc, nothrow_t
 
 namespace {
 
@@ -31,6 +31,12 @@ void* checked(void* p) {
 void* counted(std::size_t size) {
     if (t_counting) ++t_allocations;
     return checked(std::malloc(size == 0 ? 1 : size));
+}
+
+// The nothrow forms (histogram reset bases use them): null instead of throwing.
+void* counted_nothrow(std::size_t size) noexcept {
+    if (t_counting) ++t_allocations;
+    return std::malloc(size == 0 ? 1 : size);
 }
 
 // Over-aligned blocks by hand (aligned_alloc is missing on Windows): the pointer malloc
@@ -63,6 +69,14 @@ std::size_t allocations_during(Fn&& fn) {
 
 void* operator new(std::size_t size) { return counted(size); }
 void* operator new[](std::size_t size) { return counted(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    return counted_nothrow(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+    return counted_nothrow(size);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void* operator new(std::size_t size, std::align_val_t align) {
     return counted_aligned(size, align);
 }
