@@ -11,7 +11,7 @@
 #include <atomic>    // atomic
 #include <cstdlib>   // malloc, free, strtoul, abort
 #include <cstring>   // strlen, memmove
-#include <new>       // bad_alloc
+#include <new>       // bad_alloc, nothrow_t
 
 namespace {
 std::atomic<long> allocations{0};
@@ -44,6 +44,17 @@ void counted_aligned_free(void* p) noexcept {
 
 void* operator new(std::size_t n) { return counted_alloc(n); }
 void* operator new[](std::size_t n) { return counted_alloc(n); }
+// The nothrow forms too (histogram reset bases use them), so every delete pairs with malloc.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(n ? n : 1);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
