@@ -562,6 +562,11 @@ struct exemplar_cell {
         for (auto& w : data) w.store(0, std::memory_order_relaxed);
     }
 
+    /// The even sequence number after the odd `s`: past 2^32 it skips 0, which would read as
+    /// "never written" and hide the exemplar (a cell written a million times a second wraps
+    /// every 36 minutes).
+    static std::uint32_t next_seq(std::uint32_t s) noexcept { return s + 1 != 0 ? s + 1 : 2; }
+
     /// `bytes` holds `n` bytes and zeros up to the next multiple of 8 (see encode_exemplar()).
     void write(const char* bytes, std::size_t n, double v, double ts) noexcept {
         std::uint32_t s = seq.load(std::memory_order_relaxed);
@@ -578,7 +583,7 @@ struct exemplar_cell {
             std::memcpy(&w, bytes + i, 8);
             data[i / 8].store(w, std::memory_order_relaxed);
         }
-        seq.store(s + 2, std::memory_order_release);
+        seq.store(next_seq(s + 1), std::memory_order_release);
     }
 
     /// Empties the cell (unless a writer is busy: its exemplar is newer anyway).
@@ -590,7 +595,7 @@ struct exemplar_cell {
             return;
         std::atomic_thread_fence(std::memory_order_release);
         size.store(0, std::memory_order_relaxed);
-        seq.store(s + 2, std::memory_order_release);
+        seq.store(next_seq(s + 1), std::memory_order_release);
     }
 
     /// Counts the exemplar of `version` as dropped, once however many scrapes see it.

@@ -150,3 +150,29 @@ TEST_CASE("exemplar: standalone metrics take exemplars too (nothing shows them)"
     h.observe(0.5, vitals::exemplar{"trace_id", "x"});
     CHECK(h.count() == 1);
 }
+
+TEST_CASE("exemplar: a cell whose sequence number wraps past 2^32 still shows its exemplar") {
+    // 0 means "never written"; the sequence must skip it when it wraps, or the latest
+    // exemplar reads as none (and an invalid one would be counted again).
+    vitals::detail::exemplar_cell cell;
+    char bytes[vitals::detail::exemplar_capacity] = {};
+    const vitals::exemplar e{"trace_id", "abc"};
+    const std::size_t n = vitals::detail::encode_exemplar(e, bytes);
+    REQUIRE(n > 0);
+    cell.write(bytes, n, 1.5, 2.0);
+    cell.seq.store(0xFFFFFFFEu); // as after 2^31 - 1 writes
+    cell.write(bytes, n, 2.5, 3.0);
+    char out[vitals::detail::exemplar_capacity];
+    double v = 0, ts = 0;
+    std::uint32_t version = 0;
+    CHECK(cell.read(out, v, ts, &version) == n);
+    CHECK(v == 2.5);
+    CHECK(ts == 3.0);
+    CHECK(version != 0);
+    CHECK(std::string(out + 2, 8) == "trace_id");
+    cell.clear(); // clearing across the wrap leaves an empty, not a "never written", cell
+    cell.seq.store(0xFFFFFFFEu);
+    cell.clear();
+    CHECK(cell.seq.load() != 0);
+    CHECK(cell.read(out, v, ts) == 0);
+}
