@@ -31,7 +31,7 @@
 #include <memory>      // unique_ptr
 #include <random>      // mt19937_64, uniform_real_distribution
 #include <string>      // string, to_string
-#include <string_view> // string_view
+#include <string_view> // string_view, hash<string_view>
 #include <thread>      // thread, this_thread::yield
 #include <vector>      // vector
 
@@ -188,6 +188,40 @@ void BM_labels_lookup_inc(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_labels_lookup_inc)->Threads(1);
+
+// What any lookup by content pays before it touches a table: hashing the same three values.
+// With vitals' keyed hash (the one the family uses), and with the standard library's
+// std::hash<std::string_view>, combined as a std::unordered_map key would need.
+void BM_baseline_hash_label_values(benchmark::State& state) {
+    lookup_fixture& f = shared_lookup();
+    const std::uint64_t key = vitals::detail::hash_secret();
+    std::size_t i = 0;
+    std::uint64_t acc = 0;
+    for (auto _ : state) {
+        const std::string_view vals[3] = {f.methods[i & 3], f.endpoints[(i >> 2) & 15],
+                                          f.statuses[(i >> 6) & 3]};
+        acc += vitals::detail::hash_label_values(vals, 3, key);
+        i = (i + 7) & 255;
+    }
+    benchmark::DoNotOptimize(acc);
+}
+BENCHMARK(BM_baseline_hash_label_values);
+
+void BM_baseline_std_hash_three_values(benchmark::State& state) {
+    lookup_fixture& f = shared_lookup();
+    const std::hash<std::string_view> hash;
+    std::size_t i = 0;
+    std::size_t acc = 0;
+    for (auto _ : state) {
+        std::size_t h = hash(f.methods[i & 3]);
+        h = h * 31 + hash(f.endpoints[(i >> 2) & 15]);
+        h = h * 31 + hash(f.statuses[(i >> 6) & 3]);
+        acc += h;
+        i = (i + 7) & 255;
+    }
+    benchmark::DoNotOptimize(acc);
+}
+BENCHMARK(BM_baseline_std_hash_three_values);
 
 // The same lookups in a family past its series bound: its 64 series have other status values,
 // so every one of the 256 label sets is folded into the overflow series (and counted there).

@@ -169,6 +169,10 @@ op("its floor: the values added to one double in memory (load, add, store)",
    "BM_baseline_sum_in_memory", a1, "of atomic")
 op("family.labels(3 values).inc(), 256 series", "BM_labels_lookup_inc/threads:1", a1,
    "of atomic", "<= 2.5x atomic", lambda t, r: r <= 2.5)
+op("its floor: hashing the same 3 values alone, with the family's keyed hash",
+   "BM_baseline_hash_label_values", a1, "of atomic")
+op("the same with std::hash<std::string_view> (what an unordered_map key costs)",
+   "BM_baseline_std_hash_three_values", a1, "of atomic")
 row2("the same lookups past the series bound (all overflowed), 1 thread",
      ns(core, "BM_labels_lookup_overflowed/threads:1"), ns(core, "BM_labels_lookup_inc/threads:1"),
      "of a known lookup", "<= 1.2x", lambda t, r: r <= 1.2)
