@@ -52,10 +52,10 @@ VITALS_BEGIN_NAMESPACE
 /// buffered, and the number of connections is capped. No client can hold the thread: each
 /// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
 /// queued output is bounded per connection and for all of them (max_output_bytes: past it
-/// the slowest readers are closed), and the sockets held stay below the descriptor limit
-/// minus descriptor_reserve (idle keep-alive connections make room for new clients, oldest
-/// first). Liveness and readiness checks run on that thread: they must be quick (see
-/// cached_probe for slow dependencies). A collector that throws while /metrics renders
+/// the slowest readers are closed), and the connections held stay below max_connections and
+/// the descriptor limit minus descriptor_reserve (at either cap, idle connections make room
+/// for new clients, oldest first). Liveness and readiness checks run on that thread: they must be
+/// quick (see cached_probe for slow dependencies). A collector that throws while /metrics renders
 /// leaves its families out of that scrape; the others are served with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
@@ -76,8 +76,8 @@ VITALS_BEGIN_NAMESPACE
 /// requests served in the same turn of the loop share one render.
 /// Errors: 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too
 /// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
-/// /metrics, 503 over the connection cap. Every response has Content-Length and
-/// Cache-Control: no-store.
+/// /metrics, 503 over the connection cap when no connection is idle. Every response has
+/// Content-Length and Cache-Control: no-store.
 class health_server : private detail::request_handler {
 public:
     /// A stopped server over `reg` (which must outlive it).

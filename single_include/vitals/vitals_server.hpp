@@ -1531,6 +1531,7 @@ struct server_connection {
     time_point linger_until;    // end of the lingering close
     bool close_after_write = false;
     bool peer_closed = false;    // the client sent FIN
+    bool spoke = false;          // the client has sent at least one byte
     bool lingering = false;      // response done, FIN sent, discarding input until EOF
     bool dead = false;           // to be removed
     std::uint64_t turns = 0;     // loop turns this connection was served in
@@ -1605,13 +1606,20 @@ struct server_options {
     std::uint16_t port = 9090;
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
-    /// Open connections served at once; beyond it new connections get 503 and are closed.
-    /// The descriptor limit may lower it (see descriptor_reserve).
+    /// Open connections served at once. A new connection beyond it closes the idle
+    /// connection that has waited longest (counted in
+    /// vitals_server_closed_connections_total{reason="connection_limit"}) and is served;
+    /// only when none is idle does it get 503 and is closed. Idle: a keep-alive connection
+    /// between requests (nothing received of a next request, no response pending), or one
+    /// that has sent nothing at all for a second since it connected; never one in the
+    /// middle of a request or with output not yet taken. So neither idle keep-alive
+    /// connections nor a flood of silent ones lock probes out until idle_timeout. The
+    /// descriptor limit may lower the cap (see descriptor_reserve).
     std::size_t max_connections = 1024;
     /// Descriptors of the process's limit (RLIMIT_NOFILE, read at start()) that the server
     /// leaves to the application: it holds at most limit - reserve sockets, the reserve
-    /// being capped at half the limit. Near that cap it closes the idle keep-alive connection
-    /// that waited longest to take a new client, else answers 503. Not used on Windows.
+    /// being capped at half the limit. At that cap it makes room as at max_connections.
+    /// Not used on Windows.
     std::size_t descriptor_reserve = 256;
     /// Response bytes waiting for slow clients, all connections together (at least 64 KiB).
     /// Past it the server stops reading from connections that still have output queued and
@@ -2096,6 +2104,8 @@ private:
     static constexpr std::chrono::milliseconds turn_slice{20};
     // Output buffers larger than this are freed once sent, not kept for the next response.
     static constexpr std::size_t keep_capacity = std::size_t{16} * 1024;
+    // How long a new connection may stay silent before it counts as idle (see idle()).
+    static constexpr std::chrono::milliseconds silent_grace{1000};
 
     static std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
         return a > ~std::size_t{0} - b ? ~std::size_t{0} : a + b;
@@ -2259,13 +2269,19 @@ private:
         return after(c.last_activity, options_.idle_timeout);
     }
 
-    static bool idle(const connection& c) noexcept {
+    // Whether closing `c` loses nothing: no request in progress, no input held, no output
+    // queued, not closing already, and the client has sent a byte before (a keep-alive
+    // connection between requests) or has stayed silent for silent_grace (a client that has
+    // just connected is about to send its request; one that says nothing for longer is
+    // dead or a slowloris-style flood).
+    bool idle(const connection& c) const noexcept {
         return !c.dead && !c.lingering && !c.close_after_write && !c.parser.started() &&
-               c.held.empty() && c.pending() == 0;
+               c.held.empty() && c.pending() == 0 &&
+               (c.spoke || now_ - c.last_activity >= silent_grace);
     }
 
-    // Closes the idle keep-alive connection that has waited longest (never `keep`); false
-    // when none is idle.
+    // Closes the idle connection that has waited longest (never `keep`); false when none is
+    // idle.
     bool shed_oldest_idle(const connection* keep = nullptr) {
         connection* oldest = nullptr;
         for (auto* c : connections_)
@@ -2295,8 +2311,8 @@ private:
     // caller then stops polling the listener for a while and keeps serving open connections.
     bool accept_clients() {
         for (int i = 0; i < 256; ++i) {
-            // At the socket cap, an idle keep-alive connection makes room for a new client
-            // (a probe must get an answer, not wait in the backlog).
+            // At the socket cap, an idle connection makes room for a new client (a probe
+            // must get an answer, not wait in the backlog).
             if (connections_.size() >= socket_cap_ && !shed_oldest_idle()) return false;
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
@@ -2322,9 +2338,10 @@ private:
             if (connections_gauge_) connections_gauge_->inc();
             connections_.push_back(c);
             if (connections_.size() > active_cap_) {
-                // Over max_connections: 503. Over what the descriptor limit allows: an idle
-                // connection goes first, else 503.
-                if (active_cap_ < options_.max_connections && shed_oldest_idle(c)) continue;
+                // Over the cap (max_connections, or what the descriptor limit allows): the
+                // idle connection that waited longest makes room, else 503. Idle keep-alive
+                // connections must not lock probes out until their idle_timeout.
+                if (shed_oldest_idle(c)) continue;
                 connection& over = *connections_.back();
                 handler_.reject(over, writer_, 503, "too many connections");
                 flush(over);
@@ -2406,6 +2423,7 @@ private:
         const long long n = receive(c.sock, buffer, receive_buffer_.size());
         if (n > 0) {
             c.last_activity = now_;
+            c.spoke = true;
             process(c, buffer, static_cast<std::size_t>(n));
             flush(c);
             return;
@@ -2943,10 +2961,10 @@ VITALS_BEGIN_NAMESPACE
 /// buffered, and the number of connections is capped. No client can hold the thread: each
 /// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
 /// queued output is bounded per connection and for all of them (max_output_bytes: past it
-/// the slowest readers are closed), and the sockets held stay below the descriptor limit
-/// minus descriptor_reserve (idle keep-alive connections make room for new clients, oldest
-/// first). Liveness and readiness checks run on that thread: they must be quick (see
-/// cached_probe for slow dependencies). A collector that throws while /metrics renders
+/// the slowest readers are closed), and the connections held stay below max_connections and
+/// the descriptor limit minus descriptor_reserve (at either cap, idle connections make room
+/// for new clients, oldest first). Liveness and readiness checks run on that thread: they must be
+/// quick (see cached_probe for slow dependencies). A collector that throws while /metrics renders
 /// leaves its families out of that scrape; the others are served with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
@@ -2967,8 +2985,8 @@ VITALS_BEGIN_NAMESPACE
 /// requests served in the same turn of the loop share one render.
 /// Errors: 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too
 /// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
-/// /metrics, 503 over the connection cap. Every response has Content-Length and
-/// Cache-Control: no-store.
+/// /metrics, 503 over the connection cap when no connection is idle. Every response has
+/// Content-Length and Cache-Control: no-store.
 class health_server : private detail::request_handler {
 public:
     /// A stopped server over `reg` (which must outlive it).

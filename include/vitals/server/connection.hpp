@@ -39,6 +39,7 @@ struct server_connection {
     time_point linger_until;    // end of the lingering close
     bool close_after_write = false;
     bool peer_closed = false;    // the client sent FIN
+    bool spoke = false;          // the client has sent at least one byte
     bool lingering = false;      // response done, FIN sent, discarding input until EOF
     bool dead = false;           // to be removed
     std::uint64_t turns = 0;     // loop turns this connection was served in

@@ -207,6 +207,8 @@ private:
     static constexpr std::chrono::milliseconds turn_slice{20};
     // Output buffers larger than this are freed once sent, not kept for the next response.
     static constexpr std::size_t keep_capacity = std::size_t{16} * 1024;
+    // How long a new connection may stay silent before it counts as idle (see idle()).
+    static constexpr std::chrono::milliseconds silent_grace{1000};
 
     static std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
         return a > ~std::size_t{0} - b ? ~std::size_t{0} : a + b;
@@ -370,13 +372,19 @@ private:
         return after(c.last_activity, options_.idle_timeout);
     }
 
-    static bool idle(const connection& c) noexcept {
+    // Whether closing `c` loses nothing: no request in progress, no input held, no output
+    // queued, not closing already, and the client has sent a byte before (a keep-alive
+    // connection between requests) or has stayed silent for silent_grace (a client that has
+    // just connected is about to send its request; one that says nothing for longer is
+    // dead or a slowloris-style flood).
+    bool idle(const connection& c) const noexcept {
         return !c.dead && !c.lingering && !c.close_after_write && !c.parser.started() &&
-               c.held.empty() && c.pending() == 0;
+               c.held.empty() && c.pending() == 0 &&
+               (c.spoke || now_ - c.last_activity >= silent_grace);
     }
 
-    // Closes the idle keep-alive connection that has waited longest (never `keep`); false
-    // when none is idle.
+    // Closes the idle connection that has waited longest (never `keep`); false when none is
+    // idle.
     bool shed_oldest_idle(const connection* keep = nullptr) {
         connection* oldest = nullptr;
         for (auto* c : connections_)
@@ -406,8 +414,8 @@ private:
     // caller then stops polling the listener for a while and keeps serving open connections.
     bool accept_clients() {
         for (int i = 0; i < 256; ++i) {
-            // At the socket cap, an idle keep-alive connection makes room for a new client
-            // (a probe must get an answer, not wait in the backlog).
+            // At the socket cap, an idle connection makes room for a new client (a probe
+            // must get an answer, not wait in the backlog).
             if (connections_.size() >= socket_cap_ && !shed_oldest_idle()) return false;
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
@@ -433,9 +441,10 @@ private:
             if (connections_gauge_) connections_gauge_->inc();
             connections_.push_back(c);
             if (connections_.size() > active_cap_) {
-                // Over max_connections: 503. Over what the descriptor limit allows: an idle
-                // connection goes first, else 503.
-                if (active_cap_ < options_.max_connections && shed_oldest_idle(c)) continue;
+                // Over the cap (max_connections, or what the descriptor limit allows): the
+                // idle connection that waited longest makes room, else 503. Idle keep-alive
+                // connections must not lock probes out until their idle_timeout.
+                if (shed_oldest_idle(c)) continue;
                 connection& over = *connections_.back();
                 handler_.reject(over, writer_, 503, "too many connections");
                 flush(over);
@@ -517,6 +526,7 @@ private:
         const long long n = receive(c.sock, buffer, receive_buffer_.size());
         if (n > 0) {
             c.last_activity = now_;
+            c.spoke = true;
             process(c, buffer, static_cast<std::size_t>(n));
             flush(c);
             return;

@@ -24,13 +24,20 @@ struct server_options {
     std::uint16_t port = 9090;
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
-    /// Open connections served at once; beyond it new connections get 503 and are closed.
-    /// The descriptor limit may lower it (see descriptor_reserve).
+    /// Open connections served at once. A new connection beyond it closes the idle
+    /// connection that has waited longest (counted in
+    /// vitals_server_closed_connections_total{reason="connection_limit"}) and is served;
+    /// only when none is idle does it get 503 and is closed. Idle: a keep-alive connection
+    /// between requests (nothing received of a next request, no response pending), or one
+    /// that has sent nothing at all for a second since it connected; never one in the
+    /// middle of a request or with output not yet taken. So neither idle keep-alive
+    /// connections nor a flood of silent ones lock probes out until idle_timeout. The
+    /// descriptor limit may lower the cap (see descriptor_reserve).
     std::size_t max_connections = 1024;
     /// Descriptors of the process's limit (RLIMIT_NOFILE, read at start()) that the server
     /// leaves to the application: it holds at most limit - reserve sockets, the reserve
-    /// being capped at half the limit. Near that cap it closes the idle keep-alive connection
-    /// that waited longest to take a new client, else answers 503. Not used on Windows.
+    /// being capped at half the limit. At that cap it makes room as at max_connections.
+    /// Not used on Windows.
     std::size_t descriptor_reserve = 256;
     /// Response bytes waiting for slow clients, all connections together (at least 64 KiB).
     /// Past it the server stops reading from connections that still have output queued and

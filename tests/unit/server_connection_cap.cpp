@@ -1,0 +1,122 @@
+// tests/unit/server_connection_cap.cpp - health_server: at max_connections an idle connection
+// makes room for a new client; a busy one never does. SPDX-License-Identifier: MIT
+#include "server_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>  // milliseconds
+#include <cstddef> // size_t
+#include <memory>  // unique_ptr
+#include <string>  // string
+#include <thread>  // sleep_for
+#include <vector>  // vector
+
+using namespace std::chrono_literals;
+using namespace server_test;
+using test_http::client;
+using test_http::response;
+
+namespace {
+
+const char* const made_room_series =
+    "vitals_server_closed_connections_total{reason=\"connection_limit\"}";
+
+// A new keep-alive client that has been answered once (an idle keep-alive connection).
+std::unique_ptr<client> answered_once(std::uint16_t port) {
+    std::unique_ptr<client> c(new client("127.0.0.1", port));
+    REQUIRE(c->send_all("GET /live HTTP/1.1\r\nHost: t\r\n\r\n"));
+    REQUIRE(c->read_response().status == 200);
+    return c;
+}
+
+} // namespace
+
+// Clients that open max_connections keep-alive connections and leave them idle must not lock
+// the probes out until idle_timeout: each new client closes the idle connection that has
+// waited longest (once 503 "too many connections" until the idle timeout).
+TEST_CASE("connection cap: an idle keep-alive connection makes room for a new client") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.max_connections = 4;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const auto port = server.port();
+    std::vector<std::unique_ptr<client>> held;
+    for (int i = 0; i < 4; ++i) held.push_back(answered_once(port));
+    CHECK(sample(reg, made_room_series) == 0);
+
+    std::unique_ptr<client> first = answered_once(port); // a 503 fails here
+    CHECK(sample(reg, made_room_series) == 1);
+    CHECK(held[0]->closed_by_peer(3000ms)); // the oldest went
+    // The others still serve; their requests make them more recent than `first`.
+    for (std::size_t i = 1; i < 4; ++i) {
+        REQUIRE(held[i]->send_all("GET /live HTTP/1.1\r\n\r\n"));
+        CHECK(held[i]->read_response().status == 200);
+    }
+    // Oldest by last activity, not by arrival: now `first` makes room.
+    std::unique_ptr<client> second = answered_once(port);
+    CHECK(sample(reg, made_room_series) == 2);
+    CHECK(first->closed_by_peer(3000ms));
+    CHECK(sample(reg, "vitals_server_connections") == 4);
+}
+
+// A slowloris-style flood of connections that never send a byte: once such a connection has
+// been silent for a second it counts as idle, so probes get in after at most that second.
+TEST_CASE("connection cap: connections that never sent a byte make room once silent a while") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.max_connections = 4;
+    vitals::health_server server(reg, opts);
+    server.start();
+    std::vector<std::unique_ptr<client>> silent;
+    for (int i = 0; i < 4; ++i) {
+        silent.emplace_back(new client("127.0.0.1", server.port()));
+        REQUIRE(silent.back()->connected());
+    }
+    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
+    std::this_thread::sleep_for(1200ms); // past the one second a new client has to speak
+    const response r = test_http::get(server.port(), "/live");
+    CHECK(r.status == 200);
+    CHECK(sample(reg, made_room_series) == 1);
+    int closed = 0;
+    for (auto& c : silent) closed += c->closed_by_peer(200ms);
+    CHECK(closed == 1);
+}
+
+// Connections in the middle of a request, or with output the client has not taken, are never
+// closed to make room: with only such connections open, a new client gets 503.
+TEST_CASE("connection cap: busy connections are never closed to make room; 503 instead") {
+    vitals::registry reg;
+    fill_series(reg, 5000); // about 300 KB per response
+    auto opts = local_options();
+    opts.max_connections = 4;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const auto port = server.port();
+    // One client asks for 12 MB and reads nothing: output stays queued (more than the
+    // kernel takes on loopback) and its later requests wait.
+    client hog("127.0.0.1", port, 10000ms, 4096);
+    std::string batch;
+    for (int k = 0; k < 40; ++k) batch += "GET /metrics HTTP/1.1\r\n\r\n";
+    REQUIRE(hog.send_all(batch));
+    // Three send half a request and wait.
+    std::vector<std::unique_ptr<client>> partial;
+    for (int i = 0; i < 3; ++i) {
+        partial.emplace_back(new client("127.0.0.1", port));
+        REQUIRE(partial.back()->send_all("GET /live HTTP/1.1\r\nHost: t\r\n"));
+    }
+    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
+    std::this_thread::sleep_for(1200ms); // none of them is a fresh silent connection either
+
+    client extra("127.0.0.1", port);
+    const response r = extra.read_response();
+    CHECK(r.status == 503);
+    CHECK(r.body == "too many connections\n");
+    CHECK(extra.closed_by_peer(3000ms));
+    CHECK(sample(reg, made_room_series) == 0);
+    // The interrupted requests complete on their connections.
+    for (auto& c : partial) {
+        REQUIRE(c->send_all("\r\n"));
+        CHECK(c->read_response().status == 200);
+    }
+}
