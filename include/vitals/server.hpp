@@ -52,17 +52,21 @@ VITALS_BEGIN_NAMESPACE
 /// buffered, and the number of connections is capped. No client can hold the thread: each
 /// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
 /// queued output is bounded per connection and for all of them (max_output_bytes: past it
-/// the slowest readers are closed), and the connections held stay below max_connections and
-/// the descriptor limit minus descriptor_reserve (at either cap, idle connections make room
-/// for new clients, oldest first). Liveness and readiness checks run on that thread: they must be
-/// quick (see cached_probe for slow dependencies). A collector that throws while /metrics renders
-/// leaves its families out of that scrape; the others are served with 200.
+/// the slowest readers are closed), and the connections held stay below max_connections
+/// and the descriptor limit minus descriptor_reserve (at either cap, idle connections make
+/// room for new clients, oldest first). Liveness and readiness checks run on that thread:
+/// they must be quick (see cached_probe for slow dependencies). A collector that throws
+/// while /metrics renders leaves its families out of that scrape; the others are served
+/// with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
-/// All members are thread-safe, except that start(), stop() and add_*_check() must not be
-/// called from a check. Construction and start() allocate; serving a keep-alive connection
-/// then reaches a steady state with no allocation for any endpoint (beyond what the checks
-/// and the registry's collectors allocate themselves).
+/// All members are thread-safe. Checks and collectors run on the server thread: there,
+/// stop() only asks the server to stop (see stop()), start() fails with
+/// errc::already_running, add_*_check() must not be called from a check (it waits for the
+/// checks to finish), and the server must not be destroyed. Construction and start()
+/// allocate; serving a keep-alive connection then reaches a steady state with no
+/// allocation for any endpoint (beyond what the checks and the registry's collectors
+/// allocate themselves).
 ///
 /// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` OpenMetrics 1.0.0
 /// when the Accept header prefers it (as Prometheus asks), else the text format 0.0.4, `/live` and
@@ -88,7 +92,8 @@ public:
         : health_server(default_registry(), std::move(options)) {}
     health_server(const health_server&) = delete;
     health_server& operator=(const health_server&) = delete;
-    /// Stops the server (including its drain period).
+    /// Stops the server (including its drain period) and joins its thread, also after a
+    /// stop() called on the server thread. Must not run on the server thread.
     ~health_server() { stop(); }
 
     /// Binds, listens and starts the server thread. Failures (bad options, address in use,
@@ -102,10 +107,17 @@ public:
 
     /// start() that returns the failure instead of reporting it.
     status try_start() {
+        if (on_server_thread())
+            return status(errc::already_running,
+                          "health_server::start() called on the server's own thread (from a "
+                          "check or a collector)");
         std::lock_guard<std::mutex> lock(lifecycle_);
-        if (thread_.joinable())
-            return status(errc::already_running, "health_server is already running on port " +
-                                                     std::to_string(loop_.port()));
+        if (thread_.joinable()) {
+            if (!stop_requested_.load())
+                return status(errc::already_running, "health_server is already running on port " +
+                                                         std::to_string(loop_.port()));
+            finish_stop(); // stop() was called on the server thread: join it first
+        }
         status st = detail::validate_options(options_);
         if (!st.ok()) return st;
         // The socket first: a port in use is the more basic mistake, and reported as such.
@@ -133,7 +145,7 @@ public:
         publish_ready();
 #if VITALS_HAS_EXCEPTIONS()
         try {
-            thread_ = std::thread([this] { loop_.run(); });
+            thread_ = std::thread([this] { serve(); });
         } catch (const std::exception& e) {
             loop_.close();
             release_self_metrics();
@@ -141,7 +153,7 @@ public:
                           std::string("cannot start the server thread: ") + e.what());
         }
 #else
-        thread_ = std::thread([this] { loop_.run(); });
+        thread_ = std::thread([this] { serve(); });
 #endif
         return {};
     }
@@ -149,22 +161,30 @@ public:
     /// Stops serving: readiness turns false at once, the server keeps answering for the
     /// drain period, then every connection is closed and the thread joined. Does not wait
     /// for keep-alive or request deadlines. Idempotent; returns at once when not running.
+    ///
+    /// Called on the server thread (from a check, or a collector while /metrics renders),
+    /// it cannot join that thread: it turns readiness false, asks the server to stop after
+    /// the drain period, and returns at once. The thread ends by itself (running() then
+    /// reads false) and is joined by the next stop() on another thread, the next start(), or
+    /// the destructor, each of which waits for the rest of the drain. A stop() on another
+    /// thread meanwhile only joins.
     void stop() {
+        if (on_server_thread()) {
+            // Lock-free: another thread may hold lifecycle_ while it waits for this one.
+            if (begin_stop()) loop_.stop_after(options_.drain);
+            return;
+        }
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (!thread_.joinable()) return;
-        stopping_.store(true);
-        ready_.store(false);
-        publish_ready();
-        if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
-        loop_.request_stop();
-        thread_.join();
-        loop_.close();
-        release_self_metrics();
-        ready_.store(false); // a restarted server starts not ready, like a new one
-        stopping_.store(false);
+        if (begin_stop()) {
+            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+            loop_.request_stop();
+        } // else stop() ran on the server thread, and the loop ends after its drain
+        finish_stop();
     }
 
-    /// True between a successful start() and stop().
+    /// True between a successful start() and stop() (after a stop() on the server thread,
+    /// until that thread ends).
     bool running() const noexcept { return loop_.port() != 0; }
 
     /// The bound port while running (useful with port 0), else 0.
@@ -205,6 +225,37 @@ private:
     using endpoint = detail::endpoint;
 
     void publish_ready() noexcept { metrics_.publish_ready(ready()); }
+
+    // The server thread's body.
+    void serve() {
+        server_thread_.store(std::this_thread::get_id());
+        loop_.run();
+    }
+
+    bool on_server_thread() const noexcept {
+        return server_thread_.load() == std::this_thread::get_id();
+    }
+
+    // Readiness false and the stop claimed; false when a stop() already began.
+    bool begin_stop() noexcept {
+        if (stop_requested_.exchange(true)) return false;
+        stopping_.store(true);
+        ready_.store(false);
+        publish_ready();
+        return true;
+    }
+
+    // Joins the server thread (told to stop) and resets the state for a restart; under
+    // lifecycle_, not on the server thread.
+    void finish_stop() {
+        thread_.join();
+        server_thread_.store(std::thread::id());
+        loop_.close();
+        release_self_metrics();
+        ready_.store(false); // a restarted server starts not ready, like a new one
+        stopping_.store(false);
+        stop_requested_.store(false);
+    }
 
     endpoint classify(std::string_view path) const noexcept {
         if (path.empty()) return endpoint::other;
@@ -378,7 +429,9 @@ private:
     std::thread thread_;
     std::mutex lifecycle_;
     std::atomic<bool> stopping_{false};
-    bool self_metrics_claimed_ = false; // under lifecycle_
+    std::atomic<bool> stop_requested_{false};      // a stop() began; the thread is to end
+    std::atomic<std::thread::id> server_thread_{}; // while it runs
+    bool self_metrics_claimed_ = false;            // under lifecycle_
     std::atomic<bool> ready_{false};
     detail::check_list checks_;
     detail::server_metrics metrics_;

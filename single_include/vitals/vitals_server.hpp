@@ -1992,7 +1992,14 @@ public:
         wake_.signal();
     }
 
-    /// The bound port while open, else 0.
+    /// Makes run() return once `drain` has passed, serving until then. Only for the server
+    /// thread itself (a check or a collector that run() called).
+    void stop_after(std::chrono::milliseconds drain) noexcept {
+        const clock::time_point t = after(clock::now(), drain);
+        if (t < stop_at_) stop_at_ = t;
+    }
+
+    /// The bound port while open and serving, else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
 
     /// A gauge kept equal to the number of open connections (may be null).
@@ -2003,17 +2010,20 @@ public:
         for (std::size_t i = 0; i < close_reason_count; ++i) closed_[i] = by_reason[i];
     }
 
-    /// Serves until request_stop(); closes every connection before it returns.
+    /// Serves until request_stop() (or stop_after()); closes every connection before it
+    /// returns, and port() reads 0 from then on.
     void run() {
         limits_.max_request_line = options_.max_request_line;
         limits_.max_header_bytes = options_.max_header_bytes;
         limits_.max_headers = options_.max_headers;
         limits_.max_body_bytes = options_.max_body_bytes;
         receive_buffer_.resize(receive_size);
+        stop_at_ = clock::time_point::max();
         bool backing_off = false;
         clock::time_point backoff_until{};
         while (!quit_.load()) {
             set_now();
+            if (now_ >= stop_at_) break;
             for (auto& c : connections_)
                 if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
             remove_dead();
@@ -2079,6 +2089,7 @@ public:
         }
         for (auto& c : connections_) c->dead = true;
         remove_dead();
+        port_.store(0); // no longer serving, though the listener stays bound until close()
     }
 
     /// Connections served at once (the lower of max_connections and what the descriptor
@@ -2249,8 +2260,8 @@ private:
     }
 
     int poll_timeout(bool backing_off, clock::time_point backoff_until) const {
-        clock::time_point next = clock::time_point::max();
-        if (backing_off) next = backoff_until;
+        clock::time_point next = stop_at_;
+        if (backing_off && backoff_until < next) next = backoff_until;
         for (const auto& c : connections_) {
             const clock::time_point d = deadline(*c);
             if (d < next) next = d;
@@ -2549,6 +2560,7 @@ private:
     std::uint64_t turn_ = 0;       // loop turns so far
     std::size_t rotation_ = 0;     // where the next turn's rotation starts
     clock::time_point now_{};
+    clock::time_point stop_at_ = clock::time_point::max(); // see stop_after()
 };
 
 } // namespace detail
@@ -2961,17 +2973,21 @@ VITALS_BEGIN_NAMESPACE
 /// buffered, and the number of connections is capped. No client can hold the thread: each
 /// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
 /// queued output is bounded per connection and for all of them (max_output_bytes: past it
-/// the slowest readers are closed), and the connections held stay below max_connections and
-/// the descriptor limit minus descriptor_reserve (at either cap, idle connections make room
-/// for new clients, oldest first). Liveness and readiness checks run on that thread: they must be
-/// quick (see cached_probe for slow dependencies). A collector that throws while /metrics renders
-/// leaves its families out of that scrape; the others are served with 200.
+/// the slowest readers are closed), and the connections held stay below max_connections
+/// and the descriptor limit minus descriptor_reserve (at either cap, idle connections make
+/// room for new clients, oldest first). Liveness and readiness checks run on that thread:
+/// they must be quick (see cached_probe for slow dependencies). A collector that throws
+/// while /metrics renders leaves its families out of that scrape; the others are served
+/// with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
-/// All members are thread-safe, except that start(), stop() and add_*_check() must not be
-/// called from a check. Construction and start() allocate; serving a keep-alive connection
-/// then reaches a steady state with no allocation for any endpoint (beyond what the checks
-/// and the registry's collectors allocate themselves).
+/// All members are thread-safe. Checks and collectors run on the server thread: there,
+/// stop() only asks the server to stop (see stop()), start() fails with
+/// errc::already_running, add_*_check() must not be called from a check (it waits for the
+/// checks to finish), and the server must not be destroyed. Construction and start()
+/// allocate; serving a keep-alive connection then reaches a steady state with no
+/// allocation for any endpoint (beyond what the checks and the registry's collectors
+/// allocate themselves).
 ///
 /// Endpoints answer GET and HEAD (query strings are ignored): `/metrics` OpenMetrics 1.0.0
 /// when the Accept header prefers it (as Prometheus asks), else the text format 0.0.4, `/live` and
@@ -2997,7 +3013,8 @@ public:
         : health_server(default_registry(), std::move(options)) {}
     health_server(const health_server&) = delete;
     health_server& operator=(const health_server&) = delete;
-    /// Stops the server (including its drain period).
+    /// Stops the server (including its drain period) and joins its thread, also after a
+    /// stop() called on the server thread. Must not run on the server thread.
     ~health_server() { stop(); }
 
     /// Binds, listens and starts the server thread. Failures (bad options, address in use,
@@ -3011,10 +3028,17 @@ public:
 
     /// start() that returns the failure instead of reporting it.
     status try_start() {
+        if (on_server_thread())
+            return status(errc::already_running,
+                          "health_server::start() called on the server's own thread (from a "
+                          "check or a collector)");
         std::lock_guard<std::mutex> lock(lifecycle_);
-        if (thread_.joinable())
-            return status(errc::already_running, "health_server is already running on port " +
-                                                     std::to_string(loop_.port()));
+        if (thread_.joinable()) {
+            if (!stop_requested_.load())
+                return status(errc::already_running, "health_server is already running on port " +
+                                                         std::to_string(loop_.port()));
+            finish_stop(); // stop() was called on the server thread: join it first
+        }
         status st = detail::validate_options(options_);
         if (!st.ok()) return st;
         // The socket first: a port in use is the more basic mistake, and reported as such.
@@ -3042,7 +3066,7 @@ public:
         publish_ready();
 #if VITALS_HAS_EXCEPTIONS()
         try {
-            thread_ = std::thread([this] { loop_.run(); });
+            thread_ = std::thread([this] { serve(); });
         } catch (const std::exception& e) {
             loop_.close();
             release_self_metrics();
@@ -3050,7 +3074,7 @@ public:
                           std::string("cannot start the server thread: ") + e.what());
         }
 #else
-        thread_ = std::thread([this] { loop_.run(); });
+        thread_ = std::thread([this] { serve(); });
 #endif
         return {};
     }
@@ -3058,22 +3082,30 @@ public:
     /// Stops serving: readiness turns false at once, the server keeps answering for the
     /// drain period, then every connection is closed and the thread joined. Does not wait
     /// for keep-alive or request deadlines. Idempotent; returns at once when not running.
+    ///
+    /// Called on the server thread (from a check, or a collector while /metrics renders),
+    /// it cannot join that thread: it turns readiness false, asks the server to stop after
+    /// the drain period, and returns at once. The thread ends by itself (running() then
+    /// reads false) and is joined by the next stop() on another thread, the next start(), or
+    /// the destructor, each of which waits for the rest of the drain. A stop() on another
+    /// thread meanwhile only joins.
     void stop() {
+        if (on_server_thread()) {
+            // Lock-free: another thread may hold lifecycle_ while it waits for this one.
+            if (begin_stop()) loop_.stop_after(options_.drain);
+            return;
+        }
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (!thread_.joinable()) return;
-        stopping_.store(true);
-        ready_.store(false);
-        publish_ready();
-        if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
-        loop_.request_stop();
-        thread_.join();
-        loop_.close();
-        release_self_metrics();
-        ready_.store(false); // a restarted server starts not ready, like a new one
-        stopping_.store(false);
+        if (begin_stop()) {
+            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+            loop_.request_stop();
+        } // else stop() ran on the server thread, and the loop ends after its drain
+        finish_stop();
     }
 
-    /// True between a successful start() and stop().
+    /// True between a successful start() and stop() (after a stop() on the server thread,
+    /// until that thread ends).
     bool running() const noexcept { return loop_.port() != 0; }
 
     /// The bound port while running (useful with port 0), else 0.
@@ -3114,6 +3146,37 @@ private:
     using endpoint = detail::endpoint;
 
     void publish_ready() noexcept { metrics_.publish_ready(ready()); }
+
+    // The server thread's body.
+    void serve() {
+        server_thread_.store(std::this_thread::get_id());
+        loop_.run();
+    }
+
+    bool on_server_thread() const noexcept {
+        return server_thread_.load() == std::this_thread::get_id();
+    }
+
+    // Readiness false and the stop claimed; false when a stop() already began.
+    bool begin_stop() noexcept {
+        if (stop_requested_.exchange(true)) return false;
+        stopping_.store(true);
+        ready_.store(false);
+        publish_ready();
+        return true;
+    }
+
+    // Joins the server thread (told to stop) and resets the state for a restart; under
+    // lifecycle_, not on the server thread.
+    void finish_stop() {
+        thread_.join();
+        server_thread_.store(std::thread::id());
+        loop_.close();
+        release_self_metrics();
+        ready_.store(false); // a restarted server starts not ready, like a new one
+        stopping_.store(false);
+        stop_requested_.store(false);
+    }
 
     endpoint classify(std::string_view path) const noexcept {
         if (path.empty()) return endpoint::other;
@@ -3287,7 +3350,9 @@ private:
     std::thread thread_;
     std::mutex lifecycle_;
     std::atomic<bool> stopping_{false};
-    bool self_metrics_claimed_ = false; // under lifecycle_
+    std::atomic<bool> stop_requested_{false};      // a stop() began; the thread is to end
+    std::atomic<std::thread::id> server_thread_{}; // while it runs
+    bool self_metrics_claimed_ = false;            // under lifecycle_
     std::atomic<bool> ready_{false};
     detail::check_list checks_;
     detail::server_metrics metrics_;

@@ -95,7 +95,14 @@ public:
         wake_.signal();
     }
 
-    /// The bound port while open, else 0.
+    /// Makes run() return once `drain` has passed, serving until then. Only for the server
+    /// thread itself (a check or a collector that run() called).
+    void stop_after(std::chrono::milliseconds drain) noexcept {
+        const clock::time_point t = after(clock::now(), drain);
+        if (t < stop_at_) stop_at_ = t;
+    }
+
+    /// The bound port while open and serving, else 0.
     std::uint16_t port() const noexcept { return port_.load(); }
 
     /// A gauge kept equal to the number of open connections (may be null).
@@ -106,17 +113,20 @@ public:
         for (std::size_t i = 0; i < close_reason_count; ++i) closed_[i] = by_reason[i];
     }
 
-    /// Serves until request_stop(); closes every connection before it returns.
+    /// Serves until request_stop() (or stop_after()); closes every connection before it
+    /// returns, and port() reads 0 from then on.
     void run() {
         limits_.max_request_line = options_.max_request_line;
         limits_.max_header_bytes = options_.max_header_bytes;
         limits_.max_headers = options_.max_headers;
         limits_.max_body_bytes = options_.max_body_bytes;
         receive_buffer_.resize(receive_size);
+        stop_at_ = clock::time_point::max();
         bool backing_off = false;
         clock::time_point backoff_until{};
         while (!quit_.load()) {
             set_now();
+            if (now_ >= stop_at_) break;
             for (auto& c : connections_)
                 if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
             remove_dead();
@@ -182,6 +192,7 @@ public:
         }
         for (auto& c : connections_) c->dead = true;
         remove_dead();
+        port_.store(0); // no longer serving, though the listener stays bound until close()
     }
 
     /// Connections served at once (the lower of max_connections and what the descriptor
@@ -352,8 +363,8 @@ private:
     }
 
     int poll_timeout(bool backing_off, clock::time_point backoff_until) const {
-        clock::time_point next = clock::time_point::max();
-        if (backing_off) next = backoff_until;
+        clock::time_point next = stop_at_;
+        if (backing_off && backoff_until < next) next = backoff_until;
         for (const auto& c : connections_) {
             const clock::time_point d = deadline(*c);
             if (d < next) next = d;
@@ -652,6 +663,7 @@ private:
     std::uint64_t turn_ = 0;       // loop turns so far
     std::size_t rotation_ = 0;     // where the next turn's rotation starts
     clock::time_point now_{};
+    clock::time_point stop_at_ = clock::time_point::max(); // see stop_after()
 };
 
 } // namespace detail
