@@ -1522,13 +1522,14 @@ struct server_connection {
 
     socket_t sock;
     http_request_parser parser;
-    std::string out;            // response bytes not yet sent
-    std::size_t out_offset = 0; // how much of `out` is sent
-    std::string held;           // received bytes not parsed yet (output backpressure)
-    time_point last_activity;   // last byte received or sent
-    time_point request_start;   // first byte of the request in progress
-    time_point output_start;    // when `out` last became non-empty
-    time_point linger_until;    // end of the lingering close
+    std::string out;               // response bytes not yet sent
+    std::size_t out_offset = 0;    // how much of `out` is sent
+    std::string held;              // received bytes not parsed yet (output backpressure)
+    time_point last_activity;      // last byte received or sent
+    time_point request_start;      // first byte of the request in progress
+    time_point output_progress;    // when output was queued on an empty `out`, or last taken
+    std::size_t progress_sent = 0; // bytes sent since output_progress (see server_loop)
+    time_point linger_until;       // end of the lingering close
     bool close_after_write = false;
     bool peer_closed = false;    // the client sent FIN
     bool spoke = false;          // the client has sent at least one byte
@@ -1623,16 +1624,21 @@ struct server_options {
     std::size_t descriptor_reserve = 256;
     /// Response bytes waiting for slow clients, all connections together (at least 64 KiB).
     /// Past it the server stops reading from connections that still have output queued and
-    /// closes those that waited longest for theirs. One connection answers its next
-    /// pipelined request only while less than 64 KiB (or a quarter of this) of its output
-    /// is queued.
+    /// closes those whose output has gone longest without being taken. One connection
+    /// answers its next pipelined request only while less than 64 KiB (or a quarter of this)
+    /// of its output is queued.
     std::size_t max_output_bytes = std::size_t{16} * 1024 * 1024;
     /// Durations longer than the clock can add (milliseconds::max()) mean "never".
     /// A request must arrive completely within this time of its first byte (else 408).
     std::chrono::milliseconds request_timeout{10000};
     /// A keep-alive connection with no request in progress is closed after this long.
     std::chrono::milliseconds idle_timeout{60000};
-    /// A response must be taken by the client within this time (else the connection closes).
+    /// A client with output queued must make progress taking it within this time, else the
+    /// connection closes (counted as reason="write_timeout"): the time runs from when output
+    /// was queued with nothing pending, and starts again each time the client has taken
+    /// 16 KiB more (or everything queued). So a client that reads steadily, however far
+    /// behind its pipelined requests, keeps its connection; one that stops reading, or
+    /// trickles less than 16 KiB per write_timeout, does not.
     std::chrono::milliseconds write_timeout{10000};
     /// A check returning later than this reports `fail`.
     std::chrono::milliseconds check_budget{250};
@@ -1895,7 +1901,8 @@ private:
         if (c.pending() == 0) {
             c.out.clear();
             c.out_offset = 0;
-            c.output_start = now_;
+            c.output_progress = now_;
+            c.progress_sent = 0;
         }
     }
 
@@ -2115,6 +2122,9 @@ private:
     static constexpr std::chrono::milliseconds turn_slice{20};
     // Output buffers larger than this are freed once sent, not kept for the next response.
     static constexpr std::size_t keep_capacity = std::size_t{16} * 1024;
+    // Bytes a client must take of its queued output (or all of it, if less) within each
+    // write_timeout: the progress that restarts that deadline.
+    static constexpr std::size_t min_progress = std::size_t{16} * 1024;
     // How long a new connection may stay silent before it counts as idle (see idle()).
     static constexpr std::chrono::milliseconds silent_grace{1000};
 
@@ -2176,8 +2186,8 @@ private:
         output_total_ = total;
     }
 
-    // Over the global output budget: close the connections that have waited longest for
-    // their output to be taken (the slowest readers) until the rest fits. The running total
+    // Over the global output budget: close the connections whose output has gone longest
+    // without being taken (the slowest readers) until the rest fits. The running total
     // is an upper bound between measurements (held input is not tracked as it changes), so
     // it is measured again first: clients that read what they asked for are never closed.
     void shed_output() {
@@ -2187,7 +2197,7 @@ private:
         for (auto* c : connections_)
             if (!c->dead && c->pending() + c->held.size() > 0) shed_.push_back(c);
         std::sort(shed_.begin(), shed_.end(), [](const connection* a, const connection* b) {
-            return a->output_start < b->output_start;
+            return a->output_progress < b->output_progress;
         });
         for (auto* c : shed_) {
             if (output_total_ <= output_budget_) break;
@@ -2274,7 +2284,7 @@ private:
 
     clock::time_point deadline(const connection& c) const {
         if (c.lingering) return c.linger_until;
-        if (c.pending() > 0) return after(c.output_start, options_.write_timeout);
+        if (c.pending() > 0) return after(c.output_progress, options_.write_timeout);
         if (c.parser.started() || !c.held.empty())
             return after(c.request_start, options_.request_timeout);
         return after(c.last_activity, options_.idle_timeout);
@@ -2306,6 +2316,14 @@ private:
     }
 
     void on_deadline(connection& c) {
+        if (!c.lingering && c.pending() > 0) {
+            // Poll reports a socket writable only once much of its buffer is free, so a
+            // client that reads steadily but slowly may have taken output without this
+            // thread noticing: try to send before judging it stalled.
+            const clock::time_point before = c.output_progress;
+            flush(c);
+            if (c.dead || c.pending() == 0 || c.output_progress != before) return;
+        }
         if (c.lingering || c.pending() > 0 || !c.parser.started() || c.close_after_write) {
             // Idle, or the client does not take its response: just close. Only the second
             // is worth an operator's attention (an idle keep-alive ending is routine).
@@ -2505,6 +2523,13 @@ private:
                 const auto sent = static_cast<std::size_t>(n);
                 c.out_offset += sent;
                 c.last_activity = now_;
+                // Progress that restarts write_timeout: min_progress bytes taken (or all
+                // that was queued), so a client trickling a byte at a time is still cut off.
+                c.progress_sent += sent;
+                if (c.progress_sent >= min_progress) {
+                    c.output_progress = now_;
+                    c.progress_sent = 0;
+                }
                 output_total_ -= sent < output_total_ ? sent : output_total_;
                 continue;
             }

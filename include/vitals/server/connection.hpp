@@ -30,13 +30,14 @@ struct server_connection {
 
     socket_t sock;
     http_request_parser parser;
-    std::string out;            // response bytes not yet sent
-    std::size_t out_offset = 0; // how much of `out` is sent
-    std::string held;           // received bytes not parsed yet (output backpressure)
-    time_point last_activity;   // last byte received or sent
-    time_point request_start;   // first byte of the request in progress
-    time_point output_start;    // when `out` last became non-empty
-    time_point linger_until;    // end of the lingering close
+    std::string out;               // response bytes not yet sent
+    std::size_t out_offset = 0;    // how much of `out` is sent
+    std::string held;              // received bytes not parsed yet (output backpressure)
+    time_point last_activity;      // last byte received or sent
+    time_point request_start;      // first byte of the request in progress
+    time_point output_progress;    // when output was queued on an empty `out`, or last taken
+    std::size_t progress_sent = 0; // bytes sent since output_progress (see server_loop)
+    time_point linger_until;       // end of the lingering close
     bool close_after_write = false;
     bool peer_closed = false;    // the client sent FIN
     bool spoke = false;          // the client has sent at least one byte

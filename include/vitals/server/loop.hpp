@@ -218,6 +218,9 @@ private:
     static constexpr std::chrono::milliseconds turn_slice{20};
     // Output buffers larger than this are freed once sent, not kept for the next response.
     static constexpr std::size_t keep_capacity = std::size_t{16} * 1024;
+    // Bytes a client must take of its queued output (or all of it, if less) within each
+    // write_timeout: the progress that restarts that deadline.
+    static constexpr std::size_t min_progress = std::size_t{16} * 1024;
     // How long a new connection may stay silent before it counts as idle (see idle()).
     static constexpr std::chrono::milliseconds silent_grace{1000};
 
@@ -279,8 +282,8 @@ private:
         output_total_ = total;
     }
 
-    // Over the global output budget: close the connections that have waited longest for
-    // their output to be taken (the slowest readers) until the rest fits. The running total
+    // Over the global output budget: close the connections whose output has gone longest
+    // without being taken (the slowest readers) until the rest fits. The running total
     // is an upper bound between measurements (held input is not tracked as it changes), so
     // it is measured again first: clients that read what they asked for are never closed.
     void shed_output() {
@@ -290,7 +293,7 @@ private:
         for (auto* c : connections_)
             if (!c->dead && c->pending() + c->held.size() > 0) shed_.push_back(c);
         std::sort(shed_.begin(), shed_.end(), [](const connection* a, const connection* b) {
-            return a->output_start < b->output_start;
+            return a->output_progress < b->output_progress;
         });
         for (auto* c : shed_) {
             if (output_total_ <= output_budget_) break;
@@ -377,7 +380,7 @@ private:
 
     clock::time_point deadline(const connection& c) const {
         if (c.lingering) return c.linger_until;
-        if (c.pending() > 0) return after(c.output_start, options_.write_timeout);
+        if (c.pending() > 0) return after(c.output_progress, options_.write_timeout);
         if (c.parser.started() || !c.held.empty())
             return after(c.request_start, options_.request_timeout);
         return after(c.last_activity, options_.idle_timeout);
@@ -409,6 +412,14 @@ private:
     }
 
     void on_deadline(connection& c) {
+        if (!c.lingering && c.pending() > 0) {
+            // Poll reports a socket writable only once much of its buffer is free, so a
+            // client that reads steadily but slowly may have taken output without this
+            // thread noticing: try to send before judging it stalled.
+            const clock::time_point before = c.output_progress;
+            flush(c);
+            if (c.dead || c.pending() == 0 || c.output_progress != before) return;
+        }
         if (c.lingering || c.pending() > 0 || !c.parser.started() || c.close_after_write) {
             // Idle, or the client does not take its response: just close. Only the second
             // is worth an operator's attention (an idle keep-alive ending is routine).
@@ -608,6 +619,13 @@ private:
                 const auto sent = static_cast<std::size_t>(n);
                 c.out_offset += sent;
                 c.last_activity = now_;
+                // Progress that restarts write_timeout: min_progress bytes taken (or all
+                // that was queued), so a client trickling a byte at a time is still cut off.
+                c.progress_sent += sent;
+                if (c.progress_sent >= min_progress) {
+                    c.output_progress = now_;
+                    c.progress_sent = 0;
+                }
                 output_total_ -= sent < output_total_ ? sent : output_total_;
                 continue;
             }

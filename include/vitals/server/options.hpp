@@ -41,16 +41,21 @@ struct server_options {
     std::size_t descriptor_reserve = 256;
     /// Response bytes waiting for slow clients, all connections together (at least 64 KiB).
     /// Past it the server stops reading from connections that still have output queued and
-    /// closes those that waited longest for theirs. One connection answers its next
-    /// pipelined request only while less than 64 KiB (or a quarter of this) of its output
-    /// is queued.
+    /// closes those whose output has gone longest without being taken. One connection
+    /// answers its next pipelined request only while less than 64 KiB (or a quarter of this)
+    /// of its output is queued.
     std::size_t max_output_bytes = std::size_t{16} * 1024 * 1024;
     /// Durations longer than the clock can add (milliseconds::max()) mean "never".
     /// A request must arrive completely within this time of its first byte (else 408).
     std::chrono::milliseconds request_timeout{10000};
     /// A keep-alive connection with no request in progress is closed after this long.
     std::chrono::milliseconds idle_timeout{60000};
-    /// A response must be taken by the client within this time (else the connection closes).
+    /// A client with output queued must make progress taking it within this time, else the
+    /// connection closes (counted as reason="write_timeout"): the time runs from when output
+    /// was queued with nothing pending, and starts again each time the client has taken
+    /// 16 KiB more (or everything queued). So a client that reads steadily, however far
+    /// behind its pipelined requests, keeps its connection; one that stops reading, or
+    /// trickles less than 16 KiB per write_timeout, does not.
     std::chrono::milliseconds write_timeout{10000};
     /// A check returning later than this reports `fail`.
     std::chrono::milliseconds check_budget{250};

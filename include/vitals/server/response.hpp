@@ -175,7 +175,8 @@ private:
         if (c.pending() == 0) {
             c.out.clear();
             c.out_offset = 0;
-            c.output_start = now_;
+            c.output_progress = now_;
+            c.progress_sent = 0;
         }
     }
 

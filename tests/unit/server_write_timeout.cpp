@@ -1,0 +1,87 @@
+// tests/unit/server_write_timeout.cpp - health_server: write_timeout counts time without
+// progress, not time since the output queue was last empty. SPDX-License-Identifier: MIT
+#include "server_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono> // milliseconds, steady_clock
+#include <string> // string
+#include <thread> // sleep_for
+#include <vector> // vector
+
+using namespace std::chrono_literals;
+using namespace server_test;
+namespace vd = vitals::detail;
+
+namespace {
+
+const char* const write_timeouts =
+    "vitals_server_closed_connections_total{reason=\"write_timeout\"}";
+
+// Reads at most 16 KiB every 10 ms for `period`: far slower than the server produces, so
+// its queue for this client never empties, yet steady. Returns the bytes read, or -1 when
+// the server closed the connection.
+long long read_steadily(test_http::client& c, std::chrono::milliseconds period) {
+    std::vector<char> buffer(16 * 1024);
+    long long total = 0;
+    const auto until = std::chrono::steady_clock::now() + period;
+    while (std::chrono::steady_clock::now() < until) {
+        const long long n = vd::receive(c.handle(), buffer.data(), buffer.size());
+        if (n == 0) return -1;
+        if (n < 0 && !vd::is_would_block(vd::last_socket_error())) return -1;
+        if (n > 0) total += n;
+        std::this_thread::sleep_for(10ms);
+    }
+    return total;
+}
+
+// 40 pipelined scrapes of about 300 KB each: 12 MB, more than loopback buffers hold. The
+// clients fix their receive buffer at 64 KiB (no autotuning to megabytes), so most of it
+// waits in the server's queue.
+std::string scrapes() {
+    std::string batch;
+    for (int k = 0; k < 40; ++k) batch += "GET /metrics HTTP/1.1\r\n\r\n";
+    return batch;
+}
+
+} // namespace
+
+TEST_CASE("write timeout: a pipelining client that keeps reading is not cut off") {
+    vitals::registry reg;
+    fill_series(reg, 5000);
+    auto opts = local_options();
+    opts.write_timeout = 800ms;
+    vitals::health_server server(reg, opts);
+    server.start();
+    test_http::client c("127.0.0.1", server.port(), 10000ms, 65536);
+    REQUIRE(c.send_all(scrapes()));
+    // Three write timeouts of steady reading, the server's queue never empty meanwhile.
+    const long long got = read_steadily(c, 2400ms);
+    CHECK(got > 0); // -1: the server cut it off
+    CHECK(sample(reg, write_timeouts) == 0);
+    CHECK(sample(reg, "vitals_server_connections") == 1);
+}
+
+TEST_CASE("write timeout: a reader that stops reading is closed") {
+    vitals::registry reg;
+    fill_series(reg, 5000);
+    auto opts = local_options();
+    opts.write_timeout = 800ms;
+    vitals::health_server server(reg, opts);
+    server.start();
+    SUBCASE("it never reads") {
+        test_http::client c("127.0.0.1", server.port(), 10000ms, 65536);
+        REQUIRE(c.send_all(scrapes()));
+        CHECK(test_http::eventually([&] { return sample(reg, write_timeouts) == 1; }, 10000ms));
+        CHECK(c.closed_by_peer(5000ms));
+    }
+    SUBCASE("it reads steadily, then stalls") {
+        test_http::client c("127.0.0.1", server.port(), 10000ms, 65536);
+        REQUIRE(c.send_all(scrapes()));
+        CHECK(read_steadily(c, 1600ms) > 0);
+        CHECK(test_http::eventually([&] { return sample(reg, write_timeouts) == 1; }, 10000ms));
+        CHECK(c.closed_by_peer(5000ms));
+    }
+    // The server still serves others.
+    CHECK(test_http::get(server.port(), "/live").status == 200);
+}
