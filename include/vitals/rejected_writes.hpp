@@ -25,8 +25,10 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 
 /// How many writes this program's counters and histograms refused, in every registry: a
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
-/// `inc_by(-1L)`), an increment that would make a counter's total infinite, and a NaN
-/// observation. A refused write changes nothing else (never an abort, never an exception);
+/// `inc_by(-1L)`), an increment that would make a counter's total infinite, a NaN
+/// observation, and a count a kit scope's destructor could not make because the series for
+/// it could not be created (out of memory: an HTTP request tracker meeting a new status
+/// code or error type). A refused write changes nothing else (never an abort, never an exception);
 /// this count is how it shows. Export it with a collector, e.g.
 /// `out.counter("app_vitals_rejected_writes", "...", double(vitals::rejected_writes()))`.
 /// Thread-safe, lock-free, does not allocate.

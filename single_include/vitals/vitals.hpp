@@ -769,8 +769,10 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 
 /// How many writes this program's counters and histograms refused, in every registry: a
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
-/// `inc_by(-1L)`), an increment that would make a counter's total infinite, and a NaN
-/// observation. A refused write changes nothing else (never an abort, never an exception);
+/// `inc_by(-1L)`), an increment that would make a counter's total infinite, a NaN
+/// observation, and a count a kit scope's destructor could not make because the series for
+/// it could not be created (out of memory: an HTTP request tracker meeting a new status
+/// code or error type). A refused write changes nothing else (never an abort, never an exception);
 /// this count is how it shows. Export it with a collector, e.g.
 /// `out.counter("app_vitals_rejected_writes", "...", double(vitals::rejected_writes()))`.
 /// Thread-safe, lock-free, does not allocate.
@@ -6396,6 +6398,34 @@ private:
         std::atomic<counter*> series{nullptr};
     };
 
+    // The tracker's destructor looks these up, and a destructor must not throw: a series that
+    // cannot be created (out of memory) loses this one count, which vitals::rejected_writes()
+    // shows, and the rest of the request is still recorded.
+    counter* requests_or_null(int status) noexcept {
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            return &requests(status);
+        } catch (...) {
+            detail::note_rejected_write();
+            return nullptr;
+        }
+#else
+        return &requests(status);
+#endif
+    }
+    counter* errors_or_null(std::string_view error_type) noexcept {
+#if VITALS_HAS_EXCEPTIONS()
+        try {
+            return &errors(error_type);
+        } catch (...) {
+            detail::note_rejected_write();
+            return nullptr;
+        }
+#else
+        return &errors(error_type);
+#endif
+    }
+
     static int normalise(int status) noexcept {
         return status >= 100 && status <= 999 ? status : 0;
     }
@@ -6427,8 +6457,11 @@ private:
 ///   status (`client_error` / `server_error`). A destructor cannot see the exception itself:
 ///   code that catches it calls record_error() with a specific type, which replaces the
 ///   automatic one (a request counts at most one error).
-/// Not thread-safe itself (one request, one thread); the metrics it feeds are. With cached
-/// handles it takes no lock and does not allocate once the status code has been seen.
+/// Destruction never throws, also while an exception unwinds: a series it cannot create for
+/// a status code or an error type not seen before (out of memory) loses that one count,
+/// which vitals::rejected_writes() counts, and the rest is recorded. Not thread-safe itself
+/// (one request, one thread); the metrics it feeds are. With cached handles it takes no lock
+/// and does not allocate once the status code has been seen.
 class http_request_tracker {
 public:
     explicit http_request_tracker(http_endpoint& ep) noexcept
@@ -6444,25 +6477,26 @@ public:
     http_request_tracker& operator=(const http_request_tracker&) = delete;
 
     ~http_request_tracker() {
-        if (!ep_) return;
+        if (cancelled_) return;
         const double secs = elapsed();
         ep_->in_flight_->dec();
+        counter* const count = ep_->requests_or_null(status_);
         if (trace_size_ != 0) {
             // The request's trace as an exemplar (OpenMetrics) on its count and duration.
             const exemplar e("trace_id", std::string_view(trace_, trace_size_));
-            ep_->requests(status_).inc(1.0, e);
+            if (count) count->inc(1.0, e);
             ep_->duration_->observe(secs, e);
         } else {
-            ep_->requests(status_).inc();
+            if (count) count->inc();
             ep_->duration_->observe(secs);
         }
         if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
         if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
         if (error_recorded_) return;
-        if (detail::uncaught_exceptions() > exceptions_)
-            ep_->errors(exception_error_type).inc();
-        else if (!http_endpoint::status_error(status_).empty())
-            ep_->errors(http_endpoint::status_error(status_)).inc();
+        std::string_view error_type = http_endpoint::status_error(status_);
+        if (detail::uncaught_exceptions() > exceptions_) error_type = exception_error_type;
+        if (error_type.empty()) return;
+        if (counter* const err = ep_->errors_or_null(error_type)) err->inc();
     }
 
     /// The id of the trace this request belongs to (e.g. the 32 hex digits of a W3C
@@ -6490,7 +6524,7 @@ public:
     /// automatic one at destruction. Later calls are ignored: one error per request. Looks
     /// the error series up (reader lock; allocates the first time a type is seen).
     void record_error(std::string_view error_type) {
-        if (!ep_ || error_recorded_) return;
+        if (cancelled_ || error_recorded_) return;
         error_recorded_ = true;
         ep_->errors(error_type).inc();
     }
@@ -6500,11 +6534,12 @@ public:
         return detail::seconds_between(start_ns_, ep_->hooks_->now_ns());
     }
 
-    /// Records nothing at destruction (the in-flight gauge is still lowered now).
+    /// Records nothing at destruction (the in-flight gauge is still lowered now). Later calls
+    /// do nothing; elapsed() still reads the clock.
     void cancel() noexcept {
-        if (!ep_) return;
+        if (cancelled_) return;
+        cancelled_ = true;
         ep_->in_flight_->dec();
-        ep_ = nullptr;
     }
 
 private:
@@ -6512,6 +6547,7 @@ private:
     int exceptions_;
     int status_ = 0;
     bool error_recorded_ = false;
+    bool cancelled_ = false;
     double request_bytes_ = -1.0;
     double response_bytes_ = -1.0;
     std::int64_t start_ns_; // steady clock

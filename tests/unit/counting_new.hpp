@@ -1,6 +1,7 @@
 // tests/unit/counting_new.hpp - replaces the global operator new/delete with versions that
 // count the allocations the current thread makes while counting is switched on
-// (allocations_during). Include it in exactly one file of a test program.
+// (allocations_during), or make them fail (failing_allocations). Include it in exactly one
+// file of a test program.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_TESTS_COUNTING_NEW_HPP
 #define VITALS_TESTS_COUNTING_NEW_HPP
@@ -16,6 +17,7 @@ namespace {
 
 thread_local bool t_counting = false;
 thread_local std::size_t t_allocations = 0;
+thread_local bool t_failing = false;
 
 void* checked(void* p) {
     if (!p) {
@@ -30,12 +32,14 @@ void* checked(void* p) {
 
 void* counted(std::size_t size) {
     if (t_counting) ++t_allocations;
+    if (t_failing) return checked(nullptr);
     return checked(std::malloc(size == 0 ? 1 : size));
 }
 
 // The nothrow forms (histogram reset bases use them): null instead of throwing.
 void* counted_nothrow(std::size_t size) noexcept {
     if (t_counting) ++t_allocations;
+    if (t_failing) return nullptr;
     return std::malloc(size == 0 ? 1 : size);
 }
 
@@ -43,6 +47,7 @@ void* counted_nothrow(std::size_t size) noexcept {
 // returned is kept just below the aligned block, for the aligned operator delete.
 void* counted_aligned(std::size_t size, std::align_val_t align) {
     if (t_counting) ++t_allocations;
+    if (t_failing) return checked(nullptr);
     const std::size_t a = static_cast<std::size_t>(align);
     void* raw = checked(std::malloc(size + a + sizeof(void*)));
     const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(raw) + sizeof(void*);
@@ -54,6 +59,17 @@ void* counted_aligned(std::size_t size, std::align_val_t align) {
 void free_aligned(void* p) noexcept {
     if (p) std::free(static_cast<void**>(p)[-1]);
 }
+
+/// While it lives, every allocation on this thread fails: operator new throws std::bad_alloc
+/// (aborts without exceptions), the nothrow forms return null. Check nothing inside its scope
+/// (doctest's macros allocate).
+class failing_allocations {
+public:
+    failing_allocations() noexcept { t_failing = true; }
+    failing_allocations(const failing_allocations&) = delete;
+    failing_allocations& operator=(const failing_allocations&) = delete;
+    ~failing_allocations() { t_failing = false; }
+};
 
 /// Counts the allocations made on this thread by `fn()`.
 template <class Fn>

@@ -301,6 +301,24 @@ TEST_CASE("kits/http: cancel records nothing") {
     CHECK(http.requests().size() == 0);
 }
 
+TEST_CASE("kits/http: a cancelled tracker still reads its clock; cancelling twice is harmless") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/c");
+    {
+        auto t = ep.track();
+        t.cancel();
+        t.cancel();
+        CHECK(http.in_flight().value() == 0.0);
+        CHECK(t.elapsed() >= 0.0); // dereferenced a null endpoint before
+        t.record_error("late");    // ignored: the request is not recorded
+    }
+    CHECK(http.in_flight().value() == 0.0);
+    CHECK(ep.duration().count() == 0);
+    CHECK(http.requests().size() == 0);
+    CHECK(http.errors().size() == 0);
+}
+
 TEST_CASE("kits/http: more status codes than cached slots are all counted") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "t");

@@ -1,0 +1,94 @@
+// tests/unit/kits_http_alloc.cpp - a request tracker's destructor never throws: a series it
+// cannot allocate loses one count (vitals::rejected_writes()), never the program.
+// SPDX-License-Identifier: MIT
+#include "counting_new.hpp"
+
+#include <vitals/kits/http.hpp>
+#include <vitals/rejected_writes.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdint> // uint64_t
+
+#if VITALS_HAS_EXCEPTIONS()
+
+namespace {
+
+// One tracked request with status 200 first: the thread's slots and the endpoint's first
+// status series exist before allocations fail.
+vitals::kits::http_endpoint& warm_endpoint(vitals::kits::http_metrics& http) {
+    auto& ep = http.endpoint("GET", "/oom");
+    {
+        auto t = ep.track();
+        t.set_status(200);
+        t.set_response_size(10);
+    }
+    return ep;
+}
+
+} // namespace
+
+TEST_CASE("kits/http: a tracker meeting a new status code out of memory loses only that count") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = warm_endpoint(http);
+    const std::uint64_t rejected = vitals::rejected_writes();
+    {
+        failing_allocations oom; // destroyed after the tracker
+        auto t = ep.track();
+        t.set_status(201); // never seen: its series would be made at destruction
+        t.set_response_size(10);
+    }
+    CHECK(vitals::rejected_writes() == rejected + 1);
+    CHECK(http.in_flight().value() == 0.0);
+    CHECK(ep.duration().count() == 2);
+    CHECK(ep.response_size().count() == 2);
+    CHECK(http.requests().size() == 1); // only status 200
+    // With memory back, the code is counted as usual.
+    {
+        auto t = ep.track();
+        t.set_status(201);
+    }
+    CHECK(http.requests().labels("GET", "/oom", "201").value() == 1.0);
+    CHECK(ep.requests(201).value() == 1.0);
+}
+
+TEST_CASE("kits/http: a tracker meeting a new error type out of memory still counts the request") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = warm_endpoint(http);
+    ep.requests(503); // the status series exists; server_error does not yet
+    const std::uint64_t rejected = vitals::rejected_writes();
+    {
+        failing_allocations oom;
+        auto t = ep.track();
+        t.set_status(503);
+    }
+    CHECK(vitals::rejected_writes() == rejected + 1);
+    CHECK(http.requests().labels("GET", "/oom", "503").value() == 1.0);
+    CHECK(http.errors().size() == 0);
+    CHECK(http.in_flight().value() == 0.0);
+}
+
+TEST_CASE("kits/http: a tracker unwound by an exception out of memory lets the exception through") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = warm_endpoint(http);
+    const std::uint64_t rejected = vitals::rejected_writes();
+    bool caught = false;
+    try {
+        failing_allocations oom;
+        auto t = ep.track();
+        t.set_status(200);
+        throw 42; // the exception error type's series cannot be made while this unwinds
+    } catch (int) {
+        caught = true;
+    }
+    CHECK(caught);
+    CHECK(vitals::rejected_writes() == rejected + 1);
+    CHECK(http.requests().labels("GET", "/oom", "200").value() == 2.0);
+    CHECK(ep.duration().count() == 2);
+    CHECK(http.in_flight().value() == 0.0);
+}
+
+#endif // VITALS_HAS_EXCEPTIONS()
