@@ -86,15 +86,18 @@ struct process_stats {
 namespace detail {
 
 #if VITALS_DETAIL_PROCESS_POSIX
-// Reads a small file (procfs, cgroupfs) into `out`, at most 64 KiB; false if it cannot be
-// opened.
+// Reads a small file (procfs, cgroupfs) into `out`, at most about 4 MiB; false if it cannot
+// be opened. Not 64 KiB: /proc/stat has a line per CPU and a number per interrupt before its
+// btime line (12 KiB with 64 CPUs and 300 interrupts, collectd#3479), so on machines with
+// hundreds of CPUs a 64 KiB cut lost the process start time.
 inline bool read_small_file(const char* path, std::string& out) {
     std::FILE* f = std::fopen(path, "rb");
     if (!f) return false;
     out.clear();
-    char buf[1024];
+    char buf[4096];
     std::size_t n;
-    while (out.size() < 65536 && (n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    while (out.size() < (std::size_t{4} << 20) && (n = std::fread(buf, 1, sizeof buf, f)) > 0)
+        out.append(buf, n);
     std::fclose(f);
     return true;
 }

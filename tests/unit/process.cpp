@@ -12,7 +12,7 @@
 #include <cmath>              // abs
 #include <condition_variable> // condition_variable
 #include <cstdint>            // uint64_t
-#include <cstdio>             // FILE, fopen, fclose
+#include <cstdio>             // FILE, fopen, fclose, fwrite, remove
 #include <cstdlib>            // strtod
 #include <mutex>              // mutex, unique_lock
 #include <string>             // string
@@ -20,8 +20,9 @@
 #include <vector>             // vector
 
 #if defined(__linux__)
+#include <stdlib.h>       // mkstemp
 #include <sys/resource.h> // getrlimit, getrusage
-#include <unistd.h>       // sysconf
+#include <unistd.h>       // sysconf, close
 #endif
 
 namespace {
@@ -411,6 +412,36 @@ TEST_CASE("process: the /proc parsers never throw and take only plain numbers") 
     CHECK(!parse_memory_limit(""));
     CHECK(!parse_memory_limit("-5"));
 }
+
+#if defined(__linux__)
+TEST_CASE("process: btime is found after the CPU and interrupt lines of a large /proc/stat") {
+    // /proc/stat of a machine with 1024 CPUs and 20,000 interrupt numbers: about 90 KiB
+    // before btime, which a 64 KiB read cut off.
+    std::string text = "cpu  1 2 3 4 5 6 7 8 9 10\n";
+    for (int cpu = 0; cpu < 1024; ++cpu)
+        text += "cpu" + std::to_string(cpu) + " 123456 789 123456 12345678 1234 0 1234 0 0 0\n";
+    text += "intr 123456789";
+    for (int irq = 0; irq < 20000; ++irq) text += " 0";
+    text += "\nctxt 987654321\nbtime 1764547200\nprocesses 4242\n";
+    REQUIRE(text.size() > 65536);
+    char path[] = "/tmp/vitals_proc_stat_XXXXXX";
+    const int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::FILE* f = std::fopen(path, "wb");
+    REQUIRE(f != nullptr);
+    CHECK(std::fwrite(text.data(), 1, text.size(), f) == text.size());
+    std::fclose(f);
+    std::string read;
+    const bool ok = vitals::detail::read_small_file(path, read);
+    std::remove(path);
+    REQUIRE(ok);
+    CHECK(read.size() == text.size());
+    const auto btime = vitals::detail::proc_field(read, "btime ");
+    REQUIRE(btime);
+    CHECK(*btime == 1764547200.0);
+}
+#endif
 
 TEST_CASE("process: odd /proc/self/cgroup text names no file and never throws") {
     using vitals::detail::cgroup_limit_files;
