@@ -471,7 +471,9 @@ inline process_stats read_process_stats() {
 class process_collector {
 public:
     /// `ns` prefixes the system gauges (empty: no prefix); `cpu_window` is the span of
-    /// NS_cpu_usage_percent (at least 1 ms).
+    /// NS_cpu_usage_percent (at least 1 ms). Not checked here: with a namespace that makes
+    /// no valid metric name, every scrape drops those gauges (add_process_metrics() refuses
+    /// such a namespace).
     explicit process_collector(std::string_view ns,
                                std::chrono::milliseconds cpu_window = std::chrono::seconds(60))
         : state_(std::make_shared<state>(cpu_window)) {
@@ -555,9 +557,24 @@ private:
     std::shared_ptr<state> state_;
 };
 
-/// Adds a process_collector with namespace `ns` to `reg`. Allocates; thread-safe.
-inline void add_process_metrics(registry& reg, std::string_view ns) {
+/// Adds a process_collector with namespace `ns` to `reg`, or says why not: a namespace that
+/// makes no valid metric name (errc::invalid_metric_name; empty is valid and drops the
+/// prefix), which a scrape would otherwise drop family by family. Allocates; thread-safe.
+[[nodiscard]] inline status try_add_process_metrics(registry& reg, std::string_view ns) {
+    const std::string name = detail::kit_metric_name(ns, "cpu_usage_percent");
+    if (!detail::is_valid_metric_name(name))
+        return status(errc::invalid_metric_name,
+                      "invalid namespace '" + std::string(ns) + "' for process metrics: '" + name +
+                          "' must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
     reg.add_collector(process_collector(ns));
+    return {};
+}
+
+/// Adds a process_collector with namespace `ns` to `reg`; an invalid namespace is reported
+/// through the error policy (see try_add_process_metrics()). Allocates; thread-safe.
+inline void add_process_metrics(registry& reg, std::string_view ns) {
+    const status st = try_add_process_metrics(reg, ns);
+    if (!st) detail::fail(st);
 }
 
 VITALS_END_NAMESPACE

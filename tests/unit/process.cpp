@@ -462,6 +462,33 @@ TEST_CASE("process: odd /proc/self/cgroup text names no file and never throws") 
     CHECK(cgroup_limit_files("").empty());
 }
 
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("process: a namespace that makes no valid metric name is a registration error") {
+    vitals::registry reg;
+    for (const char* ns : {"my-app", "1app", "__x", "a b"}) {
+        INFO("namespace: " << std::string(ns));
+        bool thrown = false;
+        try {
+            vitals::add_process_metrics(reg, ns); // before: accepted, its gauges dropped
+        } catch (const vitals::error& e) {
+            thrown = true;
+            CHECK(e.code() == vitals::errc::invalid_metric_name);
+        }
+        CHECK(thrown);
+    }
+    CHECK(scrape(reg).empty()); // nothing was added
+}
+#endif
+
+TEST_CASE("process: try_add_process_metrics says why and adds nothing on failure") {
+    vitals::registry reg;
+    const vitals::status bad = vitals::try_add_process_metrics(reg, "my-app");
+    CHECK(bad.code() == vitals::errc::invalid_metric_name);
+    CHECK(bad.message().find("my-app") != std::string::npos);
+    CHECK(scrape(reg).empty());
+    CHECK(vitals::try_add_process_metrics(reg, "app").ok());
+}
+
 TEST_CASE("process: a collector without namespace and the stats snapshot") {
     vitals::registry reg;
     reg.add_collector(vitals::process_collector(""));
