@@ -48,7 +48,8 @@ namespace kits {
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// family of the same name defined differently, or a second live kit with the same namespace
 /// and const labels on the registry (errc::conflicting_registration). The constructor taking
-/// a `status&` is the non-throwing form. The registry must outlive the kit and its scopes.
+/// a `status&` is the non-throwing form. The kit must outlive its worker and item scopes
+/// (they point to it), and the registry the kit.
 /// Recording is thread-safe, lock-free and does not allocate; construction allocates.
 ///
 /// The recording calls, the scopes and the series accessors work with only
