@@ -5760,12 +5760,16 @@ public:
 
     /// Claims the instance with these labels for a live kit object, or says why not: a live
     /// kit already has them (errc::conflicting_registration, the message naming `what`).
-    /// A released instance is taken over, counters and all.
+    /// A released instance is taken over, counters and all. Past `max_members` instances
+    /// (the kit families' series bound, whose overflow series the kit's lookups then
+    /// returned), the kit joins one shared instance whose label values are all
+    /// `__overflow__` instead, claiming nothing (`*shared` is then true): the group, like
+    /// the families, stays bounded however many label sets kits bring.
     status claim(const std::vector<label>& labels, const counter* hits, const counter* misses,
-                 const std::string& what) {
+                 const std::string& what, std::size_t max_members, bool* shared) {
+        *shared = false;
         exclusive_lock lock(mutex_);
-        const std::size_t pos = partition_index(
-            members_.size(), [&](std::size_t i) { return members_[i].labels < labels; });
+        std::size_t pos = find(labels);
         if (pos < members_.size() && members_[pos].labels == labels) {
             if (members_[pos].claimed)
                 return status(errc::conflicting_registration,
@@ -5780,6 +5784,13 @@ public:
         m.hits = hits;
         m.misses = misses;
         m.claimed = true;
+        if (members_.size() >= max_members) {
+            *shared = true;
+            for (label& l : m.labels) l.second = std::string(overflow_label_value);
+            m.claimed = false;
+            pos = find(m.labels);
+            if (pos < members_.size() && members_[pos].labels == m.labels) return {};
+        }
         reserve_more(members_, 1);
         insert_at(members_, pos, std::move(m));
         return {};
@@ -5801,6 +5812,12 @@ public:
     }
 
 private:
+    // Where `labels` is or would go in members_ (sorted by labels).
+    std::size_t find(const std::vector<label>& labels) const {
+        return partition_index(members_.size(),
+                               [&](std::size_t i) { return members_[i].labels < labels; });
+    }
+
     struct table {
         shared_mutex mutex;
         std::vector<kit_instances*> all;
@@ -5861,12 +5878,14 @@ struct kit_claim {
     }
 
     /// Claims `own` in the group (see kit_instances::claim); on success the kit gives it up
-    /// when destroyed.
+    /// when destroyed. Past `max_members` the kit shares the overflow instance and claims
+    /// nothing.
     status claim(const std::vector<label>& own, const counter* hits, const counter* misses,
-                 const std::string& what) {
+                 const std::string& what, std::size_t max_members) {
         labels = own; // copied first: nothing may throw once the labels are claimed
-        status st = group->claim(labels, hits, misses, what);
-        claimed = st.ok();
+        bool shared = false;
+        status st = group->claim(labels, hits, misses, what, max_members, &shared);
+        claimed = st.ok() && !shared;
         return st;
     }
 
@@ -5972,8 +5991,10 @@ namespace kits {
 /// A service with several caches gives each kit the same namespace and its own const labels,
 /// `options.const_labels` (for example {{"cache", "users"}} and {{"cache", "sessions"}}):
 /// every family then has those label names and one series per cache, and the hit rate one
-/// sample per cache. `options.max_series` bounds the number of caches. An empty namespace
-/// drops the prefix.
+/// sample per cache. `options.max_series` bounds the number of caches: past it a kit
+/// records into the families' overflow series (label values `__overflow__`), shared with
+/// every other kit past it (so it is not refused as a duplicate), and the hit rate shows
+/// one `__overflow__` sample for them all. An empty namespace drops the prefix.
 ///
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// family of the same name defined differently (other const label names, another type), or
@@ -6128,7 +6149,8 @@ struct include_cache_hpp {
             reg.add_collector(
                 cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
         status st = claim.claim(options.const_labels, &h, &m,
-                                kit_description("cache", ns, options.const_labels));
+                                kit_description("cache", ns, options.const_labels),
+                                hits->options().max_series);
         if (!st) return st;
         kit.hits_ = &h;
         kit.misses_ = &m;
@@ -7171,7 +7193,9 @@ namespace kits {
 ///
 /// A service with several queues gives each kit the same namespace and its own const labels,
 /// `options.const_labels` (for example {{"queue", "uploads"}}): every family then has those
-/// label names and one series per queue. `options.max_series` bounds the number of queues.
+/// label names and one series per queue. `options.max_series` bounds the number of queues:
+/// past it a kit records into the families' overflow series (label values `__overflow__`),
+/// shared with every other kit past it (so it is not refused as a duplicate).
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// family of the same name defined differently, or a second live kit with the same namespace
 /// and const labels on the registry (errc::conflicting_registration). The constructor taking
@@ -7336,7 +7360,8 @@ struct include_queue_hpp {
         bool created = false;
         kit_claim& claim = kit_claim::join(kit.claim_, &*size, &created);
         status st = claim.claim(options.const_labels, nullptr, nullptr,
-                                kit_description("queue", ns, options.const_labels));
+                                kit_description("queue", ns, options.const_labels),
+                                size->options().max_series);
         if (!st) return st;
         const std::vector<std::string> values = kit_label_values(options.const_labels);
         kit.size_ = &size->labels(values);

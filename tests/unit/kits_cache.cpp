@@ -147,6 +147,36 @@ TEST_CASE("kits/cache: a kit created after another is gone continues its series"
     CHECK(text.find("# TYPE app_cache_hit_rate") == text.rfind("# TYPE app_cache_hit_rate"));
 }
 
+TEST_CASE("kits/cache: the hit rate keeps to the series bound, as the counters do") {
+    // A cache per user, say: past max_series the kits record into the overflow series, and
+    // the hit rate shows one __overflow__ sample for them, not one per label set.
+    vitals::registry reg;
+    vitals::family_options options;
+    options.max_series = 3;
+    for (int i = 0; i < 50; ++i) {
+        options.const_labels = {{"cache", "c" + std::to_string(i)}};
+        vitals::kits::cache_metrics kit(reg, "app", options);
+        kit.hit();
+        if (i % 2) kit.miss();
+    }
+    // Past the bound two kits with the same labels share the overflow series: no conflict.
+    options.const_labels = {{"cache", "c40"}};
+    vitals::kits::cache_metrics late(reg, "app", options);
+    vitals::kits::cache_metrics late_again(reg, "app", options);
+    late.hit(3);
+    const std::string text = vitals::to_text(reg);
+    std::size_t samples = 0;
+    for (std::size_t p = text.find("\napp_cache_hit_rate{"); p != std::string::npos;
+         p = text.find("\napp_cache_hit_rate{", p + 1))
+        ++samples;
+    CHECK(samples == 4); // c0, c1, c2 and __overflow__, like app_cache_hits_total
+    CHECK(kits_test::sample_value(text, "app_cache_hits_total", {"cache", "__overflow__"}) == 50.0);
+    CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "c1"}) == 0.5);
+    CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "__overflow__"}) ==
+          50.0 / 74.0);
+    CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "c40"}) == -1.0);
+}
+
 TEST_CASE("kits/cache: eviction() and its earlier name evicted() count the same series") {
     vitals::registry reg;
     vitals::kits::cache_metrics cache(reg, "app");

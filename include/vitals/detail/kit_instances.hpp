@@ -87,12 +87,16 @@ public:
 
     /// Claims the instance with these labels for a live kit object, or says why not: a live
     /// kit already has them (errc::conflicting_registration, the message naming `what`).
-    /// A released instance is taken over, counters and all.
+    /// A released instance is taken over, counters and all. Past `max_members` instances
+    /// (the kit families' series bound, whose overflow series the kit's lookups then
+    /// returned), the kit joins one shared instance whose label values are all
+    /// `__overflow__` instead, claiming nothing (`*shared` is then true): the group, like
+    /// the families, stays bounded however many label sets kits bring.
     status claim(const std::vector<label>& labels, const counter* hits, const counter* misses,
-                 const std::string& what) {
+                 const std::string& what, std::size_t max_members, bool* shared) {
+        *shared = false;
         exclusive_lock lock(mutex_);
-        const std::size_t pos = partition_index(
-            members_.size(), [&](std::size_t i) { return members_[i].labels < labels; });
+        std::size_t pos = find(labels);
         if (pos < members_.size() && members_[pos].labels == labels) {
             if (members_[pos].claimed)
                 return status(errc::conflicting_registration,
@@ -107,6 +111,13 @@ public:
         m.hits = hits;
         m.misses = misses;
         m.claimed = true;
+        if (members_.size() >= max_members) {
+            *shared = true;
+            for (label& l : m.labels) l.second = std::string(overflow_label_value);
+            m.claimed = false;
+            pos = find(m.labels);
+            if (pos < members_.size() && members_[pos].labels == m.labels) return {};
+        }
         reserve_more(members_, 1);
         insert_at(members_, pos, std::move(m));
         return {};
@@ -128,6 +139,12 @@ public:
     }
 
 private:
+    // Where `labels` is or would go in members_ (sorted by labels).
+    std::size_t find(const std::vector<label>& labels) const {
+        return partition_index(members_.size(),
+                               [&](std::size_t i) { return members_[i].labels < labels; });
+    }
+
     struct table {
         shared_mutex mutex;
         std::vector<kit_instances*> all;
@@ -188,12 +205,14 @@ struct kit_claim {
     }
 
     /// Claims `own` in the group (see kit_instances::claim); on success the kit gives it up
-    /// when destroyed.
+    /// when destroyed. Past `max_members` the kit shares the overflow instance and claims
+    /// nothing.
     status claim(const std::vector<label>& own, const counter* hits, const counter* misses,
-                 const std::string& what) {
+                 const std::string& what, std::size_t max_members) {
         labels = own; // copied first: nothing may throw once the labels are claimed
-        status st = group->claim(labels, hits, misses, what);
-        claimed = st.ok();
+        bool shared = false;
+        status st = group->claim(labels, hits, misses, what, max_members, &shared);
+        claimed = st.ok() && !shared;
         return st;
     }
 

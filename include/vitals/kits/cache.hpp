@@ -88,7 +88,8 @@ struct include_cache_hpp {
             reg.add_collector(
                 cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
         status st = claim.claim(options.const_labels, &h, &m,
-                                kit_description("cache", ns, options.const_labels));
+                                kit_description("cache", ns, options.const_labels),
+                                hits->options().max_series);
         if (!st) return st;
         kit.hits_ = &h;
         kit.misses_ = &m;

@@ -48,8 +48,10 @@ namespace kits {
 /// A service with several caches gives each kit the same namespace and its own const labels,
 /// `options.const_labels` (for example {{"cache", "users"}} and {{"cache", "sessions"}}):
 /// every family then has those label names and one series per cache, and the hit rate one
-/// sample per cache. `options.max_series` bounds the number of caches. An empty namespace
-/// drops the prefix.
+/// sample per cache. `options.max_series` bounds the number of caches: past it a kit
+/// records into the families' overflow series (label values `__overflow__`), shared with
+/// every other kit past it (so it is not refused as a duplicate), and the hit rate shows
+/// one `__overflow__` sample for them all. An empty namespace drops the prefix.
 ///
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// family of the same name defined differently (other const label names, another type), or

@@ -44,7 +44,9 @@ namespace kits {
 ///
 /// A service with several queues gives each kit the same namespace and its own const labels,
 /// `options.const_labels` (for example {{"queue", "uploads"}}): every family then has those
-/// label names and one series per queue. `options.max_series` bounds the number of queues.
+/// label names and one series per queue. `options.max_series` bounds the number of queues:
+/// past it a kit records into the families' overflow series (label values `__overflow__`),
+/// shared with every other kit past it (so it is not refused as a duplicate).
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// family of the same name defined differently, or a second live kit with the same namespace
 /// and const labels on the registry (errc::conflicting_registration). The constructor taking
