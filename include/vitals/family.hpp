@@ -606,6 +606,9 @@ private:
     }
 
     static bool any_invalid_utf8(const std::string_view* vals, std::size_t n) noexcept {
+        bool ascii = true; // nearly always: then one test, and no branch per value
+        for (std::size_t i = 0; i < n; ++i) ascii &= all_ascii(vals[i].data(), vals[i].size());
+        if (VITALS_DETAIL_LIKELY(ascii)) return false;
         for (std::size_t i = 0; i < n; ++i)
             if (has_invalid_utf8(vals[i])) return true;
         return false;

@@ -1706,6 +1706,8 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 
 #include <cstddef>     // size_t
+#include <cstdint>     // uint32_t, uint64_t
+#include <cstring>     // memcpy
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -1739,8 +1741,35 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
     return len;
 }
 
-/// Whether `s` holds an invalid UTF-8 sequence (which the exposition shows as U+FFFD).
+/// Whether the `n` bytes at `p` are all ASCII, read a word at a time (overlapping at the end).
+inline bool all_ascii(const char* p, std::size_t n) noexcept {
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    if (n >= 8) {
+        std::uint64_t seen = 0, w;
+        for (std::size_t i = 0; i + 8 < n; i += 8) {
+            std::memcpy(&w, p + i, 8);
+            seen |= w;
+        }
+        std::memcpy(&w, p + n - 8, 8);
+        return ((seen | w) & high_bits) == 0;
+    }
+    if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return ((a | b) & 0x80808080u) == 0;
+    }
+    // 1 to 3 bytes: the first, middle and last cover them all.
+    return n == 0 || ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
+                       static_cast<unsigned char>(p[n - 1])) &
+                      0x80) == 0;
+}
+
+/// Whether `s` holds an invalid UTF-8 sequence (which the exposition shows as U+FFFD). Label
+/// values are nearly always ASCII, which a lookup that misses (a new label set, or one past
+/// the series bound, folded into the overflow series) checks a word at a time.
 inline bool has_invalid_utf8(std::string_view s) noexcept {
+    if (all_ascii(s.data(), s.size())) return false;
     for (std::size_t i = 0; i < s.size();) {
         if (static_cast<unsigned char>(s[i]) < 0x80) {
             ++i;
@@ -3865,6 +3894,9 @@ private:
     }
 
     static bool any_invalid_utf8(const std::string_view* vals, std::size_t n) noexcept {
+        bool ascii = true; // nearly always: then one test, and no branch per value
+        for (std::size_t i = 0; i < n; ++i) ascii &= all_ascii(vals[i].data(), vals[i].size());
+        if (VITALS_DETAIL_LIKELY(ascii)) return false;
         for (std::size_t i = 0; i < n; ++i)
             if (has_invalid_utf8(vals[i])) return true;
         return false;

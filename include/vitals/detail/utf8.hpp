@@ -6,6 +6,8 @@
 #include <vitals/config.hpp>
 
 #include <cstddef>     // size_t
+#include <cstdint>     // uint32_t, uint64_t
+#include <cstring>     // memcpy
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -39,8 +41,35 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
     return len;
 }
 
-/// Whether `s` holds an invalid UTF-8 sequence (which the exposition shows as U+FFFD).
+/// Whether the `n` bytes at `p` are all ASCII, read a word at a time (overlapping at the end).
+inline bool all_ascii(const char* p, std::size_t n) noexcept {
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    if (n >= 8) {
+        std::uint64_t seen = 0, w;
+        for (std::size_t i = 0; i + 8 < n; i += 8) {
+            std::memcpy(&w, p + i, 8);
+            seen |= w;
+        }
+        std::memcpy(&w, p + n - 8, 8);
+        return ((seen | w) & high_bits) == 0;
+    }
+    if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return ((a | b) & 0x80808080u) == 0;
+    }
+    // 1 to 3 bytes: the first, middle and last cover them all.
+    return n == 0 || ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
+                       static_cast<unsigned char>(p[n - 1])) &
+                      0x80) == 0;
+}
+
+/// Whether `s` holds an invalid UTF-8 sequence (which the exposition shows as U+FFFD). Label
+/// values are nearly always ASCII, which a lookup that misses (a new label set, or one past
+/// the series bound, folded into the overflow series) checks a word at a time.
 inline bool has_invalid_utf8(std::string_view s) noexcept {
+    if (all_ascii(s.data(), s.size())) return false;
     for (std::size_t i = 0; i < s.size();) {
         if (static_cast<unsigned char>(s[i]) < 0x80) {
             ++i;
