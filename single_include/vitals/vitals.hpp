@@ -6455,29 +6455,24 @@ private:
     // The tracker's destructor looks these up, and a destructor must not throw: a series that
     // cannot be created (out of memory) loses this one count, which vitals::rejected_writes()
     // shows, and the rest of the request is still recorded.
-    counter* requests_or_null(int status) noexcept {
+    template <class Lookup>
+    static counter* counter_or_null(Lookup lookup) noexcept {
 #if VITALS_HAS_EXCEPTIONS()
         try {
-            return &requests(status);
+            return &lookup();
         } catch (...) {
             detail::note_rejected_write();
             return nullptr;
         }
 #else
-        return &requests(status);
+        return &lookup();
 #endif
     }
+    counter* requests_or_null(int status) noexcept {
+        return counter_or_null([&]() -> counter& { return requests(status); });
+    }
     counter* errors_or_null(std::string_view error_type) noexcept {
-#if VITALS_HAS_EXCEPTIONS()
-        try {
-            return &errors(error_type);
-        } catch (...) {
-            detail::note_rejected_write();
-            return nullptr;
-        }
-#else
-        return &errors(error_type);
-#endif
+        return counter_or_null([&]() -> counter& { return errors(error_type); });
     }
 
     static int normalise(int status) noexcept {
