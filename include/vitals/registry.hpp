@@ -12,6 +12,7 @@
 #include <vitals/detail/label_hash.hpp>
 #include <vitals/detail/names.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/detail/scrape_scope.hpp>
 #include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
 #include <vitals/exemplar.hpp>
@@ -24,7 +25,7 @@
 #include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
-#include <shared_mutex>     // shared_mutex, shared_lock
+#include <shared_mutex>     // shared_mutex
 #include <string>           // string
 #include <string_view>      // string_view
 #include <utility>          // move, pair, exchange
@@ -407,6 +408,8 @@ public:
     /// (an empty name reads "collector_N", N counting collectors from 1 in the order added).
     void add_collector(std::string_view name, collector fn) {
         if (!fn) detail::fail(status(errc::invalid_argument, "add_collector: empty collector"));
+        if (detail::scrape_scope::inside(this))
+            detail::fail(status(errc::invalid_argument, scraping_error("add a collector")));
         detail::exclusive_lock lock(mutex_);
         auto* node = new collector_node{std::move(fn), std::string(name), 0, {}, nullptr};
         if (node->name.empty()) {
@@ -428,7 +431,7 @@ public:
     /// throws loses the rest of its output for that scrape; the families and the other
     /// collectors are still written. Thread-safe; allocates.
     std::vector<collector_failure> collector_failures() const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const reader_lock lock(*this);
         detail::exclusive_lock failures(failures_mutex_);
         std::vector<collector_failure> out;
         for (const collector_node* c = collectors_; c; c = c->next)
@@ -438,7 +441,7 @@ public:
 
     /// Number of registered families (including vitals' own).
     std::size_t family_count() const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const reader_lock lock(*this);
         return families_.size();
     }
 
@@ -456,11 +459,17 @@ private:
     // The read-only walk behind the exposition writers (write_text() and the others), which
     // reach it through detail::registry_access: every family in name order, then the
     // collectors, under the reader lock.
+    //
+    // A collector or the output's sink that renders this registry again gets its families
+    // only: the collectors are running already (running them again would never end), and the
+    // reader lock is this thread's already.
     void walk(detail::exposition_visitor& out) const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const bool nested = detail::scrape_scope::inside(this);
+        const reader_lock lock(*this);
+        const detail::scrape_scope scope(this);
         for (const detail::family_base* f : families_) out.family(*f);
         std::size_t dropped = 0;
-        if (collectors_) {
+        if (collectors_ && !nested) {
             collector_output co(*this, out);
             for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
             dropped = co.dropped();
@@ -746,6 +755,8 @@ private:
             if (!st) return st;
         }
 
+        if (detail::scrape_scope::inside(this))
+            return status(errc::invalid_argument, scraping_error("register '" + name + '\''));
         detail::exclusive_lock lock(mutex_);
         const std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name) {
@@ -783,6 +794,34 @@ private:
                                        std::move(label_names), std::move(options),
                                        std::move(bounds), std::move(states));
     }
+
+    // Why something that needs the writer lock cannot be done now: the calling thread is
+    // inside a scrape of this registry, which holds the reader lock until it ends.
+    static std::string scraping_error(const std::string& what) {
+        return "cannot " + what +
+               " while this thread scrapes the same registry (from a collector or the "
+               "output's sink): the scrape holds the registry's lock until it ends. Register "
+               "before scraping, or write computed values through the collector_output";
+    }
+
+    // The reader lock, unless the calling thread holds it already: it is inside a scrape of
+    // this registry (a collector asking for family_count()), and a second shared lock on the
+    // same mutex can wait forever for a writer queued in between.
+    class reader_lock {
+    public:
+        explicit reader_lock(const registry& r)
+            : m_(detail::scrape_scope::inside(&r) ? nullptr : &r.mutex_) {
+            if (m_) m_->lock_shared();
+        }
+        reader_lock(const reader_lock&) = delete;
+        reader_lock& operator=(const reader_lock&) = delete;
+        ~reader_lock() {
+            if (m_) m_->unlock_shared();
+        }
+
+    private:
+        std::shared_mutex* m_;
+    };
 
     mutable detail::shared_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name

@@ -12,6 +12,7 @@
 #define VITALS_SERVER_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/scrape_scope.hpp>
 #include <vitals/error.hpp>
 #include <vitals/exposition/openmetrics.hpp>
 #include <vitals/registry.hpp>
@@ -94,7 +95,7 @@ public:
     health_server& operator=(const health_server&) = delete;
     /// Stops the server (including its drain period) and joins its thread, also after a
     /// stop() called on the server thread. Must not run on the server thread.
-    ~health_server() { stop(); }
+    ~health_server() { stop_and_join(); }
 
     /// Binds, listens and starts the server thread. Failures (bad options, address in use,
     /// no permission) are reported through the error policy as vitals::error with
@@ -111,6 +112,11 @@ public:
             return status(errc::already_running,
                           "health_server::start() called on the server's own thread (from a "
                           "check or a collector)");
+        // It could wait for a registry lock this thread's scrape holds (its self-metrics
+        // register in the registry), or for a stop() that waits for that scrape.
+        if (detail::scrape_scope::inside_any())
+            return status(errc::already_running,
+                          "health_server::start() called from a collector during a scrape");
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (thread_.joinable()) {
             if (!stop_requested_.load())
@@ -168,19 +174,28 @@ public:
     /// reads false) and is joined by the next stop() on another thread, the next start(), or
     /// the destructor, each of which waits for the rest of the drain. A stop() on another
     /// thread meanwhile only joins.
+    ///
+    /// Called from a collector while another thread scrapes (to_text(reg) on a thread of the
+    /// program), it does the same and returns at once: that thread holds the registry's
+    /// reader lock until the scrape ends, and waiting there for the server thread, or for a
+    /// start() on a third thread (which registers in the registry), could wait forever. The
+    /// server thread ends after the drain period by itself. A start() or stop() running on
+    /// another thread at that moment counts as coming after this one.
     void stop() {
         if (on_server_thread()) {
             // Lock-free: another thread may hold lifecycle_ while it waits for this one.
             if (begin_stop()) loop_.stop_after(options_.drain);
             return;
         }
-        std::lock_guard<std::mutex> lock(lifecycle_);
-        if (!thread_.joinable()) return;
-        if (begin_stop()) {
-            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
-            loop_.request_stop();
-        } // else stop() ran on the server thread, and the loop ends after its drain
-        finish_stop();
+        if (detail::scrape_scope::inside_any()) {
+            // Busy: a start() or stop() on another thread, which may be waiting for this
+            // scrape. This stop() then takes effect before it, which changes nothing.
+            if (!lifecycle_.try_lock()) return;
+            std::lock_guard<std::mutex> lock(lifecycle_, std::adopt_lock);
+            if (thread_.joinable() && begin_stop()) loop_.request_stop_after(options_.drain);
+            return;
+        }
+        stop_and_join();
     }
 
     /// True between a successful start() and stop() (after a stop() on the server thread,
@@ -243,6 +258,17 @@ private:
         ready_.store(false);
         publish_ready();
         return true;
+    }
+
+    // stop() on a thread that may wait: the drain, then the join.
+    void stop_and_join() {
+        std::lock_guard<std::mutex> lock(lifecycle_);
+        if (!thread_.joinable()) return;
+        if (begin_stop()) {
+            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+            loop_.request_stop();
+        } // else stop() ran on the server thread or in a scrape; the loop ends after its drain
+        finish_stop();
     }
 
     // Joins the server thread (told to stop) and resets the state for a restart; under

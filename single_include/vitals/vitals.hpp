@@ -4272,6 +4272,58 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/label_hash.hpp>: inlined above
 // #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
+// #include <vitals/detail/scrape_scope.hpp>
+// vitals/detail/scrape_scope.hpp - which registries the calling thread is scraping right now.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_SCRAPE_SCOPE_HPP
+#define VITALS_DETAIL_SCRAPE_SCOPE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Marks, for its lifetime, that the calling thread is scraping `owner` (a registry): it holds
+/// the registry's reader lock and runs its collectors and the output sink. Code those call
+/// must not wait for that lock, which only the end of the scrape releases: a registration in
+/// the same registry would wait for its writer lock forever, and a server stop() that joins a
+/// thread which renders the registry could too. Such code asks inside() first.
+///
+/// One pointer of thread-local storage, trivially initialised (no guard, nothing to destroy,
+/// also with mingw-w64's emulated TLS); scopes nest (a collector may render another registry).
+class scrape_scope {
+public:
+    explicit scrape_scope(const void* owner) noexcept : owner_(owner), outer_(top()) {
+        top() = this;
+    }
+    scrape_scope(const scrape_scope&) = delete;
+    scrape_scope& operator=(const scrape_scope&) = delete;
+    ~scrape_scope() { top() = outer_; }
+
+    /// True when the calling thread is inside a scrape of `owner`, at any depth.
+    static bool inside(const void* owner) noexcept {
+        for (const scrape_scope* s = top(); s; s = s->outer_)
+            if (s->owner_ == owner) return true;
+        return false;
+    }
+
+    /// True when the calling thread is inside a scrape of any registry.
+    static bool inside_any() noexcept { return top() != nullptr; }
+
+private:
+    static const scrape_scope*& top() noexcept {
+        static thread_local const scrape_scope* innermost = nullptr;
+        return innermost;
+    }
+
+    const void* owner_;
+    const scrape_scope* outer_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_SCRAPE_SCOPE_HPP
 // #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above
@@ -4284,7 +4336,7 @@ VITALS_END_NAMESPACE
 #include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
-#include <shared_mutex>     // shared_mutex, shared_lock
+#include <shared_mutex>     // shared_mutex
 #include <string>           // string
 #include <string_view>      // string_view
 #include <utility>          // move, pair, exchange
@@ -4667,6 +4719,8 @@ public:
     /// (an empty name reads "collector_N", N counting collectors from 1 in the order added).
     void add_collector(std::string_view name, collector fn) {
         if (!fn) detail::fail(status(errc::invalid_argument, "add_collector: empty collector"));
+        if (detail::scrape_scope::inside(this))
+            detail::fail(status(errc::invalid_argument, scraping_error("add a collector")));
         detail::exclusive_lock lock(mutex_);
         auto* node = new collector_node{std::move(fn), std::string(name), 0, {}, nullptr};
         if (node->name.empty()) {
@@ -4688,7 +4742,7 @@ public:
     /// throws loses the rest of its output for that scrape; the families and the other
     /// collectors are still written. Thread-safe; allocates.
     std::vector<collector_failure> collector_failures() const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const reader_lock lock(*this);
         detail::exclusive_lock failures(failures_mutex_);
         std::vector<collector_failure> out;
         for (const collector_node* c = collectors_; c; c = c->next)
@@ -4698,7 +4752,7 @@ public:
 
     /// Number of registered families (including vitals' own).
     std::size_t family_count() const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const reader_lock lock(*this);
         return families_.size();
     }
 
@@ -4716,11 +4770,17 @@ private:
     // The read-only walk behind the exposition writers (write_text() and the others), which
     // reach it through detail::registry_access: every family in name order, then the
     // collectors, under the reader lock.
+    //
+    // A collector or the output's sink that renders this registry again gets its families
+    // only: the collectors are running already (running them again would never end), and the
+    // reader lock is this thread's already.
     void walk(detail::exposition_visitor& out) const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const bool nested = detail::scrape_scope::inside(this);
+        const reader_lock lock(*this);
+        const detail::scrape_scope scope(this);
         for (const detail::family_base* f : families_) out.family(*f);
         std::size_t dropped = 0;
-        if (collectors_) {
+        if (collectors_ && !nested) {
             collector_output co(*this, out);
             for (collector_node* c = collectors_; c; c = c->next) run_collector(*c, co);
             dropped = co.dropped();
@@ -5006,6 +5066,8 @@ private:
             if (!st) return st;
         }
 
+        if (detail::scrape_scope::inside(this))
+            return status(errc::invalid_argument, scraping_error("register '" + name + '\''));
         detail::exclusive_lock lock(mutex_);
         const std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name) {
@@ -5043,6 +5105,34 @@ private:
                                        std::move(label_names), std::move(options),
                                        std::move(bounds), std::move(states));
     }
+
+    // Why something that needs the writer lock cannot be done now: the calling thread is
+    // inside a scrape of this registry, which holds the reader lock until it ends.
+    static std::string scraping_error(const std::string& what) {
+        return "cannot " + what +
+               " while this thread scrapes the same registry (from a collector or the "
+               "output's sink): the scrape holds the registry's lock until it ends. Register "
+               "before scraping, or write computed values through the collector_output";
+    }
+
+    // The reader lock, unless the calling thread holds it already: it is inside a scrape of
+    // this registry (a collector asking for family_count()), and a second shared lock on the
+    // same mutex can wait forever for a writer queued in between.
+    class reader_lock {
+    public:
+        explicit reader_lock(const registry& r)
+            : m_(detail::scrape_scope::inside(&r) ? nullptr : &r.mutex_) {
+            if (m_) m_->lock_shared();
+        }
+        reader_lock(const reader_lock&) = delete;
+        reader_lock& operator=(const reader_lock&) = delete;
+        ~reader_lock() {
+            if (m_) m_->unlock_shared();
+        }
+
+    private:
+        std::shared_mutex* m_;
+    };
 
     mutable detail::shared_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name

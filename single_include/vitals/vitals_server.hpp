@@ -17,6 +17,7 @@
 #define VITALS_SERVER_HPP
 
 #include "vitals.hpp"
+// #include <vitals/detail/scrape_scope.hpp>: in "vitals.hpp"
 // #include <vitals/error.hpp>: in "vitals.hpp"
 // #include <vitals/exposition/openmetrics.hpp>: in "vitals.hpp"
 // #include <vitals/registry.hpp>: in "vitals.hpp"
@@ -1982,6 +1983,7 @@ public:
                                                    socket_error_text(wake_error));
         }
         quit_.store(false);
+        stop_request_.store(no_stop_request);
         return {};
     }
 
@@ -2004,6 +2006,12 @@ public:
     void stop_after(std::chrono::milliseconds drain) noexcept {
         const clock::time_point t = after(clock::now(), drain);
         if (t < stop_at_) stop_at_ = t;
+    }
+
+    /// stop_after() from another thread (a collector that another thread's scrape runs).
+    void request_stop_after(std::chrono::milliseconds drain) noexcept {
+        stop_request_.store(after(clock::now(), drain).time_since_epoch().count());
+        wake_.signal();
     }
 
     /// The bound port while open and serving, else 0.
@@ -2030,6 +2038,11 @@ public:
         clock::time_point backoff_until{};
         while (!quit_.load()) {
             set_now();
+            const clock::rep requested = stop_request_.load();
+            if (requested != no_stop_request) {
+                const clock::time_point t{clock::duration(requested)};
+                if (t < stop_at_) stop_at_ = t;
+            }
             if (now_ >= stop_at_) break;
             for (auto& c : connections_)
                 if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
@@ -2565,6 +2578,10 @@ private:
     wakeup wake_;
     socket_t listener_ = invalid_socket;
     std::atomic<bool> quit_{false};
+    // When request_stop_after() asked run() to return, as a steady_clock count.
+    static constexpr clock::rep no_stop_request =
+        clock::time_point::max().time_since_epoch().count();
+    std::atomic<clock::rep> stop_request_{no_stop_request};
     std::atomic<std::uint16_t> port_{0};
     gauge* connections_gauge_ = nullptr;
     std::size_t socket_cap_ = 0;            // sockets held at most (listener not counted)
@@ -3040,7 +3057,7 @@ public:
     health_server& operator=(const health_server&) = delete;
     /// Stops the server (including its drain period) and joins its thread, also after a
     /// stop() called on the server thread. Must not run on the server thread.
-    ~health_server() { stop(); }
+    ~health_server() { stop_and_join(); }
 
     /// Binds, listens and starts the server thread. Failures (bad options, address in use,
     /// no permission) are reported through the error policy as vitals::error with
@@ -3057,6 +3074,11 @@ public:
             return status(errc::already_running,
                           "health_server::start() called on the server's own thread (from a "
                           "check or a collector)");
+        // It could wait for a registry lock this thread's scrape holds (its self-metrics
+        // register in the registry), or for a stop() that waits for that scrape.
+        if (detail::scrape_scope::inside_any())
+            return status(errc::already_running,
+                          "health_server::start() called from a collector during a scrape");
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (thread_.joinable()) {
             if (!stop_requested_.load())
@@ -3114,19 +3136,28 @@ public:
     /// reads false) and is joined by the next stop() on another thread, the next start(), or
     /// the destructor, each of which waits for the rest of the drain. A stop() on another
     /// thread meanwhile only joins.
+    ///
+    /// Called from a collector while another thread scrapes (to_text(reg) on a thread of the
+    /// program), it does the same and returns at once: that thread holds the registry's
+    /// reader lock until the scrape ends, and waiting there for the server thread, or for a
+    /// start() on a third thread (which registers in the registry), could wait forever. The
+    /// server thread ends after the drain period by itself. A start() or stop() running on
+    /// another thread at that moment counts as coming after this one.
     void stop() {
         if (on_server_thread()) {
             // Lock-free: another thread may hold lifecycle_ while it waits for this one.
             if (begin_stop()) loop_.stop_after(options_.drain);
             return;
         }
-        std::lock_guard<std::mutex> lock(lifecycle_);
-        if (!thread_.joinable()) return;
-        if (begin_stop()) {
-            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
-            loop_.request_stop();
-        } // else stop() ran on the server thread, and the loop ends after its drain
-        finish_stop();
+        if (detail::scrape_scope::inside_any()) {
+            // Busy: a start() or stop() on another thread, which may be waiting for this
+            // scrape. This stop() then takes effect before it, which changes nothing.
+            if (!lifecycle_.try_lock()) return;
+            std::lock_guard<std::mutex> lock(lifecycle_, std::adopt_lock);
+            if (thread_.joinable() && begin_stop()) loop_.request_stop_after(options_.drain);
+            return;
+        }
+        stop_and_join();
     }
 
     /// True between a successful start() and stop() (after a stop() on the server thread,
@@ -3189,6 +3220,17 @@ private:
         ready_.store(false);
         publish_ready();
         return true;
+    }
+
+    // stop() on a thread that may wait: the drain, then the join.
+    void stop_and_join() {
+        std::lock_guard<std::mutex> lock(lifecycle_);
+        if (!thread_.joinable()) return;
+        if (begin_stop()) {
+            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+            loop_.request_stop();
+        } // else stop() ran on the server thread or in a scrape; the loop ends after its drain
+        finish_stop();
     }
 
     // Joins the server thread (told to stop) and resets the state for a restart; under

@@ -4,9 +4,12 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic> // atomic
-#include <chrono> // milliseconds
-#include <string> // string
+#include <atomic>  // atomic
+#include <chrono>  // milliseconds, steady_clock
+#include <cstdio>  // fputs
+#include <cstdlib> // _Exit
+#include <string>  // string
+#include <thread>  // thread, sleep_for
 
 using namespace std::chrono_literals;
 using namespace server_test;
@@ -114,4 +117,79 @@ TEST_CASE("stop from the server thread: a check calls stop(); the drain is still
     CHECK(test_http::get(port, "/live").status == 200);
     // Then the server thread ends by itself; the destructor joins it.
     CHECK(test_http::eventually([&] { return !server.running(); }, 5000ms));
+}
+
+TEST_CASE("stop from a collector while a program thread scrapes: it neither joins nor waits") {
+    vitals::registry reg;
+    std::atomic<int> calls{0};
+    std::atomic<bool> threw{false};
+    std::atomic<bool> armed{false};
+    auto opts = local_options();
+    opts.drain = 1500ms;
+    vitals::health_server server(reg, opts);
+    reg.add_collector("stopper", [&](vitals::collector_output&) {
+        if (armed.exchange(false)) stop_and_note(&server, calls, threw);
+    });
+    server.set_ready(true);
+    server.start();
+    const auto port = server.port();
+    armed = true;
+    const std::string text = vitals::to_text(reg); // this thread runs the collector
+    CHECK(calls == 1);
+    CHECK_FALSE(threw);
+    CHECK(contains(text, "vitals_server_connections"));
+    // The stop began: readiness is false at once, and the server drains by itself.
+    CHECK_FALSE(server.ready());
+    CHECK(test_http::get(port, "/ready").status == 503);
+    CHECK(test_http::eventually([&] { return !server.running(); }, 5000ms));
+    server.stop(); // joins the ended thread
+    CHECK(server.try_start().ok());
+    CHECK(test_http::get(server.port(), "/live").status == 200);
+}
+
+TEST_CASE("stop from a collector races start() and stop() on other threads without deadlock") {
+    // A scrape on one thread holds the registry's reader lock while its collector calls
+    // stop(); start() on another thread holds the server's lifecycle lock while it registers
+    // its self-metrics in the same registry. A stop() that waited for the lifecycle lock there
+    // waited forever; the watchdog ends the program instead of hanging the suite.
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.drain = std::chrono::milliseconds(0);
+    vitals::health_server server(reg, opts);
+    std::atomic<int> stops{0};
+    reg.add_collector("stopper", [&](vitals::collector_output&) {
+        // A slow collector: the scrape holds the reader lock while start() comes for the
+        // writer lock.
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+        server.stop();
+        ++stops;
+    });
+    std::atomic<bool> done{false};
+    std::thread watchdog([&done] {
+        const auto give_up = std::chrono::steady_clock::now() + 60s;
+        while (!done.load()) {
+            if (std::chrono::steady_clock::now() > give_up) {
+                std::fputs("deadlock: stop() from a collector against start()/stop()\n", stderr);
+                std::_Exit(3);
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+    });
+    constexpr int rounds = 300;
+    std::atomic<int> started{0};
+    std::thread lifecycle([&] {
+        for (int i = 0; i < rounds; ++i) {
+            if (server.try_start().ok()) ++started;
+            server.stop();
+        }
+    });
+    for (int i = 0; i < rounds; ++i) (void)vitals::to_text(reg);
+    lifecycle.join();
+    done = true;
+    watchdog.join();
+    CHECK(stops == rounds);
+    CHECK(started == rounds); // a deferred stop never leaves start() refused
+    CHECK_FALSE(server.running());
+    CHECK(server.try_start().ok()); // and never leaves the server unable to start
+    CHECK(test_http::get(server.port(), "/live").status == 200);
 }

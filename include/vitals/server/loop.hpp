@@ -78,6 +78,7 @@ public:
                                                    socket_error_text(wake_error));
         }
         quit_.store(false);
+        stop_request_.store(no_stop_request);
         return {};
     }
 
@@ -100,6 +101,12 @@ public:
     void stop_after(std::chrono::milliseconds drain) noexcept {
         const clock::time_point t = after(clock::now(), drain);
         if (t < stop_at_) stop_at_ = t;
+    }
+
+    /// stop_after() from another thread (a collector that another thread's scrape runs).
+    void request_stop_after(std::chrono::milliseconds drain) noexcept {
+        stop_request_.store(after(clock::now(), drain).time_since_epoch().count());
+        wake_.signal();
     }
 
     /// The bound port while open and serving, else 0.
@@ -126,6 +133,11 @@ public:
         clock::time_point backoff_until{};
         while (!quit_.load()) {
             set_now();
+            const clock::rep requested = stop_request_.load();
+            if (requested != no_stop_request) {
+                const clock::time_point t{clock::duration(requested)};
+                if (t < stop_at_) stop_at_ = t;
+            }
             if (now_ >= stop_at_) break;
             for (auto& c : connections_)
                 if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
@@ -661,6 +673,10 @@ private:
     wakeup wake_;
     socket_t listener_ = invalid_socket;
     std::atomic<bool> quit_{false};
+    // When request_stop_after() asked run() to return, as a steady_clock count.
+    static constexpr clock::rep no_stop_request =
+        clock::time_point::max().time_since_epoch().count();
+    std::atomic<clock::rep> stop_request_{no_stop_request};
     std::atomic<std::uint16_t> port_{0};
     gauge* connections_gauge_ = nullptr;
     std::size_t socket_cap_ = 0;            // sockets held at most (listener not counted)

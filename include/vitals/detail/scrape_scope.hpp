@@ -1,0 +1,51 @@
+// vitals/detail/scrape_scope.hpp - which registries the calling thread is scraping right now.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_SCRAPE_SCOPE_HPP
+#define VITALS_DETAIL_SCRAPE_SCOPE_HPP
+
+#include <vitals/config.hpp>
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Marks, for its lifetime, that the calling thread is scraping `owner` (a registry): it holds
+/// the registry's reader lock and runs its collectors and the output sink. Code those call
+/// must not wait for that lock, which only the end of the scrape releases: a registration in
+/// the same registry would wait for its writer lock forever, and a server stop() that joins a
+/// thread which renders the registry could too. Such code asks inside() first.
+///
+/// One pointer of thread-local storage, trivially initialised (no guard, nothing to destroy,
+/// also with mingw-w64's emulated TLS); scopes nest (a collector may render another registry).
+class scrape_scope {
+public:
+    explicit scrape_scope(const void* owner) noexcept : owner_(owner), outer_(top()) {
+        top() = this;
+    }
+    scrape_scope(const scrape_scope&) = delete;
+    scrape_scope& operator=(const scrape_scope&) = delete;
+    ~scrape_scope() { top() = outer_; }
+
+    /// True when the calling thread is inside a scrape of `owner`, at any depth.
+    static bool inside(const void* owner) noexcept {
+        for (const scrape_scope* s = top(); s; s = s->outer_)
+            if (s->owner_ == owner) return true;
+        return false;
+    }
+
+    /// True when the calling thread is inside a scrape of any registry.
+    static bool inside_any() noexcept { return top() != nullptr; }
+
+private:
+    static const scrape_scope*& top() noexcept {
+        static thread_local const scrape_scope* innermost = nullptr;
+        return innermost;
+    }
+
+    const void* owner_;
+    const scrape_scope* outer_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_SCRAPE_SCOPE_HPP

@@ -1,0 +1,129 @@
+// tests/unit/registry_scrape_reentry.cpp - code a scrape runs (a collector, the output's sink)
+// that calls back into the registry being scraped gets an answer or a clear error, never a
+// hang. SPDX-License-Identifier: MIT
+#include <vitals/config.hpp>
+#include <vitals/registry.hpp>
+#include <vitals/text_format.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstddef> // size_t
+#include <string>  // string
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("registry: a collector registering in the registry it is scraped from gets an error") {
+    vitals::registry reg;
+    reg.gauge("app_up", "Up.").set(1);
+    vitals::status seen;
+    int calls = 0;
+    reg.add_collector("lazy", [&](vitals::collector_output& out) {
+        ++calls;
+        auto made = reg.try_counter("app_lazy", "Registered from a collector.");
+        seen = made.ok() ? vitals::status() : made.error();
+        out.gauge("app_collected", "Written by the collector.", 7);
+    });
+
+    const std::string text = vitals::to_text(reg); // used to wait for its own lock forever
+    CHECK(calls == 1);
+    CHECK(seen.code() == vitals::errc::invalid_argument);
+    CHECK(contains(seen.message(), "app_lazy"));
+    CHECK(contains(seen.message(), "scrapes the same registry"));
+    // The scrape itself is whole: the families and what the collector wrote.
+    CHECK(contains(text, "app_up 1\n"));
+    CHECK(contains(text, "app_collected 7\n"));
+    CHECK_FALSE(contains(text, "app_lazy"));
+
+    // Outside a scrape the same registration works, and later scrapes show it.
+    reg.counter("app_lazy", "Registered from a collector.").inc(3);
+    const std::string again = vitals::to_text(reg);
+    CHECK(contains(again, "app_lazy_total 3\n"));
+    CHECK(seen.code() == vitals::errc::invalid_argument); // the collector still may not
+}
+
+TEST_CASE("registry: a collector may register in another registry and read this one") {
+    vitals::registry reg;
+    vitals::registry other;
+    reg.gauge("app_up", "Up.").set(1);
+    std::size_t families_seen = 0;
+    std::size_t failures_seen = 99;
+    reg.add_collector([&](vitals::collector_output& out) {
+        other.counter("other_scrapes", "Scrapes of reg.").inc();
+        families_seen = reg.family_count(); // the reader lock is this thread's already
+        failures_seen = reg.collector_failures().size();
+        out.gauge("app_families", "Families.", static_cast<double>(families_seen));
+    });
+    for (int i = 0; i < 3; ++i) (void)vitals::to_text(reg);
+    CHECK(families_seen == reg.family_count());
+    CHECK(failures_seen == 0);
+    CHECK(contains(vitals::to_text(other), "other_scrapes_total 3\n"));
+}
+
+TEST_CASE("registry: a collector rendering its own registry gets the families, once") {
+    vitals::registry reg;
+    reg.gauge("app_up", "Up.").set(1);
+    int calls = 0;
+    std::string inner;
+    reg.add_collector([&](vitals::collector_output& out) {
+        ++calls;
+        inner = vitals::to_text(reg); // runs no collector: that would never end
+        out.gauge("app_inner_bytes", "Bytes of the inner render.",
+                  static_cast<double>(inner.size()));
+    });
+    const std::string outer = vitals::to_text(reg);
+    CHECK(calls == 1);
+    CHECK(contains(inner, "app_up 1\n"));
+    CHECK_FALSE(contains(inner, "app_inner_bytes"));
+    CHECK(contains(outer, "app_inner_bytes " + std::to_string(inner.size()) + "\n"));
+}
+
+TEST_CASE("registry: an output sink registering in the registry it renders gets an error") {
+    vitals::registry reg;
+    reg.gauge("app_up", "Up.").set(1);
+    // Enough output that the sink is called while the families are still being written.
+    for (int i = 0; i < 200; ++i)
+        reg.gauge("app_filler_" + std::to_string(i), "A family that makes the output long.");
+    int calls = 0;
+    vitals::status first;
+    std::string text;
+    vitals::write_text(reg, [&](const char* p, std::size_t n) {
+        if (++calls == 1) {
+            auto made = reg.try_gauge("app_from_sink", "Registered from a sink.");
+            first = made.ok() ? vitals::status() : made.error();
+        }
+        text.append(p, n);
+    });
+    CHECK(calls > 1);
+    CHECK(first.code() == vitals::errc::invalid_argument);
+    CHECK(contains(text, "app_up 1\n"));
+    CHECK(contains(text, "app_filler_199 0\n"));
+}
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("registry: the throwing forms inside a scrape throw; the collector's failure says why") {
+    vitals::registry reg;
+    reg.add_collector("registers", [&reg](vitals::collector_output&) {
+        reg.histogram("app_latency_seconds", "Latency.", {0.1, 1});
+    });
+    reg.add_collector("adds", [&reg](vitals::collector_output&) {
+        reg.add_collector([](vitals::collector_output&) {});
+    });
+    reg.add_collector("after",
+                      [](vitals::collector_output& out) { out.gauge("app_after", "After.", 1); });
+    const std::string text = vitals::to_text(reg);
+    CHECK(contains(text, "app_after 1\n"));
+    const auto failures = reg.collector_failures();
+    REQUIRE(failures.size() == 2);
+    CHECK(failures[0].name == "registers");
+    CHECK(contains(failures[0].message, "register 'app_latency_seconds'"));
+    CHECK(failures[1].name == "adds");
+    CHECK(contains(failures[1].message, "add a collector"));
+    CHECK(reg.family_count() == vitals::registry().family_count()); // nothing was added
+}
+#endif
