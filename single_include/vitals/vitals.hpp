@@ -5674,15 +5674,21 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>
-// vitals/detail/kit_names.hpp - metric names and byte buckets shared by the kits.
+// vitals/detail/kit_names.hpp - metric and label names shared by the kits.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_KIT_NAMES_HPP
 #define VITALS_DETAIL_KIT_NAMES_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/names.hpp>: inlined above
+// #include <vitals/error.hpp>: inlined above
+// #include <vitals/family.hpp>: inlined above
 
-#include <string>      // string
-#include <string_view> // string_view
+#include <cstddef>          // size_t
+#include <initializer_list> // initializer_list
+#include <string>           // string
+#include <string_view>      // string_view
+#include <vector>           // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -5697,6 +5703,39 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
     }
     out.append(name.data(), name.size());
     return out;
+}
+
+/// Checks a kit's const labels before the kit registers anything: valid names, none repeated
+/// or named like one of the kit's own labels (`kit_labels`), and no `le` when the kit has a
+/// histogram. The registry checks the same, family by family; checked only there, a kit whose
+/// third family was refused kept the first two, and a corrected retry in the same process
+/// then failed as a conflicting registration.
+inline status kit_check_const_labels(const std::vector<label>& const_labels,
+                                     std::initializer_list<std::string_view> kit_labels,
+                                     bool has_histogram) {
+    for (std::size_t i = 0; i < const_labels.size(); ++i) {
+        const std::string& name = const_labels[i].first;
+        if (!is_valid_label_name(name))
+            return {errc::invalid_label_name,
+                    "invalid label name '" + name +
+                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+        if (has_histogram && name == "le")
+            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
+        bool repeated = false;
+        for (std::string_view k : kit_labels) repeated = repeated || k == name;
+        for (std::size_t j = 0; j < i; ++j) repeated = repeated || const_labels[j].first == name;
+        if (repeated) return {errc::duplicate_label_name, "label name '" + name + "' repeated"};
+    }
+    return {};
+}
+
+/// `options`, once kit_check_const_labels() passed; else reported through the error policy.
+inline const family_options& checked_kit_options(const family_options& options,
+                                                 std::initializer_list<std::string_view> kit_labels,
+                                                 bool has_histogram) {
+    const status st = kit_check_const_labels(options.const_labels, kit_labels, has_histogram);
+    if (!st) fail(st);
+    return options;
 }
 
 } // namespace detail
@@ -6759,9 +6798,12 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 class http_metrics {
 public:
     http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
-        : requests_(reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
-                                "HTTP requests, by method, endpoint and status code.",
-                                {"method", "endpoint", "status"}, options)),
+        : requests_(
+              reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
+                          "HTTP requests, by method, endpoint and status code.",
+                          {"method", "endpoint", "status"},
+                          detail::checked_kit_options(
+                              options, {"method", "endpoint", "status", "error_type"}, true))),
           duration_(reg.histogram(detail::kit_metric_name(ns, "http_request_duration_seconds"),
                                   "HTTP request duration in seconds, by method and endpoint.",
                                   {"method", "endpoint"}, default_buckets(),
@@ -7206,9 +7248,11 @@ namespace kits {
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
-        : runs_(reg.counter(detail::kit_metric_name(ns, "converter_runs_total"),
-                            "Converter runs, by converter and outcome (success, failure).",
-                            {"converter", "status"}, options)),
+        : runs_(reg.counter(
+              detail::kit_metric_name(ns, "converter_runs_total"),
+              "Converter runs, by converter and outcome (success, failure).",
+              {"converter", "status"},
+              detail::checked_kit_options(options, {"converter", "status", "error_type"}, true))),
           errors_(reg.counter(detail::kit_metric_name(ns, "converter_errors_total"),
                               "Failed converter runs, by converter and error type.",
                               {"converter", "error_type"}, options)),
@@ -7451,6 +7495,8 @@ struct include_queue_hpp {
         kit.size_ = kit.workers_active_ = &detached_metric<gauge>();
         kit.processed_ = kit.errors_ = &detached_metric<counter>();
         kit.duration_ = &detached_metric<histogram>();
+        const status checked = kit_check_const_labels(options.const_labels, {}, true);
+        if (!checked) return checked;
         family_options family_opts;
         family_opts.max_series = options.max_series;
         const std::vector<std::string> names = kit_label_names(options.const_labels);

@@ -397,3 +397,29 @@ TEST_CASE("kits/http: concurrent trackers on one endpoint with several status co
     // 4xx codes: 400.. not reached; no errors from 2xx codes.
     CHECK(http.errors().size() == 0);
 }
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("kits/http: a refused const label registers nothing, so a corrected retry works") {
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    const auto code_of = [&reg](const char* name) {
+        try {
+            vitals::kits::http_metrics http(reg, "app", {{{name, "x"}}});
+        } catch (const vitals::error& e) {
+            return e.code();
+        }
+        return vitals::errc::ok;
+    };
+    CHECK(code_of("error_type") == vitals::errc::duplicate_label_name);
+    CHECK(code_of("le") == vitals::errc::invalid_label_name);
+    CHECK(code_of("status") == vitals::errc::duplicate_label_name);
+    CHECK(reg.family_count() == families);
+    vitals::kits::http_metrics http(reg, "app", {{{"site", "x"}}});
+    {
+        auto t = http.endpoint("GET", "/").track();
+        t.set_status(200);
+    }
+    CHECK(vitals::to_text(reg).find("app_http_requests_total{site=\"x\",method=\"GET\","
+                                    "endpoint=\"/\",status=\"200\"} 1\n") != std::string::npos);
+}
+#endif

@@ -112,3 +112,27 @@ TEST_CASE("kits/jobs: a failed run says why (error_type), one error per failed r
           csv.failures().value());
     CHECK(csv.name() == "csv");
 }
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("kits/jobs: a refused const label registers nothing, so a corrected retry works") {
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    // `error_type` is a label of the errors family only, `le` refused by the histogram: both
+    // used to be found after the first families were registered.
+    const auto code_of = [&reg](const char* name) {
+        try {
+            vitals::kits::job_metrics jobs(reg, "app", {{{name, "x"}}});
+        } catch (const vitals::error& e) {
+            return e.code();
+        }
+        return vitals::errc::ok;
+    };
+    CHECK(code_of("error_type") == vitals::errc::duplicate_label_name);
+    CHECK(code_of("le") == vitals::errc::invalid_label_name);
+    CHECK(reg.family_count() == families);
+    vitals::kits::job_metrics jobs(reg, "app", {{{"site", "x"}}});
+    jobs.job("thumbnails").files_processed(2);
+    CHECK(vitals::to_text(reg).find("app_converter_files_processed_total{site=\"x\","
+                                    "converter=\"thumbnails\"} 2\n") != std::string::npos);
+}
+#endif

@@ -95,3 +95,18 @@ TEST_CASE("kits/queue: a second kit with the same namespace and labels is an err
     vitals::kits::queue_metrics labelled(reg, "app", {{{"queue", "x"}}}, st);
     CHECK(st.code() == vitals::errc::conflicting_registration); // other label names
 }
+
+TEST_CASE("kits/queue: a refused const label registers nothing, so a corrected retry works") {
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    vitals::status st;
+    // `le` is fine for the gauges and counters, refused for the histogram registered last.
+    vitals::kits::queue_metrics refused(reg, "app", {{{"le", "x"}}}, st);
+    CHECK(st.code() == vitals::errc::invalid_label_name);
+    CHECK(st.message().find("'le'") != std::string::npos);
+    CHECK(reg.family_count() == families);
+    vitals::kits::queue_metrics fixed(reg, "app", {{{"lane", "x"}}}, st);
+    CHECK(st.ok());
+    fixed.set_size(4);
+    CHECK(kits_test::sample_value(vitals::to_text(reg), "app_queue_size") == 4.0);
+}

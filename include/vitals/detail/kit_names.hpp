@@ -1,12 +1,18 @@
-// vitals/detail/kit_names.hpp - metric names and byte buckets shared by the kits.
+// vitals/detail/kit_names.hpp - metric and label names shared by the kits.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_KIT_NAMES_HPP
 #define VITALS_DETAIL_KIT_NAMES_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/names.hpp>
+#include <vitals/error.hpp>
+#include <vitals/family.hpp>
 
-#include <string>      // string
-#include <string_view> // string_view
+#include <cstddef>          // size_t
+#include <initializer_list> // initializer_list
+#include <string>           // string
+#include <string_view>      // string_view
+#include <vector>           // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -21,6 +27,39 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
     }
     out.append(name.data(), name.size());
     return out;
+}
+
+/// Checks a kit's const labels before the kit registers anything: valid names, none repeated
+/// or named like one of the kit's own labels (`kit_labels`), and no `le` when the kit has a
+/// histogram. The registry checks the same, family by family; checked only there, a kit whose
+/// third family was refused kept the first two, and a corrected retry in the same process
+/// then failed as a conflicting registration.
+inline status kit_check_const_labels(const std::vector<label>& const_labels,
+                                     std::initializer_list<std::string_view> kit_labels,
+                                     bool has_histogram) {
+    for (std::size_t i = 0; i < const_labels.size(); ++i) {
+        const std::string& name = const_labels[i].first;
+        if (!is_valid_label_name(name))
+            return {errc::invalid_label_name,
+                    "invalid label name '" + name +
+                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+        if (has_histogram && name == "le")
+            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
+        bool repeated = false;
+        for (std::string_view k : kit_labels) repeated = repeated || k == name;
+        for (std::size_t j = 0; j < i; ++j) repeated = repeated || const_labels[j].first == name;
+        if (repeated) return {errc::duplicate_label_name, "label name '" + name + "' repeated"};
+    }
+    return {};
+}
+
+/// `options`, once kit_check_const_labels() passed; else reported through the error policy.
+inline const family_options& checked_kit_options(const family_options& options,
+                                                 std::initializer_list<std::string_view> kit_labels,
+                                                 bool has_histogram) {
+    const status st = kit_check_const_labels(options.const_labels, kit_labels, has_histogram);
+    if (!st) fail(st);
+    return options;
 }
 
 } // namespace detail

@@ -75,9 +75,12 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 class http_metrics {
 public:
     http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
-        : requests_(reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
-                                "HTTP requests, by method, endpoint and status code.",
-                                {"method", "endpoint", "status"}, options)),
+        : requests_(
+              reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
+                          "HTTP requests, by method, endpoint and status code.",
+                          {"method", "endpoint", "status"},
+                          detail::checked_kit_options(
+                              options, {"method", "endpoint", "status", "error_type"}, true))),
           duration_(reg.histogram(detail::kit_metric_name(ns, "http_request_duration_seconds"),
                                   "HTTP request duration in seconds, by method and endpoint.",
                                   {"method", "endpoint"}, default_buckets(),

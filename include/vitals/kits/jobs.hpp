@@ -60,9 +60,11 @@ namespace kits {
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
-        : runs_(reg.counter(detail::kit_metric_name(ns, "converter_runs_total"),
-                            "Converter runs, by converter and outcome (success, failure).",
-                            {"converter", "status"}, options)),
+        : runs_(reg.counter(
+              detail::kit_metric_name(ns, "converter_runs_total"),
+              "Converter runs, by converter and outcome (success, failure).",
+              {"converter", "status"},
+              detail::checked_kit_options(options, {"converter", "status", "error_type"}, true))),
           errors_(reg.counter(detail::kit_metric_name(ns, "converter_errors_total"),
                               "Failed converter runs, by converter and error type.",
                               {"converter", "error_type"}, options)),
