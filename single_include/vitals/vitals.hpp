@@ -7495,7 +7495,7 @@ struct include_queue_hpp {
         kit.size_ = kit.workers_active_ = &detached_metric<gauge>();
         kit.processed_ = kit.errors_ = &detached_metric<counter>();
         kit.duration_ = &detached_metric<histogram>();
-        const status checked = kit_check_const_labels(options.const_labels, {}, true);
+        status checked = kit_check_const_labels(options.const_labels, {}, true);
         if (!checked) return checked;
         family_options family_opts;
         family_opts.max_series = options.max_series;
