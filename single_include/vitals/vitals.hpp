@@ -5066,17 +5066,22 @@ private:
             if (!st) return st;
         }
 
-        if (detail::scrape_scope::inside(this))
+        // A scrape on this thread (a collector, the output's sink) holds the reader lock: it
+        // may find a family registered before, never make one.
+        const bool scraping = detail::scrape_scope::inside(this);
+        reader_lock look(*this);
+        std::size_t pos = family_index(name);
+        if (pos != families_.size() && families_[pos]->name() == name)
+            return existing(*families_[pos], type, name, help, label_names, options, bounds,
+                            states);
+        if (scraping)
             return status(errc::invalid_argument, scraping_error("register '" + name + '\''));
+        look.release();
         detail::exclusive_lock lock(mutex_);
-        const std::size_t pos = family_index(name);
-        if (pos != families_.size() && families_[pos]->name() == name) {
-            detail::family_base& f = *families_[pos];
-            std::string diff = differences(f, type, help, label_names, options, bounds, states);
-            if (diff.empty()) return f;
-            return status(errc::conflicting_registration,
-                          "metric '" + name + "' is already registered " + diff);
-        }
+        pos = family_index(name); // another thread may have registered it meanwhile
+        if (pos != families_.size() && families_[pos]->name() == name)
+            return existing(*families_[pos], type, name, help, label_names, options, bounds,
+                            states);
         std::vector<std::string> wanted = reserved_names(type, name);
         for (const auto& n : wanted)
             if (is_reserved(n)) return status(errc::name_collision, collision(type, name, n));
@@ -5095,6 +5100,18 @@ private:
             detail::insert_at(reserved_, at, std::move(n));
         }
         return *fam;
+    }
+
+    // A registration of a name already registered: that family when it is the same, else why
+    // not.
+    static added existing(detail::family_base& f, metric_type type, const std::string& name,
+                          std::string_view help, const std::vector<std::string>& label_names,
+                          const family_options& options, const std::vector<double>& bounds,
+                          const std::vector<std::string>& states) {
+        std::string diff = differences(f, type, help, label_names, options, bounds, states);
+        if (diff.empty()) return f;
+        return status(errc::conflicting_registration,
+                      "metric '" + name + "' is already registered " + diff);
     }
 
     static detail::family_base* make_family(metric_type type, std::string name, std::string help,
@@ -5126,8 +5143,11 @@ private:
         }
         reader_lock(const reader_lock&) = delete;
         reader_lock& operator=(const reader_lock&) = delete;
-        ~reader_lock() {
+        ~reader_lock() { release(); }
+        // Unlocks before the end of the scope (once).
+        void release() {
             if (m_) m_->unlock_shared();
+            m_ = nullptr;
         }
 
     private:
