@@ -9,6 +9,7 @@
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/format_number.hpp>
 #include <vitals/detail/label_hash.hpp>
+#include <vitals/detail/names.hpp>
 #include <vitals/detail/narrow.hpp>
 #include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
@@ -52,6 +53,23 @@ struct family_options {
 };
 
 namespace detail {
+/// Why `name` cannot label a family (of histograms when `histogram`) that already has the
+/// labels `seen`; ok when it can. The registry checks every family's labels with it, and the
+/// kits their const labels before registering anything.
+template <class Names>
+status check_label_name(std::string_view name, bool histogram, const Names& seen) {
+    if (!is_valid_label_name(name))
+        return {errc::invalid_label_name,
+                "invalid label name '" + std::string(name) +
+                    "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+    if (histogram && name == "le")
+        return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
+    for (const auto& s : seen)
+        if (std::string_view(s) == name)
+            return {errc::duplicate_label_name, "label name '" + std::string(name) + "' repeated"};
+    return {};
+}
+
 /// `options` with `unit` set: kits declare the unit of each family they register.
 inline family_options with_unit(family_options options, std::string unit) {
     options.unit = std::move(unit);

@@ -431,7 +431,7 @@ public:
     /// throws loses the rest of its output for that scrape; the families and the other
     /// collectors are still written. Thread-safe; allocates.
     std::vector<collector_failure> collector_failures() const {
-        const reader_lock lock(*this);
+        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
         detail::exclusive_lock failures(failures_mutex_);
         std::vector<collector_failure> out;
         for (const collector_node* c = collectors_; c; c = c->next)
@@ -441,7 +441,7 @@ public:
 
     /// Number of registered families (including vitals' own).
     std::size_t family_count() const {
-        const reader_lock lock(*this);
+        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
         return families_.size();
     }
 
@@ -465,7 +465,7 @@ private:
     // reader lock is this thread's already.
     void walk(detail::exposition_visitor& out) const {
         const bool nested = detail::scrape_scope::inside(this);
-        const reader_lock lock(*this);
+        const reader_lock lock(mutex_, !nested);
         const detail::scrape_scope scope(this);
         for (const detail::family_base* f : families_) out.family(*f);
         std::size_t dropped = 0;
@@ -506,21 +506,6 @@ private:
     static result<Metric> single(const added& f) {
         if (!f) return f.error();
         return f->template handle<Metric>().labels();
-    }
-
-    static status check_label_name(std::string_view ln, metric_type type,
-                                   const std::vector<std::string>& seen) {
-        if (!detail::is_valid_label_name(ln))
-            return {errc::invalid_label_name,
-                    "invalid label name '" + std::string(ln) +
-                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
-        if (type == metric_type::histogram && ln == "le")
-            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
-        for (const std::string& s : seen)
-            if (s == ln)
-                return {errc::duplicate_label_name,
-                        "label name '" + std::string(ln) + "' repeated"};
-        return {};
     }
 
     // A declared unit must be a name part that ends the family's name (before `_total`).
@@ -739,12 +724,12 @@ private:
         }
         std::vector<std::string> seen;
         for (const auto& ln : label_names) {
-            status st = check_label_name(ln, type, seen);
+            status st = detail::check_label_name(ln, type == metric_type::histogram, seen);
             if (!st) return st;
             seen.push_back(ln);
         }
         for (const auto& cl : options.const_labels) {
-            status st = check_label_name(cl.first, type, seen);
+            status st = detail::check_label_name(cl.first, type == metric_type::histogram, seen);
             if (!st) return st;
             seen.push_back(cl.first);
         }
@@ -758,7 +743,7 @@ private:
         // A scrape on this thread (a collector, the output's sink) holds the reader lock: it
         // may find a family registered before, never make one.
         const bool scraping = detail::scrape_scope::inside(this);
-        reader_lock look(*this);
+        reader_lock look(mutex_, !scraping);
         std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name)
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
@@ -821,13 +806,12 @@ private:
                "before scraping, or write computed values through the collector_output";
     }
 
-    // The reader lock, unless the calling thread holds it already: it is inside a scrape of
-    // this registry (a collector asking for family_count()), and a second shared lock on the
-    // same mutex can wait forever for a writer queued in between.
+    // The reader lock, unless `take` is false: the calling thread holds it already, inside a
+    // scrape of this registry (a collector asking for family_count()), and a second shared
+    // lock on the same mutex can wait forever for a writer queued in between.
     class reader_lock {
     public:
-        explicit reader_lock(const registry& r)
-            : m_(detail::scrape_scope::inside(&r) ? nullptr : &r.mutex_) {
+        reader_lock(std::shared_mutex& m, bool take) : m_(take ? &m : nullptr) {
             if (m_) m_->lock_shared();
         }
         reader_lock(const reader_lock&) = delete;

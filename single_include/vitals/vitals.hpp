@@ -2281,6 +2281,7 @@ inline std::uint64_t hash_label_values(const std::string_view* values, std::size
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_LABEL_HASH_HPP
+// #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
 // #include <vitals/detail/shared_mutex.hpp>
 // vitals/detail/shared_mutex.hpp - the reader-writer lock of registries, families and kits.
@@ -3340,6 +3341,23 @@ struct family_options {
 };
 
 namespace detail {
+/// Why `name` cannot label a family (of histograms when `histogram`) that already has the
+/// labels `seen`; ok when it can. The registry checks every family's labels with it, and the
+/// kits their const labels before registering anything.
+template <class Names>
+status check_label_name(std::string_view name, bool histogram, const Names& seen) {
+    if (!is_valid_label_name(name))
+        return {errc::invalid_label_name,
+                "invalid label name '" + std::string(name) +
+                    "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+    if (histogram && name == "le")
+        return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
+    for (const auto& s : seen)
+        if (std::string_view(s) == name)
+            return {errc::duplicate_label_name, "label name '" + std::string(name) + "' repeated"};
+    return {};
+}
+
 /// `options` with `unit` set: kits declare the unit of each family they register.
 inline family_options with_unit(family_options options, std::string unit) {
     options.unit = std::move(unit);
@@ -4742,7 +4760,7 @@ public:
     /// throws loses the rest of its output for that scrape; the families and the other
     /// collectors are still written. Thread-safe; allocates.
     std::vector<collector_failure> collector_failures() const {
-        const reader_lock lock(*this);
+        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
         detail::exclusive_lock failures(failures_mutex_);
         std::vector<collector_failure> out;
         for (const collector_node* c = collectors_; c; c = c->next)
@@ -4752,7 +4770,7 @@ public:
 
     /// Number of registered families (including vitals' own).
     std::size_t family_count() const {
-        const reader_lock lock(*this);
+        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
         return families_.size();
     }
 
@@ -4776,7 +4794,7 @@ private:
     // reader lock is this thread's already.
     void walk(detail::exposition_visitor& out) const {
         const bool nested = detail::scrape_scope::inside(this);
-        const reader_lock lock(*this);
+        const reader_lock lock(mutex_, !nested);
         const detail::scrape_scope scope(this);
         for (const detail::family_base* f : families_) out.family(*f);
         std::size_t dropped = 0;
@@ -4817,21 +4835,6 @@ private:
     static result<Metric> single(const added& f) {
         if (!f) return f.error();
         return f->template handle<Metric>().labels();
-    }
-
-    static status check_label_name(std::string_view ln, metric_type type,
-                                   const std::vector<std::string>& seen) {
-        if (!detail::is_valid_label_name(ln))
-            return {errc::invalid_label_name,
-                    "invalid label name '" + std::string(ln) +
-                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
-        if (type == metric_type::histogram && ln == "le")
-            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
-        for (const std::string& s : seen)
-            if (s == ln)
-                return {errc::duplicate_label_name,
-                        "label name '" + std::string(ln) + "' repeated"};
-        return {};
     }
 
     // A declared unit must be a name part that ends the family's name (before `_total`).
@@ -5050,12 +5053,12 @@ private:
         }
         std::vector<std::string> seen;
         for (const auto& ln : label_names) {
-            status st = check_label_name(ln, type, seen);
+            status st = detail::check_label_name(ln, type == metric_type::histogram, seen);
             if (!st) return st;
             seen.push_back(ln);
         }
         for (const auto& cl : options.const_labels) {
-            status st = check_label_name(cl.first, type, seen);
+            status st = detail::check_label_name(cl.first, type == metric_type::histogram, seen);
             if (!st) return st;
             seen.push_back(cl.first);
         }
@@ -5069,7 +5072,7 @@ private:
         // A scrape on this thread (a collector, the output's sink) holds the reader lock: it
         // may find a family registered before, never make one.
         const bool scraping = detail::scrape_scope::inside(this);
-        reader_lock look(*this);
+        reader_lock look(mutex_, !scraping);
         std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name)
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
@@ -5132,13 +5135,12 @@ private:
                "before scraping, or write computed values through the collector_output";
     }
 
-    // The reader lock, unless the calling thread holds it already: it is inside a scrape of
-    // this registry (a collector asking for family_count()), and a second shared lock on the
-    // same mutex can wait forever for a writer queued in between.
+    // The reader lock, unless `take` is false: the calling thread holds it already, inside a
+    // scrape of this registry (a collector asking for family_count()), and a second shared
+    // lock on the same mutex can wait forever for a writer queued in between.
     class reader_lock {
     public:
-        explicit reader_lock(const registry& r)
-            : m_(detail::scrape_scope::inside(&r) ? nullptr : &r.mutex_) {
+        reader_lock(std::shared_mutex& m, bool take) : m_(take ? &m : nullptr) {
             if (m_) m_->lock_shared();
         }
         reader_lock(const reader_lock&) = delete;
@@ -5700,11 +5702,9 @@ VITALS_END_NAMESPACE
 #define VITALS_DETAIL_KIT_NAMES_HPP
 
 // #include <vitals/config.hpp>: inlined above
-// #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
-#include <cstddef>          // size_t
 #include <initializer_list> // initializer_list
 #include <string>           // string
 #include <string_view>      // string_view
@@ -5733,18 +5733,11 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
 inline status kit_check_const_labels(const std::vector<label>& const_labels,
                                      std::initializer_list<std::string_view> kit_labels,
                                      bool has_histogram) {
-    for (std::size_t i = 0; i < const_labels.size(); ++i) {
-        const std::string& name = const_labels[i].first;
-        if (!is_valid_label_name(name))
-            return {errc::invalid_label_name,
-                    "invalid label name '" + name +
-                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
-        if (has_histogram && name == "le")
-            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
-        bool repeated = false;
-        for (std::string_view k : kit_labels) repeated = repeated || k == name;
-        for (std::size_t j = 0; j < i; ++j) repeated = repeated || const_labels[j].first == name;
-        if (repeated) return {errc::duplicate_label_name, "label name '" + name + "' repeated"};
+    std::vector<std::string_view> seen(kit_labels);
+    for (const label& l : const_labels) {
+        status st = check_label_name(l.first, has_histogram, seen);
+        if (!st) return st;
+        seen.push_back(l.first);
     }
     return {};
 }

@@ -4,11 +4,9 @@
 #define VITALS_DETAIL_KIT_NAMES_HPP
 
 #include <vitals/config.hpp>
-#include <vitals/detail/names.hpp>
 #include <vitals/error.hpp>
 #include <vitals/family.hpp>
 
-#include <cstddef>          // size_t
 #include <initializer_list> // initializer_list
 #include <string>           // string
 #include <string_view>      // string_view
@@ -37,18 +35,11 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
 inline status kit_check_const_labels(const std::vector<label>& const_labels,
                                      std::initializer_list<std::string_view> kit_labels,
                                      bool has_histogram) {
-    for (std::size_t i = 0; i < const_labels.size(); ++i) {
-        const std::string& name = const_labels[i].first;
-        if (!is_valid_label_name(name))
-            return {errc::invalid_label_name,
-                    "invalid label name '" + name +
-                        "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
-        if (has_histogram && name == "le")
-            return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
-        bool repeated = false;
-        for (std::string_view k : kit_labels) repeated = repeated || k == name;
-        for (std::size_t j = 0; j < i; ++j) repeated = repeated || const_labels[j].first == name;
-        if (repeated) return {errc::duplicate_label_name, "label name '" + name + "' repeated"};
+    std::vector<std::string_view> seen(kit_labels);
+    for (const label& l : const_labels) {
+        status st = check_label_name(l.first, has_histogram, seen);
+        if (!st) return st;
+        seen.push_back(l.first);
     }
     return {};
 }
