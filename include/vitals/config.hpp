@@ -130,10 +130,20 @@
 #define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VITALS_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define VITALS_DETAIL_NOINLINE __attribute__((noinline))
+#define VITALS_DETAIL_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define VITALS_DETAIL_LIKELY(x) (x)
 #define VITALS_DETAIL_UNLIKELY(x) (x)
 #define VITALS_DETAIL_NOINLINE __declspec(noinline)
+#define VITALS_DETAIL_ALWAYS_INLINE __forceinline
+#endif
+
+// Before a loop whose count is a compile-time constant in the instantiations that matter:
+// compilers do not unroll a loop with branches in its body at -O2 by themselves.
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+#define VITALS_DETAIL_UNROLL _Pragma("GCC unroll 8")
+#else
+#define VITALS_DETAIL_UNROLL
 #endif
 
 #endif // VITALS_CONFIG_HPP

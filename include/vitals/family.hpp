@@ -24,11 +24,12 @@
 #include <chrono>       // system_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t, uint64_t
-#include <cstring>      // memcpy
+#include <cstring>      // memcpy, memset
 #include <new>          // launder
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
+#include <type_traits>  // integral_constant
 #include <utility>      // pair, move, forward, swap, exchange
 #include <vector>       // vector
 
@@ -134,8 +135,11 @@ struct series_node {
         64 - sizeof(std::uint64_t) - sizeof(char*) - sizeof(std::atomic<bool>);
 
     std::uint64_t hash = 0;
-    // The label values, each as its length (base-128 digits, low first, 1 byte under 128)
-    // then its bytes: in key_inline when they fit, else in an array of their own.
+    // The label values: in key_inline when they fit, else in an array of their own. First
+    // each value's length (base-128 digits, low first: 1 byte under 128), then each value's
+    // first 16 bytes, zero-padded to 8 bytes (up to 8 bytes long) or 16, then the bytes past
+    // the 16th of each longer value. A lookup compares the first bytes as the words it hashed
+    // (head_words), at places it knows from its own lengths once they match.
     char* key_data = key_inline;
     // Written under the family's mutex; read by lock-free lookups, hence atomic.
     std::atomic<bool> visible{true};
@@ -185,6 +189,17 @@ template <class T>
 void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
     v.push_back(std::move(value));
     for (std::size_t i = v.size() - 1; i > pos; --i) std::swap(v[i], v[i - 1]);
+}
+
+/// Whether the `n` bytes (1 to 8) that end at `a_end` and `b_end` are equal, where the 8 bytes
+/// before each end can be read: one load each.
+inline bool last_bytes_equal(const char* a_end, const char* b_end, std::size_t n) noexcept {
+    const std::uint64_t differ = load_u64(a_end - 8) ^ load_u64(b_end - 8);
+#if VITALS_DETAIL_LITTLE_ENDIAN
+    return (differ >> (8 * (8 - n))) == 0; // the last bytes are the high ones
+#else
+    return (differ << (8 * (8 - n))) == 0;
+#endif
 }
 
 /// Whether the `n` bytes at `a` and `b` are equal, compared a word at a time without a call
@@ -268,16 +283,44 @@ private:
         return *std::launder(reinterpret_cast<family<Metric>*>(handle_));
     }
 
-    // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type.
+    // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type,
+    // or for 1 to 3 label names (nearly every family) lookup_metric_of, made for that count:
+    // its loops over the values are written out, without a counter, a test and a branch each.
+    // Not with VITALS_COMPACT, where the code they add matters more than their speed.
     template <class Metric>
     void make_handle() noexcept {
         static_assert(sizeof(family<Metric>) == sizeof(family_handle), "a handle is two pointers");
-        ::new (static_cast<void*>(handle_)) family<Metric>(*this, &lookup_metric<Metric>);
+        void* (*lookup_fn)(family_base&, const std::string_view*, std::size_t) =
+            &lookup_metric<Metric>;
+#if !VITALS_COMPACT
+        switch (label_names_.size()) {
+        case 1:
+            lookup_fn = &lookup_metric_of<Metric, 1>;
+            break;
+        case 2:
+            lookup_fn = &lookup_metric_of<Metric, 2>;
+            break;
+        case 3:
+            lookup_fn = &lookup_metric_of<Metric, 3>;
+            break;
+        default:
+            break;
+        }
+#endif
+        ::new (static_cast<void*>(handle_)) family<Metric>(*this, lookup_fn);
     }
 
     template <class Metric>
     static void* lookup_metric(family_base& f, const std::string_view* vals, std::size_t n) {
         return &static_cast<series<Metric>*>(f.lookup_or_fail(vals, n))->metric;
+    }
+
+    // lookup_metric() for a family of N label names.
+    template <class Metric, std::size_t N>
+    static void* lookup_metric_of(family_base& f, const std::string_view* vals, std::size_t n) {
+        if (VITALS_DETAIL_UNLIKELY(n != N)) f.fail_label_count(n);
+        series_node* s = f.lookup_counted(vals, std::integral_constant<std::size_t, N>());
+        return &static_cast<series<Metric>*>(s)->metric;
     }
 
     /// Set once by the owning registry before the family is shared.
@@ -383,13 +426,19 @@ private:
         return std::string(buf, format_uint(buf, v));
     }
 
-    // lookup() of as many values as label names.
-    series_node* lookup_counted(const std::string_view* vals, std::size_t n) {
-        const std::uint64_t h = hash_label_values(vals, n, hash_key_);
+    // lookup() of as many values as label names; `Count` as for hash_label_values_counted().
+    template <class Count>
+    series_node* lookup_counted(const std::string_view* vals, Count n) {
+        head_words words[max_head_values];
+        head_words* heads = n <= max_head_values ? words : nullptr;
+        const std::uint64_t h = hash_label_values_counted(vals, n, hash_keys_, heads);
+        // Read before the probe, so that a miss past the bound needs no second probe (see
+        // lookup_missed).
+        series_node* overflow = overflow_series_.load(std::memory_order_acquire);
         // Lock-free fast path: see the comment on `table`.
-        series_node* s = find(vals, n, h);
+        series_node* s = find(vals, n, h, heads);
         if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
-        return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h);
+        return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h, heads, overflow);
     }
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
@@ -464,10 +513,19 @@ private:
         }
     }
 
+    // The most values a lookup keeps the head_words of, to compare with (on the stack).
+    static constexpr std::size_t max_head_values = 8;
+
+    // The bytes of a key that hold a value's first bytes (see series_node).
+    static std::size_t head_block_size(std::size_t len) noexcept { return len > 8 ? 16 : 8; }
+
     // Stores the values in s's key (see series_node); allocates only past key_inline_size.
     static void encode_key(series_node& s, const std::string_view* vals, std::size_t n) {
         std::size_t total = 0;
-        for (std::size_t k = 0; k < n; ++k) total += length_digits(vals[k].size()) + vals[k].size();
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t len = vals[k].size();
+            total += length_digits(len) + head_block_size(len) + (len > 16 ? len - 16 : 0);
+        }
         char* out = total <= series_node::key_inline_size ? s.key_inline : new char[total];
         s.key_data = out;
         for (std::size_t k = 0; k < n; ++k) {
@@ -475,8 +533,17 @@ private:
                 *out++ = static_cast<char>((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
                 if (len <= 0x7f) break;
             }
-            if (!vals[k].empty()) std::memcpy(out, vals[k].data(), vals[k].size());
-            out += vals[k].size();
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t len = vals[k].size();
+            std::memset(out, 0, head_block_size(len));
+            if (len > 0) std::memcpy(out, vals[k].data(), len < 16 ? len : 16);
+            out += head_block_size(len);
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            if (vals[k].size() <= 16) continue;
+            std::memcpy(out, vals[k].data() + 16, vals[k].size() - 16);
+            out += vals[k].size() - 16;
         }
     }
 
@@ -486,8 +553,8 @@ private:
         return digits;
     }
 
-    // The value at `p` in a key; advances p past it.
-    static std::string_view next_value(const char*& p) noexcept {
+    // The length at `p` in a key's lengths; advances p past it.
+    static std::size_t next_length(const char*& p) noexcept {
         std::size_t len = static_cast<unsigned char>(*p++);
         if (VITALS_DETAIL_UNLIKELY(len > 0x7f)) {
             len &= 0x7f;
@@ -497,17 +564,88 @@ private:
                 if (digit <= 0x7f) break;
             }
         }
-        const std::string_view v(p, len);
-        p += len;
-        return v;
+        return len;
     }
 
-    static bool key_equals(const series_node& s, const std::string_view* vals,
-                           std::size_t n) noexcept {
-        const char* p = s.key_data;
+    // Reads a key's values in order, each as its first 16 bytes and the rest.
+    class key_reader {
+    public:
+        key_reader(const char* key, std::size_t n) noexcept : lengths_(key), heads_(key) {
+            std::size_t heads_size = 0;
+            for (std::size_t k = 0; k < n; ++k) heads_size += head_block_size(next_length(heads_));
+            rests_ = heads_ + heads_size;
+        }
+        void next(std::string_view& head, std::string_view& rest) noexcept {
+            const std::size_t len = next_length(lengths_);
+            head = std::string_view(heads_, len < 16 ? len : 16);
+            heads_ += head_block_size(len);
+            rest = std::string_view(rests_, len > 16 ? len - 16 : 0);
+            rests_ += rest.size();
+        }
+
+    private:
+        const char* lengths_;
+        const char* heads_;
+        const char* rests_ = nullptr;
+    };
+
+    // Whether s holds these values. With `heads` (the values' head_words), values shorter than
+    // 128 bytes are compared as words at places known from their lengths: no length decoding,
+    // no comparison that depends on the one before it, and no byte loops below 17 bytes.
+    template <class Count>
+    static bool key_equals(const series_node& s, const std::string_view* vals, Count n,
+                           const head_words* heads) noexcept {
+        const std::size_t count = n; // a class type in a loop's test drops the unroll hint
+        std::size_t all_lengths = 0;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k) all_lengths |= vals[k].size();
+        // The key read from key_inline, not through key_data: the loads then wait only for the
+        // series' address, not for a load of the pointer first (the test of key_data, nearly
+        // always true, is predicted and so waited for by nothing).
+        if (VITALS_DETAIL_UNLIKELY(!heads || all_lengths > 0x7f || s.key_data != s.key_inline))
+            return key_equals_read(s, vals, n);
+        const char* key = s.key_inline;
+        std::uint64_t differ = 0;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k)
+            differ |= static_cast<unsigned char>(key[k]) ^ vals[k].size();
+        if (differ != 0) return false; // then the places below are the key's own
+        const char* block = key + count;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k) {
+            differ |= load_u64(block) ^ heads[k].lo;
+            if (vals[k].size() > 8) {
+                differ |= load_u64(block + 8) ^ heads[k].hi;
+                block += 16;
+            } else {
+                block += 8;
+            }
+        }
+        if (differ != 0) return false;
+        bool same = true;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k) {
+            if (vals[k].size() <= 16) continue;
+            const std::size_t rest = vals[k].size() - 16;
+            block += rest;
+            same =
+                same && (rest <= 8 ? last_bytes_equal(block, vals[k].data() + vals[k].size(), rest)
+                                   : bytes_equal(block - rest, vals[k].data() + 16, rest));
+        }
+        return same;
+    }
+
+    // key_equals() reading the key value by value: any lengths, no head_words needed.
+    VITALS_DETAIL_NOINLINE static bool
+    key_equals_read(const series_node& s, const std::string_view* vals, std::size_t n) noexcept {
+        key_reader r(s.key_data, n);
         for (std::size_t k = 0; k < n; ++k) {
-            const std::string_view v = next_value(p);
-            if (v.size() != vals[k].size() || !bytes_equal(v.data(), vals[k].data(), v.size()))
+            std::string_view head, rest;
+            r.next(head, rest);
+            const std::string_view v = vals[k];
+            if (head.size() + rest.size() != v.size() ||
+                !bytes_equal(head.data(), v.data(), head.size()) ||
+                !bytes_equal(rest.data(), v.data() + head.size(), rest.size()))
                 return false;
         }
         return true;
@@ -515,16 +653,23 @@ private:
 
     // Lexicographic by values, as std::vector<std::string> compares: the exposition order.
     bool key_less(const series_node& a, const series_node& b) const noexcept {
-        const char* pa = a.key_data;
-        const char* pb = b.key_data;
+        key_reader ra(a.key_data, label_names_.size());
+        key_reader rb(b.key_data, label_names_.size());
         for (std::size_t k = 0; k < label_names_.size(); ++k) {
-            const int c = next_value(pa).compare(next_value(pb));
+            std::string_view head_a, rest_a, head_b, rest_b;
+            ra.next(head_a, rest_a);
+            rb.next(head_b, rest_b);
+            // Heads differ, or are equal and both 16 bytes or both the whole value.
+            int c = head_a.compare(head_b);
+            if (c == 0) c = rest_a.compare(rest_b);
             if (c != 0) return c < 0;
         }
         return false;
     }
 
-    series_node* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
+    template <class Count = std::size_t>
+    series_node* find(const std::string_view* vals, Count n, std::uint64_t h,
+                      const head_words* heads = nullptr) const noexcept {
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
         for (std::size_t i = narrow<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
@@ -532,7 +677,7 @@ private:
             if (!s) return nullptr;
             // The slot's copy of the hash spares a load from every other series probed.
             if (t->slots[i].hash.load(std::memory_order_relaxed) == narrow<std::size_t>(h) &&
-                key_equals(*s, vals, n))
+                key_equals(*s, vals, n, heads))
                 return s;
         }
     }
@@ -601,12 +746,14 @@ private:
     // A label set the lock-free table did not have. Once the family has overflowed, such a
     // lookup is sent to the overflow series without a lock or an allocation, so that traffic
     // past the bound costs about what a known label set does and never waits for (or holds up)
-    // a scrape. The table re-read after overflow_series_ is final: a family creates no series
-    // once it has an overflow series, and every slot it ever published was stored before
-    // overflow_series_ was (the first probe, made before that load, may have missed a slot
-    // being published concurrently, hence the second).
+    // a scrape. A probe made after reading a non-null overflow_series_ is final: a family
+    // creates no series once it has an overflow series, and every slot it ever published was
+    // stored before overflow_series_ was. `overflow` is what the caller read before its probe;
+    // when that was null, the family may have overflowed since, just after publishing a slot
+    // the probe missed, hence a second probe then.
     VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
-                                                      std::uint64_t h) {
+                                                      std::uint64_t h, const head_words* heads,
+                                                      series_node* overflow) {
         // Values with invalid UTF-8 are shown with U+FFFD in its place, so they name the
         // series of that shown form: "\xff" and "\xfe" would otherwise be two series written
         // with the same labels. Never in the table themselves, they always come here (and
@@ -615,10 +762,13 @@ private:
             const shown_values shown(vals, n);
             return lookup_counted(shown.views.data(), n);
         }
-        series_node* ov = overflow_series_.load(std::memory_order_acquire);
-        if (ov && ov->visible.load(std::memory_order_acquire) && !find(vals, n, h)) {
+        if (!overflow) {
+            overflow = overflow_series_.load(std::memory_order_acquire);
+            if (overflow && find(vals, n, h, heads)) overflow = nullptr;
+        }
+        if (overflow && overflow->visible.load(std::memory_order_acquire)) {
             count_overflow();
-            return ov;
+            return overflow;
         }
         return lookup_locked(vals, n, h);
     }
@@ -719,6 +869,7 @@ private:
     // The table's hash key (see hash_label_values()), kept with it: the code of another
     // module (a DLL, a shared library with hidden symbols) has its own hash_secret().
     const std::uint64_t hash_key_ = hash_secret();
+    const label_hash_keys hash_keys_{hash_key_};
     std::vector<series_node*> sorted_; // by label values: deterministic output
 };
 

@@ -166,10 +166,20 @@
 #define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VITALS_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define VITALS_DETAIL_NOINLINE __attribute__((noinline))
+#define VITALS_DETAIL_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define VITALS_DETAIL_LIKELY(x) (x)
 #define VITALS_DETAIL_UNLIKELY(x) (x)
 #define VITALS_DETAIL_NOINLINE __declspec(noinline)
+#define VITALS_DETAIL_ALWAYS_INLINE __forceinline
+#endif
+
+// Before a loop whose count is a compile-time constant in the instantiations that matter:
+// compilers do not unroll a loop with branches in its body at -O2 by themselves.
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+#define VITALS_DETAIL_UNROLL _Pragma("GCC unroll 8")
+#else
+#define VITALS_DETAIL_UNROLL
 #endif
 
 #endif // VITALS_CONFIG_HPP
@@ -2235,46 +2245,107 @@ inline std::uint64_t hash_secret() noexcept {
     return secret;
 }
 
-/// The hash of one label value, from `state` (the key and the value's position). Values up to
-/// 16 bytes (nearly all) take two loads and one multiply, longer ones one multiply per 16
-/// bytes; short values are read as two overlapping words and the length is mixed in, so
-/// ("ab", "c") and ("a", "bc") differ. Both operands of every multiply carry the key, so no
-/// input can zero one of them on purpose.
-inline std::uint64_t hash_label_value(const char* p, std::size_t len, std::uint64_t state,
-                                      std::uint64_t key) noexcept {
-    std::uint64_t a = 0, b = 0;
-    if (len > 16) {
-        const char* last = p + len - 16;
-        for (; p < last; p += 16) state = fold_multiply(load_u64(p) ^ state, load_u64(p + 8) ^ key);
-        a = load_u64(last); // overlaps the previous block
-        b = load_u64(last + 8);
-    } else if (len >= 8) {
-        a = load_u64(p);
-        b = load_u64(p + len - 8);
-    } else if (len >= 4) {
-        a = load_u32(p);
-        b = load_u32(p + len - 4);
-    } else if (len > 0) {
-        a = static_cast<unsigned char>(p[0]) |
-            (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
-            (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
-    }
-    return fold_multiply(a ^ state, b ^ key ^ len);
+/// The first 16 bytes of a label value, zero-padded, as load_u64() reads them from a 16-byte
+/// buffer. A series keeps its values' first bytes in that form (see family_base's key), so a
+/// lookup compares the two words it already loaded to hash a value instead of the bytes again.
+struct head_words {
+    std::uint64_t lo; // bytes 0 to 7
+    std::uint64_t hi; // bytes 8 to 15
+};
+
+/// value_head() for any byte order: the definition.
+inline head_words value_head_portable(const char* p, std::size_t len) noexcept {
+    char buf[16] = {};
+    if (len > 0) std::memcpy(buf, p, len < 16 ? len : 16);
+    return {load_u64(buf), load_u64(buf + 8)};
 }
 
+#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(_WIN32)
+#define VITALS_DETAIL_LITTLE_ENDIAN 1
+#else
+#define VITALS_DETAIL_LITTLE_ENDIAN 0
+#endif
+
+/// The value's head_words. On little-endian targets from at most two loads within the value
+/// (shorter ones overlap, and shifts drop the bytes read twice), without a copy: a copy of a
+/// variable number of bytes would be a call, and reading it back a store-forwarding stall.
+VITALS_DETAIL_ALWAYS_INLINE head_words value_head(const char* p, std::size_t len) noexcept {
+#if VITALS_DETAIL_LITTLE_ENDIAN
+    if (len >= 16) return {load_u64(p), load_u64(p + 8)};
+    // Bytes len - 8 to len - 1, shifted down past the 16 - len of them that the first word
+    // holds (in two steps: for len 8 that is all 64 bits).
+    if (len >= 8) return {load_u64(p), (load_u64(p + len - 8) >> (8 * (15 - len))) >> 8};
+    if (len >= 4) return {load_u32(p) | load_u32(p + len - 4) << (8 * (len - 4)), 0};
+    if (len > 0) {
+        // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
+        const std::uint64_t first = static_cast<unsigned char>(p[0]);
+        const std::uint64_t middle = static_cast<unsigned char>(p[len / 2]);
+        const std::uint64_t last = static_cast<unsigned char>(p[len - 1]);
+        return {first | middle << (8 * (len / 2)) | last << (8 * (len - 1)), 0};
+    }
+    return {0, 0};
+#else
+    return value_head_portable(p, len);
+#endif
+}
+
+/// The hash of one label value from its head (value_head()) and, past 16 bytes, its other
+/// bytes, starting from `state` (the key and the value's position). Up to 16 bytes (nearly
+/// all values) it is one multiply, one more per 16 bytes past that. The length is mixed in,
+/// so ("ab", "c") and ("a", "bc") differ. Both operands of every multiply carry the key, so
+/// no input can zero one of them on purpose.
+inline std::uint64_t hash_label_value(const char* p, std::size_t len, head_words head,
+                                      std::uint64_t state, std::uint64_t key) noexcept {
+    if (len > 16) {
+        const char* last = p + len - 16; // the last block overlaps the one before it
+        if (VITALS_DETAIL_UNLIKELY(len > 32)) {
+            for (const char* q = p + 16; q < last; q += 16)
+                state = fold_multiply(load_u64(q) ^ state, load_u64(q + 8) ^ key);
+        }
+        state = fold_multiply(load_u64(last) ^ state, load_u64(last + 8) ^ key);
+    }
+    return fold_multiply(head.lo ^ state, head.hi ^ key ^ len);
+}
+
+/// The keys hash_label_values() uses, made from one: the second is kept by a caller that hashes
+/// often, so that each hash does not make it again.
+struct label_hash_keys {
+    static constexpr std::uint64_t step = 0x9e3779b97f4a7c15ULL;
+    explicit label_hash_keys(std::uint64_t k) noexcept
+        : key(k), value_key(fold_multiply(k, step) | 1) {}
+    std::uint64_t key;       // the tuple's, and (offset by position) each value's state
+    std::uint64_t value_key; // each value's other operand
+};
+
 /// Hash of a label-value tuple for a lookup table (not for anything persistent), keyed with
-/// `key` (hash_secret(), in the library). Label values often come from clients (paths, user
-/// agents); with a hash anyone can compute, a client could send a set of values that all land
-/// in one run of a table, and every lookup would scan them all. Each value is hashed on its
-/// own and the results added, so the CPU hashes the values side by side.
-inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n,
-                                       std::uint64_t key) noexcept {
-    constexpr std::uint64_t step = 0x9e3779b97f4a7c15ULL;
-    const std::uint64_t value_key = fold_multiply(key, step) | 1;
-    std::uint64_t h = n;
-    for (std::size_t i = 0; i < n; ++i)
-        h += hash_label_value(values[i].data(), values[i].size(), key + step * (i + 1), value_key);
+/// `keys` (from hash_secret(), in the library). Label values often come from clients (paths,
+/// user agents); with a hash anyone can compute, a client could send a set of values that all
+/// land in one run of a table, and every lookup would scan them all. Each value is hashed on
+/// its own and the results added, so the CPU hashes the values side by side. With `heads`,
+/// each value's head_words are stored there too (n of them). `Count` is std::size_t, or a
+/// std::integral_constant for a count known at compile time (then the loop unrolls).
+template <class Count>
+std::uint64_t hash_label_values_counted(const std::string_view* values, Count n,
+                                        const label_hash_keys& keys, head_words* heads) noexcept {
+    const std::size_t count = n; // a class type in a loop's test drops the unroll hint
+    const std::uint64_t key = keys.key;
+    const std::uint64_t value_key = keys.value_key;
+    std::uint64_t h = count;
+    VITALS_DETAIL_UNROLL
+    for (std::size_t i = 0; i < count; ++i) {
+        const char* p = values[i].data();
+        const std::size_t len = values[i].size();
+        const head_words head = value_head(p, len);
+        if (heads) heads[i] = head;
+        h += hash_label_value(p, len, head, key + label_hash_keys::step * (i + 1), value_key);
+    }
     return fold_multiply(h ^ key, 0x8ebc6af09c88c6e3ULL);
+}
+
+/// hash_label_values_counted() of `n` values, keyed with `key`.
+inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n,
+                                       std::uint64_t key, head_words* heads = nullptr) noexcept {
+    return hash_label_values_counted(values, n, label_hash_keys(key), heads);
 }
 
 } // namespace detail
@@ -3312,11 +3383,12 @@ VITALS_END_NAMESPACE
 #include <chrono>       // system_clock
 #include <cstddef>      // size_t
 #include <cstdint>      // uint32_t, uint64_t
-#include <cstring>      // memcpy
+#include <cstring>      // memcpy, memset
 #include <new>          // launder
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
+#include <type_traits>  // integral_constant
 #include <utility>      // pair, move, forward, swap, exchange
 #include <vector>       // vector
 
@@ -3422,8 +3494,11 @@ struct series_node {
         64 - sizeof(std::uint64_t) - sizeof(char*) - sizeof(std::atomic<bool>);
 
     std::uint64_t hash = 0;
-    // The label values, each as its length (base-128 digits, low first, 1 byte under 128)
-    // then its bytes: in key_inline when they fit, else in an array of their own.
+    // The label values: in key_inline when they fit, else in an array of their own. First
+    // each value's length (base-128 digits, low first: 1 byte under 128), then each value's
+    // first 16 bytes, zero-padded to 8 bytes (up to 8 bytes long) or 16, then the bytes past
+    // the 16th of each longer value. A lookup compares the first bytes as the words it hashed
+    // (head_words), at places it knows from its own lengths once they match.
     char* key_data = key_inline;
     // Written under the family's mutex; read by lock-free lookups, hence atomic.
     std::atomic<bool> visible{true};
@@ -3473,6 +3548,17 @@ template <class T>
 void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
     v.push_back(std::move(value));
     for (std::size_t i = v.size() - 1; i > pos; --i) std::swap(v[i], v[i - 1]);
+}
+
+/// Whether the `n` bytes (1 to 8) that end at `a_end` and `b_end` are equal, where the 8 bytes
+/// before each end can be read: one load each.
+inline bool last_bytes_equal(const char* a_end, const char* b_end, std::size_t n) noexcept {
+    const std::uint64_t differ = load_u64(a_end - 8) ^ load_u64(b_end - 8);
+#if VITALS_DETAIL_LITTLE_ENDIAN
+    return (differ >> (8 * (8 - n))) == 0; // the last bytes are the high ones
+#else
+    return (differ << (8 * (8 - n))) == 0;
+#endif
 }
 
 /// Whether the `n` bytes at `a` and `b` are equal, compared a word at a time without a call
@@ -3556,16 +3642,44 @@ private:
         return *std::launder(reinterpret_cast<family<Metric>*>(handle_));
     }
 
-    // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type.
+    // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type,
+    // or for 1 to 3 label names (nearly every family) lookup_metric_of, made for that count:
+    // its loops over the values are written out, without a counter, a test and a branch each.
+    // Not with VITALS_COMPACT, where the code they add matters more than their speed.
     template <class Metric>
     void make_handle() noexcept {
         static_assert(sizeof(family<Metric>) == sizeof(family_handle), "a handle is two pointers");
-        ::new (static_cast<void*>(handle_)) family<Metric>(*this, &lookup_metric<Metric>);
+        void* (*lookup_fn)(family_base&, const std::string_view*, std::size_t) =
+            &lookup_metric<Metric>;
+#if !VITALS_COMPACT
+        switch (label_names_.size()) {
+        case 1:
+            lookup_fn = &lookup_metric_of<Metric, 1>;
+            break;
+        case 2:
+            lookup_fn = &lookup_metric_of<Metric, 2>;
+            break;
+        case 3:
+            lookup_fn = &lookup_metric_of<Metric, 3>;
+            break;
+        default:
+            break;
+        }
+#endif
+        ::new (static_cast<void*>(handle_)) family<Metric>(*this, lookup_fn);
     }
 
     template <class Metric>
     static void* lookup_metric(family_base& f, const std::string_view* vals, std::size_t n) {
         return &static_cast<series<Metric>*>(f.lookup_or_fail(vals, n))->metric;
+    }
+
+    // lookup_metric() for a family of N label names.
+    template <class Metric, std::size_t N>
+    static void* lookup_metric_of(family_base& f, const std::string_view* vals, std::size_t n) {
+        if (VITALS_DETAIL_UNLIKELY(n != N)) f.fail_label_count(n);
+        series_node* s = f.lookup_counted(vals, std::integral_constant<std::size_t, N>());
+        return &static_cast<series<Metric>*>(s)->metric;
     }
 
     /// Set once by the owning registry before the family is shared.
@@ -3671,13 +3785,19 @@ private:
         return std::string(buf, format_uint(buf, v));
     }
 
-    // lookup() of as many values as label names.
-    series_node* lookup_counted(const std::string_view* vals, std::size_t n) {
-        const std::uint64_t h = hash_label_values(vals, n, hash_key_);
+    // lookup() of as many values as label names; `Count` as for hash_label_values_counted().
+    template <class Count>
+    series_node* lookup_counted(const std::string_view* vals, Count n) {
+        head_words words[max_head_values];
+        head_words* heads = n <= max_head_values ? words : nullptr;
+        const std::uint64_t h = hash_label_values_counted(vals, n, hash_keys_, heads);
+        // Read before the probe, so that a miss past the bound needs no second probe (see
+        // lookup_missed).
+        series_node* overflow = overflow_series_.load(std::memory_order_acquire);
         // Lock-free fast path: see the comment on `table`.
-        series_node* s = find(vals, n, h);
+        series_node* s = find(vals, n, h, heads);
         if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
-        return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h);
+        return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h, heads, overflow);
     }
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
@@ -3752,10 +3872,19 @@ private:
         }
     }
 
+    // The most values a lookup keeps the head_words of, to compare with (on the stack).
+    static constexpr std::size_t max_head_values = 8;
+
+    // The bytes of a key that hold a value's first bytes (see series_node).
+    static std::size_t head_block_size(std::size_t len) noexcept { return len > 8 ? 16 : 8; }
+
     // Stores the values in s's key (see series_node); allocates only past key_inline_size.
     static void encode_key(series_node& s, const std::string_view* vals, std::size_t n) {
         std::size_t total = 0;
-        for (std::size_t k = 0; k < n; ++k) total += length_digits(vals[k].size()) + vals[k].size();
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t len = vals[k].size();
+            total += length_digits(len) + head_block_size(len) + (len > 16 ? len - 16 : 0);
+        }
         char* out = total <= series_node::key_inline_size ? s.key_inline : new char[total];
         s.key_data = out;
         for (std::size_t k = 0; k < n; ++k) {
@@ -3763,8 +3892,17 @@ private:
                 *out++ = static_cast<char>((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
                 if (len <= 0x7f) break;
             }
-            if (!vals[k].empty()) std::memcpy(out, vals[k].data(), vals[k].size());
-            out += vals[k].size();
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t len = vals[k].size();
+            std::memset(out, 0, head_block_size(len));
+            if (len > 0) std::memcpy(out, vals[k].data(), len < 16 ? len : 16);
+            out += head_block_size(len);
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            if (vals[k].size() <= 16) continue;
+            std::memcpy(out, vals[k].data() + 16, vals[k].size() - 16);
+            out += vals[k].size() - 16;
         }
     }
 
@@ -3774,8 +3912,8 @@ private:
         return digits;
     }
 
-    // The value at `p` in a key; advances p past it.
-    static std::string_view next_value(const char*& p) noexcept {
+    // The length at `p` in a key's lengths; advances p past it.
+    static std::size_t next_length(const char*& p) noexcept {
         std::size_t len = static_cast<unsigned char>(*p++);
         if (VITALS_DETAIL_UNLIKELY(len > 0x7f)) {
             len &= 0x7f;
@@ -3785,17 +3923,88 @@ private:
                 if (digit <= 0x7f) break;
             }
         }
-        const std::string_view v(p, len);
-        p += len;
-        return v;
+        return len;
     }
 
-    static bool key_equals(const series_node& s, const std::string_view* vals,
-                           std::size_t n) noexcept {
-        const char* p = s.key_data;
+    // Reads a key's values in order, each as its first 16 bytes and the rest.
+    class key_reader {
+    public:
+        key_reader(const char* key, std::size_t n) noexcept : lengths_(key), heads_(key) {
+            std::size_t heads_size = 0;
+            for (std::size_t k = 0; k < n; ++k) heads_size += head_block_size(next_length(heads_));
+            rests_ = heads_ + heads_size;
+        }
+        void next(std::string_view& head, std::string_view& rest) noexcept {
+            const std::size_t len = next_length(lengths_);
+            head = std::string_view(heads_, len < 16 ? len : 16);
+            heads_ += head_block_size(len);
+            rest = std::string_view(rests_, len > 16 ? len - 16 : 0);
+            rests_ += rest.size();
+        }
+
+    private:
+        const char* lengths_;
+        const char* heads_;
+        const char* rests_ = nullptr;
+    };
+
+    // Whether s holds these values. With `heads` (the values' head_words), values shorter than
+    // 128 bytes are compared as words at places known from their lengths: no length decoding,
+    // no comparison that depends on the one before it, and no byte loops below 17 bytes.
+    template <class Count>
+    static bool key_equals(const series_node& s, const std::string_view* vals, Count n,
+                           const head_words* heads) noexcept {
+        const std::size_t count = n; // a class type in a loop's test drops the unroll hint
+        std::size_t all_lengths = 0;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k) all_lengths |= vals[k].size();
+        // The key read from key_inline, not through key_data: the loads then wait only for the
+        // series' address, not for a load of the pointer first (the test of key_data, nearly
+        // always true, is predicted and so waited for by nothing).
+        if (VITALS_DETAIL_UNLIKELY(!heads || all_lengths > 0x7f || s.key_data != s.key_inline))
+            return key_equals_read(s, vals, n);
+        const char* key = s.key_inline;
+        std::uint64_t differ = 0;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k)
+            differ |= static_cast<unsigned char>(key[k]) ^ vals[k].size();
+        if (differ != 0) return false; // then the places below are the key's own
+        const char* block = key + count;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k) {
+            differ |= load_u64(block) ^ heads[k].lo;
+            if (vals[k].size() > 8) {
+                differ |= load_u64(block + 8) ^ heads[k].hi;
+                block += 16;
+            } else {
+                block += 8;
+            }
+        }
+        if (differ != 0) return false;
+        bool same = true;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t k = 0; k < count; ++k) {
+            if (vals[k].size() <= 16) continue;
+            const std::size_t rest = vals[k].size() - 16;
+            block += rest;
+            same =
+                same && (rest <= 8 ? last_bytes_equal(block, vals[k].data() + vals[k].size(), rest)
+                                   : bytes_equal(block - rest, vals[k].data() + 16, rest));
+        }
+        return same;
+    }
+
+    // key_equals() reading the key value by value: any lengths, no head_words needed.
+    VITALS_DETAIL_NOINLINE static bool
+    key_equals_read(const series_node& s, const std::string_view* vals, std::size_t n) noexcept {
+        key_reader r(s.key_data, n);
         for (std::size_t k = 0; k < n; ++k) {
-            const std::string_view v = next_value(p);
-            if (v.size() != vals[k].size() || !bytes_equal(v.data(), vals[k].data(), v.size()))
+            std::string_view head, rest;
+            r.next(head, rest);
+            const std::string_view v = vals[k];
+            if (head.size() + rest.size() != v.size() ||
+                !bytes_equal(head.data(), v.data(), head.size()) ||
+                !bytes_equal(rest.data(), v.data() + head.size(), rest.size()))
                 return false;
         }
         return true;
@@ -3803,16 +4012,23 @@ private:
 
     // Lexicographic by values, as std::vector<std::string> compares: the exposition order.
     bool key_less(const series_node& a, const series_node& b) const noexcept {
-        const char* pa = a.key_data;
-        const char* pb = b.key_data;
+        key_reader ra(a.key_data, label_names_.size());
+        key_reader rb(b.key_data, label_names_.size());
         for (std::size_t k = 0; k < label_names_.size(); ++k) {
-            const int c = next_value(pa).compare(next_value(pb));
+            std::string_view head_a, rest_a, head_b, rest_b;
+            ra.next(head_a, rest_a);
+            rb.next(head_b, rest_b);
+            // Heads differ, or are equal and both 16 bytes or both the whole value.
+            int c = head_a.compare(head_b);
+            if (c == 0) c = rest_a.compare(rest_b);
             if (c != 0) return c < 0;
         }
         return false;
     }
 
-    series_node* find(const std::string_view* vals, std::size_t n, std::uint64_t h) const noexcept {
+    template <class Count = std::size_t>
+    series_node* find(const std::string_view* vals, Count n, std::uint64_t h,
+                      const head_words* heads = nullptr) const noexcept {
         const table* t = table_.load(std::memory_order_acquire);
         if (!t) return nullptr;
         for (std::size_t i = narrow<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
@@ -3820,7 +4036,7 @@ private:
             if (!s) return nullptr;
             // The slot's copy of the hash spares a load from every other series probed.
             if (t->slots[i].hash.load(std::memory_order_relaxed) == narrow<std::size_t>(h) &&
-                key_equals(*s, vals, n))
+                key_equals(*s, vals, n, heads))
                 return s;
         }
     }
@@ -3889,12 +4105,14 @@ private:
     // A label set the lock-free table did not have. Once the family has overflowed, such a
     // lookup is sent to the overflow series without a lock or an allocation, so that traffic
     // past the bound costs about what a known label set does and never waits for (or holds up)
-    // a scrape. The table re-read after overflow_series_ is final: a family creates no series
-    // once it has an overflow series, and every slot it ever published was stored before
-    // overflow_series_ was (the first probe, made before that load, may have missed a slot
-    // being published concurrently, hence the second).
+    // a scrape. A probe made after reading a non-null overflow_series_ is final: a family
+    // creates no series once it has an overflow series, and every slot it ever published was
+    // stored before overflow_series_ was. `overflow` is what the caller read before its probe;
+    // when that was null, the family may have overflowed since, just after publishing a slot
+    // the probe missed, hence a second probe then.
     VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
-                                                      std::uint64_t h) {
+                                                      std::uint64_t h, const head_words* heads,
+                                                      series_node* overflow) {
         // Values with invalid UTF-8 are shown with U+FFFD in its place, so they name the
         // series of that shown form: "\xff" and "\xfe" would otherwise be two series written
         // with the same labels. Never in the table themselves, they always come here (and
@@ -3903,10 +4121,13 @@ private:
             const shown_values shown(vals, n);
             return lookup_counted(shown.views.data(), n);
         }
-        series_node* ov = overflow_series_.load(std::memory_order_acquire);
-        if (ov && ov->visible.load(std::memory_order_acquire) && !find(vals, n, h)) {
+        if (!overflow) {
+            overflow = overflow_series_.load(std::memory_order_acquire);
+            if (overflow && find(vals, n, h, heads)) overflow = nullptr;
+        }
+        if (overflow && overflow->visible.load(std::memory_order_acquire)) {
             count_overflow();
-            return ov;
+            return overflow;
         }
         return lookup_locked(vals, n, h);
     }
@@ -4007,6 +4228,7 @@ private:
     // The table's hash key (see hash_label_values()), kept with it: the code of another
     // module (a DLL, a shared library with hidden symbols) has its own hash_secret().
     const std::uint64_t hash_key_ = hash_secret();
+    const label_hash_keys hash_keys_{hash_key_};
     std::vector<series_node*> sorted_; // by label values: deterministic output
 };
 

@@ -525,6 +525,47 @@ TEST_CASE("concurrency: the cardinality bound holds under concurrent creation") 
     CHECK(overflow_counted == overflow_series);
 }
 
+TEST_CASE("concurrency: a label set that became a series never goes to the overflow series") {
+    // All threads look up the same 16 label sets, in different orders, in a family bounded at
+    // 10: the first 10 created are series, and every later lookup of one of them must find it,
+    // also while other threads' lookups make and use the overflow series.
+    for (int round = 0; round < 20; ++round) {
+        vitals::registry reg;
+        vitals::family_options opts;
+        opts.max_series = 10;
+        auto& fam = reg.counter("bounded", "At most ten series.", {"id"}, opts);
+        constexpr int ids = 16;
+        constexpr int passes = 200;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < writers; ++t) {
+            threads.emplace_back([&, t] {
+                for (int p = 0; p < passes; ++p)
+                    for (int i = 0; i < ids; ++i)
+                        fam.labels(std::to_string((i * (2 * t + 1) + p) % ids)).inc();
+            });
+        }
+        for (auto& th : threads) th.join();
+
+        const std::string text = vitals::to_text(reg);
+        vitals_test::exposition ex;
+        REQUIRE(vitals_test::parse_exposition(text, ex).empty());
+        int series = 0;
+        double overflowed = -1;
+        for (const auto& s : ex.samples) {
+            if (s.name != "bounded_total") continue;
+            if (s.label("id") == "__overflow__") {
+                overflowed = s.value;
+                continue;
+            }
+            ++series;
+            // Its first lookup created it; every lookup of these values after that found it.
+            CHECK(s.value == writers * passes);
+        }
+        CHECK(series == 10);
+        CHECK(overflowed == writers * passes * (ids - 10));
+    }
+}
+
 TEST_CASE("concurrency: the scrape checker itself rejects broken expositions") {
     const std::string head = "# HELP h H.\n# TYPE h histogram\n";
     const std::string good = head + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n"

@@ -79,46 +79,107 @@ inline std::uint64_t hash_secret() noexcept {
     return secret;
 }
 
-/// The hash of one label value, from `state` (the key and the value's position). Values up to
-/// 16 bytes (nearly all) take two loads and one multiply, longer ones one multiply per 16
-/// bytes; short values are read as two overlapping words and the length is mixed in, so
-/// ("ab", "c") and ("a", "bc") differ. Both operands of every multiply carry the key, so no
-/// input can zero one of them on purpose.
-inline std::uint64_t hash_label_value(const char* p, std::size_t len, std::uint64_t state,
-                                      std::uint64_t key) noexcept {
-    std::uint64_t a = 0, b = 0;
-    if (len > 16) {
-        const char* last = p + len - 16;
-        for (; p < last; p += 16) state = fold_multiply(load_u64(p) ^ state, load_u64(p + 8) ^ key);
-        a = load_u64(last); // overlaps the previous block
-        b = load_u64(last + 8);
-    } else if (len >= 8) {
-        a = load_u64(p);
-        b = load_u64(p + len - 8);
-    } else if (len >= 4) {
-        a = load_u32(p);
-        b = load_u32(p + len - 4);
-    } else if (len > 0) {
-        a = static_cast<unsigned char>(p[0]) |
-            (std::uint64_t{static_cast<unsigned char>(p[len / 2])} << 8) |
-            (std::uint64_t{static_cast<unsigned char>(p[len - 1])} << 16);
-    }
-    return fold_multiply(a ^ state, b ^ key ^ len);
+/// The first 16 bytes of a label value, zero-padded, as load_u64() reads them from a 16-byte
+/// buffer. A series keeps its values' first bytes in that form (see family_base's key), so a
+/// lookup compares the two words it already loaded to hash a value instead of the bytes again.
+struct head_words {
+    std::uint64_t lo; // bytes 0 to 7
+    std::uint64_t hi; // bytes 8 to 15
+};
+
+/// value_head() for any byte order: the definition.
+inline head_words value_head_portable(const char* p, std::size_t len) noexcept {
+    char buf[16] = {};
+    if (len > 0) std::memcpy(buf, p, len < 16 ? len : 16);
+    return {load_u64(buf), load_u64(buf + 8)};
 }
 
+#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(_WIN32)
+#define VITALS_DETAIL_LITTLE_ENDIAN 1
+#else
+#define VITALS_DETAIL_LITTLE_ENDIAN 0
+#endif
+
+/// The value's head_words. On little-endian targets from at most two loads within the value
+/// (shorter ones overlap, and shifts drop the bytes read twice), without a copy: a copy of a
+/// variable number of bytes would be a call, and reading it back a store-forwarding stall.
+VITALS_DETAIL_ALWAYS_INLINE head_words value_head(const char* p, std::size_t len) noexcept {
+#if VITALS_DETAIL_LITTLE_ENDIAN
+    if (len >= 16) return {load_u64(p), load_u64(p + 8)};
+    // Bytes len - 8 to len - 1, shifted down past the 16 - len of them that the first word
+    // holds (in two steps: for len 8 that is all 64 bits).
+    if (len >= 8) return {load_u64(p), (load_u64(p + len - 8) >> (8 * (15 - len))) >> 8};
+    if (len >= 4) return {load_u32(p) | load_u32(p + len - 4) << (8 * (len - 4)), 0};
+    if (len > 0) {
+        // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
+        const std::uint64_t first = static_cast<unsigned char>(p[0]);
+        const std::uint64_t middle = static_cast<unsigned char>(p[len / 2]);
+        const std::uint64_t last = static_cast<unsigned char>(p[len - 1]);
+        return {first | middle << (8 * (len / 2)) | last << (8 * (len - 1)), 0};
+    }
+    return {0, 0};
+#else
+    return value_head_portable(p, len);
+#endif
+}
+
+/// The hash of one label value from its head (value_head()) and, past 16 bytes, its other
+/// bytes, starting from `state` (the key and the value's position). Up to 16 bytes (nearly
+/// all values) it is one multiply, one more per 16 bytes past that. The length is mixed in,
+/// so ("ab", "c") and ("a", "bc") differ. Both operands of every multiply carry the key, so
+/// no input can zero one of them on purpose.
+inline std::uint64_t hash_label_value(const char* p, std::size_t len, head_words head,
+                                      std::uint64_t state, std::uint64_t key) noexcept {
+    if (len > 16) {
+        const char* last = p + len - 16; // the last block overlaps the one before it
+        if (VITALS_DETAIL_UNLIKELY(len > 32)) {
+            for (const char* q = p + 16; q < last; q += 16)
+                state = fold_multiply(load_u64(q) ^ state, load_u64(q + 8) ^ key);
+        }
+        state = fold_multiply(load_u64(last) ^ state, load_u64(last + 8) ^ key);
+    }
+    return fold_multiply(head.lo ^ state, head.hi ^ key ^ len);
+}
+
+/// The keys hash_label_values() uses, made from one: the second is kept by a caller that hashes
+/// often, so that each hash does not make it again.
+struct label_hash_keys {
+    static constexpr std::uint64_t step = 0x9e3779b97f4a7c15ULL;
+    explicit label_hash_keys(std::uint64_t k) noexcept
+        : key(k), value_key(fold_multiply(k, step) | 1) {}
+    std::uint64_t key;       // the tuple's, and (offset by position) each value's state
+    std::uint64_t value_key; // each value's other operand
+};
+
 /// Hash of a label-value tuple for a lookup table (not for anything persistent), keyed with
-/// `key` (hash_secret(), in the library). Label values often come from clients (paths, user
-/// agents); with a hash anyone can compute, a client could send a set of values that all land
-/// in one run of a table, and every lookup would scan them all. Each value is hashed on its
-/// own and the results added, so the CPU hashes the values side by side.
-inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n,
-                                       std::uint64_t key) noexcept {
-    constexpr std::uint64_t step = 0x9e3779b97f4a7c15ULL;
-    const std::uint64_t value_key = fold_multiply(key, step) | 1;
-    std::uint64_t h = n;
-    for (std::size_t i = 0; i < n; ++i)
-        h += hash_label_value(values[i].data(), values[i].size(), key + step * (i + 1), value_key);
+/// `keys` (from hash_secret(), in the library). Label values often come from clients (paths,
+/// user agents); with a hash anyone can compute, a client could send a set of values that all
+/// land in one run of a table, and every lookup would scan them all. Each value is hashed on
+/// its own and the results added, so the CPU hashes the values side by side. With `heads`,
+/// each value's head_words are stored there too (n of them). `Count` is std::size_t, or a
+/// std::integral_constant for a count known at compile time (then the loop unrolls).
+template <class Count>
+std::uint64_t hash_label_values_counted(const std::string_view* values, Count n,
+                                        const label_hash_keys& keys, head_words* heads) noexcept {
+    const std::size_t count = n; // a class type in a loop's test drops the unroll hint
+    const std::uint64_t key = keys.key;
+    const std::uint64_t value_key = keys.value_key;
+    std::uint64_t h = count;
+    VITALS_DETAIL_UNROLL
+    for (std::size_t i = 0; i < count; ++i) {
+        const char* p = values[i].data();
+        const std::size_t len = values[i].size();
+        const head_words head = value_head(p, len);
+        if (heads) heads[i] = head;
+        h += hash_label_value(p, len, head, key + label_hash_keys::step * (i + 1), value_key);
+    }
     return fold_multiply(h ^ key, 0x8ebc6af09c88c6e3ULL);
+}
+
+/// hash_label_values_counted() of `n` values, keyed with `key`.
+inline std::uint64_t hash_label_values(const std::string_view* values, std::size_t n,
+                                       std::uint64_t key, head_words* heads = nullptr) noexcept {
+    return hash_label_values_counted(values, n, label_hash_keys(key), heads);
 }
 
 } // namespace detail
