@@ -438,7 +438,8 @@ private:
         // Lock-free fast path: see the comment on `table`.
         series_node* s = find(vals, n, h, heads);
         if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
-        return s ? lookup_locked(vals, n, h) : lookup_missed(vals, n, h, heads, overflow);
+        if (s) return lookup_locked(vals, n, h);
+        return lookup_missed(vals, n, h, heads, overflow, heads && values_ascii(vals, n, heads));
     }
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
@@ -753,12 +754,13 @@ private:
     // the probe missed, hence a second probe then.
     VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
                                                       std::uint64_t h, const head_words* heads,
-                                                      series_node* overflow) {
+                                                      series_node* overflow, bool ascii) {
         // Values with invalid UTF-8 are shown with U+FFFD in its place, so they name the
         // series of that shown form: "\xff" and "\xfe" would otherwise be two series written
         // with the same labels. Never in the table themselves, they always come here (and
-        // allocate); valid values pay for the check only when they miss.
-        if (VITALS_DETAIL_UNLIKELY(any_invalid_utf8(vals, n))) {
+        // allocate); valid values pay for the check only when they miss, and values known
+        // to be ASCII (values_ascii()) not at all.
+        if (VITALS_DETAIL_UNLIKELY(!ascii && any_invalid_utf8(vals, n))) {
             const shown_values shown(vals, n);
             return lookup_counted(shown.views.data(), n);
         }
@@ -771,6 +773,27 @@ private:
             return overflow;
         }
         return lookup_locked(vals, n, h);
+    }
+
+    // Whether the values are all ASCII, tested on the head words the lookup hashed and, past
+    // 16 bytes, the value's other bytes (up to 8 of them in the one word that ends the value).
+    template <class Count>
+    static bool values_ascii(const std::string_view* vals, Count n,
+                             const head_words* heads) noexcept {
+        const std::size_t count = n; // a class type in a loop's test drops the unroll hint
+        std::uint64_t bytes = 0;
+        bool rest_ascii = true;
+        VITALS_DETAIL_UNROLL
+        for (std::size_t i = 0; i < count; ++i) {
+            bytes |= heads[i].lo | heads[i].hi;
+            const std::size_t len = vals[i].size();
+            if (len <= 16) continue;
+            if (len <= 24)
+                bytes |= load_u64(vals[i].data() + len - 8);
+            else
+                rest_ascii = rest_ascii && detail::all_ascii(vals[i].data() + 16, len - 16);
+        }
+        return rest_ascii && (bytes & 0x8080808080808080ULL) == 0;
     }
 
     static bool any_invalid_utf8(const std::string_view* vals, std::size_t n) noexcept {

@@ -223,3 +223,35 @@ TEST_CASE("family keys: series are written in the order of their values as strin
     for (const std::string& v : sorted) expected += "g{k=\"" + v + "\"} 1\n";
     CHECK(vitals::to_text(reg) == expected);
 }
+
+TEST_CASE("family keys: a byte that is not ASCII anywhere in a value is seen on a miss") {
+    // A lookup that misses tests its values for invalid UTF-8 (such a value names the series of
+    // its shown form, with U+FFFD in place of the bad byte). ASCII values skip the decoder on a
+    // test of the words they were hashed from, plus the bytes past the 16th; a bad byte in any
+    // of those places must still reach it, in a family past its bound too.
+    for (const bool bounded : {false, true}) {
+        CAPTURE(bounded);
+        vitals::registry reg;
+        vitals::family_options opts;
+        if (bounded) opts.max_series = 4;
+        auto& fam = reg.counter("c", "C.", {"a", "b"}, opts);
+        if (bounded)
+            for (int i = 0; i < 5; ++i) fam.labels("fill", std::to_string(i)); // overflowed
+        for (const std::size_t len : {1u, 3u, 8u, 12u, 16u, 17u, 24u, 25u, 40u}) {
+            for (std::size_t pos = 0; pos < len; ++pos) {
+                CAPTURE(len);
+                CAPTURE(pos);
+                std::string bad = value_of(len, 5);
+                bad[pos] = '\xff';
+                std::string shown = bad;
+                shown.replace(pos, 1, "\xEF\xBF\xBD");
+                vitals::counter& by_bad = fam.labels("x", bad);
+                CHECK(&by_bad == &fam.labels("x", shown));
+                std::string other_bad = bad;
+                other_bad[pos] = '\xfe';
+                CHECK(&fam.labels("x", other_bad) == &by_bad);
+                if (!bounded) CHECK(&by_bad != &fam.labels("x", value_of(len, 5)));
+            }
+        }
+    }
+}

@@ -81,7 +81,8 @@ public:
     template <class... Values,
               std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
     Metric& labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
+            std::string_view(values)...};
         return *static_cast<Metric*>(lookup_(*owner_, vals, sizeof...(Values)));
     }
 
@@ -95,7 +96,8 @@ public:
     /// Non-throwing labels(): the series, or errc::label_count_mismatch.
     template <class... Values>
     result<Metric> try_labels(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
+            std::string_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
         return full::template try_labels<Metric>(*owner_, vals, sizeof...(Values));
     }
@@ -105,7 +107,8 @@ public:
     /// kept in the hidden series until it is re-added, which resets it to zero.
     template <class... Values>
     bool remove(const Values&... values) {
-        const std::string_view vals[sizeof...(Values) + 1] = {std::string_view(values)..., {}};
+        const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
+            std::string_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
         return full::remove(*owner_, vals, sizeof...(Values));
     }
