@@ -296,6 +296,15 @@ void BM_lockstep_2threads(benchmark::State& state) {
                 vi = (vi + 1) & 4095;
             }
         },
+        [&](int t, std::size_t n) { // the lookups alone: what the increments add to sharing
+            std::size_t li = static_cast<std::size_t>(t) * 128;
+            for (std::size_t i = 0; i < n; ++i) {
+                vitals::counter& series = f.fam.labels(
+                    f.methods[li & 3], f.endpoints[(li >> 2) & 15], f.statuses[(li >> 6) & 3]);
+                benchmark::DoNotOptimize(&series);
+                li = (li + 7) & 255;
+            }
+        },
         [&](int t, std::size_t n) { // every label set folded into the overflow series
             std::size_t li = static_cast<std::size_t>(t) * 128;
             for (std::size_t i = 0; i < n; ++i) {
@@ -310,7 +319,7 @@ void BM_lockstep_2threads(benchmark::State& state) {
     std::vector<lockstep::result> r;
     for (auto _ : state) r = lockstep::measure(kinds, 200, 8192);
     benchmark::DoNotOptimize(shared.value.load());
-    const char* names[] = {"atomic", "counter", "lookup", "observe", "overflowed"};
+    const char* names[] = {"atomic", "counter", "lookup", "observe", "lookup_only", "overflowed"};
     for (std::size_t k = 0; k < r.size(); ++k) {
         const std::string p = std::string("lockstep_") + names[k];
         state.counters[p + "_1"] = r[k].solo_ns;

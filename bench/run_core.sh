@@ -181,6 +181,7 @@ scaling("counter.inc(), 2 threads on one counter", core, "counter", 0.6)
 scaling("histogram.observe(), 2 threads on one histogram", core, "observe", 0.6)
 scaling("family.labels(3 values).inc(), 2 threads", core, "lookup", 0.6)
 scaling("the same lookups, all overflowed, 2 threads", core, "overflowed", 0.6)
+scaling("the same lookups without the increment, 2 threads", core, "lookup_only")
 if compact:
     c1 = ns(compact, "BM_baseline_atomic/threads:1")
     op("VITALS_COMPACT=1: counter.inc(), 1 thread", "BM_counter_inc/threads:1", c1,
