@@ -514,6 +514,11 @@ private:
         }
     }
 
+public:
+    // A series' key (see series_node): how it is written and compared. Public, static and
+    // free of the family's state so that tests can compare keys directly: through lookups, a
+    // comparison that fails to tell two label sets apart shows only when their hashes collide.
+
     // The most values a lookup keeps the head_words of, to compare with (on the stack).
     static constexpr std::size_t max_head_values = 8;
 
@@ -652,6 +657,7 @@ private:
         return true;
     }
 
+private:
     // Lexicographic by values, as std::vector<std::string> compares: the exposition order.
     bool key_less(const series_node& a, const series_node& b) const noexcept {
         key_reader ra(a.key_data, label_names_.size());

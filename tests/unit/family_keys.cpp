@@ -255,3 +255,74 @@ TEST_CASE("family keys: a byte that is not ASCII anywhere in a value is seen on 
         }
     }
 }
+
+namespace {
+
+using vitals::detail::family_base;
+using vitals::detail::head_words;
+
+// Whether the key written for `a` compares equal to the values `b`, by every path a lookup
+// takes: words hashed for a count known at compile time and at run time, and reading the key.
+template <std::size_t N>
+void check_key(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    std::string_view av[N], bv[N];
+    for (std::size_t k = 0; k < N; ++k) {
+        av[k] = a[k];
+        bv[k] = b[k];
+    }
+    vitals::detail::series_node node;
+    family_base::encode_key(node, av, N);
+    head_words heads[N];
+    (void)vitals::detail::hash_label_values(bv, N, vitals::detail::hash_secret(), heads);
+    const bool same = a == b;
+    CAPTURE(same);
+    CHECK(family_base::key_equals(node, bv, std::integral_constant<std::size_t, N>(), heads) ==
+          same);
+    CHECK(family_base::key_equals(node, bv, N, heads) == same);
+    CHECK(family_base::key_equals(node, bv, N, nullptr) == same);
+    CHECK(family_base::key_equals_read(node, bv, N) == same);
+}
+
+} // namespace
+
+TEST_CASE("family keys: a key equals exactly its own values, by every comparison path") {
+    // Lookups compare keys only when the hashes match, so a key comparison that cannot tell
+    // two label sets apart would show only on a hash collision: compare the keys directly.
+    const std::string z(1, '\0');
+    std::vector<std::string> values = {"",
+                                       z,
+                                       "x",
+                                       "x" + z,
+                                       "x" + z + z,
+                                       "abcdefgh",
+                                       "abcdefgh" + z,
+                                       value_of(16, 2),
+                                       value_of(16, 2) + z};
+    for (const std::size_t len : lengths) values.push_back(value_of(len, 3));
+    for (const std::size_t len : {9u, 15u, 16u, 17u, 24u, 25u, 40u, 130u}) {
+        // Every byte changed in turn: bytes 8 to 15 are the second head word, bytes past the
+        // 16th the rest.
+        for (std::size_t b = 0; b < len; ++b) {
+            std::string v = value_of(len, 3);
+            v[b] = static_cast<char>(v[b] ^ 0x20);
+            values.push_back(v);
+        }
+    }
+    for (const std::string& a : values) {
+        CAPTURE(a.size());
+        for (const std::string& b : values) {
+            CAPTURE(b.size());
+            // The value alone, and between others (a key past key_inline_size for long ones).
+            check_key<1>({a}, {b});
+            check_key<3>({"GET", a, "200"}, {"GET", b, "200"});
+        }
+    }
+    // Values that trade bytes across their boundary, and the 9-value keys lookups compare
+    // without words.
+    check_key<2>({"ab", "c"}, {"a", "bc"});
+    check_key<2>({value_of(20, 1), "x"}, {value_of(19, 1), "x"});
+    std::vector<std::string> nine(9, "v"), other = nine;
+    other[8] = "w";
+    check_key<9>(nine, nine);
+    check_key<9>(nine, other);
+}
