@@ -900,7 +900,10 @@ inline bool collector_output::remember_label_set(const label_view* labels, std::
             shown = detail::replace_invalid_utf8(l->second);
             pair[1] = shown;
         }
-        h += detail::hash_label_values(pair, 2, key); // a sum: the order of labels is no matter
+        // A sum: the order of labels is no matter. Each pair's hash is mixed first (see
+        // hash_label_values_counted()): a="1",b="2" and a="2",b="1" then differ.
+        h += detail::fold_multiply(detail::hash_label_values(pair, 2, key) ^ key,
+                                   0x8ebc6af09c88c6e3ULL);
     }
     h = detail::fold_multiply(h ^ key, 0x9e3779b97f4a7c15ULL) | 1; // 0 marks a free slot
     std::uint64_t* table = label_sets_more_.empty() ? label_sets_inline_ : label_sets_more_.data();

@@ -2324,6 +2324,11 @@ struct label_hash_keys {
 /// its own and the results added, so the CPU hashes the values side by side. With `heads`,
 /// each value's head_words are stored there too (n of them). `Count` is std::size_t, or a
 /// std::integral_constant for a count known at compile time (then the loop unrolls).
+///
+/// The sum is the hash, with no multiply after it: every term is mixed in all its bits
+/// already, and a lookup's probe waits for this value. Hence a caller that adds such hashes
+/// together (a set of tuples) mixes each one first: the terms of two tuples with their
+/// values swapped position by position would otherwise cancel out.
 template <class Count>
 std::uint64_t hash_label_values_counted(const std::string_view* values, Count n,
                                         const label_hash_keys& keys, head_words* heads) noexcept {
@@ -2339,7 +2344,7 @@ std::uint64_t hash_label_values_counted(const std::string_view* values, Count n,
         if (heads) heads[i] = head;
         h += hash_label_value(p, len, head, key + label_hash_keys::step * (i + 1), value_key);
     }
-    return fold_multiply(h ^ key, 0x8ebc6af09c88c6e3ULL);
+    return h;
 }
 
 /// hash_label_values_counted() of `n` values, keyed with `key`.
@@ -5483,7 +5488,10 @@ inline bool collector_output::remember_label_set(const label_view* labels, std::
             shown = detail::replace_invalid_utf8(l->second);
             pair[1] = shown;
         }
-        h += detail::hash_label_values(pair, 2, key); // a sum: the order of labels is no matter
+        // A sum: the order of labels is no matter. Each pair's hash is mixed first (see
+        // hash_label_values_counted()): a="1",b="2" and a="2",b="1" then differ.
+        h += detail::fold_multiply(detail::hash_label_values(pair, 2, key) ^ key,
+                                   0x8ebc6af09c88c6e3ULL);
     }
     h = detail::fold_multiply(h ^ key, 0x9e3779b97f4a7c15ULL) | 1; // 0 marks a free slot
     std::uint64_t* table = label_sets_more_.empty() ? label_sets_inline_ : label_sets_more_.data();

@@ -98,6 +98,31 @@ TEST_CASE("collector_output: no drop, no vitals_collector_dropped; its name is t
 // Two samples with one label set are a duplicate series (the OpenMetrics parser keeps the
 // first and drops the rest silently): the repeat is dropped and counted instead, whatever
 // the order of its labels, and also when its values differ only in invalid UTF-8.
+// The label-set check adds up a hash per label: values swapped between two names, or names
+// swapped between two values, are other label sets and must not be taken for repeats.
+TEST_CASE("collector: label sets that differ only by swapped values or names are all kept") {
+    vitals::registry reg;
+    std::vector<vitals::collector_status> got;
+    reg.add_collector([&got](vitals::collector_output& out) {
+        got.clear();
+        out.family("swap", "Swap.", vitals::metric_type::gauge);
+        got.push_back(out.sample(1, {{"a", "1"}, {"b", "2"}}));
+        got.push_back(out.sample(2, {{"a", "2"}, {"b", "1"}}));
+        got.push_back(out.sample(3, {{"a", "GET"}, {"b", "/api/v1/resource_1"}}));
+        got.push_back(out.sample(4, {{"a", "/api/v1/resource_1"}, {"b", "GET"}}));
+        got.push_back(out.sample(5, {{"x", "1"}, {"y", "2"}, {"z", "3"}}));
+        got.push_back(out.sample(6, {{"x", "3"}, {"y", "1"}, {"z", "2"}}));
+        got.push_back(out.sample(7, {{"x", "2"}, {"y", "3"}, {"z", "1"}}));
+    });
+    const std::string text = vitals::to_text(reg);
+    REQUIRE(got.size() == 7);
+    for (const auto& st : got) CHECK(st);
+    CHECK(contains(text, "swap{a=\"1\",b=\"2\"} 1\n"));
+    CHECK(contains(text, "swap{a=\"2\",b=\"1\"} 2\n"));
+    CHECK(contains(text, "swap{a=\"/api/v1/resource_1\",b=\"GET\"} 4\n"));
+    CHECK(contains(text, "swap{x=\"2\",y=\"3\",z=\"1\"} 7\n"));
+}
+
 TEST_CASE("collector: a label set written twice in one family is dropped") {
     vitals::registry reg;
     std::vector<vitals::collector_status> got;

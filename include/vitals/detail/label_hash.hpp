@@ -158,6 +158,11 @@ struct label_hash_keys {
 /// its own and the results added, so the CPU hashes the values side by side. With `heads`,
 /// each value's head_words are stored there too (n of them). `Count` is std::size_t, or a
 /// std::integral_constant for a count known at compile time (then the loop unrolls).
+///
+/// The sum is the hash, with no multiply after it: every term is mixed in all its bits
+/// already, and a lookup's probe waits for this value. Hence a caller that adds such hashes
+/// together (a set of tuples) mixes each one first: the terms of two tuples with their
+/// values swapped position by position would otherwise cancel out.
 template <class Count>
 std::uint64_t hash_label_values_counted(const std::string_view* values, Count n,
                                         const label_hash_keys& keys, head_words* heads) noexcept {
@@ -173,7 +178,7 @@ std::uint64_t hash_label_values_counted(const std::string_view* values, Count n,
         if (heads) heads[i] = head;
         h += hash_label_value(p, len, head, key + label_hash_keys::step * (i + 1), value_key);
     }
-    return fold_multiply(h ^ key, 0x8ebc6af09c88c6e3ULL);
+    return h;
 }
 
 /// hash_label_values_counted() of `n` values, keyed with `key`.
