@@ -117,14 +117,23 @@ struct metric_traits<stateset> {
     static constexpr metric_type type = metric_type::stateset;
 };
 
+/// A series' alignment: a cache line. In the compact configuration, the 8 bytes any `new`
+/// gives instead: an over-aligned series would link aligned operator new, 4 KiB of a static
+/// armhf program, and its table slots then keep 3 bits of tag instead of 6.
+#if VITALS_COMPACT
+constexpr std::size_t series_alignment = 8;
+#else
+constexpr std::size_t series_alignment = 64;
+#endif
+
 /// One series of a family: its label values, its rendered labels and whether it is shown,
 /// followed by its metric (see series). Never moved or freed while the family lives.
 ///
 /// What a lookup reads (the hash, whether the series is shown and, for label sets up to
 /// key_inline_size bytes, the values) comes first, so that a lookup that finds its series
 /// touches one cache line of it besides the metric. Aligned to a cache line for that, and so
-/// that a table slot can keep a tag in its address's low bits.
-struct alignas(64) series_node {
+/// that a table slot can keep a tag in its address's low bits (see series_alignment).
+struct alignas(series_alignment) series_node {
     series_node() noexcept = default;
     series_node(const series_node&) = delete;
     series_node& operator=(const series_node&) = delete;
@@ -404,15 +413,20 @@ private:
     // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
     // on a stale table only sends the caller to the locked path, which looks again.
     //
-    // A slot is one pointer: the series' address (a multiple of 64, see series_node) plus the
-    // top six bits of its hash as a tag, null when empty. A probe thus reads no series whose
-    // tag differs (63 in 64 of those it passes), and at one pointer a slot the table is kept at
-    // most a quarter full for the memory a half-full one of pointer and hash took: nearly every
-    // lookup then finds its series in the first slot, and its branch predicted. (An offset
-    // into the series, not bits set in an integer, so that no integer becomes a pointer.)
+    // A slot is one pointer: the series' address (a multiple of 64, see series_alignment) plus
+    // the top six bits of its hash as a tag, null when empty. A probe thus reads no series
+    // whose tag differs (63 in 64 of those it passes), and at one pointer a slot the table is
+    // kept at most a quarter full for the memory a half-full one of pointer and hash took:
+    // nearly every lookup then finds its series in the first slot, and its branch predicted.
+    // (An offset into the series, not bits set in an integer, so that no integer becomes a
+    // pointer.)
     using slot = std::atomic<char*>;
-    static constexpr std::size_t slot_tag_mask = 63;
-    static std::size_t slot_tag(std::uint64_t h) noexcept { return narrow<std::size_t>(h >> 58); }
+    static constexpr std::size_t slot_tag_mask = series_alignment - 1;
+    static constexpr unsigned slot_tag_bits = series_alignment == 64 ? 6 : 3;
+    static_assert(slot_tag_mask == (std::size_t{1} << slot_tag_bits) - 1, "a tag fills the mask");
+    static std::size_t slot_tag(std::uint64_t h) noexcept {
+        return narrow<std::size_t>(h >> (64 - slot_tag_bits));
+    }
     static std::size_t entry_tag(const char* entry) noexcept {
         return reinterpret_cast<std::uintptr_t>(entry) & slot_tag_mask;
     }

@@ -327,10 +327,11 @@ TEST_CASE("family keys: a key equals exactly its own values, by every comparison
     check_key<9>(nine, other);
 }
 
-// A table slot keeps only six bits of its series' hash: a probe that passes a series with the
-// same six bits must tell it apart by its values. 20,000 series make that happen dozens of
-// times (about one slot in six passed, one in 64 of those with the same bits), while the table
-// grows 12 times; every label set must keep finding its own series and no other.
+// A table slot keeps only a few bits of its series' hash (6, or 3 in the compact
+// configuration): a probe that passes a series with the same bits must tell it apart by its
+// values. 20,000 series make that happen dozens of times (about one slot in six passed, one in
+// 64 or in 8 of those with the same bits), while the table grows 12 times; every label set
+// must keep finding its own series and no other.
 TEST_CASE("family keys: series whose slots carry the same hash bits are told apart") {
     vitals::registry reg;
     vitals::family_options opts;
