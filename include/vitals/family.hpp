@@ -413,13 +413,13 @@ private:
     // total), so a reader still probing it sees a consistent, possibly stale, table. A miss
     // on a stale table only sends the caller to the locked path, which looks again.
     //
-    // A slot is one pointer: the series' address (a multiple of 64, see series_alignment) plus
-    // the top six bits of its hash as a tag, null when empty. A probe thus reads no series
-    // whose tag differs (63 in 64 of those it passes), and at one pointer a slot the table is
-    // kept at most a quarter full for the memory a half-full one of pointer and hash took:
-    // nearly every lookup then finds its series in the first slot, and its branch predicted.
-    // (An offset into the series, not bits set in an integer, so that no integer becomes a
-    // pointer.)
+    // A slot is one pointer: the series' address (a multiple of series_alignment) plus the top
+    // six bits of its hash as a tag (three in the compact configuration), null when empty. A
+    // probe thus reads no series whose tag differs (63 in 64 of those it passes), and at one
+    // pointer a slot the table is kept at most a quarter full for the memory a half-full one
+    // of pointer and hash took: nearly every lookup then finds its series in the first slot,
+    // and its branch predicted. (An offset into the series, not bits set in an integer, so
+    // that no integer becomes a pointer.)
     using slot = std::atomic<char*>;
     static constexpr std::size_t slot_tag_mask = series_alignment - 1;
     static constexpr unsigned slot_tag_bits = series_alignment == 64 ? 6 : 3;
