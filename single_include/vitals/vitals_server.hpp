@@ -1609,14 +1609,17 @@ struct server_options {
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
     /// Open connections served at once. A new connection beyond it closes the idle
-    /// connection that has waited longest (counted in
-    /// vitals_server_closed_connections_total{reason="connection_limit"}) and is served;
-    /// only when none is idle does it get 503 and is closed. Idle: a keep-alive connection
-    /// between requests (nothing received of a next request, no response pending), or one
-    /// that has sent nothing at all for a second since it connected; never one in the
-    /// middle of a request or with output not yet taken. So neither idle keep-alive
-    /// connections nor a flood of silent ones lock probes out until idle_timeout. The
-    /// descriptor limit may lower the cap (see descriptor_reserve).
+    /// connection that has waited longest, or when none is idle the stalled request that
+    /// began first (counted in
+    /// vitals_server_closed_connections_total{reason="connection_limit"}), and is served;
+    /// only when there is neither does it get 503 and is closed. Idle: a keep-alive
+    /// connection between requests (nothing received of a next request, no response
+    /// pending), or one that has sent nothing at all for a second since it connected.
+    /// Stalled: a request whose first byte came over a second ago and is still incomplete,
+    /// however recently its last byte came. A connection with output not yet taken is never
+    /// closed for room. So neither idle keep-alive connections nor a flood of silent or
+    /// trickling ones lock probes out until their timeouts. The descriptor limit may lower
+    /// the cap (see descriptor_reserve).
     std::size_t max_connections = 1024;
     /// Descriptors of the process's limit (RLIMIT_NOFILE, read at start()) that the server
     /// leaves to the application: it holds at most limit - reserve sockets, the reserve
@@ -2314,13 +2317,27 @@ private:
                (c.spoke || now_ - c.last_activity >= silent_grace);
     }
 
-    // Closes the idle connection that has waited longest (never `keep`); false when none is
-    // idle.
-    bool shed_oldest_idle(const connection* keep = nullptr) {
+    // Whether `c` is a request still arriving silent_grace after its first byte, with nothing
+    // queued for the client: real clients send a request at once, so this one is stalled or
+    // trickled byte by byte (a slowloris-style flood), however recently its last byte came.
+    bool stalled(const connection& c) const noexcept {
+        return !c.dead && !c.lingering && !c.close_after_write && c.parser.started() &&
+               c.held.empty() && c.pending() == 0 && now_ - c.request_start >= silent_grace;
+    }
+
+    // Closes a connection to make room for a new client (never `keep`): the idle one that has
+    // waited longest, else the stalled request that began first. False when there is none:
+    // output not yet taken and requests younger than silent_grace are never closed for room.
+    bool make_room(const connection* keep = nullptr) {
         connection* oldest = nullptr;
         for (auto* c : connections_)
             if (c != keep && idle(*c) && (!oldest || c->last_activity < oldest->last_activity))
                 oldest = c;
+        if (!oldest)
+            for (auto* c : connections_)
+                if (c != keep && stalled(*c) &&
+                    (!oldest || c->request_start < oldest->request_start))
+                    oldest = c;
         if (!oldest) return false;
         oldest->dead = true;
         count_close(close_reason::connection_limit);
@@ -2353,9 +2370,9 @@ private:
     // caller then stops polling the listener for a while and keeps serving open connections.
     bool accept_clients() {
         for (int i = 0; i < 256; ++i) {
-            // At the socket cap, an idle connection makes room for a new client (a probe
-            // must get an answer, not wait in the backlog).
-            if (connections_.size() >= socket_cap_ && !shed_oldest_idle()) return false;
+            // At the socket cap, an idle connection or a stalled request makes room for a new
+            // client (a probe must get an answer, not wait in the backlog).
+            if (connections_.size() >= socket_cap_ && !make_room()) return false;
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
                 const int e = last_socket_error();
@@ -2380,10 +2397,10 @@ private:
             if (connections_gauge_) connections_gauge_->inc();
             connections_.push_back(c);
             if (connections_.size() > active_cap_) {
-                // Over the cap (max_connections, or what the descriptor limit allows): the
-                // idle connection that waited longest makes room, else 503. Idle keep-alive
-                // connections must not lock probes out until their idle_timeout.
-                if (shed_oldest_idle(c)) continue;
+                // Over the cap (max_connections, or what the descriptor limit allows): an idle
+                // connection or a stalled request makes room, else 503. Neither idle keep-alive
+                // connections nor trickled requests may lock probes out until their timeouts.
+                if (make_room(c)) continue;
                 connection& over = *connections_.back();
                 handler_.reject(over, writer_, 503, "too many connections");
                 flush(over);

@@ -1,5 +1,6 @@
-// tests/unit/server_connection_cap.cpp - health_server: at max_connections an idle connection
-// makes room for a new client; a busy one never does. SPDX-License-Identifier: MIT
+// tests/unit/server_connection_cap.cpp - health_server: at max_connections an idle connection,
+// or else a stalled request, makes room for a new client; a busy one never does.
+// SPDX-License-Identifier: MIT
 #include "server_support.hpp"
 
 #include <doctest/doctest.h>
@@ -83,8 +84,9 @@ TEST_CASE("connection cap: connections that never sent a byte make room once sil
     CHECK(closed == 1);
 }
 
-// Connections in the middle of a request, or with output the client has not taken, are never
-// closed to make room: with only such connections open, a new client gets 503.
+// A connection with output the client has not taken, or a request that began less than a
+// second ago, is never closed to make room: with only such connections open, a new client
+// gets 503.
 TEST_CASE("connection cap: busy connections are never closed to make room; 503 instead") {
     vitals::registry reg;
     fill_series(reg, 5000); // about 300 KB per response
@@ -99,24 +101,68 @@ TEST_CASE("connection cap: busy connections are never closed to make room; 503 i
     std::string batch;
     for (int k = 0; k < 40; ++k) batch += "GET /metrics HTTP/1.1\r\n\r\n";
     REQUIRE(hog.send_all(batch));
-    // Three send half a request and wait.
+    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 1; }));
+    std::this_thread::sleep_for(1200ms); // the hog is no fresh connection, and is not idle
+    // Three send half a request, and a new client comes while those are under a second old.
+    const auto sent = std::chrono::steady_clock::now();
     std::vector<std::unique_ptr<client>> partial;
     for (int i = 0; i < 3; ++i) {
         partial.emplace_back(new client("127.0.0.1", port));
         REQUIRE(partial.back()->send_all("GET /live HTTP/1.1\r\nHost: t\r\n"));
     }
     REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
-    std::this_thread::sleep_for(1200ms); // none of them is a fresh silent connection either
-
     client extra("127.0.0.1", port);
     const response r = extra.read_response();
-    CHECK(r.status == 503);
-    CHECK(r.body == "too many connections\n");
-    CHECK(extra.closed_by_peer(3000ms));
-    CHECK(sample(reg, made_room_series) == 0);
-    // The interrupted requests complete on their connections.
+    if (std::chrono::steady_clock::now() - sent < 800ms) {
+        CHECK(r.status == 503);
+        CHECK(r.body == "too many connections\n");
+        CHECK(extra.closed_by_peer(3000ms));
+        CHECK(sample(reg, made_room_series) == 0);
+    } else {
+        // A machine this slow (an emulator) let the requests turn a second old: one of them
+        // gave way, which the next test checks; nothing to conclude here.
+        MESSAGE("setup took over 800 ms; the under-a-second case is not checked");
+    }
+    // The interrupted requests that are still open complete on their connections.
     for (auto& c : partial) {
-        REQUIRE(c->send_all("\r\n"));
-        CHECK(c->read_response().status == 200);
+        if (!c->send_all("\r\n")) continue;
+        const response done = c->read_response();
+        if (sample(reg, made_room_series) == 0) CHECK(done.status == 200);
+    }
+    CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"write_timeout\"}") == 0);
+}
+
+// A slowloris-style flood of requests that never complete, trickled a byte at a time: once a
+// request has been arriving for a second it gives way to a new client, the one that began
+// first going first, however recently its last byte came.
+TEST_CASE("connection cap: a request still incomplete a second after its first byte makes room") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.max_connections = 4;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const auto port = server.port();
+    std::vector<std::unique_ptr<client>> trickling;
+    for (int i = 0; i < 4; ++i) {
+        trickling.emplace_back(new client("127.0.0.1", port));
+        REQUIRE(trickling.back()->send_all("GET /live HTTP/1.1\r\n"));
+        if (i == 0) std::this_thread::sleep_for(100ms); // the first began first
+    }
+    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
+    // Each sends a header byte by byte past the one second, the first one last of all.
+    const std::string header = "X-Slow: 1234\r\n";
+    for (std::size_t k = 0; k < header.size(); ++k) {
+        for (std::size_t i = trickling.size(); i-- > 0;)
+            REQUIRE(trickling[i]->send_all(header.substr(k, 1)));
+        std::this_thread::sleep_for(90ms);
+    }
+    const response r = test_http::get(port, "/live");
+    CHECK(r.status == 200);
+    CHECK(sample(reg, made_room_series) == 1);
+    CHECK(trickling[0]->closed_by_peer(3000ms));
+    // The other three are served when their requests end, even late.
+    for (std::size_t i = 1; i < trickling.size(); ++i) {
+        REQUIRE(trickling[i]->send_all("\r\n"));
+        CHECK(trickling[i]->read_response().status == 200);
     }
 }
