@@ -232,10 +232,11 @@ public:
     explicit registry(unix_clock clock) : clock_(clock ? clock : &system_unix_time) {
         family_options opts;
         opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
+        opts.max_label_value_bytes = ~std::size_t{0};
         overflow_ = &detail::value_or_fail(
             add(metric_type::counter, overflow_family_name,
                 "Lookups of new label sets redirected to a family's overflow series because the "
-                "family reached its series bound.",
+                "family reached its series bound or a label value was longer than its bound.",
                 {"family"}, std::move(opts), {}, false));
         // The names of vitals' own reports (see walk()) are taken, like registered ones.
         for (std::string_view n :
@@ -636,6 +637,9 @@ private:
             add("const labels", list(f.options().const_labels), list(options.const_labels));
         if (f.options().max_series != options.max_series)
             add("max_series", number(f.options().max_series), number(options.max_series));
+        if (f.options().max_label_value_bytes != options.max_label_value_bytes)
+            add("max_label_value_bytes", number(f.options().max_label_value_bytes),
+                number(options.max_label_value_bytes));
         if (f.options().unit != options.unit)
             add("unit", quoted(f.options().unit), quoted(options.unit));
         if (f.bounds() != bounds) add("buckets", list(f.bounds()), list(bounds));
@@ -735,6 +739,15 @@ private:
         }
         if (options.max_series == 0)
             return status(errc::invalid_argument, "max_series must be at least 1");
+        if (options.max_label_value_bytes == 0)
+            return status(errc::invalid_argument, "max_label_value_bytes must be at least 1");
+        for (const auto& cl : options.const_labels)
+            if (cl.second.size() > options.max_label_value_bytes)
+                return status(errc::invalid_argument,
+                              "const label '" + cl.first + "' has a value of " +
+                                  number(cl.second.size()) +
+                                  " bytes, over max_label_value_bytes (" +
+                                  number(options.max_label_value_bytes) + ')');
         if (type == metric_type::histogram) {
             status st = validate_buckets(bounds);
             if (!st) return st;

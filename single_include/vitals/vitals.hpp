@@ -3415,6 +3415,12 @@ struct family_options {
     /// sets share one overflow series whose label values are all `__overflow__`, and
     /// `vitals_series_overflow_total{family="<name>"}` counts the redirected lookups.
     std::size_t max_series = VITALS_DEFAULT_MAX_SERIES;
+    /// Bound on the bytes of one label value. A label set with a longer value is sent to the
+    /// overflow series and counted as above, not stored: such a value is unbounded input (a
+    /// raw URL, a message, a user agent) that every series and scrape would carry. 2048 is
+    /// the limit Cortex and Grafana Mimir enforce by default on the series they receive.
+    /// Const labels must keep to it too.
+    std::size_t max_label_value_bytes = 2048;
     /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
     /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
     std::string unit{};
@@ -4155,6 +4161,7 @@ private:
         // with the same labels. Never in the table themselves, they always come here (and
         // allocate); valid values pay for the check only when they miss, and values known
         // to be ASCII (values_ascii()) not at all.
+        if (VITALS_DETAIL_UNLIKELY(any_too_long(vals, n))) return lookup_too_long(n);
         if (VITALS_DETAIL_UNLIKELY(!ascii && any_invalid_utf8(vals, n))) {
             const shown_values shown(vals, n);
             return lookup_counted(shown.views.data(), n);
@@ -4214,6 +4221,45 @@ private:
         }
     };
 
+    bool any_too_long(const std::string_view* vals, std::size_t n) const noexcept {
+        bool too_long = false;
+        for (std::size_t i = 0; i < n; ++i)
+            too_long |= vals[i].size() > options_.max_label_value_bytes;
+        return too_long;
+    }
+
+    // A label set with a value over max_label_value_bytes: counted into the overflow series
+    // (made for it if the family has not overflowed), which is kept at hand so that a flood of
+    // such values neither allocates nor takes the lock.
+    VITALS_DETAIL_NOINLINE series_node* lookup_too_long(std::size_t n) {
+        series_node* s = overflow_node_.load(std::memory_order_acquire);
+        if (!s || !s->visible.load(std::memory_order_acquire)) {
+            exclusive_lock lock(mutex_);
+            s = overflow_node_locked(n);
+        }
+        count_overflow();
+        return s;
+    }
+
+    // The series whose values are all overflow_label_value, made or shown again (at zero, after
+    // clear() or remove()) if need be. Under the family's lock.
+    series_node* overflow_node_locked(std::size_t n) {
+        series_node* s = overflow_node_.load(std::memory_order_relaxed);
+        if (!s) {
+            std::vector<std::string_view> ov(n, overflow_label_value);
+            const std::uint64_t oh = hash_label_values(ov.data(), n, hash_key_);
+            s = find(ov.data(), n, oh);
+            if (!s) s = create(ov.data(), n, oh);
+            overflow_node_.store(s, std::memory_order_release);
+        }
+        if (!s->visible.load(std::memory_order_relaxed)) {
+            reset_metric(*s);
+            s->created = clock_();
+            s->visible.store(true, std::memory_order_release);
+        }
+        return s;
+    }
+
     // Counts a lookup redirected to the overflow series, in this family's series of the
     // registry's overflow counter; the series is looked up once and kept (again only if it
     // was hidden, e.g. by clearing that family).
@@ -4241,22 +4287,12 @@ private:
                     s->created = clock_();
                     s->visible.store(true, std::memory_order_release);
                 }
-            } else if (series_.size() < options_.max_series) {
-                s = create(vals, n, h);
+            } else if (series_.size() - (overflow_node_.load(std::memory_order_relaxed) ? 1 : 0) <
+                       options_.max_series) { // an overflow series made for a long value
+                s = create(vals, n, h);       // does not count against the bound
             } else {
                 overflowed = true;
-                s = overflow_series_.load(std::memory_order_relaxed);
-                if (!s) {
-                    std::vector<std::string_view> ov(n, overflow_label_value);
-                    const std::uint64_t oh = hash_label_values(ov.data(), n, hash_key_);
-                    s = find(ov.data(), n, oh);
-                    if (!s) s = create(ov.data(), n, oh);
-                }
-                if (!s->visible.load(std::memory_order_relaxed)) {
-                    reset_metric(*s); // re-added after clear() or remove(): restarts at zero
-                    s->created = clock_();
-                    s->visible.store(true, std::memory_order_release);
-                }
+                s = overflow_node_locked(n);
                 overflow_series_.store(s, std::memory_order_release);
             }
         }
@@ -4277,8 +4313,9 @@ private:
     label_text const_labels_;                // const labels, rendered as in series_node
     family_base* overflow_family_ = nullptr; // counts lookups redirected to overflow
     // The series label sets past the bound share (null until the first one); see lookup_missed.
-    std::atomic<series_node*> overflow_series_{nullptr};
-    std::atomic<series_node*> overflow_count_{nullptr}; // our series in overflow_family_
+    std::atomic<series_node*> overflow_series_{nullptr}; // set once the family is past its bound
+    std::atomic<series_node*> overflow_node_{nullptr};   // the overflow series, once made
+    std::atomic<series_node*> overflow_count_{nullptr};  // our series in overflow_family_
     unix_clock clock_ = &system_unix_time;
 
     mutable shared_mutex mutex_;
@@ -4842,10 +4879,11 @@ public:
     explicit registry(unix_clock clock) : clock_(clock ? clock : &system_unix_time) {
         family_options opts;
         opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
+        opts.max_label_value_bytes = ~std::size_t{0};
         overflow_ = &detail::value_or_fail(
             add(metric_type::counter, overflow_family_name,
                 "Lookups of new label sets redirected to a family's overflow series because the "
-                "family reached its series bound.",
+                "family reached its series bound or a label value was longer than its bound.",
                 {"family"}, std::move(opts), {}, false));
         // The names of vitals' own reports (see walk()) are taken, like registered ones.
         for (std::string_view n :
@@ -5246,6 +5284,9 @@ private:
             add("const labels", list(f.options().const_labels), list(options.const_labels));
         if (f.options().max_series != options.max_series)
             add("max_series", number(f.options().max_series), number(options.max_series));
+        if (f.options().max_label_value_bytes != options.max_label_value_bytes)
+            add("max_label_value_bytes", number(f.options().max_label_value_bytes),
+                number(options.max_label_value_bytes));
         if (f.options().unit != options.unit)
             add("unit", quoted(f.options().unit), quoted(options.unit));
         if (f.bounds() != bounds) add("buckets", list(f.bounds()), list(bounds));
@@ -5345,6 +5386,15 @@ private:
         }
         if (options.max_series == 0)
             return status(errc::invalid_argument, "max_series must be at least 1");
+        if (options.max_label_value_bytes == 0)
+            return status(errc::invalid_argument, "max_label_value_bytes must be at least 1");
+        for (const auto& cl : options.const_labels)
+            if (cl.second.size() > options.max_label_value_bytes)
+                return status(errc::invalid_argument,
+                              "const label '" + cl.first + "' has a value of " +
+                                  number(cl.second.size()) +
+                                  " bytes, over max_label_value_bytes (" +
+                                  number(options.max_label_value_bytes) + ')');
         if (type == metric_type::histogram) {
             status st = validate_buckets(bounds);
             if (!st) return st;

@@ -8,12 +8,13 @@
 
 #include "test_support.hpp"
 
-#include <atomic> // atomic
-#include <map>    // map
-#include <set>    // set
-#include <string> // string
-#include <thread> // thread
-#include <vector> // vector
+#include <atomic>  // atomic
+#include <cstddef> // size_t
+#include <map>     // map
+#include <set>     // set
+#include <string>  // string
+#include <thread>  // thread
+#include <vector>  // vector
 
 namespace {
 
@@ -132,6 +133,29 @@ void scrape_loop(const vitals::registry& reg, const std::atomic<bool>& stop, boo
     }
     scrapes = checker.scrapes();
 }
+
+// What a scrape of a bounded counter family shows: its series, their sum, the overflow
+// series' value and the overflow count vitals_series_overflow_total gives for the family
+// (-1 for those absent), and whether every `id` value is at most `max_value` bytes.
+struct bounded_tally {
+    int series = 0;
+    double sum = 0, overflow_series = -1, overflow_counted = -1;
+    bool values_within = true;
+    bounded_tally(const vitals::registry& reg, const std::string& family, std::size_t max_value) {
+        vitals_test::exposition ex;
+        REQUIRE(vitals_test::parse_exposition(vitals::to_text(reg), ex).empty());
+        for (const auto& s : ex.samples) {
+            if (s.name == family) {
+                ++series;
+                sum += s.value;
+                values_within = values_within && s.label("id").size() <= max_value;
+                if (s.label("id") == "__overflow__") overflow_series = s.value;
+            } else if (s.name == "vitals_series_overflow_total" && s.label("family") == family) {
+                overflow_counted = s.value;
+            }
+        }
+    }
+};
 
 constexpr int writers = 4;
 constexpr int iterations = 50000;
@@ -503,26 +527,52 @@ TEST_CASE("concurrency: the cardinality bound holds under concurrent creation") 
     scraper.join();
     CHECK_MESSAGE(problem.empty(), problem);
 
-    const std::string text = vitals::to_text(reg);
-    vitals_test::exposition ex;
-    REQUIRE(vitals_test::parse_exposition(text, ex).empty());
-    double sum = 0, overflow_series = -1, overflow_counted = -1;
-    int series = 0;
-    for (const auto& s : ex.samples) {
-        if (s.name == "bounded_total") {
-            ++series;
-            sum += s.value;
-            if (s.label("id") == "__overflow__") overflow_series = s.value;
-        } else if (s.name == "vitals_series_overflow_total" &&
-                   s.label("family") == "bounded_total") {
-            overflow_counted = s.value;
-        }
-    }
-    CHECK(series == 11); // ten regular series and the overflow series
-    CHECK(sum == writers * per_thread);
+    const bounded_tally got(reg, "bounded_total", ~std::size_t{0});
+    CHECK(got.series == 11); // ten regular series and the overflow series
+    CHECK(got.sum == writers * per_thread);
     // Every redirected lookup was followed by exactly one inc().
-    CHECK(overflow_series == writers * per_thread - 10);
-    CHECK(overflow_counted == overflow_series);
+    CHECK(got.overflow_series == writers * per_thread - 10);
+    CHECK(got.overflow_counted == got.overflow_series);
+}
+
+// Label values over max_label_value_bytes race with new label sets for the one overflow
+// series: it is made once, whichever comes first, takes no slot of the bound, and every
+// lookup sent there is counted.
+TEST_CASE("concurrency: long label values and the series bound share one overflow series") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 10;
+    opts.max_label_value_bytes = 16;
+    auto& fam = reg.counter("bounded", "At most ten series.", {"id"}, opts);
+    std::atomic<bool> stop{false};
+    std::string problem;
+    int scrapes = 0;
+    std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), true, std::ref(problem),
+                        std::ref(scrapes));
+    constexpr int per_thread = 300;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < writers; ++t) {
+        threads.emplace_back([&, t] {
+            const std::string long_id(17 + t, 'x');
+            for (int i = 0; i < per_thread; ++i) {
+                if (i % 3 == 0)
+                    fam.labels(long_id + std::to_string(i)).inc();
+                else
+                    fam.labels(std::to_string(t * per_thread + i)).inc();
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    stop = true;
+    scraper.join();
+    CHECK_MESSAGE(problem.empty(), problem);
+
+    const bounded_tally got(reg, "bounded_total", 16);
+    CHECK(got.values_within);
+    CHECK(got.series == 11); // ten regular series and the overflow series
+    CHECK(got.sum == writers * per_thread);
+    CHECK(got.overflow_series == writers * per_thread - 10);
+    CHECK(got.overflow_counted == got.overflow_series);
 }
 
 TEST_CASE("concurrency: a label set that became a series never goes to the overflow series") {

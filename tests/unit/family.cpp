@@ -61,7 +61,9 @@ TEST_CASE("family: label values of every length find their series") {
     // Keys are kept in the series up to 47 bytes and in an array of their own past that; a
     // value's length takes one byte under 128 and more from 128 on.
     vitals::registry reg;
-    auto& fam = reg.counter("c", "C.", {"a", "b"});
+    vitals::family_options long_values;
+    long_values.max_label_value_bytes = 70000;
+    auto& fam = reg.counter("c", "C.", {"a", "b"}, long_values);
     std::vector<std::string> values;
     for (std::size_t len : {0u,  1u,  2u,  3u,  4u,   7u,   8u,   9u,   15u,    16u,    17u,   44u,
                             45u, 46u, 47u, 48u, 127u, 128u, 129u, 300u, 16383u, 16384u, 70000u}) {
@@ -272,6 +274,82 @@ TEST_CASE("family: cardinality bound and the overflow series") {
         CHECK(contains(out2, "sizes_bucket{path=\"__overflow__\",le=\"+Inf\"} 1\n"));
         CHECK(contains(out2, "vitals_series_overflow_total{family=\"sizes\"} 1\n"));
     }
+}
+
+// A label value from unbounded input (a raw URL, a message) must not be stored whole in a
+// series and every scrape: past max_label_value_bytes the label set goes to the overflow
+// series and is counted, without taking a slot of the series bound.
+TEST_CASE("family: label values longer than max_label_value_bytes go to the overflow series") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 2;
+    opts.max_label_value_bytes = 8;
+    auto& fam = reg.counter("requests", "Requests.", {"path", "code"}, opts);
+    fam.labels("/12345678", "200").inc(); // 9 bytes
+    fam.labels("/a", "200").inc();
+    fam.labels("/a", "200").inc();
+    auto& over = fam.labels("/a", std::string(100000, 'x'));
+    over.inc(5);
+    CHECK(&fam.labels("/1234567", "200") != &over); // 8 bytes is within the bound
+
+    std::string out = text(reg);
+    CHECK(contains(out, "requests_total{path=\"__overflow__\",code=\"__overflow__\"} 6\n"));
+    CHECK(contains(out, "requests_total{path=\"/a\",code=\"200\"} 2\n"));
+    CHECK(contains(out, "requests_total{path=\"/1234567\",code=\"200\"} 0\n"));
+    CHECK(contains(out, "vitals_series_overflow_total{family=\"requests_total\"} 2\n"));
+    CHECK_FALSE(contains(out, "12345678"));
+    CHECK(out.size() < 2000); // no long value is kept for the scrape
+    CHECK(fam.size() == 3u);  // the two within the bound, and the overflow series
+
+    // The overflow series made for a long value took no slot: the bound (2) is now reached
+    // by the two series above, so the next new label set overflows, into the same series.
+    CHECK(&fam.labels("/b", "200") == &over);
+    CHECK(contains(text(reg), "vitals_series_overflow_total{family=\"requests_total\"} 3\n"));
+
+    SUBCASE("after clear() the overflow series starts again at zero") {
+        fam.clear();
+        auto& again = fam.labels(std::string(9, 'y'), "200");
+        CHECK(&again == &over);
+        CHECK(again.value() == 0.0);
+    }
+    SUBCASE("invalid UTF-8 is measured as shown, replaced by U+FFFD (3 bytes)") {
+        vitals::family_options four;
+        four.max_label_value_bytes = 4;
+        auto& g = reg.gauge("g", "G.", {"k"}, four);
+        g.labels("ab\xff").set(1); // shown as 5 bytes
+        g.labels("abcd").set(2);
+        const std::string out2 = text(reg);
+        CHECK(contains(out2, "g{k=\"__overflow__\"} 1\n"));
+        CHECK(contains(out2, "g{k=\"abcd\"} 2\n"));
+    }
+}
+
+TEST_CASE("family: max_label_value_bytes is checked at registration") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_label_value_bytes = 0;
+    auto r = reg.try_counter("c", "Help.", {"a"}, opts);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == vitals::errc::invalid_argument);
+    CHECK(contains(r.error().message(), "max_label_value_bytes"));
+
+    vitals::family_options long_const;
+    long_const.const_labels = {{"note", std::string(2049, 'n')}};
+    auto r2 = reg.try_gauge("g", "Help.", {}, long_const);
+    REQUIRE_FALSE(r2.ok());
+    CHECK(r2.error().code() == vitals::errc::invalid_argument);
+    CHECK(contains(r2.error().message(), "const label 'note' has a value of 2049 bytes"));
+    long_const.const_labels[0].second.resize(2048);
+    CHECK(reg.try_gauge("g", "Help.", {}, long_const).ok());
+
+    // Registering again with another bound is a conflict, named in the message.
+    vitals::family_options other;
+    other.max_label_value_bytes = 64;
+    reg.counter("hits", "Hits.", {"p"});
+    auto r3 = reg.try_counter("hits", "Hits.", {"p"}, other);
+    REQUIRE_FALSE(r3.ok());
+    CHECK(r3.error().code() == vitals::errc::conflicting_registration);
+    CHECK(contains(r3.error().message(), "max_label_value_bytes 2048, not 64"));
 }
 
 TEST_CASE("family: max_series of zero is rejected") {
