@@ -779,7 +779,8 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 
 /// How many writes this program's counters and histograms refused, in every registry: a
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
-/// `inc_by(-1L)`), an increment that would make a counter's total infinite, a NaN
+/// `inc_by(-1L)`), an unsigned `inc_by` amount of 2^63 or more (a subtraction that went
+/// below zero), an increment that would make a counter's total infinite, a NaN
 /// observation, and a count a kit scope's destructor could not make because the series for
 /// it could not be created (out of memory: an HTTP request tracker meeting a new status
 /// code or error type). A refused write changes nothing else (never an abort, never an exception);
@@ -824,8 +825,9 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
 /// times 64 bytes whatever the number of threads. All members are thread-safe, lock-free and
 /// never allocate. Usable alone or as a series of a registry family.
 ///
-/// Refused writes: a negative, NaN or infinite amount, or one that would make the total
-/// infinite, leaves the counter unchanged and is counted by vitals::rejected_writes().
+/// Refused writes: a negative, NaN or infinite amount, one that would make the total
+/// infinite, or a whole amount of 2^63 or more (a wrapped-around unsigned subtraction) leaves
+/// the counter unchanged and is counted by vitals::rejected_writes().
 class counter {
 public:
     counter() noexcept = default;
@@ -848,8 +850,14 @@ public:
         if (add(amount)) exemplars().record(0, 1, amount, e);
     }
 
-    /// Adds a whole number; cheaper than inc(double).
-    void inc_by(std::uint64_t amount) noexcept { add_whole(amount); }
+    /// Adds a whole number; cheaper than inc(double). An amount of 2^63 or more is refused like
+    /// a negative one (see vitals::rejected_writes()): it is what an unsigned subtraction
+    /// below zero gives (`inc_by(end - start)` with `end < start`), and adding it would wrap
+    /// the total around to less than it was.
+    void inc_by(std::uint64_t amount) noexcept {
+        if (VITALS_DETAIL_UNLIKELY(amount >> 63)) return detail::note_rejected_write();
+        add_whole(amount);
+    }
 
     /// Adds a whole number of a signed type. A negative amount is refused like inc(-1.0):
     /// the value stays unchanged and vitals::rejected_writes() counts it (it never wraps
