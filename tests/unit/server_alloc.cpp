@@ -53,12 +53,22 @@ void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
     allocations.fetch_add(1, std::memory_order_relaxed);
     return std::malloc(n ? n : 1);
 }
+// GCC 11+ (mingw-w64 at -O1) pairs a nothrow new[] it sees in vitals' headers, included before
+// these replacements, with the free() below once it inlines delete[], and warns of a mismatch
+// that is not one: every allocation function here is malloc.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
+#pragma GCC diagnostic pop
+#endif
 void* operator new(std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
 void* operator new[](std::size_t n, std::align_val_t al) { return counted_aligned_alloc(n, al); }
 void operator delete(void* p, std::align_val_t) noexcept { counted_aligned_free(p); }
