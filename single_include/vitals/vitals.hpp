@@ -7177,7 +7177,8 @@ public:
           in_flight_(reg.gauge(detail::kit_metric_name(ns, "http_requests_in_flight"),
                                "HTTP requests started and not yet finished.", {}, options)
                          .labels()),
-          max_endpoints_(duration_.options().max_series) {
+          max_endpoints_(duration_.options().max_series),
+          max_value_bytes_(duration_.options().max_label_value_bytes) {
         // Every tracked request raises and lowers it, from every worker thread.
         detail::enable_gauge_cells(in_flight_);
     }
@@ -7191,8 +7192,18 @@ public:
 
     /// The cached handles of one (method, endpoint) pair, created on first use. Takes a
     /// reader lock; the first call for a pair takes a writer lock and allocates. Past the
-    /// families' series bound, new pairs share one endpoint labelled `__overflow__`.
+    /// families' series bound, new pairs share one endpoint labelled `__overflow__`, and so
+    /// do pairs with a name longer than the families' max_label_value_bytes (a raw URL).
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
+        if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
+                                   endpoint.size() > max_value_bytes_)) {
+            {
+                std::shared_lock<std::shared_mutex> lock(mutex_);
+                if (overflow_) return *overflow_;
+            }
+            detail::exclusive_lock lock(mutex_);
+            return overflow_endpoint();
+        }
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
         {
@@ -7202,11 +7213,7 @@ public:
         detail::exclusive_lock lock(mutex_);
         if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
         // Keep one series of each histogram family free for the overflow endpoint.
-        if (endpoints_.size() + 1 >= max_endpoints_) {
-            if (!overflow_)
-                overflow_ = new http_endpoint(*this, overflow_label_value, overflow_label_value);
-            return *overflow_;
-        }
+        if (endpoints_.size() + 1 >= max_endpoints_) return overflow_endpoint();
         reserve_one(); // then nothing below throws once the endpoint exists
         http_endpoint* ep = new http_endpoint(*this, method, endpoint);
         ep->hash_ = h;
@@ -7251,6 +7258,13 @@ private:
         }
     }
 
+    // The endpoint labelled `__overflow__`, made on first use. Under the writer lock.
+    http_endpoint& overflow_endpoint() {
+        if (!overflow_)
+            overflow_ = new http_endpoint(*this, overflow_label_value, overflow_label_value);
+        return *overflow_;
+    }
+
     // Makes room for one more endpoint in endpoints_ and table_.
     void reserve_one() {
         detail::reserve_more(endpoints_, 1);
@@ -7281,6 +7295,7 @@ private:
     counter_family& errors_;
     gauge& in_flight_;
     std::size_t max_endpoints_;
+    std::size_t max_value_bytes_;
 
     mutable detail::shared_mutex mutex_;
     std::vector<http_endpoint*> endpoints_; // owned

@@ -372,6 +372,32 @@ TEST_CASE("kits/http: endpoints past the series bound share the overflow endpoin
     CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 2);
 }
 
+// The natural mistake: the raw request path as the endpoint. A path longer than the label
+// value bound is neither kept by the kit nor shown: it shares the overflow endpoint.
+TEST_CASE("kits/http: endpoint names over the label value bound share the overflow endpoint") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "b");
+    auto& normal = http.endpoint("GET", "/reports");
+    const std::string long_path = "/search?q=" + std::string(3000, 'x');
+    auto& first = http.endpoint("GET", long_path);
+    auto& second = http.endpoint("GET", long_path + "y");
+    auto& long_method = http.endpoint(std::string(2049, 'M'), "/reports");
+    CHECK(&first == &second);
+    CHECK(&first == &long_method);
+    CHECK(&first != &normal);
+    CHECK(first.endpoint() == "__overflow__");
+    first.record(200, 0.1);
+    http.record("GET", long_path + "z", 404, 0.2);
+    const std::string out = vitals::to_text(reg);
+    CHECK(out.find("xxxxxxxx") == std::string::npos);
+    CHECK(out.find("b_http_requests_total{method=\"__overflow__\",endpoint=\"__overflow__\","
+                   "status=\"404\"} 1\n") != std::string::npos);
+    CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 2);
+    // A name at the bound is an endpoint of its own.
+    auto& at_bound = http.endpoint("GET", std::string(2048, 'p'));
+    CHECK(&at_bound != &first);
+}
+
 TEST_CASE("kits/http: concurrent trackers on one endpoint with several status codes") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "t");
