@@ -1608,18 +1608,17 @@ struct server_options {
     std::uint16_t port = 9090;
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
-    /// Open connections served at once. A new connection beyond it closes the idle
-    /// connection that has waited longest, or when none is idle the stalled request that
-    /// began first (counted in
-    /// vitals_server_closed_connections_total{reason="connection_limit"}), and is served;
-    /// only when there is neither does it get 503 and is closed. Idle: a keep-alive
-    /// connection between requests (nothing received of a next request, no response
-    /// pending), or one that has sent nothing at all for a second since it connected.
-    /// Stalled: a request whose first byte came over a second ago and is still incomplete,
-    /// however recently its last byte came. A connection with output not yet taken is never
-    /// closed for room. So neither idle keep-alive connections nor a flood of silent or
-    /// trickling ones lock probes out until their timeouts. The descriptor limit may lower
-    /// the cap (see descriptor_reserve).
+    /// Open connections served at once. A new connection beyond it closes one that loses
+    /// little (counted in vitals_server_closed_connections_total{reason="connection_limit"})
+    /// and is served; only when there is none does it get 503 and is closed. First the idle
+    /// connection that has waited longest: a keep-alive connection between requests, or one
+    /// that has sent nothing at all for a second since it connected. Else the stalled request
+    /// that began first: one still incomplete a second after its first byte, however recently
+    /// its last byte came. Else the client that has left its queued response untaken longest,
+    /// for over a second (less than 16 KiB of it taken). A request younger than a second, or
+    /// a response being taken, is never closed for room. So neither idle keep-alive
+    /// connections nor floods of silent, trickling or non-reading clients lock probes out
+    /// until their timeouts. The descriptor limit may lower the cap (see descriptor_reserve).
     std::size_t max_connections = 1024;
     /// Descriptors of the process's limit (RLIMIT_NOFILE, read at start()) that the server
     /// leaves to the application: it holds at most limit - reserve sockets, the reserve
@@ -2325,9 +2324,17 @@ private:
                c.held.empty() && c.pending() == 0 && now_ - c.request_start >= silent_grace;
     }
 
+    // Whether the client of `c` has left its queued output untaken (less than min_progress of
+    // it) for silent_grace: it stopped reading, or reads too slowly to be worth a slot.
+    bool not_reading(const connection& c) const noexcept {
+        return !c.dead && !c.lingering && c.pending() > 0 &&
+               now_ - c.output_progress >= silent_grace;
+    }
+
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
-    // waited longest, else the stalled request that began first. False when there is none:
-    // output not yet taken and requests younger than silent_grace are never closed for room.
+    // waited longest, else the stalled request that began first, else the client that has
+    // taken none of its output for longest. False when there is none: a request younger than
+    // silent_grace, or output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
         connection* oldest = nullptr;
         for (auto* c : connections_)
@@ -2337,6 +2344,11 @@ private:
             for (auto* c : connections_)
                 if (c != keep && stalled(*c) &&
                     (!oldest || c->request_start < oldest->request_start))
+                    oldest = c;
+        if (!oldest)
+            for (auto* c : connections_)
+                if (c != keep && not_reading(*c) &&
+                    (!oldest || c->output_progress < oldest->output_progress))
                     oldest = c;
         if (!oldest) return false;
         oldest->dead = true;
@@ -2370,8 +2382,9 @@ private:
     // caller then stops polling the listener for a while and keeps serving open connections.
     bool accept_clients() {
         for (int i = 0; i < 256; ++i) {
-            // At the socket cap, an idle connection or a stalled request makes room for a new
-            // client (a probe must get an answer, not wait in the backlog).
+            // At the socket cap, an idle connection, a stalled request or a client that does not
+            // read makes room for a new client (a probe must get an answer, not wait in the
+            // backlog).
             if (connections_.size() >= socket_cap_ && !make_room()) return false;
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
@@ -2398,8 +2411,8 @@ private:
             connections_.push_back(c);
             if (connections_.size() > active_cap_) {
                 // Over the cap (max_connections, or what the descriptor limit allows): an idle
-                // connection or a stalled request makes room, else 503. Neither idle keep-alive
-                // connections nor trickled requests may lock probes out until their timeouts.
+                // connection, a stalled request or a client that does not read makes room, else
+                // 503. None of them may lock probes out until its timeout.
                 if (make_room(c)) continue;
                 connection& over = *connections_.back();
                 handler_.reject(over, writer_, 503, "too many connections");

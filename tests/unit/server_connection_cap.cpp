@@ -1,5 +1,6 @@
 // tests/unit/server_connection_cap.cpp - health_server: at max_connections an idle connection,
-// or else a stalled request, makes room for a new client; a busy one never does.
+// a stalled request or a client that does not read makes room for a new client; a busy one
+// never does.
 // SPDX-License-Identifier: MIT
 #include "server_support.hpp"
 
@@ -84,9 +85,9 @@ TEST_CASE("connection cap: connections that never sent a byte make room once sil
     CHECK(closed == 1);
 }
 
-// A connection with output the client has not taken, or a request that began less than a
-// second ago, is never closed to make room: with only such connections open, a new client
-// gets 503.
+// A connection whose output the client took within the last second, or a request that
+// began less than a second ago, is never closed to make room: with only such connections
+// open, a new client gets 503.
 TEST_CASE("connection cap: busy connections are never closed to make room; 503 instead") {
     vitals::registry reg;
     fill_series(reg, 5000); // about 300 KB per response
@@ -95,16 +96,14 @@ TEST_CASE("connection cap: busy connections are never closed to make room; 503 i
     vitals::health_server server(reg, opts);
     server.start();
     const auto port = server.port();
+    const auto began = std::chrono::steady_clock::now();
     // One client asks for 12 MB and reads nothing: output stays queued (more than the
     // kernel takes on loopback) and its later requests wait.
     client hog("127.0.0.1", port, 10000ms, 4096);
     std::string batch;
     for (int k = 0; k < 40; ++k) batch += "GET /metrics HTTP/1.1\r\n\r\n";
     REQUIRE(hog.send_all(batch));
-    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 1; }));
-    std::this_thread::sleep_for(1200ms); // the hog is no fresh connection, and is not idle
-    // Three send half a request, and a new client comes while those are under a second old.
-    const auto sent = std::chrono::steady_clock::now();
+    // Three send half a request, and a new client comes while all are under a second old.
     std::vector<std::unique_ptr<client>> partial;
     for (int i = 0; i < 3; ++i) {
         partial.emplace_back(new client("127.0.0.1", port));
@@ -113,14 +112,14 @@ TEST_CASE("connection cap: busy connections are never closed to make room; 503 i
     REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
     client extra("127.0.0.1", port);
     const response r = extra.read_response();
-    if (std::chrono::steady_clock::now() - sent < 800ms) {
+    if (std::chrono::steady_clock::now() - began < 800ms) {
         CHECK(r.status == 503);
         CHECK(r.body == "too many connections\n");
         CHECK(extra.closed_by_peer(3000ms));
         CHECK(sample(reg, made_room_series) == 0);
     } else {
-        // A machine this slow (an emulator) let the requests turn a second old: one of them
-        // gave way, which the next test checks; nothing to conclude here.
+        // A machine this slow (an emulator) let the connections turn a second old: one of
+        // them gave way, which the next tests check; nothing to conclude here.
         MESSAGE("setup took over 800 ms; the under-a-second case is not checked");
     }
     // The interrupted requests that are still open complete on their connections.
@@ -129,6 +128,36 @@ TEST_CASE("connection cap: busy connections are never closed to make room; 503 i
         const response done = c->read_response();
         if (sample(reg, made_room_series) == 0) CHECK(done.status == 200);
     }
+    CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"write_timeout\"}") == 0);
+}
+
+// Clients that ask for responses and never read them hold their slots until write_timeout
+// (10 s): once one has left its output untaken for a second it gives way to a new client,
+// the one whose output has waited longest first.
+TEST_CASE("connection cap: a client that has not read its response for a second makes room") {
+    vitals::registry reg;
+    fill_series(reg, 5000); // about 300 KB per response
+    auto opts = local_options();
+    opts.max_connections = 4;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const auto port = server.port();
+    // Each asks for 12 MB and reads nothing: more than the kernel takes on loopback, so
+    // output stays queued in the server.
+    std::string batch;
+    for (int k = 0; k < 40; ++k) batch += "GET /metrics HTTP/1.1\r\n\r\n";
+    std::vector<std::unique_ptr<client>> hogs;
+    for (int i = 0; i < 4; ++i) {
+        hogs.emplace_back(new client("127.0.0.1", port, 10000ms, 4096));
+        REQUIRE(hogs.back()->send_all(batch));
+        if (i == 0) std::this_thread::sleep_for(100ms); // the first one's output waits longest
+    }
+    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
+    std::this_thread::sleep_for(1200ms);
+    const response r = test_http::get(port, "/live");
+    CHECK(r.status == 200);
+    CHECK(sample(reg, made_room_series) == 1);
+    CHECK(hogs[0]->closed_by_peer(5000ms));
     CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"write_timeout\"}") == 0);
 }
 

@@ -417,9 +417,17 @@ private:
                c.held.empty() && c.pending() == 0 && now_ - c.request_start >= silent_grace;
     }
 
+    // Whether the client of `c` has left its queued output untaken (less than min_progress of
+    // it) for silent_grace: it stopped reading, or reads too slowly to be worth a slot.
+    bool not_reading(const connection& c) const noexcept {
+        return !c.dead && !c.lingering && c.pending() > 0 &&
+               now_ - c.output_progress >= silent_grace;
+    }
+
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
-    // waited longest, else the stalled request that began first. False when there is none:
-    // output not yet taken and requests younger than silent_grace are never closed for room.
+    // waited longest, else the stalled request that began first, else the client that has
+    // taken none of its output for longest. False when there is none: a request younger than
+    // silent_grace, or output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
         connection* oldest = nullptr;
         for (auto* c : connections_)
@@ -429,6 +437,11 @@ private:
             for (auto* c : connections_)
                 if (c != keep && stalled(*c) &&
                     (!oldest || c->request_start < oldest->request_start))
+                    oldest = c;
+        if (!oldest)
+            for (auto* c : connections_)
+                if (c != keep && not_reading(*c) &&
+                    (!oldest || c->output_progress < oldest->output_progress))
                     oldest = c;
         if (!oldest) return false;
         oldest->dead = true;
@@ -462,8 +475,9 @@ private:
     // caller then stops polling the listener for a while and keeps serving open connections.
     bool accept_clients() {
         for (int i = 0; i < 256; ++i) {
-            // At the socket cap, an idle connection or a stalled request makes room for a new
-            // client (a probe must get an answer, not wait in the backlog).
+            // At the socket cap, an idle connection, a stalled request or a client that does not
+            // read makes room for a new client (a probe must get an answer, not wait in the
+            // backlog).
             if (connections_.size() >= socket_cap_ && !make_room()) return false;
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
@@ -490,8 +504,8 @@ private:
             connections_.push_back(c);
             if (connections_.size() > active_cap_) {
                 // Over the cap (max_connections, or what the descriptor limit allows): an idle
-                // connection or a stalled request makes room, else 503. Neither idle keep-alive
-                // connections nor trickled requests may lock probes out until their timeouts.
+                // connection, a stalled request or a client that does not read makes room, else
+                // 503. None of them may lock probes out until its timeout.
                 if (make_room(c)) continue;
                 connection& over = *connections_.back();
                 handler_.reject(over, writer_, 503, "too many connections");

@@ -24,18 +24,17 @@ struct server_options {
     std::uint16_t port = 9090;
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
-    /// Open connections served at once. A new connection beyond it closes the idle
-    /// connection that has waited longest, or when none is idle the stalled request that
-    /// began first (counted in
-    /// vitals_server_closed_connections_total{reason="connection_limit"}), and is served;
-    /// only when there is neither does it get 503 and is closed. Idle: a keep-alive
-    /// connection between requests (nothing received of a next request, no response
-    /// pending), or one that has sent nothing at all for a second since it connected.
-    /// Stalled: a request whose first byte came over a second ago and is still incomplete,
-    /// however recently its last byte came. A connection with output not yet taken is never
-    /// closed for room. So neither idle keep-alive connections nor a flood of silent or
-    /// trickling ones lock probes out until their timeouts. The descriptor limit may lower
-    /// the cap (see descriptor_reserve).
+    /// Open connections served at once. A new connection beyond it closes one that loses
+    /// little (counted in vitals_server_closed_connections_total{reason="connection_limit"})
+    /// and is served; only when there is none does it get 503 and is closed. First the idle
+    /// connection that has waited longest: a keep-alive connection between requests, or one
+    /// that has sent nothing at all for a second since it connected. Else the stalled request
+    /// that began first: one still incomplete a second after its first byte, however recently
+    /// its last byte came. Else the client that has left its queued response untaken longest,
+    /// for over a second (less than 16 KiB of it taken). A request younger than a second, or
+    /// a response being taken, is never closed for room. So neither idle keep-alive
+    /// connections nor floods of silent, trickling or non-reading clients lock probes out
+    /// until their timeouts. The descriptor limit may lower the cap (see descriptor_reserve).
     std::size_t max_connections = 1024;
     /// Descriptors of the process's limit (RLIMIT_NOFILE, read at start()) that the server
     /// leaves to the application: it holds at most limit - reserve sockets, the reserve
