@@ -553,7 +553,7 @@ TEST_CASE("concurrency: long label values and the series bound share one overflo
     std::vector<std::thread> threads;
     for (int t = 0; t < writers; ++t) {
         threads.emplace_back([&, t] {
-            const std::string long_id(17 + t, 'x');
+            const std::string long_id(static_cast<std::size_t>(17 + t), 'x');
             for (int i = 0; i < per_thread; ++i) {
                 if (i % 3 == 0)
                     fam.labels(long_id + std::to_string(i)).inc();
