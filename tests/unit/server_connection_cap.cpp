@@ -139,6 +139,7 @@ TEST_CASE("connection cap: a client that has not read its response for a second 
     fill_series(reg, 5000); // about 300 KB per response
     auto opts = local_options();
     opts.max_connections = 4;
+    opts.write_timeout = std::chrono::milliseconds(60000); // never what frees a slot here
     vitals::health_server server(reg, opts);
     server.start();
     const auto port = server.port();
@@ -154,11 +155,17 @@ TEST_CASE("connection cap: a client that has not read its response for a second 
     }
     REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
     std::this_thread::sleep_for(1200ms);
-    const response r = test_http::get(port, "/live");
-    CHECK(r.status == 200);
+    // A slow machine (an emulator, a sanitizer) may still be rendering the hogs' responses,
+    // which counts as progress for a while: ask until the answer comes.
+    CHECK(test_http::eventually([&] { return test_http::get(port, "/live").status == 200; },
+                                15000ms));
     CHECK(sample(reg, made_room_series) == 1);
-    CHECK(hogs[0]->closed_by_peer(5000ms));
     CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"write_timeout\"}") == 0);
+    int closed = 0;
+    for (auto& h : hogs) closed += h->closed_by_peer(300ms);
+    CHECK(closed == 1);
+    // The one whose output waited longest; rendering on a slow machine can reorder them.
+    WARN(hogs[0]->closed_by_peer(300ms));
 }
 
 // A slowloris-style flood of requests that never complete, trickled a byte at a time: once a
