@@ -794,7 +794,6 @@ private:
         // with the same labels. Never in the table themselves, they always come here (and
         // allocate); valid values pay for the check only when they miss, and values known
         // to be ASCII (values_ascii()) not at all.
-        if (VITALS_DETAIL_UNLIKELY(any_too_long(vals, n))) return lookup_too_long(n);
         if (VITALS_DETAIL_UNLIKELY(!ascii && any_invalid_utf8(vals, n))) {
             const shown_values shown(vals, n);
             return lookup_counted(shown.views.data(), n);
@@ -807,6 +806,8 @@ private:
             count_overflow();
             return overflow;
         }
+        // Tested only now: past the bound, values too long go to the overflow series anyway.
+        if (VITALS_DETAIL_UNLIKELY(any_too_long(vals, n))) return lookup_too_long(n);
         return lookup_locked(vals, n, h);
     }
 
