@@ -851,9 +851,9 @@ public:
     }
 
     /// Adds a whole number; cheaper than inc(double). An amount of 2^63 or more is refused like
-    /// a negative one (see vitals::rejected_writes()): it is what an unsigned subtraction
+    /// a negative one (see vitals::rejected_writes()): it is what a 64-bit unsigned subtraction
     /// below zero gives (`inc_by(end - start)` with `end < start`), and adding it would wrap
-    /// the total around to less than it was.
+    /// the total around to less than it was. (A 32-bit one wraps to below 2^32: added.)
     void inc_by(std::uint64_t amount) noexcept {
         if (VITALS_DETAIL_UNLIKELY(amount >> 63)) return detail::note_rejected_write();
         add_whole(amount);

@@ -253,7 +253,7 @@ void build(vitals::registry& reg, expectations& ex) {
     ex.sample("conf_sessions", {{"user", "__overflow__"}}, 4);
     ex.family("vitals_series_overflow_total", "counter",
               "Lookups of new label sets redirected to a family's overflow series because the "
-              "family reached its series bound.");
+              "family reached its series bound or a label value was longer than its bound.");
     ex.sample("vitals_series_overflow_total", {{"family", "conf_sessions"}}, 2);
 
     // Collectors: computed gauge and counter, a labelled family, and a colliding one (skipped,

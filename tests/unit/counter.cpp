@@ -118,13 +118,15 @@ TEST_CASE("counter: a negative whole number of a signed type never corrupts the 
     CHECK(vitals::rejected_writes() == rejected + 5);
 }
 
-// The natural mistake with unsigned sizes: `inc_by(end - start)` with end < start passes
-// 2^64 - (start - end), which would wrap the total around to less than it was.
+// The natural mistake with unsigned 64-bit amounts (byte counts, offsets): `inc_by(end -
+// start)` with end < start passes 2^64 - (start - end), which would wrap the total around to
+// less than it was. (A 32-bit size_t wraps at 2^32 instead, which no bound can tell from a
+// real increment.)
 TEST_CASE("counter: an unsigned amount of 2^63 or more is refused, not wrapped around") {
     vitals::counter c;
     c.inc_by(std::uint64_t{10});
     const std::uint64_t rejected = vitals::rejected_writes();
-    const std::size_t start = 100, end = 40;
+    const std::uint64_t start = 100, end = 40;
     c.inc_by(end - start);
     c.inc_by(std::uint64_t{1} << 63);
     c.inc_by(std::numeric_limits<std::uint64_t>::max());
