@@ -7,7 +7,6 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>     // uint64_t
-#include <cstring>     // memcpy
 #include <set>         // set
 #include <string>      // string
 #include <string_view> // string_view
@@ -41,8 +40,8 @@ std::vector<std::string> colliding_values(int m) {
 std::uint64_t multiply_xorshift(std::string_view v, std::uint64_t seed) {
     std::uint64_t h = seed;
     for (std::size_t i = 0; i + 8 <= v.size(); i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, v.data() + i, 8);
+        std::uint64_t w = 0; // little-endian on every target, as the set above assumes
+        for (std::size_t b = 8; b-- > 0;) w = w << 8 | static_cast<unsigned char>(v[i + b]);
         h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
         h ^= h >> 32;
     }
