@@ -2367,6 +2367,58 @@ VITALS_END_NAMESPACE
 #endif // VITALS_DETAIL_LABEL_HASH_HPP
 // #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
+// #include <vitals/detail/scrape_scope.hpp>
+// vitals/detail/scrape_scope.hpp - which registries the calling thread is scraping right now.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_SCRAPE_SCOPE_HPP
+#define VITALS_DETAIL_SCRAPE_SCOPE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// Marks, for its lifetime, that the calling thread is scraping `owner` (a registry): it holds
+/// the registry's reader lock and runs its collectors and the output sink. Code those call
+/// must not wait for that lock, which only the end of the scrape releases: a registration in
+/// the same registry would wait for its writer lock forever, and a server stop() that joins a
+/// thread which renders the registry could too. Such code asks inside() first.
+///
+/// One pointer of thread-local storage, trivially initialised (no guard, nothing to destroy,
+/// also with mingw-w64's emulated TLS); scopes nest (a collector may render another registry).
+class scrape_scope {
+public:
+    explicit scrape_scope(const void* owner) noexcept : owner_(owner), outer_(top()) {
+        top() = this;
+    }
+    scrape_scope(const scrape_scope&) = delete;
+    scrape_scope& operator=(const scrape_scope&) = delete;
+    ~scrape_scope() { top() = outer_; }
+
+    /// True when the calling thread is inside a scrape of `owner`, at any depth.
+    static bool inside(const void* owner) noexcept {
+        for (const scrape_scope* s = top(); s; s = s->outer_)
+            if (s->owner_ == owner) return true;
+        return false;
+    }
+
+    /// True when the calling thread is inside a scrape of any registry.
+    static bool inside_any() noexcept { return top() != nullptr; }
+
+private:
+    static const scrape_scope*& top() noexcept {
+        static thread_local const scrape_scope* innermost = nullptr;
+        return innermost;
+    }
+
+    const void* owner_;
+    const scrape_scope* outer_;
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_SCRAPE_SCOPE_HPP
 // #include <vitals/detail/shared_mutex.hpp>
 // vitals/detail/shared_mutex.hpp - the reader-writer lock of registries, families and kits.
 // SPDX-License-Identifier: MIT
@@ -3401,7 +3453,7 @@ VITALS_END_NAMESPACE
 #include <cstdint>      // uint32_t, uint64_t, uintptr_t
 #include <cstring>      // memcpy, memset
 #include <new>          // launder
-#include <shared_mutex> // shared_mutex, shared_lock
+#include <shared_mutex> // shared_mutex
 #include <string>       // string
 #include <string_view>  // string_view
 #include <type_traits>  // integral_constant
@@ -3638,13 +3690,14 @@ public:
 
     /// Hides every series (see family::remove()).
     void clear() {
+        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread())) fail(rendering_error("clear"));
         exclusive_lock lock(mutex_);
         for (series_node* s : series_) s->visible.store(false, std::memory_order_relaxed);
     }
 
     /// Number of visible series.
     std::size_t size() const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const reader_lock lock(mutex_, !rendered_by_this_thread());
         std::size_t n = 0;
         for (const series_node* s : series_) n += s->visible.load(std::memory_order_relaxed);
         return n;
@@ -3652,10 +3705,13 @@ public:
 
     /// The read-only walk the exposition writers use: calls `fn(const series_node&)` for
     /// every visible series, sorted by label values, under the family's reader lock (so the
-    /// set of series does not change meanwhile; their values may).
+    /// set of series does not change meanwhile; their values may). `fn` (the output's sink)
+    /// may record into series that exist; what needs the writer lock (a new series, remove(),
+    /// clear()) is refused with an error, since the lock is held until the walk ends.
     template <class Fn>
     void for_each_series(Fn&& fn) const {
-        std::shared_lock<std::shared_mutex> lock(mutex_);
+        const reader_lock lock(mutex_, !rendered_by_this_thread()); // a nested render: ours
+        const scrape_scope rendering(this);
         for (const series_node* s : sorted_)
             if (s->visible.load(std::memory_order_relaxed)) fn(*s);
     }
@@ -3727,9 +3783,13 @@ private:
     /// The series for `n` label values, created (or re-shown) on first use; null, with
     /// `*error` set, when `n` differs from the number of label names.
     series_node* lookup(const std::string_view* vals, std::size_t n, status* error) {
-        if (VITALS_DETAIL_LIKELY(n == label_names_.size())) return lookup_counted(vals, n);
-        *error = label_count_error(n);
-        return nullptr;
+        if (VITALS_DETAIL_UNLIKELY(n != label_names_.size())) {
+            *error = label_count_error(n);
+            return nullptr;
+        }
+        series_node* s = lookup_counted(vals, n, refuse_if_rendering);
+        if (VITALS_DETAIL_UNLIKELY(!s)) *error = rendering_error("create a series");
+        return s;
     }
 
     /// lookup() reporting a wrong value count through the error policy.
@@ -3741,6 +3801,8 @@ private:
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
+        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread()))
+            fail(rendering_error("remove a series"));
         if (any_invalid_utf8(vals, n)) {
             const shown_values shown(vals, n);
             return remove(shown.views.data(), n);
@@ -3833,7 +3895,8 @@ private:
 
     // lookup() of as many values as label names; `Count` as for hash_label_values_counted().
     template <class Count>
-    series_node* lookup_counted(const std::string_view* vals, Count n) {
+    series_node* lookup_counted(const std::string_view* vals, Count n,
+                                bool refuse = fail_if_rendering) {
         head_words words[max_head_values];
         head_words* heads = n <= max_head_values ? words : nullptr;
         const std::uint64_t h = hash_label_values_counted(vals, n, hash_keys_, heads);
@@ -3843,8 +3906,29 @@ private:
         // Lock-free fast path: see the comment on `table`.
         series_node* s = find(vals, n, h, heads);
         if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
-        if (s) return lookup_locked(vals, n, h);
-        return lookup_missed(vals, n, h, heads, overflow, heads && values_ascii(vals, n, heads));
+        if (s) return lookup_locked(vals, n, h, refuse);
+        return lookup_missed(vals, n, h, heads, overflow, heads && values_ascii(vals, n, heads),
+                             refuse);
+    }
+
+    // What a lookup that needs the family's writer lock does while this thread renders the
+    // family (see for_each_series()): report the error through the policy, or return null.
+    static constexpr bool fail_if_rendering = false;
+    static constexpr bool refuse_if_rendering = true;
+
+    // Whether the calling thread is inside this family's for_each_series(): it holds the
+    // reader lock until the walk ends, so it must not wait for the writer lock, nor take the
+    // reader lock again (with a writer queued in between, that would wait forever too).
+    bool rendered_by_this_thread() const noexcept {
+        return scrape_scope::inside_any() && scrape_scope::inside(this);
+    }
+
+    VITALS_DETAIL_NOINLINE status rendering_error(const char* what) const {
+        return status(errc::invalid_argument,
+                      std::string("cannot ") + what + " of metric '" + name_ +
+                          "' while this thread renders it (from the output's sink): the render "
+                          "holds the family's lock until it ends. Record into series that "
+                          "exist, or make the series before rendering");
     }
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
@@ -4163,7 +4247,8 @@ private:
     // the probe missed, hence a second probe then.
     VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
                                                       std::uint64_t h, const head_words* heads,
-                                                      series_node* overflow, bool ascii) {
+                                                      series_node* overflow, bool ascii,
+                                                      bool refuse) {
         // Values with invalid UTF-8 are shown with U+FFFD in its place, so they name the
         // series of that shown form: "\xff" and "\xfe" would otherwise be two series written
         // with the same labels. Never in the table themselves, they always come here (and
@@ -4171,7 +4256,7 @@ private:
         // to be ASCII (values_ascii()) not at all.
         if (VITALS_DETAIL_UNLIKELY(!ascii && any_invalid_utf8(vals, n))) {
             const shown_values shown(vals, n);
-            return lookup_counted(shown.views.data(), n);
+            return lookup_counted(shown.views.data(), n, refuse);
         }
         if (!overflow) {
             overflow = overflow_series_.load(std::memory_order_acquire);
@@ -4182,8 +4267,8 @@ private:
             return overflow;
         }
         // Tested only now: past the bound, values too long go to the overflow series anyway.
-        if (VITALS_DETAIL_UNLIKELY(any_too_long(vals, n))) return lookup_too_long(n);
-        return lookup_locked(vals, n, h);
+        if (VITALS_DETAIL_UNLIKELY(any_too_long(vals, n))) return lookup_too_long(n, refuse);
+        return lookup_locked(vals, n, h, refuse);
     }
 
     // Whether the values are all ASCII, tested on the head words the lookup hashed and, past
@@ -4240,9 +4325,10 @@ private:
     // A label set with a value over max_label_value_bytes: counted into the overflow series
     // (made for it if the family has not overflowed), which is kept at hand so that a flood of
     // such values neither allocates nor takes the lock.
-    VITALS_DETAIL_NOINLINE series_node* lookup_too_long(std::size_t n) {
+    VITALS_DETAIL_NOINLINE series_node* lookup_too_long(std::size_t n, bool refuse) {
         series_node* s = overflow_node_.load(std::memory_order_acquire);
         if (!s || !s->visible.load(std::memory_order_acquire)) {
+            if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread())) return refused(refuse);
             exclusive_lock lock(mutex_);
             s = overflow_node_locked(n);
         }
@@ -4269,6 +4355,29 @@ private:
         return s;
     }
 
+    // A lookup that needs the writer lock while this thread renders the family: null for the
+    // caller to report (refuse), else the error through the policy.
+    series_node* refused(bool refuse) const {
+        if (!refuse) fail(rendering_error("create a series"));
+        return nullptr;
+    }
+
+    // The reader lock, unless `take` is false (this thread holds it already).
+    class reader_lock {
+    public:
+        reader_lock(shared_mutex& m, bool take) : m_(take ? &m : nullptr) {
+            if (m_) m_->lock_shared();
+        }
+        reader_lock(const reader_lock&) = delete;
+        reader_lock& operator=(const reader_lock&) = delete;
+        ~reader_lock() {
+            if (m_) m_->unlock_shared();
+        }
+
+    private:
+        shared_mutex* m_;
+    };
+
     // Counts a lookup redirected to the overflow series, in this family's series of the
     // registry's overflow counter; the series is looked up once and kept (again only if it
     // was hidden, e.g. by clearing that family).
@@ -4277,14 +4386,23 @@ private:
         series_node* c = overflow_count_.load(std::memory_order_acquire);
         if (VITALS_DETAIL_UNLIKELY(!c || !c->visible.load(std::memory_order_acquire))) {
             const std::string_view family_name = name_;
-            c = overflow_family_->lookup_or_fail(&family_name, 1);
+            c = overflow_family_->lookup_counted(&family_name, std::size_t{1}, refuse_if_rendering);
+            if (!c) { // this thread renders the overflow family: counted on the next call
+                overflow_uncounted_.fetch_add(1, std::memory_order_relaxed);
+                return;
+            }
             overflow_count_.store(c, std::memory_order_release);
+            const std::uint64_t earlier =
+                overflow_uncounted_.exchange(0, std::memory_order_relaxed);
+            if (earlier != 0) static_cast<series<counter>*>(c)->metric.inc_by(earlier);
         }
         static_cast<series<counter>*>(c)->metric.inc();
     }
 
     VITALS_DETAIL_NOINLINE series_node* lookup_locked(const std::string_view* vals, std::size_t n,
-                                                      std::uint64_t h) {
+                                                      std::uint64_t h,
+                                                      bool refuse = fail_if_rendering) {
+        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread())) return refused(refuse);
         bool overflowed = false;
         series_node* s;
         {
@@ -4325,6 +4443,7 @@ private:
     std::atomic<series_node*> overflow_series_{nullptr}; // set once the family is past its bound
     std::atomic<series_node*> overflow_node_{nullptr};   // the overflow series, once made
     std::atomic<series_node*> overflow_count_{nullptr};  // our series in overflow_family_
+    std::atomic<std::uint64_t> overflow_uncounted_{0};   // see count_overflow()
     unix_clock clock_ = &system_unix_time;
 
     mutable shared_mutex mutex_;
@@ -4617,58 +4736,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/label_hash.hpp>: inlined above
 // #include <vitals/detail/names.hpp>: inlined above
 // #include <vitals/detail/narrow.hpp>: inlined above
-// #include <vitals/detail/scrape_scope.hpp>
-// vitals/detail/scrape_scope.hpp - which registries the calling thread is scraping right now.
-// SPDX-License-Identifier: MIT
-#ifndef VITALS_DETAIL_SCRAPE_SCOPE_HPP
-#define VITALS_DETAIL_SCRAPE_SCOPE_HPP
-
-// #include <vitals/config.hpp>: inlined above
-
-VITALS_BEGIN_NAMESPACE
-namespace detail {
-
-/// Marks, for its lifetime, that the calling thread is scraping `owner` (a registry): it holds
-/// the registry's reader lock and runs its collectors and the output sink. Code those call
-/// must not wait for that lock, which only the end of the scrape releases: a registration in
-/// the same registry would wait for its writer lock forever, and a server stop() that joins a
-/// thread which renders the registry could too. Such code asks inside() first.
-///
-/// One pointer of thread-local storage, trivially initialised (no guard, nothing to destroy,
-/// also with mingw-w64's emulated TLS); scopes nest (a collector may render another registry).
-class scrape_scope {
-public:
-    explicit scrape_scope(const void* owner) noexcept : owner_(owner), outer_(top()) {
-        top() = this;
-    }
-    scrape_scope(const scrape_scope&) = delete;
-    scrape_scope& operator=(const scrape_scope&) = delete;
-    ~scrape_scope() { top() = outer_; }
-
-    /// True when the calling thread is inside a scrape of `owner`, at any depth.
-    static bool inside(const void* owner) noexcept {
-        for (const scrape_scope* s = top(); s; s = s->outer_)
-            if (s->owner_ == owner) return true;
-        return false;
-    }
-
-    /// True when the calling thread is inside a scrape of any registry.
-    static bool inside_any() noexcept { return top() != nullptr; }
-
-private:
-    static const scrape_scope*& top() noexcept {
-        static thread_local const scrape_scope* innermost = nullptr;
-        return innermost;
-    }
-
-    const void* owner_;
-    const scrape_scope* outer_;
-};
-
-} // namespace detail
-VITALS_END_NAMESPACE
-
-#endif // VITALS_DETAIL_SCRAPE_SCOPE_HPP
+// #include <vitals/detail/scrape_scope.hpp>: inlined above
 // #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above

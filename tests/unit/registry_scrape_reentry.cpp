@@ -145,3 +145,138 @@ TEST_CASE("registry: the throwing forms inside a scrape throw; the collector's f
     CHECK(reg.family_count() == vitals::registry().family_count()); // nothing was added
 }
 #endif
+
+namespace {
+
+// A family with enough series that its render spans many chunks of a sink's 1 KiB buffer.
+vitals::family<vitals::counter>& long_family(vitals::registry& reg) {
+    auto& fam = reg.counter("app_chunks", "Series that make the output long.", {"n"});
+    for (int i = 0; i < 200; ++i) fam.labels("existing_" + std::to_string(i)).inc();
+    return fam;
+}
+
+} // namespace
+
+TEST_CASE("family: a sink making a series in the family being rendered gets an error") {
+    vitals::registry reg;
+    auto& fam = long_family(reg);
+    int calls = 0;
+    int refused = 0;
+    vitals::status first;
+    std::string text;
+    vitals::write_text(reg, [&](const char* p, std::size_t n) {
+        ++calls;
+        fam.labels("existing_0").inc(); // a series that exists: recorded, render or not
+        auto made = fam.try_labels("from_sink_" + std::to_string(calls)); // used to hang
+        if (!made.ok()) {
+            if (++refused == 1) first = made.error();
+        } else {
+            made.value().inc();
+        }
+        // The family's own reads answer too, without taking its lock a second time.
+        CHECK(fam.size() >= 200u);
+        text.append(p, n);
+    });
+    CHECK(calls > 2);
+    CHECK(refused >= 1);    // the calls made while app_chunks was being written
+    CHECK(refused < calls); // the last chunk is sent after the walk: that one works
+    CHECK(first.code() == vitals::errc::invalid_argument);
+    CHECK(contains(first.message(), "app_chunks"));
+    CHECK(contains(first.message(), "renders"));
+    CHECK(contains(text, "app_chunks_total{n=\"existing_199\"} 1\n"));
+    // Nothing was lost: every increment of the existing series is there, and the series
+    // refused during the render are made by the same call afterwards.
+    const std::string again = vitals::to_text(reg);
+    CHECK(
+        contains(again, "app_chunks_total{n=\"existing_0\"} " + std::to_string(1 + calls) + "\n"));
+    CHECK(fam.size() == 200u + static_cast<std::size_t>(calls - refused));
+    fam.labels("from_sink_1").inc();
+    CHECK(contains(vitals::to_text(reg), "app_chunks_total{n=\"from_sink_1\"} 1\n"));
+}
+
+TEST_CASE("family: a sink removing or clearing series of the family being rendered is refused") {
+    vitals::registry reg;
+    auto& fam = long_family(reg);
+    vitals::errc remove_error = vitals::errc::ok;
+    vitals::errc clear_error = vitals::errc::ok;
+    int calls = 0;
+    std::string text;
+#if VITALS_HAS_EXCEPTIONS()
+    vitals::write_text(reg, [&](const char* p, std::size_t n) {
+        if (++calls == 1) {
+            try {
+                fam.remove("existing_3");
+            } catch (const vitals::error& e) {
+                remove_error = e.code();
+            }
+            try {
+                fam.clear();
+            } catch (const vitals::error& e) {
+                clear_error = e.code();
+            }
+        }
+        text.append(p, n);
+    });
+    CHECK(remove_error == vitals::errc::invalid_argument);
+    CHECK(clear_error == vitals::errc::invalid_argument);
+    CHECK(contains(text, "app_chunks_total{n=\"existing_3\"} 1\n"));
+    CHECK(fam.remove("existing_3")); // after the render, as usual
+#endif
+    CHECK(fam.size() == (VITALS_HAS_EXCEPTIONS() ? 199u : 200u));
+}
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("family: labels() making a series from inside its family's render throws out of it") {
+    vitals::registry reg;
+    auto& fam = long_family(reg);
+    CHECK_THROWS_WITH_AS(
+        vitals::write_text(reg, [&](const char*, std::size_t) { fam.labels("new").inc(); }),
+        doctest::Contains("while this thread renders it"), vitals::error);
+    // The render's locks were given back: the registry works as before.
+    fam.labels("new").inc();
+    CHECK(contains(vitals::to_text(reg), "app_chunks_total{n=\"new\"} 1\n"));
+}
+#endif
+
+TEST_CASE("family: a sink rendering the same registry again gets the families") {
+    vitals::registry reg;
+    long_family(reg);
+    int calls = 0;
+    std::string inner;
+    vitals::write_text(reg, [&](const char*, std::size_t) {
+        // Inside app_chunks' render, which holds its reader lock: the nested render reads
+        // that family without taking the lock again.
+        if (++calls == 1) inner = vitals::to_text(reg);
+    });
+    CHECK(calls > 2);
+    CHECK(contains(inner, "app_chunks_total{n=\"existing_199\"} 1\n"));
+}
+
+TEST_CASE("family: overflowing while the overflow counter is being rendered loses no count") {
+    vitals::registry reg;
+    vitals::family_options bounded;
+    bounded.max_series = 1;
+    // 100 families past their bound: the overflow counter has 100 series, several chunks.
+    for (int i = 0; i < 100; ++i) {
+        auto& f = reg.counter("app_bounded_" + std::to_string(i), "Bounded.", {"k"}, bounded);
+        f.labels("a").inc();
+        f.labels("b").inc();
+    }
+    auto& small = reg.counter("app_small", "At most one series.", {"k"}, bounded);
+    small.labels("first").inc();
+    bool overflowed_inside = false;
+    vitals::write_text(reg, [&](const char* p, std::size_t n) {
+        // A chunk sent while the counter's series are being written: app_small's first
+        // overflow, whose count needs a new series in that very family.
+        if (!overflowed_inside &&
+            contains(std::string(p, n), "vitals_series_overflow_total{family=\"app_bounded_5")) {
+            overflowed_inside = true;
+            small.labels("second").inc();
+        }
+    });
+    REQUIRE(overflowed_inside);
+    small.labels("third").inc();
+    const std::string after = vitals::to_text(reg);
+    CHECK(contains(after, "app_small_total{k=\"__overflow__\"} 2\n"));
+    CHECK(contains(after, "vitals_series_overflow_total{family=\"app_small_total\"} 2\n"));
+}
