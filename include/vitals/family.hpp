@@ -1042,16 +1042,33 @@ struct include_family_hpp {
 
     template <class Metric, class Values>
     static Metric& labels(family<Metric>& fam, const Values& values) {
+        return *static_cast<Metric*>(
+            with_views(values, [&](const std::string_view* v, std::size_t n) {
+                return fam.lookup_(*fam.owner_, v, n);
+            }));
+    }
+
+    template <class Metric, class Values>
+    static bool remove_list(family<Metric>& fam, const Values& values) {
+        return with_views(values, [&](const std::string_view* v, std::size_t n) {
+            return fam.owner_->remove(v, n);
+        });
+    }
+
+    // Calls fn(views, n) with string_views of a run-time list of values: on the stack for up to
+    // 16 of them, else allocated.
+    template <class Values, class Fn>
+    static auto with_views(const Values& values, Fn&& fn) {
         constexpr std::size_t small = 16;
         const std::size_t n = values.size();
         if (n > small) {
             std::vector<std::string_view> views(n);
             for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
-            return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views.data(), n));
+            return fn(views.data(), n);
         }
         std::string_view views[small];
         for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
-        return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views, n));
+        return fn(views, n);
     }
 
     template <class Metric>

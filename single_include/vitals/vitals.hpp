@@ -3287,12 +3287,19 @@ public:
     /// Hides the series with these label values from the exposition. Returns whether a
     /// visible series was removed. References to it stay valid; writes through them are
     /// kept in the hidden series until it is re-added, which resets it to zero.
-    template <class... Values>
+    template <class... Values,
+              std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
     bool remove(const Values&... values) {
         const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
             std::string_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
         return full::remove(*owner_, vals, sizeof...(Values));
+    }
+
+    /// remove() for values only known at run time, as labels(values) takes them.
+    template <class Values, class = detail::label_value_list<Values>>
+    bool remove(const Values& values) {
+        return detail::include_family_hpp<Values>::remove_list(*this, values);
     }
 
     /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
@@ -4468,16 +4475,33 @@ struct include_family_hpp {
 
     template <class Metric, class Values>
     static Metric& labels(family<Metric>& fam, const Values& values) {
+        return *static_cast<Metric*>(
+            with_views(values, [&](const std::string_view* v, std::size_t n) {
+                return fam.lookup_(*fam.owner_, v, n);
+            }));
+    }
+
+    template <class Metric, class Values>
+    static bool remove_list(family<Metric>& fam, const Values& values) {
+        return with_views(values, [&](const std::string_view* v, std::size_t n) {
+            return fam.owner_->remove(v, n);
+        });
+    }
+
+    // Calls fn(views, n) with string_views of a run-time list of values: on the stack for up to
+    // 16 of them, else allocated.
+    template <class Values, class Fn>
+    static auto with_views(const Values& values, Fn&& fn) {
         constexpr std::size_t small = 16;
         const std::size_t n = values.size();
         if (n > small) {
             std::vector<std::string_view> views(n);
             for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
-            return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views.data(), n));
+            return fn(views.data(), n);
         }
         std::string_view views[small];
         for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
-        return *static_cast<Metric*>(fam.lookup_(*fam.owner_, views, n));
+        return fn(views, n);
     }
 
     template <class Metric>
@@ -6166,6 +6190,7 @@ inline const family_options& checked_kit_options(const family_options& options,
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_KIT_NAMES_HPP
+// #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/info.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
@@ -6183,8 +6208,11 @@ namespace kits {
 /// series: the usual way to expose a build's identity, joinable in PromQL with
 /// `* on() group_left`. OpenMetrics shows it as `# TYPE NS_build info`; the text format 0.0.4
 /// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
-/// series. Registration errors (an invalid namespace or label name, the same name registered
-/// with other labels) are reported through the error policy. Thread-safe; allocates.
+/// series. Registering it again with the same arguments returns the same series. Errors are
+/// reported through the error policy: an invalid namespace or label name, the same name
+/// registered with other labels, and (errc::conflicting_registration) another version or
+/// other extra values than the family shows already, since two series would break the joins
+/// above (the first stays). Thread-safe; allocates.
 inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
                                  const std::vector<label>& extra = {}) {
     std::vector<std::string> names{"version"};
@@ -6193,10 +6221,15 @@ inline info& register_build_info(registry& reg, std::string_view ns, std::string
         names.push_back(l.first);
         values.push_back(l.second);
     }
-    return reg
-        .info(detail::kit_metric_name(ns, "build_info"),
-              "Build information; the value is always 1.", std::move(names))
-        .labels(values);
+    auto& fam = reg.info(detail::kit_metric_name(ns, "build_info"),
+                         "Build information; the value is always 1.", std::move(names));
+    info& series = fam.labels(values);
+    if (VITALS_DETAIL_LIKELY(fam.size() == 1)) return series;
+    fam.remove(values);
+    detail::fail(status(errc::conflicting_registration,
+                        "build information '" + fam.name() +
+                            "' is registered already with other values (version \"" + values[0] +
+                            "\" now): a program has one build"));
 }
 
 } // namespace kits

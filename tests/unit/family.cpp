@@ -471,3 +471,31 @@ TEST_CASE("family: values shown alike after UTF-8 repair are one series") {
     CHECK(st.error().code() == vitals::errc::invalid_argument);
     CHECK(st.error().message().find("invalid UTF-8") != std::string::npos);
 }
+
+TEST_CASE("family: remove() takes values known only at run time, as labels() does") {
+    vitals::registry reg;
+    auto& fam = reg.gauge("app_temp", "Temperature.", {"room", "sensor"});
+    const std::vector<std::string> kitchen{"kitchen", "s1"};
+    const std::vector<std::string> hall{"hall", "s2"};
+    fam.labels(kitchen).set(21);
+    fam.labels(hall).set(19);
+    CHECK(fam.remove(kitchen));
+    CHECK_FALSE(fam.remove(kitchen));                             // hidden already
+    CHECK_FALSE(fam.remove(std::vector<std::string>{"kitchen"})); // a wrong count removes nothing
+    CHECK(fam.size() == 1u);
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("kitchen") == std::string::npos);
+    CHECK(text.find("app_temp{room=\"hall\",sensor=\"s2\"} 19\n") != std::string::npos);
+    // More values than fit on the stack.
+    std::vector<std::string> names;
+    std::vector<std::string> values;
+    for (int i = 0; i < 20; ++i) {
+        names.push_back("l" + std::to_string(i));
+        values.push_back("v" + std::to_string(i));
+    }
+    auto& wide = reg.counter("app_wide", "Many labels.", names);
+    wide.labels(values).inc();
+    CHECK(wide.size() == 1u);
+    CHECK(wide.remove(values));
+    CHECK(wide.size() == 0u);
+}

@@ -44,4 +44,27 @@ TEST_CASE("kits/build_info: an invalid extra label name is a registration error"
     CHECK_THROWS_AS(vitals::kits::register_build_info(reg, "x", "1", {{"bad-name", "v"}}),
                     vitals::error);
 }
+
+TEST_CASE("kits/build_info: another version is a conflict, and the first series stays alone") {
+    vitals::registry reg;
+    vitals::info& first = vitals::kits::register_build_info(reg, "x", "0.1.0", {{"rev", "a"}});
+    try {
+        vitals::kits::register_build_info(reg, "x", "0.2.0", {{"rev", "a"}});
+        FAIL("a second version was accepted");
+    } catch (const vitals::error& e) {
+        CHECK(e.code() == vitals::errc::conflicting_registration);
+        CHECK(std::string(e.what()).find("x_build_info") != std::string::npos);
+        CHECK(std::string(e.what()).find("0.2.0") != std::string::npos);
+    }
+    // Other extra values are another build too.
+    CHECK_THROWS_AS(vitals::kits::register_build_info(reg, "x", "0.1.0", {{"rev", "b"}}),
+                    vitals::error);
+    const std::string expected = "# HELP x_build_info Build information; the value is always 1.\n"
+                                 "# TYPE x_build_info gauge\n"
+                                 "x_build_info{version=\"0.1.0\",rev=\"a\"} 1\n";
+    CHECK(vitals::to_text(reg) == expected);
+    // The same build again is still the same series.
+    CHECK(&vitals::kits::register_build_info(reg, "x", "0.1.0", {{"rev", "a"}}) == &first);
+    CHECK(vitals::to_text(reg) == expected);
+}
 #endif

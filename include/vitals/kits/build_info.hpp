@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/kit_names.hpp>
+#include <vitals/error.hpp>
 #include <vitals/family.hpp>
 #include <vitals/info.hpp>
 #include <vitals/registry.hpp>
@@ -22,8 +23,11 @@ namespace kits {
 /// series: the usual way to expose a build's identity, joinable in PromQL with
 /// `* on() group_left`. OpenMetrics shows it as `# TYPE NS_build info`; the text format 0.0.4
 /// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
-/// series. Registration errors (an invalid namespace or label name, the same name registered
-/// with other labels) are reported through the error policy. Thread-safe; allocates.
+/// series. Registering it again with the same arguments returns the same series. Errors are
+/// reported through the error policy: an invalid namespace or label name, the same name
+/// registered with other labels, and (errc::conflicting_registration) another version or
+/// other extra values than the family shows already, since two series would break the joins
+/// above (the first stays). Thread-safe; allocates.
 inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
                                  const std::vector<label>& extra = {}) {
     std::vector<std::string> names{"version"};
@@ -32,10 +36,15 @@ inline info& register_build_info(registry& reg, std::string_view ns, std::string
         names.push_back(l.first);
         values.push_back(l.second);
     }
-    return reg
-        .info(detail::kit_metric_name(ns, "build_info"),
-              "Build information; the value is always 1.", std::move(names))
-        .labels(values);
+    auto& fam = reg.info(detail::kit_metric_name(ns, "build_info"),
+                         "Build information; the value is always 1.", std::move(names));
+    info& series = fam.labels(values);
+    if (VITALS_DETAIL_LIKELY(fam.size() == 1)) return series;
+    fam.remove(values);
+    detail::fail(status(errc::conflicting_registration,
+                        "build information '" + fam.name() +
+                            "' is registered already with other values (version \"" + values[0] +
+                            "\" now): a program has one build"));
 }
 
 } // namespace kits

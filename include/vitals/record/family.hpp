@@ -105,12 +105,19 @@ public:
     /// Hides the series with these label values from the exposition. Returns whether a
     /// visible series was removed. References to it stay valid; writes through them are
     /// kept in the hidden series until it is re-added, which resets it to zero.
-    template <class... Values>
+    template <class... Values,
+              std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
     bool remove(const Values&... values) {
         const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
             std::string_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
         return full::remove(*owner_, vals, sizeof...(Values));
+    }
+
+    /// remove() for values only known at run time, as labels(values) takes them.
+    template <class Values, class = detail::label_value_list<Values>>
+    bool remove(const Values& values) {
+        return detail::include_family_hpp<Values>::remove_list(*this, values);
     }
 
     /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
