@@ -82,6 +82,28 @@ void BM_tracked_request_lookup(benchmark::State& state) {
 }
 BENCHMARK(BM_tracked_request_lookup)->Threads(1);
 
+// Endpoints named from raw URLs, a newcomer's mistake (or a scan): past the series bound
+// every request names a new pair, which shares the overflow endpoint.
+void BM_tracked_request_past_bound(benchmark::State& state) {
+    static vitals::registry* reg = new vitals::registry();
+    static vitals::kits::http_metrics* http = [] {
+        vitals::family_options bounded;
+        bounded.max_series = 64;
+        auto* h = new vitals::kits::http_metrics(*reg, "bound", bounded);
+        for (int i = 0; i < 100; ++i) (void)h->endpoint("GET", "/api/items/" + std::to_string(i));
+        return h;
+    }();
+    std::vector<std::string> urls;
+    for (int i = 0; i < 4096; ++i) urls.push_back("/api/items/" + std::to_string(1000 + i));
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto t = http->track("GET", urls[i++ & 4095]);
+        t.set_status(200);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_tracked_request_past_bound)->Threads(1);
+
 // The plain-function form with a duration measured elsewhere: no clock reads, no gauge.
 void BM_record_cached(benchmark::State& state) {
     vitals::kits::http_endpoint& ep = kit().endpoint("GET", "/api/reports");

@@ -7311,6 +7311,9 @@ public:
         {
             std::shared_lock<std::shared_mutex> lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
+            // Past the bound no endpoint is made any more: a new pair (raw URLs, a scan) gets
+            // the overflow endpoint without queueing every worker behind the writer lock.
+            if (overflow_ && endpoints_.size() + 1 >= max_endpoints_) return *overflow_;
         }
         detail::exclusive_lock lock(mutex_);
         if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
