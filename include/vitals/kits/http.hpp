@@ -114,8 +114,9 @@ public:
 
     /// The cached handles of one (method, endpoint) pair, created on first use. Takes a
     /// reader lock; the first call for a pair takes a writer lock and allocates. Past the
-    /// families' series bound, new pairs share one endpoint labelled `__overflow__`, and so
-    /// do pairs with a name longer than the families' max_label_value_bytes (a raw URL).
+    /// families' series bound, new pairs share one endpoint labelled `__overflow__` (under
+    /// the reader lock alone, once it exists), and so do pairs with a name longer than the
+    /// families' max_label_value_bytes (a raw URL).
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
         if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
                                    endpoint.size() > max_value_bytes_)) {
