@@ -210,6 +210,51 @@ struct collector_failure {
     std::string message;
 };
 
+namespace detail {
+
+/// Makes a kit's registration of several families all or nothing. While it is active, the
+/// families the calling thread's registrations in `reg` make are noted; unless commit() is
+/// called, its destructor withdraws them from the registry (a later family of the kit failed
+/// to register, say), so that a failed kit leaves nothing behind and a retry under another
+/// namespace leaves no stray families. Families that existed before are left as they were.
+/// One pointer of thread-local storage, trivially initialised, as scrape_scope.
+class kit_registration {
+public:
+    explicit kit_registration(registry& reg) : reg_(&reg), outer_(top()) {
+        made_.reserve(8); // a kit's families: add() reserves beyond that
+        top() = this;
+    }
+    kit_registration(const kit_registration&) = delete;
+    kit_registration& operator=(const kit_registration&) = delete;
+    inline ~kit_registration(); // after registry
+
+    /// The registration succeeded: keep what it made.
+    void commit() noexcept { made_.clear(); }
+
+    /// The innermost registration the calling thread has active on `reg`, or null.
+    static kit_registration* active(const registry* reg) noexcept {
+        for (kit_registration* k = top(); k; k = k->outer_)
+            if (k->reg_ == reg) return k;
+        return nullptr;
+    }
+
+private:
+    friend class vitals::registry;
+    void reserve_one() { made_.reserve(made_.size() + 1); }
+    void made(family_base* f) noexcept { made_.push_back(f); } // after reserve_one()
+
+    static kit_registration*& top() noexcept {
+        static thread_local kit_registration* innermost = nullptr;
+        return innermost;
+    }
+
+    registry* reg_;
+    kit_registration* outer_;
+    std::vector<family_base*> made_;
+};
+
+} // namespace detail
+
 /// Owns metric families (by name) and collectors, and renders them as one exposition.
 ///
 /// Registering a name again with the same type, help, label names and options returns the
@@ -250,6 +295,7 @@ public:
     registry& operator=(const registry&) = delete;
     ~registry() {
         for (detail::family_base* f : families_) delete f;
+        for (detail::family_base* f : withdrawn_) delete f;
         while (collectors_) delete std::exchange(collectors_, collectors_->next);
     }
 
@@ -456,6 +502,7 @@ public:
 private:
     friend class collector_output;
     friend struct detail::registry_access;
+    friend class detail::kit_registration;
 
     // The read-only walk behind the exposition writers (write_text() and the others), which
     // reach it through detail::registry_access: every family in name order, then the
@@ -571,6 +618,7 @@ private:
     // The sample names a family's exposition uses, which must be unique in the registry.
     // OpenMetrics also gives a counter's and a histogram's `<base>_created` to the family (a
     // parser rejects a gauge `x_created` beside a counter `x`), so those are reserved too.
+    // (registry::reserved_for() tests the same names: change both together.)
     static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
         if (type == metric_type::counter) {
             std::string base = name.substr(0, name.size() - 6); // "x" of "x_total"
@@ -776,6 +824,11 @@ private:
         // Allocate everything first, so that nothing below throws once the family is made.
         detail::reserve_more(families_, 1);
         detail::reserve_more(reserved_, wanted.size());
+        detail::kit_registration* kit = detail::kit_registration::active(this);
+        if (kit) { // so that neither noting the family nor withdrawing it allocates
+            kit->reserve_one();
+            detail::reserve_more(withdrawn_, 1);
+        }
         detail::family_base* fam =
             make_family(type, std::move(name), std::string(help), std::move(label_names),
                         std::move(options), std::move(bounds), std::move(states));
@@ -786,7 +839,46 @@ private:
             const std::size_t at = reserved_index(n);
             detail::insert_at(reserved_, at, std::move(n));
         }
+        if (kit) kit->made(fam);
         return *fam;
+    }
+
+    // Takes back a family a kit's failed registration made (detail::kit_registration): it
+    // leaves the exposition and frees its names. It is kept alive, unlisted, until the
+    // registry is destroyed, since another thread may have registered the same definition
+    // meanwhile and hold it. Never allocates (add() reserved the room).
+    void withdraw(detail::family_base* f) noexcept {
+        detail::exclusive_lock lock(mutex_);
+        const std::size_t pos = family_index(f->name());
+        if (pos == families_.size() || families_[pos] != f) return;
+        families_.erase(families_.begin() + static_cast<std::ptrdiff_t>(pos));
+        std::size_t kept = 0; // reserved names are unique: these are f's alone
+        for (std::size_t i = 0; i < reserved_.size(); ++i)
+            if (!reserved_for(f->type(), f->name(), reserved_[i]))
+                reserved_[kept++].swap(reserved_[i]);
+        reserved_.resize(kept); // shrinks: no allocation
+        withdrawn_.push_back(f);
+    }
+
+    // Whether `r` is one of reserved_names(type, name), compared without building them.
+    static bool reserved_for(metric_type type, std::string_view name, std::string_view r) {
+        const auto is = [r](std::string_view stem, std::string_view suffix) {
+            return r.size() == stem.size() + suffix.size() && r.substr(0, stem.size()) == stem &&
+                   r.substr(stem.size()) == suffix;
+        };
+        switch (type) {
+        case metric_type::counter: {
+            const std::string_view base = name.substr(0, name.size() - 6); // without "_total"
+            return r == name || r == base || is(base, "_created");
+        }
+        case metric_type::info:
+            return r == name || r == name.substr(0, name.size() - 5); // and without "_info"
+        case metric_type::histogram:
+            return r == name || is(name, "_bucket") || is(name, "_sum") || is(name, "_count") ||
+                   is(name, "_created");
+        default:
+            return r == name;
+        }
     }
 
     // A registration of a name already registered: that family when it is the same, else why
@@ -888,7 +980,8 @@ private:
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
     unix_clock clock_;
-    detail::family_base* overflow_ = nullptr; // vitals_series_overflow_total
+    detail::family_base* overflow_ = nullptr;     // vitals_series_overflow_total
+    std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
 };
 
 namespace detail {
@@ -1095,6 +1188,11 @@ collector_output::stateset_sample(std::initializer_list<state_view> states,
         return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_stateset(name(), labels.begin(), labels.size(), states.begin(), states.size());
     return {};
+}
+
+detail::kit_registration::~kit_registration() {
+    top() = outer_;
+    for (std::size_t i = made_.size(); i-- > 0;) reg_->withdraw(made_[i]);
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to

@@ -4958,6 +4958,51 @@ struct collector_failure {
     std::string message;
 };
 
+namespace detail {
+
+/// Makes a kit's registration of several families all or nothing. While it is active, the
+/// families the calling thread's registrations in `reg` make are noted; unless commit() is
+/// called, its destructor withdraws them from the registry (a later family of the kit failed
+/// to register, say), so that a failed kit leaves nothing behind and a retry under another
+/// namespace leaves no stray families. Families that existed before are left as they were.
+/// One pointer of thread-local storage, trivially initialised, as scrape_scope.
+class kit_registration {
+public:
+    explicit kit_registration(registry& reg) : reg_(&reg), outer_(top()) {
+        made_.reserve(8); // a kit's families: add() reserves beyond that
+        top() = this;
+    }
+    kit_registration(const kit_registration&) = delete;
+    kit_registration& operator=(const kit_registration&) = delete;
+    inline ~kit_registration(); // after registry
+
+    /// The registration succeeded: keep what it made.
+    void commit() noexcept { made_.clear(); }
+
+    /// The innermost registration the calling thread has active on `reg`, or null.
+    static kit_registration* active(const registry* reg) noexcept {
+        for (kit_registration* k = top(); k; k = k->outer_)
+            if (k->reg_ == reg) return k;
+        return nullptr;
+    }
+
+private:
+    friend class vitals::registry;
+    void reserve_one() { made_.reserve(made_.size() + 1); }
+    void made(family_base* f) noexcept { made_.push_back(f); } // after reserve_one()
+
+    static kit_registration*& top() noexcept {
+        static thread_local kit_registration* innermost = nullptr;
+        return innermost;
+    }
+
+    registry* reg_;
+    kit_registration* outer_;
+    std::vector<family_base*> made_;
+};
+
+} // namespace detail
+
 /// Owns metric families (by name) and collectors, and renders them as one exposition.
 ///
 /// Registering a name again with the same type, help, label names and options returns the
@@ -4998,6 +5043,7 @@ public:
     registry& operator=(const registry&) = delete;
     ~registry() {
         for (detail::family_base* f : families_) delete f;
+        for (detail::family_base* f : withdrawn_) delete f;
         while (collectors_) delete std::exchange(collectors_, collectors_->next);
     }
 
@@ -5204,6 +5250,7 @@ public:
 private:
     friend class collector_output;
     friend struct detail::registry_access;
+    friend class detail::kit_registration;
 
     // The read-only walk behind the exposition writers (write_text() and the others), which
     // reach it through detail::registry_access: every family in name order, then the
@@ -5319,6 +5366,7 @@ private:
     // The sample names a family's exposition uses, which must be unique in the registry.
     // OpenMetrics also gives a counter's and a histogram's `<base>_created` to the family (a
     // parser rejects a gauge `x_created` beside a counter `x`), so those are reserved too.
+    // (registry::reserved_for() tests the same names: change both together.)
     static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
         if (type == metric_type::counter) {
             std::string base = name.substr(0, name.size() - 6); // "x" of "x_total"
@@ -5524,6 +5572,11 @@ private:
         // Allocate everything first, so that nothing below throws once the family is made.
         detail::reserve_more(families_, 1);
         detail::reserve_more(reserved_, wanted.size());
+        detail::kit_registration* kit = detail::kit_registration::active(this);
+        if (kit) { // so that neither noting the family nor withdrawing it allocates
+            kit->reserve_one();
+            detail::reserve_more(withdrawn_, 1);
+        }
         detail::family_base* fam =
             make_family(type, std::move(name), std::string(help), std::move(label_names),
                         std::move(options), std::move(bounds), std::move(states));
@@ -5534,7 +5587,46 @@ private:
             const std::size_t at = reserved_index(n);
             detail::insert_at(reserved_, at, std::move(n));
         }
+        if (kit) kit->made(fam);
         return *fam;
+    }
+
+    // Takes back a family a kit's failed registration made (detail::kit_registration): it
+    // leaves the exposition and frees its names. It is kept alive, unlisted, until the
+    // registry is destroyed, since another thread may have registered the same definition
+    // meanwhile and hold it. Never allocates (add() reserved the room).
+    void withdraw(detail::family_base* f) noexcept {
+        detail::exclusive_lock lock(mutex_);
+        const std::size_t pos = family_index(f->name());
+        if (pos == families_.size() || families_[pos] != f) return;
+        families_.erase(families_.begin() + static_cast<std::ptrdiff_t>(pos));
+        std::size_t kept = 0; // reserved names are unique: these are f's alone
+        for (std::size_t i = 0; i < reserved_.size(); ++i)
+            if (!reserved_for(f->type(), f->name(), reserved_[i]))
+                reserved_[kept++].swap(reserved_[i]);
+        reserved_.resize(kept); // shrinks: no allocation
+        withdrawn_.push_back(f);
+    }
+
+    // Whether `r` is one of reserved_names(type, name), compared without building them.
+    static bool reserved_for(metric_type type, std::string_view name, std::string_view r) {
+        const auto is = [r](std::string_view stem, std::string_view suffix) {
+            return r.size() == stem.size() + suffix.size() && r.substr(0, stem.size()) == stem &&
+                   r.substr(stem.size()) == suffix;
+        };
+        switch (type) {
+        case metric_type::counter: {
+            const std::string_view base = name.substr(0, name.size() - 6); // without "_total"
+            return r == name || r == base || is(base, "_created");
+        }
+        case metric_type::info:
+            return r == name || r == name.substr(0, name.size() - 5); // and without "_info"
+        case metric_type::histogram:
+            return r == name || is(name, "_bucket") || is(name, "_sum") || is(name, "_count") ||
+                   is(name, "_created");
+        default:
+            return r == name;
+        }
     }
 
     // A registration of a name already registered: that family when it is the same, else why
@@ -5636,7 +5728,8 @@ private:
     collector_node* collectors_ = nullptr; // owned, in the order added
     collector_node** collectors_tail_ = &collectors_;
     unix_clock clock_;
-    detail::family_base* overflow_ = nullptr; // vitals_series_overflow_total
+    detail::family_base* overflow_ = nullptr;     // vitals_series_overflow_total
+    std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
 };
 
 namespace detail {
@@ -5843,6 +5936,11 @@ collector_output::stateset_sample(std::initializer_list<state_view> states,
         return drop(errc::invalid_argument, "this family already has a sample with these labels");
     out_.collected_stateset(name(), labels.begin(), labels.size(), states.begin(), states.size());
     return {};
+}
+
+detail::kit_registration::~kit_registration() {
+    top() = outer_;
+    for (std::size_t i = made_.size(); i-- > 0;) reg_->withdraw(made_[i]);
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to
@@ -6742,6 +6840,7 @@ struct include_cache_hpp {
         family_options family_opts;
         family_opts.max_series = options.max_series;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
+        kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto hits =
             reg.try_counter(kit_metric_name(ns, "cache_hits_total"),
                             "Cache lookups that found the entry.", names, family_opts);
@@ -6774,6 +6873,7 @@ struct include_cache_hpp {
         kit.misses_ = &m;
         kit.evictions_ = &evictions->labels(values);
         kit.size_ = &size->labels(values);
+        all_or_nothing.commit();
         return {};
     }
 };
@@ -7255,6 +7355,13 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 class http_metrics {
 public:
     http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
+        : http_metrics(detail::kit_registration(reg), reg, ns, options) {}
+
+private:
+    // Registers the families, all or nothing: when one fails, `registering` (a temporary
+    // of the constructor above, destroyed after this one) withdraws those made before it.
+    http_metrics(detail::kit_registration&& registering, registry& reg, std::string_view ns,
+                 const family_options& options)
         : requests_(
               reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
                           "HTTP requests, by method, endpoint and status code.",
@@ -7283,8 +7390,10 @@ public:
           max_value_bytes_(duration_.options().max_label_value_bytes) {
         // Every tracked request raises and lowers it, from every worker thread.
         detail::enable_gauge_cells(in_flight_);
+        registering.commit();
     }
 
+public:
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
     ~http_metrics() {
@@ -7724,6 +7833,16 @@ namespace kits {
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
+        : job_metrics(detail::kit_registration(reg), reg, ns, options) {}
+
+    job_metrics(const job_metrics&) = delete;
+    job_metrics& operator=(const job_metrics&) = delete;
+
+private:
+    // Registers the families, all or nothing: when one fails, `registering` (a temporary
+    // of the constructor above, destroyed after this one) withdraws those made before it.
+    job_metrics(detail::kit_registration&& registering, registry& reg, std::string_view ns,
+                const family_options& options)
         : runs_(reg.counter(
               detail::kit_metric_name(ns, "converter_runs_total"),
               "Converter runs, by converter and outcome (success, failure).",
@@ -7737,11 +7856,11 @@ public:
                                   default_buckets(), detail::with_unit(options, "seconds"))),
           files_(reg.counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
                              "Files processed by converters, by converter.", {"converter"},
-                             options)) {}
+                             options)) {
+        registering.commit();
+    }
 
-    job_metrics(const job_metrics&) = delete;
-    job_metrics& operator=(const job_metrics&) = delete;
-
+public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
     /// `exception` and `unspecified`, appear at once with 0.
     job_handle job(std::string_view name) {
@@ -7976,6 +8095,7 @@ struct include_queue_hpp {
         family_options family_opts;
         family_opts.max_series = options.max_series;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
+        kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto size = reg.try_gauge(kit_metric_name(ns, "queue_size"),
                                         "Items waiting in the queue.", names, family_opts);
         if (!size) return size.error();
@@ -8008,6 +8128,7 @@ struct include_queue_hpp {
         kit.errors_ = &errors->labels(values);
         kit.workers_active_ = &workers->labels(values);
         kit.duration_ = &duration->labels(values);
+        all_or_nothing.commit();
         return {};
     }
 };

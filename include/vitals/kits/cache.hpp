@@ -63,6 +63,7 @@ struct include_cache_hpp {
         family_options family_opts;
         family_opts.max_series = options.max_series;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
+        kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto hits =
             reg.try_counter(kit_metric_name(ns, "cache_hits_total"),
                             "Cache lookups that found the entry.", names, family_opts);
@@ -95,6 +96,7 @@ struct include_cache_hpp {
         kit.misses_ = &m;
         kit.evictions_ = &evictions->labels(values);
         kit.size_ = &size->labels(values);
+        all_or_nothing.commit();
         return {};
     }
 };

@@ -75,6 +75,13 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 class http_metrics {
 public:
     http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
+        : http_metrics(detail::kit_registration(reg), reg, ns, options) {}
+
+private:
+    // Registers the families, all or nothing: when one fails, `registering` (a temporary
+    // of the constructor above, destroyed after this one) withdraws those made before it.
+    http_metrics(detail::kit_registration&& registering, registry& reg, std::string_view ns,
+                 const family_options& options)
         : requests_(
               reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
                           "HTTP requests, by method, endpoint and status code.",
@@ -103,8 +110,10 @@ public:
           max_value_bytes_(duration_.options().max_label_value_bytes) {
         // Every tracked request raises and lowers it, from every worker thread.
         detail::enable_gauge_cells(in_flight_);
+        registering.commit();
     }
 
+public:
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
     ~http_metrics() {

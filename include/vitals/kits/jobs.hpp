@@ -60,6 +60,16 @@ namespace kits {
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
+        : job_metrics(detail::kit_registration(reg), reg, ns, options) {}
+
+    job_metrics(const job_metrics&) = delete;
+    job_metrics& operator=(const job_metrics&) = delete;
+
+private:
+    // Registers the families, all or nothing: when one fails, `registering` (a temporary
+    // of the constructor above, destroyed after this one) withdraws those made before it.
+    job_metrics(detail::kit_registration&& registering, registry& reg, std::string_view ns,
+                const family_options& options)
         : runs_(reg.counter(
               detail::kit_metric_name(ns, "converter_runs_total"),
               "Converter runs, by converter and outcome (success, failure).",
@@ -73,11 +83,11 @@ public:
                                   default_buckets(), detail::with_unit(options, "seconds"))),
           files_(reg.counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
                              "Files processed by converters, by converter.", {"converter"},
-                             options)) {}
+                             options)) {
+        registering.commit();
+    }
 
-    job_metrics(const job_metrics&) = delete;
-    job_metrics& operator=(const job_metrics&) = delete;
-
+public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
     /// `exception` and `unspecified`, appear at once with 0.
     job_handle job(std::string_view name) {

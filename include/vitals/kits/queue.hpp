@@ -42,6 +42,7 @@ struct include_queue_hpp {
         family_options family_opts;
         family_opts.max_series = options.max_series;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
+        kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto size = reg.try_gauge(kit_metric_name(ns, "queue_size"),
                                         "Items waiting in the queue.", names, family_opts);
         if (!size) return size.error();
@@ -74,6 +75,7 @@ struct include_queue_hpp {
         kit.errors_ = &errors->labels(values);
         kit.workers_active_ = &workers->labels(values);
         kit.duration_ = &duration->labels(values);
+        all_or_nothing.commit();
         return {};
     }
 };

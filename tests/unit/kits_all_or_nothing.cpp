@@ -1,0 +1,120 @@
+// tests/unit/kits_all_or_nothing.cpp - a kit whose registration fails at a later family leaves
+// none of its families behind: not in the exposition, and not holding names a retry needs.
+// SPDX-License-Identifier: MIT
+#include <vitals/config.hpp>
+#include <vitals/kits/cache.hpp>
+#include <vitals/kits/http.hpp>
+#include <vitals/kits/jobs.hpp>
+#include <vitals/kits/queue.hpp>
+#include <vitals/registry.hpp>
+#include <vitals/text_format.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string> // string
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+// The status forms (cache and queue kits) are what a program that goes on after an error
+// uses, so they are tested in every build.
+TEST_CASE("kits: a cache kit that fails at its last family registers none of them") {
+    vitals::registry reg;
+    reg.counter("app_cache_size", "The program's own counter, taking the kit's name.").inc();
+    const std::string before = vitals::to_text(reg);
+    vitals::status error;
+    vitals::kits::cache_metrics cache(reg, "app", {}, error);
+    CHECK(error.code() == vitals::errc::name_collision);
+    CHECK(vitals::to_text(reg) == before); // no app_cache_hits_total and the rest
+    cache.hit();                           // records where no registry shows it
+    // The names the failed kit had taken are free again: a retry under another namespace
+    // works, and so does the program's own use of them.
+    vitals::status again;
+    vitals::kits::cache_metrics other(reg, "other", {}, again);
+    CHECK(again.ok());
+    reg.gauge("app_cache_hits", "A gauge named as the withdrawn counter's base.").set(1);
+    other.hit();
+    const std::string text = vitals::to_text(reg);
+    CHECK(contains(text, "other_cache_hits_total 1\n"));
+    CHECK(contains(text, "app_cache_hits 1\n"));
+    CHECK_FALSE(contains(text, "app_cache_misses"));
+}
+
+TEST_CASE("kits: a queue kit that fails at its histogram registers none of its families") {
+    vitals::registry reg;
+    reg.gauge("app_queue_processing_duration_seconds_count", "Takes the histogram's count.");
+    const std::size_t families = reg.family_count();
+    vitals::status error;
+    vitals::kits::queue_metrics queue(reg, "app", {}, error);
+    CHECK(error.code() == vitals::errc::name_collision);
+    CHECK(reg.family_count() == families);
+    CHECK_FALSE(contains(vitals::to_text(reg), "app_queue_size"));
+    // The same kit with a namespace of its own registers all five.
+    vitals::status ok;
+    vitals::kits::queue_metrics fine(reg, "work", {}, ok);
+    CHECK(ok.ok());
+    CHECK(reg.family_count() == families + 5);
+}
+
+TEST_CASE("kits: families that existed before a failed kit stay, with their series") {
+    vitals::registry reg;
+    vitals::status first;
+    vitals::kits::cache_metrics users(reg, "app", {{{"cache", "users"}}}, first);
+    REQUIRE(first.ok());
+    users.hit();
+    // A second kit of the same namespace shares the four families; its cache label set is
+    // the first one's, which is refused after the families were found.
+    vitals::status second;
+    vitals::kits::cache_metrics same(reg, "app", {{{"cache", "users"}}}, second);
+    CHECK(second.code() == vitals::errc::conflicting_registration);
+    users.hit();
+    CHECK(contains(vitals::to_text(reg), "app_cache_hits_total{cache=\"users\"} 2\n"));
+}
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("kits: an HTTP kit that fails at its last family throws and registers none") {
+    vitals::registry reg;
+    reg.gauge("app_http_requests_in_flight", "The program's own, with a label.", {"pool"});
+    const std::size_t families = reg.family_count();
+    CHECK_THROWS_AS(vitals::kits::http_metrics(reg, "app"), vitals::error);
+    CHECK(reg.family_count() == families);
+    const std::string text = vitals::to_text(reg);
+    CHECK_FALSE(contains(text, "app_http_requests_total"));
+    CHECK_FALSE(contains(text, "app_http_request_duration_seconds"));
+    // The withdrawn histogram's sample names are free again.
+    reg.gauge("app_http_request_duration_seconds_bucket", "Now the program's.").set(2);
+    CHECK(contains(vitals::to_text(reg), "app_http_request_duration_seconds_bucket 2\n"));
+    // Another namespace works, and a request is counted there.
+    vitals::kits::http_metrics http(reg, "web");
+    http.record("GET", "/", 200, 0.01);
+    CHECK(contains(vitals::to_text(reg),
+                   "web_http_requests_total{method=\"GET\",endpoint=\"/\",status=\"200\"} 1\n"));
+}
+
+TEST_CASE("kits: a job kit that fails at its last family throws and registers none") {
+    vitals::registry reg;
+    reg.gauge("app_converter_files_processed_total", "A gauge where the kit wants a counter.");
+    const std::size_t families = reg.family_count();
+    CHECK_THROWS_AS(vitals::kits::job_metrics(reg, "app"), vitals::error);
+    CHECK(reg.family_count() == families);
+    CHECK_FALSE(contains(vitals::to_text(reg), "app_converter_runs_total"));
+    // The program's own registration of a withdrawn name works afterwards.
+    reg.counter("app_converter_runs", "The program's own runs counter.").inc();
+    CHECK(contains(vitals::to_text(reg), "app_converter_runs_total 1\n"));
+}
+
+TEST_CASE("kits: a kit constructed twice on one registry is still two views of one family set") {
+    vitals::registry reg;
+    vitals::kits::http_metrics a(reg, "app");
+    vitals::kits::http_metrics b(reg, "app"); // finds every family: nothing to withdraw
+    a.record("GET", "/x", 200, 0.01);
+    b.record("GET", "/x", 200, 0.01);
+    CHECK(contains(vitals::to_text(reg),
+                   "app_http_requests_total{method=\"GET\",endpoint=\"/x\",status=\"200\"} 2\n"));
+}
+#endif
