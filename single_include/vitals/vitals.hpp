@@ -7333,11 +7333,15 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// - `NS_http_requests_in_flight` gauge
 ///
 /// `options` applies to the labelled families (const labels, series bound); the in-flight
-/// gauge gets its const labels too. An empty namespace drops the prefix and its underscore.
-/// Registration reports errors through the error policy (an invalid namespace, a conflicting
-/// family). Two kits with the same namespace on one registry share the families. The kit
-/// owns its endpoint handles and must outlive every http_endpoint reference and tracker
-/// taken from it; the registry must outlive the kit. All members are thread-safe;
+/// gauge gets its const labels too. The series bound counts each family's label sets: the
+/// endpoints for the histograms, but (endpoint, status) pairs for the request counter and
+/// (endpoint, error type) pairs for the error counter, so leave room for those: with a
+/// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
+/// about 33 endpoints and counts the rest in its `__overflow__` series. An empty namespace drops
+/// the prefix and its underscore. Registration reports errors through the error policy (an invalid
+/// namespace, a conflicting family). Two kits with the same namespace on one registry share the
+/// families. The kit owns its endpoint handles and must outlive every http_endpoint reference and
+/// tracker taken from it; the registry must outlive the kit. All members are thread-safe;
 /// construction and first lookups allocate.
 ///
 /// Typical use:
