@@ -1612,7 +1612,9 @@ struct server_options {
     /// little (counted in vitals_server_closed_connections_total{reason="connection_limit"})
     /// and is served; only when there is none does it get 503 and is closed. First the idle
     /// connection that has waited longest: a keep-alive connection between requests, or one
-    /// that has sent nothing at all for a second since it connected. Else the stalled request
+    /// that has sent nothing at all for a second since it connected. Else the lingering
+    /// connection (its response sent after `Connection: close`, waiting up to two seconds for
+    /// the client to close) that began lingering first. Else the stalled request
     /// that began first: one still incomplete a second after its first byte, however recently
     /// its last byte came. Else the client that has left its queued response untaken longest,
     /// for over a second (less than 16 KiB of it taken). A request younger than a second, or
@@ -2332,14 +2334,20 @@ private:
     }
 
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
-    // waited longest, else the stalled request that began first, else the client that has
-    // taken none of its output for longest. False when there is none: a request younger than
-    // silent_grace, or output taken within it, is never closed for room.
+    // waited longest, else the lingering one (its response sent) that began lingering first,
+    // else the stalled request that began first, else the client that has taken none of its
+    // output for longest. False when there is none: a request younger than silent_grace, or
+    // output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
         connection* oldest = nullptr;
         for (auto* c : connections_)
             if (c != keep && idle(*c) && (!oldest || c->last_activity < oldest->last_activity))
                 oldest = c;
+        if (!oldest)
+            for (auto* c : connections_)
+                if (c != keep && !c->dead && c->lingering &&
+                    (!oldest || c->linger_until < oldest->linger_until))
+                    oldest = c;
         if (!oldest)
             for (auto* c : connections_)
                 if (c != keep && stalled(*c) &&
@@ -2351,8 +2359,11 @@ private:
                     (!oldest || c->output_progress < oldest->output_progress))
                     oldest = c;
         if (!oldest) return false;
+        // A lingering client's input is read first, so that closing sends no reset; one that
+        // has closed its end meanwhile was done, not closed for room.
+        if (!(oldest->lingering && discard_input(*oldest)))
+            count_close(close_reason::connection_limit);
         oldest->dead = true;
-        count_close(close_reason::connection_limit);
         remove_dead();
         return true;
     }
@@ -2477,18 +2488,28 @@ private:
         return !c.dead && !c.held.empty() && !c.close_after_write && !c.lingering && may_answer(c);
     }
 
+    // A lingering connection's input, read and dropped (a bounded amount): closing a socket
+    // with unread input resets the connection, and a client may then lose the response it
+    // has not read yet. At the client's end of stream (or an error) marks `c` dead and
+    // returns true.
+    bool discard_input(connection& c) {
+        char* buffer = receive_buffer_.data();
+        for (int i = 0; i < 16; ++i) {
+            const long long n = receive(c.sock, buffer, receive_buffer_.size());
+            if (n > 0) continue;
+            if (n < 0 && is_would_block(last_socket_error())) return false;
+            c.dead = true;
+            return true;
+        }
+        return false;
+    }
+
     void on_readable(connection& c) {
         char* buffer = receive_buffer_.data();
         if (c.lingering) {
             // Discard what the client still sends so that closing does not reset the
             // connection before it has read the response.
-            for (int i = 0; i < 16; ++i) {
-                const long long n = receive(c.sock, buffer, receive_buffer_.size());
-                if (n > 0) continue;
-                if (n < 0 && is_would_block(last_socket_error())) return;
-                c.dead = true;
-                return;
-            }
+            static_cast<void>(discard_input(c));
             return;
         }
         if (!reading(c)) return; // paused (see the poll set)

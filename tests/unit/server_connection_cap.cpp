@@ -1,6 +1,6 @@
 // tests/unit/server_connection_cap.cpp - health_server: at max_connections an idle connection,
-// a stalled request or a client that does not read makes room for a new client; a busy one
-// never does.
+// a lingering one, a stalled request or a client that does not read makes room for a new
+// client; a busy one never does.
 // SPDX-License-Identifier: MIT
 #include "server_support.hpp"
 
@@ -201,4 +201,33 @@ TEST_CASE("connection cap: a request still incomplete a second after its first b
         REQUIRE(trickling[i]->send_all("\r\n"));
         CHECK(trickling[i]->read_response().status == 200);
     }
+}
+
+// Clients that send `Connection: close` requests and then keep their sockets open hold their
+// slots while the server lingers (up to 2 s, reading what they still send so that closing
+// does not reset the connection): such a connection has had its answer, so it makes room.
+TEST_CASE("connection cap: a lingering connection, its response sent, makes room") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.max_connections = 4;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const auto port = server.port();
+    const auto began = std::chrono::steady_clock::now();
+    std::vector<std::unique_ptr<client>> answered;
+    for (int i = 0; i < 4; ++i) {
+        answered.emplace_back(new client("127.0.0.1", port));
+        REQUIRE(answered.back()->send_all("GET /live HTTP/1.1\r\nConnection: close\r\n\r\n"));
+        REQUIRE(answered.back()->read_response().status == 200);
+    }
+    // The server has sent its FIN; the clients keep their ends open.
+    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 4; }));
+    const response r = test_http::get(port, "/live");
+    CHECK(r.status == 200);
+    if (std::chrono::steady_clock::now() - began < 1500ms) {
+        CHECK(sample(reg, made_room_series) == 1);
+    } else {
+        MESSAGE("setup took over 1.5 s; the lingering may have ended on its own");
+    }
+    CHECK(sample(reg, "vitals_server_connections") <= 4);
 }

@@ -425,14 +425,20 @@ private:
     }
 
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
-    // waited longest, else the stalled request that began first, else the client that has
-    // taken none of its output for longest. False when there is none: a request younger than
-    // silent_grace, or output taken within it, is never closed for room.
+    // waited longest, else the lingering one (its response sent) that began lingering first,
+    // else the stalled request that began first, else the client that has taken none of its
+    // output for longest. False when there is none: a request younger than silent_grace, or
+    // output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
         connection* oldest = nullptr;
         for (auto* c : connections_)
             if (c != keep && idle(*c) && (!oldest || c->last_activity < oldest->last_activity))
                 oldest = c;
+        if (!oldest)
+            for (auto* c : connections_)
+                if (c != keep && !c->dead && c->lingering &&
+                    (!oldest || c->linger_until < oldest->linger_until))
+                    oldest = c;
         if (!oldest)
             for (auto* c : connections_)
                 if (c != keep && stalled(*c) &&
@@ -444,8 +450,11 @@ private:
                     (!oldest || c->output_progress < oldest->output_progress))
                     oldest = c;
         if (!oldest) return false;
+        // A lingering client's input is read first, so that closing sends no reset; one that
+        // has closed its end meanwhile was done, not closed for room.
+        if (!(oldest->lingering && discard_input(*oldest)))
+            count_close(close_reason::connection_limit);
         oldest->dead = true;
-        count_close(close_reason::connection_limit);
         remove_dead();
         return true;
     }
@@ -570,18 +579,28 @@ private:
         return !c.dead && !c.held.empty() && !c.close_after_write && !c.lingering && may_answer(c);
     }
 
+    // A lingering connection's input, read and dropped (a bounded amount): closing a socket
+    // with unread input resets the connection, and a client may then lose the response it
+    // has not read yet. At the client's end of stream (or an error) marks `c` dead and
+    // returns true.
+    bool discard_input(connection& c) {
+        char* buffer = receive_buffer_.data();
+        for (int i = 0; i < 16; ++i) {
+            const long long n = receive(c.sock, buffer, receive_buffer_.size());
+            if (n > 0) continue;
+            if (n < 0 && is_would_block(last_socket_error())) return false;
+            c.dead = true;
+            return true;
+        }
+        return false;
+    }
+
     void on_readable(connection& c) {
         char* buffer = receive_buffer_.data();
         if (c.lingering) {
             // Discard what the client still sends so that closing does not reset the
             // connection before it has read the response.
-            for (int i = 0; i < 16; ++i) {
-                const long long n = receive(c.sock, buffer, receive_buffer_.size());
-                if (n > 0) continue;
-                if (n < 0 && is_would_block(last_socket_error())) return;
-                c.dead = true;
-                return;
-            }
+            static_cast<void>(discard_input(c));
             return;
         }
         if (!reading(c)) return; // paused (see the poll set)

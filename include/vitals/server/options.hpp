@@ -28,7 +28,9 @@ struct server_options {
     /// little (counted in vitals_server_closed_connections_total{reason="connection_limit"})
     /// and is served; only when there is none does it get 503 and is closed. First the idle
     /// connection that has waited longest: a keep-alive connection between requests, or one
-    /// that has sent nothing at all for a second since it connected. Else the stalled request
+    /// that has sent nothing at all for a second since it connected. Else the lingering
+    /// connection (its response sent after `Connection: close`, waiting up to two seconds for
+    /// the client to close) that began lingering first. Else the stalled request
     /// that began first: one still incomplete a second after its first byte, however recently
     /// its last byte came. Else the client that has left its queued response untaken longest,
     /// for over a second (less than 16 KiB of it taken). A request younger than a second, or
