@@ -5,11 +5,13 @@
 
 #include <vitals/config.hpp>
 
-#include <atomic>  // atomic (handler)
-#include <cstdio>  // fputs (default handler)
-#include <cstdlib> // abort
-#include <string>  // string
-#include <utility> // move
+#include <atomic>           // atomic (handler)
+#include <cstdio>           // fputs (default handler)
+#include <cstdlib>          // abort
+#include <initializer_list> // initializer_list
+#include <string>           // string
+#include <string_view>      // string_view
+#include <utility>          // move
 
 #if VITALS_HAS_EXCEPTIONS()
 #include <stdexcept> // runtime_error
@@ -100,6 +102,17 @@ inline void default_error_handler(errc, const char* message) {
 inline std::atomic<error_handler>& error_handler_slot() noexcept {
     static std::atomic<error_handler> slot{&default_error_handler};
     return slot;
+}
+
+/// An error message made of its parts, in one call: a chain of std::string operator+ costs
+/// code at every message, and embedded builds count it.
+VITALS_DETAIL_NOINLINE inline std::string message(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (std::string_view p : parts) n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (std::string_view p : parts) out.append(p.data(), p.size());
+    return out;
 }
 
 /// Reports a failed status through the policy: throw vitals::error, or call the handler.

@@ -498,11 +498,12 @@ private:
     }
 
     VITALS_DETAIL_NOINLINE status rendering_error(const char* what) const {
+        constexpr std::string_view why =
+            "' while this thread renders it (from the output's sink): the render holds the "
+            "family's lock until it ends. Record into series that exist, or make the series "
+            "before rendering";
         return status(errc::invalid_argument,
-                      std::string("cannot ") + what + " of metric '" + name_ +
-                          "' while this thread renders it (from the output's sink): the render "
-                          "holds the family's lock until it ends. Record into series that "
-                          "exist, or make the series before rendering");
+                      message({"cannot ", what, " of metric '", name_, why}));
     }
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
@@ -513,11 +514,11 @@ private:
     VITALS_DETAIL_NOINLINE status label_count_error(std::size_t given) const {
         std::string names;
         for (const std::string& ln : label_names_) names += (names.empty() ? "" : ", ") + ln;
-        return status(errc::label_count_mismatch,
-                      "metric '" + name_ + "' has " + decimal(label_names_.size()) +
-                          (label_names_.size() == 1 ? " label name [" : " label names [") + names +
-                          "] but was given " + decimal(given) +
-                          (given == 1 ? " value" : " values"));
+        return status(
+            errc::label_count_mismatch,
+            message({"metric '", name_, "' has ", decimal(label_names_.size()),
+                     label_names_.size() == 1 ? " label name [" : " label names [", names,
+                     "] but was given ", decimal(given), given == 1 ? " value" : " values"}));
     }
 
     // The metric types are known here, so series are made, reset and freed by a switch

@@ -1003,11 +1003,13 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 
-#include <atomic>  // atomic (handler)
-#include <cstdio>  // fputs (default handler)
-#include <cstdlib> // abort
-#include <string>  // string
-#include <utility> // move
+#include <atomic>           // atomic (handler)
+#include <cstdio>           // fputs (default handler)
+#include <cstdlib>          // abort
+#include <initializer_list> // initializer_list
+#include <string>           // string
+#include <string_view>      // string_view
+#include <utility>          // move
 
 #if VITALS_HAS_EXCEPTIONS()
 #include <stdexcept> // runtime_error
@@ -1098,6 +1100,17 @@ inline void default_error_handler(errc, const char* message) {
 inline std::atomic<error_handler>& error_handler_slot() noexcept {
     static std::atomic<error_handler> slot{&default_error_handler};
     return slot;
+}
+
+/// An error message made of its parts, in one call: a chain of std::string operator+ costs
+/// code at every message, and embedded builds count it.
+VITALS_DETAIL_NOINLINE inline std::string message(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (std::string_view p : parts) n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (std::string_view p : parts) out.append(p.data(), p.size());
+    return out;
 }
 
 /// Reports a failed status through the policy: throw vitals::error, or call the handler.
@@ -3931,11 +3944,12 @@ private:
     }
 
     VITALS_DETAIL_NOINLINE status rendering_error(const char* what) const {
+        constexpr std::string_view why =
+            "' while this thread renders it (from the output's sink): the render holds the "
+            "family's lock until it ends. Record into series that exist, or make the series "
+            "before rendering";
         return status(errc::invalid_argument,
-                      std::string("cannot ") + what + " of metric '" + name_ +
-                          "' while this thread renders it (from the output's sink): the render "
-                          "holds the family's lock until it ends. Record into series that "
-                          "exist, or make the series before rendering");
+                      message({"cannot ", what, " of metric '", name_, why}));
     }
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
@@ -3946,11 +3960,11 @@ private:
     VITALS_DETAIL_NOINLINE status label_count_error(std::size_t given) const {
         std::string names;
         for (const std::string& ln : label_names_) names += (names.empty() ? "" : ", ") + ln;
-        return status(errc::label_count_mismatch,
-                      "metric '" + name_ + "' has " + decimal(label_names_.size()) +
-                          (label_names_.size() == 1 ? " label name [" : " label names [") + names +
-                          "] but was given " + decimal(given) +
-                          (given == 1 ? " value" : " values"));
+        return status(
+            errc::label_count_mismatch,
+            message({"metric '", name_, "' has ", decimal(label_names_.size()),
+                     label_names_.size() == 1 ? " label name [" : " label names [", names,
+                     "] but was given ", decimal(given), given == 1 ? " value" : " values"}));
     }
 
     // The metric types are known here, so series are made, reset and freed by a switch
@@ -5186,12 +5200,12 @@ public:
                                          family_options options = {}) {
         return typed<vitals::stateset>(add(metric_type::stateset, name, help,
                                            std::move(label_names), std::move(options), {}, true,
-                                           std::move(states)));
+                                           std::move(states), &check_states));
     }
     result<vitals::stateset> try_stateset(std::string_view name, std::string_view help,
                                           std::vector<std::string> states) {
-        return single<vitals::stateset>(
-            add(metric_type::stateset, name, help, {}, {}, {}, true, std::move(states)));
+        return single<vitals::stateset>(add(metric_type::stateset, name, help, {}, {}, {}, true,
+                                            std::move(states), &check_states));
     }
 
     /// Adds a collector run at every scrape, after the registered families, in the order
@@ -5308,21 +5322,22 @@ private:
     static status check_unit(metric_type type, const std::string& name, const std::string& unit) {
         if (unit.empty()) return {};
         if (type == metric_type::info || type == metric_type::stateset)
-            return {errc::invalid_argument, "metric '" + name + "' declares unit '" + unit +
-                                                "', but an " + std::string(type_name(type)) +
-                                                " cannot have a unit"};
+            return {errc::invalid_argument,
+                    detail::message({"metric '", name, "' declares unit '", unit, "', but an ",
+                                     type_name(type), " cannot have a unit"})};
         for (char c : unit)
             if (!(detail::is_name_char(c) || c == ':'))
-                return {errc::invalid_argument, "metric '" + name + "' declares unit '" + unit +
-                                                    "': a unit must match [a-zA-Z0-9_:]+"};
+                return {errc::invalid_argument,
+                        detail::message({"metric '", name, "' declares unit '", unit,
+                                         "': a unit must match [a-zA-Z0-9_:]+"})};
         std::string_view base = name;
         if (type == metric_type::counter) base.remove_suffix(6); // "_total"
-        const std::string suffix = "_" + unit;
-        if (base.size() <= suffix.size() || !detail::ends_with(base, suffix))
+        if (base.size() <= unit.size() + 1 || !detail::ends_with(base, unit) ||
+            base[base.size() - unit.size() - 1] != '_')
             return {errc::invalid_argument,
-                    "metric '" + name + "' declares unit '" + unit +
-                        "', so its name must end with '" + suffix +
-                        (type == metric_type::counter ? "' (before '_total')" : "'")};
+                    detail::message({"metric '", name, "' declares unit '", unit,
+                                     "', so its name must end with '_", unit,
+                                     type == metric_type::counter ? "' (before '_total')" : "'"})};
         return {};
     }
 
@@ -5489,16 +5504,22 @@ private:
         return i != reserved_.size() && reserved_[i] == sample_name;
     }
 
+    // The stateset checks, given to add() by the stateset registrations alone, so that a
+    // program registering no stateset does not link them (about 1 KiB on 32-bit ARM).
+    using states_check = status (*)(const std::string& name, const std::vector<std::string>&,
+                                    const family_options&, const std::vector<std::string>&);
+
     // Validates and registers a family; shared by every metric type so that it is compiled
     // once, not once per type.
     added add(metric_type type, std::string_view name_in, std::string_view help,
               std::vector<std::string> label_names, family_options options,
               std::vector<double> bounds, bool count_overflow = true,
-              std::vector<std::string> states = {}) {
+              std::vector<std::string> states = {}, states_check check_states_of = nullptr) {
         if (!detail::is_valid_metric_name(name_in))
             return status(errc::invalid_metric_name,
-                          "invalid metric name '" + std::string(name_in) +
-                              "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
+                          detail::message({"invalid metric name '", name_in,
+                                           "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not "
+                                           "start with '__'"}));
         std::string name(name_in);
         if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";
         if (type == metric_type::info && !detail::ends_with(name, "_info")) name += "_info";
@@ -5506,20 +5527,20 @@ private:
         // with the sample `_total`, which parsers reject: the family needs a name of its own.
         if ((type == metric_type::counter && name == "_total") ||
             (type == metric_type::info && name == "_info"))
-            return status(errc::invalid_metric_name, "invalid metric name '" + name + "': a " +
-                                                         std::string(type_name(type)) +
-                                                         " needs a name before '" + name + '\'');
+            return status(errc::invalid_metric_name,
+                          detail::message({"invalid metric name '", name, "': a ", type_name(type),
+                                           " needs a name before '", name, "'"}));
         // `_` becomes `__total` (`__info`): a name in the space reserved for internal use.
         if (!detail::is_valid_metric_name(name))
-            return status(errc::invalid_metric_name, "invalid metric name '" + name +
-                                                         "' (with its suffix): must not start "
-                                                         "with '__'");
+            return status(errc::invalid_metric_name,
+                          detail::message({"invalid metric name '", name,
+                                           "' (with its suffix): must not start with '__'"}));
         {
             status st = check_unit(type, name, options.unit);
             if (!st) return st;
         }
-        if (type == metric_type::stateset) {
-            status st = check_states(name, label_names, options, states);
+        if (check_states_of) {
+            status st = check_states_of(name, label_names, options, states);
             if (!st) return st;
         }
         std::vector<std::string> seen;
@@ -5540,10 +5561,10 @@ private:
         for (const auto& cl : options.const_labels)
             if (cl.second.size() > options.max_label_value_bytes)
                 return status(errc::invalid_argument,
-                              "const label '" + cl.first + "' has a value of " +
-                                  number(cl.second.size()) +
-                                  " bytes, over max_label_value_bytes (" +
-                                  number(options.max_label_value_bytes) + ')');
+                              detail::message({"const label '", cl.first, "' has a value of ",
+                                               number(cl.second.size()),
+                                               " bytes, over max_label_value_bytes (",
+                                               number(options.max_label_value_bytes), ")"}));
         if (type == metric_type::histogram) {
             status st = validate_buckets(bounds);
             if (!st) return st;
