@@ -1505,6 +1505,15 @@ using text_sink = void (*)(void* context, const char* data, std::size_t size);
 
 namespace detail {
 
+// The writers call write() and put() for every piece of every line, and compilers left them
+// out of line in the larger writers (OpenMetrics): inlined, a render took about 10% less
+// time (0.0.4) and 14% (OpenMetrics). Compact builds keep the choice, for code size.
+#if VITALS_COMPACT
+#define VITALS_DETAIL_OUTPUT_INLINE inline
+#else
+#define VITALS_DETAIL_OUTPUT_INLINE VITALS_DETAIL_ALWAYS_INLINE
+#endif
+
 /// A window [begin, end) that writers fill; when it is full, one function, chosen by the
 /// output form, makes room: it grows the caller's std::string (the new-string and
 /// reused-string forms) or flushes the window to a text_sink (the caller-buffer form).
@@ -1545,7 +1554,7 @@ public:
         if (string_) string_->resize(static_cast<std::size_t>(cur_ - begin_));
     }
 
-    void write(const char* data, std::size_t n) {
+    VITALS_DETAIL_OUTPUT_INLINE void write(const char* data, std::size_t n) {
         if (VITALS_DETAIL_UNLIKELY(n > static_cast<std::size_t>(end_ - cur_))) {
             write_slow(data, n);
             return;
@@ -1553,8 +1562,8 @@ public:
         std::memcpy(cur_, data, n);
         cur_ += n;
     }
-    void write(std::string_view s) { write(s.data(), s.size()); }
-    void put(char c) {
+    VITALS_DETAIL_OUTPUT_INLINE void write(std::string_view s) { write(s.data(), s.size()); }
+    VITALS_DETAIL_OUTPUT_INLINE void put(char c) {
         if (VITALS_DETAIL_UNLIKELY(cur_ == end_)) grow_(*this, 1);
         *cur_++ = c;
     }
