@@ -430,13 +430,9 @@ subproject_consumer() {
 # Windows (mingw-w64) with the tests run under wine; stops the wineserver afterwards.
 # Creates the wine prefix before tests run in parallel: two programs starting a new prefix
 # at once can crash or lose the wineserver (seen as a page fault and "chdir to .../server").
-# The wine server is then started persistent, so that it does not exit between two tests
-# and restart under a third's first call: a test once failed at start with "wine client
-# error: recvmsg: Connection reset by peer". The steps stop it with wineserver -k.
 wine_prefix_ready() {
     wineboot --init >/dev/null 2>&1 || true
     wineserver -w 2>/dev/null || true
-    wineserver -p 2>/dev/null || true
 }
 
 # without_load_tests CMD...: cmake_ctest and meson_test in CMD leave out the tests labelled

@@ -6889,6 +6889,9 @@ struct include_cache_hpp {
         const auto size = reg.try_gauge(kit_metric_name(ns, "cache_size"),
                                         "Entries currently held in the cache.", names, family_opts);
         if (!size) return size.error();
+        // All registered: what fails from here on (a duplicate kit) keeps the families, which
+        // other kits of this namespace may be using already.
+        all_or_nothing.commit();
 
         const std::vector<std::string> values = kit_label_values(options.const_labels);
         counter& h = hits->labels(values);
@@ -6906,7 +6909,6 @@ struct include_cache_hpp {
         kit.misses_ = &m;
         kit.evictions_ = &evictions->labels(values);
         kit.size_ = &size->labels(values);
-        all_or_nothing.commit();
         return {};
     }
 };
@@ -7425,9 +7427,9 @@ private:
                          .labels()),
           max_endpoints_(duration_.options().max_series),
           max_value_bytes_(duration_.options().max_label_value_bytes) {
+        registering.commit(); // all registered
         // Every tracked request raises and lowers it, from every worker thread.
         detail::enable_gauge_cells(in_flight_);
-        registering.commit();
     }
 
 public:
@@ -8152,6 +8154,9 @@ struct include_queue_hpp {
                               "Time spent processing one queue item, in seconds.", names,
                               default_buckets(), with_unit(family_opts, "seconds"));
         if (!duration) return duration.error();
+        // All registered: what fails from here on (a duplicate kit) keeps the families, which
+        // other kits of this namespace may be using already.
+        all_or_nothing.commit();
 
         bool created = false;
         kit_claim& claim = kit_claim::join(kit.claim_, &*size, &created);
@@ -8165,7 +8170,6 @@ struct include_queue_hpp {
         kit.errors_ = &errors->labels(values);
         kit.workers_active_ = &workers->labels(values);
         kit.duration_ = &duration->labels(values);
-        all_or_nothing.commit();
         return {};
     }
 };

@@ -79,6 +79,9 @@ struct include_cache_hpp {
         const auto size = reg.try_gauge(kit_metric_name(ns, "cache_size"),
                                         "Entries currently held in the cache.", names, family_opts);
         if (!size) return size.error();
+        // All registered: what fails from here on (a duplicate kit) keeps the families, which
+        // other kits of this namespace may be using already.
+        all_or_nothing.commit();
 
         const std::vector<std::string> values = kit_label_values(options.const_labels);
         counter& h = hits->labels(values);
@@ -96,7 +99,6 @@ struct include_cache_hpp {
         kit.misses_ = &m;
         kit.evictions_ = &evictions->labels(values);
         kit.size_ = &size->labels(values);
-        all_or_nothing.commit();
         return {};
     }
 };

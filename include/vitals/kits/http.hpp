@@ -112,9 +112,9 @@ private:
                          .labels()),
           max_endpoints_(duration_.options().max_series),
           max_value_bytes_(duration_.options().max_label_value_bytes) {
+        registering.commit(); // all registered
         // Every tracked request raises and lowers it, from every worker thread.
         detail::enable_gauge_cells(in_flight_);
-        registering.commit();
     }
 
 public:

@@ -62,6 +62,9 @@ struct include_queue_hpp {
                               "Time spent processing one queue item, in seconds.", names,
                               default_buckets(), with_unit(family_opts, "seconds"));
         if (!duration) return duration.error();
+        // All registered: what fails from here on (a duplicate kit) keeps the families, which
+        // other kits of this namespace may be using already.
+        all_or_nothing.commit();
 
         bool created = false;
         kit_claim& claim = kit_claim::join(kit.claim_, &*size, &created);
@@ -75,7 +78,6 @@ struct include_queue_hpp {
         kit.errors_ = &errors->labels(values);
         kit.workers_active_ = &workers->labels(values);
         kit.duration_ = &duration->labels(values);
-        all_or_nothing.commit();
         return {};
     }
 };
