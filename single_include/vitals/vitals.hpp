@@ -1180,6 +1180,7 @@ namespace detail {
 /// Enough for any output of format_double / format_uint.
 inline constexpr std::size_t max_number_chars = 32;
 
+#if VITALS_COMPACT
 /// Writes `v` in decimal; returns the number of chars written.
 inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
     char tmp[20];
@@ -1191,6 +1192,57 @@ inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
     for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
     return n;
 }
+
+/// Writes `v` (below 10^6) as six digits, with leading zeros.
+inline void format_six_digits(char* out, std::uint64_t v) noexcept {
+    for (int i = 5; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+}
+#else
+/// "00" to "99", for writing numbers two digits per division.
+struct digit_pair_table {
+    char text[200];
+    constexpr digit_pair_table() : text() {
+        for (std::size_t i = 0; i < 100; ++i) {
+            text[2 * i] = static_cast<char>('0' + i / 10);
+            text[2 * i + 1] = static_cast<char>('0' + i % 10);
+        }
+    }
+};
+inline constexpr digit_pair_table digit_pairs{};
+
+/// Writes the two digits of `v` (below 100) at `out`.
+inline void write_digit_pair(char* out, std::uint64_t v) noexcept {
+    std::memcpy(out, digit_pairs.text + 2 * v, 2);
+}
+
+/// Writes `v` in decimal; returns the number of chars written. Counts the digits first and
+/// writes from the last, two per division: the divisions form the one chain of dependent
+/// steps, and a 10-digit number (a Unix time) takes 5 instead of 10.
+inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
+    std::size_t n = 1;
+    for (std::uint64_t limit = 10; v >= limit; limit *= 10) {
+        ++n;
+        if (n == 20) break; // 10^19 is the last power of ten below 2^64
+    }
+    char* p = out + n;
+    for (; v >= 100; v /= 100) {
+        p -= 2;
+        write_digit_pair(p, v % 100);
+    }
+    if (v >= 10)
+        write_digit_pair(p - 2, v);
+    else
+        p[-1] = static_cast<char>('0' + v);
+    return n;
+}
+
+/// Writes `v` (below 10^6) as six digits, with leading zeros.
+inline void format_six_digits(char* out, std::uint64_t v) noexcept {
+    write_digit_pair(out, v / 10000);
+    write_digit_pair(out + 2, v / 100 % 100);
+    write_digit_pair(out + 4, v % 100);
+}
+#endif
 
 #if !VITALS_USE_TO_CHARS
 /// Compact builds: an unsigned integer of up to 32 * 28 = 896 bits, least significant limb
@@ -6120,8 +6172,9 @@ private:
     // A Unix time in seconds, to the microsecond: whole seconds, then up to six decimals
     // without trailing zeros. A few integer operations where the shortest round-trip form of
     // a double costs hundreds of instructions, and `_created` is on every counter and
-    // histogram series. Times outside 0 .. 2^52 s (an odd injected clock) are written as
-    // any double is.
+    // histogram series. Series made together share their second, so its digits are kept
+    // from the last time written. Times outside 0 .. 2^52 s (an odd injected clock) are
+    // written as any double is.
     void write_unix_time(double t) {
         if (!(t >= 0.0 && t < 4503599627370496.0)) return out_.write_double(t);
         auto seconds = static_cast<std::uint64_t>(t);
@@ -6132,13 +6185,17 @@ private:
             ++seconds;
             micros -= 1000000;
         }
-        out_.write_uint(seconds);
+        if (seconds != last_seconds_ || last_seconds_size_ == 0) {
+            last_seconds_ = seconds;
+            last_seconds_size_ = format_uint(last_seconds_text_, seconds);
+        }
+        out_.write(last_seconds_text_, last_seconds_size_);
         if (micros == 0) return;
         char digits[7] = {'.'};
-        int last = 6;
-        for (int i = 6; i >= 1; --i, micros /= 10) digits[i] = static_cast<char>('0' + micros % 10);
-        while (digits[last] == '0') --last;
-        out_.write(digits, static_cast<std::size_t>(last) + 1);
+        format_six_digits(digits + 1, micros);
+        std::size_t last = 6;
+        while (digits[last] == '0') --last; // micros is not 0: a digit after '.' is not 0
+        out_.write(digits, last + 1);
     }
 
     // ` # {a="x"} value timestamp` when the cell holds an exemplar that follows the rules;
@@ -6212,6 +6269,9 @@ private:
 
     out_buffer& out_;
     line_writer lines_;
+    std::uint64_t last_seconds_ = 0; // see write_unix_time()
+    std::size_t last_seconds_size_ = 0;
+    char last_seconds_text_[max_number_chars];
 };
 
 } // namespace detail

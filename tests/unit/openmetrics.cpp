@@ -8,7 +8,8 @@
 
 #include <doctest/doctest.h>
 
-#include <string> // string
+#include <string>  // string
+#include <utility> // pair
 
 namespace {
 
@@ -205,6 +206,27 @@ TEST_CASE("openmetrics: _created is written to the microsecond, without trailing
     // An odd injected clock is still written as a valid number.
     CHECK(created_of(-2.5) == "-2.5");
     CHECK(created_of(1e300) == "1e+300");
+}
+
+TEST_CASE("openmetrics: series made in the same second and in others, in one render") {
+    // Each series' whole seconds are its own, whether or not the series written before it
+    // had the same second.
+    vitals::registry reg(&settable_clock);
+    auto& fam = reg.counter("events", "Events.", {"kind"});
+    const std::pair<const char*, double> made[] = {{"a", 1700000000.5}, {"b", 1700000000.25},
+                                                   {"c", 1700000001.0}, {"d", 1700000001.75},
+                                                   {"e", 999.125},      {"f", 1700000001.0}};
+    for (const auto& m : made) {
+        clock_value = m.second;
+        fam.labels(m.first);
+    }
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK(out.find("events_created{kind=\"a\"} 1700000000.5\n") != std::string::npos);
+    CHECK(out.find("events_created{kind=\"b\"} 1700000000.25\n") != std::string::npos);
+    CHECK(out.find("events_created{kind=\"c\"} 1700000001\n") != std::string::npos);
+    CHECK(out.find("events_created{kind=\"d\"} 1700000001.75\n") != std::string::npos);
+    CHECK(out.find("events_created{kind=\"e\"} 999.125\n") != std::string::npos);
+    CHECK(out.find("events_created{kind=\"f\"} 1700000001\n") != std::string::npos);
 }
 
 // OpenMetrics requires `le` values in canonical form (Go's shortest 'g' formatting, with ".0"

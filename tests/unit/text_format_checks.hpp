@@ -238,6 +238,34 @@ TEST_CASE(VITALS_TEST_PREFIX ": every double is written so that it reads back ex
     }
 }
 
+TEST_CASE(VITALS_TEST_PREFIX ": whole numbers are written with every digit, none extra") {
+    // Every length from 1 to 20 digits: each power of ten, one less and one more, the
+    // largest value, and random values of every magnitude, against std::to_string.
+    std::vector<std::uint64_t> values = {0, std::numeric_limits<std::uint64_t>::max()};
+    std::uint64_t power = 1;
+    for (int digits = 1; digits <= 20; ++digits, power *= 10) {
+        values.push_back(power - 1);
+        values.push_back(power);
+        values.push_back(power + 1);
+        if (digits == 20) break; // 10^19 is the last power of ten below 2^64
+    }
+    std::mt19937_64 rng(20261202);
+    for (int i = 0; i < 20000; ++i) values.push_back(rng() >> (rng() % 64));
+    for (const std::uint64_t v : values) {
+        char buf[vitals::detail::max_number_chars];
+        const std::string text(buf, vitals::detail::format_uint(buf, v));
+        CAPTURE(v);
+        CHECK(text == std::to_string(v));
+    }
+    // The same through a counter's sample (whole values are written by format_uint).
+    vitals::registry reg;
+    reg.counter("big_total", "Big.").inc_by(std::uint64_t{9007199254740993}); // 2^53 + 1
+    reg.counter("ten_total", "Ten.").inc_by(10000000000ULL);
+    const std::string out = vitals::to_text(reg);
+    CHECK(out.find("big_total 9007199254740993\n") != std::string::npos);
+    CHECK(out.find("ten_total 10000000000\n") != std::string::npos);
+}
+
 TEST_CASE(VITALS_TEST_PREFIX ": output does not depend on the locale") {
     std::vector<std::string> in_c;
     for (const auto& gc : golden::all_cases) in_c.push_back(render(gc.build));

@@ -22,6 +22,7 @@ namespace detail {
 /// Enough for any output of format_double / format_uint.
 inline constexpr std::size_t max_number_chars = 32;
 
+#if VITALS_COMPACT
 /// Writes `v` in decimal; returns the number of chars written.
 inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
     char tmp[20];
@@ -33,6 +34,57 @@ inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
     for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
     return n;
 }
+
+/// Writes `v` (below 10^6) as six digits, with leading zeros.
+inline void format_six_digits(char* out, std::uint64_t v) noexcept {
+    for (int i = 5; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+}
+#else
+/// "00" to "99", for writing numbers two digits per division.
+struct digit_pair_table {
+    char text[200];
+    constexpr digit_pair_table() : text() {
+        for (std::size_t i = 0; i < 100; ++i) {
+            text[2 * i] = static_cast<char>('0' + i / 10);
+            text[2 * i + 1] = static_cast<char>('0' + i % 10);
+        }
+    }
+};
+inline constexpr digit_pair_table digit_pairs{};
+
+/// Writes the two digits of `v` (below 100) at `out`.
+inline void write_digit_pair(char* out, std::uint64_t v) noexcept {
+    std::memcpy(out, digit_pairs.text + 2 * v, 2);
+}
+
+/// Writes `v` in decimal; returns the number of chars written. Counts the digits first and
+/// writes from the last, two per division: the divisions form the one chain of dependent
+/// steps, and a 10-digit number (a Unix time) takes 5 instead of 10.
+inline std::size_t format_uint(char* out, std::uint64_t v) noexcept {
+    std::size_t n = 1;
+    for (std::uint64_t limit = 10; v >= limit; limit *= 10) {
+        ++n;
+        if (n == 20) break; // 10^19 is the last power of ten below 2^64
+    }
+    char* p = out + n;
+    for (; v >= 100; v /= 100) {
+        p -= 2;
+        write_digit_pair(p, v % 100);
+    }
+    if (v >= 10)
+        write_digit_pair(p - 2, v);
+    else
+        p[-1] = static_cast<char>('0' + v);
+    return n;
+}
+
+/// Writes `v` (below 10^6) as six digits, with leading zeros.
+inline void format_six_digits(char* out, std::uint64_t v) noexcept {
+    write_digit_pair(out, v / 10000);
+    write_digit_pair(out + 2, v / 100 % 100);
+    write_digit_pair(out + 4, v % 100);
+}
+#endif
 
 #if !VITALS_USE_TO_CHARS
 /// Compact builds: an unsigned integer of up to 32 * 28 = 896 bits, least significant limb

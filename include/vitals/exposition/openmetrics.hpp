@@ -148,8 +148,9 @@ private:
     // A Unix time in seconds, to the microsecond: whole seconds, then up to six decimals
     // without trailing zeros. A few integer operations where the shortest round-trip form of
     // a double costs hundreds of instructions, and `_created` is on every counter and
-    // histogram series. Times outside 0 .. 2^52 s (an odd injected clock) are written as
-    // any double is.
+    // histogram series. Series made together share their second, so its digits are kept
+    // from the last time written. Times outside 0 .. 2^52 s (an odd injected clock) are
+    // written as any double is.
     void write_unix_time(double t) {
         if (!(t >= 0.0 && t < 4503599627370496.0)) return out_.write_double(t);
         auto seconds = static_cast<std::uint64_t>(t);
@@ -160,13 +161,17 @@ private:
             ++seconds;
             micros -= 1000000;
         }
-        out_.write_uint(seconds);
+        if (seconds != last_seconds_ || last_seconds_size_ == 0) {
+            last_seconds_ = seconds;
+            last_seconds_size_ = format_uint(last_seconds_text_, seconds);
+        }
+        out_.write(last_seconds_text_, last_seconds_size_);
         if (micros == 0) return;
         char digits[7] = {'.'};
-        int last = 6;
-        for (int i = 6; i >= 1; --i, micros /= 10) digits[i] = static_cast<char>('0' + micros % 10);
-        while (digits[last] == '0') --last;
-        out_.write(digits, static_cast<std::size_t>(last) + 1);
+        format_six_digits(digits + 1, micros);
+        std::size_t last = 6;
+        while (digits[last] == '0') --last; // micros is not 0: a digit after '.' is not 0
+        out_.write(digits, last + 1);
     }
 
     // ` # {a="x"} value timestamp` when the cell holds an exemplar that follows the rules;
@@ -240,6 +245,9 @@ private:
 
     out_buffer& out_;
     line_writer lines_;
+    std::uint64_t last_seconds_ = 0; // see write_unix_time()
+    std::size_t last_seconds_size_ = 0;
+    char last_seconds_text_[max_number_chars];
 };
 
 } // namespace detail
