@@ -6,9 +6,14 @@
 
 #include <doctest/doctest.h>
 
-#include <cmath>  // floor, nan
-#include <limits> // numeric_limits
-#include <string> // string
+#include <cmath>       // floor, nan
+#include <cstdint>     // uint64_t
+#include <cstring>     // memcpy
+#include <limits>      // numeric_limits
+#include <random>      // mt19937_64
+#include <string>      // string
+#include <string_view> // string_view
+#include <vector>      // vector
 
 namespace {
 bool contains(const std::string& text, const std::string& part) {
@@ -175,4 +180,59 @@ TEST_CASE("exemplar: a cell whose sequence number wraps past 2^32 still shows it
     cell.clear();
     CHECK(cell.seq.load() != 0);
     CHECK(cell.read(out, v, ts) == 0);
+}
+
+TEST_CASE("exemplar: a recorded exemplar holds exactly its labels' bytes, of any lengths") {
+    // Texts are copied in overlapping 16-, 8- and 4-byte moves (copy_small): the cell must
+    // read back every byte, whatever each text's length (moves that end at the text's end,
+    // a tail under 4 bytes, empty), zeros after the last byte, and nothing read past any
+    // text (ASan sees a heap text's end).
+    std::mt19937_64 rng(20261202);
+    std::string pool(400, 'x');
+    for (char& c : pool) c = static_cast<char>(rng());
+    int recorded = 0;
+    for (int round = 0; round < 3000; ++round) {
+        const std::size_t labels = 1 + rng() % 5;
+        std::vector<std::string> texts; // each its own allocation, ending where its text ends
+        for (std::size_t i = 0; i < 2 * labels; ++i)
+            texts.push_back(pool.substr(rng() % 100, rng() % (round % 7 == 0 ? 300 : 40)));
+        std::vector<vitals::exemplar_label> list;
+        for (std::size_t i = 0; i < labels; ++i) list.push_back({texts[2 * i], texts[2 * i + 1]});
+        const vitals::exemplar e(list.data(), list.size());
+        // The encoding written out byte by byte: per label a 2-byte length (low byte first)
+        // and the name, then the same for the value; none past exemplar_capacity - 8.
+        std::string expected;
+        for (const auto& l : list) {
+            for (const std::string_view text : {l.name, l.value}) {
+                expected += static_cast<char>(text.size() & 0xFF);
+                expected += static_cast<char>(text.size() >> 8);
+                expected.append(text.data(), text.size());
+            }
+        }
+        const std::size_t n =
+            expected.size() <= vitals::detail::exemplar_capacity - 8 ? expected.size() : 0;
+        vitals::detail::exemplar_slots slots;
+        const std::uint64_t dropped = vitals::exemplars_dropped();
+        slots.record(0, 1, 1.5, e);
+        if (n == 0) { // too long to store: dropped and counted, no cell made
+            CHECK(vitals::exemplars_dropped() == dropped + 1);
+            CHECK(slots.find(0) == nullptr);
+            continue;
+        }
+        ++recorded;
+        const vitals::detail::exemplar_cell* cell = slots.find(0);
+        REQUIRE(cell != nullptr);
+        char got[vitals::detail::exemplar_capacity];
+        double v = 0, ts = 0;
+        REQUIRE(cell->read(got, v, ts) == n);
+        CHECK(std::string(got, n) == expected);
+        CHECK(v == 1.5);
+        for (std::size_t i = n; i % 8 != 0; ++i) {
+            const std::uint64_t word = cell->data[i / 8].load();
+            char bytes[8];
+            std::memcpy(bytes, &word, 8);
+            CHECK(bytes[i % 8] == 0);
+        }
+    }
+    CHECK(recorded > 2000);
 }
