@@ -102,6 +102,18 @@ public:
         cur_ += format_uint(cur_, v);
     }
 
+    /// Writes what `format(char* out)` writes and counts (at most max_number_chars bytes):
+    /// straight into the window when it has that much room.
+    template <class Format>
+    void write_formatted(Format&& format) {
+        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
+            char tmp[max_number_chars];
+            write(tmp, format(tmp));
+            return;
+        }
+        cur_ += format(cur_);
+    }
+
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
     void finish() {
         if (string_) {

@@ -17,6 +17,7 @@
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
+#include <cstring>     // memcpy
 #include <string>      // string
 #include <string_view> // string_view
 #include <vector>      // vector
@@ -153,6 +154,11 @@ private:
     // written as any double is.
     void write_unix_time(double t) {
         if (!(t >= 0.0 && t < 4503599627370496.0)) return out_.write_double(t);
+        out_.write_formatted([&](char* out) { return format_unix_time(out, t); });
+    }
+
+    // write_unix_time() into `out` (max_number_chars bytes) for t in 0 .. 2^52.
+    std::size_t format_unix_time(char* out, double t) noexcept {
         auto seconds = static_cast<std::uint64_t>(t);
         const double fraction = (t - static_cast<double>(seconds)) * 1e6;
         auto micros = static_cast<std::uint64_t>(fraction);
@@ -165,13 +171,15 @@ private:
             last_seconds_ = seconds;
             last_seconds_size_ = format_uint(last_seconds_text_, seconds);
         }
-        out_.write(last_seconds_text_, last_seconds_size_);
-        if (micros == 0) return;
-        char digits[7] = {'.'};
-        format_six_digits(digits + 1, micros);
-        std::size_t last = 6;
-        while (digits[last] == '0') --last; // micros is not 0: a digit after '.' is not 0
-        out_.write(digits, last + 1);
+        // Up to 16 digits below 2^52: one fixed-size copy, of which the digits count.
+        std::memcpy(out, last_seconds_text_, 16);
+        std::size_t n = last_seconds_size_;
+        if (micros == 0) return n;
+        out[n] = '.';
+        format_six_digits(out + n + 1, micros);
+        n += 6;
+        while (out[n] == '0') --n; // micros is not 0: a digit after '.' is not 0
+        return n + 1;
     }
 
     // ` # {a="x"} value timestamp` when the cell holds an exemplar that follows the rules;
@@ -247,7 +255,7 @@ private:
     line_writer lines_;
     std::uint64_t last_seconds_ = 0; // see write_unix_time()
     std::size_t last_seconds_size_ = 0;
-    char last_seconds_text_[max_number_chars];
+    char last_seconds_text_[max_number_chars] = {};
 };
 
 } // namespace detail
