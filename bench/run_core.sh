@@ -230,6 +230,13 @@ t_om = ns(core, "BM_serialize_openmetrics/10000")
 if t_om and t_reused:
     rows.append(("serialize 10000 mixed series, OpenMetrics 1.0.0 (reused string)",
                  "%.3f ms" % (t_om / 1e6), "%.2fx of text 0.0.4" % (t_om / t_reused), "", ""))
+paired = core.get("BM_serialize_formats_paired/10000")
+if paired and paired.get("openmetrics_speed"):
+    speed = paired["openmetrics_speed"]
+    rows.append(("the two renders alternated in one loop, 0.0.4 / OpenMetrics",
+                 "%.3f / %.3f ms" % (paired["text_ms"], paired["openmetrics_ms"]),
+                 "OpenMetrics at %.2fx the speed of 0.0.4" % speed, ">= 0.8x",
+                 "yes" if speed >= 0.8 else "**no**"))
 # The exemplar target is a ratio to a plain observe() for both calls.
 row2("counter.inc(1.0, exemplar), a 32-character trace id",
      ns(core, "BM_counter_inc_exemplar"), ns(core, "BM_histogram_observe"),
