@@ -192,10 +192,11 @@ TEST_CASE("exemplar: a recorded exemplar holds exactly its labels' bytes, of any
     for (char& c : pool) c = static_cast<char>(rng());
     int recorded = 0;
     for (int round = 0; round < 3000; ++round) {
-        const std::size_t labels = 1 + rng() % 5;
+        const auto below = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+        const std::size_t labels = 1 + below(5);
         std::vector<std::string> texts; // each its own allocation, ending where its text ends
         for (std::size_t i = 0; i < 2 * labels; ++i)
-            texts.push_back(pool.substr(rng() % 100, rng() % (round % 7 == 0 ? 300 : 40)));
+            texts.push_back(pool.substr(below(100), below(round % 7 == 0 ? 300 : 40)));
         std::vector<vitals::exemplar_label> list;
         for (std::size_t i = 0; i < labels; ++i) list.push_back({texts[2 * i], texts[2 * i + 1]});
         const vitals::exemplar e(list.data(), list.size());
