@@ -85,33 +85,23 @@ public:
         if (VITALS_DETAIL_UNLIKELY(cur_ == end_)) grow_(*this, 1);
         *cur_++ = c;
     }
-    void write_double(double v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
-            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
-            write(tmp, format_double(tmp, v));
-            return;
-        }
-        cur_ += format_double(cur_, v);
-    }
-    void write_uint(std::uint64_t v) {
-        if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
-            char tmp[max_number_chars];
-            write(tmp, format_uint(tmp, v));
-            return;
-        }
-        cur_ += format_uint(cur_, v);
-    }
-
     /// Writes what `format(char* out)` writes and counts (at most max_number_chars bytes):
     /// straight into the window when it has that much room.
     template <class Format>
     void write_formatted(Format&& format) {
         if (VITALS_DETAIL_UNLIKELY(static_cast<std::size_t>(end_ - cur_) < max_number_chars)) {
-            char tmp[max_number_chars];
+            char tmp[max_number_chars]; // a sink buffer may be smaller than a number
             write(tmp, format(tmp));
             return;
         }
         cur_ += format(cur_);
+    }
+
+    void write_double(double v) {
+        write_formatted([v](char* out) { return format_double(out, v); });
+    }
+    void write_uint(std::uint64_t v) {
+        write_formatted([v](char* out) { return format_uint(out, v); });
     }
 
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
