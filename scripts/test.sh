@@ -342,14 +342,8 @@ tsan_concurrency() {
     cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
         -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF \
         "-DCMAKE_CXX_FLAGS=$TSAN_FLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"
-    # Only the concurrency programs are built: test names are target names. (ctest -N exits
-    # non-zero while the programs are not built yet; only its list counts.)
-    local targets
-    targets="$(cd "$dir" && { ctest -N -L concurrency 2>/dev/null || true; } |
-        sed -n 's/^ *Test *#[0-9]*: *//p')"
-    [[ -n "$targets" ]] || skip "no test labelled concurrency yet (tests/unit/concurrency*.cpp)"
-    # shellcheck disable=SC2086 # one word per target
-    cmake --build "$dir" -j "$JOBS" --target $targets
+    # Only the programs that hold the concurrency tests are built (tests/CMakeLists.txt).
+    cmake --build "$dir" -j "$JOBS" --target vitals_concurrency_tests
     (cd "$dir" && ctest --output-on-failure -j "$JOBS" -L concurrency)
 }
 
@@ -454,23 +448,32 @@ emulated() { VITALS_TEST_EMULATED=1 VITALS_SKIP_LOAD_TESTS=1 "$@"; }
 big_endian() {
     local dir="$BUILD/big-endian"
     if [[ -d "$dir/meson-private" ]] &&
-        meson setup --reconfigure "$dir" --cross-file cross/s390x.ini -Dtests=true; then
+        meson setup --reconfigure "$dir" --cross-file cross/s390x.ini -Dtests=true \
+            -Dtest_group_size=8; then
         :
     else
         rm -rf "$dir"
-        meson setup "$dir" --cross-file cross/s390x.ini -Dtests=true
+        meson setup "$dir" --cross-file cross/s390x.ini -Dtests=true -Dtest_group_size=8
     fi
-    local tests=() source stem
-    for source in tests/unit/*.cpp; do
-        stem="$(basename "$source" .cpp)"
-        case "$stem" in
-            server_bind | server_endpoints | server_negotiate | server_parser) ;;
-            server_*) continue ;;
-        esac
-        tests+=("test_$stem")
-    done
+    # The programs that hold those tests (tools/test_groups.py, with the group size set above).
+    local tests=() programs=() line words stem selected
+    while read -r line; do
+        read -r -a words <<<"$line"
+        [[ ${words[0]} == own ]] && words=(own "test_${words[1]}" "${words[1]}")
+        selected=0
+        for stem in "${words[@]:2}"; do
+            case "$stem" in
+                server_bind | server_endpoints | server_negotiate | server_parser) ;;
+                server_*) continue ;;
+            esac
+            tests+=("test_$stem")
+            selected=1
+        done
+        ((selected)) && programs+=("${words[1]}")
+    done < <(python3 tools/test_groups.py list tests/unit 8)
     tests+=(test_regression test_two_tus)
-    meson compile -C "$dir" -j "$JOBS" "${tests[@]}"
+    programs+=(test_regression test_two_tus)
+    meson compile -C "$dir" -j "$JOBS" "${programs[@]}"
     VITALS_TEST_EMULATED=1 meson test -C "$dir" --no-rebuild --num-processes "$JOBS" \
         --print-errorlogs "${tests[@]}"
 }

@@ -1,6 +1,77 @@
 // tests/main.cpp - the doctest runner shared by every vitals test executable.
 // SPDX-License-Identifier: MIT
-// The only translation unit that defines DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN; the build
-// compiles it once and links it into each test_<name> program.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+// The only translation unit that defines DOCTEST_CONFIG_IMPLEMENT; the build compiles it once
+// and links it into each test program.
+#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+
+#include <cstdio>  // fprintf
+#include <cstring> // strncmp
+#include <string>  // string
+#include <vector>  // vector
+
+namespace {
+
+// How many test cases the run selected.
+unsigned selected_test_cases = 0;
+
+struct selection_counter : doctest::IReporter {
+    explicit selection_counter(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats& stats) override {
+        selected_test_cases = stats.numTestCasesPassingFilters;
+    }
+    void test_case_start(const doctest::TestCaseData&) override {}
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override {}
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData&) override {}
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+
+std::vector<std::string>& grouped_files() {
+    static std::vector<std::string> files;
+    return files;
+}
+
+// What a test reports when it ran nothing but that is no failure (CTest's SKIP_RETURN_CODE,
+// meson's convention).
+constexpr int skipped = 77;
+
+} // namespace
+
+DOCTEST_REGISTER_LISTENER("selection_counter", 1, selection_counter);
+
+// Called by a grouped program's translation unit (tests/CMakeLists.txt) for each test file it
+// holds, so that main() can tell a file without test cases in this configuration (its cases
+// are all for another platform, say) from a name the program does not hold.
+bool vitals_test_grouped_file(const char* stem) {
+    grouped_files().emplace_back(stem);
+    return true;
+}
+
+// A grouped program runs one file's test suite per test (--test-suite=<file>): the run fails
+// when the program holds no such file, and is reported skipped when the file has no test case
+// in this configuration. A program of its own runs unfiltered, as before.
+int main(int argc, char** argv) {
+    const char* suite = nullptr;
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--test-suite=", 13) == 0) suite = argv[i] + 13;
+    doctest::Context context(argc, argv);
+    const int result = context.run();
+    if (context.shouldExit()) return result; // --help, --list-test-cases and other queries
+    if (result != 0 || !suite || selected_test_cases != 0) return result;
+    for (const std::string& file : grouped_files()) {
+        if (file == suite) {
+            std::fprintf(stderr, "%s: %s.cpp has no test case in this configuration\n", argv[0],
+                         suite);
+            return skipped;
+        }
+    }
+    std::fprintf(stderr, "%s: holds no test file named %s\n", argv[0], suite);
+    return 1;
+}

@@ -6,13 +6,13 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <string> // string
 #include <vector> // vector
 
 namespace {
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using vitals_test::contains;
 } // namespace
 
 TEST_CASE("collector_output: each drop has a status saying why, and is counted") {

@@ -157,8 +157,8 @@ struct bounded_tally {
     }
 };
 
-constexpr int writers = 4;
-constexpr int iterations = 50000;
+constexpr int writer_threads = 4;
+constexpr int writer_iterations = 50000;
 
 } // namespace
 
@@ -177,12 +177,12 @@ TEST_CASE("concurrency: counters and histograms stay consistent while being scra
     std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), true, std::ref(problem),
                         std::ref(scrapes));
     std::vector<std::thread> threads;
-    for (int t = 0; t < writers; ++t) {
+    for (int t = 0; t < writer_threads; ++t) {
         threads.emplace_back([&, t] {
             auto& mine = per_thread.labels(std::to_string(t));
             auto& small = sizes.labels("small");
             auto& large = sizes.labels("large");
-            for (int i = 0; i < iterations; ++i) {
+            for (int i = 0; i < writer_iterations; ++i) {
                 hits.inc();
                 mixed.inc(1.0);
                 mixed.inc(0.5);
@@ -204,29 +204,31 @@ TEST_CASE("concurrency: counters and histograms stay consistent while being scra
     CHECK(scrapes >= 2);
     MESSAGE("scrapes checked while writing: " << scrapes);
 
-    const double total = static_cast<double>(writers) * iterations;
+    const double total = static_cast<double>(writer_threads) * writer_iterations;
     CHECK(hits.value() == total);
     CHECK(hits.is_whole());
     CHECK(mixed.value() == total * 1.75);
     CHECK(lat.count() == static_cast<std::uint64_t>(total));
     CHECK(lat.sum() == total / 4 * (0.0625 + 0.5 + 2 + 20));
-    for (std::size_t b = 0; b < 4; ++b) CHECK(lat.bucket_count(b) == iterations * writers / 4);
+    for (std::size_t b = 0; b < 4; ++b)
+        CHECK(lat.bucket_count(b) == writer_iterations * writer_threads / 4);
     CHECK(level.value() == 0.0);
 
     const std::string text = vitals::to_text(reg);
-    const std::string n = std::to_string(writers * iterations);
+    const std::string n = std::to_string(writer_threads * writer_iterations);
     CHECK(text.find("\nhits_total " + n + "\n") != std::string::npos);
-    CHECK(text.find("\nmixed_total " + std::to_string(writers * iterations * 7 / 4) + "\n") !=
-          std::string::npos);
-    for (int t = 0; t < writers; ++t)
+    CHECK(text.find("\nmixed_total " + std::to_string(writer_threads * writer_iterations * 7 / 4) +
+                    "\n") != std::string::npos);
+    for (int t = 0; t < writer_threads; ++t)
         CHECK(text.find("per_thread_total{thread=\"" + std::to_string(t) + "\"} " +
-                        std::to_string(iterations) + "\n") != std::string::npos);
+                        std::to_string(writer_iterations) + "\n") != std::string::npos);
     CHECK(text.find("latency_seconds_bucket{le=\"+Inf\"} " + n + "\n") != std::string::npos);
     CHECK(text.find("latency_seconds_count " + n + "\n") != std::string::npos);
     CHECK(text.find("sizes_bucket{kind=\"large\",le=\"100\"} 0\n") != std::string::npos);
     CHECK(text.find("sizes_count{kind=\"small\"} " + n + "\n") != std::string::npos);
-    CHECK(text.find("sizes_sum{kind=\"large\"} " + std::to_string(writers * iterations * 1000) +
-                    "\n") != std::string::npos);
+    CHECK(text.find("sizes_sum{kind=\"large\"} " +
+                    std::to_string(writer_threads * writer_iterations * 1000) + "\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("concurrency: many short-lived threads, exiting while scrapes run, lose nothing") {
@@ -364,7 +366,7 @@ TEST_CASE("concurrency: the same and new label sets created from several threads
     auto& hist = reg.histogram("lookup_values", "Created concurrently.", {"key"}, {1.0});
     constexpr int keys = 64;
     constexpr int rounds = keys * 32; // every thread looks every key up equally often
-    std::vector<std::vector<vitals::counter*>> handles(writers,
+    std::vector<std::vector<vitals::counter*>> handles(writer_threads,
                                                        std::vector<vitals::counter*>(keys));
     std::atomic<bool> stop{false};
     std::string problem;
@@ -372,7 +374,7 @@ TEST_CASE("concurrency: the same and new label sets created from several threads
     std::thread scraper(scrape_loop, std::cref(reg), std::cref(stop), true, std::ref(problem),
                         std::ref(scrapes));
     std::vector<std::thread> threads;
-    for (int t = 0; t < writers; ++t) {
+    for (int t = 0; t < writer_threads; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < rounds; ++i) {
                 // Every thread walks the same keys from a different start, so first lookups
@@ -394,17 +396,17 @@ TEST_CASE("concurrency: the same and new label sets created from several threads
 
     // One series per label set, whichever thread created it.
     for (int k = 0; k < keys; ++k)
-        for (int t = 1; t < writers; ++t)
+        for (int t = 1; t < writer_threads; ++t)
             CHECK(handles[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] ==
                   handles[0][static_cast<std::size_t>(k)]);
-    CHECK(fam.size() == static_cast<std::size_t>(keys + writers * 8));
+    CHECK(fam.size() == static_cast<std::size_t>(keys + writer_threads * 8));
     std::uint64_t total = 0;
     for (int k = 0; k < keys; ++k) total += handles[0][static_cast<std::size_t>(k)]->whole_value();
-    CHECK(total == static_cast<std::uint64_t>(writers * rounds));
+    CHECK(total == static_cast<std::uint64_t>(writer_threads * rounds));
     for (int k = 0; k < keys; ++k)
         CHECK(hist.labels(std::to_string(k)).count() ==
-              static_cast<std::uint64_t>(writers * rounds / keys));
-    for (int t = 0; t < writers; ++t)
+              static_cast<std::uint64_t>(writer_threads * rounds / keys));
+    for (int t = 0; t < writer_threads; ++t)
         CHECK(fam.labels("own" + std::to_string(t), "3").value() == rounds / 8);
 }
 
@@ -474,9 +476,9 @@ TEST_CASE("concurrency: remove, clear and re-add while writing and scraping") {
         }
     });
     std::vector<std::thread> threads;
-    for (int t = 0; t < writers; ++t) {
+    for (int t = 0; t < writer_threads; ++t) {
         threads.emplace_back([&] {
-            for (int i = 0; i < iterations / 4; ++i) {
+            for (int i = 0; i < writer_iterations / 4; ++i) {
                 churned.inc();            // through a handle that may be hidden
                 fam.labels("kept").inc(); // through lookups that may re-add
                 hchurned.observe(0.75);
@@ -495,8 +497,8 @@ TEST_CASE("concurrency: remove, clear and re-add while writing and scraping") {
     CHECK(&fam.labels("churned") == &churned);
     CHECK(&fam.labels("kept") == &kept);
     CHECK(&hfam.labels("churned") == &hchurned);
-    CHECK(steady.value() == writers * (iterations / 4));
-    CHECK(kept.value() <= writers * (iterations / 4));
+    CHECK(steady.value() == writer_threads * (writer_iterations / 4));
+    CHECK(kept.value() <= writer_threads * (writer_iterations / 4));
     const std::string text = vitals::to_text(reg);
     CHECK(text.find("churn_total{k=\"churned\"}") != std::string::npos);
     CHECK(text.find("churn_total{k=\"kept\"}") != std::string::npos);
@@ -516,7 +518,7 @@ TEST_CASE("concurrency: the cardinality bound holds under concurrent creation") 
                         std::ref(scrapes));
     constexpr int per_thread = 500;
     std::vector<std::thread> threads;
-    for (int t = 0; t < writers; ++t) {
+    for (int t = 0; t < writer_threads; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < per_thread; ++i)
                 fam.labels(std::to_string(t * per_thread + i)).inc();
@@ -529,9 +531,9 @@ TEST_CASE("concurrency: the cardinality bound holds under concurrent creation") 
 
     const bounded_tally got(reg, "bounded_total", ~std::size_t{0});
     CHECK(got.series == 11); // ten regular series and the overflow series
-    CHECK(got.sum == writers * per_thread);
+    CHECK(got.sum == writer_threads * per_thread);
     // Every redirected lookup was followed by exactly one inc().
-    CHECK(got.overflow_series == writers * per_thread - 10);
+    CHECK(got.overflow_series == writer_threads * per_thread - 10);
     CHECK(got.overflow_counted == got.overflow_series);
 }
 
@@ -551,7 +553,7 @@ TEST_CASE("concurrency: long label values and the series bound share one overflo
                         std::ref(scrapes));
     constexpr int per_thread = 300;
     std::vector<std::thread> threads;
-    for (int t = 0; t < writers; ++t) {
+    for (int t = 0; t < writer_threads; ++t) {
         threads.emplace_back([&, t] {
             const std::string long_id(static_cast<std::size_t>(17 + t), 'x');
             for (int i = 0; i < per_thread; ++i) {
@@ -570,8 +572,8 @@ TEST_CASE("concurrency: long label values and the series bound share one overflo
     const bounded_tally got(reg, "bounded_total", 16);
     CHECK(got.values_within);
     CHECK(got.series == 11); // ten regular series and the overflow series
-    CHECK(got.sum == writers * per_thread);
-    CHECK(got.overflow_series == writers * per_thread - 10);
+    CHECK(got.sum == writer_threads * per_thread);
+    CHECK(got.overflow_series == writer_threads * per_thread - 10);
     CHECK(got.overflow_counted == got.overflow_series);
 }
 
@@ -587,7 +589,7 @@ TEST_CASE("concurrency: a label set that became a series never goes to the overf
         constexpr int ids = 16;
         constexpr int passes = 200;
         std::vector<std::thread> threads;
-        for (int t = 0; t < writers; ++t) {
+        for (int t = 0; t < writer_threads; ++t) {
             threads.emplace_back([&, t] {
                 for (int p = 0; p < passes; ++p)
                     for (int i = 0; i < ids; ++i)
@@ -609,10 +611,10 @@ TEST_CASE("concurrency: a label set that became a series never goes to the overf
             }
             ++series;
             // Its first lookup created it; every lookup of these values after that found it.
-            CHECK(s.value == writers * passes);
+            CHECK(s.value == writer_threads * passes);
         }
         CHECK(series == 10);
-        CHECK(overflowed == writers * passes * (ids - 10));
+        CHECK(overflowed == writer_threads * passes * (ids - 10));
     }
 }
 

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <cmath>       // floor, nan
 #include <cstdint>     // uint64_t
 #include <cstring>     // memcpy
@@ -16,9 +18,7 @@
 #include <vector>      // vector
 
 namespace {
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using vitals_test::contains;
 // Records `e` on a fresh counter; returns whether it shows and checks the drop count.
 bool shown(const vitals::exemplar& e) {
     vitals::registry reg;

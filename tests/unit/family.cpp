@@ -13,9 +13,7 @@
 
 namespace {
 std::string text(const vitals::registry& reg) { return vitals::to_text(reg); }
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
+using vitals_test::contains;
 } // namespace
 
 TEST_CASE("family: labels() returns one stable series per label set") {

@@ -2,9 +2,12 @@
 // series (past its series bound) are as cheap as a known lookup: they allocate nothing, take
 // no lock (so a scrape in progress never holds them up), and are still all counted.
 // SPDX-License-Identifier: MIT
+// vitals-test: own program (it replaces operator new (counting_new.hpp))
 #include <vitals/vitals.hpp>
 
 #include <doctest/doctest.h>
+
+#include "test_support.hpp"
 
 #include "counting_new.hpp"
 
@@ -17,9 +20,7 @@
 
 namespace {
 
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
+using vitals_test::contains;
 
 struct overflowing {
     vitals::registry reg;

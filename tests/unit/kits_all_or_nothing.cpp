@@ -11,13 +11,13 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <string> // string
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using vitals_test::contains;
 
 } // namespace
 

@@ -1,6 +1,7 @@
 // tests/unit/kits_http_alloc.cpp - a request tracker's destructor never throws: a series it
 // cannot allocate loses one count (vitals::rejected_writes()), never the program.
 // SPDX-License-Identifier: MIT
+// vitals-test: own program (it replaces operator new (counting_new.hpp))
 #include "counting_new.hpp"
 
 #include <vitals/kits/http.hpp>

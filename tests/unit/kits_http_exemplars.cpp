@@ -5,12 +5,12 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <string> // string
 
 namespace {
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using vitals_test::contains;
 } // namespace
 
 TEST_CASE("kits/http: set_trace_id puts {trace_id} on the request count and duration") {

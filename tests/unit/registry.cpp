@@ -14,9 +14,7 @@
 using vitals::errc;
 
 namespace {
-bool contains(const std::string& hay, const std::string& needle) {
-    return hay.find(needle) != std::string::npos;
-}
+using vitals_test::contains;
 } // namespace
 
 TEST_CASE("registry: metric names are validated") {

@@ -7,14 +7,14 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <cstddef> // size_t
 #include <string>  // string
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using vitals_test::contains;
 
 } // namespace
 

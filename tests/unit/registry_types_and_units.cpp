@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <string> // string
 
 namespace {
@@ -13,9 +15,7 @@ vitals::family_options with_unit(const char* unit) {
     o.unit = unit;
     return o;
 }
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using vitals_test::contains;
 } // namespace
 
 TEST_CASE("units: the name must end with _<unit>; the error names both") {

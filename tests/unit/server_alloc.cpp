@@ -1,5 +1,6 @@
 // tests/unit/server_alloc.cpp - a warmed-up keep-alive connection is served without allocating.
 // SPDX-License-Identifier: MIT
+// vitals-test: own program (it replaces operator new (counting_new.hpp))
 // Replaces the global operator new to count every allocation in the process, then drives the
 // server from a client that itself never allocates.
 #include <vitals/server.hpp>

@@ -1,5 +1,6 @@
 // tests/unit/server_endpoints.cpp - health_server: every endpoint answers its request, HEAD,
 // 404/405. SPDX-License-Identifier: MIT
+// vitals-test: own program (it checks the macros that including the server header leaves)
 #include <cstddef> // size_t (first: it shows which macros the platform itself defines)
 #if defined(NOMINMAX)
 #define VITALS_TEST_PLATFORM_NOMINMAX // mingw-w64's libstdc++ defines it

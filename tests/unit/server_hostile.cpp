@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "server_client.hpp"
+#include "server_support.hpp"
 
 #include <chrono>  // steady_clock
 #include <cstdint> // uint32_t
@@ -36,16 +36,8 @@ std::string bytes(const char (&literal)[N]) {
     return std::string(literal, N - 1);
 }
 
-vitals::server_options local_options() {
-    vitals::server_options o;
-    o.bind_address = "127.0.0.1";
-    o.port = 0;
-    return o;
-}
-
-bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
+using server_test::contains;
+using server_test::local_options;
 
 // Sends `raw`, expects `status` with Connection: close, then the server closing the
 // connection, and the server still answering afterwards.

@@ -18,7 +18,7 @@ std::string bytes(const char (&literal)[N]) {
     return std::string(literal, N - 1);
 }
 
-struct outcome {
+struct parse_outcome {
     state st = state::incomplete;
     int error = 0;
     std::string method, path, authorization;
@@ -28,10 +28,10 @@ struct outcome {
 };
 
 // Feeds `input` in pieces of `step` bytes (0: all at once) until the first request ends.
-outcome parse(const std::string& input, std::size_t step = 0,
-              vitals::detail::http_limits limits = {}) {
+parse_outcome parse(const std::string& input, std::size_t step = 0,
+                    vitals::detail::http_limits limits = {}) {
     parser p(limits);
-    outcome o;
+    parse_outcome o;
     std::size_t pos = 0;
     while (pos < input.size() && p.status() == state::incomplete) {
         const std::size_t n = step == 0 ? input.size() - pos : std::min(step, input.size() - pos);
@@ -52,10 +52,10 @@ outcome parse(const std::string& input, std::size_t step = 0,
 }
 
 // Whole, byte by byte and in pieces of 7 must agree.
-outcome parse_all_ways(const std::string& input, vitals::detail::http_limits limits = {}) {
-    const outcome whole = parse(input, 0, limits);
+parse_outcome parse_all_ways(const std::string& input, vitals::detail::http_limits limits = {}) {
+    const parse_outcome whole = parse(input, 0, limits);
     for (std::size_t step : {std::size_t(1), std::size_t(7)}) {
-        const outcome piece = parse(input, step, limits);
+        const parse_outcome piece = parse(input, step, limits);
         CHECK(piece.st == whole.st);
         CHECK(piece.error == whole.error);
         CHECK(piece.path == whole.path);
@@ -67,8 +67,8 @@ outcome parse_all_ways(const std::string& input, vitals::detail::http_limits lim
 } // namespace
 
 TEST_CASE("parser: a simple GET and its fields") {
-    const outcome o = parse_all_ways("GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n"
-                                     "Authorization: Bearer abc\r\n\r\n");
+    const parse_outcome o = parse_all_ways("GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n"
+                                           "Authorization: Bearer abc\r\n\r\n");
     CHECK(o.st == state::complete);
     CHECK(o.method == "GET");
     CHECK(o.path == "/metrics");
@@ -131,9 +131,9 @@ TEST_CASE("parser: limits are exact and enforced before buffering") {
     CHECK(parse_all_ways(over + "\n\n", l).error == 414);
 
     // A megabyte without a line end: rejected after the limit, not after the megabyte.
-    const outcome big = parse("GET /" + std::string(1 << 20, 'a'), 0, l);
+    const parse_outcome big = parse("GET /" + std::string(1 << 20, 'a'), 0, l);
     CHECK(big.error == 414);
-    const outcome drip = parse("GET /" + std::string(1000, 'a'), 1, l);
+    const parse_outcome drip = parse("GET /" + std::string(1000, 'a'), 1, l);
     CHECK(drip.error == 414);
     CHECK(drip.consumed <= 67);
 
@@ -143,7 +143,7 @@ TEST_CASE("parser: limits are exact and enforced before buffering") {
     CHECK(parse_all_ways("GET / HTTP/1.1\r\n" + h62 + "\r\n", l).st == state::complete);
     const std::string h63 = "X: " + std::string(63 - 5, 'v') + "\r\n";
     CHECK(parse_all_ways("GET / HTTP/1.1\r\n" + h63 + "\r\n", l).error == 431);
-    const outcome huge = parse("GET / HTTP/1.1\r\nX: " + std::string(1 << 20, 'v'), 0, l);
+    const parse_outcome huge = parse("GET / HTTP/1.1\r\nX: " + std::string(1 << 20, 'v'), 0, l);
     CHECK(huge.error == 431);
 
     CHECK(parse_all_ways("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", l).st ==
@@ -168,7 +168,7 @@ TEST_CASE("parser: header syntax") {
     CHECK(parse(bytes("GET / HTTP/1.1\r\nX: a\0b\r\n\r\n")).error == 400);
     CHECK(parse("GET / HTTP/1.1\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n").error == 400);
     // A control byte fails at once, before any line end arrives.
-    const outcome tls = parse(bytes("\x16\x03\x01\x00"));
+    const parse_outcome tls = parse(bytes("\x16\x03\x01\x00"));
     CHECK(tls.error == 400);
     CHECK(tls.consumed == 1);
 }
@@ -239,8 +239,8 @@ TEST_CASE("parser: pipelined requests, reset and the failed state") {
 }
 
 TEST_CASE("parser: HTTP/1.0 with Transfer-Encoding is faulty framing (400)") {
-    const outcome o = parse_all_ways("POST /live HTTP/1.0\r\nConnection: keep-alive\r\n"
-                                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    const parse_outcome o = parse_all_ways("POST /live HTTP/1.0\r\nConnection: keep-alive\r\n"
+                                           "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
     CHECK(o.st == state::failed);
     CHECK(o.error == 400);
     // HTTP/1.1 with the same body is fine.
@@ -258,12 +258,12 @@ TEST_CASE("parser: Host must be single and a host[:port]") {
     for (const char* host : {"a b", "example.com/path", "user@example.com", "exa\"mple", "a?b",
                              "a#b", "a\\b", "\xc3\xa9t\xc3\xa9"}) {
         CAPTURE(host);
-        const outcome o =
+        const parse_outcome o =
             parse_all_ways(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n");
         CHECK(o.st == state::failed);
         CHECK(o.error == 400);
     }
-    const outcome twice = parse_all_ways("GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n");
+    const parse_outcome twice = parse_all_ways("GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n");
     CHECK(twice.st == state::failed);
     CHECK(twice.error == 400);
 }

@@ -7,6 +7,7 @@
 #include <vitals/vitals.hpp>
 
 #include "server_client.hpp"
+#include "test_support.hpp"
 
 #include <atomic>  // atomic
 #include <chrono>  // milliseconds, steady_clock
@@ -30,9 +31,7 @@ inline vitals::server_options local_options() {
     return o;
 }
 
-inline bool contains(const std::string& s, const std::string& part) {
-    return s.find(part) != std::string::npos;
-}
+using vitals_test::contains;
 
 inline double sample(vitals::registry& reg, const std::string& line_prefix) {
     const std::string text = vitals::to_text(reg);

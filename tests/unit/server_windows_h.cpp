@@ -1,5 +1,6 @@
 // tests/unit/server_windows_h.cpp - the server header after a plain <windows.h> (on Windows).
 // SPDX-License-Identifier: MIT
+// vitals-test: own program (it includes <windows.h> before vitals)
 // Programs often include <windows.h> before anything else. With WIN32_LEAN_AND_MEAN (so that
 // <windows.h> does not pull in the old winsock.h, which clashes with <winsock2.h> in every
 // Windows SDK) the server header must then compile and work. Elsewhere this file checks the

@@ -25,6 +25,11 @@
 
 namespace vitals_test {
 
+/// Whether `text` contains `part`.
+inline bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
 /// One sample line of an exposition.
 struct sample {
     std::string name;

@@ -1,6 +1,7 @@
 // tests/unit/text_format_alloc.cpp - the serializer does not allocate once its output buffer
 // is reused (issue 2), and a cached series handle never allocates.
 // SPDX-License-Identifier: MIT
+// vitals-test: own program (it replaces operator new (counting_new.hpp))
 //
 // This program replaces the global operator new/delete with versions that count the
 // allocations the current thread makes while counting is switched on (counting_new.hpp); the

@@ -2,6 +2,7 @@
 // the compact configuration (one counter cell, C library float formatting). The output must
 // be byte-identical to the default build's: the same golden files are used.
 // SPDX-License-Identifier: MIT
+// vitals-test: own program (it builds vitals with VITALS_COMPACT=1)
 #define VITALS_COMPACT 1
 #include <vitals/text_format.hpp>
 #include <vitals/vitals.hpp>
