@@ -222,6 +222,36 @@ check_tidy() {
     done
 }
 
+# The test groups CMake makes (tests/CMakeLists.txt) are those meson makes with
+# tools/test_groups.py: the same files in the same translation units, and no other group.
+check_test_groups() {
+    local dir="$BUILD/test-groups" line words name stem files=() expected=0 made rc=0
+    rm -rf "$dir"
+    cmake -S . -B "$dir" -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF >/dev/null
+    [[ -d "$dir/tests/groups" ]] || { echo "CMake made no test groups (is doctest installed?)"; return 1; }
+    while read -r line; do
+        read -r -a words <<<"$line"
+        [[ ${words[0]} == group ]] || continue
+        name="${words[1]}"
+        files=()
+        for stem in "${words[@]:2}"; do files+=("tests/unit/$stem.cpp"); done
+        python3 tools/test_groups.py unity "$dir/$name.expected.cpp" "${files[@]}"
+        # The first line names the generator.
+        if ! diff <(sed 1d "$dir/$name.expected.cpp") <(sed 1d "$dir/tests/groups/$name.cpp"); then
+            echo "CMake's $name differs from tools/test_groups.py's"
+            rc=1
+        fi
+        expected=$((expected + 1))
+    done < <(python3 tools/test_groups.py list tests/unit 8)
+    made="$(find "$dir/tests/groups" -name '*.cpp' | wc -l)"
+    if ((made != expected)); then
+        echo "CMake made $made test groups, tools/test_groups.py $expected"
+        rc=1
+    fi
+    echo "$expected test groups, the same in CMake and meson"
+    return "$rc"
+}
+
 # The single headers with only single_include/ on the include path: each one compiles alone,
 # both together, and tests/single_header.cpp runs, with and without exceptions and RTTI.
 single_header_alone() {
@@ -802,6 +832,7 @@ main() {
 step --quick version python3 tools/check_version.py
 step --quick amalgamation python3 tools/amalgamate.py --check
 step --quick std-includes python3 tools/list_std_includes.py --check
+step --quick test-groups check_test_groups
 step --quick --needs "clang" headers check_headers
 step --quick --needs "clang" single-header single_header_alone
 step --needs "clang g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" strict check_strict
