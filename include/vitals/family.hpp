@@ -1020,6 +1020,10 @@ private:
     std::atomic<series_node*> overflow_count_{nullptr};  // our series in overflow_family_
     std::atomic<std::uint64_t> overflow_uncounted_{0};   // see count_overflow()
     unix_clock clock_ = &system_unix_time;
+    // Set when a registration other than the kit registration that made this family found it
+    // while that registration was pending: the kit must then not withdraw it (see
+    // registry::withdraw()). Written under the registry's reader lock, read under its writer lock.
+    std::atomic<bool> claimed_{false};
 
     mutable shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created

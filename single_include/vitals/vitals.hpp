@@ -4546,6 +4546,10 @@ private:
     std::atomic<series_node*> overflow_count_{nullptr};  // our series in overflow_family_
     std::atomic<std::uint64_t> overflow_uncounted_{0};   // see count_overflow()
     unix_clock clock_ = &system_unix_time;
+    // Set when a registration other than the kit registration that made this family found it
+    // while that registration was pending: the kit must then not withdraw it (see
+    // registry::withdraw()). Written under the registry's reader lock, read under its writer lock.
+    std::atomic<bool> claimed_{false};
 
     mutable shared_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
@@ -5084,6 +5088,13 @@ private:
     friend class vitals::registry;
     void reserve_one() { made_.reserve(made_.size() + 1); }
     void made(family_base* f) noexcept { made_.push_back(f); } // after reserve_one()
+
+    // Whether this registration made `f` (and has not committed).
+    bool made_here(const family_base* f) const noexcept {
+        for (const family_base* m : made_)
+            if (m == f) return true;
+        return false;
+    }
 
     static kit_registration*& top() noexcept {
         static thread_local kit_registration* innermost = nullptr;
@@ -5693,11 +5704,13 @@ private:
     }
 
     // Takes back a family a kit's failed registration made (detail::kit_registration): it
-    // leaves the exposition and frees its names. It is kept alive, unlisted, until the
-    // registry is destroyed, since another thread may have registered the same definition
-    // meanwhile and hold it. Never allocates (add() reserved the room).
+    // leaves the exposition and frees its names. A family another registration found
+    // meanwhile (another thread registering the same definition) stays listed, since that
+    // caller records into it. A withdrawn one is kept alive, unlisted, until the registry is
+    // destroyed. Never allocates (add() reserved the room).
     void withdraw(detail::family_base* f) noexcept {
         detail::exclusive_lock lock(mutex_);
+        if (f->claimed_.load(std::memory_order_relaxed)) return;
         const std::size_t pos = family_index(f->name());
         if (pos == families_.size() || families_[pos] != f) return;
         families_.erase(families_.begin() + static_cast<std::ptrdiff_t>(pos));
@@ -5731,13 +5744,20 @@ private:
     }
 
     // A registration of a name already registered: that family when it is the same, else why
-    // not.
-    static added existing(detail::family_base& f, metric_type type, const std::string& name,
-                          std::string_view help, const std::vector<std::string>& label_names,
-                          const family_options& options, const std::vector<double>& bounds,
-                          const std::vector<std::string>& states) {
+    // not. Called under the reader lock at least.
+    added existing(detail::family_base& f, metric_type type, const std::string& name,
+                   std::string_view help, const std::vector<std::string>& label_names,
+                   const family_options& options, const std::vector<double>& bounds,
+                   const std::vector<std::string>& states) const {
         std::string diff = differences(f, type, help, label_names, options, bounds, states);
-        if (diff.empty()) return f;
+        if (diff.empty()) {
+            // Handed to a caller other than the kit registration that made it (if one did):
+            // from now on that caller may record into it, so withdraw() must leave it listed.
+            const detail::kit_registration* kit = detail::kit_registration::active(this);
+            if (!(kit && kit->made_here(&f)) && !f.claimed_.load(std::memory_order_relaxed))
+                f.claimed_.store(true, std::memory_order_relaxed);
+            return f;
+        }
         return status(errc::conflicting_registration,
                       "metric '" + name + "' is already registered " + diff);
     }

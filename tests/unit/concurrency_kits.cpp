@@ -1,8 +1,10 @@
 // tests/unit/concurrency_kits.cpp - cache and queue kits made, used and destroyed on several
-// threads while another thread scrapes (run under TSan by the step tsan).
+// threads while another thread scrapes, and a kit failing while another thread registers one of
+// its families (run under TSan by the step tsan).
 // SPDX-License-Identifier: MIT
 #include <vitals/kits/cache.hpp>
 #include <vitals/kits/queue.hpp>
+#include <vitals/registry.hpp>
 #include <vitals/text_format.hpp>
 
 #include <doctest/doctest.h>
@@ -15,6 +17,15 @@
 #include <vector>  // vector
 
 namespace {
+
+// Waits (bounded) until `step` holds `value`; false when it never does.
+bool reach(const std::atomic<int>& step, int value) {
+    for (int spins = 0; spins < 20000000; ++spins) {
+        if (step.load() == value) return true;
+        std::this_thread::yield();
+    }
+    return false;
+}
 
 // How many times `needle` occurs in `text`.
 std::size_t occurrences(const std::string& text, const std::string& needle) {
@@ -76,4 +87,36 @@ TEST_CASE("concurrency/kits: kits come and go on several threads while scrapes r
     }
     CHECK(hits == 3 * 200 - conflicts.load());
     CHECK(occurrences(text, "app_cache_hit_rate{") == 4);
+}
+
+// A kit registers its families one by one and withdraws those it made when a later one fails
+// (detail::kit_registration, as every kit uses it). Here another thread registers one of them,
+// with the same definition, after the kit made it and before the kit fails: that thread now
+// records into the family, so the failing kit must leave it listed.
+TEST_CASE("concurrency/kits: a family another thread registered while a kit made it stays") {
+    vitals::registry reg;
+    std::atomic<int> step{0};
+    std::thread kit_thread([&] {
+        vitals::detail::kit_registration kit(reg); // a kit's registration in progress
+        reg.counter("app_jobs_total", "Jobs run.");
+        reg.gauge("app_jobs_running", "Jobs running."); // made by the kit only
+        step.store(1);
+        reach(step, 2);
+        // Not committed: as a kit whose next family failed to register.
+    });
+    const bool made = reach(step, 1);
+    vitals::counter& jobs = reg.counter("app_jobs_total", "Jobs run.");
+    step.store(2);
+    kit_thread.join();
+    REQUIRE(made);
+    jobs.inc(3);
+    const std::string text = vitals::to_text(reg);
+    CHECK(occurrences(text, "app_jobs_total 3\n") == 1);
+    CHECK(occurrences(text, "app_jobs_running") == 0); // nobody else took it: withdrawn
+    // Registering it again finds the same family, and its names stay taken.
+    reg.counter("app_jobs_total", "Jobs run.").inc();
+    CHECK(occurrences(vitals::to_text(reg), "app_jobs_total 4\n") == 1);
+    CHECK(reg.try_gauge("app_jobs", "Collides with the counter's base name.").error().code() ==
+          vitals::errc::name_collision);
+    CHECK(reg.try_gauge("app_jobs_running", "Free again.").ok());
 }

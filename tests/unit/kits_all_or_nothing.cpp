@@ -118,3 +118,16 @@ TEST_CASE("kits: a kit constructed twice on one registry is still two views of o
                    "app_http_requests_total{method=\"GET\",endpoint=\"/x\",status=\"200\"} 2\n"));
 }
 #endif
+
+// A kit that registers one of its families twice finds its own family the second time; that
+// does not keep the family when the kit fails (only another caller's registration does).
+TEST_CASE("kits: a failed kit withdraws a family it registered twice") {
+    vitals::registry reg;
+    {
+        vitals::detail::kit_registration kit(reg);
+        reg.counter("app_tasks_total", "Tasks.");
+        reg.counter("app_tasks_total", "Tasks.").inc();
+    } // not committed
+    CHECK_FALSE(contains(vitals::to_text(reg), "app_tasks"));
+    CHECK(reg.try_gauge("app_tasks", "The counter's base name, free again.").ok());
+}
