@@ -1020,8 +1020,8 @@ private:
     std::atomic<series_node*> overflow_count_{nullptr};  // our series in overflow_family_
     std::atomic<std::uint64_t> overflow_uncounted_{0};   // see count_overflow()
     unix_clock clock_ = &system_unix_time;
-    // Set when a registration other than the kit registration that made this family found it
-    // while that registration was pending: the kit must then not withdraw it (see
+    // Set when a registration found this family other than the kit registration that made it:
+    // that caller may record into it, so a kit that has not committed must not withdraw it (see
     // registry::withdraw()). Written under the registry's reader lock, read under its writer lock.
     std::atomic<bool> claimed_{false};
 
