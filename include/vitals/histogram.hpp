@@ -64,10 +64,19 @@ inline status validate_buckets(const std::vector<double>& bounds) {
 
 namespace detail {
 
-/// The histogram's bucket bounds: one vector, owned by a standalone histogram, or by a family
-/// and shared by its series.
+/// The histogram's bucket bounds, owned by a standalone histogram, or by a family and shared by
+/// its series: as given, and as observe() reads them (see max_scanned_bounds).
 struct bucket_bounds {
+    explicit bucket_bounds(std::vector<double> bounds)
+        : values(std::move(bounds)), scanned(values) {
+        if (scanned.size() % 2 != 0 && scanned.size() <= max_scanned_bounds)
+            scanned.push_back(bits_double(0x7ff0000000000000ULL)); // +Inf
+    }
+    bucket_bounds(const bucket_bounds&) = delete;
+    bucket_bounds& operator=(const bucket_bounds&) = delete;
+
     std::vector<double> values;
+    std::vector<double> scanned; // values, padded for observe()
 };
 
 /// histogram's members that need <vector> or <chrono> (see record/histogram.hpp).
@@ -94,7 +103,7 @@ struct include_histogram_hpp {
         }
         h.bounds_ = owned;
         h.release_bounds_ = &release;
-        h.bound_values_ = owned->values.data();
+        h.bound_values_ = owned->scanned.data();
         h.nb_ = owned->values.size();
         // A constructor that throws runs no destructor: free the bounds here.
 #if VITALS_HAS_EXCEPTIONS()
@@ -124,7 +133,7 @@ private:
 } // namespace detail
 
 inline histogram::histogram(detail::borrowed_bounds_tag, const detail::bucket_bounds& bounds)
-    : bounds_(&bounds), bound_values_(bounds.values.data()), nb_(bounds.values.size()) {
+    : bounds_(&bounds), bound_values_(bounds.scanned.data()), nb_(bounds.values.size()) {
     init_cells();
 }
 

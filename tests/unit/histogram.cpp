@@ -293,8 +293,8 @@ TEST_CASE("histogram: observations from more threads than cells are all counted"
 }
 
 TEST_CASE("histogram: every bound count picks the first bucket whose bound is >= the value") {
-    // Up to 17 bounds (16 without vector types) the bucket is found by counting the bounds
-    // below the value (two per packed comparison on x86-64, four sums at a time elsewhere,
+    // Up to 16 bounds the bucket is found by counting the bounds below the value (two per
+    // packed comparison on x86-64, padded to an even count; four sums at a time elsewhere,
     // then the rest), beyond by a binary search: check both, every remainder, the infinities,
     // and a family's series, which share the family's bounds.
     vitals::registry reg;
@@ -323,5 +323,32 @@ TEST_CASE("histogram: every bound count picks the first bucket whose bound is >=
         CHECK(h.count() == values.size());
         CHECK(series.count() == values.size());
         CHECK(h.bucket_count(n) == 4); // +Inf, the largest double, n + 0.5 and n + 1
+    }
+}
+
+TEST_CASE("histogram: the sum takes every observation, whichever bucket and thread") {
+    // Each thread slot keeps a sum of its own; sum() adds them all, and reset() zeroes each.
+    // Every bound count's bucket search (scan, padded scan, binary search) feeds the same sum.
+    for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{6}, std::size_t{7},
+                                std::size_t{10}, std::size_t{40}}) {
+        vitals::histogram h(vitals::linear_buckets(1.0, 1.0, n));
+        double expected = 0.0;
+        for (int round = 0; round < 3; ++round) {
+            for (std::size_t k = 0; k <= 2 * n + 2; ++k) { // every bucket, both parities
+                h.observe(static_cast<double>(k) / 2.0);
+                expected += static_cast<double>(k) / 2.0; // halves: every partial sum is exact
+            }
+            std::thread other([&h] { h.observe(0.25); });
+            other.join();
+            expected += 0.25;
+            CHECK_MESSAGE(h.sum() == expected, "n=" << n << " round " << round);
+            CHECK(h.count() == static_cast<std::uint64_t>(round + 1) * (2 * n + 4));
+        }
+        h.reset();
+        CHECK(h.sum() == 0.0);
+        CHECK(h.count() == 0u);
+        h.observe(1.5);
+        h.observe(2.0);
+        CHECK(h.sum() == 3.5);
     }
 }
