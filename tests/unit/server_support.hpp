@@ -81,6 +81,20 @@ inline int settled_task_count(int expected) {
     }
     return n;
 }
+
+/// The process's thread count once it has held still for 100 ms (at most 2 s): a thread that
+/// an earlier test joined or detached can still be listed for a moment while it exits, and a
+/// count taken then is one too high for the rest of the test.
+inline int stable_task_count() {
+    int n = count_entries("/proc/self/task");
+    for (int i = 0, same = 0; i < 100 && same < 5; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const int now = count_entries("/proc/self/task");
+        same = now == n ? same + 1 : 0;
+        n = now;
+    }
+    return n;
+}
 #endif
 
 /// A registry holding `n` series (one counter family, label "id"), about 60 bytes each.
