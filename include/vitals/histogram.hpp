@@ -67,16 +67,22 @@ namespace detail {
 /// The histogram's bucket bounds, owned by a standalone histogram, or by a family and shared by
 /// its series: as given, and as observe() reads them (see max_scanned_bounds).
 struct bucket_bounds {
-    explicit bucket_bounds(std::vector<double> bounds)
-        : values(std::move(bounds)), scanned(values) {
-        if (scanned.size() % 2 != 0 && scanned.size() <= max_scanned_bounds)
-            scanned.push_back(bits_double(0x7ff0000000000000ULL)); // +Inf
+    explicit bucket_bounds(std::vector<double> bounds) : values(std::move(bounds)) {
+        if (values.size() % 2 != 0 && values.size() <= max_scanned_bounds) {
+            padded = values;
+            padded.push_back(bits_double(0x7ff0000000000000ULL)); // +Inf
+        }
     }
     bucket_bounds(const bucket_bounds&) = delete;
     bucket_bounds& operator=(const bucket_bounds&) = delete;
 
+    /// The bounds as observe() reads them.
+    const double* scanned() const noexcept {
+        return padded.empty() ? values.data() : padded.data();
+    }
+
     std::vector<double> values;
-    std::vector<double> scanned; // values, padded for observe()
+    std::vector<double> padded; // an odd count of scanned values and +Inf; else empty
 };
 
 /// histogram's members that need <vector> or <chrono> (see record/histogram.hpp).
@@ -103,7 +109,7 @@ struct include_histogram_hpp {
         }
         h.bounds_ = owned;
         h.release_bounds_ = &release;
-        h.bound_values_ = owned->scanned.data();
+        h.bound_values_ = owned->scanned();
         h.nb_ = owned->values.size();
         // A constructor that throws runs no destructor: free the bounds here.
 #if VITALS_HAS_EXCEPTIONS()
@@ -133,7 +139,7 @@ private:
 } // namespace detail
 
 inline histogram::histogram(detail::borrowed_bounds_tag, const detail::bucket_bounds& bounds)
-    : bounds_(&bounds), bound_values_(bounds.scanned.data()), nb_(bounds.values.size()) {
+    : bounds_(&bounds), bound_values_(bounds.scanned()), nb_(bounds.values.size()) {
     init_cells();
 }
 
