@@ -321,11 +321,13 @@ void BM_lockstep_2threads(benchmark::State& state) {
                 li = (li + 7) & 255;
             }
         },
+        lockstep::register_chain, // the host's own scaling (see lockstep.hpp)
     };
     std::vector<lockstep::result> r;
     for (auto _ : state) r = lockstep::measure(kinds, 200, 8192);
     benchmark::DoNotOptimize(shared.value.load());
-    const char* names[] = {"atomic", "counter", "lookup", "observe", "lookup_only", "overflowed"};
+    const char* names[] = {"atomic",      "counter",    "lookup", "observe",
+                           "lookup_only", "overflowed", "control"};
     for (std::size_t k = 0; k < r.size(); ++k) {
         const std::string p = std::string("lockstep_") + names[k];
         state.counters[p + "_1"] = r[k].solo_ns;

@@ -24,6 +24,7 @@
 #include <atomic>     // atomic
 #include <chrono>     // steady_clock
 #include <cstddef>    // size_t
+#include <cstdint>    // uint64_t
 #include <functional> // function
 #include <thread>     // thread, this_thread::yield
 #include <vector>     // vector
@@ -96,6 +97,24 @@ inline double median(std::vector<double> v) {
 /// One kind of operation: `op(thread, n)` does n operations in a loop on thread 0 or 1 (one
 /// indirect call per phase, so that the call costs nothing next to the operations).
 using operation = std::function<void(int thread, std::size_t n)>;
+
+/// The control kind: each operation is 16 steps of a multiply-add chain held in a register,
+/// so the two threads share nothing and touch no memory. On two cores the pair's wall time
+/// per operation is 0.5x one thread's; a run that measures more for it was given less than
+/// two cores by the host (virtual CPUs taking turns on one core, or one of them stalled),
+/// which the guest's CPU-time check cannot see. Read the other kinds' two-thread figures of
+/// the same run beside it.
+inline void register_chain(int thread, std::size_t n) {
+    std::uint64_t x = static_cast<std::uint64_t>(thread) + n;
+    for (std::size_t i = 0; i < n * 16; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+#if defined(__GNUC__) || defined(__clang__)
+        __asm__ volatile("" : "+r"(x)); // keeps every step: the compiler cannot fold the loop
+#endif
+    }
+    static std::atomic<std::uint64_t> sink{0};
+    sink.store(x, std::memory_order_relaxed);
+}
 
 struct result {
     double solo_ns = 0;       // one thread alone: wall ns per operation
