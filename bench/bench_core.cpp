@@ -322,12 +322,13 @@ void BM_lockstep_2threads(benchmark::State& state) {
             }
         },
         lockstep::register_chain, // the host's own scaling (see lockstep.hpp)
+        lockstep::private_increments,
     };
     std::vector<lockstep::result> r;
     for (auto _ : state) r = lockstep::measure(kinds, 200, 8192);
     benchmark::DoNotOptimize(shared.value.load());
-    const char* names[] = {"atomic",      "counter",    "lookup", "observe",
-                           "lookup_only", "overflowed", "control"};
+    const char* names[] = {"atomic",      "counter",    "lookup",  "observe",
+                           "lookup_only", "overflowed", "control", "control_memory"};
     for (std::size_t k = 0; k < r.size(); ++k) {
         const std::string p = std::string("lockstep_") + names[k];
         state.counters[p + "_1"] = r[k].solo_ns;

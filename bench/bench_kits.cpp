@@ -144,10 +144,11 @@ void BM_lockstep_tracked(benchmark::State& state) {
             }
         },
         lockstep::register_chain, // the host's own scaling (see lockstep.hpp)
+        lockstep::private_increments,
     };
     std::vector<lockstep::result> r;
     for (auto _ : state) r = lockstep::measure(kinds, 200, 2048);
-    const char* names[] = {"clocks", "tracked", "control"};
+    const char* names[] = {"clocks", "tracked", "control", "control_memory"};
     for (std::size_t k = 0; k < r.size(); ++k) {
         const std::string p = std::string("lockstep_") + names[k];
         state.counters[p + "_1"] = r[k].solo_ns;

@@ -98,12 +98,13 @@ inline double median(std::vector<double> v) {
 /// indirect call per phase, so that the call costs nothing next to the operations).
 using operation = std::function<void(int thread, std::size_t n)>;
 
-/// The control kind: each operation is 16 steps of a multiply-add chain held in a register,
-/// so the two threads share nothing and touch no memory. On two cores the pair's wall time
-/// per operation is 0.5x one thread's; a run that measures more for it was given less than
-/// two cores by the host (virtual CPUs taking turns on one core, or one of them stalled),
-/// which the guest's CPU-time check cannot see. Read the other kinds' two-thread figures of
-/// the same run beside it.
+/// The control kinds, which share nothing between the two threads: on two cores of their
+/// own, the pair's wall time per operation is 0.5x one thread's. A run that measures more
+/// for them was given less than that by the host, which the guest's CPU-time check cannot
+/// see; read the other kinds' two-thread figures of the same run beside them.
+/// register_chain: 16 steps of a multiply-add chain held in a register, no memory touched.
+/// It slows only when the threads did not run at the same time (virtual CPUs taking turns
+/// on one core, or one of them stalled by the host).
 inline void register_chain(int thread, std::size_t n) {
     std::uint64_t x = static_cast<std::uint64_t>(thread) + n;
     for (std::size_t i = 0; i < n * 16; ++i) {
@@ -114,6 +115,20 @@ inline void register_chain(int thread, std::size_t n) {
     }
     static std::atomic<std::uint64_t> sink{0};
     sink.store(x, std::memory_order_relaxed);
+}
+
+/// private_increments: 16 times, each thread adds one to a variable on its own cache line,
+/// with a relaxed load and store (a counter's per-thread cell, with no library code).
+/// It also slows when both threads share one core's load and store units (two virtual CPUs
+/// placed on the two hardware threads of one core), which register_chain does not feel.
+inline void private_increments(int thread, std::size_t n) {
+    struct alignas(64) cell {
+        std::atomic<std::uint64_t> value{0};
+    };
+    static cell cells[2];
+    std::atomic<std::uint64_t>& c = cells[thread & 1].value;
+    for (std::size_t i = 0; i < n * 16; ++i)
+        c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 struct result {

@@ -15,7 +15,7 @@
 # same run, which the ratio column does. Two-thread figures come from BM_lockstep_2threads
 # (two pinned threads timed only while both run; see bench_core.cpp), since free-running
 # threads on a loaded machine often take turns and hide contention; each lockstep run also
-# times a control that shares nothing between its threads, which shows whether the host
+# times two controls that share nothing between their threads, which show whether the host
 # gave the run two cores (0.50x of one thread when it did). Needs Google Benchmark
 # (Debian libbenchmark-dev) and python3.
 set -eu
@@ -184,8 +184,10 @@ scaling("histogram.observe(), 2 threads on one histogram", core, "observe", 0.6)
 scaling("family.labels(3 values).inc(), 2 threads", core, "lookup", 0.6)
 scaling("the same lookups, all overflowed, 2 threads", core, "overflowed", 0.6)
 scaling("the same lookups without the increment, 2 threads", core, "lookup_only")
-scaling("control: 16 multiply-adds in a register, 2 threads (the host's scaling; 0.50x on"
-        " two cores)", core, "control")
+scaling("control: 16 multiply-adds in a register, 2 threads (0.50x when the threads ran at"
+        " once)", core, "control")
+scaling("control: 16 increments of a variable of each thread's own, 2 threads (0.50x on two"
+        " cores of their own)", core, "control_memory")
 if compact:
     c1 = ns(compact, "BM_baseline_atomic/threads:1")
     op("VITALS_COMPACT=1: counter.inc(), 1 thread", "BM_counter_inc/threads:1", c1,
@@ -222,11 +224,13 @@ elif kl:
     rows.append(("tracked request, 2 threads on one endpoint", "not reported", "", "",
                  "threads ran together in %.0f%% of phases"
                  % (100 * kl.get("lockstep_tracked_overlap", 0))))
-if kl.get("lockstep_control_2") and kl.get("lockstep_control_1"):
-    rows.append(("control in the same run: 16 multiply-adds in a register, 2 threads",
-                 "%.2f ns per op of the pair" % kl["lockstep_control_2"],
-                 "%.2fx the ops/s of 1 thread (2.00x on two cores)"
-                 % (kl["lockstep_control_1"] / kl["lockstep_control_2"]), "", ""))
+for kind, what in (("control", "16 multiply-adds in a register"),
+                   ("control_memory", "16 increments of a variable of each thread's own")):
+    if kl.get("lockstep_%s_2" % kind) and kl.get("lockstep_%s_1" % kind):
+        rows.append(("control in the same run: %s, 2 threads" % what,
+                     "%.2f ns per op of the pair" % kl["lockstep_%s_2" % kind],
+                     "%.2fx the ops/s of 1 thread (2.00x on two cores)"
+                     % (kl["lockstep_%s_1" % kind] / kl["lockstep_%s_2" % kind]), "", ""))
 
 t_new = ns(core, "BM_serialize_to_text/10000")
 t_reused = ns(core, "BM_serialize_string/10000")
@@ -263,8 +267,10 @@ print("\n2-thread rows: two pinned threads in lockstep (bench/lockstep.hpp); a p
       " only when both threads ran throughout it (CPU time of the pair about twice its wall"
       " time); a row is not reported when fewer than 20% of its phases counted. The control"
       " rows share nothing between the threads: above 0.50x (below 2.00x) the host gave the"
-      " run less than two cores, which the CPU-time check cannot see, and the other 2-thread"
-      " rows of that run are slowed by as much.")
+      " run less than two cores of its own, which the CPU-time check cannot see (the"
+      " multiply-adds slow when the threads took turns; the increments also when they shared"
+      " one core's load and store units), and the other 2-thread rows of that run are slowed"
+      " as much.")
 
 _, peers = load("peers.json")
 if peers:
@@ -290,7 +296,9 @@ if peers:
         peer_row(label, ns(core, name), ns(peers, name))
     for label, kind in (("counter increment, 2 threads on one counter", "counter"),
                         ("histogram observe, 2 threads on one histogram", "observe"),
-                        ("control: multiply-adds in a register, 2 threads", "control")):
+                        ("control: multiply-adds in a register, 2 threads", "control"),
+                        ("control: increments of each thread's own variable, 2 threads",
+                         "control_memory")):
         v, p = vl.get("lockstep_%s_2" % kind), pl.get("lockstep_%s_2" % kind)
         if v is None or p is None:
             print("| %s | not reported: threads did not run together | | |" % label)
