@@ -307,6 +307,16 @@ private:
         text(c, w, endpoint::other, code, text_body_, head, false, detail::no_extra);
     }
 
+    bool refuses(const connection& c) const override {
+        const auto& p = c.parser;
+        const endpoint ep = classify(p.path());
+        if (ep == endpoint::other) return true;                       // 404
+        if (p.method() != "HEAD" && p.method() != "GET") return true; // 405
+        return ep == endpoint::metrics &&                             // 401
+               !detail::bearer_authorized(options_.bearer_token, p.has_authorization(),
+                                          p.authorization());
+    }
+
     bool respond(connection& c, detail::response_writer& w) override {
         const auto& p = c.parser;
         const endpoint ep = classify(p.path());

@@ -512,6 +512,13 @@ public:
     }
     /// Records that `100 Continue` was queued for this request.
     void continue_sent() noexcept { continue_sent_ = true; }
+    /// Records that this request is answered without reading its content: keep_alive() is
+    /// false from now on, since the content that may still arrive cannot be told apart from a
+    /// next request.
+    void skip_content() noexcept {
+        close_ = true;
+        continue_sent_ = true;
+    }
     /// The Accept header (several are joined with ","); empty when none was sent.
     std::string_view accept() const noexcept { return accept_; }
     std::string_view authorization() const noexcept { return authorization_; }
@@ -1950,6 +1957,11 @@ public:
     /// Answers with an error status (malformed request, deadline, over a cap); the
     /// connection closes after it.
     virtual void reject(server_connection& c, response_writer& w, int code, const char* reason) = 0;
+    /// Whether respond() would refuse the request in c.parser, whose header section is
+    /// complete, whatever its content (an unknown path, a method other than GET or HEAD, a
+    /// missing credential). A client waiting for `100 Continue` then gets that answer at once
+    /// and does not send the content.
+    virtual bool refuses(const server_connection& c) const = 0;
 
 protected:
     request_handler() = default;
@@ -2560,8 +2572,17 @@ private:
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
             } else if (c.parser.awaiting_continue()) {
                 const std::size_t before = c.pending();
-                writer_.queue_continue(c);
-                c.parser.continue_sent();
+                if (handler_.refuses(c)) {
+                    // The final answer now, instead of 100 Continue, so that the client does
+                    // not send content that changes nothing. The connection closes after it:
+                    // content the client sends anyway is discarded (see finish()), never read
+                    // as a request.
+                    c.parser.skip_content();
+                    handler_.respond(c, writer_);
+                } else {
+                    writer_.queue_continue(c);
+                    c.parser.continue_sent();
+                }
                 output_total_ += c.pending() - before;
             }
         }
@@ -3318,6 +3339,16 @@ private:
         // A HEAD is answered without a body, even when it failed (its method was parsed).
         const bool head = c.parser.method() == "HEAD";
         text(c, w, endpoint::other, code, text_body_, head, false, detail::no_extra);
+    }
+
+    bool refuses(const connection& c) const override {
+        const auto& p = c.parser;
+        const endpoint ep = classify(p.path());
+        if (ep == endpoint::other) return true;                       // 404
+        if (p.method() != "HEAD" && p.method() != "GET") return true; // 405
+        return ep == endpoint::metrics &&                             // 401
+               !detail::bearer_authorized(options_.bearer_token, p.has_authorization(),
+                                          p.authorization());
     }
 
     bool respond(connection& c, detail::response_writer& w) override {

@@ -569,24 +569,63 @@ TEST_CASE("hostile: a rejected HEAD gets no body") {
 }
 
 // A client that sends `Expect: 100-continue` waits for the interim response before it sends
-// the body; without one it stalls until its own timeout (curl waits 1 s).
-TEST_CASE("hostile: Expect: 100-continue gets 100 Continue before the body") {
+// the content; without one it stalls until its own timeout (curl waits 1 s).
+TEST_CASE("hostile: Expect: 100-continue gets 100 Continue before the content") {
     vitals::registry reg;
     auto opts = local_options();
     opts.request_timeout = 10000ms; // the interim answer must not come from a deadline
     vitals::health_server server(reg, opts);
     server.start();
     client c("127.0.0.1", server.port());
-    REQUIRE(c.send_all("POST /live HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+    REQUIRE(c.send_all("GET /live HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
                        "Content-Length: 5\r\n\r\n"));
     const response interim = c.read_response();
     CHECK(interim.status == 100);
     REQUIRE(c.send_all("hello"));
     const response final_response = c.read_response();
-    CHECK(final_response.status == 405);
+    CHECK(final_response.status == 200);
+    CHECK(final_response.header("connection") != "close");
     // The connection stays usable, and the next request does not get a second 100.
     REQUIRE(c.send_all("GET /live HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n\r\n"));
     CHECK(c.read_response().status == 200);
+}
+
+// A request the server refuses whatever its content gets the refusal at once, not 100
+// Continue: the client need not upload content that changes nothing. The connection then
+// closes, since what the client may still send is content, not a next request.
+TEST_CASE("hostile: Expect: 100-continue on a refused request gets the refusal at once") {
+    struct refused_case {
+        const char* request_head;
+        int status;
+    };
+    const refused_case cases[] = {
+        {"POST /live HTTP/1.1\r\nHost: t\r\n", 405},
+        {"PUT /nowhere HTTP/1.1\r\nHost: t\r\n", 404},
+        {"GET /metrics HTTP/1.1\r\nHost: t\r\n", 401},
+    };
+    for (const refused_case& rc : cases) {
+        CAPTURE(rc.request_head);
+        vitals::registry reg;
+        auto opts = local_options();
+        opts.request_timeout = 10000ms; // the answer must not come from a deadline
+        opts.bearer_token = "s3cret";
+        vitals::health_server server(reg, opts);
+        server.start();
+        client c("127.0.0.1", server.port());
+        REQUIRE(c.send_all(std::string(rc.request_head) +
+                           "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+        const response first = c.read_response();
+        CHECK(first.status == rc.status);
+        CHECK(first.header("connection") == "close");
+        // Content sent anyway is discarded, not answered as a request, and the server closes.
+        REQUIRE(c.send_all("GET /live HTTP/1.1\r\nHost: t\r\n\r\n"));
+        CHECK(c.read_all(3000ms).empty()); // returns early when the server closes
+        CHECK(c.closed_by_peer(100ms));
+        // The server still answers other clients.
+        client other("127.0.0.1", server.port());
+        REQUIRE(other.send_all("GET /live HTTP/1.1\r\nHost: t\r\n\r\n"));
+        CHECK(other.read_response().status == 200);
+    }
 }
 
 // Blank lines after a request (some clients end a body with an extra CRLF) leave the

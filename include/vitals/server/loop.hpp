@@ -41,6 +41,11 @@ public:
     /// Answers with an error status (malformed request, deadline, over a cap); the
     /// connection closes after it.
     virtual void reject(server_connection& c, response_writer& w, int code, const char* reason) = 0;
+    /// Whether respond() would refuse the request in c.parser, whose header section is
+    /// complete, whatever its content (an unknown path, a method other than GET or HEAD, a
+    /// missing credential). A client waiting for `100 Continue` then gets that answer at once
+    /// and does not send the content.
+    virtual bool refuses(const server_connection& c) const = 0;
 
 protected:
     request_handler() = default;
@@ -651,8 +656,17 @@ private:
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
             } else if (c.parser.awaiting_continue()) {
                 const std::size_t before = c.pending();
-                writer_.queue_continue(c);
-                c.parser.continue_sent();
+                if (handler_.refuses(c)) {
+                    // The final answer now, instead of 100 Continue, so that the client does
+                    // not send content that changes nothing. The connection closes after it:
+                    // content the client sends anyway is discarded (see finish()), never read
+                    // as a request.
+                    c.parser.skip_content();
+                    handler_.respond(c, writer_);
+                } else {
+                    writer_.queue_continue(c);
+                    c.parser.continue_sent();
+                }
                 output_total_ += c.pending() - before;
             }
         }

@@ -83,6 +83,13 @@ public:
     }
     /// Records that `100 Continue` was queued for this request.
     void continue_sent() noexcept { continue_sent_ = true; }
+    /// Records that this request is answered without reading its content: keep_alive() is
+    /// false from now on, since the content that may still arrive cannot be told apart from a
+    /// next request.
+    void skip_content() noexcept {
+        close_ = true;
+        continue_sent_ = true;
+    }
     /// The Accept header (several are joined with ","); empty when none was sent.
     std::string_view accept() const noexcept { return accept_; }
     std::string_view authorization() const noexcept { return authorization_; }
