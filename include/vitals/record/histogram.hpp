@@ -89,8 +89,10 @@ public:
 
     /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
     /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
-    /// Prometheus clients do.
-    void observe(double v) noexcept {
+    /// Prometheus clients do. Always inlined: called instead, as Clang 14 chose to, it took
+    /// 3.34 ns instead of 2.98 ns in a loop (the sum's path through memory is longer; see
+    /// detail::owned_add_double).
+    VITALS_DETAIL_ALWAYS_INLINE void observe(double v) noexcept {
         if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
         observe_in(bucket_index(v), v);
     }
