@@ -2438,9 +2438,14 @@ struct label_hash_keys {
 /// already, and a lookup's probe waits for this value. Hence a caller that adds such hashes
 /// together (a set of tuples) mixes each one first: the terms of two tuples with their
 /// values swapped position by position would otherwise cancel out.
+///
+/// Always inlined: called instead, as GCC 12 and Clang 14 chose to, the head words went
+/// through memory to the key comparison, and a lookup of three values took 14.27 ns instead
+/// of 12.96 ns with g++ (15.00 / 13.90 ns with clang++; bench/ab_core.sh minimums).
 template <class Count>
-std::uint64_t hash_label_values_counted(const std::string_view* values, Count n,
-                                        const label_hash_keys& keys, head_words* heads) noexcept {
+VITALS_DETAIL_ALWAYS_INLINE std::uint64_t
+hash_label_values_counted(const std::string_view* values, Count n, const label_hash_keys& keys,
+                          head_words* heads) noexcept {
     const std::size_t count = n; // a class type in a loop's test drops the unroll hint
     const std::uint64_t key = keys.key;
     const std::uint64_t value_key = keys.value_key;
