@@ -195,7 +195,7 @@ private:
 
     // On a 128-byte boundary, a pair of cache lines, which CPUs may fetch together: with the
     // cells only 64-byte aligned, two threads looking up and incrementing the 256 series of
-    // a family scaled to 0.57x-0.61x of one thread's time instead of 0.51x-0.52x (the
+    // a family scaled to 0.57x-0.63x of one thread's time instead of 0.51x-0.52x (the
     // lockstep rows of bench/bench_core.cpp, AMD EPYC family 26), although no line a thread
     // wrote was read or written by the other. sizeof(counter) does not change.
     alignas(2 * 64) stripe stripes_[VITALS_COUNTER_STRIPES];
