@@ -8,6 +8,8 @@
 #   REPS=N         repetitions per binary and round (default 10, of MIN_TIME seconds each)
 #   MIN_TIME=S     --benchmark_min_time per repetition (default 0.05)
 #   CXX, CXXFLAGS  compiler (default c++) and flags (default -O2)
+#   EXTRA=REGEX    more bench_core cases to time besides the defaults, e.g.
+#                  EXTRA='BM_counter_inc_exemplar|BM_histogram_observe_exemplar'
 #
 # Builds bench/bench_core.cpp and bench/bench_kits.cpp from the working tree and from
 # BASELINE (its include/ and bench/, via git archive), then alternates the old and new
@@ -43,7 +45,8 @@ for side in old new; do
 done
 wait
 
-core_cases='^(BM_baseline_atomic/threads:1|BM_counter_inc/threads:1|BM_histogram_observe|BM_labels_lookup_inc/threads:1)$'
+core_cases='BM_baseline_atomic/threads:1|BM_counter_inc/threads:1|BM_histogram_observe|BM_labels_lookup_inc/threads:1'
+core_cases="^($core_cases${EXTRA:+|$EXTRA})\$"
 kits_cases='^(BM_baseline_two_clock_reads|BM_tracked_request_cached/threads:1)$'
 echo "# $(git -C "$root" rev-parse --short "$baseline") (old) against the working tree (new):" \
     "$rounds rounds of $reps repetitions, $(date -u +%Y-%m-%dT%H:%M)Z, load $(cut -d' ' -f1-3 /proc/loadavg)"

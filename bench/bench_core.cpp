@@ -277,7 +277,7 @@ void BM_lockstep_2threads(benchmark::State& state) {
     lookup_fixture& f = shared_lookup();
     overflow_fixture& of = shared_overflow();
     const std::vector<double> values = log_uniform_values(4096);
-    const std::vector<lockstep::operation> kinds = {
+    std::vector<lockstep::operation> kinds = {
         [&](int, std::size_t n) {
             for (std::size_t i = 0; i < n; ++i)
                 shared.value.fetch_add(1, std::memory_order_relaxed);
@@ -324,11 +324,23 @@ void BM_lockstep_2threads(benchmark::State& state) {
         lockstep::register_chain, // the host's own scaling (see lockstep.hpp)
         lockstep::private_increments,
     };
+    std::vector<const char*> names = {"atomic",      "counter",    "lookup",  "observe",
+                                      "lookup_only", "overflowed", "control", "control_memory"};
+#ifdef VITALS_EXEMPLAR_HPP
+    // Each observation with an exemplar, both threads in the same buckets.
+    vitals::histogram& he = *new vitals::histogram(); // never freed, as h
+    kinds.push_back([&](int t, std::size_t n) {
+        std::size_t vi = static_cast<std::size_t>(t) * 2048;
+        for (std::size_t i = 0; i < n; ++i) {
+            he.observe(values[vi], vitals::exemplar{"trace_id", bench_trace_id});
+            vi = (vi + 1) & 4095;
+        }
+    });
+    names.push_back("observe_exemplar");
+#endif
     std::vector<lockstep::result> r;
     for (auto _ : state) r = lockstep::measure(kinds, 200, 8192);
     benchmark::DoNotOptimize(shared.value.load());
-    const char* names[] = {"atomic",      "counter",    "lookup",  "observe",
-                           "lookup_only", "overflowed", "control", "control_memory"};
     for (std::size_t k = 0; k < r.size(); ++k) {
         const std::string p = std::string("lockstep_") + names[k];
         state.counters[p + "_1"] = r[k].solo_ns;

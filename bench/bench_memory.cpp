@@ -4,7 +4,8 @@
 // Not a timing benchmark: each case creates 1,000 series with three labels in a fresh
 // registry and reports, as counters, the heap bytes still allocated per series afterwards
 // (global operator new/delete are replaced in this program to keep a running total) and the
-// size of the metric object itself. Build it with -DVITALS_COMPACT=1 for the compact
+// size of the metric object itself; and the exemplar storage of a histogram written by 1, 2
+// and one more thread than there are thread slots. Build it with -DVITALS_COMPACT=1 for the compact
 // figures; bench/run_core.sh does both.
 #include <vitals/counter.hpp>
 #include <vitals/gauge.hpp>
@@ -18,6 +19,7 @@
 #include <cstdlib> // free, aligned_alloc, abort
 #include <new>     // align_val_t, bad_alloc
 #include <string>  // string, to_string
+#include <thread>  // thread
 #include <vector>  // vector
 
 namespace {
@@ -130,6 +132,38 @@ void BM_memory_histogram_series(benchmark::State& state) {
         });
 }
 BENCHMARK(BM_memory_histogram_series)->Iterations(1);
+
+// Exemplar storage: a trace-id exemplar in each of the 11 buckets of 200 histograms, recorded
+// by state.range(0) threads in turn, each thread alive until all have recorded (so each holds
+// its thread slot, or shares cells once the slots are taken). Bytes per histogram.
+void BM_memory_histogram_exemplars(benchmark::State& state) {
+    const int threads = static_cast<int>(state.range(0));
+    const double values[] = {0.005, 0.02, 0.04, 0.08, 0.2, 0.4, 0.8, 2.0, 4.0, 8.0, 20.0};
+    double per_histogram = 0;
+    for (auto _ : state) {
+        std::vector<vitals::histogram> hs(200); // default buckets
+        const long long before = g_live_bytes.load();
+        std::atomic<int> done{0};
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&] {
+                for (auto& h : hs)
+                    for (const double v : values)
+                        h.observe(v,
+                                  vitals::exemplar{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"});
+                done.fetch_add(1);
+                while (done.load() < threads) std::this_thread::yield();
+            });
+        for (auto& t : pool) t.join();
+        per_histogram = static_cast<double>(g_live_bytes.load() - before) / 200.0;
+    }
+    state.counters["exemplar_bytes_per_histogram"] = per_histogram;
+}
+BENCHMARK(BM_memory_histogram_exemplars)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(VITALS_COUNTER_STRIPES + 1)
+    ->Iterations(1);
 
 } // namespace
 

@@ -181,6 +181,7 @@ row2("the same lookups past the series bound (all overflowed), 1 thread",
 scaling("relaxed atomic fetch_add, 2 threads on one variable", core, "atomic")
 scaling("counter.inc(), 2 threads on one counter", core, "counter", 0.6)
 scaling("histogram.observe(), 2 threads on one histogram", core, "observe", 0.6)
+scaling("histogram.observe(v, exemplar), 2 threads on one histogram", core, "observe_exemplar")
 scaling("family.labels(3 values).inc(), 2 threads", core, "lookup", 0.6)
 scaling("the same lookups, all overflowed, 2 threads", core, "overflowed", 0.6)
 scaling("the same lookups without the increment, 2 threads", core, "lookup_only")
@@ -325,6 +326,12 @@ if mem:
              mem["BM_memory_counter_series/iterations:1"]["stripes"])
     if mem_compact:
         mem_rows(mem_compact, "VITALS_COMPACT=1")
+    ex = [(name.split("/")[1], b["exemplar_bytes_per_histogram"]) for name, b in mem.items()
+          if name.startswith("BM_memory_histogram_exemplars/")]
+    if ex:
+        print("\nExemplar storage of a histogram (10 default buckets, a trace id in each bucket),"
+              " heap bytes: " + ", ".join("%s written by %s thread%s" % (
+                  "{:,.0f}".format(b), n, "" if n == "1" else "s") for n, b in ex))
 
 def cpu_model():
     """The CPU's name, family and model from /proc/cpuinfo (Linux): every ratio above is to an

@@ -58,10 +58,10 @@ public:
 
     /// inc(amount), and `e` becomes the counter's latest exemplar (shown only in OpenMetrics
     /// output), with `amount` as its value. An amount that is refused records nothing; an
-    /// invalid exemplar is dropped (see vitals::exemplar). Lock-free; the counter's first
-    /// exemplar allocates its storage once.
+    /// invalid exemplar is dropped (see vitals::exemplar). Lock-free, as observe(v, exemplar)
+    /// is; the first exemplar allocates the counter's table of cells, a thread's first its cell.
     void inc(double amount, const exemplar& e) noexcept {
-        if (add(amount)) exemplars().record(0, 1, amount, e);
+        if (add(amount)) exemplars().record(detail::current_thread_state(), 0, 1, amount, e);
     }
 
     /// Adds a whole number; cheaper than inc(double). An amount of 2^63 or more is refused like

@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/detail/thread_slot.hpp>
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t
@@ -81,104 +82,133 @@ inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
     return cell;
 }
 
-/// Bytes an exemplar's labels take in a cell: per label a 2-byte name length, the name, a
-/// 2-byte value length and the value. 128 characters of at most 4 bytes plus the lengths of
-/// up to 64 labels fit.
-inline constexpr std::size_t exemplar_capacity = 768;
+/// Bytes an exemplar's labels take in a cell: per label a word of lengths, then the name and
+/// the value, each from a word boundary and zero-padded to one (see store_text()). The most a
+/// valid exemplar takes (64 labels, 128 characters of at most 4 bytes, the padding) fits.
+inline constexpr std::size_t exemplar_capacity = 2048;
 inline constexpr std::size_t max_exemplar_chars = 128;
 
-/// Copies `n` bytes: short label texts are copied inline, without a call into the C library,
-/// in 16-, 8- or 4-byte moves; the last move of a text ends at its end, overlapping the one
-/// before it, so that no byte loop runs and nothing past the text is read.
-inline void copy_small(char* out, const char* in, std::size_t n) noexcept {
-    if (n >= 16) {
-        for (std::size_t i = 0; i + 16 < n; i += 16) std::memcpy(out + i, in + i, 16);
-        std::memcpy(out + n - 16, in + n - 16, 16);
-    } else if (n >= 8) {
-        std::memcpy(out, in, 8);
-        std::memcpy(out + n - 8, in + n - 8, 8);
-    } else if (n >= 4) {
-        std::memcpy(out, in, 4);
-        std::memcpy(out + n - 4, in + n - 4, 4);
-    } else if (n > 0) {
-        out[0] = in[0];
-        out[n / 2] = in[n / 2];
-        out[n - 1] = in[n - 1];
-    }
-}
-
-/// Encodes `e`'s labels into `out` (exemplar_capacity bytes) without judging them; returns
-/// the size, or 0 when they cannot fit (then they break the 128-character rule anyway). The
-/// rules are checked when the exemplar is shown (valid_exemplar()): recording stays a copy.
-inline std::size_t encode_exemplar(const exemplar& e, char* out) noexcept {
+/// The bytes of `e`'s labels in a cell (see exemplar_capacity), or 0 when they cannot fit
+/// (then they break the 128-character rule anyway). The rules are checked when the exemplar
+/// is shown (valid_exemplar()): recording stays a copy.
+inline std::size_t encoded_exemplar_size(const exemplar& e) noexcept {
     std::size_t n = 0;
     for (const exemplar_label* l = e.begin(); l != e.end(); ++l) {
-        const std::size_t need = 4 + l->name.size() + l->value.size();
-        if (need > exemplar_capacity - 8 - n) return 0; // 8: room for the padding below
-        out[n] = static_cast<char>(l->name.size() & 0xFF);
-        out[n + 1] = static_cast<char>(l->name.size() >> 8);
-        copy_small(out + n + 2, l->name.data(), l->name.size());
-        n += 2 + l->name.size();
-        out[n] = static_cast<char>(l->value.size() & 0xFF);
-        out[n + 1] = static_cast<char>(l->value.size() >> 8);
-        copy_small(out + n + 2, l->value.data(), l->value.size());
-        n += 2 + l->value.size();
+        if (l->name.size() > exemplar_capacity || l->value.size() > exemplar_capacity) return 0;
+        n += 8 + (l->name.size() + 7) / 8 * 8 + (l->value.size() + 7) / 8 * 8;
+        if (n > exemplar_capacity) return 0;
     }
-    std::memset(out + n, 0, 8); // the last word's padding: cells copy whole words
     return n;
 }
 
-/// The latest exemplar of one counter series or histogram bucket, behind a sequence lock:
-/// writers never wait (one that finds another writer busy drops its exemplar, which is then
-/// not the latest anyway), and readers retry until they copied a whole one, so a scrape never
-/// shows a torn exemplar. Every field is an atomic, so the lock is also data-race-free in the
-/// C++ memory model (and under ThreadSanitizer).
+/// The word of lengths before a label's texts in a cell.
+inline std::uint64_t exemplar_label_lengths(std::size_t name, std::size_t value) noexcept {
+    return std::uint64_t{name} | std::uint64_t{value} << 16; // each at most exemplar_capacity
+}
+
+/// The last `r` (1 to 7) bytes of a text that ends at `end`, in the byte order of a word
+/// stored to memory, zeros after them; `long_text`: the text has at least 8 bytes. On
+/// little-endian targets from at most two loads within the text: no byte loop, and no copy
+/// through a buffer, whose word read back from bytes just stored one by one would wait for
+/// them all to reach the cache (labels went through such a buffer before, and that wait was
+/// the largest part of recording an exemplar).
+inline std::uint64_t text_tail_word(const char* end, std::size_t r, bool long_text) noexcept {
+    const char* p = end - r;
+#if VITALS_DETAIL_LITTLE_ENDIAN
+    std::uint64_t w = 0;
+    if (long_text) { // the 8 bytes ending at `end`, shifted down past the ones before p
+        std::memcpy(&w, end - 8, 8);
+        return w >> (8 * (8 - r));
+    }
+    if (r >= 4) { // two loads that overlap put the same bytes in the same places
+        std::uint32_t first, last;
+        std::memcpy(&first, p, 4);
+        std::memcpy(&last, end - 4, 4);
+        return std::uint64_t{first} | std::uint64_t{last} << (8 * (r - 4));
+    }
+    // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
+    w = static_cast<unsigned char>(p[0]);
+    w |= std::uint64_t{static_cast<unsigned char>(p[r / 2])} << (8 * (r / 2));
+    w |= std::uint64_t{static_cast<unsigned char>(p[r - 1])} << (8 * (r - 1));
+    return w;
+#else
+    (void)long_text;
+    char buf[8] = {};
+    std::memcpy(buf, p, r);
+    std::uint64_t w;
+    std::memcpy(&w, buf, 8);
+    return w;
+#endif
+}
+
+/// Stores `text` into the words at `out` from the first, the last one zero-padded; returns
+/// the word after them.
+inline std::atomic<std::uint64_t>* store_text(std::atomic<std::uint64_t>* out,
+                                              std::string_view text) noexcept {
+    const char* p = text.data();
+    const std::size_t len = text.size();
+    std::size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        (out++)->store(w, std::memory_order_relaxed);
+    }
+    if (i < len)
+        (out++)->store(text_tail_word(p + len, len - i, len >= 8), std::memory_order_relaxed);
+    return out;
+}
+
+/// Bytes of labels a cell holds when made for a short exemplar: a 32-digit trace id with a
+/// 16-digit span id takes 80. A longer exemplar moves its bucket's cell to one of
+/// exemplar_capacity bytes, once.
+inline constexpr std::size_t small_exemplar_capacity = 128;
+
+/// The latest exemplar one writer (see exemplar_slots) recorded for one counter series or
+/// histogram bucket, behind a sequence lock: readers retry until they copied a whole one, so a
+/// scrape never shows a torn exemplar. Every field is an atomic, so the lock is also
+/// data-race-free in the C++ memory model (and under ThreadSanitizer). Made as an
+/// exemplar_cell_of<capacity>, which holds the words `data` points to.
 struct exemplar_cell {
-    static constexpr std::size_t words = exemplar_capacity / 8;
     std::atomic<std::uint32_t> seq{0};  // odd while a writer is copying; 0: never written
-    std::atomic<std::uint32_t> size{0}; // 0: no exemplar (cleared)
+    std::atomic<std::uint32_t> size{0}; // bytes of labels
     std::atomic<double> value{0.0};
     std::atomic<double> timestamp{0.0};
-    std::atomic<std::uint64_t> data[words];
+    std::atomic<std::uint32_t> epoch{0};           // exemplar_slots' epoch when written
     std::atomic<std::uint32_t> counted_invalid{0}; // seq of the last exemplar counted as invalid
+    std::atomic<std::uint64_t>* const data;        // capacity / 8 words
+    const std::size_t capacity;                    // bytes
+    // The smaller cell this one took the place of: kept until the metric goes, since a scrape
+    // may still be reading it.
+    exemplar_cell* replaced = nullptr;
 
-    exemplar_cell() noexcept {
-        for (auto& w : data) w.store(0, std::memory_order_relaxed);
-    }
+    exemplar_cell(const exemplar_cell&) = delete;
+    exemplar_cell& operator=(const exemplar_cell&) = delete;
 
     /// The even sequence number after the odd `s`: past 2^32 it skips 0, which would read as
     /// "never written" and hide the exemplar (a cell written a million times a second wraps
     /// every 36 minutes).
     static std::uint32_t next_seq(std::uint32_t s) noexcept { return s + 1 != 0 ? s + 1 : 2; }
 
-    /// `bytes` holds `n` bytes and zeros up to the next multiple of 8 (see encode_exemplar()).
-    void write(const char* bytes, std::size_t n, double v, double ts) noexcept {
-        std::uint32_t s = seq.load(std::memory_order_relaxed);
-        if ((s & 1) != 0 || !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
-                                                         std::memory_order_relaxed))
-            return; // another writer is busy: its exemplar wins
-        std::atomic_thread_fence(std::memory_order_release);
-        size.store(detail::narrow<std::uint32_t>(n), std::memory_order_relaxed);
-        value.store(v, std::memory_order_relaxed);
-        timestamp.store(ts, std::memory_order_relaxed);
-        // Whole words with fixed-size copies (register loads); `bytes` is padded to a word.
-        for (std::size_t i = 0; i < n; i += 8) {
-            std::uint64_t w;
-            std::memcpy(&w, bytes + i, 8);
-            data[i / 8].store(w, std::memory_order_relaxed);
-        }
+    /// Writes an exemplar into a cell only the calling thread writes (its thread slot's): no
+    /// locked instruction, where taking the lock with a compare-and-swap costs as much as a
+    /// relaxed fetch_add. `n` is encoded_exemplar_size(e), at most capacity.
+    void write_owned(const exemplar& e, std::size_t n, double v, double ts,
+                     std::uint32_t at_epoch) noexcept {
+        const std::uint32_t s = seq.load(std::memory_order_relaxed); // even: no other writer
+        seq.store(s + 1, std::memory_order_relaxed);
+        fill(e, n, v, ts, at_epoch);
         seq.store(next_seq(s + 1), std::memory_order_release);
     }
 
-    /// Empties the cell (unless a writer is busy: its exemplar is newer anyway).
-    void clear() noexcept {
+    /// write_owned() for a cell several threads write: a writer that finds another one busy
+    /// drops its exemplar, which is then not the latest anyway, so writers never wait.
+    void write_shared(const exemplar& e, std::size_t n, double v, double ts,
+                      std::uint32_t at_epoch) noexcept {
         std::uint32_t s = seq.load(std::memory_order_relaxed);
-        if (s == 0 || (s & 1) != 0 ||
-            !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
-                                         std::memory_order_relaxed))
+        if ((s & 1) != 0 || !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
+                                                         std::memory_order_relaxed))
             return;
-        std::atomic_thread_fence(std::memory_order_release);
-        size.store(0, std::memory_order_relaxed);
+        fill(e, n, v, ts, at_epoch);
         seq.store(next_seq(s + 1), std::memory_order_release);
     }
 
@@ -190,105 +220,220 @@ struct exemplar_cell {
 
     /// Copies the latest exemplar into `bytes` (exemplar_capacity); returns its size, or 0
     /// when there is none (or writers kept it busy through every attempt).
-    std::size_t read(char* bytes, double& v, double& ts,
-                     std::uint32_t* version = nullptr) const noexcept {
+    std::size_t read(char* bytes, double& v, double& ts, std::uint32_t* version = nullptr,
+                     std::uint32_t* at_epoch = nullptr) const noexcept {
         for (int attempt = 0; attempt < 64; ++attempt) {
             const std::uint32_t s1 = seq.load(std::memory_order_acquire);
             if (version) *version = s1;
             if (s1 == 0) return 0;
             if ((s1 & 1) != 0) continue;
             std::size_t n = size.load(std::memory_order_relaxed);
-            if (n > exemplar_capacity) n = exemplar_capacity; // torn: the check below retries
+            if (n > capacity) n = capacity; // torn: the check below retries
             v = value.load(std::memory_order_relaxed);
             ts = timestamp.load(std::memory_order_relaxed);
+            const std::uint32_t e = epoch.load(std::memory_order_relaxed);
             for (std::size_t i = 0; i * 8 < n; ++i) {
                 const std::uint64_t w = data[i].load(std::memory_order_relaxed);
                 std::memcpy(bytes + i * 8, &w, n - i * 8 < 8 ? n - i * 8 : 8);
             }
             std::atomic_thread_fence(std::memory_order_acquire);
-            if (seq.load(std::memory_order_relaxed) == s1) return n;
+            if (seq.load(std::memory_order_relaxed) == s1) {
+                if (at_epoch) *at_epoch = e;
+                return n;
+            }
         }
         return 0;
     }
+
+protected:
+    exemplar_cell(std::atomic<std::uint64_t>* words, std::size_t bytes) noexcept
+        : data(words), capacity(bytes) {}
+    ~exemplar_cell() = default;
+
+private:
+    // The writer's part inside the lock (seq odd).
+    void fill(const exemplar& e, std::size_t n, double v, double ts,
+              std::uint32_t at_epoch) noexcept {
+        std::atomic_thread_fence(std::memory_order_release); // the odd seq before the fields
+        size.store(detail::narrow<std::uint32_t>(n), std::memory_order_relaxed);
+        value.store(v, std::memory_order_relaxed);
+        timestamp.store(ts, std::memory_order_relaxed);
+        epoch.store(at_epoch, std::memory_order_relaxed);
+        // Straight from the labels' texts into the words: no copy in between to read back.
+        std::atomic<std::uint64_t>* out = data;
+        for (const exemplar_label& l : e) {
+            (out++)->store(exemplar_label_lengths(l.name.size(), l.value.size()),
+                           std::memory_order_relaxed);
+            out = store_text(out, l.name);
+            out = store_text(out, l.value);
+        }
+    }
 };
 
-/// The exemplar cells of one counter (one cell) or histogram (one per bucket), allocated on
-/// the first exemplar, each cell on the first exemplar of its bucket: a metric never given an
-/// exemplar costs one null pointer. Owned by the metric.
+/// An exemplar_cell of `Bytes` bytes of labels.
+template <std::size_t Bytes>
+struct exemplar_cell_of final : exemplar_cell {
+    static_assert(Bytes % 8 == 0, "whole words");
+    exemplar_cell_of() noexcept : exemplar_cell(words, Bytes) {
+        for (auto& w : words) w.store(0, std::memory_order_relaxed);
+    }
+    std::atomic<std::uint64_t> words[Bytes / 8];
+};
+
+/// The exemplar cells of one counter (one bucket) or histogram (one per bucket): a table
+/// allocated on the first exemplar, each cell on its writer's first exemplar in its bucket, so
+/// a metric never given an exemplar costs one null pointer. Owned by the metric.
+///
+/// Each bucket has a cell per writer: one for each thread slot (see thread_slot.hpp), written
+/// by the thread that owns the slot alone, without a locked instruction, and one that threads
+/// without a slot share. With one cell per bucket that every thread locked, two threads
+/// observing into one bucket took 2.5x one thread's time per observation instead of 0.5x
+/// (bench/bench_core.cpp, lockstep). A scrape shows the cell with the latest timestamp (the
+/// system clock's second, or exemplar::at()'s); of exemplars from one second, the lowest slot's.
 class exemplar_slots {
 public:
+    static constexpr std::size_t groups =
+        VITALS_COUNTER_STRIPES > 1 ? std::size_t{slot_count} + 1 : 1; // the shared one last
+
     exemplar_slots() noexcept = default;
     exemplar_slots(const exemplar_slots&) = delete;
     exemplar_slots& operator=(const exemplar_slots&) = delete;
     ~exemplar_slots() {
         block* b = block_.load(std::memory_order_acquire);
         if (!b) return;
-        for (std::size_t i = 0; i < b->n; ++i) delete b->cells[i].load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < b->n; ++i)
+            delete_cell(b->cells[i].load(std::memory_order_relaxed));
         delete[] b->cells;
         delete b;
     }
 
-    /// Records `e` with value `v` as the latest exemplar of cell `index` of `count`. Never
-    /// throws; drops (and counts) one that cannot fit or for which memory is short. The other
-    /// rules are checked when it is shown (see valid_exemplar()), so recording is a copy.
-    void record(std::size_t index, std::size_t count, double v, const exemplar& e) noexcept {
-        char bytes[exemplar_capacity];
-        const std::size_t n = e.size() != 0 ? encode_exemplar(e, bytes) : 0;
-        exemplar_cell* c = n != 0 ? cell(index, count) : nullptr;
+    /// Records `e` with value `v` as the latest exemplar of bucket `index` of `count`, written
+    /// by the thread of `thread_state` (current_thread_state()). Never throws; drops (and
+    /// counts) one that cannot fit or for which memory is short. The other rules are checked
+    /// when it is shown (see valid_exemplar()), so recording is a copy.
+    void record(unsigned thread_state, std::size_t index, std::size_t count, double v,
+                const exemplar& e) noexcept {
+        const std::size_t n = encoded_exemplar_size(e);
+        block* b = n != 0 ? block_.load(std::memory_order_acquire) : nullptr;
+        if (VITALS_DETAIL_UNLIKELY(!b) && n != 0) b = make_block(count);
+#if VITALS_COUNTER_STRIPES > 1
+        const bool owned = thread_state - 1 < slot_count;
+        const std::size_t group = owned ? thread_state - 1 : groups - 1;
+#else
+        (void)thread_state;
+        constexpr bool owned = false;
+        constexpr std::size_t group = 0;
+#endif
+        exemplar_cell* c =
+            b && index < b->per_group ? cell(*b, group * b->per_group + index, n) : nullptr;
         if (VITALS_DETAIL_UNLIKELY(!c)) {
             exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        c->write(bytes, n, v, e.has_timestamp() ? e.timestamp() : now());
+        const double ts = e.has_timestamp() ? e.timestamp() : now();
+        const std::uint32_t at_epoch = b->epoch.load(std::memory_order_relaxed);
+        if (owned)
+            c->write_owned(e, n, v, ts, at_epoch);
+        else
+            c->write_shared(e, n, v, ts, at_epoch);
     }
 
-    /// The cell of `index`, or null when it has had no exemplar.
-    const exemplar_cell* find(std::size_t index) const noexcept {
+    /// Copies the latest exemplar of bucket `index` into `bytes` (exemplar_capacity) and
+    /// returns its size, or 0 when it has none. `*from` and `*version` tell which cell and
+    /// write it came from (for exemplar_cell::count_invalid()).
+    std::size_t read_latest(std::size_t index, char* bytes, double& v, double& ts,
+                            const exemplar_cell** from = nullptr,
+                            std::uint32_t* version = nullptr) const noexcept {
         const block* b = block_.load(std::memory_order_acquire);
-        if (!b || index >= b->n) return nullptr;
-        return b->cells[index].load(std::memory_order_acquire);
+        if (!b || index >= b->per_group) return 0;
+        const std::uint32_t current = b->epoch.load(std::memory_order_acquire);
+        char other[exemplar_capacity];
+        std::size_t found = 0;
+        for (std::size_t g = 0; g < groups; ++g) {
+            const exemplar_cell* c =
+                b->cells[g * b->per_group + index].load(std::memory_order_acquire);
+            if (!c) continue;
+            char* into = found == 0 ? bytes : other;
+            double cv = 0.0, cts = 0.0;
+            std::uint32_t cversion = 0, at_epoch = 0;
+            const std::size_t n = c->read(into, cv, cts, &cversion, &at_epoch);
+            // Not shown: none, one from before the last reset(), one no later than the one
+            // found (a NaN timestamp, which makes an exemplar invalid, never wins).
+            if (n == 0 || at_epoch != current || (found != 0 && !(cts > ts) && ts == ts)) continue;
+            if (into != bytes) std::memcpy(bytes, other, n);
+            found = n;
+            v = cv;
+            ts = cts;
+            if (from) *from = c;
+            if (version) *version = cversion;
+        }
+        return found;
     }
 
-    /// Forgets every exemplar (a series removed and re-added starts without). Each cell is
-    /// emptied under its lock, so a reader never mixes the old exemplar with a new one.
+    /// Forgets every exemplar (a series removed and re-added starts without): exemplars
+    /// recorded before are no longer shown. The cells are not written, since a thread slot's
+    /// are written by their owner alone.
     void reset() noexcept {
-        block* b = block_.load(std::memory_order_acquire);
-        if (!b) return;
-        for (std::size_t i = 0; i < b->n; ++i)
-            if (exemplar_cell* c = b->cells[i].load(std::memory_order_acquire)) c->clear();
+        if (block* b = block_.load(std::memory_order_acquire))
+            b->epoch.fetch_add(1, std::memory_order_release);
     }
 
 private:
     struct block {
-        std::size_t n;
+        std::size_t n;         // groups * per_group
+        std::size_t per_group; // the metric's cells (buckets)
         std::atomic<exemplar_cell*>* cells;
+        std::atomic<std::uint32_t> epoch{0}; // reset()s so far
     };
 
     // Whole seconds from std::time(): a few nanoseconds where the system clock with its
     // fraction costs several times an observation; exemplar::at() gives a finer time.
     static double now() noexcept { return static_cast<double>(std::time(nullptr)); }
 
-    exemplar_cell* cell(std::size_t index, std::size_t count) noexcept {
-        block* b = block_.load(std::memory_order_acquire);
-        if (VITALS_DETAIL_UNLIKELY(!b)) b = make_block(count);
-        if (!b || index >= b->n) return nullptr;
-        exemplar_cell* c = b->cells[index].load(std::memory_order_acquire);
-        if (VITALS_DETAIL_LIKELY(c)) return c;
-        c = new (std::nothrow) exemplar_cell();
-        if (!c) return nullptr;
-        exemplar_cell* expected = nullptr;
-        if (!b->cells[index].compare_exchange_strong(expected, c, std::memory_order_acq_rel)) {
-            delete c; // another thread installed one first
-            return expected;
+    static void delete_cell(exemplar_cell* c) noexcept {
+        while (c) {
+            exemplar_cell* replaced = c->replaced;
+            if (c->capacity == small_exemplar_capacity)
+                delete static_cast<exemplar_cell_of<small_exemplar_capacity>*>(c);
+            else
+                delete static_cast<exemplar_cell_of<exemplar_capacity>*>(c);
+            c = replaced;
         }
-        return c;
+    }
+
+    // Cell `i` of `b`, made (or replaced by a bigger one) when it cannot take `n` bytes.
+    static exemplar_cell* cell(block& b, std::size_t i, std::size_t n) noexcept {
+        exemplar_cell* c = b.cells[i].load(std::memory_order_acquire);
+        if (VITALS_DETAIL_LIKELY(c && n <= c->capacity)) return c;
+        return make_cell(b.cells[i], c, n);
+    }
+
+    VITALS_DETAIL_NOINLINE static exemplar_cell*
+    make_cell(std::atomic<exemplar_cell*>& place, exemplar_cell* current, std::size_t n) noexcept {
+        for (;;) {
+            exemplar_cell* made = nullptr;
+            if (n <= small_exemplar_capacity)
+                made = new (std::nothrow) exemplar_cell_of<small_exemplar_capacity>();
+            else
+                made = new (std::nothrow) exemplar_cell_of<exemplar_capacity>();
+            if (!made) return nullptr;
+            made->replaced = current;
+            if (place.compare_exchange_strong(current, made, std::memory_order_acq_rel))
+                return made;
+            // Another writer of the shared cell put one there first; take it if it is big
+            // enough, else replace that one.
+            made->replaced = nullptr;
+            delete_cell(made);
+            if (current && n <= current->capacity) return current;
+        }
     }
 
     VITALS_DETAIL_NOINLINE block* make_block(std::size_t count) noexcept {
-        auto* cells = new (std::nothrow) std::atomic<exemplar_cell*>[count];
+        const std::size_t n = groups * count;
+        auto* cells = new (std::nothrow) std::atomic<exemplar_cell*>[n];
         if (!cells) return nullptr;
-        for (std::size_t i = 0; i < count; ++i) cells[i].store(nullptr, std::memory_order_relaxed);
-        auto* b = new (std::nothrow) block{count, cells};
+        for (std::size_t i = 0; i < n; ++i) cells[i].store(nullptr, std::memory_order_relaxed);
+        auto* b = new (std::nothrow) block{n, count, cells};
         if (!b) {
             delete[] cells;
             return nullptr;

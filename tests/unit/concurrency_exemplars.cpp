@@ -60,3 +60,51 @@ TEST_CASE("concurrency: exemplars are never torn while threads record and scrape
     CHECK(seen > 0);
     CHECK(torn == 0);
 }
+
+TEST_CASE("concurrency: short-lived threads hand exemplar cells on whole, through their slots") {
+    // Each thread records a few exemplars and exits, giving its slot (and so its cells) to the
+    // next; more threads at once than there are slots, so some share the shared cells. A
+    // scrape must only ever show a whole exemplar, and after the last thread, the latest.
+    vitals::registry reg;
+    auto& h = reg.histogram("lat", "L.", {1e9});
+    std::atomic<bool> stop{false};
+    std::size_t seen = 0, torn = 0;
+    std::thread reader([&] {
+        while (!stop.load(std::memory_order_relaxed)) {
+            const std::string out = vitals::to_openmetrics(reg);
+            const std::size_t p = out.find("# {trace_id=\"");
+            if (p == std::string::npos) continue;
+            const std::string id = out.substr(p + 13, 32);
+            const std::size_t value_at = out.find("} ", p) + 2;
+            const unsigned v = static_cast<unsigned>(std::stoul(out.substr(value_at)));
+            ++seen;
+            torn += id != trace_id_for(v);
+        }
+    });
+    unsigned next = 1;
+    for (int round = 0; round < 150; ++round) {
+        std::vector<std::thread> batch;
+        for (int t = 0; t < VITALS_COUNTER_STRIPES + 2; ++t, ++next)
+            batch.emplace_back([&h, v = next] {
+                const std::string id = trace_id_for(v);
+                for (int i = 0; i < 20; ++i)
+                    h.observe(static_cast<double>(v), vitals::exemplar{"trace_id", id}.at(v));
+            });
+        for (auto& t : batch) t.join();
+    }
+    stop = true;
+    reader.join();
+    CHECK(torn == 0);
+    CHECK(h.count() == 20u * (next - 1));
+    // Every thread stamped its exemplars with its own number, so the one shown is from the
+    // last batch: one of its threads at least held a slot, whose cell no later thread wrote
+    // (in the shared cell, a later write wins whatever its timestamp).
+    const std::string out = vitals::to_openmetrics(reg);
+    const std::size_t p = out.find("# {trace_id=\"");
+    REQUIRE(p != std::string::npos);
+    const unsigned shown = static_cast<unsigned>(std::stoul(out.substr(out.find("} ", p) + 2)));
+    CHECK(shown >= next - (VITALS_COUNTER_STRIPES + 2));
+    CHECK(shown <= next - 1);
+    CHECK(out.substr(p + 13, 32) == trace_id_for(shown));
+    INFO("exemplars seen by the reader: " << seen);
+}

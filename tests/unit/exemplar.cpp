@@ -8,6 +8,7 @@
 
 #include "test_support.hpp"
 
+#include <atomic>      // atomic
 #include <cmath>       // floor, nan
 #include <cstdint>     // uint64_t
 #include <cstring>     // memcpy
@@ -15,6 +16,7 @@
 #include <random>      // mt19937_64
 #include <string>      // string
 #include <string_view> // string_view
+#include <thread>      // thread
 #include <vector>      // vector
 
 namespace {
@@ -159,34 +161,34 @@ TEST_CASE("exemplar: standalone metrics take exemplars too (nothing shows them)"
 TEST_CASE("exemplar: a cell whose sequence number wraps past 2^32 still shows its exemplar") {
     // 0 means "never written"; the sequence must skip it when it wraps, or the latest
     // exemplar reads as none (and an invalid one would be counted again).
-    vitals::detail::exemplar_cell cell;
-    char bytes[vitals::detail::exemplar_capacity] = {};
+    vitals::detail::exemplar_cell_of<vitals::detail::small_exemplar_capacity> cell;
     const vitals::exemplar e{"trace_id", "abc"};
-    const std::size_t n = vitals::detail::encode_exemplar(e, bytes);
-    REQUIRE(n > 0);
-    cell.write(bytes, n, 1.5, 2.0);
-    cell.seq.store(0xFFFFFFFEu); // as after 2^31 - 1 writes
-    cell.write(bytes, n, 2.5, 3.0);
+    const std::size_t n = vitals::detail::encoded_exemplar_size(e);
+    REQUIRE(n == 24);
     char out[vitals::detail::exemplar_capacity];
     double v = 0, ts = 0;
     std::uint32_t version = 0;
-    CHECK(cell.read(out, v, ts, &version) == n);
-    CHECK(v == 2.5);
-    CHECK(ts == 3.0);
-    CHECK(version != 0);
-    CHECK(std::string(out + 2, 8) == "trace_id");
-    cell.clear(); // clearing across the wrap leaves an empty, not a "never written", cell
-    cell.seq.store(0xFFFFFFFEu);
-    cell.clear();
-    CHECK(cell.seq.load() != 0);
-    CHECK(cell.read(out, v, ts) == 0);
+    for (const bool owned : {true, false}) {
+        CAPTURE(owned);
+        cell.seq.store(0xFFFFFFFEu); // as after 2^31 - 1 writes
+        if (owned)
+            cell.write_owned(e, n, 2.5, 3.0, 0);
+        else
+            cell.write_shared(e, n, 2.5, 3.0, 0);
+        CHECK(cell.seq.load() == 2);
+        CHECK(cell.read(out, v, ts, &version) == n);
+        CHECK(v == 2.5);
+        CHECK(ts == 3.0);
+        CHECK(version == 2);
+        CHECK(std::string(out + 8, 8) == "trace_id");
+    }
 }
 
 TEST_CASE("exemplar: a recorded exemplar holds exactly its labels' bytes, of any lengths") {
-    // Texts are copied in overlapping 16-, 8- and 4-byte moves (copy_small): the cell must
-    // read back every byte, whatever each text's length (moves that end at the text's end,
-    // a tail under 4 bytes, empty), zeros after the last byte, and nothing read past any
-    // text (ASan sees a heap text's end).
+    // Texts are stored a word at a time, the last word from loads that end at the text's end
+    // (text_tail_word): the cell must read back every byte, whatever each text's length (a
+    // tail of 1 to 7 bytes, in a text shorter or longer than a word, empty), zeros after the
+    // last byte, and nothing read past any text (ASan sees a heap text's end).
     std::mt19937_64 rng(20261202);
     std::string pool(400, 'x');
     for (char& c : pool) c = static_cast<char>(rng());
@@ -200,40 +202,133 @@ TEST_CASE("exemplar: a recorded exemplar holds exactly its labels' bytes, of any
         std::vector<vitals::exemplar_label> list;
         for (std::size_t i = 0; i < labels; ++i) list.push_back({texts[2 * i], texts[2 * i + 1]});
         const vitals::exemplar e(list.data(), list.size());
-        // The encoding written out byte by byte: per label a 2-byte length (low byte first)
-        // and the name, then the same for the value; none past exemplar_capacity - 8.
+        // The encoding written out byte by byte: per label a word of lengths (the name's in
+        // its low 16 bits, the value's in the next 16), then the name and the value, each
+        // zero-padded to a whole word; none past exemplar_capacity.
         std::string expected;
         for (const auto& l : list) {
+            const std::uint64_t lengths = l.name.size() | std::uint64_t{l.value.size()} << 16;
+            char word[8];
+            std::memcpy(word, &lengths, 8);
+            expected.append(word, 8);
             for (const std::string_view text : {l.name, l.value}) {
-                expected += static_cast<char>(text.size() & 0xFF);
-                expected += static_cast<char>(text.size() >> 8);
                 expected.append(text.data(), text.size());
+                expected.append((8 - text.size() % 8) % 8, '\0');
             }
         }
         const std::size_t n =
-            expected.size() <= vitals::detail::exemplar_capacity - 8 ? expected.size() : 0;
+            expected.size() <= vitals::detail::exemplar_capacity ? expected.size() : 0;
         vitals::detail::exemplar_slots slots;
         const std::uint64_t dropped = vitals::exemplars_dropped();
-        slots.record(0, 1, 1.5, e);
+        slots.record(vitals::detail::current_thread_state(), 0, 1, 1.5, e);
+        char got[vitals::detail::exemplar_capacity];
+        double v = 0, ts = 0;
+        const vitals::detail::exemplar_cell* cell = nullptr;
+        const std::size_t read = slots.read_latest(0, got, v, ts, &cell);
         if (n == 0) { // too long to store: dropped and counted, no cell made
             CHECK(vitals::exemplars_dropped() == dropped + 1);
-            CHECK(slots.find(0) == nullptr);
+            CHECK(read == 0);
+            CHECK(cell == nullptr);
             continue;
         }
         ++recorded;
-        const vitals::detail::exemplar_cell* cell = slots.find(0);
         REQUIRE(cell != nullptr);
-        char got[vitals::detail::exemplar_capacity];
-        double v = 0, ts = 0;
-        REQUIRE(cell->read(got, v, ts) == n);
+        REQUIRE(read == n);
         CHECK(std::string(got, n) == expected);
         CHECK(v == 1.5);
-        for (std::size_t i = n; i % 8 != 0; ++i) {
-            const std::uint64_t word = cell->data[i / 8].load();
-            char bytes[8];
-            std::memcpy(bytes, &word, 8);
-            CHECK(bytes[i % 8] == 0);
-        }
+        // A cell only as big as the exemplar needs: the small one up to its capacity.
+        CHECK(cell->capacity == (n <= vitals::detail::small_exemplar_capacity
+                                     ? vitals::detail::small_exemplar_capacity
+                                     : vitals::detail::exemplar_capacity));
     }
     CHECK(recorded > 2000);
+}
+
+TEST_CASE("exemplar: one of 64 labels and 128 characters, some of 4 bytes, is shown") {
+    // 64 labels: the most valid_exemplar() takes; each takes a word of lengths and its
+    // texts' padding in a cell besides its bytes.
+    std::vector<std::string> names, values;
+    for (int i = 0; i < 64; ++i) {
+        names.push_back(std::string(1, static_cast<char>('a' + i % 26)) +
+                        (i >= 26 ? std::string(1, static_cast<char>('a' + i / 26)) : ""));
+        values.push_back(i < 26 ? "\xF0\x9F\x98\x80" : ""); // U+1F600, one character
+    }
+    std::size_t chars = 0;
+    std::vector<vitals::exemplar_label> list;
+    for (std::size_t i = 0; i < 64; ++i) {
+        list.push_back({names[i], values[i]});
+        chars += names[i].size() + (values[i].empty() ? 0 : 1);
+    }
+    REQUIRE(chars == 128);
+    vitals::registry reg;
+    auto& c = reg.counter("c", "C.");
+    const std::uint64_t dropped = vitals::exemplars_dropped();
+    c.inc(1, vitals::exemplar(list.data(), list.size()).at(5));
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK(vitals::exemplars_dropped() == dropped);
+    CHECK(contains(out, "c_total 1 # {a=\"\xF0\x9F\x98\x80\",b=\""));
+    CHECK(contains(out, ",lc=\"\"} 1 5\n"));
+}
+
+TEST_CASE("exemplar: a longer exemplar takes the place of a short one, then a short one again") {
+    vitals::registry reg;
+    auto& h = reg.histogram("h", "H.", {1.0});
+    const std::string long_id(300, '7'); // too long for a small cell, but not for the rules
+    h.observe(0.5, vitals::exemplar{"trace_id", "short"}.at(1));
+    CHECK(contains(vitals::to_openmetrics(reg), "{trace_id=\"short\"} 0.5 1\n"));
+    h.observe(0.5, vitals::exemplar{"t", long_id.substr(0, 127)}.at(2));
+    CHECK(contains(vitals::to_openmetrics(reg), "{t=\"" + long_id.substr(0, 127) + "\"} 0.5 2\n"));
+    h.observe(0.5, vitals::exemplar{"trace_id", "again"}.at(3));
+    CHECK(contains(vitals::to_openmetrics(reg), "{trace_id=\"again\"} 0.5 3\n"));
+    // Too long for the rules: counted when shown, not stored past a cell's end.
+    const std::uint64_t dropped = vitals::exemplars_dropped();
+    h.observe(0.5, vitals::exemplar{"t", long_id}.at(4));
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK_FALSE(contains(out, " # {"));
+    CHECK(vitals::exemplars_dropped() == dropped + 1);
+}
+
+TEST_CASE("exemplar: of several threads' exemplars, a scrape shows the latest") {
+    // Each thread with a slot writes cells of its own; the scrape picks by timestamp.
+    vitals::registry reg;
+    auto& h = reg.histogram("h", "H.", {1.0});
+    auto& c = reg.counter("c", "C.");
+    const auto record_in_thread = [&](const char* id, double at) {
+        std::thread([&, id, at] {
+            h.observe(0.5, vitals::exemplar{"trace_id", id}.at(at));
+            c.inc(1, vitals::exemplar{"trace_id", id}.at(at));
+        }).join();
+    };
+    std::thread holder; // keeps a slot taken, so the next threads write other cells
+    std::atomic<bool> release{false};
+    std::atomic<bool> recorded{false};
+    holder = std::thread([&] {
+        h.observe(0.5, vitals::exemplar{"trace_id", "holder"}.at(20));
+        c.inc(1, vitals::exemplar{"trace_id", "holder"}.at(20));
+        recorded = true;
+        while (!release.load()) std::this_thread::yield();
+    });
+    while (!recorded.load()) std::this_thread::yield();
+    record_in_thread("older", 10);
+    std::string out = vitals::to_openmetrics(reg);
+#if VITALS_COUNTER_STRIPES > 1
+    CHECK(contains(out, "h_bucket{le=\"1.0\"} 2 # {trace_id=\"holder\"} 0.5 20\n"));
+    CHECK(contains(out, "c_total 2 # {trace_id=\"holder\"} 1 20\n"));
+#else // one cell all threads share: the last one recorded
+    CHECK(contains(out, "h_bucket{le=\"1.0\"} 2 # {trace_id=\"older\"} 0.5 10\n"));
+    CHECK(contains(out, "c_total 2 # {trace_id=\"older\"} 1 10\n"));
+#endif
+    record_in_thread("newer", 30);
+    out = vitals::to_openmetrics(reg);
+    CHECK(contains(out, "h_bucket{le=\"1.0\"} 3 # {trace_id=\"newer\"} 0.5 30\n"));
+    CHECK(contains(out, "c_total 3 # {trace_id=\"newer\"} 1 30\n"));
+    release = true;
+    holder.join();
+    // A reset hides every thread's exemplars, the cells of exited threads' slots included.
+    h.reset();
+    c.reset();
+    out = vitals::to_openmetrics(reg);
+    CHECK_FALSE(contains(out, " # {"));
+    h.observe(0.5, vitals::exemplar{"trace_id", "after"}.at(5));
+    CHECK(contains(vitals::to_openmetrics(reg), "{trace_id=\"after\"} 0.5 5\n"));
 }

@@ -94,12 +94,6 @@ inline head_words value_head_portable(const char* p, std::size_t len) noexcept {
     return {load_u64(buf), load_u64(buf + 8)};
 }
 
-#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(_WIN32)
-#define VITALS_DETAIL_LITTLE_ENDIAN 1
-#else
-#define VITALS_DETAIL_LITTLE_ENDIAN 0
-#endif
-
 /// The value's head_words. On little-endian targets from at most two loads within the value
 /// (shorter ones overlap, and shifts drop the bytes read twice), without a copy: a copy of a
 /// variable number of bytes would be a call, and reading it back a store-forwarding stall.

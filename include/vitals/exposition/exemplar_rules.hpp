@@ -41,20 +41,21 @@ inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
     return chars;
 }
 
-/// Calls `fn(name, value)` for each label of an encoded exemplar.
+/// Calls `fn(name, value)` for each label of an exemplar as a cell holds it (`n` bytes, see
+/// exemplar_capacity).
 template <class Fn>
 void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
-    const auto take = [&](std::size_t& i) {
-        const std::size_t len = static_cast<unsigned char>(bytes[i]) |
-                                std::size_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
-        const std::string_view text(bytes + i + 2, len);
-        i += 2 + len;
-        return text;
-    };
-    for (std::size_t i = 0; i + 4 <= n;) {
-        const std::string_view name = take(i);
-        const std::string_view value = take(i);
-        fn(name, value);
+    for (std::size_t i = 0; i + 8 <= n;) {
+        std::uint64_t lengths;
+        std::memcpy(&lengths, bytes + i, 8);
+        const std::size_t name_size = lengths & 0xFFFF;
+        const std::size_t value_size = (lengths >> 16) & 0xFFFF;
+        const std::size_t value_at = i + 8 + (name_size + 7) / 8 * 8;
+        const std::size_t end = value_at + (value_size + 7) / 8 * 8;
+        if (end > n) return; // not from encoded_exemplar_size(): nothing more to read
+        fn(std::string_view(bytes + i + 8, name_size),
+           std::string_view(bytes + value_at, value_size));
+        i = end;
     }
 }
 

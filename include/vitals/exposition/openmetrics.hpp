@@ -182,14 +182,14 @@ private:
         return n + 1;
     }
 
-    // ` # {a="x"} value timestamp` when the cell holds an exemplar that follows the rules;
-    // one that does not is left out and counted (once) as dropped.
-    void write_exemplar(const exemplar_cell* cell) {
-        if (!cell) return;
+    // ` # {a="x"} value timestamp` when bucket `index` of `slots` holds an exemplar that
+    // follows the rules; one that does not is left out and counted (once) as dropped.
+    void write_exemplar(const exemplar_slots& slots, std::size_t index) {
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
+        const exemplar_cell* cell = nullptr;
         std::uint32_t version = 0;
-        const std::size_t n = cell->read(bytes, value, timestamp, &version);
+        const std::size_t n = slots.read_latest(index, bytes, value, timestamp, &cell, &version);
         if (n == 0) return;
         if (!valid_exemplar(bytes, n, timestamp)) {
             const_cast<exemplar_cell*>(cell)->count_invalid(version);
@@ -218,7 +218,7 @@ private:
             out_.write_uint(c.whole_value());
         else
             out_.write_double(c.value());
-        write_exemplar(exemplar_access::of(c).find(0));
+        write_exemplar(exemplar_access::of(c), 0);
         out_.put('\n');
         write_created(base, s);
     }
@@ -233,7 +233,7 @@ private:
             cumulative += h.bucket_count(i);
             lines_.bucket_prefix(t, s, i, true);
             out_.write_uint(cumulative);
-            write_exemplar(exemplars.find(i));
+            write_exemplar(exemplars, i);
             out_.put('\n');
         }
         // OpenMetrics treats _sum as a counter: it is left out (with _count, which goes with

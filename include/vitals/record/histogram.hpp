@@ -99,13 +99,14 @@ public:
 
     /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
     /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
-    /// is dropped (see vitals::exemplar). Lock-free; the first exemplar allocates the
-    /// histogram's exemplar storage once, and the first of each bucket that bucket's cell.
+    /// is dropped (see vitals::exemplar). Lock-free, and without a locked instruction for a
+    /// thread with a slot (see detail::exemplar_slots). The first exemplar allocates the
+    /// histogram's table of exemplar cells; a thread's first in a bucket, its cell there.
     void observe(double v, const exemplar& e) noexcept {
         if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
         const std::size_t b = bucket_index(v);
         observe_in(b, v);
-        exemplars_.record(b, nb_ + 1, v, e);
+        exemplars_.record(detail::current_thread_state(), b, nb_ + 1, v, e);
     }
 
 private:
