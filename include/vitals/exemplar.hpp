@@ -338,6 +338,9 @@ public:
             c->write_shared(e, n, v, ts, at_epoch);
     }
 
+    /// Whether no exemplar was ever recorded here (no table of cells).
+    bool empty() const noexcept { return block_.load(std::memory_order_acquire) == nullptr; }
+
     /// Copies the latest exemplar of bucket `index` into `bytes` (exemplar_capacity) and
     /// returns its size, or 0 when it has none. `*from` and `*version` tell which cell and
     /// write it came from (for exemplar_cell::count_invalid()).

@@ -792,6 +792,9 @@ public:
             c->write_shared(e, n, v, ts, at_epoch);
     }
 
+    /// Whether no exemplar was ever recorded here (no table of cells).
+    bool empty() const noexcept { return block_.load(std::memory_order_acquire) == nullptr; }
+
     /// Copies the latest exemplar of bucket `index` into `bytes` (exemplar_capacity) and
     /// returns its size, or 0 when it has none. `*from` and `*version` tell which cell and
     /// write it came from (for exemplar_cell::count_invalid()).
@@ -6458,6 +6461,12 @@ private:
     // ` # {a="x"} value timestamp` when bucket `index` of `slots` holds an exemplar that
     // follows the rules; one that does not is left out and counted (once) as dropped.
     void write_exemplar(const exemplar_slots& slots, std::size_t index) {
+        if (VITALS_DETAIL_LIKELY(slots.empty())) return; // nearly every metric: no copy buffer
+        write_recorded_exemplar(slots, index);
+    }
+
+    VITALS_DETAIL_NOINLINE void write_recorded_exemplar(const exemplar_slots& slots,
+                                                        std::size_t index) {
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
         const exemplar_cell* cell = nullptr;

@@ -185,6 +185,12 @@ private:
     // ` # {a="x"} value timestamp` when bucket `index` of `slots` holds an exemplar that
     // follows the rules; one that does not is left out and counted (once) as dropped.
     void write_exemplar(const exemplar_slots& slots, std::size_t index) {
+        if (VITALS_DETAIL_LIKELY(slots.empty())) return; // nearly every metric: no copy buffer
+        write_recorded_exemplar(slots, index);
+    }
+
+    VITALS_DETAIL_NOINLINE void write_recorded_exemplar(const exemplar_slots& slots,
+                                                        std::size_t index) {
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
         const exemplar_cell* cell = nullptr;
