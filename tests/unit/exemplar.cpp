@@ -286,6 +286,15 @@ TEST_CASE("exemplar: a longer exemplar takes the place of a short one, then a sh
     const std::string out = vitals::to_openmetrics(reg);
     CHECK_FALSE(contains(out, " # {"));
     CHECK(vitals::exemplars_dropped() == dropped + 1);
+    // Too long for any cell, as a value or as a name: dropped and counted when recorded,
+    // and the bucket shows nothing newer.
+    const std::string huge(70000, 'x');
+    h.observe(0.5, vitals::exemplar{"t", huge}.at(5));
+    h.observe(0.5, vitals::exemplar{huge, "v"}.at(6));
+    CHECK(vitals::exemplars_dropped() == dropped + 3);
+    CHECK_FALSE(contains(vitals::to_openmetrics(reg), " # {"));
+    CHECK(vitals::exemplars_dropped() == dropped + 3); // the stored invalid one counted once
+    CHECK(h.count() == 6);
 }
 
 TEST_CASE("exemplar: of several threads' exemplars, a scrape shows the latest") {
