@@ -146,12 +146,4 @@
 #define VITALS_DETAIL_UNROLL
 #endif
 
-// Whether words loaded from memory hold their first byte in their low bits: then the label
-// hash and the exemplar cells read a text's last bytes with one load and a shift.
-#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(_WIN32)
-#define VITALS_DETAIL_LITTLE_ENDIAN 1
-#else
-#define VITALS_DETAIL_LITTLE_ENDIAN 0
-#endif
-
 #endif // VITALS_CONFIG_HPP

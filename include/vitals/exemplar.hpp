@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/detail/text_words.hpp>
 #include <vitals/detail/thread_slot.hpp>
 
 #include <atomic>      // atomic, atomic_thread_fence
@@ -106,55 +107,23 @@ inline std::uint64_t exemplar_label_lengths(std::size_t name, std::size_t value)
     return std::uint64_t{name} | std::uint64_t{value} << 16; // each at most exemplar_capacity
 }
 
-/// The last `r` (1 to 7) bytes of a text that ends at `end`, in the byte order of a word
-/// stored to memory, zeros after them; `long_text`: the text has at least 8 bytes. On
-/// little-endian targets from at most two loads within the text: no byte loop, and no copy
-/// through a buffer, whose word read back from bytes just stored one by one would wait for
-/// them all to reach the cache (labels went through such a buffer before, and that wait was
-/// the largest part of recording an exemplar).
-inline std::uint64_t text_tail_word(const char* end, std::size_t r, bool long_text) noexcept {
-    const char* p = end - r;
-#if VITALS_DETAIL_LITTLE_ENDIAN
-    std::uint64_t w = 0;
-    if (long_text) { // the 8 bytes ending at `end`, shifted down past the ones before p
-        std::memcpy(&w, end - 8, 8);
-        return w >> (8 * (8 - r));
-    }
-    if (r >= 4) { // two loads that overlap put the same bytes in the same places
-        std::uint32_t first, last;
-        std::memcpy(&first, p, 4);
-        std::memcpy(&last, end - 4, 4);
-        return std::uint64_t{first} | std::uint64_t{last} << (8 * (r - 4));
-    }
-    // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
-    w = static_cast<unsigned char>(p[0]);
-    w |= std::uint64_t{static_cast<unsigned char>(p[r / 2])} << (8 * (r / 2));
-    w |= std::uint64_t{static_cast<unsigned char>(p[r - 1])} << (8 * (r - 1));
-    return w;
-#else
-    (void)long_text;
-    char buf[8] = {};
-    std::memcpy(buf, p, r);
-    std::uint64_t w;
-    std::memcpy(&w, buf, 8);
-    return w;
-#endif
-}
-
 /// Stores `text` into the words at `out` from the first, the last one zero-padded; returns
-/// the word after them.
+/// the word after them. Straight from the text (no byte loop, no copy through a buffer, whose
+/// words read back just after the bytes were stored one by one would wait for those stores:
+/// labels went through such a buffer before, and that wait was most of recording one).
 inline std::atomic<std::uint64_t>* store_text(std::atomic<std::uint64_t>* out,
                                               std::string_view text) noexcept {
     const char* p = text.data();
     const std::size_t len = text.size();
     std::size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p + i, 8);
-        (out++)->store(w, std::memory_order_relaxed);
+    for (; i + 8 <= len; i += 8) (out++)->store(load_u64(p + i), std::memory_order_relaxed);
+    if (i < len) {
+        // The last 1 to 7 bytes: the second word of the head of the 9 to 15 bytes ending at
+        // the text's end, or of a text that short, the first.
+        const std::uint64_t tail =
+            i >= 8 ? value_head(p + i - 8, len - i + 8).hi : value_head(p, len).lo;
+        (out++)->store(tail, std::memory_order_relaxed);
     }
-    if (i < len)
-        (out++)->store(text_tail_word(p + len, len - i, len >= 8), std::memory_order_relaxed);
     return out;
 }
 

@@ -182,14 +182,6 @@
 #define VITALS_DETAIL_UNROLL
 #endif
 
-// Whether words loaded from memory hold their first byte in their low bits: then the label
-// hash and the exemplar cells read a text's last bytes with one load and a shift.
-#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(_WIN32)
-#define VITALS_DETAIL_LITTLE_ENDIAN 1
-#else
-#define VITALS_DETAIL_LITTLE_ENDIAN 0
-#endif
-
 #endif // VITALS_CONFIG_HPP
 // #include <vitals/counter.hpp>
 // vitals/counter.hpp - a monotonic counter, lock-free, with a cell per thread slot.
@@ -459,6 +451,83 @@ constexpr To narrow(From v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_NARROW_HPP
+// #include <vitals/detail/text_words.hpp>
+// vitals/detail/text_words.hpp - a text's bytes read as 64-bit words, without reading past it.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_TEXT_WORDS_HPP
+#define VITALS_DETAIL_TEXT_WORDS_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+#include <cstddef> // size_t
+#include <cstdint> // uint32_t, uint64_t
+#include <cstring> // memcpy
+
+// Whether words loaded from memory hold their first byte in their low bits: then a text's last
+// bytes are read with one load and a shift.
+#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(_WIN32)
+#define VITALS_DETAIL_LITTLE_ENDIAN 1
+#else
+#define VITALS_DETAIL_LITTLE_ENDIAN 0
+#endif
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+inline std::uint64_t load_u64(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w); // one unaligned load
+    return w;
+}
+
+inline std::uint64_t load_u32(const char* p) noexcept {
+    std::uint32_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/// The first 16 bytes of a label value, zero-padded, as load_u64() reads them from a 16-byte
+/// buffer. A series keeps its values' first bytes in that form (see family_base's key), so a
+/// lookup compares the two words it already loaded to hash a value instead of the bytes again.
+struct head_words {
+    std::uint64_t lo; // bytes 0 to 7
+    std::uint64_t hi; // bytes 8 to 15
+};
+
+/// value_head() for any byte order: the definition.
+inline head_words value_head_portable(const char* p, std::size_t len) noexcept {
+    char buf[16] = {};
+    if (len > 0) std::memcpy(buf, p, len < 16 ? len : 16);
+    return {load_u64(buf), load_u64(buf + 8)};
+}
+
+/// The value's head_words. On little-endian targets from at most two loads within the value
+/// (shorter ones overlap, and shifts drop the bytes read twice), without a copy: a copy of a
+/// variable number of bytes would be a call, and reading it back a store-forwarding stall.
+VITALS_DETAIL_ALWAYS_INLINE head_words value_head(const char* p, std::size_t len) noexcept {
+#if VITALS_DETAIL_LITTLE_ENDIAN
+    if (len >= 16) return {load_u64(p), load_u64(p + 8)};
+    // Bytes len - 8 to len - 1, shifted down past the 16 - len of them that the first word
+    // holds (in two steps: for len 8 that is all 64 bits).
+    if (len >= 8) return {load_u64(p), (load_u64(p + len - 8) >> (8 * (15 - len))) >> 8};
+    if (len >= 4) return {load_u32(p) | load_u32(p + len - 4) << (8 * (len - 4)), 0};
+    if (len > 0) {
+        // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
+        const std::uint64_t first = static_cast<unsigned char>(p[0]);
+        const std::uint64_t middle = static_cast<unsigned char>(p[len / 2]);
+        const std::uint64_t last = static_cast<unsigned char>(p[len - 1]);
+        return {first | middle << (8 * (len / 2)) | last << (8 * (len - 1)), 0};
+    }
+    return {0, 0};
+#else
+    return value_head_portable(p, len);
+#endif
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_TEXT_WORDS_HPP
 // #include <vitals/detail/thread_slot.hpp>: inlined above
 
 #include <atomic>      // atomic, atomic_thread_fence
@@ -560,55 +629,23 @@ inline std::uint64_t exemplar_label_lengths(std::size_t name, std::size_t value)
     return std::uint64_t{name} | std::uint64_t{value} << 16; // each at most exemplar_capacity
 }
 
-/// The last `r` (1 to 7) bytes of a text that ends at `end`, in the byte order of a word
-/// stored to memory, zeros after them; `long_text`: the text has at least 8 bytes. On
-/// little-endian targets from at most two loads within the text: no byte loop, and no copy
-/// through a buffer, whose word read back from bytes just stored one by one would wait for
-/// them all to reach the cache (labels went through such a buffer before, and that wait was
-/// the largest part of recording an exemplar).
-inline std::uint64_t text_tail_word(const char* end, std::size_t r, bool long_text) noexcept {
-    const char* p = end - r;
-#if VITALS_DETAIL_LITTLE_ENDIAN
-    std::uint64_t w = 0;
-    if (long_text) { // the 8 bytes ending at `end`, shifted down past the ones before p
-        std::memcpy(&w, end - 8, 8);
-        return w >> (8 * (8 - r));
-    }
-    if (r >= 4) { // two loads that overlap put the same bytes in the same places
-        std::uint32_t first, last;
-        std::memcpy(&first, p, 4);
-        std::memcpy(&last, end - 4, 4);
-        return std::uint64_t{first} | std::uint64_t{last} << (8 * (r - 4));
-    }
-    // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
-    w = static_cast<unsigned char>(p[0]);
-    w |= std::uint64_t{static_cast<unsigned char>(p[r / 2])} << (8 * (r / 2));
-    w |= std::uint64_t{static_cast<unsigned char>(p[r - 1])} << (8 * (r - 1));
-    return w;
-#else
-    (void)long_text;
-    char buf[8] = {};
-    std::memcpy(buf, p, r);
-    std::uint64_t w;
-    std::memcpy(&w, buf, 8);
-    return w;
-#endif
-}
-
 /// Stores `text` into the words at `out` from the first, the last one zero-padded; returns
-/// the word after them.
+/// the word after them. Straight from the text (no byte loop, no copy through a buffer, whose
+/// words read back just after the bytes were stored one by one would wait for those stores:
+/// labels went through such a buffer before, and that wait was most of recording one).
 inline std::atomic<std::uint64_t>* store_text(std::atomic<std::uint64_t>* out,
                                               std::string_view text) noexcept {
     const char* p = text.data();
     const std::size_t len = text.size();
     std::size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p + i, 8);
-        (out++)->store(w, std::memory_order_relaxed);
+    for (; i + 8 <= len; i += 8) (out++)->store(load_u64(p + i), std::memory_order_relaxed);
+    if (i < len) {
+        // The last 1 to 7 bytes: the second word of the head of the 9 to 15 bytes ending at
+        // the text's end, or of a text that short, the first.
+        const std::uint64_t tail =
+            i >= 8 ? value_head(p + i - 8, len - i + 8).hi : value_head(p, len).lo;
+        (out++)->store(tail, std::memory_order_relaxed);
     }
-    if (i < len)
-        (out++)->store(text_tail_word(p + len, len - i, len >= 8), std::memory_order_relaxed);
     return out;
 }
 
@@ -2436,28 +2473,16 @@ VITALS_END_NAMESPACE
 #define VITALS_DETAIL_LABEL_HASH_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/text_words.hpp>: inlined above
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint32_t, uint64_t, uintptr_t
 #include <cstdlib>     // malloc, free
-#include <cstring>     // memcpy
 #include <ctime>       // time, clock
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
-
-inline std::uint64_t load_u64(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, sizeof w); // one unaligned load; byte order does not matter for a hash
-    return w;
-}
-
-inline std::uint64_t load_u32(const char* p) noexcept {
-    std::uint32_t w;
-    std::memcpy(&w, p, sizeof w);
-    return w;
-}
 
 /// fold_multiply() from 32-bit multiplies, for targets without a 128-bit integer type.
 inline std::uint64_t fold_multiply_portable(std::uint64_t a, std::uint64_t b) noexcept {
@@ -2509,44 +2534,6 @@ inline std::uint64_t make_hash_secret() noexcept {
 inline std::uint64_t hash_secret() noexcept {
     static const std::uint64_t secret = make_hash_secret();
     return secret;
-}
-
-/// The first 16 bytes of a label value, zero-padded, as load_u64() reads them from a 16-byte
-/// buffer. A series keeps its values' first bytes in that form (see family_base's key), so a
-/// lookup compares the two words it already loaded to hash a value instead of the bytes again.
-struct head_words {
-    std::uint64_t lo; // bytes 0 to 7
-    std::uint64_t hi; // bytes 8 to 15
-};
-
-/// value_head() for any byte order: the definition.
-inline head_words value_head_portable(const char* p, std::size_t len) noexcept {
-    char buf[16] = {};
-    if (len > 0) std::memcpy(buf, p, len < 16 ? len : 16);
-    return {load_u64(buf), load_u64(buf + 8)};
-}
-
-/// The value's head_words. On little-endian targets from at most two loads within the value
-/// (shorter ones overlap, and shifts drop the bytes read twice), without a copy: a copy of a
-/// variable number of bytes would be a call, and reading it back a store-forwarding stall.
-VITALS_DETAIL_ALWAYS_INLINE head_words value_head(const char* p, std::size_t len) noexcept {
-#if VITALS_DETAIL_LITTLE_ENDIAN
-    if (len >= 16) return {load_u64(p), load_u64(p + 8)};
-    // Bytes len - 8 to len - 1, shifted down past the 16 - len of them that the first word
-    // holds (in two steps: for len 8 that is all 64 bits).
-    if (len >= 8) return {load_u64(p), (load_u64(p + len - 8) >> (8 * (15 - len))) >> 8};
-    if (len >= 4) return {load_u32(p) | load_u32(p + len - 4) << (8 * (len - 4)), 0};
-    if (len > 0) {
-        // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
-        const std::uint64_t first = static_cast<unsigned char>(p[0]);
-        const std::uint64_t middle = static_cast<unsigned char>(p[len / 2]);
-        const std::uint64_t last = static_cast<unsigned char>(p[len - 1]);
-        return {first | middle << (8 * (len / 2)) | last << (8 * (len - 1)), 0};
-    }
-    return {0, 0};
-#else
-    return value_head_portable(p, len);
-#endif
 }
 
 /// The hash of one label value from its head (value_head()) and, past 16 bytes, its other

@@ -186,9 +186,9 @@ TEST_CASE("exemplar: a cell whose sequence number wraps past 2^32 still shows it
 
 TEST_CASE("exemplar: a recorded exemplar holds exactly its labels' bytes, of any lengths") {
     // Texts are stored a word at a time, the last word from loads that end at the text's end
-    // (text_tail_word): the cell must read back every byte, whatever each text's length (a
-    // tail of 1 to 7 bytes, in a text shorter or longer than a word, empty), zeros after the
-    // last byte, and nothing read past any text (ASan sees a heap text's end).
+    // (value_head() of the bytes before them): the cell must read back every byte, whatever each
+    // text's length (a tail of 1 to 7 bytes, in a text shorter or longer than a word, empty), zeros
+    // after the last byte, and nothing read past any text (ASan sees a heap text's end).
     std::mt19937_64 rng(20261202);
     std::string pool(400, 'x');
     for (char& c : pool) c = static_cast<char>(rng());
