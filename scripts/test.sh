@@ -637,7 +637,8 @@ server_scrape() {
     bash tests/e2e/server_scrape.sh
 }
 
-# libFuzzer on the server's request parser for VITALS_FUZZ_SECONDS (default 20).
+# libFuzzer on the server's request parser, exemplars and the process collector's parsers
+# (tests/fuzz/run.sh) for VITALS_FUZZ_SECONDS (default 20).
 fuzz_server() {
     bash tests/fuzz/run.sh "${VITALS_FUZZ_SECONDS:-20}" "$(abspath "$BUILD")/fuzz-server"
 }

@@ -10,7 +10,7 @@
 
 #include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t, ptrdiff_t
-#include <cstdint>     // uint16_t, uint32_t, uint64_t
+#include <cstdint>     // int32_t, uint16_t, uint32_t, uint64_t
 #include <cstring>     // memcpy
 #include <ctime>       // time
 #include <new>         // nothrow
@@ -50,7 +50,7 @@ public:
     exemplar(const exemplar_label* labels, std::size_t n) noexcept : labels_(labels), size_(n) {}
     exemplar(const exemplar& other) noexcept
         : one_(other.one_), labels_(other.labels_ == &other.one_ ? &one_ : other.labels_),
-          size_(other.size_), timestamp_(other.timestamp_) {}
+          size_(other.size_), timestamp_(other.timestamp_), has_timestamp_(other.has_timestamp_) {}
     exemplar& operator=(const exemplar&) = delete;
 
     /// Uses `unix_seconds` as the exemplar's timestamp instead of the time it is recorded.
@@ -84,8 +84,9 @@ inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
 }
 
 /// Bytes an exemplar's labels take in a cell: per label a word of lengths, then the name and
-/// the value, each from a word boundary and zero-padded to one (see store_text()). The most a
-/// valid exemplar takes (64 labels, 128 characters of at most 4 bytes, the padding) fits.
+/// the value, each from a word boundary and zero-padded to one (see store_text()). A valid
+/// exemplar fits: a label takes at most 16 bytes per character of its name and value (a name
+/// has at least one, and a character at most 4 bytes), and all of them at most 128.
 inline constexpr std::size_t exemplar_capacity = 2048;
 inline constexpr std::size_t max_exemplar_chars = 128;
 
@@ -145,7 +146,11 @@ struct exemplar_cell {
     std::atomic<std::uint32_t> epoch{0};           // exemplar_slots' epoch when written
     std::atomic<std::uint32_t> counted_invalid{0}; // seq of the last exemplar counted as invalid
     std::atomic<std::uint64_t>* const data;        // capacity / 8 words
-    const std::size_t capacity;                    // bytes
+    const std::uint32_t capacity;                  // bytes
+    // The system clock's second when written, modulo 2^32, whatever timestamp at() gave: the
+    // latest of a bucket's cells is the one recorded last, so that a timestamp given by
+    // mistake (milliseconds, +Inf) cannot hide the exemplars recorded after it.
+    std::atomic<std::uint32_t> recorded{0};
     // The smaller cell this one took the place of: kept until the metric goes, since a scrape
     // may still be reading it.
     exemplar_cell* replaced = nullptr;
@@ -161,23 +166,27 @@ struct exemplar_cell {
     /// Writes an exemplar into a cell only the calling thread writes (its thread slot's): no
     /// locked instruction, where taking the lock with a compare-and-swap costs as much as a
     /// relaxed fetch_add. `n` is encoded_exemplar_size(e), at most capacity.
-    void write_owned(const exemplar& e, std::size_t n, double v, double ts,
+    void write_owned(const exemplar& e, std::size_t n, double v, double ts, std::uint32_t rec,
                      std::uint32_t at_epoch) noexcept {
-        const std::uint32_t s = seq.load(std::memory_order_relaxed); // even: no other writer
+        const std::uint32_t s = seq.load(std::memory_order_relaxed);
+        // Odd: this thread's write was interrupted (a signal handler that records), or, with
+        // mingw-w64, a thread exiting still writes with the slot it gave back. Dropping this
+        // exemplar leaves the other write whole.
+        if (VITALS_DETAIL_UNLIKELY((s & 1) != 0)) return;
         seq.store(s + 1, std::memory_order_relaxed);
-        fill(e, n, v, ts, at_epoch);
+        fill(e, n, v, ts, rec, at_epoch);
         seq.store(next_seq(s + 1), std::memory_order_release);
     }
 
     /// write_owned() for a cell several threads write: a writer that finds another one busy
     /// drops its exemplar, which is then not the latest anyway, so writers never wait.
-    void write_shared(const exemplar& e, std::size_t n, double v, double ts,
+    void write_shared(const exemplar& e, std::size_t n, double v, double ts, std::uint32_t rec,
                       std::uint32_t at_epoch) noexcept {
         std::uint32_t s = seq.load(std::memory_order_relaxed);
         if ((s & 1) != 0 || !seq.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
                                                          std::memory_order_relaxed))
             return;
-        fill(e, n, v, ts, at_epoch);
+        fill(e, n, v, ts, rec, at_epoch);
         seq.store(next_seq(s + 1), std::memory_order_release);
     }
 
@@ -188,8 +197,10 @@ struct exemplar_cell {
     }
 
     /// Copies the latest exemplar into `bytes` (exemplar_capacity); returns its size, or 0
-    /// when there is none (or writers kept it busy through every attempt).
-    std::size_t read(char* bytes, double& v, double& ts, std::uint32_t* version = nullptr,
+    /// when there is none (or writers kept it busy through every attempt). `rec` is when it
+    /// was recorded (see `recorded`).
+    std::size_t read(char* bytes, double& v, double& ts, std::uint32_t& rec,
+                     std::uint32_t* version = nullptr,
                      std::uint32_t* at_epoch = nullptr) const noexcept {
         for (int attempt = 0; attempt < 64; ++attempt) {
             const std::uint32_t s1 = seq.load(std::memory_order_acquire);
@@ -200,6 +211,7 @@ struct exemplar_cell {
             if (n > capacity) n = capacity; // torn: the check below retries
             v = value.load(std::memory_order_relaxed);
             ts = timestamp.load(std::memory_order_relaxed);
+            rec = recorded.load(std::memory_order_relaxed);
             const std::uint32_t e = epoch.load(std::memory_order_relaxed);
             for (std::size_t i = 0; i * 8 < n; ++i) {
                 const std::uint64_t w = data[i].load(std::memory_order_relaxed);
@@ -215,18 +227,19 @@ struct exemplar_cell {
     }
 
 protected:
-    exemplar_cell(std::atomic<std::uint64_t>* words, std::size_t bytes) noexcept
+    exemplar_cell(std::atomic<std::uint64_t>* words, std::uint32_t bytes) noexcept
         : data(words), capacity(bytes) {}
     ~exemplar_cell() = default;
 
 private:
     // The writer's part inside the lock (seq odd).
-    void fill(const exemplar& e, std::size_t n, double v, double ts,
+    void fill(const exemplar& e, std::size_t n, double v, double ts, std::uint32_t rec,
               std::uint32_t at_epoch) noexcept {
         std::atomic_thread_fence(std::memory_order_release); // the odd seq before the fields
         size.store(detail::narrow<std::uint32_t>(n), std::memory_order_relaxed);
         value.store(v, std::memory_order_relaxed);
         timestamp.store(ts, std::memory_order_relaxed);
+        recorded.store(rec, std::memory_order_relaxed);
         epoch.store(at_epoch, std::memory_order_relaxed);
         // Straight from the labels' texts into the words: no copy in between to read back.
         std::atomic<std::uint64_t>* out = data;
@@ -257,8 +270,9 @@ struct exemplar_cell_of final : exemplar_cell {
 /// by the thread that owns the slot alone, without a locked instruction, and one that threads
 /// without a slot share. With one cell per bucket that every thread locked, two threads
 /// observing into one bucket took 2.5x one thread's time per observation instead of 0.5x
-/// (bench/bench_core.cpp, lockstep). A scrape shows the cell with the latest timestamp (the
-/// system clock's second, or exemplar::at()'s); of exemplars from one second, the lowest slot's.
+/// (bench/bench_core.cpp, lockstep). A scrape shows the cell written last, by the system
+/// clock's second when recorded (not exemplar::at()'s); of cells from one second, the lowest
+/// slot's.
 class exemplar_slots {
 public:
     static constexpr std::size_t groups =
@@ -299,12 +313,14 @@ public:
             exemplars_dropped_cell().fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        const double ts = e.has_timestamp() ? e.timestamp() : now();
+        const std::time_t seconds = std::time(nullptr);
+        const double ts = e.has_timestamp() ? e.timestamp() : static_cast<double>(seconds);
+        const auto rec = static_cast<std::uint32_t>(seconds);
         const std::uint32_t at_epoch = b->epoch.load(std::memory_order_relaxed);
         if (owned)
-            c->write_owned(e, n, v, ts, at_epoch);
+            c->write_owned(e, n, v, ts, rec, at_epoch);
         else
-            c->write_shared(e, n, v, ts, at_epoch);
+            c->write_shared(e, n, v, ts, rec, at_epoch);
     }
 
     /// Whether no exemplar was ever recorded here (no table of cells).
@@ -321,19 +337,23 @@ public:
         const std::uint32_t current = b->epoch.load(std::memory_order_acquire);
         char other[exemplar_capacity];
         std::size_t found = 0;
+        std::uint32_t latest = 0;
         for (std::size_t g = 0; g < groups; ++g) {
             const exemplar_cell* c =
                 b->cells[g * b->per_group + index].load(std::memory_order_acquire);
             if (!c) continue;
             char* into = found == 0 ? bytes : other;
             double cv = 0.0, cts = 0.0;
-            std::uint32_t cversion = 0, at_epoch = 0;
-            const std::size_t n = c->read(into, cv, cts, &cversion, &at_epoch);
-            // Not shown: none, one from before the last reset(), one no later than the one
-            // found (a NaN timestamp, which makes an exemplar invalid, never wins).
-            if (n == 0 || at_epoch != current || (found != 0 && !(cts > ts) && ts == ts)) continue;
+            std::uint32_t rec = 0, cversion = 0, at_epoch = 0;
+            const std::size_t n = c->read(into, cv, cts, rec, &cversion, &at_epoch);
+            // Not shown: none, one from before the last reset(), one recorded no later than
+            // the one found (seconds modulo 2^32, compared as a difference).
+            if (n == 0 || at_epoch != current ||
+                (found != 0 && static_cast<std::int32_t>(rec - latest) <= 0))
+                continue;
             if (into != bytes) std::memcpy(bytes, other, n);
             found = n;
+            latest = rec;
             v = cv;
             ts = cts;
             if (from) *from = c;
@@ -357,10 +377,6 @@ private:
         std::atomic<exemplar_cell*>* cells;
         std::atomic<std::uint32_t> epoch{0}; // reset()s so far
     };
-
-    // Whole seconds from std::time(): a few nanoseconds where the system clock with its
-    // fraction costs several times an observation; exemplar::at() gives a finer time.
-    static double now() noexcept { return static_cast<double>(std::time(nullptr)); }
 
     static void delete_cell(exemplar_cell* c) noexcept {
         while (c) {

@@ -4,9 +4,10 @@
 #
 #   tests/fuzz/run.sh [SECONDS] [BUILD_DIR]      defaults: 20 seconds, build-fuzz
 #
-# Targets: the server's HTTP request parser (half of SECONDS) and the process collector's
-# parsers of /proc/self/stat, /proc/self/status, /proc/self/cgroup and the cgroup memory
-# limit files (the other half, shared; at least 1 s each). Needs clang++ with libFuzzer
+# Targets: the server's HTTP request parser (half of SECONDS), exemplars recorded with any
+# bytes and rendered as OpenMetrics, and the process collector's parsers of /proc/self/stat,
+# /proc/self/status, /proc/self/cgroup and the cgroup memory limit files (the other half,
+# shared; at least 1 s each). Needs clang++ with libFuzzer
 # (Debian: clang, libclang-rt-14-dev). The committed seeds in tests/fuzz/corpus/<target> are
 # copied into BUILD_DIR, so new inputs found by a run never dirty the source tree. Exits
 # non-zero when a fuzzer finds a crash, a leak or an invariant violation; the reproducer is
@@ -19,7 +20,7 @@ build=${2:-$root/build-fuzz}
 cxx=${CXX_FUZZ:-clang++}
 half=$((seconds / 2))
 [ "$half" -ge 1 ] || half=1
-each=$(((seconds - half) / 4))
+each=$(((seconds - half) / 5))
 [ "$each" -ge 1 ] || each=1
 
 # run TARGET SECONDS MAX_LEN: builds tests/fuzz/fuzz_TARGET.cpp and fuzzes it.
@@ -35,6 +36,7 @@ run() {
 }
 
 run http_request "$half" 4096
+run exemplar "$each" 4096
 run proc_stat "$each" 1024
 run proc_status "$each" 2048
 run cgroup "$each" 2048

@@ -28,10 +28,12 @@ TEST_CASE("concurrency: exemplars are never torn while threads record and scrape
     auto& h = reg.histogram("lat", "L.", {1e9}); // one bucket all writers share
     std::atomic<bool> stop{false};
     std::vector<std::thread> writers;
-    for (unsigned t = 0; t < 3; ++t)
+    // More writers than thread slots: some write their slot's cells, the others share the
+    // shared cell (compare-and-swap), and a scrape picks among both kinds.
+    for (unsigned t = 0; t < 6; ++t)
         writers.emplace_back([&, t] {
             for (unsigned i = 1; !stop.load(std::memory_order_relaxed); ++i) {
-                const unsigned v = (i * 4 + t) % 200000 + 1;
+                const unsigned v = (i * 8 + t) % 200000 + 1;
                 const std::string id = trace_id_for(v);
                 const std::string extra(v % 90, 'x'); // exemplars of different lengths
                 const vitals::exemplar_label labels[] = {{"trace_id", id}, {"pad", extra}};

@@ -9,9 +9,11 @@
 #include "test_support.hpp"
 
 #include <atomic>      // atomic
+#include <chrono>      // milliseconds
 #include <cmath>       // floor, nan
 #include <cstdint>     // uint64_t
 #include <cstring>     // memcpy
+#include <ctime>       // time
 #include <limits>      // numeric_limits
 #include <random>      // mt19937_64
 #include <string>      // string
@@ -167,18 +169,19 @@ TEST_CASE("exemplar: a cell whose sequence number wraps past 2^32 still shows it
     REQUIRE(n == 24);
     char out[vitals::detail::exemplar_capacity];
     double v = 0, ts = 0;
-    std::uint32_t version = 0;
+    std::uint32_t recorded = 0, version = 0;
     for (const bool owned : {true, false}) {
         CAPTURE(owned);
         cell.seq.store(0xFFFFFFFEu); // as after 2^31 - 1 writes
         if (owned)
-            cell.write_owned(e, n, 2.5, 3.0, 0);
+            cell.write_owned(e, n, 2.5, 3.0, 4, 0);
         else
-            cell.write_shared(e, n, 2.5, 3.0, 0);
+            cell.write_shared(e, n, 2.5, 3.0, 4, 0);
         CHECK(cell.seq.load() == 2);
-        CHECK(cell.read(out, v, ts, &version) == n);
+        CHECK(cell.read(out, v, ts, recorded, &version) == n);
         CHECK(v == 2.5);
         CHECK(ts == 3.0);
+        CHECK(recorded == 4);
         CHECK(version == 2);
         CHECK(std::string(out + 8, 8) == "trace_id");
     }
@@ -297,40 +300,38 @@ TEST_CASE("exemplar: a longer exemplar takes the place of a short one, then a sh
     CHECK(h.count() == 6);
 }
 
-TEST_CASE("exemplar: of several threads' exemplars, a scrape shows the latest") {
-    // Each thread with a slot writes cells of its own; the scrape picks by timestamp.
+TEST_CASE("exemplar: of several threads' exemplars, a scrape shows the one recorded last") {
+    // Each thread with a slot writes cells of its own; the scrape picks the one recorded last,
+    // by the system clock's second, whatever timestamp at() gave: one given in milliseconds by
+    // mistake, or an infinite one, hides nothing recorded after it.
     vitals::registry reg;
     auto& h = reg.histogram("h", "H.", {1.0});
     auto& c = reg.counter("c", "C.");
-    const auto record_in_thread = [&](const char* id, double at) {
-        std::thread([&, id, at] {
-            h.observe(0.5, vitals::exemplar{"trace_id", id}.at(at));
-            c.inc(1, vitals::exemplar{"trace_id", id}.at(at));
-        }).join();
-    };
-    std::thread holder; // keeps a slot taken, so the next threads write other cells
+    std::thread holder; // keeps its slot, and its cells, until released
     std::atomic<bool> release{false};
     std::atomic<bool> recorded{false};
     holder = std::thread([&] {
-        h.observe(0.5, vitals::exemplar{"trace_id", "holder"}.at(20));
-        c.inc(1, vitals::exemplar{"trace_id", "holder"}.at(20));
+        h.observe(0.5, vitals::exemplar{"trace_id", "holder"}.at(1.7e12));
+        c.inc(1,
+              vitals::exemplar{"trace_id", "holder"}.at(std::numeric_limits<double>::infinity()));
         recorded = true;
         while (!release.load()) std::this_thread::yield();
     });
     while (!recorded.load()) std::this_thread::yield();
-    record_in_thread("older", 10);
+    const std::uint64_t dropped = vitals::exemplars_dropped();
     std::string out = vitals::to_openmetrics(reg);
-#if VITALS_COUNTER_STRIPES > 1
-    CHECK(contains(out, "h_bucket{le=\"1.0\"} 2 # {trace_id=\"holder\"} 0.5 20\n"));
-    CHECK(contains(out, "c_total 2 # {trace_id=\"holder\"} 1 20\n"));
-#else // one cell all threads share: the last one recorded
-    CHECK(contains(out, "h_bucket{le=\"1.0\"} 2 # {trace_id=\"older\"} 0.5 10\n"));
-    CHECK(contains(out, "c_total 2 # {trace_id=\"older\"} 1 10\n"));
-#endif
-    record_in_thread("newer", 30);
+    CHECK(contains(out, "h_bucket{le=\"1.0\"} 1 # {trace_id=\"holder\"} 0.5 1700000000000\n"));
+    CHECK(contains(out, "c_total 1\n"));
+    CHECK(vitals::exemplars_dropped() == dropped + 1); // the infinite timestamp
+    const std::time_t second = std::time(nullptr);
+    while (std::time(nullptr) == second) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::thread([&] {
+        h.observe(0.5, vitals::exemplar{"trace_id", "later"}.at(10));
+        c.inc(1, vitals::exemplar{"trace_id", "later"}.at(10));
+    }).join();
     out = vitals::to_openmetrics(reg);
-    CHECK(contains(out, "h_bucket{le=\"1.0\"} 3 # {trace_id=\"newer\"} 0.5 30\n"));
-    CHECK(contains(out, "c_total 3 # {trace_id=\"newer\"} 1 30\n"));
+    CHECK(contains(out, "h_bucket{le=\"1.0\"} 2 # {trace_id=\"later\"} 0.5 10\n"));
+    CHECK(contains(out, "c_total 2 # {trace_id=\"later\"} 1 10\n"));
     release = true;
     holder.join();
     // A reset hides every thread's exemplars, the cells of exited threads' slots included.
@@ -340,4 +341,86 @@ TEST_CASE("exemplar: of several threads' exemplars, a scrape shows the latest") 
     CHECK_FALSE(contains(out, " # {"));
     h.observe(0.5, vitals::exemplar{"trace_id", "after"}.at(5));
     CHECK(contains(vitals::to_openmetrics(reg), "{trace_id=\"after\"} 0.5 5\n"));
+}
+
+TEST_CASE("exemplar: a copy keeps the timestamp at() gave") {
+    vitals::registry reg;
+    auto& c = reg.counter("c", "C.");
+    const vitals::exemplar e = vitals::exemplar{"trace_id", "abc"}.at(7); // at() returns a
+                                                                          // reference: a copy
+    c.inc(1, e);
+    CHECK(contains(vitals::to_openmetrics(reg), "c_total 1 # {trace_id=\"abc\"} 1 7\n"));
+    const vitals::exemplar nan_copy =
+        vitals::exemplar{"trace_id", "abc"}.at(std::numeric_limits<double>::quiet_NaN());
+    CHECK_FALSE(shown(nan_copy));
+}
+
+TEST_CASE("exemplar: one of 90 labels, more than 64, within 128 characters is shown") {
+    // Distinct names of one and two characters with empty values: the most labels 128
+    // characters hold. Each takes 16 bytes in a cell, the most per character.
+    std::vector<std::string> names;
+    for (char ch = 'a'; ch <= 'z'; ++ch) names.emplace_back(1, ch);
+    for (char ch = 'A'; ch <= 'Z'; ++ch) names.emplace_back(1, ch);
+    names.emplace_back("_");
+    for (int i = 0; names.size() < 90; ++i)
+        names.push_back(std::string(1, static_cast<char>('a' + i / 26)) +
+                        static_cast<char>('a' + i % 26));
+    std::vector<vitals::exemplar_label> list;
+    std::size_t chars = 0;
+    for (const std::string& n : names) {
+        list.push_back({n, ""});
+        chars += n.size();
+    }
+    list.back().value = "\xF0\x9F\x98\x80"; // U+1F600: the 128th character
+    REQUIRE(chars + 1 == 128);
+    CHECK(shown(vitals::exemplar(list.data(), list.size())));
+    // A 91st label makes 130 characters.
+    list.push_back({"zz", ""});
+    CHECK_FALSE(shown(vitals::exemplar(list.data(), list.size())));
+    // And a repeated name among 90 is still found.
+    list.pop_back();
+    list[89].name = "aa";
+    CHECK_FALSE(shown(vitals::exemplar(list.data(), list.size())));
+}
+
+TEST_CASE("exemplar: bytes that are not whole labels are not valid") {
+    // As a cell holds a label: a word of lengths (name | value << 16), then each text from a
+    // word boundary, zero-padded.
+    const auto label = [](std::string_view name, std::string_view value) {
+        std::string out(8 + (name.size() + 7) / 8 * 8 + (value.size() + 7) / 8 * 8, '\0');
+        const std::uint64_t lengths = name.size() | std::uint64_t{value.size()} << 16;
+        std::memcpy(&out[0], &lengths, 8);
+        std::memcpy(&out[8], name.data(), name.size());
+        std::memcpy(&out[8 + (name.size() + 7) / 8 * 8], value.data(), value.size());
+        return out;
+    };
+    const auto valid = [](const std::string& bytes) {
+        return vitals::detail::valid_exemplar(bytes.data(), bytes.size(), 5.0);
+    };
+    const std::string one = label("trace_id", "abc");
+    CHECK(valid(one));
+    CHECK(valid(one + label("span_id", "d")));
+    CHECK_FALSE(valid(one.substr(0, one.size() - 8)));      // the value cut off
+    CHECK_FALSE(valid(one + std::string(3, '\0')));         // bytes after the last label
+    CHECK_FALSE(valid(one + label("x", "y").substr(0, 8))); // a word of lengths alone
+    CHECK_FALSE(valid(std::string(8, '\0')));               // a label with an empty name
+    CHECK_FALSE(valid(one + one));                          // the same name twice
+    CHECK_FALSE(vitals::detail::valid_exemplar(one.data(), one.size(),
+                                               std::numeric_limits<double>::quiet_NaN()));
+}
+
+TEST_CASE("exemplar: a write into a cell found mid-write is dropped, the other kept whole") {
+    // What a signal handler that records finds when it interrupted its thread's own write
+    // (and, with mingw-w64, a thread that exits and a new owner of its slot).
+    vitals::detail::exemplar_cell_of<vitals::detail::small_exemplar_capacity> cell;
+    const vitals::exemplar e{"trace_id", "abc"};
+    const std::size_t n = vitals::detail::encoded_exemplar_size(e);
+    cell.seq.store(1); // the interrupted write
+    cell.write_owned(e, n, 1.0, 5.0, 5, 0);
+    CHECK(cell.seq.load() == 1);
+    CHECK(cell.size.load() == 0);
+    cell.seq.store(2); // the interrupted write ends
+    cell.write_owned(e, n, 1.0, 5.0, 5, 0);
+    CHECK(cell.seq.load() == 4);
+    CHECK(cell.size.load() == n);
 }

@@ -41,42 +41,68 @@ inline std::ptrdiff_t utf8_length(std::string_view text) noexcept {
     return chars;
 }
 
-/// Calls `fn(name, value)` for each label of an exemplar as a cell holds it (`n` bytes, see
-/// exemplar_capacity).
-template <class Fn>
-void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
-    for (std::size_t i = 0; i + 8 <= n;) {
+/// Reads the labels of an exemplar as a cell holds it (`n` bytes, see exemplar_capacity).
+class exemplar_label_reader {
+public:
+    exemplar_label_reader(const char* bytes, std::size_t n) noexcept : bytes_(bytes), n_(n) {}
+
+    /// The next label; false at the end, or where the lengths read would run past the end
+    /// (bytes no cell write made whole: see finished()).
+    bool next(std::string_view& name, std::string_view& value) noexcept {
+        if (at_ + 8 > n_) return false;
         std::uint64_t lengths;
-        std::memcpy(&lengths, bytes + i, 8);
+        std::memcpy(&lengths, bytes_ + at_, 8);
         const std::size_t name_size = lengths & 0xFFFF;
         const std::size_t value_size = (lengths >> 16) & 0xFFFF;
-        const std::size_t value_at = i + 8 + (name_size + 7) / 8 * 8;
+        const std::size_t value_at = at_ + 8 + (name_size + 7) / 8 * 8;
         const std::size_t end = value_at + (value_size + 7) / 8 * 8;
-        if (end > n) return; // not from encoded_exemplar_size(): nothing more to read
-        fn(std::string_view(bytes + i + 8, name_size),
-           std::string_view(bytes + value_at, value_size));
-        i = end;
+        if (end > n_) return false;
+        name = std::string_view(bytes_ + at_ + 8, name_size);
+        value = std::string_view(bytes_ + value_at, value_size);
+        at_ = end;
+        return true;
     }
+
+    /// Where the next label starts.
+    std::size_t offset() const noexcept { return at_; }
+    /// Whether the labels read so far take all `n` bytes.
+    bool finished() const noexcept { return at_ == n_; }
+
+private:
+    const char* bytes_;
+    std::size_t n_;
+    std::size_t at_ = 0;
+};
+
+/// Calls `fn(name, value)` for each label of an exemplar as a cell holds it (`n` bytes).
+template <class Fn>
+void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
+    exemplar_label_reader r(bytes, n);
+    std::string_view name, value;
+    while (r.next(name, value)) fn(name, value);
 }
 
 /// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
 /// distinct label names, values in valid UTF-8, at most 128 characters in all, and a finite
-/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there).
+/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there). Bytes that
+/// are not whole labels (no write made them: see exemplar_cell::write_owned()) are not valid.
 inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) noexcept {
     if (n == 0 || !is_finite(timestamp)) return false;
-    bool ok = true;
+    exemplar_label_reader r(bytes, n);
+    std::string_view name, value;
     std::size_t chars = 0;
-    std::string_view names[64];
-    std::size_t count = 0;
-    for_each_exemplar_label(bytes, n, [&](std::string_view name, std::string_view value) {
+    for (std::size_t label_at = 0; r.next(name, value); label_at = r.offset()) {
         const std::ptrdiff_t value_chars = utf8_length(value);
-        ok = ok && count < 64 && is_valid_label_name(name) && value_chars >= 0;
-        if (!ok) return;
-        for (std::size_t k = 0; k < count; ++k) ok = ok && names[k] != name;
-        names[count++] = name;
+        if (!is_valid_label_name(name) || value_chars < 0) return false;
         chars += name.size() + static_cast<std::size_t>(value_chars);
-    });
-    return ok && chars <= max_exemplar_chars;
+        // Every name has a character, so this bounds the names compared below to 128.
+        if (chars > max_exemplar_chars) return false;
+        exemplar_label_reader before(bytes, label_at);
+        std::string_view earlier_name, earlier_value;
+        while (before.next(earlier_name, earlier_value))
+            if (earlier_name == name) return false;
+    }
+    return r.finished();
 }
 
 } // namespace detail
