@@ -146,4 +146,15 @@
 #define VITALS_DETAIL_UNROLL
 #endif
 
+// On an inline function whose static or thread_local state must be one per process: with ELF,
+// copies in shared libraries built with -fvisibility=hidden are then still merged into one by
+// the dynamic linker. Without it, each such library had its own thread slots, so threads of
+// two libraries took the same slot of one counter and overwrote each other's increments.
+// (Windows DLLs each keep their own copy: see README, "Threads and memory".)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) && !defined(__CYGWIN__)
+#define VITALS_DETAIL_PROCESS_WIDE __attribute__((visibility("default")))
+#else
+#define VITALS_DETAIL_PROCESS_WIDE
+#endif
+
 #endif // VITALS_CONFIG_HPP

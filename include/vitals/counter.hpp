@@ -91,9 +91,13 @@ public:
                       "fractional amount");
     }
 
-    /// The current total. Concurrent increments may or may not be included.
+    /// The current total. Concurrent increments may or may not be included. Past 2^53, where
+    /// a double cannot hold every whole number, never below the whole-number total: the
+    /// exposition shows that total exactly until a fractional increment, and this value after
+    /// it, which must not make the counter seem to go down.
     double value() const noexcept {
-        return static_cast<double>(whole_value()) + fraction().load(std::memory_order_relaxed);
+        const double fraction_sum = fraction().load(std::memory_order_relaxed);
+        return not_below(whole_value()) + fraction_sum;
     }
 
     /// The sum of the whole-number increments only (exact up to 2^64).
@@ -135,6 +139,14 @@ public:
 
 private:
     friend struct detail::exemplar_access;
+
+    // `n` as a double, rounded up where round-to-nearest went below it.
+    static double not_below(std::uint64_t n) noexcept {
+        double d = static_cast<double>(n);
+        if (d < 18446744073709551616.0 && static_cast<std::uint64_t>(d) < n)
+            d = detail::bits_double(detail::double_bits(d) + 1); // the next double up
+        return d;
+    }
 
     // inc(double); false when the amount is refused, so that inc(amount, exemplar) records
     // no exemplar for it. Inlined into inc(double), which drops the result at no cost.

@@ -78,7 +78,7 @@ private:
 namespace detail {
 
 /// Exemplars dropped because they broke a rule (process-wide; see exemplars_dropped()).
-inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
     static std::atomic<std::uint64_t> cell{0};
     return cell;
 }

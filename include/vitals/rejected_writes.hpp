@@ -11,7 +11,7 @@
 VITALS_BEGIN_NAMESPACE
 
 namespace detail {
-inline std::atomic<std::uint64_t>& rejected_write_count() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline std::atomic<std::uint64_t>& rejected_write_count() noexcept {
     // Zero-initialised static storage: constant-initialised, no guard.
     static std::atomic<std::uint64_t> count;
     return count;

@@ -182,6 +182,17 @@
 #define VITALS_DETAIL_UNROLL
 #endif
 
+// On an inline function whose static or thread_local state must be one per process: with ELF,
+// copies in shared libraries built with -fvisibility=hidden are then still merged into one by
+// the dynamic linker. Without it, each such library had its own thread slots, so threads of
+// two libraries took the same slot of one counter and overwrote each other's increments.
+// (Windows DLLs each keep their own copy: see README, "Threads and memory".)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) && !defined(__CYGWIN__)
+#define VITALS_DETAIL_PROCESS_WIDE __attribute__((visibility("default")))
+#else
+#define VITALS_DETAIL_PROCESS_WIDE
+#endif
+
 #endif // VITALS_CONFIG_HPP
 // #include <vitals/counter.hpp>
 // vitals/counter.hpp - a monotonic counter, lock-free, with a cell per thread slot.
@@ -267,14 +278,14 @@ struct slot_table {
     std::atomic<unsigned> next_stripe;
 };
 
-inline slot_table& slots() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline slot_table& slots() noexcept {
     // Zero-initialised static storage: constant-initialised, no guard.
     static slot_table table;
     return table;
 }
 
 // Trivial, so reading it is one TLS load with no initialisation guard on the hot path.
-inline unsigned& thread_state() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline unsigned& thread_state() noexcept {
     static thread_local unsigned state = 0;
     return state;
 }
@@ -600,7 +611,7 @@ private:
 namespace detail {
 
 /// Exemplars dropped because they broke a rule (process-wide; see exemplars_dropped()).
-inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline std::atomic<std::uint64_t>& exemplars_dropped_cell() noexcept {
     static std::atomic<std::uint64_t> cell{0};
     return cell;
 }
@@ -994,7 +1005,7 @@ VITALS_END_NAMESPACE
 VITALS_BEGIN_NAMESPACE
 
 namespace detail {
-inline std::atomic<std::uint64_t>& rejected_write_count() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline std::atomic<std::uint64_t>& rejected_write_count() noexcept {
     // Zero-initialised static storage: constant-initialised, no guard.
     static std::atomic<std::uint64_t> count;
     return count;
@@ -1106,9 +1117,13 @@ public:
                       "fractional amount");
     }
 
-    /// The current total. Concurrent increments may or may not be included.
+    /// The current total. Concurrent increments may or may not be included. Past 2^53, where
+    /// a double cannot hold every whole number, never below the whole-number total: the
+    /// exposition shows that total exactly until a fractional increment, and this value after
+    /// it, which must not make the counter seem to go down.
     double value() const noexcept {
-        return static_cast<double>(whole_value()) + fraction().load(std::memory_order_relaxed);
+        const double fraction_sum = fraction().load(std::memory_order_relaxed);
+        return not_below(whole_value()) + fraction_sum;
     }
 
     /// The sum of the whole-number increments only (exact up to 2^64).
@@ -1150,6 +1165,14 @@ public:
 
 private:
     friend struct detail::exemplar_access;
+
+    // `n` as a double, rounded up where round-to-nearest went below it.
+    static double not_below(std::uint64_t n) noexcept {
+        double d = static_cast<double>(n);
+        if (d < 18446744073709551616.0 && static_cast<std::uint64_t>(d) < n)
+            d = detail::bits_double(detail::double_bits(d) + 1); // the next double up
+        return d;
+    }
 
     // inc(double); false when the amount is refused, so that inc(amount, exemplar) records
     // no exemplar for it. Inlined into inc(double), which drops the result at no cost.
@@ -2787,7 +2810,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_ATOMIC_DOUBLE_HPP
 
-#include <atomic>  // atomic
+#include <atomic>  // atomic, atomic_thread_fence
 #include <cstdint> // uint64_t
 
 VITALS_BEGIN_NAMESPACE
@@ -2802,8 +2825,13 @@ struct gauge_cells {
     // raised - lowered, as a signed number (wraps correctly through unsigned arithmetic).
     // `lowered` is read first: a request's dec() follows its inc(), so reading the other way
     // round could count the end of a request without its start (a negative in-flight count).
+    // The cells are relaxed atomics, so that order alone does not hold where stores may be
+    // seen out of order (ARM, POWER): dec() puts a release fence before its add, and this an
+    // acquire fence after reading `lowered`, so every dec() seen brings its inc() with it.
+    // (On x86 both fences are free: they only keep the compiler from reordering.)
     double delta() const noexcept {
         const std::uint64_t low = lowered.whole_value();
+        std::atomic_thread_fence(std::memory_order_acquire);
         const std::uint64_t diff = raised.whole_value() - low;
         return diff <= 0x7fffffffffffffffULL ? static_cast<double>(diff)
                                              : -static_cast<double>(0 - diff);
@@ -2839,10 +2867,12 @@ public:
     }
     void inc(double amount) noexcept { add(amount); }
     void dec() noexcept {
-        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire)) {
+            std::atomic_thread_fence(std::memory_order_release); // see gauge_cells::delta()
             c->lowered.inc();
-        else
+        } else {
             add(-1.0);
+        }
     }
     void dec(double amount) noexcept { add(-amount); }
     void add(double amount) noexcept { detail::atomic_add(value_, amount); }

@@ -194,6 +194,29 @@ TEST_CASE("counter: whole increments are exact far beyond 2^53") {
           "# HELP big_total Big.\n# TYPE big_total counter\nbig_total 9007199254740993\n");
 }
 
+TEST_CASE("counter: past 2^53, a fractional increment never makes the total go down") {
+    // The exposition shows the whole total exactly, then value() once a fraction is added:
+    // that double must not round below what was shown.
+    vitals::registry reg;
+    auto& c = reg.counter("big", "Big.");
+    c.inc_by((std::uint64_t{1} << 53) + 1);
+    CHECK(vitals::to_text(reg) ==
+          "# HELP big_total Big.\n# TYPE big_total counter\nbig_total 9007199254740993\n");
+    c.inc(0.5);
+    CHECK(c.value() > 9007199254740992.0); // 2^53: the nearest double to 2^53 + 1 + 0.5
+    const std::string out = vitals::to_text(reg);
+    const std::size_t at = out.find("\nbig_total ") + 11;
+    CHECK(std::stod(out.substr(at)) > 9007199254740992.0);
+    // Near 2^64 as well (rounding up there must not overflow).
+    vitals::counter near_max;
+    near_max.inc_by(std::uint64_t{1} << 62);
+    near_max.inc_by(std::uint64_t{1} << 62);
+    near_max.inc_by(std::uint64_t{1} << 62);
+    near_max.inc_by((std::uint64_t{1} << 62) - 1);
+    near_max.inc(0.25);
+    CHECK(near_max.value() == 18446744073709551616.0);
+}
+
 TEST_CASE("counter: increments from several threads all land") {
     // Each thread may use its own stripe; value() must sum them all.
     vitals::counter c;

@@ -45,14 +45,14 @@ struct slot_table {
     std::atomic<unsigned> next_stripe;
 };
 
-inline slot_table& slots() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline slot_table& slots() noexcept {
     // Zero-initialised static storage: constant-initialised, no guard.
     static slot_table table;
     return table;
 }
 
 // Trivial, so reading it is one TLS load with no initialisation guard on the hot path.
-inline unsigned& thread_state() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline unsigned& thread_state() noexcept {
     static thread_local unsigned state = 0;
     return state;
 }

@@ -7,7 +7,7 @@
 #include <vitals/counter.hpp>
 #include <vitals/detail/atomic_double.hpp>
 
-#include <atomic>  // atomic
+#include <atomic>  // atomic, atomic_thread_fence
 #include <cstdint> // uint64_t
 
 VITALS_BEGIN_NAMESPACE
@@ -22,8 +22,13 @@ struct gauge_cells {
     // raised - lowered, as a signed number (wraps correctly through unsigned arithmetic).
     // `lowered` is read first: a request's dec() follows its inc(), so reading the other way
     // round could count the end of a request without its start (a negative in-flight count).
+    // The cells are relaxed atomics, so that order alone does not hold where stores may be
+    // seen out of order (ARM, POWER): dec() puts a release fence before its add, and this an
+    // acquire fence after reading `lowered`, so every dec() seen brings its inc() with it.
+    // (On x86 both fences are free: they only keep the compiler from reordering.)
     double delta() const noexcept {
         const std::uint64_t low = lowered.whole_value();
+        std::atomic_thread_fence(std::memory_order_acquire);
         const std::uint64_t diff = raised.whole_value() - low;
         return diff <= 0x7fffffffffffffffULL ? static_cast<double>(diff)
                                              : -static_cast<double>(0 - diff);
@@ -59,10 +64,12 @@ public:
     }
     void inc(double amount) noexcept { add(amount); }
     void dec() noexcept {
-        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire)) {
+            std::atomic_thread_fence(std::memory_order_release); // see gauge_cells::delta()
             c->lowered.inc();
-        else
+        } else {
             add(-1.0);
+        }
     }
     void dec(double amount) noexcept { add(-amount); }
     void add(double amount) noexcept { detail::atomic_add(value_, amount); }
