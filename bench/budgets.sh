@@ -92,6 +92,11 @@ EOF
     printf '#include <vitals/histogram.hpp>\n' >"$WORK/histogram.cpp"
     printf '#include <vitals/vitals.hpp>\n' >"$WORK/core.cpp"
     printf '#include <vitals/server.hpp>\n' >"$WORK/server.cpp"
+    # The least any full header can cost while recording stays inline and the registration API
+    # keeps its types: the light header, and the <string> and <vector> that family_options, the
+    # histogram bounds and to_text() hold or return by value.
+    printf '#include <string>\n#include <vector>\n#include <vitals/record.hpp>\n' \
+        >"$WORK/core_floor.cpp"
     # What the README's ten lines do (register, record, render with to_text), as examples/minimal.cpp.
     cp "$ROOT/examples/minimal.cpp" "$WORK/minimal.cpp"
     # The same standard headers without vitals' own code (docs/headers.md lists them).
@@ -101,7 +106,8 @@ EOF
         python3 "$ROOT/tools/list_std_includes.py" --closure "$header" |
             sed 's/.*/#include <&>/' >"$WORK/${tu}_std.cpp"
     done
-    tus=(baseline record record_use counter gauge histogram core core_std minimal server server_std)
+    tus=(baseline record record_use counter gauge histogram core core_std core_floor minimal server
+        server_std)
     # prometheus-cpp (Debian prometheus-cpp-dev), when installed: what a TU registering, recording
     # and serializing with it includes, beside vitals.hpp.
     if echo '#include <prometheus/counter.h>' | g++ -std=c++17 -x c++ -fsyntax-only - 2>/dev/null; then
@@ -167,7 +173,8 @@ EOF
         "alone (histogram.hpp and gauge.hpp can also make them); core: #include <vitals/vitals.hpp>;" \
         "server: #include <vitals/server.hpp>; core_std, server_std: only the standard headers" \
         "those include (tools/list_std_includes.py --closure), so core - core_std is vitals' own" \
-        "code; minimal: examples/minimal.cpp, which registers a labelled counter, a gauge and a" \
+        "code; core_floor: <vitals/record.hpp> with <string> and <vector>, the least a full" \
+        "header costs that keeps recording inline and the registration API's types; minimal: examples/minimal.cpp, which registers a labelled counter, a gauge and a" \
         "histogram, records and renders with to_text(), as README's ten lines do (a file that" \
         "uses vitals pays for the inline code it uses, emitted again in each such file);" \
         "prometheus_cpp: prometheus-cpp's counter, gauge, histogram, family, registry and" \
