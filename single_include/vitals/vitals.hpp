@@ -471,7 +471,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 
 #include <cstddef> // size_t
-#include <cstdint> // uint32_t, uint64_t
+#include <cstdint> // uint16_t, uint32_t, uint64_t
 #include <cstring> // memcpy
 
 // Whether words loaded from memory hold their first byte in their low bits: then a text's last
@@ -488,6 +488,12 @@ namespace detail {
 inline std::uint64_t load_u64(const char* p) noexcept {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof w); // one unaligned load
+    return w;
+}
+
+inline std::uint64_t load_u16(const char* p) noexcept {
+    std::uint16_t w;
+    std::memcpy(&w, p, sizeof w);
     return w;
 }
 
@@ -522,13 +528,8 @@ VITALS_DETAIL_ALWAYS_INLINE head_words value_head(const char* p, std::size_t len
     // holds (in two steps: for len 8 that is all 64 bits).
     if (len >= 8) return {load_u64(p), (load_u64(p + len - 8) >> (8 * (15 - len))) >> 8};
     if (len >= 4) return {load_u32(p) | load_u32(p + len - 4) << (8 * (len - 4)), 0};
-    if (len > 0) {
-        // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
-        const std::uint64_t first = static_cast<unsigned char>(p[0]);
-        const std::uint64_t middle = static_cast<unsigned char>(p[len / 2]);
-        const std::uint64_t last = static_cast<unsigned char>(p[len - 1]);
-        return {first | middle << (8 * (len / 2)) | last << (8 * (len - 1)), 0};
-    }
+    if (len >= 2) return {load_u16(p) | load_u16(p + len - 2) << (8 * (len - 2)), 0};
+    if (len == 1) return {static_cast<unsigned char>(p[0]), 0};
     return {0, 0};
 #else
     return value_head_portable(p, len);
@@ -1105,8 +1106,21 @@ public:
     template <class Int,
               std::enable_if_t<std::is_integral<Int>::value && std::is_signed<Int>::value, int> = 0>
     void inc_by(Int amount) noexcept {
+        static_assert(sizeof(Int) <= sizeof(std::uint64_t),
+                      "vitals::counter::inc_by takes whole numbers of at most 64 bits");
         if (VITALS_DETAIL_UNLIKELY(amount < 0)) return detail::note_rejected_write();
         add_whole(static_cast<std::uint64_t>(amount));
+    }
+
+    /// Not for unsigned types wider than 64 bits (GNU's unsigned __int128), which would be cut
+    /// to their low 64 bits.
+    template <class Wide,
+              std::enable_if_t<std::is_integral<Wide>::value && !std::is_signed<Wide>::value &&
+                                   (sizeof(Wide) > sizeof(std::uint64_t)),
+                               int> = 0>
+    void inc_by(Wide) noexcept {
+        static_assert(sizeof(Wide) <= sizeof(std::uint64_t),
+                      "vitals::counter::inc_by takes whole numbers of at most 64 bits");
     }
 
     /// Not for fractional amounts: those go through inc(double).

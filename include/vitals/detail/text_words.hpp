@@ -6,7 +6,7 @@
 #include <vitals/config.hpp>
 
 #include <cstddef> // size_t
-#include <cstdint> // uint32_t, uint64_t
+#include <cstdint> // uint16_t, uint32_t, uint64_t
 #include <cstring> // memcpy
 
 // Whether words loaded from memory hold their first byte in their low bits: then a text's last
@@ -23,6 +23,12 @@ namespace detail {
 inline std::uint64_t load_u64(const char* p) noexcept {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof w); // one unaligned load
+    return w;
+}
+
+inline std::uint64_t load_u16(const char* p) noexcept {
+    std::uint16_t w;
+    std::memcpy(&w, p, sizeof w);
     return w;
 }
 
@@ -57,13 +63,8 @@ VITALS_DETAIL_ALWAYS_INLINE head_words value_head(const char* p, std::size_t len
     // holds (in two steps: for len 8 that is all 64 bits).
     if (len >= 8) return {load_u64(p), (load_u64(p + len - 8) >> (8 * (15 - len))) >> 8};
     if (len >= 4) return {load_u32(p) | load_u32(p + len - 4) << (8 * (len - 4)), 0};
-    if (len > 0) {
-        // 1 to 3 bytes: the first, middle and last cover them all, each in its own place.
-        const std::uint64_t first = static_cast<unsigned char>(p[0]);
-        const std::uint64_t middle = static_cast<unsigned char>(p[len / 2]);
-        const std::uint64_t last = static_cast<unsigned char>(p[len - 1]);
-        return {first | middle << (8 * (len / 2)) | last << (8 * (len - 1)), 0};
-    }
+    if (len >= 2) return {load_u16(p) | load_u16(p + len - 2) << (8 * (len - 2)), 0};
+    if (len == 1) return {static_cast<unsigned char>(p[0]), 0};
     return {0, 0};
 #else
     return value_head_portable(p, len);
