@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono> // system_clock
-#include <cmath>  // isnan, isinf
+#include <cmath>  // isnan, isinf, signbit
 #include <limits> // numeric_limits
 #include <string> // string
 #include <thread> // thread
@@ -95,6 +95,32 @@ TEST_CASE("gauge: concurrent adds are not lost") {
         });
     for (auto& t : threads) t.join();
     CHECK(g.value() == 4 * 5000 * 1.5 - 2 * 5000 * 0.25);
+}
+
+TEST_CASE("gauge: with per-thread cells (an in-flight gauge), a set value reads back as given") {
+    // The HTTP kit's in-flight gauge counts inc() and dec() in per-thread cells; set() while
+    // requests are in flight must still read back exactly, and the steps after it add on.
+    vitals::gauge g;
+    vitals::detail::enable_gauge_cells(g);
+    g.inc();
+    g.inc();
+    g.inc();
+    CHECK(g.value() == 3.0);
+    g.set(0.1);
+    CHECK(g.value() == 0.1);
+    g.dec();
+    CHECK(g.value() == 0.1 - 1.0);
+    g.inc();
+    CHECK(g.value() == 0.1);
+    g.set(-0.0);
+    CHECK(std::signbit(g.value()));
+    g.add(2.5);
+    g.inc();
+    CHECK(g.value() == 3.5);
+    g.reset();
+    CHECK(g.value() == 0.0);
+    g.dec();
+    CHECK(g.value() == -1.0);
 }
 
 TEST_CASE("gauge: registry exposition") {

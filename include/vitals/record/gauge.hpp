@@ -19,19 +19,30 @@ namespace detail {
 struct gauge_cells {
     counter raised;
     counter lowered;
-    // raised - lowered, as a signed number (wraps correctly through unsigned arithmetic).
+    // raised - lowered when the gauge was last set: set(v) keeps v as given, and a read adds
+    // only the whole steps since, so a set value reads back exactly (0.1, -0.0) while requests
+    // are in flight.
+    std::atomic<std::uint64_t> at_set{0};
+
+    // raised - lowered, modulo 2^64 (a signed number through unsigned arithmetic).
     // `lowered` is read first: a request's dec() follows its inc(), so reading the other way
     // round could count the end of a request without its start (a negative in-flight count).
     // The cells are relaxed atomics, so that order alone does not hold where stores may be
     // seen out of order (ARM, POWER): dec() puts a release fence before its add, and this an
     // acquire fence after reading `lowered`, so every dec() seen brings its inc() with it.
     // (On x86 both fences are free: they only keep the compiler from reordering.)
-    double delta() const noexcept {
+    std::uint64_t steps() const noexcept {
         const std::uint64_t low = lowered.whole_value();
         std::atomic_thread_fence(std::memory_order_acquire);
-        const std::uint64_t diff = raised.whole_value() - low;
-        return diff <= 0x7fffffffffffffffULL ? static_cast<double>(diff)
-                                             : -static_cast<double>(0 - diff);
+        return raised.whole_value() - low;
+    }
+
+    // `v`, the value last set (plus adds), with the whole steps made since.
+    double with_steps_since_set(double v) const noexcept {
+        const std::uint64_t diff = steps() - at_set.load(std::memory_order_relaxed);
+        if (diff == 0) return v;
+        return diff <= 0x7fffffffffffffffULL ? v + static_cast<double>(diff)
+                                             : v - static_cast<double>(0 - diff);
     }
 };
 void enable_gauge_cells(gauge& g);
@@ -53,7 +64,8 @@ public:
     ~gauge() { delete cells_.load(std::memory_order_relaxed); }
 
     void set(double v) noexcept {
-        if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire)) v -= c->delta();
+        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+            c->at_set.store(c->steps(), std::memory_order_relaxed);
         value_.store(v, std::memory_order_relaxed);
     }
     void inc() noexcept {
@@ -65,7 +77,7 @@ public:
     void inc(double amount) noexcept { add(amount); }
     void dec() noexcept {
         if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire)) {
-            std::atomic_thread_fence(std::memory_order_release); // see gauge_cells::delta()
+            std::atomic_thread_fence(std::memory_order_release); // see gauge_cells::steps()
             c->lowered.inc();
         } else {
             add(-1.0);
@@ -85,7 +97,7 @@ public:
     double value() const noexcept {
         const double v = value_.load(std::memory_order_relaxed);
         if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
-            return v + c->delta();
+            return c->with_steps_since_set(v);
         return v;
     }
 
