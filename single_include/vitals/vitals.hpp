@@ -1104,20 +1104,19 @@ public:
     /// the value stays unchanged and vitals::rejected_writes() counts it (it never wraps
     /// around to a huge increment).
     template <class Int,
-              std::enable_if_t<std::is_integral<Int>::value && std::is_signed<Int>::value, int> = 0>
+              std::enable_if_t<std::is_integral<Int>::value && std::is_signed<Int>::value &&
+                                   (sizeof(Int) <= sizeof(std::uint64_t)),
+                               int> = 0>
     void inc_by(Int amount) noexcept {
-        static_assert(sizeof(Int) <= sizeof(std::uint64_t),
-                      "vitals::counter::inc_by takes whole numbers of at most 64 bits");
         if (VITALS_DETAIL_UNLIKELY(amount < 0)) return detail::note_rejected_write();
         add_whole(static_cast<std::uint64_t>(amount));
     }
 
-    /// Not for unsigned types wider than 64 bits (GNU's unsigned __int128), which would be cut
-    /// to their low 64 bits.
+    /// Not for integers wider than 64 bits (GNU's __int128 and unsigned __int128), which
+    /// would be cut to their low 64 bits.
     template <class Wide,
-              std::enable_if_t<std::is_integral<Wide>::value && !std::is_signed<Wide>::value &&
-                                   (sizeof(Wide) > sizeof(std::uint64_t)),
-                               int> = 0>
+              std::enable_if_t<
+                  std::is_integral<Wide>::value && (sizeof(Wide) > sizeof(std::uint64_t)), int> = 0>
     void inc_by(Wide) noexcept {
         static_assert(sizeof(Wide) <= sizeof(std::uint64_t),
                       "vitals::counter::inc_by takes whole numbers of at most 64 bits");
