@@ -71,6 +71,15 @@
 #define VITALS_HAS_EXCEPTIONS() 0
 #endif
 
+/// 1 when the compiler has exceptions, whatever VITALS_NO_EXCEPTIONS says: vitals then still
+/// catches what the program's own callbacks (health checks, collectors) and the standard
+/// library throw, where the README promises it, although it throws nothing itself.
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define VITALS_DETAIL_CAN_CATCH() 1
+#else
+#define VITALS_DETAIL_CAN_CATCH() 0
+#endif
+
 /// Checks an invariant of the library itself (never user input). Override to route elsewhere.
 #ifndef VITALS_ASSERT
 #define VITALS_ASSERT(cond) assert(cond)
@@ -85,15 +94,18 @@
 // which then runs code built for the other part's settings). The default is v<major>_<minor>
 // followed by
 //   _s<N>   VITALS_COUNTER_STRIPES (always),
-//   _ne     when vitals does not throw (VITALS_NO_EXCEPTIONS=1, or exceptions are off),
+//   _ne     when vitals does not throw but the compiler has exceptions (VITALS_NO_EXCEPTIONS=1),
+//   _nx     when the compiler has no exceptions (-fno-exceptions),
 //   _cf     C library float formatting (VITALS_USE_TO_CHARS=0),
 //   _m<N>   a VITALS_DEFAULT_MAX_SERIES other than 10000 (pasted as written: a decimal number).
 // VITALS_COMPACT acts through the first two settings; VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a
 // static_assert. VITALS_ASSERT (and NDEBUG, for the default one) is not part of the name.
 #if VITALS_HAS_EXCEPTIONS()
 #define VITALS_DETAIL_ABI_EXCEPTIONS
-#else
+#elif VITALS_DETAIL_CAN_CATCH()
 #define VITALS_DETAIL_ABI_EXCEPTIONS _ne
+#else
+#define VITALS_DETAIL_ABI_EXCEPTIONS _nx
 #endif
 #if VITALS_USE_TO_CHARS
 #define VITALS_DETAIL_ABI_FLOATS
@@ -125,6 +137,17 @@
 #define VITALS_END_NAMESPACE                                                                       \
     }                                                                                              \
     }
+
+// On a parameter a view keeps: Clang then warns (-Wdangling) when the view is kept in a
+// variable past the temporary it refers to.
+#if defined(__clang__) && defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::lifetimebound)
+#define VITALS_DETAIL_LIFETIMEBOUND [[clang::lifetimebound]]
+#endif
+#endif
+#ifndef VITALS_DETAIL_LIFETIMEBOUND
+#define VITALS_DETAIL_LIFETIMEBOUND
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)

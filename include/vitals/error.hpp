@@ -53,30 +53,6 @@ private:
     std::string message_;
 };
 
-/// A reference to T on success, or the status describing the failure. Returned by every
-/// non-throwing `try_*` function.
-template <class T>
-class [[nodiscard]] result {
-public:
-    result(T& value) noexcept : value_(&value) {}           // NOLINT(google-explicit-constructor)
-    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
-
-    bool ok() const noexcept { return value_ != nullptr; }
-    explicit operator bool() const noexcept { return ok(); }
-    /// The value; only valid when ok().
-    T& value() const noexcept {
-        VITALS_ASSERT(value_ != nullptr);
-        return *value_;
-    }
-    T* operator->() const noexcept { return value_; }
-    T& operator*() const noexcept { return value(); }
-    const status& error() const noexcept { return status_; }
-
-private:
-    T* value_ = nullptr;
-    status status_;
-};
-
 #if VITALS_HAS_EXCEPTIONS()
 /// Thrown by the throwing form of every fallible operation.
 class error : public std::runtime_error {
@@ -89,8 +65,11 @@ private:
 };
 #endif
 
-/// Called by throwing-form functions when exceptions are unavailable. It must not return
-/// (terminate, longjmp); if it does, vitals calls std::abort.
+/// Called by throwing-form functions when vitals does not throw. It must not return: it
+/// should end the program (log, then abort or terminate); if it returns, vitals calls
+/// std::abort. It must not longjmp either: the error may come from inside a scrape (a
+/// collector registering a metric), and a jump skips the destructors that release the
+/// registry's lock, so every later registration would wait for it forever.
 using error_handler = void (*)(errc code, const char* message);
 
 namespace detail {
@@ -125,9 +104,37 @@ VITALS_DETAIL_NOINLINE inline std::string message(std::initializer_list<std::str
 #endif
 }
 
+} // namespace detail
+
+/// A reference to T on success, or the status describing the failure. Returned by every
+/// non-throwing `try_*` function.
+template <class T>
+class [[nodiscard]] result {
+public:
+    result(T& value) noexcept : value_(&value) {}           // NOLINT(google-explicit-constructor)
+    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
+
+    bool ok() const noexcept { return value_ != nullptr; }
+    explicit operator bool() const noexcept { return ok(); }
+    /// The value. Used without checking ok() first, a failure is reported through the error
+    /// policy, as the throwing form would have (vitals::error with error()'s message, or the
+    /// handler), instead of dereferencing nothing.
+    T& value() const {
+        if (VITALS_DETAIL_UNLIKELY(value_ == nullptr)) detail::fail(status_);
+        return *value_;
+    }
+    T* operator->() const { return &value(); }
+    T& operator*() const { return value(); }
+    const status& error() const noexcept { return status_; }
+
+private:
+    T* value_ = nullptr;
+    status status_;
+};
+
+namespace detail {
 template <class T>
 T& value_or_fail(const result<T>& r) {
-    if (VITALS_DETAIL_UNLIKELY(!r.ok())) fail(r.error());
     return r.value();
 }
 } // namespace detail

@@ -28,6 +28,8 @@ struct exemplar_label {
 /// exemplar&), histogram::observe(double, const exemplar&)): usually the id of the trace
 /// the request belonged to, `vitals::exemplar{"trace_id", id}`. A view: it copies and
 /// allocates nothing, and the strings (or the list) it refers to must outlive the call.
+/// Make it in the call; kept in a variable, it must not outlive them, and the braced list
+/// of the several-label form dies at the end of the statement that makes it (Clang warns).
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
 /// together; label names follow the label-name rules; a timestamp set with at() must be
@@ -40,14 +42,17 @@ struct exemplar_label {
 class exemplar {
 public:
     /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
-    exemplar(std::string_view name, std::string_view value) noexcept
+    exemplar(std::string_view name VITALS_DETAIL_LIFETIMEBOUND,
+             std::string_view value VITALS_DETAIL_LIFETIMEBOUND) noexcept
         : one_{name, value}, labels_(&one_), size_(1) {}
     /// Several labels, e.g. {{"trace_id", t}, {"span_id", s}} (a temporary array that lives
     /// until the end of the call's full expression).
     template <std::size_t N>
-    exemplar(const exemplar_label (&labels)[N]) noexcept : labels_(labels), size_(N) {}
+    exemplar(const exemplar_label (&labels VITALS_DETAIL_LIFETIMEBOUND)[N]) noexcept
+        : labels_(labels), size_(N) {}
     /// `n` labels at `labels`.
-    exemplar(const exemplar_label* labels, std::size_t n) noexcept : labels_(labels), size_(n) {}
+    exemplar(const exemplar_label* labels VITALS_DETAIL_LIFETIMEBOUND, std::size_t n) noexcept
+        : labels_(labels), size_(n) {}
     exemplar(const exemplar& other) noexcept
         : one_(other.one_), labels_(other.labels_ == &other.one_ ? &one_ : other.labels_),
           size_(other.size_), timestamp_(other.timestamp_), has_timestamp_(other.has_timestamp_) {}

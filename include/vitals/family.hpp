@@ -799,7 +799,7 @@ private:
     // Runs `body`; if it throws, runs `cleanup` and rethrows. Without exceptions, just body.
     template <class Body, class Cleanup>
     static void try_or_cleanup(Body&& body, Cleanup&& cleanup) {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             body();
         } catch (...) {

@@ -112,7 +112,7 @@ struct include_histogram_hpp {
         h.bound_values_ = owned->scanned();
         h.nb_ = owned->values.size();
         // A constructor that throws runs no destructor: free the bounds here.
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             h.init_cells();
         } catch (...) {

@@ -31,7 +31,7 @@
 #include <utility>          // move, pair, exchange
 #include <vector>           // vector
 
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
 #endif
 
@@ -832,8 +832,12 @@ private:
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
                             states);
         std::vector<std::string> wanted = reserved_names(type, name);
-        for (const auto& n : wanted)
+        for (const auto& n : wanted) {
             if (is_reserved(n)) return status(errc::name_collision, collision(type, name, n));
+            if (const collected_name* c = find_collected(n))
+                return status(errc::name_collision, std::string(type_name(type)) + " '" + name +
+                                                        "' clashes with the " + c->what);
+        }
 
         // Allocate everything first, so that nothing below throws once the family is made.
         detail::reserve_more(families_, 1);
@@ -855,6 +859,39 @@ private:
         }
         if (kit) kit->made(fam);
         return *fam;
+    }
+
+    // A family a kit's collector writes at every scrape (the cache kit's hit rate), kept from
+    // registrations as a registered family's names are: else a program's own family of that
+    // name would silently replace the kit's in every scrape.
+    struct collected_name {
+        std::string sample; // the family's sample name (a gauge's: its name)
+        std::string what;   // "gauge 'x' that ... writes at each scrape": also who reserved it
+    };
+
+    const collected_name* find_collected(std::string_view sample) const noexcept {
+        for (const collected_name& c : collected_)
+            if (c.sample == sample) return &c;
+        return nullptr;
+    }
+
+    // Reserves gauge `name` for a collector that `writer` names ("the cache kits of namespace
+    // 'app'"). Reserving it again for the same writer changes nothing; a name a family or
+    // another writer has is errc::name_collision.
+    status reserve_collected_gauge(const std::string& name, std::string_view writer) {
+        if (detail::scrape_scope::inside(this))
+            return status(errc::invalid_argument, scraping_error("reserve '" + name + '\''));
+        std::string what =
+            "gauge '" + name + "' that " + std::string(writer) + " write at each scrape";
+        detail::exclusive_lock lock(mutex_);
+        if (const collected_name* c = find_collected(name)) {
+            if (c->what == what) return {};
+            return status(errc::name_collision, what + " clashes with the " + c->what);
+        }
+        if (is_reserved(name))
+            return status(errc::name_collision, collision(metric_type::gauge, name, name));
+        collected_.push_back({name, std::move(what)});
+        return {};
     }
 
     // Takes back a family a kit's failed registration made (detail::kit_registration): it
@@ -971,7 +1008,7 @@ private:
     // A collector that throws must not end the scrape (or, on a server thread, the program):
     // its failure is recorded and the exposition goes on with the next collector.
     void run_collector(collector_node& c, collector_output& co) const {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             c.fn(co);
         } catch (const std::exception& e) {
@@ -988,7 +1025,7 @@ private:
         detail::exclusive_lock lock(failures_mutex_);
         ++c.failures;
         failure_count_.fetch_add(1, std::memory_order_relaxed);
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             c.last_error = message;
         } catch (...) { // out of memory: the count still tells
@@ -1005,6 +1042,7 @@ private:
     unix_clock clock_;
     detail::family_base* overflow_ = nullptr;     // vitals_series_overflow_total
     std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
+    std::vector<collected_name> collected_;       // see reserve_collected_gauge()
 };
 
 namespace detail {
@@ -1012,6 +1050,10 @@ namespace detail {
 /// not part of the public API).
 struct registry_access {
     static void walk(const registry& reg, exposition_visitor& out) { reg.walk(out); }
+    static status reserve_collected_gauge(registry& reg, const std::string& name,
+                                          std::string_view writer) {
+        return reg.reserve_collected_gauge(name, writer);
+    }
 };
 } // namespace detail
 

@@ -38,7 +38,7 @@
 #include <utility>     // move
 #include <vector>      // vector
 
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
 #endif
 
@@ -149,7 +149,7 @@ public:
         }
         stopping_.store(false);
         publish_ready();
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             thread_ = std::thread([this] { serve(); });
         } catch (const std::exception& e) {

@@ -27,9 +27,12 @@ public:
     /// Most states a stateset can have.
     static constexpr std::size_t max_states = 64;
 
-    /// A stateset over `states` (at most max_states, validated by the registry), which must
-    /// outlive it: the family owns them. All states start false.
+    /// A stateset over `states`, which must outlive it: the family owns them (registry::
+    /// stateset() validates them). All states start false; past the first max_states, names
+    /// are unknown states.
     explicit stateset(const std::vector<std::string>& states) noexcept : states_(&states) {}
+    /// Refused: the stateset would keep a view of a list destroyed at the end of the statement.
+    explicit stateset(std::vector<std::string>&& states) = delete;
     stateset(const stateset&) = delete;
     stateset& operator=(const stateset&) = delete;
 
@@ -72,7 +75,8 @@ public:
 private:
     static constexpr std::size_t npos = ~std::size_t{0};
     std::size_t index_of(std::string_view state) const noexcept {
-        for (std::size_t i = 0; i < states_->size(); ++i)
+        const std::size_t n = states_->size() < max_states ? states_->size() : max_states;
+        for (std::size_t i = 0; i < n; ++i)
             if ((*states_)[i] == state) return i;
         return npos;
     }

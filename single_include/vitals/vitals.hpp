@@ -107,6 +107,15 @@
 #define VITALS_HAS_EXCEPTIONS() 0
 #endif
 
+/// 1 when the compiler has exceptions, whatever VITALS_NO_EXCEPTIONS says: vitals then still
+/// catches what the program's own callbacks (health checks, collectors) and the standard
+/// library throw, where the README promises it, although it throws nothing itself.
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define VITALS_DETAIL_CAN_CATCH() 1
+#else
+#define VITALS_DETAIL_CAN_CATCH() 0
+#endif
+
 /// Checks an invariant of the library itself (never user input). Override to route elsewhere.
 #ifndef VITALS_ASSERT
 #define VITALS_ASSERT(cond) assert(cond)
@@ -121,15 +130,18 @@
 // which then runs code built for the other part's settings). The default is v<major>_<minor>
 // followed by
 //   _s<N>   VITALS_COUNTER_STRIPES (always),
-//   _ne     when vitals does not throw (VITALS_NO_EXCEPTIONS=1, or exceptions are off),
+//   _ne     when vitals does not throw but the compiler has exceptions (VITALS_NO_EXCEPTIONS=1),
+//   _nx     when the compiler has no exceptions (-fno-exceptions),
 //   _cf     C library float formatting (VITALS_USE_TO_CHARS=0),
 //   _m<N>   a VITALS_DEFAULT_MAX_SERIES other than 10000 (pasted as written: a decimal number).
 // VITALS_COMPACT acts through the first two settings; VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a
 // static_assert. VITALS_ASSERT (and NDEBUG, for the default one) is not part of the name.
 #if VITALS_HAS_EXCEPTIONS()
 #define VITALS_DETAIL_ABI_EXCEPTIONS
-#else
+#elif VITALS_DETAIL_CAN_CATCH()
 #define VITALS_DETAIL_ABI_EXCEPTIONS _ne
+#else
+#define VITALS_DETAIL_ABI_EXCEPTIONS _nx
 #endif
 #if VITALS_USE_TO_CHARS
 #define VITALS_DETAIL_ABI_FLOATS
@@ -161,6 +173,17 @@
 #define VITALS_END_NAMESPACE                                                                       \
     }                                                                                              \
     }
+
+// On a parameter a view keeps: Clang then warns (-Wdangling) when the view is kept in a
+// variable past the temporary it refers to.
+#if defined(__clang__) && defined(__has_cpp_attribute)
+#if __has_cpp_attribute(clang::lifetimebound)
+#define VITALS_DETAIL_LIFETIMEBOUND [[clang::lifetimebound]]
+#endif
+#endif
+#ifndef VITALS_DETAIL_LIFETIMEBOUND
+#define VITALS_DETAIL_LIFETIMEBOUND
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -562,6 +585,8 @@ struct exemplar_label {
 /// exemplar&), histogram::observe(double, const exemplar&)): usually the id of the trace
 /// the request belonged to, `vitals::exemplar{"trace_id", id}`. A view: it copies and
 /// allocates nothing, and the strings (or the list) it refers to must outlive the call.
+/// Make it in the call; kept in a variable, it must not outlive them, and the braced list
+/// of the several-label form dies at the end of the statement that makes it (Clang warns).
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
 /// together; label names follow the label-name rules; a timestamp set with at() must be
@@ -574,14 +599,17 @@ struct exemplar_label {
 class exemplar {
 public:
     /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
-    exemplar(std::string_view name, std::string_view value) noexcept
+    exemplar(std::string_view name VITALS_DETAIL_LIFETIMEBOUND,
+             std::string_view value VITALS_DETAIL_LIFETIMEBOUND) noexcept
         : one_{name, value}, labels_(&one_), size_(1) {}
     /// Several labels, e.g. {{"trace_id", t}, {"span_id", s}} (a temporary array that lives
     /// until the end of the call's full expression).
     template <std::size_t N>
-    exemplar(const exemplar_label (&labels)[N]) noexcept : labels_(labels), size_(N) {}
+    exemplar(const exemplar_label (&labels VITALS_DETAIL_LIFETIMEBOUND)[N]) noexcept
+        : labels_(labels), size_(N) {}
     /// `n` labels at `labels`.
-    exemplar(const exemplar_label* labels, std::size_t n) noexcept : labels_(labels), size_(n) {}
+    exemplar(const exemplar_label* labels VITALS_DETAIL_LIFETIMEBOUND, std::size_t n) noexcept
+        : labels_(labels), size_(n) {}
     exemplar(const exemplar& other) noexcept
         : one_(other.one_), labels_(other.labels_ == &other.one_ ? &one_ : other.labels_),
           size_(other.size_), timestamp_(other.timestamp_), has_timestamp_(other.has_timestamp_) {}
@@ -1321,30 +1349,6 @@ private:
     std::string message_;
 };
 
-/// A reference to T on success, or the status describing the failure. Returned by every
-/// non-throwing `try_*` function.
-template <class T>
-class [[nodiscard]] result {
-public:
-    result(T& value) noexcept : value_(&value) {}           // NOLINT(google-explicit-constructor)
-    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
-
-    bool ok() const noexcept { return value_ != nullptr; }
-    explicit operator bool() const noexcept { return ok(); }
-    /// The value; only valid when ok().
-    T& value() const noexcept {
-        VITALS_ASSERT(value_ != nullptr);
-        return *value_;
-    }
-    T* operator->() const noexcept { return value_; }
-    T& operator*() const noexcept { return value(); }
-    const status& error() const noexcept { return status_; }
-
-private:
-    T* value_ = nullptr;
-    status status_;
-};
-
 #if VITALS_HAS_EXCEPTIONS()
 /// Thrown by the throwing form of every fallible operation.
 class error : public std::runtime_error {
@@ -1357,8 +1361,11 @@ private:
 };
 #endif
 
-/// Called by throwing-form functions when exceptions are unavailable. It must not return
-/// (terminate, longjmp); if it does, vitals calls std::abort.
+/// Called by throwing-form functions when vitals does not throw. It must not return: it
+/// should end the program (log, then abort or terminate); if it returns, vitals calls
+/// std::abort. It must not longjmp either: the error may come from inside a scrape (a
+/// collector registering a metric), and a jump skips the destructors that release the
+/// registry's lock, so every later registration would wait for it forever.
 using error_handler = void (*)(errc code, const char* message);
 
 namespace detail {
@@ -1393,9 +1400,37 @@ VITALS_DETAIL_NOINLINE inline std::string message(std::initializer_list<std::str
 #endif
 }
 
+} // namespace detail
+
+/// A reference to T on success, or the status describing the failure. Returned by every
+/// non-throwing `try_*` function.
+template <class T>
+class [[nodiscard]] result {
+public:
+    result(T& value) noexcept : value_(&value) {}           // NOLINT(google-explicit-constructor)
+    result(status failure) : status_(std::move(failure)) {} // NOLINT(google-explicit-constructor)
+
+    bool ok() const noexcept { return value_ != nullptr; }
+    explicit operator bool() const noexcept { return ok(); }
+    /// The value. Used without checking ok() first, a failure is reported through the error
+    /// policy, as the throwing form would have (vitals::error with error()'s message, or the
+    /// handler), instead of dereferencing nothing.
+    T& value() const {
+        if (VITALS_DETAIL_UNLIKELY(value_ == nullptr)) detail::fail(status_);
+        return *value_;
+    }
+    T* operator->() const { return &value(); }
+    T& operator*() const { return value(); }
+    const status& error() const noexcept { return status_; }
+
+private:
+    T* value_ = nullptr;
+    status status_;
+};
+
+namespace detail {
 template <class T>
 T& value_or_fail(const result<T>& r) {
-    if (VITALS_DETAIL_UNLIKELY(!r.ok())) fail(r.error());
     return r.value();
 }
 } // namespace detail
@@ -3480,7 +3515,7 @@ struct include_histogram_hpp {
         h.bound_values_ = owned->scanned();
         h.nb_ = owned->values.size();
         // A constructor that throws runs no destructor: free the bounds here.
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             h.init_cells();
         } catch (...) {
@@ -3789,9 +3824,12 @@ public:
     /// Most states a stateset can have.
     static constexpr std::size_t max_states = 64;
 
-    /// A stateset over `states` (at most max_states, validated by the registry), which must
-    /// outlive it: the family owns them. All states start false.
+    /// A stateset over `states`, which must outlive it: the family owns them (registry::
+    /// stateset() validates them). All states start false; past the first max_states, names
+    /// are unknown states.
     explicit stateset(const std::vector<std::string>& states) noexcept : states_(&states) {}
+    /// Refused: the stateset would keep a view of a list destroyed at the end of the statement.
+    explicit stateset(std::vector<std::string>&& states) = delete;
     stateset(const stateset&) = delete;
     stateset& operator=(const stateset&) = delete;
 
@@ -3834,7 +3872,8 @@ public:
 private:
     static constexpr std::size_t npos = ~std::size_t{0};
     std::size_t index_of(std::string_view state) const noexcept {
-        for (std::size_t i = 0; i < states_->size(); ++i)
+        const std::size_t n = states_->size() < max_states ? states_->size() : max_states;
+        for (std::size_t i = 0; i < n; ++i)
             if ((*states_)[i] == state) return i;
         return npos;
     }
@@ -4625,7 +4664,7 @@ private:
     // Runs `body`; if it throws, runs `cleanup` and rethrows. Without exceptions, just body.
     template <class Body, class Cleanup>
     static void try_or_cleanup(Body&& body, Cleanup&& cleanup) {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             body();
         } catch (...) {
@@ -5177,7 +5216,7 @@ VITALS_END_NAMESPACE
 #include <utility>          // move, pair, exchange
 #include <vector>           // vector
 
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
 #endif
 
@@ -5978,8 +6017,12 @@ private:
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
                             states);
         std::vector<std::string> wanted = reserved_names(type, name);
-        for (const auto& n : wanted)
+        for (const auto& n : wanted) {
             if (is_reserved(n)) return status(errc::name_collision, collision(type, name, n));
+            if (const collected_name* c = find_collected(n))
+                return status(errc::name_collision, std::string(type_name(type)) + " '" + name +
+                                                        "' clashes with the " + c->what);
+        }
 
         // Allocate everything first, so that nothing below throws once the family is made.
         detail::reserve_more(families_, 1);
@@ -6001,6 +6044,39 @@ private:
         }
         if (kit) kit->made(fam);
         return *fam;
+    }
+
+    // A family a kit's collector writes at every scrape (the cache kit's hit rate), kept from
+    // registrations as a registered family's names are: else a program's own family of that
+    // name would silently replace the kit's in every scrape.
+    struct collected_name {
+        std::string sample; // the family's sample name (a gauge's: its name)
+        std::string what;   // "gauge 'x' that ... writes at each scrape": also who reserved it
+    };
+
+    const collected_name* find_collected(std::string_view sample) const noexcept {
+        for (const collected_name& c : collected_)
+            if (c.sample == sample) return &c;
+        return nullptr;
+    }
+
+    // Reserves gauge `name` for a collector that `writer` names ("the cache kits of namespace
+    // 'app'"). Reserving it again for the same writer changes nothing; a name a family or
+    // another writer has is errc::name_collision.
+    status reserve_collected_gauge(const std::string& name, std::string_view writer) {
+        if (detail::scrape_scope::inside(this))
+            return status(errc::invalid_argument, scraping_error("reserve '" + name + '\''));
+        std::string what =
+            "gauge '" + name + "' that " + std::string(writer) + " write at each scrape";
+        detail::exclusive_lock lock(mutex_);
+        if (const collected_name* c = find_collected(name)) {
+            if (c->what == what) return {};
+            return status(errc::name_collision, what + " clashes with the " + c->what);
+        }
+        if (is_reserved(name))
+            return status(errc::name_collision, collision(metric_type::gauge, name, name));
+        collected_.push_back({name, std::move(what)});
+        return {};
     }
 
     // Takes back a family a kit's failed registration made (detail::kit_registration): it
@@ -6117,7 +6193,7 @@ private:
     // A collector that throws must not end the scrape (or, on a server thread, the program):
     // its failure is recorded and the exposition goes on with the next collector.
     void run_collector(collector_node& c, collector_output& co) const {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             c.fn(co);
         } catch (const std::exception& e) {
@@ -6134,7 +6210,7 @@ private:
         detail::exclusive_lock lock(failures_mutex_);
         ++c.failures;
         failure_count_.fetch_add(1, std::memory_order_relaxed);
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             c.last_error = message;
         } catch (...) { // out of memory: the count still tells
@@ -6151,6 +6227,7 @@ private:
     unix_clock clock_;
     detail::family_base* overflow_ = nullptr;     // vitals_series_overflow_total
     std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
+    std::vector<collected_name> collected_;       // see reserve_collected_gauge()
 };
 
 namespace detail {
@@ -6158,6 +6235,10 @@ namespace detail {
 /// not part of the public API).
 struct registry_access {
     static void walk(const registry& reg, exposition_visitor& out) { reg.walk(out); }
+    static status reserve_collected_gauge(registry& reg, const std::string& name,
+                                          std::string_view writer) {
+        return reg.reserve_collected_gauge(name, writer);
+    }
 };
 } // namespace detail
 
@@ -7299,6 +7380,12 @@ struct include_cache_hpp {
         const auto size = reg.try_gauge(kit_metric_name(ns, "cache_size"),
                                         "Entries currently held in the cache.", names, family_opts);
         if (!size) return size.error();
+        // The hit rate is written by a collector at each scrape, not registered: its name is
+        // reserved, so that neither an earlier nor a later registration takes it silently.
+        const status hit_rate = registry_access::reserve_collected_gauge(
+            reg, kit_metric_name(ns, "cache_hit_rate"),
+            "the cache kits of namespace '" + std::string(ns) + '\'');
+        if (!hit_rate) return hit_rate;
         // All registered: what fails from here on (a duplicate kit) keeps the families, which
         // other kits of this namespace may be using already.
         all_or_nothing.commit();
@@ -7588,7 +7675,7 @@ private:
     // shows, and the rest of the request is still recorded.
     template <class Lookup>
     static counter* counter_or_null(Lookup lookup) noexcept {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             return &lookup();
         } catch (...) {

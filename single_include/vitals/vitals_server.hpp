@@ -153,7 +153,7 @@ VITALS_END_NAMESPACE
 #include <utility>            // move
 #include <vector>             // vector
 
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
 #endif
 
@@ -244,7 +244,7 @@ private:
     };
 
     static check_result run_once(const check_function& fn) {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             return fn();
         } catch (const std::exception& e) {
@@ -387,7 +387,7 @@ private:
         if (!fn) return check_result::fail("no check function");
         const clock::time_point start = clock::now();
         check_result r;
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             r = fn();
         } catch (const std::exception& e) {
@@ -2418,7 +2418,7 @@ private:
             }
             set_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
             connection* c = nullptr;
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
             try {
                 reserve_more(connections_, 1); // then push_back cannot throw
                 c = new connection(s, limits_, now_);
@@ -3072,7 +3072,7 @@ VITALS_END_NAMESPACE
 #include <utility>     // move
 #include <vector>      // vector
 
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
 #endif
 
@@ -3183,7 +3183,7 @@ public:
         }
         stopping_.store(false);
         publish_ready();
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             thread_ = std::thread([this] { serve(); });
         } catch (const std::exception& e) {

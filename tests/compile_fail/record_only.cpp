@@ -4,6 +4,11 @@
 // SPDX-License-Identifier: MIT
 #include <vitals/record.hpp>
 
+#if defined(VITALS_USE_FAMILY_LIST)
+#include <string> // string
+#include <vector> // vector
+#endif
+
 void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
          vitals::kits::http_metrics& kit, vitals::kits::http_endpoint& ep,
          vitals::kits::job_metrics& jobs, const vitals::kits::job_handle& job,
@@ -18,6 +23,8 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     (void)h.bounds();
 #elif defined(VITALS_USE_FAMILY_NAME)
     (void)f.name();
+#elif defined(VITALS_USE_FAMILY_LIST)
+    f.labels(std::vector<std::string>{"GET", "200"}).inc(); // a run-time list of values
 #elif defined(VITALS_USE_HTTP_ENDPOINT_NAME)
     (void)ep.endpoint();
 #elif defined(VITALS_USE_HTTP_KIT)

@@ -146,6 +146,12 @@ int main() {
         (void)reg.gauge("g", "Help.", {"a"}, opts);
     });
 
+    // A try_ form's failed result used without checking: the handler, with its error.
+    expect_handler("unchecked try_ result", errc::invalid_metric_name, [] {
+        vitals::registry reg;
+        reg.try_counter("bad name", "Help.")->inc();
+    });
+
     // A handler that returns: vitals aborts rather than continue with a bad reference.
     {
         const child_result r = run_child(&returning_handler, [] {
@@ -196,6 +202,16 @@ int main() {
     check(text.find("temperature -3.5\n") != std::string::npos, "gauge exposition");
     check(text.find("latency_seconds_bucket{le=\"+Inf\"} 1\n") != std::string::npos,
           "histogram exposition");
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    // VITALS_NO_EXCEPTIONS=1 with the compiler's exceptions on: vitals throws nothing itself,
+    // but what the program's own collector throws is still caught, as README promises.
+    reg.add_collector("throws", [](vitals::collector_output&) { throw 42; });
+    const std::string with_throwing_collector = vitals::to_text(reg);
+    check(with_throwing_collector.find("temperature -3.5\n") != std::string::npos,
+          "a throwing collector: the scrape goes on");
+    check(reg.collector_failure_count() == 1, "a throwing collector: its failure is counted");
+#endif
 
     std::printf("noexcept error policy: %d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;

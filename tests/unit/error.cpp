@@ -42,11 +42,31 @@ TEST_CASE("error: result") {
         vitals::result<int> r(vitals::status(errc::name_collision, "taken"));
         CHECK_FALSE(r.ok());
         CHECK_FALSE(static_cast<bool>(r));
-        CHECK(r.operator->() == nullptr);
         CHECK(r.error().code() == errc::name_collision);
         CHECK(r.error().message() == "taken");
     }
 }
+
+#if VITALS_HAS_EXCEPTIONS()
+// The natural mistake: a try_ form's result used without checking ok(). It reports the error
+// as the throwing form would have, message and all, instead of dereferencing nothing.
+TEST_CASE("error: a failed result used without checking throws its error") {
+    vitals::registry reg;
+    const auto check_throws = [](auto use) {
+        try {
+            use();
+            FAIL("no exception");
+        } catch (const vitals::error& e) {
+            CHECK(e.code() == errc::invalid_metric_name);
+            CHECK(std::string(e.what()).find("bad name") != std::string::npos);
+        }
+    };
+    check_throws([&] { reg.try_counter("bad name", "Help.")->inc(); });
+    check_throws([&] { (*reg.try_gauge("bad name", "Help.")).set(1.0); });
+    check_throws([&] { reg.try_histogram("bad name", "Help.").value().observe(1.0); });
+    CHECK(vitals::to_text(reg).find("bad") == std::string::npos);
+}
+#endif
 
 // Without exceptions (the noexcept-units build) vitals::error does not exist; the handler
 // path is covered by tests/noexcept/error_policy.cpp.

@@ -196,3 +196,51 @@ TEST_CASE("kits/cache: registries made and destroyed in turn each get their own 
         CHECK(kits_test::sample_value(text, "app_cache_hit_rate") == i / (i + 1.0));
     }
 }
+
+// The hit rate is written by a collector, not registered, but its name is the kit's all the
+// same: a family of the program's own under that name is refused whichever comes first,
+// instead of replacing the kit's in every scrape (counted only by vitals_collector_dropped).
+TEST_CASE("kits/cache: the hit rate's name is the kit's, before and after it is made") {
+    SUBCASE("the program's family first: the kit fails and registers nothing") {
+        vitals::registry reg;
+        reg.gauge("app_cache_hit_rate", "Mine.").set(0.99);
+        vitals::status st;
+        vitals::kits::cache_metrics kit(reg, "app", {}, st);
+        CHECK(st.code() == vitals::errc::name_collision);
+        CHECK(st.message().find("app_cache_hit_rate") != std::string::npos);
+        kit.hit(); // recorded nowhere the registry shows
+        const std::string text = vitals::to_text(reg);
+        CHECK(text.find("app_cache_hits_total") == std::string::npos);
+        CHECK(text.find("app_cache_size") == std::string::npos);
+        CHECK(kits_test::sample_value(text, "app_cache_hit_rate") == 0.99);
+        CHECK(text.find("vitals_collector_dropped") == std::string::npos);
+        // Under another namespace the kit is made, and reports its own hit rate.
+        vitals::kits::cache_metrics other(reg, "other", {}, st);
+        CHECK(st.ok());
+        other.hit();
+        CHECK(kits_test::sample_value(vitals::to_text(reg), "other_cache_hit_rate") == 1.0);
+    }
+    SUBCASE("the kit first: the program's registration is refused, naming the kit") {
+        vitals::registry reg;
+        vitals::kits::cache_metrics kit(reg, "app");
+        kit.hit();
+        kit.miss();
+        kit.miss();
+        kit.miss();
+        const auto mine = reg.try_gauge("app_cache_hit_rate", "Mine.");
+        REQUIRE_FALSE(mine.ok());
+        CHECK(mine.error().code() == vitals::errc::name_collision);
+        CHECK(mine.error().message().find("cache kits of namespace 'app'") != std::string::npos);
+        CHECK(reg.try_counter("app_cache_hit_rate", "Mine.").error().code() ==
+              vitals::errc::name_collision);
+        const std::string text = vitals::to_text(reg);
+        CHECK(kits_test::sample_value(text, "app_cache_hit_rate") == 0.25);
+        CHECK(text.find("vitals_collector_dropped") == std::string::npos);
+        // Another cache of the same namespace (other const label values) shares the name.
+        vitals::status st;
+        vitals::kits::cache_metrics second(reg, "svc", {{{"cache", "a"}}}, st);
+        CHECK(st.ok());
+        vitals::kits::cache_metrics third(reg, "svc", {{{"cache", "b"}}}, st);
+        CHECK(st.ok());
+    }
+}

@@ -5,10 +5,13 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic> // atomic
-#include <string> // string
-#include <thread> // thread
-#include <vector> // vector
+#include <atomic>      // atomic
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <string>      // string, to_string
+#include <thread>      // thread
+#include <type_traits> // is_constructible
+#include <vector>      // vector
 
 TEST_CASE("stateset: set, set_only and get by name; unknown names change nothing") {
     const std::vector<std::string> states{"a", "b", "c"};
@@ -30,6 +33,26 @@ TEST_CASE("stateset: set, set_only and get by name; unknown names change nothing
     CHECK(&s.states() == &states);
     s.reset();
     CHECK(s.bits() == 0);
+}
+
+// A stateset views its list of states: one made from a temporary list would keep a view of
+// a destroyed vector, so that constructor is deleted.
+static_assert(!std::is_constructible<vitals::stateset, std::vector<std::string>&&>::value,
+              "a stateset must not be made from a temporary list of states");
+static_assert(std::is_constructible<vitals::stateset, const std::vector<std::string>&>::value,
+              "a stateset is made from a list that outlives it");
+
+TEST_CASE("stateset: past max_states, names are unknown states") {
+    std::vector<std::string> states;
+    for (std::size_t i = 0; i < vitals::stateset::max_states + 2; ++i)
+        states.push_back("s" + std::to_string(i));
+    vitals::stateset s(states);
+    CHECK(s.set_only("s63"));
+    CHECK(s.bits() == std::uint64_t{1} << 63);
+    CHECK_FALSE(s.set("s64"));
+    CHECK_FALSE(s.set_only("s65"));
+    CHECK_FALSE(s.get("s64"));
+    CHECK(s.bits() == std::uint64_t{1} << 63);
 }
 
 TEST_CASE("stateset: a removed and re-added series starts with every state false") {

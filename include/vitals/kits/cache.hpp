@@ -79,6 +79,12 @@ struct include_cache_hpp {
         const auto size = reg.try_gauge(kit_metric_name(ns, "cache_size"),
                                         "Entries currently held in the cache.", names, family_opts);
         if (!size) return size.error();
+        // The hit rate is written by a collector at each scrape, not registered: its name is
+        // reserved, so that neither an earlier nor a later registration takes it silently.
+        const status hit_rate = registry_access::reserve_collected_gauge(
+            reg, kit_metric_name(ns, "cache_hit_rate"),
+            "the cache kits of namespace '" + std::string(ns) + '\'');
+        if (!hit_rate) return hit_rate;
         // All registered: what fails from here on (a duplicate kit) keeps the families, which
         // other kits of this namespace may be using already.
         all_or_nothing.commit();

@@ -145,7 +145,7 @@ private:
     // shows, and the rest of the request is still recorded.
     template <class Lookup>
     static counter* counter_or_null(Lookup lookup) noexcept {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             return &lookup();
         } catch (...) {

@@ -18,7 +18,7 @@
 #include <utility>            // move
 #include <vector>             // vector
 
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
 #endif
 
@@ -109,7 +109,7 @@ private:
     };
 
     static check_result run_once(const check_function& fn) {
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             return fn();
         } catch (const std::exception& e) {
@@ -252,7 +252,7 @@ private:
         if (!fn) return check_result::fail("no check function");
         const clock::time_point start = clock::now();
         check_result r;
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
         try {
             r = fn();
         } catch (const std::exception& e) {

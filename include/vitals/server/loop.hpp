@@ -502,7 +502,7 @@ private:
             }
             set_option(s, IPPROTO_TCP, TCP_NODELAY, 1);
             connection* c = nullptr;
-#if VITALS_HAS_EXCEPTIONS()
+#if VITALS_DETAIL_CAN_CATCH()
             try {
                 reserve_more(connections_, 1); // then push_back cannot throw
                 c = new connection(s, limits_, now_);
