@@ -566,6 +566,26 @@ private:
         return status(errc::invalid_metric_name,
                       "invalid namespace '" + std::string(ns) + "' for process metrics: '" + name +
                           "' must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
+    // The names are the collector's from now on: a family of the program's own with one of
+    // them is refused (errc::name_collision), before or after, instead of replacing the
+    // collector's in every scrape; a second call is errc::conflicting_registration.
+    const auto kit = [&ns](const char* suffix) { return detail::kit_metric_name(ns, suffix); };
+    const status reserved = detail::registry_access::reserve_collected(
+        reg,
+        {{metric_type::gauge, kit("cpu_usage_percent")},
+         {metric_type::gauge, kit("memory_usage_bytes")},
+         {metric_type::gauge, kit("memory_percent")},
+         {metric_type::gauge, kit("threads_active")},
+         {metric_type::gauge, kit("uptime_seconds")},
+         {metric_type::counter, "process_cpu_seconds_total"},
+         {metric_type::gauge, "process_resident_memory_bytes"},
+         {metric_type::gauge, "process_virtual_memory_bytes"},
+         {metric_type::gauge, "process_start_time_seconds"},
+         {metric_type::gauge, "process_open_fds"},
+         {metric_type::gauge, "process_max_fds"},
+         {metric_type::gauge, "process_threads"}},
+        "add_process_metrics()", false);
+    if (!reserved) return reserved;
     reg.add_collector(process_collector(ns));
     return {};
 }

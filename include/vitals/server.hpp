@@ -317,6 +317,11 @@ private:
                                           p.authorization());
     }
 
+    bool renders(const connection& c) const override {
+        const auto& p = c.parser;
+        return p.method() == "GET" && classify(p.path()) == endpoint::metrics && !refuses(c);
+    }
+
     bool respond(connection& c, detail::response_writer& w) override {
         const auto& p = c.parser;
         const endpoint ep = classify(p.path());
@@ -455,6 +460,7 @@ private:
 
     void release_self_metrics() noexcept {
         if (!self_metrics_claimed_) return;
+        metrics_.stop_publishing_ready();
         detail::claim_self_metrics(&reg_, false);
         self_metrics_claimed_ = false;
     }

@@ -5225,6 +5225,12 @@ VITALS_BEGIN_NAMESPACE
 class registry;
 namespace detail {
 struct registry_access;
+
+/// A family a collector that vitals adds writes (see registry::reserve_collected()).
+struct collected_family {
+    metric_type type;
+    std::string name;
+};
 } // namespace detail
 
 /// The outcome of a collector_output call: ok, or why what it was given was dropped.
@@ -5475,13 +5481,16 @@ public:
                 "Lookups of new label sets redirected to a family's overflow series because the "
                 "family reached its series bound or a label value was longer than its bound.",
                 {"family"}, std::move(opts), {}, false));
-        // The names of vitals' own reports (see walk()) are taken, like registered ones.
-        for (std::string_view n :
-             {collector_dropped_name, exemplars_dropped_name,
-              exemplars_dropped_name.substr(0, exemplars_dropped_name.size() - 6)}) {
-            detail::reserve_more(reserved_, 1);
-            detail::insert_at(reserved_, reserved_index(n), std::string(n));
-        }
+        // The names of vitals' own reports (see walk()) are taken, like registered ones: all
+        // of reserved_names() of each, `_created` of the counter included.
+        const std::vector<std::string> own_reports[] = {
+            reserved_names(metric_type::gauge, std::string(collector_dropped_name)),
+            reserved_names(metric_type::counter, std::string(exemplars_dropped_name))};
+        for (const std::vector<std::string>& names : own_reports)
+            for (const std::string& n : names) {
+                detail::reserve_more(reserved_, 1);
+                detail::insert_at(reserved_, reserved_index(n), n);
+            }
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
@@ -6046,12 +6055,14 @@ private:
         return *fam;
     }
 
-    // A family a kit's collector writes at every scrape (the cache kit's hit rate), kept from
-    // registrations as a registered family's names are: else a program's own family of that
-    // name would silently replace the kit's in every scrape.
+    // The families a collector that vitals adds writes at every scrape (the cache kit's hit
+    // rate, the process metrics), kept from registrations as a registered family's names
+    // are: else a program's own family of such a name would silently replace the collector's
+    // in every scrape.
     struct collected_name {
-        std::string sample; // the family's sample name (a gauge's: its name)
-        std::string what;   // "gauge 'x' that ... writes at each scrape": also who reserved it
+        std::string sample; // one of the family's reserved_names()
+        std::string what;   // "gauge 'x' (written at each scrape by ...)"
+        std::string writer; // who reserved it
     };
 
     const collected_name* find_collected(std::string_view sample) const noexcept {
@@ -6060,22 +6071,37 @@ private:
         return nullptr;
     }
 
-    // Reserves gauge `name` for a collector that `writer` names ("the cache kits of namespace
-    // 'app'"). Reserving it again for the same writer changes nothing; a name a family or
-    // another writer has is errc::name_collision.
-    status reserve_collected_gauge(const std::string& name, std::string_view writer) {
+    // Reserves `families` for the collector `writer` names ("the cache kits of namespace
+    // 'app'"), all or none. A name a registered family or another writer has is
+    // errc::name_collision; one `writer` reserved before is fine when `again` (the cache
+    // kits of one namespace share one collector), else errc::conflicting_registration.
+    status reserve_collected(const std::vector<detail::collected_family>& families,
+                             std::string_view writer, bool again) {
         if (detail::scrape_scope::inside(this))
-            return status(errc::invalid_argument, scraping_error("reserve '" + name + '\''));
-        std::string what =
-            "gauge '" + name + "' that " + std::string(writer) + " write at each scrape";
+            return status(errc::invalid_argument,
+                          scraping_error("reserve names for " + std::string(writer)));
         detail::exclusive_lock lock(mutex_);
-        if (const collected_name* c = find_collected(name)) {
-            if (c->what == what) return {};
-            return status(errc::name_collision, what + " clashes with the " + c->what);
+        std::vector<collected_name> reserving;
+        for (const detail::collected_family& f : families) {
+            const std::string what = std::string(type_name(f.type)) + " '" + f.name +
+                                     "' (written at each scrape by " + std::string(writer) + ')';
+            for (std::string& n : reserved_names(f.type, f.name)) {
+                if (is_reserved(n))
+                    return status(errc::name_collision, collision(f.type, f.name, n));
+                if (const collected_name* c = find_collected(n)) {
+                    if (c->writer != writer)
+                        return status(errc::name_collision, what + " clashes with the " + c->what);
+                    if (!again)
+                        return status(errc::conflicting_registration,
+                                      std::string(writer) +
+                                          " has added these families to this registry already");
+                    continue;
+                }
+                reserving.push_back({std::move(n), what, std::string(writer)});
+            }
         }
-        if (is_reserved(name))
-            return status(errc::name_collision, collision(metric_type::gauge, name, name));
-        collected_.push_back({name, std::move(what)});
+        detail::reserve_more(collected_, reserving.size());
+        for (collected_name& c : reserving) collected_.push_back(std::move(c));
         return {};
     }
 
@@ -6227,7 +6253,7 @@ private:
     unix_clock clock_;
     detail::family_base* overflow_ = nullptr;     // vitals_series_overflow_total
     std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
-    std::vector<collected_name> collected_;       // see reserve_collected_gauge()
+    std::vector<collected_name> collected_;       // see reserve_collected()
 };
 
 namespace detail {
@@ -6235,9 +6261,9 @@ namespace detail {
 /// not part of the public API).
 struct registry_access {
     static void walk(const registry& reg, exposition_visitor& out) { reg.walk(out); }
-    static status reserve_collected_gauge(registry& reg, const std::string& name,
-                                          std::string_view writer) {
-        return reg.reserve_collected_gauge(name, writer);
+    static status reserve_collected(registry& reg, const std::vector<collected_family>& families,
+                                    std::string_view writer, bool again) {
+        return reg.reserve_collected(families, writer, again);
     }
 };
 } // namespace detail
@@ -7382,9 +7408,9 @@ struct include_cache_hpp {
         if (!size) return size.error();
         // The hit rate is written by a collector at each scrape, not registered: its name is
         // reserved, so that neither an earlier nor a later registration takes it silently.
-        const status hit_rate = registry_access::reserve_collected_gauge(
-            reg, kit_metric_name(ns, "cache_hit_rate"),
-            "the cache kits of namespace '" + std::string(ns) + '\'');
+        const status hit_rate = registry_access::reserve_collected(
+            reg, {{metric_type::gauge, kit_metric_name(ns, "cache_hit_rate")}},
+            "the cache kits of namespace '" + std::string(ns) + '\'', true);
         if (!hit_rate) return hit_rate;
         // All registered: what fails from here on (a duplicate kit) keeps the families, which
         // other kits of this namespace may be using already.

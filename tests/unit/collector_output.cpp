@@ -86,6 +86,11 @@ TEST_CASE("collector_output: no drop, no vitals_collector_dropped; its name is t
     CHECK_FALSE(contains(vitals::to_text(reg), "vitals_collector_dropped"));
     CHECK_FALSE(reg.try_gauge("vitals_collector_dropped", "Mine."));
     CHECK_FALSE(reg.try_counter("vitals_exemplars_dropped", "Mine."));
+    // OpenMetrics gives that counter's creation time the name `<base>_created` too: a gauge
+    // of that name would make a parser reject the whole exposition once it is shown.
+    CHECK(reg.try_gauge("vitals_exemplars_dropped_created", "Mine.").error().code() ==
+          vitals::errc::name_collision);
+    CHECK(reg.try_gauge("vitals_collector_dropped_total", "Mine.").ok()); // a gauge's is free
     vitals::registry other;
     other.add_collector([](vitals::collector_output& o) {
         CHECK_FALSE(o.gauge("vitals_collector_dropped", "Fake.", 0));

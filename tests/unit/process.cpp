@@ -502,3 +502,36 @@ TEST_CASE("process: a collector without namespace and the stats snapshot") {
     if (stats.cpu_seconds) CHECK(text.find("\nprocess_cpu_seconds_total ") != std::string::npos);
     CHECK(text.find("NaN") == std::string::npos);
 }
+
+// The process metrics' names are the collector's: a family of the program's own with one of
+// them, registered before or after, is refused instead of replacing the collector's family
+// in every scrape (counted only by vitals_collector_dropped); adding them twice is refused
+// too, instead of writing every family twice.
+TEST_CASE("process: the collector's names are refused to other families, and to a second add") {
+    SUBCASE("a family of the program's own first") {
+        vitals::registry reg;
+        reg.gauge("process_open_fds", "Mine.").set(3);
+        const vitals::status st = vitals::try_add_process_metrics(reg, "app");
+        CHECK(st.code() == vitals::errc::name_collision);
+        CHECK(st.message().find("process_open_fds") != std::string::npos);
+        CHECK(scrape(reg).find("app_threads_active") == std::string::npos); // nothing added
+        reg.counter("app_uptime_seconds", "Mine, under another type.");     // names still free
+    }
+    SUBCASE("the process metrics first") {
+        vitals::registry reg;
+        REQUIRE(vitals::try_add_process_metrics(reg, "app").ok());
+        const auto mine = reg.try_gauge("app_threads_active", "Mine.");
+        REQUIRE_FALSE(mine.ok());
+        CHECK(mine.error().code() == vitals::errc::name_collision);
+        CHECK(mine.error().message().find("add_process_metrics()") != std::string::npos);
+        CHECK(reg.try_counter("process_cpu_seconds", "Mine.").error().code() ==
+              vitals::errc::name_collision);
+        CHECK(reg.try_gauge("process_cpu_seconds_created", "Mine.").error().code() ==
+              vitals::errc::name_collision);
+        const vitals::status again = vitals::try_add_process_metrics(reg, "other");
+        CHECK(again.code() == vitals::errc::conflicting_registration);
+        const std::string text = scrape(reg);
+        CHECK(text.find("other_threads_active") == std::string::npos);
+        CHECK(text.find("vitals_collector_dropped") == std::string::npos);
+    }
+}

@@ -64,14 +64,13 @@ bool read_all(int fd, void* data, std::size_t size) {
     return true;
 }
 
-} // namespace
-
-// A child process lowers its descriptor limit to 256 and runs the server (descriptor_reserve
-// 64); this process opens twice that many idle keep-alive connections to it. The server
-// must stay below limit - reserve sockets, the child must still open files, and probes must
-// keep getting answers.
-TEST_CASE("descriptors: twice RLIMIT_NOFILE idle clients; the server keeps its share") {
-    const int limit = 256, reserve = 64;
+// A child process lowers its descriptor limit to `limit`, runs the server (descriptor_reserve
+// `reserve`) and then opens `app_files` files it keeps; this process opens twice `limit`
+// idle keep-alive connections to it. Every client and probe must get an answer, and the
+// server must stay below limit - reserve sockets. When the application keeps no more than
+// the reserve, the child must still open files; when it keeps more, the server runs out of
+// descriptors below its own cap, and must then make room as at the cap.
+void idle_clients_at_the_limit(const int limit, const int reserve, const int app_files) {
     int to_parent[2], to_child[2];
     REQUIRE(pipe(to_parent) == 0);
     REQUIRE(pipe(to_child) == 0);
@@ -88,6 +87,8 @@ TEST_CASE("descriptors: twice RLIMIT_NOFILE idle clients; the server keeps its s
         opts.descriptor_reserve = static_cast<std::size_t>(reserve);
         vitals::health_server server(reg, opts);
         if (!server.try_start().ok()) _exit(3);
+        for (int i = 0; i < app_files; ++i)
+            if (::open("/dev/null", O_RDONLY) < 0) _exit(4); // kept until _exit
         const std::uint16_t port = server.port();
         write_all(to_parent[1], &port, sizeof port);
         char command = 0;
@@ -144,7 +145,7 @@ TEST_CASE("descriptors: twice RLIMIT_NOFILE idle clients; the server keeps its s
     write_all(to_child[1], &open_files, 1);
     int failed = -1;
     CHECK(read_all(to_parent[0], &failed, sizeof failed));
-    CHECK(failed == 0); // the application's own open() calls still succeed
+    if (app_files <= reserve / 2) CHECK(failed == 0); // the application's open() calls succeed
     // Most clients got in by the server closing an idle one, and it counted each.
     double made_room = -1;
     CHECK(read_all(to_parent[0], &made_room, sizeof made_room));
@@ -167,6 +168,19 @@ TEST_CASE("descriptors: twice RLIMIT_NOFILE idle clients; the server keeps its s
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     ::close(to_parent[0]);
+}
+
+} // namespace
+
+TEST_CASE("descriptors: twice RLIMIT_NOFILE idle clients; the server keeps its share") {
+    idle_clients_at_the_limit(256, 64, 0);
+}
+
+// The application holds more than descriptor_reserve: accept() fails (EMFILE) while the
+// server is below its socket cap. Idle connections must still give way to new clients, or
+// probes would wait in the backlog until the idle ones time out.
+TEST_CASE("descriptors: out of descriptors below the server's cap, idle clients give way") {
+    idle_clients_at_the_limit(128, 16, 64);
 }
 
 TEST_CASE("descriptors: a reserve that leaves no room fails start() clearly") {

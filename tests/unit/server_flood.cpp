@@ -4,8 +4,12 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic> // atomic
 #include <chrono> // milliseconds
+#include <memory> // unique_ptr
 #include <string> // string
+#include <thread> // thread, sleep_for
+#include <vector> // vector
 
 using namespace std::chrono_literals;
 using namespace server_test;
@@ -59,4 +63,49 @@ TEST_CASE("flood: a HEAD reports the length of the body a GET gets") {
     REQUIRE(get.status == 200);
     REQUIRE(head.status == 200);
     CHECK(head.header("content-length") == std::to_string(get.body.size()));
+}
+
+// New connections go first in each turn (a probe is usually one), but not before everyone:
+// a client opens about 100 connections a second, each asking for a render that takes 30 ms
+// (a slow collector), more than the server can answer. An established keep-alive client,
+// as Prometheus is, must still get each answer; before, it waited behind every new
+// connection and got none.
+TEST_CASE("flood: a keep-alive client is answered while new connections ask for slow renders") {
+    vitals::registry reg;
+    reg.add_collector("slow", [](vitals::collector_output&) { std::this_thread::sleep_for(30ms); });
+    vitals::health_server server(reg, local_options());
+    server.start();
+    const std::uint16_t port = server.port();
+    test_http::client keep_alive("127.0.0.1", port, 3000ms);
+    REQUIRE(keep_alive.send_all("GET /live HTTP/1.1\r\n\r\n"));
+    REQUIRE(keep_alive.read_response().status == 200);
+    std::atomic<bool> stop{false};
+    std::atomic<int> opened{0};
+    std::thread opener([&] {
+        std::vector<std::unique_ptr<test_http::client>> open;
+        while (!stop.load()) {
+            open.emplace_back(new test_http::client("127.0.0.1", port, 1000ms));
+            if (open.back()->send_all("GET /metrics HTTP/1.1\r\n\r\n")) ++opened;
+            if (open.size() > 100) open.erase(open.begin(), open.begin() + 50);
+            std::this_thread::sleep_for(10ms);
+        }
+    });
+    std::this_thread::sleep_for(500ms); // a backlog of renders builds up
+    int answered = 0, asked = 0;
+    const auto until = std::chrono::steady_clock::now() + 2000ms;
+    while (std::chrono::steady_clock::now() < until) {
+        ++asked;
+        if (keep_alive.send_all("GET /live HTTP/1.1\r\n\r\n") &&
+            keep_alive.read_response().status == 200)
+            ++answered;
+        else
+            break;
+        std::this_thread::sleep_for(50ms);
+    }
+    stop = true;
+    opener.join();
+    MESSAGE(answered << " of " << asked << " keep-alive requests answered while " << opened
+                     << " connections asked for a render");
+    CHECK(answered == asked);
+    CHECK(answered >= 3);
 }

@@ -452,21 +452,11 @@ struct fd_limit_guard {
 };
 } // namespace
 
-TEST_CASE("hostile: accept() failing with EMFILE backs off and keeps serving") {
-    vitals::registry reg;
-    vitals::health_server server(reg, local_options());
-    server.start();
-    client existing("127.0.0.1", server.port());
-    REQUIRE(existing.send_all("GET /live HTTP/1.1\r\n\r\n"));
-    REQUIRE(existing.read_response().status == 200);
-
-    REQUIRE(null_fd() >= 0);
-    fd_limit_guard guard;
-    REQUIRE(guard.ok);
-    // Fill the descriptor table up to a lowered limit, leaving one slot for a client socket:
-    // the server then cannot accept that client.
+namespace {
+// Fills the descriptor table up to a lowered limit, leaving one slot for a client socket:
+// the server then cannot accept that client. Returns the fillers, to close.
+std::vector<int> fill_descriptors_but_one(const fd_limit_guard& guard) {
     int highest = -1;
-    std::vector<int> fillers;
     {
         const int probe = fcntl(null_fd(), F_DUPFD, 0);
         REQUIRE(probe >= 0);
@@ -476,6 +466,7 @@ TEST_CASE("hostile: accept() failing with EMFILE backs off and keeps serving") {
     rlimit lowered = guard.saved;
     lowered.rlim_cur = static_cast<rlim_t>(highest + 64);
     REQUIRE(setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+    std::vector<int> fillers;
     for (;;) {
         const int fd = fcntl(null_fd(), F_DUPFD, 0);
         if (fd < 0) break;
@@ -483,22 +474,47 @@ TEST_CASE("hostile: accept() failing with EMFILE backs off and keeps serving") {
     }
     ::close(fillers.back()); // one slot for the client
     fillers.pop_back();
+    return fillers;
+}
+
+void close_all(std::vector<int>& fds) {
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+}
+} // namespace
+
+// accept() failing with EMFILE below the server's socket cap (the application took the
+// descriptors): with no connection that can give way, the server backs off and answers the
+// client once descriptors are back; with an idle one, that one gives way at once, as at the
+// connection cap, and the server counts it.
+TEST_CASE("hostile: accept() failing with EMFILE backs off, or makes room as at the cap") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    REQUIRE(null_fd() >= 0);
+    fd_limit_guard guard;
+    REQUIRE(guard.ok);
+
+    std::vector<int> fillers = fill_descriptors_but_one(guard);
     client blocked("127.0.0.1", server.port(), 1000ms);
     REQUIRE(blocked.connected()); // the kernel completes the handshake; accept() fails
     REQUIRE(blocked.send_all("GET /live HTTP/1.1\r\n\r\n"));
-    CHECK(blocked.read_response().status == 0); // not served while descriptors are out
-
-    // Existing connections are still served during the back-off.
-    for (int i = 0; i < 5; ++i) {
-        REQUIRE(existing.send_all("GET /live HTTP/1.1\r\n\r\n"));
-        CHECK(existing.read_response().status == 200);
-    }
-    for (int fd : fillers) ::close(fd);
-    fillers.clear();
+    CHECK(blocked.read_response().status == 0); // no connection to give way: not served yet
+    close_all(fillers);
     // With descriptors back, the waiting client is accepted and answered.
-    client waiting(std::move(blocked));
-    const response late = waiting.read_response();
-    CHECK(late.status == 200);
+    client first(std::move(blocked));
+    CHECK(first.read_response().status == 200); // and is now an idle keep-alive connection
+
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &guard.saved) == 0);
+    fillers = fill_descriptors_but_one(guard);
+    client second("127.0.0.1", server.port(), 3000ms);
+    REQUIRE(second.connected());
+    REQUIRE(second.send_all("GET /live HTTP/1.1\r\n\r\n"));
+    CHECK(second.read_response().status == 200); // the idle one gave way
+    CHECK(first.closed_by_peer(3000ms));
+    close_all(fillers);
+    CHECK(server_test::sample(
+              reg, "vitals_server_closed_connections_total{reason=\"connection_limit\"}") == 1);
     CHECK(get(server.port(), "/live").status == 200);
 }
 

@@ -80,6 +80,11 @@ TEST_CASE("self-metrics: one running server per registry publishes them") {
 
     first.stop(); // gives the registry back
     CHECK(second.try_start().ok());
+    second.set_ready(true);
+    CHECK(sample(reg, "vitals_server_ready") == 1);
+    first.set_ready(false); // a stopped server no longer writes the gauge
+    CHECK(sample(reg, "vitals_server_ready") == 1);
+    CHECK(test_http::get(second.port(), "/ready").status == 200);
     second.stop();
     CHECK(second.try_start().ok()); // and a restart takes it again
 }

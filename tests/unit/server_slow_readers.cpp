@@ -196,3 +196,38 @@ TEST_CASE("slow readers: prompt readers are not closed over a small output budge
     CHECK(whole == clients);
     CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
 }
+
+// Two scrapers at once (as a pair of Prometheus servers for high availability are) of an
+// exposition over half the output budget, both taking their bodies a moment after asking:
+// the second render waits until the first one's output has gone out, instead of being made
+// at once and one scraper closed mid-body for the budget.
+TEST_CASE("slow readers: two scrapes at once of an exposition over half the budget both end") {
+    vitals::registry reg;
+    // About 10 MB, and a budget of one exposition: each scraper's body is then over half the
+    // budget even after the kernel took into the socket's buffers what it takes at once (up
+    // to 4 MiB on Linux, with the default tcp_wmem).
+    vitals::family_options large;
+    large.max_series = 40000;
+    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"}, large);
+    const std::string padding(240, 'x');
+    for (int i = 0; i < 40000; ++i) fam.labels(padding + std::to_string(i)).inc();
+    auto opts = local_options();
+    opts.max_output_bytes = vitals::to_text(reg).size();
+    vitals::health_server server(reg, opts);
+    server.start();
+    for (int round = 0; round < 3; ++round) {
+        // Small receive windows keep most of each body queued at the server until read.
+        test_http::client first("127.0.0.1", server.port(), 10000ms, 32768);
+        test_http::client second("127.0.0.1", server.port(), 10000ms, 32768);
+        REQUIRE(first.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+        REQUIRE(second.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+        std::this_thread::sleep_for(200ms); // both asked before either reads
+        test_http::response second_response;
+        std::thread reader([&] { second_response = second.read_response(); });
+        const test_http::response first_response = first.read_response();
+        reader.join();
+        CHECK(first_response.status == 200);
+        CHECK(second_response.status == 200);
+    }
+    CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
+}

@@ -117,6 +117,15 @@ TEST_CASE("stop from the server thread: a check calls stop(); the drain is still
     CHECK(test_http::get(port, "/live").status == 200);
     // Then the server thread ends by itself; the destructor joins it.
     CHECK(test_http::eventually([&] { return !server.running(); }, 5000ms));
+    // Its listener closed with it, before anyone joins the thread: a client is refused at
+    // once instead of waiting for an answer that never comes, and the port is free.
+    const test_http::client late("127.0.0.1", port, 1000ms);
+    CHECK_FALSE(late.connected());
+    vitals::registry other;
+    auto same_port = local_options();
+    same_port.port = port;
+    vitals::health_server replacement(other, same_port);
+    CHECK(replacement.try_start().ok());
 }
 
 TEST_CASE("stop from a collector while a program thread scrapes: it neither joins nor waits") {

@@ -43,6 +43,7 @@ struct server_connection {
     bool spoke = false;          // the client has sent at least one byte
     bool lingering = false;      // response done, FIN sent, discarding input until EOF
     bool dead = false;           // to be removed
+    bool render_waiting = false; // its complete request is a render that waits for output room
     std::uint64_t turns = 0;     // loop turns this connection was served in
     std::uint64_t last_turn = 0; // the last of them
 };

@@ -15,7 +15,7 @@
 #include <vitals/server/response.hpp>
 #include <vitals/server/socket.hpp>
 
-#include <algorithm> // sort
+#include <algorithm> // max, sort
 #include <atomic>    // atomic
 #include <chrono>    // steady_clock, milliseconds
 #include <cstddef>   // size_t
@@ -46,6 +46,9 @@ public:
     /// missing credential). A client waiting for `100 Continue` then gets that answer at once
     /// and does not send the content.
     virtual bool refuses(const server_connection& c) const = 0;
+    /// Whether respond() answers the complete request in c.parser with a rendered exposition
+    /// body (an authorized GET of the metrics path): its output may be as large as the last.
+    virtual bool renders(const server_connection& c) const = 0;
 
 protected:
     request_handler() = default;
@@ -125,8 +128,8 @@ public:
         for (std::size_t i = 0; i < close_reason_count; ++i) closed_[i] = by_reason[i];
     }
 
-    /// Serves until request_stop() (or stop_after()); closes every connection before it
-    /// returns, and port() reads 0 from then on.
+    /// Serves until request_stop() (or stop_after()); closes every connection and the
+    /// listener before it returns, and port() reads 0 from then on.
     void run() {
         limits_.max_request_line = options_.max_request_line;
         limits_.max_header_bytes = options_.max_header_bytes;
@@ -155,16 +158,21 @@ public:
             const std::size_t first = backing_off ? 1 : 2;
             if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
             bool runnable = false; // held input that can go on without waiting for the socket
+            bool render_waits = false;
             for (auto& c : connections_) {
                 int events = 0;
                 if (c->lingering || reading(*c)) events |= POLLIN;
                 if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
                 poll_set_.push_back(make_poll(c->sock, events));
                 runnable = runnable || can_resume(*c);
+                render_waits = render_waits || c->render_waiting;
             }
             const std::size_t polled = connections_.size();
-            const int n = poll_sockets(poll_set_.data(), poll_set_.size(),
-                                       runnable ? 0 : poll_timeout(backing_off, backoff_until));
+            int timeout = runnable ? 0 : poll_timeout(backing_off, backoff_until);
+            // A waiting render may go on when output stops moving, which no socket reports.
+            if (render_waits && (timeout < 0 || timeout > render_recheck_ms))
+                timeout = render_recheck_ms;
+            const int n = poll_sockets(poll_set_.data(), poll_set_.size(), timeout);
             if (n < 0) {
                 // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
                 if (!is_interrupted(last_socket_error()))
@@ -177,8 +185,8 @@ public:
             // requests answered (one rendered exposition at most), or, when it has input held
             // back, the next few of those. Connections never served go first, newest first,
             // for up to half the time slice (a probe is usually a new connection, and a burst
-            // of new connections must not delay it), then the others in rotation until the
-            // slice is used; the rest keep their events for the next turn.
+            // of new connections must not delay it), then the others in rotation for the rest
+            // of the slice; the rest keep their events for the next turn.
             ++turn_;
             const clock::time_point slice_end = now_ + turn_slice;
             const clock::time_point fresh_end = now_ + turn_slice / 2;
@@ -188,12 +196,24 @@ public:
                 serve(i, first);
                 if (clock::now() >= fresh_end) break;
             }
-            bool sliced = clock::now() >= slice_end;
-            for (std::size_t k = 0; k < polled && !sliced; ++k) {
+            // The rotation has at least half a slice, and serves at least one connection,
+            // even when new ones overran the slice; and it leaves connections never served to
+            // the loop above. Else a flood of new connections that each ask for something slow
+            // (a large render) would put every established client, a keep-alive scraper among
+            // them, behind all of them.
+            const clock::time_point rotation_end =
+                (std::max)(slice_end, clock::now() + turn_slice / 2);
+            for (std::size_t k = 0; k < polled; ++k) {
                 const std::size_t i = (rotation_ + k) % polled;
-                if (connections_[i]->last_turn == turn_) continue;
+                connection& c = *connections_[i];
+                if (c.last_turn == turn_ || c.turns == 0) continue;
+                const bool has_work = poll_set_[first + i].revents != 0 || can_resume(c);
+                if (!has_work) {
+                    c.last_turn = turn_;
+                    continue;
+                }
                 serve(i, first);
-                if (clock::now() >= slice_end) {
+                if (clock::now() >= rotation_end) {
                     rotation_ = i + 1;
                     break;
                 }
@@ -209,7 +229,12 @@ public:
         }
         for (auto& c : connections_) c->dead = true;
         remove_dead();
-        port_.store(0); // no longer serving, though the listener stays bound until close()
+        // Closed now, not at close(): after a stop() from a check or a collector, run() ends
+        // long before the owner joins the thread, and until then a bound listener would
+        // complete connections nobody answers and keep the port from a new server.
+        close_socket(listener_);
+        listener_ = invalid_socket;
+        port_.store(0);
     }
 
     /// Connections served at once (the lower of max_connections and what the descriptor
@@ -240,6 +265,8 @@ private:
     static constexpr std::size_t min_progress = std::size_t{16} * 1024;
     // How long a new connection may stay silent before it counts as idle (see idle()).
     static constexpr std::chrono::milliseconds silent_grace{1000};
+    // How often the loop looks again while a render waits for output room (milliseconds).
+    static constexpr int render_recheck_ms = 50;
 
     static std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
         return a > ~std::size_t{0} - b ? ~std::size_t{0} : a + b;
@@ -294,9 +321,19 @@ private:
 
     // Output queued plus input held back, over all connections.
     void measure_output() noexcept {
-        std::size_t total = 0;
-        for (const auto& c : connections_) total += c->pending() + c->held.size();
+        std::size_t total = 0, moving = 0;
+        for (const auto& c : connections_) {
+            if (c->dead) continue; // freed soon
+            total += c->pending() + c->held.size();
+            if (output_moving(*c)) moving += c->pending();
+        }
         output_total_ = total;
+        moving_output_ = moving;
+    }
+
+    // Whether the client of `c` is taking its queued output: some of it within silent_grace.
+    bool output_moving(const connection& c) const noexcept {
+        return c.pending() > 0 && now_ - c.output_progress < silent_grace;
     }
 
     // Over the global output budget: close the connections whose output has gone longest
@@ -304,6 +341,14 @@ private:
     // is an upper bound between measurements (held input is not tracked as it changes), so
     // it is measured again first: clients that read what they asked for are never closed.
     void shed_output() {
+        measure_output();
+        if (output_total_ <= output_budget_) return;
+        // Progress is noted only when this thread sends, and a render may have kept it busy
+        // for a while: send what the clients have room for first, so that one that read
+        // promptly meanwhile is not taken for a stalled one.
+        set_now();
+        for (auto* c : connections_)
+            if (!c->dead && !c->lingering && c->pending() > 0) flush(*c);
         measure_output();
         if (output_total_ <= output_budget_) return;
         shed_.clear();
@@ -363,12 +408,12 @@ private:
         return {};
     }
 
-    // One turn of connection i: its poll events, then its held input.
+    // One turn of connection i: its poll events, then its held input (or waiting render).
     void serve(std::size_t i, std::size_t first) {
         connection& c = *connections_[i];
         c.last_turn = turn_;
         const int revents = poll_set_[first + i].revents;
-        const bool had_held = !c.held.empty();
+        const bool had_held = !c.held.empty() || c.render_waiting;
         if (revents != 0 || had_held) ++c.turns;
         if (revents != 0) on_events(c, revents);
         if (had_held && !c.dead) resume(c);
@@ -410,7 +455,7 @@ private:
     // dead or a slowloris-style flood).
     bool idle(const connection& c) const noexcept {
         return !c.dead && !c.lingering && !c.close_after_write && !c.parser.started() &&
-               c.held.empty() && c.pending() == 0 &&
+               c.held.empty() && !c.render_waiting && c.pending() == 0 &&
                (c.spoke || now_ - c.last_activity >= silent_grace);
     }
 
@@ -419,7 +464,8 @@ private:
     // trickled byte by byte (a slowloris-style flood), however recently its last byte came.
     bool stalled(const connection& c) const noexcept {
         return !c.dead && !c.lingering && !c.close_after_write && c.parser.started() &&
-               c.held.empty() && c.pending() == 0 && now_ - c.request_start >= silent_grace;
+               c.held.empty() && !c.render_waiting && c.pending() == 0 &&
+               now_ - c.request_start >= silent_grace;
     }
 
     // Whether the client of `c` has left its queued output untaken (less than min_progress of
@@ -480,6 +526,7 @@ private:
             c.dead = true;
             return;
         }
+        c.render_waiting = false; // answered now: 408
         handler_.reject(c, writer_, 408, "request timeout");
         flush(c);
     }
@@ -496,7 +543,13 @@ private:
             const socket_t s = accept_connection(listener_);
             if (s == invalid_socket) {
                 const int e = last_socket_error();
-                if (is_resource_exhausted(e)) return false;
+                // Out of descriptors below the socket cap (the application holds more than
+                // descriptor_reserve): give one up as at the cap, so that idle or silent
+                // connections cannot keep probes out; else back off.
+                if (is_resource_exhausted(e)) {
+                    if (!connections_.empty() && make_room()) continue;
+                    return false;
+                }
                 if (is_would_block(e)) return true;
                 continue; // ECONNABORTED and the like: that client is gone, try the next
             }
@@ -574,14 +627,31 @@ private:
         return output_total_ < output_budget_ || c.pending() == 0;
     }
 
-    // Whether input is wanted now: may answer, nothing held back, client still sending.
-    bool reading(const connection& c) const noexcept {
-        return !c.peer_closed && c.held.empty() && may_answer(c);
+    // Whether the render `c` asks for waits for output that other clients are taking: with
+    // it, if it leaves as much queued as the last, their output would go over the budget,
+    // which would then close one of them mid-body (two scrapers at once of an exposition
+    // over half the budget, as a pair of Prometheus servers for high availability are).
+    // Output that is not being taken does not make it wait: the budget closes those clients
+    // instead. Waiting, it keeps its request_timeout; with nothing else moving, a render is
+    // answered whatever its size.
+    bool render_must_wait(const connection& c) const {
+        const std::size_t own = output_moving(c) ? c.pending() : 0;
+        return moving_output_ > own &&
+               saturating_add(moving_output_, last_render_bytes_) > output_budget_ &&
+               handler_.renders(c);
     }
 
-    // Whether held input can be processed without waiting for the socket.
-    bool can_resume(const connection& c) const noexcept {
-        return !c.dead && !c.held.empty() && !c.close_after_write && !c.lingering && may_answer(c);
+    // Whether input is wanted now: may answer, nothing held back, client still sending.
+    bool reading(const connection& c) const noexcept {
+        return !c.peer_closed && c.held.empty() && !c.render_waiting && may_answer(c);
+    }
+
+    // Whether held input (or a render that waited) can be processed without waiting for the
+    // socket.
+    bool can_resume(const connection& c) const {
+        if (c.dead || c.close_after_write || c.lingering || !may_answer(c)) return false;
+        if (c.render_waiting) return !render_must_wait(c);
+        return !c.held.empty();
     }
 
     // A lingering connection's input, read and dropped (a bounded amount): closing a socket
@@ -636,18 +706,35 @@ private:
     void process(connection& c, const char* data, std::size_t size) {
         std::size_t offset = 0;
         int answered = 0;
-        while (offset < size && !c.close_after_write && !c.dead) {
-            if (answered >= requests_per_turn || !may_answer(c)) {
-                c.held.assign(data + offset, size - offset);
-                return;
+        while (!c.close_after_write && !c.dead) {
+            // A render that waited (see render_must_wait) is answered first: its request is
+            // parsed already, and the parser still holds it.
+            if (c.parser.status() != http_request_parser::state::complete) {
+                if (offset >= size) break;
+                if (answered >= requests_per_turn || !may_answer(c)) {
+                    c.held.assign(data + offset, size - offset);
+                    return;
+                }
+                if (!c.parser.started()) c.request_start = now_;
+                offset += c.parser.feed(data + offset, size - offset);
             }
-            if (!c.parser.started()) c.request_start = now_;
-            offset += c.parser.feed(data + offset, size - offset);
             const auto st = c.parser.status();
             if (st == http_request_parser::state::complete) {
+                c.render_waiting = render_must_wait(c);
+                if (c.render_waiting) {
+                    c.held.assign(data + offset, size - offset);
+                    return;
+                }
                 const std::size_t before = c.pending();
                 const bool expensive = handler_.respond(c, writer_);
-                if (c.pending() > before) output_total_ += c.pending() - before;
+                if (c.pending() > before) {
+                    output_total_ += c.pending() - before;
+                    moving_output_ += c.pending() - before; // just queued: not stalled yet
+                }
+                // What a render left queued (the socket took the rest at once): what the
+                // next one may add to the budget.
+                if (expensive && c.parser.method() == "GET")
+                    last_render_bytes_ = c.pending() > before ? c.pending() - before : 0;
                 if (output_total_ > output_budget_) shed_output();
                 c.parser.reset();
                 ++answered;
@@ -677,6 +764,7 @@ private:
     // Continues with held input (one turn's worth).
     void resume(connection& c) {
         if (!can_resume(c)) return;
+        c.render_waiting = false; // process() answers it first (its request stays complete)
         held_swap_.swap(c.held);
         process(c, held_swap_.data(), held_swap_.size());
         held_swap_.clear();
@@ -730,6 +818,8 @@ private:
 
     const server_options& options_;
     request_handler& handler_;
+    std::size_t last_render_bytes_ = 0; // the output of the last rendered GET
+    std::size_t moving_output_ = 0;     // queued output clients are taking (measure_output)
     socket_library sockets_;
     wakeup wake_;
     socket_t listener_ = invalid_socket;

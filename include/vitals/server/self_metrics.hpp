@@ -136,6 +136,10 @@ public:
         if (gauge* g = ready_gauge_.load()) g->set(ready ? 1.0 : 0.0);
     }
 
+    /// Stops publishing readiness: the server gave its self-metrics up, and another server
+    /// of the registry may publish its own into the same gauge now.
+    void stop_publishing_ready() noexcept { ready_gauge_.store(nullptr); }
+
     /// Counts `n` more failed scrapes of the collector `name`.
     void count_collector_failures(const std::string& name, std::uint64_t n) {
         if (!collector_failures_ || n == 0) return;
