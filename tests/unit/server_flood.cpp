@@ -102,10 +102,19 @@ TEST_CASE("flood: a keep-alive client is answered while new connections ask for 
             break;
         std::this_thread::sleep_for(50ms);
     }
+    // And a probe on a new connection still goes first: it is the newest.
+    int probes_answered = 0;
+    for (int i = 0; i < 3; ++i) {
+        test_http::client probe("127.0.0.1", port, 1000ms);
+        if (probe.send_all("GET /live HTTP/1.1\r\n\r\n") && probe.read_response().status == 200)
+            ++probes_answered;
+    }
     stop = true;
     opener.join();
-    MESSAGE(answered << " of " << asked << " keep-alive requests answered while " << opened
+    MESSAGE(answered << " of " << asked << " keep-alive requests and " << probes_answered
+                     << " of 3 new-connection probes answered while " << opened.load()
                      << " connections asked for a render");
     CHECK(answered == asked);
     CHECK(answered >= 3);
+    CHECK(probes_answered == 3);
 }

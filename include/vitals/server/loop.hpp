@@ -189,11 +189,21 @@ public:
             // of the slice; the rest keep their events for the next turn.
             ++turn_;
             const clock::time_point slice_end = now_ + turn_slice;
-            const clock::time_point fresh_end = now_ + turn_slice / 2;
+            clock::time_point fresh_end = now_ + turn_slice / 2;
+            bool render_excused = false;
             for (std::size_t k = polled; k > 0; --k) { // newest first
                 const std::size_t i = k - 1;
                 if (connections_[i]->turns != 0 || poll_set_[first + i].revents == 0) continue;
+                const clock::time_point served_at = clock::now();
+                rendered_ = false;
                 serve(i, first);
+                // The turn's one render does not use up the new connections' time: the other
+                // GETs of the turn share it, and a flood of new connections asking for slow
+                // renders would else leave a probe on a new connection behind all of them.
+                if (rendered_ && !render_excused) {
+                    fresh_end += clock::now() - served_at;
+                    render_excused = true;
+                }
                 if (clock::now() >= fresh_end) break;
             }
             // The rotation has at least half a slice, and serves at least one connection,
@@ -586,17 +596,19 @@ private:
         if (counter* c = closed_[static_cast<std::size_t>(why)]) c->inc();
     }
 
+    // Keeps the others in the order they were accepted: a turn serves new connections
+    // newest first by that order (a probe is usually the newest).
     void remove_dead() {
-        for (std::size_t i = 0; i < connections_.size();) {
-            if (connections_[i]->dead) {
-                if (connections_gauge_) connections_gauge_->dec();
-                delete connections_[i];
-                connections_[i] = connections_.back();
-                connections_.pop_back();
-            } else {
-                ++i;
+        std::size_t kept = 0;
+        for (connection* c : connections_) {
+            if (!c->dead) {
+                connections_[kept++] = c;
+                continue;
             }
+            if (connections_gauge_) connections_gauge_->dec();
+            delete c;
         }
+        connections_.resize(kept); // shrinks: no allocation
     }
 
     void on_events(connection& c, int revents) {
@@ -727,6 +739,7 @@ private:
                 }
                 const std::size_t before = c.pending();
                 const bool expensive = handler_.respond(c, writer_);
+                rendered_ = rendered_ || expensive;
                 if (c.pending() > before) {
                     output_total_ += c.pending() - before;
                     moving_output_ += c.pending() - before; // just queued: not stalled yet
@@ -819,6 +832,7 @@ private:
     const server_options& options_;
     request_handler& handler_;
     std::size_t last_render_bytes_ = 0; // the output of the last rendered GET
+    bool rendered_ = false;             // a response rendered the exposition (see run())
     std::size_t moving_output_ = 0;     // queued output clients are taking (measure_output)
     socket_library sockets_;
     wakeup wake_;
