@@ -7408,7 +7408,7 @@ struct include_cache_hpp {
         if (!size) return size.error();
         // The hit rate is written by a collector at each scrape, not registered: its name is
         // reserved, so that neither an earlier nor a later registration takes it silently.
-        const status hit_rate = registry_access::reserve_collected(
+        status hit_rate = registry_access::reserve_collected(
             reg, {{metric_type::gauge, kit_metric_name(ns, "cache_hit_rate")}},
             "the cache kits of namespace '" + std::string(ns) + '\'', true);
         if (!hit_rate) return hit_rate;

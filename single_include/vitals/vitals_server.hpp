@@ -4208,7 +4208,7 @@ private:
     // them is refused (errc::name_collision), before or after, instead of replacing the
     // collector's in every scrape; a second call is errc::conflicting_registration.
     const auto kit = [&ns](const char* suffix) { return detail::kit_metric_name(ns, suffix); };
-    const status reserved = detail::registry_access::reserve_collected(
+    status reserved = detail::registry_access::reserve_collected(
         reg,
         {{metric_type::gauge, kit("cpu_usage_percent")},
          {metric_type::gauge, kit("memory_usage_bytes")},
