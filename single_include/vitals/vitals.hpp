@@ -5481,16 +5481,15 @@ public:
                 "Lookups of new label sets redirected to a family's overflow series because the "
                 "family reached its series bound or a label value was longer than its bound.",
                 {"family"}, std::move(opts), {}, false));
-        // The names of vitals' own reports (see walk()) are taken, like registered ones: all
-        // of reserved_names() of each, `_created` of the counter included.
-        const std::vector<std::string> own_reports[] = {
-            reserved_names(metric_type::gauge, std::string(collector_dropped_name)),
-            reserved_names(metric_type::counter, std::string(exemplars_dropped_name))};
-        for (const std::vector<std::string>& names : own_reports)
-            for (const std::string& n : names) {
-                detail::reserve_more(reserved_, 1);
-                detail::insert_at(reserved_, reserved_index(n), n);
-            }
+        // The names of vitals' own reports (see walk()) are taken, like registered ones: the
+        // reserved_names() of each, the counter's `_created` included.
+        static constexpr std::string_view own_reports[] = {
+            collector_dropped_name, exemplars_dropped_name, "vitals_exemplars_dropped",
+            "vitals_exemplars_dropped_created"};
+        for (std::string_view n : own_reports) {
+            detail::reserve_more(reserved_, 1);
+            detail::insert_at(reserved_, reserved_index(n), std::string(n));
+        }
     }
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
@@ -5925,6 +5924,7 @@ private:
                 return out + ", which " + ownership(f->type(), f->name(), n, "exposes");
             }
         }
+        if (const std::string* c = collected_entry(taken)) return out.append(c[collected_what]);
         return out + "family exposing samples named '" + taken + '\'';
     }
 
@@ -6026,12 +6026,8 @@ private:
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
                             states);
         std::vector<std::string> wanted = reserved_names(type, name);
-        for (const auto& n : wanted) {
+        for (const auto& n : wanted)
             if (is_reserved(n)) return status(errc::name_collision, collision(type, name, n));
-            if (const collected_name* c = find_collected(n))
-                return status(errc::name_collision, std::string(type_name(type)) + " '" + name +
-                                                        "' clashes with the " + c->what);
-        }
 
         // Allocate everything first, so that nothing below throws once the family is made.
         detail::reserve_more(families_, 1);
@@ -6058,17 +6054,23 @@ private:
     // The families a collector that vitals adds writes at every scrape (the cache kit's hit
     // rate, the process metrics), kept from registrations as a registered family's names
     // are: else a program's own family of such a name would silently replace the collector's
-    // in every scrape.
-    struct collected_name {
-        std::string sample; // one of the family's reserved_names()
-        std::string what;   // "gauge 'x' (written at each scrape by ...)"
-        std::string writer; // who reserved it
-    };
+    // in every scrape. Their names are in reserved_ too, so that add() refuses them as it
+    // does a family's; collected_ holds three strings per such name: the name (one of the
+    // family's reserved_names()), what it is ("gauge 'x' (written at each scrape by ...)")
+    // and who reserved it. (Strings, not a struct of them: embedded builds count the code of
+    // one more vector type.)
+    static constexpr std::size_t collected_what = 1, collected_writer = 2, collected_size = 3;
 
-    const collected_name* find_collected(std::string_view sample) const noexcept {
-        for (const collected_name& c : collected_)
-            if (c.sample == sample) return &c;
+    // The entry of collected_ for `sample`, or null.
+    static const std::string* find_collected(const registry& r, std::string_view sample) noexcept {
+        for (std::size_t i = 0; i < r.collected_.size(); i += collected_size)
+            if (r.collected_[i] == sample) return &r.collected_[i];
         return nullptr;
+    }
+    // find_collected(), once reserve_collected() has run: through a pointer it sets, so that a
+    // program that reserves nothing does not link the search (embedded builds count the code).
+    const std::string* collected_entry(std::string_view sample) const noexcept {
+        return find_collected_ ? find_collected_(*this, sample) : nullptr;
     }
 
     // Reserves `families` for the collector `writer` names ("the cache kits of namespace
@@ -6081,27 +6083,34 @@ private:
             return status(errc::invalid_argument,
                           scraping_error("reserve names for " + std::string(writer)));
         detail::exclusive_lock lock(mutex_);
-        std::vector<collected_name> reserving;
+        find_collected_ = &find_collected;
+        std::vector<std::string> reserving; // entries as in collected_
         for (const detail::collected_family& f : families) {
             const std::string what = std::string(type_name(f.type)) + " '" + f.name +
                                      "' (written at each scrape by " + std::string(writer) + ')';
             for (std::string& n : reserved_names(f.type, f.name)) {
-                if (is_reserved(n))
-                    return status(errc::name_collision, collision(f.type, f.name, n));
-                if (const collected_name* c = find_collected(n)) {
-                    if (c->writer != writer)
-                        return status(errc::name_collision, what + " clashes with the " + c->what);
+                if (const std::string* c = find_collected(*this, n)) {
+                    if (c[collected_writer] != writer)
+                        return status(errc::name_collision,
+                                      what + " clashes with the " + c[collected_what]);
                     if (!again)
                         return status(errc::conflicting_registration,
                                       std::string(writer) +
                                           " has added these families to this registry already");
                     continue;
                 }
-                reserving.push_back({std::move(n), what, std::string(writer)});
+                if (is_reserved(n))
+                    return status(errc::name_collision, collision(f.type, f.name, n));
+                reserving.push_back(std::move(n));
+                reserving.push_back(what);
+                reserving.emplace_back(writer);
             }
         }
         detail::reserve_more(collected_, reserving.size());
-        for (collected_name& c : reserving) collected_.push_back(std::move(c));
+        detail::reserve_more(reserved_, reserving.size() / collected_size);
+        for (std::size_t i = 0; i < reserving.size(); i += collected_size)
+            detail::insert_at(reserved_, reserved_index(reserving[i]), reserving[i]);
+        for (std::string& c : reserving) collected_.push_back(std::move(c));
         return {};
     }
 
@@ -6253,7 +6262,8 @@ private:
     unix_clock clock_;
     detail::family_base* overflow_ = nullptr;     // vitals_series_overflow_total
     std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
-    std::vector<collected_name> collected_;       // see reserve_collected()
+    std::vector<std::string> collected_;          // see reserve_collected()
+    const std::string* (*find_collected_)(const registry&, std::string_view) = nullptr;
 };
 
 namespace detail {
@@ -6269,7 +6279,10 @@ struct registry_access {
 } // namespace detail
 
 inline bool collector_output::name_taken(std::string_view sample_name) const noexcept {
-    return owner_.is_reserved(sample_name) || seen(sample_name);
+    // Names reserved for vitals' own collectors (see registry::reserve_collected()) are
+    // theirs to write.
+    return (owner_.is_reserved(sample_name) && !owner_.collected_entry(sample_name)) ||
+           seen(sample_name);
 }
 
 inline bool collector_output::remember_label_set(const label_view* labels, std::size_t count) {
