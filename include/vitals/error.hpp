@@ -132,13 +132,6 @@ private:
     status status_;
 };
 
-namespace detail {
-template <class T>
-T& value_or_fail(const result<T>& r) {
-    return r.value();
-}
-} // namespace detail
-
 /// Installs the handler used when exceptions are off; returns the previous one. Thread-safe.
 inline error_handler set_error_handler(error_handler handler) noexcept {
     return detail::error_handler_slot().exchange(handler ? handler

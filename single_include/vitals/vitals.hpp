@@ -1428,13 +1428,6 @@ private:
     status status_;
 };
 
-namespace detail {
-template <class T>
-T& value_or_fail(const result<T>& r) {
-    return r.value();
-}
-} // namespace detail
-
 /// Installs the handler used when exceptions are off; returns the previous one. Thread-safe.
 inline error_handler set_error_handler(error_handler handler) noexcept {
     return detail::error_handler_slot().exchange(handler ? handler
@@ -5476,11 +5469,12 @@ public:
         family_options opts;
         opts.max_series = ~std::size_t{0}; // vitals' own family is never capped
         opts.max_label_value_bytes = ~std::size_t{0};
-        overflow_ = &detail::value_or_fail(
-            add(metric_type::counter, overflow_family_name,
-                "Lookups of new label sets redirected to a family's overflow series because the "
-                "family reached its series bound or a label value was longer than its bound.",
-                {"family"}, std::move(opts), {}, false));
+        overflow_ =
+            &add(metric_type::counter, overflow_family_name,
+                 "Lookups of new label sets redirected to a family's overflow series because the "
+                 "family reached its series bound or a label value was longer than its bound.",
+                 {"family"}, std::move(opts), {}, false)
+                 .value();
         // The names of vitals' own reports (see walk()) are taken, like registered ones: the
         // reserved_names() of each, the counter's `_created` included.
         static constexpr std::string_view own_reports[] = {
@@ -5504,12 +5498,11 @@ public:
     /// A labelled counter family.
     counter_family& counter(std::string_view name, std::string_view help,
                             std::vector<std::string> label_names, family_options options = {}) {
-        return detail::value_or_fail(
-            try_counter(name, help, std::move(label_names), std::move(options)));
+        return try_counter(name, help, std::move(label_names), std::move(options)).value();
     }
     /// An unlabelled counter.
     vitals::counter& counter(std::string_view name, std::string_view help) {
-        return detail::value_or_fail(try_counter(name, help));
+        return try_counter(name, help).value();
     }
     result<counter_family> try_counter(std::string_view name, std::string_view help,
                                        std::vector<std::string> label_names,
@@ -5526,12 +5519,11 @@ public:
     /// A labelled gauge family.
     gauge_family& gauge(std::string_view name, std::string_view help,
                         std::vector<std::string> label_names, family_options options = {}) {
-        return detail::value_or_fail(
-            try_gauge(name, help, std::move(label_names), std::move(options)));
+        return try_gauge(name, help, std::move(label_names), std::move(options)).value();
     }
     /// An unlabelled gauge.
     vitals::gauge& gauge(std::string_view name, std::string_view help) {
-        return detail::value_or_fail(try_gauge(name, help));
+        return try_gauge(name, help).value();
     }
     result<gauge_family> try_gauge(std::string_view name, std::string_view help,
                                    std::vector<std::string> label_names,
@@ -5550,13 +5542,14 @@ public:
                                 std::vector<std::string> label_names,
                                 std::vector<double> bounds = default_buckets(),
                                 family_options options = {}) {
-        return detail::value_or_fail(try_histogram(name, help, std::move(label_names),
-                                                   std::move(bounds), std::move(options)));
+        return try_histogram(name, help, std::move(label_names), std::move(bounds),
+                             std::move(options))
+            .value();
     }
     /// An unlabelled histogram.
     vitals::histogram& histogram(std::string_view name, std::string_view help,
                                  std::vector<double> bounds = default_buckets()) {
-        return detail::value_or_fail(try_histogram(name, help, std::move(bounds)));
+        return try_histogram(name, help, std::move(bounds)).value();
     }
     /// histogram() for label names written as a braced list. Without it `{"method", "path"}`
     /// would be ambiguous: two `const char*` also build a std::vector<double> (iterator pair).
@@ -5606,8 +5599,7 @@ public:
     /// OpenMetrics its type is info; in the text format 0.0.4 it is a gauge.
     info_family& info(std::string_view name, std::string_view help,
                       std::vector<std::string> label_names, family_options options = {}) {
-        return detail::value_or_fail(
-            try_info(name, help, std::move(label_names), std::move(options)));
+        return try_info(name, help, std::move(label_names), std::move(options)).value();
     }
     result<info_family> try_info(std::string_view name, std::string_view help,
                                  std::vector<std::string> label_names,
@@ -5624,13 +5616,14 @@ public:
     stateset_family& stateset(std::string_view name, std::string_view help,
                               std::vector<std::string> label_names, std::vector<std::string> states,
                               family_options options = {}) {
-        return detail::value_or_fail(try_stateset(name, help, std::move(label_names),
-                                                  std::move(states), std::move(options)));
+        return try_stateset(name, help, std::move(label_names), std::move(states),
+                            std::move(options))
+            .value();
     }
     /// An unlabelled stateset.
     vitals::stateset& stateset(std::string_view name, std::string_view help,
                                std::vector<std::string> states) {
-        return detail::value_or_fail(try_stateset(name, help, std::move(states)));
+        return try_stateset(name, help, std::move(states)).value();
     }
     result<stateset_family> try_stateset(std::string_view name, std::string_view help,
                                          std::vector<std::string> label_names,
