@@ -21,7 +21,7 @@ using vitals_test::contains;
 
 } // namespace
 
-// The status forms (cache and queue kits) are what a program that goes on after an error
+// The status forms are what a program that goes on after an error
 // uses, so they are tested in every build.
 TEST_CASE("kits: a cache kit that fails at its last family registers none of them") {
     vitals::registry reg;
@@ -59,6 +59,68 @@ TEST_CASE("kits: a queue kit that fails at its histogram registers none of its f
     vitals::kits::queue_metrics fine(reg, "work", {}, ok);
     CHECK(ok.ok());
     CHECK(reg.family_count() == families + 5);
+}
+
+TEST_CASE("kits: an HTTP kit's status form reports a failed family and registers none") {
+    vitals::registry reg;
+    reg.gauge("app_http_requests_in_flight", "The program's own, with a label.", {"pool"});
+    const std::string before = vitals::to_text(reg);
+    const std::size_t families = reg.family_count();
+    vitals::status error;
+    vitals::kits::http_metrics http(reg, "app", {}, error);
+    CHECK(error.code() == vitals::errc::conflicting_registration);
+    CHECK(contains(error.message(), "app_http_requests_in_flight"));
+    CHECK(reg.family_count() == families);
+    // The kit works, on families no registry shows: a tracked request is counted there.
+    {
+        auto t = http.track("GET", "/x");
+        t.set_status(503);
+        CHECK(http.in_flight().value() == 1.0);
+    }
+    http.record("GET", "/x", 200, 0.01, 10.0, 20.0, "timeout");
+    CHECK(http.in_flight().value() == 0.0);
+    CHECK(http.requests().labels("GET", "/x", "503").value() == 1.0);
+    CHECK(http.requests().labels("GET", "/x", "200").value() == 1.0);
+    CHECK(http.duration().labels("GET", "/x").count() == 2);
+    CHECK(http.errors().labels("GET", "/x", "timeout").value() == 1.0);
+    CHECK(vitals::to_text(reg) == before);
+    // A refused const label is reported the same way, before anything is registered.
+    vitals::status bad_label;
+    vitals::kits::http_metrics labelled(reg, "web", {{{"endpoint", "x"}}}, bad_label);
+    CHECK_FALSE(bad_label.ok());
+    CHECK(reg.family_count() == families);
+    // With a namespace of its own the status form registers all six families.
+    vitals::status ok;
+    vitals::kits::http_metrics fine(reg, "web", {}, ok);
+    CHECK(ok.ok());
+    CHECK(reg.family_count() == families + 6);
+    fine.record("GET", "/", 200, 0.01);
+    CHECK(contains(vitals::to_text(reg),
+                   "web_http_requests_total{method=\"GET\",endpoint=\"/\",status=\"200\"} 1\n"));
+}
+
+TEST_CASE("kits: a job kit's status form reports a failed family and registers none") {
+    vitals::registry reg;
+    reg.gauge("app_converter_files_processed_total", "A gauge where the kit wants a counter.");
+    const std::size_t families = reg.family_count();
+    vitals::status error;
+    vitals::kits::job_metrics jobs(reg, "app", {}, error);
+    CHECK(error.code() == vitals::errc::conflicting_registration);
+    CHECK(reg.family_count() == families);
+    CHECK_FALSE(contains(vitals::to_text(reg), "app_converter_runs_total"));
+    {
+        auto run = jobs.run("csv");
+        run.files_processed(3);
+        run.fail("bad_input");
+    }
+    CHECK(jobs.runs().labels("csv", "failure").value() == 1.0);
+    CHECK(jobs.errors().labels("csv", "bad_input").value() == 1.0);
+    CHECK(jobs.files_processed().labels("csv").value() == 3.0);
+    CHECK(jobs.duration().labels("csv").count() == 1);
+    vitals::status ok;
+    vitals::kits::job_metrics fine(reg, "batch", {}, ok);
+    CHECK(ok.ok());
+    CHECK(reg.family_count() == families + 4);
 }
 
 TEST_CASE("kits: families that existed before a failed kit stay, with their series") {

@@ -44,15 +44,6 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
     return {};
 }
 
-/// `options`, once kit_check_const_labels() passed; else reported through the error policy.
-inline const family_options& checked_kit_options(const family_options& options,
-                                                 std::initializer_list<std::string_view> kit_labels,
-                                                 bool has_histogram) {
-    const status st = kit_check_const_labels(options.const_labels, kit_labels, has_histogram);
-    if (!st) fail(st);
-    return options;
-}
-
 } // namespace detail
 VITALS_END_NAMESPACE
 

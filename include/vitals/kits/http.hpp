@@ -59,7 +59,8 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
 /// about 33 endpoints and counts the rest in its `__overflow__` series. An empty namespace drops
 /// the prefix and its underscore. Registration reports errors through the error policy (an invalid
-/// namespace, a conflicting family). Two kits with the same namespace on one registry share the
+/// namespace or const label, a conflicting family); the constructor taking a `status&` is the
+/// non-throwing form. Two kits with the same namespace on one registry share the
 /// families. The kit owns its endpoint handles and must outlive every http_endpoint reference and
 /// tracker taken from it; the registry must outlive the kit. All members are thread-safe;
 /// construction and first lookups allocate.
@@ -79,40 +80,88 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 class http_metrics {
 public:
     http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
-        : http_metrics(detail::kit_registration(reg), reg, ns, options) {}
+        : http_metrics(register_families(reg, ns, options, nullptr)) {}
+    /// The non-throwing form: on failure `kit_error` says why, nothing is left registered in
+    /// `reg`, and the kit records into families of its own that no registry shows.
+    http_metrics(registry& reg, std::string_view ns, const family_options& options,
+                 status& kit_error)
+        : http_metrics(register_families(reg, ns, options, &kit_error)) {}
 
 private:
-    // Registers the families, all or nothing: when one fails, `registering` (a temporary
-    // of the constructor above, destroyed after this one) withdraws those made before it.
-    http_metrics(detail::kit_registration&& registering, registry& reg, std::string_view ns,
-                 const family_options& options)
-        : requests_(
-              reg.counter(detail::kit_metric_name(ns, "http_requests_total"),
-                          "HTTP requests, by method, endpoint and status code.",
-                          {"method", "endpoint", "status"},
-                          detail::checked_kit_options(
-                              options, {"method", "endpoint", "status", "error_type"}, true))),
-          duration_(reg.histogram(detail::kit_metric_name(ns, "http_request_duration_seconds"),
-                                  "HTTP request duration in seconds, by method and endpoint.",
-                                  {"method", "endpoint"}, default_buckets(),
-                                  detail::with_unit(options, "seconds"))),
-          request_size_(reg.histogram(detail::kit_metric_name(ns, "http_request_size_bytes"),
-                                      "HTTP request body size in bytes, by method and endpoint.",
-                                      {"method", "endpoint"}, byte_buckets(),
-                                      detail::with_unit(options, "bytes"))),
-          response_size_(reg.histogram(detail::kit_metric_name(ns, "http_response_size_bytes"),
-                                       "HTTP response body size in bytes, by method and endpoint.",
-                                       {"method", "endpoint"}, byte_buckets(),
-                                       detail::with_unit(options, "bytes"))),
-          errors_(reg.counter(detail::kit_metric_name(ns, "http_errors_total"),
-                              "HTTP request errors, by method, endpoint and error type.",
-                              {"method", "endpoint", "error_type"}, options)),
-          in_flight_(reg.gauge(detail::kit_metric_name(ns, "http_requests_in_flight"),
-                               "HTTP requests started and not yet finished.", {}, options)
-                         .labels()),
+    struct families {
+        counter_family* requests = nullptr;
+        histogram_family* duration = nullptr;
+        histogram_family* request_size = nullptr;
+        histogram_family* response_size = nullptr;
+        counter_family* errors = nullptr;
+        gauge* in_flight = nullptr;
+        registry* detached = nullptr; // owned: where a kit that failed to register records
+    };
+
+    // Registers the families in `reg`, all or nothing: when one fails, those made before it
+    // are withdrawn. Then the error goes through the error policy, or (with `error`) into
+    // *error, and the families are made in a registry of the kit's own.
+    static families register_families(registry& reg, std::string_view ns,
+                                      const family_options& options, status* error) {
+        families f;
+        status st = try_register(reg, ns, options, f);
+        if (!st) {
+            if (!error) detail::fail(st);
+            *error = std::move(st);
+            f.detached = new registry();
+            // Cannot fail: valid names and default options, in an empty registry.
+            (void)try_register(*f.detached, {}, {}, f);
+        }
+        return f;
+    }
+
+    static status try_register(registry& reg, std::string_view ns, const family_options& options,
+                               families& f) {
+        status st = detail::kit_check_const_labels(
+            options.const_labels, {"method", "endpoint", "status", "error_type"}, true);
+        if (!st) return st;
+        detail::kit_registration all_or_nothing(reg);
+        auto requests = reg.try_counter(detail::kit_metric_name(ns, "http_requests_total"),
+                                        "HTTP requests, by method, endpoint and status code.",
+                                        {"method", "endpoint", "status"}, options);
+        if (!requests) return requests.error();
+        auto duration = reg.try_histogram(
+            detail::kit_metric_name(ns, "http_request_duration_seconds"),
+            "HTTP request duration in seconds, by method and endpoint.", {"method", "endpoint"},
+            default_buckets(), detail::with_unit(options, "seconds"));
+        if (!duration) return duration.error();
+        auto request_size = reg.try_histogram(
+            detail::kit_metric_name(ns, "http_request_size_bytes"),
+            "HTTP request body size in bytes, by method and endpoint.", {"method", "endpoint"},
+            byte_buckets(), detail::with_unit(options, "bytes"));
+        if (!request_size) return request_size.error();
+        auto response_size = reg.try_histogram(
+            detail::kit_metric_name(ns, "http_response_size_bytes"),
+            "HTTP response body size in bytes, by method and endpoint.", {"method", "endpoint"},
+            byte_buckets(), detail::with_unit(options, "bytes"));
+        if (!response_size) return response_size.error();
+        auto errors = reg.try_counter(detail::kit_metric_name(ns, "http_errors_total"),
+                                      "HTTP request errors, by method, endpoint and error type.",
+                                      {"method", "endpoint", "error_type"}, options);
+        if (!errors) return errors.error();
+        auto in_flight = reg.try_gauge(detail::kit_metric_name(ns, "http_requests_in_flight"),
+                                       "HTTP requests started and not yet finished.", {}, options);
+        if (!in_flight) return in_flight.error();
+        all_or_nothing.commit(); // all registered
+        f.requests = &*requests;
+        f.duration = &*duration;
+        f.request_size = &*request_size;
+        f.response_size = &*response_size;
+        f.errors = &*errors;
+        f.in_flight = &in_flight->labels();
+        return {};
+    }
+
+    explicit http_metrics(const families& f)
+        : requests_(*f.requests), duration_(*f.duration), request_size_(*f.request_size),
+          response_size_(*f.response_size), errors_(*f.errors), in_flight_(*f.in_flight),
           max_endpoints_(duration_.options().max_series),
-          max_value_bytes_(duration_.options().max_label_value_bytes) {
-        registering.commit(); // all registered
+          max_value_bytes_(duration_.options().max_label_value_bytes), detached_(f.detached) {
         // Every tracked request raises and lowers it, from every worker thread.
         detail::enable_gauge_cells(in_flight_);
     }
@@ -123,6 +172,7 @@ public:
     ~http_metrics() {
         for (http_endpoint* ep : endpoints_) delete ep;
         delete overflow_;
+        delete detached_; // after the endpoints, whose series it holds
     }
 
     /// The cached handles of one (method, endpoint) pair, created on first use. Takes a
@@ -235,6 +285,7 @@ private:
     gauge& in_flight_;
     std::size_t max_endpoints_;
     std::size_t max_value_bytes_;
+    registry* detached_; // owned, null once registered: see register_families()
 
     mutable detail::shared_mutex mutex_;
     std::vector<http_endpoint*> endpoints_; // owned

@@ -52,7 +52,8 @@ namespace kits {
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
 /// `options` applies to the four families (const labels, series bound). An empty namespace
-/// drops the prefix. Registration reports errors through the error policy. Two kits with
+/// drops the prefix. Registration reports errors through the error policy; the constructor
+/// taking a `status&` is the non-throwing form. Two kits with
 /// the same namespace and options on one registry hand out the same series (a job is
 /// identified by its name). All members are thread-safe; job() allocates the handle's copy
 /// of the name and looks series up (allocating the first time a name is seen), so keep the
@@ -60,32 +61,77 @@ namespace kits {
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
-        : job_metrics(detail::kit_registration(reg), reg, ns, options) {}
+        : job_metrics(register_families(reg, ns, options, nullptr)) {}
+    /// The non-throwing form: on failure `kit_error` says why, nothing is left registered in
+    /// `reg`, and the kit records into families of its own that no registry shows.
+    job_metrics(registry& reg, std::string_view ns, const family_options& options,
+                status& kit_error)
+        : job_metrics(register_families(reg, ns, options, &kit_error)) {}
 
     job_metrics(const job_metrics&) = delete;
     job_metrics& operator=(const job_metrics&) = delete;
+    ~job_metrics() { delete detached_; }
 
 private:
-    // Registers the families, all or nothing: when one fails, `registering` (a temporary
-    // of the constructor above, destroyed after this one) withdraws those made before it.
-    job_metrics(detail::kit_registration&& registering, registry& reg, std::string_view ns,
-                const family_options& options)
-        : runs_(reg.counter(
-              detail::kit_metric_name(ns, "converter_runs_total"),
-              "Converter runs, by converter and outcome (success, failure).",
-              {"converter", "status"},
-              detail::checked_kit_options(options, {"converter", "status", "error_type"}, true))),
-          errors_(reg.counter(detail::kit_metric_name(ns, "converter_errors_total"),
-                              "Failed converter runs, by converter and error type.",
-                              {"converter", "error_type"}, options)),
-          duration_(reg.histogram(detail::kit_metric_name(ns, "converter_duration_seconds"),
-                                  "Converter run duration in seconds, by converter.", {"converter"},
-                                  default_buckets(), detail::with_unit(options, "seconds"))),
-          files_(reg.counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
-                             "Files processed by converters, by converter.", {"converter"},
-                             options)) {
-        registering.commit();
+    struct families {
+        counter_family* runs = nullptr;
+        counter_family* errors = nullptr;
+        histogram_family* duration = nullptr;
+        counter_family* files = nullptr;
+        registry* detached = nullptr; // owned: where a kit that failed to register records
+    };
+
+    // Registers the families in `reg`, all or nothing: when one fails, those made before it
+    // are withdrawn. Then the error goes through the error policy, or (with `error`) into
+    // *error, and the families are made in a registry of the kit's own.
+    static families register_families(registry& reg, std::string_view ns,
+                                      const family_options& options, status* error) {
+        families f;
+        status st = try_register(reg, ns, options, f);
+        if (!st) {
+            if (!error) detail::fail(st);
+            *error = std::move(st);
+            f.detached = new registry();
+            // Cannot fail: valid names and default options, in an empty registry.
+            (void)try_register(*f.detached, {}, {}, f);
+        }
+        return f;
     }
+
+    static status try_register(registry& reg, std::string_view ns, const family_options& options,
+                               families& f) {
+        status st = detail::kit_check_const_labels(options.const_labels,
+                                                   {"converter", "status", "error_type"}, true);
+        if (!st) return st;
+        detail::kit_registration all_or_nothing(reg);
+        auto runs = reg.try_counter(detail::kit_metric_name(ns, "converter_runs_total"),
+                                    "Converter runs, by converter and outcome (success, failure).",
+                                    {"converter", "status"}, options);
+        if (!runs) return runs.error();
+        auto errors = reg.try_counter(detail::kit_metric_name(ns, "converter_errors_total"),
+                                      "Failed converter runs, by converter and error type.",
+                                      {"converter", "error_type"}, options);
+        if (!errors) return errors.error();
+        auto duration =
+            reg.try_histogram(detail::kit_metric_name(ns, "converter_duration_seconds"),
+                              "Converter run duration in seconds, by converter.", {"converter"},
+                              default_buckets(), detail::with_unit(options, "seconds"));
+        if (!duration) return duration.error();
+        auto files =
+            reg.try_counter(detail::kit_metric_name(ns, "converter_files_processed_total"),
+                            "Files processed by converters, by converter.", {"converter"}, options);
+        if (!files) return files.error();
+        all_or_nothing.commit(); // all registered
+        f.runs = &*runs;
+        f.errors = &*errors;
+        f.duration = &*duration;
+        f.files = &*files;
+        return {};
+    }
+
+    explicit job_metrics(const families& f)
+        : runs_(*f.runs), errors_(*f.errors), duration_(*f.duration), files_(*f.files),
+          detached_(f.detached) {}
 
 public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
@@ -108,6 +154,7 @@ private:
     counter_family& errors_;
     histogram_family& duration_;
     counter_family& files_;
+    registry* detached_; // owned, null once registered: see register_families()
 };
 
 } // namespace kits
