@@ -41,6 +41,9 @@ class registry;
 /// A label name and value pair (used for const labels).
 using label = std::pair<std::string, std::string>;
 
+static_assert(VITALS_DEFAULT_MAX_SERIES >= 1,
+              "VITALS_DEFAULT_MAX_SERIES must be at least 1 (every registration would fail)");
+
 /// Per-family settings beyond name, help and label names.
 struct family_options {
     /// Labels with fixed values added to every series of the family (e.g. {"region", "eu"}).
@@ -387,6 +390,18 @@ private:
         if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
         s->visible.store(false, std::memory_order_relaxed);
         return true;
+    }
+
+    /// Whether a visible series has these values (as labels() would find them). Lock-free,
+    /// as a lookup: a series made or removed meanwhile may or may not be seen.
+    bool shows(const std::string_view* vals, std::size_t n) const {
+        if (n != label_names_.size()) return false;
+        if (any_invalid_utf8(vals, n)) {
+            const shown_values shown(vals, n);
+            return shows(shown.views.data(), n);
+        }
+        const series_node* s = find(vals, n, hash_label_values(vals, n, hash_key_));
+        return s && s->visible.load(std::memory_order_acquire);
     }
 
     family_base(metric_type type, std::string name, std::string help,
@@ -1044,6 +1059,11 @@ template <class Full>
 struct include_family_hpp {
     static family_base& state(family_base& f) noexcept { return f; }
     static const family_base& state(const family_base& f) noexcept { return f; }
+    // Whether the family shows a series with these values (see family_base::shows()).
+    template <class Metric>
+    static bool shows(const family<Metric>& fam, const std::string_view* vals, std::size_t n) {
+        return fam.owner_->shows(vals, n);
+    }
 
     template <class Metric, class Values>
     static Metric& labels(family<Metric>& fam, const Values& values) {

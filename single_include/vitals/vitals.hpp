@@ -3899,6 +3899,9 @@ class registry;
 /// A label name and value pair (used for const labels).
 using label = std::pair<std::string, std::string>;
 
+static_assert(VITALS_DEFAULT_MAX_SERIES >= 1,
+              "VITALS_DEFAULT_MAX_SERIES must be at least 1 (every registration would fail)");
+
 /// Per-family settings beyond name, help and label names.
 struct family_options {
     /// Labels with fixed values added to every series of the family (e.g. {"region", "eu"}).
@@ -4245,6 +4248,18 @@ private:
         if (!s || !s->visible.load(std::memory_order_relaxed)) return false;
         s->visible.store(false, std::memory_order_relaxed);
         return true;
+    }
+
+    /// Whether a visible series has these values (as labels() would find them). Lock-free,
+    /// as a lookup: a series made or removed meanwhile may or may not be seen.
+    bool shows(const std::string_view* vals, std::size_t n) const {
+        if (n != label_names_.size()) return false;
+        if (any_invalid_utf8(vals, n)) {
+            const shown_values shown(vals, n);
+            return shows(shown.views.data(), n);
+        }
+        const series_node* s = find(vals, n, hash_label_values(vals, n, hash_key_));
+        return s && s->visible.load(std::memory_order_acquire);
     }
 
     family_base(metric_type type, std::string name, std::string help,
@@ -4902,6 +4917,11 @@ template <class Full>
 struct include_family_hpp {
     static family_base& state(family_base& f) noexcept { return f; }
     static const family_base& state(const family_base& f) noexcept { return f; }
+    // Whether the family shows a series with these values (see family_base::shows()).
+    template <class Metric>
+    static bool shows(const family<Metric>& fam, const std::string_view* vals, std::size_t n) {
+        return fam.owner_->shows(vals, n);
+    }
 
     template <class Metric, class Values>
     static Metric& labels(family<Metric>& fam, const Values& values) {
@@ -6784,6 +6804,7 @@ VITALS_END_NAMESPACE
 #define VITALS_KITS_BUILD_INFO_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>
 // vitals/detail/kit_names.hpp - metric and label names shared by the kits.
 // SPDX-License-Identifier: MIT
@@ -6831,15 +6852,31 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
     return {};
 }
 
+/// Checks the values of a cache or queue kit's const labels, which are label values of the
+/// kit's series: one longer than the families' bound would be folded into their overflow
+/// series, where two such kits would share counters while each showed its own hit rate.
+inline status kit_check_label_values(const std::vector<label>& const_labels,
+                                     std::size_t max_bytes) {
+    for (const label& l : const_labels) {
+        if (l.second.size() > max_bytes)
+            return status(errc::invalid_argument,
+                          "the value of the kit's label '" + l.first + "' is longer than " +
+                              std::to_string(max_bytes) + " bytes (max_label_value_bytes)");
+    }
+    return {};
+}
+
 } // namespace detail
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_KIT_NAMES_HPP
+// #include <vitals/detail/shared_mutex.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/info.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
 
+#include <cstddef>     // size_t
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // move
@@ -6853,28 +6890,51 @@ namespace kits {
 /// series: the usual way to expose a build's identity, joinable in PromQL with
 /// `* on() group_left`. OpenMetrics shows it as `# TYPE NS_build info`; the text format 0.0.4
 /// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
-/// series. Registering it again with the same arguments returns the same series. Errors are
-/// reported through the error policy: an invalid namespace or label name, the same name
-/// registered with other labels, and (errc::conflicting_registration) another version or
-/// other extra values than the family shows already, since two series would break the joins
-/// above (the first stays). Thread-safe; allocates.
-inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
-                                 const std::vector<label>& extra = {}) {
+/// series. Registering it again with the same arguments returns the same series. Errors: an
+/// invalid namespace or label name, the same name registered with other labels, a value
+/// longer than the family's max_label_value_bytes (errc::invalid_argument: it would be shown
+/// as `__overflow__`), and (errc::conflicting_registration) another version or other extra
+/// values than the family shows already, since two series would break the joins above: the
+/// first stays, and a refused call adds nothing. Thread-safe: of two threads registering
+/// different builds at once, exactly one succeeds. Allocates.
+inline result<info> try_register_build_info(registry& reg, std::string_view ns,
+                                            std::string_view version,
+                                            const std::vector<label>& extra = {}) {
     std::vector<std::string> names{"version"};
     std::vector<std::string> values{std::string(version)};
     for (const auto& l : extra) {
         names.push_back(l.first);
         values.push_back(l.second);
     }
-    auto& fam = reg.info(detail::kit_metric_name(ns, "build_info"),
-                         "Build information; the value is always 1.", std::move(names));
-    info& series = fam.labels(values);
-    if (VITALS_DETAIL_LIKELY(fam.size() == 1)) return series;
-    fam.remove(values);
-    detail::fail(status(errc::conflicting_registration,
-                        "build information '" + fam.name() +
-                            "' is registered already with other values (version \"" + values[0] +
-                            "\" now): a program has one build"));
+    auto fam = reg.try_info(detail::kit_metric_name(ns, "build_info"),
+                            "Build information; the value is always 1.", std::move(names));
+    if (!fam) return fam.error();
+    const std::size_t max_bytes = fam->options().max_label_value_bytes;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (values[i].size() > max_bytes)
+            return status(errc::invalid_argument,
+                          "build information '" + fam->name() + "': the value of '" +
+                              fam->label_names()[i] + "' is longer than " +
+                              std::to_string(max_bytes) + " bytes (max_label_value_bytes)");
+    }
+    // One registration at a time, so that the check below and the series it allows are one
+    // step: two threads with different builds cannot both see an empty family.
+    static detail::shared_mutex registering;
+    const detail::exclusive_lock lock(registering);
+    std::vector<std::string_view> views(values.begin(), values.end());
+    if (fam->size() != 0 &&
+        !detail::include_family_hpp<void>::shows(*fam, views.data(), views.size()))
+        return status(errc::conflicting_registration,
+                      "build information '" + fam->name() +
+                          "' is registered already with other values (version \"" + values[0] +
+                          "\" now): a program has one build");
+    return fam->labels(values);
+}
+
+/// try_register_build_info(), reporting errors through the error policy.
+inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
+                                 const std::vector<label>& extra = {}) {
+    return try_register_build_info(reg, ns, version, extra).value();
 }
 
 } // namespace kits
@@ -6937,6 +6997,31 @@ public:
 private:
     kit_claim* claim_ = nullptr;
     release_fn release_ = nullptr;
+};
+
+/// Owns the metrics a kit records into when its registration was refused (see the kits'
+/// non-throwing constructors): each refused kit has its own, freed with it. The free function
+/// is set where they are made, as for kit_claim_ref.
+class kit_detached_ref {
+public:
+    using free_fn = void (*)(void*) noexcept;
+
+    kit_detached_ref() noexcept = default;
+    kit_detached_ref(const kit_detached_ref&) = delete;
+    kit_detached_ref& operator=(const kit_detached_ref&) = delete;
+    ~kit_detached_ref() {
+        if (metrics_) free_(metrics_);
+    }
+
+    /// Holds `metrics` (freed by `free`); once per kit.
+    void hold(void* metrics, free_fn free) noexcept {
+        metrics_ = metrics;
+        free_ = free;
+    }
+
+private:
+    void* metrics_ = nullptr;
+    free_fn free_ = nullptr;
 };
 
 } // namespace detail
@@ -7288,7 +7373,7 @@ public:
         detail::include_cache_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
     }
     /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
-    /// that no registry shows.
+    /// of its own that no registry shows (freed with the kit).
     template <class Full = void>
     cache_metrics(registry& kit_registry, std::string_view kit_namespace,
                   const family_options& kit_options, status& kit_error) {
@@ -7328,7 +7413,8 @@ private:
     counter* misses_ = nullptr;
     counter* evictions_ = nullptr;
     gauge* size_ = nullptr;
-    detail::kit_claim_ref claim_; // this kit's labels in the group of caches of its namespace
+    detail::kit_detached_ref detached_; // what a refused kit records into
+    detail::kit_claim_ref claim_;       // this kit's labels in the group of caches of its namespace
 };
 
 } // namespace kits
@@ -7380,12 +7466,34 @@ struct include_cache_hpp {
         if (!st) fail(st);
     }
 
+    // What a refused cache kit records into.
+    struct detached {
+        counter hits, misses, evictions;
+        gauge size;
+    };
+
     static status init(kits::cache_metrics& kit, registry& reg, std::string_view ns,
                        const family_options& options) {
-        kit.hits_ = kit.misses_ = kit.evictions_ = &detached_metric<counter>();
-        kit.size_ = &detached_metric<gauge>();
+        status st = register_kit(kit, reg, ns, options);
+        if (!st) {
+            auto* own = new detached();
+            kit.detached_.hold(own, [](void* p) noexcept { delete static_cast<detached*>(p); });
+            kit.hits_ = &own->hits;
+            kit.misses_ = &own->misses;
+            kit.evictions_ = &own->evictions;
+            kit.size_ = &own->size;
+        }
+        return st;
+    }
+
+    // Registers the families and takes the kit's series; on failure sets none of them.
+    static status register_kit(kits::cache_metrics& kit, registry& reg, std::string_view ns,
+                               const family_options& options) {
         family_options family_opts;
         family_opts.max_series = options.max_series;
+        status checked =
+            kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
+        if (!checked) return checked;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
         kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto hits =
@@ -7590,6 +7698,8 @@ inline constexpr std::string_view exception_error_type = "exception";
 inline constexpr std::string_view client_error_type = "client_error";
 /// The `error_type` recorded for a 5xx status when no explicit error type was given.
 inline constexpr std::string_view server_error_type = "server_error";
+/// The `error_type` of record_error("") (an empty label value reads as no label at all).
+inline constexpr std::string_view unspecified_error_type = "unspecified";
 /// The `status` label value of a request that ended without an HTTP status (never set, or
 /// outside 100..999): a transport failure, a timeout, an exception.
 inline constexpr std::string_view no_status = "none";
@@ -7810,13 +7920,14 @@ public:
     /// The response body size in bytes; negative means unknown (not observed).
     void set_response_size(double bytes) noexcept { response_bytes_ = bytes; }
 
-    /// Counts an error of this type now (e.g. "timeout", "connection") and suppresses the
+    /// Counts an error of this type now (e.g. "timeout", "connection"; an empty one is
+    /// `unspecified`) and suppresses the
     /// automatic one at destruction. Later calls are ignored: one error per request. Looks
     /// the error series up (reader lock; allocates the first time a type is seen).
     void record_error(std::string_view error_type) {
         if (cancelled_ || error_recorded_) return;
         error_recorded_ = true;
-        ep_->errors(error_type).inc();
+        ep_->errors(error_type.empty() ? unspecified_error_type : error_type).inc();
     }
 
     /// Seconds since construction.
@@ -7917,7 +8028,8 @@ public:
     http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
         : http_metrics(register_families(reg, ns, options, nullptr)) {}
     /// The non-throwing form: on failure `kit_error` says why, nothing is left registered in
-    /// `reg`, and the kit records into families of its own that no registry shows.
+    /// `reg`, and the kit records into families of its own that no registry shows (freed with
+    /// the kit).
     http_metrics(registry& reg, std::string_view ns, const family_options& options,
                  status& kit_error)
         : http_metrics(register_families(reg, ns, options, &kit_error)) {}
@@ -8396,20 +8508,42 @@ VITALS_END_NAMESPACE
 #endif // VITALS_RECORD_JOBS_HPP
 // #include <vitals/registry.hpp>: inlined above
 
+#include <atomic>      // atomic
+#include <cstddef>     // size_t
 #include <string>      // string
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// A job_shared that keeps the job's name.
+/// The registry of a job kit that its registry refused (see job_metrics), shared by the kit
+/// and the handles it made: the last of them frees it.
+struct job_detached_registry {
+    std::atomic<std::size_t> refs{1};
+    registry reg;
+
+    static job_detached_registry* share(job_detached_registry* d) noexcept {
+        if (d) d->refs.fetch_add(1, std::memory_order_relaxed);
+        return d;
+    }
+    static void drop(job_detached_registry* d) noexcept {
+        if (d && d->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete d;
+    }
+};
+
+/// A job_shared that keeps the job's name, and the refused kit's registry if any.
 struct job_shared_name final : job_shared {
-    explicit job_shared_name(std::string_view n) : text(n) {
+    job_shared_name(std::string_view n, job_detached_registry* d) : text(n), detached(d) {
         name = text; // heap-allocated and never changed: the characters stay put
         destroy = [](job_shared* s) noexcept { delete static_cast<job_shared_name*>(s); };
         now_ns = &steady_now_ns;
+        job_detached_registry::share(detached);
     }
+    job_shared_name(const job_shared_name&) = delete;
+    job_shared_name& operator=(const job_shared_name&) = delete;
+    ~job_shared_name() { job_detached_registry::drop(detached); }
     std::string text;
+    job_detached_registry* detached;
 };
 
 /// The jobs kit's members that need <string> (see record/jobs.hpp).
@@ -8446,14 +8580,15 @@ public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
         : job_metrics(register_families(reg, ns, options, nullptr)) {}
     /// The non-throwing form: on failure `kit_error` says why, nothing is left registered in
-    /// `reg`, and the kit records into families of its own that no registry shows.
+    /// `reg`, and the kit records into families of its own that no registry shows (kept until
+    /// the kit and every handle it made are gone).
     job_metrics(registry& reg, std::string_view ns, const family_options& options,
                 status& kit_error)
         : job_metrics(register_families(reg, ns, options, &kit_error)) {}
 
     job_metrics(const job_metrics&) = delete;
     job_metrics& operator=(const job_metrics&) = delete;
-    ~job_metrics() { delete detached_; }
+    ~job_metrics() { detail::job_detached_registry::drop(detached_); }
 
 private:
     struct families {
@@ -8461,7 +8596,7 @@ private:
         counter_family* errors = nullptr;
         histogram_family* duration = nullptr;
         counter_family* files = nullptr;
-        registry* detached = nullptr; // owned: where a kit that failed to register records
+        detail::job_detached_registry* detached = nullptr; // where a refused kit records
     };
 
     // Registers the families in `reg`, all or nothing: when one fails, those made before it
@@ -8474,9 +8609,9 @@ private:
         if (!st) {
             if (!error) detail::fail(st);
             *error = std::move(st);
-            f.detached = new registry();
+            f.detached = new detail::job_detached_registry();
             // Cannot fail: valid names and default options, in an empty registry.
-            (void)try_register(*f.detached, {}, {}, f);
+            (void)try_register(f.detached->reg, {}, {}, f);
         }
         return f;
     }
@@ -8520,7 +8655,8 @@ public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
     /// `exception` and `unspecified`, appear at once with 0.
     job_handle job(std::string_view name) {
-        return job_handle(new detail::job_shared_name(name), runs_, errors_, duration_, files_);
+        return job_handle(new detail::job_shared_name(name, detached_), runs_, errors_, duration_,
+                          files_);
     }
 
     /// Starts a run of the job `name` (one lookup per series; prefer job(name).run()).
@@ -8537,7 +8673,7 @@ private:
     counter_family& errors_;
     histogram_family& duration_;
     counter_family& files_;
-    registry* detached_; // owned, null once registered: see register_families()
+    detail::job_detached_registry* detached_; // one reference; null once registered
 };
 
 } // namespace kits
@@ -8636,7 +8772,7 @@ public:
         detail::include_queue_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
     }
     /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
-    /// that no registry shows.
+    /// of its own that no registry shows (freed with the kit).
     template <class Full = void>
     queue_metrics(registry& kit_registry, std::string_view kit_namespace,
                   const family_options& kit_options, status& kit_error) {
@@ -8716,7 +8852,8 @@ private:
     histogram* duration_ = nullptr;
     // std::chrono::steady_clock, in nanoseconds: set by the constructor, which sees <chrono>.
     std::int64_t (*now_ns_)() noexcept = nullptr;
-    detail::kit_claim_ref claim_; // this kit's labels in the group of queues of its namespace
+    detail::kit_detached_ref detached_; // what a refused kit records into
+    detail::kit_claim_ref claim_;       // this kit's labels in the group of queues of its namespace
 };
 
 } // namespace kits
@@ -8741,16 +8878,38 @@ struct include_queue_hpp {
         if (!st) fail(st);
     }
 
+    // What a refused queue kit records into.
+    struct detached {
+        gauge size, workers_active;
+        counter processed, errors;
+        histogram duration;
+    };
+
     static status init(kits::queue_metrics& kit, registry& reg, std::string_view ns,
                        const family_options& options) {
         kit.now_ns_ = &steady_now_ns;
-        kit.size_ = kit.workers_active_ = &detached_metric<gauge>();
-        kit.processed_ = kit.errors_ = &detached_metric<counter>();
-        kit.duration_ = &detached_metric<histogram>();
-        status checked = kit_check_const_labels(options.const_labels, {}, true);
-        if (!checked) return checked;
+        status st = register_kit(kit, reg, ns, options);
+        if (!st) {
+            auto* own = new detached();
+            kit.detached_.hold(own, [](void* p) noexcept { delete static_cast<detached*>(p); });
+            kit.size_ = &own->size;
+            kit.workers_active_ = &own->workers_active;
+            kit.processed_ = &own->processed;
+            kit.errors_ = &own->errors;
+            kit.duration_ = &own->duration;
+        }
+        return st;
+    }
+
+    // Registers the families and takes the kit's series; on failure sets none of them.
+    static status register_kit(kits::queue_metrics& kit, registry& reg, std::string_view ns,
+                               const family_options& options) {
         family_options family_opts;
         family_opts.max_series = options.max_series;
+        status checked = kit_check_const_labels(options.const_labels, {}, true);
+        if (!checked) return checked;
+        checked = kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
+        if (!checked) return checked;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
         kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto size = reg.try_gauge(kit_metric_name(ns, "queue_size"),

@@ -13,7 +13,8 @@
 
 #include "test_support.hpp"
 
-#include <string> // string
+#include <optional> // optional
+#include <string>   // string
 
 namespace {
 
@@ -117,10 +118,71 @@ TEST_CASE("kits: a job kit's status form reports a failed family and registers n
     CHECK(jobs.errors().labels("csv", "bad_input").value() == 1.0);
     CHECK(jobs.files_processed().labels("csv").value() == 3.0);
     CHECK(jobs.duration().labels("csv").count() == 1);
+    // A handle of a refused kit keeps the kit's own registry: it still records once the kit
+    // is gone (under ASan, a use after free if it did not).
+    std::optional<vitals::kits::job_handle> handle;
+    {
+        vitals::status refused;
+        vitals::kits::job_metrics gone(reg, "app", {}, refused);
+        CHECK_FALSE(refused.ok());
+        handle.emplace(gone.job("csv"));
+    }
+    handle->record(0.5, true);
+    handle->record_failure(0.5, "late");
+    CHECK(handle->successes().value() == 1.0);
+    CHECK(handle->errors("late").value() == 1.0);
+    CHECK(handle->duration().count() == 2);
+    handle.reset();
     vitals::status ok;
     vitals::kits::job_metrics fine(reg, "batch", {}, ok);
     CHECK(ok.ok());
     CHECK(reg.family_count() == families + 4);
+}
+
+TEST_CASE("kits: refused cache and queue kits record into metrics of their own") {
+    vitals::registry reg;
+    reg.counter("app_cache_size", "The program's own, taking the kit's name.");
+    reg.counter("app_queue_size", "The same for the queue kit.");
+    vitals::status e1, e2, e3;
+    vitals::kits::cache_metrics a(reg, "app", {}, e1);
+    vitals::kits::cache_metrics b(reg, "app", {{{"cache", "b"}}}, e2);
+    vitals::kits::queue_metrics q(reg, "app", {}, e3);
+    REQUIRE_FALSE(e1.ok());
+    REQUIRE_FALSE(e2.ok());
+    REQUIRE_FALSE(e3.ok());
+    for (int i = 0; i < 10; ++i) a.hit();
+    a.miss(10);
+    b.miss();
+    CHECK(a.hits().value() == 10.0);
+    CHECK(a.misses().value() == 10.0);
+    CHECK(a.hit_rate() == doctest::Approx(0.5));
+    CHECK(b.hits().value() == 0.0); // not a's: each refused kit has its own
+    CHECK(b.misses().value() == 1.0);
+    CHECK(b.hit_rate() == 0.0);
+    q.size().set(3);
+    q.processed().inc();
+    CHECK(q.workers_active().value() == 0.0);
+    CHECK(q.errors().value() == 0.0);
+    CHECK(q.size().value() == 3.0);
+}
+
+TEST_CASE("kits: a cache or queue label value longer than the families' bound is refused") {
+    vitals::registry reg;
+    const std::string long_a(3000, 'a');
+    const std::string long_b(3000, 'b');
+    vitals::status first, second, queue;
+    vitals::kits::cache_metrics a(reg, "app", {{{"cache", long_a}}}, first);
+    vitals::kits::cache_metrics b(reg, "app", {{{"cache", long_b}}}, second);
+    vitals::kits::queue_metrics q(reg, "work", {{{"queue", long_a}}}, queue);
+    CHECK(first.code() == vitals::errc::invalid_argument);
+    CHECK(second.code() == vitals::errc::invalid_argument);
+    CHECK(queue.code() == vitals::errc::invalid_argument);
+    CHECK(contains(first.message(), "'cache'"));
+    a.hit();
+    CHECK(b.hits().value() == 0.0);
+    const std::string text = vitals::to_text(reg);
+    CHECK_FALSE(contains(text, "__overflow__"));
+    CHECK_FALSE(contains(text, long_a));
 }
 
 TEST_CASE("kits: families that existed before a failed kit stay, with their series") {

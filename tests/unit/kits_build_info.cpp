@@ -8,7 +8,8 @@
 
 #include <doctest/doctest.h>
 
-#include <string> // string
+#include <string> // string, to_string
+#include <thread> // thread
 
 TEST_CASE("kits/build_info: version and extra labels, value 1 (golden)") {
     vitals::registry reg;
@@ -68,3 +69,47 @@ TEST_CASE("kits/build_info: another version is a conflict, and the first series 
     CHECK(vitals::to_text(reg) == expected);
 }
 #endif
+
+// The status form, in every build: refused calls add nothing, however many there are.
+TEST_CASE("kits/build_info: refused builds leave the family as it was, and keep no series") {
+    vitals::registry reg;
+    auto first = vitals::kits::try_register_build_info(reg, "x", "1.0", {{"rev", "a"}});
+    REQUIRE(first.ok());
+    const std::string expected = vitals::to_text(reg);
+    for (int i = 0; i < 20000; ++i) { // more than the family's series bound (10000)
+        auto other = vitals::kits::try_register_build_info(reg, "x", "2." + std::to_string(i),
+                                                           {{"rev", "a"}});
+        REQUIRE(other.error().code() == vitals::errc::conflicting_registration);
+    }
+    CHECK(vitals::to_text(reg) == expected); // no `__overflow__` build
+    auto again = vitals::kits::try_register_build_info(reg, "x", "1.0", {{"rev", "a"}});
+    REQUIRE(again.ok());
+    CHECK(&*again == &*first);
+    CHECK(vitals::to_text(reg) == expected);
+}
+
+TEST_CASE("kits/build_info: a value longer than the family's bound is refused") {
+    vitals::registry reg;
+    const std::string long_value(3000, 'x');
+    auto r = vitals::kits::try_register_build_info(reg, "x", "1.0", {{"compiler", long_value}});
+    CHECK(r.error().code() == vitals::errc::invalid_argument);
+    CHECK(r.error().message().find("compiler") != std::string::npos);
+    CHECK(vitals::to_text(reg).find("__overflow__") == std::string::npos);
+    CHECK(vitals::kits::try_register_build_info(reg, "x", "1.0", {{"compiler", "gcc"}}).ok());
+}
+
+TEST_CASE("kits/build_info: of two threads registering different builds, exactly one wins") {
+    for (int round = 0; round < 200; ++round) {
+        vitals::registry reg;
+        bool ok[2] = {false, false};
+        std::thread a([&] { ok[0] = vitals::kits::try_register_build_info(reg, "x", "1.0").ok(); });
+        std::thread b([&] { ok[1] = vitals::kits::try_register_build_info(reg, "x", "2.0").ok(); });
+        a.join();
+        b.join();
+        REQUIRE(ok[0] != ok[1]);
+        const std::string text = vitals::to_text(reg);
+        CHECK(text.find(ok[0] ? "x_build_info{version=\"1.0\"} 1\n"
+                              : "x_build_info{version=\"2.0\"} 1\n") != std::string::npos);
+        CHECK(text.find(ok[0] ? "\"2.0\"" : "\"1.0\"") == std::string::npos);
+    }
+}

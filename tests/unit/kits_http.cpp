@@ -449,3 +449,18 @@ TEST_CASE("kits/http: a refused const label registers nothing, so a corrected re
                                     "endpoint=\"/\",status=\"200\"} 1\n") != std::string::npos);
 }
 #endif
+
+TEST_CASE("kits/http: record_error with an empty type counts as unspecified") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    {
+        auto t = http.track("GET", "/x");
+        t.record_error("");
+    }
+    const std::string text = vitals::to_text(reg);
+    CHECK(
+        text.find(
+            "t_http_errors_total{method=\"GET\",endpoint=\"/x\",error_type=\"unspecified\"} 1\n") !=
+        std::string::npos);
+    CHECK(text.find("error_type=\"\"") == std::string::npos);
+}

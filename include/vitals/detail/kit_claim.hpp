@@ -37,6 +37,31 @@ private:
     release_fn release_ = nullptr;
 };
 
+/// Owns the metrics a kit records into when its registration was refused (see the kits'
+/// non-throwing constructors): each refused kit has its own, freed with it. The free function
+/// is set where they are made, as for kit_claim_ref.
+class kit_detached_ref {
+public:
+    using free_fn = void (*)(void*) noexcept;
+
+    kit_detached_ref() noexcept = default;
+    kit_detached_ref(const kit_detached_ref&) = delete;
+    kit_detached_ref& operator=(const kit_detached_ref&) = delete;
+    ~kit_detached_ref() {
+        if (metrics_) free_(metrics_);
+    }
+
+    /// Holds `metrics` (freed by `free`); once per kit.
+    void hold(void* metrics, free_fn free) noexcept {
+        metrics_ = metrics;
+        free_ = free;
+    }
+
+private:
+    void* metrics_ = nullptr;
+    free_fn free_ = nullptr;
+};
+
 } // namespace detail
 VITALS_END_NAMESPACE
 

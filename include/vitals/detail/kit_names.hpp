@@ -44,6 +44,20 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
     return {};
 }
 
+/// Checks the values of a cache or queue kit's const labels, which are label values of the
+/// kit's series: one longer than the families' bound would be folded into their overflow
+/// series, where two such kits would share counters while each showed its own hit rate.
+inline status kit_check_label_values(const std::vector<label>& const_labels,
+                                     std::size_t max_bytes) {
+    for (const label& l : const_labels) {
+        if (l.second.size() > max_bytes)
+            return status(errc::invalid_argument,
+                          "the value of the kit's label '" + l.first + "' is longer than " +
+                              std::to_string(max_bytes) + " bytes (max_label_value_bytes)");
+    }
+    return {};
+}
+
 } // namespace detail
 VITALS_END_NAMESPACE
 

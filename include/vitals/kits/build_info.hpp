@@ -4,12 +4,15 @@
 #define VITALS_KITS_BUILD_INFO_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
+#include <vitals/detail/shared_mutex.hpp>
 #include <vitals/error.hpp>
 #include <vitals/family.hpp>
 #include <vitals/info.hpp>
 #include <vitals/registry.hpp>
 
+#include <cstddef>     // size_t
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // move
@@ -23,28 +26,51 @@ namespace kits {
 /// series: the usual way to expose a build's identity, joinable in PromQL with
 /// `* on() group_left`. OpenMetrics shows it as `# TYPE NS_build info`; the text format 0.0.4
 /// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
-/// series. Registering it again with the same arguments returns the same series. Errors are
-/// reported through the error policy: an invalid namespace or label name, the same name
-/// registered with other labels, and (errc::conflicting_registration) another version or
-/// other extra values than the family shows already, since two series would break the joins
-/// above (the first stays). Thread-safe; allocates.
-inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
-                                 const std::vector<label>& extra = {}) {
+/// series. Registering it again with the same arguments returns the same series. Errors: an
+/// invalid namespace or label name, the same name registered with other labels, a value
+/// longer than the family's max_label_value_bytes (errc::invalid_argument: it would be shown
+/// as `__overflow__`), and (errc::conflicting_registration) another version or other extra
+/// values than the family shows already, since two series would break the joins above: the
+/// first stays, and a refused call adds nothing. Thread-safe: of two threads registering
+/// different builds at once, exactly one succeeds. Allocates.
+inline result<info> try_register_build_info(registry& reg, std::string_view ns,
+                                            std::string_view version,
+                                            const std::vector<label>& extra = {}) {
     std::vector<std::string> names{"version"};
     std::vector<std::string> values{std::string(version)};
     for (const auto& l : extra) {
         names.push_back(l.first);
         values.push_back(l.second);
     }
-    auto& fam = reg.info(detail::kit_metric_name(ns, "build_info"),
-                         "Build information; the value is always 1.", std::move(names));
-    info& series = fam.labels(values);
-    if (VITALS_DETAIL_LIKELY(fam.size() == 1)) return series;
-    fam.remove(values);
-    detail::fail(status(errc::conflicting_registration,
-                        "build information '" + fam.name() +
-                            "' is registered already with other values (version \"" + values[0] +
-                            "\" now): a program has one build"));
+    auto fam = reg.try_info(detail::kit_metric_name(ns, "build_info"),
+                            "Build information; the value is always 1.", std::move(names));
+    if (!fam) return fam.error();
+    const std::size_t max_bytes = fam->options().max_label_value_bytes;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (values[i].size() > max_bytes)
+            return status(errc::invalid_argument,
+                          "build information '" + fam->name() + "': the value of '" +
+                              fam->label_names()[i] + "' is longer than " +
+                              std::to_string(max_bytes) + " bytes (max_label_value_bytes)");
+    }
+    // One registration at a time, so that the check below and the series it allows are one
+    // step: two threads with different builds cannot both see an empty family.
+    static detail::shared_mutex registering;
+    const detail::exclusive_lock lock(registering);
+    std::vector<std::string_view> views(values.begin(), values.end());
+    if (fam->size() != 0 &&
+        !detail::include_family_hpp<void>::shows(*fam, views.data(), views.size()))
+        return status(errc::conflicting_registration,
+                      "build information '" + fam->name() +
+                          "' is registered already with other values (version \"" + values[0] +
+                          "\" now): a program has one build");
+    return fam->labels(values);
+}
+
+/// try_register_build_info(), reporting errors through the error policy.
+inline info& register_build_info(registry& reg, std::string_view ns, std::string_view version,
+                                 const std::vector<label>& extra = {}) {
+    return try_register_build_info(reg, ns, version, extra).value();
 }
 
 } // namespace kits

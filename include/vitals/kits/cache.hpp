@@ -56,12 +56,34 @@ struct include_cache_hpp {
         if (!st) fail(st);
     }
 
+    // What a refused cache kit records into.
+    struct detached {
+        counter hits, misses, evictions;
+        gauge size;
+    };
+
     static status init(kits::cache_metrics& kit, registry& reg, std::string_view ns,
                        const family_options& options) {
-        kit.hits_ = kit.misses_ = kit.evictions_ = &detached_metric<counter>();
-        kit.size_ = &detached_metric<gauge>();
+        status st = register_kit(kit, reg, ns, options);
+        if (!st) {
+            auto* own = new detached();
+            kit.detached_.hold(own, [](void* p) noexcept { delete static_cast<detached*>(p); });
+            kit.hits_ = &own->hits;
+            kit.misses_ = &own->misses;
+            kit.evictions_ = &own->evictions;
+            kit.size_ = &own->size;
+        }
+        return st;
+    }
+
+    // Registers the families and takes the kit's series; on failure sets none of them.
+    static status register_kit(kits::cache_metrics& kit, registry& reg, std::string_view ns,
+                               const family_options& options) {
         family_options family_opts;
         family_opts.max_series = options.max_series;
+        status checked =
+            kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
+        if (!checked) return checked;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
         kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto hits =

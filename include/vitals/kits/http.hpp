@@ -82,7 +82,8 @@ public:
     http_metrics(registry& reg, std::string_view ns, const family_options& options = {})
         : http_metrics(register_families(reg, ns, options, nullptr)) {}
     /// The non-throwing form: on failure `kit_error` says why, nothing is left registered in
-    /// `reg`, and the kit records into families of its own that no registry shows.
+    /// `reg`, and the kit records into families of its own that no registry shows (freed with
+    /// the kit).
     http_metrics(registry& reg, std::string_view ns, const family_options& options,
                  status& kit_error)
         : http_metrics(register_families(reg, ns, options, &kit_error)) {}

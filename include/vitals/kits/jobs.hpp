@@ -13,20 +13,42 @@
 #include <vitals/record/jobs.hpp>
 #include <vitals/registry.hpp>
 
+#include <atomic>      // atomic
+#include <cstddef>     // size_t
 #include <string>      // string
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// A job_shared that keeps the job's name.
+/// The registry of a job kit that its registry refused (see job_metrics), shared by the kit
+/// and the handles it made: the last of them frees it.
+struct job_detached_registry {
+    std::atomic<std::size_t> refs{1};
+    registry reg;
+
+    static job_detached_registry* share(job_detached_registry* d) noexcept {
+        if (d) d->refs.fetch_add(1, std::memory_order_relaxed);
+        return d;
+    }
+    static void drop(job_detached_registry* d) noexcept {
+        if (d && d->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete d;
+    }
+};
+
+/// A job_shared that keeps the job's name, and the refused kit's registry if any.
 struct job_shared_name final : job_shared {
-    explicit job_shared_name(std::string_view n) : text(n) {
+    job_shared_name(std::string_view n, job_detached_registry* d) : text(n), detached(d) {
         name = text; // heap-allocated and never changed: the characters stay put
         destroy = [](job_shared* s) noexcept { delete static_cast<job_shared_name*>(s); };
         now_ns = &steady_now_ns;
+        job_detached_registry::share(detached);
     }
+    job_shared_name(const job_shared_name&) = delete;
+    job_shared_name& operator=(const job_shared_name&) = delete;
+    ~job_shared_name() { job_detached_registry::drop(detached); }
     std::string text;
+    job_detached_registry* detached;
 };
 
 /// The jobs kit's members that need <string> (see record/jobs.hpp).
@@ -63,14 +85,15 @@ public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
         : job_metrics(register_families(reg, ns, options, nullptr)) {}
     /// The non-throwing form: on failure `kit_error` says why, nothing is left registered in
-    /// `reg`, and the kit records into families of its own that no registry shows.
+    /// `reg`, and the kit records into families of its own that no registry shows (kept until
+    /// the kit and every handle it made are gone).
     job_metrics(registry& reg, std::string_view ns, const family_options& options,
                 status& kit_error)
         : job_metrics(register_families(reg, ns, options, &kit_error)) {}
 
     job_metrics(const job_metrics&) = delete;
     job_metrics& operator=(const job_metrics&) = delete;
-    ~job_metrics() { delete detached_; }
+    ~job_metrics() { detail::job_detached_registry::drop(detached_); }
 
 private:
     struct families {
@@ -78,7 +101,7 @@ private:
         counter_family* errors = nullptr;
         histogram_family* duration = nullptr;
         counter_family* files = nullptr;
-        registry* detached = nullptr; // owned: where a kit that failed to register records
+        detail::job_detached_registry* detached = nullptr; // where a refused kit records
     };
 
     // Registers the families in `reg`, all or nothing: when one fails, those made before it
@@ -91,9 +114,9 @@ private:
         if (!st) {
             if (!error) detail::fail(st);
             *error = std::move(st);
-            f.detached = new registry();
+            f.detached = new detail::job_detached_registry();
             // Cannot fail: valid names and default options, in an empty registry.
-            (void)try_register(*f.detached, {}, {}, f);
+            (void)try_register(f.detached->reg, {}, {}, f);
         }
         return f;
     }
@@ -137,7 +160,8 @@ public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
     /// `exception` and `unspecified`, appear at once with 0.
     job_handle job(std::string_view name) {
-        return job_handle(new detail::job_shared_name(name), runs_, errors_, duration_, files_);
+        return job_handle(new detail::job_shared_name(name, detached_), runs_, errors_, duration_,
+                          files_);
     }
 
     /// Starts a run of the job `name` (one lookup per series; prefer job(name).run()).
@@ -154,7 +178,7 @@ private:
     counter_family& errors_;
     histogram_family& duration_;
     counter_family& files_;
-    registry* detached_; // owned, null once registered: see register_families()
+    detail::job_detached_registry* detached_; // one reference; null once registered
 };
 
 } // namespace kits

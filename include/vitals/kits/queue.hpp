@@ -31,16 +31,38 @@ struct include_queue_hpp {
         if (!st) fail(st);
     }
 
+    // What a refused queue kit records into.
+    struct detached {
+        gauge size, workers_active;
+        counter processed, errors;
+        histogram duration;
+    };
+
     static status init(kits::queue_metrics& kit, registry& reg, std::string_view ns,
                        const family_options& options) {
         kit.now_ns_ = &steady_now_ns;
-        kit.size_ = kit.workers_active_ = &detached_metric<gauge>();
-        kit.processed_ = kit.errors_ = &detached_metric<counter>();
-        kit.duration_ = &detached_metric<histogram>();
-        status checked = kit_check_const_labels(options.const_labels, {}, true);
-        if (!checked) return checked;
+        status st = register_kit(kit, reg, ns, options);
+        if (!st) {
+            auto* own = new detached();
+            kit.detached_.hold(own, [](void* p) noexcept { delete static_cast<detached*>(p); });
+            kit.size_ = &own->size;
+            kit.workers_active_ = &own->workers_active;
+            kit.processed_ = &own->processed;
+            kit.errors_ = &own->errors;
+            kit.duration_ = &own->duration;
+        }
+        return st;
+    }
+
+    // Registers the families and takes the kit's series; on failure sets none of them.
+    static status register_kit(kits::queue_metrics& kit, registry& reg, std::string_view ns,
+                               const family_options& options) {
         family_options family_opts;
         family_opts.max_series = options.max_series;
+        status checked = kit_check_const_labels(options.const_labels, {}, true);
+        if (!checked) return checked;
+        checked = kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
+        if (!checked) return checked;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
         kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
         const auto size = reg.try_gauge(kit_metric_name(ns, "queue_size"),

@@ -82,7 +82,7 @@ public:
         detail::include_cache_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
     }
     /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
-    /// that no registry shows.
+    /// of its own that no registry shows (freed with the kit).
     template <class Full = void>
     cache_metrics(registry& kit_registry, std::string_view kit_namespace,
                   const family_options& kit_options, status& kit_error) {
@@ -122,7 +122,8 @@ private:
     counter* misses_ = nullptr;
     counter* evictions_ = nullptr;
     gauge* size_ = nullptr;
-    detail::kit_claim_ref claim_; // this kit's labels in the group of caches of its namespace
+    detail::kit_detached_ref detached_; // what a refused kit records into
+    detail::kit_claim_ref claim_;       // this kit's labels in the group of caches of its namespace
 };
 
 } // namespace kits

@@ -37,6 +37,8 @@ inline constexpr std::string_view exception_error_type = "exception";
 inline constexpr std::string_view client_error_type = "client_error";
 /// The `error_type` recorded for a 5xx status when no explicit error type was given.
 inline constexpr std::string_view server_error_type = "server_error";
+/// The `error_type` of record_error("") (an empty label value reads as no label at all).
+inline constexpr std::string_view unspecified_error_type = "unspecified";
 /// The `status` label value of a request that ended without an HTTP status (never set, or
 /// outside 100..999): a transport failure, a timeout, an exception.
 inline constexpr std::string_view no_status = "none";
@@ -257,13 +259,14 @@ public:
     /// The response body size in bytes; negative means unknown (not observed).
     void set_response_size(double bytes) noexcept { response_bytes_ = bytes; }
 
-    /// Counts an error of this type now (e.g. "timeout", "connection") and suppresses the
+    /// Counts an error of this type now (e.g. "timeout", "connection"; an empty one is
+    /// `unspecified`) and suppresses the
     /// automatic one at destruction. Later calls are ignored: one error per request. Looks
     /// the error series up (reader lock; allocates the first time a type is seen).
     void record_error(std::string_view error_type) {
         if (cancelled_ || error_recorded_) return;
         error_recorded_ = true;
-        ep_->errors(error_type).inc();
+        ep_->errors(error_type.empty() ? unspecified_error_type : error_type).inc();
     }
 
     /// Seconds since construction.

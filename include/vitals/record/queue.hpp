@@ -74,7 +74,7 @@ public:
         detail::include_queue_hpp<Full>::make(*this, kit_registry, kit_namespace, kit_options);
     }
     /// The non-throwing form: on failure `kit_error` says why and the kit records into metrics
-    /// that no registry shows.
+    /// of its own that no registry shows (freed with the kit).
     template <class Full = void>
     queue_metrics(registry& kit_registry, std::string_view kit_namespace,
                   const family_options& kit_options, status& kit_error) {
@@ -154,7 +154,8 @@ private:
     histogram* duration_ = nullptr;
     // std::chrono::steady_clock, in nanoseconds: set by the constructor, which sees <chrono>.
     std::int64_t (*now_ns_)() noexcept = nullptr;
-    detail::kit_claim_ref claim_; // this kit's labels in the group of queues of its namespace
+    detail::kit_detached_ref detached_; // what a refused kit records into
+    detail::kit_claim_ref claim_;       // this kit's labels in the group of queues of its namespace
 };
 
 } // namespace kits
