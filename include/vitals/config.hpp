@@ -94,12 +94,18 @@
 // which then runs code built for the other part's settings). The default is v<major>_<minor>
 // followed by
 //   _s<N>   VITALS_COUNTER_STRIPES (always),
+//   _c      VITALS_COMPACT=1 (it also changes the layout of series and table slots),
 //   _ne     when vitals does not throw but the compiler has exceptions (VITALS_NO_EXCEPTIONS=1),
 //   _nx     when the compiler has no exceptions (-fno-exceptions),
 //   _cf     C library float formatting (VITALS_USE_TO_CHARS=0),
 //   _m<N>   a VITALS_DEFAULT_MAX_SERIES other than 10000 (pasted as written: a decimal number).
-// VITALS_COMPACT acts through the first two settings; VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a
-// static_assert. VITALS_ASSERT (and NDEBUG, for the default one) is not part of the name.
+// VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a static_assert. VITALS_ASSERT (and NDEBUG, for the
+// default one) is not part of the name.
+#if VITALS_COMPACT
+#define VITALS_DETAIL_ABI_COMPACT _c
+#else
+#define VITALS_DETAIL_ABI_COMPACT
+#endif
 #if VITALS_HAS_EXCEPTIONS()
 #define VITALS_DETAIL_ABI_EXCEPTIONS
 #elif VITALS_DETAIL_CAN_CATCH()
@@ -123,9 +129,12 @@
 #define VITALS_DETAIL_ABI_NAME                                                                     \
     VITALS_DETAIL_CAT(                                                                             \
         VITALS_DETAIL_CAT(                                                                         \
-            VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(VITALS_DETAIL_ABI_VERSION,                         \
-                                                VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES)),    \
-                              VITALS_DETAIL_ABI_EXCEPTIONS),                                       \
+            VITALS_DETAIL_CAT(                                                                     \
+                VITALS_DETAIL_CAT(                                                                 \
+                    VITALS_DETAIL_CAT(VITALS_DETAIL_ABI_VERSION,                                   \
+                                      VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES)),              \
+                    VITALS_DETAIL_ABI_COMPACT),                                                    \
+                VITALS_DETAIL_ABI_EXCEPTIONS),                                                     \
             VITALS_DETAIL_ABI_FLOATS),                                                             \
         VITALS_DETAIL_ABI_MAX_SERIES)
 

@@ -267,7 +267,8 @@ public:
 
     /// Hides every series (see family::remove()).
     void clear() {
-        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread())) fail(rendering_error("clear"));
+        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread()))
+            fail(rendering_error("clear the series"));
         exclusive_lock lock(mutex_);
         for (series_node* s : series_) s->visible.store(false, std::memory_order_relaxed);
     }

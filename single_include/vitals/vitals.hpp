@@ -130,12 +130,18 @@
 // which then runs code built for the other part's settings). The default is v<major>_<minor>
 // followed by
 //   _s<N>   VITALS_COUNTER_STRIPES (always),
+//   _c      VITALS_COMPACT=1 (it also changes the layout of series and table slots),
 //   _ne     when vitals does not throw but the compiler has exceptions (VITALS_NO_EXCEPTIONS=1),
 //   _nx     when the compiler has no exceptions (-fno-exceptions),
 //   _cf     C library float formatting (VITALS_USE_TO_CHARS=0),
 //   _m<N>   a VITALS_DEFAULT_MAX_SERIES other than 10000 (pasted as written: a decimal number).
-// VITALS_COMPACT acts through the first two settings; VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a
-// static_assert. VITALS_ASSERT (and NDEBUG, for the default one) is not part of the name.
+// VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a static_assert. VITALS_ASSERT (and NDEBUG, for the
+// default one) is not part of the name.
+#if VITALS_COMPACT
+#define VITALS_DETAIL_ABI_COMPACT _c
+#else
+#define VITALS_DETAIL_ABI_COMPACT
+#endif
 #if VITALS_HAS_EXCEPTIONS()
 #define VITALS_DETAIL_ABI_EXCEPTIONS
 #elif VITALS_DETAIL_CAN_CATCH()
@@ -159,9 +165,12 @@
 #define VITALS_DETAIL_ABI_NAME                                                                     \
     VITALS_DETAIL_CAT(                                                                             \
         VITALS_DETAIL_CAT(                                                                         \
-            VITALS_DETAIL_CAT(VITALS_DETAIL_CAT(VITALS_DETAIL_ABI_VERSION,                         \
-                                                VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES)),    \
-                              VITALS_DETAIL_ABI_EXCEPTIONS),                                       \
+            VITALS_DETAIL_CAT(                                                                     \
+                VITALS_DETAIL_CAT(                                                                 \
+                    VITALS_DETAIL_CAT(VITALS_DETAIL_ABI_VERSION,                                   \
+                                      VITALS_DETAIL_CAT(_s, VITALS_COUNTER_STRIPES)),              \
+                    VITALS_DETAIL_ABI_COMPACT),                                                    \
+                VITALS_DETAIL_ABI_EXCEPTIONS),                                                     \
             VITALS_DETAIL_ABI_FLOATS),                                                             \
         VITALS_DETAIL_ABI_MAX_SERIES)
 
@@ -225,29 +234,42 @@
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/float_class.hpp>
-// vitals/detail/float_class.hpp - NaN and infinity tests without <cmath>.
+// vitals/detail/float_class.hpp - NaN and infinity tests without <cmath>, under any flags.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_FLOAT_CLASS_HPP
 #define VITALS_DETAIL_FLOAT_CLASS_HPP
 
 // #include <vitals/config.hpp>: inlined above
 
+#include <cstdint> // uint64_t
+#include <cstring> // memcpy
+
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
 // These three tests are all the core needs from <cmath>, which alone adds about 60 ms to every
-// translation unit including vitals.hpp (g++ 12, -O0; bench/budgets.sh --headers). GCC and
-// clang get the same builtins std::isnan and friends use; elsewhere the IEEE identities hold
-// (NaN is unequal to itself; x - x is NaN exactly when x is NaN or infinite).
-#if defined(__GNUC__) || defined(__clang__)
-constexpr bool is_nan(double v) noexcept { return __builtin_isnan(v); }
-constexpr bool is_inf(double v) noexcept { return __builtin_isinf(v); }
-constexpr bool is_finite(double v) noexcept { return __builtin_isfinite(v); }
-#else
-constexpr bool is_nan(double v) noexcept { return v != v; }
-constexpr bool is_finite(double v) noexcept { return !is_nan(v - v); }
-constexpr bool is_inf(double v) noexcept { return !is_nan(v) && !is_finite(v); }
-#endif
+// translation unit including vitals.hpp (g++ 12, -O0; bench/budgets.sh --headers). They read
+// the IEEE 754 bits rather than compare, or call the builtins std::isnan and friends use: under
+// -ffast-math (-ffinite-math-only) those are folded to false, and a NaN would then be written
+// and counted. The bits keep their meaning under any flag, also in inline functions that a
+// file built with -ffast-math gives the whole program.
+inline std::uint64_t float_bits(double v) noexcept {
+    static_assert(sizeof(double) == sizeof(std::uint64_t), "an IEEE 754 double");
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+constexpr std::uint64_t float_magnitude_mask = 0x7fffffffffffffffULL; // all but the sign
+constexpr std::uint64_t float_infinity_bits = 0x7ff0000000000000ULL;  // the exponent all ones
+inline bool is_nan(double v) noexcept {
+    return (float_bits(v) & float_magnitude_mask) > float_infinity_bits;
+}
+inline bool is_inf(double v) noexcept {
+    return (float_bits(v) & float_magnitude_mask) == float_infinity_bits;
+}
+inline bool is_finite(double v) noexcept {
+    return (float_bits(v) & float_infinity_bits) != float_infinity_bits;
+}
 
 } // namespace detail
 VITALS_END_NAMESPACE
@@ -4125,7 +4147,8 @@ public:
 
     /// Hides every series (see family::remove()).
     void clear() {
-        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread())) fail(rendering_error("clear"));
+        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread()))
+            fail(rendering_error("clear the series"));
         exclusive_lock lock(mutex_);
         for (series_node* s : series_) s->visible.store(false, std::memory_order_relaxed);
     }
