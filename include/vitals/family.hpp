@@ -21,18 +21,17 @@
 #include <vitals/record/family.hpp>
 #include <vitals/stateset.hpp>
 
-#include <atomic>       // atomic
-#include <chrono>       // system_clock
-#include <cstddef>      // size_t
-#include <cstdint>      // uint32_t, uint64_t, uintptr_t
-#include <cstring>      // memcpy, memset
-#include <new>          // launder
-#include <shared_mutex> // shared_mutex
-#include <string>       // string
-#include <string_view>  // string_view
-#include <type_traits>  // integral_constant
-#include <utility>      // pair, move, forward, swap, exchange
-#include <vector>       // vector
+#include <atomic>      // atomic
+#include <chrono>      // system_clock
+#include <cstddef>     // size_t
+#include <cstdint>     // uint32_t, uint64_t, uintptr_t
+#include <cstring>     // memcpy, memset
+#include <new>         // launder
+#include <string>      // string
+#include <string_view> // string_view
+#include <type_traits> // integral_constant
+#include <utility>     // pair, move, forward, swap, exchange
+#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
 
@@ -956,7 +955,7 @@ private:
     // The reader lock, unless `take` is false (this thread holds it already).
     class reader_lock {
     public:
-        reader_lock(shared_mutex& m, bool take) : m_(take ? &m : nullptr) {
+        reader_lock(writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
             if (m_) m_->lock_shared();
         }
         reader_lock(const reader_lock&) = delete;
@@ -966,7 +965,7 @@ private:
         }
 
     private:
-        shared_mutex* m_;
+        writer_first_mutex* m_;
     };
 
     // Counts a lookup redirected to the overflow series, in this family's series of the
@@ -1041,7 +1040,7 @@ private:
     // registry::withdraw()). Written under the registry's reader lock, read under its writer lock.
     std::atomic<bool> claimed_{false};
 
-    mutable shared_mutex mutex_;
+    mutable writer_first_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
     std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
     // The table's hash key (see hash_label_values()), kept with it: the code of another

@@ -25,7 +25,6 @@
 #include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
-#include <shared_mutex>     // shared_mutex
 #include <string>           // string
 #include <string_view>      // string_view
 #include <utility>          // move, pair, exchange
@@ -719,28 +718,31 @@ private:
                              : type == metric_type::info  ? "_info"
                                                           : nullptr;
         if (suffix && taken.size() < name.size() && name.compare(0, taken.size(), taken) == 0)
-            return std::string("also owns its name without '") + suffix + "', '" + taken + '\'';
-        return std::string(expose) + " samples named '" + taken + '\'' +
-               (detail::ends_with(taken, "_created") ? " in OpenMetrics" : "");
+            return detail::message({"also owns its name without '", suffix, "', '", taken, "'"});
+        return detail::message({expose, " samples named '", taken, "'",
+                                detail::ends_with(taken, "_created") ? " in OpenMetrics" : ""});
     }
 
     // Why a new family (`type` `name`) cannot have the sample name `taken`: which registered
     // family exposes it, and how each of the two comes to use it.
     std::string collision(metric_type type, const std::string& name,
                           const std::string& taken) const {
-        std::string out = std::string(type_name(type)) + " '" + name + '\'';
-        if (taken != name) out += ", which " + ownership(type, name, taken, "would expose") + ',';
+        std::string out = detail::message({type_name(type), " '", name, "'"});
+        if (taken != name)
+            out += detail::message({", which ", ownership(type, name, taken, "would expose"), ","});
         out += " clashes with the existing ";
         for (const detail::family_base* f : families_) {
             for (const std::string& n : reserved_names(f->type(), f->name())) {
                 if (n != taken) continue;
-                out += std::string(type_name(f->type())) + " '" + f->name() + '\'';
-                if (n == f->name()) return out;
-                return out + ", which " + ownership(f->type(), f->name(), n, "exposes");
+                out += detail::message({type_name(f->type()), " '", f->name(), "'"});
+                if (n != f->name())
+                    out += detail::message(
+                        {", which ", ownership(f->type(), f->name(), n, "exposes")});
+                return out;
             }
         }
         if (const std::string* c = collected_entry(taken)) return out.append(c[collected_what]);
-        return out + "family exposing samples named '" + taken + '\'';
+        return out.append(detail::message({"family exposing samples named '", taken, "'"}));
     }
 
     // Where `name` is, or would go, in the sorted reserved_ / families_.
@@ -1011,7 +1013,7 @@ private:
     // lock on the same mutex can wait forever for a writer queued in between.
     class reader_lock {
     public:
-        reader_lock(std::shared_mutex& m, bool take) : m_(take ? &m : nullptr) {
+        reader_lock(detail::writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
             if (m_) m_->lock_shared();
         }
         reader_lock(const reader_lock&) = delete;
@@ -1024,10 +1026,10 @@ private:
         }
 
     private:
-        std::shared_mutex* m_;
+        detail::writer_first_mutex* m_;
     };
 
-    mutable detail::shared_mutex mutex_;
+    mutable detail::writer_first_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name
     std::vector<std::string> reserved_;          // sample names in use, sorted
     // A list rather than a vector: one node per add_collector(), which is rare, and it keeps

@@ -2563,14 +2563,12 @@ VITALS_END_NAMESPACE
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>
-// vitals/detail/exclusive_lock.hpp - a scoped writer lock on a std::shared_mutex.
+// vitals/detail/exclusive_lock.hpp - a scoped writer lock on a reader-writer lock.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
 #define VITALS_DETAIL_EXCLUSIVE_LOCK_HPP
 
 // #include <vitals/config.hpp>: inlined above
-
-#include <shared_mutex> // shared_mutex
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -2578,15 +2576,16 @@ namespace detail {
 /// Holds `m` exclusively for its lifetime. std::unique_lock would do, but it lives in <mutex>,
 /// which costs every translation unit including vitals.hpp about 20 ms more than
 /// <shared_mutex> alone (bench/budgets.sh).
+template <class Mutex>
 class exclusive_lock {
 public:
-    explicit exclusive_lock(std::shared_mutex& m) : m_(m) { m_.lock(); }
+    explicit exclusive_lock(Mutex& m) : m_(m) { m_.lock(); }
     exclusive_lock(const exclusive_lock&) = delete;
     exclusive_lock& operator=(const exclusive_lock&) = delete;
     ~exclusive_lock() { m_.unlock(); }
 
 private:
-    std::shared_mutex& m_;
+    Mutex& m_;
 };
 
 } // namespace detail
@@ -2795,7 +2794,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_SCRAPE_SCOPE_HPP
 // #include <vitals/detail/shared_mutex.hpp>
-// vitals/detail/shared_mutex.hpp - the reader-writer lock of registries, families and kits.
+// vitals/detail/shared_mutex.hpp - the reader-writer locks of registries, families and kits.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_SHARED_MUTEX_HPP
 #define VITALS_DETAIL_SHARED_MUTEX_HPP
@@ -2824,6 +2823,37 @@ public:
 #else
 using shared_mutex = std::shared_mutex;
 #endif
+
+/// A reader-writer lock that lets a waiting writer in before the readers that come after it.
+/// glibc's std::shared_mutex prefers readers: scrapes that overlap back to back (two
+/// Prometheus servers, a slow collector, a large family) kept a registration or a new series
+/// waiting for as long as they went on. Here a writer holds `gate_` while it waits, and new
+/// readers pass through `gate_` first, so it waits only for the readers already inside.
+/// Like std::shared_mutex on other platforms, a thread must not take the shared lock twice
+/// (a writer queued in between waits for the first, and the second for the writer).
+class writer_first_mutex {
+public:
+    writer_first_mutex() = default;
+    writer_first_mutex(const writer_first_mutex&) = delete;
+    writer_first_mutex& operator=(const writer_first_mutex&) = delete;
+
+    void lock() {
+        gate_.lock();
+        main_.lock();
+        gate_.unlock();
+    }
+    void unlock() { main_.unlock(); }
+    void lock_shared() {
+        gate_.lock_shared(); // held only for this instant: writers are not kept out by it
+        gate_.unlock_shared();
+        main_.lock_shared();
+    }
+    void unlock_shared() { main_.unlock_shared(); }
+
+private:
+    shared_mutex gate_;
+    shared_mutex main_;
+};
 
 } // namespace detail
 VITALS_END_NAMESPACE
@@ -3901,18 +3931,17 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_STATESET_HPP
 
-#include <atomic>       // atomic
-#include <chrono>       // system_clock
-#include <cstddef>      // size_t
-#include <cstdint>      // uint32_t, uint64_t, uintptr_t
-#include <cstring>      // memcpy, memset
-#include <new>          // launder
-#include <shared_mutex> // shared_mutex
-#include <string>       // string
-#include <string_view>  // string_view
-#include <type_traits>  // integral_constant
-#include <utility>      // pair, move, forward, swap, exchange
-#include <vector>       // vector
+#include <atomic>      // atomic
+#include <chrono>      // system_clock
+#include <cstddef>     // size_t
+#include <cstdint>     // uint32_t, uint64_t, uintptr_t
+#include <cstring>     // memcpy, memset
+#include <new>         // launder
+#include <string>      // string
+#include <string_view> // string_view
+#include <type_traits> // integral_constant
+#include <utility>     // pair, move, forward, swap, exchange
+#include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
 
@@ -4836,7 +4865,7 @@ private:
     // The reader lock, unless `take` is false (this thread holds it already).
     class reader_lock {
     public:
-        reader_lock(shared_mutex& m, bool take) : m_(take ? &m : nullptr) {
+        reader_lock(writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
             if (m_) m_->lock_shared();
         }
         reader_lock(const reader_lock&) = delete;
@@ -4846,7 +4875,7 @@ private:
         }
 
     private:
-        shared_mutex* m_;
+        writer_first_mutex* m_;
     };
 
     // Counts a lookup redirected to the overflow series, in this family's series of the
@@ -4921,7 +4950,7 @@ private:
     // registry::withdraw()). Written under the registry's reader lock, read under its writer lock.
     std::atomic<bool> claimed_{false};
 
-    mutable shared_mutex mutex_;
+    mutable writer_first_mutex mutex_;
     std::vector<series_node*> series_;   // owns every series ever created
     std::atomic<table*> table_{nullptr}; // open addressing by hash; never shrinks; owns the chain
     // The table's hash key (see hash_label_values()), kept with it: the code of another
@@ -5246,7 +5275,6 @@ VITALS_END_NAMESPACE
 #include <cstdint>          // uint64_t
 #include <cstring>          // memcpy
 #include <initializer_list> // initializer_list
-#include <shared_mutex>     // shared_mutex
 #include <string>           // string
 #include <string_view>      // string_view
 #include <utility>          // move, pair, exchange
@@ -5940,28 +5968,31 @@ private:
                              : type == metric_type::info  ? "_info"
                                                           : nullptr;
         if (suffix && taken.size() < name.size() && name.compare(0, taken.size(), taken) == 0)
-            return std::string("also owns its name without '") + suffix + "', '" + taken + '\'';
-        return std::string(expose) + " samples named '" + taken + '\'' +
-               (detail::ends_with(taken, "_created") ? " in OpenMetrics" : "");
+            return detail::message({"also owns its name without '", suffix, "', '", taken, "'"});
+        return detail::message({expose, " samples named '", taken, "'",
+                                detail::ends_with(taken, "_created") ? " in OpenMetrics" : ""});
     }
 
     // Why a new family (`type` `name`) cannot have the sample name `taken`: which registered
     // family exposes it, and how each of the two comes to use it.
     std::string collision(metric_type type, const std::string& name,
                           const std::string& taken) const {
-        std::string out = std::string(type_name(type)) + " '" + name + '\'';
-        if (taken != name) out += ", which " + ownership(type, name, taken, "would expose") + ',';
+        std::string out = detail::message({type_name(type), " '", name, "'"});
+        if (taken != name)
+            out += detail::message({", which ", ownership(type, name, taken, "would expose"), ","});
         out += " clashes with the existing ";
         for (const detail::family_base* f : families_) {
             for (const std::string& n : reserved_names(f->type(), f->name())) {
                 if (n != taken) continue;
-                out += std::string(type_name(f->type())) + " '" + f->name() + '\'';
-                if (n == f->name()) return out;
-                return out + ", which " + ownership(f->type(), f->name(), n, "exposes");
+                out += detail::message({type_name(f->type()), " '", f->name(), "'"});
+                if (n != f->name())
+                    out += detail::message(
+                        {", which ", ownership(f->type(), f->name(), n, "exposes")});
+                return out;
             }
         }
         if (const std::string* c = collected_entry(taken)) return out.append(c[collected_what]);
-        return out + "family exposing samples named '" + taken + '\'';
+        return out.append(detail::message({"family exposing samples named '", taken, "'"}));
     }
 
     // Where `name` is, or would go, in the sorted reserved_ / families_.
@@ -6232,7 +6263,7 @@ private:
     // lock on the same mutex can wait forever for a writer queued in between.
     class reader_lock {
     public:
-        reader_lock(std::shared_mutex& m, bool take) : m_(take ? &m : nullptr) {
+        reader_lock(detail::writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
             if (m_) m_->lock_shared();
         }
         reader_lock(const reader_lock&) = delete;
@@ -6245,10 +6276,10 @@ private:
         }
 
     private:
-        std::shared_mutex* m_;
+        detail::writer_first_mutex* m_;
     };
 
-    mutable detail::shared_mutex mutex_;
+    mutable detail::writer_first_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name
     std::vector<std::string> reserved_;          // sample names in use, sorted
     // A list rather than a vector: one node per add_collector(), which is rare, and it keeps
