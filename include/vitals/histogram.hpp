@@ -93,6 +93,7 @@ struct include_histogram_hpp {
         return std::vector<double>(bounds);
     }
     static const std::vector<double>& values(const bucket_bounds& b) noexcept { return b.values; }
+    static histogram::timer start_timer(histogram& h) noexcept; // below histogram::timer
     template <class Duration>
     static double seconds(Duration d) noexcept {
         return std::chrono::duration<double>(d).count();
@@ -170,7 +171,10 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-inline histogram::timer histogram::time() noexcept { return timer(*this); }
+template <class Full>
+histogram::timer detail::include_histogram_hpp<Full>::start_timer(histogram& h) noexcept {
+    return histogram::timer(h);
+}
 
 VITALS_END_NAMESPACE
 

@@ -98,7 +98,8 @@ public:
     collector_status family(std::string_view name, std::string_view help, metric_type type,
                             std::string_view unit = {});
 
-    /// Adds a sample to the current counter, gauge or info family (an info's value must be 1).
+    /// Adds a sample to the current counter, gauge or info family (a counter's value must be
+    /// finite and not negative, an info's 1; a gauge's may be anything, NaN included).
     collector_status sample(double value, std::initializer_list<label_view> labels = {}) {
         return sample(value, labels.begin(), labels.size());
     }
@@ -1242,8 +1243,10 @@ inline collector_status collector_output::sample(double value, const label_view*
     if (type_ == metric_type::histogram || type_ == metric_type::stateset)
         return drop(errc::invalid_argument,
                     "histogram and stateset families take histogram_sample / stateset_sample");
-    if (type_ == metric_type::counter && !(value >= 0.0))
-        return drop(errc::invalid_argument, "a counter's value must be >= 0 (not NaN)");
+    // A counter's total is finite (its own inc() refuses an amount that would make it
+    // infinite); rate() over an infinite one is NaN.
+    if (type_ == metric_type::counter && (!detail::is_finite(value) || value < 0.0))
+        return drop(errc::invalid_argument, "a counter's value must be finite and >= 0");
     if (type_ == metric_type::info && value != 1.0)
         return drop(errc::invalid_argument, "an info's value must be 1");
     if (!remember_label_set(labels, count))

@@ -3113,9 +3113,9 @@ class histogram {
 public:
     // The constructors, bounds(), time() and observe(duration) are defined by
     // <vitals/histogram.hpp>: they need <vector> and <chrono>, which <vitals/record.hpp>
-    // leaves out. (They are templates, or use an incomplete type, so that a translation unit
-    // with only the light header compiles as long as it does not call them, and fails to
-    // compile, naming detail::include_histogram_hpp or histogram::timer, when it does.)
+    // leaves out. (They are templates, so that a translation unit with only the light header
+    // compiles as long as it does not call them, and fails to compile, naming
+    // detail::include_histogram_hpp, when it does.)
 
     /// A histogram with the default bounds (10 ms to 10 s).
     template <class Full = void>
@@ -3205,8 +3205,12 @@ public:
     /// (or the first stop()); see <vitals/histogram.hpp>.
     class timer;
 
-    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
-    [[nodiscard]] inline timer time() noexcept;
+    /// Starts a timer (a histogram::timer) that observes the elapsed seconds when it goes out
+    /// of scope.
+    template <class Full = void>
+    [[nodiscard]] auto time() noexcept {
+        return detail::include_histogram_hpp<Full>::start_timer(*this);
+    }
 
     /// The configured upper bounds (without +Inf), as a const std::vector<double>&.
     template <class Full = void>
@@ -3541,6 +3545,7 @@ struct include_histogram_hpp {
         return std::vector<double>(bounds);
     }
     static const std::vector<double>& values(const bucket_bounds& b) noexcept { return b.values; }
+    static histogram::timer start_timer(histogram& h) noexcept; // below histogram::timer
     template <class Duration>
     static double seconds(Duration d) noexcept {
         return std::chrono::duration<double>(d).count();
@@ -3618,7 +3623,10 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-inline histogram::timer histogram::time() noexcept { return timer(*this); }
+template <class Full>
+histogram::timer detail::include_histogram_hpp<Full>::start_timer(histogram& h) noexcept {
+    return histogram::timer(h);
+}
 
 VITALS_END_NAMESPACE
 
@@ -5348,7 +5356,8 @@ public:
     collector_status family(std::string_view name, std::string_view help, metric_type type,
                             std::string_view unit = {});
 
-    /// Adds a sample to the current counter, gauge or info family (an info's value must be 1).
+    /// Adds a sample to the current counter, gauge or info family (a counter's value must be
+    /// finite and not negative, an info's 1; a gauge's may be anything, NaN included).
     collector_status sample(double value, std::initializer_list<label_view> labels = {}) {
         return sample(value, labels.begin(), labels.size());
     }
@@ -6492,8 +6501,10 @@ inline collector_status collector_output::sample(double value, const label_view*
     if (type_ == metric_type::histogram || type_ == metric_type::stateset)
         return drop(errc::invalid_argument,
                     "histogram and stateset families take histogram_sample / stateset_sample");
-    if (type_ == metric_type::counter && !(value >= 0.0))
-        return drop(errc::invalid_argument, "a counter's value must be >= 0 (not NaN)");
+    // A counter's total is finite (its own inc() refuses an amount that would make it
+    // infinite); rate() over an infinite one is NaN.
+    if (type_ == metric_type::counter && (!detail::is_finite(value) || value < 0.0))
+        return drop(errc::invalid_argument, "a counter's value must be finite and >= 0");
     if (type_ == metric_type::info && value != 1.0)
         return drop(errc::invalid_argument, "an info's value must be 1");
     if (!remember_label_set(labels, count))
@@ -7819,7 +7830,9 @@ public:
 
     /// Records one finished request: count, duration and, when not negative, the sizes; an
     /// error when `error_type` is not empty, else `client_error` / `server_error` for a 4xx
-    /// / 5xx status. The plain-function form of http_request_tracker.
+    /// / 5xx status. The plain-function form of http_request_tracker. A NaN `seconds` (a
+    /// duration never measured) counts the request and its error but no duration: the
+    /// histogram refuses it, and vitals::rejected_writes() counts the refusal.
     void record(int status, double seconds, double request_bytes = -1.0,
                 double response_bytes = -1.0, std::string_view error_type = {}) {
         requests(status).inc();

@@ -21,6 +21,8 @@ void use(vitals::gauge& g, vitals::histogram& h, vitals::counter_family& f,
     local.observe(0.5);
 #elif defined(VITALS_USE_HISTOGRAM_BOUNDS)
     (void)h.bounds();
+#elif defined(VITALS_USE_HISTOGRAM_TIME)
+    auto timer = h.time();
 #elif defined(VITALS_USE_FAMILY_NAME)
     (void)f.name();
 #elif defined(VITALS_USE_FAMILY_LIST)

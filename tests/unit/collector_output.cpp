@@ -8,8 +8,10 @@
 
 #include "test_support.hpp"
 
-#include <string> // string
-#include <vector> // vector
+#include <cstddef> // size_t
+#include <limits>  // numeric_limits
+#include <string>  // string
+#include <vector>  // vector
 
 namespace {
 using vitals_test::contains;
@@ -164,4 +166,39 @@ TEST_CASE("collector: a label set written twice in one family is dropped") {
     CHECK_FALSE(contains(text, "dup{a=\"1\",b=\"2\"} 2\n"));
     CHECK_FALSE(contains(text, "dup{b=\"2\",a=\"1\"} 3\n"));
     CHECK(contains(text, "vitals_collector_dropped 4\n"));
+}
+
+TEST_CASE("collector_output: a counter's value must be finite and not negative") {
+    vitals::registry reg;
+    const double inf = std::numeric_limits<double>::infinity();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<vitals::collector_status> got;
+    reg.add_collector([&](vitals::collector_output& o) {
+        got.clear();
+        got.push_back(o.counter("c_inf", "H.", inf));
+        got.push_back(o.counter("c_minus_inf", "H.", -inf));
+        got.push_back(o.counter("c_nan", "H.", nan));
+        got.push_back(o.counter("c_negative", "H.", -0.5));
+        got.push_back(o.counter("c_zero", "H.", 0.0));
+        got.push_back(o.counter("c_large", "H.", 1e300));
+        // A gauge may hold any of them.
+        got.push_back(o.gauge("g_inf", "H.", inf));
+        got.push_back(o.gauge("g_nan", "H.", nan));
+    });
+    const std::string out = vitals::to_text(reg);
+    REQUIRE(got.size() == 8);
+    for (std::size_t i = 0; i < 4; ++i) {
+        CHECK(got[i].code() == vitals::errc::invalid_argument);
+        CHECK(contains(std::string(got[i].message()), "finite"));
+    }
+    for (std::size_t i = 4; i < 8; ++i) CHECK(got[i].ok());
+    CHECK_FALSE(contains(out, "\nc_inf_total "));
+    CHECK_FALSE(contains(out, "\nc_minus_inf_total "));
+    CHECK_FALSE(contains(out, "\nc_nan_total "));
+    CHECK_FALSE(contains(out, "\nc_negative_total "));
+    CHECK(contains(out, "\nc_zero_total 0\n"));
+    CHECK(contains(out, "\nc_large_total 1e+300\n"));
+    CHECK(contains(out, "\ng_inf +Inf\n"));
+    CHECK(contains(out, "\ng_nan NaN\n"));
+    CHECK(contains(out, "\nvitals_collector_dropped 4\n"));
 }

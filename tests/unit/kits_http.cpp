@@ -7,7 +7,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>   // uint64_t
 #include <exception> // uncaught_exceptions
+#include <limits>    // numeric_limits
 #include <stdexcept> // runtime_error
 #include <string>    // string, to_string
 #include <thread>    // thread
@@ -350,6 +352,21 @@ TEST_CASE("kits/http: plain-function form on an endpoint") {
     CHECK(ep.duration().count() == 3);
     CHECK(ep.request_size().count() == 1);
     CHECK(ep.response_size().sum() == 20.0);
+}
+
+TEST_CASE("kits/http: a NaN duration counts the request, not the duration") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/n");
+    const std::uint64_t rejected = vitals::rejected_writes();
+    ep.record(503, std::numeric_limits<double>::quiet_NaN(), 10, 20);
+    CHECK(requests(http, "GET", "/n", "503") == 1.0);
+    CHECK(errors(http, "GET", "/n", "server_error") == 1.0);
+    CHECK(ep.request_size().count() == 1);
+    CHECK(ep.response_size().count() == 1);
+    CHECK(ep.duration().count() == 0);
+    CHECK(ep.duration().sum() == 0.0); // not NaN
+    CHECK(vitals::rejected_writes() == rejected + 1);
 }
 
 TEST_CASE("kits/http: endpoints past the series bound share the overflow endpoint") {

@@ -58,9 +58,9 @@ class histogram {
 public:
     // The constructors, bounds(), time() and observe(duration) are defined by
     // <vitals/histogram.hpp>: they need <vector> and <chrono>, which <vitals/record.hpp>
-    // leaves out. (They are templates, or use an incomplete type, so that a translation unit
-    // with only the light header compiles as long as it does not call them, and fails to
-    // compile, naming detail::include_histogram_hpp or histogram::timer, when it does.)
+    // leaves out. (They are templates, so that a translation unit with only the light header
+    // compiles as long as it does not call them, and fails to compile, naming
+    // detail::include_histogram_hpp, when it does.)
 
     /// A histogram with the default bounds (10 ms to 10 s).
     template <class Full = void>
@@ -150,8 +150,12 @@ public:
     /// (or the first stop()); see <vitals/histogram.hpp>.
     class timer;
 
-    /// Starts a timer that observes the elapsed seconds when it goes out of scope.
-    [[nodiscard]] inline timer time() noexcept;
+    /// Starts a timer (a histogram::timer) that observes the elapsed seconds when it goes out
+    /// of scope.
+    template <class Full = void>
+    [[nodiscard]] auto time() noexcept {
+        return detail::include_histogram_hpp<Full>::start_timer(*this);
+    }
 
     /// The configured upper bounds (without +Inf), as a const std::vector<double>&.
     template <class Full = void>
