@@ -274,7 +274,8 @@ public:
 
     /// Number of visible series.
     std::size_t size() const {
-        const reader_lock lock(mutex_, !rendered_by_this_thread());
+        const reader_lock lock(mutex_, rendered_by_this_thread() ? reader_turn::held_already
+                                                                 : reader_turn::ahead);
         std::size_t n = 0;
         for (const series_node* s : series_) n += s->visible.load(std::memory_order_relaxed);
         return n;
@@ -287,7 +288,12 @@ public:
     /// clear()) is refused with an error, since the lock is held until the walk ends.
     template <class Fn>
     void for_each_series(Fn&& fn) const {
-        const reader_lock lock(mutex_, !rendered_by_this_thread()); // a nested render: ours
+        // Only a walk inside its registry's top-level scrape, holding that registry's lock alone,
+        // waits for writers (else renders overlapping back to back would keep a new series
+        // waiting); a nested render may hold another family's lock a writer waits for.
+        const reader_lock lock(mutex_, rendered_by_this_thread()     ? reader_turn::held_already
+                                       : scrape_scope::at_most_one() ? reader_turn::after_writers
+                                                                     : reader_turn::ahead);
         const scrape_scope rendering(this);
         for (const series_node* s : sorted_)
             if (s->visible.load(std::memory_order_relaxed)) fn(*s);
@@ -952,21 +958,7 @@ private:
         return nullptr;
     }
 
-    // The reader lock, unless `take` is false (this thread holds it already).
-    class reader_lock {
-    public:
-        reader_lock(writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
-            if (m_) m_->lock_shared();
-        }
-        reader_lock(const reader_lock&) = delete;
-        reader_lock& operator=(const reader_lock&) = delete;
-        ~reader_lock() {
-            if (m_) m_->unlock_shared();
-        }
-
-    private:
-        writer_first_mutex* m_;
-    };
+    using reader_lock = shared_lock_of;
 
     // Counts a lookup redirected to the overflow series, in this family's series of the
     // registry's overflow counter; the series is looked up once and kept (again only if it

@@ -204,7 +204,8 @@ private:
 /// A callback run at every scrape to add computed samples: any copyable callable taking a
 /// collector_output& (a lambda, a function, a functor such as process_collector), held by
 /// value. Runs on the scraping thread with the registry's reader lock held: it must be quick,
-/// must not throw and must not register metrics on the same registry. Behaves as
+/// must not throw, must not register metrics on the same registry and must not wait for
+/// another thread that scrapes it (README, "Threads and memory"). Behaves as
 /// std::function<void(collector_output&)>; making one allocates.
 using collector = detail::callback<void(collector_output&)>;
 
@@ -493,7 +494,7 @@ public:
     /// throws loses the rest of its output for that scrape; the families and the other
     /// collectors are still written. Thread-safe; allocates.
     std::vector<collector_failure> collector_failures() const {
-        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
+        const reader_lock lock(mutex_, turn());
         detail::exclusive_lock failures(failures_mutex_);
         std::vector<collector_failure> out;
         for (const collector_node* c = collectors_; c; c = c->next)
@@ -503,7 +504,7 @@ public:
 
     /// Number of registered families (including vitals' own).
     std::size_t family_count() const {
-        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
+        const reader_lock lock(mutex_, turn());
         return families_.size();
     }
 
@@ -528,7 +529,13 @@ private:
     // reader lock is this thread's already.
     void walk(detail::exposition_visitor& out) const {
         const bool nested = detail::scrape_scope::inside(this);
-        const reader_lock lock(mutex_, !nested);
+        // A top-level scrape holds no other lock, so it may wait for writers (else scrapes
+        // overlapping back to back would keep them waiting); one inside another registry's
+        // scrape holds that registry's lock, which a writer may be waiting for.
+        const reader_lock lock(mutex_, nested ? detail::reader_turn::held_already
+                                       : detail::scrape_scope::inside_any()
+                                           ? detail::reader_turn::ahead
+                                           : detail::reader_turn::after_writers);
         const detail::scrape_scope scope(this);
         for (const detail::family_base* f : families_) out.family(*f);
         std::size_t dropped = 0;
@@ -830,7 +837,8 @@ private:
         // A scrape on this thread (a collector, the output's sink) holds the reader lock: it
         // may find a family registered before, never make one.
         const bool scraping = detail::scrape_scope::inside(this);
-        reader_lock look(mutex_, !scraping);
+        reader_lock look(mutex_,
+                         scraping ? detail::reader_turn::held_already : detail::reader_turn::ahead);
         std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name)
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
@@ -1009,26 +1017,15 @@ private:
                "before scraping, or write computed values through the collector_output";
     }
 
-    // The reader lock, unless `take` is false: the calling thread holds it already, inside a
-    // scrape of this registry (a collector asking for family_count()), and a second shared
-    // lock on the same mutex can wait forever for a writer queued in between.
-    class reader_lock {
-    public:
-        reader_lock(detail::writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
-            if (m_) m_->lock_shared();
-        }
-        reader_lock(const reader_lock&) = delete;
-        reader_lock& operator=(const reader_lock&) = delete;
-        ~reader_lock() { release(); }
-        // Unlocks before the end of the scope (once).
-        void release() {
-            if (m_) m_->unlock_shared();
-            m_ = nullptr;
-        }
-
-    private:
-        detail::writer_first_mutex* m_;
-    };
+    // How this thread takes the reader lock (a second shared lock on the same mutex can wait
+    // forever for a writer queued in between, see detail::writer_first_mutex): not at all
+    // inside a scrape of this registry (a collector asking for family_count()), else ahead of
+    // waiting writers, since a collector may wait for this thread.
+    detail::reader_turn turn() const noexcept {
+        return detail::scrape_scope::inside(this) ? detail::reader_turn::held_already
+                                                  : detail::reader_turn::ahead;
+    }
+    using reader_lock = detail::shared_lock_of;
 
     mutable detail::writer_first_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name

@@ -2779,6 +2779,9 @@ public:
     /// True when the calling thread is inside a scrape of any registry.
     static bool inside_any() noexcept { return top() != nullptr; }
 
+    /// True when the calling thread is inside one scope at most (the scrape of one registry).
+    static bool at_most_one() noexcept { return top() == nullptr || top()->outer_ == nullptr; }
+
 private:
     static const scrape_scope*& top() noexcept {
         static thread_local const scrape_scope* innermost = nullptr;
@@ -2801,6 +2804,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 
+#include <atomic>       // atomic
 #include <shared_mutex> // shared_mutex
 
 VITALS_BEGIN_NAMESPACE
@@ -2824,13 +2828,18 @@ public:
 using shared_mutex = std::shared_mutex;
 #endif
 
-/// A reader-writer lock that lets a waiting writer in before the readers that come after it.
-/// glibc's std::shared_mutex prefers readers: scrapes that overlap back to back (two
+/// A reader-writer lock that can let a waiting writer in before the readers that come after
+/// it. glibc's std::shared_mutex prefers readers: scrapes that overlap back to back (two
 /// Prometheus servers, a slow collector, a large family) kept a registration or a new series
-/// waiting for as long as they went on. Here a writer holds `gate_` while it waits, and new
-/// readers pass through `gate_` first, so it waits only for the readers already inside.
-/// Like std::shared_mutex on other platforms, a thread must not take the shared lock twice
-/// (a writer queued in between waits for the first, and the second for the writer).
+/// waiting for as long as they went on. Here a writer holds `gate_` while it waits, and
+/// lock_shared() passes through `gate_` first, so it waits for a queued writer, which waits
+/// only for the readers already inside.
+///
+/// That is safe only for a reader that holds no other lock a writer may wait for, and that no
+/// thread holding one waits for: a top-level scrape. Every other reader (a render nested in a
+/// collector or an output sink, a reader that a collector may wait for on another thread)
+/// uses lock_shared_ahead(), which joins the readers inside however many writers wait (the
+/// plain std::shared_mutex on glibc; elsewhere its own preference).
 class writer_first_mutex {
 public:
     writer_first_mutex() = default;
@@ -2838,21 +2847,56 @@ public:
     writer_first_mutex& operator=(const writer_first_mutex&) = delete;
 
     void lock() {
+        waiting_.fetch_add(1, std::memory_order_relaxed);
         gate_.lock();
         main_.lock();
         gate_.unlock();
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
     }
     void unlock() { main_.unlock(); }
+
+    /// The shared lock, after any writer already waiting.
     void lock_shared() {
-        gate_.lock_shared(); // held only for this instant: writers are not kept out by it
-        gate_.unlock_shared();
+        // Only when a writer waits: a render takes one of these locks per family, and the
+        // gate's two atomic operations cost about 9 ns each time.
+        if (waiting_.load(std::memory_order_relaxed) != 0) {
+            gate_.lock_shared(); // held only for this instant: writers are not kept out by it
+            gate_.unlock_shared();
+        }
         main_.lock_shared();
     }
+    /// The shared lock, not waiting for writers queued at the gate.
+    void lock_shared_ahead() { main_.lock_shared(); }
     void unlock_shared() { main_.unlock_shared(); }
 
 private:
+    std::atomic<unsigned> waiting_{0}; // writers in lock(), a hint for readers
     shared_mutex gate_;
     shared_mutex main_;
+};
+
+/// How a reader takes a writer_first_mutex: not at all (the calling thread holds it already,
+/// in a scrape), ahead of waiting writers, or after them.
+enum class reader_turn : unsigned char { held_already, ahead, after_writers };
+
+/// Holds `m` shared for its lifetime, as `turn` says; release() lets it go before that.
+class shared_lock_of {
+public:
+    shared_lock_of(writer_first_mutex& m, reader_turn turn)
+        : m_(turn == reader_turn::held_already ? nullptr : &m) {
+        if (turn == reader_turn::ahead) m.lock_shared_ahead();
+        if (turn == reader_turn::after_writers) m.lock_shared();
+    }
+    shared_lock_of(const shared_lock_of&) = delete;
+    shared_lock_of& operator=(const shared_lock_of&) = delete;
+    ~shared_lock_of() { release(); }
+    void release() noexcept {
+        if (m_) m_->unlock_shared();
+        m_ = nullptr;
+    }
+
+private:
+    writer_first_mutex* m_;
 };
 
 } // namespace detail
@@ -4192,7 +4236,8 @@ public:
 
     /// Number of visible series.
     std::size_t size() const {
-        const reader_lock lock(mutex_, !rendered_by_this_thread());
+        const reader_lock lock(mutex_, rendered_by_this_thread() ? reader_turn::held_already
+                                                                 : reader_turn::ahead);
         std::size_t n = 0;
         for (const series_node* s : series_) n += s->visible.load(std::memory_order_relaxed);
         return n;
@@ -4205,7 +4250,12 @@ public:
     /// clear()) is refused with an error, since the lock is held until the walk ends.
     template <class Fn>
     void for_each_series(Fn&& fn) const {
-        const reader_lock lock(mutex_, !rendered_by_this_thread()); // a nested render: ours
+        // Only a walk inside its registry's top-level scrape, holding that registry's lock alone,
+        // waits for writers (else renders overlapping back to back would keep a new series
+        // waiting); a nested render may hold another family's lock a writer waits for.
+        const reader_lock lock(mutex_, rendered_by_this_thread()     ? reader_turn::held_already
+                                       : scrape_scope::at_most_one() ? reader_turn::after_writers
+                                                                     : reader_turn::ahead);
         const scrape_scope rendering(this);
         for (const series_node* s : sorted_)
             if (s->visible.load(std::memory_order_relaxed)) fn(*s);
@@ -4870,21 +4920,7 @@ private:
         return nullptr;
     }
 
-    // The reader lock, unless `take` is false (this thread holds it already).
-    class reader_lock {
-    public:
-        reader_lock(writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
-            if (m_) m_->lock_shared();
-        }
-        reader_lock(const reader_lock&) = delete;
-        reader_lock& operator=(const reader_lock&) = delete;
-        ~reader_lock() {
-            if (m_) m_->unlock_shared();
-        }
-
-    private:
-        writer_first_mutex* m_;
-    };
+    using reader_lock = shared_lock_of;
 
     // Counts a lookup redirected to the overflow series, in this family's series of the
     // registry's overflow counter; the series is looked up once and kept (again only if it
@@ -5462,7 +5498,8 @@ private:
 /// A callback run at every scrape to add computed samples: any copyable callable taking a
 /// collector_output& (a lambda, a function, a functor such as process_collector), held by
 /// value. Runs on the scraping thread with the registry's reader lock held: it must be quick,
-/// must not throw and must not register metrics on the same registry. Behaves as
+/// must not throw, must not register metrics on the same registry and must not wait for
+/// another thread that scrapes it (README, "Threads and memory"). Behaves as
 /// std::function<void(collector_output&)>; making one allocates.
 using collector = detail::callback<void(collector_output&)>;
 
@@ -5751,7 +5788,7 @@ public:
     /// throws loses the rest of its output for that scrape; the families and the other
     /// collectors are still written. Thread-safe; allocates.
     std::vector<collector_failure> collector_failures() const {
-        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
+        const reader_lock lock(mutex_, turn());
         detail::exclusive_lock failures(failures_mutex_);
         std::vector<collector_failure> out;
         for (const collector_node* c = collectors_; c; c = c->next)
@@ -5761,7 +5798,7 @@ public:
 
     /// Number of registered families (including vitals' own).
     std::size_t family_count() const {
-        const reader_lock lock(mutex_, !detail::scrape_scope::inside(this));
+        const reader_lock lock(mutex_, turn());
         return families_.size();
     }
 
@@ -5786,7 +5823,13 @@ private:
     // reader lock is this thread's already.
     void walk(detail::exposition_visitor& out) const {
         const bool nested = detail::scrape_scope::inside(this);
-        const reader_lock lock(mutex_, !nested);
+        // A top-level scrape holds no other lock, so it may wait for writers (else scrapes
+        // overlapping back to back would keep them waiting); one inside another registry's
+        // scrape holds that registry's lock, which a writer may be waiting for.
+        const reader_lock lock(mutex_, nested ? detail::reader_turn::held_already
+                                       : detail::scrape_scope::inside_any()
+                                           ? detail::reader_turn::ahead
+                                           : detail::reader_turn::after_writers);
         const detail::scrape_scope scope(this);
         for (const detail::family_base* f : families_) out.family(*f);
         std::size_t dropped = 0;
@@ -6088,7 +6131,8 @@ private:
         // A scrape on this thread (a collector, the output's sink) holds the reader lock: it
         // may find a family registered before, never make one.
         const bool scraping = detail::scrape_scope::inside(this);
-        reader_lock look(mutex_, !scraping);
+        reader_lock look(mutex_,
+                         scraping ? detail::reader_turn::held_already : detail::reader_turn::ahead);
         std::size_t pos = family_index(name);
         if (pos != families_.size() && families_[pos]->name() == name)
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
@@ -6267,26 +6311,15 @@ private:
                "before scraping, or write computed values through the collector_output";
     }
 
-    // The reader lock, unless `take` is false: the calling thread holds it already, inside a
-    // scrape of this registry (a collector asking for family_count()), and a second shared
-    // lock on the same mutex can wait forever for a writer queued in between.
-    class reader_lock {
-    public:
-        reader_lock(detail::writer_first_mutex& m, bool take) : m_(take ? &m : nullptr) {
-            if (m_) m_->lock_shared();
-        }
-        reader_lock(const reader_lock&) = delete;
-        reader_lock& operator=(const reader_lock&) = delete;
-        ~reader_lock() { release(); }
-        // Unlocks before the end of the scope (once).
-        void release() {
-            if (m_) m_->unlock_shared();
-            m_ = nullptr;
-        }
-
-    private:
-        detail::writer_first_mutex* m_;
-    };
+    // How this thread takes the reader lock (a second shared lock on the same mutex can wait
+    // forever for a writer queued in between, see detail::writer_first_mutex): not at all
+    // inside a scrape of this registry (a collector asking for family_count()), else ahead of
+    // waiting writers, since a collector may wait for this thread.
+    detail::reader_turn turn() const noexcept {
+        return detail::scrape_scope::inside(this) ? detail::reader_turn::held_already
+                                                  : detail::reader_turn::ahead;
+    }
+    using reader_lock = detail::shared_lock_of;
 
     mutable detail::writer_first_mutex mutex_;
     std::vector<detail::family_base*> families_; // owned; sorted by name

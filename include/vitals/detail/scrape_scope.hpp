@@ -38,6 +38,9 @@ public:
     /// True when the calling thread is inside a scrape of any registry.
     static bool inside_any() noexcept { return top() != nullptr; }
 
+    /// True when the calling thread is inside one scope at most (the scrape of one registry).
+    static bool at_most_one() noexcept { return top() == nullptr || top()->outer_ == nullptr; }
+
 private:
     static const scrape_scope*& top() noexcept {
         static thread_local const scrape_scope* innermost = nullptr;
