@@ -9,7 +9,9 @@
 #   MIN_TIME=S     --benchmark_min_time per repetition (default 0.05)
 #   CXX, CXXFLAGS  compiler (default c++) and flags (default -O2)
 #   EXTRA=REGEX    more bench_core cases to time besides the defaults, e.g.
-#                  EXTRA='BM_counter_inc_exemplar|BM_histogram_observe_exemplar'
+#                  EXTRA='BM_counter_inc_exemplar|BM_histogram_observe_exemplar' or
+#                  EXTRA='BM_serialize_string/10000|BM_serialize_to_text/10000' (times in
+#                  microseconds are shown as such, without a ratio to the fetch_add)
 #
 # Builds bench/bench_core.cpp and bench/bench_kits.cpp from the working tree and from
 # BASELINE (its include/ and bench/, via git archive), then alternates the old and new
@@ -56,28 +58,42 @@ while [ "$i" -lt "$rounds" ]; do
         for suite in core kits; do
             cases=$core_cases
             [ "$suite" = kits ] && cases=$kits_cases
+            # JSON, not CSV: Google Benchmark's CSV reporter aborts when a case adds a user
+            # counter (the serialization cases' "bytes") that earlier cases did not have.
             "$work/${suite}_$side" --benchmark_filter="$cases" --benchmark_repetitions="$reps" \
-                --benchmark_min_time="$min_time" --benchmark_format=csv 2>/dev/null |
-                sed -n "s/^\"\([^\"]*\)\",[^,]*,[^,]*,\([^,]*\),ns.*/$side \1 \2/p"
+                --benchmark_min_time="$min_time" --benchmark_format=json \
+                >"$work/run_${i}_${side}_$suite.json" 2>/dev/null ||
+                { echo "ab_core.sh: ${suite}_$side failed in round $i" >&2; exit 1; }
         done
-    done >>"$work/samples"
+    done
     i=$((i + 1))
 done
 
-python3 - "$work/samples" <<'PYEOF'
+python3 - "$work" <<'PYEOF'
 import collections
+import glob
+import json
+import os
 import sys
 
+NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 times = collections.defaultdict(list)
-with open(sys.argv[1]) as f:
-    for line in f:
-        side, name, cpu = line.split()
-        if name.endswith(("_mean", "_median", "_stddev", "_cv")):
-            continue
-        times[(name, side)].append(float(cpu))
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "run_*.json"))):
+    side = os.path.basename(path).split("_")[2]
+    with open(path) as f:
+        for run in json.load(f)["benchmarks"]:
+            if run.get("run_type") == "aggregate":
+                continue
+            times[(run["name"], side)].append(run["cpu_time"] * NS_PER_UNIT[run["time_unit"]])
 
 baseline_of = {"BM_tracked_request_cached/threads:1": "BM_baseline_two_clock_reads",
                "BM_baseline_two_clock_reads": "BM_baseline_two_clock_reads"}
+
+
+def show(ns):
+    return "%.2f ns" % ns if ns < 1e4 else "%.1f us" % (ns / 1e3)
+
+
 names = []
 for name, _ in times:
     if name not in names:
@@ -89,10 +105,12 @@ for name in names:
     for side in ("old", "new"):
         xs = sorted(times[(name, side)])
         base = sorted(times[(baseline_of.get(name, "BM_baseline_atomic/threads:1"), side)])
-        row[side] = (xs[0], xs[len(xs) // 4], xs[0] / base[0] if base else float("nan"))
-    print("| %s | %.2f ns | %.2f ns | %.2fx | %.2fx | %.2fx | %.2f ns | %.2f ns |" % (
-        name, row["old"][0], row["new"][0], row["new"][0] / row["old"][0], row["old"][2],
-        row["new"][2], row["old"][1], row["new"][1]))
+        # A ratio to a few-nanosecond baseline says nothing about a case that takes microseconds.
+        ratio = "%.2fx" % (xs[0] / base[0]) if base and xs[0] < 1000 * base[0] else "-"
+        row[side] = (xs[0], xs[len(xs) // 4], ratio)
+    print("| %s | %s | %s | %.2fx | %s | %s | %s | %s |" % (
+        name, show(row["old"][0]), show(row["new"][0]), row["new"][0] / row["old"][0],
+        row["old"][2], row["new"][2], show(row["old"][1]), show(row["new"][1])))
 print()
 print("min: the fastest of all repetitions; ratio: min over the min of the same binary's "
       "baseline (the relaxed fetch_add, or two steady_clock reads for the tracked request); "
