@@ -210,6 +210,7 @@ void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
     if constexpr (std::is_trivially_copyable_v<T>) {
         v.push_back(value);
         const std::size_t after = v.size() - 1 - pos;
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): T is the element moved, often a pointer
         std::memmove(v.data() + pos + 1, v.data() + pos, after * sizeof(T));
         v[pos] = value;
     } else {
