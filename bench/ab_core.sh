@@ -91,6 +91,8 @@ baseline_of = {"BM_tracked_request_cached/threads:1": "BM_baseline_two_clock_rea
 
 
 def show(ns):
+    if ns is None:
+        return "-"
     return "%.2f ns" % ns if ns < 1e4 else "%.1f us" % (ns / 1e3)
 
 
@@ -104,13 +106,17 @@ for name in names:
     row = {}
     for side in ("old", "new"):
         xs = sorted(times[(name, side)])
+        if not xs:  # a case only one side's bench/ has
+            row[side] = (None, None, "-")
+            continue
         base = sorted(times[(baseline_of.get(name, "BM_baseline_atomic/threads:1"), side)])
         # A ratio to a few-nanosecond baseline says nothing about a case that takes microseconds.
         ratio = "%.2fx" % (xs[0] / base[0]) if base and xs[0] < 1000 * base[0] else "-"
         row[side] = (xs[0], xs[len(xs) // 4], ratio)
-    print("| %s | %s | %s | %.2fx | %s | %s | %s | %s |" % (
-        name, show(row["old"][0]), show(row["new"][0]), row["new"][0] / row["old"][0],
-        row["old"][2], row["new"][2], show(row["old"][1]), show(row["new"][1])))
+    old, new = row["old"], row["new"]
+    change = "%.2fx" % (new[0] / old[0]) if old[0] and new[0] else "-"
+    print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        name, show(old[0]), show(new[0]), change, old[2], new[2], show(old[1]), show(new[1])))
 print()
 print("min: the fastest of all repetitions; ratio: min over the min of the same binary's "
       "baseline (the relaxed fetch_add, or two steady_clock reads for the tracked request); "

@@ -426,6 +426,7 @@ BENCHMARK(BM_serialize_string)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark:
 // The README's default path: a new string per scrape (what to_text(reg) returns).
 void BM_serialize_to_text(benchmark::State& state) {
     const auto reg = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    vitals::to_text(*reg); // a registry's first to_text() grows its string step by step
     std::size_t bytes = 0;
     for (auto _ : state) {
         const std::string out = vitals::to_text(*reg);
@@ -435,6 +436,26 @@ void BM_serialize_to_text(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
 BENCHMARK(BM_serialize_to_text)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// A service with two registries (its own and a library's, say) rendering both with to_text()
+// in turn: each keeps the size of its own last exposition. Time per render.
+void BM_serialize_to_text_two_registries(benchmark::State& state) {
+    const auto first = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    const auto second = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    vitals::to_text(*first);
+    vitals::to_text(*second);
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string a = vitals::to_text(*first);
+        const std::string b = vitals::to_text(*second);
+        bytes += a.size() + b.size();
+        benchmark::DoNotOptimize(a.data());
+        benchmark::DoNotOptimize(b.data());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2);
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_serialize_to_text_two_registries)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 #ifdef VITALS_EXPOSITION_OPENMETRICS_HPP // builds without OpenMetrics (older trees) skip it
 // OpenMetrics into a reused string: compare with BM_serialize_string (text 0.0.4).
@@ -453,6 +474,20 @@ void BM_serialize_openmetrics(benchmark::State& state) {
     state.counters["bytes"] = static_cast<double>(out.size());
 }
 BENCHMARK(BM_serialize_openmetrics)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// The OpenMetrics default path: a new string per scrape (what to_openmetrics(reg) returns).
+void BM_serialize_to_openmetrics(benchmark::State& state) {
+    const auto reg = make_mixed_registry(static_cast<std::size_t>(state.range(0)));
+    vitals::to_openmetrics(*reg);
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string out = vitals::to_openmetrics(*reg);
+        bytes += out.size();
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_serialize_to_openmetrics)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 // The two formats' renders alternated in one loop, each timed on its own, so that both see
 // the same machine: the separate rows above run seconds apart, and this VM's render times

@@ -1079,6 +1079,9 @@ private:
     std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
     std::vector<std::string> collected_;          // see reserve_collected()
     const std::string* (*find_collected_)(const registry&, std::string_view) = nullptr;
+    // Sizes of the last to_text() and to_openmetrics() results: the next ones reserve them.
+    mutable std::atomic<std::size_t> last_text_size_{0};
+    mutable std::atomic<std::size_t> last_openmetrics_size_{0};
 };
 
 namespace detail {
@@ -1089,6 +1092,12 @@ struct registry_access {
     static status reserve_collected(registry& reg, const std::vector<collected_family>& families,
                                     std::string_view writer, bool again) {
         return reg.reserve_collected(families, writer, again);
+    }
+    static std::atomic<std::size_t>& last_text_size(const registry& reg) noexcept {
+        return reg.last_text_size_;
+    }
+    static std::atomic<std::size_t>& last_openmetrics_size(const registry& reg) noexcept {
+        return reg.last_openmetrics_size_;
     }
 };
 } // namespace detail

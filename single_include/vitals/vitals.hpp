@@ -1860,6 +1860,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FORMAT_NUMBER_HPP
 
+#include <atomic>      // atomic
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <cstring>     // memcpy
@@ -2027,6 +2028,23 @@ inline void render_to_string(render_fn render, const registry& reg, std::string&
     out_buffer b(out);
     render(reg, b);
     b.finish();
+}
+
+/// A new string of the exposition of `reg`, reserved at the size of the previous one in this
+/// format (`last_size`, kept by the registry). Growing a fresh string step by step made every
+/// render map and fault in new pages: for 10,000 series, 34 times the cost of rendering into
+/// a reused string. With one allocation of the last size, the allocator usually hands the same
+/// memory back on the next call. Per registry and format, so that a program rendering two
+/// registries, or both formats, in turn keeps each hint. Renders of one registry running at
+/// once may store each other's size: a stale hint costs one reallocation at most.
+inline std::string render_to_new_string(render_fn render, const registry& reg,
+                                        std::atomic<std::size_t>& last_size) {
+    std::string out;
+    const std::size_t hint = last_size.load(std::memory_order_relaxed);
+    if (hint != 0) out.reserve(hint + 4096); // room to grow a little
+    render_to_string(render, reg, out);
+    last_size.store(out.size(), std::memory_order_relaxed);
+    return out;
 }
 
 inline void render_to_sink(render_fn render, const registry& reg, text_sink sink, void* context,
@@ -4172,6 +4190,7 @@ void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
     if constexpr (std::is_trivially_copyable_v<T>) {
         v.push_back(value);
         const std::size_t after = v.size() - 1 - pos;
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): T is the element moved, often a pointer
         std::memmove(v.data() + pos + 1, v.data() + pos, after * sizeof(T));
         v[pos] = value;
     } else {
@@ -6381,6 +6400,9 @@ private:
     std::vector<detail::family_base*> withdrawn_; // owned; see withdraw()
     std::vector<std::string> collected_;          // see reserve_collected()
     const std::string* (*find_collected_)(const registry&, std::string_view) = nullptr;
+    // Sizes of the last to_text() and to_openmetrics() results: the next ones reserve them.
+    mutable std::atomic<std::size_t> last_text_size_{0};
+    mutable std::atomic<std::size_t> last_openmetrics_size_{0};
 };
 
 namespace detail {
@@ -6391,6 +6413,12 @@ struct registry_access {
     static status reserve_collected(registry& reg, const std::vector<collected_family>& families,
                                     std::string_view writer, bool again) {
         return reg.reserve_collected(families, writer, again);
+    }
+    static std::atomic<std::size_t>& last_text_size(const registry& reg) noexcept {
+        return reg.last_text_size_;
+    }
+    static std::atomic<std::size_t>& last_openmetrics_size(const registry& reg) noexcept {
+        return reg.last_openmetrics_size_;
     }
 };
 } // namespace detail
@@ -6889,11 +6917,12 @@ void write_openmetrics(const registry& reg, Fn&& fn) {
     detail::render_to_callable(&detail::openmetrics_writer::render, reg, fn);
 }
 
-/// The OpenMetrics exposition of `reg` as a new string. Allocates.
+/// The OpenMetrics exposition of `reg` as a new string. Allocates once: the string is sized
+/// from the previous to_openmetrics() of the same registry. In a loop, write_openmetrics(reg,
+/// out) into one string that is cleared and reused allocates nothing at all.
 inline std::string to_openmetrics(const registry& reg) {
-    std::string out;
-    write_openmetrics(reg, out);
-    return out;
+    return detail::render_to_new_string(&detail::openmetrics_writer::render, reg,
+                                        detail::registry_access::last_openmetrics_size(reg));
 }
 
 VITALS_END_NAMESPACE
@@ -9123,7 +9152,6 @@ VITALS_END_NAMESPACE
 // #include <vitals/histogram.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
 
-#include <atomic>      // atomic
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <string>      // string
@@ -9267,24 +9295,12 @@ void write_text(const registry& reg, Fn&& fn) {
     detail::render_to_callable(&detail::text_writer::render, reg, fn);
 }
 
-/// The exposition of `reg` as a new string. Allocates (once: the string is sized from the
-/// previous render of the same registry). In a loop, write_text(reg, out) into one string
+/// The exposition of `reg` as a new string. Allocates once: the string is sized from the
+/// previous to_text() of the same registry. In a loop, write_text(reg, out) into one string
 /// that is cleared and reused allocates nothing at all.
 inline std::string to_text(const registry& reg) {
-    // Growing a fresh string step by step made every render map and fault in new pages (for
-    // 10,000 series, 34 times the cost of rendering into a reused string, issue 12). One
-    // allocation of the last size of this registry's exposition avoids the growth, and the
-    // allocator hands the same memory back on the next call. A hint for one registry at a
-    // time; a stale or mixed-up hint only costs a reallocation.
-    static std::atomic<const registry*> last_registry{nullptr};
-    static std::atomic<std::size_t> last_size{0};
-    std::string out;
-    if (last_registry.load(std::memory_order_relaxed) == &reg)
-        out.reserve(last_size.load(std::memory_order_relaxed) + 4096);
-    write_text(reg, out);
-    last_size.store(out.size(), std::memory_order_relaxed);
-    last_registry.store(&reg, std::memory_order_relaxed);
-    return out;
+    return detail::render_to_new_string(&detail::text_writer::render, reg,
+                                        detail::registry_access::last_text_size(reg));
 }
 
 VITALS_END_NAMESPACE

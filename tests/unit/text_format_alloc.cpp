@@ -7,6 +7,7 @@
 // allocations the current thread makes while counting is switched on (counting_new.hpp); the
 // checks switch it on around the calls under test only, so doctest's own allocations do not
 // matter.
+#include <vitals/exposition/openmetrics.hpp>
 #include <vitals/registry.hpp>
 #include <vitals/text_format.hpp>
 
@@ -95,6 +96,51 @@ TEST_CASE("text_format_alloc: the sink form never allocates") {
         [&] { vitals::write_text(reg, [&](const char*, std::size_t size) { bytes += size; }); });
     CHECK(n == 0u);
     CHECK(bytes == vitals::to_text(reg).size());
+}
+
+TEST_CASE("text_format_alloc: to_text() and to_openmetrics() allocate once per call") {
+    // Each registry keeps the size of its last exposition in each format, so that a service
+    // rendering two registries in turn, or both formats, does not grow a fresh string step by
+    // step (each step a new mapping faulted in page by page, for a large exposition).
+    vitals::registry a;
+    vitals::registry b;
+    fill(a);
+    fill(b);
+    b.gauge("alloc_only_in_b", "Makes b's exposition longer.", {"k"}).labels("v").set(1);
+    std::string expected_a_text;
+    std::string expected_b_text;
+    std::string expected_a_om;
+    vitals::write_text(a, expected_a_text);
+    vitals::write_text(b, expected_b_text);
+    vitals::write_openmetrics(a, expected_a_om);
+    REQUIRE(expected_a_text.size() > 50000u);
+    REQUIRE(expected_b_text.size() > expected_a_text.size());
+    // The first call of each learns the size.
+    CHECK(vitals::to_text(a) == expected_a_text);
+    CHECK(vitals::to_text(b) == expected_b_text);
+    CHECK(vitals::to_openmetrics(a) == expected_a_om);
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        std::string text_a;
+        std::string text_b;
+        std::string om_a;
+        CHECK(allocations_during([&] { text_a = vitals::to_text(a); }) == 1u);
+        CHECK(allocations_during([&] { om_a = vitals::to_openmetrics(a); }) == 1u);
+        CHECK(allocations_during([&] { text_b = vitals::to_text(b); }) == 1u);
+        CHECK(text_a == expected_a_text);
+        CHECK(text_b == expected_b_text);
+        CHECK(om_a == expected_a_om);
+    }
+    // A registry that grew since its last render still renders whole (one reallocation more
+    // at most), and the call after it allocates once again.
+    auto& more = a.gauge("alloc_grown", "Added after a render.", {"k"});
+    for (int i = 0; i < 2000; ++i) more.labels("value_" + std::to_string(i)).set(i);
+    std::string grown;
+    vitals::write_text(a, grown);
+    CHECK(vitals::to_text(a) == grown);
+    std::string again;
+    CHECK(allocations_during([&] { again = vitals::to_text(a); }) == 1u);
+    CHECK(again == grown);
 }
 
 TEST_CASE("text_format_alloc: hot paths and lookups of existing series do not allocate") {

@@ -290,11 +290,12 @@ void write_openmetrics(const registry& reg, Fn&& fn) {
     detail::render_to_callable(&detail::openmetrics_writer::render, reg, fn);
 }
 
-/// The OpenMetrics exposition of `reg` as a new string. Allocates.
+/// The OpenMetrics exposition of `reg` as a new string. Allocates once: the string is sized
+/// from the previous to_openmetrics() of the same registry. In a loop, write_openmetrics(reg,
+/// out) into one string that is cleared and reused allocates nothing at all.
 inline std::string to_openmetrics(const registry& reg) {
-    std::string out;
-    write_openmetrics(reg, out);
-    return out;
+    return detail::render_to_new_string(&detail::openmetrics_writer::render, reg,
+                                        detail::registry_access::last_openmetrics_size(reg));
 }
 
 VITALS_END_NAMESPACE

@@ -13,7 +13,6 @@
 #include <vitals/histogram.hpp>
 #include <vitals/registry.hpp>
 
-#include <atomic>      // atomic
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <string>      // string
@@ -157,24 +156,12 @@ void write_text(const registry& reg, Fn&& fn) {
     detail::render_to_callable(&detail::text_writer::render, reg, fn);
 }
 
-/// The exposition of `reg` as a new string. Allocates (once: the string is sized from the
-/// previous render of the same registry). In a loop, write_text(reg, out) into one string
+/// The exposition of `reg` as a new string. Allocates once: the string is sized from the
+/// previous to_text() of the same registry. In a loop, write_text(reg, out) into one string
 /// that is cleared and reused allocates nothing at all.
 inline std::string to_text(const registry& reg) {
-    // Growing a fresh string step by step made every render map and fault in new pages (for
-    // 10,000 series, 34 times the cost of rendering into a reused string, issue 12). One
-    // allocation of the last size of this registry's exposition avoids the growth, and the
-    // allocator hands the same memory back on the next call. A hint for one registry at a
-    // time; a stale or mixed-up hint only costs a reallocation.
-    static std::atomic<const registry*> last_registry{nullptr};
-    static std::atomic<std::size_t> last_size{0};
-    std::string out;
-    if (last_registry.load(std::memory_order_relaxed) == &reg)
-        out.reserve(last_size.load(std::memory_order_relaxed) + 4096);
-    write_text(reg, out);
-    last_size.store(out.size(), std::memory_order_relaxed);
-    last_registry.store(&reg, std::memory_order_relaxed);
-    return out;
+    return detail::render_to_new_string(&detail::text_writer::render, reg,
+                                        detail::registry_access::last_text_size(reg));
 }
 
 VITALS_END_NAMESPACE
