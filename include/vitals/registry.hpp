@@ -1154,6 +1154,8 @@ inline collector_status collector_output::family(std::string_view name, std::str
     active_ = false;
     label_set_count_ = 0; // a new family: its label sets start empty
     label_sets_more_.clear();
+    if (static_cast<unsigned>(type) > static_cast<unsigned>(metric_type::stateset))
+        return drop(errc::invalid_argument, "not a metric_type value");
     if (!detail::is_valid_metric_name(name))
         return drop(errc::invalid_metric_name, "invalid metric name");
     const std::string_view suffix = type == metric_type::counter ? "_total"

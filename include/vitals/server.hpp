@@ -57,8 +57,8 @@ VITALS_BEGIN_NAMESPACE
 /// and the descriptor limit minus descriptor_reserve (at either cap, idle connections make
 /// room for new clients, oldest first). Liveness and readiness checks run on that thread:
 /// they must be quick (see cached_probe for slow dependencies). A collector that throws
-/// while /metrics renders leaves its families out of that scrape; the others are served
-/// with 200.
+/// while /metrics renders loses the rest of its output for that scrape (what it wrote
+/// before the throw stays); the other collectors and the families are served with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
 /// All members are thread-safe. Checks and collectors run on the server thread: there,

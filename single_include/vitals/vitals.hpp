@@ -6475,6 +6475,8 @@ inline collector_status collector_output::family(std::string_view name, std::str
     active_ = false;
     label_set_count_ = 0; // a new family: its label sets start empty
     label_sets_more_.clear();
+    if (static_cast<unsigned>(type) > static_cast<unsigned>(metric_type::stateset))
+        return drop(errc::invalid_argument, "not a metric_type value");
     if (!detail::is_valid_metric_name(name))
         return drop(errc::invalid_metric_name, "invalid metric name");
     const std::string_view suffix = type == metric_type::counter ? "_total"
@@ -7812,7 +7814,7 @@ VITALS_END_NAMESPACE
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
 #include <string_view> // string_view
-#include <type_traits> // enable_if_t, is_same
+#include <type_traits> // enable_if_t, is_same, is_floating_point, is_integral
 
 VITALS_BEGIN_NAMESPACE
 
@@ -7911,6 +7913,16 @@ public:
         if (response_bytes >= 0.0) response_size_->observe(response_bytes);
         if (error_type.empty()) error_type = status_error(status);
         if (!error_type.empty()) errors(error_type).inc();
+    }
+    /// record(seconds, status, ...), the first two arguments swapped, would convert both
+    /// silently (status 0, a duration of 200 seconds): it does not compile.
+    template <
+        class Seconds, class Status,
+        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
+                         int> = 0>
+    void record(Seconds, Status, double = -1.0, double = -1.0, std::string_view = {}) {
+        static_assert(!std::is_floating_point<Seconds>::value,
+                      "http_endpoint::record takes the status first, then the seconds");
     }
 
     /// Starts tracking a request on this endpoint (see http_request_tracker).
@@ -8462,6 +8474,7 @@ VITALS_END_NAMESPACE
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
 #include <string_view> // string_view
+#include <type_traits> // enable_if_t, is_same, is_arithmetic
 
 VITALS_BEGIN_NAMESPACE
 
@@ -8540,6 +8553,15 @@ public:
         duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
         if (!ok) unspecified_->inc();
+    }
+    /// record(ok, seconds), the arguments swapped, would convert both silently (a run of
+    /// 1 second, ok when `seconds` is not 0): it does not compile.
+    template <class Ok, class Seconds,
+              std::enable_if_t<std::is_same<Ok, bool>::value && std::is_arithmetic<Seconds>::value,
+                               int> = 0>
+    void record(Ok, Seconds) const noexcept {
+        static_assert(!std::is_same<Ok, bool>::value,
+                      "job_handle::record takes the seconds first, then whether the run was ok");
     }
     /// Records a failed run with its error type (the reason, e.g. "bad_input"): the run
     /// counts as `failure` and `NS_converter_errors_total{converter,error_type}` counts one.

@@ -82,6 +82,32 @@ TEST_CASE("collector_output: each drop has a status saying why, and is counted")
     CHECK(contains(om, "\nvitals_collector_dropped 16\n# EOF\n"));
 }
 
+TEST_CASE("collector_output: a metric_type that is none of the five is dropped") {
+    // A value cast from a number (a wrong table, a type from a newer version): writing it
+    // as some type would give output that parsers reject.
+    vitals::registry reg;
+    std::vector<vitals::collector_status> got;
+    reg.add_collector([&got](vitals::collector_output& o) {
+        got.clear();
+        got.push_back(o.family("odd", "H.", static_cast<vitals::metric_type>(7)));
+        got.push_back(o.sample(1)); // no family to write it in
+        got.push_back(o.family("odd", "H.", static_cast<vitals::metric_type>(-1)));
+        got.push_back(o.gauge("fine", "H.", 2));
+    });
+    const std::string text = vitals::to_text(reg);
+    const std::string om = vitals::to_openmetrics(reg);
+    REQUIRE(got.size() == 4);
+    CHECK(got[0].code() == vitals::errc::invalid_argument);
+    CHECK(contains(std::string(got[0].message()), "metric_type"));
+    CHECK(got[1].code() == vitals::errc::invalid_argument);
+    CHECK(got[2].code() == vitals::errc::invalid_argument);
+    CHECK(got[3].ok());
+    CHECK_FALSE(contains(text, "odd"));
+    CHECK_FALSE(contains(om, "odd"));
+    CHECK(contains(text, "\nfine 2\n"));
+    CHECK(contains(text, "\nvitals_collector_dropped 3\n"));
+}
+
 TEST_CASE("collector_output: no drop, no vitals_collector_dropped; its name is taken") {
     vitals::registry reg;
     reg.add_collector([](vitals::collector_output& o) { CHECK(o.gauge("fine", "F.", 1)); });

@@ -16,7 +16,7 @@
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
 #include <string_view> // string_view
-#include <type_traits> // enable_if_t, is_same
+#include <type_traits> // enable_if_t, is_same, is_floating_point, is_integral
 
 VITALS_BEGIN_NAMESPACE
 
@@ -115,6 +115,16 @@ public:
         if (response_bytes >= 0.0) response_size_->observe(response_bytes);
         if (error_type.empty()) error_type = status_error(status);
         if (!error_type.empty()) errors(error_type).inc();
+    }
+    /// record(seconds, status, ...), the first two arguments swapped, would convert both
+    /// silently (status 0, a duration of 200 seconds): it does not compile.
+    template <
+        class Seconds, class Status,
+        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
+                         int> = 0>
+    void record(Seconds, Status, double = -1.0, double = -1.0, std::string_view = {}) {
+        static_assert(!std::is_floating_point<Seconds>::value,
+                      "http_endpoint::record takes the status first, then the seconds");
     }
 
     /// Starts tracking a request on this endpoint (see http_request_tracker).

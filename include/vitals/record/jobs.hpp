@@ -15,6 +15,7 @@
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
 #include <string_view> // string_view
+#include <type_traits> // enable_if_t, is_same, is_arithmetic
 
 VITALS_BEGIN_NAMESPACE
 
@@ -93,6 +94,15 @@ public:
         duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
         if (!ok) unspecified_->inc();
+    }
+    /// record(ok, seconds), the arguments swapped, would convert both silently (a run of
+    /// 1 second, ok when `seconds` is not 0): it does not compile.
+    template <class Ok, class Seconds,
+              std::enable_if_t<std::is_same<Ok, bool>::value && std::is_arithmetic<Seconds>::value,
+                               int> = 0>
+    void record(Ok, Seconds) const noexcept {
+        static_assert(!std::is_same<Ok, bool>::value,
+                      "job_handle::record takes the seconds first, then whether the run was ok");
     }
     /// Records a failed run with its error type (the reason, e.g. "bad_input"): the run
     /// counts as `failure` and `NS_converter_errors_total{converter,error_type}` counts one.
