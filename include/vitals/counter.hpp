@@ -40,8 +40,11 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
 /// lock-free and never allocate. Usable alone or as a series of a registry family.
 ///
 /// Refused writes: a negative, NaN or infinite amount, one that would make the total
-/// infinite, or a whole amount of 2^63 or more (a wrapped-around unsigned subtraction) leaves
-/// the counter unchanged and is counted by vitals::rejected_writes().
+/// infinite, a whole amount of 2^63 or more (a wrapped-around unsigned subtraction), or one
+/// that would carry a cell past 2^64 - 1 (the whole-number total of one thread's cell, or of
+/// the counter with VITALS_COMPACT, over its lifetime) leaves the counter unchanged and is
+/// counted by vitals::rejected_writes(). The whole-number total of several threads' cells
+/// stops at 2^64 - 1: it never wraps around to a smaller one.
 class counter {
 public:
     counter() noexcept = default;
@@ -112,16 +115,19 @@ public:
         return not_below(whole_value()) + fraction_sum;
     }
 
-    /// The sum of the whole-number increments only (exact up to 2^64).
+    /// The sum of the whole-number increments only: exact up to 2^64 - 1, where it stays (a
+    /// total past it is shown as 2^64 - 1, never wrapped around to a smaller one).
     std::uint64_t whole_value() const noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         // Acquire: the cells read below are then no older than those reset() summed, so the
-        // difference never wraps below zero.
-        std::uint64_t sum = 0 - stripes_[0].reset_base.load(std::memory_order_acquire);
-        for (const auto& s : stripes_)
-            sum +=
-                s.owned.load(std::memory_order_relaxed) + s.shared.load(std::memory_order_relaxed);
-        return sum;
+        // difference never goes below zero. (The high word is read apart from the low one:
+        // a reset() running meanwhile can tear the two only past 2^64.)
+        const std::uint64_t base_low = stripes_[0].reset_base.load(std::memory_order_acquire);
+        const std::uint64_t base_high = stripes_[0].reset_base_high.load(std::memory_order_relaxed);
+        std::uint64_t high = 0;
+        const std::uint64_t low = sum_cells(high);
+        high -= base_high + (low < base_low);
+        return high == 0 ? low - base_low : ~std::uint64_t{0};
 #else
         return cell_.load(std::memory_order_relaxed);
 #endif
@@ -137,11 +143,10 @@ public:
 #if VITALS_COUNTER_STRIPES > 1
         // Owned cells are written by their owner alone (a store here could be overwritten by
         // the owner's next store), so the total seen at the reset becomes the new zero.
-        std::uint64_t sum = 0;
-        for (const auto& s : stripes_)
-            sum +=
-                s.owned.load(std::memory_order_relaxed) + s.shared.load(std::memory_order_relaxed);
-        stripes_[0].reset_base.store(sum, std::memory_order_release);
+        std::uint64_t high = 0;
+        const std::uint64_t low = sum_cells(high);
+        stripes_[0].reset_base_high.store(high, std::memory_order_relaxed);
+        stripes_[0].reset_base.store(low, std::memory_order_release);
 #else
         cell_.store(0, std::memory_order_relaxed);
 #endif
@@ -189,18 +194,49 @@ private:
         return true;
     }
 
+    // A cell never wraps around past 2^64 - 1 (which would make the total go down, from a
+    // few inc_by() of large amounts, a length a client sent say): an add that would carry is
+    // refused, at the cost of one well-predicted branch. In a shared cell the carry shows in
+    // fetch_add's result, and the add is taken back.
     void add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();
-        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count))
-            detail::owned_add(stripes_[s - 1].owned, n);
-        else
-            stripes_[(s - 1) & (detail::slot_count - 1)].shared.fetch_add(
-                n, std::memory_order_relaxed);
+        if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
+            std::atomic<std::uint64_t>& cell = stripes_[s - 1].owned;
+            const std::uint64_t before = cell.load(std::memory_order_relaxed);
+            if (VITALS_DETAIL_UNLIKELY(before + n < before)) return detail::note_rejected_write();
+            cell.store(before + n, std::memory_order_relaxed);
+        } else {
+            take_back_carry(stripes_[(s - 1) & (detail::slot_count - 1)].shared, n);
+        }
 #else
-        cell_.fetch_add(n, std::memory_order_relaxed);
+        take_back_carry(cell_, n);
 #endif
     }
+
+    static void take_back_carry(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
+        const std::uint64_t before = cell.fetch_add(n, std::memory_order_relaxed);
+        if (VITALS_DETAIL_UNLIKELY(before + n < before)) {
+            cell.fetch_sub(n, std::memory_order_relaxed);
+            detail::note_rejected_write();
+        }
+    }
+
+#if VITALS_COUNTER_STRIPES > 1
+    // The sum of every cell, the carries out of the low word counted in `high`.
+    std::uint64_t sum_cells(std::uint64_t& high) const noexcept {
+        std::uint64_t low = 0;
+        const auto add = [&](std::uint64_t v) {
+            low += v;
+            high += low < v ? 1 : 0;
+        };
+        for (const auto& s : stripes_) {
+            add(s.owned.load(std::memory_order_relaxed));
+            add(s.shared.load(std::memory_order_relaxed));
+        }
+        return low;
+    }
+#endif
 
 #if VITALS_COUNTER_STRIPES > 1
     struct alignas(64) stripe {
@@ -208,9 +244,10 @@ private:
         std::atomic<std::uint64_t> shared{0}; // fetch_add by threads without a slot
         // Used in stripes_[0] only, in bytes the cell alignment would waste anyway, so a
         // counter is exactly VITALS_COUNTER_STRIPES * 64 bytes.
-        std::atomic<double> fraction{0.0};        // the sum of fractional increments
-        std::atomic<std::uint64_t> reset_base{0}; // the whole total at the last reset()
-        detail::exemplar_slots exemplars;         // allocated on the first exemplar
+        std::atomic<double> fraction{0.0};             // the sum of fractional increments
+        std::atomic<std::uint64_t> reset_base{0};      // the whole total at the last reset()
+        std::atomic<std::uint64_t> reset_base_high{0}; // its carries past 2^64
+        detail::exemplar_slots exemplars;              // allocated on the first exemplar
     };
     std::atomic<double>& fraction() noexcept { return stripes_[0].fraction; }
     const std::atomic<double>& fraction() const noexcept { return stripes_[0].fraction; }

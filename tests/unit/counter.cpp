@@ -137,6 +137,56 @@ TEST_CASE("counter: an unsigned amount of 2^63 or more is refused, not wrapped a
     CHECK(vitals::rejected_writes() == rejected + 3);
 }
 
+TEST_CASE("counter: large amounts added again and again never wrap the total around") {
+    // Three amounts below 2^63 (lengths a client sent, say) would carry past 2^64 - 1 and
+    // leave a total smaller than before: a counter that went down.
+    const std::uint64_t largest = (std::uint64_t{1} << 63) - 1;
+    const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    vitals::registry reg;
+    vitals::counter& c = reg.counter("sent_bytes", "Bytes.");
+    const std::uint64_t rejected = vitals::rejected_writes();
+    c.inc_by(largest);
+    c.inc_by(largest);
+    CHECK(c.whole_value() == max - 1);
+    c.inc_by(largest);
+    CHECK(c.whole_value() == max - 1);
+    CHECK(vitals::rejected_writes() == rejected + 1);
+    c.inc();
+    CHECK(c.whole_value() == max);
+    c.inc();
+    c.inc(1.0); // whole: the same path
+    CHECK(c.whole_value() == max);
+    CHECK(vitals::rejected_writes() == rejected + 3);
+    CHECK(vitals::to_text(reg) == "# HELP sent_bytes_total Bytes.\n# TYPE sent_bytes_total "
+                                  "counter\nsent_bytes_total 18446744073709551615\n");
+}
+
+#if VITALS_COUNTER_STRIPES > 1
+TEST_CASE("counter: a total over several threads' cells stops at 2^64 - 1") {
+    // No single cell carries here; their sum does.
+    const std::uint64_t largest = (std::uint64_t{1} << 63) - 1;
+    const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    vitals::counter c;
+    std::thread other([&] {
+        c.inc_by(largest);
+        c.inc_by(largest);
+    });
+    other.join();
+    CHECK(c.whole_value() == max - 1);
+    c.inc_by(largest);
+    CHECK(c.whole_value() == max);
+    c.inc_by(largest);
+    CHECK(c.whole_value() == max);
+    CHECK(c.value() >= 18446744073709551615.0);
+    // A reset() starts from zero again. (Both threads' cells are full now: each refuses what
+    // would carry it, for the counter's lifetime, so no more is counted through them.)
+    c.reset();
+    CHECK(c.whole_value() == 0u);
+    c.inc_by(largest);
+    CHECK(c.whole_value() == 0u);
+}
+#endif
+
 TEST_CASE("counter: every refused write is counted by rejected_writes()") {
     vitals::counter c;
     vitals::histogram h({1.0});
