@@ -231,3 +231,43 @@ TEST_CASE("slow readers: two scrapes at once of an exposition over half the budg
     }
     CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
 }
+
+// One scraper of an exposition larger than the whole output budget, reading it as it comes:
+// the budget bounds output waiting for clients that do not take it, so this one must get
+// the whole body (it was closed mid-body, after a 200 with the full Content-Length). With
+// a slow collector too, so that the render outlasts the one second in which output just
+// queued counts as moving.
+TEST_CASE("slow readers: an exposition over the whole budget reaches a prompt reader whole") {
+    vitals::registry reg;
+    vitals::family_options large;
+    large.max_series = 40000;
+    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"}, large);
+    const std::string padding(200, 'x');
+    for (int i = 0; i < 40000; ++i) fam.labels(padding + std::to_string(i)).inc();
+    std::atomic<bool> slow{false};
+    reg.add_collector("slow", [&slow](vitals::collector_output& out) {
+        if (slow.load()) std::this_thread::sleep_for(1200ms);
+        out.gauge("slow_collector", "Written after a pause.", 1);
+    });
+    const std::size_t size = vitals::to_text(reg).size();
+    // Over what the kernel takes into a socket at once (up to 4 MiB on Linux, with the
+    // default tcp_wmem), plus the budget.
+    REQUIRE(size > 8000000u);
+    auto opts = local_options();
+    opts.max_output_bytes = 65536; // the smallest budget allowed, under a hundredth of the body
+    vitals::health_server server(reg, opts);
+    server.start();
+    for (int round = 0; round < 4; ++round) {
+        CAPTURE(round);
+        slow.store(round >= 2);
+        // A small receive window keeps most of the body queued at the server until read.
+        test_http::client scraper("127.0.0.1", server.port(), 20000ms, 32768);
+        REQUIRE(scraper.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+        const test_http::response r = scraper.read_response();
+        REQUIRE(r.status == 200);
+        CHECK(r.body.size() == std::stoul(r.header("content-length")));
+        CHECK(r.body.size() > size - 1000);
+        CHECK(r.body.find("slow_collector 1\n") != std::string::npos);
+    }
+    CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
+}

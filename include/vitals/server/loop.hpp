@@ -350,6 +350,12 @@ private:
     // without being taken (the slowest readers) until the rest fits. The running total
     // is an upper bound between measurements (held input is not tracked as it changes), so
     // it is measured again first: clients that read what they asked for are never closed.
+    // Only connections with output that has stalled are closed: not one whose output is
+    // moving (taken, or just queued, within silent_grace), so that one render larger than
+    // the whole budget goes to its reader whole (renders wait while moving output would leave
+    // no room for another, see render_must_wait: moving output stays within the budget plus
+    // one render), and not one that only has input held (pipelined requests waiting for
+    // their turn, bounded by the receive buffer).
     void shed_output() {
         measure_output();
         if (output_total_ <= output_budget_) return;
@@ -363,7 +369,7 @@ private:
         if (output_total_ <= output_budget_) return;
         shed_.clear();
         for (auto* c : connections_)
-            if (!c->dead && c->pending() + c->held.size() > 0) shed_.push_back(c);
+            if (!c->dead && c->pending() > 0 && !output_moving(*c)) shed_.push_back(c);
         std::sort(shed_.begin(), shed_.end(), [](const connection* a, const connection* b) {
             return a->output_progress < b->output_progress;
         });
@@ -743,6 +749,12 @@ private:
                 if (c.pending() > before) {
                     output_total_ += c.pending() - before;
                     moving_output_ += c.pending() - before; // just queued: not stalled yet
+                    // Queued now, at the end of a render that may have taken seconds: the
+                    // client's time to take it starts here, not when the render began.
+                    if (before == 0 && expensive) {
+                        set_now();
+                        c.output_progress = now_;
+                    }
                 }
                 // What a render left queued (the socket took the rest at once): what the
                 // next one may add to the budget.

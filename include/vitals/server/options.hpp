@@ -45,7 +45,9 @@ struct server_options {
     std::size_t descriptor_reserve = 256;
     /// Response bytes waiting for slow clients, all connections together (at least 64 KiB).
     /// Past it the server stops reading from connections that still have output queued and
-    /// closes those whose output has gone longest without being taken. One connection
+    /// closes those whose output has gone longest without being taken (none of it for a
+    /// second: a client taking its output is never closed for the budget, even for one
+    /// exposition larger than all of it). One connection
     /// answers its next pipelined request only while less than 64 KiB (or a quarter of this)
     /// of its output is queued.
     std::size_t max_output_bytes = std::size_t{16} * 1024 * 1024;
