@@ -1504,6 +1504,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/exposition/buffer.hpp>
 // vitals/exposition/buffer.hpp - the one output buffer behind every exposition writer.
@@ -6798,7 +6799,10 @@ private:
         out_.put('\n');
     }
 
+    // A creation time that is not a number (an injected clock returning NaN or an infinity)
+    // is left out: `_created` is optional, and NaN says nothing about when counting began.
     void write_created(std::string_view base, const series_node& s) {
+        if (VITALS_DETAIL_UNLIKELY(!is_finite(s.created))) return;
         out_.write(base);
         out_.write("_created", 8);
         if (!s.labels.empty()) {

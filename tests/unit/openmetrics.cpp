@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>  // numeric_limits
 #include <string>  // string
 #include <utility> // pair
 
@@ -206,6 +207,21 @@ TEST_CASE("openmetrics: _created is written to the microsecond, without trailing
     // An odd injected clock is still written as a valid number.
     CHECK(created_of(-2.5) == "-2.5");
     CHECK(created_of(1e300) == "1e+300");
+}
+
+TEST_CASE("openmetrics: a clock returning NaN or an infinity leaves _created out") {
+    for (const double t :
+         {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+          -std::numeric_limits<double>::infinity()}) {
+        clock_value = t;
+        vitals::registry reg(&settable_clock);
+        reg.counter("jobs_total", "Jobs.").inc();
+        reg.histogram("lat_seconds", "Latency.", {0.5}).observe(0.25);
+        const std::string out = vitals::to_openmetrics(reg);
+        CHECK(out.find("_created") == std::string::npos);
+        CHECK(out.find("jobs_total 1\n") != std::string::npos);
+        CHECK(out.find("lat_seconds_count 1\n") != std::string::npos);
+    }
 }
 
 TEST_CASE("openmetrics: series made in the same second and in others, in one render") {

@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/float_class.hpp>
 #include <vitals/exemplar.hpp>
 #include <vitals/exposition/buffer.hpp>
 #include <vitals/exposition/exemplar_rules.hpp>
@@ -132,7 +133,10 @@ private:
         out_.put('\n');
     }
 
+    // A creation time that is not a number (an injected clock returning NaN or an infinity)
+    // is left out: `_created` is optional, and NaN says nothing about when counting began.
     void write_created(std::string_view base, const series_node& s) {
+        if (VITALS_DETAIL_UNLIKELY(!is_finite(s.created))) return;
         out_.write(base);
         out_.write("_created", 8);
         if (!s.labels.empty()) {
