@@ -27,11 +27,11 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
 /// `inc_by(-1L)`), an unsigned `inc_by` amount of 2^63 or more (a subtraction that went
 /// below zero), an increment that would make a counter's total infinite, a NaN
-/// observation, and a count a kit scope's destructor could not make because the series for
-/// it could not be created (out of memory: an HTTP request tracker meeting a new status
-/// code or error type). A refused write changes nothing else (never an abort, never an exception);
-/// this count is how it shows. Export it with a collector, e.g.
-/// `out.counter("app_vitals_rejected_writes", "...", double(vitals::rejected_writes()))`.
+/// observation, a negative duration given to a kit's plain record(), and a count a kit scope's
+/// destructor could not make because the series for it could not be created (out of memory: an HTTP
+/// request tracker meeting a new status code or error type). A refused write changes nothing else
+/// (never an abort, never an exception); this count is how it shows. Export it with a collector,
+/// e.g. `out.counter("app_vitals_rejected_writes", "...", double(vitals::rejected_writes()))`.
 /// Thread-safe, lock-free, does not allocate.
 inline std::uint64_t rejected_writes() noexcept {
     return detail::rejected_write_count().load(std::memory_order_relaxed);

@@ -1072,11 +1072,11 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
 /// `inc_by(-1L)`), an unsigned `inc_by` amount of 2^63 or more (a subtraction that went
 /// below zero), an increment that would make a counter's total infinite, a NaN
-/// observation, and a count a kit scope's destructor could not make because the series for
-/// it could not be created (out of memory: an HTTP request tracker meeting a new status
-/// code or error type). A refused write changes nothing else (never an abort, never an exception);
-/// this count is how it shows. Export it with a collector, e.g.
-/// `out.counter("app_vitals_rejected_writes", "...", double(vitals::rejected_writes()))`.
+/// observation, a negative duration given to a kit's plain record(), and a count a kit scope's
+/// destructor could not make because the series for it could not be created (out of memory: an HTTP
+/// request tracker meeting a new status code or error type). A refused write changes nothing else
+/// (never an abort, never an exception); this count is how it shows. Export it with a collector,
+/// e.g. `out.counter("app_vitals_rejected_writes", "...", double(vitals::rejected_writes()))`.
 /// Thread-safe, lock-free, does not allocate.
 inline std::uint64_t rejected_writes() noexcept {
     return detail::rejected_write_count().load(std::memory_order_relaxed);
@@ -7776,12 +7776,14 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/elapsed.hpp>
-// vitals/detail/elapsed.hpp - seconds between two steady-clock readings, for the kits' scopes.
+// vitals/detail/elapsed.hpp - seconds between two steady-clock readings, for the kits' scopes,
+// and the check of durations the kits' callers measured.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_ELAPSED_HPP
 #define VITALS_DETAIL_ELAPSED_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/rejected_writes.hpp>: inlined above
 
 #include <cstdint> // int64_t
 
@@ -7795,6 +7797,16 @@ namespace detail {
 /// instructions to finish (bench/bench_kits.cpp: about 4 ns of a tracked request).
 inline double seconds_between(std::int64_t start_ns, std::int64_t end_ns) noexcept {
     return static_cast<double>(end_ns - start_ns) * 1e-9;
+}
+
+/// Whether a duration given to a kit's plain record() may be observed. A negative one (the
+/// end minus the start of a wall clock that was set back) would land in the lowest bucket
+/// and pull the sum below zero, which hides the series' `_sum` and `_count` from OpenMetrics:
+/// it is refused and counted in rejected_writes(), as the histogram refuses a NaN.
+inline bool duration_ok(double seconds) noexcept {
+    if (VITALS_DETAIL_LIKELY(!(seconds < 0.0))) return true;
+    note_rejected_write();
+    return false;
 }
 
 } // namespace detail
@@ -7944,12 +7956,12 @@ public:
     /// Records one finished request: count, duration and, when not negative, the sizes; an
     /// error when `error_type` is not empty, else `client_error` / `server_error` for a 4xx
     /// / 5xx status. The plain-function form of http_request_tracker. A NaN `seconds` (a
-    /// duration never measured) counts the request and its error but no duration: the
-    /// histogram refuses it, and vitals::rejected_writes() counts the refusal.
+    /// duration never measured) or a negative one (a wall clock set back) counts the request
+    /// and its error but no duration, and vitals::rejected_writes() counts the refusal.
     void record(int status, double seconds, double request_bytes = -1.0,
                 double response_bytes = -1.0, std::string_view error_type = {}) {
         requests(status).inc();
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         if (request_bytes >= 0.0) request_size_->observe(request_bytes);
         if (response_bytes >= 0.0) response_size_->observe(response_bytes);
         if (error_type.empty()) error_type = status_error(status);
@@ -8161,6 +8173,7 @@ VITALS_END_NAMESPACE
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
+#include <type_traits>  // enable_if_t, is_floating_point, is_integral
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -8357,6 +8370,18 @@ public:
                 std::string_view error_type = {}) {
         this->endpoint(method, endpoint)
             .record(status, seconds, request_bytes, response_bytes, error_type);
+    }
+    /// record(method, endpoint, seconds, status, ...), the last two swapped, would convert
+    /// both silently (status 0, a duration of 200 seconds): it does not compile.
+    template <
+        class Seconds, class Status,
+        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
+                         int> = 0>
+    void record(std::string_view, std::string_view, Seconds, Status, double = -1.0, double = -1.0,
+                std::string_view = {}) {
+        static_assert(!std::is_floating_point<Seconds>::value,
+                      "http_metrics::record takes the method, the endpoint, the status, then the "
+                      "seconds");
     }
 
     counter_family& requests() noexcept { return requests_; }
@@ -8589,9 +8614,10 @@ public:
     [[nodiscard]] job_run run() const noexcept;
 
     /// Records a finished run (the plain-function form of job_run); a failed one counts the
-    /// error type `unspecified`.
+    /// error type `unspecified`. A NaN or negative `seconds` counts the run but no duration,
+    /// and vitals::rejected_writes() counts the refusal.
     void record(double seconds, bool ok) const noexcept {
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
         if (!ok) unspecified_->inc();
     }
@@ -8610,7 +8636,7 @@ public:
     /// `unspecified`.
     void record_failure(double seconds, std::string_view error_type) const {
         counter& err = error(error_type);
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         failure_->inc();
         err.inc();
     }
@@ -8912,6 +8938,7 @@ VITALS_END_NAMESPACE
 
 #include <cstdint>     // int64_t
 #include <string_view> // string_view
+#include <type_traits> // enable_if_t, is_same, is_arithmetic
 
 VITALS_BEGIN_NAMESPACE
 
@@ -9025,11 +9052,23 @@ public:
     /// An item_scope timing one item.
     [[nodiscard]] item_scope process() noexcept { return item_scope(*this); }
 
-    /// Records one processed item (the plain-function form of item_scope).
+    /// Records one processed item (the plain-function form of item_scope). A NaN or negative
+    /// `seconds` counts the item but no duration, and vitals::rejected_writes() counts the
+    /// refusal.
     void record(double seconds, bool ok) noexcept {
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         processed_->inc();
         if (!ok) errors_->inc();
+    }
+    /// record(ok, seconds), the arguments swapped, would convert both silently (an item of
+    /// 0 or 1 second, ok when `seconds` is not 0): it does not compile.
+    template <class Ok, class Seconds,
+              std::enable_if_t<std::is_same<Ok, bool>::value && std::is_arithmetic<Seconds>::value,
+                               int> = 0>
+    void record(Ok, Seconds) noexcept {
+        static_assert(
+            !std::is_same<Ok, bool>::value,
+            "queue_metrics::record takes the seconds first, then whether the item was ok");
     }
     /// Sets the number of items waiting (`NS_queue_size`).
     void set_size(double items) noexcept { size_->set(items); }

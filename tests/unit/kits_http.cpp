@@ -1,5 +1,6 @@
 // tests/unit/kits_http.cpp - the HTTP kit: families, the request tracker, the plain form.
 // SPDX-License-Identifier: MIT
+#include <vitals/exposition/openmetrics.hpp>
 #include <vitals/kits/http.hpp>
 #include <vitals/text_format.hpp>
 
@@ -367,6 +368,31 @@ TEST_CASE("kits/http: a NaN duration counts the request, not the duration") {
     CHECK(ep.duration().count() == 0);
     CHECK(ep.duration().sum() == 0.0); // not NaN
     CHECK(vitals::rejected_writes() == rejected + 1);
+}
+
+TEST_CASE("kits/http: a negative duration counts the request, not the duration") {
+    // A wall clock set back between start and end: observed, it would sit in the lowest bucket
+    // and make the sum negative, which hides _sum and _count from OpenMetrics.
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/n");
+    for (int i = 0; i < 10; ++i) ep.record(200, 0.05);
+    const std::uint64_t rejected = vitals::rejected_writes();
+    ep.record(200, -3600.0);
+    http.record("GET", "/n", 500, -0.5);
+    CHECK(vitals::rejected_writes() == rejected + 2);
+    CHECK(requests(http, "GET", "/n", "200") == 11.0);
+    CHECK(errors(http, "GET", "/n", "server_error") == 1.0);
+    CHECK(ep.duration().count() == 10);
+    CHECK(ep.duration().sum() == doctest::Approx(0.5));
+    const std::string om = vitals::to_openmetrics(reg);
+    CHECK(om.find("t_http_request_duration_seconds_count{method=\"GET\",endpoint=\"/n\"} 10\n") !=
+          std::string::npos);
+    const std::uint64_t before_zero = vitals::rejected_writes();
+    ep.record(200, 0.0); // zero and -0.0 are durations
+    ep.record(200, -0.0);
+    CHECK(vitals::rejected_writes() == before_zero);
+    CHECK(ep.duration().count() == 12);
 }
 
 TEST_CASE("kits/http: endpoints past the series bound share the overflow endpoint") {

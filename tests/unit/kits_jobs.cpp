@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>   // uint64_t
 #include <stdexcept> // runtime_error
 #include <string>    // string
 
@@ -21,6 +22,24 @@ TEST_CASE("kits/jobs: families, types, labels and values (golden)") {
     xml.record(0.0625, false);
     xml.files_processed();
     kits_test::check_golden(vitals::to_text(reg), __FILE__, "kits_jobs.txt");
+}
+
+TEST_CASE("kits/jobs: a negative duration counts the run, not the duration") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "j");
+    auto csv = jobs.job("csv");
+    csv.record(2.0, true);
+    const std::uint64_t rejected = vitals::rejected_writes();
+    csv.record(-1.0, true);
+    csv.record_failure(-1.0, "bad_input");
+    CHECK(vitals::rejected_writes() == rejected + 2);
+    CHECK(csv.duration().count() == 1);
+    CHECK(csv.duration().sum() == 2.0);
+    const std::string text = vitals::to_text(reg);
+    CHECK(kits_test::sample_value(text, "j_converter_runs_total",
+                                  {"converter", "csv", "status", "success"}) == 2.0);
+    CHECK(kits_test::sample_value(text, "j_converter_runs_total",
+                                  {"converter", "csv", "status", "failure"}) == 1.0);
 }
 
 TEST_CASE("kits/jobs: a new job shows both outcomes at zero") {

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>   // uint64_t
 #include <stdexcept> // runtime_error
 #include <string>    // string
 
@@ -57,6 +58,19 @@ TEST_CASE("kits/queue: item scope counts processed items and errors") {
     CHECK(q.errors().value() == 2.0);
     CHECK(q.processing_duration().count() == 3);
 #endif
+}
+
+TEST_CASE("kits/queue: a negative duration counts the item, not the duration") {
+    vitals::registry reg;
+    vitals::kits::queue_metrics q(reg, "q");
+    q.record(0.5, true);
+    const std::uint64_t rejected = vitals::rejected_writes();
+    q.record(-0.25, false);
+    CHECK(vitals::rejected_writes() == rejected + 1);
+    CHECK(q.processed().value() == 2.0);
+    CHECK(q.errors().value() == 1.0);
+    CHECK(q.processing_duration().count() == 1);
+    CHECK(q.processing_duration().sum() == 0.5);
 }
 
 TEST_CASE("kits/queue: two queues share one namespace through const labels") {

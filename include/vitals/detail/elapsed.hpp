@@ -1,9 +1,11 @@
-// vitals/detail/elapsed.hpp - seconds between two steady-clock readings, for the kits' scopes.
+// vitals/detail/elapsed.hpp - seconds between two steady-clock readings, for the kits' scopes,
+// and the check of durations the kits' callers measured.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_ELAPSED_HPP
 #define VITALS_DETAIL_ELAPSED_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/rejected_writes.hpp>
 
 #include <cstdint> // int64_t
 
@@ -17,6 +19,16 @@ namespace detail {
 /// instructions to finish (bench/bench_kits.cpp: about 4 ns of a tracked request).
 inline double seconds_between(std::int64_t start_ns, std::int64_t end_ns) noexcept {
     return static_cast<double>(end_ns - start_ns) * 1e-9;
+}
+
+/// Whether a duration given to a kit's plain record() may be observed. A negative one (the
+/// end minus the start of a wall clock that was set back) would land in the lowest bucket
+/// and pull the sum below zero, which hides the series' `_sum` and `_count` from OpenMetrics:
+/// it is refused and counted in rejected_writes(), as the histogram refuses a NaN.
+inline bool duration_ok(double seconds) noexcept {
+    if (VITALS_DETAIL_LIKELY(!(seconds < 0.0))) return true;
+    note_rejected_write();
+    return false;
 }
 
 } // namespace detail

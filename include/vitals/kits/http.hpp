@@ -25,6 +25,7 @@
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
+#include <type_traits>  // enable_if_t, is_floating_point, is_integral
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -221,6 +222,18 @@ public:
                 std::string_view error_type = {}) {
         this->endpoint(method, endpoint)
             .record(status, seconds, request_bytes, response_bytes, error_type);
+    }
+    /// record(method, endpoint, seconds, status, ...), the last two swapped, would convert
+    /// both silently (status 0, a duration of 200 seconds): it does not compile.
+    template <
+        class Seconds, class Status,
+        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
+                         int> = 0>
+    void record(std::string_view, std::string_view, Seconds, Status, double = -1.0, double = -1.0,
+                std::string_view = {}) {
+        static_assert(!std::is_floating_point<Seconds>::value,
+                      "http_metrics::record takes the method, the endpoint, the status, then the "
+                      "seconds");
     }
 
     counter_family& requests() noexcept { return requests_; }

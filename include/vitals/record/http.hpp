@@ -105,12 +105,12 @@ public:
     /// Records one finished request: count, duration and, when not negative, the sizes; an
     /// error when `error_type` is not empty, else `client_error` / `server_error` for a 4xx
     /// / 5xx status. The plain-function form of http_request_tracker. A NaN `seconds` (a
-    /// duration never measured) counts the request and its error but no duration: the
-    /// histogram refuses it, and vitals::rejected_writes() counts the refusal.
+    /// duration never measured) or a negative one (a wall clock set back) counts the request
+    /// and its error but no duration, and vitals::rejected_writes() counts the refusal.
     void record(int status, double seconds, double request_bytes = -1.0,
                 double response_bytes = -1.0, std::string_view error_type = {}) {
         requests(status).inc();
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         if (request_bytes >= 0.0) request_size_->observe(request_bytes);
         if (response_bytes >= 0.0) response_size_->observe(response_bytes);
         if (error_type.empty()) error_type = status_error(status);

@@ -89,9 +89,10 @@ public:
     [[nodiscard]] job_run run() const noexcept;
 
     /// Records a finished run (the plain-function form of job_run); a failed one counts the
-    /// error type `unspecified`.
+    /// error type `unspecified`. A NaN or negative `seconds` counts the run but no duration,
+    /// and vitals::rejected_writes() counts the refusal.
     void record(double seconds, bool ok) const noexcept {
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
         if (!ok) unspecified_->inc();
     }
@@ -110,7 +111,7 @@ public:
     /// `unspecified`.
     void record_failure(double seconds, std::string_view error_type) const {
         counter& err = error(error_type);
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         failure_->inc();
         err.inc();
     }

@@ -14,6 +14,7 @@
 
 #include <cstdint>     // int64_t
 #include <string_view> // string_view
+#include <type_traits> // enable_if_t, is_same, is_arithmetic
 
 VITALS_BEGIN_NAMESPACE
 
@@ -127,11 +128,23 @@ public:
     /// An item_scope timing one item.
     [[nodiscard]] item_scope process() noexcept { return item_scope(*this); }
 
-    /// Records one processed item (the plain-function form of item_scope).
+    /// Records one processed item (the plain-function form of item_scope). A NaN or negative
+    /// `seconds` counts the item but no duration, and vitals::rejected_writes() counts the
+    /// refusal.
     void record(double seconds, bool ok) noexcept {
-        duration_->observe(seconds);
+        if (detail::duration_ok(seconds)) duration_->observe(seconds);
         processed_->inc();
         if (!ok) errors_->inc();
+    }
+    /// record(ok, seconds), the arguments swapped, would convert both silently (an item of
+    /// 0 or 1 second, ok when `seconds` is not 0): it does not compile.
+    template <class Ok, class Seconds,
+              std::enable_if_t<std::is_same<Ok, bool>::value && std::is_arithmetic<Seconds>::value,
+                               int> = 0>
+    void record(Ok, Seconds) noexcept {
+        static_assert(
+            !std::is_same<Ok, bool>::value,
+            "queue_metrics::record takes the seconds first, then whether the item was ok");
     }
     /// Sets the number of items waiting (`NS_queue_size`).
     void set_size(double items) noexcept { size_->set(items); }
