@@ -13,6 +13,7 @@
 #include <vitals/registry.hpp>
 
 #include <algorithm>   // max
+#include <cerrno>      // errno, EMFILE
 #include <chrono>      // steady_clock, system_clock
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
@@ -53,6 +54,7 @@
 #include <unistd.h>       // sysconf
 #if defined(__linux__)
 #include <dirent.h> // opendir, readdir, dirfd
+#include <fcntl.h>  // open, O_CLOEXEC
 #define VITALS_DETAIL_PROCESS_LINUX 1
 #endif
 #define VITALS_DETAIL_PROCESS_POSIX 1
@@ -351,6 +353,36 @@ inline double filetime_seconds(const FILETIME& ft) noexcept { // 100 ns units
 }
 #endif
 
+#if VITALS_DETAIL_PROCESS_LINUX
+/// A file descriptor the process collector holds back for its reads. A process out of
+/// descriptors is when `process_open_fds` matters most, and every figure but the CPU time
+/// comes from a file under /proc: without a free descriptor those families would leave the
+/// output just then. Closed for the read and opened again after it, it costs the program one
+/// descriptor of its limit, and is counted in `process_open_fds` like any other.
+class descriptor_reserve {
+public:
+    descriptor_reserve() noexcept { take(); }
+    descriptor_reserve(const descriptor_reserve&) = delete;
+    descriptor_reserve& operator=(const descriptor_reserve&) = delete;
+    ~descriptor_reserve() { release(); }
+
+    /// Frees the descriptor for a read; returns whether one was held.
+    bool release() noexcept {
+        if (fd_ < 0) return false;
+        ::close(fd_);
+        fd_ = -1;
+        return true;
+    }
+    /// Takes a descriptor back (none when the process is out of them: tried again next time).
+    void take() noexcept {
+        if (fd_ < 0) fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+
+private:
+    int fd_ = -1;
+};
+#endif
+
 } // namespace detail
 
 /// Reads the process's resource usage now. Thread-safe; allocates (file reads). Linux: from
@@ -401,6 +433,8 @@ inline process_stats read_process_stats() {
         }
         closedir(d);
         s.open_fds = n;
+    } else if (errno == EMFILE && s.max_fds) {
+        s.open_fds = s.max_fds; // no descriptor free below the limit: all of them are open
     }
     const long phys = sysconf(_SC_PHYS_PAGES);
     std::optional<double> limit;
@@ -465,6 +499,8 @@ inline process_stats read_process_stats() {
 ///   `process_virtual_memory_bytes`, `process_start_time_seconds`, `process_open_fds`,
 ///   `process_max_fds`, `process_threads` (the standard names, never prefixed)
 ///
+/// On Linux the collector holds one file descriptor (of /dev/null) back for its reads, so
+/// that a process out of descriptors still shows them all, `process_open_fds` included.
 /// Metrics the platform cannot measure are left out (see process_stats). Copies share
 /// state, so the collector may be copied into a registry; concurrent scrapes are
 /// serialised by a mutex. Add one per registry: a second one would repeat the families.
@@ -491,7 +527,7 @@ public:
 
     /// Reads the process now and writes the families. Thread-safe.
     void operator()(collector_output& out) const {
-        process_stats s = read_process_stats();
+        process_stats s = read_stats();
         if (state_->start_time) s.start_time_seconds = state_->start_time;
         state& st = *state_;
         using namespace std::chrono;
@@ -549,7 +585,26 @@ private:
         std::mutex mutex;
         detail::cpu_window cpu;           // guarded by mutex
         std::optional<double> start_time; // read once, at construction
+#if VITALS_DETAIL_PROCESS_LINUX
+        std::mutex reading; // one read at a time frees and takes the reserve
+        detail::descriptor_reserve reserve;
+#endif
     };
+    process_stats read_stats() const {
+#if VITALS_DETAIL_PROCESS_LINUX
+        std::lock_guard<std::mutex> lock(state_->reading);
+        const bool held = state_->reserve.release();
+        struct take_back { // however the read ends
+            detail::descriptor_reserve& reserve;
+            ~take_back() { reserve.take(); }
+        } guard{state_->reserve};
+        process_stats s = read_process_stats();
+        if (held && s.open_fds) *s.open_fds += 1; // the reserve is one of the process's
+        return s;
+#else
+        return read_process_stats();
+#endif
+    }
     static double seconds_now() {
         using namespace std::chrono;
         return duration<double>(steady_clock::now().time_since_epoch()).count();

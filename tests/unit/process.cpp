@@ -20,8 +20,10 @@
 #include <vector>             // vector
 
 #if defined(__linux__)
+#include <cerrno>         // errno, EMFILE
+#include <fcntl.h>        // open
 #include <stdlib.h>       // mkstemp
-#include <sys/resource.h> // getrlimit, getrusage
+#include <sys/resource.h> // getrlimit, setrlimit, getrusage
 #include <unistd.h>       // sysconf, close
 #endif
 
@@ -192,6 +194,38 @@ TEST_CASE("process: open fds rise with opened files; max fds is the soft limit")
     REQUIRE(getrlimit(RLIMIT_NOFILE, &rl) == 0);
     if (rl.rlim_cur != RLIM_INFINITY)
         CHECK(metric(reg, "process_max_fds") == static_cast<double>(rl.rlim_cur));
+}
+
+TEST_CASE("process: a process out of file descriptors still shows every family") {
+    // The moment `process_open_fds / process_max_fds` is for: every figure but the CPU time is
+    // read from a file under /proc, which needs a descriptor.
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    const double before = metric(reg, "process_open_fds");
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(probe >= 0);
+    ::close(probe);
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(probe) + 40; // above every descriptor open now
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    std::vector<int> fds;
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fds.push_back(fd);
+    const int open_errno = errno;
+    const std::string text = scrape(reg);
+    for (const int fd : fds) ::close(fd);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    CHECK(open_errno == EMFILE);
+    CHECK(kits_test::sample_value(text, "process_max_fds") == static_cast<double>(low.rlim_cur));
+    CHECK(kits_test::sample_value(text, "process_open_fds") ==
+          before + static_cast<double>(fds.size()));
+    CHECK(kits_test::sample_value(text, "process_resident_memory_bytes") > 0.0);
+    CHECK(kits_test::sample_value(text, "t_memory_usage_bytes") > 0.0);
+    CHECK(kits_test::sample_value(text, "process_threads") >= 1.0);
+    CHECK(kits_test::sample_value(text, "process_start_time_seconds") > 0.0);
+    // And with descriptors free again, the same count as before the flood.
+    CHECK(metric(reg, "process_open_fds") == before);
 }
 
 TEST_CASE("process: start time, uptime and CPU seconds are consistent") {
