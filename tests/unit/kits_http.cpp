@@ -137,6 +137,28 @@ TEST_CASE("kits/http: an explicit error type replaces the automatic one") {
     CHECK(requests(http, "GET", "/api/units", "503") == 1.0);
 }
 
+TEST_CASE("kits/http: record_error() counts with the request: cancel() drops both") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    {
+        auto t = http.track("GET", "/slow");
+        t.record_error("timeout");
+        // Still in flight: a scrape now shows no error for a request it does not count yet.
+        CHECK(errors(http, "GET", "/slow", "timeout") == 0.0);
+        CHECK(http.requests().size() == 0);
+        t.cancel(); // e.g. the client went away and the request is not to be counted
+    }
+    CHECK(errors(http, "GET", "/slow", "timeout") == 0.0);
+    CHECK(http.requests().size() == 0);
+    {
+        auto t = http.track("GET", "/slow");
+        t.record_error("timeout");
+        t.set_status(504);
+    }
+    CHECK(errors(http, "GET", "/slow", "timeout") == 1.0);
+    CHECK(requests(http, "GET", "/slow", "504") == 1.0);
+}
+
 TEST_CASE("kits/http: a request without a status is counted as status none") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "t");

@@ -203,11 +203,13 @@ private:
 /// gauge and records:
 /// - `http_requests_total` with the status given to set_status() (`none` if never set),
 /// - the duration, and each size that was set (unset sizes are not observed),
-/// - one `http_errors_total` when the request failed: the scope was left by an exception
-///   (`error_type="exception"`, detected with std::uncaught_exceptions()), else a 4xx / 5xx
-///   status (`client_error` / `server_error`). A destructor cannot see the exception itself:
-///   code that catches it calls record_error() with a specific type, which replaces the
-///   automatic one (a request counts at most one error).
+/// - one `http_errors_total` when the request failed: the type given to record_error(), else
+///   `exception` when the scope was left by an exception (detected with
+///   std::uncaught_exceptions()), else `client_error` / `server_error` for a 4xx / 5xx
+///   status. A destructor cannot see the exception itself: code that catches it calls
+///   record_error() with a specific type (a request counts at most one error). The error is
+///   counted with the request, so a scrape never shows more errors than requests, and
+///   cancel() drops both.
 /// Destruction never throws, also while an exception unwinds: a series it cannot create for
 /// a status code or an error type not seen before (out of memory) loses that one count,
 /// which vitals::rejected_writes() counts, and the rest is recorded. Not thread-safe itself
@@ -243,7 +245,10 @@ public:
         }
         if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
         if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
-        if (error_recorded_) return;
+        if (error_) {
+            error_->inc();
+            return;
+        }
         std::string_view error_type = http_endpoint::status_error(status_);
         if (detail::uncaught_exceptions() > exceptions_) error_type = exception_error_type;
         if (error_type.empty()) return;
@@ -271,14 +276,13 @@ public:
     /// The response body size in bytes; negative means unknown (not observed).
     void set_response_size(double bytes) noexcept { response_bytes_ = bytes; }
 
-    /// Counts an error of this type now (e.g. "timeout", "connection"; an empty one is
-    /// `unspecified`) and suppresses the
-    /// automatic one at destruction. Later calls are ignored: one error per request. Looks
-    /// the error series up (reader lock; allocates the first time a type is seen).
+    /// The request failed with this error type (e.g. "timeout", "connection"; an empty one
+    /// is `unspecified`): counted at destruction with the request, in place of the automatic
+    /// one. Later calls are ignored: one error per request. Looks the error series up now
+    /// (reader lock; allocates the first time a type is seen), so destruction does not.
     void record_error(std::string_view error_type) {
-        if (cancelled_ || error_recorded_) return;
-        error_recorded_ = true;
-        ep_->errors(error_type.empty() ? unspecified_error_type : error_type).inc();
+        if (cancelled_ || error_) return;
+        error_ = &ep_->errors(error_type.empty() ? unspecified_error_type : error_type);
     }
 
     /// Seconds since construction.
@@ -286,8 +290,9 @@ public:
         return detail::seconds_between(start_ns_, ep_->hooks_->now_ns());
     }
 
-    /// Records nothing at destruction (the in-flight gauge is still lowered now). Later calls
-    /// do nothing; elapsed() still reads the clock.
+    /// Records nothing at destruction, neither the request nor an error given to
+    /// record_error() (the in-flight gauge is lowered now). Later calls do nothing; elapsed()
+    /// still reads the clock.
     void cancel() noexcept {
         if (cancelled_) return;
         cancelled_ = true;
@@ -298,8 +303,8 @@ private:
     http_endpoint* ep_;
     int exceptions_;
     int status_ = 0;
-    bool error_recorded_ = false;
     bool cancelled_ = false;
+    counter* error_ = nullptr; // given to record_error()
     double request_bytes_ = -1.0;
     double response_bytes_ = -1.0;
     std::int64_t start_ns_; // steady clock
