@@ -5,8 +5,6 @@
 
 #include <vitals/version.hpp>
 
-#include <cassert> // assert (default VITALS_ASSERT)
-
 /// Define to 1 for small targets: one counter cell per series (no striping) and C library float
 /// formatting instead of std::to_chars (smaller static binaries; output still round-trips).
 #ifndef VITALS_COMPACT
@@ -80,11 +78,6 @@
 #define VITALS_DETAIL_CAN_CATCH() 0
 #endif
 
-/// Checks an invariant of the library itself (never user input). Override to route elsewhere.
-#ifndef VITALS_ASSERT
-#define VITALS_ASSERT(cond) assert(cond)
-#endif
-
 #define VITALS_DETAIL_CAT2(a, b) a##b
 #define VITALS_DETAIL_CAT(a, b) VITALS_DETAIL_CAT2(a, b)
 
@@ -99,8 +92,7 @@
 //   _nx     when the compiler has no exceptions (-fno-exceptions),
 //   _cf     C library float formatting (VITALS_USE_TO_CHARS=0),
 //   _m<N>   a VITALS_DEFAULT_MAX_SERIES other than 10000 (pasted as written: a decimal number).
-// VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a static_assert. VITALS_ASSERT (and NDEBUG, for the
-// default one) is not part of the name.
+// VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a static_assert, and NDEBUG changes nothing.
 #if VITALS_COMPACT
 #define VITALS_DETAIL_ABI_COMPACT _c
 #else
@@ -138,10 +130,25 @@
             VITALS_DETAIL_ABI_FLOATS),                                                             \
         VITALS_DETAIL_ABI_MAX_SERIES)
 
+// The settings' name also as an ABI tag (GCC and Clang): a namespace name reaches the symbol
+// of a function taking or returning a vitals type, but not that of a variable, so a global
+// `vitals::counter* requests;` defined by a part built with other settings would link, and the
+// two parts would read one counter with two layouts (a crash, or lost counts). The tag is
+// added to such variables' and functions' symbols, which then do not link. (Not with the
+// Microsoft ABI, whose symbols have no ABI tags.)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER)
+#define VITALS_DETAIL_STRING2(x) #x
+#define VITALS_DETAIL_STRING(x) VITALS_DETAIL_STRING2(x)
+#define VITALS_DETAIL_ABI_TAG                                                                      \
+    __attribute__((__abi_tag__(VITALS_DETAIL_STRING(VITALS_DETAIL_ABI_NAME))))
+#else
+#define VITALS_DETAIL_ABI_TAG
+#endif
+
 /// Opens the versioned public namespace.
 #define VITALS_BEGIN_NAMESPACE                                                                     \
     namespace vitals {                                                                             \
-    inline namespace VITALS_DETAIL_ABI_NAME {
+    inline namespace VITALS_DETAIL_ABI_NAME VITALS_DETAIL_ABI_TAG {
 /// Closes the namespace opened by VITALS_BEGIN_NAMESPACE.
 #define VITALS_END_NAMESPACE                                                                       \
     }                                                                                              \

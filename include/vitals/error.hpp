@@ -78,7 +78,7 @@ inline void default_error_handler(errc, const char* message) {
     std::fputs(message, stderr);
     std::fputs("\n", stderr);
 }
-inline std::atomic<error_handler>& error_handler_slot() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline std::atomic<error_handler>& error_handler_slot() noexcept {
     static std::atomic<error_handler> slot{&default_error_handler};
     return slot;
 }

@@ -257,7 +257,7 @@ private:
         return false;
     }
 
-    static kit_registration*& top() noexcept {
+    VITALS_DETAIL_PROCESS_WIDE static kit_registration*& top() noexcept { // as scrape_scope's
         static thread_local kit_registration* innermost = nullptr;
         return innermost;
     }
@@ -1313,8 +1313,9 @@ detail::kit_registration::~kit_registration() {
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to
-/// use from static initialisers and destructors of other objects.
-inline registry& default_registry() {
+/// use from static initialisers and destructors of other objects. One per process also for
+/// shared libraries built with -fvisibility=hidden (ELF); each Windows DLL has its own.
+VITALS_DETAIL_PROCESS_WIDE inline registry& default_registry() {
     static registry* const instance = new registry();
     return *instance;
 }

@@ -41,8 +41,6 @@
 
 #endif // VITALS_VERSION_HPP
 
-#include <cassert> // assert (default VITALS_ASSERT)
-
 /// Define to 1 for small targets: one counter cell per series (no striping) and C library float
 /// formatting instead of std::to_chars (smaller static binaries; output still round-trips).
 #ifndef VITALS_COMPACT
@@ -116,11 +114,6 @@
 #define VITALS_DETAIL_CAN_CATCH() 0
 #endif
 
-/// Checks an invariant of the library itself (never user input). Override to route elsewhere.
-#ifndef VITALS_ASSERT
-#define VITALS_ASSERT(cond) assert(cond)
-#endif
-
 #define VITALS_DETAIL_CAT2(a, b) a##b
 #define VITALS_DETAIL_CAT(a, b) VITALS_DETAIL_CAT2(a, b)
 
@@ -135,8 +128,7 @@
 //   _nx     when the compiler has no exceptions (-fno-exceptions),
 //   _cf     C library float formatting (VITALS_USE_TO_CHARS=0),
 //   _m<N>   a VITALS_DEFAULT_MAX_SERIES other than 10000 (pasted as written: a decimal number).
-// VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a static_assert. VITALS_ASSERT (and NDEBUG, for the
-// default one) is not part of the name.
+// VITALS_REQUIRE_LOCK_FREE_ATOMICS only adds a static_assert, and NDEBUG changes nothing.
 #if VITALS_COMPACT
 #define VITALS_DETAIL_ABI_COMPACT _c
 #else
@@ -174,10 +166,25 @@
             VITALS_DETAIL_ABI_FLOATS),                                                             \
         VITALS_DETAIL_ABI_MAX_SERIES)
 
+// The settings' name also as an ABI tag (GCC and Clang): a namespace name reaches the symbol
+// of a function taking or returning a vitals type, but not that of a variable, so a global
+// `vitals::counter* requests;` defined by a part built with other settings would link, and the
+// two parts would read one counter with two layouts (a crash, or lost counts). The tag is
+// added to such variables' and functions' symbols, which then do not link. (Not with the
+// Microsoft ABI, whose symbols have no ABI tags.)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER)
+#define VITALS_DETAIL_STRING2(x) #x
+#define VITALS_DETAIL_STRING(x) VITALS_DETAIL_STRING2(x)
+#define VITALS_DETAIL_ABI_TAG                                                                      \
+    __attribute__((__abi_tag__(VITALS_DETAIL_STRING(VITALS_DETAIL_ABI_NAME))))
+#else
+#define VITALS_DETAIL_ABI_TAG
+#endif
+
 /// Opens the versioned public namespace.
 #define VITALS_BEGIN_NAMESPACE                                                                     \
     namespace vitals {                                                                             \
-    inline namespace VITALS_DETAIL_ABI_NAME {
+    inline namespace VITALS_DETAIL_ABI_NAME VITALS_DETAIL_ABI_TAG {
 /// Closes the namespace opened by VITALS_BEGIN_NAMESPACE.
 #define VITALS_END_NAMESPACE                                                                       \
     }                                                                                              \
@@ -1433,7 +1440,7 @@ inline void default_error_handler(errc, const char* message) {
     std::fputs(message, stderr);
     std::fputs("\n", stderr);
 }
-inline std::atomic<error_handler>& error_handler_slot() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline std::atomic<error_handler>& error_handler_slot() noexcept {
     static std::atomic<error_handler> slot{&default_error_handler};
     return slot;
 }
@@ -2839,7 +2846,10 @@ public:
     static bool at_most_one() noexcept { return top() == nullptr || top()->outer_ == nullptr; }
 
 private:
-    static const scrape_scope*& top() noexcept {
+    // Process-wide: a collector or sink compiled into a shared library built with
+    // -fvisibility=hidden must see the scrape the program's thread is in, or its registration
+    // waits for the lock that same thread holds, for ever.
+    VITALS_DETAIL_PROCESS_WIDE static const scrape_scope*& top() noexcept {
         static thread_local const scrape_scope* innermost = nullptr;
         return innermost;
     }
@@ -5616,7 +5626,7 @@ private:
         return false;
     }
 
-    static kit_registration*& top() noexcept {
+    VITALS_DETAIL_PROCESS_WIDE static kit_registration*& top() noexcept { // as scrape_scope's
         static thread_local kit_registration* innermost = nullptr;
         return innermost;
     }
@@ -6672,8 +6682,9 @@ detail::kit_registration::~kit_registration() {
 }
 
 /// The process-wide registry: created on first use and never destroyed, so it is safe to
-/// use from static initialisers and destructors of other objects.
-inline registry& default_registry() {
+/// use from static initialisers and destructors of other objects. One per process also for
+/// shared libraries built with -fvisibility=hidden (ELF); each Windows DLL has its own.
+VITALS_DETAIL_PROCESS_WIDE inline registry& default_registry() {
     static registry* const instance = new registry();
     return *instance;
 }

@@ -1,8 +1,10 @@
 // tests/modules/hidden_module.cpp - a shared library built with -fvisibility=hidden (and
-// hidden inline functions) that records into metrics another module made: built twice, as
-// VITALS_TEST_MODULE=a and =b, for hidden_modules.cpp.
+// hidden inline functions) that records into metrics another module made, and registers and
+// collects as a plugin does: built twice, as VITALS_TEST_MODULE=a and =b, for
+// hidden_modules.cpp.
 // SPDX-License-Identifier: MIT
 #include <vitals/record.hpp>
+#include <vitals/registry.hpp>
 
 #define VITALS_TEST_CAT2(module, fn) module##_##fn
 #define VITALS_TEST_CAT(module, fn) VITALS_TEST_CAT2(module, fn)
@@ -19,4 +21,21 @@ VITALS_TEST_EXPORT void VITALS_TEST_CAT(VITALS_TEST_MODULE, record)(vitals::coun
 // The calling thread's slot as this module's code sees it.
 VITALS_TEST_EXPORT unsigned VITALS_TEST_CAT(VITALS_TEST_MODULE, thread_state)() {
     return vitals::detail::thread_state();
+}
+
+// The registry this module's code calls the process's default one.
+VITALS_TEST_EXPORT vitals::registry* VITALS_TEST_CAT(VITALS_TEST_MODULE, default_registry)() {
+    return &vitals::default_registry();
+}
+
+// Adds a collector, made in this module, that tries to register in `reg` while a scrape of it
+// runs (it must be refused, not wait for the lock the scraping thread holds) and stores the
+// error code it got in `*code` (-1: the registration succeeded).
+VITALS_TEST_EXPORT void
+VITALS_TEST_CAT(VITALS_TEST_MODULE, add_registering_collector)(vitals::registry& reg, int* code) {
+    reg.add_collector([&reg, code](vitals::collector_output& out) {
+        auto made = reg.try_counter("plugin_late_total", "Registered during a scrape.");
+        *code = made.ok() ? -1 : static_cast<int>(made.error().code());
+        out.gauge("plugin_up", "The plugin's collector ran.", 1);
+    });
 }

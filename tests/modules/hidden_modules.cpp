@@ -6,17 +6,26 @@
 // SPDX-License-Identifier: MIT
 #include <vitals/counter.hpp>
 #include <vitals/histogram.hpp>
+#include <vitals/registry.hpp>
+#include <vitals/text_format.hpp>
 
 #include <doctest/doctest.h>
 
 #include <atomic>  // atomic
+#include <chrono>  // steady_clock, seconds
 #include <cstdint> // uint64_t
+#include <cstdio>  // fputs
+#include <cstdlib> // _Exit
+#include <string>  // string
 #include <thread>  // thread, yield
 
 extern "C" void a_record(vitals::counter& c, vitals::histogram& h, long n);
 extern "C" void b_record(vitals::counter& c, vitals::histogram& h, long n);
 extern "C" unsigned a_thread_state();
 extern "C" unsigned b_thread_state();
+extern "C" vitals::registry* a_default_registry();
+extern "C" vitals::registry* b_default_registry();
+extern "C" void a_add_registering_collector(vitals::registry& reg, int* code);
 
 TEST_CASE("modules: libraries built with hidden symbols share the process's thread slots") {
     vitals::counter c;
@@ -58,4 +67,35 @@ TEST_CASE("modules: libraries built with hidden symbols share the process's thre
     in_b.join();
     CHECK(c.whole_value() == static_cast<std::uint64_t>(2 * n + 3));
     CHECK(h.count() == static_cast<std::uint64_t>(2 * n + 2));
+}
+
+TEST_CASE("modules: the default registry is one per process") {
+    // Metrics a plugin registers in default_registry() are those the program serves.
+    CHECK(a_default_registry() == &vitals::default_registry());
+    CHECK(b_default_registry() == &vitals::default_registry());
+}
+
+TEST_CASE("modules: a plugin's collector registering during a scrape is refused, not stuck") {
+    // The plugin's code must see that this thread is scraping `reg` (a thread-local marker):
+    // with its own copy of the marker, its registration waited for the writer lock that the
+    // scrape holds, for ever.
+    vitals::registry reg;
+    int code = 0;
+    a_add_registering_collector(reg, &code);
+    std::atomic<bool> done{false};
+    std::string text;
+    std::thread scraper([&] {
+        text = vitals::to_text(reg);
+        done = true;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    if (!done.load()) {
+        std::fputs("the scrape is stuck in the plugin's registration\n", stderr);
+        std::_Exit(1); // the scraping thread cannot be joined
+    }
+    scraper.join();
+    CHECK(code == static_cast<int>(vitals::errc::invalid_argument));
+    CHECK(text.find("plugin_up 1\n") != std::string::npos);
+    CHECK(text.find("plugin_late_total") == std::string::npos);
 }

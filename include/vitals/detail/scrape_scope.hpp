@@ -42,7 +42,10 @@ public:
     static bool at_most_one() noexcept { return top() == nullptr || top()->outer_ == nullptr; }
 
 private:
-    static const scrape_scope*& top() noexcept {
+    // Process-wide: a collector or sink compiled into a shared library built with
+    // -fvisibility=hidden must see the scrape the program's thread is in, or its registration
+    // waits for the lock that same thread holds, for ever.
+    VITALS_DETAIL_PROCESS_WIDE static const scrape_scope*& top() noexcept {
         static thread_local const scrape_scope* innermost = nullptr;
         return innermost;
     }
