@@ -185,6 +185,26 @@ TEST_CASE("kits: a cache or queue label value longer than the families' bound is
     CHECK_FALSE(contains(text, long_a));
 }
 
+TEST_CASE("kits: a cache or queue kit takes the families' bound from its options") {
+    vitals::registry reg;
+    const std::string long_value(3000, 'l');
+    vitals::family_options raised;
+    raised.const_labels = {{"cache", long_value}};
+    raised.max_label_value_bytes = 4096;
+    vitals::kits::cache_metrics big(reg, "app", raised); // refused at the default 2048 bytes
+    big.hit();
+    CHECK(contains(vitals::to_text(reg), "app_cache_hits_total{cache=\"" + long_value + "\"} 1\n"));
+
+    vitals::family_options lowered;
+    lowered.const_labels = {{"queue", "eight_by"}};
+    lowered.max_label_value_bytes = 4;
+    vitals::status st;
+    vitals::kits::queue_metrics q(reg, "work", lowered, st);
+    CHECK(st.code() == vitals::errc::invalid_argument);
+    CHECK(contains(st.message(), "4 bytes"));
+    CHECK_FALSE(contains(vitals::to_text(reg), "eight_by"));
+}
+
 TEST_CASE("kits: families that existed before a failed kit stay, with their series") {
     vitals::registry reg;
     vitals::status first;

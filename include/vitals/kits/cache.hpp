@@ -79,8 +79,9 @@ struct include_cache_hpp {
     // Registers the families and takes the kit's series; on failure sets none of them.
     static status register_kit(kits::cache_metrics& kit, registry& reg, std::string_view ns,
                                const family_options& options) {
-        family_options family_opts;
+        family_options family_opts; // the const labels are the families' label names here
         family_opts.max_series = options.max_series;
+        family_opts.max_label_value_bytes = options.max_label_value_bytes;
         status checked =
             kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
         if (!checked) return checked;
