@@ -456,7 +456,11 @@ private:
             auto run = converters_[static_cast<std::size_t>(item.converter)].run();
             const double failure_rate = item.converter == 0 ? 0.03 : 0.08;
             for (int f = 0; f < item.files; ++f) {
-                if (!stop_.sleep(lognormal(rng, 0.008, 0.5))) return;
+                if (!stop_.sleep(lognormal(rng, 0.008, 0.5))) {
+                    timing.cancel(); // stopping: the item and the run did not finish
+                    run.cancel();
+                    return;
+                }
                 run.files_processed();
             }
             if (uniform(rng) < failure_rate) {

@@ -8708,8 +8708,8 @@ private:
 /// RAII scope of one run: at destruction it observes the run's duration and counts the
 /// run as `success`, or as `failure` when fail() was called or the scope is left by an
 /// exception (std::uncaught_exceptions(); the error type is then `exception`). Every failed
-/// run counts exactly one error in `NS_converter_errors_total`. Not thread-safe itself; the
-/// metrics are.
+/// run counts exactly one error in `NS_converter_errors_total`. cancel() records nothing (a
+/// run the program abandons, e.g. while stopping). Not thread-safe itself; the metrics are.
 class job_run {
 public:
     explicit job_run(const job_handle& job) noexcept
@@ -8717,6 +8717,7 @@ public:
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
+        if (cancelled_) return;
         const double seconds = detail::seconds_between(start_ns_, job_.shared_->now_ns());
         job_.duration_->observe(seconds);
         if (!error_ && detail::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
@@ -8735,10 +8736,15 @@ public:
     }
     /// Whether fail() was called.
     bool failed() const noexcept { return error_ != nullptr; }
+    /// Records nothing at destruction: neither the run, nor its duration, nor an error (the
+    /// run did not finish: the program is stopping, say). Files counted with
+    /// files_processed() stay counted.
+    void cancel() noexcept { cancelled_ = true; }
 
 private:
     job_handle job_;
     int exceptions_;
+    bool cancelled_ = false;
     counter* error_ = nullptr; // set by fail(): the run failed, this counts the error
     std::int64_t start_ns_;    // steady clock
 };
@@ -9043,7 +9049,8 @@ public:
 
     /// Times the processing of one item. At destruction it observes the duration and counts
     /// the item as processed; it also counts an error when fail() was called or the scope
-    /// is left by an exception. Not thread-safe itself; the metrics are.
+    /// is left by an exception. cancel() records nothing (an item the program abandons, e.g.
+    /// while stopping). Not thread-safe itself; the metrics are.
     class item_scope {
     public:
         explicit item_scope(queue_metrics& q) noexcept
@@ -9051,16 +9058,20 @@ public:
         item_scope(const item_scope&) = delete;
         item_scope& operator=(const item_scope&) = delete;
         ~item_scope() {
+            if (cancelled_) return;
             const bool failed = failed_ || detail::uncaught_exceptions() > exceptions_;
             q_->record(detail::seconds_between(start_ns_, q_->now_ns_()), !failed);
         }
         /// Marks the item as failed.
         void fail() noexcept { failed_ = true; }
+        /// Records nothing at destruction: the item was not processed to its end.
+        void cancel() noexcept { cancelled_ = true; }
 
     private:
         queue_metrics* q_;
         int exceptions_;
         bool failed_ = false;
+        bool cancelled_ = false;
         std::int64_t start_ns_; // steady clock
     };
 

@@ -42,6 +42,28 @@ TEST_CASE("kits/jobs: a negative duration counts the run, not the duration") {
                                   {"converter", "csv", "status", "failure"}) == 1.0);
 }
 
+TEST_CASE("kits/jobs: a cancelled run records nothing but the files it counted") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "j");
+    auto csv = jobs.job("csv");
+    {
+        auto run = csv.run();
+        run.files_processed(3);
+        run.fail("timeout");
+        run.cancel(); // the program stops before the run ends
+    }
+    const std::string text = vitals::to_text(reg);
+    CHECK(csv.duration().count() == 0);
+    CHECK(kits_test::sample_value(text, "j_converter_runs_total",
+                                  {"converter", "csv", "status", "success"}) == 0.0);
+    CHECK(kits_test::sample_value(text, "j_converter_runs_total",
+                                  {"converter", "csv", "status", "failure"}) == 0.0);
+    CHECK(kits_test::sample_value(text, "j_converter_errors_total",
+                                  {"converter", "csv", "error_type", "timeout"}) == 0.0);
+    CHECK(kits_test::sample_value(text, "j_converter_files_processed_total",
+                                  {"converter", "csv"}) == 3.0);
+}
+
 TEST_CASE("kits/jobs: a new job shows both outcomes at zero") {
     vitals::registry reg;
     vitals::kits::job_metrics jobs(reg, "j");

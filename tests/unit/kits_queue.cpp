@@ -73,6 +73,19 @@ TEST_CASE("kits/queue: a negative duration counts the item, not the duration") {
     CHECK(q.processing_duration().sum() == 0.5);
 }
 
+TEST_CASE("kits/queue: a cancelled item scope records nothing") {
+    vitals::registry reg;
+    vitals::kits::queue_metrics q(reg, "q");
+    {
+        auto item = q.process();
+        item.fail();
+        item.cancel();
+    }
+    CHECK(q.processed().value() == 0.0);
+    CHECK(q.errors().value() == 0.0);
+    CHECK(q.processing_duration().count() == 0);
+}
+
 TEST_CASE("kits/queue: two queues share one namespace through const labels") {
     vitals::registry reg;
     vitals::kits::queue_metrics uploads(reg, "app", {{{"queue", "uploads"}}});

@@ -166,8 +166,8 @@ private:
 /// RAII scope of one run: at destruction it observes the run's duration and counts the
 /// run as `success`, or as `failure` when fail() was called or the scope is left by an
 /// exception (std::uncaught_exceptions(); the error type is then `exception`). Every failed
-/// run counts exactly one error in `NS_converter_errors_total`. Not thread-safe itself; the
-/// metrics are.
+/// run counts exactly one error in `NS_converter_errors_total`. cancel() records nothing (a
+/// run the program abandons, e.g. while stopping). Not thread-safe itself; the metrics are.
 class job_run {
 public:
     explicit job_run(const job_handle& job) noexcept
@@ -175,6 +175,7 @@ public:
     job_run(const job_run&) = delete;
     job_run& operator=(const job_run&) = delete;
     ~job_run() {
+        if (cancelled_) return;
         const double seconds = detail::seconds_between(start_ns_, job_.shared_->now_ns());
         job_.duration_->observe(seconds);
         if (!error_ && detail::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
@@ -193,10 +194,15 @@ public:
     }
     /// Whether fail() was called.
     bool failed() const noexcept { return error_ != nullptr; }
+    /// Records nothing at destruction: neither the run, nor its duration, nor an error (the
+    /// run did not finish: the program is stopping, say). Files counted with
+    /// files_processed() stay counted.
+    void cancel() noexcept { cancelled_ = true; }
 
 private:
     job_handle job_;
     int exceptions_;
+    bool cancelled_ = false;
     counter* error_ = nullptr; // set by fail(): the run failed, this counts the error
     std::int64_t start_ns_;    // steady clock
 };

@@ -102,7 +102,8 @@ public:
 
     /// Times the processing of one item. At destruction it observes the duration and counts
     /// the item as processed; it also counts an error when fail() was called or the scope
-    /// is left by an exception. Not thread-safe itself; the metrics are.
+    /// is left by an exception. cancel() records nothing (an item the program abandons, e.g.
+    /// while stopping). Not thread-safe itself; the metrics are.
     class item_scope {
     public:
         explicit item_scope(queue_metrics& q) noexcept
@@ -110,16 +111,20 @@ public:
         item_scope(const item_scope&) = delete;
         item_scope& operator=(const item_scope&) = delete;
         ~item_scope() {
+            if (cancelled_) return;
             const bool failed = failed_ || detail::uncaught_exceptions() > exceptions_;
             q_->record(detail::seconds_between(start_ns_, q_->now_ns_()), !failed);
         }
         /// Marks the item as failed.
         void fail() noexcept { failed_ = true; }
+        /// Records nothing at destruction: the item was not processed to its end.
+        void cancel() noexcept { cancelled_ = true; }
 
     private:
         queue_metrics* q_;
         int exceptions_;
         bool failed_ = false;
+        bool cancelled_ = false;
         std::int64_t start_ns_; // steady clock
     };
 
