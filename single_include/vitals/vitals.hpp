@@ -7001,6 +7001,7 @@ VITALS_END_NAMESPACE
 #define VITALS_DETAIL_KIT_NAMES_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/utf8.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 
@@ -7043,7 +7044,10 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
 
 /// Checks the values of a cache or queue kit's const labels, which are label values of the
 /// kit's series: one longer than the families' bound would be folded into their overflow
-/// series, where two such kits would share counters while each showed its own hit rate.
+/// series, where two such kits would share counters while each showed its own hit rate. One
+/// that is not valid UTF-8 is refused too: the families show it with U+FFFD in place of the
+/// invalid bytes, so two kits whose values differ only there would share one series, while
+/// the check for a second kit with the same labels compares the bytes and let both through.
 inline status kit_check_label_values(const std::vector<label>& const_labels,
                                      std::size_t max_bytes) {
     for (const label& l : const_labels) {
@@ -7051,6 +7055,9 @@ inline status kit_check_label_values(const std::vector<label>& const_labels,
             return status(errc::invalid_argument,
                           "the value of the kit's label '" + l.first + "' is longer than " +
                               std::to_string(max_bytes) + " bytes (max_label_value_bytes)");
+        if (has_invalid_utf8(l.second))
+            return status(errc::invalid_argument,
+                          "the value of the kit's label '" + l.first + "' is not valid UTF-8");
     }
     return {};
 }

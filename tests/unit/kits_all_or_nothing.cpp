@@ -185,6 +185,27 @@ TEST_CASE("kits: a cache or queue label value longer than the families' bound is
     CHECK_FALSE(contains(text, long_a));
 }
 
+TEST_CASE("kits: a cache or queue label value that is not valid UTF-8 is refused") {
+    // Shown with U+FFFD, "\xff" and "\xfe" are one series: two kits would share counters.
+    vitals::registry reg;
+    vitals::status first, second, queue;
+    vitals::kits::cache_metrics a(reg, "app", {{{"cache", "users\xff"}}}, first);
+    vitals::kits::cache_metrics b(reg, "app", {{{"cache", "users\xfe"}}}, second);
+    vitals::kits::queue_metrics q(reg, "work", {{{"queue", "\xc3"}}}, queue);
+    CHECK(first.code() == vitals::errc::invalid_argument);
+    CHECK(second.code() == vitals::errc::invalid_argument);
+    CHECK(queue.code() == vitals::errc::invalid_argument);
+    CHECK(contains(first.message(), "not valid UTF-8"));
+    a.hit();
+    CHECK(b.hits().value() == 0.0);
+    const std::string text = vitals::to_text(reg);
+    CHECK_FALSE(contains(text, "app_cache_hits_total"));
+    CHECK_FALSE(contains(text, "work_queue_size"));
+    vitals::status valid;
+    vitals::kits::cache_metrics c(reg, "app", {{{"cache", "caf\xc3\xa9"}}}, valid); // é
+    CHECK(valid.ok());
+}
+
 TEST_CASE("kits: a cache or queue kit takes the families' bound from its options") {
     vitals::registry reg;
     const std::string long_value(3000, 'l');
