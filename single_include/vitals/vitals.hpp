@@ -356,9 +356,11 @@ inline void release_state(unsigned state) noexcept {
 // mingw-w64: its emulated TLS can free a thread's thread_local storage before that thread's
 // thread_local destructors run, and a destructor that read its own object then read freed
 // memory (a crash in about one run in three of the concurrency test under wine). A pthread key
-// destructor receives the value itself, the state, and touches no thread_local storage. (A
-// write from the same thread after it ran, from another thread_local's destructor, would still
-// use the given-back slot: the thread's state cannot be reset without touching its storage.)
+// destructor receives the value itself, the state, and touches no thread_local storage. Known
+// limit: a write from the same thread after it ran (from a thread_local's destructor, which
+// mingw-w64 runs after the key destructors) finds the state 0 and takes a slot again, which is
+// then never given back; once every slot is held that way, threads write shared cells (exact,
+// as fast as a shared atomic).
 inline void release_slot_at_exit(void* value) {
     release_state(static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(value)));
 }
