@@ -1850,14 +1850,15 @@ inline std::size_t format_double(char* out, double v) noexcept {
 #endif
 }
 
-/// Writes `v` as an OpenMetrics canonical number, the form `le` label values must take: the
-/// fewest digits that read back to `v`, spelled as Go's strconv.FormatFloat(v, 'g', -1, 64)
-/// does (an exponent below 1e-4 and from 1e+6 on, with at least two digits), and ".0" added
-/// when there is neither a point nor an exponent: 1.0, 0.0001, 1e-05, 100000.0, 1e+06. Zero,
-/// also -0, is 0.0. Returns the chars written (at most max_number_chars).
-inline std::size_t format_canonical(char* out, double v) noexcept {
+/// Writes `v` as Go's strconv.FormatFloat(v, 'g', -1, 64) does, which is how Go and Python
+/// clients write `le` label values in the text format: the fewest digits that read back to
+/// `v`, with an exponent below 1e-4 and from 1e+6 on (at least two digits): 0.0001, 1e-05,
+/// 100000, 1e+06, 1.048576e+06. With `point_zero`, ".0" is added when there is neither a
+/// point nor an exponent: the OpenMetrics canonical number (1.0, 100000.0; zero, also -0, is
+/// 0.0). Without it zero, also -0, is 0. Returns the chars written (at most max_number_chars).
+inline std::size_t format_go_float(char* out, double v, bool point_zero) noexcept {
     if (is_nan(v) || is_inf(v) || v == 0.0) {
-        if (v == 0.0) {
+        if (v == 0.0 && point_zero) {
             std::memcpy(out, "0.0", 3);
             return 3;
         }
@@ -1885,11 +1886,12 @@ inline std::size_t format_canonical(char* out, double v) noexcept {
     } else if (exponent >= 0) {
         const auto whole = static_cast<std::size_t>(exponent) + 1;
         for (std::size_t i = 0; i < whole; ++i) out[n++] = i < k ? digits[i] : '0';
-        out[n++] = '.';
         if (k > whole) {
+            out[n++] = '.';
             std::memcpy(out + n, digits + whole, k - whole);
             n += k - whole;
-        } else {
+        } else if (point_zero) {
+            out[n++] = '.';
             out[n++] = '0';
         }
     } else {
@@ -1900,6 +1902,17 @@ inline std::size_t format_canonical(char* out, double v) noexcept {
         n += k;
     }
     return n;
+}
+
+/// The OpenMetrics canonical number, the form its `le` values must take (see format_go_float).
+inline std::size_t format_canonical(char* out, double v) noexcept {
+    return format_go_float(out, v, true);
+}
+
+/// A text-format `le` value, as Go and Python clients write it (see format_go_float), so that
+/// a bucket has the same label value whichever of them serves it.
+inline std::size_t format_label_number(char* out, double v) noexcept {
+    return format_go_float(out, v, false);
 }
 
 } // namespace detail
@@ -2555,7 +2568,7 @@ struct family_text {
         om_le_suffixes.reserve(bounds.size() + 1);
         for (double b : bounds) {
             char num[max_number_chars];
-            std::size_t n = format_double(num, b);
+            std::size_t n = format_label_number(num, b);
             le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
             n = format_canonical(num, b);
             om_le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
@@ -5209,7 +5222,8 @@ public:
                 char num[max_number_chars];
                 out_.write(num, format_canonical(num, bounds[i]));
             } else if (i < nb) {
-                out_.write_double(bounds[i]);
+                char num[max_number_chars];
+                out_.write(num, format_label_number(num, bounds[i]));
             } else {
                 out_.write("+Inf", 4);
             }

@@ -266,6 +266,48 @@ TEST_CASE(VITALS_TEST_PREFIX ": whole numbers are written with every digit, none
     CHECK(out.find("ten_total 10000000000\n") != std::string::npos);
 }
 
+TEST_CASE(VITALS_TEST_PREFIX ": le values are written as Go and Python clients write them") {
+    // strconv.FormatFloat(v, 'g', -1, 64): fixed from 1e-4 up to below 1e+6, else an
+    // exponent of at least two digits. A bucket then has the same label value, so the same
+    // series, whether a Go, a Python or a vitals service exposes it.
+    const auto le = [](double v) {
+        char buf[vitals::detail::max_number_chars];
+        return std::string(buf, vitals::detail::format_label_number(buf, v));
+    };
+    CHECK(le(1.0) == "1");
+    CHECK(le(0.5) == "0.5");
+    CHECK(le(2.5) == "2.5");
+    CHECK(le(0.0001) == "0.0001");
+    CHECK(le(0.0005) == "0.0005");
+    CHECK(le(0.00012) == "0.00012");
+    CHECK(le(1e-5) == "1e-05");
+    CHECK(le(100000.0) == "100000");
+    CHECK(le(999999.5) == "999999.5");
+    CHECK(le(1e6) == "1e+06");
+    CHECK(le(1048576.0) == "1.048576e+06");
+    CHECK(le(67108864.0) == "6.7108864e+07");
+    CHECK(le(123456789.0) == "1.23456789e+08");
+    CHECK(le(1e21) == "1e+21");
+    CHECK(le(1e300) == "1e+300");
+    CHECK(le(5e-324) == "5e-324");
+    CHECK(le(-10.0) == "-10");
+    CHECK(le(-1.5e-7) == "-1.5e-07");
+    CHECK(le(0.0) == "0");
+    CHECK(le(-0.0) == "0");
+
+    vitals::registry reg;
+    reg.histogram("h", "H.", {0.0001, 1, 1048576}).observe(3);
+    reg.add_collector("c", [](vitals::collector_output& out) {
+        out.family("ch", "CH.", vitals::metric_type::histogram);
+        out.histogram_sample({0.0001, 1e6}, {0, 1, 1}, 3.5);
+    });
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("h_bucket{le=\"0.0001\"} 0\nh_bucket{le=\"1\"} 0\n"
+                    "h_bucket{le=\"1.048576e+06\"} 1\n") != std::string::npos);
+    CHECK(text.find("ch_bucket{le=\"0.0001\"} 0\nch_bucket{le=\"1e+06\"} 1\n") !=
+          std::string::npos);
+}
+
 TEST_CASE(VITALS_TEST_PREFIX ": output does not depend on the locale") {
     std::vector<std::string> in_c;
     for (const auto& gc : golden::all_cases) in_c.push_back(render(gc.build));

@@ -74,7 +74,8 @@ public:
                 char num[max_number_chars];
                 out_.write(num, format_canonical(num, bounds[i]));
             } else if (i < nb) {
-                out_.write_double(bounds[i]);
+                char num[max_number_chars];
+                out_.write(num, format_label_number(num, bounds[i]));
             } else {
                 out_.write("+Inf", 4);
             }

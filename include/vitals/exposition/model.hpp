@@ -93,7 +93,7 @@ struct family_text {
         om_le_suffixes.reserve(bounds.size() + 1);
         for (double b : bounds) {
             char num[max_number_chars];
-            std::size_t n = format_double(num, b);
+            std::size_t n = format_label_number(num, b);
             le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
             n = format_canonical(num, b);
             om_le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
