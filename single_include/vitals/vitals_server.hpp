@@ -3705,8 +3705,10 @@ VITALS_END_NAMESPACE
 #include <sys/resource.h> // getrusage, getrlimit
 #include <unistd.h>       // sysconf
 #if defined(__linux__)
-#include <dirent.h> // opendir, readdir, dirfd
-#include <fcntl.h>  // open, O_CLOEXEC
+#include <dirent.h>   // opendir, readdir, dirfd
+#include <fcntl.h>    // open, O_CLOEXEC
+#include <sys/mman.h> // memfd_create, MFD_CLOEXEC
+#include <sys/stat.h> // fstat
 #define VITALS_DETAIL_PROCESS_LINUX 1
 #endif
 #define VITALS_DETAIL_PROCESS_POSIX 1
@@ -4011,6 +4013,12 @@ inline double filetime_seconds(const FILETIME& ft) noexcept { // 100 ns units
 /// comes from a file under /proc: without a free descriptor those families would leave the
 /// output just then. Closed for the read and opened again after it, it costs the program one
 /// descriptor of its limit, and is counted in `process_open_fds` like any other.
+///
+/// A program may close descriptors it did not open (a daemon closing everything past stderr),
+/// and the number may then be reused for one of its sockets or files. The reserve is closed
+/// only while it is still the object it opened: an anonymous file of its own (memfd), checked
+/// by device and inode; where memfd_create is missing, /dev/null, which at worst is a program's
+/// own /dev/null, never a socket or a file.
 class descriptor_reserve {
 public:
     descriptor_reserve() noexcept { take(); }
@@ -4021,17 +4029,32 @@ public:
     /// Frees the descriptor for a read; returns whether one was held.
     bool release() noexcept {
         if (fd_ < 0) return false;
-        ::close(fd_);
+        struct stat st {};
+        const bool ours = ::fstat(fd_, &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
+        if (ours) ::close(fd_);
         fd_ = -1;
-        return true;
+        return ours;
     }
     /// Takes a descriptor back (none when the process is out of them: tried again next time).
     void take() noexcept {
+        if (fd_ >= 0) return;
+#if defined(MFD_CLOEXEC)
+        fd_ = ::memfd_create("vitals-fd-reserve", MFD_CLOEXEC);
+#endif
         if (fd_ < 0) fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        struct stat st {};
+        if (fd_ >= 0 && ::fstat(fd_, &st) != 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+        dev_ = st.st_dev;
+        ino_ = st.st_ino;
     }
 
 private:
     int fd_ = -1;
+    dev_t dev_ = 0;
+    ino_t ino_ = 0;
 };
 #endif
 

@@ -21,10 +21,11 @@
 
 #if defined(__linux__)
 #include <cerrno>         // errno, EMFILE
-#include <fcntl.h>        // open
+#include <fcntl.h>        // open, fcntl
 #include <stdlib.h>       // mkstemp
+#include <sys/mman.h>     // memfd_create, MFD_CLOEXEC
 #include <sys/resource.h> // getrlimit, setrlimit, getrusage
-#include <unistd.h>       // sysconf, close
+#include <unistd.h>       // sysconf, close, readlink, pipe, dup2, read, write
 #endif
 
 namespace {
@@ -226,6 +227,45 @@ TEST_CASE("process: a process out of file descriptors still shows every family")
     CHECK(kits_test::sample_value(text, "process_start_time_seconds") > 0.0);
     // And with descriptors free again, the same count as before the flood.
     CHECK(metric(reg, "process_open_fds") == before);
+}
+
+TEST_CASE("process: a program closing the collector's descriptor keeps what reuses its number") {
+    // A daemon may close every descriptor past stderr; the number of the collector's reserve
+    // then goes to the next file it opens, which the collector must never close.
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    int reserve = -1;
+    for (int fd = 3; fd < 1024 && reserve < 0; ++fd) {
+        char path[64], target[256];
+        std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        const ssize_t n = ::readlink(path, target, sizeof target - 1);
+        if (n <= 0) continue;
+        target[n] = '\0';
+        if (std::string(target).find("vitals-fd-reserve") != std::string::npos) reserve = fd;
+    }
+#if defined(MFD_CLOEXEC)
+    const int probe_memfd = ::memfd_create("probe", MFD_CLOEXEC); // Linux 3.17, glibc 2.27
+    if (probe_memfd >= 0) {
+        ::close(probe_memfd);
+        REQUIRE(reserve >= 0);
+    }
+#endif
+    if (reserve < 0) return; // a /dev/null reserve: never a program's pipe, socket or file
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    ::close(reserve);                                 // as a daemon's close-everything loop does
+    REQUIRE(::dup2(pipe_fds[1], reserve) == reserve); // the program's pipe, at that number
+    (void)scrape(reg);
+    (void)scrape(reg);
+    CHECK(::fcntl(reserve, F_GETFD) != -1); // still open
+    CHECK(::write(reserve, "x", 1) == 1);   // and still the pipe
+    char byte = 0;
+    CHECK(::read(pipe_fds[0], &byte, 1) == 1);
+    CHECK(byte == 'x');
+    ::close(reserve);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    CHECK(metric(reg, "process_open_fds") > 0.0); // the collector took a new reserve
 }
 
 TEST_CASE("process: start time, uptime and CPU seconds are consistent") {
