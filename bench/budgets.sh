@@ -13,7 +13,9 @@
 #     <vitals/record.hpp> (alone, and with a function that records through it),
 #     <vitals/counter.hpp>, <vitals/gauge.hpp>, <vitals/histogram.hpp>, <vitals/vitals.hpp>,
 #     <vitals/server.hpp>, examples/minimal.cpp (register, record and render, as README's ten
-#     lines do) and (when installed) prometheus-cpp's headers, as ratios to a
+#     lines do), <vitals/vitals.hpp>, <vitals/server.hpp> and <string> through a precompiled
+#     header built as CMake's target_precompile_headers() builds one, and (when installed)
+#     prometheus-cpp's headers, as ratios to a
 #     translation unit that includes only <string>, all compiled in turn in each round. Times
 #     are the compiler's CPU time (user + system, from /usr/bin/time), which a busy machine
 #     inflates far less than wall time; the median of N runs. Targets: vitals.hpp <= 1.6x,
@@ -106,8 +108,17 @@ EOF
         python3 "$ROOT/tools/list_std_includes.py" --closure "$header" |
             sed 's/.*/#include <&>/' >"$WORK/${tu}_std.cpp"
     done
+    # The full headers through a precompiled header, as CMake's target_precompile_headers()
+    # builds and uses one: the header compiled once per compiler and flags, then each file
+    # that includes it loads the result (-include, which finds <file>.gch or <file>.pch beside
+    # it). Clang's is made with -fpch-instantiate-templates, as CMake does, so that the
+    # templates the header's inline code uses are instantiated once in it, not in every file.
+    # string_pch is <string> the same way, for comparison with a build that precompiles.
+    for tu in core server string; do
+        cp "$WORK/${tu/string/baseline}.cpp" "$WORK/${tu}_pch.cpp"
+    done
     tus=(baseline record record_use counter gauge histogram core core_std core_floor minimal server
-        server_std)
+        server_std core_pch server_pch string_pch)
     # prometheus-cpp (Debian prometheus-cpp-dev), when installed: what a TU registering, recording
     # and serializing with it includes, beside vitals.hpp.
     if echo '#include <prometheus/counter.h>' | g++ -std=c++17 -x c++ -fsyntax-only - 2>/dev/null; then
@@ -122,15 +133,34 @@ EOF
     echo
     # Every TU is compiled once per round, in turn, so that all see the same machine load; the
     # ratios are those of the medians.
-    declare -A ms
+    declare -A ms pch_build_ms
     for cxx in "${compilers[@]}"; do
         for opt in -O0 -O2; do
+            declare -A flags=()
+            for tu in core server string; do
+                pch="$WORK/pch$cxx$opt/$tu.hpp"
+                mkdir -p "${pch%/*}"
+                cp "$WORK/${tu/string/baseline}.cpp" "$pch"
+                pch_flags=()
+                out="$pch.gch"
+                [[ $cxx == clang++ ]] && pch_flags=(-fpch-instantiate-templates) && out="$pch.pch"
+                /usr/bin/time -f '%U %S' -o "$WORK/time" "$cxx" -std=c++17 "$opt" \
+                    -I"$ROOT/include" "${pch_flags[@]}" -x c++-header "$pch" -o "$out"
+                pch_build_ms[$cxx$opt$tu]="$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$WORK/time")"
+                # A precompiled header that cannot be used is an error, not a silent full parse.
+                flags[${tu}_pch]="-include $pch -Winvalid-pch -Werror=invalid-pch"
+            done
             declare -A samples=()
-            for ((i = 0; i < RUNS; i++)); do
+            # Round 0 is not timed: it reads the headers into the page cache and wakes the
+            # compiler's files up. Without it, the first TUs of the first group came out slow
+            # (the g++ -O0 <string> baseline at 290 ms where -O2 took 230 ms, in one run).
+            for ((i = 0; i <= RUNS; i++)); do
                 for tu in "${tus[@]}"; do
+                    # shellcheck disable=SC2086 # the flags are words
                     /usr/bin/time -f '%U %S' -o "$WORK/time" "$cxx" -std=c++17 "$opt" \
-                        -I"$ROOT/include" -c "$WORK/$tu.cpp" -o "$WORK/$tu.o"
-                    samples[$tu]+="$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$WORK/time") "
+                        -I"$ROOT/include" ${flags[$tu]:-} -c "$WORK/$tu.cpp" -o "$WORK/$tu.o"
+                    ((i == 0)) ||
+                        samples[$tu]+="$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$WORK/time") "
                 done
             done
             for tu in "${tus[@]}"; do
@@ -139,7 +169,7 @@ EOF
                     END { if (NR % 2) print v[(NR + 1) / 2];
                           else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }')"
             done
-            unset samples
+            unset samples flags
         done
     done
     header="| TU | target |"
@@ -178,7 +208,21 @@ EOF
         "histogram, records and renders with to_text(), as README's ten lines do (a file that" \
         "uses vitals pays for the inline code it uses, emitted again in each such file);" \
         "prometheus_cpp: prometheus-cpp's counter, gauge, histogram, family, registry and" \
-        "text_serializer headers. Load $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+        "text_serializer headers; core_pch, server_pch, string_pch: the core and server TUs and the" \
+        "baseline with their header precompiled (below), as target_precompile_headers() does." \
+        "Load $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    echo
+    echo "Building each precompiled header once (CPU ms; clang++ with -fpch-instantiate-templates):"
+    echo
+    echo "| header |${header#| TU | target |}"
+    echo "|---|${rule#|---|---|}"
+    for tu in core server string; do
+        line="| $tu |"
+        for cxx in "${compilers[@]}"; do
+            for opt in -O0 -O2; do line+=" ${pch_build_ms[$cxx$opt$tu]} ms |"; done
+        done
+        echo "$line"
+    done
     ms[baseline-O0]="${ms[g++-O0baseline]}"
 
     if ((HEADERS)); then
