@@ -159,14 +159,16 @@ all_headers_tu() {
 # C++23 (clang 14 spells it c++2b), by g++ in the compact configuration, and by the mingw-w64
 # and armhf cross compilers (their platform code paths); and <vitals/record.hpp> alone by the
 # cross compilers, with and without exceptions. Syntax only. The g++ builds add the
-# GCC-only -Wuseless-cast and -Wlogical-op (clang rejects unknown warning flags under -Werror).
+# GCC-only -Wuseless-cast, -Wlogical-op, -Wcast-align=strict and -Wduplicated-cond (clang
+# rejects unknown warning flags under -Werror).
 check_strict() {
     local dir="$BUILD/strict"
     mkdir -p "$dir"
     local tu="$dir/all_headers.cpp"
     all_headers_tu "$tu"
     local flags="-fsyntax-only -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wold-style-cast"
-    flags+=" -Wundef -Werror -Iinclude"
+    flags+=" -Wundef -Wnon-virtual-dtor -Wdouble-promotion -Wzero-as-null-pointer-constant"
+    flags+=" -Wextra-semi -Werror -Iinclude"
     local build
     for build in "g++ -std=c++17" "g++ -std=c++20" "g++ -std=c++23" \
         "clang++ -std=c++17" "clang++ -std=c++20" "clang++ -std=c++2b" \
@@ -174,7 +176,8 @@ check_strict() {
         "x86_64-w64-mingw32-g++-posix -std=c++17" "x86_64-w64-mingw32-g++-posix -std=c++20" \
         "arm-linux-gnueabihf-g++ -std=c++17 -Wno-psabi"; do
         local extra=""
-        [[ "$build" == clang* ]] || extra="-Wuseless-cast -Wlogical-op"
+        [[ "$build" == clang* ]] ||
+            extra="-Wuseless-cast -Wlogical-op -Wcast-align=strict -Wduplicated-cond"
         echo "== $build $extra"
         # shellcheck disable=SC2086 # flags are word lists on purpose
         $build $flags $extra "$tu"

@@ -168,8 +168,8 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VITALS_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define VITALS_DETAIL_NOINLINE __attribute__((noinline))
-#define VITALS_DETAIL_ALWAYS_INLINE __attribute__((always_inline)) inline
+#define VITALS_DETAIL_NOINLINE __attribute__((__noinline__))
+#define VITALS_DETAIL_ALWAYS_INLINE __attribute__((__always_inline__)) inline
 #else
 #define VITALS_DETAIL_LIKELY(x) (x)
 #define VITALS_DETAIL_UNLIKELY(x) (x)
@@ -191,7 +191,7 @@
 // two libraries took the same slot of one counter and overwrote each other's increments.
 // (Windows DLLs each keep their own copy: see README, "Threads and memory".)
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) && !defined(__CYGWIN__)
-#define VITALS_DETAIL_PROCESS_WIDE __attribute__((visibility("default")))
+#define VITALS_DETAIL_PROCESS_WIDE __attribute__((__visibility__("default")))
 #else
 #define VITALS_DETAIL_PROCESS_WIDE
 #endif

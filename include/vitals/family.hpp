@@ -319,7 +319,7 @@ private:
     /// The handle users hold, typed (the registry checked the type).
     template <class Metric>
     family<Metric>& handle() noexcept {
-        return *std::launder(reinterpret_cast<family<Metric>*>(handle_));
+        return *std::launder(static_cast<family<Metric>*>(static_cast<void*>(handle_)));
     }
 
     // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type,
@@ -478,17 +478,18 @@ private:
         return reinterpret_cast<std::uintptr_t>(entry) & slot_tag_mask;
     }
     static series_node* entry_node(char* entry) noexcept {
-        return reinterpret_cast<series_node*>(entry - entry_tag(entry));
+        return static_cast<series_node*>(static_cast<void*>(entry - entry_tag(entry)));
     }
     struct table {
-        explicit table(std::size_t n) : mask(n - 1), slots(new slot[n]) {
-            for (std::size_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+        explicit table(std::size_t n) : mask(n - 1), entries(new slot[n]) {
+            for (std::size_t i = 0; i < n; ++i)
+                entries[i].store(nullptr, std::memory_order_relaxed);
         }
         table(const table&) = delete;
         table& operator=(const table&) = delete;
-        ~table() { delete[] slots; }
+        ~table() { delete[] entries; }
         std::size_t mask; // size - 1, size a power of two
-        slot* slots;
+        slot* entries;
         table* previous = nullptr; // the table this one replaced, kept for stale readers
     };
 
@@ -775,7 +776,7 @@ private:
         if (!t) return nullptr;
         const std::size_t tag = slot_tag(h);
         for (std::size_t i = narrow<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
-            char* entry = t->slots[i].load(std::memory_order_acquire);
+            char* entry = t->entries[i].load(std::memory_order_acquire);
             if (!entry) return nullptr;
             if (entry_tag(entry) == tag && key_equals(*entry_node(entry), vals, n, heads))
                 return entry_node(entry);
@@ -784,8 +785,9 @@ private:
 
     static void place(table& t, series_node* s) noexcept {
         std::size_t i = narrow<std::size_t>(s->hash) & t.mask;
-        while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
-        t.slots[i].store(reinterpret_cast<char*>(s) + slot_tag(s->hash), std::memory_order_release);
+        while (t.entries[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+        t.entries[i].store(reinterpret_cast<char*>(s) + slot_tag(s->hash),
+                           std::memory_order_release);
     }
 
     // Called with mutex_ held (unique). Everything that can throw happens before the new
@@ -1085,14 +1087,14 @@ struct include_family_hpp {
     // 16 of them, else allocated.
     template <class Values, class Fn>
     static auto with_views(const Values& values, Fn&& fn) {
-        constexpr std::size_t small = 16;
+        constexpr std::size_t on_stack = 16;
         const std::size_t n = values.size();
-        if (n > small) {
+        if (n > on_stack) {
             std::vector<std::string_view> views(n);
             for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
             return fn(views.data(), n);
         }
-        std::string_view views[small];
+        std::string_view views[on_stack];
         for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
         return fn(views, n);
     }

@@ -83,7 +83,7 @@ VITALS_BEGIN_NAMESPACE
 /// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
 /// /metrics, 503 over the connection cap when no connection is idle. Every response has
 /// Content-Length and Cache-Control: no-store.
-class health_server : private detail::request_handler {
+class health_server final : private detail::request_handler {
 public:
     /// A stopped server over `reg` (which must outlive it).
     explicit health_server(registry& reg, server_options options = server_options{})

@@ -204,8 +204,8 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define VITALS_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define VITALS_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define VITALS_DETAIL_NOINLINE __attribute__((noinline))
-#define VITALS_DETAIL_ALWAYS_INLINE __attribute__((always_inline)) inline
+#define VITALS_DETAIL_NOINLINE __attribute__((__noinline__))
+#define VITALS_DETAIL_ALWAYS_INLINE __attribute__((__always_inline__)) inline
 #else
 #define VITALS_DETAIL_LIKELY(x) (x)
 #define VITALS_DETAIL_UNLIKELY(x) (x)
@@ -227,7 +227,7 @@
 // two libraries took the same slot of one counter and overwrote each other's increments.
 // (Windows DLLs each keep their own copy: see README, "Threads and memory".)
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) && !defined(__CYGWIN__)
-#define VITALS_DETAIL_PROCESS_WIDE __attribute__((visibility("default")))
+#define VITALS_DETAIL_PROCESS_WIDE __attribute__((__visibility__("default")))
 #else
 #define VITALS_DETAIL_PROCESS_WIDE
 #endif
@@ -330,7 +330,7 @@ struct slot_table {
     std::atomic<unsigned> next_stripe;
 };
 
-VITALS_DETAIL_PROCESS_WIDE inline slot_table& slots() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline slot_table& slot_table_instance() noexcept {
     // Zero-initialised static storage: constant-initialised, no guard.
     static slot_table table;
     return table;
@@ -344,7 +344,7 @@ VITALS_DETAIL_PROCESS_WIDE inline unsigned& thread_state() noexcept {
 
 // Gives a slot back (or leaves a stripe's shared cells) when its thread exits.
 inline void release_state(unsigned state) noexcept {
-    slot_table& t = slots();
+    slot_table& t = slot_table_instance();
     if (state & shared_flag)
         t.sharers[(state & ~shared_flag) - 1].fetch_sub(1, std::memory_order_relaxed);
     else if (state != 0)
@@ -401,7 +401,7 @@ inline void register_thread_exit(unsigned state) noexcept {
 // the order 0, N/2, N/4, 3N/4, ... so that the first threads write cells far apart.
 VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_state() noexcept {
 #if VITALS_COUNTER_STRIPES > 1
-    slot_table& t = slots();
+    slot_table& t = slot_table_instance();
     unsigned state = 0;
     for (unsigned k = 0; k < slot_count && state == 0; ++k) {
         unsigned i = 0;
@@ -2403,14 +2403,14 @@ VITALS_END_NAMESPACE
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// Escapes `value` for the text format, handing the result to `append(const char*, size_t)` in
 /// pieces: runs of bytes that need no change go out as they are, in one call each.
 /// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
 /// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
 /// escape straight into its output (collector samples at scrape time).
-template <class Emit>
-void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
-    std::size_t run = 0; // start of the bytes not yet emitted
+template <class Append>
+void escape_pieces(std::string_view value, bool quote, Append&& append) {
+    std::size_t run = 0; // start of the bytes not yet appended
     std::size_t i = 0;
     while (i < value.size()) {
         const char c = value[i];
@@ -2434,11 +2434,11 @@ void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
             replacement = "\xEF\xBF\xBD";
             replacement_size = 3;
         }
-        if (i > run) emit(value.data() + run, i - run);
-        emit(replacement, replacement_size);
+        if (i > run) append(value.data() + run, i - run);
+        append(replacement, replacement_size);
         run = ++i;
     }
-    if (i > run) emit(value.data() + run, i - run);
+    if (i > run) append(value.data() + run, i - run);
 }
 
 /// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by
@@ -3506,8 +3506,8 @@ private:
         // observe() and this 3.29 ns (bench/ab_core.sh, an AMD EPYC). GCC 12's loop already
         // reached the floor the sum's add sets (3.28 ns), and this form does no better there.
         static_assert(detail::max_scanned_bounds == 16, "8 pairs below");
-        using doubles = double __attribute__((vector_size(16)));
-        using counts = long long __attribute__((vector_size(16)));
+        using doubles = double __attribute__((__vector_size__(16)));
+        using counts = long long __attribute__((__vector_size__(16)));
         const doubles value = {v, v};
         counts below = {0, 0};
         const auto pair_above = [&](std::size_t i) -> counts {
@@ -4362,7 +4362,7 @@ private:
     /// The handle users hold, typed (the registry checked the type).
     template <class Metric>
     family<Metric>& handle() noexcept {
-        return *std::launder(reinterpret_cast<family<Metric>*>(handle_));
+        return *std::launder(static_cast<family<Metric>*>(static_cast<void*>(handle_)));
     }
 
     // Makes the handle in handle_: it calls lookup_metric<Metric>, typed for the family's type,
@@ -4521,17 +4521,18 @@ private:
         return reinterpret_cast<std::uintptr_t>(entry) & slot_tag_mask;
     }
     static series_node* entry_node(char* entry) noexcept {
-        return reinterpret_cast<series_node*>(entry - entry_tag(entry));
+        return static_cast<series_node*>(static_cast<void*>(entry - entry_tag(entry)));
     }
     struct table {
-        explicit table(std::size_t n) : mask(n - 1), slots(new slot[n]) {
-            for (std::size_t i = 0; i < n; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+        explicit table(std::size_t n) : mask(n - 1), entries(new slot[n]) {
+            for (std::size_t i = 0; i < n; ++i)
+                entries[i].store(nullptr, std::memory_order_relaxed);
         }
         table(const table&) = delete;
         table& operator=(const table&) = delete;
-        ~table() { delete[] slots; }
+        ~table() { delete[] entries; }
         std::size_t mask; // size - 1, size a power of two
-        slot* slots;
+        slot* entries;
         table* previous = nullptr; // the table this one replaced, kept for stale readers
     };
 
@@ -4818,7 +4819,7 @@ private:
         if (!t) return nullptr;
         const std::size_t tag = slot_tag(h);
         for (std::size_t i = narrow<std::size_t>(h) & t->mask;; i = (i + 1) & t->mask) {
-            char* entry = t->slots[i].load(std::memory_order_acquire);
+            char* entry = t->entries[i].load(std::memory_order_acquire);
             if (!entry) return nullptr;
             if (entry_tag(entry) == tag && key_equals(*entry_node(entry), vals, n, heads))
                 return entry_node(entry);
@@ -4827,8 +4828,9 @@ private:
 
     static void place(table& t, series_node* s) noexcept {
         std::size_t i = narrow<std::size_t>(s->hash) & t.mask;
-        while (t.slots[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
-        t.slots[i].store(reinterpret_cast<char*>(s) + slot_tag(s->hash), std::memory_order_release);
+        while (t.entries[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+        t.entries[i].store(reinterpret_cast<char*>(s) + slot_tag(s->hash),
+                           std::memory_order_release);
     }
 
     // Called with mutex_ held (unique). Everything that can throw happens before the new
@@ -5128,14 +5130,14 @@ struct include_family_hpp {
     // 16 of them, else allocated.
     template <class Values, class Fn>
     static auto with_views(const Values& values, Fn&& fn) {
-        constexpr std::size_t small = 16;
+        constexpr std::size_t on_stack = 16;
         const std::size_t n = values.size();
-        if (n > small) {
+        if (n > on_stack) {
             std::vector<std::string_view> views(n);
             for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
             return fn(views.data(), n);
         }
-        std::string_view views[small];
+        std::string_view views[on_stack];
         for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
         return fn(views, n);
     }
@@ -6881,18 +6883,19 @@ private:
 
     // ` # {a="x"} value timestamp` when bucket `index` of `slots` holds an exemplar that
     // follows the rules; one that does not is left out and counted (once) as dropped.
-    void write_exemplar(const exemplar_slots& slots, std::size_t index) {
-        if (VITALS_DETAIL_LIKELY(slots.empty())) return; // nearly every metric: no copy buffer
-        write_recorded_exemplar(slots, index);
+    void write_exemplar(const exemplar_slots& exemplars, std::size_t index) {
+        if (VITALS_DETAIL_LIKELY(exemplars.empty())) return; // nearly every metric: no copy buffer
+        write_recorded_exemplar(exemplars, index);
     }
 
-    VITALS_DETAIL_NOINLINE void write_recorded_exemplar(const exemplar_slots& slots,
+    VITALS_DETAIL_NOINLINE void write_recorded_exemplar(const exemplar_slots& exemplars,
                                                         std::size_t index) {
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
         const exemplar_cell* cell = nullptr;
         std::uint32_t version = 0;
-        const std::size_t n = slots.read_latest(index, bytes, value, timestamp, &cell, &version);
+        const std::size_t n =
+            exemplars.read_latest(index, bytes, value, timestamp, &cell, &version);
         if (n == 0) return;
         if (!valid_exemplar(bytes, n, timestamp)) {
             const_cast<exemplar_cell*>(cell)->count_invalid(version);
@@ -8005,10 +8008,10 @@ public:
     /// record(seconds, status, ...), the first two arguments swapped, would convert both
     /// silently (status 0, a duration of 200 seconds): it does not compile.
     template <
-        class Seconds, class Status,
-        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
-                         int> = 0>
-    void record(Seconds, Status, double = -1.0, double = -1.0, std::string_view = {}) {
+        class Seconds, class StatusCode,
+        std::enable_if_t<
+            std::is_floating_point<Seconds>::value && std::is_integral<StatusCode>::value, int> = 0>
+    void record(Seconds, StatusCode, double = -1.0, double = -1.0, std::string_view = {}) {
         static_assert(!std::is_floating_point<Seconds>::value,
                       "http_endpoint::record takes the status first, then the seconds");
     }
@@ -8414,11 +8417,11 @@ public:
     /// record(method, endpoint, seconds, status, ...), the last two swapped, would convert
     /// both silently (status 0, a duration of 200 seconds): it does not compile.
     template <
-        class Seconds, class Status,
-        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
-                         int> = 0>
-    void record(std::string_view, std::string_view, Seconds, Status, double = -1.0, double = -1.0,
-                std::string_view = {}) {
+        class Seconds, class StatusCode,
+        std::enable_if_t<
+            std::is_floating_point<Seconds>::value && std::is_integral<StatusCode>::value, int> = 0>
+    void record(std::string_view, std::string_view, Seconds, StatusCode, double = -1.0,
+                double = -1.0, std::string_view = {}) {
         static_assert(!std::is_floating_point<Seconds>::value,
                       "http_metrics::record takes the method, the endpoint, the status, then the "
                       "seconds");

@@ -2055,7 +2055,7 @@ public:
         limits_.max_headers = options_.max_headers;
         limits_.max_body_bytes = options_.max_body_bytes;
         receive_buffer_.resize(receive_size);
-        stop_at_ = clock::time_point::max();
+        stop_at_ = (clock::time_point::max)();
         bool backing_off = false;
         clock::time_point backoff_until{};
         while (!quit_.load()) {
@@ -2204,8 +2204,8 @@ private:
     // A deadline `d` after `t`; a duration too long to represent means never.
     static clock::time_point after(clock::time_point t, std::chrono::milliseconds d) noexcept {
         const auto room =
-            std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - t);
-        if (d >= room) return clock::time_point::max();
+            std::chrono::duration_cast<std::chrono::milliseconds>((clock::time_point::max)() - t);
+        if (d >= room) return (clock::time_point::max)();
         return t + std::chrono::duration_cast<clock::duration>(d);
     }
 
@@ -2369,7 +2369,7 @@ private:
             const clock::time_point d = deadline(*c);
             if (d < next) next = d;
         }
-        if (next == clock::time_point::max()) return -1;
+        if (next == (clock::time_point::max)()) return -1;
         if (next <= now_) return 0;
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now_).count();
         return ms >= 60000 ? 60000 : static_cast<int>(ms) + 1;
@@ -2771,7 +2771,7 @@ private:
     std::atomic<bool> quit_{false};
     // When request_stop_after() asked run() to return, as a steady_clock count.
     static constexpr clock::rep no_stop_request =
-        clock::time_point::max().time_since_epoch().count();
+        (clock::time_point::max)().time_since_epoch().count();
     std::atomic<clock::rep> stop_request_{no_stop_request};
     std::atomic<std::uint16_t> port_{0};
     gauge* connections_gauge_ = nullptr;
@@ -2793,7 +2793,7 @@ private:
     std::uint64_t turn_ = 0;       // loop turns so far
     std::size_t rotation_ = 0;     // where the next turn's rotation starts
     clock::time_point now_{};
-    clock::time_point stop_at_ = clock::time_point::max(); // see stop_after()
+    clock::time_point stop_at_ = (clock::time_point::max)(); // see stop_after()
 };
 
 } // namespace detail
@@ -3240,7 +3240,7 @@ VITALS_BEGIN_NAMESPACE
 /// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
 /// /metrics, 503 over the connection cap when no connection is idle. Every response has
 /// Content-Length and Cache-Control: no-store.
-class health_server : private detail::request_handler {
+class health_server final : private detail::request_handler {
 public:
     /// A stopped server over `reg` (which must outlive it).
     explicit health_server(registry& reg, server_options options = server_options{})

@@ -13,14 +13,14 @@
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// Escapes `value` for the text format, handing the result to `emit(const char*, size_t)` in
+/// Escapes `value` for the text format, handing the result to `append(const char*, size_t)` in
 /// pieces: runs of bytes that need no change go out as they are, in one call each.
 /// Backslash, newline and (when `quote`, for label values) double quote are escaped; each
 /// invalid UTF-8 sequence becomes U+FFFD. Allocates nothing itself, so the serializer can
 /// escape straight into its output (collector samples at scrape time).
-template <class Emit>
-void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
-    std::size_t run = 0; // start of the bytes not yet emitted
+template <class Append>
+void escape_pieces(std::string_view value, bool quote, Append&& append) {
+    std::size_t run = 0; // start of the bytes not yet appended
     std::size_t i = 0;
     while (i < value.size()) {
         const char c = value[i];
@@ -44,11 +44,11 @@ void escape_pieces(std::string_view value, bool quote, Emit&& emit) {
             replacement = "\xEF\xBF\xBD";
             replacement_size = 3;
         }
-        if (i > run) emit(value.data() + run, i - run);
-        emit(replacement, replacement_size);
+        if (i > run) append(value.data() + run, i - run);
+        append(replacement, replacement_size);
         run = ++i;
     }
-    if (i > run) emit(value.data() + run, i - run);
+    if (i > run) append(value.data() + run, i - run);
 }
 
 /// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by

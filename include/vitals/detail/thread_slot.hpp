@@ -45,7 +45,7 @@ struct slot_table {
     std::atomic<unsigned> next_stripe;
 };
 
-VITALS_DETAIL_PROCESS_WIDE inline slot_table& slots() noexcept {
+VITALS_DETAIL_PROCESS_WIDE inline slot_table& slot_table_instance() noexcept {
     // Zero-initialised static storage: constant-initialised, no guard.
     static slot_table table;
     return table;
@@ -59,7 +59,7 @@ VITALS_DETAIL_PROCESS_WIDE inline unsigned& thread_state() noexcept {
 
 // Gives a slot back (or leaves a stripe's shared cells) when its thread exits.
 inline void release_state(unsigned state) noexcept {
-    slot_table& t = slots();
+    slot_table& t = slot_table_instance();
     if (state & shared_flag)
         t.sharers[(state & ~shared_flag) - 1].fetch_sub(1, std::memory_order_relaxed);
     else if (state != 0)
@@ -116,7 +116,7 @@ inline void register_thread_exit(unsigned state) noexcept {
 // the order 0, N/2, N/4, 3N/4, ... so that the first threads write cells far apart.
 VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_state() noexcept {
 #if VITALS_COUNTER_STRIPES > 1
-    slot_table& t = slots();
+    slot_table& t = slot_table_instance();
     unsigned state = 0;
     for (unsigned k = 0; k < slot_count && state == 0; ++k) {
         unsigned i = 0;

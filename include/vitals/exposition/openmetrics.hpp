@@ -188,18 +188,19 @@ private:
 
     // ` # {a="x"} value timestamp` when bucket `index` of `slots` holds an exemplar that
     // follows the rules; one that does not is left out and counted (once) as dropped.
-    void write_exemplar(const exemplar_slots& slots, std::size_t index) {
-        if (VITALS_DETAIL_LIKELY(slots.empty())) return; // nearly every metric: no copy buffer
-        write_recorded_exemplar(slots, index);
+    void write_exemplar(const exemplar_slots& exemplars, std::size_t index) {
+        if (VITALS_DETAIL_LIKELY(exemplars.empty())) return; // nearly every metric: no copy buffer
+        write_recorded_exemplar(exemplars, index);
     }
 
-    VITALS_DETAIL_NOINLINE void write_recorded_exemplar(const exemplar_slots& slots,
+    VITALS_DETAIL_NOINLINE void write_recorded_exemplar(const exemplar_slots& exemplars,
                                                         std::size_t index) {
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
         const exemplar_cell* cell = nullptr;
         std::uint32_t version = 0;
-        const std::size_t n = slots.read_latest(index, bytes, value, timestamp, &cell, &version);
+        const std::size_t n =
+            exemplars.read_latest(index, bytes, value, timestamp, &cell, &version);
         if (n == 0) return;
         if (!valid_exemplar(bytes, n, timestamp)) {
             const_cast<exemplar_cell*>(cell)->count_invalid(version);

@@ -226,11 +226,11 @@ public:
     /// record(method, endpoint, seconds, status, ...), the last two swapped, would convert
     /// both silently (status 0, a duration of 200 seconds): it does not compile.
     template <
-        class Seconds, class Status,
-        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
-                         int> = 0>
-    void record(std::string_view, std::string_view, Seconds, Status, double = -1.0, double = -1.0,
-                std::string_view = {}) {
+        class Seconds, class StatusCode,
+        std::enable_if_t<
+            std::is_floating_point<Seconds>::value && std::is_integral<StatusCode>::value, int> = 0>
+    void record(std::string_view, std::string_view, Seconds, StatusCode, double = -1.0,
+                double = -1.0, std::string_view = {}) {
         static_assert(!std::is_floating_point<Seconds>::value,
                       "http_metrics::record takes the method, the endpoint, the status, then the "
                       "seconds");

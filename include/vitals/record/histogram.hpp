@@ -326,8 +326,8 @@ private:
         // observe() and this 3.29 ns (bench/ab_core.sh, an AMD EPYC). GCC 12's loop already
         // reached the floor the sum's add sets (3.28 ns), and this form does no better there.
         static_assert(detail::max_scanned_bounds == 16, "8 pairs below");
-        using doubles = double __attribute__((vector_size(16)));
-        using counts = long long __attribute__((vector_size(16)));
+        using doubles = double __attribute__((__vector_size__(16)));
+        using counts = long long __attribute__((__vector_size__(16)));
         const doubles value = {v, v};
         counts below = {0, 0};
         const auto pair_above = [&](std::size_t i) -> counts {

@@ -119,10 +119,10 @@ public:
     /// record(seconds, status, ...), the first two arguments swapped, would convert both
     /// silently (status 0, a duration of 200 seconds): it does not compile.
     template <
-        class Seconds, class Status,
-        std::enable_if_t<std::is_floating_point<Seconds>::value && std::is_integral<Status>::value,
-                         int> = 0>
-    void record(Seconds, Status, double = -1.0, double = -1.0, std::string_view = {}) {
+        class Seconds, class StatusCode,
+        std::enable_if_t<
+            std::is_floating_point<Seconds>::value && std::is_integral<StatusCode>::value, int> = 0>
+    void record(Seconds, StatusCode, double = -1.0, double = -1.0, std::string_view = {}) {
         static_assert(!std::is_floating_point<Seconds>::value,
                       "http_endpoint::record takes the status first, then the seconds");
     }

@@ -136,7 +136,7 @@ public:
         limits_.max_headers = options_.max_headers;
         limits_.max_body_bytes = options_.max_body_bytes;
         receive_buffer_.resize(receive_size);
-        stop_at_ = clock::time_point::max();
+        stop_at_ = (clock::time_point::max)();
         bool backing_off = false;
         clock::time_point backoff_until{};
         while (!quit_.load()) {
@@ -285,8 +285,8 @@ private:
     // A deadline `d` after `t`; a duration too long to represent means never.
     static clock::time_point after(clock::time_point t, std::chrono::milliseconds d) noexcept {
         const auto room =
-            std::chrono::duration_cast<std::chrono::milliseconds>(clock::time_point::max() - t);
-        if (d >= room) return clock::time_point::max();
+            std::chrono::duration_cast<std::chrono::milliseconds>((clock::time_point::max)() - t);
+        if (d >= room) return (clock::time_point::max)();
         return t + std::chrono::duration_cast<clock::duration>(d);
     }
 
@@ -450,7 +450,7 @@ private:
             const clock::time_point d = deadline(*c);
             if (d < next) next = d;
         }
-        if (next == clock::time_point::max()) return -1;
+        if (next == (clock::time_point::max)()) return -1;
         if (next <= now_) return 0;
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now_).count();
         return ms >= 60000 ? 60000 : static_cast<int>(ms) + 1;
@@ -852,7 +852,7 @@ private:
     std::atomic<bool> quit_{false};
     // When request_stop_after() asked run() to return, as a steady_clock count.
     static constexpr clock::rep no_stop_request =
-        clock::time_point::max().time_since_epoch().count();
+        (clock::time_point::max)().time_since_epoch().count();
     std::atomic<clock::rep> stop_request_{no_stop_request};
     std::atomic<std::uint16_t> port_{0};
     gauge* connections_gauge_ = nullptr;
@@ -874,7 +874,7 @@ private:
     std::uint64_t turn_ = 0;       // loop turns so far
     std::size_t rotation_ = 0;     // where the next turn's rotation starts
     clock::time_point now_{};
-    clock::time_point stop_at_ = clock::time_point::max(); // see stop_after()
+    clock::time_point stop_at_ = (clock::time_point::max)(); // see stop_after()
 };
 
 } // namespace detail
