@@ -865,7 +865,7 @@ struct exemplar_cell_of final : exemplar_cell {
 /// observing into one bucket took 2.5x one thread's time per observation instead of 0.5x
 /// (bench/bench_core.cpp, lockstep). A scrape shows the cell written last, by the system
 /// clock's second when recorded (not exemplar::at()'s); of cells from one second, the lowest
-/// slot's.
+/// slot's; cells recorded at a second still ahead of the scrape's rank below the others.
 class exemplar_slots {
 public:
     static constexpr std::size_t groups =
@@ -928,9 +928,14 @@ public:
         const block* b = block_.load(std::memory_order_acquire);
         if (!b || index >= b->per_group) return 0;
         const std::uint32_t current = b->epoch.load(std::memory_order_acquire);
+        // A cell recorded more than a second after now was recorded before the wall clock
+        // was stepped back (or while it ran ahead): whatever was recorded since ranks above
+        // it, else a clock set back an hour kept showing the old exemplar for that hour.
+        const auto now = static_cast<std::uint32_t>(std::time(nullptr));
         char other[exemplar_capacity];
         std::size_t found = 0;
         std::uint32_t latest = 0;
+        bool latest_ahead = false;
         for (std::size_t g = 0; g < groups; ++g) {
             const exemplar_cell* c =
                 b->cells[g * b->per_group + index].load(std::memory_order_acquire);
@@ -940,13 +945,17 @@ public:
             std::uint32_t rec = 0, cversion = 0, at_epoch = 0;
             const std::size_t n = c->read(into, cv, cts, rec, &cversion, &at_epoch);
             // Not shown: none, one from before the last reset(), one recorded no later than
-            // the one found (seconds modulo 2^32, compared as a difference).
-            if (n == 0 || at_epoch != current ||
-                (found != 0 && static_cast<std::int32_t>(rec - latest) <= 0))
+            // the one found (seconds modulo 2^32, compared as a difference), or ahead of now
+            // where the one found is not.
+            if (n == 0 || at_epoch != current) continue;
+            const bool ahead = static_cast<std::int32_t>(rec - now) > 1;
+            if (found != 0 &&
+                (ahead != latest_ahead ? ahead : static_cast<std::int32_t>(rec - latest) <= 0))
                 continue;
             if (into != bytes) std::memcpy(bytes, other, n);
             found = n;
             latest = rec;
+            latest_ahead = ahead;
             v = cv;
             ts = cts;
             if (from) *from = c;

@@ -10,11 +10,15 @@
 // name that exists nowhere, so any use of it by vitals fails to compile; the platform and
 // standard headers vitals uses come first, as they would in such a program.
 #if defined(_WIN32)
+// In this order (winsock2.h before windows.h, psapi.h and tlhelp32.h after it).
+#include <winsock2.h>
+
+#include <ws2tcpip.h>
+
+#include <windows.h>
+
 #include <psapi.h>
 #include <tlhelp32.h>
-#include <windows.h>
-#include <winsock2.h>
-#include <ws2tcpip.h>
 #else
 #include <arpa/inet.h>
 #include <netinet/in.h>
