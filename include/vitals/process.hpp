@@ -51,7 +51,7 @@
 #define VITALS_DETAIL_PROCESS_WINDOWS 1
 #elif defined(__unix__) || defined(__APPLE__)
 #include <sys/resource.h> // getrusage, getrlimit
-#include <unistd.h>       // sysconf
+#include <unistd.h>       // sysconf, getpid
 #if defined(__linux__)
 #include <dirent.h>   // opendir, readdir, dirfd
 #include <fcntl.h>    // open, O_CLOEXEC
@@ -541,30 +541,34 @@ public:
         state_->memory_percent = detail::kit_metric_name(ns, "memory_percent");
         state_->threads = detail::kit_metric_name(ns, "threads_active");
         state_->uptime = detail::kit_metric_name(ns, "uptime_seconds");
-        const process_stats initial = read_process_stats();
-        if (initial.cpu_seconds) state_->cpu.update(seconds_now(), *initial.cpu_seconds);
-        // Read once: Linux derives it from the boot time, which follows wall-clock steps, and
-        // a start time that moves would look like a restart to changes() / resets().
-        state_->start_time = initial.start_time_seconds;
+        state_->start_from(read_process_stats(), seconds_now());
     }
 
     /// Reads the process now and writes the families. Thread-safe.
     void operator()(collector_output& out) const {
         process_stats s = read_stats();
-        if (state_->start_time) s.start_time_seconds = state_->start_time;
         state& st = *state_;
         using namespace std::chrono;
         const double wall_now = duration<double>(system_clock::now().time_since_epoch()).count();
         std::optional<double> uptime;
-        if (s.start_time_seconds) uptime = (std::max)(0.0, wall_now - *s.start_time_seconds);
         std::optional<double> cpu_percent;
-        if (s.cpu_seconds) {
+        {
             std::lock_guard<std::mutex> lock(st.mutex);
-            cpu_percent = st.cpu.update(seconds_now(), *s.cpu_seconds);
-            // No rate yet (first scrape right after start): the average over the process's
-            // life so far, when its start time is known.
-            if (!cpu_percent && uptime && *uptime > 0.0)
-                cpu_percent = *s.cpu_seconds / *uptime * 100.0;
+#if VITALS_DETAIL_PROCESS_POSIX
+            // A child forked after the collector was made (a pre-forking server's worker) is
+            // another process: it reported the parent's start time and uptime, and a CPU rate
+            // of 0 for a window, its own CPU time measured against the parent's samples.
+            if (::getpid() != st.pid) st.start_from(s, seconds_now());
+#endif
+            if (st.start_time) s.start_time_seconds = st.start_time;
+            if (s.start_time_seconds) uptime = (std::max)(0.0, wall_now - *s.start_time_seconds);
+            if (s.cpu_seconds) {
+                cpu_percent = st.cpu.update(seconds_now(), *s.cpu_seconds);
+                // No rate yet (first scrape right after start): the average over the
+                // process's life so far, when its start time is known.
+                if (!cpu_percent && uptime && *uptime > 0.0)
+                    cpu_percent = *s.cpu_seconds / *uptime * 100.0;
+            }
         }
         // The unit (OpenMetrics `# UNIT`) of the families whose names carry one.
         const auto gauge = [&out](std::string_view name, std::string_view help,
@@ -603,11 +607,28 @@ public:
 private:
     struct state {
         explicit state(std::chrono::milliseconds window)
-            : cpu(window.count() > 0 ? static_cast<double>(window.count()) / 1000.0 : 0.001) {}
+            : window_seconds(window.count() > 0 ? static_cast<double>(window.count()) / 1000.0
+                                                : 0.001),
+              cpu(window_seconds) {}
+        // The process's start time and a first CPU sample, from `now` read at `t`.
+        void start_from(const process_stats& now, double t) {
+            cpu = detail::cpu_window(window_seconds);
+            if (now.cpu_seconds) cpu.update(t, *now.cpu_seconds);
+            // Read once: Linux derives it from the boot time, which follows wall-clock
+            // steps, and a start time that moves would look like a restart to changes().
+            start_time = now.start_time_seconds;
+#if VITALS_DETAIL_PROCESS_POSIX
+            pid = ::getpid();
+#endif
+        }
         std::string cpu_percent, memory_bytes, memory_percent, threads, uptime;
         std::mutex mutex;
+        double window_seconds;
         detail::cpu_window cpu;           // guarded by mutex
-        std::optional<double> start_time; // read once, at construction
+        std::optional<double> start_time; // guarded by mutex; read when the process starts
+#if VITALS_DETAIL_PROCESS_POSIX
+        pid_t pid = 0; // the process start_time and cpu are of; guarded by mutex
+#endif
 #if VITALS_DETAIL_PROCESS_LINUX
         std::mutex reading; // one read at a time frees and takes the reserve
         detail::descriptor_reserve reserve;

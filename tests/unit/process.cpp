@@ -25,7 +25,8 @@
 #include <stdlib.h>       // mkstemp
 #include <sys/mman.h>     // memfd_create, MFD_CLOEXEC
 #include <sys/resource.h> // getrlimit, setrlimit, getrusage
-#include <unistd.h>       // sysconf, close, readlink, pipe, dup2, read, write
+#include <sys/wait.h>     // waitpid
+#include <unistd.h>       // sysconf, close, readlink, pipe, dup2, read, write, fork
 #endif
 
 namespace {
@@ -289,6 +290,37 @@ TEST_CASE("process: start time, uptime and CPU seconds are consistent") {
     CHECK(reported > 0.0);
     CHECK(reported <= cpu);
     CHECK(reported > cpu - 0.5);
+}
+
+TEST_CASE("process: a child forked after the collector was made reports itself") {
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    const std::string parent_text = scrape(reg);
+    const double parent_start = kits_test::sample_value(parent_text, "process_start_time_seconds");
+    // The start time has a resolution of a clock tick (10 ms): the child starts well after.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // No doctest assertions here: the exit status says what the child saw.
+        using namespace std::chrono;
+        const std::string text = scrape(reg);
+        const double now = duration<double>(system_clock::now().time_since_epoch()).count();
+        const double start = kits_test::sample_value(text, "process_start_time_seconds");
+        const double uptime = kits_test::sample_value(text, "t_uptime_seconds");
+        int failed = 0;
+        if (!(start >= parent_start + 0.25)) failed |= 1; // the parent's start time
+        if (!(start <= now + 0.5)) failed |= 2;
+        if (!(uptime >= 0.0 && uptime < 5.0 && std::abs((now - start) - uptime) < 1.0)) failed |= 4;
+        ::_exit(failed);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK_MESSAGE(WEXITSTATUS(status) == 0,
+                  "bits: 1 parent's start time, 2 start in the future, 4 uptime not the child's");
+    // The parent's own figures are unchanged by the child's scrape.
+    CHECK(kits_test::sample_value(scrape(reg), "process_start_time_seconds") == parent_start);
 }
 #endif
 
