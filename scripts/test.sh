@@ -861,6 +861,13 @@ step --quick --extra gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_
 # -O2 without -g (RelWithDebInfo's -g made each clang test compile about 35% slower).
 step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \
     -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
+# libc++ (the standard library of macOS, Android and FreeBSD): its std::shared_mutex makes new
+# readers queue behind a waiting writer, so registries and families use vitals' own lock
+# (detail/shared_mutex.hpp), and headers must not lean on libstdc++'s transitive includes.
+step --needs "clang libc++-14-dev libc++abi-14-dev" libcxx cmake_ctest libcxx \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
+    -DVITALS_BUILD_BENCHMARKS=OFF
 step single-include single_include_variant
 step --extra cxx20 cmake_ctest cxx20 -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_STANDARD=20 -DVITALS_BUILD_BENCHMARKS=OFF

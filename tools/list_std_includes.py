@@ -120,7 +120,11 @@ def render():
         "mingw-w64, which its standard threading headers include anyway, and the C++ "
         "runtime's `<cxxabi.h>` with libstdc++ on ELF targets); only `server.hpp` "
         "and `process.hpp` include operating-system headers. `bench/budgets.sh --headers` "
-        "measures what each of these standard headers costs to compile.",
+        "measures what each of these standard headers costs to compile. "
+        "`VITALS_DETAIL_READERS_PASS_WAITING_WRITERS` is 1 with libstdc++ on glibc, whose "
+        "`std::shared_mutex` lets readers in past a waiting writer; elsewhere registries and "
+        "families lock with a mutex and a condition variable of their own (README, \"Threads "
+        "and memory\").",
         "",
     ]
     for rel in public_headers():

@@ -2897,6 +2897,24 @@ VITALS_END_NAMESPACE
 #include <atomic>       // atomic
 #include <shared_mutex> // shared_mutex
 
+// Whether std::shared_mutex lets new readers in while a writer waits for the lock. libstdc++ on
+// glibc makes it a pthread rwlock of the default kind, which does. libc++ (macOS, Android,
+// clang -stdlib=libc++ on Linux), Microsoft's library and winpthreads (mingw-w64) make new
+// readers queue behind the writer; there writer_first_mutex is a lock of its own. (A test
+// program defines it 0 to run that lock on glibc too; it changes the layout of registries and
+// families, so every file of a program must agree.)
+#ifndef VITALS_DETAIL_READERS_PASS_WAITING_WRITERS
+#if defined(__GLIBCXX__) && defined(__GLIBC__)
+#define VITALS_DETAIL_READERS_PASS_WAITING_WRITERS 1
+#else
+#define VITALS_DETAIL_READERS_PASS_WAITING_WRITERS 0
+#endif
+#endif
+#if !VITALS_DETAIL_READERS_PASS_WAITING_WRITERS
+#include <condition_variable> // condition_variable
+#include <mutex>              // mutex, unique_lock, lock_guard
+#endif
+
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
@@ -2921,21 +2939,24 @@ using shared_mutex = std::shared_mutex;
 /// A reader-writer lock that can let a waiting writer in before the readers that come after
 /// it. glibc's std::shared_mutex prefers readers: scrapes that overlap back to back (two
 /// Prometheus servers, a slow collector, a large family) kept a registration or a new series
-/// waiting for as long as they went on. Here a writer holds `gate_` while it waits, and
-/// lock_shared() passes through `gate_` first, so it waits for a queued writer, which waits
-/// only for the readers already inside.
+/// waiting for as long as they went on. lock_shared() waits for a writer already waiting, and
+/// that writer waits only for the readers already inside.
 ///
 /// That is safe only for a reader that holds no other lock a writer may wait for, and that no
 /// thread holding one waits for: a top-level scrape. Every other reader (a render nested in a
 /// collector or an output sink, a reader that a collector may wait for on another thread)
-/// uses lock_shared_ahead(), which joins the readers inside however many writers wait (the
-/// plain std::shared_mutex on glibc; elsewhere its own preference).
+/// uses lock_shared_ahead(), which joins the readers inside however many writers wait, on
+/// every platform: it waits only while a writer holds the lock.
 class writer_first_mutex {
 public:
     writer_first_mutex() = default;
     writer_first_mutex(const writer_first_mutex&) = delete;
     writer_first_mutex& operator=(const writer_first_mutex&) = delete;
 
+#if VITALS_DETAIL_READERS_PASS_WAITING_WRITERS
+    // A writer holds `gate_` while it waits, and lock_shared() passes through `gate_` first, so
+    // it waits for a queued writer; lock_shared_ahead() goes to `main_` directly, which lets it
+    // in past the waiting writer.
     void lock() {
         waiting_.fetch_add(1, std::memory_order_relaxed);
         gate_.lock();
@@ -2963,6 +2984,53 @@ private:
     std::atomic<unsigned> waiting_{0}; // writers in lock(), a hint for readers
     shared_mutex gate_;
     shared_mutex main_;
+#else
+    // The counts under a mutex, and one condition variable that every change which can let
+    // someone in signals (writers and readers both wait on it; contention is rare: a
+    // registration or a new series during a scrape).
+    void lock() {
+        std::unique_lock<std::mutex> hold(state_);
+        ++writers_waiting_;
+        turn_.wait(hold, [this] { return !writer_ && readers_ == 0; });
+        --writers_waiting_;
+        writer_ = true;
+    }
+    void unlock() {
+        {
+            const std::lock_guard<std::mutex> hold(state_);
+            writer_ = false;
+        }
+        turn_.notify_all();
+    }
+
+    /// The shared lock, after any writer already waiting.
+    void lock_shared() {
+        std::unique_lock<std::mutex> hold(state_);
+        turn_.wait(hold, [this] { return !writer_ && writers_waiting_ == 0; });
+        ++readers_;
+    }
+    /// The shared lock, waiting only while a writer holds it.
+    void lock_shared_ahead() {
+        std::unique_lock<std::mutex> hold(state_);
+        turn_.wait(hold, [this] { return !writer_; });
+        ++readers_;
+    }
+    void unlock_shared() {
+        bool writer_may_enter = false;
+        {
+            const std::lock_guard<std::mutex> hold(state_);
+            writer_may_enter = --readers_ == 0 && writers_waiting_ != 0;
+        }
+        if (writer_may_enter) turn_.notify_all();
+    }
+
+private:
+    std::mutex state_;
+    std::condition_variable turn_;
+    unsigned long readers_ = 0;
+    unsigned long writers_waiting_ = 0;
+    bool writer_ = false;
+#endif
 };
 
 /// How a reader takes a writer_first_mutex: not at all (the calling thread holds it already,

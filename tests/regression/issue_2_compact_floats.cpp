@@ -39,10 +39,18 @@ std::string default_exposition(double v) {
 }
 
 // Exact reading (std::from_chars is correctly rounded), independent of the C library.
+// libc++ before 20 has no from_chars for double; there glibc's (or Apple's) strtod, which
+// rounds correctly too, is the oracle.
 bool reads_back(const std::string& text, double v) {
     double d = 0;
+#if defined(__cpp_lib_to_chars)
     const auto r = std::from_chars(text.data(), text.data() + text.size(), d);
     return r.ec == std::errc() && r.ptr == text.data() + text.size() && d == v;
+#else
+    char* end = nullptr;
+    d = std::strtod(text.c_str(), &end);
+    return end == text.c_str() + text.size() && d == v;
+#endif
 }
 
 int mismatches = 0;
