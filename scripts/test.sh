@@ -156,7 +156,8 @@ all_headers_tu() {
 
 # Users with strict flags see no warning from vitals: one translation unit including every
 # public header (core, kits, server, process) compiled by g++ and clang++ at C++17, C++20 and
-# C++23 (clang 14 spells it c++2b), by g++ in the compact configuration, and by the mingw-w64
+# C++23 (clang 14 spells it c++2b), by clang++ with libc++ (vitals' own reader-writer lock is
+# compiled there), by g++ in the compact configuration, and by the mingw-w64
 # and armhf cross compilers (their platform code paths); and <vitals/record.hpp> alone by the
 # cross compilers, with and without exceptions. Syntax only. The g++ builds add the
 # GCC-only -Wuseless-cast, -Wlogical-op, -Wcast-align=strict and -Wduplicated-cond (clang
@@ -172,6 +173,7 @@ check_strict() {
     local build
     for build in "g++ -std=c++17" "g++ -std=c++20" "g++ -std=c++23" \
         "clang++ -std=c++17" "clang++ -std=c++20" "clang++ -std=c++2b" \
+        "clang++ -std=c++17 -stdlib=libc++" "clang++ -std=c++20 -stdlib=libc++ -fno-exceptions" \
         "g++ -std=c++17 -DVITALS_COMPACT=1" "g++ -std=c++17 -fno-exceptions -fno-rtti" \
         "x86_64-w64-mingw32-g++-posix -std=c++17" "x86_64-w64-mingw32-g++-posix -std=c++20" \
         "arm-linux-gnueabihf-g++ -std=c++17 -Wno-psabi"; do
@@ -850,7 +852,8 @@ step --quick std-includes python3 tools/list_std_includes.py --check
 step --quick test-groups check_test_groups
 step --quick --needs "clang" headers check_headers
 step --quick --needs "clang" single-header single_header_alone
-step --needs "clang g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" strict check_strict
+step --needs "clang libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix g++-arm-linux-gnueabihf" \
+    strict check_strict
 step --quick --needs "clang-format" format check_format
 step --quick doc-snippets doc_snippets
 step --needs "clang-tidy" tidy check_tidy
