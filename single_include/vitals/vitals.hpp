@@ -7718,6 +7718,7 @@ VITALS_END_NAMESPACE
 #include <cstddef>     // size_t
 #include <string>      // string
 #include <string_view> // string_view
+#include <utility>     // pair
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -7733,19 +7734,27 @@ struct cache_hit_rate_collector {
                         "before the first lookup.",
                         metric_type::gauge))
             return;
-        group->for_each([&out](const kit_instances::member& m) {
+        // Copied under the group's lock and written after it: the output's sink may wait for
+        // another thread's nested render, and where std::shared_mutex queues new readers
+        // behind a waiting writer (a cache kit being destroyed), that render would wait here.
+        std::vector<std::pair<std::vector<label>, double>> rates;
+        group->for_each([&rates](const kit_instances::member& m) {
+            rates.emplace_back(m.labels, cache_hit_ratio(*m.hits, *m.misses));
+        });
+        for (const auto& rate : rates) {
+            const std::vector<label>& labels = rate.first;
             constexpr std::size_t inline_labels = 8;
             collector_output::label_view views[inline_labels];
             std::vector<collector_output::label_view> more;
             collector_output::label_view* v = views;
-            if (m.labels.size() > inline_labels) {
-                more.resize(m.labels.size());
+            if (labels.size() > inline_labels) {
+                more.resize(labels.size());
                 v = more.data();
             }
-            for (std::size_t i = 0; i < m.labels.size(); ++i)
-                v[i] = {m.labels[i].first, m.labels[i].second};
-            out.sample(cache_hit_ratio(*m.hits, *m.misses), v, m.labels.size());
-        });
+            for (std::size_t i = 0; i < labels.size(); ++i)
+                v[i] = {labels[i].first, labels[i].second};
+            out.sample(rate.second, v, labels.size());
+        }
     }
 };
 

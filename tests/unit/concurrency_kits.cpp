@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>  // atomic
+#include <chrono>  // steady_clock, milliseconds, seconds
 #include <cstddef> // size_t
 #include <memory>  // unique_ptr, make_unique
 #include <string>  // string, to_string
@@ -119,4 +120,57 @@ TEST_CASE("concurrency/kits: a family another thread registered while a kit made
     CHECK(reg.try_gauge("app_jobs", "Collides with the counter's base name.").error().code() ==
           vitals::errc::name_collision);
     CHECK(reg.try_gauge("app_jobs_running", "Free again.").ok());
+}
+
+TEST_CASE("concurrency/kits: a sink waiting for a nested render while a cache kit is destroyed") {
+    // The hit-rate collector once wrote its samples (so the sink ran) under the kit group's
+    // lock; where std::shared_mutex queues new readers behind a waiting writer (libc++,
+    // mingw-w64), the nested render on another thread then waited for the destroyed kit's
+    // writer lock, which waited for the sink. The sink gives up after 10 s instead of hanging.
+    vitals::registry reg;
+    vitals::registry outer;
+    std::vector<std::unique_ptr<vitals::kits::cache_metrics>> kits;
+    for (char c = 'a'; c <= 'f'; ++c) {
+        vitals::family_options o;
+        o.const_labels = {{"cache", std::string(1, c)}};
+        kits.push_back(std::make_unique<vitals::kits::cache_metrics>(reg, "app", o));
+    }
+    // outer's collector renders reg: a render nested in a scrape, let past waiting writers.
+    outer.add_collector("renders_reg", [&](vitals::collector_output&) { (void)to_text(reg); });
+    std::atomic<bool> helper_done{false};
+    std::thread destroyer;
+    std::thread helper;
+    bool triggered = false;
+    bool helper_finished = false;
+    std::string text;
+    auto sink = [&](const char* data, std::size_t size) {
+        text.append(data, size);
+        if (triggered || text.find("app_cache_hit_rate{cache=\"b\"}") == std::string::npos ||
+            text.find("app_cache_hit_rate{cache=\"f\"} 0\n") != std::string::npos)
+            return;
+        triggered = true; // in the middle of the hit-rate samples
+        destroyer = std::thread([&] { kits[0].reset(); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // it waits for the lock
+        helper = std::thread([&] {
+            (void)to_text(outer);
+            helper_done.store(true);
+        });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!helper_done.load() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        helper_finished = helper_done.load();
+    };
+    using sink_type = decltype(sink);
+    char buffer[64]; // small chunks: the sink runs while the collector writes its samples
+    vitals::write_text(
+        reg,
+        [](void* context, const char* data, std::size_t size) {
+            (*static_cast<sink_type*>(context))(data, size);
+        },
+        &sink, buffer, sizeof buffer);
+    helper.join();
+    destroyer.join();
+    CHECK(triggered);
+    CHECK(helper_finished);
+    CHECK(text.find("app_cache_hit_rate{cache=\"f\"} 0\n") != std::string::npos);
 }
