@@ -8455,20 +8455,17 @@ public:
     }
 
     /// The cached handles of one (method, endpoint) pair, created on first use. Takes a
-    /// reader lock; the first call for a pair takes a writer lock and allocates. Past the
-    /// families' series bound, new pairs share one endpoint labelled `__overflow__` (under
-    /// the reader lock alone, once it exists), and so do pairs with a name longer than the
-    /// families' max_label_value_bytes (a raw URL).
+    /// reader lock; the first call for a pair also takes a writer lock twice, briefly, and
+    /// allocates. The pair's series are made between the two, with no lock of the kit held:
+    /// making them waits for the scrapes running, whose output sinks may record through this
+    /// kit. Past the families' series bound, new pairs share one endpoint labelled
+    /// `__overflow__` (under the reader lock alone, once it exists), and so do pairs with a
+    /// name longer than the families' max_label_value_bytes (a raw URL). Threads racing for
+    /// the same new pair get the same endpoint; pairs being made count against the bound.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
         if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
-                                   endpoint.size() > max_value_bytes_)) {
-            {
-                std::shared_lock<std::shared_mutex> lock(mutex_);
-                if (overflow_) return *overflow_;
-            }
-            detail::exclusive_lock lock(mutex_);
+                                   endpoint.size() > max_value_bytes_))
             return overflow_endpoint();
-        }
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
         {
@@ -8476,17 +8473,34 @@ public:
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
             // Past the bound no endpoint is made any more: a new pair (raw URLs, a scan) gets
             // the overflow endpoint without queueing every worker behind the writer lock.
+            // Endpoints alone, since a pair being made is not in the table yet: once they
+            // fill the bound, no pair is being made.
             if (overflow_ && endpoints_.size() + 1 >= max_endpoints_) return *overflow_;
         }
+        bool overflow;
+        {
+            detail::exclusive_lock lock(mutex_);
+            if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
+            overflow = !join_pending(method, endpoint, h);
+            if (overflow && overflow_) return *overflow_;
+        }
+        if (overflow) return overflow_endpoint();
+        pending_maker maker(*this, method, endpoint, h);
+        maker.made = new http_endpoint(*this, method, endpoint);
+        maker.made->hash_ = h;
         detail::exclusive_lock lock(mutex_);
-        if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
-        // Keep one series of each histogram family free for the overflow endpoint.
-        if (endpoints_.size() + 1 >= max_endpoints_) return overflow_endpoint();
+        // Another thread making the same pair may have finished first: its series are ours.
+        if (http_endpoint* ep = find(method, endpoint, h)) {
+            maker.finished = true; // the thread that inserted it ended the pair's making
+            return *ep;            // and the maker frees its copy
+        }
         reserve_one(); // then nothing below throws once the endpoint exists
-        http_endpoint* ep = new http_endpoint(*this, method, endpoint);
-        ep->hash_ = h;
+        http_endpoint* ep = maker.made;
         endpoints_.push_back(ep);
         insert(ep);
+        finish_pending(method, endpoint, h);
+        maker.made = nullptr;
+        maker.finished = true;
         return *ep;
     }
 
@@ -8538,12 +8552,89 @@ private:
         }
     }
 
-    // The endpoint labelled `__overflow__`, made on first use. Under the writer lock.
-    http_endpoint& overflow_endpoint() {
-        if (!overflow_)
-            overflow_ = new http_endpoint(*this, overflow_label_value, overflow_label_value);
-        return *overflow_;
+    // Whether a new pair must use the overflow endpoint: one series of each histogram
+    // family stays free for it. Under a lock of mutex_.
+    bool bound_reached() const noexcept {
+        return endpoints_.size() + pending_.size() + 1 >= max_endpoints_;
     }
+
+    // The endpoint labelled `__overflow__`, made on first use with no lock of the kit held
+    // (see endpoint()). Threads racing to make it free all copies but the first.
+    http_endpoint& overflow_endpoint() {
+        {
+            std::shared_lock<std::shared_mutex> lock(mutex_);
+            if (overflow_) return *overflow_;
+        }
+        http_endpoint* made = new http_endpoint(*this, overflow_label_value, overflow_label_value);
+        http_endpoint* kept;
+        {
+            detail::exclusive_lock lock(mutex_);
+            if (!overflow_) overflow_ = made;
+            kept = overflow_;
+        }
+        if (kept != made) delete made;
+        return *kept;
+    }
+
+    // A new pair some threads are making (see endpoint()): it counts against the bound
+    // until it is inserted, however many threads make it.
+    struct pending_pair {
+        std::uint64_t hash;
+        std::string method;
+        std::string endpoint;
+        int makers;
+    };
+
+    pending_pair* find_pending(std::string_view method, std::string_view endpoint,
+                               std::uint64_t h) noexcept {
+        for (pending_pair& p : pending_)
+            if (p.hash == h && p.method == method && p.endpoint == endpoint) return &p;
+        return nullptr;
+    }
+
+    // Under the writer lock: counts the calling thread among the pair's makers, or returns
+    // false when the pair is not being made and the bound leaves no room for it.
+    bool join_pending(std::string_view method, std::string_view endpoint, std::uint64_t h) {
+        if (pending_pair* p = find_pending(method, endpoint, h)) {
+            ++p->makers;
+            return true;
+        }
+        if (bound_reached()) return false;
+        pending_.push_back(pending_pair{h, std::string(method), std::string(endpoint), 1});
+        return true;
+    }
+
+    // Under the writer lock: the pair is inserted, or (`leaving`) one maker gave up.
+    void finish_pending(std::string_view method, std::string_view endpoint, std::uint64_t h,
+                        bool leaving = false) noexcept {
+        pending_pair* p = find_pending(method, endpoint, h);
+        if (!p || (leaving && --p->makers > 0)) return;
+        if (p != &pending_.back()) *p = std::move(pending_.back());
+        pending_.pop_back();
+    }
+
+    // One thread's part in making a pair: on every way out but success it frees the copy it
+    // made and gives its part up, so a pair whose series could not be made (an exception)
+    // stops counting against the bound.
+    struct pending_maker {
+        http_metrics& kit;
+        std::string_view method;
+        std::string_view endpoint;
+        std::uint64_t hash;
+        http_endpoint* made = nullptr;
+        bool finished = false;
+        pending_maker(http_metrics& k, std::string_view m, std::string_view e,
+                      std::uint64_t h) noexcept
+            : kit(k), method(m), endpoint(e), hash(h) {}
+        pending_maker(const pending_maker&) = delete;
+        pending_maker& operator=(const pending_maker&) = delete;
+        ~pending_maker() {
+            delete made;
+            if (finished) return;
+            detail::exclusive_lock lock(kit.mutex_);
+            kit.finish_pending(method, endpoint, hash, true);
+        }
+    };
 
     // Makes room for one more endpoint in endpoints_ and table_.
     void reserve_one() {
@@ -8581,6 +8672,7 @@ private:
     mutable detail::shared_mutex mutex_;
     std::vector<http_endpoint*> endpoints_; // owned
     std::vector<http_endpoint*> table_;     // open addressing by hash
+    std::vector<pending_pair> pending_;     // new pairs being made, without the lock
     http_endpoint* overflow_ = nullptr;     // owned
     // The table's hash key, kept with it: code of another module (a DLL, a shared library
     // with hidden symbols) has its own detail::hash_secret().

@@ -1,8 +1,10 @@
 // tests/unit/concurrency_kits.cpp - cache and queue kits made, used and destroyed on several
-// threads while another thread scrapes, and a kit failing while another thread registers one of
-// its families (run under TSan by the step tsan).
+// threads while another thread scrapes, a kit failing while another thread registers one of its
+// families, and HTTP endpoints made on several threads, near the bound and during a scrape (run
+// under TSan by the step tsan).
 // SPDX-License-Identifier: MIT
 #include <vitals/kits/cache.hpp>
+#include <vitals/kits/http.hpp>
 #include <vitals/kits/queue.hpp>
 #include <vitals/registry.hpp>
 #include <vitals/text_format.hpp>
@@ -13,6 +15,7 @@
 #include <chrono>  // steady_clock, milliseconds, seconds
 #include <cstddef> // size_t
 #include <memory>  // unique_ptr, make_unique
+#include <set>     // set
 #include <string>  // string, to_string
 #include <thread>  // thread
 #include <vector>  // vector
@@ -174,3 +177,142 @@ TEST_CASE("concurrency/kits: a sink waiting for a nested render while a cache ki
     CHECK(helper_finished);
     CHECK(text.find("app_cache_hit_rate{cache=\"f\"} 0\n") != std::string::npos);
 }
+
+// Runs `sink` for each chunk of the text exposition of `reg`, written through a small buffer so
+// that it runs in the middle of a family.
+template <class Sink>
+void write_text_in_chunks(vitals::registry& reg, Sink& sink) {
+    char buffer[64];
+    vitals::write_text(
+        reg,
+        [](void* context, const char* data, std::size_t size) {
+            (*static_cast<Sink*>(context))(data, size);
+        },
+        &sink, buffer, sizeof buffer);
+}
+
+TEST_CASE("concurrency/kits: a sink records by name while another thread adds an endpoint") {
+    // endpoint() once made a new pair's series under the kit's writer lock, so it held that lock
+    // while it waited for the duration family's writer lock, that is for the scrape rendering
+    // the family; an output sink of that scrape recording into an existing endpoint by name then
+    // waited for the kit's lock for ever. The sink gives up after 10 s instead of hanging.
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "app");
+    for (int i = 0; i < 20; ++i) http.record("GET", "/e" + std::to_string(i), 200, 0.01);
+    std::thread newcomer;
+    std::thread recorder;
+    std::atomic<bool> recorded{false};
+    bool triggered = false;
+    bool recorder_finished = false;
+    std::string text;
+    auto sink = [&](const char* data, std::size_t size) {
+        text.append(data, size);
+        if (triggered ||
+            text.find("app_http_request_duration_seconds_bucket{method=\"GET\",endpoint=\"/e1") ==
+                std::string::npos)
+            return;
+        triggered = true; // in the middle of the duration family's series
+        newcomer = std::thread([&] { http.record("POST", "/new", 201, 0.02); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // it waits for the family
+        recorder = std::thread([&] {
+            http.record("GET", "/e0", 200, 0.01); // an endpoint and series that exist
+            recorded.store(true);
+        });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!recorded.load() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        recorder_finished = recorded.load();
+        // The sink itself may record into series that exist, by name too.
+        if (recorder_finished) http.record("GET", "/e2", 200, 0.01);
+    };
+    write_text_in_chunks(reg, sink);
+    recorder.join();
+    newcomer.join();
+    CHECK(triggered);
+    CHECK(recorder_finished);
+    CHECK(http.duration().labels("GET", "/e0").count() == 2);
+    CHECK(http.duration().labels("GET", "/e2").count() == (recorder_finished ? 2 : 1));
+    CHECK(http.duration().labels("POST", "/new").count() == 1);
+    CHECK(&http.endpoint("POST", "/new") != &http.endpoint("GET", "/e0"));
+}
+
+TEST_CASE("concurrency/kits: threads racing for new endpoints near the bound keep it exact") {
+    // Pairs are made without the kit's lock; those being made count against the bound, and
+    // threads making the same pair get one endpoint.
+    constexpr std::size_t threads = 4;
+    constexpr std::size_t pairs = 23; // prime: each thread visits every pair, in its own order
+    for (std::size_t round = 0; round < 20; ++round) {
+        vitals::registry reg;
+        vitals::family_options small;
+        small.max_series = 8; // 7 endpoints and the overflow endpoint
+        vitals::kits::http_metrics http(reg, "app", small);
+        std::vector<std::vector<vitals::kits::http_endpoint*>> seen(
+            threads, std::vector<vitals::kits::http_endpoint*>(pairs));
+        std::atomic<std::size_t> ready{0};
+        std::vector<std::thread> workers;
+        for (std::size_t t = 0; t < threads; ++t)
+            workers.emplace_back([&, t] {
+                ready.fetch_add(1);
+                while (ready.load() < threads) std::this_thread::yield();
+                for (std::size_t i = 0; i < pairs; ++i) {
+                    const std::size_t p =
+                        (i * (t + 1) + round) % pairs; // a different order per thread
+                    vitals::kits::http_endpoint& ep = http.endpoint("GET", "/" + std::to_string(p));
+                    seen[t][p] = &ep;
+                    ep.record(200, 0.01);
+                }
+            });
+        for (std::thread& w : workers) w.join();
+        std::set<vitals::kits::http_endpoint*> own;
+        std::size_t overflowed = 0;
+        for (std::size_t p = 0; p < pairs; ++p) {
+            for (std::size_t t = 1; t < threads; ++t) REQUIRE(seen[t][p] == seen[0][p]);
+            if (seen[0][p]->endpoint() == "__overflow__") {
+                ++overflowed;
+            } else {
+                CHECK(seen[0][p]->endpoint() == "/" + std::to_string(p));
+                own.insert(seen[0][p]);
+            }
+        }
+        CHECK(own.size() == 7);
+        CHECK(overflowed == pairs - 7);
+        CHECK(http.duration().size() == 8);
+        CHECK(http.duration().labels("__overflow__", "__overflow__").count() ==
+              threads * (pairs - 7));
+    }
+}
+
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("concurrency/kits: an endpoint that could not be made leaves its room under the bound") {
+    // A sink cannot make series of the family it renders: endpoint() fails, and the pair it
+    // began to make must not go on counting against the bound.
+    vitals::registry reg;
+    vitals::family_options small;
+    small.max_series = 4; // 3 endpoints and the overflow endpoint
+    vitals::kits::http_metrics http(reg, "app", small);
+    http.record("GET", "/a", 200, 0.01);
+    http.record("GET", "/b", 200, 0.01);
+    bool triggered = false;
+    bool failed = false;
+    std::string text;
+    auto sink = [&](const char* data, std::size_t size) {
+        text.append(data, size);
+        if (triggered ||
+            text.find("app_http_request_duration_seconds_bucket{method=\"GET\",endpoint=\"/a") ==
+                std::string::npos)
+            return;
+        triggered = true;
+        try {
+            (void)http.endpoint("GET", "/c");
+        } catch (const vitals::error&) {
+            failed = true;
+        }
+    };
+    write_text_in_chunks(reg, sink);
+    CHECK(triggered);
+    CHECK(failed);
+    vitals::kits::http_endpoint& c = http.endpoint("GET", "/c");
+    CHECK(c.endpoint() == "/c");
+    CHECK(http.endpoint("GET", "/d").endpoint() == "__overflow__");
+}
+#endif
