@@ -9,8 +9,8 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>   // sort
-#include <cstddef>     // size_t
+#include <algorithm>   // find, shuffle, sort, unique
+#include <cstddef>     // ptrdiff_t, size_t
 #include <cstdint>     // uint64_t
 #include <random>      // mt19937
 #include <string>      // string, to_string
@@ -222,6 +222,49 @@ TEST_CASE("family keys: series are written in the order of their values as strin
     std::string expected = "# HELP g G.\n# TYPE g gauge\n";
     for (const std::string& v : sorted) expected += "g{k=\"" + v + "\"} 1\n";
     CHECK(vitals::to_text(reg) == expected);
+}
+
+TEST_CASE("family keys: series made in random order are written in order at every size") {
+    // New series wait in a short sorted run that joins the main one when it fills (at 64
+    // series, then at about the square root of the family's size): every render between,
+    // with removed and re-added series among them, must still be in order and complete.
+    std::mt19937 rng(5);
+    vitals::registry reg;
+    vitals::family_options options;
+    options.max_series = 20000;
+    auto& fam = reg.gauge("g", "G.", {"k", "n"}, options);
+    std::vector<std::string> values;
+    for (int i = 0; i < 6000; ++i) values.push_back(std::to_string(rng() % 1000000000u));
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<std::string> order = values;
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<std::string> shown;
+    std::size_t checks = 0;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        fam.labels(order[i], "x").set(1);
+        shown.push_back(order[i]);
+        if (i % 97 == 5) { // remove one shown series; re-add it a little later
+            CHECK(fam.remove(shown[shown.size() / 2], "x"));
+            shown.erase(shown.begin() + static_cast<std::ptrdiff_t>(shown.size() / 2));
+        }
+        if (i % 97 == 50) {
+            const std::string back = order[i / 2];
+            if (std::find(shown.begin(), shown.end(), back) == shown.end()) {
+                fam.labels(back, "x").set(1);
+                shown.push_back(back);
+            }
+        }
+        if (i % 61 != 0 && i + 1 != order.size()) continue;
+        std::vector<std::string> expected_values = shown;
+        std::sort(expected_values.begin(), expected_values.end());
+        std::string expected = "# HELP g G.\n# TYPE g gauge\n";
+        for (const std::string& v : expected_values) expected += "g{k=\"" + v + "\",n=\"x\"} 1\n";
+        REQUIRE(vitals::to_text(reg) == expected);
+        ++checks;
+    }
+    CHECK(checks > 90);
+    CHECK(fam.size() == shown.size());
 }
 
 TEST_CASE("family keys: a byte that is not ASCII anywhere in a value is seen on a miss") {
