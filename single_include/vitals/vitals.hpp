@@ -4933,8 +4933,13 @@ private:
     // Called with mutex_ held (unique). Everything that can throw happens before the new
     // series is published, so a failed allocation leaves the family as it was.
     series_node* create(const std::string_view* vals, std::size_t n, std::uint64_t h) {
-        // A small family inserts into sorted_ directly, which is quicker while it is small.
+        // A small family inserts into sorted_ directly, which is quicker while it is small; so
+        // does every family with VITALS_COMPACT, where the code recent_ adds matters more.
+#if VITALS_COMPACT
+        constexpr bool direct = true;
+#else
         const bool direct = sorted_.size() < sorted_directly_below;
+#endif
         if (!direct && recent_.size() >= recent_limit()) merge_recent();
         reserve_more(series_, 1);
         reserve_more(sorted_, direct ? 1 : 0);
