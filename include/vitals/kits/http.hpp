@@ -327,18 +327,23 @@ private:
         return true;
     }
 
-    // Under the writer lock: the pair is inserted, or (`leaving`) one maker gave up.
+    // Under the writer lock: the pair is inserted, or (`leaving`) one maker gave up. A pair
+    // whose making failed keeps its room: some of its series may exist already (the families
+    // count them), and the next call for it completes it.
     void finish_pending(std::string_view method, std::string_view endpoint, std::uint64_t h,
                         bool leaving = false) noexcept {
         pending_pair* p = find_pending(method, endpoint, h);
-        if (!p || (leaving && --p->makers > 0)) return;
+        if (!p) return;
+        if (leaving) {
+            --p->makers;
+            return;
+        }
         if (p != &pending_.back()) *p = std::move(pending_.back());
         pending_.pop_back();
     }
 
     // One thread's part in making a pair: on every way out but success it frees the copy it
-    // made and gives its part up, so a pair whose series could not be made (an exception)
-    // stops counting against the bound.
+    // made and gives its part up (the pair still counts against the bound).
     struct pending_maker {
         http_metrics& kit;
         std::string_view method;
