@@ -30,7 +30,7 @@
 #include <string>      // string
 #include <string_view> // string_view
 #include <type_traits> // integral_constant, is_trivially_copyable_v
-#include <utility>     // pair, move, forward, swap, exchange
+#include <utility>     // pair, move, forward, swap
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -93,9 +93,11 @@ using unix_clock = double (*)() noexcept;
 
 /// The system clock as Unix seconds; the default unix_clock.
 inline double system_unix_time() noexcept {
-    using seconds = std::chrono::duration<double>;
-    return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    // The clock's ticks scaled by hand: what std::chrono::duration<double> computes, which
+    // costs every file that includes this header a template instantiation.
+    using clock = std::chrono::system_clock;
+    const double ticks = static_cast<double>(clock::now().time_since_epoch().count());
+    return ticks * clock::period::num / clock::period::den;
 }
 
 /// The label value used for the overflow series of a family past its cardinality bound.
@@ -254,8 +256,11 @@ public:
     family_base& operator=(const family_base&) = delete;
     ~family_base() {
         for (series_node* s : series_) delete_node(s);
-        for (table* t = table_.load(std::memory_order_relaxed); t;)
-            delete std::exchange(t, t->previous);
+        for (table* t = table_.load(std::memory_order_relaxed); t;) {
+            table* previous = t->previous;
+            delete t;
+            t = previous;
+        }
     }
 
     /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).

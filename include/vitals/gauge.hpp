@@ -15,8 +15,9 @@ namespace detail {
 template <class Full>
 struct include_gauge_hpp {
     static double unix_now() noexcept {
-        using namespace std::chrono;
-        return duration<double>(system_clock::now().time_since_epoch()).count();
+        using clock = std::chrono::system_clock; // as system_unix_time() reads it
+        const double ticks = static_cast<double>(clock::now().time_since_epoch().count());
+        return ticks * clock::period::num / clock::period::den;
     }
 };
 

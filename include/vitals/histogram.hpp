@@ -21,7 +21,11 @@ VITALS_BEGIN_NAMESPACE
 
 /// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
 inline std::vector<double> default_buckets() {
-    return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+    constexpr double bounds[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+    std::vector<double> out;
+    out.reserve(sizeof bounds / sizeof bounds[0]);
+    for (const double b : bounds) out.push_back(b); // as linear_buckets() fills its own
+    return out;
 }
 
 /// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
@@ -69,7 +73,8 @@ namespace detail {
 struct bucket_bounds {
     explicit bucket_bounds(std::vector<double> bounds) : values(std::move(bounds)) {
         if (values.size() % 2 != 0 && values.size() <= max_scanned_bounds) {
-            padded = values;
+            padded.reserve(values.size() + 1);
+            for (const double v : values) padded.push_back(v);
             padded.push_back(bits_double(0x7ff0000000000000ULL)); // +Inf
         }
     }
@@ -157,8 +162,9 @@ public:
     /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
     double stop() noexcept {
         if (!h_) return 0.0;
-        const double secs =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        using clock = std::chrono::steady_clock; // ticks scaled as system_unix_time() does
+        const double ticks = static_cast<double>((clock::now() - start_).count());
+        const double secs = ticks * clock::period::num / clock::period::den;
         h_->observe(secs);
         h_ = nullptr;
         return secs;

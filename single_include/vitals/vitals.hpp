@@ -3235,8 +3235,9 @@ namespace detail {
 template <class Full>
 struct include_gauge_hpp {
     static double unix_now() noexcept {
-        using namespace std::chrono;
-        return duration<double>(system_clock::now().time_since_epoch()).count();
+        using clock = std::chrono::system_clock; // as system_unix_time() reads it
+        const double ticks = static_cast<double>(clock::now().time_since_epoch().count());
+        return ticks * clock::period::num / clock::period::den;
     }
 };
 
@@ -3675,7 +3676,11 @@ VITALS_BEGIN_NAMESPACE
 
 /// The default bounds, 10 ms to 10 s: suits request latencies in seconds. Allocates.
 inline std::vector<double> default_buckets() {
-    return {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+    constexpr double bounds[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+    std::vector<double> out;
+    out.reserve(sizeof bounds / sizeof bounds[0]);
+    for (const double b : bounds) out.push_back(b); // as linear_buckets() fills its own
+    return out;
 }
 
 /// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
@@ -3723,7 +3728,8 @@ namespace detail {
 struct bucket_bounds {
     explicit bucket_bounds(std::vector<double> bounds) : values(std::move(bounds)) {
         if (values.size() % 2 != 0 && values.size() <= max_scanned_bounds) {
-            padded = values;
+            padded.reserve(values.size() + 1);
+            for (const double v : values) padded.push_back(v);
             padded.push_back(bits_double(0x7ff0000000000000ULL)); // +Inf
         }
     }
@@ -3811,8 +3817,9 @@ public:
     /// Observes now and disarms the timer; returns the seconds observed (0 if disarmed).
     double stop() noexcept {
         if (!h_) return 0.0;
-        const double secs =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        using clock = std::chrono::steady_clock; // ticks scaled as system_unix_time() does
+        const double ticks = static_cast<double>((clock::now() - start_).count());
+        const double secs = ticks * clock::period::num / clock::period::den;
         h_->observe(secs);
         h_ = nullptr;
         return secs;
@@ -4150,7 +4157,7 @@ VITALS_END_NAMESPACE
 #include <string>      // string
 #include <string_view> // string_view
 #include <type_traits> // integral_constant, is_trivially_copyable_v
-#include <utility>     // pair, move, forward, swap, exchange
+#include <utility>     // pair, move, forward, swap
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -4213,9 +4220,11 @@ using unix_clock = double (*)() noexcept;
 
 /// The system clock as Unix seconds; the default unix_clock.
 inline double system_unix_time() noexcept {
-    using seconds = std::chrono::duration<double>;
-    return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    // The clock's ticks scaled by hand: what std::chrono::duration<double> computes, which
+    // costs every file that includes this header a template instantiation.
+    using clock = std::chrono::system_clock;
+    const double ticks = static_cast<double>(clock::now().time_since_epoch().count());
+    return ticks * clock::period::num / clock::period::den;
 }
 
 /// The label value used for the overflow series of a family past its cardinality bound.
@@ -4374,8 +4383,11 @@ public:
     family_base& operator=(const family_base&) = delete;
     ~family_base() {
         for (series_node* s : series_) delete_node(s);
-        for (table* t = table_.load(std::memory_order_relaxed); t;)
-            delete std::exchange(t, t->previous);
+        for (table* t = table_.load(std::memory_order_relaxed); t;) {
+            table* previous = t->previous;
+            delete t;
+            t = previous;
+        }
     }
 
     /// The name on the `# HELP` / `# TYPE` lines (for counters it ends in `_total`).
@@ -7408,7 +7420,6 @@ VITALS_END_NAMESPACE
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
-#include <utility>      // move, pair
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -7432,6 +7443,7 @@ public:
         const counter* hits = nullptr;   // cache kit: the hit rate's inputs
         const counter* misses = nullptr; //
         bool claimed = false;            // a live kit object owns these labels
+        member* next = nullptr;          // the next instance in label order
     };
 
     kit_instances(const kit_instances&) = delete;
@@ -7442,16 +7454,16 @@ public:
     static kit_instances* acquire(const void* key, bool* created) {
         table& t = groups();
         exclusive_lock lock(t.mutex);
-        for (kit_instances* g : t.all) {
+        for (kit_instances* g = t.first; g; g = g->next_) {
             if (g->key_ == key) {
                 ++g->refs_;
                 *created = false;
                 return g;
             }
         }
-        reserve_more(t.all, 1);
-        kit_instances* g = new kit_instances(key);
-        t.all.push_back(g);
+        auto* g = new kit_instances(key);
+        g->next_ = t.first;
+        t.first = g;
         *created = true;
         return g;
     }
@@ -7468,10 +7480,9 @@ public:
         table& t = groups();
         exclusive_lock lock(t.mutex);
         if (--refs_ != 0) return;
-        for (kit_instances*& g : t.all) {
-            if (g == this) { // the table's order does not matter
-                g = t.all.back();
-                t.all.pop_back();
+        for (kit_instances** link = &t.first; *link; link = &(*link)->next_) {
+            if (*link == this) {
+                *link = next_;
                 break;
             }
         }
@@ -7489,38 +7500,38 @@ public:
                  const std::string& what, std::size_t max_members, bool* shared) {
         *shared = false;
         exclusive_lock lock(mutex_);
-        std::size_t pos = find(labels);
-        if (pos < members_.size() && members_[pos].labels == labels) {
-            if (members_[pos].claimed)
+        member** link = find(labels);
+        if (*link && compare((*link)->labels, labels) == 0) {
+            if ((*link)->claimed)
                 return status(errc::conflicting_registration,
                               what + " is already used by another kit object on this registry; "
                                      "give each instance its own const labels (for example "
                                      "{\"cache\", \"users\"})");
-            members_[pos].claimed = true;
+            (*link)->claimed = true;
             return {};
         }
-        member m;
-        m.labels = labels;
-        m.hits = hits;
-        m.misses = misses;
-        m.claimed = true;
-        if (members_.size() >= max_members) {
+        auto* m = new member{labels, hits, misses, true, nullptr};
+        if (size_ >= max_members) {
             *shared = true;
-            for (label& l : m.labels) l.second = std::string(overflow_label_value);
-            m.claimed = false;
-            pos = find(m.labels);
-            if (pos < members_.size() && members_[pos].labels == m.labels) return {};
+            for (label& l : m->labels) l.second = std::string(overflow_label_value);
+            m->claimed = false;
+            link = find(m->labels);
+            if (*link && compare((*link)->labels, m->labels) == 0) {
+                delete m;
+                return {};
+            }
         }
-        reserve_more(members_, 1);
-        insert_at(members_, pos, std::move(m));
+        m->next = *link;
+        *link = m;
+        ++size_;
         return {};
     }
 
     /// Gives the instance with these labels up (its series stay, and so does its hit rate).
     void unclaim(const std::vector<label>& labels) noexcept {
         exclusive_lock lock(mutex_);
-        for (member& m : members_)
-            if (m.labels == labels) m.claimed = false;
+        for (member* m = first_; m; m = m->next)
+            if (compare(m->labels, labels) == 0) m->claimed = false;
     }
 
     /// Calls `fn(const member&)` for every instance, sorted by label values, under a reader
@@ -7528,19 +7539,34 @@ public:
     template <class Fn>
     void for_each(Fn&& fn) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        for (const member& m : members_) fn(m);
+        for (const member* m = first_; m; m = m->next) fn(*m);
     }
 
 private:
-    // Where `labels` is or would go in members_ (sorted by labels).
-    std::size_t find(const std::vector<label>& labels) const {
-        return partition_index(members_.size(),
-                               [&](std::size_t i) { return members_[i].labels < labels; });
+    // How two label lists sort: by name, then value, label by label, the shorter list first
+    // when one starts the other (std::vector<label>'s operator<, written out: the containers'
+    // comparison operators are costly to compile). Negative, zero or positive.
+    static int compare(const std::vector<label>& a, const std::vector<label>& b) noexcept {
+        const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (const int c = a[i].first.compare(b[i].first)) return c;
+            if (const int c = a[i].second.compare(b[i].second)) return c;
+        }
+        return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+    }
+
+    // The link that points at the first instance not sorted before `labels` (null at the end).
+    // Groups and their instances are linked lists: a few kits each, and nothing here is on a
+    // hot path.
+    member** find(const std::vector<label>& labels) {
+        member** link = &first_;
+        while (*link && compare((*link)->labels, labels) < 0) link = &(*link)->next;
+        return link;
     }
 
     struct table {
         shared_mutex mutex;
-        std::vector<kit_instances*> all;
+        kit_instances* first = nullptr;
     };
     // Never destroyed, so kits in static objects may release their groups at exit.
     static table& groups() {
@@ -7549,12 +7575,19 @@ private:
     }
 
     explicit kit_instances(const void* key) : key_(key) {}
-    ~kit_instances() = default;
+    ~kit_instances() {
+        while (member* m = first_) {
+            first_ = m->next;
+            delete m;
+        }
+    }
 
     const void* key_;
-    std::size_t refs_ = 1; // guarded by the table's mutex
+    std::size_t refs_ = 1;          // guarded by the table's mutex
+    kit_instances* next_ = nullptr; // the next group of the table, guarded by its mutex
     mutable shared_mutex mutex_;
-    std::vector<member> members_; // sorted by labels
+    member* first_ = nullptr; // the instances, sorted by labels
+    std::size_t size_ = 0;    // how many
 };
 
 /// A reference to a kit_instances group that copies and releases with the object holding it.
@@ -7588,21 +7621,23 @@ struct kit_claim {
     std::vector<label> labels;
     bool claimed = false;
 
-    /// Joins the group of `key` for the kit that owns `ref` (see kit_instances::acquire for
-    /// `key` and `created`); the kit holds the group from then on, claimed or not.
-    static kit_claim& join(kit_claim_ref& ref, const void* key, bool* created) {
-        auto* c = new kit_claim();
+    /// Joins the group of `key` for the kit that owns `ref`, with the kit's const labels `own`
+    /// (see kit_instances::acquire for `key` and `created`); the kit holds the group from then
+    /// on, claimed or not.
+    static kit_claim& join(kit_claim_ref& ref, const void* key, const std::vector<label>& own,
+                           bool* created) {
+        // The labels are copied first: nothing may throw once they are claimed.
+        auto* c = new kit_claim{kit_instances_ref(), own, false};
         ref.reset(c, &release);
         c->group.reset(kit_instances::acquire(key, created));
         return *c;
     }
 
-    /// Claims `own` in the group (see kit_instances::claim); on success the kit gives it up
-    /// when destroyed. Past `max_members` the kit shares the overflow instance and claims
-    /// nothing.
-    status claim(const std::vector<label>& own, const counter* hits, const counter* misses,
-                 const std::string& what, std::size_t max_members) {
-        labels = own; // copied first: nothing may throw once the labels are claimed
+    /// Claims the kit's labels in the group (see kit_instances::claim); on success the kit
+    /// gives them up when destroyed. Past `max_members` the kit shares the overflow instance
+    /// and claims nothing.
+    status claim(const counter* hits, const counter* misses, const std::string& what,
+                 std::size_t max_members) {
         bool shared = false;
         status st = group->claim(labels, hits, misses, what, max_members, &shared);
         claimed = st.ok() && !shared;
@@ -7798,7 +7833,6 @@ VITALS_END_NAMESPACE
 #include <cstddef>     // size_t
 #include <string>      // string
 #include <string_view> // string_view
-#include <utility>     // pair
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -7817,23 +7851,38 @@ struct cache_hit_rate_collector {
         // Copied under the group's lock and written after it: the output's sink may wait for
         // another thread's nested render, and where std::shared_mutex queues new readers
         // behind a waiting writer (a cache kit being destroyed), that render would wait here.
-        std::vector<std::pair<std::vector<label>, double>> rates;
-        group->for_each([&rates](const kit_instances::member& m) {
-            rates.emplace_back(m.labels, cache_hit_ratio(*m.hits, *m.misses));
-        });
-        for (const auto& rate : rates) {
-            const std::vector<label>& labels = rate.first;
-            constexpr std::size_t inline_labels = 8;
-            collector_output::label_view views[inline_labels];
-            std::vector<collector_output::label_view> more;
-            collector_output::label_view* v = views;
-            if (labels.size() > inline_labels) {
-                more.resize(labels.size());
-                v = more.data();
+        std::vector<std::string> texts; // each cache's label names and values, in turn
+        std::vector<std::size_t> ends;  // where each cache's labels end in `texts`
+        std::vector<double> ratios;
+        group->for_each([&](const kit_instances::member& m) {
+            for (const label& l : m.labels) {
+                texts.push_back(l.first);
+                texts.push_back(l.second);
             }
-            for (std::size_t i = 0; i < labels.size(); ++i)
-                v[i] = {labels[i].first, labels[i].second};
-            out.sample(rate.second, v, labels.size());
+            ends.push_back(texts.size());
+            ratios.push_back(cache_hit_ratio(*m.hits, *m.misses));
+        });
+        // Up to 8 labels a cache (nearly always) are viewed on the stack; more, on the heap
+        // (an array, not a std::vector of views, whose members every file including this
+        // header would instantiate).
+        constexpr std::size_t inline_labels = 8;
+        collector_output::label_view views[inline_labels];
+        struct heap_views {
+            collector_output::label_view* data = nullptr;
+            ~heap_views() { delete[] data; }
+        } more;
+        std::size_t begin = 0;
+        for (std::size_t i = 0; i < ratios.size(); begin = ends[i++]) {
+            const std::size_t count = (ends[i] - begin) / 2;
+            collector_output::label_view* v = views;
+            if (count > inline_labels) {
+                if (!more.data) // room for any cache's labels: all of them
+                    more.data = new collector_output::label_view[texts.size() / 2];
+                v = more.data;
+            }
+            for (std::size_t k = 0; k < count; ++k)
+                v[k] = {texts[begin + 2 * k], texts[begin + 2 * k + 1]};
+            out.sample(ratios[i], v, count);
         }
     }
 };
@@ -7907,12 +7956,11 @@ struct include_cache_hpp {
         counter& h = hits->labels(values);
         counter& m = misses->labels(values);
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, &created);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, options.const_labels, &created);
         if (created)
             reg.add_collector(
                 cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
-        status st = claim.claim(options.const_labels, &h, &m,
-                                kit_description("cache", ns, options.const_labels),
+        status st = claim.claim(&h, &m, kit_description("cache", ns, options.const_labels),
                                 hits->options().max_series);
         if (!st) return st;
         kit.hits_ = &h;
@@ -8529,7 +8577,12 @@ public:
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
     ~http_metrics() {
-        for (http_endpoint* ep : endpoints_) delete ep;
+        for (std::size_t i = 0; i < table_size_; ++i) delete table_[i];
+        delete[] table_;
+        while (pending_pair* p = pending_) {
+            pending_ = p->next;
+            delete p;
+        }
         delete overflow_;
         delete detached_; // after the endpoints, whose series it holds
     }
@@ -8555,7 +8608,7 @@ public:
             // the overflow endpoint without queueing every worker behind the writer lock.
             // Endpoints alone, since a pair being made is not in the table yet: once they
             // fill the bound, no pair is being made.
-            if (overflow_ && endpoints_.size() + 1 >= max_endpoints_) return *overflow_;
+            if (overflow_ && endpoint_count_ + 1 >= max_endpoints_) return *overflow_;
         }
         bool overflow;
         {
@@ -8576,7 +8629,6 @@ public:
         }
         reserve_one(); // then nothing below throws once the endpoint exists
         http_endpoint* ep = maker.made;
-        endpoints_.push_back(ep);
         insert(ep);
         finish_pending(method, endpoint, h);
         maker.made = nullptr;
@@ -8622,8 +8674,8 @@ private:
 
     http_endpoint* find(std::string_view method, std::string_view endpoint,
                         std::uint64_t h) const noexcept {
-        if (table_.empty()) return nullptr;
-        const std::size_t mask = table_.size() - 1;
+        if (table_size_ == 0) return nullptr;
+        const std::size_t mask = table_size_ - 1;
         for (std::size_t i = detail::narrow<std::size_t>(h) & mask;; i = (i + 1) & mask) {
             http_endpoint* ep = table_[i];
             if (!ep) return nullptr;
@@ -8635,7 +8687,7 @@ private:
     // Whether a new pair must use the overflow endpoint: one series of each histogram
     // family stays free for it. Under a lock of mutex_.
     bool bound_reached() const noexcept {
-        return endpoints_.size() + pending_.size() + 1 >= max_endpoints_;
+        return endpoint_count_ + pending_count_ + 1 >= max_endpoints_;
     }
 
     // The endpoint labelled `__overflow__`, made on first use with no lock of the kit held
@@ -8663,24 +8715,29 @@ private:
         std::string method;
         std::string endpoint;
         int makers;
+        pending_pair* next; // a list: there are few at a time
     };
 
-    pending_pair* find_pending(std::string_view method, std::string_view endpoint,
-                               std::uint64_t h) noexcept {
-        for (pending_pair& p : pending_)
-            if (p.hash == h && p.method == method && p.endpoint == endpoint) return &p;
-        return nullptr;
+    // The link that points at the pair, or at null when it is not being made.
+    pending_pair** find_pending(std::string_view method, std::string_view endpoint,
+                                std::uint64_t h) noexcept {
+        pending_pair** link = &pending_;
+        while (*link &&
+               !((*link)->hash == h && (*link)->method == method && (*link)->endpoint == endpoint))
+            link = &(*link)->next;
+        return link;
     }
 
     // Under the writer lock: counts the calling thread among the pair's makers, or returns
     // false when the pair is not being made and the bound leaves no room for it.
     bool join_pending(std::string_view method, std::string_view endpoint, std::uint64_t h) {
-        if (pending_pair* p = find_pending(method, endpoint, h)) {
+        if (pending_pair* p = *find_pending(method, endpoint, h)) {
             ++p->makers;
             return true;
         }
         if (bound_reached()) return false;
-        pending_.push_back(pending_pair{h, std::string(method), std::string(endpoint), 1});
+        pending_ = new pending_pair{h, std::string(method), std::string(endpoint), 1, pending_};
+        ++pending_count_;
         return true;
     }
 
@@ -8689,14 +8746,16 @@ private:
     // count them), and the next call for it completes it.
     void finish_pending(std::string_view method, std::string_view endpoint, std::uint64_t h,
                         bool leaving = false) noexcept {
-        pending_pair* p = find_pending(method, endpoint, h);
+        pending_pair** link = find_pending(method, endpoint, h);
+        pending_pair* p = *link;
         if (!p) return;
         if (leaving) {
             --p->makers;
             return;
         }
-        if (p != &pending_.back()) *p = std::move(pending_.back());
-        pending_.pop_back();
+        *link = p->next;
+        --pending_count_;
+        delete p;
     }
 
     // One thread's part in making a pair: on every way out but success it frees the copy it
@@ -8721,27 +8780,30 @@ private:
         }
     };
 
-    // Makes room for one more endpoint in endpoints_ and table_.
+    // Makes room for one more endpoint in table_.
     void reserve_one() {
-        detail::reserve_more(endpoints_, 1);
-        if ((endpoints_.size() + 1) * 2 > table_.size()) {
-            std::vector<http_endpoint*> bigger(table_.empty() ? 16 : table_.size() * 2, nullptr);
-            const std::size_t mask = bigger.size() - 1;
-            for (http_endpoint* old : table_) {
-                if (!old) continue;
+        if ((endpoint_count_ + 1) * 2 <= table_size_) return;
+        const std::size_t size = table_size_ == 0 ? 16 : table_size_ * 2;
+        http_endpoint** bigger = new http_endpoint*[size]();
+        const std::size_t mask = size - 1;
+        for (std::size_t k = 0; k < table_size_; ++k) {
+            if (http_endpoint* old = table_[k]) {
                 std::size_t i = detail::narrow<std::size_t>(old->hash_) & mask;
                 while (bigger[i]) i = (i + 1) & mask;
                 bigger[i] = old;
             }
-            table_.swap(bigger);
         }
+        delete[] table_;
+        table_ = bigger;
+        table_size_ = size;
     }
 
     void insert(http_endpoint* ep) noexcept {
-        const std::size_t mask = table_.size() - 1;
+        const std::size_t mask = table_size_ - 1;
         std::size_t i = detail::narrow<std::size_t>(ep->hash_) & mask;
         while (table_[i]) i = (i + 1) & mask;
         table_[i] = ep;
+        ++endpoint_count_;
     }
 
     counter_family& requests_;
@@ -8755,10 +8817,14 @@ private:
     registry* detached_; // owned, null once registered: see register_families()
 
     mutable detail::shared_mutex mutex_;
-    std::vector<http_endpoint*> endpoints_; // owned
-    std::vector<http_endpoint*> table_;     // open addressing by hash
-    std::vector<pending_pair> pending_;     // new pairs being made, without the lock
-    http_endpoint* overflow_ = nullptr;     // owned
+    // The endpoints, owned: open addressing by hash, in an array rather than a std::vector,
+    // whose members every file including this header would instantiate.
+    http_endpoint** table_ = nullptr;
+    std::size_t table_size_ = 0;      // a power of two, or 0
+    std::size_t endpoint_count_ = 0;  // in table_
+    pending_pair* pending_ = nullptr; // new pairs being made, without the lock; owned
+    std::size_t pending_count_ = 0;
+    http_endpoint* overflow_ = nullptr; // owned
     // The table's hash key, kept with it: code of another module (a DLL, a shared library
     // with hidden symbols) has its own detail::hash_secret().
     const std::uint64_t hash_key_ = detail::hash_secret();
@@ -9493,10 +9559,10 @@ struct include_queue_hpp {
         all_or_nothing.commit();
 
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*size, &created);
-        status st = claim.claim(options.const_labels, nullptr, nullptr,
-                                kit_description("queue", ns, options.const_labels),
-                                size->options().max_series);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*size, options.const_labels, &created);
+        status st =
+            claim.claim(nullptr, nullptr, kit_description("queue", ns, options.const_labels),
+                        size->options().max_series);
         if (!st) return st;
         const std::vector<std::string> values = kit_label_values(options.const_labels);
         kit.size_ = &size->labels(values);

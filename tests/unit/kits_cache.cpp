@@ -10,6 +10,7 @@
 #include <cstdint> // uint64_t
 #include <memory>  // unique_ptr
 #include <string>  // string
+#include <vector>  // vector
 
 TEST_CASE("kits/cache: families, types and values (golden)") {
     vitals::registry reg;
@@ -175,6 +176,54 @@ TEST_CASE("kits/cache: the hit rate keeps to the series bound, as the counters d
     CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "__overflow__"}) ==
           50.0 / 74.0);
     CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "c40"}) == -1.0);
+}
+
+TEST_CASE("kits/cache: hit rates list every cache in label order, with all its labels") {
+    // Caches made out of order, released and made again; the last ones with more const
+    // labels than the collector views on its stack.
+    vitals::registry reg;
+    auto labels = [](const char* cache, const char* extra) {
+        vitals::family_options options;
+        options.const_labels = {{"cache", cache}, {"tier", extra}};
+        return options;
+    };
+    vitals::kits::cache_metrics c(reg, "app", labels("c", "x"));
+    vitals::kits::cache_metrics a(reg, "app", labels("a", "x"));
+    {
+        vitals::kits::cache_metrics gone(reg, "app", labels("b", "y"));
+        gone.miss();
+    }
+    vitals::kits::cache_metrics b(reg, "app", labels("b", "y")); // takes the released one over
+    vitals::kits::cache_metrics a2(reg, "app", labels("a", "w"));
+    a.hit();
+    b.hit(3);
+    c.miss();
+    a2.hit();
+    a2.miss(3);
+    std::string text = vitals::to_text(reg);
+    CHECK(text.find("# TYPE app_cache_hit_rate gauge\n"
+                    "app_cache_hit_rate{cache=\"a\",tier=\"w\"} 0.25\n"
+                    "app_cache_hit_rate{cache=\"a\",tier=\"x\"} 1\n"
+                    "app_cache_hit_rate{cache=\"b\",tier=\"y\"} 0.75\n"
+                    "app_cache_hit_rate{cache=\"c\",tier=\"x\"} 0\n") != std::string::npos);
+
+    vitals::registry wide_reg;
+    std::vector<std::unique_ptr<vitals::kits::cache_metrics>> wide;
+    for (const char* which : {"second", "first"}) {
+        vitals::family_options options;
+        for (char k = 'a'; k <= 'k'; ++k) // 11 labels
+            options.const_labels.push_back({std::string("l") + k, std::string(which) + k});
+        wide.push_back(std::make_unique<vitals::kits::cache_metrics>(wide_reg, "w", options));
+    }
+    wide[0]->hit();
+    wide[1]->miss();
+    text = vitals::to_text(wide_reg);
+    std::string first = "w_cache_hit_rate{", second = first;
+    for (char k = 'a'; k <= 'k'; ++k) {
+        first += std::string(k == 'a' ? "" : ",") + 'l' + k + "=\"first" + k + '"';
+        second += std::string(k == 'a' ? "" : ",") + 'l' + k + "=\"second" + k + '"';
+    }
+    CHECK(text.find(first + "} 0\n" + second + "} 1\n") != std::string::npos);
 }
 
 TEST_CASE("kits/cache: eviction() and its earlier name evicted() count the same series") {

@@ -15,7 +15,6 @@
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
-#include <utility>      // move, pair
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -39,6 +38,7 @@ public:
         const counter* hits = nullptr;   // cache kit: the hit rate's inputs
         const counter* misses = nullptr; //
         bool claimed = false;            // a live kit object owns these labels
+        member* next = nullptr;          // the next instance in label order
     };
 
     kit_instances(const kit_instances&) = delete;
@@ -49,16 +49,16 @@ public:
     static kit_instances* acquire(const void* key, bool* created) {
         table& t = groups();
         exclusive_lock lock(t.mutex);
-        for (kit_instances* g : t.all) {
+        for (kit_instances* g = t.first; g; g = g->next_) {
             if (g->key_ == key) {
                 ++g->refs_;
                 *created = false;
                 return g;
             }
         }
-        reserve_more(t.all, 1);
-        kit_instances* g = new kit_instances(key);
-        t.all.push_back(g);
+        auto* g = new kit_instances(key);
+        g->next_ = t.first;
+        t.first = g;
         *created = true;
         return g;
     }
@@ -75,10 +75,9 @@ public:
         table& t = groups();
         exclusive_lock lock(t.mutex);
         if (--refs_ != 0) return;
-        for (kit_instances*& g : t.all) {
-            if (g == this) { // the table's order does not matter
-                g = t.all.back();
-                t.all.pop_back();
+        for (kit_instances** link = &t.first; *link; link = &(*link)->next_) {
+            if (*link == this) {
+                *link = next_;
                 break;
             }
         }
@@ -96,38 +95,38 @@ public:
                  const std::string& what, std::size_t max_members, bool* shared) {
         *shared = false;
         exclusive_lock lock(mutex_);
-        std::size_t pos = find(labels);
-        if (pos < members_.size() && members_[pos].labels == labels) {
-            if (members_[pos].claimed)
+        member** link = find(labels);
+        if (*link && compare((*link)->labels, labels) == 0) {
+            if ((*link)->claimed)
                 return status(errc::conflicting_registration,
                               what + " is already used by another kit object on this registry; "
                                      "give each instance its own const labels (for example "
                                      "{\"cache\", \"users\"})");
-            members_[pos].claimed = true;
+            (*link)->claimed = true;
             return {};
         }
-        member m;
-        m.labels = labels;
-        m.hits = hits;
-        m.misses = misses;
-        m.claimed = true;
-        if (members_.size() >= max_members) {
+        auto* m = new member{labels, hits, misses, true, nullptr};
+        if (size_ >= max_members) {
             *shared = true;
-            for (label& l : m.labels) l.second = std::string(overflow_label_value);
-            m.claimed = false;
-            pos = find(m.labels);
-            if (pos < members_.size() && members_[pos].labels == m.labels) return {};
+            for (label& l : m->labels) l.second = std::string(overflow_label_value);
+            m->claimed = false;
+            link = find(m->labels);
+            if (*link && compare((*link)->labels, m->labels) == 0) {
+                delete m;
+                return {};
+            }
         }
-        reserve_more(members_, 1);
-        insert_at(members_, pos, std::move(m));
+        m->next = *link;
+        *link = m;
+        ++size_;
         return {};
     }
 
     /// Gives the instance with these labels up (its series stay, and so does its hit rate).
     void unclaim(const std::vector<label>& labels) noexcept {
         exclusive_lock lock(mutex_);
-        for (member& m : members_)
-            if (m.labels == labels) m.claimed = false;
+        for (member* m = first_; m; m = m->next)
+            if (compare(m->labels, labels) == 0) m->claimed = false;
     }
 
     /// Calls `fn(const member&)` for every instance, sorted by label values, under a reader
@@ -135,19 +134,34 @@ public:
     template <class Fn>
     void for_each(Fn&& fn) const {
         std::shared_lock<std::shared_mutex> lock(mutex_);
-        for (const member& m : members_) fn(m);
+        for (const member* m = first_; m; m = m->next) fn(*m);
     }
 
 private:
-    // Where `labels` is or would go in members_ (sorted by labels).
-    std::size_t find(const std::vector<label>& labels) const {
-        return partition_index(members_.size(),
-                               [&](std::size_t i) { return members_[i].labels < labels; });
+    // How two label lists sort: by name, then value, label by label, the shorter list first
+    // when one starts the other (std::vector<label>'s operator<, written out: the containers'
+    // comparison operators are costly to compile). Negative, zero or positive.
+    static int compare(const std::vector<label>& a, const std::vector<label>& b) noexcept {
+        const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (const int c = a[i].first.compare(b[i].first)) return c;
+            if (const int c = a[i].second.compare(b[i].second)) return c;
+        }
+        return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+    }
+
+    // The link that points at the first instance not sorted before `labels` (null at the end).
+    // Groups and their instances are linked lists: a few kits each, and nothing here is on a
+    // hot path.
+    member** find(const std::vector<label>& labels) {
+        member** link = &first_;
+        while (*link && compare((*link)->labels, labels) < 0) link = &(*link)->next;
+        return link;
     }
 
     struct table {
         shared_mutex mutex;
-        std::vector<kit_instances*> all;
+        kit_instances* first = nullptr;
     };
     // Never destroyed, so kits in static objects may release their groups at exit.
     static table& groups() {
@@ -156,12 +170,19 @@ private:
     }
 
     explicit kit_instances(const void* key) : key_(key) {}
-    ~kit_instances() = default;
+    ~kit_instances() {
+        while (member* m = first_) {
+            first_ = m->next;
+            delete m;
+        }
+    }
 
     const void* key_;
-    std::size_t refs_ = 1; // guarded by the table's mutex
+    std::size_t refs_ = 1;          // guarded by the table's mutex
+    kit_instances* next_ = nullptr; // the next group of the table, guarded by its mutex
     mutable shared_mutex mutex_;
-    std::vector<member> members_; // sorted by labels
+    member* first_ = nullptr; // the instances, sorted by labels
+    std::size_t size_ = 0;    // how many
 };
 
 /// A reference to a kit_instances group that copies and releases with the object holding it.
@@ -195,21 +216,23 @@ struct kit_claim {
     std::vector<label> labels;
     bool claimed = false;
 
-    /// Joins the group of `key` for the kit that owns `ref` (see kit_instances::acquire for
-    /// `key` and `created`); the kit holds the group from then on, claimed or not.
-    static kit_claim& join(kit_claim_ref& ref, const void* key, bool* created) {
-        auto* c = new kit_claim();
+    /// Joins the group of `key` for the kit that owns `ref`, with the kit's const labels `own`
+    /// (see kit_instances::acquire for `key` and `created`); the kit holds the group from then
+    /// on, claimed or not.
+    static kit_claim& join(kit_claim_ref& ref, const void* key, const std::vector<label>& own,
+                           bool* created) {
+        // The labels are copied first: nothing may throw once they are claimed.
+        auto* c = new kit_claim{kit_instances_ref(), own, false};
         ref.reset(c, &release);
         c->group.reset(kit_instances::acquire(key, created));
         return *c;
     }
 
-    /// Claims `own` in the group (see kit_instances::claim); on success the kit gives it up
-    /// when destroyed. Past `max_members` the kit shares the overflow instance and claims
-    /// nothing.
-    status claim(const std::vector<label>& own, const counter* hits, const counter* misses,
-                 const std::string& what, std::size_t max_members) {
-        labels = own; // copied first: nothing may throw once the labels are claimed
+    /// Claims the kit's labels in the group (see kit_instances::claim); on success the kit
+    /// gives them up when destroyed. Past `max_members` the kit shares the overflow instance
+    /// and claims nothing.
+    status claim(const counter* hits, const counter* misses, const std::string& what,
+                 std::size_t max_members) {
         bool shared = false;
         status st = group->claim(labels, hits, misses, what, max_members, &shared);
         claimed = st.ok() && !shared;

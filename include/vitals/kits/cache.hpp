@@ -16,7 +16,6 @@
 #include <cstddef>     // size_t
 #include <string>      // string
 #include <string_view> // string_view
-#include <utility>     // pair
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -35,23 +34,38 @@ struct cache_hit_rate_collector {
         // Copied under the group's lock and written after it: the output's sink may wait for
         // another thread's nested render, and where std::shared_mutex queues new readers
         // behind a waiting writer (a cache kit being destroyed), that render would wait here.
-        std::vector<std::pair<std::vector<label>, double>> rates;
-        group->for_each([&rates](const kit_instances::member& m) {
-            rates.emplace_back(m.labels, cache_hit_ratio(*m.hits, *m.misses));
-        });
-        for (const auto& rate : rates) {
-            const std::vector<label>& labels = rate.first;
-            constexpr std::size_t inline_labels = 8;
-            collector_output::label_view views[inline_labels];
-            std::vector<collector_output::label_view> more;
-            collector_output::label_view* v = views;
-            if (labels.size() > inline_labels) {
-                more.resize(labels.size());
-                v = more.data();
+        std::vector<std::string> texts; // each cache's label names and values, in turn
+        std::vector<std::size_t> ends;  // where each cache's labels end in `texts`
+        std::vector<double> ratios;
+        group->for_each([&](const kit_instances::member& m) {
+            for (const label& l : m.labels) {
+                texts.push_back(l.first);
+                texts.push_back(l.second);
             }
-            for (std::size_t i = 0; i < labels.size(); ++i)
-                v[i] = {labels[i].first, labels[i].second};
-            out.sample(rate.second, v, labels.size());
+            ends.push_back(texts.size());
+            ratios.push_back(cache_hit_ratio(*m.hits, *m.misses));
+        });
+        // Up to 8 labels a cache (nearly always) are viewed on the stack; more, on the heap
+        // (an array, not a std::vector of views, whose members every file including this
+        // header would instantiate).
+        constexpr std::size_t inline_labels = 8;
+        collector_output::label_view views[inline_labels];
+        struct heap_views {
+            collector_output::label_view* data = nullptr;
+            ~heap_views() { delete[] data; }
+        } more;
+        std::size_t begin = 0;
+        for (std::size_t i = 0; i < ratios.size(); begin = ends[i++]) {
+            const std::size_t count = (ends[i] - begin) / 2;
+            collector_output::label_view* v = views;
+            if (count > inline_labels) {
+                if (!more.data) // room for any cache's labels: all of them
+                    more.data = new collector_output::label_view[texts.size() / 2];
+                v = more.data;
+            }
+            for (std::size_t k = 0; k < count; ++k)
+                v[k] = {texts[begin + 2 * k], texts[begin + 2 * k + 1]};
+            out.sample(ratios[i], v, count);
         }
     }
 };
@@ -125,12 +139,11 @@ struct include_cache_hpp {
         counter& h = hits->labels(values);
         counter& m = misses->labels(values);
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, &created);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, options.const_labels, &created);
         if (created)
             reg.add_collector(
                 cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
-        status st = claim.claim(options.const_labels, &h, &m,
-                                kit_description("cache", ns, options.const_labels),
+        status st = claim.claim(&h, &m, kit_description("cache", ns, options.const_labels),
                                 hits->options().max_series);
         if (!st) return st;
         kit.hits_ = &h;

@@ -172,7 +172,12 @@ public:
     http_metrics(const http_metrics&) = delete;
     http_metrics& operator=(const http_metrics&) = delete;
     ~http_metrics() {
-        for (http_endpoint* ep : endpoints_) delete ep;
+        for (std::size_t i = 0; i < table_size_; ++i) delete table_[i];
+        delete[] table_;
+        while (pending_pair* p = pending_) {
+            pending_ = p->next;
+            delete p;
+        }
         delete overflow_;
         delete detached_; // after the endpoints, whose series it holds
     }
@@ -198,7 +203,7 @@ public:
             // the overflow endpoint without queueing every worker behind the writer lock.
             // Endpoints alone, since a pair being made is not in the table yet: once they
             // fill the bound, no pair is being made.
-            if (overflow_ && endpoints_.size() + 1 >= max_endpoints_) return *overflow_;
+            if (overflow_ && endpoint_count_ + 1 >= max_endpoints_) return *overflow_;
         }
         bool overflow;
         {
@@ -219,7 +224,6 @@ public:
         }
         reserve_one(); // then nothing below throws once the endpoint exists
         http_endpoint* ep = maker.made;
-        endpoints_.push_back(ep);
         insert(ep);
         finish_pending(method, endpoint, h);
         maker.made = nullptr;
@@ -265,8 +269,8 @@ private:
 
     http_endpoint* find(std::string_view method, std::string_view endpoint,
                         std::uint64_t h) const noexcept {
-        if (table_.empty()) return nullptr;
-        const std::size_t mask = table_.size() - 1;
+        if (table_size_ == 0) return nullptr;
+        const std::size_t mask = table_size_ - 1;
         for (std::size_t i = detail::narrow<std::size_t>(h) & mask;; i = (i + 1) & mask) {
             http_endpoint* ep = table_[i];
             if (!ep) return nullptr;
@@ -278,7 +282,7 @@ private:
     // Whether a new pair must use the overflow endpoint: one series of each histogram
     // family stays free for it. Under a lock of mutex_.
     bool bound_reached() const noexcept {
-        return endpoints_.size() + pending_.size() + 1 >= max_endpoints_;
+        return endpoint_count_ + pending_count_ + 1 >= max_endpoints_;
     }
 
     // The endpoint labelled `__overflow__`, made on first use with no lock of the kit held
@@ -306,24 +310,29 @@ private:
         std::string method;
         std::string endpoint;
         int makers;
+        pending_pair* next; // a list: there are few at a time
     };
 
-    pending_pair* find_pending(std::string_view method, std::string_view endpoint,
-                               std::uint64_t h) noexcept {
-        for (pending_pair& p : pending_)
-            if (p.hash == h && p.method == method && p.endpoint == endpoint) return &p;
-        return nullptr;
+    // The link that points at the pair, or at null when it is not being made.
+    pending_pair** find_pending(std::string_view method, std::string_view endpoint,
+                                std::uint64_t h) noexcept {
+        pending_pair** link = &pending_;
+        while (*link &&
+               !((*link)->hash == h && (*link)->method == method && (*link)->endpoint == endpoint))
+            link = &(*link)->next;
+        return link;
     }
 
     // Under the writer lock: counts the calling thread among the pair's makers, or returns
     // false when the pair is not being made and the bound leaves no room for it.
     bool join_pending(std::string_view method, std::string_view endpoint, std::uint64_t h) {
-        if (pending_pair* p = find_pending(method, endpoint, h)) {
+        if (pending_pair* p = *find_pending(method, endpoint, h)) {
             ++p->makers;
             return true;
         }
         if (bound_reached()) return false;
-        pending_.push_back(pending_pair{h, std::string(method), std::string(endpoint), 1});
+        pending_ = new pending_pair{h, std::string(method), std::string(endpoint), 1, pending_};
+        ++pending_count_;
         return true;
     }
 
@@ -332,14 +341,16 @@ private:
     // count them), and the next call for it completes it.
     void finish_pending(std::string_view method, std::string_view endpoint, std::uint64_t h,
                         bool leaving = false) noexcept {
-        pending_pair* p = find_pending(method, endpoint, h);
+        pending_pair** link = find_pending(method, endpoint, h);
+        pending_pair* p = *link;
         if (!p) return;
         if (leaving) {
             --p->makers;
             return;
         }
-        if (p != &pending_.back()) *p = std::move(pending_.back());
-        pending_.pop_back();
+        *link = p->next;
+        --pending_count_;
+        delete p;
     }
 
     // One thread's part in making a pair: on every way out but success it frees the copy it
@@ -364,27 +375,30 @@ private:
         }
     };
 
-    // Makes room for one more endpoint in endpoints_ and table_.
+    // Makes room for one more endpoint in table_.
     void reserve_one() {
-        detail::reserve_more(endpoints_, 1);
-        if ((endpoints_.size() + 1) * 2 > table_.size()) {
-            std::vector<http_endpoint*> bigger(table_.empty() ? 16 : table_.size() * 2, nullptr);
-            const std::size_t mask = bigger.size() - 1;
-            for (http_endpoint* old : table_) {
-                if (!old) continue;
+        if ((endpoint_count_ + 1) * 2 <= table_size_) return;
+        const std::size_t size = table_size_ == 0 ? 16 : table_size_ * 2;
+        http_endpoint** bigger = new http_endpoint*[size]();
+        const std::size_t mask = size - 1;
+        for (std::size_t k = 0; k < table_size_; ++k) {
+            if (http_endpoint* old = table_[k]) {
                 std::size_t i = detail::narrow<std::size_t>(old->hash_) & mask;
                 while (bigger[i]) i = (i + 1) & mask;
                 bigger[i] = old;
             }
-            table_.swap(bigger);
         }
+        delete[] table_;
+        table_ = bigger;
+        table_size_ = size;
     }
 
     void insert(http_endpoint* ep) noexcept {
-        const std::size_t mask = table_.size() - 1;
+        const std::size_t mask = table_size_ - 1;
         std::size_t i = detail::narrow<std::size_t>(ep->hash_) & mask;
         while (table_[i]) i = (i + 1) & mask;
         table_[i] = ep;
+        ++endpoint_count_;
     }
 
     counter_family& requests_;
@@ -398,10 +412,14 @@ private:
     registry* detached_; // owned, null once registered: see register_families()
 
     mutable detail::shared_mutex mutex_;
-    std::vector<http_endpoint*> endpoints_; // owned
-    std::vector<http_endpoint*> table_;     // open addressing by hash
-    std::vector<pending_pair> pending_;     // new pairs being made, without the lock
-    http_endpoint* overflow_ = nullptr;     // owned
+    // The endpoints, owned: open addressing by hash, in an array rather than a std::vector,
+    // whose members every file including this header would instantiate.
+    http_endpoint** table_ = nullptr;
+    std::size_t table_size_ = 0;      // a power of two, or 0
+    std::size_t endpoint_count_ = 0;  // in table_
+    pending_pair* pending_ = nullptr; // new pairs being made, without the lock; owned
+    std::size_t pending_count_ = 0;
+    http_endpoint* overflow_ = nullptr; // owned
     // The table's hash key, kept with it: code of another module (a DLL, a shared library
     // with hidden symbols) has its own detail::hash_secret().
     const std::uint64_t hash_key_ = detail::hash_secret();

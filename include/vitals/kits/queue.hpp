@@ -90,10 +90,10 @@ struct include_queue_hpp {
         all_or_nothing.commit();
 
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*size, &created);
-        status st = claim.claim(options.const_labels, nullptr, nullptr,
-                                kit_description("queue", ns, options.const_labels),
-                                size->options().max_series);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*size, options.const_labels, &created);
+        status st =
+            claim.claim(nullptr, nullptr, kit_description("queue", ns, options.const_labels),
+                        size->options().max_series);
         if (!st) return st;
         const std::vector<std::string> values = kit_label_values(options.const_labels);
         kit.size_ = &size->labels(values);
