@@ -1934,15 +1934,15 @@ VITALS_END_NAMESPACE
 #endif // VITALS_SERVER_RESPONSE_HPP
 // #include <vitals/server/socket.hpp>: inlined above
 
-#include <algorithm> // max, sort
-#include <atomic>    // atomic
-#include <chrono>    // steady_clock, milliseconds
-#include <cstddef>   // size_t
-#include <cstdint>   // uint16_t
-#include <string>    // string, to_string
-#include <thread>    // sleep_for
-#include <utility>   // move
-#include <vector>    // vector
+#include <atomic>  // atomic
+#include <chrono>  // steady_clock, milliseconds
+#include <cstddef> // size_t
+#include <cstdint> // uint16_t
+#include <cstdlib> // qsort
+#include <string>  // string, to_string
+#include <thread>  // sleep_for
+#include <utility> // move
+#include <vector>  // vector
 
 #if !defined(_WIN32)
 #include <sys/resource.h> // getrlimit, RLIMIT_NOFILE
@@ -2130,8 +2130,9 @@ public:
             // the loop above. Else a flood of new connections that each ask for something slow
             // (a large render) would put every established client, a keep-alive scraper among
             // them, behind all of them.
+            const clock::time_point half_slice_later = clock::now() + turn_slice / 2;
             const clock::time_point rotation_end =
-                (std::max)(slice_end, clock::now() + turn_slice / 2);
+                slice_end < half_slice_later ? half_slice_later : slice_end;
             for (std::size_t k = 0; k < polled; ++k) {
                 const std::size_t i = (rotation_ + k) % polled;
                 connection& c = *connections_[i];
@@ -2289,15 +2290,27 @@ private:
         shed_.clear();
         for (auto* c : connections_)
             if (!c->dead && c->pending() > 0 && !output_moving(*c)) shed_.push_back(c);
-        std::sort(shed_.begin(), shed_.end(), [](const connection* a, const connection* b) {
-            return a->output_progress < b->output_progress;
-        });
+        // std::qsort, not std::sort: this rare path is the server's only sort, and <algorithm>
+        // with a std::sort instantiation is a noticeable share of the compile time of every
+        // file that includes the server.
+        if (shed_.size() > 1) {
+            // NOLINTNEXTLINE(bugprone-sizeof-expression): the elements sorted are pointers
+            std::qsort(shed_.data(), shed_.size(), sizeof shed_[0], &stalled_longer);
+        }
         for (auto* c : shed_) {
             if (output_total_ <= output_budget_) break;
             output_total_ -= c->pending() + c->held.size();
             c->dead = true;
             count_close(close_reason::output_budget);
         }
+    }
+
+    // Orders connections for qsort by when their output was last taken, oldest first.
+    static int stalled_longer(const void* a, const void* b) noexcept {
+        const connection& x = **static_cast<connection* const*>(a);
+        const connection& y = **static_cast<connection* const*>(b);
+        if (x.output_progress < y.output_progress) return -1;
+        return y.output_progress < x.output_progress ? 1 : 0;
     }
 
     status open_listener() {
