@@ -2799,7 +2799,7 @@ private:
     response_writer writer_;
     std::vector<connection*> connections_; // owned; freed by remove_dead()
     std::vector<poll_fd> poll_set_;
-    std::vector<char> receive_buffer_;
+    std::string receive_buffer_; // a string like the other buffers: no vector<char> to compile
     std::string held_swap_;
     std::vector<connection*> shed_;
     std::size_t output_total_ = 0; // output queued and input held, all connections
@@ -3078,7 +3078,8 @@ inline bool claim_self_metrics(const registry* reg, bool take) {
     for (std::size_t i = 0; i < t->held.size(); ++i) {
         if (t->held[i] != reg) continue;
         if (take) return false;
-        t->held.erase(t->held.begin() + static_cast<std::ptrdiff_t>(i));
+        t->held[i] = t->held.back(); // the order does not matter
+        t->held.pop_back();
         return true;
     }
     if (take) t->held.push_back(reg);

@@ -880,7 +880,7 @@ private:
     response_writer writer_;
     std::vector<connection*> connections_; // owned; freed by remove_dead()
     std::vector<poll_fd> poll_set_;
-    std::vector<char> receive_buffer_;
+    std::string receive_buffer_; // a string like the other buffers: no vector<char> to compile
     std::string held_swap_;
     std::vector<connection*> shed_;
     std::size_t output_total_ = 0; // output queued and input held, all connections

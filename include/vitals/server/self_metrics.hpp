@@ -51,7 +51,8 @@ inline bool claim_self_metrics(const registry* reg, bool take) {
     for (std::size_t i = 0; i < t->held.size(); ++i) {
         if (t->held[i] != reg) continue;
         if (take) return false;
-        t->held.erase(t->held.begin() + static_cast<std::ptrdiff_t>(i));
+        t->held[i] = t->held.back(); // the order does not matter
+        t->held.pop_back();
         return true;
     }
     if (take) t->held.push_back(reg);
