@@ -3974,8 +3974,9 @@ public:
     }
 
     /// Hides the series with these label values from the exposition. Returns whether a
-    /// visible series was removed. References to it stay valid; writes through them are
-    /// kept in the hidden series until it is re-added, which resets it to zero.
+    /// visible series was removed: false too for a wrong number of values, which no series
+    /// has (not an error, unlike labels()). References to it stay valid; writes through them
+    /// are kept in the hidden series until it is re-added, which resets it to zero.
     template <class... Values,
               std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
     bool remove(const Values&... values) {

@@ -9,6 +9,13 @@
 #include <stdexcept> // runtime_error
 #include <string>    // string
 #include <thread>    // sleep_for
+#include <vector>    // vector
+
+#if !defined(_WIN32)
+#include <fcntl.h>        // fcntl, F_DUPFD, open
+#include <sys/resource.h> // getrlimit, setrlimit
+#include <unistd.h>       // close
+#endif
 
 using namespace std::chrono_literals;
 using namespace server_test;
@@ -122,3 +129,62 @@ TEST_CASE("cached_probe: the longest intervals and ages are taken as the bound")
     }
     CHECK(vitals::cached_probe::max_interval == std::chrono::hours(24 * 30));
 }
+
+TEST_CASE("cached_probe: stop() wakes a probe in the middle of a long wait") {
+    std::atomic<int> runs{0};
+    vitals::cached_probe probe(
+        [&] {
+            ++runs;
+            return vitals::check_result::pass();
+        },
+        std::chrono::hours(1));
+    CHECK(test_http::eventually([&] { return probe.result().ok; }));
+    std::this_thread::sleep_for(50ms); // the probe thread is asleep now
+    const auto t0 = std::chrono::steady_clock::now();
+    probe.stop();
+    CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+    CHECK(runs.load() == 1);
+    CHECK(probe.result().message == "probe stopped");
+}
+
+#if !defined(_WIN32)
+TEST_CASE("cached_probe: with every descriptor taken it still runs on schedule and stops") {
+    // The probe's wake-up channel needs two descriptors. Without them it must still run
+    // every interval and stop promptly (it sleeps in slices instead).
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    REQUIRE(null_fd >= 0);
+    const int lowest_free = fcntl(null_fd, F_DUPFD, 0);
+    REQUIRE(lowest_free >= 0);
+    ::close(lowest_free);
+    rlimit lowered = saved;
+    lowered.rlim_cur = static_cast<rlim_t>(lowest_free + 16);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+    std::vector<int> fillers;
+    for (int fd; (fd = fcntl(null_fd, F_DUPFD, 0)) >= 0;) fillers.push_back(fd);
+    std::atomic<int> runs{0};
+    std::chrono::steady_clock::duration stop_took{};
+    {
+        vitals::cached_probe probe(
+            [&] {
+                ++runs;
+                return vitals::check_result::pass();
+            },
+            30ms);
+        CHECK(test_http::eventually([&] { return runs.load() >= 3; }));
+        CHECK(probe.result().ok);
+        vitals::cached_probe idle([] { return vitals::check_result::pass(); },
+                                  std::chrono::hours(1));
+        CHECK(test_http::eventually([&] { return idle.result().ok; }));
+        const auto t0 = std::chrono::steady_clock::now();
+        idle.stop();
+        stop_took = std::chrono::steady_clock::now() - t0;
+    }
+    for (int fd : fillers) ::close(fd);
+    ::close(null_fd);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    CHECK(fillers.size() > 0);
+    CHECK(stop_took < 5s);
+}
+#endif

@@ -7,16 +7,16 @@
 #include <vitals/detail/callback.hpp>
 #include <vitals/error.hpp>
 #include <vitals/server/json.hpp>
+#include <vitals/server/socket.hpp>
 
-#include <atomic>             // atomic
-#include <chrono>             // steady_clock, milliseconds
-#include <condition_variable> // condition_variable
-#include <mutex>              // mutex, lock_guard, unique_lock
-#include <string>             // string, to_string
-#include <thread>             // thread
-#include <type_traits>        // decay_t, invoke_result_t, is_invocable, is_same
-#include <utility>            // move
-#include <vector>             // vector
+#include <atomic>      // atomic
+#include <chrono>      // steady_clock, milliseconds
+#include <mutex>       // mutex, lock_guard
+#include <string>      // string, to_string
+#include <thread>      // thread, sleep_for
+#include <type_traits> // decay_t, invoke_result_t, is_invocable, is_same
+#include <utility>     // move
+#include <vector>      // vector
 
 #if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
@@ -51,6 +51,8 @@ using check_function = detail::callback<check_result()>;
 /// hangs does not keep reporting its last success. A new result arrives every interval plus
 /// the probe's own run time: keep max_age above both together. The destructor stops the thread and
 /// waits for a running probe to return: give the probe its own I/O timeout. Thread-safe.
+/// Between runs the thread sleeps on a pipe (a loopback socket on Windows) that stop()
+/// signals; when no descriptor is free for it, it wakes every 20 ms to look for a stop.
 class cached_probe {
 public:
     /// Starts the probe thread; the first run starts at once. Allocates. An interval that is
@@ -67,6 +69,7 @@ public:
         if (interval > max_interval) interval = max_interval;
         if (max_age > 3 * max_interval) max_age = 3 * max_interval;
         state_->max_age = max_age.count() > 0 ? max_age : 3 * interval;
+        state_->can_wake = state_->sockets.error() == 0 && state_->wake.open() == 0;
         thread_ = std::thread(
             [state = state_, fn = std::move(probe), interval] { run(*state, fn, interval); });
     }
@@ -88,11 +91,8 @@ public:
 
     /// Stops the probe thread (waits for a running probe). Idempotent.
     void stop() {
-        {
-            std::lock_guard<std::mutex> lock(state_->mutex);
-            state_->stop = true;
-        }
-        state_->wake.notify_all();
+        state_->stop.store(true);
+        if (state_->can_wake) state_->wake.signal();
         if (thread_.joinable()) thread_.join();
     }
 
@@ -100,8 +100,13 @@ private:
     struct shared {
         std::atomic<int> refs{1}; // held by the probe, its thread and every check() copy
         std::mutex mutex;
-        std::condition_variable wake;
-        bool stop = false;
+        std::atomic<bool> stop{false};
+        // The probe thread sleeps in poll() on this channel, which stop() signals (a pipe;
+        // on Windows a socket, hence the Winsock reference). Without descriptors to open
+        // one, it sleeps in slices of sleep_slice and looks at `stop` between them.
+        detail::socket_library sockets;
+        detail::wakeup wake;
+        bool can_wake = false;
         bool has_result = false;
         check_result last;
         std::chrono::steady_clock::time_point at;
@@ -123,19 +128,46 @@ private:
     }
 
     static void run(shared& s, const check_function& fn, std::chrono::milliseconds interval) {
-        for (;;) {
+        do {
             check_result r = run_once(fn);
-            std::unique_lock<std::mutex> lock(s.mutex);
+            std::lock_guard<std::mutex> lock(s.mutex);
             s.last = std::move(r);
             s.at = std::chrono::steady_clock::now();
             s.has_result = true;
-            if (s.wake.wait_for(lock, interval, [&s] { return s.stop; })) return;
+        } while (!sleep_unless_stopped(s, interval));
+    }
+
+    static constexpr std::chrono::milliseconds sleep_slice{20};
+
+    // Waits for `interval` (at most max_interval, so the deadline cannot overflow) or until
+    // stop(); true when stopped. A signal sent before the poll starts stays in the channel,
+    // so a stop is never missed.
+    static bool sleep_unless_stopped(shared& s, std::chrono::milliseconds interval) {
+        using clock = std::chrono::steady_clock;
+        const clock::time_point deadline = clock::now() + interval;
+        for (;;) {
+            if (s.stop.load()) return true;
+            const clock::duration left = deadline - clock::now();
+            if (left <= clock::duration::zero()) return false;
+            // poll() takes int milliseconds: an hour at most per call, rounded up so that a
+            // wait never ends just short of the deadline and spins.
+            long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count() + 1;
+            if (ms > 3600LL * 1000) ms = 3600LL * 1000;
+            if (s.can_wake) {
+                detail::poll_fd channel{};
+                channel.fd = s.wake.handle();
+                channel.events = POLLIN;
+                detail::poll_sockets(&channel, 1, static_cast<int>(ms));
+            } else {
+                std::this_thread::sleep_for(ms < sleep_slice.count() ? std::chrono::milliseconds(ms)
+                                                                     : sleep_slice);
+            }
         }
     }
 
     static check_result read(shared& s) {
         std::lock_guard<std::mutex> lock(s.mutex);
-        if (s.stop) return check_result::fail("probe stopped");
+        if (s.stop.load()) return check_result::fail("probe stopped");
         if (!s.has_result) return check_result::fail("no result yet");
         const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - s.at);
