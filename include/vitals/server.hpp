@@ -25,22 +25,18 @@
 #include <vitals/server/options.hpp>
 #include <vitals/server/response.hpp>
 #include <vitals/server/self_metrics.hpp>
+#include <vitals/server/thread.hpp>
 #include <vitals/text_format.hpp>
 
 #include <atomic>      // atomic
 #include <chrono>      // steady_clock, duration
 #include <cstddef>     // size_t
-#include <cstdint>     // uint16_t, uint64_t
+#include <cstdint>     // uint16_t, uint64_t, uintptr_t
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
 #include <string_view> // string_view
-#include <thread>      // thread, sleep_for
 #include <utility>     // move
 #include <vector>      // vector
-
-#if VITALS_DETAIL_CAN_CATCH()
-#include <exception> // exception
-#endif
 
 VITALS_BEGIN_NAMESPACE
 
@@ -149,18 +145,13 @@ public:
         }
         stopping_.store(false);
         publish_ready();
-#if VITALS_DETAIL_CAN_CATCH()
-        try {
-            thread_ = std::thread([this] { serve(); });
-        } catch (const std::exception& e) {
+        const int thread_error = thread_.start(&serve_thread, this);
+        if (thread_error != 0) {
             loop_.close();
             release_self_metrics();
-            return status(errc::network_error,
-                          std::string("cannot start the server thread: ") + e.what());
+            return status(errc::network_error, "cannot start the server thread: " +
+                                                   detail::thread_error_text(thread_error));
         }
-#else
-        thread_ = std::thread([this] { serve(); });
-#endif
         return {};
     }
 
@@ -242,13 +233,14 @@ private:
     void publish_ready() noexcept { metrics_.publish_ready(ready()); }
 
     // The server thread's body.
+    static void serve_thread(void* server) { static_cast<health_server*>(server)->serve(); }
     void serve() {
-        server_thread_.store(std::this_thread::get_id());
+        server_thread_.store(detail::current_thread_token());
         loop_.run();
     }
 
     bool on_server_thread() const noexcept {
-        return server_thread_.load() == std::this_thread::get_id();
+        return server_thread_.load() == detail::current_thread_token();
     }
 
     // Readiness false and the stop claimed; false when a stop() already began.
@@ -265,7 +257,7 @@ private:
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (!thread_.joinable()) return;
         if (begin_stop()) {
-            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+            detail::sleep_ms(options_.drain.count());
             loop_.request_stop();
         } // else stop() ran on the server thread or in a scrape; the loop ends after its drain
         finish_stop();
@@ -275,7 +267,7 @@ private:
     // lifecycle_, not on the server thread.
     void finish_stop() {
         thread_.join();
-        server_thread_.store(std::thread::id());
+        server_thread_.store(0);
         loop_.close();
         release_self_metrics();
         ready_.store(false); // a restarted server starts not ready, like a new one
@@ -468,11 +460,11 @@ private:
     registry& reg_;
     const server_options options_;
     detail::server_loop loop_;
-    std::thread thread_;
+    detail::os_thread thread_;
     std::mutex lifecycle_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> stop_requested_{false};      // a stop() began; the thread is to end
-    std::atomic<std::thread::id> server_thread_{}; // while it runs
+    std::atomic<std::uintptr_t> server_thread_{0}; // while it runs (current_thread_token())
     bool self_metrics_claimed_ = false;            // under lifecycle_
     std::atomic<bool> ready_{false};
     detail::check_list checks_;

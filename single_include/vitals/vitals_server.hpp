@@ -602,12 +602,142 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_SERVER_SOCKET_HPP
+// #include <vitals/server/thread.hpp>
+// vitals/server/thread.hpp - the server headers' threads and sleeps, on the OS API.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_THREAD_HPP
+#define VITALS_SERVER_THREAD_HPP
+
+// std::thread would do, but <thread> and std::thread's constructor, compiled for each of its
+// callables, cost a file that includes <vitals/server.hpp> about 4.5% of its compile time.
+// The server includes the OS headers anyway (socket.hpp: <winsock2.h> includes <windows.h>).
+
+// #include <vitals/config.hpp>: in "vitals.hpp"
+// #include <vitals/server/socket.hpp>: inlined above
+
+#include <cerrno>  // errno, EINTR
+#include <cstdint> // uintptr_t
+#include <cstring> // memcpy, strerror
+#include <string>  // string, to_string
+
+#if defined(_WIN32)
+#include <process.h> // _beginthreadex
+#else
+#include <ctime>     // nanosleep, timespec
+#include <pthread.h> // pthread_create, pthread_join, pthread_self
+#endif
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// A thread running body(arg), joined by join() (or by the destructor, which waits for it).
+class os_thread {
+public:
+    using body_fn = void (*)(void*);
+
+    os_thread() noexcept = default;
+    os_thread(const os_thread&) = delete;
+    os_thread& operator=(const os_thread&) = delete;
+    ~os_thread() { join(); }
+
+    /// Starts the thread. Returns 0, or the OS error code (nothing started; see
+    /// thread_error_text()). Must not be joinable.
+    int start(body_fn body, void* arg) noexcept {
+        body_ = body;
+        arg_ = arg;
+#if defined(_WIN32)
+        const std::uintptr_t h = ::_beginthreadex(nullptr, 0, &entry, this, 0, nullptr);
+        if (h == 0) return errno;
+        handle_ = reinterpret_cast<HANDLE>(h);
+#else
+        const int e = ::pthread_create(&thread_, nullptr, &entry, this);
+        if (e != 0) return e;
+#endif
+        started_ = true;
+        return 0;
+    }
+
+    /// Whether a started thread has not been joined yet.
+    bool joinable() const noexcept { return started_; }
+
+    /// Waits for the thread to end; nothing when not joinable. Not from the thread itself.
+    void join() noexcept {
+        if (!started_) return;
+#if defined(_WIN32)
+        ::WaitForSingleObject(handle_, INFINITE);
+        ::CloseHandle(handle_);
+        handle_ = nullptr;
+#else
+        ::pthread_join(thread_, nullptr);
+#endif
+        started_ = false;
+    }
+
+private:
+#if defined(_WIN32)
+    static unsigned __stdcall entry(void* self) {
+        static_cast<os_thread*>(self)->body_(static_cast<os_thread*>(self)->arg_);
+        return 0;
+    }
+    HANDLE handle_ = nullptr;
+#else
+    static void* entry(void* self) {
+        static_cast<os_thread*>(self)->body_(static_cast<os_thread*>(self)->arg_);
+        return nullptr;
+    }
+    pthread_t thread_{};
+#endif
+    body_fn body_ = nullptr;
+    void* arg_ = nullptr;
+    bool started_ = false;
+};
+
+/// The OS message for an error code of os_thread::start().
+inline std::string thread_error_text(int error) {
+    return std::string(std::strerror(error)) + " (" + std::to_string(error) + ")";
+}
+
+/// The calling thread, as a number that no other live thread of the process has and that is
+/// never 0 (the same in every module of the process, unlike a thread_local's address).
+inline std::uintptr_t current_thread_token() noexcept {
+#if defined(_WIN32)
+    return static_cast<std::uintptr_t>(::GetCurrentThreadId());
+#else
+    // pthread_t is an integer or a pointer (the thread's control block) on every POSIX system
+    // vitals builds on, and never 0 for a live thread.
+    static_assert(sizeof(pthread_t) <= sizeof(std::uintptr_t), "pthread_t wider than a pointer");
+    const pthread_t self = ::pthread_self();
+    std::uintptr_t token = 0;
+    std::memcpy(&token, &self, sizeof self);
+    return token;
+#endif
+}
+
+/// Sleeps for `ms` milliseconds (nothing when not positive), however long.
+inline void sleep_ms(long long ms) noexcept {
+    while (ms > 0) {
+        const long long step = ms < 3600LL * 1000 ? ms : 3600LL * 1000;
+#if defined(_WIN32)
+        ::Sleep(static_cast<DWORD>(step));
+#else
+        timespec t{};
+        t.tv_sec = static_cast<std::time_t>(step / 1000);
+        t.tv_nsec = static_cast<long>(step % 1000) * 1000000L;
+        while (::nanosleep(&t, &t) != 0 && errno == EINTR) {}
+#endif
+        ms -= step;
+    }
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_THREAD_HPP
 
 #include <atomic>      // atomic
 #include <chrono>      // steady_clock, milliseconds
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
-#include <thread>      // thread, sleep_for
 #include <type_traits> // decay_t, invoke_result_t, is_invocable, is_same
 #include <utility>     // move
 #include <vector>      // vector
@@ -652,7 +782,8 @@ public:
     /// Starts the probe thread; the first run starts at once. Allocates. An interval that is
     /// not positive is reported through the error policy (errc::invalid_argument). Longer
     /// intervals and ages than max_interval and 3 * max_interval are taken as those (the
-    /// clock arithmetic of longer waits overflows).
+    /// clock arithmetic of longer waits overflows). When the OS refuses a thread, the check
+    /// fails with "cannot start the probe thread: " and the OS message.
     cached_probe(check_function probe, std::chrono::milliseconds interval,
                  std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
         : state_(new shared()) {
@@ -664,8 +795,14 @@ public:
         if (max_age > 3 * max_interval) max_age = 3 * max_interval;
         state_->max_age = max_age.count() > 0 ? max_age : 3 * interval;
         state_->can_wake = state_->sockets.error() == 0 && state_->wake.open() == 0;
-        thread_ = std::thread(
-            [state = state_, fn = std::move(probe), interval] { run(*state, fn, interval); });
+        auto* job = new probe_job{state_, std::move(probe), interval};
+        const int thread_error = thread_.start(&run_job, job);
+        if (thread_error != 0) { // the check then fails, saying why
+            delete job;
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->no_thread =
+                "cannot start the probe thread: " + detail::thread_error_text(thread_error);
+        }
     }
     cached_probe(const cached_probe&) = delete;
     cached_probe& operator=(const cached_probe&) = delete;
@@ -687,7 +824,7 @@ public:
     void stop() {
         state_->stop.store(true);
         if (state_->can_wake) state_->wake.signal();
-        if (thread_.joinable()) thread_.join();
+        thread_.join();
     }
 
 private:
@@ -701,6 +838,7 @@ private:
         detail::socket_library sockets;
         detail::wakeup wake;
         bool can_wake = false;
+        std::string no_thread; // why the probe thread did not start; empty when it did
         bool has_result = false;
         check_result last;
         std::chrono::steady_clock::time_point at;
@@ -753,8 +891,7 @@ private:
                 channel.events = POLLIN;
                 detail::poll_sockets(&channel, 1, static_cast<int>(ms));
             } else {
-                std::this_thread::sleep_for(ms < sleep_slice.count() ? std::chrono::milliseconds(ms)
-                                                                     : sleep_slice);
+                detail::sleep_ms(ms < sleep_slice.count() ? ms : sleep_slice.count());
             }
         }
     }
@@ -762,6 +899,7 @@ private:
     static check_result read(shared& s) {
         std::lock_guard<std::mutex> lock(s.mutex);
         if (s.stop.load()) return check_result::fail("probe stopped");
+        if (!s.no_thread.empty()) return check_result::fail(s.no_thread);
         if (!s.has_result) return check_result::fail("no result yet");
         const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - s.at);
@@ -789,8 +927,21 @@ private:
         shared* s_;
     };
 
+    // What the probe thread runs; it deletes its job when it ends.
+    struct probe_job {
+        state_ref state;
+        check_function fn;
+        std::chrono::milliseconds interval;
+    };
+
+    static void run_job(void* job) {
+        probe_job* j = static_cast<probe_job*>(job);
+        run(*j->state, j->fn, j->interval);
+        delete j;
+    }
+
     state_ref state_;
-    std::thread thread_;
+    detail::os_thread thread_;
 };
 
 namespace detail {
@@ -1965,6 +2116,7 @@ VITALS_END_NAMESPACE
 
 #endif // VITALS_SERVER_RESPONSE_HPP
 // #include <vitals/server/socket.hpp>: inlined above
+// #include <vitals/server/thread.hpp>: inlined above
 
 #include <atomic>  // atomic
 #include <chrono>  // steady_clock, milliseconds
@@ -1972,7 +2124,6 @@ VITALS_END_NAMESPACE
 #include <cstdint> // uint16_t
 #include <cstdlib> // qsort
 #include <string>  // string, to_string
-#include <thread>  // sleep_for
 #include <utility> // move
 #include <vector>  // vector
 
@@ -2126,8 +2277,7 @@ public:
             const int n = poll_sockets(poll_set_.data(), poll_set_.size(), timeout);
             if (n < 0) {
                 // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
-                if (!is_interrupted(last_socket_error()))
-                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                if (!is_interrupted(last_socket_error())) sleep_ms(10);
                 continue;
             }
             set_now();
@@ -3228,22 +3378,18 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_SERVER_SELF_METRICS_HPP
+// #include <vitals/server/thread.hpp>: inlined above
 // #include <vitals/text_format.hpp>: in "vitals.hpp"
 
 #include <atomic>      // atomic
 #include <chrono>      // steady_clock, duration
 #include <cstddef>     // size_t
-#include <cstdint>     // uint16_t, uint64_t
+#include <cstdint>     // uint16_t, uint64_t, uintptr_t
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
 #include <string_view> // string_view
-#include <thread>      // thread, sleep_for
 #include <utility>     // move
 #include <vector>      // vector
-
-#if VITALS_DETAIL_CAN_CATCH()
-#include <exception> // exception
-#endif
 
 VITALS_BEGIN_NAMESPACE
 
@@ -3352,18 +3498,13 @@ public:
         }
         stopping_.store(false);
         publish_ready();
-#if VITALS_DETAIL_CAN_CATCH()
-        try {
-            thread_ = std::thread([this] { serve(); });
-        } catch (const std::exception& e) {
+        const int thread_error = thread_.start(&serve_thread, this);
+        if (thread_error != 0) {
             loop_.close();
             release_self_metrics();
-            return status(errc::network_error,
-                          std::string("cannot start the server thread: ") + e.what());
+            return status(errc::network_error, "cannot start the server thread: " +
+                                                   detail::thread_error_text(thread_error));
         }
-#else
-        thread_ = std::thread([this] { serve(); });
-#endif
         return {};
     }
 
@@ -3445,13 +3586,14 @@ private:
     void publish_ready() noexcept { metrics_.publish_ready(ready()); }
 
     // The server thread's body.
+    static void serve_thread(void* server) { static_cast<health_server*>(server)->serve(); }
     void serve() {
-        server_thread_.store(std::this_thread::get_id());
+        server_thread_.store(detail::current_thread_token());
         loop_.run();
     }
 
     bool on_server_thread() const noexcept {
-        return server_thread_.load() == std::this_thread::get_id();
+        return server_thread_.load() == detail::current_thread_token();
     }
 
     // Readiness false and the stop claimed; false when a stop() already began.
@@ -3468,7 +3610,7 @@ private:
         std::lock_guard<std::mutex> lock(lifecycle_);
         if (!thread_.joinable()) return;
         if (begin_stop()) {
-            if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+            detail::sleep_ms(options_.drain.count());
             loop_.request_stop();
         } // else stop() ran on the server thread or in a scrape; the loop ends after its drain
         finish_stop();
@@ -3478,7 +3620,7 @@ private:
     // lifecycle_, not on the server thread.
     void finish_stop() {
         thread_.join();
-        server_thread_.store(std::thread::id());
+        server_thread_.store(0);
         loop_.close();
         release_self_metrics();
         ready_.store(false); // a restarted server starts not ready, like a new one
@@ -3671,11 +3813,11 @@ private:
     registry& reg_;
     const server_options options_;
     detail::server_loop loop_;
-    std::thread thread_;
+    detail::os_thread thread_;
     std::mutex lifecycle_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> stop_requested_{false};      // a stop() began; the thread is to end
-    std::atomic<std::thread::id> server_thread_{}; // while it runs
+    std::atomic<std::uintptr_t> server_thread_{0}; // while it runs (current_thread_token())
     bool self_metrics_claimed_ = false;            // under lifecycle_
     std::atomic<bool> ready_{false};
     detail::check_list checks_;

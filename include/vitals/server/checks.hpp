@@ -8,12 +8,12 @@
 #include <vitals/error.hpp>
 #include <vitals/server/json.hpp>
 #include <vitals/server/socket.hpp>
+#include <vitals/server/thread.hpp>
 
 #include <atomic>      // atomic
 #include <chrono>      // steady_clock, milliseconds
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
-#include <thread>      // thread, sleep_for
 #include <type_traits> // decay_t, invoke_result_t, is_invocable, is_same
 #include <utility>     // move
 #include <vector>      // vector
@@ -58,7 +58,8 @@ public:
     /// Starts the probe thread; the first run starts at once. Allocates. An interval that is
     /// not positive is reported through the error policy (errc::invalid_argument). Longer
     /// intervals and ages than max_interval and 3 * max_interval are taken as those (the
-    /// clock arithmetic of longer waits overflows).
+    /// clock arithmetic of longer waits overflows). When the OS refuses a thread, the check
+    /// fails with "cannot start the probe thread: " and the OS message.
     cached_probe(check_function probe, std::chrono::milliseconds interval,
                  std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
         : state_(new shared()) {
@@ -70,8 +71,14 @@ public:
         if (max_age > 3 * max_interval) max_age = 3 * max_interval;
         state_->max_age = max_age.count() > 0 ? max_age : 3 * interval;
         state_->can_wake = state_->sockets.error() == 0 && state_->wake.open() == 0;
-        thread_ = std::thread(
-            [state = state_, fn = std::move(probe), interval] { run(*state, fn, interval); });
+        auto* job = new probe_job{state_, std::move(probe), interval};
+        const int thread_error = thread_.start(&run_job, job);
+        if (thread_error != 0) { // the check then fails, saying why
+            delete job;
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->no_thread =
+                "cannot start the probe thread: " + detail::thread_error_text(thread_error);
+        }
     }
     cached_probe(const cached_probe&) = delete;
     cached_probe& operator=(const cached_probe&) = delete;
@@ -93,7 +100,7 @@ public:
     void stop() {
         state_->stop.store(true);
         if (state_->can_wake) state_->wake.signal();
-        if (thread_.joinable()) thread_.join();
+        thread_.join();
     }
 
 private:
@@ -107,6 +114,7 @@ private:
         detail::socket_library sockets;
         detail::wakeup wake;
         bool can_wake = false;
+        std::string no_thread; // why the probe thread did not start; empty when it did
         bool has_result = false;
         check_result last;
         std::chrono::steady_clock::time_point at;
@@ -159,8 +167,7 @@ private:
                 channel.events = POLLIN;
                 detail::poll_sockets(&channel, 1, static_cast<int>(ms));
             } else {
-                std::this_thread::sleep_for(ms < sleep_slice.count() ? std::chrono::milliseconds(ms)
-                                                                     : sleep_slice);
+                detail::sleep_ms(ms < sleep_slice.count() ? ms : sleep_slice.count());
             }
         }
     }
@@ -168,6 +175,7 @@ private:
     static check_result read(shared& s) {
         std::lock_guard<std::mutex> lock(s.mutex);
         if (s.stop.load()) return check_result::fail("probe stopped");
+        if (!s.no_thread.empty()) return check_result::fail(s.no_thread);
         if (!s.has_result) return check_result::fail("no result yet");
         const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - s.at);
@@ -195,8 +203,21 @@ private:
         shared* s_;
     };
 
+    // What the probe thread runs; it deletes its job when it ends.
+    struct probe_job {
+        state_ref state;
+        check_function fn;
+        std::chrono::milliseconds interval;
+    };
+
+    static void run_job(void* job) {
+        probe_job* j = static_cast<probe_job*>(job);
+        run(*j->state, j->fn, j->interval);
+        delete j;
+    }
+
     state_ref state_;
-    std::thread thread_;
+    detail::os_thread thread_;
 };
 
 namespace detail {

@@ -14,6 +14,7 @@
 #include <vitals/server/request_parser.hpp>
 #include <vitals/server/response.hpp>
 #include <vitals/server/socket.hpp>
+#include <vitals/server/thread.hpp>
 
 #include <atomic>  // atomic
 #include <chrono>  // steady_clock, milliseconds
@@ -21,7 +22,6 @@
 #include <cstdint> // uint16_t
 #include <cstdlib> // qsort
 #include <string>  // string, to_string
-#include <thread>  // sleep_for
 #include <utility> // move
 #include <vector>  // vector
 
@@ -175,8 +175,7 @@ public:
             const int n = poll_sockets(poll_set_.data(), poll_set_.size(), timeout);
             if (n < 0) {
                 // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
-                if (!is_interrupted(last_socket_error()))
-                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                if (!is_interrupted(last_socket_error())) sleep_ms(10);
                 continue;
             }
             set_now();
