@@ -8,13 +8,15 @@
 #include <chrono>    // steady_clock
 #include <stdexcept> // runtime_error
 #include <string>    // string
-#include <thread>    // sleep_for
+#include <thread>    // thread, sleep_for
 #include <vector>    // vector
 
 #if !defined(_WIN32)
 #include <fcntl.h>        // fcntl, F_DUPFD, open
+#include <signal.h>       // kill, SIGKILL
 #include <sys/resource.h> // getrlimit, setrlimit
-#include <unistd.h>       // close
+#include <sys/wait.h>     // waitpid, WNOHANG
+#include <unistd.h>       // close, fork, _exit
 #endif
 
 using namespace std::chrono_literals;
@@ -186,5 +188,82 @@ TEST_CASE("cached_probe: with every descriptor taken it still runs on schedule a
     REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
     CHECK(fillers.size() > 0);
     CHECK(stop_took < 5s);
+}
+#endif
+
+#if !defined(_WIN32)
+namespace {
+// The lowest descriptor number free now.
+int lowest_free_descriptor() {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+    return fd;
+}
+} // namespace
+
+TEST_CASE("cached_probe: a stopped probe keeps no descriptors for its check() copies") {
+    // A server keeps its readiness checks for as long as it lives; the probes they read may
+    // be destroyed long before. Their wake-up channels must not stay open with the checks.
+    const int lowest = lowest_free_descriptor();
+    REQUIRE(lowest >= 0);
+    std::vector<vitals::check_function> kept;
+    for (int i = 0; i < 3; ++i) {
+        vitals::cached_probe probe([] { return vitals::check_result::pass(); },
+                                   std::chrono::hours(1));
+        kept.push_back(probe.check());
+        CHECK(test_http::eventually([&] { return probe.result().ok; }));
+    }
+    CHECK(lowest_free_descriptor() == lowest);
+    for (const vitals::check_function& check : kept) CHECK(check().message == "probe stopped");
+}
+
+TEST_CASE("cached_probe: stop() from several threads at once, and from the probe itself") {
+    // Each stop() joined the probe thread: two at once hang (or fail), so the child process
+    // that runs them is given 20 s. A probe run in progress keeps the first one waiting
+    // while the others arrive.
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        std::atomic<bool> running{false};
+        vitals::cached_probe probe(
+            [&] {
+                running = true;
+                std::this_thread::sleep_for(300ms);
+                return vitals::check_result::pass();
+            },
+            std::chrono::hours(1));
+        while (!running.load()) std::this_thread::sleep_for(1ms);
+        std::vector<std::thread> stoppers;
+        for (int i = 0; i < 4; ++i) stoppers.emplace_back([&] { probe.stop(); });
+        for (std::thread& t : stoppers) t.join();
+        // The probe function stopping its own probe ends the thread after that run.
+        std::atomic<vitals::cached_probe*> self{nullptr};
+        std::atomic<int> runs{0};
+        vitals::cached_probe stops_itself(
+            [&] {
+                while (!self.load()) std::this_thread::sleep_for(1ms);
+                if (++runs == 2) self.load()->stop();
+                return vitals::check_result::pass();
+            },
+            1ms);
+        self = &stops_itself;
+        const auto give_up = std::chrono::steady_clock::now() + 10s;
+        while (stops_itself.result().message != "probe stopped" &&
+               std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(1ms);
+        stops_itself.stop(); // joins the thread, which ran no more
+        _exit(runs.load() == 2 ? 0 : 4);
+    }
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 2000 && (done = waitpid(pid, &status, WNOHANG)) == 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    CHECK_MESSAGE(done == pid, "stop() from several threads hung");
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }
 #endif

@@ -12,6 +12,7 @@
 
 #include <atomic>      // atomic
 #include <chrono>      // steady_clock, milliseconds
+#include <cstdint>     // uintptr_t
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
 #include <type_traits> // decay_t, invoke_result_t, is_invocable, is_same
@@ -96,11 +97,22 @@ public:
         return [state = state_] { return read(*state); };
     }
 
-    /// Stops the probe thread (waits for a running probe). Idempotent.
+    /// Stops the probe thread (waits for a running probe) and closes its wake-up channel.
+    /// Idempotent; callers on several threads all return once the thread has ended. From the
+    /// probe function it only asks the thread to end after this run.
     void stop() {
         state_->stop.store(true);
+        if (detail::current_thread_token() == state_->thread_token.load())
+            return; // a thread cannot join itself
+        // One caller joins at a time (two joins of one thread hang), and none signals the
+        // channel once it is closed (its descriptor number may be reused by then).
+        std::lock_guard<std::mutex> lock(stop_mutex_);
+        if (!thread_.joinable()) return;
         if (state_->can_wake) state_->wake.signal();
         thread_.join();
+        // check() copies keep the state (a server's readiness check, for as long as the
+        // server lives): a stopped probe must not hold descriptors with it.
+        state_->wake.close();
     }
 
 private:
@@ -108,6 +120,7 @@ private:
         std::atomic<int> refs{1}; // held by the probe, its thread and every check() copy
         std::mutex mutex;
         std::atomic<bool> stop{false};
+        std::atomic<std::uintptr_t> thread_token{0}; // the probe thread's (current_thread_token())
         // The probe thread sleeps in poll() on this channel, which stop() signals (a pipe;
         // on Windows a socket, hence the Winsock reference). Without descriptors to open
         // one, it sleeps in slices of sleep_slice and looks at `stop` between them.
@@ -136,6 +149,7 @@ private:
     }
 
     static void run(shared& s, const check_function& fn, std::chrono::milliseconds interval) {
+        s.thread_token.store(detail::current_thread_token());
         do {
             check_result r = run_once(fn);
             std::lock_guard<std::mutex> lock(s.mutex);
@@ -217,6 +231,7 @@ private:
     }
 
     state_ref state_;
+    std::mutex stop_mutex_; // serialises stop()
     detail::os_thread thread_;
 };
 
