@@ -267,3 +267,28 @@ TEST_CASE("cached_probe: stop() from several threads at once, and from the probe
     CHECK(WEXITSTATUS(status) == 0);
 }
 #endif
+
+#if !defined(_WIN32)
+TEST_CASE("cached_probe and health_server: every descriptor they open is close-on-exec") {
+    // A program that runs other programs (fork and exec) must not hand them the probe's
+    // wake-up pipe or the server's sockets.
+    constexpr int scanned = 256;
+    bool open_before[scanned] = {};
+    for (int fd = 0; fd < scanned; ++fd) open_before[fd] = fcntl(fd, F_GETFD) >= 0;
+    vitals::cached_probe probe([] { return vitals::check_result::pass(); }, 1000ms);
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    CHECK(get(server.port(), "/live").status == 200);
+    int opened = 0;
+    for (int fd = 0; fd < scanned; ++fd) {
+        const int flags = fcntl(fd, F_GETFD);
+        if (flags < 0 || open_before[fd]) continue;
+        ++opened;
+        CAPTURE(fd);
+        CHECK((flags & FD_CLOEXEC) != 0);
+    }
+    CHECK(opened >= 5); // the probe's pipe, the listener and the server's pipe
+    server.stop();
+}
+#endif

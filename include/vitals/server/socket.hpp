@@ -403,11 +403,17 @@ public:
         read_ = write_ = s;
 #else
         int fds[2];
+#if defined(__linux__) && defined(O_CLOEXEC) && defined(_GNU_SOURCE)
+        // Close-on-exec from the start: a fork() and exec() on another thread between pipe()
+        // and fcntl() would hand the pipe to the new program.
+        if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return errno;
+#else
         if (::pipe(fds) != 0) return errno;
         for (int fd : fds) {
             set_cloexec(fd);
             set_nonblocking(fd);
         }
+#endif
         read_ = fds[0];
         write_ = fds[1];
 #endif
