@@ -4955,7 +4955,7 @@ private:
         if (!direct && recent_.size() >= recent_limit()) merge_recent();
         reserve_more(series_, 1);
         reserve_more(sorted_, direct ? 1 : 0);
-        reserve_more(recent_, direct ? 0 : 1);
+        if (!direct) recent_.reserve_one();
         table* t = table_.load(std::memory_order_relaxed);
         table* bigger = nullptr;
         if (!t || (series_.size() + 1) * 4 > t->mask + 1) { // at most a quarter full
@@ -4992,7 +4992,7 @@ private:
         const std::size_t pos = partition_index(recent_.size(), [&](std::size_t i) {
             return recent_[i].at < at || (recent_[i].at == at && !key_less(*s, *recent_[i].node));
         });
-        insert_at(recent_, pos, recent_series{at, s});
+        recent_.insert(pos, recent_series{at, s});
         return s;
     }
 
@@ -5261,8 +5261,48 @@ private:
         std::size_t at;
         series_node* node;
     };
+    // recent_'s storage: an array on the heap that grows as reserve_more() grows a vector.
+    // Written out rather than a std::vector<recent_series>, whose reserve, push_back and
+    // destructor every file including this header compiled (about 120 instantiations), though
+    // only families past sorted_directly_below series use it.
+    class recent_run {
+    public:
+        recent_run() = default;
+        recent_run(const recent_run&) = delete;
+        recent_run& operator=(const recent_run&) = delete;
+        ~recent_run() { delete[] items_; }
+
+        const recent_series* data() const noexcept { return items_; }
+        std::size_t size() const noexcept { return size_; }
+        const recent_series& operator[](std::size_t i) const noexcept { return items_[i]; }
+        void clear() noexcept { size_ = 0; }
+
+        // Makes room for one more, growing geometrically (as reserve_more(v, 1)); if the
+        // allocation throws, nothing changed.
+        void reserve_one() {
+            if (size_ < capacity_) return;
+            const std::size_t capacity = size_ + (size_ > 1 ? size_ : 1);
+            recent_series* items = new recent_series[capacity];
+            if (size_ != 0) std::memcpy(items, items_, size_ * sizeof(recent_series));
+            delete[] items_;
+            items_ = items;
+            capacity_ = capacity;
+        }
+
+        // Inserts `value` at `pos`, with room made by reserve_one() (as insert_at()).
+        void insert(std::size_t pos, recent_series value) noexcept {
+            std::memmove(items_ + pos + 1, items_ + pos, (size_ - pos) * sizeof(recent_series));
+            items_[pos] = value;
+            ++size_;
+        }
+
+    private:
+        recent_series* items_ = nullptr;
+        std::size_t size_ = 0;
+        std::size_t capacity_ = 0;
+    };
     std::vector<series_node*> sorted_;
-    std::vector<recent_series> recent_;
+    recent_run recent_;
 };
 
 } // namespace detail
