@@ -73,20 +73,24 @@ namespace detail {
 struct bucket_bounds {
     explicit bucket_bounds(std::vector<double> bounds) : values(std::move(bounds)) {
         if (values.size() % 2 != 0 && values.size() <= max_scanned_bounds) {
-            padded = values; // assigned: a push_back loop made a compact armhf program 4 KiB larger
-            padded.push_back(bits_double(0x7ff0000000000000ULL)); // +Inf
+            // A plain array: a second vector, copy-assigned, made every file including this
+            // header compile vector's assignment, and filled by push_back, a compact armhf
+            // program 4 KiB larger.
+            double* p = new double[values.size() + 1];
+            for (std::size_t i = 0; i < values.size(); ++i) p[i] = values[i];
+            p[values.size()] = bits_double(0x7ff0000000000000ULL); // +Inf
+            padded = p;
         }
     }
     bucket_bounds(const bucket_bounds&) = delete;
     bucket_bounds& operator=(const bucket_bounds&) = delete;
+    ~bucket_bounds() { delete[] padded; }
 
     /// The bounds as observe() reads them.
-    const double* scanned() const noexcept {
-        return padded.empty() ? values.data() : padded.data();
-    }
+    const double* scanned() const noexcept { return padded ? padded : values.data(); }
 
     std::vector<double> values;
-    std::vector<double> padded; // an odd count of scanned values and +Inf; else empty
+    double* padded = nullptr; // owned: an odd count of scanned values and +Inf; else null
 };
 
 /// histogram's members that need <vector> or <chrono> (see record/histogram.hpp).
