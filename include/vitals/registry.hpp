@@ -175,21 +175,30 @@ private:
         const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
         for (std::size_t i = 0; i < inline_count; ++i)
             if (seen_inline_[i] == h) return true;
-        for (const std::uint64_t m : seen_more_)
-            if (m == h) return true;
+        for (std::size_t i = 64; i < seen_count_; ++i)
+            if (seen_more_[i - 64] == h) return true;
         return false;
     }
     void remember(std::string_view sample_name) {
         const std::uint64_t h = detail::hash_label_values(&sample_name, 1, detail::hash_secret());
-        if (seen_count_ < 64)
+        if (seen_count_ < 64) {
             seen_inline_[seen_count_] = h;
-        else
-            seen_more_.push_back(h);
+        } else {
+            // Grown as remember_label_set() grows its table, not by push_back, which every
+            // file including this header compiled.
+            const std::size_t i = seen_count_ - 64;
+            if (i == seen_more_.size()) {
+                std::vector<std::uint64_t> bigger(i == 0 ? 64 : i * 2, 0);
+                for (std::size_t k = 0; k < i; ++k) bigger[k] = seen_more_[k];
+                seen_more_.swap(bigger);
+            }
+            seen_more_[i] = h;
+        }
         ++seen_count_;
     }
     std::uint64_t seen_inline_[64];
     std::size_t seen_count_ = 0;
-    std::vector<std::uint64_t> seen_more_;
+    std::vector<std::uint64_t> seen_more_; // the hashes past the first 64, then unused room
 
     // Hashes of the label sets written in the current family, so that a repeated one (in any
     // label order, or differing only in invalid UTF-8, which is shown as U+FFFD) is dropped:
@@ -387,7 +396,7 @@ public:
     /// one number also builds a std::vector<std::string> of that size.
     vitals::histogram& histogram(std::string_view name, std::string_view help,
                                  std::initializer_list<double> bounds) {
-        return histogram(name, help, std::vector<double>(bounds));
+        return try_histogram(name, help, bounds).value();
     }
     result<histogram_family> try_histogram(std::string_view name, std::string_view help,
                                            std::vector<std::string> label_names,
@@ -413,7 +422,12 @@ public:
     /// try_histogram() for bounds written as a braced list (see histogram()).
     result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
                                             std::initializer_list<double> bounds) {
-        return try_histogram(name, help, std::vector<double>(bounds));
+        // Filled as default_buckets() fills its own: vector's initializer_list constructor
+        // was compiled in every file including this header.
+        std::vector<double> v;
+        v.reserve(bounds.size());
+        for (const double b : bounds) v.push_back(b);
+        return try_histogram(name, help, std::move(v));
     }
 
     // Info: a label set whose presence is the data. A name without `_info` gets it appended.
@@ -496,9 +510,19 @@ public:
     std::vector<collector_failure> collector_failures() const {
         const reader_lock lock(mutex_, turn());
         detail::exclusive_lock failures(failures_mutex_);
-        std::vector<collector_failure> out;
-        for (const collector_node* c = collectors_; c; c = c->next)
-            if (c->failures != 0) out.push_back({c->name, c->failures, c->last_error});
+        // Counted, then filled by index: push_back made every file including this header
+        // compile vector's reallocation for collector_failure.
+        std::size_t n = 0;
+        for (const collector_node* c = collectors_; c; c = c->next) n += c->failures != 0;
+        std::vector<collector_failure> out(n);
+        std::size_t i = 0;
+        for (const collector_node* c = collectors_; c; c = c->next) {
+            if (c->failures == 0) continue;
+            out[i].name = c->name;
+            out[i].count = c->failures;
+            out[i].message = c->last_error;
+            ++i;
+        }
         return out;
     }
 
@@ -686,6 +710,16 @@ private:
         return std::string(num, detail::format_uint(num, v));
     }
 
+    // Whether two lists hold equal elements in the same order: vector's operator==, spelled
+    // out, since its std::equal machinery was compiled in every file including this header.
+    template <class T>
+    static bool same(const std::vector<T>& a, const std::vector<T>& b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!(a[i] == b[i])) return false;
+        return true;
+    }
+
     // How an existing family differs from a new definition of the same name, each difference
     // with the existing value first ("as a counter, not a gauge"); empty when they agree.
     static std::string differences(const detail::family_base& f, metric_type type,
@@ -702,9 +736,9 @@ private:
                    got;
         };
         if (f.help() != help) add("help", quoted(f.help()), quoted(help));
-        if (f.label_names() != label_names)
+        if (!same(f.label_names(), label_names))
             add("label names", list(f.label_names()), list(label_names));
-        if (f.options().const_labels != options.const_labels)
+        if (!same(f.options().const_labels, options.const_labels))
             add("const labels", list(f.options().const_labels), list(options.const_labels));
         if (f.options().max_series != options.max_series)
             add("max_series", number(f.options().max_series), number(options.max_series));
@@ -713,8 +747,8 @@ private:
                 number(options.max_label_value_bytes));
         if (f.options().unit != options.unit)
             add("unit", quoted(f.options().unit), quoted(options.unit));
-        if (f.bounds() != bounds) add("buckets", list(f.bounds()), list(bounds));
-        if (f.states() != states) add("states", list(f.states()), list(states));
+        if (!same(f.bounds(), bounds)) add("buckets", list(f.bounds()), list(bounds));
+        if (!same(f.states(), states)) add("states", list(f.states()), list(states));
         return out;
     }
 
@@ -929,7 +963,7 @@ private:
                     return status(errc::name_collision, collision(f.type, f.name, n));
                 reserving.push_back(std::move(n));
                 reserving.push_back(what);
-                reserving.emplace_back(writer);
+                reserving.push_back(std::string(writer)); // push_back's, compiled already
             }
         }
         detail::reserve_more(collected_, reserving.size());
@@ -950,12 +984,14 @@ private:
         if (f->claimed_.load(std::memory_order_relaxed)) return;
         const std::size_t pos = family_index(f->name());
         if (pos == families_.size() || families_[pos] != f) return;
-        families_.erase(families_.begin() + static_cast<std::ptrdiff_t>(pos));
+        // Moved down by hand: vector::erase is costly to compile, in every includer.
+        for (std::size_t i = pos + 1; i < families_.size(); ++i) families_[i - 1] = families_[i];
+        families_.pop_back();
         std::size_t kept = 0; // reserved names are unique: these are f's alone
         for (std::size_t i = 0; i < reserved_.size(); ++i)
             if (!reserved_for(f->type(), f->name(), reserved_[i]))
                 reserved_[kept++].swap(reserved_[i]);
-        reserved_.resize(kept); // shrinks: no allocation
+        while (reserved_.size() > kept) reserved_.pop_back(); // resize() is costlier to compile
         withdrawn_.push_back(f);
     }
 
