@@ -988,12 +988,13 @@ private:
     struct shown_values {
         std::vector<std::string> values;
         std::vector<std::string_view> views;
-        shown_values(const std::string_view* vals, std::size_t n) {
+        // views filled by index, as overflow_node_locked() fills its own: the one
+        // std::vector<std::string_view> constructor compiled in every includer.
+        shown_values(const std::string_view* vals, std::size_t n) : views(n, std::string_view()) {
             values.reserve(n);
-            views.reserve(n);
             for (std::size_t i = 0; i < n; ++i) {
                 values.push_back(replace_invalid_utf8(vals[i]));
-                views.push_back(values.back());
+                views[i] = values.back();
             }
         }
     };
@@ -1193,6 +1194,12 @@ struct include_family_hpp {
         return fam.owner_->shows(vals, n);
     }
 
+    // labels() given the values as views.
+    template <class Metric>
+    static Metric& labels(family<Metric>& fam, const std::string_view* vals, std::size_t n) {
+        return *static_cast<Metric*>(fam.lookup_(*fam.owner_, vals, n));
+    }
+
     template <class Metric, class Values>
     static Metric& labels(family<Metric>& fam, const Values& values) {
         return *static_cast<Metric*>(
@@ -1215,7 +1222,7 @@ struct include_family_hpp {
         constexpr std::size_t on_stack = 16;
         const std::size_t n = values.size();
         if (n > on_stack) {
-            std::vector<std::string_view> views(n);
+            std::vector<std::string_view> views(n, std::string_view()); // see shown_values
             for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
             return fn(views.data(), n);
         }

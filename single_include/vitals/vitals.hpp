@@ -5119,12 +5119,13 @@ private:
     struct shown_values {
         std::vector<std::string> values;
         std::vector<std::string_view> views;
-        shown_values(const std::string_view* vals, std::size_t n) {
+        // views filled by index, as overflow_node_locked() fills its own: the one
+        // std::vector<std::string_view> constructor compiled in every includer.
+        shown_values(const std::string_view* vals, std::size_t n) : views(n, std::string_view()) {
             values.reserve(n);
-            views.reserve(n);
             for (std::size_t i = 0; i < n; ++i) {
                 values.push_back(replace_invalid_utf8(vals[i]));
-                views.push_back(values.back());
+                views[i] = values.back();
             }
         }
     };
@@ -5324,6 +5325,12 @@ struct include_family_hpp {
         return fam.owner_->shows(vals, n);
     }
 
+    // labels() given the values as views.
+    template <class Metric>
+    static Metric& labels(family<Metric>& fam, const std::string_view* vals, std::size_t n) {
+        return *static_cast<Metric*>(fam.lookup_(*fam.owner_, vals, n));
+    }
+
     template <class Metric, class Values>
     static Metric& labels(family<Metric>& fam, const Values& values) {
         return *static_cast<Metric*>(
@@ -5346,7 +5353,7 @@ struct include_family_hpp {
         constexpr std::size_t on_stack = 16;
         const std::size_t n = values.size();
         if (n > on_stack) {
-            std::vector<std::string_view> views(n);
+            std::vector<std::string_view> views(n, std::string_view()); // see shown_values
             for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
             return fn(views.data(), n);
         }
@@ -7301,7 +7308,11 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
 inline status kit_check_const_labels(const std::vector<label>& const_labels,
                                      std::initializer_list<std::string_view> kit_labels,
                                      bool has_histogram) {
-    std::vector<std::string_view> seen(kit_labels);
+    // Strings, as registry::add() checks a family's labels: the same check_label_name(), and
+    // no std::vector<std::string_view> members compiled for this alone in every includer.
+    std::vector<std::string> seen;
+    seen.reserve(kit_labels.size() + const_labels.size());
+    for (const std::string_view k : kit_labels) seen.push_back(std::string(k));
     for (const label& l : const_labels) {
         status st = check_label_name(l.first, has_histogram, seen);
         if (!st) return st;
@@ -7385,14 +7396,15 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
     // step: two threads with different builds cannot both see an empty family.
     static detail::shared_mutex registering;
     const detail::exclusive_lock lock(registering);
-    std::vector<std::string_view> views(values.begin(), values.end());
+    std::vector<std::string_view> views(values.size(), std::string_view());
+    for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
     if (fam->size() != 0 &&
         !detail::include_family_hpp<void>::shows(*fam, views.data(), views.size()))
         return status(errc::conflicting_registration,
                       "build information '" + fam->name() +
                           "' is registered already with other values (version \"" + values[0] +
                           "\" now): a program has one build");
-    return fam->labels(values);
+    return detail::include_family_hpp<void>::labels(*fam, views.data(), views.size());
 }
 
 /// try_register_build_info(), reporting errors through the error policy.

@@ -36,7 +36,11 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
 inline status kit_check_const_labels(const std::vector<label>& const_labels,
                                      std::initializer_list<std::string_view> kit_labels,
                                      bool has_histogram) {
-    std::vector<std::string_view> seen(kit_labels);
+    // Strings, as registry::add() checks a family's labels: the same check_label_name(), and
+    // no std::vector<std::string_view> members compiled for this alone in every includer.
+    std::vector<std::string> seen;
+    seen.reserve(kit_labels.size() + const_labels.size());
+    for (const std::string_view k : kit_labels) seen.push_back(std::string(k));
     for (const label& l : const_labels) {
         status st = check_label_name(l.first, has_histogram, seen);
         if (!st) return st;

@@ -57,14 +57,15 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
     // step: two threads with different builds cannot both see an empty family.
     static detail::shared_mutex registering;
     const detail::exclusive_lock lock(registering);
-    std::vector<std::string_view> views(values.begin(), values.end());
+    std::vector<std::string_view> views(values.size(), std::string_view());
+    for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
     if (fam->size() != 0 &&
         !detail::include_family_hpp<void>::shows(*fam, views.data(), views.size()))
         return status(errc::conflicting_registration,
                       "build information '" + fam->name() +
                           "' is registered already with other values (version \"" + values[0] +
                           "\" now): a program has one build");
-    return fam->labels(values);
+    return detail::include_family_hpp<void>::labels(*fam, views.data(), views.size());
 }
 
 /// try_register_build_info(), reporting errors through the error policy.
