@@ -747,7 +747,6 @@ VITALS_END_NAMESPACE
 #include <string>      // string, to_string
 #include <type_traits> // decay_t, invoke_result_t, is_invocable, is_same
 #include <utility>     // move
-#include <vector>      // vector
 
 #if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
@@ -1004,15 +1003,27 @@ check_function make_check(Fn fn) {
 /// happens on the server thread.
 class check_list {
 public:
+    check_list() = default;
+    check_list(const check_list&) = delete;
+    check_list& operator=(const check_list&) = delete;
+    ~check_list() {
+        while (checks_) {
+            named_check* next = checks_->next;
+            delete checks_;
+            checks_ = next;
+        }
+    }
+
     /// Adds (or replaces, by name and kind) a check. Allocates.
     void add(std::string name, check_function fn, bool readiness) {
         std::lock_guard<std::mutex> lock(mutex_);
-        for (auto& c : checks_)
-            if (c.readiness == readiness && c.name == name) {
-                c.fn = std::move(fn);
+        for (named_check* c = checks_; c; c = c->next)
+            if (c->readiness == readiness && c->name == name) {
+                c->fn = std::move(fn);
                 return;
             }
-        checks_.push_back(named_check{std::move(name), std::move(fn), readiness});
+        *tail_ = new named_check{std::move(name), std::move(fn), readiness, nullptr};
+        tail_ = &(*tail_)->next;
     }
 
     /// Runs the liveness (or readiness) checks; true when all pass. With `json`, appends
@@ -1020,7 +1031,8 @@ public:
     bool run(bool readiness, std::chrono::milliseconds budget, std::string* json) {
         std::lock_guard<std::mutex> lock(mutex_);
         bool all = true;
-        for (const auto& c : checks_) {
+        for (const named_check* check = checks_; check; check = check->next) {
+            const named_check& c = *check;
             if (c.readiness != readiness) continue;
             const check_result r = run_one(c.fn, budget);
             all = all && r.ok;
@@ -1043,6 +1055,7 @@ private:
         std::string name;
         check_function fn;
         bool readiness;
+        named_check* next;
     };
 
     static check_result run_one(const check_function& fn, std::chrono::milliseconds budget) {
@@ -1074,7 +1087,10 @@ private:
     }
 
     std::mutex mutex_;
-    std::vector<named_check> checks_;
+    // In the order added: a linked list rather than a std::vector<named_check>, whose
+    // push_back every file including server.hpp compiled.
+    named_check* checks_ = nullptr;
+    named_check** tail_ = &checks_;
 };
 
 } // namespace detail
@@ -2749,7 +2765,8 @@ private:
             if (connections_gauge_) connections_gauge_->dec();
             delete c;
         }
-        connections_.resize(kept); // shrinks: no allocation
+        // Shrinks (no allocation); pop_back() is cheaper to compile than resize().
+        while (connections_.size() > kept) connections_.pop_back();
     }
 
     void on_events(connection& c, int revents) {
@@ -3001,7 +3018,36 @@ private:
     http_limits limits_;
     response_writer writer_;
     std::vector<connection*> connections_; // owned; freed by remove_dead()
-    std::vector<poll_fd> poll_set_;
+    // The poll set, rebuilt each turn: an array that grows as a vector's would, rather than
+    // a std::vector<poll_fd>, whose push_back every file including server.hpp compiled.
+    class poll_array {
+    public:
+        poll_array() = default;
+        poll_array(const poll_array&) = delete;
+        poll_array& operator=(const poll_array&) = delete;
+        ~poll_array() { delete[] items_; }
+        poll_fd* data() noexcept { return items_; }
+        std::size_t size() const noexcept { return size_; }
+        poll_fd& operator[](std::size_t i) noexcept { return items_[i]; }
+        void clear() noexcept { size_ = 0; }
+        void push_back(const poll_fd& p) {
+            if (size_ == capacity_) {
+                const std::size_t capacity = capacity_ ? capacity_ * 2 : 16;
+                poll_fd* items = new poll_fd[capacity];
+                for (std::size_t i = 0; i < size_; ++i) items[i] = items_[i];
+                delete[] items_;
+                items_ = items;
+                capacity_ = capacity;
+            }
+            items_[size_++] = p;
+        }
+
+    private:
+        poll_fd* items_ = nullptr;
+        std::size_t size_ = 0;
+        std::size_t capacity_ = 0;
+    };
+    poll_array poll_set_;
     std::string receive_buffer_; // a string like the other buffers: no vector<char> to compile
     std::string held_swap_;
     std::vector<connection*> shed_;
@@ -3248,7 +3294,6 @@ VITALS_END_NAMESPACE
 #include <cstdint> // uint64_t
 #include <mutex>   // mutex, lock_guard
 #include <string>  // string, to_string
-#include <vector>  // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -3271,21 +3316,28 @@ inline std::size_t code_index(int code) noexcept {
 /// would add up their requests and overwrite each other's vitals_server_ready and
 /// vitals_server_connections. One table per program (per module on Windows).
 inline bool claim_self_metrics(const registry* reg, bool take) {
+    // The registries held, in a linked list: a std::vector<const registry*> made every file
+    // including server.hpp compile its push_back.
+    struct holder {
+        const registry* reg;
+        holder* next;
+    };
     struct table {
         std::mutex mutex;
-        std::vector<const registry*> held;
+        holder* held = nullptr;
     };
     // Never destroyed: a static health_server may stop after static destruction began.
     static table* const t = new table;
     std::lock_guard<std::mutex> lock(t->mutex);
-    for (std::size_t i = 0; i < t->held.size(); ++i) {
-        if (t->held[i] != reg) continue;
+    for (holder** h = &t->held; *h; h = &(*h)->next) {
+        if ((*h)->reg != reg) continue;
         if (take) return false;
-        t->held[i] = t->held.back(); // the order does not matter
-        t->held.pop_back();
+        holder* const given_back = *h;
+        *h = given_back->next;
+        delete given_back;
         return true;
     }
-    if (take) t->held.push_back(reg);
+    if (take) t->held = new holder{reg, t->held};
     return true;
 }
 

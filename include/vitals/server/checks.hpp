@@ -17,7 +17,6 @@
 #include <string>      // string, to_string
 #include <type_traits> // decay_t, invoke_result_t, is_invocable, is_same
 #include <utility>     // move
-#include <vector>      // vector
 
 #if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
@@ -274,15 +273,27 @@ check_function make_check(Fn fn) {
 /// happens on the server thread.
 class check_list {
 public:
+    check_list() = default;
+    check_list(const check_list&) = delete;
+    check_list& operator=(const check_list&) = delete;
+    ~check_list() {
+        while (checks_) {
+            named_check* next = checks_->next;
+            delete checks_;
+            checks_ = next;
+        }
+    }
+
     /// Adds (or replaces, by name and kind) a check. Allocates.
     void add(std::string name, check_function fn, bool readiness) {
         std::lock_guard<std::mutex> lock(mutex_);
-        for (auto& c : checks_)
-            if (c.readiness == readiness && c.name == name) {
-                c.fn = std::move(fn);
+        for (named_check* c = checks_; c; c = c->next)
+            if (c->readiness == readiness && c->name == name) {
+                c->fn = std::move(fn);
                 return;
             }
-        checks_.push_back(named_check{std::move(name), std::move(fn), readiness});
+        *tail_ = new named_check{std::move(name), std::move(fn), readiness, nullptr};
+        tail_ = &(*tail_)->next;
     }
 
     /// Runs the liveness (or readiness) checks; true when all pass. With `json`, appends
@@ -290,7 +301,8 @@ public:
     bool run(bool readiness, std::chrono::milliseconds budget, std::string* json) {
         std::lock_guard<std::mutex> lock(mutex_);
         bool all = true;
-        for (const auto& c : checks_) {
+        for (const named_check* check = checks_; check; check = check->next) {
+            const named_check& c = *check;
             if (c.readiness != readiness) continue;
             const check_result r = run_one(c.fn, budget);
             all = all && r.ok;
@@ -313,6 +325,7 @@ private:
         std::string name;
         check_function fn;
         bool readiness;
+        named_check* next;
     };
 
     static check_result run_one(const check_function& fn, std::chrono::milliseconds budget) {
@@ -344,7 +357,10 @@ private:
     }
 
     std::mutex mutex_;
-    std::vector<named_check> checks_;
+    // In the order added: a linked list rather than a std::vector<named_check>, whose
+    // push_back every file including server.hpp compiled.
+    named_check* checks_ = nullptr;
+    named_check** tail_ = &checks_;
 };
 
 } // namespace detail

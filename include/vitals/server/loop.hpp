@@ -626,7 +626,8 @@ private:
             if (connections_gauge_) connections_gauge_->dec();
             delete c;
         }
-        connections_.resize(kept); // shrinks: no allocation
+        // Shrinks (no allocation); pop_back() is cheaper to compile than resize().
+        while (connections_.size() > kept) connections_.pop_back();
     }
 
     void on_events(connection& c, int revents) {
@@ -878,7 +879,36 @@ private:
     http_limits limits_;
     response_writer writer_;
     std::vector<connection*> connections_; // owned; freed by remove_dead()
-    std::vector<poll_fd> poll_set_;
+    // The poll set, rebuilt each turn: an array that grows as a vector's would, rather than
+    // a std::vector<poll_fd>, whose push_back every file including server.hpp compiled.
+    class poll_array {
+    public:
+        poll_array() = default;
+        poll_array(const poll_array&) = delete;
+        poll_array& operator=(const poll_array&) = delete;
+        ~poll_array() { delete[] items_; }
+        poll_fd* data() noexcept { return items_; }
+        std::size_t size() const noexcept { return size_; }
+        poll_fd& operator[](std::size_t i) noexcept { return items_[i]; }
+        void clear() noexcept { size_ = 0; }
+        void push_back(const poll_fd& p) {
+            if (size_ == capacity_) {
+                const std::size_t capacity = capacity_ ? capacity_ * 2 : 16;
+                poll_fd* items = new poll_fd[capacity];
+                for (std::size_t i = 0; i < size_; ++i) items[i] = items_[i];
+                delete[] items_;
+                items_ = items;
+                capacity_ = capacity;
+            }
+            items_[size_++] = p;
+        }
+
+    private:
+        poll_fd* items_ = nullptr;
+        std::size_t size_ = 0;
+        std::size_t capacity_ = 0;
+    };
+    poll_array poll_set_;
     std::string receive_buffer_; // a string like the other buffers: no vector<char> to compile
     std::string held_swap_;
     std::vector<connection*> shed_;

@@ -18,7 +18,6 @@
 #include <cstdint> // uint64_t
 #include <mutex>   // mutex, lock_guard
 #include <string>  // string, to_string
-#include <vector>  // vector
 
 VITALS_BEGIN_NAMESPACE
 namespace detail {
@@ -41,21 +40,28 @@ inline std::size_t code_index(int code) noexcept {
 /// would add up their requests and overwrite each other's vitals_server_ready and
 /// vitals_server_connections. One table per program (per module on Windows).
 inline bool claim_self_metrics(const registry* reg, bool take) {
+    // The registries held, in a linked list: a std::vector<const registry*> made every file
+    // including server.hpp compile its push_back.
+    struct holder {
+        const registry* reg;
+        holder* next;
+    };
     struct table {
         std::mutex mutex;
-        std::vector<const registry*> held;
+        holder* held = nullptr;
     };
     // Never destroyed: a static health_server may stop after static destruction began.
     static table* const t = new table;
     std::lock_guard<std::mutex> lock(t->mutex);
-    for (std::size_t i = 0; i < t->held.size(); ++i) {
-        if (t->held[i] != reg) continue;
+    for (holder** h = &t->held; *h; h = &(*h)->next) {
+        if ((*h)->reg != reg) continue;
         if (take) return false;
-        t->held[i] = t->held.back(); // the order does not matter
-        t->held.pop_back();
+        holder* const given_back = *h;
+        *h = given_back->next;
+        delete given_back;
         return true;
     }
-    if (take) t->held.push_back(reg);
+    if (take) t->held = new holder{reg, t->held};
     return true;
 }
 
