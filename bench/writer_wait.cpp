@@ -2,11 +2,13 @@
 // overlap back to back: several threads render one registry in a loop (as several Prometheus
 // servers, or a scraper with a short interval and a slow collector, do), and the main thread
 // then registers a family (mode `collector`: a collector that takes 200 ms) or adds a series
-// to a family of 100,000 (mode `family`). The wait is printed in milliseconds and in renders
-// of the registry timed in the same run, the in-run baseline. A writer that has waited 10 s
-// stops the scrapers, so a starved one shows as about 10,000 ms.
+// to a family of 100,000 (mode `family`: the scrapers render into a reused string; mode
+// `family-sink`: through a sink with a 4 KiB buffer, whose calls let the family's lock go).
+// The wait is printed in milliseconds and in renders of the registry timed in the same run,
+// the in-run baseline. A writer that has waited 10 s stops the scrapers, so a starved one
+// shows as about 10,000 ms.
 //
-// Usage: writer_wait [collector|family] [scrapers]   (default: collector 2)
+// Usage: writer_wait [collector|family|family-sink] [scrapers]   (default: collector 2)
 // SPDX-License-Identifier: MIT
 #include <vitals/vitals.hpp>
 
@@ -32,10 +34,11 @@ double ms_since(clock_type::time_point start) {
 int main(int argc, char** argv) {
     const char* mode = argc > 1 ? argv[1] : "collector";
     const bool collector = std::strcmp(mode, "collector") == 0;
+    const bool through_sink = std::strcmp(mode, "family-sink") == 0;
     const long scrapers = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 2;
-    if (argc > 3 || (!collector && std::strcmp(mode, "family") != 0) || scrapers < 1 ||
-        scrapers > 64) {
-        std::fprintf(stderr, "usage: writer_wait [collector|family] [scrapers 1-64]\n");
+    if (argc > 3 || (!collector && !through_sink && std::strcmp(mode, "family") != 0) ||
+        scrapers < 1 || scrapers > 64) {
+        std::fprintf(stderr, "usage: writer_wait [collector|family|family-sink] [scrapers 1-64]\n");
         return 2;
     }
 
@@ -52,13 +55,26 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 100000; ++i) big.labels(std::to_string(i)).inc();
     }
 
-    // The baseline: one render of this registry, alone, into a string grown by an earlier one
-    // (as the scrapers' renders are).
+    // One render as the scrapers make it: into a string grown by an earlier render, or through
+    // a sink that counts the bytes into a 4 KiB buffer.
+    const auto render = [through_sink, &reg](std::string& out) {
+        out.clear();
+        if (!through_sink) return vitals::write_text(reg, out);
+        char buffer[4096];
+        std::size_t bytes = 0;
+        vitals::write_text(
+            reg,
+            [](void* context, const char*, std::size_t size) {
+                *static_cast<std::size_t*>(context) += size;
+            },
+            &bytes, buffer, sizeof buffer);
+        out.assign(1, static_cast<char>(bytes & 0x7f)); // keeps the count from being dropped
+    };
+    // The baseline: one render of this registry, alone.
     std::string text;
-    vitals::write_text(reg, text);
-    text.clear();
+    render(text);
     const auto render_start = clock_type::now();
-    vitals::write_text(reg, text);
+    render(text);
     const double render_ms = ms_since(render_start);
 
     std::atomic<bool> stop{false};
@@ -71,8 +87,7 @@ int main(int argc, char** argv) {
                 render_ms * static_cast<double>(i) / static_cast<double>(scrapers)));
             std::string out;
             while (!stop.load()) {
-                out.clear();
-                vitals::write_text(reg, out);
+                render(out);
                 renders.fetch_add(1);
             }
         });

@@ -1928,6 +1928,32 @@ inline std::size_t format_label_number(char* out, double v) noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_FORMAT_NUMBER_HPP
+// #include <vitals/detail/sink_pause.hpp>
+// vitals/detail/sink_pause.hpp - what a render lets go of while the output's sink runs.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_DETAIL_SINK_PAUSE_HPP
+#define VITALS_DETAIL_SINK_PAUSE_HPP
+
+// #include <vitals/config.hpp>: inlined above
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// A lock the render holds that the output's sink must not run under: the reader lock of the
+/// family being written (family_base::for_each_series). The output buffer releases it before
+/// it calls the sink and takes it back after, so a sink may make, remove or clear series in
+/// that family, and two scrapes whose sinks make series in each other's family do not wait
+/// for each other for ever. Two function pointers rather than virtual functions: the buffer
+/// calls them only around a sink call.
+struct sink_pause {
+    void (*release)(sink_pause&) noexcept;
+    void (*reacquire)(sink_pause&);
+};
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_DETAIL_SINK_PAUSE_HPP
 
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
@@ -2028,6 +2054,10 @@ public:
         write_formatted([v](char* out) { return format_uint(out, v); });
     }
 
+    /// Where a family's walk puts what it holds, for the sink to run without it (see
+    /// sink_pause); null outside a walk. Strings grow without letting go of anything.
+    sink_pause*& pause_slot() noexcept { return pause_; }
+
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
     void finish() {
         if (string_) {
@@ -2044,10 +2074,15 @@ private:
     using grow_fn = void (*)(out_buffer&, std::size_t n);
 
     // The window is emptied before the call: a chunk the sink failed on is never sent again.
+    // The walk's lock is let go meanwhile; if the sink throws, the walk's end knows it is.
     static void flush_to_sink(out_buffer& b, std::size_t) {
         const std::size_t n = static_cast<std::size_t>(b.cur_ - b.begin_);
         b.cur_ = b.begin_;
-        if (n != 0) b.sink_(b.context_, b.begin_, n);
+        if (n == 0) return;
+        sink_pause* const pause = b.pause_;
+        if (pause) pause->release(*pause);
+        b.sink_(b.context_, b.begin_, n);
+        if (pause) pause->reacquire(*pause);
     }
     static void grow_string(out_buffer& b, std::size_t n) {
         std::string& s = *b.string_;
@@ -2084,6 +2119,7 @@ private:
     std::size_t start_ = 0;
     text_sink sink_ = nullptr;
     void* context_ = nullptr;
+    sink_pause* pause_ = nullptr;
     char* begin_ = nullptr;
     char* cur_ = nullptr;
     char* end_ = nullptr;
@@ -2841,9 +2877,8 @@ namespace detail {
 /// the registry's reader lock and runs its collectors and the output sink. Code those call
 /// must not wait for that lock, which only the end of the scrape releases: a registration in
 /// the same registry would wait for its writer lock forever, and a server stop() that joins a
-/// thread which renders the registry could too. Such code asks inside() first. A family's
-/// walk (family_base::for_each_series) marks the family the same way, for the output sink
-/// that calls back into the family being written.
+/// thread which renders the registry could too. Such code asks inside() first. (A family's
+/// walk holds its lock only while the output sink does not run: see sink_pause.)
 ///
 /// One pointer of thread-local storage, trivially initialised (no guard, nothing to destroy,
 /// also with mingw-w64's emulated TLS); scopes nest (a collector may render another registry).
@@ -3061,6 +3096,7 @@ private:
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_SHARED_MUTEX_HPP
+// #include <vitals/detail/sink_pause.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/gauge.hpp>
@@ -4297,8 +4333,8 @@ struct alignas(series_alignment) series_node {
     std::atomic<bool> visible{true};
     char key_inline[key_inline_size];
     // Unix seconds when the series was created or last re-added (OpenMetrics `_created`).
-    // Written under the family's writer lock, read under its reader lock.
-    double created = 0.0;
+    // Written under the family's writer lock; read by the exposition with no lock held.
+    std::atomic<double> created{0.0};
     label_text labels; // const labels first; written by the exposition as they are
 };
 
@@ -4411,42 +4447,41 @@ public:
 
     /// Hides every series (see family::remove()).
     void clear() {
-        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread()))
-            fail(rendering_error("clear the series"));
         exclusive_lock lock(mutex_);
         for (series_node* s : series_) s->visible.store(false, std::memory_order_relaxed);
     }
 
     /// Number of visible series.
     std::size_t size() const {
-        const reader_lock lock(mutex_, rendered_by_this_thread() ? reader_turn::held_already
-                                                                 : reader_turn::ahead);
+        const reader_lock lock(mutex_, reader_turn::ahead);
         std::size_t n = 0;
         for (const series_node* s : series_) n += s->visible.load(std::memory_order_relaxed);
         return n;
     }
 
     /// The read-only walk the exposition writers use: calls `fn(const series_node&)` for
-    /// every visible series, sorted by label values, under the family's reader lock (so the
-    /// set of series does not change meanwhile; their values may). `fn` (the output's sink)
-    /// may record into series that exist; what needs the writer lock (a new series, remove(),
-    /// clear()) is refused with an error, since the lock is held until the walk ends.
+    /// every visible series, sorted by label values, under the family's reader lock. While
+    /// `fn` runs the output's sink, the walk lets go of the lock (through `pause_slot`, see
+    /// sink_pause): the sink may make, remove or clear series, here or in any family. The walk
+    /// then goes on after the series it was writing: a series made meanwhile is written if it
+    /// sorts after that one, and one hidden meanwhile is not written. A node is never freed
+    /// while the family lives, so the series being written stays valid meanwhile.
     template <class Fn>
-    void for_each_series(Fn&& fn) const {
+    void for_each_series(Fn&& fn, sink_pause*& pause_slot) const {
         // Only a walk inside its registry's top-level scrape, holding that registry's lock alone,
         // waits for writers (else renders overlapping back to back would keep a new series
-        // waiting); a nested render may hold another family's lock a writer waits for.
-        const reader_lock lock(mutex_, rendered_by_this_thread()     ? reader_turn::held_already
-                                       : scrape_scope::at_most_one() ? reader_turn::after_writers
-                                                                     : reader_turn::ahead);
-        const scrape_scope rendering(this);
+        // waiting); a nested render may hold another registry's lock a writer waits for.
+        walk_hold hold(
+            mutex_, scrape_scope::at_most_one() ? reader_turn::after_writers : reader_turn::ahead,
+            pause_slot);
         // The recent series, each after the sorted ones not greater than it: a merge by index,
         // with one call of `fn` (the writer's whole series, inlined once), and the vectors read
-        // once (the compiler would reload them after each call of `fn`).
-        series_node* const* const sorted = sorted_.data();
-        const recent_series* const recent = recent_.data();
-        const std::size_t sorted_count = sorted_.size();
-        const std::size_t recent_count = recent_.size();
+        // once (the compiler would reload them after each call of `fn`), again after a pause.
+        series_node* const* sorted = sorted_.data();
+        const recent_series* recent = recent_.data();
+        std::size_t sorted_count = sorted_.size();
+        std::size_t recent_count = recent_.size();
+        std::size_t layout = series_.size(); // every change of sorted_ or recent_ adds a series
         std::size_t i = 0;
         std::size_t j = 0;
         std::size_t run_end = recent_count ? recent[0].at : sorted_count; // before recent[j]
@@ -4460,7 +4495,23 @@ public:
             } else {
                 break;
             }
-            if (s->visible.load(std::memory_order_relaxed)) fn(*s);
+            if (!s->visible.load(std::memory_order_relaxed)) continue;
+            fn(*s);
+            if (VITALS_DETAIL_LIKELY(!hold.paused)) continue;
+            // The sink ran: series may have been made. Find the place after `s` again.
+            hold.paused = false;
+            sorted = sorted_.data();
+            recent = recent_.data();
+            sorted_count = sorted_.size();
+            recent_count = recent_.size();
+            if (layout != series_.size()) {
+                layout = series_.size();
+                i = partition_index(sorted_count,
+                                    [&](std::size_t k) { return !key_less(*s, *sorted[k]); });
+                j = partition_index(recent_count,
+                                    [&](std::size_t k) { return !key_less(*s, *recent[k].node); });
+            }
+            run_end = j < recent_count ? recent[j].at : sorted_count;
         }
     }
 
@@ -4525,7 +4576,7 @@ private:
     /// series creation (the unlabelled series, made already, is stamped again).
     void set_clock(unix_clock clock) noexcept {
         clock_ = clock;
-        for (series_node* s : series_) s->created = clock_();
+        for (series_node* s : series_) s->created.store(clock_(), std::memory_order_relaxed);
     }
 
     /// The series for `n` label values, created (or re-shown) on first use; null, with
@@ -4535,9 +4586,7 @@ private:
             *error = label_count_error(n);
             return nullptr;
         }
-        series_node* s = lookup_counted(vals, n, refuse_if_rendering);
-        if (VITALS_DETAIL_UNLIKELY(!s)) *error = rendering_error("create a series");
-        return s;
+        return lookup_counted(vals, n);
     }
 
     /// lookup() reporting a wrong value count through the error policy.
@@ -4549,8 +4598,6 @@ private:
     /// Hides the series with these values; returns whether a visible one was removed.
     bool remove(const std::string_view* vals, std::size_t n) {
         if (n != label_names_.size()) return false;
-        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread()))
-            fail(rendering_error("remove a series"));
         if (any_invalid_utf8(vals, n)) {
             const shown_values shown(vals, n);
             return remove(shown.views.data(), n);
@@ -4656,8 +4703,7 @@ private:
 
     // lookup() of as many values as label names; `Count` as for hash_label_values_counted().
     template <class Count>
-    series_node* lookup_counted(const std::string_view* vals, Count n,
-                                bool refuse = fail_if_rendering) {
+    series_node* lookup_counted(const std::string_view* vals, Count n) {
         head_words words[max_head_values];
         head_words* heads = n <= max_head_values ? words : nullptr;
         const std::uint64_t h = hash_label_values_counted(vals, n, hash_keys_, heads);
@@ -4667,30 +4713,8 @@ private:
         // Lock-free fast path: see the comment on `table`.
         series_node* s = find(vals, n, h, heads);
         if (VITALS_DETAIL_LIKELY(s && s->visible.load(std::memory_order_acquire))) return s;
-        if (s) return lookup_locked(vals, n, h, refuse);
-        return lookup_missed(vals, n, h, heads, overflow, heads && values_ascii(vals, n, heads),
-                             refuse);
-    }
-
-    // What a lookup that needs the family's writer lock does while this thread renders the
-    // family (see for_each_series()): report the error through the policy, or return null.
-    static constexpr bool fail_if_rendering = false;
-    static constexpr bool refuse_if_rendering = true;
-
-    // Whether the calling thread is inside this family's for_each_series(): it holds the
-    // reader lock until the walk ends, so it must not wait for the writer lock, nor take the
-    // reader lock again (with a writer queued in between, that would wait forever too).
-    bool rendered_by_this_thread() const noexcept {
-        return scrape_scope::inside_any() && scrape_scope::inside(this);
-    }
-
-    VITALS_DETAIL_NOINLINE status rendering_error(const char* what) const {
-        constexpr std::string_view why =
-            "' while this thread renders it (from the output's sink): the render holds the "
-            "family's lock until it ends. Record into series that exist, or make the series "
-            "before rendering";
-        return status(errc::invalid_argument,
-                      message({"cannot ", what, " of metric '", name_, why}));
+        if (s) return lookup_locked(vals, n, h);
+        return lookup_missed(vals, n, h, heads, overflow, heads && values_ascii(vals, n, heads));
     }
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
@@ -4707,6 +4731,45 @@ private:
                      label_names_.size() == 1 ? " label name [" : " label names [", names,
                      "] but was given ", decimal(given), given == 1 ? " value" : " values"}));
     }
+
+    // for_each_series()'s hold of the reader lock, which the output buffer lets go of while
+    // the sink runs (`paused` tells the walk so), and which it puts in the buffer's slot.
+    struct walk_hold : sink_pause {
+        walk_hold(writer_first_mutex& m, reader_turn t, sink_pause*& slot)
+            : sink_pause{&let_go, &take_back}, mutex(m), turn(t), slot_(slot), outer_(slot) {
+            take_back(*this);
+            paused = false;
+            slot_ = this;
+        }
+        walk_hold(const walk_hold&) = delete;
+        walk_hold& operator=(const walk_hold&) = delete;
+        ~walk_hold() {
+            slot_ = outer_;
+            if (held) mutex.unlock_shared();
+        }
+        static void let_go(sink_pause& p) noexcept {
+            auto& h = static_cast<walk_hold&>(p);
+            h.mutex.unlock_shared();
+            h.held = false;
+        }
+        static void take_back(sink_pause& p) {
+            auto& h = static_cast<walk_hold&>(p);
+            if (h.turn == reader_turn::after_writers)
+                h.mutex.lock_shared();
+            else
+                h.mutex.lock_shared_ahead();
+            h.held = true;
+            h.paused = true;
+        }
+        writer_first_mutex& mutex;
+        const reader_turn turn;
+        bool held = false;
+        bool paused = false;
+
+    private:
+        sink_pause*& slot_;
+        sink_pause* const outer_;
+    };
 
     // The metric types are known here, so series are made, reset and freed by a switch
     // rather than through virtual functions of a template.
@@ -4970,7 +5033,7 @@ private:
             [&] {
                 s = new_node();
                 s->hash = h;
-                s->created = clock_();
+                s->created.store(clock_(), std::memory_order_relaxed);
                 encode_key(*s, vals, n);
                 s->labels = const_labels_;
                 for (std::size_t k = 0; k < n; ++k) s->labels.append(label_names_[k], vals[k]);
@@ -5061,8 +5124,7 @@ private:
     // the probe missed, hence a second probe then.
     VITALS_DETAIL_NOINLINE series_node* lookup_missed(const std::string_view* vals, std::size_t n,
                                                       std::uint64_t h, const head_words* heads,
-                                                      series_node* overflow, bool ascii,
-                                                      bool refuse) {
+                                                      series_node* overflow, bool ascii) {
         // Values with invalid UTF-8 are shown with U+FFFD in its place, so they name the
         // series of that shown form: "\xff" and "\xfe" would otherwise be two series written
         // with the same labels. Never in the table themselves, they always come here (and
@@ -5070,7 +5132,7 @@ private:
         // to be ASCII (values_ascii()) not at all.
         if (VITALS_DETAIL_UNLIKELY(!ascii && any_invalid_utf8(vals, n))) {
             const shown_values shown(vals, n);
-            return lookup_counted(shown.views.data(), n, refuse);
+            return lookup_counted(shown.views.data(), n);
         }
         if (!overflow) {
             overflow = overflow_series_.load(std::memory_order_acquire);
@@ -5081,8 +5143,8 @@ private:
             return overflow;
         }
         // Tested only now: past the bound, values too long go to the overflow series anyway.
-        if (VITALS_DETAIL_UNLIKELY(any_too_long(vals, n))) return lookup_too_long(n, refuse);
-        return lookup_locked(vals, n, h, refuse);
+        if (VITALS_DETAIL_UNLIKELY(any_too_long(vals, n))) return lookup_too_long(n);
+        return lookup_locked(vals, n, h);
     }
 
     // Whether the values are all ASCII, tested on the head words the lookup hashed and, past
@@ -5140,10 +5202,9 @@ private:
     // A label set with a value over max_label_value_bytes: counted into the overflow series
     // (made for it if the family has not overflowed), which is kept at hand so that a flood of
     // such values neither allocates nor takes the lock.
-    VITALS_DETAIL_NOINLINE series_node* lookup_too_long(std::size_t n, bool refuse) {
+    VITALS_DETAIL_NOINLINE series_node* lookup_too_long(std::size_t n) {
         series_node* s = overflow_node_.load(std::memory_order_acquire);
         if (!s || !s->visible.load(std::memory_order_acquire)) {
-            if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread())) return refused(refuse);
             exclusive_lock lock(mutex_);
             s = overflow_node_locked(n);
         }
@@ -5164,17 +5225,10 @@ private:
         }
         if (!s->visible.load(std::memory_order_relaxed)) {
             reset_metric(*s);
-            s->created = clock_();
+            s->created.store(clock_(), std::memory_order_relaxed);
             s->visible.store(true, std::memory_order_release);
         }
         return s;
-    }
-
-    // A lookup that needs the writer lock while this thread renders the family: null for the
-    // caller to report (refuse), else the error through the policy.
-    series_node* refused(bool refuse) const {
-        if (!refuse) fail(rendering_error("create a series"));
-        return nullptr;
     }
 
     using reader_lock = shared_lock_of;
@@ -5187,23 +5241,14 @@ private:
         series_node* c = overflow_count_.load(std::memory_order_acquire);
         if (VITALS_DETAIL_UNLIKELY(!c || !c->visible.load(std::memory_order_acquire))) {
             const std::string_view family_name = name_;
-            c = overflow_family_->lookup_counted(&family_name, std::size_t{1}, refuse_if_rendering);
-            if (!c) { // this thread renders the overflow family: counted on the next call
-                overflow_uncounted_.fetch_add(1, std::memory_order_relaxed);
-                return;
-            }
+            c = overflow_family_->lookup_counted(&family_name, std::size_t{1});
             overflow_count_.store(c, std::memory_order_release);
-            const std::uint64_t earlier =
-                overflow_uncounted_.exchange(0, std::memory_order_relaxed);
-            if (earlier != 0) static_cast<series<counter>*>(c)->metric.inc_by(earlier);
         }
         static_cast<series<counter>*>(c)->metric.inc();
     }
 
     VITALS_DETAIL_NOINLINE series_node* lookup_locked(const std::string_view* vals, std::size_t n,
-                                                      std::uint64_t h,
-                                                      bool refuse = fail_if_rendering) {
-        if (VITALS_DETAIL_UNLIKELY(rendered_by_this_thread())) return refused(refuse);
+                                                      std::uint64_t h) {
         bool overflowed = false;
         series_node* s;
         {
@@ -5212,7 +5257,7 @@ private:
             if (s) {
                 if (!s->visible.load(std::memory_order_relaxed)) {
                     reset_metric(*s);
-                    s->created = clock_();
+                    s->created.store(clock_(), std::memory_order_relaxed);
                     s->visible.store(true, std::memory_order_release);
                 }
             } else if (series_.size() - (overflow_node_.load(std::memory_order_relaxed) ? 1 : 0) <
@@ -5244,7 +5289,6 @@ private:
     std::atomic<series_node*> overflow_series_{nullptr}; // set once the family is past its bound
     std::atomic<series_node*> overflow_node_{nullptr};   // the overflow series, once made
     std::atomic<series_node*> overflow_count_{nullptr};  // our series in overflow_family_
-    std::atomic<std::uint64_t> overflow_uncounted_{0};   // see count_overflow()
     unix_clock clock_ = &system_unix_time;
     // Set when a registration found this family other than the kit registration that made it:
     // that caller may record into it, so a kit that has not committed must not withdraw it (see
@@ -6999,32 +7043,34 @@ public:
         const family_text& t = f.text();
         const std::string_view base = family_name(f.name(), f.type());
         bool any = false; // a family without visible series writes nothing
-        f.for_each_series([&](const series_node& s) {
-            if (!any) {
-                write_metadata(base, f.help(), f.type(), f.options().unit);
-                any = true;
-            }
-            switch (f.type()) {
-            case metric_type::counter:
-                write_counter(f.name(), base, s);
-                return;
-            case metric_type::gauge:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
-                out_.put('\n');
-                return;
-            case metric_type::histogram:
-                write_histogram(t, f.name(), f.bounds(), s);
-                return;
-            case metric_type::info:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write("1\n", 2);
-                return;
-            case metric_type::stateset:
-                lines_.stateset_lines(f.name(), t, s);
-                return;
-            }
-        });
+        f.for_each_series(
+            [&](const series_node& s) {
+                if (!any) {
+                    write_metadata(base, f.help(), f.type(), f.options().unit);
+                    any = true;
+                }
+                switch (f.type()) {
+                case metric_type::counter:
+                    write_counter(f.name(), base, s);
+                    return;
+                case metric_type::gauge:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+                    out_.put('\n');
+                    return;
+                case metric_type::histogram:
+                    write_histogram(t, f.name(), f.bounds(), s);
+                    return;
+                case metric_type::info:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write("1\n", 2);
+                    return;
+                case metric_type::stateset:
+                    lines_.stateset_lines(f.name(), t, s);
+                    return;
+                }
+            },
+            out_.pause_slot());
     }
 
     void collected_family(std::string_view name, std::string_view help, metric_type type,
@@ -7087,7 +7133,8 @@ private:
     // A creation time that is not a number (an injected clock returning NaN or an infinity)
     // is left out: `_created` is optional, and NaN says nothing about when counting began.
     void write_created(std::string_view base, const series_node& s) {
-        if (VITALS_DETAIL_UNLIKELY(!is_finite(s.created))) return;
+        const double created = s.created.load(std::memory_order_relaxed);
+        if (VITALS_DETAIL_UNLIKELY(!is_finite(created))) return;
         out_.write(base);
         out_.write("_created", 8);
         if (!s.labels.empty()) {
@@ -7097,7 +7144,7 @@ private:
         } else {
             out_.put(' ');
         }
-        write_unix_time(s.created);
+        write_unix_time(created);
         out_.put('\n');
     }
 
@@ -9763,32 +9810,34 @@ public:
     void family(const family_base& f) override {
         const family_text& t = f.text();
         bool any = false; // a family without visible series writes nothing
-        f.for_each_series([&](const series_node& s) {
-            if (!any) {
-                out_.write(t.header);
-                any = true;
-            }
-            switch (f.type()) {
-            case metric_type::counter:
-                write_counter(f, s);
-                return;
-            case metric_type::gauge:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
-                out_.put('\n');
-                return;
-            case metric_type::histogram:
-                write_histogram(t, s);
-                return;
-            case metric_type::info:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write("1\n", 2);
-                return;
-            case metric_type::stateset:
-                lines_.stateset_lines(f.name(), t, s);
-                return;
-            }
-        });
+        f.for_each_series(
+            [&](const series_node& s) {
+                if (!any) {
+                    out_.write(t.header);
+                    any = true;
+                }
+                switch (f.type()) {
+                case metric_type::counter:
+                    write_counter(f, s);
+                    return;
+                case metric_type::gauge:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+                    out_.put('\n');
+                    return;
+                case metric_type::histogram:
+                    write_histogram(t, s);
+                    return;
+                case metric_type::info:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write("1\n", 2);
+                    return;
+                case metric_type::stateset:
+                    lines_.stateset_lines(f.name(), t, s);
+                    return;
+                }
+            },
+            out_.pause_slot());
     }
 
     void collected_family(std::string_view name, std::string_view help, metric_type type,

@@ -42,7 +42,8 @@ struct no_op {
 template <class F, class = void>
 struct can_walk_series : std::false_type {};
 template <class F>
-struct can_walk_series<F, std::void_t<decltype(std::declval<const F&>().for_each_series(no_op{}))>>
+struct can_walk_series<F, std::void_t<decltype(std::declval<const F&>().for_each_series(
+                              no_op{}, std::declval<vitals::detail::sink_pause*&>()))>>
     : std::true_type {};
 
 template <class R, class = void>
@@ -87,7 +88,7 @@ struct open_family {
     vitals::detail::series_node* lookup(const std::string_view*, std::size_t, vitals::status*);
     void set_overflow_family(vitals::detail::family_base*);
     template <class Fn>
-    void for_each_series(Fn&&) const {}
+    void for_each_series(Fn&&, vitals::detail::sink_pause*&) const {}
 };
 static_assert(can_lookup<open_family>::value && can_set_overflow_family<open_family>::value &&
                   can_walk_series<open_family>::value,

@@ -58,6 +58,14 @@ void check_failures(bool again) {
     CHECK_THROWS_AS(vitals::write_text(reg, call, &b, buffer, sizeof buffer), std::runtime_error);
     CHECK(b.calls == chunks);
     CHECK(b.received == text.substr(0, static_cast<std::size_t>(chunks - 1) * sizeof buffer));
+
+    // The sinks threw in the middle of the family, while the render had let go of its lock:
+    // nothing is held now (a writer would wait for ever), and nothing was let go twice.
+    auto& f = reg.counter("c", "h", {"k"});
+    f.labels("new").inc();
+    f.clear();
+    CHECK(f.size() == 0);
+    CHECK(vitals::to_text(reg).find("c_total{") == std::string::npos);
 }
 } // namespace
 

@@ -18,6 +18,15 @@ namespace {
 thread_local bool t_counting = false;
 thread_local std::size_t t_allocations = 0;
 thread_local bool t_failing = false;
+thread_local std::size_t t_allowed = 0; // allocations that succeed before t_failing applies
+
+// Whether this allocation fails (failing_allocations).
+bool fails_now() noexcept {
+    if (!t_failing) return false;
+    if (t_allowed == 0) return true;
+    --t_allowed;
+    return false;
+}
 
 void* checked(void* p) {
     if (!p) {
@@ -32,14 +41,14 @@ void* checked(void* p) {
 
 void* counted(std::size_t size) {
     if (t_counting) ++t_allocations;
-    if (t_failing) return checked(nullptr);
+    if (fails_now()) return checked(nullptr);
     return checked(std::malloc(size == 0 ? 1 : size));
 }
 
 // The nothrow forms (histogram reset bases use them): null instead of throwing.
 void* counted_nothrow(std::size_t size) noexcept {
     if (t_counting) ++t_allocations;
-    if (t_failing) return nullptr;
+    if (fails_now()) return nullptr;
     return std::malloc(size == 0 ? 1 : size);
 }
 
@@ -47,7 +56,7 @@ void* counted_nothrow(std::size_t size) noexcept {
 // returned is kept just below the aligned block, for the aligned operator delete.
 void* counted_aligned(std::size_t size, std::align_val_t align) {
     if (t_counting) ++t_allocations;
-    if (t_failing) return checked(nullptr);
+    if (fails_now()) return checked(nullptr);
     const std::size_t a = static_cast<std::size_t>(align);
     void* raw = checked(std::malloc(size + a + sizeof(void*)));
     const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(raw) + sizeof(void*);
@@ -60,12 +69,15 @@ void free_aligned(void* p) noexcept {
     if (p) std::free(static_cast<void**>(p)[-1]);
 }
 
-/// While it lives, every allocation on this thread fails: operator new throws std::bad_alloc
-/// (aborts without exceptions), the nothrow forms return null. Check nothing inside its scope
-/// (doctest's macros allocate).
+/// While it lives, every allocation on this thread fails (after the first `allowed`, which
+/// succeed): operator new throws std::bad_alloc (aborts without exceptions), the nothrow forms
+/// return null. Check nothing inside its scope (doctest's macros allocate).
 class failing_allocations {
 public:
-    failing_allocations() noexcept { t_failing = true; }
+    explicit failing_allocations(std::size_t allowed = 0) noexcept {
+        t_allowed = allowed;
+        t_failing = true;
+    }
     failing_allocations(const failing_allocations&) = delete;
     failing_allocations& operator=(const failing_allocations&) = delete;
     ~failing_allocations() { t_failing = false; }

@@ -9,7 +9,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstddef> // size_t
 #include <cstdint> // uint64_t
+#include <new>     // bad_alloc
 
 #if VITALS_HAS_EXCEPTIONS()
 
@@ -90,6 +92,43 @@ TEST_CASE("kits/http: a tracker unwound by an exception out of memory lets the e
     CHECK(http.requests().labels("GET", "/oom", "200").value() == 2.0);
     CHECK(ep.duration().count() == 2);
     CHECK(http.in_flight().value() == 0.0);
+}
+
+TEST_CASE("kits/http: an endpoint whose making ran out of memory keeps its room under the bound") {
+    // Out of memory after `allowed` allocations, endpoint() fails part of the way: some of the
+    // pair's series may exist then (the families count them), so its room stays taken and
+    // another pair does not get an endpoint now that it would lose later.
+    vitals::registry reg;
+    vitals::family_options small;
+    small.max_series = 4; // 3 endpoints and the overflow endpoint
+    vitals::kits::http_metrics http(reg, "app", small);
+    http.record("GET", "/a", 200, 0.01);
+    http.record("GET", "/b", 200, 0.01);
+    const std::size_t series_before = http.duration().size();
+    int partial_failures = 0;
+    bool made = false;
+    for (std::size_t allowed = 0; allowed < 1000 && !made; ++allowed) {
+        bool failed = false;
+        try {
+            failing_allocations oom(allowed);
+            (void)http.endpoint("GET", "/c");
+        } catch (const std::bad_alloc&) {
+            failed = true;
+        }
+        made = !failed;
+        if (failed && http.duration().size() > series_before) {
+            ++partial_failures; // a failure that left /c's duration series behind
+            CHECK(http.endpoint("GET", "/d").endpoint() == "__overflow__");
+        }
+    }
+    REQUIRE(made);
+    CHECK(partial_failures >= 1);
+    CHECK(http.endpoint("GET", "/c").endpoint() == "/c");
+    CHECK(http.endpoint("GET", "/d").endpoint() == "__overflow__");
+    CHECK(http.requests().size() <= 4u);
+    CHECK(http.duration().size() <= 4u);
+    CHECK(http.request_size().size() <= 4u);
+    CHECK(http.response_size().size() <= 4u);
 }
 
 #endif // VITALS_HAS_EXCEPTIONS()

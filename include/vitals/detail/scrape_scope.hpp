@@ -13,9 +13,8 @@ namespace detail {
 /// the registry's reader lock and runs its collectors and the output sink. Code those call
 /// must not wait for that lock, which only the end of the scrape releases: a registration in
 /// the same registry would wait for its writer lock forever, and a server stop() that joins a
-/// thread which renders the registry could too. Such code asks inside() first. A family's
-/// walk (family_base::for_each_series) marks the family the same way, for the output sink
-/// that calls back into the family being written.
+/// thread which renders the registry could too. Such code asks inside() first. (A family's
+/// walk holds its lock only while the output sink does not run: see sink_pause.)
 ///
 /// One pointer of thread-local storage, trivially initialised (no guard, nothing to destroy,
 /// also with mingw-w64's emulated TLS); scopes nest (a collector may render another registry).

@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/format_number.hpp>
+#include <vitals/detail/sink_pause.hpp>
 
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
@@ -105,6 +106,10 @@ public:
         write_formatted([v](char* out) { return format_uint(out, v); });
     }
 
+    /// Where a family's walk puts what it holds, for the sink to run without it (see
+    /// sink_pause); null outside a walk. Strings grow without letting go of anything.
+    sink_pause*& pause_slot() noexcept { return pause_; }
+
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
     void finish() {
         if (string_) {
@@ -121,10 +126,15 @@ private:
     using grow_fn = void (*)(out_buffer&, std::size_t n);
 
     // The window is emptied before the call: a chunk the sink failed on is never sent again.
+    // The walk's lock is let go meanwhile; if the sink throws, the walk's end knows it is.
     static void flush_to_sink(out_buffer& b, std::size_t) {
         const std::size_t n = static_cast<std::size_t>(b.cur_ - b.begin_);
         b.cur_ = b.begin_;
-        if (n != 0) b.sink_(b.context_, b.begin_, n);
+        if (n == 0) return;
+        sink_pause* const pause = b.pause_;
+        if (pause) pause->release(*pause);
+        b.sink_(b.context_, b.begin_, n);
+        if (pause) pause->reacquire(*pause);
     }
     static void grow_string(out_buffer& b, std::size_t n) {
         std::string& s = *b.string_;
@@ -161,6 +171,7 @@ private:
     std::size_t start_ = 0;
     text_sink sink_ = nullptr;
     void* context_ = nullptr;
+    sink_pause* pause_ = nullptr;
     char* begin_ = nullptr;
     char* cur_ = nullptr;
     char* end_ = nullptr;

@@ -48,32 +48,34 @@ public:
         const family_text& t = f.text();
         const std::string_view base = family_name(f.name(), f.type());
         bool any = false; // a family without visible series writes nothing
-        f.for_each_series([&](const series_node& s) {
-            if (!any) {
-                write_metadata(base, f.help(), f.type(), f.options().unit);
-                any = true;
-            }
-            switch (f.type()) {
-            case metric_type::counter:
-                write_counter(f.name(), base, s);
-                return;
-            case metric_type::gauge:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
-                out_.put('\n');
-                return;
-            case metric_type::histogram:
-                write_histogram(t, f.name(), f.bounds(), s);
-                return;
-            case metric_type::info:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write("1\n", 2);
-                return;
-            case metric_type::stateset:
-                lines_.stateset_lines(f.name(), t, s);
-                return;
-            }
-        });
+        f.for_each_series(
+            [&](const series_node& s) {
+                if (!any) {
+                    write_metadata(base, f.help(), f.type(), f.options().unit);
+                    any = true;
+                }
+                switch (f.type()) {
+                case metric_type::counter:
+                    write_counter(f.name(), base, s);
+                    return;
+                case metric_type::gauge:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+                    out_.put('\n');
+                    return;
+                case metric_type::histogram:
+                    write_histogram(t, f.name(), f.bounds(), s);
+                    return;
+                case metric_type::info:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write("1\n", 2);
+                    return;
+                case metric_type::stateset:
+                    lines_.stateset_lines(f.name(), t, s);
+                    return;
+                }
+            },
+            out_.pause_slot());
     }
 
     void collected_family(std::string_view name, std::string_view help, metric_type type,
@@ -136,7 +138,8 @@ private:
     // A creation time that is not a number (an injected clock returning NaN or an infinity)
     // is left out: `_created` is optional, and NaN says nothing about when counting began.
     void write_created(std::string_view base, const series_node& s) {
-        if (VITALS_DETAIL_UNLIKELY(!is_finite(s.created))) return;
+        const double created = s.created.load(std::memory_order_relaxed);
+        if (VITALS_DETAIL_UNLIKELY(!is_finite(created))) return;
         out_.write(base);
         out_.write("_created", 8);
         if (!s.labels.empty()) {
@@ -146,7 +149,7 @@ private:
         } else {
             out_.put(' ');
         }
-        write_unix_time(s.created);
+        write_unix_time(created);
         out_.put('\n');
     }
 

@@ -38,32 +38,34 @@ public:
     void family(const family_base& f) override {
         const family_text& t = f.text();
         bool any = false; // a family without visible series writes nothing
-        f.for_each_series([&](const series_node& s) {
-            if (!any) {
-                out_.write(t.header);
-                any = true;
-            }
-            switch (f.type()) {
-            case metric_type::counter:
-                write_counter(f, s);
-                return;
-            case metric_type::gauge:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
-                out_.put('\n');
-                return;
-            case metric_type::histogram:
-                write_histogram(t, s);
-                return;
-            case metric_type::info:
-                lines_.name_labels(f.name(), s.labels.view());
-                out_.write("1\n", 2);
-                return;
-            case metric_type::stateset:
-                lines_.stateset_lines(f.name(), t, s);
-                return;
-            }
-        });
+        f.for_each_series(
+            [&](const series_node& s) {
+                if (!any) {
+                    out_.write(t.header);
+                    any = true;
+                }
+                switch (f.type()) {
+                case metric_type::counter:
+                    write_counter(f, s);
+                    return;
+                case metric_type::gauge:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+                    out_.put('\n');
+                    return;
+                case metric_type::histogram:
+                    write_histogram(t, s);
+                    return;
+                case metric_type::info:
+                    lines_.name_labels(f.name(), s.labels.view());
+                    out_.write("1\n", 2);
+                    return;
+                case metric_type::stateset:
+                    lines_.stateset_lines(f.name(), t, s);
+                    return;
+                }
+            },
+            out_.pause_slot());
     }
 
     void collected_family(std::string_view name, std::string_view help, metric_type type,
