@@ -3,7 +3,8 @@
 // servers, or a scraper with a short interval and a slow collector, do), and the main thread
 // then registers a family (mode `collector`: a collector that takes 200 ms) or adds a series
 // to a family of 100,000 (mode `family`: the scrapers render into a reused string; mode
-// `family-sink`: through a sink with a 4 KiB buffer, whose calls let the family's lock go).
+// `family-sink`: through a sink with a 4 KiB buffer). A render lets the family's lock go
+// whenever it grows its string or calls its sink, so a new series waits for little of it.
 // The wait is printed in milliseconds and in renders of the registry timed in the same run,
 // the in-run baseline. A writer that has waited 10 s stops the scrapers, so a starved one
 // shows as about 10,000 ms.

@@ -295,8 +295,9 @@ public:
 
     /// The read-only walk the exposition writers use: calls `fn(const series_node&)` for
     /// every visible series, sorted by label values, under the family's reader lock. While
-    /// `fn` runs the output's sink, the walk lets go of the lock (through `pause_slot`, see
-    /// sink_pause): the sink may make, remove or clear series, here or in any family. The walk
+    /// `fn` runs the output's sink or grows the output string, the walk lets go of the lock
+    /// (through `pause_slot`, see sink_pause): a writer waits for one buffer of output at most,
+    /// and the sink may make, remove or clear series, here or in any family. The walk
     /// then goes on after the series it was writing: a series made meanwhile is written if it
     /// sorts after that one, and one hidden meanwhile is not written. A node is never freed
     /// while the family lives, so the series being written stays valid meanwhile.

@@ -1943,8 +1943,9 @@ namespace detail {
 /// family being written (family_base::for_each_series). The output buffer releases it before
 /// it calls the sink and takes it back after, so a sink may make, remove or clear series in
 /// that family, and two scrapes whose sinks make series in each other's family do not wait
-/// for each other for ever. Two function pointers rather than virtual functions: the buffer
-/// calls them only around a sink call.
+/// for each other for ever. It does the same when it grows its string (every 32 KiB at
+/// most), so that a writer waits for one window of output, not for the whole family. Two
+/// function pointers rather than virtual functions: the buffer calls them only then.
 struct sink_pause {
     void (*release)(sink_pause&) noexcept;
     void (*reacquire)(sink_pause&);
@@ -2054,8 +2055,8 @@ public:
         write_formatted([v](char* out) { return format_uint(out, v); });
     }
 
-    /// Where a family's walk puts what it holds, for the sink to run without it (see
-    /// sink_pause); null outside a walk. Strings grow without letting go of anything.
+    /// Where a family's walk puts what it holds, for the sink to run (or the string to grow)
+    /// without it (see sink_pause); null outside a walk.
     sink_pause*& pause_slot() noexcept { return pause_; }
 
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
@@ -2084,7 +2085,15 @@ private:
         b.sink_(b.context_, b.begin_, n);
         if (pause) pause->reacquire(*pause);
     }
+    // The walk's lock is let go meanwhile too (a window is 32 KiB at most while the string has
+    // room, and growing it may allocate and fault pages in): a writer waits for one window.
     static void grow_string(out_buffer& b, std::size_t n) {
+        sink_pause* const pause = b.pause_;
+        if (pause) pause->release(*pause);
+        resize_string(b, n);
+        if (pause) pause->reacquire(*pause);
+    }
+    static void resize_string(out_buffer& b, std::size_t n) {
         std::string& s = *b.string_;
         const std::size_t used = static_cast<std::size_t>(b.cur_ - b.begin_);
         const std::size_t capacity = s.capacity();
@@ -4461,8 +4470,9 @@ public:
 
     /// The read-only walk the exposition writers use: calls `fn(const series_node&)` for
     /// every visible series, sorted by label values, under the family's reader lock. While
-    /// `fn` runs the output's sink, the walk lets go of the lock (through `pause_slot`, see
-    /// sink_pause): the sink may make, remove or clear series, here or in any family. The walk
+    /// `fn` runs the output's sink or grows the output string, the walk lets go of the lock
+    /// (through `pause_slot`, see sink_pause): a writer waits for one buffer of output at most,
+    /// and the sink may make, remove or clear series, here or in any family. The walk
     /// then goes on after the series it was writing: a series made meanwhile is written if it
     /// sorts after that one, and one hidden meanwhile is not written. A node is never freed
     /// while the family lives, so the series being written stays valid meanwhile.

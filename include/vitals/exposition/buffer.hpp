@@ -106,8 +106,8 @@ public:
         write_formatted([v](char* out) { return format_uint(out, v); });
     }
 
-    /// Where a family's walk puts what it holds, for the sink to run without it (see
-    /// sink_pause); null outside a walk. Strings grow without letting go of anything.
+    /// Where a family's walk puts what it holds, for the sink to run (or the string to grow)
+    /// without it (see sink_pause); null outside a walk.
     sink_pause*& pause_slot() noexcept { return pause_; }
 
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
@@ -136,7 +136,15 @@ private:
         b.sink_(b.context_, b.begin_, n);
         if (pause) pause->reacquire(*pause);
     }
+    // The walk's lock is let go meanwhile too (a window is 32 KiB at most while the string has
+    // room, and growing it may allocate and fault pages in): a writer waits for one window.
     static void grow_string(out_buffer& b, std::size_t n) {
+        sink_pause* const pause = b.pause_;
+        if (pause) pause->release(*pause);
+        resize_string(b, n);
+        if (pause) pause->reacquire(*pause);
+    }
+    static void resize_string(out_buffer& b, std::size_t n) {
         std::string& s = *b.string_;
         const std::size_t used = static_cast<std::size_t>(b.cur_ - b.begin_);
         const std::size_t capacity = s.capacity();
