@@ -45,6 +45,17 @@ struct collected_family {
     metric_type type;
     std::string name;
 };
+
+/// Makes `v[i]` an element of `v`, for `i` at most `v.size()`: when `i` is the size, `v`
+/// doubles (to `first` elements when empty), zero-filled. Written out rather than push_back,
+/// whose reallocation every file including this header compiled for each element type.
+template <class T>
+void grow_to_index(std::vector<T>& v, std::size_t i, std::size_t first) {
+    if (i < v.size()) return;
+    std::vector<T> bigger(i == 0 ? first : i * 2, T());
+    for (std::size_t k = 0; k < i; ++k) bigger[k] = v[k];
+    v.swap(bigger);
+}
 } // namespace detail
 
 /// The outcome of a collector_output call: ok, or why what it was given was dropped.
@@ -184,14 +195,8 @@ private:
         if (seen_count_ < 64) {
             seen_inline_[seen_count_] = h;
         } else {
-            // Grown as remember_label_set() grows its table, not by push_back, which every
-            // file including this header compiled.
             const std::size_t i = seen_count_ - 64;
-            if (i == seen_more_.size()) {
-                std::vector<std::uint64_t> bigger(i == 0 ? 64 : i * 2, 0);
-                for (std::size_t k = 0; k < i; ++k) bigger[k] = seen_more_[k];
-                seen_more_.swap(bigger);
-            }
+            detail::grow_to_index(seen_more_, i, 64);
             seen_more_[i] = h;
         }
         ++seen_count_;

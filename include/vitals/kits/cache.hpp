@@ -42,14 +42,8 @@ struct cache_hit_rate_collector {
                 texts.push_back(l.first);
                 texts.push_back(l.second);
             }
-            // Grown by hand, as collector_output grows its tables: push_back made every file
-            // including this header compile vector's reallocation for std::size_t.
             const std::size_t i = ratios.size();
-            if (i == ends.size()) {
-                std::vector<std::size_t> bigger(i == 0 ? 8 : i * 2, 0);
-                for (std::size_t k = 0; k < i; ++k) bigger[k] = ends[k];
-                ends.swap(bigger);
-            }
+            detail::grow_to_index(ends, i, 8); // not push_back: see grow_to_index
             ends[i] = texts.size();
             ratios.push_back(cache_hit_ratio(*m.hits, *m.misses));
         });
