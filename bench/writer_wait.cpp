@@ -60,7 +60,10 @@ int main(int argc, char** argv) {
     // a sink that counts the bytes into a 4 KiB buffer.
     const auto render = [through_sink, &reg](std::string& out) {
         out.clear();
-        if (!through_sink) return vitals::write_text(reg, out);
+        if (!through_sink) {
+            vitals::write_text(reg, out);
+            return;
+        }
         char buffer[4096];
         std::size_t bytes = 0;
         vitals::write_text(

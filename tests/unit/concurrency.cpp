@@ -108,6 +108,23 @@ private:
     int scrapes_ = 0;
 };
 
+// Renders `reg` into `text` (cleared first): into the string when `i` is even, else through a
+// sink with a 97-byte buffer, whose many calls each let the family being written go.
+void render_either_way(const vitals::registry& reg, int i, std::string& text) {
+    text.clear();
+    if (i % 2 == 0) {
+        vitals::write_text(reg, text);
+        return;
+    }
+    char buffer[97];
+    vitals::write_text(
+        reg,
+        [](void* ctx, const char* data, std::size_t size) {
+            static_cast<std::string*>(ctx)->append(data, size);
+        },
+        &text, buffer, sizeof buffer);
+}
+
 // Scrapes `reg` in a loop until `stop`, alternating the string and sink entry points.
 // Records the first problem; returns the number of scrapes through `scrapes`.
 void scrape_loop(const vitals::registry& reg, const std::atomic<bool>& stop, bool monotonic,
@@ -115,20 +132,9 @@ void scrape_loop(const vitals::registry& reg, const std::atomic<bool>& stop, boo
     scrape_checker checker;
     checker.check_monotonic(monotonic);
     std::string text;
-    char buffer[97];
     for (int i = 0; problem.empty(); ++i) {
         const bool last = stop.load(); // one more scrape after the writers finished
-        text.clear();
-        if (i % 2 == 0) {
-            vitals::write_text(reg, text);
-        } else {
-            vitals::write_text(
-                reg,
-                [](void* ctx, const char* data, std::size_t size) {
-                    static_cast<std::string*>(ctx)->append(data, size);
-                },
-                &text, buffer, sizeof buffer);
-        }
+        render_either_way(reg, i, text);
         problem = checker.check(text);
         if (last) break;
     }
@@ -527,20 +533,9 @@ TEST_CASE(
     int scrapes = 0;
     std::thread scraper([&] {
         std::string text;
-        char buffer[97];
         for (int i = 0; problem.empty(); ++i) {
             const bool last = stop.load();
-            text.clear();
-            if (i % 2 == 0) {
-                vitals::write_text(reg, text);
-            } else {
-                vitals::write_text(
-                    reg,
-                    [](void* ctx, const char* data, std::size_t size) {
-                        static_cast<std::string*>(ctx)->append(data, size);
-                    },
-                    &text, buffer, sizeof buffer);
-            }
+            render_either_way(reg, i, text);
             vitals_test::exposition ex;
             problem = vitals_test::parse_exposition(text, ex);
             std::map<std::string, std::string> previous; // sample name -> last `k` written
