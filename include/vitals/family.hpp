@@ -316,7 +316,7 @@ public:
         const recent_series* recent = recent_.data();
         std::size_t sorted_count = sorted_.size();
         std::size_t recent_count = recent_.size();
-        std::size_t layout = series_.size(); // every change of sorted_ or recent_ adds a series
+        std::size_t layout = layout_;
         std::size_t i = 0;
         std::size_t j = 0;
         std::size_t run_end = recent_count ? recent[0].at : sorted_count; // before recent[j]
@@ -339,8 +339,8 @@ public:
             recent = recent_.data();
             sorted_count = sorted_.size();
             recent_count = recent_.size();
-            if (layout != series_.size()) {
-                layout = series_.size();
+            if (layout != layout_) {
+                layout = layout_;
                 i = partition_index(sorted_count,
                                     [&](std::size_t k) { return !key_less(*s, *sorted[k]); });
                 j = partition_index(recent_count,
@@ -887,6 +887,7 @@ private:
         series_.push_back(s);
         const std::size_t at = partition_index( // after every key not greater than s's
             sorted_.size(), [&](std::size_t i) { return !key_less(*s, *sorted_[i]); });
+        ++layout_;
         if (direct) {
             insert_at(sorted_, at, s);
             return s;
@@ -918,6 +919,7 @@ private:
     // changes anything. Under the writer lock.
     void merge_recent() {
         reserve_more(sorted_, recent_.size());
+        ++layout_; // even if the series it makes room for is not made after all
         std::size_t end = sorted_.size(); // the sorted series not yet moved are [0, end)
         for (std::size_t j = 0; j < recent_.size(); ++j) sorted_.push_back(nullptr);
         std::size_t out = sorted_.size(); // [out, size) is in place
@@ -1187,6 +1189,9 @@ private:
     };
     std::vector<series_node*> sorted_;
     recent_run recent_;
+    // Changes of sorted_ and recent_ (under the writer lock): a walk that let go of the lock
+    // finds its place again when this moved (see for_each_series()).
+    std::size_t layout_ = 0;
 };
 
 } // namespace detail
