@@ -5439,6 +5439,7 @@ struct include_family_hpp {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_FAMILY_HPP
+// #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/stateset.hpp>: inlined above
 
 #include <cstddef>     // size_t
@@ -5531,6 +5532,25 @@ public:
         }
     }
 
+    /// A collector's `name{a="x"} value` line.
+    void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
+                          double value) {
+        name_collected_labels(name, "", labels, n);
+        out_.write_double(value);
+        out_.put('\n');
+    }
+
+    /// The lines of a gauge, info or stateset series, which both formats spell alike (the
+    /// writers write counters and histograms themselves).
+    void series_lines(metric_type type, std::string_view name, const family_text& t,
+                      const series_node& s) {
+        if (type == metric_type::stateset) return stateset_lines(name, t, s);
+        name_labels(name, s.labels.view());
+        if (type == metric_type::info) return out_.write("1\n", 2);
+        out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+        out_.put('\n');
+    }
+
     /// One line per state: `name{labels,name="state"} 1|0`.
     void stateset_lines(std::string_view name, const family_text& t, const series_node& s) {
         const std::uint64_t bits = static_cast<const series<stateset>&>(s).metric.bits();
@@ -5586,7 +5606,6 @@ VITALS_END_NAMESPACE
 #endif // VITALS_EXPOSITION_LINES_HPP
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
-// #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
 // #include <vitals/registry.hpp>
 // vitals/registry.hpp - owns metric families and custom collectors; the unit of exposition.
@@ -7069,26 +7088,12 @@ public:
                     write_metadata(base, f.help(), f.type(), f.options().unit);
                     any = true;
                 }
-                switch (f.type()) {
-                case metric_type::counter:
+                if (f.type() == metric_type::counter)
                     write_counter(f.name(), base, s);
-                    return;
-                case metric_type::gauge:
-                    lines_.name_labels(f.name(), s.labels.view());
-                    out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
-                    out_.put('\n');
-                    return;
-                case metric_type::histogram:
+                else if (f.type() == metric_type::histogram)
                     write_histogram(t, f.name(), f.bounds(), s);
-                    return;
-                case metric_type::info:
-                    lines_.name_labels(f.name(), s.labels.view());
-                    out_.write("1\n", 2);
-                    return;
-                case metric_type::stateset:
-                    lines_.stateset_lines(f.name(), t, s);
-                    return;
-                }
+                else
+                    lines_.series_lines(f.type(), f.name(), t, s);
             },
             out_.pause_slot());
     }
@@ -7100,9 +7105,7 @@ public:
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        lines_.name_collected_labels(name, "", labels, n);
-        out_.write_double(value);
-        out_.put('\n');
+        lines_.collected_sample(name, labels, n, value);
     }
 
     void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
@@ -9795,7 +9798,6 @@ VITALS_END_NAMESPACE
 // #include <vitals/exposition/lines.hpp>: inlined above
 // #include <vitals/exposition/model.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
-// #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
 // #include <vitals/registry.hpp>: inlined above
 
@@ -9830,26 +9832,12 @@ public:
                     out_.write(t.header);
                     any = true;
                 }
-                switch (f.type()) {
-                case metric_type::counter:
+                if (f.type() == metric_type::counter)
                     write_counter(f, s);
-                    return;
-                case metric_type::gauge:
-                    lines_.name_labels(f.name(), s.labels.view());
-                    out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
-                    out_.put('\n');
-                    return;
-                case metric_type::histogram:
+                else if (f.type() == metric_type::histogram)
                     write_histogram(t, s);
-                    return;
-                case metric_type::info:
-                    lines_.name_labels(f.name(), s.labels.view());
-                    out_.write("1\n", 2);
-                    return;
-                case metric_type::stateset:
-                    lines_.stateset_lines(f.name(), t, s);
-                    return;
-                }
+                else
+                    lines_.series_lines(f.type(), f.name(), t, s);
             },
             out_.pause_slot());
     }
@@ -9869,9 +9857,7 @@ public:
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        lines_.name_collected_labels(name, "", labels, n);
-        out_.write_double(value);
-        out_.put('\n');
+        lines_.collected_sample(name, labels, n, value);
     }
 
     void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,

@@ -10,6 +10,7 @@
 #include <vitals/exposition/buffer.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
+#include <vitals/gauge.hpp>
 #include <vitals/stateset.hpp>
 
 #include <cstddef>     // size_t
@@ -100,6 +101,25 @@ public:
             collected_label_text(collected_label(name, states[i].first));
             out_.write(states[i].second ? "} 1\n" : "} 0\n", 4);
         }
+    }
+
+    /// A collector's `name{a="x"} value` line.
+    void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
+                          double value) {
+        name_collected_labels(name, "", labels, n);
+        out_.write_double(value);
+        out_.put('\n');
+    }
+
+    /// The lines of a gauge, info or stateset series, which both formats spell alike (the
+    /// writers write counters and histograms themselves).
+    void series_lines(metric_type type, std::string_view name, const family_text& t,
+                      const series_node& s) {
+        if (type == metric_type::stateset) return stateset_lines(name, t, s);
+        name_labels(name, s.labels.view());
+        if (type == metric_type::info) return out_.write("1\n", 2);
+        out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
+        out_.put('\n');
     }
 
     /// One line per state: `name{labels,name="state"} 1|0`.

@@ -9,7 +9,6 @@
 #include <vitals/exposition/lines.hpp>
 #include <vitals/exposition/model.hpp>
 #include <vitals/family.hpp>
-#include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
 #include <vitals/registry.hpp>
 
@@ -44,26 +43,12 @@ public:
                     out_.write(t.header);
                     any = true;
                 }
-                switch (f.type()) {
-                case metric_type::counter:
+                if (f.type() == metric_type::counter)
                     write_counter(f, s);
-                    return;
-                case metric_type::gauge:
-                    lines_.name_labels(f.name(), s.labels.view());
-                    out_.write_double(static_cast<const series<gauge>&>(s).metric.value());
-                    out_.put('\n');
-                    return;
-                case metric_type::histogram:
+                else if (f.type() == metric_type::histogram)
                     write_histogram(t, s);
-                    return;
-                case metric_type::info:
-                    lines_.name_labels(f.name(), s.labels.view());
-                    out_.write("1\n", 2);
-                    return;
-                case metric_type::stateset:
-                    lines_.stateset_lines(f.name(), t, s);
-                    return;
-                }
+                else
+                    lines_.series_lines(f.type(), f.name(), t, s);
             },
             out_.pause_slot());
     }
@@ -83,9 +68,7 @@ public:
 
     void collected_sample(std::string_view name, const collected_label* labels, std::size_t n,
                           double value) override {
-        lines_.name_collected_labels(name, "", labels, n);
-        out_.write_double(value);
-        out_.put('\n');
+        lines_.collected_sample(name, labels, n, value);
     }
 
     void collected_histogram(std::string_view name, const collected_label* labels, std::size_t n,
