@@ -28,6 +28,64 @@
 #define VITALS_SERVER_AUTH_HPP
 
 // #include <vitals/config.hpp>: in "vitals.hpp"
+// #include <vitals/server/http_chars.hpp>
+// vitals/server/http_chars.hpp - the character rules of HTTP that the request parser, the
+// Accept negotiation and the Authorization check share.
+// SPDX-License-Identifier: MIT
+#ifndef VITALS_SERVER_HTTP_CHARS_HPP
+#define VITALS_SERVER_HTTP_CHARS_HPP
+
+// #include <vitals/config.hpp>: in "vitals.hpp"
+
+#include <cstddef>     // size_t
+#include <string_view> // string_view
+
+VITALS_BEGIN_NAMESPACE
+namespace detail {
+
+/// RFC 9110, 5.6.2: the characters of a token (method, header name, media type, parameter).
+inline bool http_token_char(char ch) noexcept {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// Equality ignoring ASCII case, as HTTP compares header names, schemes and tokens (no locale:
+/// bytes above 127 compare as they are).
+inline bool http_iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+} // namespace detail
+VITALS_END_NAMESPACE
+
+#endif // VITALS_SERVER_HTTP_CHARS_HPP
 
 #include <cstddef>     // size_t
 #include <string_view> // string_view
@@ -47,23 +105,12 @@ inline bool constant_time_equal(std::string_view presented, std::string_view exp
     return diff == 0;
 }
 
-inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 /// Whether an Authorization header value (`has` false: none was sent) carries `token` as a
 /// bearer token. An empty `token` admits everyone.
 inline bool bearer_authorized(std::string_view token, bool has, std::string_view value) noexcept {
     if (token.empty()) return true;
     if (!has) return false;
-    if (value.size() < 7 || !ascii_iequals(value.substr(0, 6), "bearer") || value[6] != ' ')
+    if (value.size() < 7 || !http_iequals(value.substr(0, 6), "bearer") || value[6] != ' ')
         return false;
     value.remove_prefix(7);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
@@ -1113,6 +1160,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: in "vitals.hpp"
 // #include <vitals/detail/narrow.hpp>: in "vitals.hpp"
+// #include <vitals/server/http_chars.hpp>: inlined above
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
@@ -1244,38 +1292,6 @@ private:
         trailer_line, // collecting a trailer field line
     };
 
-    static bool is_tchar(unsigned char c) noexcept {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-        switch (c) {
-        case '!':
-        case '#':
-        case '$':
-        case '%':
-        case '&':
-        case '\'':
-        case '*':
-        case '+':
-        case '-':
-        case '.':
-        case '^':
-        case '_':
-        case '`':
-        case '|':
-        case '~':
-            return true;
-        default:
-            return false;
-        }
-    }
-    static char lower(char c) noexcept {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    static bool iequals(std::string_view a, std::string_view b) noexcept {
-        if (a.size() != b.size()) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (lower(a[i]) != lower(b[i])) return false;
-        return true;
-    }
     static bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
     static std::string_view trim(std::string_view s) noexcept {
         while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
@@ -1463,7 +1479,7 @@ private:
         const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
         const std::string_view version = line.substr(sp2 + 1);
         for (char c : method)
-            if (!is_tchar(static_cast<unsigned char>(c))) return bad_request_line();
+            if (!http_token_char(c)) return bad_request_line();
         for (char c : target) {
             const auto u = static_cast<unsigned char>(c);
             if (u <= 0x20 || u >= 0x7F) return bad_request_line();
@@ -1488,7 +1504,8 @@ private:
             const std::size_t scheme_end = target.find("://");
             if (scheme_end == std::string_view::npos || scheme_end == 0) return bad_request_line();
             const std::string_view scheme = target.substr(0, scheme_end);
-            if (!iequals(scheme, "http") && !iequals(scheme, "https")) return bad_request_line();
+            if (!http_iequals(scheme, "http") && !http_iequals(scheme, "https"))
+                return bad_request_line();
             std::string_view rest = target.substr(scheme_end + 3);
             const std::size_t end = rest.find_first_of("?#");
             if (end != std::string_view::npos) rest = rest.substr(0, end);
@@ -1521,7 +1538,7 @@ private:
             return false;
         }
         for (std::size_t i = 0; i < colon; ++i)
-            if (!is_tchar(static_cast<unsigned char>(line[i]))) {
+            if (!http_token_char(line[i])) {
                 fail(400, "malformed header field name");
                 return false;
             }
@@ -1534,7 +1551,7 @@ private:
         const std::size_t colon = line.find(':');
         const std::string_view name = line.substr(0, colon);
         const std::string_view value = trim(line.substr(colon + 1));
-        if (iequals(name, "content-length")) {
+        if (http_iequals(name, "content-length")) {
             if (value.empty()) return bad_length();
             std::uint64_t v = 0;
             for (char c : value) {
@@ -1548,35 +1565,35 @@ private:
             if (has_content_length_ && v != content_length_) return bad_length();
             has_content_length_ = true;
             content_length_ = v;
-        } else if (iequals(name, "transfer-encoding")) {
+        } else if (http_iequals(name, "transfer-encoding")) {
             if (has_transfer_encoding_) {
                 fail(501, "unsupported Transfer-Encoding");
                 return false;
             }
             has_transfer_encoding_ = true;
-            if (!iequals(value, "chunked")) {
+            if (!http_iequals(value, "chunked")) {
                 fail(501, "unsupported Transfer-Encoding");
                 return false;
             }
             chunked_ = true;
-        } else if (iequals(name, "connection")) {
+        } else if (http_iequals(name, "connection")) {
             std::string_view rest = value;
             while (!rest.empty()) {
                 const std::size_t comma = rest.find(',');
                 const std::string_view token = trim(rest.substr(0, comma));
-                if (iequals(token, "close")) close_ = true;
-                if (iequals(token, "keep-alive")) keep_alive_token_ = true;
+                if (http_iequals(token, "close")) close_ = true;
+                if (http_iequals(token, "keep-alive")) keep_alive_token_ = true;
                 if (comma == std::string_view::npos) break;
                 rest.remove_prefix(comma + 1);
             }
-        } else if (iequals(name, "authorization")) {
+        } else if (http_iequals(name, "authorization")) {
             if (has_authorization_) {
                 fail(400, "duplicate Authorization header");
                 return false;
             }
             has_authorization_ = true;
             authorization_.assign(value.data(), value.size());
-        } else if (iequals(name, "host")) {
+        } else if (http_iequals(name, "host")) {
             // RFC 9112, 3.2: more than one Host, or one that is no host[:port], gets a 400.
             if (has_host_) {
                 fail(400, "duplicate Host header");
@@ -1587,9 +1604,9 @@ private:
                 fail(400, "invalid Host header");
                 return false;
             }
-        } else if (iequals(name, "expect")) {
-            expect_continue_ = iequals(value, "100-continue") && minor_ >= 1;
-        } else if (iequals(name, "accept")) {
+        } else if (http_iequals(name, "expect")) {
+            expect_continue_ = http_iequals(value, "100-continue") && minor_ >= 1;
+        } else if (http_iequals(name, "accept")) {
             if (!accept_.empty()) accept_ += ',';
             accept_.append(value.data(), value.size());
         }
@@ -3069,6 +3086,7 @@ VITALS_END_NAMESPACE
 #define VITALS_SERVER_NEGOTIATE_HPP
 
 // #include <vitals/config.hpp>: in "vitals.hpp"
+// #include <vitals/server/http_chars.hpp>: inlined above
 
 #include <cstddef>          // size_t
 #include <initializer_list> // initializer_list (the candidates loop)
@@ -3085,43 +3103,6 @@ struct media_range {
     std::string_view type, subtype, version; // version: empty when absent
     int q = 1000;                            // quality in thousandths
 };
-
-inline bool accept_iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-// RFC 9110, 5.6.2: token characters.
-inline bool accept_tchar(char ch) noexcept {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
 
 /// A cursor over an Accept header value that parses media ranges (RFC 9110, 12.5.1:
 /// `type "/" subtype *( OWS ";" OWS name "=" ( token / quoted-string ) )`, with `q` as the
@@ -3158,9 +3139,9 @@ public:
             if (!token(name) || !eat('=')) return false;
             bool quoted = false;
             if (!param_value(value, quoted)) return false;
-            if (accept_iequals(name, "q")) {
+            if (http_iequals(name, "q")) {
                 if (quoted || !qvalue(value, r.q)) return false;
-            } else if (accept_iequals(name, "version")) {
+            } else if (http_iequals(name, "version")) {
                 r.version = value;
             }
         }
@@ -3177,7 +3158,7 @@ private:
     }
     bool token(std::string_view& out) noexcept {
         const std::size_t start = i_;
-        while (i_ < s_.size() && accept_tchar(s_[i_])) ++i_;
+        while (i_ < s_.size() && http_token_char(s_[i_])) ++i_;
         out = s_.substr(start, i_ - start);
         return i_ > start;
     }
@@ -3228,9 +3209,9 @@ private:
 inline int range_match(const media_range& r, std::string_view type, std::string_view subtype,
                        std::string_view version) noexcept {
     if (r.type == "*") return r.subtype == "*" ? 0 : -1;
-    if (!accept_iequals(r.type, type)) return -1;
+    if (!http_iequals(r.type, type)) return -1;
     if (r.subtype == "*") return 1;
-    if (!accept_iequals(r.subtype, subtype)) return -1;
+    if (!http_iequals(r.subtype, subtype)) return -1;
     if (r.version.empty()) return 2;
     return r.version == version ? 3 : -1;
 }

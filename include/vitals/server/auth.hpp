@@ -4,6 +4,7 @@
 #define VITALS_SERVER_AUTH_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/server/http_chars.hpp>
 
 #include <cstddef>     // size_t
 #include <string_view> // string_view
@@ -23,23 +24,12 @@ inline bool constant_time_equal(std::string_view presented, std::string_view exp
     return diff == 0;
 }
 
-inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 /// Whether an Authorization header value (`has` false: none was sent) carries `token` as a
 /// bearer token. An empty `token` admits everyone.
 inline bool bearer_authorized(std::string_view token, bool has, std::string_view value) noexcept {
     if (token.empty()) return true;
     if (!has) return false;
-    if (value.size() < 7 || !ascii_iequals(value.substr(0, 6), "bearer") || value[6] != ' ')
+    if (value.size() < 7 || !http_iequals(value.substr(0, 6), "bearer") || value[6] != ' ')
         return false;
     value.remove_prefix(7);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);

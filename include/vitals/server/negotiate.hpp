@@ -4,6 +4,7 @@
 #define VITALS_SERVER_NEGOTIATE_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/server/http_chars.hpp>
 
 #include <cstddef>          // size_t
 #include <initializer_list> // initializer_list (the candidates loop)
@@ -20,43 +21,6 @@ struct media_range {
     std::string_view type, subtype, version; // version: empty when absent
     int q = 1000;                            // quality in thousandths
 };
-
-inline bool accept_iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-// RFC 9110, 5.6.2: token characters.
-inline bool accept_tchar(char ch) noexcept {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
 
 /// A cursor over an Accept header value that parses media ranges (RFC 9110, 12.5.1:
 /// `type "/" subtype *( OWS ";" OWS name "=" ( token / quoted-string ) )`, with `q` as the
@@ -93,9 +57,9 @@ public:
             if (!token(name) || !eat('=')) return false;
             bool quoted = false;
             if (!param_value(value, quoted)) return false;
-            if (accept_iequals(name, "q")) {
+            if (http_iequals(name, "q")) {
                 if (quoted || !qvalue(value, r.q)) return false;
-            } else if (accept_iequals(name, "version")) {
+            } else if (http_iequals(name, "version")) {
                 r.version = value;
             }
         }
@@ -112,7 +76,7 @@ private:
     }
     bool token(std::string_view& out) noexcept {
         const std::size_t start = i_;
-        while (i_ < s_.size() && accept_tchar(s_[i_])) ++i_;
+        while (i_ < s_.size() && http_token_char(s_[i_])) ++i_;
         out = s_.substr(start, i_ - start);
         return i_ > start;
     }
@@ -163,9 +127,9 @@ private:
 inline int range_match(const media_range& r, std::string_view type, std::string_view subtype,
                        std::string_view version) noexcept {
     if (r.type == "*") return r.subtype == "*" ? 0 : -1;
-    if (!accept_iequals(r.type, type)) return -1;
+    if (!http_iequals(r.type, type)) return -1;
     if (r.subtype == "*") return 1;
-    if (!accept_iequals(r.subtype, subtype)) return -1;
+    if (!http_iequals(r.subtype, subtype)) return -1;
     if (r.version.empty()) return 2;
     return r.version == version ? 3 : -1;
 }

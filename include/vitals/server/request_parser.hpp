@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/detail/narrow.hpp>
+#include <vitals/server/http_chars.hpp>
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
@@ -136,38 +137,6 @@ private:
         trailer_line, // collecting a trailer field line
     };
 
-    static bool is_tchar(unsigned char c) noexcept {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-        switch (c) {
-        case '!':
-        case '#':
-        case '$':
-        case '%':
-        case '&':
-        case '\'':
-        case '*':
-        case '+':
-        case '-':
-        case '.':
-        case '^':
-        case '_':
-        case '`':
-        case '|':
-        case '~':
-            return true;
-        default:
-            return false;
-        }
-    }
-    static char lower(char c) noexcept {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    static bool iequals(std::string_view a, std::string_view b) noexcept {
-        if (a.size() != b.size()) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (lower(a[i]) != lower(b[i])) return false;
-        return true;
-    }
     static bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
     static std::string_view trim(std::string_view s) noexcept {
         while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
@@ -355,7 +324,7 @@ private:
         const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
         const std::string_view version = line.substr(sp2 + 1);
         for (char c : method)
-            if (!is_tchar(static_cast<unsigned char>(c))) return bad_request_line();
+            if (!http_token_char(c)) return bad_request_line();
         for (char c : target) {
             const auto u = static_cast<unsigned char>(c);
             if (u <= 0x20 || u >= 0x7F) return bad_request_line();
@@ -380,7 +349,8 @@ private:
             const std::size_t scheme_end = target.find("://");
             if (scheme_end == std::string_view::npos || scheme_end == 0) return bad_request_line();
             const std::string_view scheme = target.substr(0, scheme_end);
-            if (!iequals(scheme, "http") && !iequals(scheme, "https")) return bad_request_line();
+            if (!http_iequals(scheme, "http") && !http_iequals(scheme, "https"))
+                return bad_request_line();
             std::string_view rest = target.substr(scheme_end + 3);
             const std::size_t end = rest.find_first_of("?#");
             if (end != std::string_view::npos) rest = rest.substr(0, end);
@@ -413,7 +383,7 @@ private:
             return false;
         }
         for (std::size_t i = 0; i < colon; ++i)
-            if (!is_tchar(static_cast<unsigned char>(line[i]))) {
+            if (!http_token_char(line[i])) {
                 fail(400, "malformed header field name");
                 return false;
             }
@@ -426,7 +396,7 @@ private:
         const std::size_t colon = line.find(':');
         const std::string_view name = line.substr(0, colon);
         const std::string_view value = trim(line.substr(colon + 1));
-        if (iequals(name, "content-length")) {
+        if (http_iequals(name, "content-length")) {
             if (value.empty()) return bad_length();
             std::uint64_t v = 0;
             for (char c : value) {
@@ -440,35 +410,35 @@ private:
             if (has_content_length_ && v != content_length_) return bad_length();
             has_content_length_ = true;
             content_length_ = v;
-        } else if (iequals(name, "transfer-encoding")) {
+        } else if (http_iequals(name, "transfer-encoding")) {
             if (has_transfer_encoding_) {
                 fail(501, "unsupported Transfer-Encoding");
                 return false;
             }
             has_transfer_encoding_ = true;
-            if (!iequals(value, "chunked")) {
+            if (!http_iequals(value, "chunked")) {
                 fail(501, "unsupported Transfer-Encoding");
                 return false;
             }
             chunked_ = true;
-        } else if (iequals(name, "connection")) {
+        } else if (http_iequals(name, "connection")) {
             std::string_view rest = value;
             while (!rest.empty()) {
                 const std::size_t comma = rest.find(',');
                 const std::string_view token = trim(rest.substr(0, comma));
-                if (iequals(token, "close")) close_ = true;
-                if (iequals(token, "keep-alive")) keep_alive_token_ = true;
+                if (http_iequals(token, "close")) close_ = true;
+                if (http_iequals(token, "keep-alive")) keep_alive_token_ = true;
                 if (comma == std::string_view::npos) break;
                 rest.remove_prefix(comma + 1);
             }
-        } else if (iequals(name, "authorization")) {
+        } else if (http_iequals(name, "authorization")) {
             if (has_authorization_) {
                 fail(400, "duplicate Authorization header");
                 return false;
             }
             has_authorization_ = true;
             authorization_.assign(value.data(), value.size());
-        } else if (iequals(name, "host")) {
+        } else if (http_iequals(name, "host")) {
             // RFC 9112, 3.2: more than one Host, or one that is no host[:port], gets a 400.
             if (has_host_) {
                 fail(400, "duplicate Host header");
@@ -479,9 +449,9 @@ private:
                 fail(400, "invalid Host header");
                 return false;
             }
-        } else if (iequals(name, "expect")) {
-            expect_continue_ = iequals(value, "100-continue") && minor_ >= 1;
-        } else if (iequals(name, "accept")) {
+        } else if (http_iequals(name, "expect")) {
+            expect_continue_ = http_iequals(value, "100-continue") && minor_ >= 1;
+        } else if (http_iequals(name, "accept")) {
             if (!accept_.empty()) accept_ += ',';
             accept_.append(value.data(), value.size());
         }
