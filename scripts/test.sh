@@ -96,7 +96,7 @@ cmake_ctest() {
         shift
     done
     local dir="$BUILD/$name"
-    cmake -S . -B "$dir" -G Ninja "${cmake_args[@]}"
+    cmake -S . -B "$dir" -G Ninja -DVITALS_WERROR=ON "${cmake_args[@]}"
     cmake --build "$dir" -j "$JOBS"
     # See without_load_tests.
     [[ "${VITALS_SKIP_LOAD_TESTS:-0}" == 1 ]] && ctest_args+=(-LE load)
@@ -608,9 +608,29 @@ e2e_prometheus() {
 
 # The demo service's contract end to end: flags, the listening line, readiness, a scrape
 # checked by prometheus_client's parser and promtool, exit codes and signals.
+# README's quick-start command as written (CMake's Release flags, -O3), in a build directory of
+# its own: it must build without a warning, and the demo it builds is the one tested.
 e2e_demo() {
     [[ -f examples/demo_service.cpp ]] || skip "examples/demo_service.cpp does not exist yet"
-    bash tests/e2e/demo_service_test.sh
+    local dir="$BUILD/demo-quickstart" command
+    command=$(awk '/^## Quick start/ { q = 1 } q && /^cmake -S \. -B build / { print; exit }' README.md)
+    [[ -n "$command" ]] || { echo "README's quick start has no 'cmake -S . -B build' line"; return 1; }
+    command=${command% && ./build/examples/demo_service}
+    [[ "$command" != *"./build/examples/demo_service"* ]] || {
+        echo "README's quick-start line does not end in '&& ./build/examples/demo_service'"
+        return 1
+    }
+    command=${command//-B build /-B $dir }
+    command=${command//--build build /--build $dir }
+    rm -rf "$dir"
+    echo "== $command"
+    bash -c "$command" 2>&1 | tee "$dir.log"
+    ((PIPESTATUS[0] == 0)) || return 1
+    if grep -n "warning:" "$dir.log"; then
+        echo "README's quick-start build printed warnings (above)"
+        return 1
+    fi
+    bash tests/e2e/demo_service_test.sh "$dir/examples/demo_service"
 }
 
 # The server tests (tests/unit/server*.cpp) cross-compiled with mingw-w64 (-static, ws2_32)
@@ -901,7 +921,7 @@ step --needs "g++-arm-linux-gnueabihf qemu-user" embedded embedded_example
 step --needs "clang g++-arm-linux-gnueabihf qemu-user" atomics atomics_32bit
 step --extra noexcept-units noexcept_units
 step --needs "python3-yaml" deploy deploy_manifests
-step --needs "prometheus python3-prometheus-client curl" demo-e2e e2e_demo
+step --needs "prometheus python3-prometheus-client curl make" demo-e2e e2e_demo
 step --needs "prometheus python3-yaml curl" e2e e2e_prometheus
 step --extra --needs "g++-mingw-w64-x86-64-posix wine wine64" wine-server wine_server
 step --needs "clang libclang-rt-14-dev" fuzz-server fuzz_server

@@ -537,6 +537,13 @@ private:
     }
 
     // lookup() of as many values as label names; `Count` as for hash_label_values_counted().
+    // hash_label_values_counted() fills `words` for each of the `n` values that find() reads;
+    // g++ 12 at -O3 cannot see it and warns (-Wmaybe-uninitialized), so the warning is off
+    // here rather than 128 bytes zeroed on every lookup.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     template <class Count>
     series_node* lookup_counted(const std::string_view* vals, Count n) {
         head_words words[max_head_values];
@@ -551,6 +558,9 @@ private:
         if (s) return lookup_locked(vals, n, h);
         return lookup_missed(vals, n, h, heads, overflow, heads && values_ascii(vals, n, heads));
     }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
     [[noreturn]] VITALS_DETAIL_NOINLINE void fail_label_count(std::size_t given) const {
         fail(label_count_error(given));
