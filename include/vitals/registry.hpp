@@ -32,6 +32,7 @@
 
 #if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
+#include <stdexcept> // runtime_error
 #endif
 
 VITALS_BEGIN_NAMESPACE
@@ -85,10 +86,10 @@ private:
 /// collides with a registered family or with one written earlier in this scrape (by any
 /// collector), or declares a unit its name does not end with, is dropped with its samples;
 /// a sample with an invalid or repeated label name, a label set the family already has (in
-/// any label order), or a value its type does not allow (a negative or NaN counter,
-/// inconsistent histogram buckets) is dropped alone. Every call says
-/// what happened in a collector_status, and every drop is counted in the gauge
-/// `vitals_collector_dropped` that the same scrape shows after the collectors (only when
+/// any label order; a label with an empty value counts as absent, as in Prometheus), or a value its
+/// type does not allow (a negative or NaN counter, inconsistent histogram buckets) is dropped
+/// alone. Every call says what happened in a collector_status, and every drop is counted in the
+/// gauge `vitals_collector_dropped` that the same scrape shows after the collectors (only when
 /// something was dropped), so a silent loss is visible in the exposition too.
 ///
 /// Not thread-safe: it lives for one scrape on the scraping thread. Hands what it accepts
@@ -652,6 +653,14 @@ private:
             return {errc::invalid_argument, "stateset '" + name +
                                                 "' needs 1 to 64 states, was given " +
                                                 std::to_string(states.size())};
+        // A state is the value of the state label, which an empty value would drop.
+        for (const std::string& st : states)
+            if (st.empty())
+                return {errc::invalid_argument,
+                        "stateset '" + name +
+                            "' lists an empty state name (it is the value of "
+                            "the label '" +
+                            name + "', which may not be empty)"};
         // Compared as shown: states differing only in invalid UTF-8 would be written alike.
         std::vector<std::string> shown;
         shown.reserve(states.size());
@@ -1083,15 +1092,24 @@ private:
 
     // A collector that throws must not end the scrape (or, on a server thread, the program):
     // its failure is recorded and the exposition goes on with the next collector.
+    // An exception from the output (the sink threw, the string could not grow) ends the
+    // render: it is not the collector's failure, and the caller must see it.
     void run_collector(collector_node& c, collector_output& co) const {
 #if VITALS_DETAIL_CAN_CATCH()
         try {
             c.fn(co);
         } catch (const std::exception& e) {
+            if (co.out_.output_failed()) throw;
             record_failure(c, e.what());
         } catch (...) {
+            if (co.out_.output_failed()) throw;
             record_failure(c, "unknown exception");
         }
+        // The collector caught the output's exception itself and returned.
+        if (co.out_.output_failed())
+            throw std::runtime_error("vitals: the output failed (its sink threw, or the string "
+                                     "could not grow) during a collector, which caught the "
+                                     "exception");
 #else
         c.fn(co);
 #endif
@@ -1152,8 +1170,11 @@ inline bool collector_output::name_taken(std::string_view sample_name) const noe
 
 inline bool collector_output::remember_label_set(const label_view* labels, std::size_t count) {
     const std::uint64_t key = detail::hash_secret();
-    std::uint64_t h = count + 1;
+    std::uint64_t h = 1;
     for (const label_view* l = labels; l != labels + count; ++l) {
+        // An empty value is no label to Prometheus: {} and {shard=""} are one series.
+        if (l->second.empty()) continue;
+        ++h;
         std::string shown; // only for values with invalid UTF-8
         std::string_view pair[2] = {l->first, l->second};
         if (detail::has_invalid_utf8(l->second)) {
@@ -1335,6 +1356,9 @@ collector_output::stateset_sample(std::initializer_list<state_view> states,
     if (type_ != metric_type::stateset)
         return drop(errc::invalid_argument, "stateset_sample needs a stateset family");
     if (states.size() == 0) return drop(errc::invalid_argument, "a stateset needs states");
+    for (const state_view& s : states)
+        if (s.first.empty()) // the state label's value, which an empty value would drop
+            return drop(errc::invalid_argument, "empty state name");
     // Compared as shown: states differing only in invalid UTF-8 would be written alike.
     for (auto s = states.begin(); s != states.end(); ++s)
         for (auto k = states.begin(); k != s; ++k)

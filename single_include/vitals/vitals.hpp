@@ -1960,6 +1960,7 @@ VITALS_END_NAMESPACE
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
 #include <cstring>     // memcpy
+#include <new>         // bad_alloc
 #include <string>      // string
 #include <string_view> // string_view
 #include <type_traits> // enable_if_t, is_convertible, remove_reference_t
@@ -2059,6 +2060,12 @@ public:
     /// without it (see sink_pause); null outside a walk.
     sink_pause*& pause_slot() noexcept { return pause_; }
 
+    /// What made the output fail: the sink threw, or the string could not grow (out of
+    /// memory). A collector may catch that exception; the registry's walk asks this to end the
+    /// render all the same.
+    enum class failure : unsigned char { none, sink, memory };
+    failure failed() const noexcept { return failed_; }
+
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
     void finish() {
         if (string_) {
@@ -2079,18 +2086,31 @@ private:
     static void flush_to_sink(out_buffer& b, std::size_t) {
         const std::size_t n = static_cast<std::size_t>(b.cur_ - b.begin_);
         b.cur_ = b.begin_;
-        if (n == 0) return;
+        // A sink that threw is not called again: what a collector that caught its exception
+        // writes next is dropped, and the walk then ends the render.
+        if (n == 0 || b.failed_ != failure::none) return;
         sink_pause* const pause = b.pause_;
         if (pause) pause->release(*pause);
+        b.failed_ = failure::sink; // stays if the sink throws (no try block: no unwind tables)
         b.sink_(b.context_, b.begin_, n);
+        b.failed_ = failure::none;
         if (pause) pause->reacquire(*pause);
     }
     // The walk's lock is let go meanwhile too (a window is 32 KiB at most while the string has
     // room, and growing it may allocate and fault pages in): a writer waits for one window.
     static void grow_string(out_buffer& b, std::size_t n) {
         sink_pause* const pause = b.pause_;
+        if (b.failed_ != failure::none) { // see flush_to_sink(): the window is written over
+            b.cur_ = b.begin_;
+#if VITALS_DETAIL_CAN_CATCH()
+            if (b.end_ == b.begin_) throw std::bad_alloc(); // no window to write over
+#endif
+            return;
+        }
         if (pause) pause->release(*pause);
+        b.failed_ = failure::memory; // stays if resize() throws
         resize_string(b, n);
+        b.failed_ = failure::none;
         if (pause) pause->reacquire(*pause);
     }
     static void resize_string(out_buffer& b, std::size_t n) {
@@ -2132,6 +2152,7 @@ private:
     char* begin_ = nullptr;
     char* cur_ = nullptr;
     char* end_ = nullptr;
+    failure failed_ = failure::none;
 };
 
 /// A writer: renders a whole registry into a buffer (one per exposition format).
@@ -2673,6 +2694,9 @@ public:
     virtual void collected_stateset(std::string_view name, const collected_label* labels,
                                     std::size_t n, const collected_state* states,
                                     std::size_t ns) = 0;
+    /// Whether the output failed (its sink threw, or the string could not grow): an exception
+    /// a collector caught is then the output's, which ends the render, not the collector's.
+    virtual bool output_failed() const noexcept = 0;
 
 protected:
     exposition_visitor() = default;
@@ -5727,6 +5751,7 @@ VITALS_END_NAMESPACE
 
 #if VITALS_DETAIL_CAN_CATCH()
 #include <exception> // exception
+#include <stdexcept> // runtime_error
 #endif
 
 VITALS_BEGIN_NAMESPACE
@@ -5780,10 +5805,10 @@ private:
 /// collides with a registered family or with one written earlier in this scrape (by any
 /// collector), or declares a unit its name does not end with, is dropped with its samples;
 /// a sample with an invalid or repeated label name, a label set the family already has (in
-/// any label order), or a value its type does not allow (a negative or NaN counter,
-/// inconsistent histogram buckets) is dropped alone. Every call says
-/// what happened in a collector_status, and every drop is counted in the gauge
-/// `vitals_collector_dropped` that the same scrape shows after the collectors (only when
+/// any label order; a label with an empty value counts as absent, as in Prometheus), or a value its
+/// type does not allow (a negative or NaN counter, inconsistent histogram buckets) is dropped
+/// alone. Every call says what happened in a collector_status, and every drop is counted in the
+/// gauge `vitals_collector_dropped` that the same scrape shows after the collectors (only when
 /// something was dropped), so a silent loss is visible in the exposition too.
 ///
 /// Not thread-safe: it lives for one scrape on the scraping thread. Hands what it accepts
@@ -6347,6 +6372,14 @@ private:
             return {errc::invalid_argument, "stateset '" + name +
                                                 "' needs 1 to 64 states, was given " +
                                                 std::to_string(states.size())};
+        // A state is the value of the state label, which an empty value would drop.
+        for (const std::string& st : states)
+            if (st.empty())
+                return {errc::invalid_argument,
+                        "stateset '" + name +
+                            "' lists an empty state name (it is the value of "
+                            "the label '" +
+                            name + "', which may not be empty)"};
         // Compared as shown: states differing only in invalid UTF-8 would be written alike.
         std::vector<std::string> shown;
         shown.reserve(states.size());
@@ -6778,15 +6811,24 @@ private:
 
     // A collector that throws must not end the scrape (or, on a server thread, the program):
     // its failure is recorded and the exposition goes on with the next collector.
+    // An exception from the output (the sink threw, the string could not grow) ends the
+    // render: it is not the collector's failure, and the caller must see it.
     void run_collector(collector_node& c, collector_output& co) const {
 #if VITALS_DETAIL_CAN_CATCH()
         try {
             c.fn(co);
         } catch (const std::exception& e) {
+            if (co.out_.output_failed()) throw;
             record_failure(c, e.what());
         } catch (...) {
+            if (co.out_.output_failed()) throw;
             record_failure(c, "unknown exception");
         }
+        // The collector caught the output's exception itself and returned.
+        if (co.out_.output_failed())
+            throw std::runtime_error("vitals: the output failed (its sink threw, or the string "
+                                     "could not grow) during a collector, which caught the "
+                                     "exception");
 #else
         c.fn(co);
 #endif
@@ -6847,8 +6889,11 @@ inline bool collector_output::name_taken(std::string_view sample_name) const noe
 
 inline bool collector_output::remember_label_set(const label_view* labels, std::size_t count) {
     const std::uint64_t key = detail::hash_secret();
-    std::uint64_t h = count + 1;
+    std::uint64_t h = 1;
     for (const label_view* l = labels; l != labels + count; ++l) {
+        // An empty value is no label to Prometheus: {} and {shard=""} are one series.
+        if (l->second.empty()) continue;
+        ++h;
         std::string shown; // only for values with invalid UTF-8
         std::string_view pair[2] = {l->first, l->second};
         if (detail::has_invalid_utf8(l->second)) {
@@ -7030,6 +7075,9 @@ collector_output::stateset_sample(std::initializer_list<state_view> states,
     if (type_ != metric_type::stateset)
         return drop(errc::invalid_argument, "stateset_sample needs a stateset family");
     if (states.size() == 0) return drop(errc::invalid_argument, "a stateset needs states");
+    for (const state_view& s : states)
+        if (s.first.empty()) // the state label's value, which an empty value would drop
+            return drop(errc::invalid_argument, "empty state name");
     // Compared as shown: states differing only in invalid UTF-8 would be written alike.
     for (auto s = states.begin(); s != states.end(); ++s)
         for (auto k = states.begin(); k != s; ++k)
@@ -7129,6 +7177,10 @@ public:
     void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
                             const collected_state* states, std::size_t ns) override {
         lines_.collected_stateset(name, labels, n, states, ns);
+    }
+
+    bool output_failed() const noexcept override {
+        return out_.failed() != out_buffer::failure::none;
     }
 
 private:
@@ -9879,6 +9931,10 @@ public:
     void collected_stateset(std::string_view name, const collected_label* labels, std::size_t n,
                             const collected_state* states, std::size_t ns) override {
         lines_.collected_stateset(name, labels, n, states, ns);
+    }
+
+    bool output_failed() const noexcept override {
+        return out_.failed() != out_buffer::failure::none;
     }
 
 private:

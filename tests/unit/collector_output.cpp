@@ -8,10 +8,11 @@
 
 #include "test_support.hpp"
 
-#include <cstddef> // size_t
-#include <limits>  // numeric_limits
-#include <string>  // string
-#include <vector>  // vector
+#include <cstddef>     // size_t
+#include <limits>      // numeric_limits
+#include <string>      // string
+#include <string_view> // string_view
+#include <vector>      // vector
 
 namespace {
 using vitals_test::contains;
@@ -227,4 +228,42 @@ TEST_CASE("collector_output: a counter's value must be finite and not negative")
     CHECK(contains(out, "\ng_inf +Inf\n"));
     CHECK(contains(out, "\ng_nan NaN\n"));
     CHECK(contains(out, "\nvitals_collector_dropped 4\n"));
+}
+
+// Prometheus reads a label with an empty value as no label: {} and {shard=""} would be one
+// series written twice, which a scrape drops or rejects.
+TEST_CASE("collector: a label with an empty value counts as absent when label sets are compared") {
+    vitals::registry reg;
+    std::vector<vitals::collector_status> got;
+    reg.add_collector([&got](vitals::collector_output& out) {
+        got.clear();
+        out.family("queue_depth", "Depth.", vitals::metric_type::gauge);
+        got.push_back(out.sample(1, {}));
+        got.push_back(out.sample(2, {{"shard", ""}}));
+        got.push_back(out.sample(3, {{"shard", ""}, {"zone", ""}}));
+        got.push_back(out.sample(4, {{"shard", "a"}, {"zone", ""}}));
+        got.push_back(out.sample(5, {{"shard", "a"}}));
+        got.push_back(out.sample(6, {{"zone", "a"}}));
+        out.family("lat", "Lat.", vitals::metric_type::histogram);
+        got.push_back(out.histogram_sample({1.0}, {1, 2}, 3.0, {{"k", ""}}));
+        got.push_back(out.histogram_sample({1.0}, {1, 2}, 3.0, {}));
+        out.family("mode", "Mode.", vitals::metric_type::stateset);
+        got.push_back(out.stateset_sample({{"a", true}, {"", false}}));
+    });
+    const std::string text = vitals::to_text(reg);
+    REQUIRE(got.size() == 9);
+    CHECK(got[0]);
+    CHECK_FALSE(got[1]);
+    CHECK_FALSE(got[2]);
+    CHECK(got[3]);
+    CHECK_FALSE(got[4]);
+    CHECK(got[5]); // the value "a" under another name is another series
+    CHECK(got[6]);
+    CHECK_FALSE(got[7]);
+    CHECK_FALSE(got[8]); // an empty state name: the state label's value
+    CHECK(got[8].message() == std::string_view("empty state name"));
+    CHECK(contains(text, "queue_depth 1\n"));
+    CHECK_FALSE(contains(text, "queue_depth{shard=\"\"}"));
+    CHECK_FALSE(contains(text, "mode{"));
+    CHECK(contains(text, "vitals_collector_dropped 5\n"));
 }

@@ -93,6 +93,12 @@ TEST_CASE("stateset: 1 to 64 distinct states; another state list is a conflict")
     auto twice = reg.try_stateset("dup", "S.", {"a", "b", "a"});
     REQUIRE_FALSE(twice);
     CHECK(contains(twice.error().message(), "'a' twice"));
+    // A state is the state label's value: an empty one would be written as no state at all.
+    auto empty = reg.try_stateset("blank", "S.", {"a", ""});
+    REQUIRE_FALSE(empty);
+    CHECK(empty.error().code() == vitals::errc::invalid_argument);
+    CHECK(contains(empty.error().message(), "empty state name"));
+    CHECK(vitals::to_text(reg).find("blank") == std::string::npos);
     REQUIRE(reg.try_stateset("st", "S.", {"a", "b"}));
     auto other = reg.try_stateset("st", "S.", {"a", "c"});
     REQUIRE_FALSE(other);

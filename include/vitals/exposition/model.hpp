@@ -144,6 +144,9 @@ public:
     virtual void collected_stateset(std::string_view name, const collected_label* labels,
                                     std::size_t n, const collected_state* states,
                                     std::size_t ns) = 0;
+    /// Whether the output failed (its sink threw, or the string could not grow): an exception
+    /// a collector caught is then the output's, which ends the render, not the collector's.
+    virtual bool output_failed() const noexcept = 0;
 
 protected:
     exposition_visitor() = default;

@@ -86,6 +86,10 @@ public:
         lines_.collected_stateset(name, labels, n, states, ns);
     }
 
+    bool output_failed() const noexcept override {
+        return out_.failed() != out_buffer::failure::none;
+    }
+
 private:
     // The MetricFamily name: a counter's samples add `_total` to it, an info's `_info`.
     static std::string_view family_name(std::string_view name, metric_type type) noexcept {

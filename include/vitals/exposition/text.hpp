@@ -82,6 +82,10 @@ public:
         lines_.collected_stateset(name, labels, n, states, ns);
     }
 
+    bool output_failed() const noexcept override {
+        return out_.failed() != out_buffer::failure::none;
+    }
+
 private:
     void write_counter(const family_base& f, const series_node& s) {
         const counter& c = static_cast<const series<counter>&>(s).metric;
