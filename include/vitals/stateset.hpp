@@ -4,6 +4,7 @@
 #define VITALS_STATESET_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/rejected_writes.hpp>
 
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
@@ -36,10 +37,11 @@ public:
     stateset(const stateset&) = delete;
     stateset& operator=(const stateset&) = delete;
 
-    /// Sets one state to `value`; the others keep theirs. Returns false for an unknown name.
+    /// Sets one state to `value`; the others keep theirs. Returns false for an unknown name (a
+    /// refused write, counted by vitals::rejected_writes()).
     bool set(std::string_view state, bool value = true) noexcept {
         const std::size_t i = index_of(state);
-        if (i == npos) return false;
+        if (i == npos) return refuse();
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (value)
             bits_.fetch_or(bit, std::memory_order_relaxed);
@@ -49,10 +51,10 @@ public:
     }
 
     /// Makes `state` the only true state (an enum). Returns false, changing nothing, for an
-    /// unknown name.
+    /// unknown name (a refused write, counted by vitals::rejected_writes()).
     bool set_only(std::string_view state) noexcept {
         const std::size_t i = index_of(state);
-        if (i == npos) return false;
+        if (i == npos) return refuse();
         bits_.store(std::uint64_t{1} << i, std::memory_order_relaxed);
         return true;
     }
@@ -73,6 +75,10 @@ public:
     void reset() noexcept { bits_.store(0, std::memory_order_relaxed); }
 
 private:
+    static bool refuse() noexcept {
+        detail::note_rejected_write();
+        return false;
+    }
     static constexpr std::size_t npos = ~std::size_t{0};
     std::size_t index_of(std::string_view state) const noexcept {
         const std::size_t n = states_->size() < max_states ? states_->size() : max_states;

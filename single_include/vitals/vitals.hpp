@@ -1090,7 +1090,8 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
 /// `inc_by(-1L)`), an unsigned `inc_by` amount of 2^63 or more (a subtraction that went
 /// below zero), an increment that would make a counter's total infinite, a NaN
-/// observation, a negative duration given to a kit's plain record(), and a count a kit scope's
+/// observation, a stateset state set by a name the stateset does not have (a typo), a negative
+/// duration given to a kit's plain record(), and a count a kit scope's
 /// destructor could not make because the series for it could not be created (out of memory: an HTTP
 /// request tracker meeting a new status code or error type). A refused write changes nothing else
 /// (never an abort, never an exception); this count is how it shows. Export it with a collector,
@@ -3761,8 +3762,10 @@ inline std::vector<double> linear_buckets(double start, double width, std::size_
     return out;
 }
 
-/// `count` bounds: start, start * factor, start * factor^2, ... Allocates. Invalid parameters
-/// (start <= 0, factor <= 1) yield bounds that validate_buckets() rejects.
+/// `count` bounds: start, start * factor, start * factor^2, ... Allocates. Parameters that
+/// do not make the bounds strictly increasing and finite (start 0; start > 0 with factor <= 1;
+/// start < 0 with factor >= 1 or <= 0) yield bounds that validate_buckets() rejects; a negative
+/// start with a factor between 0 and 1 gives increasing negative bounds, which are valid.
 inline std::vector<double> exponential_buckets(double start, double factor, std::size_t count) {
     std::vector<double> out;
     out.reserve(count);
@@ -4136,6 +4139,7 @@ VITALS_END_NAMESPACE
 #define VITALS_STATESET_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/rejected_writes.hpp>: inlined above
 
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
@@ -4168,10 +4172,11 @@ public:
     stateset(const stateset&) = delete;
     stateset& operator=(const stateset&) = delete;
 
-    /// Sets one state to `value`; the others keep theirs. Returns false for an unknown name.
+    /// Sets one state to `value`; the others keep theirs. Returns false for an unknown name (a
+    /// refused write, counted by vitals::rejected_writes()).
     bool set(std::string_view state, bool value = true) noexcept {
         const std::size_t i = index_of(state);
-        if (i == npos) return false;
+        if (i == npos) return refuse();
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (value)
             bits_.fetch_or(bit, std::memory_order_relaxed);
@@ -4181,10 +4186,10 @@ public:
     }
 
     /// Makes `state` the only true state (an enum). Returns false, changing nothing, for an
-    /// unknown name.
+    /// unknown name (a refused write, counted by vitals::rejected_writes()).
     bool set_only(std::string_view state) noexcept {
         const std::size_t i = index_of(state);
-        if (i == npos) return false;
+        if (i == npos) return refuse();
         bits_.store(std::uint64_t{1} << i, std::memory_order_relaxed);
         return true;
     }
@@ -4205,6 +4210,10 @@ public:
     void reset() noexcept { bits_.store(0, std::memory_order_relaxed); }
 
 private:
+    static bool refuse() noexcept {
+        detail::note_rejected_write();
+        return false;
+    }
     static constexpr std::size_t npos = ~std::size_t{0};
     std::size_t index_of(std::string_view state) const noexcept {
         const std::size_t n = states_->size() < max_states ? states_->size() : max_states;

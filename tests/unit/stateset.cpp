@@ -24,9 +24,11 @@ TEST_CASE("stateset: set, set_only and get by name; unknown names change nothing
     CHECK_FALSE(s.get("a"));
     CHECK(s.set("c", false));
     CHECK_FALSE(s.get("c"));
+    const std::uint64_t rejected = vitals::rejected_writes();
     CHECK_FALSE(s.set("nope"));
     CHECK_FALSE(s.set_only("nope"));
     CHECK(s.bits() == 2);
+    CHECK(vitals::rejected_writes() == rejected + 2); // a typo shows, like any refused write
     CHECK(s.set_only("a"));
     CHECK(s.bits() == 1);
     CHECK_FALSE(s.get("nope"));
