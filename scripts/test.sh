@@ -374,7 +374,7 @@ atomics_32bit() {
 # TSan on the tests labelled "concurrency" (tests/unit/concurrency*.cpp).
 tsan_concurrency() {
     local dir="$BUILD/tsan"
-    cmake -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+    cmake -S . -B "$dir" -G Ninja -DVITALS_WERROR=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
         -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF \
         "-DCMAKE_CXX_FLAGS=$TSAN_FLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"
     # Only the programs that hold the concurrency tests are built (tests/CMakeLists.txt).
