@@ -1106,12 +1106,20 @@ private:
             record_failure(c, "unknown exception");
         }
         // The collector caught the output's exception itself and returned.
-        if (co.out_.output_failed())
-            throw std::runtime_error("vitals: the output failed (its sink threw, or the string "
-                                     "could not grow) during a collector, which caught the "
-                                     "exception");
+        if (co.out_.output_failed()) fail_output_in_collector();
 #else
         c.fn(co);
+#endif
+    }
+
+    [[noreturn]] VITALS_DETAIL_NOINLINE static void fail_output_in_collector() {
+        static constexpr const char* message =
+            "the output failed (its sink threw, or the string could not grow) during a "
+            "collector, which caught the exception";
+#if VITALS_HAS_EXCEPTIONS()
+        throw std::runtime_error(message);
+#else
+        detail::fail(status(errc::invalid_argument, message)); // the policy: no throw
 #endif
     }
 

@@ -33,6 +33,7 @@
 #include <cstddef>     // size_t
 #include <cstdint>     // uint16_t, uint64_t, uintptr_t
 #include <mutex>       // mutex, lock_guard
+#include <new>         // bad_alloc
 #include <string>      // string, to_string
 #include <string_view> // string_view
 #include <utility>     // move
@@ -77,7 +78,8 @@ VITALS_BEGIN_NAMESPACE
 /// requests served in the same turn of the loop share one render.
 /// Errors: 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too
 /// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
-/// /metrics, 503 over the connection cap when no connection is idle. Every response has
+/// /metrics, 503 over the connection cap when no connection is idle and for a /metrics render
+/// that ran out of memory. Every response has
 /// Content-Length and Cache-Control: no-store.
 class health_server final : private detail::request_handler {
 public:
@@ -391,7 +393,6 @@ private:
                  detail::authenticate_bearer);
             return false;
         }
-        metrics_.count(endpoint::metrics, 200, options_);
         // OpenMetrics when the Accept header prefers it (Prometheus asks for it first), else
         // the text format 0.0.4.
         const bool om = detail::negotiate_exposition(c.parser.accept()) ==
@@ -401,16 +402,20 @@ private:
         // a HEAD shares the last second's (of the same format).
         if (rendered_ && rendered_om_ == om &&
             (w.now() == rendered_at_ || (head && w.now() - rendered_at_ < head_reuse))) {
+            metrics_.count(endpoint::metrics, 200, options_);
             const std::string_view body = head ? std::string_view() : std::string_view(render_);
             w.send(c, 200, type, body, render_.size(), keep);
             return false;
         }
         const clock::time_point start = clock::now();
         render_.clear(); // keeps its capacity: no allocation once it has grown
-        if (om)
-            write_openmetrics(reg_, render_);
-        else
-            write_text(reg_, render_);
+        rendered_ = false;
+        if (const char* failure = render(om)) {
+            render_.clear();
+            text(c, w, endpoint::metrics, 503, failure, head, keep, detail::no_extra);
+            return false;
+        }
+        metrics_.count(endpoint::metrics, 200, options_);
         rendered_om_ = om;
         metrics_.observe_render(std::chrono::duration<double>(clock::now() - start).count());
         rendered_ = true;
@@ -419,6 +424,27 @@ private:
         const std::string_view body = head ? std::string_view() : std::string_view(render_);
         w.send(c, 200, type, body, render_.size(), keep);
         return true;
+    }
+
+    // Renders the exposition into render_; null, or why it failed. Out of memory (the
+    // exposition, or a collector's output, could not grow) must not end the server thread: the
+    // scrape gets a 503 and the next one tries again.
+    const char* render(bool om) {
+#if VITALS_DETAIL_CAN_CATCH()
+        try {
+#endif
+            if (om)
+                write_openmetrics(reg_, render_);
+            else
+                write_text(reg_, render_);
+#if VITALS_DETAIL_CAN_CATCH()
+        } catch (const std::bad_alloc&) {
+            return "cannot render the metrics: out of memory\n";
+        } catch (...) {
+            return "cannot render the metrics\n";
+        }
+#endif
+        return nullptr;
     }
 
     // Picks up collectors that threw during the last render: counted per collector in the

@@ -2101,10 +2101,10 @@ private:
     // room, and growing it may allocate and fault pages in): a writer waits for one window.
     static void grow_string(out_buffer& b, std::size_t n) {
         sink_pause* const pause = b.pause_;
-        if (b.failed_ != failure::none) { // see flush_to_sink(): the window is written over
-            b.cur_ = b.begin_;
+        if (b.failed_ != failure::none) { // see flush_to_sink(): the window is written over,
+            b.cur_ = b.begin_ + b.start_; // after what the string held before the render
 #if VITALS_DETAIL_CAN_CATCH()
-            if (b.end_ == b.begin_) throw std::bad_alloc(); // no window to write over
+            if (b.end_ == b.cur_) throw std::bad_alloc(); // no window to write over
 #endif
             return;
         }
@@ -6834,12 +6834,20 @@ private:
             record_failure(c, "unknown exception");
         }
         // The collector caught the output's exception itself and returned.
-        if (co.out_.output_failed())
-            throw std::runtime_error("vitals: the output failed (its sink threw, or the string "
-                                     "could not grow) during a collector, which caught the "
-                                     "exception");
+        if (co.out_.output_failed()) fail_output_in_collector();
 #else
         c.fn(co);
+#endif
+    }
+
+    [[noreturn]] VITALS_DETAIL_NOINLINE static void fail_output_in_collector() {
+        static constexpr const char* message =
+            "the output failed (its sink threw, or the string could not grow) during a "
+            "collector, which caught the exception";
+#if VITALS_HAS_EXCEPTIONS()
+        throw std::runtime_error(message);
+#else
+        detail::fail(status(errc::invalid_argument, message)); // the policy: no throw
 #endif
     }
 

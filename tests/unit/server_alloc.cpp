@@ -10,17 +10,25 @@
 
 #include <algorithm> // search
 #include <atomic>    // atomic
+#include <cstdio>    // snprintf
 #include <cstdlib>   // malloc, free, strtoul, abort
 #include <cstring>   // strlen, memmove
 #include <new>       // bad_alloc, nothrow_t
 
 namespace {
 std::atomic<long> allocations{0};
-}
+// Allocations of at least 256 KiB that fail (bad_alloc) before the next one succeeds.
+std::atomic<int> large_failures{0};
+constexpr std::size_t large = std::size_t{1} << 18;
+} // namespace
 
 namespace {
 void* counted_alloc(std::size_t n) {
     allocations.fetch_add(1, std::memory_order_relaxed);
+#if VITALS_HAS_EXCEPTIONS()
+    if (n >= large && large_failures.load() > 0 && large_failures.fetch_sub(1) > 0)
+        throw std::bad_alloc();
+#endif
     if (void* p = std::malloc(n ? n : 1)) return p;
 #if VITALS_HAS_EXCEPTIONS()
     throw std::bad_alloc();
@@ -187,3 +195,45 @@ TEST_CASE("server: steady-state keep-alive serving does not allocate") {
     for (int round = 0; round < 2; ++round)
         for (int k = 0; k < 5; ++k) CHECK(statuses[round][k] == 0);
 }
+
+#if VITALS_HAS_EXCEPTIONS()
+// Out of memory while /metrics renders (the exposition's string, or a collector's output,
+// could not grow) ended the server thread with std::terminate. Now that scrape gets a 503 and
+// the next one a whole exposition.
+TEST_CASE("server: a render that runs out of memory answers 503, and the server goes on") {
+    for (const bool swallow : {false, true}) {
+        CAPTURE(swallow);
+        vitals::registry reg;
+        reg.counter("app_requests", "Requests.").inc();
+        // About 500 KB of exposition, so that its string grows past `large`.
+        reg.add_collector([swallow](vitals::collector_output& out) {
+            char name[32];
+            for (int i = 0; i < 5000; ++i) {
+                std::snprintf(name, sizeof name, "computed_metric_%d", i);
+                if (!swallow) {
+                    out.gauge(name, "A computed value.", i);
+                    continue;
+                }
+                try { // a collector that catches broadly around its own code
+                    out.gauge(name, "A computed value.", i);
+                } catch (...) {}
+            }
+        });
+        vitals::server_options o;
+        o.bind_address = "127.0.0.1";
+        o.port = 0;
+        vitals::health_server server(reg, o);
+        server.start();
+        fixed_client client(server.port());
+        const char* get = "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
+        large_failures.store(1);
+        CHECK(client.request(get) == 503);
+        CHECK(large_failures.load() <= 0); // the failure happened in that render
+        large_failures.store(0);
+        CHECK(client.request(get) == 200);
+        CHECK(client.request("GET /live HTTP/1.1\r\nHost: t\r\n\r\n") == 200);
+        CHECK(reg.collector_failure_count() == 0); // the output's failure, not the collector's
+        server.stop();
+    }
+}
+#endif

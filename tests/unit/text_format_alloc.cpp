@@ -15,13 +15,14 @@
 
 #include "counting_new.hpp"
 
-#include <cstddef> // size_t
-#include <cstdint> // uint64_t
-#include <cstdio>  // snprintf
-#include <limits>  // numeric_limits
-#include <new>     // bad_alloc
-#include <string>  // string, to_string
-#include <vector>  // vector
+#include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
+#include <cstdio>      // snprintf
+#include <limits>      // numeric_limits
+#include <new>         // bad_alloc
+#include <string>      // string, to_string
+#include <string_view> // string_view
+#include <vector>      // vector
 
 namespace {
 
@@ -268,5 +269,54 @@ TEST_CASE("text_format_alloc: a series that cannot be made during a pause of the
         if (st.failed) ++checked;
     }
     CHECK(checked >= 2); // the failure came both before and after the merge
+}
+#endif
+
+#if VITALS_HAS_EXCEPTIONS()
+// A string that could not grow while a collector wrote (the collector catching the bad_alloc
+// and writing on) had the rest of the render written over what the caller's string held
+// before it: write_text() appends, and the prefix was lost.
+TEST_CASE("text format: a string that cannot grow during a collector keeps what it held") {
+    vitals::registry reg;
+    reg.add_collector([](vitals::collector_output& out) {
+        char name[32];
+        for (int i = 0; i < 2000; ++i) {
+            std::snprintf(name, sizeof name, "computed_%d", i);
+            try { // a collector that catches broadly around its own code
+                out.gauge(name, "A computed value.", i);
+            } catch (...) {}
+        }
+    });
+    const std::string prefix(200, 'P');
+    int failed = 0;
+    for (std::size_t allowed = 0; allowed < 8; ++allowed) {
+        CAPTURE(allowed);
+        std::string out = prefix;
+        bool threw = false;
+        {
+            failing_allocations oom(allowed);
+            try {
+                vitals::write_text(reg, out);
+            } catch (...) {
+                threw = true;
+            }
+        }
+        CHECK(out.compare(0, prefix.size(), prefix) == 0);
+        if (threw) {
+            ++failed;
+            continue;
+        }
+        // Rendered to the end: whole lines after the prefix (a failure of the collector's
+        // own, caught by it, may leave a family out).
+        CHECK(out.size() > prefix.size());
+        CHECK(out.back() == '\n');
+        for (std::size_t at = prefix.size(); at < out.size(); at = out.find('\n', at) + 1) {
+            const std::string_view line(out.data() + at, out.find('\n', at) - at);
+            CHECK((line.rfind("# ", 0) == 0 || line.rfind("computed_", 0) == 0 ||
+                   line.rfind("vitals_collector_dropped", 0) == 0));
+        }
+    }
+    CHECK(failed >= 2);
+    CHECK(reg.collector_failure_count() == 0);
 }
 #endif

@@ -151,10 +151,10 @@ private:
     // room, and growing it may allocate and fault pages in): a writer waits for one window.
     static void grow_string(out_buffer& b, std::size_t n) {
         sink_pause* const pause = b.pause_;
-        if (b.failed_ != failure::none) { // see flush_to_sink(): the window is written over
-            b.cur_ = b.begin_;
+        if (b.failed_ != failure::none) { // see flush_to_sink(): the window is written over,
+            b.cur_ = b.begin_ + b.start_; // after what the string held before the render
 #if VITALS_DETAIL_CAN_CATCH()
-            if (b.end_ == b.begin_) throw std::bad_alloc(); // no window to write over
+            if (b.end_ == b.cur_) throw std::bad_alloc(); // no window to write over
 #endif
             return;
         }
