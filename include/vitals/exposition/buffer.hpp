@@ -111,11 +111,10 @@ public:
     /// without it (see sink_pause); null outside a walk.
     sink_pause*& pause_slot() noexcept { return pause_; }
 
-    /// What made the output fail: the sink threw, or the string could not grow (out of
+    /// Whether the output failed: the sink threw, or the string could not grow (out of
     /// memory). A collector may catch that exception; the registry's walk asks this to end the
     /// render all the same.
-    enum class failure : unsigned char { none, sink, memory };
-    failure failed() const noexcept { return failed_; }
+    bool failed() const noexcept { return failed_; }
 
     /// Trims the string to what was written, or flushes the window to the sink. Idempotent.
     void finish() {
@@ -139,19 +138,19 @@ private:
         b.cur_ = b.begin_;
         // A sink that threw is not called again: what a collector that caught its exception
         // writes next is dropped, and the walk then ends the render.
-        if (n == 0 || b.failed_ != failure::none) return;
+        if (n == 0 || b.failed_) return;
         sink_pause* const pause = b.pause_;
         if (pause) pause->release(*pause);
-        b.failed_ = failure::sink; // stays if the sink throws (no try block: no unwind tables)
+        b.failed_ = true; // stays if the sink throws (no try block: no unwind tables)
         b.sink_(b.context_, b.begin_, n);
-        b.failed_ = failure::none;
+        b.failed_ = false;
         if (pause) pause->reacquire(*pause);
     }
     // The walk's lock is let go meanwhile too (a window is 32 KiB at most while the string has
     // room, and growing it may allocate and fault pages in): a writer waits for one window.
     static void grow_string(out_buffer& b, std::size_t n) {
         sink_pause* const pause = b.pause_;
-        if (b.failed_ != failure::none) { // see flush_to_sink(): the window is written over,
+        if (b.failed_) {                  // see flush_to_sink(): the window is written over,
             b.cur_ = b.begin_ + b.start_; // after what the string held before the render
 #if VITALS_DETAIL_CAN_CATCH()
             if (b.end_ == b.cur_) throw std::bad_alloc(); // no window to write over
@@ -159,9 +158,9 @@ private:
             return;
         }
         if (pause) pause->release(*pause);
-        b.failed_ = failure::memory; // stays if resize() throws
+        b.failed_ = true; // stays if resize() throws
         resize_string(b, n);
-        b.failed_ = failure::none;
+        b.failed_ = false;
         if (pause) pause->reacquire(*pause);
     }
     static void resize_string(out_buffer& b, std::size_t n) {
@@ -203,7 +202,7 @@ private:
     char* begin_ = nullptr;
     char* cur_ = nullptr;
     char* end_ = nullptr;
-    failure failed_ = failure::none;
+    bool failed_ = false;
 };
 
 /// A writer: renders a whole registry into a buffer (one per exposition format).

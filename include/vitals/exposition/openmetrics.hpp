@@ -86,9 +86,7 @@ public:
         lines_.collected_stateset(name, labels, n, states, ns);
     }
 
-    bool output_failed() const noexcept override {
-        return out_.failed() != out_buffer::failure::none;
-    }
+    bool output_failed() const noexcept override { return out_.failed(); }
 
 private:
     // The MetricFamily name: a counter's samples add `_total` to it, an info's `_info`.

@@ -82,9 +82,7 @@ public:
         lines_.collected_stateset(name, labels, n, states, ns);
     }
 
-    bool output_failed() const noexcept override {
-        return out_.failed() != out_buffer::failure::none;
-    }
+    bool output_failed() const noexcept override { return out_.failed(); }
 
 private:
     void write_counter(const family_base& f, const series_node& s) {
