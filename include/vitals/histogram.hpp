@@ -11,7 +11,6 @@
 
 #include <chrono>      // steady_clock
 #include <cstddef>     // size_t
-#include <cstdint>     // uint64_t, uintptr_t
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // move

@@ -24,7 +24,6 @@
 #include <optional>    // optional
 #include <string>      // string
 #include <string_view> // string_view
-#include <utility>     // move
 #include <vector>      // vector
 
 #if defined(_WIN32)

@@ -3735,7 +3735,6 @@ VITALS_END_NAMESPACE
 
 #include <chrono>      // steady_clock
 #include <cstddef>     // size_t
-#include <cstdint>     // uint64_t, uintptr_t
 #include <string>      // string
 #include <string_view> // string_view
 #include <utility>     // move
@@ -8663,10 +8662,8 @@ VITALS_END_NAMESPACE
 #endif // VITALS_RECORD_HTTP_HPP
 // #include <vitals/registry.hpp>: inlined above
 
-#include <atomic>       // atomic
 #include <cstddef>      // size_t
 #include <cstdint>      // uint64_t
-#include <exception>    // uncaught_exceptions
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view

@@ -3944,7 +3944,6 @@ VITALS_END_NAMESPACE
 #include <optional>    // optional
 #include <string>      // string
 #include <string_view> // string_view
-#include <utility>     // move
 #include <vector>      // vector
 
 #if defined(_WIN32)

@@ -18,10 +18,8 @@
 #include <vitals/record/http.hpp>
 #include <vitals/registry.hpp>
 
-#include <atomic>       // atomic
 #include <cstddef>      // size_t
 #include <cstdint>      // uint64_t
-#include <exception>    // uncaught_exceptions
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
