@@ -162,10 +162,6 @@ private:
         ++dropped_;
         return {code, message};
     }
-    collector_status drop_family(errc code, const char* message) noexcept {
-        active_ = false;
-        return drop(code, message);
-    }
     collector_status check_labels(const label_view* labels, std::size_t count) noexcept;
     bool name_taken(std::string_view sample_name) const noexcept;
 

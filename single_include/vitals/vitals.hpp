@@ -5888,10 +5888,6 @@ private:
         ++dropped_;
         return {code, message};
     }
-    collector_status drop_family(errc code, const char* message) noexcept {
-        active_ = false;
-        return drop(code, message);
-    }
     collector_status check_labels(const label_view* labels, std::size_t count) noexcept;
     bool name_taken(std::string_view sample_name) const noexcept;
 
@@ -7831,7 +7827,6 @@ private:
 class kit_instances_ref {
 public:
     kit_instances_ref() noexcept = default;
-    explicit kit_instances_ref(kit_instances* g) noexcept : g_(g) {}
     kit_instances_ref(const kit_instances_ref& other) : g_(other.g_) {
         if (g_) g_->add_ref();
     }
@@ -7844,7 +7839,6 @@ public:
         if (g_) g_->release();
         g_ = g;
     }
-    kit_instances* get() const noexcept { return g_; }
     kit_instances* operator->() const noexcept { return g_; }
 
 private:
@@ -7907,14 +7901,6 @@ inline std::string kit_description(const char* kind, std::string_view ns,
     }
     if (!labels.empty()) out += '}';
     return out;
-}
-
-/// Where a kit that failed to register records, so that its recording calls stay valid: metrics
-/// that belong to no registry and are never exposed. Never destroyed.
-template <class Metric>
-Metric& detached_metric() {
-    static Metric* const m = new Metric();
-    return *m;
 }
 
 /// The label values of a kit's const labels, in order (its series in the kit families).

@@ -2403,10 +2403,6 @@ public:
         port_.store(0);
     }
 
-    /// Connections served at once (the lower of max_connections and what the descriptor
-    /// limit allows); set by open().
-    std::size_t connection_cap() const noexcept { return active_cap_; }
-
 private:
     using connection = server_connection;
 

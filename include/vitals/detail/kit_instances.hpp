@@ -189,7 +189,6 @@ private:
 class kit_instances_ref {
 public:
     kit_instances_ref() noexcept = default;
-    explicit kit_instances_ref(kit_instances* g) noexcept : g_(g) {}
     kit_instances_ref(const kit_instances_ref& other) : g_(other.g_) {
         if (g_) g_->add_ref();
     }
@@ -202,7 +201,6 @@ public:
         if (g_) g_->release();
         g_ = g;
     }
-    kit_instances* get() const noexcept { return g_; }
     kit_instances* operator->() const noexcept { return g_; }
 
 private:
@@ -265,14 +263,6 @@ inline std::string kit_description(const char* kind, std::string_view ns,
     }
     if (!labels.empty()) out += '}';
     return out;
-}
-
-/// Where a kit that failed to register records, so that its recording calls stay valid: metrics
-/// that belong to no registry and are never exposed. Never destroyed.
-template <class Metric>
-Metric& detached_metric() {
-    static Metric* const m = new Metric();
-    return *m;
 }
 
 /// The label values of a kit's const labels, in order (its series in the kit families).
