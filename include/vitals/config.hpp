@@ -137,10 +137,8 @@
 // added to such variables' and functions' symbols, which then do not link. (Not with the
 // Microsoft ABI, whose symbols have no ABI tags.)
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER)
-#define VITALS_DETAIL_STRING2(x) #x
-#define VITALS_DETAIL_STRING(x) VITALS_DETAIL_STRING2(x)
 #define VITALS_DETAIL_ABI_TAG                                                                      \
-    __attribute__((__abi_tag__(VITALS_DETAIL_STRING(VITALS_DETAIL_ABI_NAME))))
+    __attribute__((__abi_tag__(VITALS_DETAIL_STR(VITALS_DETAIL_ABI_NAME))))
 #else
 #define VITALS_DETAIL_ABI_TAG
 #endif
