@@ -9,8 +9,8 @@
 #include <vitals/detail/thread_slot.hpp>
 
 #include <atomic>      // atomic, atomic_thread_fence
-#include <cstddef>     // size_t, ptrdiff_t
-#include <cstdint>     // int32_t, uint16_t, uint32_t, uint64_t
+#include <cstddef>     // size_t
+#include <cstdint>     // int32_t, uint32_t, uint64_t
 #include <cstring>     // memcpy
 #include <ctime>       // time
 #include <new>         // nothrow

@@ -25,7 +25,7 @@
 #include <atomic>      // atomic
 #include <chrono>      // system_clock
 #include <cstddef>     // size_t
-#include <cstdint>     // uint32_t, uint64_t, uintptr_t
+#include <cstdint>     // uint64_t, uintptr_t
 #include <cstring>     // memcpy, memmove, memset
 #include <new>         // launder
 #include <string>      // string

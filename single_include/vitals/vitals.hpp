@@ -595,8 +595,8 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/thread_slot.hpp>: inlined above
 
 #include <atomic>      // atomic, atomic_thread_fence
-#include <cstddef>     // size_t, ptrdiff_t
-#include <cstdint>     // int32_t, uint16_t, uint32_t, uint64_t
+#include <cstddef>     // size_t
+#include <cstdint>     // int32_t, uint32_t, uint64_t
 #include <cstring>     // memcpy
 #include <ctime>       // time
 #include <new>         // nothrow
@@ -1962,7 +1962,7 @@ VITALS_END_NAMESPACE
 #include <new>         // bad_alloc
 #include <string>      // string
 #include <string_view> // string_view
-#include <type_traits> // enable_if_t, is_convertible, remove_reference_t
+#include <type_traits> // enable_if_t, is_convertible
 
 VITALS_BEGIN_NAMESPACE
 
@@ -2757,7 +2757,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/text_words.hpp>: inlined above
 
 #include <cstddef>     // size_t
-#include <cstdint>     // uint32_t, uint64_t, uintptr_t
+#include <cstdint>     // uint64_t, uintptr_t
 #include <cstdlib>     // malloc, free
 #include <ctime>       // time, clock
 #include <string_view> // string_view
@@ -4229,7 +4229,7 @@ VITALS_END_NAMESPACE
 #include <atomic>      // atomic
 #include <chrono>      // system_clock
 #include <cstddef>     // size_t
-#include <cstdint>     // uint32_t, uint64_t, uintptr_t
+#include <cstdint>     // uint64_t, uintptr_t
 #include <cstring>     // memcpy, memmove, memset
 #include <new>         // launder
 #include <string>      // string

@@ -137,7 +137,7 @@ VITALS_END_NAMESPACE
 #define VITALS_SERVER_JSON_HPP
 
 // #include <vitals/config.hpp>: in "vitals.hpp"
-// #include <vitals/detail/escape.hpp>: in "vitals.hpp"
+// #include <vitals/detail/utf8.hpp>: in "vitals.hpp"
 
 #include <cstddef>     // size_t
 #include <string>      // string

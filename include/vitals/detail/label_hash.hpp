@@ -7,7 +7,7 @@
 #include <vitals/detail/text_words.hpp>
 
 #include <cstddef>     // size_t
-#include <cstdint>     // uint32_t, uint64_t, uintptr_t
+#include <cstdint>     // uint64_t, uintptr_t
 #include <cstdlib>     // malloc, free
 #include <ctime>       // time, clock
 #include <string_view> // string_view

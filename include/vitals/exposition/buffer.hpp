@@ -14,7 +14,7 @@
 #include <new>         // bad_alloc
 #include <string>      // string
 #include <string_view> // string_view
-#include <type_traits> // enable_if_t, is_convertible, remove_reference_t
+#include <type_traits> // enable_if_t, is_convertible
 
 VITALS_BEGIN_NAMESPACE
 

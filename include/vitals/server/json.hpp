@@ -4,7 +4,7 @@
 #define VITALS_SERVER_JSON_HPP
 
 #include <vitals/config.hpp>
-#include <vitals/detail/escape.hpp>
+#include <vitals/detail/utf8.hpp>
 
 #include <cstddef>     // size_t
 #include <string>      // string
