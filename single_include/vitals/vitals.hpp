@@ -252,8 +252,8 @@
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-// These three tests are all the core needs from <cmath>, which alone adds about 60 ms to every
-// translation unit including vitals.hpp (g++ 12, -O0; bench/budgets.sh --headers). They read
+// These three tests are all the core needs from <cmath>, which would add to the compile time
+// of every translation unit including vitals.hpp (bench/budgets.sh --headers). They read
 // the IEEE 754 bits rather than compare, or call the builtins std::isnan and friends use: under
 // -ffast-math (-ffinite-math-only) those are folded to false, and a NaN would then be written
 // and counted. The bits keep their meaning under any flag, also in inline functions that a
@@ -460,10 +460,8 @@ inline double bits_double(std::uint64_t u) noexcept {
 /// Adds `v` to the double whose bits a cell only the calling thread writes holds (see
 /// owned_add). Each observation's add waits for the previous one's store to this cell, so
 /// this path through memory sets how fast one thread observes. On x86-64 the bits go through
-/// an integer register: on an AMD EPYC (Zen 4), observe() took 3.28 ns through an SSE
-/// register and 2.9 ns this way, with GCC 12 and Clang 14 alike; on a Zen 5 the SSE form was
-/// 2-3% faster (3.25 against 3.31 ns) and an older CPU had measured it 8% faster
-/// (bench/ab_core.sh minimums). The integer path is kept because it was the one that brought
+/// an integer register: which register is faster depends on the CPU (bench/ab_core.sh tells
+/// on a given one), and the integer path is kept because it was the one that brought
 /// observe() within 1.5x of a relaxed fetch_add on the CPU where it was furthest from it.
 /// The empty asm statements only keep the compilers from folding the load and the store into
 /// SSE instructions; the atomic load and store remain, and ThreadSanitizer checks them.
@@ -1975,8 +1973,8 @@ using text_sink = void (*)(void* context, const char* data, std::size_t size);
 namespace detail {
 
 // The writers call write() and put() for every piece of every line, and compilers left them
-// out of line in the larger writers (OpenMetrics): inlined, a render took about 10% less
-// time (0.0.4) and 14% (OpenMetrics). Compact builds keep the choice, for code size.
+// out of line in the larger writers (OpenMetrics), and a render is faster with them inlined
+// (bench/bench_core.cpp, BM_serialize_*). Compact builds keep the choice, for code size.
 #if VITALS_COMPACT
 #define VITALS_DETAIL_OUTPUT_INLINE inline
 #else
@@ -1996,8 +1994,8 @@ public:
         : grow_(&grow_string), string_(&target), start_(target.size()) {
         // Within the capacity the string already has, its size grows one window at a time
         // (see grow_string): resize() zero-fills what it adds, and zeroing a few KiB just
-        // before writing them is cheaper than zeroing megabytes of a reused buffer up front
-        // (about 10% of a 10,000-series scrape).
+        // before writing them is cheaper than zeroing megabytes of a reused buffer up front,
+        // whose cost shows in a large scrape.
         std::size_t want = start_ + 4096;
         if (target.capacity() > want)
             want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window
@@ -2728,8 +2726,8 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 
 /// Holds `m` exclusively for its lifetime. std::unique_lock would do, but it lives in <mutex>,
-/// which costs every translation unit including vitals.hpp about 20 ms more than
-/// <shared_mutex> alone (bench/budgets.sh).
+/// which costs every translation unit including vitals.hpp more than <shared_mutex> alone
+/// (bench/budgets.sh).
 template <class Mutex>
 class exclusive_lock {
 public:
@@ -2859,8 +2857,8 @@ struct label_hash_keys {
 /// values swapped position by position would otherwise cancel out.
 ///
 /// Always inlined: called instead, as GCC 12 and Clang 14 chose to, the head words went
-/// through memory to the key comparison, and a lookup of three values took 14.27 ns instead
-/// of 12.96 ns with g++ (15.00 / 13.90 ns with clang++; bench/ab_core.sh minimums).
+/// through memory to the key comparison, which made a lookup measurably slower
+/// (bench/ab_core.sh).
 template <class Count>
 VITALS_DETAIL_ALWAYS_INLINE std::uint64_t
 hash_label_values_counted(const std::string_view* values, Count n, const label_hash_keys& keys,
@@ -3035,7 +3033,7 @@ public:
     /// The shared lock, after any writer already waiting.
     void lock_shared() {
         // Only when a writer waits: a render takes one of these locks per family, and the
-        // gate's two atomic operations cost about 9 ns each time.
+        // gate's two atomic read-modify-writes would be paid on every one of them.
         if (waiting_.load(std::memory_order_relaxed) != 0) {
             gate_.lock_shared(); // held only for this instant: writers are not kept out by it
             gate_.unlock_shared();
@@ -3414,8 +3412,8 @@ public:
 
     /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
     /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
-    /// Prometheus clients do. Always inlined: called instead, as Clang 14 chose to, it took
-    /// 3.34 ns instead of 2.98 ns in a loop (the sum's path through memory is longer; see
+    /// Prometheus clients do. Always inlined: called instead, as Clang 14 chose to, it was
+    /// slower in a loop (the sum's path through memory is longer; see
     /// detail::owned_add_double).
     VITALS_DETAIL_ALWAYS_INLINE void observe(double v) noexcept {
         if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
@@ -3647,9 +3645,9 @@ private:
         // Two bounds per packed comparison (the bounds are padded with +Inf to an even count; no
         // value is above it); each lane of `below` counts the bounds under v (a true comparison
         // is -1). The comparisons are written out and entered through a switch on their
-        // number, not looped over: with the default bounds, Clang 14's loop took 4.37 ns per
-        // observe() and this 3.29 ns (bench/ab_core.sh, an AMD EPYC). GCC 12's loop already
-        // reached the floor the sum's add sets (3.28 ns), and this form does no better there.
+        // number, not looped over: with the default bounds, Clang 14's loop was well above the
+        // floor the sum's add sets and this form reaches it (bench/ab_core.sh). GCC 12's loop
+        // already reached that floor, and this form does no better there.
         static_assert(detail::max_scanned_bounds == 16, "8 pairs below");
         using doubles = double __attribute__((__vector_size__(16)));
         using counts = long long __attribute__((__vector_size__(16)));
@@ -5672,10 +5670,10 @@ template <class Signature>
 class callback;
 
 /// Holds a copy of any copyable callable with this signature, like std::function, which
-/// vitals does not use because <functional> alone adds about 60 ms to every translation unit
-/// that includes it (bench/budgets.sh). Empty when default-constructed or made from a null
-/// function pointer; calling an empty callback is a bug (callers check operator bool first).
-/// Making or copying a non-empty one allocates.
+/// vitals does not use because <functional> alone would add to the compile time of every
+/// translation unit that includes vitals (bench/budgets.sh measures it). Empty when
+/// default-constructed or made from a null function pointer; calling an empty callback is a bug
+/// (callers check operator bool first). Making or copying a non-empty one allocates.
 template <class R, class... Args>
 class callback<R(Args...)> {
 public:
@@ -7441,9 +7439,8 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
 
 /// Checks a kit's const labels before the kit registers anything: valid names, none repeated
 /// or named like one of the kit's own labels (`kit_labels`), and no `le` when the kit has a
-/// histogram. The registry checks the same, family by family; checked only there, a kit whose
-/// third family was refused kept the first two, and a corrected retry in the same process
-/// then failed as a conflicting registration.
+/// histogram. The registry checks the same, family by family; checked here first, a kit
+/// refused for its const labels registers nothing: no family is made only to be withdrawn.
 inline status kit_check_const_labels(const std::vector<label>& const_labels,
                                      std::initializer_list<std::string_view> kit_labels,
                                      bool has_histogram) {
@@ -8237,7 +8234,6 @@ inline std::int64_t steady_now_ns() noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_STEADY_CLOCK_HPP
-// #include <vitals/exemplar.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
@@ -8269,7 +8265,7 @@ namespace detail {
 /// by 1e-9, not a division by 1e9: the result may differ from the exact quotient in its last
 /// bit, and it is ready about ten cycles sooner. That matters because a scope's duration
 /// feeds its histogram observation, and the clock read of the next scope waits for earlier
-/// instructions to finish (bench/bench_kits.cpp: about 4 ns of a tracked request).
+/// instructions to finish (bench/bench_kits.cpp measures a tracked request).
 inline double seconds_between(std::int64_t start_ns, std::int64_t end_ns) noexcept {
     return static_cast<double>(end_ns - start_ns) * 1e-9;
 }
@@ -8312,9 +8308,9 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 
 /// std::uncaught_exceptions(). A tracked request asks twice, and libstdc++ answers through a
-/// call into the shared library and a general-dynamic thread-local lookup: 6.6 ns a call on
-/// the machine of README's figures, a third of what tracking adds to a request's clock
-/// reads. The count's address is fixed for the thread's life, so it is looked up once.
+/// call into the shared library and a general-dynamic thread-local lookup, a large share of
+/// what tracking adds to a request's clock reads (bench/bench_kits.cpp). The count's address
+/// is fixed for the thread's life, so it is looked up once.
 inline int uncaught_exceptions() noexcept {
 #if VITALS_DETAIL_EH_GLOBALS
     struct eh_globals {
@@ -8652,6 +8648,7 @@ VITALS_END_NAMESPACE
 #include <string>       // string
 #include <string_view>  // string_view
 #include <type_traits>  // enable_if_t, is_floating_point, is_integral
+#include <utility>      // move
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE

@@ -662,7 +662,8 @@ VITALS_END_NAMESPACE
 #define VITALS_SERVER_THREAD_HPP
 
 // std::thread would do, but <thread> and std::thread's constructor, compiled for each of its
-// callables, cost a file that includes <vitals/server.hpp> about 4.5% of its compile time.
+// callables, add measurably to the compile time of a file that includes <vitals/server.hpp>
+// (bench/compile_ab.sh).
 // The server includes the OS headers anyway (socket.hpp: <winsock2.h> includes <windows.h>).
 
 // #include <vitals/config.hpp>: in "vitals.hpp"

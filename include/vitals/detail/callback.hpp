@@ -16,10 +16,10 @@ template <class Signature>
 class callback;
 
 /// Holds a copy of any copyable callable with this signature, like std::function, which
-/// vitals does not use because <functional> alone adds about 60 ms to every translation unit
-/// that includes it (bench/budgets.sh). Empty when default-constructed or made from a null
-/// function pointer; calling an empty callback is a bug (callers check operator bool first).
-/// Making or copying a non-empty one allocates.
+/// vitals does not use because <functional> alone would add to the compile time of every
+/// translation unit that includes vitals (bench/budgets.sh measures it). Empty when
+/// default-constructed or made from a null function pointer; calling an empty callback is a bug
+/// (callers check operator bool first). Making or copying a non-empty one allocates.
 template <class R, class... Args>
 class callback<R(Args...)> {
 public:

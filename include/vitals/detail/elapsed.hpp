@@ -16,7 +16,7 @@ namespace detail {
 /// by 1e-9, not a division by 1e9: the result may differ from the exact quotient in its last
 /// bit, and it is ready about ten cycles sooner. That matters because a scope's duration
 /// feeds its histogram observation, and the clock read of the next scope waits for earlier
-/// instructions to finish (bench/bench_kits.cpp: about 4 ns of a tracked request).
+/// instructions to finish (bench/bench_kits.cpp measures a tracked request).
 inline double seconds_between(std::int64_t start_ns, std::int64_t end_ns) noexcept {
     return static_cast<double>(end_ns - start_ns) * 1e-9;
 }

@@ -9,8 +9,8 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 
 /// Holds `m` exclusively for its lifetime. std::unique_lock would do, but it lives in <mutex>,
-/// which costs every translation unit including vitals.hpp about 20 ms more than
-/// <shared_mutex> alone (bench/budgets.sh).
+/// which costs every translation unit including vitals.hpp more than <shared_mutex> alone
+/// (bench/budgets.sh).
 template <class Mutex>
 class exclusive_lock {
 public:

@@ -11,8 +11,8 @@
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-// These three tests are all the core needs from <cmath>, which alone adds about 60 ms to every
-// translation unit including vitals.hpp (g++ 12, -O0; bench/budgets.sh --headers). They read
+// These three tests are all the core needs from <cmath>, which would add to the compile time
+// of every translation unit including vitals.hpp (bench/budgets.sh --headers). They read
 // the IEEE 754 bits rather than compare, or call the builtins std::isnan and friends use: under
 // -ffast-math (-ffinite-math-only) those are folded to false, and a NaN would then be written
 // and counted. The bits keep their meaning under any flag, also in inline functions that a

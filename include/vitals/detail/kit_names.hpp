@@ -30,9 +30,8 @@ inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
 
 /// Checks a kit's const labels before the kit registers anything: valid names, none repeated
 /// or named like one of the kit's own labels (`kit_labels`), and no `le` when the kit has a
-/// histogram. The registry checks the same, family by family; checked only there, a kit whose
-/// third family was refused kept the first two, and a corrected retry in the same process
-/// then failed as a conflicting registration.
+/// histogram. The registry checks the same, family by family; checked here first, a kit
+/// refused for its const labels registers nothing: no family is made only to be withdrawn.
 inline status kit_check_const_labels(const std::vector<label>& const_labels,
                                      std::initializer_list<std::string_view> kit_labels,
                                      bool has_histogram) {

@@ -109,8 +109,8 @@ struct label_hash_keys {
 /// values swapped position by position would otherwise cancel out.
 ///
 /// Always inlined: called instead, as GCC 12 and Clang 14 chose to, the head words went
-/// through memory to the key comparison, and a lookup of three values took 14.27 ns instead
-/// of 12.96 ns with g++ (15.00 / 13.90 ns with clang++; bench/ab_core.sh minimums).
+/// through memory to the key comparison, which made a lookup measurably slower
+/// (bench/ab_core.sh).
 template <class Count>
 VITALS_DETAIL_ALWAYS_INLINE std::uint64_t
 hash_label_values_counted(const std::string_view* values, Count n, const label_hash_keys& keys,

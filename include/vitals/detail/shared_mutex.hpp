@@ -80,7 +80,7 @@ public:
     /// The shared lock, after any writer already waiting.
     void lock_shared() {
         // Only when a writer waits: a render takes one of these locks per family, and the
-        // gate's two atomic operations cost about 9 ns each time.
+        // gate's two atomic read-modify-writes would be paid on every one of them.
         if (waiting_.load(std::memory_order_relaxed) != 0) {
             gate_.lock_shared(); // held only for this instant: writers are not kept out by it
             gate_.unlock_shared();

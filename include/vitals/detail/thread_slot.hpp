@@ -177,10 +177,8 @@ inline double bits_double(std::uint64_t u) noexcept {
 /// Adds `v` to the double whose bits a cell only the calling thread writes holds (see
 /// owned_add). Each observation's add waits for the previous one's store to this cell, so
 /// this path through memory sets how fast one thread observes. On x86-64 the bits go through
-/// an integer register: on an AMD EPYC (Zen 4), observe() took 3.28 ns through an SSE
-/// register and 2.9 ns this way, with GCC 12 and Clang 14 alike; on a Zen 5 the SSE form was
-/// 2-3% faster (3.25 against 3.31 ns) and an older CPU had measured it 8% faster
-/// (bench/ab_core.sh minimums). The integer path is kept because it was the one that brought
+/// an integer register: which register is faster depends on the CPU (bench/ab_core.sh tells
+/// on a given one), and the integer path is kept because it was the one that brought
 /// observe() within 1.5x of a relaxed fetch_add on the CPU where it was furthest from it.
 /// The empty asm statements only keep the compilers from folding the load and the store into
 /// SSE instructions; the atomic load and store remain, and ThreadSanitizer checks them.

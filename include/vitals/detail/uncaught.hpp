@@ -21,9 +21,9 @@ VITALS_BEGIN_NAMESPACE
 namespace detail {
 
 /// std::uncaught_exceptions(). A tracked request asks twice, and libstdc++ answers through a
-/// call into the shared library and a general-dynamic thread-local lookup: 6.6 ns a call on
-/// the machine of README's figures, a third of what tracking adds to a request's clock
-/// reads. The count's address is fixed for the thread's life, so it is looked up once.
+/// call into the shared library and a general-dynamic thread-local lookup, a large share of
+/// what tracking adds to a request's clock reads (bench/bench_kits.cpp). The count's address
+/// is fixed for the thread's life, so it is looked up once.
 inline int uncaught_exceptions() noexcept {
 #if VITALS_DETAIL_EH_GLOBALS
     struct eh_globals {

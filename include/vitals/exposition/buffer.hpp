@@ -27,8 +27,8 @@ using text_sink = void (*)(void* context, const char* data, std::size_t size);
 namespace detail {
 
 // The writers call write() and put() for every piece of every line, and compilers left them
-// out of line in the larger writers (OpenMetrics): inlined, a render took about 10% less
-// time (0.0.4) and 14% (OpenMetrics). Compact builds keep the choice, for code size.
+// out of line in the larger writers (OpenMetrics), and a render is faster with them inlined
+// (bench/bench_core.cpp, BM_serialize_*). Compact builds keep the choice, for code size.
 #if VITALS_COMPACT
 #define VITALS_DETAIL_OUTPUT_INLINE inline
 #else
@@ -48,8 +48,8 @@ public:
         : grow_(&grow_string), string_(&target), start_(target.size()) {
         // Within the capacity the string already has, its size grows one window at a time
         // (see grow_string): resize() zero-fills what it adds, and zeroing a few KiB just
-        // before writing them is cheaper than zeroing megabytes of a reused buffer up front
-        // (about 10% of a 10,000-series scrape).
+        // before writing them is cheaper than zeroing megabytes of a reused buffer up front,
+        // whose cost shows in a large scrape.
         std::size_t want = start_ + 4096;
         if (target.capacity() > want)
             want = target.capacity() - start_ > zero_fill_window ? start_ + zero_fill_window

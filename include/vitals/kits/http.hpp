@@ -11,7 +11,6 @@
 #include <vitals/detail/narrow.hpp>
 #include <vitals/detail/shared_mutex.hpp>
 #include <vitals/detail/steady_clock.hpp>
-#include <vitals/exemplar.hpp>
 #include <vitals/family.hpp>
 #include <vitals/gauge.hpp>
 #include <vitals/histogram.hpp>
@@ -24,6 +23,7 @@
 #include <string>       // string
 #include <string_view>  // string_view
 #include <type_traits>  // enable_if_t, is_floating_point, is_integral
+#include <utility>      // move
 #include <vector>       // vector
 
 VITALS_BEGIN_NAMESPACE

@@ -89,8 +89,8 @@ public:
 
     /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
     /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
-    /// Prometheus clients do. Always inlined: called instead, as Clang 14 chose to, it took
-    /// 3.34 ns instead of 2.98 ns in a loop (the sum's path through memory is longer; see
+    /// Prometheus clients do. Always inlined: called instead, as Clang 14 chose to, it was
+    /// slower in a loop (the sum's path through memory is longer; see
     /// detail::owned_add_double).
     VITALS_DETAIL_ALWAYS_INLINE void observe(double v) noexcept {
         if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
@@ -322,9 +322,9 @@ private:
         // Two bounds per packed comparison (the bounds are padded with +Inf to an even count; no
         // value is above it); each lane of `below` counts the bounds under v (a true comparison
         // is -1). The comparisons are written out and entered through a switch on their
-        // number, not looped over: with the default bounds, Clang 14's loop took 4.37 ns per
-        // observe() and this 3.29 ns (bench/ab_core.sh, an AMD EPYC). GCC 12's loop already
-        // reached the floor the sum's add sets (3.28 ns), and this form does no better there.
+        // number, not looped over: with the default bounds, Clang 14's loop was well above the
+        // floor the sum's add sets and this form reaches it (bench/ab_core.sh). GCC 12's loop
+        // already reached that floor, and this form does no better there.
         static_assert(detail::max_scanned_bounds == 16, "8 pairs below");
         using doubles = double __attribute__((__vector_size__(16)));
         using counts = long long __attribute__((__vector_size__(16)));
