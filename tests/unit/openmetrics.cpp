@@ -146,6 +146,35 @@ TEST_CASE("openmetrics: histograms carry _created; a negative bound or sum drops
     CHECK(out.find("temp_celsius_count") == std::string::npos);
 }
 
+// Only a negative bound or a negative sum takes _sum and _count away: a first bound of 0, or
+// a sum of 0 (nothing observed, or only zeros), is neither, for a family as for a collector.
+TEST_CASE("openmetrics: a bound of zero and a sum of zero keep _sum/_count") {
+    vitals::registry reg(&test_clock);
+    test_now = 5.0;
+    reg.histogram("wait_seconds", "W.", {0.0, 1.0}).observe(0.0);
+    reg.histogram("idle_seconds", "I.", {1.0});
+    reg.add_collector([](vitals::collector_output& out) {
+        out.family("c_wait_seconds", "CW.", vitals::metric_type::histogram);
+        out.histogram_sample({0.0, 1.0}, {2, 2, 2}, 0.0);
+        out.family("c_temp_celsius", "CT.", vitals::metric_type::histogram);
+        out.histogram_sample({-5.0, 5.0}, {0, 1, 1}, 1.0);
+        out.family("c_delta", "CD.", vitals::metric_type::histogram);
+        out.histogram_sample({1.0}, {1, 1}, -0.5);
+    });
+    const std::string out = vitals::to_openmetrics(reg);
+    const auto contains = [&out](const std::string& part) {
+        return out.find(part) != std::string::npos;
+    };
+    CHECK(contains("wait_seconds_bucket{le=\"+Inf\"} 1\nwait_seconds_count 1\n"
+                   "wait_seconds_sum 0\nwait_seconds_created 5\n"));
+    CHECK(contains("idle_seconds_bucket{le=\"+Inf\"} 0\nidle_seconds_count 0\n"
+                   "idle_seconds_sum 0\nidle_seconds_created 5\n"));
+    CHECK(contains("c_wait_seconds_bucket{le=\"+Inf\"} 2\nc_wait_seconds_sum 0\n"
+                   "c_wait_seconds_count 2\n"));
+    CHECK(contains("c_temp_celsius_bucket{le=\"+Inf\"} 1\n# HELP c_delta "));
+    CHECK(contains("c_delta_bucket{le=\"+Inf\"} 1\n# EOF\n"));
+}
+
 TEST_CASE("openmetrics: every output form writes the same bytes") {
     test_now = 7.0;
     vitals::registry reg(&test_clock);
