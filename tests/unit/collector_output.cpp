@@ -267,3 +267,15 @@ TEST_CASE("collector: a label with an empty value counts as absent when label se
     CHECK_FALSE(contains(text, "mode{"));
     CHECK(contains(text, "vitals_collector_dropped 5\n"));
 }
+
+// The text format 0.0.4 escapes only backslash and newline in HELP; OpenMetrics also escapes
+// the double quote. A collector's HELP follows the same rule as a registered family's.
+TEST_CASE("collector_output: HELP escapes quotes in OpenMetrics only, as a family's does") {
+    vitals::registry reg;
+    reg.add_collector([](vitals::collector_output& out) {
+        out.gauge("quoted", "Say \"hi\" to C:\\dir\nnext", 1);
+    });
+    CHECK(contains(vitals::to_text(reg), "# HELP quoted Say \"hi\" to C:\\\\dir\\nnext\n"));
+    CHECK(contains(vitals::to_openmetrics(reg),
+                   "# HELP quoted Say \\\"hi\\\" to C:\\\\dir\\nnext\n"));
+}
