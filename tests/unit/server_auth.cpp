@@ -32,6 +32,8 @@ TEST_CASE("server: /metrics bearer token accepted and refused") {
     CHECK(r.status == 200);
     CHECK(contains(r.body, "vitals_server_requests_total{path=\"/metrics\",code=\"401\"} 6"));
     CHECK(get(port, "/metrics", "authorization: bearer s3cr3t-T0ken\r\n").status == 200);
+    // More than one space may separate the scheme from the token (RFC 9110, 11.4: 1*SP).
+    CHECK(get(port, "/metrics", "Authorization: Bearer   s3cr3t-T0ken\r\n").status == 200);
     CHECK(exchange(port, "HEAD /metrics HTTP/1.1\r\n\r\n", true).status == 401);
     // Probes stay open: Kubernetes does not send tokens.
     CHECK(get(port, "/live").status == 200);
