@@ -361,6 +361,34 @@ TEST_CASE("kits/http: more status codes than cached slots are all counted") {
     }
 }
 
+TEST_CASE("kits/http: client_error is 400..499 and server_error 500..599, both ends included") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/c");
+    for (const int status : {399, 400, 499, 500, 599, 600}) {
+        auto t = ep.track();
+        t.set_status(status);
+    }
+    ep.record(400, 0.1);
+    ep.record(599, 0.1);
+    CHECK(errors(http, "GET", "/c", "client_error") == 3.0); // 400, 499, record(400)
+    CHECK(errors(http, "GET", "/c", "server_error") == 3.0); // 500, 599, record(599)
+    CHECK(http.errors().size() == 2);                        // nothing for 399 and 600
+    CHECK(requests(http, "GET", "/c", "399") == 1.0);
+    CHECK(requests(http, "GET", "/c", "600") == 1.0);
+}
+
+TEST_CASE("kits/http: status codes 100..999 are labelled as given, others as none") {
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/s");
+    for (const int status : {99, 100, 999, 1000, -1}) ep.record(status, 0.1);
+    CHECK(requests(http, "GET", "/s", "100") == 1.0);
+    CHECK(requests(http, "GET", "/s", "999") == 1.0);
+    CHECK(requests(http, "GET", "/s", "none") == 3.0); // 99, 1000 and -1
+    CHECK(http.requests().size() == 3);
+}
+
 TEST_CASE("kits/http: plain-function form on an endpoint") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "t");
@@ -461,6 +489,9 @@ TEST_CASE("kits/http: endpoint names over the label value bound share the overfl
     // A name at the bound is an endpoint of its own.
     auto& at_bound = http.endpoint("GET", std::string(2048, 'p'));
     CHECK(&at_bound != &first);
+    auto& method_at_bound = http.endpoint(std::string(2048, 'M'), "/reports");
+    CHECK(&method_at_bound != &first);
+    CHECK(method_at_bound.method().size() == 2048);
 }
 
 TEST_CASE("kits/http: concurrent trackers on one endpoint with several status codes") {
@@ -490,6 +521,24 @@ TEST_CASE("kits/http: concurrent trackers on one endpoint with several status co
 }
 
 #if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("kits/http: const labels go on every family, the in-flight gauge included") {
+    vitals::registry reg;
+    vitals::family_options options;
+    options.const_labels = {{"service", "api"}};
+    vitals::kits::http_metrics http(reg, "c", options);
+    http.record("GET", "/x", 500, 0.1, 10, 20);
+    auto t = http.track("GET", "/x");
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("\nc_http_requests_in_flight{service=\"api\"} 1\n") != std::string::npos);
+    for (const char* name : {"c_http_requests_total", "c_http_request_duration_seconds_count",
+                             "c_http_request_size_bytes_count", "c_http_response_size_bytes_count",
+                             "c_http_errors_total", "c_http_requests_in_flight"}) {
+        INFO(name);
+        CHECK(kits_test::sample_value(text, name, {"service", "api"}) >= 1.0);
+    }
+    t.cancel();
+}
+
 TEST_CASE("kits/http: a refused const label registers nothing, so a corrected retry works") {
     vitals::registry reg;
     const std::size_t families = reg.family_count();

@@ -43,6 +43,24 @@ TEST_CASE("kits/http: set_trace_id puts {trace_id} on the request count and dura
     CHECK_FALSE(contains(vitals::to_text(reg), "trace_id"));
 }
 
+TEST_CASE("kits/http: a trace id of 120 bytes, the longest an exemplar holds, is kept") {
+    // "trace_id" and 120 bytes make the 128 characters OpenMetrics allows an exemplar's labels.
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "app");
+    const std::string id(120, 'b');
+    const std::uint64_t before = vitals::exemplars_dropped();
+    {
+        auto t = http.track("GET", "/x");
+        t.set_trace_id(id);
+        t.set_status(200);
+    }
+    CHECK(vitals::exemplars_dropped() == before);
+    CHECK(contains(vitals::to_openmetrics(reg),
+                   "app_http_requests_total{method=\"GET\",endpoint=\"/x\",status=\"200\"} 1 "
+                   "# {trace_id=\"" +
+                       id + "\"} 1 "));
+}
+
 TEST_CASE("kits/http: a trace id too long for an exemplar is dropped and counted") {
     vitals::registry reg;
     vitals::kits::http_metrics http(reg, "app");
