@@ -224,6 +224,19 @@ TEST_CASE("kits: a cache or queue kit takes the families' bound from its options
     CHECK(st.code() == vitals::errc::invalid_argument);
     CHECK(contains(st.message(), "4 bytes"));
     CHECK_FALSE(contains(vitals::to_text(reg), "eight_by"));
+
+    // A value of exactly max_label_value_bytes is within the bound.
+    vitals::family_options at_bound;
+    at_bound.const_labels = {{"queue", "four"}};
+    at_bound.max_label_value_bytes = 4;
+    vitals::status kept;
+    vitals::kits::queue_metrics q4(reg, "work", at_bound, kept);
+    CHECK(kept.ok());
+    at_bound.const_labels = {{"cache", "four"}};
+    vitals::kits::cache_metrics c4(reg, "four", at_bound, kept);
+    CHECK(kept.ok());
+    c4.hit();
+    CHECK(contains(vitals::to_text(reg), "four_cache_hits_total{cache=\"four\"} 1\n"));
 }
 
 TEST_CASE("kits: families that existed before a failed kit stay, with their series") {

@@ -96,6 +96,12 @@ TEST_CASE("kits/build_info: a value longer than the family's bound is refused") 
     CHECK(r.error().message().find("compiler") != std::string::npos);
     CHECK(vitals::to_text(reg).find("__overflow__") == std::string::npos);
     CHECK(vitals::kits::try_register_build_info(reg, "x", "1.0", {{"compiler", "gcc"}}).ok());
+    // A value of exactly max_label_value_bytes (2048 by default) is within the bound.
+    vitals::registry at_bound;
+    const std::string longest(2048, 'v');
+    auto kept = vitals::kits::try_register_build_info(at_bound, "x", longest);
+    REQUIRE(kept.ok());
+    CHECK(vitals::to_text(at_bound).find("version=\"" + longest + "\"") != std::string::npos);
 }
 
 TEST_CASE("kits/build_info: of two threads registering different builds, exactly one wins") {

@@ -94,6 +94,8 @@ TEST_CASE("kits/cache: two caches share one namespace through const labels") {
                     "app_cache_hit_rate{cache=\"users\"} 0.75\n") != std::string::npos);
     CHECK(text.find("# TYPE app_cache_hit_rate") == text.rfind("# TYPE app_cache_hit_rate"));
     CHECK(text.find("# TYPE app_cache_hits_total") == text.rfind("# TYPE app_cache_hits_total"));
+    // One collector writes the namespace's hit rates: nothing written twice, nothing dropped.
+    CHECK(text.find("vitals_collector_dropped") == std::string::npos);
 }
 
 TEST_CASE("kits/cache: a second kit with the same namespace and labels is an error") {

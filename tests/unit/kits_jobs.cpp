@@ -155,6 +155,22 @@ TEST_CASE("kits/jobs: a failed run says why (error_type), one error per failed r
 }
 
 #if VITALS_HAS_EXCEPTIONS()
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("kits/jobs: a run that failed with a reason keeps it when an exception then leaves it") {
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "j");
+    auto csv = jobs.job("csv");
+    try {
+        auto run = csv.run();
+        run.fail("bad_input");
+        throw std::runtime_error("gave up");
+    } catch (const std::runtime_error&) {}
+    CHECK(csv.errors("bad_input").value() == 1.0);
+    CHECK(csv.errors("exception").value() == 0.0); // one error per failed run: the first reason
+    CHECK(csv.failures().value() == 1.0);
+}
+#endif
+
 TEST_CASE("kits/jobs: a refused const label registers nothing, so a corrected retry works") {
     vitals::registry reg;
     const std::size_t families = reg.family_count();
