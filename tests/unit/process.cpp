@@ -1,5 +1,6 @@
 // tests/unit/process.cpp - process metrics against values read independently from the OS.
 // SPDX-License-Identifier: MIT
+#include <vitals/exposition/openmetrics.hpp>
 #include <vitals/process.hpp>
 #include <vitals/text_format.hpp>
 
@@ -119,6 +120,21 @@ TEST_CASE("process: every catalogue family is present on Linux") {
         INFO(family);
         CHECK(text.find(std::string("# TYPE ") + family + "\n") != std::string::npos);
     }
+}
+
+TEST_CASE("process: OpenMetrics gives the _bytes and _seconds families their unit") {
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "demo");
+    const std::string om = vitals::to_openmetrics(reg);
+    for (const char* unit :
+         {"demo_memory_usage_bytes bytes", "demo_uptime_seconds seconds",
+          "process_cpu_seconds seconds", "process_resident_memory_bytes bytes",
+          "process_virtual_memory_bytes bytes", "process_start_time_seconds seconds"}) {
+        INFO(unit);
+        CHECK(om.find(std::string("# UNIT ") + unit + "\n") != std::string::npos);
+    }
+    CHECK(om.find("# UNIT process_open_fds") == std::string::npos); // a count has no unit
+    CHECK(om.find("# UNIT demo_cpu_usage_percent") == std::string::npos);
 }
 
 TEST_CASE("process: resident memory agrees with /proc/self/status VmRSS") {
