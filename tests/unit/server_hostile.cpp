@@ -353,6 +353,33 @@ TEST_CASE("hostile: idle keep-alive connections and stalled requests hit their d
                    "vitals_server_requests_total{path=\"other\",code=\"408\"} 1"));
 }
 
+// Each deadline follows its own option: the other set far out (60 s) must not delay it.
+TEST_CASE("hostile: idle_timeout ends idle connections, request_timeout stalled requests") {
+    vitals::registry reg;
+    SUBCASE("idle connection") {
+        auto opts = local_options();
+        opts.idle_timeout = 200ms;
+        opts.request_timeout = 60000ms;
+        vitals::health_server server(reg, opts);
+        server.start();
+        client idle("127.0.0.1", server.port());
+        REQUIRE(idle.send_all("GET /live HTTP/1.1\r\n\r\n"));
+        REQUIRE(idle.read_response().status == 200);
+        CHECK(idle.closed_by_peer(10000ms));
+    }
+    SUBCASE("stalled request") {
+        auto opts = local_options();
+        opts.idle_timeout = 60000ms;
+        opts.request_timeout = 200ms;
+        vitals::health_server server(reg, opts);
+        server.start();
+        client stalled("127.0.0.1", server.port());
+        REQUIRE(stalled.send_all("GET /live HTTP/1.1\r\n"));
+        CHECK(stalled.read_response().status == 408);
+        CHECK(stalled.closed_by_peer(10000ms));
+    }
+}
+
 TEST_CASE("hostile: a client that never reads its response is cut off") {
     vitals::registry reg;
     fill_registry(reg);

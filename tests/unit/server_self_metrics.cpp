@@ -22,7 +22,9 @@ TEST_CASE("server: self-metrics count requests by path and code") {
     get(port, "/another");
     exchange(port, "BAD\r\n\r\n");
     get(port, "/metrics");
+    for (int i = 0; i < 2; ++i) get(port, "/health"); // 503: the server is not ready
     CHECK(sample(reg, "vitals_server_requests_total{path=\"/live\",code=\"200\"}") == 3);
+    CHECK(sample(reg, "vitals_server_requests_total{path=\"/health\",code=\"503\"}") == 2);
     CHECK(sample(reg, "vitals_server_requests_total{path=\"/ready\",code=\"503\"}") == 1);
     CHECK(sample(reg, "vitals_server_requests_total{path=\"other\",code=\"404\"}") == 2);
     CHECK(sample(reg, "vitals_server_requests_total{path=\"other\",code=\"400\"}") == 1);
