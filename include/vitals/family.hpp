@@ -1267,6 +1267,13 @@ struct include_family_hpp {
     static bool remove(family_base& f, const std::string_view* vals, std::size_t n) {
         return f.remove(vals, n);
     }
+
+    // Counts a lookup that a kit sent to an `__overflow__` series of its own, under the
+    // family's series of vitals_series_overflow_total, as the family counts its own.
+    template <class Metric>
+    static void count_overflow(family<Metric>& fam) {
+        fam.owner_->count_overflow();
+    }
 };
 
 } // namespace detail

@@ -5469,6 +5469,13 @@ struct include_family_hpp {
     static bool remove(family_base& f, const std::string_view* vals, std::size_t n) {
         return f.remove(vals, n);
     }
+
+    // Counts a lookup that a kit sent to an `__overflow__` series of its own, under the
+    // family's series of vitals_series_overflow_total, as the family counts its own.
+    template <class Metric>
+    static void count_overflow(family<Metric>& fam) {
+        fam.owner_->count_overflow();
+    }
 };
 
 } // namespace detail
@@ -8816,7 +8823,7 @@ public:
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
         if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
                                    endpoint.size() > max_value_bytes_))
-            return overflow_endpoint();
+            return redirected(overflow_endpoint());
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
         {
@@ -8826,16 +8833,16 @@ public:
             // the overflow endpoint without queueing every worker behind the writer lock.
             // Endpoints alone, since a pair being made is not in the table yet: once they
             // fill the bound, no pair is being made.
-            if (overflow_ && endpoint_count_ + 1 >= max_endpoints_) return *overflow_;
+            if (overflow_ && endpoint_count_ + 1 >= max_endpoints_) return redirected(*overflow_);
         }
         bool overflow;
         {
             detail::exclusive_lock lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
             overflow = !join_pending(method, endpoint, h);
-            if (overflow && overflow_) return *overflow_;
+            if (overflow && overflow_) return redirected(*overflow_);
         }
-        if (overflow) return overflow_endpoint();
+        if (overflow) return redirected(overflow_endpoint());
         pending_maker maker(*this, method, endpoint, h);
         maker.made = new http_endpoint(*this, method, endpoint);
         maker.made->hash_ = h;
@@ -8906,6 +8913,14 @@ private:
     // family stays free for it. Under a lock of mutex_.
     bool bound_reached() const noexcept {
         return endpoint_count_ + pending_count_ + 1 >= max_endpoints_;
+    }
+
+    // A lookup sent to the overflow endpoint, counted once, under the requests family, in
+    // vitals_series_overflow_total: the kit's families never see it, since the endpoint
+    // holds their series.
+    http_endpoint& redirected(http_endpoint& overflow) {
+        detail::include_family_hpp<void>::count_overflow(requests_);
+        return overflow;
     }
 
     // The endpoint labelled `__overflow__`, made on first use with no lock of the kit held

@@ -465,6 +465,36 @@ TEST_CASE("kits/http: endpoints past the series bound share the overflow endpoin
     CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 2);
 }
 
+// The kit sends those lookups to its overflow endpoint itself, so its families never see
+// them: the kit counts them, once per lookup, where an operator's overflow alert looks.
+TEST_CASE("kits/http: lookups sent to the overflow endpoint are counted in the overflow counter") {
+    vitals::registry reg;
+    vitals::family_options small;
+    small.max_series = 4;
+    vitals::kits::http_metrics http(reg, "b", small);
+    http.record("GET", "/1", 200, 0.1);
+    http.record("GET", "/2", 200, 0.1);
+    http.record("GET", "/3", 200, 0.1);
+    CHECK(vitals::to_text(reg).find("vitals_series_overflow_total") == std::string::npos);
+    // One status for every request: the request counter's series are (endpoint, status)
+    // pairs, and a second status would overflow that family on its own account.
+    http.record("GET", "/4", 200, 0.1);                         // past the bound
+    http.record("GET", "/5", 200, 0.1);                         // past the bound
+    http.record("GET", "/" + std::string(3000, 'x'), 200, 0.1); // over the value bound
+    {
+        auto t = http.track(std::string(3000, 'M'), "/1"); // over the value bound
+        t.set_status(200);
+    }
+    http.record("GET", "/1", 200, 0.1); // known: not counted
+    const std::string out = vitals::to_text(reg);
+    CHECK(out.find("vitals_series_overflow_total{family=\"b_http_requests_total\"} 4\n") !=
+          std::string::npos);
+    // Once, under the requests family: the other families hold the same requests.
+    CHECK(out.find("vitals_series_overflow_total{family=\"b_http_request_duration_seconds\"}") ==
+          std::string::npos);
+    CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 4);
+}
+
 // The natural mistake: the raw request path as the endpoint. A path longer than the label
 // value bound is neither kept by the kit nor shown: it shares the overflow endpoint.
 TEST_CASE("kits/http: endpoint names over the label value bound share the overflow endpoint") {
