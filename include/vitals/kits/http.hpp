@@ -194,6 +194,7 @@ public:
             return redirected(overflow_endpoint());
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
+        http_endpoint* shared = nullptr; // the overflow endpoint, when the pair goes there
         {
             std::shared_lock<std::shared_mutex> lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
@@ -201,16 +202,17 @@ public:
             // the overflow endpoint without queueing every worker behind the writer lock.
             // Endpoints alone, since a pair being made is not in the table yet: once they
             // fill the bound, no pair is being made.
-            if (overflow_ && endpoint_count_ + 1 >= max_endpoints_) return redirected(*overflow_);
+            if (overflow_ && endpoint_count_ + 1 >= max_endpoints_) shared = overflow_;
         }
+        if (shared) return redirected(*shared);
         bool overflow;
         {
             detail::exclusive_lock lock(mutex_);
             if (http_endpoint* ep = find(method, endpoint, h)) return *ep;
             overflow = !join_pending(method, endpoint, h);
-            if (overflow && overflow_) return redirected(*overflow_);
+            if (overflow) shared = overflow_;
         }
-        if (overflow) return redirected(overflow_endpoint());
+        if (overflow) return redirected(shared ? *shared : overflow_endpoint());
         pending_maker maker(*this, method, endpoint, h);
         maker.made = new http_endpoint(*this, method, endpoint);
         maker.made->hash_ = h;
@@ -285,7 +287,8 @@ private:
 
     // A lookup sent to the overflow endpoint, counted once, under the requests family, in
     // vitals_series_overflow_total: the kit's families never see it, since the endpoint
-    // holds their series.
+    // holds their series. Called with no lock of the kit held: the first count makes the
+    // counter's series, which waits for the scrapes running, whose sinks may use this kit.
     http_endpoint& redirected(http_endpoint& overflow) {
         detail::include_family_hpp<void>::count_overflow(requests_);
         return overflow;
