@@ -104,6 +104,23 @@ TEST_CASE("cached_probe: no result yet, stale results, throwing probes, bad argu
 #endif
 }
 
+TEST_CASE("cached_probe: a probe may return bool, as a health check may") {
+    // add_liveness_check() and add_readiness_check() take a callable returning bool (true
+    // passes); a probe is the same kind of function run on its own thread, so it takes the
+    // same (it did not compile).
+    std::atomic<bool> up{true};
+    vitals::cached_probe probe([&] { return up.load(); }, 20ms, 5000ms);
+    const vitals::check_function check = probe.check();
+    REQUIRE(test_http::eventually([&] { return check().ok; }));
+    up = false;
+    REQUIRE(test_http::eventually([&] { return !check().ok; }));
+    CHECK(check().message == "check returned false");
+    // A check_function and a callable returning check_result are taken as before.
+    const vitals::check_function fn = [] { return vitals::check_result::fail("down"); };
+    vitals::cached_probe from_function(fn, 20ms, 5000ms);
+    REQUIRE(test_http::eventually([&] { return from_function.result().message == "down"; }));
+}
+
 TEST_CASE("cached_probe: the longest intervals and ages are taken as the bound") {
     // milliseconds::max() overflowed the wait's deadline (and 3 * interval, the default age):
     // the probe must run once, keep its result and stop promptly.

@@ -42,6 +42,11 @@ struct check_result {
 /// when default-constructed.
 using check_function = detail::callback<check_result()>;
 
+namespace detail {
+template <class Fn>
+check_function make_check(Fn fn);
+} // namespace detail
+
 /// Runs a slow probe (a database ping, a downstream call) on its own thread every
 /// `interval` and keeps the latest result, so that a health check can read it without
 /// waiting: `server.add_readiness_check("db", probe.check())`.
@@ -55,11 +60,19 @@ using check_function = detail::callback<check_result()>;
 /// signals; when no descriptor is free for it, it wakes every 20 ms to look for a stop.
 class cached_probe {
 public:
-    /// Starts the probe thread; the first run starts at once. Allocates. An interval that is
+    /// Starts the probe thread; the first run starts at once. Allocates. The probe is what a
+    /// health check is: a callable taking no arguments and returning vitals::check_result, or
+    /// bool (true passes; false fails with "check returned false"). An interval that is
     /// not positive is reported through the error policy (errc::invalid_argument). Longer
     /// intervals and ages than max_interval and 3 * max_interval are taken as those (the
     /// clock arithmetic of longer waits overflows). When the OS refuses a thread, the check
     /// fails with "cannot start the probe thread: " and the OS message.
+    template <class Probe,
+              std::enable_if_t<!std::is_same<std::decay_t<Probe>, check_function>::value, int> = 0>
+    cached_probe(Probe probe, std::chrono::milliseconds interval,
+                 std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
+        : cached_probe(detail::make_check(std::move(probe)), interval, max_age) {}
+    /// cached_probe() for a check_function.
     cached_probe(check_function probe, std::chrono::milliseconds interval,
                  std::chrono::milliseconds max_age = std::chrono::milliseconds{0})
         : state_(new shared()) {
