@@ -43,6 +43,26 @@ TEST_CASE("collector failures: a throwing collector leaves the server serving th
     CHECK(test_http::get(server.port(), "/live").status == 200);
 }
 
+TEST_CASE(
+    "collector failures: what a collector wrote before it threw is served, as the help says") {
+    vitals::registry reg;
+    reg.add_collector("disk", [](vitals::collector_output& out) {
+        out.gauge("app_disk_free_bytes", "Free bytes.", 10);
+        throw std::runtime_error("cannot stat /data");
+    });
+    vitals::health_server server(reg, local_options());
+    server.start();
+    REQUIRE(test_http::get(server.port(), "/metrics").status == 200);
+    const test_http::response r = test_http::get(server.port(), "/metrics");
+    REQUIRE(r.status == 200);
+    CHECK(contains(r.body, "app_disk_free_bytes 10\n"));
+    CHECK(contains(r.body, "vitals_server_collector_failures_total{collector=\"disk\"} 1\n"));
+    // The help text must not tell an operator that the collector's whole output is missing.
+    CHECK(contains(r.body, "# HELP vitals_server_collector_failures_total Scrapes in which a "
+                           "collector threw, by collector name (what it would have written "
+                           "after the throw was left out).\n"));
+}
+
 // Two collectors may share a name; the failures of both count under it, and the count only
 // ever grows (it once compared each with the other's earlier count and wrapped below zero).
 TEST_CASE("collector failures: collectors sharing a name count together, never backwards") {

@@ -94,7 +94,8 @@ public:
         if (!conns) return conns.error();
         auto failures = reg.try_counter(
             "vitals_server_collector_failures",
-            "Scrapes in which a collector threw, by collector name (its output was left out).",
+            "Scrapes in which a collector threw, by collector name (what it would have written "
+            "after the throw was left out).",
             {"collector"});
         if (!failures) return failures.error();
         auto closed = reg.try_counter(
