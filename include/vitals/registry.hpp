@@ -604,13 +604,18 @@ private:
         return f->template handle<Metric>().labels();
     }
 
+    // "a counter", "an info": a type named in an error message.
+    static std::string with_article(metric_type type) {
+        return (type == metric_type::info ? "an " : "a ") + std::string(type_name(type));
+    }
+
     // A declared unit must be a name part that ends the family's name (before `_total`).
     static status check_unit(metric_type type, const std::string& name, const std::string& unit) {
         if (unit.empty()) return {};
         if (type == metric_type::info || type == metric_type::stateset)
             return {errc::invalid_argument,
-                    detail::message({"metric '", name, "' declares unit '", unit, "', but an ",
-                                     type_name(type), " cannot have a unit"})};
+                    detail::message({"metric '", name, "' declares unit '", unit, "', but ",
+                                     with_article(type), " cannot have a unit"})};
         for (char c : unit)
             if (!(detail::is_name_char(c) || c == ':'))
                 return {errc::invalid_argument,
@@ -737,9 +742,7 @@ private:
                                    const std::vector<std::string>& label_names,
                                    const family_options& options, const std::vector<double>& bounds,
                                    const std::vector<std::string>& states) {
-        if (f.type() != type)
-            return "as a " + std::string(type_name(f.type())) + ", not a " +
-                   std::string(type_name(type));
+        if (f.type() != type) return "as " + with_article(f.type()) + ", not " + with_article(type);
         std::string out;
         const auto add = [&out](const char* what, const std::string& had, const std::string& got) {
             out += (out.empty() ? "with " : "; with ") + std::string(what) + ' ' + had + ", not " +
@@ -836,7 +839,7 @@ private:
         if ((type == metric_type::counter && name == "_total") ||
             (type == metric_type::info && name == "_info"))
             return status(errc::invalid_metric_name,
-                          detail::message({"invalid metric name '", name, "': a ", type_name(type),
+                          detail::message({"invalid metric name '", name, "': ", with_article(type),
                                            " needs a name before '", name, "'"}));
         // `_` becomes `__total` (`__info`): a name in the space reserved for internal use.
         if (!detail::is_valid_metric_name(name))

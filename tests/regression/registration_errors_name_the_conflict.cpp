@@ -81,6 +81,25 @@ TEST_CASE("regression: a conflicting redefinition says what differs, with both v
           "label names [path], not [method]");
 }
 
+TEST_CASE("regression: messages name an info as 'an info', every other type with 'a'") {
+    vitals::registry reg;
+    (void)reg.info("build", "Build.", {"version"});
+    auto g = reg.try_gauge("build_info", "Build.");
+    REQUIRE_FALSE(g.ok());
+    CHECK(g.error().message() ==
+          "metric 'build_info' is already registered as an info, not a gauge");
+    auto unnamed = reg.try_info("_info", "Build.", {"version"});
+    REQUIRE_FALSE(unnamed.ok());
+    CHECK(unnamed.error().message() ==
+          "invalid metric name '_info': an info needs a name before '_info'");
+    vitals::family_options seconds;
+    seconds.unit = "seconds";
+    auto with_unit = reg.try_stateset("mode", "Mode.", {}, {"a", "b"}, seconds);
+    REQUIRE_FALSE(with_unit.ok());
+    CHECK(with_unit.error().message() ==
+          "metric 'mode' declares unit 'seconds', but a stateset cannot have a unit");
+}
+
 TEST_CASE("regression: a wrong number of label values lists the label names") {
     vitals::registry reg;
     auto& requests = reg.counter("http_requests", "Requests.", {"method", "code"});
