@@ -1248,11 +1248,11 @@ struct include_family_hpp {
         const std::size_t n = values.size();
         if (n > on_stack) {
             std::vector<std::string_view> views(n, std::string_view()); // see shown_values
-            for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+            for (std::size_t i = 0; i < n; ++i) views[i] = label_view(values[i]);
             return fn(views.data(), n);
         }
         std::string_view views[on_stack];
-        for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+        for (std::size_t i = 0; i < n; ++i) views[i] = label_view(values[i]);
         return fn(views, n);
     }
 

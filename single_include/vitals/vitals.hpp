@@ -3948,7 +3948,7 @@ VITALS_END_NAMESPACE
 
 #include <cstddef>     // size_t
 #include <string_view> // string_view
-#include <type_traits> // conjunction, enable_if_t, is_convertible
+#include <type_traits> // conjunction, enable_if_t, is_convertible, is_pointer, is_null_pointer
 
 VITALS_BEGIN_NAMESPACE
 
@@ -3972,6 +3972,20 @@ struct dependent_void {
 
 template <class T>
 using is_label_value = std::is_convertible<const T&, std::string_view>;
+
+/// A label value as a view. A null C string (what getenv() returns for an unset variable) is
+/// the empty value, which Prometheus reads as the label being absent: std::string_view
+/// would read through the null pointer.
+template <class T>
+constexpr std::string_view label_view(const T& value) {
+    if constexpr (std::is_null_pointer<T>::value) {
+        return {};
+    } else if constexpr (std::is_pointer<T>::value) {
+        return value ? std::string_view(value) : std::string_view();
+    } else {
+        return std::string_view(value);
+    }
+}
 
 /// A run-time list of label values: a container (std::vector<std::string>, ...) with size()
 /// and operator[] yielding something a std::string_view can be made from.
@@ -4023,7 +4037,7 @@ public:
               std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
     Metric& labels(const Values&... values) {
         const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
-            std::string_view(values)...};
+            detail::label_view(values)...};
         return *static_cast<Metric*>(lookup_(*owner_, vals, sizeof...(Values)));
     }
 
@@ -4038,7 +4052,7 @@ public:
     template <class... Values>
     result<Metric> try_labels(const Values&... values) {
         const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
-            std::string_view(values)...};
+            detail::label_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
         return full::template try_labels<Metric>(*owner_, vals, sizeof...(Values));
     }
@@ -4051,7 +4065,7 @@ public:
               std::enable_if_t<std::conjunction<detail::is_label_value<Values>...>::value, int> = 0>
     bool remove(const Values&... values) {
         const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
-            std::string_view(values)...};
+            detail::label_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
         return full::remove(*owner_, vals, sizeof...(Values));
     }
@@ -5450,11 +5464,11 @@ struct include_family_hpp {
         const std::size_t n = values.size();
         if (n > on_stack) {
             std::vector<std::string_view> views(n, std::string_view()); // see shown_values
-            for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+            for (std::size_t i = 0; i < n; ++i) views[i] = label_view(values[i]);
             return fn(views.data(), n);
         }
         std::string_view views[on_stack];
-        for (std::size_t i = 0; i < n; ++i) views[i] = values[i];
+        for (std::size_t i = 0; i < n; ++i) views[i] = label_view(values[i]);
         return fn(views, n);
     }
 

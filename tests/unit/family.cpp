@@ -55,6 +55,26 @@ TEST_CASE("family: labels() returns one stable series per label set") {
     }
 }
 
+TEST_CASE("family: a null C string is the empty label value") {
+    // labels("GET", std::getenv("REGION")) with REGION unset: a std::string_view made from the
+    // null pointer would read through it; the value is empty (the label absent) instead.
+    vitals::registry reg;
+    auto& fam = reg.counter("jobs", "Jobs.", {"kind", "region"});
+    auto& empty = fam.labels("batch", "");
+    const char* unset = nullptr;
+    char* unset_mutable = nullptr;
+    CHECK(&fam.labels("batch", unset) == &empty);
+    CHECK(&fam.labels("batch", unset_mutable) == &empty);
+    CHECK(&fam.labels("batch", nullptr) == &empty);
+    CHECK(&fam.try_labels("batch", unset).value() == &empty);
+    CHECK(&fam.labels(std::vector<const char*>{"batch", nullptr}) == &empty);
+    fam.labels("batch", unset).inc();
+    CHECK(fam.size() == 1u);
+    CHECK(contains(text(reg), "jobs_total{kind=\"batch\",region=\"\"} 1\n"));
+    CHECK(fam.remove("batch", unset));
+    CHECK_FALSE(fam.remove(std::vector<const char*>{"batch", nullptr}));
+}
+
 TEST_CASE("family: label values of every length find their series") {
     // Keys are kept in the series up to 47 bytes and in an array of their own past that; a
     // value's length takes one byte under 128 and more from 128 on.
