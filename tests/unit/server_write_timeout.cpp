@@ -18,10 +18,11 @@ namespace {
 const char* const write_timeouts =
     "vitals_server_closed_connections_total{reason=\"write_timeout\"}";
 
-// Reads at most 16 KiB every 10 ms for `period`: far slower than the server produces, so
+// Reads at most 16 KiB every `pause` for `period`: far slower than the server produces, so
 // its queue for this client never empties, yet steady. Returns the bytes read, or -1 when
 // the server closed the connection.
-long long read_steadily(test_http::client& c, std::chrono::milliseconds period) {
+long long read_steadily(test_http::client& c, std::chrono::milliseconds period,
+                        std::chrono::milliseconds pause = 10ms) {
     std::vector<char> buffer(16 * 1024);
     long long total = 0;
     const auto until = std::chrono::steady_clock::now() + period;
@@ -30,7 +31,7 @@ long long read_steadily(test_http::client& c, std::chrono::milliseconds period) 
         if (n == 0) return -1;
         if (n < 0 && !vd::is_would_block(vd::last_socket_error())) return -1;
         if (n > 0) total += n;
-        std::this_thread::sleep_for(10ms);
+        std::this_thread::sleep_for(pause);
     }
     return total;
 }
@@ -62,6 +63,26 @@ TEST_CASE("write timeout: a pipelining client that keeps reading is not cut off"
     CHECK(got > 0); // -1: the server cut it off
     CHECK(sample(reg, write_timeouts) == 0);
     CHECK(sample(reg, "vitals_server_connections") == 1);
+}
+
+// A reader well above the required pace (16 KiB per write_timeout) but slow enough that the
+// socket rarely turns writable for the server: poll reports it only once much of a large send
+// buffer is free. The server sends what fits before judging it stalled, and that counts.
+TEST_CASE("write timeout: a slow but steady reader is not cut off") {
+    vitals::registry reg;
+    fill_series(reg, 5000);
+    auto opts = local_options();
+    // Twice the timeout above: a loaded machine that deschedules the reader, or the server
+    // while it renders, for a moment must not look like a stalled client.
+    opts.write_timeout = 3000ms;
+    vitals::health_server server(reg, opts);
+    server.start();
+    test_http::client c("127.0.0.1", server.port(), 10000ms, 65536);
+    REQUIRE(c.send_all(scrapes()));
+    // 16 KiB every 100 ms: 30 times the pace required, for two and a half write timeouts.
+    const long long got = read_steadily(c, 7500ms, 100ms);
+    CHECK(got > 0); // -1: the server cut it off
+    CHECK(sample(reg, write_timeouts) == 0);
 }
 
 TEST_CASE("write timeout: a reader that stops reading is closed") {
