@@ -200,7 +200,8 @@ TEST_CASE("slow readers: prompt readers are not closed over a small output budge
 // Two scrapers at once (as a pair of Prometheus servers for high availability are) of an
 // exposition over half the output budget, both taking their bodies a moment after asking:
 // the second render waits until the first one's output has gone out, instead of being made
-// at once and one scraper closed mid-body for the budget.
+// at once and one scraper closed mid-body for the budget. What a waiting scraper pipelined
+// behind its scrape is answered after it.
 TEST_CASE("slow readers: two scrapes at once of an exposition over half the budget both end") {
     vitals::registry reg;
     // About 10 MB, and a budget of one exposition: each scraper's body is then over half the
@@ -219,15 +220,24 @@ TEST_CASE("slow readers: two scrapes at once of an exposition over half the budg
         // Small receive windows keep most of each body queued at the server until read.
         test_http::client first("127.0.0.1", server.port(), 10000ms, 32768);
         test_http::client second("127.0.0.1", server.port(), 10000ms, 32768);
-        REQUIRE(first.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
-        REQUIRE(second.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+        // Each pipelines a request behind its scrape: the one whose render waits keeps it,
+        // and answers it after the render.
+        const char* const requests = "GET /metrics HTTP/1.1\r\n\r\nGET /live HTTP/1.1\r\n\r\n";
+        REQUIRE(first.send_all(requests));
+        REQUIRE(second.send_all(requests));
         std::this_thread::sleep_for(200ms); // both asked before either reads
-        test_http::response second_response;
-        std::thread reader([&] { second_response = second.read_response(); });
+        test_http::response second_response, second_live;
+        std::thread reader([&] {
+            second_response = second.read_response();
+            second_live = second.read_response();
+        });
         const test_http::response first_response = first.read_response();
+        const test_http::response first_live = first.read_response();
         reader.join();
         CHECK(first_response.status == 200);
         CHECK(second_response.status == 200);
+        CHECK(first_live.status == 200);
+        CHECK(second_live.status == 200);
     }
     CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
 }
