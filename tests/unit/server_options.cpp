@@ -74,3 +74,42 @@ TEST_CASE("server: custom paths and disabled endpoints") {
     CHECK(get(server.port(), "/health").status == 404);
     CHECK(get(server.port(), "/live").status == 200);
 }
+
+// Each request limit follows its own option, exactly: a request at the limit is served, one
+// past it gets the limit's status. (The server copies them into the parser when it starts.)
+TEST_CASE("server: request limits follow max_request_line, max_header_bytes, max_headers and "
+          "max_body_bytes") {
+    vitals::registry reg;
+    auto o = local_options();
+    o.max_request_line = 100;
+    o.max_header_bytes = 200;
+    o.max_headers = 3;
+    o.max_body_bytes = 100000; // over the default (65536)
+    vitals::health_server server(reg, o);
+    server.start();
+    const auto port = server.port();
+    const auto send = [&](const std::string& raw) { return test_http::exchange(port, raw).status; };
+    // "GET /live?<pad> HTTP/1.1" of exactly 100 bytes, then 101.
+    const std::string line_start = "GET /live?";
+    const std::string line_end = " HTTP/1.1";
+    const std::string pad(100 - line_start.size() - line_end.size(), 'q');
+    CHECK(send(line_start + pad + line_end + "\r\nConnection: close\r\n\r\n") == 200);
+    CHECK(send(line_start + pad + "q" + line_end + "\r\nConnection: close\r\n\r\n") == 414);
+    // Three header fields pass, a fourth is one too many.
+    const std::string three = "GET /live HTTP/1.1\r\nConnection: close\r\nA: 1\r\nB: 2\r\n";
+    CHECK(send(three + "\r\n") == 200);
+    CHECK(send(three + "C: 3\r\n\r\n") == 431);
+    // The header section, line ends included (the blank line too), within 200 bytes.
+    const std::string head = "GET /live HTTP/1.1\r\n";
+    const std::string field = "Connection: close\r\n";
+    const std::string filler_name = "X: ";
+    const std::size_t filler = 200 - field.size() - filler_name.size() - 2 - 2;
+    CHECK(send(head + field + filler_name + std::string(filler, 'v') + "\r\n\r\n") == 200);
+    CHECK(send(head + field + filler_name + std::string(filler + 1, 'v') + "\r\n\r\n") == 431);
+    // A body of 100,000 bytes is read (and discarded); one byte more is refused up front.
+    const std::string body(100000, 'b');
+    CHECK(send("POST /live HTTP/1.1\r\nConnection: close\r\nContent-Length: 100000\r\n\r\n" +
+               body) == 405);
+    CHECK(send("POST /live HTTP/1.1\r\nConnection: close\r\nContent-Length: 100001\r\n\r\n") ==
+          413);
+}

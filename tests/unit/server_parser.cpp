@@ -143,6 +143,13 @@ TEST_CASE("parser: limits are exact and enforced before buffering") {
     CHECK(parse_all_ways("GET / HTTP/1.1\r\n" + h62 + "\r\n", l).st == state::complete);
     const std::string h63 = "X: " + std::string(63 - 5, 'v') + "\r\n";
     CHECK(parse_all_ways("GET / HTTP/1.1\r\n" + h63 + "\r\n", l).error == 431);
+    // With lone LF line ends: the final blank line is one byte, and still counts.
+    const std::string h63lf = "X: " + std::string(63 - 4, 'v') + "\n"; // 63 bytes
+    REQUIRE(h63lf.size() == 63);
+    CHECK(parse_all_ways("GET / HTTP/1.1\n" + h63lf + "\n", l).st == state::complete);
+    CHECK(parse_all_ways("GET / HTTP/1.1\n" + h63lf + "Y: 1\n\n", l).error == 431);
+    const std::string h64lf = "X: " + std::string(64 - 4, 'v') + "\n";
+    CHECK(parse_all_ways("GET / HTTP/1.1\n" + h64lf + "\n", l).error == 431);
     const parse_outcome huge = parse("GET / HTTP/1.1\r\nX: " + std::string(1 << 20, 'v'), 0, l);
     CHECK(huge.error == 431);
 
@@ -178,6 +185,14 @@ TEST_CASE("parser: body framing") {
     CHECK(parse("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx").st ==
           state::complete);
     CHECK(parse("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").error == 400);
+    // The request ends after its body, however short, and not before: what follows is the
+    // next pipelined request.
+    for (const std::size_t length : {std::size_t{1}, std::size_t{2}}) {
+        CAPTURE(length);
+        const std::string request = "GET / HTTP/1.1\r\nContent-Length: " + std::to_string(length) +
+                                    "\r\n\r\n" + std::string(length, 'x');
+        CHECK(parse_all_ways(request + "GET /next HTTP/1.1\r\n\r\n").consumed == request.size());
+    }
     for (const char* v : {"", "x", "-0", "+1", "1 1", "1,1", "0x1"}) {
         CAPTURE(v);
         CHECK(parse(std::string("GET / HTTP/1.1\r\nContent-Length: ") + v + "\r\n\r\n").error ==
@@ -197,6 +212,7 @@ TEST_CASE("parser: body framing") {
     CHECK(parse_all_ways(te + "1\n\x01\n0\n\n").st == state::complete);
     CHECK(parse_all_ways(te + "g\r\n").error == 400);
     CHECK(parse_all_ways(te + "1\r\nab\r\n").error == 400);
+    CHECK(parse_all_ways(te + "1\r\naX\n0\r\n\r\n").error == 400); // CRLF or LF ends chunk data
     CHECK(parse_all_ways(te + "1\r\na\r\r\n").error == 400);
     CHECK(parse_all_ways(te + "0\r\nbad\r\n\r\n").error == 400);
     CHECK(parse_all_ways(te + std::string(1100, '0') + "1\r\n").error == 400);
