@@ -120,3 +120,34 @@ TEST_CASE("server: /metrics answers OpenMetrics when the Accept header prefers i
     CHECK(plain.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
     CHECK(plain.body.find("# EOF") == std::string::npos);
 }
+
+// A HEAD of /metrics may report the length of the last second's render instead of rendering
+// again, but only of a render in the format it asks for: the text exposition's length under
+// an OpenMetrics Content-Type would tell a client to read the wrong number of bytes.
+TEST_CASE("server: a HEAD reuses only a render of the format it asks for") {
+    vitals::registry reg;
+    reg.counter("jobs_total", "Jobs done.").inc(3);
+    vitals::health_server server(reg, local_options());
+    server.start();
+    test_http::client c("127.0.0.1", server.port());
+    const std::string om_accept = "Accept: application/openmetrics-text\r\n";
+    REQUIRE(c.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+    const response text = c.read_response();
+    REQUIRE(text.status == 200);
+    REQUIRE(c.send_all("HEAD /metrics HTTP/1.1\r\n" + om_accept + "\r\n"));
+    const response head = c.read_response(true);
+    CHECK(head.status == 200);
+    CHECK(head.header("content-type") == std::string(vitals::openmetrics_content_type));
+    // The two formats of this registry differ in length by far more than the request
+    // counters that changed between the requests can.
+    CHECK(head.header("content-length") != std::to_string(text.body.size()));
+    REQUIRE(c.send_all("GET /metrics HTTP/1.1\r\n" + om_accept + "\r\n"));
+    const response om = c.read_response();
+    CHECK(om.status == 200);
+    const long long om_length = static_cast<long long>(om.body.size());
+    const long long head_length = std::stoll(head.header("content-length"));
+    // The same format, give or take what the requests in between changed (request counts,
+    // the render-time histogram).
+    CHECK(head_length > om_length - 200);
+    CHECK(head_length < om_length + 200);
+}

@@ -50,6 +50,35 @@ TEST_CASE("server: keep-alive by default, HTTP/1.0 and Connection: close end the
         CHECK(c.read_response().header("connection") == "close");
         CHECK(c.closed_by_peer(2000ms));
     }
+    SUBCASE("Connection: close on /metrics, whose body is sent from the render") {
+        for (const char* method : {"GET", "HEAD"}) {
+            CAPTURE(method);
+            client c("127.0.0.1", port);
+            REQUIRE(c.send_all(std::string(method) +
+                               " /metrics HTTP/1.1\r\nConnection: close\r\n\r\n"));
+            const response r = c.read_response(std::string(method) == "HEAD");
+            CHECK(r.status == 200);
+            CHECK(r.header("connection") == "close");
+            CHECK(c.closed_by_peer(2000ms));
+        }
+    }
+}
+
+// Every request on a keep-alive connection is answered on its own headers: a scrape that
+// asked for OpenMetrics does not make the next one, which did not, OpenMetrics too.
+TEST_CASE("server: content negotiation starts afresh for each request on a connection") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.start();
+    client c("127.0.0.1", server.port());
+    REQUIRE(c.send_all("GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text\r\n\r\n"
+                       "GET /metrics HTTP/1.1\r\n\r\n"));
+    const response om = c.read_response();
+    CHECK(om.status == 200);
+    CHECK(om.header("content-type") == std::string(vitals::openmetrics_content_type));
+    const response text = c.read_response();
+    CHECK(text.status == 200);
+    CHECK(text.header("content-type") == std::string(vitals::text_content_type));
 }
 
 TEST_CASE("server: pipelined requests are answered in order") {

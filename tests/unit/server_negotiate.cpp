@@ -57,6 +57,7 @@ const row table[] = {
     {"quoted parameters equal tokens",
      "application/openmetrics-text;version=\"1.0.0\";charset=\"utf-8\"", om},
     {"empty elements", ",, application/openmetrics-text ,,", om},
+    {"quoted-pair in a parameter", "application/openmetrics-text;x=\"a\\\"b\";q=1", om},
     {"unrelated types only", "application/json", text},
     {"malformed: no subtype", "application", text},
     {"malformed: q over 1", "application/openmetrics-text;q=2", text},
@@ -65,6 +66,8 @@ const row table[] = {
     {"malformed: unterminated quote", "application/openmetrics-text;x=\"abc", text},
     {"malformed: parameter without value", "application/openmetrics-text;version", text},
     {"malformed: junk after a valid range", "application/openmetrics-text @", text},
+    {"malformed: a bad element after a good one", "application/openmetrics-text, text/plain;q=high",
+     text},
     {"malformed: control byte", "application/openmetrics-text\x01", text},
 };
 
