@@ -43,6 +43,16 @@ TEST_CASE("server: port 0, two servers side by side, a taken port fails clearly"
     CHECK(get(a.port(), "/live").status == 200); // the first server is untouched
 }
 
+// "localhost" is taken as 127.0.0.1, without name resolution (see server_options).
+TEST_CASE("server: bind_address localhost listens on 127.0.0.1") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.bind_address = "localhost";
+    vitals::health_server server(reg, opts);
+    REQUIRE(server.try_start().ok());
+    CHECK(get(server.port(), "/live", "", "127.0.0.1").status == 200);
+}
+
 TEST_CASE("server: a bind failure on 9090 points at Prometheus") {
     // Hold 127.0.0.1:9090 ourselves (if nothing else does already) so the bind fails.
     vitals::registry reg;

@@ -30,6 +30,26 @@ TEST_CASE("server: start twice is already_running; restart after stop works") {
     CHECK(get(server.port(), "/live").status == 200);
 }
 
+// set_ready(true) while stop() drains does not survive the stop: a restarted server starts not
+// ready, like a new one, until the program says so again.
+TEST_CASE("server: readiness set during the drain does not outlive stop()") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.drain = 300ms;
+    vitals::health_server server(reg, opts);
+    server.start();
+    server.set_ready(true);
+    std::thread stopper([&] { server.stop(); });
+    std::this_thread::sleep_for(100ms); // within the drain
+    server.set_ready(true);
+    CHECK_FALSE(server.ready()); // stopping
+    stopper.join();
+    CHECK_FALSE(server.ready());
+    server.start();
+    CHECK_FALSE(server.ready());
+    CHECK(get(server.port(), "/ready").status == 503);
+}
+
 TEST_CASE("server: start/stop 100 times leaks no descriptors or threads") {
     vitals::registry reg;
     auto once = [&] {
