@@ -301,6 +301,41 @@ TEST_CASE("concurrency: many short-lived threads, exiting while scrapes run, los
 #endif
 }
 
+#if VITALS_COUNTER_STRIPES > 1 && !VITALS_DETAIL_SLOT_PTHREAD_KEY
+namespace {
+// A thread_local whose destructor increments a counter.
+struct increment_at_thread_exit {
+    vitals::counter* target = nullptr;
+    unsigned* state_then = nullptr;
+    increment_at_thread_exit() = default;
+    increment_at_thread_exit(const increment_at_thread_exit&) = delete;
+    increment_at_thread_exit& operator=(const increment_at_thread_exit&) = delete;
+    ~increment_at_thread_exit() {
+        if (!target) return;
+        target->inc();
+        *state_then = vitals::detail::thread_state();
+    }
+};
+} // namespace
+
+TEST_CASE("concurrency: a write after the thread gave its slot back goes to the shared cells") {
+    // A thread_local made before the thread's first write is destroyed after the exit hook
+    // that gives the thread's slot back. A write from its destructor must not go to that
+    // slot's cells, which a new thread may own by then (the two would overwrite each other's
+    // plain stores): it goes to the shared cells, and still counts.
+    vitals::counter c;
+    unsigned state_then = 0;
+    std::thread([&] {
+        static thread_local increment_at_thread_exit late;
+        late.target = &c;
+        late.state_then = &state_then;
+        c.inc(); // takes a slot and registers the exit hook, after `late` was made
+    }).join();
+    CHECK((state_then & vitals::detail::shared_flag) != 0);
+    CHECK(c.whole_value() == 2u);
+}
+#endif
+
 TEST_CASE("concurrency: threads exiting while another thread scrapes and resets") {
     // A counter reset while its writers exit: the value after the reset counts exactly the
     // increments made after it by threads that start afterwards.

@@ -187,6 +187,44 @@ TEST_CASE("counter: a total over several threads' cells stops at 2^64 - 1") {
 }
 #endif
 
+#if VITALS_COUNTER_STRIPES > 1
+TEST_CASE("counter: a thread without a slot of its own never wraps a shared cell around") {
+    // While every thread slot is owned, a further thread adds to a shared cell with fetch_add:
+    // an add that carries it past 2^64 - 1 must be taken back (and counted as refused), or the
+    // total drops by 2^64.
+    const std::uint64_t largest = (std::uint64_t{1} << 63) - 1;
+    const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    vitals::counter c;
+    vitals::counter warm; // the holders take their slots with a write to another counter
+    std::atomic<unsigned> holding{0};
+    std::atomic<bool> done{false};
+    std::vector<std::thread> holders;
+    for (unsigned i = 0; i < vitals::detail::slot_count; ++i)
+        holders.emplace_back([&] {
+            warm.inc();
+            holding.fetch_add(1);
+            while (!done.load()) std::this_thread::yield();
+        });
+    while (holding.load() < vitals::detail::slot_count) std::this_thread::yield();
+    const std::uint64_t rejected = vitals::rejected_writes();
+    unsigned state = 0;
+    std::thread sharer([&] {
+        c.inc_by(largest);
+        c.inc_by(largest);
+        state = vitals::detail::thread_state();
+        c.inc_by(largest); // would carry the shared cell
+        c.inc_by(2);       // so would this
+        c.inc();           // this fits: the cell reaches 2^64 - 1
+    });
+    sharer.join();
+    done.store(true);
+    for (auto& t : holders) t.join();
+    CHECK((state & vitals::detail::shared_flag) != 0);
+    CHECK(c.whole_value() == max);
+    CHECK(vitals::rejected_writes() == rejected + 2);
+}
+#endif
+
 TEST_CASE("counter: every refused write is counted by rejected_writes()") {
     vitals::counter c;
     vitals::histogram h({1.0});

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic> // atomic
 #include <chrono> // system_clock
 #include <cmath>  // isnan, isinf, signbit
 #include <limits> // numeric_limits
@@ -83,18 +84,23 @@ TEST_CASE("gauge: set_to_current_time uses the Unix epoch in seconds") {
 }
 
 TEST_CASE("gauge: concurrent adds are not lost") {
+    // The threads start together and run long enough to overlap: an add that is a load and a
+    // store, not a compare-and-swap, then loses some of the others' adds.
     vitals::gauge g;
+    std::atomic<int> ready{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&g, t] {
-            for (int i = 0; i < 5000; ++i) {
+        threads.emplace_back([&g, &ready, t] {
+            ready.fetch_add(1);
+            while (ready.load() < 4) std::this_thread::yield();
+            for (int i = 0; i < 100000; ++i) {
                 g.inc();
                 g.add(0.5);
                 if (t % 2) g.dec(0.25);
             }
         });
     for (auto& t : threads) t.join();
-    CHECK(g.value() == 4 * 5000 * 1.5 - 2 * 5000 * 0.25);
+    CHECK(g.value() == 4 * 100000 * 1.5 - 2 * 100000 * 0.25);
 }
 
 TEST_CASE("gauge: with per-thread cells (an in-flight gauge), a set value reads back as given") {

@@ -7,9 +7,11 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>    // steady_clock, milliseconds
 #include <cstdint>   // uint64_t
 #include <stdexcept> // runtime_error
 #include <string>    // string
+#include <thread>    // sleep_for
 
 TEST_CASE("kits/queue: families, types and values (golden)") {
     vitals::registry reg;
@@ -58,6 +60,20 @@ TEST_CASE("kits/queue: item scope counts processed items and errors") {
     CHECK(q.errors().value() == 2.0);
     CHECK(q.processing_duration().count() == 3);
 #endif
+}
+
+TEST_CASE("kits/queue: an item scope observes the time it took, in seconds") {
+    vitals::registry reg;
+    vitals::kits::queue_metrics q(reg, "q");
+    const auto before = std::chrono::steady_clock::now();
+    {
+        auto item = q.process();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    const std::chrono::duration<double> around = std::chrono::steady_clock::now() - before;
+    CHECK(q.processing_duration().count() == 1u);
+    CHECK(q.processing_duration().sum() >= 0.002);
+    CHECK(q.processing_duration().sum() <= around.count());
 }
 
 TEST_CASE("kits/queue: a negative duration counts the item, not the duration") {
