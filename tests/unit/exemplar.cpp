@@ -12,9 +12,10 @@
 #include <chrono>      // milliseconds
 #include <cmath>       // floor, nan
 #include <cstdint>     // uint64_t
-#include <cstring>     // memcpy
+#include <cstring>     // memcpy, memset
 #include <ctime>       // time
 #include <limits>      // numeric_limits
+#include <new>         // placement new
 #include <random>      // mt19937_64
 #include <string>      // string
 #include <string_view> // string_view
@@ -343,6 +344,24 @@ TEST_CASE("exemplar: of several threads' exemplars, a scrape shows the one recor
     CHECK(contains(vitals::to_openmetrics(reg), "{trace_id=\"after\"} 0.5 5\n"));
 }
 
+TEST_CASE("exemplar: the one recorded last is shown, whatever earlier timestamp at() gave it") {
+    // at() may give the time of the event an exemplar points to (a request's start), which
+    // need not grow from one exemplar to the next: the scrape ranks the cells by the second
+    // they were recorded in, not by those timestamps.
+    vitals::registry reg;
+    auto& h = reg.histogram("h", "H.", {1.0});
+    const double now = static_cast<double>(std::time(nullptr));
+    h.observe(0.5, vitals::exemplar{"trace_id", "first"}.at(now - 10)); // this thread's cell
+    const std::time_t second = std::time(nullptr);
+    while (std::time(nullptr) == second) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::thread([&] { // another slot's cell, recorded a second later
+        h.observe(0.5, vitals::exemplar{"trace_id", "second"}.at(now - 100));
+    })
+        .join();
+    CHECK(contains(vitals::to_openmetrics(reg),
+                   "h_bucket{le=\"1.0\"} 2 # {trace_id=\"second\"} 0.5 "));
+}
+
 TEST_CASE("exemplar: a copy keeps the timestamp at() gave") {
     vitals::registry reg;
     auto& c = reg.counter("c", "C.");
@@ -353,6 +372,23 @@ TEST_CASE("exemplar: a copy keeps the timestamp at() gave") {
     const vitals::exemplar nan_copy =
         vitals::exemplar{"trace_id", "abc"}.at(std::numeric_limits<double>::quiet_NaN());
     CHECK_FALSE(shown(nan_copy));
+}
+
+TEST_CASE("exemplar: a copy of the one-label form holds its own label, not the original's") {
+    // The one-label form keeps its label (two views) inside the object. A copy must refer to
+    // its own: `exemplar{...}.at(t)` copies from a temporary that is gone by the next
+    // statement. The original's storage is overwritten here to show where the copy reads.
+    alignas(vitals::exemplar) unsigned char storage[sizeof(vitals::exemplar)];
+    auto* original = new (storage) vitals::exemplar("trace_id", "abc");
+    const vitals::exemplar copy(*original);
+    original->~exemplar();
+    std::memset(storage, 0, sizeof storage);
+    REQUIRE(copy.size() == 1u);
+    CHECK(copy.begin()->name == "trace_id");
+    CHECK(copy.begin()->value == "abc");
+    vitals::registry reg;
+    reg.counter("c", "C.").inc(1, copy);
+    CHECK(contains(vitals::to_openmetrics(reg), "c_total 1 # {trace_id=\"abc\"} 1 "));
 }
 
 TEST_CASE("exemplar: one of 90 labels, more than 64, within 128 characters is shown") {

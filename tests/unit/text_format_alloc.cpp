@@ -167,6 +167,23 @@ TEST_CASE("text_format_alloc: hot paths and lookups of existing series do not al
     CHECK(fam.labels("x", long_value, "z").value() == 1501.0);
 }
 
+TEST_CASE("text_format_alloc: exemplars allocate their cell once, also one they fill exactly") {
+    // A thread's first exemplar in a bucket makes its cell (128 bytes of labels, or 2 KiB for
+    // a longer one); later ones up to that size are written into it, one that fills it
+    // exactly included.
+    vitals::counter c;
+    const std::string fills(112, 'a');  // with "trace_id": 8 + 8 + 112 bytes, the small cell
+    const std::string longer(119, 'b'); // 136 bytes: the large cell
+    for (const std::string* value : {&fills, &longer}) {
+        c.inc(1, vitals::exemplar{"trace_id", *value});
+        const std::size_t n = allocations_during([&] {
+            for (int i = 0; i < 100; ++i) c.inc(1, vitals::exemplar{"trace_id", *value});
+        });
+        CHECK(n == 0u);
+    }
+    CHECK(c.whole_value() == 202u);
+}
+
 TEST_CASE("text_format_alloc: collectors write without allocating") {
     vitals::registry reg;
     fill(reg);
