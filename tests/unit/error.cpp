@@ -85,6 +85,30 @@ TEST_CASE("error: vitals::error is a std::runtime_error with a code") {
 }
 #endif
 
+#if VITALS_HAS_EXCEPTIONS()
+TEST_CASE("error: the throwing forms throw the code of what went wrong") {
+    vitals::registry reg;
+    auto& requests = reg.counter("app_requests", "Requests.", {"method"});
+    const auto code_of = [](auto&& call) {
+        try {
+            call();
+        } catch (const vitals::error& e) {
+            return e.code();
+        }
+        return errc::ok;
+    };
+    CHECK(code_of([&] { reg.add_collector(vitals::collector()); }) == errc::invalid_argument);
+    CHECK(code_of([&] { (void)requests.labels("GET", "extra"); }) == errc::label_count_mismatch);
+    CHECK(code_of([&] { (void)reg.counter("app_other", "O.", {"__reserved"}); }) ==
+          errc::invalid_label_name);
+    CHECK(code_of([&] {
+              (void)reg.counter("app_other", "O.", {"a", "a"});
+          }) == errc::duplicate_label_name);
+    CHECK(code_of([&] { (void)reg.counter("app_requests", "Other help.", {"method"}); }) ==
+          errc::conflicting_registration);
+}
+#endif
+
 namespace {
 int handler_calls = 0;
 void counting_handler(errc, const char*) { ++handler_calls; }

@@ -49,6 +49,23 @@ TEST_CASE("registry: a collector registering in the registry it is scraped from 
     CHECK(seen.ok()); // registered now: the collector's call finds it
 }
 
+TEST_CASE("registry: a nested scrape registering in the outer registry gets an error") {
+    // A collector of `outer` renders `inner`, whose collector registers in `outer`: the thread
+    // still holds `outer`'s reader lock (its scrape is not over), so the registration must be
+    // refused as one from `outer`'s own collector is, not wait for the writer lock for ever.
+    vitals::registry outer;
+    vitals::registry inner;
+    vitals::status seen;
+    inner.add_collector([&](vitals::collector_output&) {
+        auto made = outer.try_counter("app_late", "Registered from a nested scrape.");
+        seen = made.ok() ? vitals::status() : made.error();
+    });
+    outer.add_collector([&](vitals::collector_output&) { (void)vitals::to_text(inner); });
+    (void)vitals::to_text(outer);
+    CHECK(seen.code() == vitals::errc::invalid_argument);
+    CHECK(contains(seen.message(), "scrapes the same registry"));
+}
+
 TEST_CASE("registry: a collector may fetch a family registered before the scrape") {
     vitals::registry reg;
     reg.counter("app_scrapes", "Scrapes of this registry.");
