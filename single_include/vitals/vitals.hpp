@@ -3982,17 +3982,38 @@ constexpr std::string_view label_view(const T& value) {
         return {};
     } else if constexpr (std::is_pointer<T>::value) {
         return value ? std::string_view(value) : std::string_view();
-    } else {
+    } else if constexpr (is_label_value<T>::value) {
         return std::string_view(value);
+    } else {
+        return {}; // not a label value: the caller's static_assert says so
     }
 }
+
+// std::declval without <utility>: a value of type const T& in unevaluated operands.
+template <class T>
+const T& declared_value() noexcept;
 
 /// A run-time list of label values: a container (std::vector<std::string>, ...) with size()
 /// and operator[] yielding something a std::string_view can be made from.
 template <class T>
 using label_value_list =
-    decltype(static_cast<const T*>(nullptr)->size(),
-             static_cast<std::string_view>((*static_cast<const T*>(nullptr))[0]));
+    decltype(declared_value<T>().size(), static_cast<std::string_view>(declared_value<T>()[0]));
+
+template <class T, class = void>
+struct is_label_value_list : std::false_type {};
+template <class T>
+struct is_label_value_list<T, std::void_t<label_value_list<T>>> : std::true_type {};
+
+/// Arguments that are neither label values nor one list of them (labels("GET", 200)): the
+/// overloads that take them only fail with a sentence saying what a label value is.
+template <class... Values>
+using wrong_label_values =
+    std::bool_constant<!std::conjunction<is_label_value<Values>...>::value &&
+                       !(sizeof...(Values) == 1 &&
+                         std::conjunction<is_label_value_list<Values>...>::value)>;
+#define VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS                                                     \
+    "vitals: label values are strings (std::string, std::string_view, const char*), or one "       \
+    "std::vector of them; convert a number with std::to_string"
 
 /// What a family<Metric> holds: the family's state, which only <vitals/family.hpp> defines,
 /// and its lookup, a function set at registration. Recording code calls the lookup through
@@ -4041,6 +4062,14 @@ public:
         return *static_cast<Metric*>(lookup_(*owner_, vals, sizeof...(Values)));
     }
 
+    template <class... Values,
+              std::enable_if_t<detail::wrong_label_values<Values...>::value, int> = 0>
+    Metric& labels(const Values&...) {
+        static_assert(!detail::wrong_label_values<Values...>::value,
+                      VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
+        return labels();
+    }
+
     /// labels() for values only known at run time (a std::vector<std::string>, say).
     /// Allocates only for more than 16 values.
     template <class Values, class = detail::label_value_list<Values>>
@@ -4051,6 +4080,8 @@ public:
     /// Non-throwing labels(): the series, or errc::label_count_mismatch.
     template <class... Values>
     result<Metric> try_labels(const Values&... values) {
+        static_assert(std::conjunction<detail::is_label_value<Values>...>::value,
+                      VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
         const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
             detail::label_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
@@ -4068,6 +4099,14 @@ public:
             detail::label_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;
         return full::remove(*owner_, vals, sizeof...(Values));
+    }
+
+    template <class... Values,
+              std::enable_if_t<detail::wrong_label_values<Values...>::value, int> = 0>
+    bool remove(const Values&...) {
+        static_assert(!detail::wrong_label_values<Values...>::value,
+                      VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
+        return false;
     }
 
     /// remove() for values only known at run time, as labels(values) takes them.
