@@ -37,14 +37,12 @@ using is_label_value = std::is_convertible<const T&, std::string_view>;
 /// would read through the null pointer.
 template <class T>
 constexpr std::string_view label_view(const T& value) {
-    if constexpr (std::is_null_pointer<T>::value) {
-        return {};
-    } else if constexpr (std::is_pointer<T>::value) {
+    if constexpr (std::is_pointer<T>::value) {
         return value ? std::string_view(value) : std::string_view();
-    } else if constexpr (is_label_value<T>::value) {
+    } else if constexpr (is_label_value<T>::value && !std::is_null_pointer<T>::value) {
         return std::string_view(value);
     } else {
-        return {}; // not a label value: the caller's static_assert says so
+        return {}; // nullptr, or not a label value (the caller's static_assert says so)
     }
 }
 
