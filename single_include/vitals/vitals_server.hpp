@@ -793,7 +793,7 @@ VITALS_END_NAMESPACE
 #include <cstdint>     // uintptr_t
 #include <mutex>       // mutex, lock_guard
 #include <string>      // string, to_string
-#include <type_traits> // decay_t, invoke_result_t, is_invocable, is_same
+#include <type_traits> // decay_t, invoke_result_t, is_invocable, is_pointer, is_same
 #include <utility>     // move
 
 #if VITALS_DETAIL_CAN_CATCH()
@@ -1030,23 +1030,28 @@ namespace detail {
 template <class>
 constexpr bool always_false = false;
 
-/// A check_function from what add_liveness_check() / add_readiness_check() were given: a
-/// check_function as is, a callable returning check_result, or one returning bool (true
-/// passes; false fails with the message "check returned false"). Anything else is a
-/// compile-time error that says what is expected.
+/// A check_function from what add_liveness_check(), add_readiness_check() and cached_probe
+/// were given: a check_function as is, a callable returning check_result, or one returning
+/// bool (true passes; false fails with the message "check returned false"). As for a
+/// check_function, the callable may change its own state (a mutable lambda, which a probe
+/// keeping a connection is), and a null function pointer makes an empty check. Anything
+/// else is a compile-time error that says what is expected.
 template <class Fn>
 check_function make_check(Fn fn) {
     if constexpr (std::is_same<std::decay_t<Fn>, check_function>::value) {
         return fn;
-    } else if constexpr (!std::is_invocable<const Fn&>::value) {
+    } else if constexpr (!std::is_invocable<Fn&>::value) {
         static_assert(always_false<Fn>,
                       "vitals: a health check must be a callable taking no arguments and "
                       "returning bool (true = pass) or vitals::check_result");
         return {};
     } else {
-        using returned = std::invoke_result_t<const Fn&>;
+        using returned = std::invoke_result_t<Fn&>;
         if constexpr (std::is_same<std::decay_t<returned>, bool>::value) {
-            return [fn = std::move(fn)] {
+            if constexpr (std::is_pointer<Fn>::value) {
+                if (!fn) return {};
+            }
+            return [fn = std::move(fn)]() mutable {
                 return fn() ? check_result::pass() : check_result::fail("check returned false");
             };
         } else if constexpr (std::is_convertible<returned, check_result>::value) {

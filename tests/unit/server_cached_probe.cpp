@@ -121,6 +121,31 @@ TEST_CASE("cached_probe: a probe may return bool, as a health check may") {
     REQUIRE(test_http::eventually([&] { return from_function.result().message == "down"; }));
 }
 
+TEST_CASE("cached_probe: a probe may change its own state; a null function is refused") {
+    // A probe that keeps what it works with (a connection it reopens, a count of its runs) is
+    // a mutable lambda; it runs on the probe thread only, as a check_function would call it.
+    std::atomic<int> seen{0};
+    vitals::cached_probe counting(
+        [&seen, runs = 0]() mutable {
+            seen = ++runs;
+            return vitals::check_result::pass(std::to_string(runs));
+        },
+        20ms, 5000ms);
+    REQUIRE(test_http::eventually([&] { return seen.load() >= 2; }));
+    CHECK(counting.result().ok);
+    vitals::cached_probe flipping([up = true]() mutable { return up = !up; }, 20ms, 5000ms);
+    REQUIRE(test_http::eventually([&] { return flipping.result().ok; }));
+    REQUIRE(test_http::eventually([&] { return !flipping.result().ok; }));
+#if VITALS_HAS_EXCEPTIONS()
+    // A null function pointer is no probe, whatever it returns (a null one returning bool was
+    // called on the probe thread, a segmentation fault).
+    bool (*no_bool)() = nullptr;
+    vitals::check_result (*no_result)() = nullptr;
+    CHECK_THROWS_AS(vitals::cached_probe(no_bool, 10ms), vitals::error);
+    CHECK_THROWS_AS(vitals::cached_probe(no_result, 10ms), vitals::error);
+#endif
+}
+
 TEST_CASE("cached_probe: the longest intervals and ages are taken as the bound") {
     // milliseconds::max() overflowed the wait's deadline (and 3 * interval, the default age):
     // the probe must run once, keep its result and stop promptly.

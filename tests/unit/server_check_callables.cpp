@@ -49,3 +49,26 @@ TEST_CASE("check callables: bool means pass or fail with a plain message") {
     CHECK(contains(h.body, "{\"name\":\"result\",\"kind\":\"liveness\",\"status\":\"pass\","
                            "\"message\":\"fine\"}"));
 }
+
+TEST_CASE("check callables: a check may change its own state; a null function fails") {
+    // As a check_function may: the checks run one at a time, on the server thread.
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.add_liveness_check("flipping", [up = false]() mutable { return up = !up; });
+    server.add_liveness_check("counting", [runs = 0]() mutable {
+        return vitals::check_result::pass(std::to_string(++runs));
+    });
+    // A null function pointer returning bool is an empty check, as one returning check_result
+    // is (it was called: a segmentation fault on the server thread).
+    bool (*no_bool)() = nullptr;
+    server.add_readiness_check("null", no_bool);
+    server.set_ready(true);
+    server.start();
+    CHECK(test_http::get(server.port(), "/live").status == 200);
+    CHECK(test_http::get(server.port(), "/live").status == 503);
+    const test_http::response h = test_http::get(server.port(), "/health");
+    CHECK(contains(h.body, "{\"name\":\"counting\",\"kind\":\"liveness\",\"status\":"
+                           "\"pass\",\"message\":\"3\"}"));
+    CHECK(contains(h.body, "{\"name\":\"null\",\"kind\":\"readiness\",\"status\":\"fail\","
+                           "\"message\":\"no check function\"}"));
+}
