@@ -3948,7 +3948,7 @@ VITALS_END_NAMESPACE
 
 #include <cstddef>     // size_t
 #include <string_view> // string_view
-#include <type_traits> // conjunction, enable_if_t, is_convertible, is_pointer, is_null_pointer
+#include <type_traits> // enable_if_t, conjunction, is_convertible, is_constructible, is_pointer
 
 VITALS_BEGIN_NAMESPACE
 
@@ -3970,17 +3970,21 @@ struct dependent_void {
     using type = void;
 };
 
+// nullptr too: since C++23 std::string_view cannot be made from it (label_view() can).
 template <class T>
-using is_label_value = std::is_convertible<const T&, std::string_view>;
+using is_label_value =
+    std::disjunction<std::is_null_pointer<T>, std::is_convertible<const T&, std::string_view>>;
 
 /// A label value as a view. A null C string (what getenv() returns for an unset variable) is
 /// the empty value, which Prometheus reads as the label being absent: std::string_view
 /// would read through the null pointer.
 template <class T>
 constexpr std::string_view label_view(const T& value) {
-    if constexpr (std::is_pointer<T>::value) {
+    if constexpr (std::is_pointer<T>::value && is_label_value<T>::value) {
         return value ? std::string_view(value) : std::string_view();
-    } else if constexpr (is_label_value<T>::value && !std::is_null_pointer<T>::value) {
+    } else if constexpr (!std::is_null_pointer<T>::value &&
+                         std::is_constructible<std::string_view, const T&>::value) {
+        // An element of a label value list may convert explicitly (label_value_list).
         return std::string_view(value);
     } else {
         return {}; // nullptr, or not a label value (the caller's static_assert says so)
@@ -4079,7 +4083,9 @@ public:
     template <class... Values>
     result<Metric> try_labels(const Values&... values) {
         static_assert(std::conjunction<detail::is_label_value<Values>...>::value,
-                      VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
+                      "vitals: label values are strings (std::string, std::string_view, const "
+                      "char*), which try_labels() takes one by one, not in a std::vector; "
+                      "convert a number with std::to_string");
         const std::string_view vals[sizeof...(Values) + (sizeof...(Values) == 0)] = {
             detail::label_view(values)...};
         using full = detail::include_family_hpp<typename detail::dependent_void<Values...>::type>;

@@ -18,6 +18,9 @@ int main() {
     (void)requests.remove("GET", 2.5);
 #elif defined(VITALS_USE_LABELS_ONE_INT)
     reg.gauge("temperature", "Degrees.", {"room"}).labels(12).set(21);
+#elif defined(VITALS_USE_TRY_LABELS_VECTOR)
+    // labels() and remove() take one std::vector of values; try_labels() does not.
+    (void)requests.try_labels(std::vector<std::string>{"GET", "200"});
 #endif
     (void)requests;
 }

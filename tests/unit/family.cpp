@@ -8,8 +8,9 @@
 
 #include "test_support.hpp"
 
-#include <string> // string, to_string
-#include <vector> // vector
+#include <string>      // string, to_string
+#include <string_view> // string_view
+#include <vector>      // vector
 
 namespace {
 std::string text(const vitals::registry& reg) { return vitals::to_text(reg); }
@@ -73,6 +74,26 @@ TEST_CASE("family: a null C string is the empty label value") {
     CHECK(contains(text(reg), "jobs_total{kind=\"batch\",region=\"\"} 1\n"));
     CHECK(fam.remove("batch", unset));
     CHECK_FALSE(fam.remove(std::vector<const char*>{"batch", nullptr}));
+}
+
+namespace {
+// A string type that converts to std::string_view only when asked (explicit).
+struct explicit_region {
+    explicit operator std::string_view() const { return "eu"; }
+};
+} // namespace
+
+TEST_CASE("family: a list's values may convert to std::string_view explicitly") {
+    // labels(list) takes a list whose elements a static_cast makes into std::string_view; they
+    // were taken, then each looked up as the empty value.
+    vitals::registry reg;
+    auto& fam = reg.counter("jobs", "Jobs.", {"region"});
+    const std::vector<explicit_region> regions(1);
+    fam.labels(regions).inc();
+    CHECK(&fam.labels(regions) == &fam.labels("eu"));
+    CHECK(contains(text(reg), "jobs_total{region=\"eu\"} 1\n"));
+    CHECK(fam.remove(regions));
+    CHECK(fam.size() == 0u);
 }
 
 TEST_CASE("family: label values of every length find their series") {
