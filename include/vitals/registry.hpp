@@ -605,8 +605,20 @@ private:
     }
 
     // "a counter", "an info": a type named in an error message.
-    static std::string with_article(metric_type type) {
-        return (type == metric_type::info ? "an " : "a ") + std::string(type_name(type));
+    static constexpr std::string_view with_article(metric_type type) noexcept {
+        switch (type) {
+        case metric_type::counter:
+            return "a counter";
+        case metric_type::gauge:
+            return "a gauge";
+        case metric_type::histogram:
+            return "a histogram";
+        case metric_type::info:
+            return "an info";
+        case metric_type::stateset:
+            break;
+        }
+        return "a stateset";
     }
 
     // A declared unit must be a name part that ends the family's name (before `_total`).
@@ -742,7 +754,8 @@ private:
                                    const std::vector<std::string>& label_names,
                                    const family_options& options, const std::vector<double>& bounds,
                                    const std::vector<std::string>& states) {
-        if (f.type() != type) return "as " + with_article(f.type()) + ", not " + with_article(type);
+        if (f.type() != type)
+            return detail::message({"as ", with_article(f.type()), ", not ", with_article(type)});
         std::string out;
         const auto add = [&out](const char* what, const std::string& had, const std::string& got) {
             out += (out.empty() ? "with " : "; with ") + std::string(what) + ' ' + had + ", not " +
