@@ -604,21 +604,9 @@ private:
         return f->template handle<Metric>().labels();
     }
 
-    // "a counter", "an info": a type named in an error message.
-    static constexpr std::string_view with_article(metric_type type) noexcept {
-        switch (type) {
-        case metric_type::counter:
-            return "a counter";
-        case metric_type::gauge:
-            return "a gauge";
-        case metric_type::histogram:
-            return "a histogram";
-        case metric_type::info:
-            return "an info";
-        case metric_type::stateset:
-            break;
-        }
-        return "a stateset";
+    // The article of a type named in an error message: "a counter", "an info".
+    static constexpr std::string_view article(metric_type type) noexcept {
+        return type == metric_type::info ? "an " : "a ";
     }
 
     // A declared unit must be a name part that ends the family's name (before `_total`).
@@ -627,7 +615,7 @@ private:
         if (type == metric_type::info || type == metric_type::stateset)
             return {errc::invalid_argument,
                     detail::message({"metric '", name, "' declares unit '", unit, "', but ",
-                                     with_article(type), " cannot have a unit"})};
+                                     article(type), type_name(type), " cannot have a unit"})};
         for (char c : unit)
             if (!(detail::is_name_char(c) || c == ':'))
                 return {errc::invalid_argument,
@@ -755,7 +743,8 @@ private:
                                    const family_options& options, const std::vector<double>& bounds,
                                    const std::vector<std::string>& states) {
         if (f.type() != type)
-            return detail::message({"as ", with_article(f.type()), ", not ", with_article(type)});
+            return detail::message({"as ", article(f.type()), type_name(f.type()), ", not ",
+                                    article(type), type_name(type)});
         std::string out;
         const auto add = [&out](const char* what, const std::string& had, const std::string& got) {
             out += (out.empty() ? "with " : "; with ") + std::string(what) + ' ' + had + ", not " +
@@ -852,8 +841,8 @@ private:
         if ((type == metric_type::counter && name == "_total") ||
             (type == metric_type::info && name == "_info"))
             return status(errc::invalid_metric_name,
-                          detail::message({"invalid metric name '", name, "': ", with_article(type),
-                                           " needs a name before '", name, "'"}));
+                          detail::message({"invalid metric name '", name, "': ", article(type),
+                                           type_name(type), " needs a name before '", name, "'"}));
         // `_` becomes `__total` (`__info`): a name in the space reserved for internal use.
         if (!detail::is_valid_metric_name(name))
             return status(errc::invalid_metric_name,
