@@ -393,10 +393,10 @@ private:
                  detail::authenticate_bearer);
             return false;
         }
-        // OpenMetrics when the Accept header prefers it (Prometheus asks for it first), else
-        // the text format 0.0.4.
-        const bool om = detail::negotiate_exposition(c.parser.accept()) ==
-                        detail::exposition_format::openmetrics_1_0_0;
+        // OpenMetrics when allowed and the Accept header prefers it (Prometheus asks for it
+        // first), else the text format 0.0.4.
+        const bool om = options_.openmetrics && detail::negotiate_exposition(c.parser.accept()) ==
+                                                    detail::exposition_format::openmetrics_1_0_0;
         const std::string_view type = om ? openmetrics_content_type : text_content_type;
         // Requests answered in the same loop turn share one render (they arrived together);
         // a HEAD shares the last second's (of the same format).

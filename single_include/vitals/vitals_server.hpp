@@ -1937,6 +1937,11 @@ struct server_options {
     int backlog = 256;
     /// Register and update the vitals_server_* self-metrics in the served registry.
     bool self_metrics = true;
+    /// Answer /metrics in OpenMetrics 1.0.0 when the request's Accept header prefers it, as
+    /// Prometheus' does. false: always in the text format 0.0.4, so that Prometheus stores
+    /// what a server of that format alone gives it: no `_created` series, and `le` values as
+    /// the text format writes them (`le="1"`, where OpenMetrics has `le="1.0"`).
+    bool openmetrics = true;
 };
 
 namespace detail {
@@ -3816,10 +3821,10 @@ private:
                  detail::authenticate_bearer);
             return false;
         }
-        // OpenMetrics when the Accept header prefers it (Prometheus asks for it first), else
-        // the text format 0.0.4.
-        const bool om = detail::negotiate_exposition(c.parser.accept()) ==
-                        detail::exposition_format::openmetrics_1_0_0;
+        // OpenMetrics when allowed and the Accept header prefers it (Prometheus asks for it
+        // first), else the text format 0.0.4.
+        const bool om = options_.openmetrics && detail::negotiate_exposition(c.parser.accept()) ==
+                                                    detail::exposition_format::openmetrics_1_0_0;
         const std::string_view type = om ? openmetrics_content_type : text_content_type;
         // Requests answered in the same loop turn share one render (they arrived together);
         // a HEAD shares the last second's (of the same format).

@@ -121,6 +121,28 @@ TEST_CASE("server: /metrics answers OpenMetrics when the Accept header prefers i
     CHECK(plain.body.find("# EOF") == std::string::npos);
 }
 
+// server_options::openmetrics = false: Prometheus' Accept header gets the text format 0.0.4,
+// so that it stores what a text-only server (prometheus-cpp's, say) gave it: no `_created`
+// series, `le="1"` rather than `le="1.0"`.
+TEST_CASE("server: openmetrics = false answers every scrape in the text format 0.0.4") {
+    vitals::registry reg;
+    reg.counter("jobs", "Jobs done.").inc();
+    reg.histogram("job_seconds", "Job time.", {1.0}).observe(0.5);
+    vitals::server_options opts = local_options();
+    opts.openmetrics = false;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const std::string prometheus_accept =
+        "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+        "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n";
+    const response r = get(server.port(), "/metrics", prometheus_accept);
+    CHECK(r.status == 200);
+    CHECK(r.header("content-type") == std::string(vitals::text_content_type));
+    CHECK(r.body.find("# EOF") == std::string::npos);
+    CHECK(r.body.find("_created") == std::string::npos);
+    CHECK(r.body.find("job_seconds_bucket{le=\"1\"} 1\n") != std::string::npos);
+}
+
 // A HEAD of /metrics may report the length of the last second's render instead of rendering
 // again, but only of a render in the format it asks for: the text exposition's length under
 // an OpenMetrics Content-Type would tell a client to read the wrong number of bytes.

@@ -89,6 +89,11 @@ struct server_options {
     int backlog = 256;
     /// Register and update the vitals_server_* self-metrics in the served registry.
     bool self_metrics = true;
+    /// Answer /metrics in OpenMetrics 1.0.0 when the request's Accept header prefers it, as
+    /// Prometheus' does. false: always in the text format 0.0.4, so that Prometheus stores
+    /// what a server of that format alone gives it: no `_created` series, and `le` values as
+    /// the text format writes them (`le="1"`, where OpenMetrics has `le="1.0"`).
+    bool openmetrics = true;
 };
 
 namespace detail {
