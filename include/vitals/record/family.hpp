@@ -5,8 +5,9 @@
 
 #include <vitals/config.hpp>
 
-#include <cstddef>     // size_t
-#include <string_view> // string_view
+#include <cstddef>          // size_t
+#include <initializer_list> // initializer_list
+#include <string_view>      // string_view
 #include <type_traits> // enable_if_t, conjunction, is_convertible, is_constructible, is_pointer
 
 VITALS_BEGIN_NAMESPACE
@@ -74,7 +75,14 @@ using wrong_label_values =
                          std::conjunction<is_label_value_list<Values>...>::value)>;
 #define VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS                                                     \
     "vitals: label values are strings (std::string, std::string_view, const char*), or one "       \
-    "std::vector of them; convert a number with std::to_string"
+    "std::vector of them; convert a number with std::to_string. They are the values alone, in "    \
+    "the order of the label names given at registration, never name/value pairs"
+
+/// A name and a value, as in `{{"method", "GET"}, {"code", "200"}}`: labels() takes only the
+/// values, and names this type in the error it gives for a braced list of pairs.
+struct label_name_value_pair {
+    std::string_view name, value;
+};
 
 /// What a family<Metric> holds: the family's state, which only <vitals/family.hpp> defines,
 /// and its lookup, a function set at registration. Recording code calls the lookup through
@@ -128,6 +136,15 @@ public:
     Metric& labels(const Values&...) {
         static_assert(!detail::wrong_label_values<Values...>::value,
                       VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
+        return labels();
+    }
+
+    /// Not for a braced list: name/value pairs (`labels({{"method", "GET"}})`), `labels({})`
+    /// for no values, or values (`labels({"GET"})`) fail to compile saying what labels()
+    /// takes, rather than as a call that matches nothing.
+    template <class Element = detail::label_name_value_pair>
+    Metric& labels(std::initializer_list<Element>) {
+        static_assert(sizeof(Element) == 0, VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
         return labels();
     }
 
