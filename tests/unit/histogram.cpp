@@ -183,6 +183,9 @@ TEST_CASE("histogram: bounds validation") {
     CHECK(empty.code() == errc::invalid_buckets);
     CHECK_FALSE(empty.message().empty());
     CHECK(vitals::validate_buckets({1, inf_v}).code() == errc::invalid_buckets);
+    // A last bound of +Inf (what some clients take or require) is told it is implied.
+    CHECK(vitals::validate_buckets({1, inf_v}).message() ==
+          "histogram bucket bound #1 is not finite (the +Inf bucket is implicit: leave +Inf out)");
     CHECK(vitals::validate_buckets({-inf_v, 1}).code() == errc::invalid_buckets);
     CHECK(vitals::validate_buckets({1, nan_v, 3}).code() == errc::invalid_buckets);
     CHECK(vitals::validate_buckets({1, 1}).code() == errc::invalid_buckets);
