@@ -606,6 +606,13 @@ e2e_prometheus() {
     bash tests/e2e/prometheus_e2e.sh
 }
 
+# prometheus-cpp and a port of the same program to vitals expose the same samples, and
+# Prometheus stores the same series from both, but for what docs/migrating-from-prometheus-cpp.md
+# lists (tests/migration/compare.sh). An extra step: vitals never needs prometheus-cpp.
+migration() {
+    bash tests/migration/compare.sh --prometheus
+}
+
 # The demo service's contract end to end: flags, the listening line, readiness, a scrape
 # checked by prometheus_client's parser and promtool, exit codes and signals.
 # README's quick-start command as written (CMake's Release flags, -O3), in a build directory of
@@ -923,6 +930,7 @@ step --extra noexcept-units noexcept_units
 step --needs "python3-yaml" deploy deploy_manifests
 step --needs "prometheus python3-prometheus-client curl make" demo-e2e e2e_demo
 step --needs "prometheus python3-yaml curl" e2e e2e_prometheus
+step --extra --needs "prometheus-cpp-dev prometheus python3-prometheus-client curl" migration migration
 step --extra --needs "g++-mingw-w64-x86-64-posix wine wine64" wine-server wine_server
 step --needs "clang libclang-rt-14-dev" fuzz-server fuzz_server
 step --needs "prometheus curl" server-scrape server_scrape
