@@ -1267,10 +1267,8 @@ private:
         // Whole amounts below 2^53 stay exact in the integer cells.
         if (amount < 9007199254740992.0) {
             const auto whole = static_cast<std::uint64_t>(amount);
-            if (static_cast<double>(whole) == amount) {
-                add_whole(whole);
-                return true;
-            }
+            // Refused when it would carry past 2^64 - 1: then no exemplar is recorded either.
+            if (static_cast<double>(whole) == amount) return add_whole(whole);
         }
         std::atomic<double>& sum = fraction();
         double current = sum.load(std::memory_order_relaxed);
@@ -1289,29 +1287,33 @@ private:
     // A cell never wraps around past 2^64 - 1 (which would make the total go down, from a
     // few inc_by() of large amounts, a length a client sent say): an add that would carry is
     // refused, at the cost of one well-predicted branch. In a shared cell the carry shows in
-    // fetch_add's result, and the add is taken back.
-    void add_whole(std::uint64_t n) noexcept {
+    // fetch_add's result, and the add is taken back. Returns whether `n` was added.
+    bool add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();
         if (VITALS_DETAIL_LIKELY(s - 1 < detail::slot_count)) {
             std::atomic<std::uint64_t>& cell = stripes_[s - 1].owned;
             const std::uint64_t before = cell.load(std::memory_order_relaxed);
-            if (VITALS_DETAIL_UNLIKELY(before + n < before)) return detail::note_rejected_write();
+            if (VITALS_DETAIL_UNLIKELY(before + n < before)) return refuse();
             cell.store(before + n, std::memory_order_relaxed);
-        } else {
-            take_back_carry(stripes_[(s - 1) & (detail::slot_count - 1)].shared, n);
+            return true;
         }
+        return take_back_carry(stripes_[(s - 1) & (detail::slot_count - 1)].shared, n);
 #else
-        take_back_carry(cell_, n);
+        return take_back_carry(cell_, n);
 #endif
     }
 
-    static void take_back_carry(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
+    static bool take_back_carry(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
         const std::uint64_t before = cell.fetch_add(n, std::memory_order_relaxed);
-        if (VITALS_DETAIL_UNLIKELY(before + n < before)) {
-            cell.fetch_sub(n, std::memory_order_relaxed);
-            detail::note_rejected_write();
-        }
+        if (VITALS_DETAIL_LIKELY(before + n >= before)) return true;
+        cell.fetch_sub(n, std::memory_order_relaxed);
+        return refuse();
+    }
+
+    static bool refuse() noexcept {
+        detail::note_rejected_write();
+        return false;
     }
 
 #if VITALS_COUNTER_STRIPES > 1
