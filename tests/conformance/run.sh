@@ -14,6 +14,8 @@
 # Then the generator's OpenMetrics exposition (--openmetrics) and every OpenMetrics golden file
 # (tests/golden/openmetrics/*.txt) go through prometheus_client's OpenMetrics parser
 # (tests/conformance/parse_openmetrics.py); the generator's must hold the expected samples.
+# Last, without GENERATOR, run_random.sh checks random registries made from seeds 1 to
+# ${SEEDS:-60} the same ways (gen_random.cpp, check_random.py).
 # Exits non-zero on any problem and ends with a one-line summary.
 set -uo pipefail
 
@@ -93,8 +95,14 @@ elif ! "$python" "$here/parse_openmetrics.py" --expect "$work/expected.jsonl" \
     fail "prometheus_client OpenMetrics parser check"
 fi
 
+if (($# == 0)); then
+    echo "== random registries (run_random.sh, seeds 1 to ${SEEDS:-60})"
+    bash "$here/run_random.sh" || fail "random registries (run_random.sh)"
+fi
+
 if ((failures == 0)); then
-    echo "conformance: passed (promtool, prometheus_client text and OpenMetrics, compact build)"
+    echo "conformance: passed (promtool, prometheus_client text and OpenMetrics, compact build," \
+        "random registries)"
     exit 0
 fi
 echo "conformance: $failures check(s) failed"
