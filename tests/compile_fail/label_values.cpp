@@ -34,6 +34,10 @@ int main() {
     requests.labels(labels).inc();
 #elif defined(VITALS_USE_LABELS_BRACED_VALUES)
     requests.labels({"GET", "200"}).inc();
+#elif defined(VITALS_USE_TRY_LABELS_NAMED)
+    (void)requests.try_labels({{"method", "GET"}, {"code", "200"}});
+#elif defined(VITALS_USE_REMOVE_NAMED)
+    (void)requests.remove({{"method", "GET"}, {"code", "200"}});
 #elif defined(VITALS_USE_TRY_LABELS_VECTOR)
     // labels() and remove() take one std::vector of values; try_labels() does not.
     (void)requests.try_labels(std::vector<std::string>{"GET", "200"});

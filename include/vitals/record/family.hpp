@@ -168,6 +168,13 @@ public:
         return full::template try_labels<Metric>(*owner_, vals, sizeof...(Values));
     }
 
+    /// Not for a braced list, as labels().
+    template <class Element = detail::label_name_value_pair>
+    result<Metric> try_labels(std::initializer_list<Element>) {
+        static_assert(sizeof(Element) == 0, VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
+        return try_labels();
+    }
+
     /// Hides the series with these label values from the exposition. Returns whether a
     /// visible series was removed: false too for a wrong number of values, which no series
     /// has (not an error, unlike labels()). References to it stay valid; writes through them
@@ -186,6 +193,13 @@ public:
     bool remove(const Values&...) {
         static_assert(!detail::wrong_label_values<Values...>::value,
                       VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
+        return false;
+    }
+
+    /// Not for a braced list, as labels().
+    template <class Element = detail::label_name_value_pair>
+    bool remove(std::initializer_list<Element>) {
+        static_assert(sizeof(Element) == 0, VITALS_DETAIL_LABEL_VALUES_ARE_STRINGS);
         return false;
     }
 
