@@ -12,6 +12,8 @@
 // SPDX-License-Identifier: MIT
 #include <vitals/vitals.hpp>
 
+#include "json_string.hpp"
+
 #include <cmath>   // isnan, isinf
 #include <cstdio>  // FILE, fopen, fputs, snprintf
 #include <cstring> // strcmp
@@ -23,24 +25,6 @@
 namespace {
 
 using labels_t = std::vector<std::pair<std::string, std::string>>;
-
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += ch; // UTF-8 passes through (expectations are valid UTF-8)
-        }
-    }
-    return out + "\"";
-}
 
 std::string json_number_text(double v) {
     if (std::isnan(v)) return "\"NaN\"";

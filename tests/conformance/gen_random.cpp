@@ -27,6 +27,8 @@
 // SPDX-License-Identifier: MIT
 #include <vitals/vitals.hpp>
 
+#include "json_string.hpp"
+
 #include <algorithm>        // sort
 #include <cmath>            // isnan, isinf, isfinite, floor, nextafter, pow
 #include <cstdint>          // uint64_t, uint32_t
@@ -94,24 +96,6 @@ std::string fmt_double(double v) {
 }
 
 std::string fmt_uint(std::uint64_t v) { return std::to_string(v); }
-
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += ch; // expectations are valid UTF-8
-        }
-    }
-    return out + "\"";
-}
 
 // Each byte that does not start a well-formed UTF-8 sequence (RFC 3629: no overlong form, no
 // surrogate, nothing past U+10FFFF) becomes U+FFFD: README's "each invalid UTF-8 byte
