@@ -197,11 +197,13 @@ check_strict() {
 }
 
 # Every fenced C++ block of README.md and docs/*.md compiles against include/ (and the drop-in
-# blocks against single_include/ alone); the checker first proves on a made-up document that
-# it catches broken blocks.
+# blocks against single_include/ alone), and every relative link of them leads to a file and a
+# heading that exist; each checker first proves on a made-up document that it catches breaks.
 doc_snippets() {
     python3 tools/check_doc_snippets.py --self-test
     python3 tools/check_doc_snippets.py
+    python3 tools/check_links.py --self-test
+    python3 tools/check_links.py
 }
 
 # Every C++ file we write matches .clang-format (100 columns, 4 spaces).
@@ -328,7 +330,7 @@ embedded_example() {
     grep -q '^board_frame_latency_seconds_bucket{le="+Inf"} 7$' <<<"$out"
     grep -q '^board_frames_total 7$' <<<"$out"
     if command -v promtool >/dev/null 2>&1; then promtool check metrics <<<"$out"; fi
-    # The size target (README, "Build costs"): fails when the compact program is 40 KiB or
+    # The size target (docs/performance.md, "Build costs"): fails when the compact program is 40 KiB or
     # more over a C++ program that uses std::string, std::vector and new.
     bash bench/budgets.sh --size-only
 }
