@@ -1286,8 +1286,7 @@ private:
 
     // A cell never wraps around past 2^64 - 1 (which would make the total go down, from a
     // few inc_by() of large amounts, a length a client sent say): an add that would carry is
-    // refused, at the cost of one well-predicted branch. In a shared cell the carry shows in
-    // fetch_add's result, and the add is taken back. Returns whether `n` was added.
+    // refused, at the cost of one well-predicted branch. Returns whether `n` was added.
     bool add_whole(std::uint64_t n) noexcept {
 #if VITALS_COUNTER_STRIPES > 1
         const unsigned s = detail::current_thread_state();
@@ -1298,17 +1297,23 @@ private:
             cell.store(before + n, std::memory_order_relaxed);
             return true;
         }
-        return take_back_carry(stripes_[(s - 1) & (detail::slot_count - 1)].shared, n);
+        return add_shared(stripes_[(s - 1) & (detail::slot_count - 1)].shared, n);
 #else
-        return take_back_carry(cell_, n);
+        return add_shared(cell_, n);
 #endif
     }
 
-    static bool take_back_carry(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
-        const std::uint64_t before = cell.fetch_add(n, std::memory_order_relaxed);
-        if (VITALS_DETAIL_LIKELY(before + n >= before)) return true;
-        cell.fetch_sub(n, std::memory_order_relaxed);
-        return refuse();
+    // A cell several threads add to: checked, then added, in one compare-and-swap. (A
+    // fetch_add taken back when it carried left the cell wrapped around until then: a scrape
+    // saw the total 2^64 lower, and another thread's add in between passed its check, so
+    // the cell stayed wrapped.)
+    static bool add_shared(std::atomic<std::uint64_t>& cell, std::uint64_t n) noexcept {
+        std::uint64_t before = cell.load(std::memory_order_relaxed);
+        do {
+            if (VITALS_DETAIL_UNLIKELY(before + n < before)) return refuse();
+        } while (!cell.compare_exchange_weak(before, before + n, std::memory_order_relaxed,
+                                             std::memory_order_relaxed));
+        return true;
     }
 
     static bool refuse() noexcept {
@@ -1335,7 +1340,7 @@ private:
 #if VITALS_COUNTER_STRIPES > 1
     struct alignas(64) stripe {
         std::atomic<std::uint64_t> owned{0};  // written only by the thread owning this slot
-        std::atomic<std::uint64_t> shared{0}; // fetch_add by threads without a slot
+        std::atomic<std::uint64_t> shared{0}; // compare-and-swap by threads without a slot
         // Used in stripes_[0] only, in bytes the cell alignment would waste anyway, so a
         // counter is exactly VITALS_COUNTER_STRIPES * 64 bytes.
         std::atomic<double> fraction{0.0};             // the sum of fractional increments

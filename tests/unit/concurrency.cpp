@@ -10,6 +10,7 @@
 
 #include <atomic>  // atomic
 #include <cstddef> // size_t
+#include <cstdint> // uint64_t
 #include <cstdio>  // snprintf
 #include <map>     // map
 #include <set>     // set
@@ -333,6 +334,58 @@ TEST_CASE("concurrency: a write after the thread gave its slot back goes to the 
     }).join();
     CHECK((state_then & vitals::detail::shared_flag) != 0);
     CHECK(c.whole_value() == 2u);
+}
+#endif
+
+#if VITALS_COUNTER_STRIPES > 1
+TEST_CASE("concurrency: adds refused near 2^64 never let another thread's add wrap a cell") {
+    // Threads beyond the slots add to their stripe's shared cell, more than one thread to a
+    // cell. An add that would carry a cell past 2^64 - 1 is refused; another thread adding to
+    // that cell at the same moment must not see it wrapped around (and so pass the check),
+    // and neither may a reader: the total would drop by 2^64. Each cell here takes three adds
+    // of 2^62 + 1 and refuses every later one, so each counter below, written through one
+    // cell, reads 0, 1, 2 or 3 times that, never less than before, and ends at 3 times it.
+    using vitals::detail::shared_flag;
+    using vitals::detail::slot_count;
+    constexpr unsigned racers = 3 * slot_count; // at least two share each stripe
+    constexpr std::uint64_t add = (std::uint64_t{1} << 62) + 1;
+    constexpr int adds = 1000000;
+    // One counter per cell: [state - 1] for a thread with a slot, [slot_count + stripe] else.
+    vitals::counter by_cell[2 * slot_count];
+    vitals::counter warm; // each racer takes its slot or stripe with a write here
+    std::atomic<unsigned> ready{0};
+    std::atomic<unsigned> finished{0};
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < racers; ++t)
+        threads.emplace_back([&] {
+            warm.inc();
+            ready.fetch_add(1);
+            while (ready.load() < racers) std::this_thread::yield(); // every slot held now
+            const unsigned s = vitals::detail::thread_state();
+            vitals::counter& c =
+                by_cell[(s & shared_flag) != 0 ? slot_count + (s & ~shared_flag) - 1 : s - 1];
+            for (int i = 0; i < adds; ++i) c.inc_by(add);
+            finished.fetch_add(1);
+            while (finished.load() < racers) std::this_thread::yield(); // keep the slot
+        });
+    std::uint64_t last[2 * slot_count] = {};
+    std::string problem;
+    for (bool done = false; !done && problem.empty();) {
+        done = finished.load() == racers;
+        for (unsigned i = 0; i < 2 * slot_count && problem.empty(); ++i) {
+            const std::uint64_t v = by_cell[i].whole_value();
+            if (v % add != 0 || v / add > 3 || v < last[i])
+                problem = "cell " + std::to_string(i) + " read " + std::to_string(v) + " after " +
+                          std::to_string(last[i]);
+            last[i] = v;
+        }
+    }
+    for (auto& th : threads) th.join();
+    CHECK_MESSAGE(problem.empty(), problem);
+    for (unsigned i = 0; i < 2 * slot_count; ++i) {
+        const std::uint64_t v = by_cell[i].whole_value();
+        CHECK_MESSAGE((v == 0 || v == 3 * add), "cell " << i << ": " << v);
+    }
 }
 #endif
 

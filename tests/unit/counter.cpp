@@ -189,9 +189,8 @@ TEST_CASE("counter: a total over several threads' cells stops at 2^64 - 1") {
 
 #if VITALS_COUNTER_STRIPES > 1
 TEST_CASE("counter: a thread without a slot of its own never wraps a shared cell around") {
-    // While every thread slot is owned, a further thread adds to a shared cell with fetch_add:
-    // an add that carries it past 2^64 - 1 must be taken back (and counted as refused), or the
-    // total drops by 2^64.
+    // While every thread slot is owned, a further thread adds to a shared cell: an add that
+    // would carry it past 2^64 - 1 must be refused (and counted), or the total drops by 2^64.
     const std::uint64_t largest = (std::uint64_t{1} << 63) - 1;
     const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
     vitals::counter c;
