@@ -106,6 +106,9 @@ struct thread_exit_hook {
 
 inline void register_thread_exit(unsigned state) noexcept {
     // Registering the destructor may make the C++ runtime allocate a few bytes, once per thread.
+    // Known limit: registered after the thread's thread_local destructors ran (a first write
+    // from a pthread key's destructor, which glibc runs after them), it never runs, and the
+    // slot is never given back.
     static thread_local thread_exit_hook hook;
     hook.state = state;
 }
