@@ -12,7 +12,7 @@
 #include <vitals/record/gauge.hpp>
 #include <vitals/record/histogram.hpp>
 
-#include <atomic>      // atomic
+#include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
 #include <string_view> // string_view
@@ -114,7 +114,7 @@ public:
         if (request_bytes >= 0.0) request_size_->observe(request_bytes);
         if (response_bytes >= 0.0) response_size_->observe(response_bytes);
         if (error_type.empty()) error_type = status_error(status);
-        if (!error_type.empty()) errors(error_type).inc();
+        if (!error_type.empty()) count_error(errors(error_type));
     }
     /// record(seconds, status, ...), the first two arguments swapped, would convert both
     /// silently (status 0, a duration of 200 seconds): it does not compile.
@@ -175,6 +175,15 @@ private:
     }
     counter* errors_or_null(std::string_view error_type) noexcept {
         return counter_or_null([&]() -> counter& { return errors(error_type); });
+    }
+
+    // Counts an error of a request already counted. A scrape reads `http_errors_total` before
+    // `http_requests_total` (families come in name order) with an acquire fence between
+    // families; this release fence makes a scrape that sees the error see its request too,
+    // also where stores may be seen out of order (ARM, POWER; free on x86).
+    static void count_error(counter& errors) noexcept {
+        std::atomic_thread_fence(std::memory_order_release);
+        errors.inc();
     }
 
     static int normalise(int status) noexcept {
@@ -246,13 +255,13 @@ public:
         if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
         if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
         if (error_) {
-            error_->inc();
+            http_endpoint::count_error(*error_);
             return;
         }
         std::string_view error_type = http_endpoint::status_error(status_);
         if (detail::uncaught_exceptions() > exceptions_) error_type = exception_error_type;
         if (error_type.empty()) return;
-        if (counter* const err = ep_->errors_or_null(error_type)) err->inc();
+        if (counter* const err = ep_->errors_or_null(error_type)) http_endpoint::count_error(*err);
     }
 
     /// The id of the trace this request belongs to (e.g. the 32 hex digits of a W3C
