@@ -234,3 +234,45 @@ TEST_CASE("connection cap: a lingering connection, its response sent, makes room
     }
     CHECK(sample(reg, "vitals_server_connections") <= 4);
 }
+
+// The clients answered 503 linger a while (up to 2 s, see above) and count against the cap:
+// one of them giving way for a new client must not let that client in while the connections
+// being served are still at the cap. Each new client closed one of them and was served, so
+// every second client over max_connections got in, up to the server's spare sockets (eight).
+TEST_CASE("connection cap: a 503 lingering over the cap does not let the next client in") {
+    vitals::registry reg;
+    auto opts = local_options();
+    opts.max_connections = 2;
+    vitals::health_server server(reg, opts);
+    server.start();
+    const auto port = server.port();
+    const auto began = std::chrono::steady_clock::now();
+    // Two requests in progress (under a second old: never closed for room) fill the cap.
+    std::vector<std::unique_ptr<client>> busy;
+    for (int i = 0; i < 2; ++i) {
+        busy.emplace_back(new client("127.0.0.1", port));
+        REQUIRE(busy.back()->send_all("GET /live HTTP/1.1\r\nHost: t\r\n"));
+    }
+    REQUIRE(test_http::eventually([&] { return sample(reg, "vitals_server_connections") == 2; }));
+    // Six more, one after the other, each kept open after its answer (as a client that has
+    // not closed yet): a 503 closes its connection, a client let in is answered 200.
+    std::vector<std::unique_ptr<client>> extra;
+    std::vector<int> statuses;
+    for (int i = 0; i < 6; ++i) {
+        extra.emplace_back(new client("127.0.0.1", port));
+        REQUIRE(extra.back()->send_all("GET /live HTTP/1.1\r\nHost: t\r\n\r\n"));
+        statuses.push_back(extra.back()->read_response().status);
+    }
+    if (std::chrono::steady_clock::now() - began < 800ms) {
+        for (int status : statuses) CHECK(status == 503);
+    } else {
+        // A machine this slow (an emulator) let the busy requests turn a second old: they
+        // may have given way, which the tests above check; nothing to conclude here.
+        MESSAGE("setup took over 800 ms; the under-a-second case is not checked");
+    }
+    // The two requests in progress complete on their connections.
+    for (auto& c : busy) {
+        REQUIRE(c->send_all("\r\n"));
+        CHECK(c->read_response().status == 200);
+    }
+}

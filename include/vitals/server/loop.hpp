@@ -593,14 +593,15 @@ private:
 #endif
             if (connections_gauge_) connections_gauge_->inc();
             connections_.push_back(c);
+            // Over the cap (max_connections, or what the descriptor limit allows): an idle
+            // connection, a stalled request or a client that does not read makes room, else
+            // 503. None of them may lock probes out until its timeout. The clients answered
+            // 503 linger a while and count against the cap too, so one connection given up
+            // may not be enough: the new one is served only once the count is back under it.
+            while (connections_.size() > active_cap_ && make_room(c)) {}
             if (connections_.size() > active_cap_) {
-                // Over the cap (max_connections, or what the descriptor limit allows): an idle
-                // connection, a stalled request or a client that does not read makes room, else
-                // 503. None of them may lock probes out until its timeout.
-                if (make_room(c)) continue;
-                connection& over = *connections_.back();
-                handler_.reject(over, writer_, 503, "too many connections");
-                flush(over);
+                handler_.reject(*c, writer_, 503, "too many connections");
+                flush(*c);
             }
         }
         return true;
