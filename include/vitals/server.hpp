@@ -401,7 +401,7 @@ private:
         // Requests answered in the same loop turn share one render (they arrived together);
         // a HEAD shares the last second's (of the same format).
         if (rendered_ && rendered_om_ == om &&
-            (w.now() == rendered_at_ || (head && w.now() - rendered_at_ < head_reuse))) {
+            (w.turn() == rendered_turn_ || (head && w.now() - rendered_at_ < head_reuse))) {
             metrics_.count(endpoint::metrics, 200, options_);
             const std::string_view body = head ? std::string_view() : std::string_view(render_);
             w.send(c, 200, type, body, render_.size(), keep);
@@ -420,6 +420,7 @@ private:
         metrics_.observe_render(std::chrono::duration<double>(clock::now() - start).count());
         rendered_ = true;
         rendered_at_ = w.now();
+        rendered_turn_ = w.turn();
         note_collector_failures();
         const std::string_view body = head ? std::string_view() : std::string_view(render_);
         w.send(c, 200, type, body, render_.size(), keep);
@@ -504,6 +505,7 @@ private:
     bool rendered_ = false;
     bool rendered_om_ = false;        // render_ holds OpenMetrics (else text 0.0.4)
     clock::time_point rendered_at_{}; // when render_ was made
+    std::uint64_t rendered_turn_ = 0; // the server loop's turn that made it
     std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
     std::vector<collector_failure> collector_failures_; // as of the last render
 };

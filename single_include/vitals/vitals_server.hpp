@@ -2012,6 +2012,7 @@ VITALS_END_NAMESPACE
 #include <charconv>    // to_chars (integers)
 #include <chrono>      // steady_clock
 #include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
 #include <cstdio>      // snprintf
 #include <ctime>       // time, gmtime_r, gmtime_s
 #include <string>      // string
@@ -2090,6 +2091,12 @@ public:
     }
 
     time_point now() const noexcept { return now_; }
+
+    /// The loop turn being served (the GETs of one turn share a render). Its time does not
+    /// name it: the loop reads the clock again within a turn, after a render whose output
+    /// the socket did not take at once.
+    void set_turn(std::uint64_t turn) noexcept { turn_ = turn; }
+    std::uint64_t turn() const noexcept { return turn_; }
 
     /// Appends a response head for a body of `length` bytes.
     void write_head(std::string& out, int code, std::string_view type, std::size_t length,
@@ -2183,6 +2190,7 @@ private:
     }
 
     time_point now_{};
+    std::uint64_t turn_ = 0;
     std::time_t date_time_ = 0;
     char date_[64] = {};
     std::size_t date_length_ = 0;
@@ -2367,6 +2375,7 @@ public:
             // of new connections must not delay it), then the others in rotation for the rest
             // of the slice; the rest keep their events for the next turn.
             ++turn_;
+            writer_.set_turn(turn_);
             const clock::time_point slice_end = now_ + turn_slice;
             clock::time_point fresh_end = now_ + turn_slice / 2;
             bool render_excused = false;
@@ -3830,7 +3839,7 @@ private:
         // Requests answered in the same loop turn share one render (they arrived together);
         // a HEAD shares the last second's (of the same format).
         if (rendered_ && rendered_om_ == om &&
-            (w.now() == rendered_at_ || (head && w.now() - rendered_at_ < head_reuse))) {
+            (w.turn() == rendered_turn_ || (head && w.now() - rendered_at_ < head_reuse))) {
             metrics_.count(endpoint::metrics, 200, options_);
             const std::string_view body = head ? std::string_view() : std::string_view(render_);
             w.send(c, 200, type, body, render_.size(), keep);
@@ -3849,6 +3858,7 @@ private:
         metrics_.observe_render(std::chrono::duration<double>(clock::now() - start).count());
         rendered_ = true;
         rendered_at_ = w.now();
+        rendered_turn_ = w.turn();
         note_collector_failures();
         const std::string_view body = head ? std::string_view() : std::string_view(render_);
         w.send(c, 200, type, body, render_.size(), keep);
@@ -3933,6 +3943,7 @@ private:
     bool rendered_ = false;
     bool rendered_om_ = false;        // render_ holds OpenMetrics (else text 0.0.4)
     clock::time_point rendered_at_{}; // when render_ was made
+    std::uint64_t rendered_turn_ = 0; // the server loop's turn that made it
     std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
     std::vector<collector_failure> collector_failures_; // as of the last render
 };

@@ -118,3 +118,44 @@ TEST_CASE("flood: a keep-alive client is answered while new connections ask for 
     CHECK(answered >= 3);
     CHECK(probes_answered == 3);
 }
+
+// Requests served in the same turn of the loop share one render. The loop reads the clock
+// again after a render whose output the socket did not take at once (an exposition of a few
+// MB), and the render was told apart by the time of its turn: every other GET of that turn
+// rendered again. Two clients' GETs arrive while a slow check holds the server thread, so
+// that the next turn serves both.
+TEST_CASE("flood: GETs of one turn share the render of an exposition the socket cannot take") {
+    vitals::registry reg;
+    for (int f = 0; f < 20; ++f) { // about 3.7 MB: more than a loopback socket takes at once
+        auto& fam = reg.counter("large_" + std::to_string(f), "Series.", {"id"});
+        for (int i = 0; i < 5000; ++i) fam.labels("series-" + std::to_string(i)).inc(i);
+    }
+    std::atomic<int> renders{0};
+    reg.add_collector("render_count", [&renders](vitals::collector_output&) { ++renders; });
+    auto opts = local_options();
+    opts.check_budget = 10000ms; // the slow check passes
+    vitals::health_server server(reg, opts);
+    server.add_liveness_check("slow", [] {
+        std::this_thread::sleep_for(400ms);
+        return true;
+    });
+    server.start();
+    const auto port = server.port();
+    // Small receive windows: most of each response waits in the server.
+    test_http::client a("127.0.0.1", port, 20000ms, 4096);
+    test_http::client b("127.0.0.1", port, 20000ms, 4096);
+    test_http::client blocker("127.0.0.1", port);
+    std::this_thread::sleep_for(100ms); // all three accepted
+    REQUIRE(blocker.send_all("GET /live HTTP/1.1\r\n\r\n"));
+    std::this_thread::sleep_for(100ms); // the check runs
+    REQUIRE(a.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+    REQUIRE(b.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+    const test_http::response ra = a.read_response();
+    const test_http::response rb = b.read_response();
+    CHECK(ra.status == 200);
+    CHECK(rb.status == 200);
+    CHECK(ra.body.size() > 3000000);
+    CHECK(ra.body == rb.body); // one render: the same self-metrics in both
+    CHECK(blocker.read_response().status == 200);
+    CHECK(renders.load() == 1);
+}

@@ -187,6 +187,7 @@ public:
             // of new connections must not delay it), then the others in rotation for the rest
             // of the slice; the rest keep their events for the next turn.
             ++turn_;
+            writer_.set_turn(turn_);
             const clock::time_point slice_end = now_ + turn_slice;
             clock::time_point fresh_end = now_ + turn_slice / 2;
             bool render_excused = false;

@@ -10,6 +10,7 @@
 #include <charconv>    // to_chars (integers)
 #include <chrono>      // steady_clock
 #include <cstddef>     // size_t
+#include <cstdint>     // uint64_t
 #include <cstdio>      // snprintf
 #include <ctime>       // time, gmtime_r, gmtime_s
 #include <string>      // string
@@ -88,6 +89,12 @@ public:
     }
 
     time_point now() const noexcept { return now_; }
+
+    /// The loop turn being served (the GETs of one turn share a render). Its time does not
+    /// name it: the loop reads the clock again within a turn, after a render whose output
+    /// the socket did not take at once.
+    void set_turn(std::uint64_t turn) noexcept { turn_ = turn; }
+    std::uint64_t turn() const noexcept { return turn_; }
 
     /// Appends a response head for a body of `length` bytes.
     void write_head(std::string& out, int code, std::string_view type, std::size_t length,
@@ -181,6 +188,7 @@ private:
     }
 
     time_point now_{};
+    std::uint64_t turn_ = 0;
     std::time_t date_time_ = 0;
     char date_[64] = {};
     std::size_t date_length_ = 0;
