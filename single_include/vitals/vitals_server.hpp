@@ -2325,106 +2325,25 @@ public:
         limits_.max_body_bytes = options_.max_body_bytes;
         receive_buffer_.resize(receive_size);
         stop_at_ = (clock::time_point::max)();
-        bool backing_off = false;
-        clock::time_point backoff_until{};
+        backing_off_ = false;
         while (!quit_.load()) {
-            set_now();
-            const clock::rep requested = stop_request_.load();
-            if (requested != no_stop_request) {
-                const clock::time_point t{clock::duration(requested)};
-                if (t < stop_at_) stop_at_ = t;
+#if VITALS_DETAIL_CAN_CATCH()
+            // Out of memory (a request's or a response's buffers, a series of the server's
+            // own metrics) must not end the server thread, which would end the program: the
+            // connection being served is closed and the others go on. Outside a connection's
+            // turn, the loop waits a moment and tries again, as after a failed poll.
+            try {
+                if (!one_turn()) break;
+            } catch (...) {
+                if (serving_)
+                    serving_->dead = true;
+                else
+                    sleep_ms(10);
             }
-            if (now_ >= stop_at_) break;
-            for (auto& c : connections_)
-                if (!c->dead && deadline(*c) <= now_) on_deadline(*c);
-            remove_dead();
-            if (backing_off && now_ >= backoff_until) backing_off = false;
-            measure_output();
-
-            poll_set_.clear();
-            poll_set_.push_back(make_poll(wake_.handle(), POLLIN));
-            const std::size_t first = backing_off ? 1 : 2;
-            if (!backing_off) poll_set_.push_back(make_poll(listener_, POLLIN));
-            bool runnable = false; // held input that can go on without waiting for the socket
-            bool render_waits = false;
-            for (auto& c : connections_) {
-                int events = 0;
-                if (c->lingering || reading(*c)) events |= POLLIN;
-                if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
-                poll_set_.push_back(make_poll(c->sock, events));
-                runnable = runnable || can_resume(*c);
-                render_waits = render_waits || c->render_waiting;
-            }
-            const std::size_t polled = connections_.size();
-            int timeout = runnable ? 0 : poll_timeout(backing_off, backoff_until);
-            // A waiting render may go on when output stops moving, which no socket reports.
-            if (render_waits && (timeout < 0 || timeout > render_recheck_ms))
-                timeout = render_recheck_ms;
-            const int n = poll_sockets(poll_set_.data(), poll_set_.size(), timeout);
-            if (n < 0) {
-                // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
-                if (!is_interrupted(last_socket_error())) sleep_ms(10);
-                continue;
-            }
-            set_now();
-            if (poll_set_[0].revents != 0) wake_.drain();
-            // Each connection gets one turn: what it sent is read and at most a few of its
-            // requests answered (one rendered exposition at most), or, when it has input held
-            // back, the next few of those. Connections never served go first, newest first,
-            // for up to half the time slice (a probe is usually a new connection, and a burst
-            // of new connections must not delay it), then the others in rotation for the rest
-            // of the slice; the rest keep their events for the next turn.
-            ++turn_;
-            writer_.set_turn(turn_);
-            const clock::time_point slice_end = now_ + turn_slice;
-            clock::time_point fresh_end = now_ + turn_slice / 2;
-            bool render_excused = false;
-            for (std::size_t k = polled; k > 0; --k) { // newest first
-                const std::size_t i = k - 1;
-                if (connections_[i]->turns != 0 || poll_set_[first + i].revents == 0) continue;
-                const clock::time_point served_at = clock::now();
-                rendered_ = false;
-                serve(i, first);
-                // The turn's one render does not use up the new connections' time: the other
-                // GETs of the turn share it, and a flood of new connections asking for slow
-                // renders would else leave a probe on a new connection behind all of them.
-                if (rendered_ && !render_excused) {
-                    fresh_end += clock::now() - served_at;
-                    render_excused = true;
-                }
-                if (clock::now() >= fresh_end) break;
-            }
-            // The rotation has at least half a slice, and serves at least one connection,
-            // even when new ones overran the slice; and it leaves connections never served to
-            // the loop above. Else a flood of new connections that each ask for something slow
-            // (a large render) would put every established client, a keep-alive scraper among
-            // them, behind all of them.
-            const clock::time_point half_slice_later = clock::now() + turn_slice / 2;
-            const clock::time_point rotation_end =
-                slice_end < half_slice_later ? half_slice_later : slice_end;
-            for (std::size_t k = 0; k < polled; ++k) {
-                const std::size_t i = (rotation_ + k) % polled;
-                connection& c = *connections_[i];
-                if (c.last_turn == turn_ || c.turns == 0) continue;
-                const bool has_work = poll_set_[first + i].revents != 0 || can_resume(c);
-                if (!has_work) {
-                    c.last_turn = turn_;
-                    continue;
-                }
-                serve(i, first);
-                if (clock::now() >= rotation_end) {
-                    rotation_ = i + 1;
-                    break;
-                }
-            }
-            if (!backing_off && (poll_set_[1].revents & (POLLIN | POLLERR)) != 0 &&
-                !accept_clients()) {
-                backing_off = true;
-                backoff_until = now_ + std::chrono::milliseconds(50);
-            }
-            measure_output();
-            if (output_total_ > output_budget_) shed_output();
-            remove_dead();
+            serving_ = nullptr;
+#else
+            if (!one_turn()) break;
+#endif
         }
         for (auto& c : connections_) c->dead = true;
         remove_dead();
@@ -2438,6 +2357,113 @@ public:
 
 private:
     using connection = server_connection;
+
+    // One turn of the loop: deadlines, a poll, then each connection with something to do.
+    // Returns false when the server is to stop.
+    bool one_turn() {
+        set_now();
+        const clock::rep requested = stop_request_.load();
+        if (requested != no_stop_request) {
+            const clock::time_point t{clock::duration(requested)};
+            if (t < stop_at_) stop_at_ = t;
+        }
+        if (now_ >= stop_at_) return false;
+        for (auto& c : connections_) {
+            if (c->dead || deadline(*c) > now_) continue;
+            serving_ = c;
+            on_deadline(*c);
+        }
+        serving_ = nullptr;
+        remove_dead();
+        if (backing_off_ && now_ >= backoff_until_) backing_off_ = false;
+        measure_output();
+
+        poll_set_.clear();
+        poll_set_.push_back(make_poll(wake_.handle(), POLLIN));
+        const std::size_t first = backing_off_ ? 1 : 2;
+        if (!backing_off_) poll_set_.push_back(make_poll(listener_, POLLIN));
+        bool runnable = false; // held input that can go on without waiting for the socket
+        bool render_waits = false;
+        for (auto& c : connections_) {
+            int events = 0;
+            if (c->lingering || reading(*c)) events |= POLLIN;
+            if (c->pending() > 0 && !c->lingering) events |= POLLOUT;
+            poll_set_.push_back(make_poll(c->sock, events));
+            runnable = runnable || can_resume(*c);
+            render_waits = render_waits || c->render_waiting;
+        }
+        const std::size_t polled = connections_.size();
+        int timeout = runnable ? 0 : poll_timeout(backing_off_, backoff_until_);
+        // A waiting render may go on when output stops moving, which no socket reports.
+        if (render_waits && (timeout < 0 || timeout > render_recheck_ms))
+            timeout = render_recheck_ms;
+        const int n = poll_sockets(poll_set_.data(), poll_set_.size(), timeout);
+        if (n < 0) {
+            // EINTR, or a transient failure (ENOMEM): retry shortly, never spin or die.
+            if (!is_interrupted(last_socket_error())) sleep_ms(10);
+            return true;
+        }
+        set_now();
+        if (poll_set_[0].revents != 0) wake_.drain();
+        // Each connection gets one turn: what it sent is read and at most a few of its
+        // requests answered (one rendered exposition at most), or, when it has input held
+        // back, the next few of those. Connections never served go first, newest first,
+        // for up to half the time slice (a probe is usually a new connection, and a burst
+        // of new connections must not delay it), then the others in rotation for the rest
+        // of the slice; the rest keep their events for the next turn.
+        ++turn_;
+        writer_.set_turn(turn_);
+        const clock::time_point slice_end = now_ + turn_slice;
+        clock::time_point fresh_end = now_ + turn_slice / 2;
+        bool render_excused = false;
+        for (std::size_t k = polled; k > 0; --k) { // newest first
+            const std::size_t i = k - 1;
+            if (connections_[i]->turns != 0 || poll_set_[first + i].revents == 0) continue;
+            const clock::time_point served_at = clock::now();
+            rendered_ = false;
+            serve(i, first);
+            // The turn's one render does not use up the new connections' time: the other
+            // GETs of the turn share it, and a flood of new connections asking for slow
+            // renders would else leave a probe on a new connection behind all of them.
+            if (rendered_ && !render_excused) {
+                fresh_end += clock::now() - served_at;
+                render_excused = true;
+            }
+            if (clock::now() >= fresh_end) break;
+        }
+        // The rotation has at least half a slice, and serves at least one connection,
+        // even when new ones overran the slice; and it leaves connections never served to
+        // the loop above. Else a flood of new connections that each ask for something slow
+        // (a large render) would put every established client, a keep-alive scraper among
+        // them, behind all of them.
+        const clock::time_point half_slice_later = clock::now() + turn_slice / 2;
+        const clock::time_point rotation_end =
+            slice_end < half_slice_later ? half_slice_later : slice_end;
+        for (std::size_t k = 0; k < polled; ++k) {
+            const std::size_t i = (rotation_ + k) % polled;
+            connection& c = *connections_[i];
+            if (c.last_turn == turn_ || c.turns == 0) continue;
+            const bool has_work = poll_set_[first + i].revents != 0 || can_resume(c);
+            if (!has_work) {
+                c.last_turn = turn_;
+                continue;
+            }
+            serve(i, first);
+            if (clock::now() >= rotation_end) {
+                rotation_ = i + 1;
+                break;
+            }
+        }
+        if (!backing_off_ && (poll_set_[1].revents & (POLLIN | POLLERR)) != 0 &&
+            !accept_clients()) {
+            backing_off_ = true;
+            backoff_until_ = now_ + std::chrono::milliseconds(50);
+        }
+        measure_output();
+        if (output_total_ > output_budget_) shed_output();
+        remove_dead();
+        return true;
+    }
 
     // Bytes read from a socket at once: small enough that the input a connection has sent
     // ahead (held while its earlier requests wait their turn) stays small across many
@@ -2624,12 +2650,14 @@ private:
     // One turn of connection i: its poll events, then its held input (or waiting render).
     void serve(std::size_t i, std::size_t first) {
         connection& c = *connections_[i];
+        serving_ = &c;
         c.last_turn = turn_;
         const int revents = poll_set_[first + i].revents;
         const bool had_held = !c.held.empty() || c.render_waiting;
         if (revents != 0 || had_held) ++c.turns;
         if (revents != 0) on_events(c, revents);
         if (had_held && !c.dead) resume(c);
+        serving_ = nullptr;
     }
 
     static poll_fd make_poll(socket_t s, int events) noexcept {
@@ -3100,7 +3128,11 @@ private:
     std::vector<connection*> shed_;
     std::size_t output_total_ = 0; // output queued and input held, all connections
     std::uint64_t turn_ = 0;       // loop turns so far
-    std::size_t rotation_ = 0;     // where the next turn's rotation starts
+    // Accepting paused after running out of descriptors or memory, until backoff_until_.
+    bool backing_off_ = false;
+    clock::time_point backoff_until_{};
+    connection* serving_ = nullptr; // the connection whose turn or deadline is being handled
+    std::size_t rotation_ = 0;      // where the next turn's rotation starts
     clock::time_point now_{};
     clock::time_point stop_at_ = (clock::time_point::max)(); // see stop_after()
 };

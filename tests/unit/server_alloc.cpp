@@ -237,3 +237,40 @@ TEST_CASE("server: a render that runs out of memory answers 503, and the server 
     }
 }
 #endif
+
+#if VITALS_HAS_EXCEPTIONS()
+// Out of memory anywhere else in a connection's turn (here the /health report of many checks,
+// whose JSON could not grow) also ended the server thread with std::terminate, and with it the
+// program. Now that connection is closed and the server goes on serving.
+TEST_CASE("server: running out of memory while answering closes that connection only") {
+    vitals::registry reg;
+    vitals::server_options o;
+    o.bind_address = "127.0.0.1";
+    o.port = 0;
+    vitals::health_server server(reg, o);
+    // About 400 KB of /health report, so that its string grows past `large`.
+    char name[80];
+    for (int i = 0; i < 4000; ++i) {
+        std::snprintf(name, sizeof name, "liveness_check_with_a_long_descriptive_name_%04d", i);
+        server.add_liveness_check(name, [] { return vitals::check_result::pass(); });
+    }
+    server.start();
+    server.set_ready(true);
+    const char* health = "GET /health HTTP/1.1\r\nHost: t\r\n\r\n";
+    const char* live = "GET /live HTTP/1.1\r\nHost: t\r\n\r\n";
+    {
+        fixed_client bystander(server.port());
+        CHECK(bystander.request(live) == 200);
+        fixed_client client(server.port());
+        large_failures.store(1);
+        CHECK(client.request(health) == -1); // closed without an answer
+        CHECK(large_failures.load() <= 0);   // the failure happened answering it
+        large_failures.store(0);
+        CHECK(bystander.request(live) == 200); // the other connection is still served
+    }
+    fixed_client client(server.port());
+    CHECK(client.request(health) == 200);
+    CHECK(client.request(live) == 200);
+    server.stop();
+}
+#endif
