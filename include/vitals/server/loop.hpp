@@ -24,6 +24,9 @@
 #include <string>  // string, to_string
 #include <utility> // move
 #include <vector>  // vector
+#if VITALS_DETAIL_CAN_CATCH()
+#include <exception> // exception
+#endif
 
 #if !defined(_WIN32)
 #include <sys/resource.h> // getrlimit, RLIMIT_NOFILE
@@ -146,7 +149,7 @@ public:
             // turn, the loop waits a moment and tries again, as after a failed poll.
             try {
                 if (!one_turn()) break;
-            } catch (...) {
+            } catch (const std::exception&) { // not (...): a thread cancellation goes through
                 if (serving_)
                     serving_->dead = true;
                 else
@@ -629,8 +632,10 @@ private:
             // may not be enough: the new one is served only once the count is back under it.
             while (connections_.size() > active_cap_ && make_room(c)) {}
             if (connections_.size() > active_cap_) {
+                serving_ = c; // out of memory answering it closes it: it is over the cap
                 handler_.reject(*c, writer_, 503, "too many connections");
                 flush(*c);
+                serving_ = nullptr;
             }
         }
         return true;
