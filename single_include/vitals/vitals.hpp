@@ -3196,6 +3196,13 @@ struct gauge_cells {
     // only the whole steps since, so a set value reads back exactly (0.1, -0.0) while requests
     // are in flight.
     std::atomic<std::uint64_t> at_set{0};
+    // A sequence lock over the pair (the gauge's value, at_set), which set() writes with two
+    // stores: odd while a set() is between them. Without it two set()s racing could leave one's
+    // value with the other's at_set (off by the steps between them until the next set()), and
+    // a read between the stores saw a value the gauge never held. Only set() and value() take
+    // part: inc() and dec() write their own cells as before, and add() changes the value alone
+    // with a compare-and-swap, consistent with either at_set.
+    std::atomic<std::uint64_t> seq{0};
 
     // raised - lowered, modulo 2^64 (a signed number through unsigned arithmetic).
     // `lowered` is read first: a request's dec() follows its inc(), so reading the other way
@@ -3210,12 +3217,38 @@ struct gauge_cells {
         return raised.whole_value() - low;
     }
 
-    // `v`, the value last set (plus adds), with the whole steps made since.
-    double with_steps_since_set(double v) const noexcept {
-        const std::uint64_t diff = steps() - at_set.load(std::memory_order_relaxed);
-        if (diff == 0) return v;
-        return diff <= 0x7fffffffffffffffULL ? v + static_cast<double>(diff)
-                                             : v - static_cast<double>(0 - diff);
+    // gauge::set(v) of a gauge with cells; waits while another thread's set() holds the
+    // sequence word odd. The steps are read inside too: read before, the steps made between
+    // would count as made since a set() that reads did not yet show.
+    void set(std::atomic<double>& stored, double v) noexcept {
+        std::uint64_t s = seq.load(std::memory_order_relaxed);
+        do {
+            while (s & 1) s = seq.load(std::memory_order_relaxed);
+        } while (!seq.compare_exchange_weak(s, s + 1, std::memory_order_acquire,
+                                            std::memory_order_relaxed));
+        // The odd word before the stores: a read that sees either store then sees the odd
+        // word, or a later one, when it looks again (a fence, as the CAS's store is relaxed).
+        std::atomic_thread_fence(std::memory_order_release);
+        at_set.store(steps(), std::memory_order_relaxed);
+        stored.store(v, std::memory_order_relaxed);
+        seq.store(s + 2, std::memory_order_release);
+    }
+
+    // gauge::value() of a gauge with cells: the value last set (plus adds) with the whole
+    // steps made since, read again when a set() ran meanwhile.
+    double value(const std::atomic<double>& stored) const noexcept {
+        for (;;) {
+            const std::uint64_t s = seq.load(std::memory_order_acquire);
+            if (s & 1) continue; // a set() is between its stores
+            const double v = stored.load(std::memory_order_relaxed);
+            const std::uint64_t diff = steps() - at_set.load(std::memory_order_relaxed);
+            // The loads above before the second look at the word (pairs with set()'s fence).
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if (seq.load(std::memory_order_relaxed) != s) continue;
+            if (diff == 0) return v;
+            return diff <= 0x7fffffffffffffffULL ? v + static_cast<double>(diff)
+                                                 : v - static_cast<double>(0 - diff);
+        }
     }
 };
 void enable_gauge_cells(gauge& g);
@@ -3226,8 +3259,11 @@ struct include_gauge_hpp;
 } // namespace detail
 
 /// A value that can be set, raised and lowered, exposed as `<name>`.
-/// All members are thread-safe, lock-free and never allocate. Any double is accepted,
-/// including NaN and infinities (exposed as `NaN`, `+Inf`, `-Inf`).
+/// All members are thread-safe and never allocate, and all are lock-free except on the gauges
+/// that kits raise and lower by one from many threads (the HTTP kit's in-flight gauge): those
+/// count inc() and dec() in per-thread cells, and their set(), reset() and value() wait while
+/// a set() on another thread is between its two stores. Any double is accepted, including
+/// NaN and infinities (exposed as `NaN`, `+Inf`, `-Inf`).
 class gauge {
 public:
     gauge() noexcept = default;
@@ -3238,8 +3274,9 @@ public:
 
     void set(double v) noexcept {
         if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
-            c->at_set.store(c->steps(), std::memory_order_relaxed);
-        value_.store(v, std::memory_order_relaxed);
+            c->set(value_, v);
+        else
+            value_.store(v, std::memory_order_relaxed);
     }
     void inc() noexcept {
         if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
@@ -3268,10 +3305,9 @@ public:
     }
 
     double value() const noexcept {
-        const double v = value_.load(std::memory_order_relaxed);
         if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
-            return c->with_steps_since_set(v);
-        return v;
+            return c->value(value_);
+        return value_.load(std::memory_order_relaxed);
     }
 
     /// Sets the gauge back to zero. Meant for a series that is removed and re-added.
