@@ -2478,6 +2478,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/detail/utf8.hpp>: inlined above
 
 #include <cstddef>     // size_t
+#include <cstring>     // memcpy
 #include <string>      // string
 #include <string_view> // string_view
 
@@ -2522,22 +2523,44 @@ void escape_pieces(std::string_view value, bool quote, Append&& append) {
     if (i > run) append(value.data() + run, i - run);
 }
 
-/// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by
-/// U+FFFD, as escape_pieces() does.
-inline std::string replace_invalid_utf8(std::string_view value) {
-    std::string out;
-    out.reserve(value.size() + 8);
+/// Bytes of `value` as the exposition shows it: each invalid UTF-8 byte counts as the 3 of
+/// U+FFFD, as escape_pieces() writes it.
+inline std::size_t shown_size(std::string_view value) noexcept {
+    std::size_t n = value.size();
+    for (std::size_t i = 0; i < value.size();) {
+        const std::size_t len =
+            static_cast<unsigned char>(value[i]) < 0x80 ? 1 : utf8_sequence_length(value, i);
+        n += len == 0 ? 2 : 0;
+        i += len == 0 ? 1 : len;
+    }
+    return n;
+}
+
+/// Writes `value` as the exposition shows it, before escaping (shown_size() bytes), to `out`;
+/// returns the bytes written.
+inline std::size_t write_shown(char* out, std::string_view value) noexcept {
+    char* const start = out;
     for (std::size_t i = 0; i < value.size();) {
         const std::size_t len =
             static_cast<unsigned char>(value[i]) < 0x80 ? 1 : utf8_sequence_length(value, i);
         if (len == 0) {
-            out += "\xEF\xBF\xBD";
+            std::memcpy(out, "\xEF\xBF\xBD", 3);
+            out += 3;
             ++i;
         } else {
-            out.append(value.data() + i, len);
+            std::memcpy(out, value.data() + i, len);
+            out += len;
             i += len;
         }
     }
+    return static_cast<std::size_t>(out - start);
+}
+
+/// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by
+/// U+FFFD, as escape_pieces() does.
+inline std::string replace_invalid_utf8(std::string_view value) {
+    std::string out(shown_size(value), '\0');
+    write_shown(&out[0], value);
     return out;
 }
 
@@ -4396,7 +4419,8 @@ struct family_options {
     /// overflow series and counted as above, not stored: such a value is unbounded input (a
     /// raw URL, a message, a user agent) that every series and scrape would carry. 2048 is
     /// the limit Cortex and Grafana Mimir enforce by default on the series they receive.
-    /// Const labels must keep to it too.
+    /// A value given to labels() is measured as shown, each invalid UTF-8 byte as the 3
+    /// bytes of U+FFFD. Const labels must keep to it too (measured as given).
     std::size_t max_label_value_bytes = 2048;
     /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
     /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
@@ -4775,7 +4799,7 @@ private:
         if (n != label_names_.size()) return false;
         if (any_invalid_utf8(vals, n)) {
             const shown_values shown(vals, n);
-            return remove(shown.views.data(), n);
+            return remove(shown.data(), n);
         }
         const std::uint64_t h = hash_label_values(vals, n, hash_key_);
         exclusive_lock lock(mutex_);
@@ -4791,7 +4815,7 @@ private:
         if (n != label_names_.size()) return false;
         if (any_invalid_utf8(vals, n)) {
             const shown_values shown(vals, n);
-            return shows(shown.views.data(), n);
+            return shows(shown.data(), n);
         }
         const series_node* s = find(vals, n, hash_label_values(vals, n, hash_key_));
         return s && s->visible.load(std::memory_order_acquire);
@@ -5318,8 +5342,11 @@ private:
         // allocate); valid values pay for the check only when they miss, and values known
         // to be ASCII (values_ascii()) not at all.
         if (VITALS_DETAIL_UNLIKELY(!ascii && any_invalid_utf8(vals, n))) {
+            // Shown, a value is at least as long (U+FFFD takes 3 bytes), so one too long
+            // goes to the overflow series as it is: it is not copied, whatever its size.
+            if (any_too_long(vals, n)) return lookup_too_long(n);
             const shown_values shown(vals, n);
-            return lookup_counted(shown.views.data(), n);
+            return lookup_counted(shown.data(), n);
         }
         if (!overflow) {
             overflow = overflow_series_.load(std::memory_order_acquire);
@@ -5364,19 +5391,38 @@ private:
         return false;
     }
 
-    // Label values as the exposition shows them (invalid UTF-8 replaced), and views of them.
-    struct shown_values {
-        std::vector<std::string> values;
-        std::vector<std::string_view> views;
-        // views filled by index, as overflow_node_locked() fills its own: the one
-        // std::vector<std::string_view> constructor compiled in every includer.
-        shown_values(const std::string_view* vals, std::size_t n) : views(n, std::string_view()) {
-            values.reserve(n);
+    // Label values as the exposition shows them (invalid UTF-8 replaced), and views of them:
+    // on the stack when they are few and short, so that a lookup past the bound allocates
+    // nothing for them either (values from clients, where a flood comes from).
+    class shown_values {
+    public:
+        shown_values(const std::string_view* vals, std::size_t n) {
+            std::size_t total = 0;
+            for (std::size_t i = 0; i < n; ++i) total += shown_size(vals[i]);
+            char* out = bytes_;
+            views_ = inline_views_;
+            if (total > sizeof bytes_ || n > max_head_values) {
+                heap_bytes_.resize(total);
+                out = &heap_bytes_[0];
+                views_ = heap_views_ = new std::string_view[n];
+            }
             for (std::size_t i = 0; i < n; ++i) {
-                values.push_back(replace_invalid_utf8(vals[i]));
-                views[i] = values.back();
+                const std::size_t k = write_shown(out, vals[i]);
+                views_[i] = std::string_view(out, k);
+                out += k;
             }
         }
+        shown_values(const shown_values&) = delete;
+        shown_values& operator=(const shown_values&) = delete;
+        ~shown_values() { delete[] heap_views_; }
+        const std::string_view* data() const noexcept { return views_; }
+
+    private:
+        char bytes_[256];
+        std::string_view inline_views_[max_head_values];
+        std::string heap_bytes_;
+        std::string_view* heap_views_ = nullptr;
+        std::string_view* views_;
     };
 
     bool any_too_long(const std::string_view* vals, std::size_t n) const noexcept {
@@ -5587,7 +5633,9 @@ struct include_family_hpp {
         constexpr std::size_t on_stack = 16;
         const std::size_t n = values.size();
         if (n > on_stack) {
-            std::vector<std::string_view> views(n, std::string_view()); // see shown_values
+            // Filled by index, as overflow_node_locked() fills its own: the one
+            // std::vector<std::string_view> constructor compiled in every includer.
+            std::vector<std::string_view> views(n, std::string_view());
             for (std::size_t i = 0; i < n; ++i) views[i] = label_view(values[i]);
             return fn(views.data(), n);
         }

@@ -77,6 +77,38 @@ TEST_CASE("family_overflow: lookups past the bound allocate nothing once the ove
     }
 }
 
+// Label values from clients (paths, user agents) may hold invalid UTF-8, which the family
+// shows as U+FFFD: a lookup past the bound compares the shown form with the series (it may
+// name one), made on the stack when the values are short. (It used to be made in strings
+// on the heap, an allocation or more for each such lookup.)
+TEST_CASE("family_overflow: lookups past the bound with invalid UTF-8 allocate nothing") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 2;
+    auto& agents = reg.counter("agents", "Agents.", {"agent", "kind"}, opts);
+    vitals::counter& replaced = agents.labels("ok\xef\xbf\xbd", "k"); // "ok" and U+FFFD
+    agents.labels("x", "k").inc();
+    vitals::counter& overflow = agents.labels("y", "k"); // past the bound
+    std::vector<std::string> invalid;
+    for (int i = 0; i < 1000; ++i) invalid.push_back("u" + std::to_string(i) + "\xff");
+    const std::string kind = "\xfe" + std::string(30, 'k'); // past the values' first 16 bytes
+    std::size_t elsewhere = 0;
+    std::size_t found = 0;
+    const std::size_t n = allocations_during([&] {
+        for (const std::string& u : invalid) {
+            vitals::counter& c = agents.labels(u, kind);
+            elsewhere += &c != &overflow;
+            c.inc();
+            found += &agents.labels("ok\xff", "k") == &replaced; // shown as that series
+        }
+    });
+    CHECK(n == 0u);
+    CHECK(elsewhere == 0u);
+    CHECK(found == invalid.size());
+    CHECK(contains(vitals::to_text(reg),
+                   "agents_total{agent=\"__overflow__\",kind=\"__overflow__\"} 1000\n"));
+}
+
 TEST_CASE("family_overflow: lookups past the bound do not wait for a scrape in progress") {
     overflowing f;
     f.users.labels("first", "k").inc();
@@ -105,4 +137,41 @@ TEST_CASE("family_overflow: lookups past the bound do not wait for a scrape in p
     CHECK_FALSE(state.gave_up.load());
     CHECK(contains(vitals::to_text(f.reg),
                    "users_total{user=\"__overflow__\",kind=\"__overflow__\"} 1001\n"));
+}
+
+// A value over max_label_value_bytes is longer still as shown, with each invalid UTF-8 byte
+// replaced by U+FFFD (3 bytes), so it goes to the overflow series whatever its bytes. Such a
+// value, a raw URL or a binary message, is what the bound is for: its lookup copies nothing.
+// (Each lookup of one with an invalid byte used to copy it, three times its size, to replace
+// those bytes first.)
+TEST_CASE("family_overflow: a value over the byte bound allocates nothing, valid UTF-8 or not") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 4;
+    opts.max_label_value_bytes = 16;
+    auto& paths = reg.counter("paths", "Paths.", {"path"}, opts);
+    const std::string ascii(1000, 'a');
+    const std::string invalid = ascii.substr(0, 500) + '\xff' + ascii.substr(501);
+    const std::string all_invalid(1000, '\xfe');
+    vitals::counter& overflow = paths.labels(ascii); // makes the overflow series
+    paths.labels("/").inc();
+    SUBCASE("under the series bound") {}
+    SUBCASE("past the series bound") {
+        for (int i = 0; i < 5; ++i) paths.labels("/" + std::to_string(i)).inc();
+    }
+    const double before = overflow.value();
+    std::size_t elsewhere = 0;
+    const std::size_t n = allocations_during([&] {
+        for (int i = 0; i < 100; ++i) {
+            for (const std::string* v : {&invalid, &all_invalid}) {
+                vitals::counter& c = paths.labels(*v);
+                elsewhere += &c != &overflow;
+                c.inc();
+            }
+        }
+    });
+    CHECK(n == 0u);
+    CHECK(elsewhere == 0u);
+    CHECK(overflow.value() == before + 200);
+    CHECK_FALSE(contains(vitals::to_text(reg), "aaaa"));
 }

@@ -7,6 +7,7 @@
 #include <vitals/detail/utf8.hpp>
 
 #include <cstddef>     // size_t
+#include <cstring>     // memcpy
 #include <string>      // string
 #include <string_view> // string_view
 
@@ -51,22 +52,44 @@ void escape_pieces(std::string_view value, bool quote, Append&& append) {
     if (i > run) append(value.data() + run, i - run);
 }
 
-/// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by
-/// U+FFFD, as escape_pieces() does.
-inline std::string replace_invalid_utf8(std::string_view value) {
-    std::string out;
-    out.reserve(value.size() + 8);
+/// Bytes of `value` as the exposition shows it: each invalid UTF-8 byte counts as the 3 of
+/// U+FFFD, as escape_pieces() writes it.
+inline std::size_t shown_size(std::string_view value) noexcept {
+    std::size_t n = value.size();
+    for (std::size_t i = 0; i < value.size();) {
+        const std::size_t len =
+            static_cast<unsigned char>(value[i]) < 0x80 ? 1 : utf8_sequence_length(value, i);
+        n += len == 0 ? 2 : 0;
+        i += len == 0 ? 1 : len;
+    }
+    return n;
+}
+
+/// Writes `value` as the exposition shows it, before escaping (shown_size() bytes), to `out`;
+/// returns the bytes written.
+inline std::size_t write_shown(char* out, std::string_view value) noexcept {
+    char* const start = out;
     for (std::size_t i = 0; i < value.size();) {
         const std::size_t len =
             static_cast<unsigned char>(value[i]) < 0x80 ? 1 : utf8_sequence_length(value, i);
         if (len == 0) {
-            out += "\xEF\xBF\xBD";
+            std::memcpy(out, "\xEF\xBF\xBD", 3);
+            out += 3;
             ++i;
         } else {
-            out.append(value.data() + i, len);
+            std::memcpy(out, value.data() + i, len);
+            out += len;
             i += len;
         }
     }
+    return static_cast<std::size_t>(out - start);
+}
+
+/// `value` as the exposition shows it, before escaping: each invalid UTF-8 byte replaced by
+/// U+FFFD, as escape_pieces() does.
+inline std::string replace_invalid_utf8(std::string_view value) {
+    std::string out(shown_size(value), '\0');
+    write_shown(&out[0], value);
     return out;
 }
 
