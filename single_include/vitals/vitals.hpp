@@ -7609,6 +7609,7 @@ VITALS_END_NAMESPACE
 #define VITALS_KITS_BUILD_INFO_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>
 // vitals/detail/kit_names.hpp - metric and label names shared by the kits.
@@ -7707,7 +7708,8 @@ namespace kits {
 /// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
 /// series. Registering it again with the same arguments returns the same series. Errors: an
 /// invalid namespace or label name, the same name registered with other labels, a value
-/// longer than the family's max_label_value_bytes (errc::invalid_argument: it would be shown
+/// longer than the family's max_label_value_bytes as shown, with each invalid UTF-8 byte as
+/// the 3 bytes of U+FFFD (errc::invalid_argument: it would be shown
 /// as `__overflow__`), and (errc::conflicting_registration) another version or other extra
 /// values than the family shows already, since two series would break the joins above: the
 /// first stays, and a refused call adds nothing. Thread-safe: of two threads registering
@@ -7726,11 +7728,14 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
     if (!fam) return fam.error();
     const std::size_t max_bytes = fam->options().max_label_value_bytes;
     for (std::size_t i = 0; i < values.size(); ++i) {
-        if (values[i].size() > max_bytes)
+        // As shown, as the family measures it: else it would go to the overflow series.
+        if (detail::shown_size(values[i]) > max_bytes)
             return status(errc::invalid_argument,
                           "build information '" + fam->name() + "': the value of '" +
                               fam->label_names()[i] + "' is longer than " +
-                              std::to_string(max_bytes) + " bytes (max_label_value_bytes)");
+                              std::to_string(max_bytes) +
+                              " bytes (max_label_value_bytes; invalid UTF-8 counts as the 3 "
+                              "bytes of U+FFFD)");
     }
     // One registration at a time, so that the check below and the series it allows are one
     // step: two threads with different builds cannot both see an empty family.
@@ -8407,6 +8412,7 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/detail/label_hash.hpp>: inlined above
@@ -9024,11 +9030,11 @@ public:
     /// making them waits for the scrapes running, whose output sinks may record through this
     /// kit. Past the families' series bound, new pairs share one endpoint labelled
     /// `__overflow__` (under the reader lock alone, once it exists), and so do pairs with a
-    /// name longer than the families' max_label_value_bytes (a raw URL). Threads racing for
-    /// the same new pair get the same endpoint; pairs being made count against the bound.
+    /// name longer than the families' max_label_value_bytes, shown (a raw URL). Threads
+    /// racing for the same new pair get the same endpoint; pairs being made count against the
+    /// bound.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
-        if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
-                                   endpoint.size() > max_value_bytes_))
+        if (VITALS_DETAIL_UNLIKELY(too_long(method) || too_long(endpoint)))
             return redirected(overflow_endpoint());
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
@@ -9115,6 +9121,13 @@ private:
             if (ep->hash_ == h && ep->names_->method == method && ep->names_->endpoint == endpoint)
                 return ep;
         }
+    }
+
+    // Whether `v` is longer than the families' bound as they measure it, shown (invalid UTF-8
+    // as U+FFFD, 3 bytes): scanned only when that could make it so.
+    bool too_long(std::string_view v) const noexcept {
+        return v.size() > max_value_bytes_ ||
+               (v.size() > max_value_bytes_ / 3 && detail::shown_size(v) > max_value_bytes_);
     }
 
     // Whether a new pair must use the overflow endpoint: one series of each histogram

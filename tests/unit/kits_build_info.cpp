@@ -104,6 +104,24 @@ TEST_CASE("kits/build_info: a value longer than the family's bound is refused") 
     CHECK(vitals::to_text(at_bound).find("version=\"" + longest + "\"") != std::string::npos);
 }
 
+// The bound is on the value as shown, each invalid UTF-8 byte replaced by U+FFFD (3 bytes),
+// as the family measures it: a value of 2048 bytes with one such byte shows as 2050 bytes.
+// (It was accepted and then shown as version="__overflow__", the family's overflow series.)
+TEST_CASE("kits/build_info: a value that is longer than the bound as shown is refused") {
+    vitals::registry reg;
+    const std::string value = std::string(2047, 'v') + "\xff";
+    auto r = vitals::kits::try_register_build_info(reg, "x", value);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == vitals::errc::invalid_argument);
+    CHECK(r.error().message().find("'version'") != std::string::npos);
+    CHECK(vitals::to_text(reg).find("__overflow__") == std::string::npos);
+    // Shown within the bound: kept, with U+FFFD.
+    const std::string shorter = std::string(2045, 'v') + "\xff";
+    REQUIRE(vitals::kits::try_register_build_info(reg, "x", shorter).ok());
+    CHECK(vitals::to_text(reg).find(std::string(2045, 'v') + "\xef\xbf\xbd\"") !=
+          std::string::npos);
+}
+
 TEST_CASE("kits/build_info: of two threads registering different builds, exactly one wins") {
     for (int round = 0; round < 200; ++round) {
         vitals::registry reg;

@@ -4,6 +4,7 @@
 #define VITALS_KITS_BUILD_INFO_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/escape.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
 #include <vitals/detail/shared_mutex.hpp>
@@ -28,7 +29,8 @@ namespace kits {
 /// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
 /// series. Registering it again with the same arguments returns the same series. Errors: an
 /// invalid namespace or label name, the same name registered with other labels, a value
-/// longer than the family's max_label_value_bytes (errc::invalid_argument: it would be shown
+/// longer than the family's max_label_value_bytes as shown, with each invalid UTF-8 byte as
+/// the 3 bytes of U+FFFD (errc::invalid_argument: it would be shown
 /// as `__overflow__`), and (errc::conflicting_registration) another version or other extra
 /// values than the family shows already, since two series would break the joins above: the
 /// first stays, and a refused call adds nothing. Thread-safe: of two threads registering
@@ -47,11 +49,14 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
     if (!fam) return fam.error();
     const std::size_t max_bytes = fam->options().max_label_value_bytes;
     for (std::size_t i = 0; i < values.size(); ++i) {
-        if (values[i].size() > max_bytes)
+        // As shown, as the family measures it: else it would go to the overflow series.
+        if (detail::shown_size(values[i]) > max_bytes)
             return status(errc::invalid_argument,
                           "build information '" + fam->name() + "': the value of '" +
                               fam->label_names()[i] + "' is longer than " +
-                              std::to_string(max_bytes) + " bytes (max_label_value_bytes)");
+                              std::to_string(max_bytes) +
+                              " bytes (max_label_value_bytes; invalid UTF-8 counts as the 3 "
+                              "bytes of U+FFFD)");
     }
     // One registration at a time, so that the check below and the series it allows are one
     // step: two threads with different builds cannot both see an empty family.

@@ -5,6 +5,7 @@
 
 #include <vitals/config.hpp>
 #include <vitals/counter.hpp>
+#include <vitals/detail/escape.hpp>
 #include <vitals/detail/exclusive_lock.hpp>
 #include <vitals/detail/kit_names.hpp>
 #include <vitals/detail/label_hash.hpp>
@@ -186,11 +187,11 @@ public:
     /// making them waits for the scrapes running, whose output sinks may record through this
     /// kit. Past the families' series bound, new pairs share one endpoint labelled
     /// `__overflow__` (under the reader lock alone, once it exists), and so do pairs with a
-    /// name longer than the families' max_label_value_bytes (a raw URL). Threads racing for
-    /// the same new pair get the same endpoint; pairs being made count against the bound.
+    /// name longer than the families' max_label_value_bytes, shown (a raw URL). Threads
+    /// racing for the same new pair get the same endpoint; pairs being made count against the
+    /// bound.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
-        if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
-                                   endpoint.size() > max_value_bytes_))
+        if (VITALS_DETAIL_UNLIKELY(too_long(method) || too_long(endpoint)))
             return redirected(overflow_endpoint());
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
@@ -277,6 +278,13 @@ private:
             if (ep->hash_ == h && ep->names_->method == method && ep->names_->endpoint == endpoint)
                 return ep;
         }
+    }
+
+    // Whether `v` is longer than the families' bound as they measure it, shown (invalid UTF-8
+    // as U+FFFD, 3 bytes): scanned only when that could make it so.
+    bool too_long(std::string_view v) const noexcept {
+        return v.size() > max_value_bytes_ ||
+               (v.size() > max_value_bytes_ / 3 && detail::shown_size(v) > max_value_bytes_);
     }
 
     // Whether a new pair must use the overflow endpoint: one series of each histogram
