@@ -28,7 +28,9 @@ inline std::vector<double> default_buckets() {
 }
 
 /// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
-/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects.
+/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects. A count beyond what
+/// a std::vector holds throws std::length_error (std::bad_alloc past memory): the standard
+/// library's errors, not vitals::error, and std::terminate without exceptions.
 inline std::vector<double> linear_buckets(double start, double width, std::size_t count) {
     std::vector<double> out;
     out.reserve(count);

@@ -3817,7 +3817,9 @@ inline std::vector<double> default_buckets() {
 }
 
 /// `count` bounds: start, start + width, start + 2 * width, ... Allocates. An invalid request
-/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects.
+/// (count < 1, width <= 0) yields bounds that validate_buckets() rejects. A count beyond what
+/// a std::vector holds throws std::length_error (std::bad_alloc past memory): the standard
+/// library's errors, not vitals::error, and std::terminate without exceptions.
 inline std::vector<double> linear_buckets(double start, double width, std::size_t count) {
     std::vector<double> out;
     out.reserve(count);
@@ -8900,10 +8902,12 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// endpoints for the histograms, but (endpoint, status) pairs for the request counter and
 /// (endpoint, error type) pairs for the error counter, so leave room for those: with a
 /// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
-/// about 33 endpoints and counts the rest in its `__overflow__` series. An empty namespace drops
-/// the prefix and its underscore. Registration reports errors through the error policy (an invalid
-/// namespace or const label, a conflicting family); the constructor taking a `status&` is the
-/// non-throwing form. Two kits with the same namespace on one registry share the
+/// about 33 endpoints and counts the rest in its `__overflow__` series. One label set of each
+/// histogram family is kept for the kit's overflow endpoint, so a bound of N holds at most
+/// N - 1 endpoints (a bound of 1, none: every request is counted under `__overflow__`). An empty
+/// namespace drops the prefix and its underscore. Registration reports errors through the error
+/// policy (an invalid namespace or const label, a conflicting family); the constructor taking a
+/// `status&` is the non-throwing form. Two kits with the same namespace on one registry share the
 /// families. The kit owns its endpoint handles and must outlive every http_endpoint reference and
 /// tracker taken from it; the registry must outlive the kit. All members are thread-safe;
 /// construction and first lookups allocate.
