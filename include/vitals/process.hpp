@@ -56,6 +56,7 @@
 #include <fcntl.h>    // open, O_CLOEXEC
 #include <sys/mman.h> // memfd_create, MFD_CLOEXEC
 #include <sys/stat.h> // fstat
+#include <time.h>     // clock_gettime, CLOCK_REALTIME, CLOCK_BOOTTIME
 #define VITALS_DETAIL_PROCESS_LINUX 1
 #endif
 #define VITALS_DETAIL_PROCESS_POSIX 1
@@ -287,6 +288,25 @@ inline std::optional<double> cgroup_memory_limit() {
 }
 #endif
 
+#if VITALS_DETAIL_PROCESS_LINUX
+// The Unix time the system booted, to which /proc/self/stat's start time is relative. Not
+// /proc/stat's btime alone: it is whole seconds, cut down, so a start time from it was early
+// by the fraction of a second it drops (up to 1 s: a process 10 ms old showed 0.7 s of
+// uptime). btime is CLOCK_REALTIME less CLOCK_BOOTTIME (both as a time namespace sees them,
+// as the start time is), which the clocks give to the nanosecond; btime where they fail.
+inline std::optional<double> boot_time_seconds() {
+#if defined(CLOCK_BOOTTIME)
+    timespec real{}, boot{};
+    if (::clock_gettime(CLOCK_REALTIME, &real) == 0 && ::clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+        return static_cast<double>(real.tv_sec - boot.tv_sec) +
+               static_cast<double>(real.tv_nsec - boot.tv_nsec) / 1e9;
+#endif
+    std::string text;
+    if (!read_small_file("/proc/stat", text)) return std::nullopt;
+    return proc_field(text, "btime ");
+}
+#endif
+
 /// CPU usage in percent of one core over the last `window` of wall time, from the
 /// (time, CPU seconds) samples a collector takes when it is scraped. The CPU time at the
 /// window's start is interpolated between the samples around it, so an extra scrape (a
@@ -408,10 +428,10 @@ private:
 } // namespace detail
 
 /// Reads the process's resource usage now. Thread-safe; allocates (file reads). Linux: from
-/// /proc/self/status, /proc/self/stat, /proc/self/fd, /proc/stat, getrusage, getrlimit and
-/// the cgroup memory limit. Windows: GetProcessTimes, GetProcessMemoryInfo,
-/// GetProcessHandleCount, a thread snapshot and GlobalMemoryStatusEx. Other POSIX systems:
-/// getrusage and getrlimit only.
+/// /proc/self/status, /proc/self/stat, /proc/self/fd, the boot time (CLOCK_BOOTTIME, else
+/// /proc/stat), getrusage, getrlimit and the cgroup memory limit. Windows: GetProcessTimes,
+/// GetProcessMemoryInfo, GetProcessHandleCount, a thread snapshot and GlobalMemoryStatusEx.
+/// Other POSIX systems: getrusage and getrlimit only.
 inline process_stats read_process_stats() {
     process_stats s;
 #if VITALS_DETAIL_PROCESS_POSIX
@@ -440,10 +460,9 @@ inline process_stats read_process_stats() {
         if (!s.virtual_bytes) s.virtual_bytes = stat.vsize;
         if (!s.resident_bytes && page > 0)
             s.resident_bytes = stat.rss_pages * static_cast<double>(page);
-        std::string boot;
-        if (ticks > 0 && detail::read_small_file("/proc/stat", boot))
-            if (const auto btime = detail::proc_field(boot, "btime "))
-                s.start_time_seconds = *btime + stat.start_ticks / static_cast<double>(ticks);
+        if (ticks > 0)
+            if (const auto boot = detail::boot_time_seconds())
+                s.start_time_seconds = *boot + stat.start_ticks / static_cast<double>(ticks);
     }
     if (DIR* d = opendir("/proc/self/fd")) {
         const int own = dirfd(d);

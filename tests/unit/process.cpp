@@ -344,9 +344,11 @@ TEST_CASE("process: a child forked after the collector was made reports itself")
         const double uptime = kits_test::sample_value(text, "t_uptime_seconds");
         int failed = 0;
         // qemu-user's /proc/self/stat gives a forked child its parent's start time: there the
-        // child can only report what the system says.
+        // child can only report what the system says (to a microsecond or so: the boot time
+        // is the difference of two clocks read one after the other).
         const bool own_start = stat_start_ticks() != parent_ticks;
-        if (own_start ? !(start >= parent_start + 0.25) : start != parent_start) failed |= 1;
+        if (own_start ? !(start >= parent_start + 0.25) : !(std::abs(start - parent_start) < 1e-3))
+            failed |= 1;
         if (!(start <= now + 0.5)) failed |= 2;
         if (!(uptime >= 0.0 && uptime < 5.0 && std::abs((now - start) - uptime) < 1.0)) failed |= 4;
         ::_exit(failed);
@@ -358,6 +360,38 @@ TEST_CASE("process: a child forked after the collector was made reports itself")
                   "bits: 1 parent's start time, 2 start in the future, 4 uptime not the child's");
     // The parent's own figures are unchanged by the child's scrape.
     CHECK(kits_test::sample_value(scrape(reg), "process_start_time_seconds") == parent_start);
+}
+
+TEST_CASE("process: the start time is right to a clock tick, not to the boot time's second") {
+    // A child forked now started after `before`: its start time may be early by a clock
+    // tick (10 ms), never by the fraction of a second that /proc/stat's btime cuts off.
+    vitals::registry reg;
+    vitals::add_process_metrics(reg, "t");
+    const std::string parent_ticks = stat_start_ticks();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30)); // the child's own tick
+    using namespace std::chrono;
+    const double before = duration<double>(system_clock::now().time_since_epoch()).count();
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // No doctest assertions here: the exit status says what the child saw.
+        const std::string text = scrape(reg);
+        const double now = duration<double>(system_clock::now().time_since_epoch()).count();
+        // qemu-user gives a forked child its parent's start time: nothing to check there.
+        if (stat_start_ticks() == parent_ticks) ::_exit(0);
+        const double start = kits_test::sample_value(text, "process_start_time_seconds");
+        const double uptime = kits_test::sample_value(text, "t_uptime_seconds");
+        const double start_of_read = vitals::read_process_stats().start_time_seconds.value_or(0);
+        int failed = 0;
+        if (!(start >= before - 0.05 && start <= now)) failed |= 1;
+        if (!(uptime <= now - before + 0.05)) failed |= 2;
+        if (!(start_of_read >= before - 0.05 && start_of_read <= now)) failed |= 4;
+        ::_exit(failed);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK_MESSAGE(WEXITSTATUS(status) == 0, "bits: 1 start time, 2 uptime, 4 read_process_stats()");
 }
 #endif
 
