@@ -566,8 +566,9 @@ private:
         for (const detail::family_base* f : families_) {
             out.family(*f);
             // What a thread recorded before a release fence and then into a family read
-            // above is seen in the families read below: a scrape never shows an HTTP error
-            // without its request (kits::http_endpoint::count_error()). Free on x86.
+            // above is seen in the families read below: a scrape never shows a kit's error
+            // without its request, run or item (kits::http_endpoint::count_error(), the job
+            // and queue kits' errors). Free on x86.
             std::atomic_thread_fence(std::memory_order_acquire);
         }
         std::size_t dropped = 0;

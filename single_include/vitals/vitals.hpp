@@ -6483,8 +6483,9 @@ private:
         for (const detail::family_base* f : families_) {
             out.family(*f);
             // What a thread recorded before a release fence and then into a family read
-            // above is seen in the families read below: a scrape never shows an HTTP error
-            // without its request (kits::http_endpoint::count_error()). Free on x86.
+            // above is seen in the families read below: a scrape never shows a kit's error
+            // without its request, run or item (kits::http_endpoint::count_error(), the job
+            // and queue kits' errors). Free on x86.
             std::atomic_thread_fence(std::memory_order_acquire);
         }
         std::size_t dropped = 0;
@@ -9367,7 +9368,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/record/family.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above
 
-#include <atomic>      // atomic
+#include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
 #include <string_view> // string_view
@@ -9450,7 +9451,7 @@ public:
     void record(double seconds, bool ok) const noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
-        if (!ok) unspecified_->inc();
+        if (!ok) count_error(*unspecified_);
     }
     /// record(ok, seconds), the arguments swapped, would convert both silently (a run of
     /// 1 second, ok when `seconds` is not 0): it does not compile.
@@ -9469,7 +9470,7 @@ public:
         counter& err = error(error_type);
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         failure_->inc();
-        err.inc();
+        count_error(err);
     }
     /// Counts `n` processed files (items).
     void files_processed(std::uint64_t n = 1) const noexcept { files_->inc_by(n); }
@@ -9502,6 +9503,16 @@ private:
           exception_(&errors.labels(shared->name, job_exception_error)),
           unspecified_(&errors.labels(shared->name, job_unspecified_error)),
           duration_(&duration.labels(shared->name)), files_(&files.labels(shared->name)) {}
+
+    // Counts the error of a failed run already counted. A scrape reads
+    // `converter_errors_total` before `converter_runs_total` (families come in name order)
+    // with an acquire fence between families; this release fence makes a scrape that sees the
+    // error see its failed run too where stores may be seen out of order (ARM, POWER; free on
+    // x86), as the HTTP kit does for its errors.
+    static void count_error(counter& errors) noexcept {
+        std::atomic_thread_fence(std::memory_order_release);
+        errors.inc();
+    }
 
     counter& error(std::string_view error_type) const {
         if (error_type.empty() || error_type == job_unspecified_error) return *unspecified_;
@@ -9536,7 +9547,7 @@ public:
         job_.duration_->observe(seconds);
         if (!error_ && detail::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
         (error_ ? job_.failure_ : job_.success_)->inc();
-        if (error_) error_->inc();
+        if (error_) job_handle::count_error(*error_);
     }
     /// Counts `n` files (items) this run processed, immediately.
     void files_processed(std::uint64_t n = 1) noexcept { job_.files_processed(n); }
@@ -9773,6 +9784,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/record/gauge.hpp>: inlined above
 // #include <vitals/record/histogram.hpp>: inlined above
 
+#include <atomic>      // atomic_thread_fence
 #include <cstdint>     // int64_t
 #include <string_view> // string_view
 #include <type_traits> // enable_if_t, is_same, is_arithmetic
@@ -9900,7 +9912,13 @@ public:
     void record(double seconds, bool ok) noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         processed_->inc();
-        if (!ok) errors_->inc();
+        if (ok) return;
+        // A scrape reads `queue_errors_total` before `queue_processed_total` (families come in
+        // name order) with an acquire fence between families; this release fence makes a
+        // scrape that sees the error see the item too where stores may be seen out of order
+        // (ARM, POWER; free on x86), as the HTTP kit does for its errors.
+        std::atomic_thread_fence(std::memory_order_release);
+        errors_->inc();
     }
     /// record(ok, seconds), the arguments swapped, would convert both silently (an item of
     /// 0 or 1 second, ok when `seconds` is not 0): it does not compile.

@@ -11,7 +11,7 @@
 #include <vitals/record/family.hpp>
 #include <vitals/record/histogram.hpp>
 
-#include <atomic>      // atomic
+#include <atomic>      // atomic, atomic_thread_fence
 #include <cstddef>     // size_t
 #include <cstdint>     // int64_t, uint64_t
 #include <string_view> // string_view
@@ -94,7 +94,7 @@ public:
     void record(double seconds, bool ok) const noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
-        if (!ok) unspecified_->inc();
+        if (!ok) count_error(*unspecified_);
     }
     /// record(ok, seconds), the arguments swapped, would convert both silently (a run of
     /// 1 second, ok when `seconds` is not 0): it does not compile.
@@ -113,7 +113,7 @@ public:
         counter& err = error(error_type);
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         failure_->inc();
-        err.inc();
+        count_error(err);
     }
     /// Counts `n` processed files (items).
     void files_processed(std::uint64_t n = 1) const noexcept { files_->inc_by(n); }
@@ -146,6 +146,16 @@ private:
           exception_(&errors.labels(shared->name, job_exception_error)),
           unspecified_(&errors.labels(shared->name, job_unspecified_error)),
           duration_(&duration.labels(shared->name)), files_(&files.labels(shared->name)) {}
+
+    // Counts the error of a failed run already counted. A scrape reads
+    // `converter_errors_total` before `converter_runs_total` (families come in name order)
+    // with an acquire fence between families; this release fence makes a scrape that sees the
+    // error see its failed run too where stores may be seen out of order (ARM, POWER; free on
+    // x86), as the HTTP kit does for its errors.
+    static void count_error(counter& errors) noexcept {
+        std::atomic_thread_fence(std::memory_order_release);
+        errors.inc();
+    }
 
     counter& error(std::string_view error_type) const {
         if (error_type.empty() || error_type == job_unspecified_error) return *unspecified_;
@@ -180,7 +190,7 @@ public:
         job_.duration_->observe(seconds);
         if (!error_ && detail::uncaught_exceptions() > exceptions_) error_ = job_.exception_;
         (error_ ? job_.failure_ : job_.success_)->inc();
-        if (error_) error_->inc();
+        if (error_) job_handle::count_error(*error_);
     }
     /// Counts `n` files (items) this run processed, immediately.
     void files_processed(std::uint64_t n = 1) noexcept { job_.files_processed(n); }

@@ -12,6 +12,7 @@
 #include <vitals/record/gauge.hpp>
 #include <vitals/record/histogram.hpp>
 
+#include <atomic>      // atomic_thread_fence
 #include <cstdint>     // int64_t
 #include <string_view> // string_view
 #include <type_traits> // enable_if_t, is_same, is_arithmetic
@@ -139,7 +140,13 @@ public:
     void record(double seconds, bool ok) noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         processed_->inc();
-        if (!ok) errors_->inc();
+        if (ok) return;
+        // A scrape reads `queue_errors_total` before `queue_processed_total` (families come in
+        // name order) with an acquire fence between families; this release fence makes a
+        // scrape that sees the error see the item too where stores may be seen out of order
+        // (ARM, POWER; free on x86), as the HTTP kit does for its errors.
+        std::atomic_thread_fence(std::memory_order_release);
+        errors_->inc();
     }
     /// record(ok, seconds), the arguments swapped, would convert both silently (an item of
     /// 0 or 1 second, ok when `seconds` is not 0): it does not compile.
