@@ -7702,6 +7702,16 @@ VITALS_END_NAMESPACE
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
+namespace detail {
+/// Held while build information is registered: one per process, also for shared libraries
+/// built with hidden symbols, which would otherwise each have their own (and a host and its
+/// plugin could both register a build). Never destroyed: a registration may run at exit.
+VITALS_DETAIL_PROCESS_WIDE inline shared_mutex& build_info_mutex() {
+    static shared_mutex* const m = new shared_mutex();
+    return *m;
+}
+} // namespace detail
+
 namespace kits {
 
 /// Registers the info family `NS_build_info` with the labels `version` and then `extra` (in
@@ -7742,8 +7752,7 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
     }
     // One registration at a time, so that the check below and the series it allows are one
     // step: two threads with different builds cannot both see an empty family.
-    static detail::shared_mutex registering;
-    const detail::exclusive_lock lock(registering);
+    const detail::exclusive_lock lock(detail::build_info_mutex());
     std::vector<std::string_view> views(values.size(), std::string_view());
     for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
     if (fam->size() != 0 &&
@@ -8008,8 +8017,12 @@ private:
         shared_mutex mutex;
         kit_instances* first = nullptr;
     };
-    // Never destroyed, so kits in static objects may release their groups at exit.
-    static table& groups() {
+    // Never destroyed, so kits in static objects may release their groups at exit. One per
+    // process, also for shared libraries built with hidden symbols: with a table per library,
+    // a host's cache kit and its plugin's, in one namespace of one registry, made two groups,
+    // each with its own hit-rate collector (the family written twice in every scrape), and
+    // the same labels in both went unnoticed.
+    VITALS_DETAIL_PROCESS_WIDE static table& groups() {
         static table* const t = new table();
         return *t;
     }

@@ -3,6 +3,8 @@
 // collects as a plugin does: built twice, as VITALS_TEST_MODULE=a and =b, for
 // hidden_modules.cpp.
 // SPDX-License-Identifier: MIT
+#include <vitals/kits/build_info.hpp>
+#include <vitals/kits/cache.hpp>
 #include <vitals/record.hpp>
 #include <vitals/registry.hpp>
 
@@ -38,4 +40,30 @@ VITALS_TEST_CAT(VITALS_TEST_MODULE, add_registering_collector)(vitals::registry&
         *code = made.ok() ? -1 : static_cast<int>(made.error().code());
         out.gauge("plugin_up", "The plugin's collector ran.", 1);
     });
+}
+
+// A cache kit made by this module's code, of namespace `ns` with the const label
+// cache=`name`; `*code` is the error code of a refusal (-1: registered). Freed by free_cache.
+VITALS_TEST_EXPORT vitals::kits::cache_metrics*
+VITALS_TEST_CAT(VITALS_TEST_MODULE, make_cache)(vitals::registry& reg, const char* ns,
+                                                const char* name, int* code) {
+    vitals::family_options options;
+    options.const_labels = {{"cache", name}};
+    vitals::status st;
+    auto* kit = new vitals::kits::cache_metrics(reg, ns, options, st);
+    *code = st.ok() ? -1 : static_cast<int>(st.code());
+    return kit;
+}
+
+VITALS_TEST_EXPORT void VITALS_TEST_CAT(VITALS_TEST_MODULE,
+                                        free_cache)(vitals::kits::cache_metrics* kit) {
+    delete kit;
+}
+
+// try_register_build_info() from this module's code: the error code, or -1 when registered.
+VITALS_TEST_EXPORT int VITALS_TEST_CAT(VITALS_TEST_MODULE,
+                                       register_build_info)(vitals::registry& reg,
+                                                            const char* version) {
+    const auto made = vitals::kits::try_register_build_info(reg, "plugin", version);
+    return made.ok() ? -1 : static_cast<int>(made.error().code());
 }

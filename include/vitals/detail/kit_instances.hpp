@@ -163,8 +163,12 @@ private:
         shared_mutex mutex;
         kit_instances* first = nullptr;
     };
-    // Never destroyed, so kits in static objects may release their groups at exit.
-    static table& groups() {
+    // Never destroyed, so kits in static objects may release their groups at exit. One per
+    // process, also for shared libraries built with hidden symbols: with a table per library,
+    // a host's cache kit and its plugin's, in one namespace of one registry, made two groups,
+    // each with its own hit-rate collector (the family written twice in every scrape), and
+    // the same labels in both went unnoticed.
+    VITALS_DETAIL_PROCESS_WIDE static table& groups() {
         static table* const t = new table();
         return *t;
     }

@@ -20,6 +20,16 @@
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
+namespace detail {
+/// Held while build information is registered: one per process, also for shared libraries
+/// built with hidden symbols, which would otherwise each have their own (and a host and its
+/// plugin could both register a build). Never destroyed: a registration may run at exit.
+VITALS_DETAIL_PROCESS_WIDE inline shared_mutex& build_info_mutex() {
+    static shared_mutex* const m = new shared_mutex();
+    return *m;
+}
+} // namespace detail
+
 namespace kits {
 
 /// Registers the info family `NS_build_info` with the labels `version` and then `extra` (in
@@ -60,8 +70,7 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
     }
     // One registration at a time, so that the check below and the series it allows are one
     // step: two threads with different builds cannot both see an empty family.
-    static detail::shared_mutex registering;
-    const detail::exclusive_lock lock(registering);
+    const detail::exclusive_lock lock(detail::build_info_mutex());
     std::vector<std::string_view> views(values.size(), std::string_view());
     for (std::size_t i = 0; i < values.size(); ++i) views[i] = values[i];
     if (fam->size() != 0 &&
