@@ -294,12 +294,20 @@ inline std::optional<double> cgroup_memory_limit() {
 // by the fraction of a second it drops (up to 1 s: a process 10 ms old showed 0.7 s of
 // uptime). btime is CLOCK_REALTIME less CLOCK_BOOTTIME (both as a time namespace sees them,
 // as the start time is), which the clocks give to the nanosecond; btime where they fail.
+// Computed once per process: the two clocks are read one after the other, so each
+// computation differs in its last digits, and a start time that moves from read to read
+// looks like a restart to changes(process_start_time_seconds[...]).
 inline std::optional<double> boot_time_seconds() {
 #if defined(CLOCK_BOOTTIME)
-    timespec real{}, boot{};
-    if (::clock_gettime(CLOCK_REALTIME, &real) == 0 && ::clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+    static const double from_clocks = [] {
+        timespec real{}, boot{};
+        if (::clock_gettime(CLOCK_REALTIME, &real) != 0 ||
+            ::clock_gettime(CLOCK_BOOTTIME, &boot) != 0)
+            return -1.0;
         return static_cast<double>(real.tv_sec - boot.tv_sec) +
                static_cast<double>(real.tv_nsec - boot.tv_nsec) / 1e9;
+    }();
+    if (from_clocks >= 0.0) return from_clocks;
 #endif
     std::string text;
     if (!read_small_file("/proc/stat", text)) return std::nullopt;

@@ -16,6 +16,7 @@
 #include <cstdio>             // FILE, fopen, fclose, fwrite, remove
 #include <cstdlib>            // strtod
 #include <mutex>              // mutex, unique_lock
+#include <optional>           // optional
 #include <string>             // string
 #include <thread>             // thread
 #include <vector>             // vector
@@ -360,6 +361,19 @@ TEST_CASE("process: a child forked after the collector was made reports itself")
                   "bits: 1 parent's start time, 2 start in the future, 4 uptime not the child's");
     // The parent's own figures are unchanged by the child's scrape.
     CHECK(kits_test::sample_value(scrape(reg), "process_start_time_seconds") == parent_start);
+}
+
+TEST_CASE("process: the start time is the same at every read") {
+    // Restarts are found with changes(process_start_time_seconds[...]): a start time that
+    // moved between reads, by the last digits of a boot time computed anew, would look like a
+    // restart at every scrape. A collector made while the process is out of descriptors reads
+    // it at every scrape, and programs export read_process_stats() themselves.
+    const std::optional<double> first = vitals::read_process_stats().start_time_seconds;
+    REQUIRE(first.has_value());
+    int moved = 0;
+    for (int i = 0; i < 200; ++i)
+        if (vitals::read_process_stats().start_time_seconds != first) ++moved;
+    CHECK(moved == 0);
 }
 
 TEST_CASE("process: the start time is right to a clock tick, not to the boot time's second") {
