@@ -100,20 +100,20 @@ public:
     ~gauge() { delete cells_.load(std::memory_order_relaxed); }
 
     void set(double v) noexcept {
-        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+        if (detail::gauge_cells* c = cells())
             c->set(value_, v);
         else
             value_.store(v, std::memory_order_relaxed);
     }
     void inc() noexcept {
-        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
+        if (detail::gauge_cells* c = cells())
             c->raised.inc();
         else
             add(1.0);
     }
     void inc(double amount) noexcept { add(amount); }
     void dec() noexcept {
-        if (detail::gauge_cells* c = cells_.load(std::memory_order_acquire)) {
+        if (detail::gauge_cells* c = cells()) {
             std::atomic_thread_fence(std::memory_order_release); // see gauge_cells::steps()
             c->lowered.inc();
         } else {
@@ -132,8 +132,7 @@ public:
     }
 
     double value() const noexcept {
-        if (const detail::gauge_cells* c = cells_.load(std::memory_order_acquire))
-            return c->value(value_);
+        if (const detail::gauge_cells* c = cells()) return c->value(value_);
         return value_.load(std::memory_order_relaxed);
     }
 
@@ -143,6 +142,13 @@ public:
 private:
     friend void detail::enable_gauge_cells(gauge& g);
 
+    // Per-thread cells spread inc() and dec() only where counters have per-thread slots: with
+    // one stripe (VITALS_COMPACT) a gauge never has them, and its code leaves them out.
+    detail::gauge_cells* cells() const noexcept {
+        if constexpr (VITALS_COUNTER_STRIPES > 1) return cells_.load(std::memory_order_acquire);
+        return nullptr;
+    }
+
     std::atomic<double> value_{0.0};
     // Set by kits whose gauges many threads raise and lower by one (the HTTP kit's in-flight
     // gauge): inc() and dec() then write per-thread cells instead of one shared value.
@@ -151,9 +157,10 @@ private:
 
 namespace detail {
 /// Gives `g` per-thread cells for inc() and dec() (idempotent; allocates the first time,
-/// freed with the gauge). Its value and exposition stay the same.
+/// freed with the gauge). Its value and exposition stay the same. Nothing with one stripe
+/// (see gauge::cells()).
 inline void enable_gauge_cells(gauge& g) {
-    if (g.cells_.load(std::memory_order_acquire)) return;
+    if (VITALS_COUNTER_STRIPES == 1 || g.cells_.load(std::memory_order_acquire)) return;
     auto* cells = new gauge_cells();
     gauge_cells* expected = nullptr;
     if (!g.cells_.compare_exchange_strong(expected, cells, std::memory_order_acq_rel)) delete cells;
