@@ -4399,7 +4399,7 @@ VITALS_END_NAMESPACE
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t, uintptr_t
 #include <cstring>     // memcpy, memmove, memset
-#include <new>         // launder
+#include <new>         // launder, operator new, placement new
 #include <string>      // string
 #include <string_view> // string_view
 #include <type_traits> // integral_constant, is_trivially_copyable_v
@@ -5406,31 +5406,28 @@ private:
     class shown_values {
     public:
         shown_values(const std::string_view* vals, std::size_t n) {
-            std::size_t total = 0;
+            // One block, the views followed by the bytes they view: a single allocation past
+            // the stack's, and little code (the compact configuration counts its bytes).
+            std::size_t total = n * sizeof(std::string_view);
             for (std::size_t i = 0; i < n; ++i) total += shown_size(vals[i]);
-            char* out = bytes_;
-            views_ = inline_views_;
-            if (total > sizeof bytes_ || n > max_head_values) {
-                heap_bytes_.resize(total);
-                out = &heap_bytes_[0];
-                views_ = heap_views_ = new std::string_view[n];
-            }
+            void* block = on_stack_;
+            if (total > sizeof on_stack_) block = heap_ = ::operator new(total);
+            views_ = static_cast<std::string_view*>(block);
+            char* out = reinterpret_cast<char*>(views_ + n);
             for (std::size_t i = 0; i < n; ++i) {
                 const std::size_t k = write_shown(out, vals[i]);
-                views_[i] = std::string_view(out, k);
+                ::new (static_cast<void*>(views_ + i)) std::string_view(out, k);
                 out += k;
             }
         }
         shown_values(const shown_values&) = delete;
         shown_values& operator=(const shown_values&) = delete;
-        ~shown_values() { delete[] heap_views_; }
+        ~shown_values() { ::operator delete(heap_); }
         const std::string_view* data() const noexcept { return views_; }
 
     private:
-        char bytes_[256];
-        std::string_view inline_views_[max_head_values];
-        std::string heap_bytes_;
-        std::string_view* heap_views_ = nullptr;
+        alignas(std::string_view) unsigned char on_stack_[384];
+        void* heap_ = nullptr;
         std::string_view* views_;
     };
 
