@@ -3362,8 +3362,9 @@ inline std::size_t code_index(int code) noexcept {
 /// Takes (or gives back) the right to publish a server's self-metrics in `reg`; false when
 /// another running server holds it. Two servers writing the same vitals_server_* series
 /// would add up their requests and overwrite each other's vitals_server_ready and
-/// vitals_server_connections. One table per program (per module on Windows).
-inline bool claim_self_metrics(const registry* reg, bool take) {
+/// vitals_server_connections. One table per process, as the thread slots are (per module
+/// on Windows): two shared libraries built with hidden symbols would otherwise each have one.
+VITALS_DETAIL_PROCESS_WIDE inline bool claim_self_metrics(const registry* reg, bool take) {
     // The registries held, in a linked list: a std::vector<const registry*> made every file
     // including server.hpp compile its push_back.
     struct holder {

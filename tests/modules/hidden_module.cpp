@@ -7,6 +7,7 @@
 #include <vitals/kits/cache.hpp>
 #include <vitals/record.hpp>
 #include <vitals/registry.hpp>
+#include <vitals/server.hpp>
 
 #define VITALS_TEST_CAT2(module, fn) module##_##fn
 #define VITALS_TEST_CAT(module, fn) VITALS_TEST_CAT2(module, fn)
@@ -66,4 +67,22 @@ VITALS_TEST_EXPORT int VITALS_TEST_CAT(VITALS_TEST_MODULE,
                                                             const char* version) {
     const auto made = vitals::kits::try_register_build_info(reg, "plugin", version);
     return made.ok() ? -1 : static_cast<int>(made.error().code());
+}
+
+// Starts a health server made by this module's code, serving `reg` on a loopback port with its
+// self-metrics; `*code` is the error code of a refusal (-1: started). Freed by free_server.
+VITALS_TEST_EXPORT vitals::health_server*
+VITALS_TEST_CAT(VITALS_TEST_MODULE, start_server)(vitals::registry& reg, int* code) {
+    vitals::server_options options;
+    options.bind_address = "127.0.0.1";
+    options.port = 0;
+    auto* server = new vitals::health_server(reg, options);
+    const vitals::status st = server->try_start();
+    *code = st.ok() ? -1 : static_cast<int>(st.code());
+    return server;
+}
+
+VITALS_TEST_EXPORT void VITALS_TEST_CAT(VITALS_TEST_MODULE,
+                                        free_server)(vitals::health_server* server) {
+    delete server;
 }

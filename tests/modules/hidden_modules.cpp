@@ -8,6 +8,7 @@
 #include <vitals/histogram.hpp>
 #include <vitals/record/cache.hpp>
 #include <vitals/registry.hpp>
+#include <vitals/server.hpp>
 #include <vitals/text_format.hpp>
 
 #include <doctest/doctest.h>
@@ -35,6 +36,10 @@ extern "C" void a_free_cache(vitals::kits::cache_metrics* kit);
 extern "C" void b_free_cache(vitals::kits::cache_metrics* kit);
 extern "C" int a_register_build_info(vitals::registry& reg, const char* version);
 extern "C" int b_register_build_info(vitals::registry& reg, const char* version);
+extern "C" vitals::health_server* a_start_server(vitals::registry& reg, int* code);
+extern "C" vitals::health_server* b_start_server(vitals::registry& reg, int* code);
+extern "C" void a_free_server(vitals::health_server* server);
+extern "C" void b_free_server(vitals::health_server* server);
 
 TEST_CASE("modules: libraries built with hidden symbols share the process's thread slots") {
     vitals::counter c;
@@ -171,4 +176,17 @@ TEST_CASE("modules: of two libraries registering different builds at once, exact
         INFO("round ", round, ": codes ", code_a, " and ", code_b, " (-1: registered)");
         REQUIRE((code_a == -1) != (code_b == -1));
     }
+}
+
+TEST_CASE("modules: servers of two libraries do not both publish self-metrics in one registry") {
+    // Two servers writing the same vitals_server_* series add up their requests and overwrite
+    // each other's gauges; the second is refused, whichever library made it.
+    vitals::registry reg;
+    int code_a = 0, code_b = 0;
+    vitals::health_server* first = a_start_server(reg, &code_a);
+    vitals::health_server* second = b_start_server(reg, &code_b);
+    b_free_server(second);
+    a_free_server(first);
+    CHECK(code_a == -1);
+    CHECK(code_b == static_cast<int>(vitals::errc::already_running));
 }
