@@ -4043,11 +4043,11 @@ VITALS_END_NAMESPACE
 #include <sys/resource.h> // getrusage, getrlimit
 #include <unistd.h>       // sysconf, getpid
 #if defined(__linux__)
+#include <ctime>      // clock_gettime, CLOCK_REALTIME, CLOCK_BOOTTIME (POSIX)
 #include <dirent.h>   // opendir, readdir, dirfd
 #include <fcntl.h>    // open, O_CLOEXEC
 #include <sys/mman.h> // memfd_create, MFD_CLOEXEC
 #include <sys/stat.h> // fstat
-#include <time.h>     // clock_gettime, CLOCK_REALTIME, CLOCK_BOOTTIME
 #define VITALS_DETAIL_PROCESS_LINUX 1
 #endif
 #define VITALS_DETAIL_PROCESS_POSIX 1
