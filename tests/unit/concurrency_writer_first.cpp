@@ -29,7 +29,11 @@ using vitals_test::contains;
 // waits, a writer never gets in while they go on.
 class relaying_scrapers {
 public:
-    static constexpr int cap = 400; // renders in all; a writer that waits longer has starved
+    // Renders in all; a writer that waits for half of them has starved. With readers that pass
+    // a waiting writer it waits for all of them (0.7 s here); with vitals' lock, for one or two.
+    // Far above that: a loaded machine can leave the registering thread without a core while
+    // the scrapers relay (400, with a bound of 200, failed once in CI with 213).
+    static constexpr int cap = 4000;
 
     explicit relaying_scrapers(const vitals::registry& reg) : reg_(reg) {
         for (int i = 0; i < 2; ++i) threads_[i] = std::thread([this, i] { run(i); });
@@ -64,8 +68,8 @@ private:
     };
 
     // The series are sorted by label value ("0", "1", "10", ..., "99"): the chunk that holds
-    // n="50" is written with the family's lock held, and so is the one that holds n="90",
-    // since n="91" to n="99" come after it.
+    // n="50" is written with the registry's lock held, and so is the one that holds n="90",
+    // since n="91" to n="99" come after it. The family's lock is let go while the sink runs.
     static void sink(void* context, const char* data, std::size_t size) {
         auto& r = *static_cast<render_state*>(context);
         relaying_scrapers& s = *r.self;
@@ -152,6 +156,9 @@ TEST_CASE("writer first: a registration waits only for the scrapes already runni
     CHECK(contains(vitals::to_text(reg), "app_registered 1\n"));
 }
 
+// The relay holds the registry's lock, not the family's (let go while the sink runs): a new
+// series waits for no render here. It would wait for all of them if a render held the family's
+// lock through the sink and readers passed a waiting writer.
 TEST_CASE("writer first: a new series waits only for the renders of its family already running") {
     vitals::registry reg;
     fill(reg);
