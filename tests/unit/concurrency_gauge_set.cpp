@@ -9,7 +9,7 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm> // min
+#include <algorithm> // min, max
 #include <atomic>    // atomic, atomic_thread_fence
 #include <cmath>     // nearbyint
 #include <cstdint>   // uint32_t, int64_t
@@ -35,16 +35,21 @@ std::int64_t incs_in(std::uint32_t n) { // incs among the first n ops
 }
 std::int64_t steps_after(std::uint32_t n) { return 2 * incs_in(n) - n; } // incs - decs
 
-// The step counts a set() may store while the stepper runs its ops a..b: steps() reads the
-// decs, then the incs, so inc counts from later than dec counts can mix. The fewest is the
-// lowest in-flight count between a and b (0 if the interval holds the end of a period, else at
-// one end), the most the incs up to b less the decs up to a.
+// The step counts a set() may store while the stepper runs its ops a..b: one that held at a
+// moment between them (the stepper's stores are seen in order: it puts a release fence before
+// each op). The fewest is the lowest in-flight count between a and b (0 if the interval holds
+// the end of a period, else at one end), the most the highest (`half` if it holds the end of
+// a period's incs, else at one end).
 std::int64_t fewest_steps(std::uint32_t a, std::uint32_t b) {
     if (b / period != a / period || a % period == 0) return 0;
     return (std::min)(steps_after(a), steps_after(b));
 }
 std::int64_t most_steps(std::uint32_t a, std::uint32_t b) {
-    return incs_in(b) - (static_cast<std::int64_t>(a) - incs_in(a));
+    // The first end of a period's incs from a on.
+    std::uint32_t peak = a / period * period + static_cast<std::uint32_t>(half);
+    if (peak < a) peak += period;
+    if (peak <= b) return half;
+    return (std::max)(steps_after(a), steps_after(b));
 }
 
 struct set_record {
