@@ -65,9 +65,14 @@ TEST_CASE("write timeout: a pipelining client that keeps reading is not cut off"
     CHECK(sample(reg, "vitals_server_connections") == 1);
 }
 
-// A reader well above the required pace (16 KiB per write_timeout) but slow enough that the
-// socket rarely turns writable for the server: poll reports it only once much of a large send
-// buffer is free. The server sends what fits before judging it stalled, and that counts.
+// A reader well above the pace the server can see, but slow enough that the socket rarely
+// turns writable for the server: poll reports it only once a third of a send buffer of
+// megabytes is free. The server sends what fits before judging it stalled, and that counts.
+// The pace the server can see is coarser than the 16 KiB per write_timeout of the rule: the
+// client's TCP takes more only as its receive window opens, with this 64 KiB receive buffer
+// over loopback (64 KB segments) a segment at a time once the buffer is nearly read, and the
+// server's send buffer takes more only once such a segment is acknowledged. So the reader
+// must take several segments per write_timeout, with room to spare for a loaded machine.
 TEST_CASE("write timeout: a slow but steady reader is not cut off") {
     vitals::registry reg;
     fill_series(reg, 5000);
@@ -79,8 +84,11 @@ TEST_CASE("write timeout: a slow but steady reader is not cut off") {
     server.start();
     test_http::client c("127.0.0.1", server.port(), 10000ms, 65536);
     REQUIRE(c.send_all(scrapes()));
-    // 16 KiB every 100 ms: 30 times the pace required, for two and a half write timeouts.
-    const long long got = read_steadily(c, 7500ms, 100ms);
+    // 16 KiB every 50 ms, for two and a half write timeouts: about 1 MB per write_timeout,
+    // several times the steps above even while a loaded machine deschedules the reader for a
+    // second or two, and less than the third of the server's send buffer that would make its
+    // socket writable (the send before judging stays what keeps the client).
+    const long long got = read_steadily(c, 7500ms, 50ms);
     CHECK(got > 0); // -1: the server cut it off
     CHECK(sample(reg, write_timeouts) == 0);
 }

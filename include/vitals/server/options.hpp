@@ -61,7 +61,10 @@ struct server_options {
     /// was queued with nothing pending, and starts again each time the client has taken
     /// 16 KiB more (or everything queued). So a client that reads steadily, however far
     /// behind its pipelined requests, keeps its connection; one that stops reading, or
-    /// trickles less than 16 KiB per write_timeout, does not.
+    /// trickles less than 16 KiB per write_timeout, does not. Taken means acknowledged by
+    /// the client's TCP stack, which takes more only as its receive window opens: a client
+    /// with a small receive buffer is seen to progress in steps of about that buffer (over
+    /// loopback, one with a 64 KiB buffer must read more than 100 KiB per write_timeout).
     std::chrono::milliseconds write_timeout{10000};
     /// A check returning later than this reports `fail`.
     std::chrono::milliseconds check_budget{250};
