@@ -7716,6 +7716,18 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
     return {};
 }
 
+/// Checks that a kit's options leave the unit empty: each kit declares the unit of each of its
+/// families itself (`seconds` on its durations, `bytes` on the HTTP kit's sizes, none on the
+/// counters and gauges), so one unit given for all of them fits none. `kind` names the kit
+/// in the message (`cache`).
+inline status kit_check_unit(const family_options& options, const char* kind, std::string_view ns) {
+    if (options.unit.empty()) return {};
+    return status(errc::invalid_argument,
+                  std::string(kind) + " kit \"" + std::string(ns) +
+                      "\": family_options::unit must be empty (it is '" + options.unit +
+                      "'): the kit sets the unit of each of its families itself");
+}
+
 /// Checks the values of a cache or queue kit's const labels, which are label values of the
 /// kit's series: one longer than the families' bound would be folded into their overflow
 /// series, where two such kits would share counters while each showed its own hit rate. One
@@ -8246,6 +8258,7 @@ namespace kits {
 /// one `__overflow__` sample for them all. An empty namespace drops the prefix.
 ///
 /// Registration reports errors through the error policy: an invalid namespace or label, a
+/// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
 /// family of the same name defined differently (other const label names, another type), or
 /// a second live kit with the same namespace and the same const labels on the registry
 /// (errc::conflicting_registration: it would silently share the first one's counters). The
@@ -8418,8 +8431,9 @@ struct include_cache_hpp {
         family_options family_opts; // the const labels are the families' label names here
         family_opts.max_series = options.max_series;
         family_opts.max_label_value_bytes = options.max_label_value_bytes;
-        status checked =
-            kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
+        status checked = kit_check_unit(options, "cache", ns);
+        if (!checked) return checked;
+        checked = kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
         if (!checked) return checked;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
         kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones
@@ -8963,7 +8977,8 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// - `NS_http_requests_in_flight` gauge
 ///
 /// `options` applies to the labelled families (const labels, series bound); the in-flight
-/// gauge gets its const labels too. The series bound counts each family's label sets: the
+/// gauge gets its const labels too. A unit in it is refused (errc::invalid_argument: the kit
+/// sets its families' units itself). The series bound counts each family's label sets: the
 /// endpoints for the histograms, but (endpoint, status) pairs for the request counter and
 /// (endpoint, error type) pairs for the error counter, so leave room for those: with a
 /// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
@@ -9030,8 +9045,10 @@ private:
 
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
-        status st = detail::kit_check_const_labels(
-            options.const_labels, {"method", "endpoint", "status", "error_type"}, true);
+        status st = detail::kit_check_unit(options, "http", ns);
+        if (!st) return st;
+        st = detail::kit_check_const_labels(options.const_labels,
+                                            {"method", "endpoint", "status", "error_type"}, true);
         if (!st) return st;
         detail::kit_registration all_or_nothing(reg);
         auto requests = reg.try_counter(detail::kit_metric_name(ns, "http_requests_total"),
@@ -9706,13 +9723,13 @@ namespace kits {
 /// - `NS_converter_duration_seconds{converter}` histogram (10 ms .. 10 s)
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
-/// `options` applies to the four families (const labels, series bound). An empty namespace
-/// drops the prefix. Registration reports errors through the error policy; the constructor
-/// taking a `status&` is the non-throwing form. Two kits with
-/// the same namespace and options on one registry hand out the same series (a job is
-/// identified by its name). All members are thread-safe; job() allocates the handle's copy
-/// of the name and looks series up (allocating the first time a name is seen), so keep the
-/// handle.
+/// `options` applies to the four families (const labels, series bound); a unit in it is
+/// refused (errc::invalid_argument: the kit sets its families' units itself). An empty
+/// namespace drops the prefix. Registration reports errors through the error policy; the
+/// constructor taking a `status&` is the non-throwing form. Two kits with the same namespace and
+/// options on one registry hand out the same series (a job is identified by its name). All members
+/// are thread-safe; job() allocates the handle's copy of the name and looks series up (allocating
+/// the first time a name is seen), so keep the handle.
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
@@ -9756,8 +9773,10 @@ private:
 
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
-        status st = detail::kit_check_const_labels(options.const_labels,
-                                                   {"converter", "status", "error_type"}, true);
+        status st = detail::kit_check_unit(options, "job", ns);
+        if (!st) return st;
+        st = detail::kit_check_const_labels(options.const_labels,
+                                            {"converter", "status", "error_type"}, true);
         if (!st) return st;
         detail::kit_registration all_or_nothing(reg);
         auto runs = reg.try_counter(detail::kit_metric_name(ns, "converter_runs_total"),
@@ -9886,6 +9905,7 @@ namespace kits {
 /// past it a kit records into the families' overflow series (label values `__overflow__`),
 /// shared with every other kit past it (so it is not refused as a duplicate).
 /// Registration reports errors through the error policy: an invalid namespace or label, a
+/// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
 /// family of the same name defined differently, or a second live kit with the same namespace
 /// and const labels on the registry (errc::conflicting_registration). The constructor taking
 /// a `status&` is the non-throwing form. The kit must outlive its worker and item scopes
@@ -10070,7 +10090,9 @@ struct include_queue_hpp {
         family_options family_opts; // the const labels are the families' label names here
         family_opts.max_series = options.max_series;
         family_opts.max_label_value_bytes = options.max_label_value_bytes;
-        status checked = kit_check_const_labels(options.const_labels, {}, true);
+        status checked = kit_check_unit(options, "queue", ns);
+        if (!checked) return checked;
+        checked = kit_check_const_labels(options.const_labels, {}, true);
         if (!checked) return checked;
         checked = kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
         if (!checked) return checked;

@@ -206,6 +206,39 @@ TEST_CASE("kits: a cache or queue label value that is not valid UTF-8 is refused
     CHECK(valid.ok());
 }
 
+TEST_CASE("kits: every kit refuses a unit in its options, naming the option, and registers none") {
+    // The cache and queue kits used to drop the unit without a word; the HTTP and job kits
+    // refused it with the registry's message about their first counter's name.
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    vitals::family_options with_unit;
+    with_unit.unit = "seconds";
+    vitals::status cache, queue, http, jobs;
+    vitals::kits::cache_metrics c(reg, "app", with_unit, cache);
+    vitals::kits::queue_metrics q(reg, "app", with_unit, queue);
+    vitals::kits::http_metrics h(reg, "app", with_unit, http);
+    vitals::kits::job_metrics j(reg, "app", with_unit, jobs);
+    for (const vitals::status* st : {&cache, &queue, &http, &jobs}) {
+        CHECK(st->code() == vitals::errc::invalid_argument);
+        CHECK(contains(st->message(), "family_options::unit must be empty (it is 'seconds')"));
+        CHECK(contains(st->message(), "sets the unit of each of its families itself"));
+    }
+    CHECK(contains(cache.message(), "cache kit \"app\""));
+    CHECK(contains(queue.message(), "queue kit \"app\""));
+    CHECK(contains(http.message(), "http kit \"app\""));
+    CHECK(contains(jobs.message(), "job kit \"app\""));
+    CHECK(reg.family_count() == families);
+    c.hit(); // the refused kits record into metrics of their own
+    q.processed().inc();
+    CHECK(vitals::to_text(reg).empty());
+#if VITALS_HAS_EXCEPTIONS()
+    CHECK_THROWS_AS(vitals::kits::cache_metrics(reg, "app", with_unit), vitals::error);
+#endif
+    vitals::kits::cache_metrics fine(reg, "app"); // without the unit, the same kit is let in
+    fine.hit();
+    CHECK(contains(vitals::to_text(reg), "app_cache_hits_total 1\n"));
+}
+
 TEST_CASE("kits: a cache or queue kit takes the families' bound from its options") {
     vitals::registry reg;
     const std::string long_value(3000, 'l');

@@ -48,6 +48,18 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
     return {};
 }
 
+/// Checks that a kit's options leave the unit empty: each kit declares the unit of each of its
+/// families itself (`seconds` on its durations, `bytes` on the HTTP kit's sizes, none on the
+/// counters and gauges), so one unit given for all of them fits none. `kind` names the kit
+/// in the message (`cache`).
+inline status kit_check_unit(const family_options& options, const char* kind, std::string_view ns) {
+    if (options.unit.empty()) return {};
+    return status(errc::invalid_argument,
+                  std::string(kind) + " kit \"" + std::string(ns) +
+                      "\": family_options::unit must be empty (it is '" + options.unit +
+                      "'): the kit sets the unit of each of its families itself");
+}
+
 /// Checks the values of a cache or queue kit's const labels, which are label values of the
 /// kit's series: one longer than the families' bound would be folded into their overflow
 /// series, where two such kits would share counters while each showed its own hit rate. One

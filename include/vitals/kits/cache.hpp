@@ -107,8 +107,9 @@ struct include_cache_hpp {
         family_options family_opts; // the const labels are the families' label names here
         family_opts.max_series = options.max_series;
         family_opts.max_label_value_bytes = options.max_label_value_bytes;
-        status checked =
-            kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
+        status checked = kit_check_unit(options, "cache", ns);
+        if (!checked) return checked;
+        checked = kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
         if (!checked) return checked;
         const std::vector<std::string> names = kit_label_names(options.const_labels);
         kit_registration all_or_nothing(reg); // a later family's error withdraws the first ones

@@ -53,7 +53,8 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// - `NS_http_requests_in_flight` gauge
 ///
 /// `options` applies to the labelled families (const labels, series bound); the in-flight
-/// gauge gets its const labels too. The series bound counts each family's label sets: the
+/// gauge gets its const labels too. A unit in it is refused (errc::invalid_argument: the kit
+/// sets its families' units itself). The series bound counts each family's label sets: the
 /// endpoints for the histograms, but (endpoint, status) pairs for the request counter and
 /// (endpoint, error type) pairs for the error counter, so leave room for those: with a
 /// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
@@ -120,8 +121,10 @@ private:
 
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
-        status st = detail::kit_check_const_labels(
-            options.const_labels, {"method", "endpoint", "status", "error_type"}, true);
+        status st = detail::kit_check_unit(options, "http", ns);
+        if (!st) return st;
+        st = detail::kit_check_const_labels(options.const_labels,
+                                            {"method", "endpoint", "status", "error_type"}, true);
         if (!st) return st;
         detail::kit_registration all_or_nothing(reg);
         auto requests = reg.try_counter(detail::kit_metric_name(ns, "http_requests_total"),

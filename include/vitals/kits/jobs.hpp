@@ -73,13 +73,13 @@ namespace kits {
 /// - `NS_converter_duration_seconds{converter}` histogram (10 ms .. 10 s)
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
-/// `options` applies to the four families (const labels, series bound). An empty namespace
-/// drops the prefix. Registration reports errors through the error policy; the constructor
-/// taking a `status&` is the non-throwing form. Two kits with
-/// the same namespace and options on one registry hand out the same series (a job is
-/// identified by its name). All members are thread-safe; job() allocates the handle's copy
-/// of the name and looks series up (allocating the first time a name is seen), so keep the
-/// handle.
+/// `options` applies to the four families (const labels, series bound); a unit in it is
+/// refused (errc::invalid_argument: the kit sets its families' units itself). An empty
+/// namespace drops the prefix. Registration reports errors through the error policy; the
+/// constructor taking a `status&` is the non-throwing form. Two kits with the same namespace and
+/// options on one registry hand out the same series (a job is identified by its name). All members
+/// are thread-safe; job() allocates the handle's copy of the name and looks series up (allocating
+/// the first time a name is seen), so keep the handle.
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
@@ -123,8 +123,10 @@ private:
 
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
-        status st = detail::kit_check_const_labels(options.const_labels,
-                                                   {"converter", "status", "error_type"}, true);
+        status st = detail::kit_check_unit(options, "job", ns);
+        if (!st) return st;
+        st = detail::kit_check_const_labels(options.const_labels,
+                                            {"converter", "status", "error_type"}, true);
         if (!st) return st;
         detail::kit_registration all_or_nothing(reg);
         auto runs = reg.try_counter(detail::kit_metric_name(ns, "converter_runs_total"),

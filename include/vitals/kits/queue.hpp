@@ -60,7 +60,9 @@ struct include_queue_hpp {
         family_options family_opts; // the const labels are the families' label names here
         family_opts.max_series = options.max_series;
         family_opts.max_label_value_bytes = options.max_label_value_bytes;
-        status checked = kit_check_const_labels(options.const_labels, {}, true);
+        status checked = kit_check_unit(options, "queue", ns);
+        if (!checked) return checked;
+        checked = kit_check_const_labels(options.const_labels, {}, true);
         if (!checked) return checked;
         checked = kit_check_label_values(options.const_labels, family_opts.max_label_value_bytes);
         if (!checked) return checked;

@@ -54,6 +54,7 @@ namespace kits {
 /// one `__overflow__` sample for them all. An empty namespace drops the prefix.
 ///
 /// Registration reports errors through the error policy: an invalid namespace or label, a
+/// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
 /// family of the same name defined differently (other const label names, another type), or
 /// a second live kit with the same namespace and the same const labels on the registry
 /// (errc::conflicting_registration: it would silently share the first one's counters). The

@@ -50,6 +50,7 @@ namespace kits {
 /// past it a kit records into the families' overflow series (label values `__overflow__`),
 /// shared with every other kit past it (so it is not refused as a duplicate).
 /// Registration reports errors through the error policy: an invalid namespace or label, a
+/// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
 /// family of the same name defined differently, or a second live kit with the same namespace
 /// and const labels on the registry (errc::conflicting_registration). The constructor taking
 /// a `status&` is the non-throwing form. The kit must outlive its worker and item scopes
