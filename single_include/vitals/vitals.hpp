@@ -7734,9 +7734,16 @@ inline status kit_check_unit(const family_options& options, const char* kind, st
 /// that is not valid UTF-8 is refused too: the families show it with U+FFFD in place of the
 /// invalid bytes, so two kits whose values differ only there would share one series, while
 /// the check for a second kit with the same labels compares the bytes and let both through.
+/// `__overflow__` is refused as well: it names the overflow series, which the kits past the
+/// families' series bound share, and a kit given it would count into theirs.
 inline status kit_check_label_values(const std::vector<label>& const_labels,
                                      std::size_t max_bytes) {
     for (const label& l : const_labels) {
+        if (l.second == overflow_label_value)
+            return status(errc::invalid_argument,
+                          "the value of the kit's label '" + l.first +
+                              "' is '__overflow__', which is reserved: it labels the series "
+                              "that the kits past the families' max_series share");
         if (l.second.size() > max_bytes)
             return status(errc::invalid_argument,
                           "the value of the kit's label '" + l.first + "' is longer than " +
@@ -8255,7 +8262,8 @@ namespace kits {
 /// sample per cache. `options.max_series` bounds the number of caches: past it a kit
 /// records into the families' overflow series (label values `__overflow__`), shared with
 /// every other kit past it (so it is not refused as a duplicate), and the hit rate shows
-/// one `__overflow__` sample for them all. An empty namespace drops the prefix.
+/// one `__overflow__` sample for them all; a kit given the value `__overflow__` itself is
+/// refused (errc::invalid_argument). An empty namespace drops the prefix.
 ///
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
@@ -9810,8 +9818,15 @@ private:
 
 public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
-    /// `exception` and `unspecified`, appear at once with 0.
+    /// `exception` and `unspecified`, appear at once with 0. The name `__overflow__` is
+    /// refused through the error policy (errc::invalid_argument): it labels the series that
+    /// the jobs past the families' series bound share, so the duration and files of such a
+    /// job would be theirs.
     job_handle job(std::string_view name) {
+        if (VITALS_DETAIL_UNLIKELY(name == overflow_label_value))
+            detail::fail(status(errc::invalid_argument,
+                                "the job name '__overflow__' is reserved: it labels the series "
+                                "that the jobs past the families' max_series share"));
         return job_handle(new detail::job_shared_name(name, detached_), runs_, errors_, duration_,
                           files_);
     }
@@ -9903,7 +9918,8 @@ namespace kits {
 /// `options.const_labels` (for example {{"queue", "uploads"}}): every family then has those
 /// label names and one series per queue. `options.max_series` bounds the number of queues:
 /// past it a kit records into the families' overflow series (label values `__overflow__`),
-/// shared with every other kit past it (so it is not refused as a duplicate).
+/// shared with every other kit past it (so it is not refused as a duplicate); a kit given the
+/// value `__overflow__` itself is refused (errc::invalid_argument).
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
 /// family of the same name defined differently, or a second live kit with the same namespace

@@ -239,6 +239,36 @@ TEST_CASE("kits: every kit refuses a unit in its options, naming the option, and
     CHECK(contains(vitals::to_text(reg), "app_cache_hits_total 1\n"));
 }
 
+TEST_CASE("kits: a cache or queue label value __overflow__ is refused, not shared with overflow") {
+    // With a bound of two caches, `users` takes one series and `late` (past the bound) the
+    // overflow series {cache="__overflow__"}; a kit named `__overflow__` used to be let in
+    // and count into that series too, its hits shown as `late`'s.
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 2;
+    opts.const_labels = {{"cache", "users"}};
+    vitals::kits::cache_metrics users(reg, "app", opts);
+    opts.const_labels = {{"cache", "sessions"}};
+    vitals::kits::cache_metrics sessions(reg, "app", opts);
+    opts.const_labels = {{"cache", "late"}};
+    vitals::kits::cache_metrics late(reg, "app", opts); // past the bound: the overflow series
+    late.hit();
+    vitals::status reserved, queue;
+    opts.const_labels = {{"cache", "__overflow__"}};
+    vitals::kits::cache_metrics named(reg, "app", opts, reserved);
+    vitals::kits::queue_metrics q(reg, "work", {{{"queue", "__overflow__"}}}, queue);
+    CHECK(reserved.code() == vitals::errc::invalid_argument);
+    CHECK(queue.code() == vitals::errc::invalid_argument);
+    CHECK(contains(reserved.message(), "'cache' is '__overflow__', which is reserved"));
+    CHECK(contains(queue.message(), "'queue' is '__overflow__', which is reserved"));
+    named.hit(5); // into the refused kit's own counter
+    CHECK(late.hits().value() == 1.0);
+    const std::string text = vitals::to_text(reg);
+    CHECK(contains(text, "app_cache_hits_total{cache=\"__overflow__\"} 1\n"));
+    CHECK_FALSE(contains(text, "work_queue_size"));
+    CHECK(&late.hits() != &named.hits()); // the refused kit counts on its own
+}
+
 TEST_CASE("kits: a cache or queue kit takes the families' bound from its options") {
     vitals::registry reg;
     const std::string long_value(3000, 'l');

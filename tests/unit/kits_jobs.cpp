@@ -171,6 +171,29 @@ TEST_CASE("kits/jobs: a run that failed with a reason keeps it when an exception
 }
 #endif
 
+TEST_CASE("kits/jobs: the job name __overflow__ is refused, not shared with overflowed jobs") {
+    // With a bound of 1, `csv` takes the one duration series and `late`, past the bound, the
+    // overflow series {converter="__overflow__"}. A job named `__overflow__` used to be let
+    // in and observe its durations into that series.
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 1;
+    vitals::kits::job_metrics jobs(reg, "j", opts);
+    auto csv = jobs.job("csv");
+    auto late = jobs.job("late");
+    late.record(1.0, true);
+    try {
+        (void)jobs.job("__overflow__");
+        FAIL("the job name __overflow__ was accepted");
+    } catch (const vitals::error& e) {
+        CHECK(e.code() == vitals::errc::invalid_argument);
+        CHECK(std::string(e.what()).find("'__overflow__' is reserved") != std::string::npos);
+    }
+    CHECK_THROWS_AS((void)jobs.run("__overflow__"), vitals::error);
+    CHECK(late.duration().count() == 1);
+    CHECK(csv.duration().count() == 0);
+}
+
 TEST_CASE("kits/jobs: a refused const label registers nothing, so a corrected retry works") {
     vitals::registry reg;
     const std::size_t families = reg.family_count();

@@ -66,9 +66,16 @@ inline status kit_check_unit(const family_options& options, const char* kind, st
 /// that is not valid UTF-8 is refused too: the families show it with U+FFFD in place of the
 /// invalid bytes, so two kits whose values differ only there would share one series, while
 /// the check for a second kit with the same labels compares the bytes and let both through.
+/// `__overflow__` is refused as well: it names the overflow series, which the kits past the
+/// families' series bound share, and a kit given it would count into theirs.
 inline status kit_check_label_values(const std::vector<label>& const_labels,
                                      std::size_t max_bytes) {
     for (const label& l : const_labels) {
+        if (l.second == overflow_label_value)
+            return status(errc::invalid_argument,
+                          "the value of the kit's label '" + l.first +
+                              "' is '__overflow__', which is reserved: it labels the series "
+                              "that the kits past the families' max_series share");
         if (l.second.size() > max_bytes)
             return status(errc::invalid_argument,
                           "the value of the kit's label '" + l.first + "' is longer than " +

@@ -160,8 +160,15 @@ private:
 
 public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
-    /// `exception` and `unspecified`, appear at once with 0.
+    /// `exception` and `unspecified`, appear at once with 0. The name `__overflow__` is
+    /// refused through the error policy (errc::invalid_argument): it labels the series that
+    /// the jobs past the families' series bound share, so the duration and files of such a
+    /// job would be theirs.
     job_handle job(std::string_view name) {
+        if (VITALS_DETAIL_UNLIKELY(name == overflow_label_value))
+            detail::fail(status(errc::invalid_argument,
+                                "the job name '__overflow__' is reserved: it labels the series "
+                                "that the jobs past the families' max_series share"));
         return job_handle(new detail::job_shared_name(name, detached_), runs_, errors_, duration_,
                           files_);
     }
