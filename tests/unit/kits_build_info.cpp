@@ -88,6 +88,25 @@ TEST_CASE("kits/build_info: refused builds leave the family as it was, and keep 
     CHECK(vitals::to_text(reg) == expected);
 }
 
+TEST_CASE("kits/build_info: an empty version or extra value is refused and registers nothing") {
+    // Prometheus reads version="" as no version label: the series would not say which build
+    // runs, and a later registration of the real version would be refused as another build.
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    auto empty_version = vitals::kits::try_register_build_info(reg, "x", "");
+    REQUIRE_FALSE(empty_version.ok());
+    CHECK(empty_version.error().code() == vitals::errc::invalid_argument);
+    CHECK(empty_version.error().message() ==
+          "build information 'x_build_info': the value of 'version' is empty, which "
+          "Prometheus reads as no label at all");
+    auto empty_extra = vitals::kits::try_register_build_info(reg, "x", "1.0", {{"rev", ""}});
+    REQUIRE_FALSE(empty_extra.ok());
+    CHECK(empty_extra.error().message().find("'rev' is empty") != std::string::npos);
+    CHECK(reg.family_count() == families);
+    CHECK(vitals::to_text(reg).empty());
+    CHECK(vitals::kits::try_register_build_info(reg, "x", "1.0", {{"rev", "a"}}).ok());
+}
+
 TEST_CASE("kits/build_info: a value longer than the family's bound is refused") {
     vitals::registry reg;
     const std::string long_value(3000, 'x');

@@ -38,7 +38,9 @@ namespace kits {
 /// `* on() group_left`. OpenMetrics shows it as `# TYPE NS_build info`; the text format 0.0.4
 /// as the gauge `NS_build_info{version,...} 1`, the same sample either way. Returns the
 /// series. Registering it again with the same arguments returns the same series. Errors: an
-/// invalid namespace or label name, the same name registered with other labels, a value
+/// invalid namespace or label name, the same name registered with other labels, an empty
+/// version or extra value (errc::invalid_argument: Prometheus reads `version=""` as no
+/// `version` label, so the series would not say which build runs), a value
 /// longer than the family's max_label_value_bytes as shown, with each invalid UTF-8 byte as
 /// the 3 bytes of U+FFFD (errc::invalid_argument: it would be shown
 /// as `__overflow__`), and (errc::conflicting_registration) another version or other extra
@@ -54,6 +56,13 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
         names.push_back(l.first);
         values.push_back(l.second);
     }
+    // Checked before the family is registered: a refused call leaves nothing behind.
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (values[i].empty())
+            return status(errc::invalid_argument,
+                          "build information '" + detail::kit_metric_name(ns, "build_info") +
+                              "': the value of '" + names[i] +
+                              "' is empty, which Prometheus reads as no label at all");
     auto fam = reg.try_info(detail::kit_metric_name(ns, "build_info"),
                             "Build information; the value is always 1.", std::move(names));
     if (!fam) return fam.error();
