@@ -41,7 +41,9 @@ inline std::vector<double> linear_buckets(double start, double width, std::size_
 /// `count` bounds: start, start * factor, start * factor^2, ... Allocates. Parameters that
 /// do not make the bounds strictly increasing and finite (start 0; start > 0 with factor <= 1;
 /// start < 0 with factor >= 1 or <= 0) yield bounds that validate_buckets() rejects; a negative
-/// start with a factor between 0 and 1 gives increasing negative bounds, which are valid.
+/// start with a factor between 0 and 1 gives increasing negative bounds, which are valid. A
+/// count beyond what a std::vector holds throws std::length_error (std::bad_alloc past memory):
+/// the standard library's errors, not vitals::error, and std::terminate without exceptions.
 inline std::vector<double> exponential_buckets(double start, double factor, std::size_t count) {
     std::vector<double> out;
     out.reserve(count);
