@@ -9743,12 +9743,17 @@ namespace kits {
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
 /// `options` applies to the four families (const labels, series bound); a unit in it is
-/// refused (errc::invalid_argument: the kit sets its families' units itself). An empty
-/// namespace drops the prefix. Registration reports errors through the error policy; the
-/// constructor taking a `status&` is the non-throwing form. Two kits with the same namespace and
-/// options on one registry hand out the same series (a job is identified by its name). All members
-/// are thread-safe; job() allocates the handle's copy of the name and looks series up (allocating
-/// the first time a name is seen), so keep the handle.
+/// refused (errc::invalid_argument: the kit sets its families' units itself). The series
+/// bound counts each family's label sets: one per job for the duration and files families,
+/// but two per job for the runs counter (both outcomes appear at once) and two plus one per
+/// other error type for the errors counter (`exception` and `unspecified` appear at once).
+/// With a bound of 100, both counters reach it at 50 jobs at most (fewer with other error
+/// types) and count the later jobs in their `__overflow__` series, so leave room for those.
+/// An empty namespace drops the prefix. Registration reports errors through the error
+/// policy; the constructor taking a `status&` is the non-throwing form. Two kits with the same
+/// namespace and options on one registry hand out the same series (a job is identified by its
+/// name). All members are thread-safe; job() allocates the handle's copy of the name and looks
+/// series up (allocating the first time a name is seen), so keep the handle.
 class job_metrics {
 public:
     job_metrics(registry& reg, std::string_view ns, const family_options& options = {})
