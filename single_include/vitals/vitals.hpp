@@ -7737,10 +7737,15 @@ inline status kit_check_unit(const family_options& options, const char* kind, st
 /// invalid bytes, so two kits whose values differ only there would share one series, while
 /// the check for a second kit with the same labels compares the bytes and let both through.
 /// `__overflow__` is refused as well: it names the overflow series, which the kits past the
-/// families' series bound share, and a kit given it would count into theirs.
+/// families' series bound share, and a kit given it would count into theirs. So is an empty
+/// value, which Prometheus reads as no label: the kit's series would not say which it is.
 inline status kit_check_label_values(const std::vector<label>& const_labels,
                                      std::size_t max_bytes) {
     for (const label& l : const_labels) {
+        if (l.second.empty())
+            return status(errc::invalid_argument,
+                          "the value of the kit's label '" + l.first +
+                              "' is empty, which Prometheus reads as no label at all");
         if (l.second == overflow_label_value)
             return status(errc::invalid_argument,
                           "the value of the kit's label '" + l.first +
@@ -8273,8 +8278,9 @@ namespace kits {
 /// sample per cache. `options.max_series` bounds the number of caches: past it a kit
 /// records into the families' overflow series (label values `__overflow__`), shared with
 /// every other kit past it (so it is not refused as a duplicate), and the hit rate shows
-/// one `__overflow__` sample for them all; a kit given the value `__overflow__` itself is
-/// refused (errc::invalid_argument). An empty namespace drops the prefix.
+/// one `__overflow__` sample for them all; a kit given the value `__overflow__` itself, or an
+/// empty value (Prometheus reads it as no label), is refused (errc::invalid_argument). An empty
+/// namespace drops the prefix.
 ///
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
@@ -9935,7 +9941,8 @@ namespace kits {
 /// label names and one series per queue. `options.max_series` bounds the number of queues:
 /// past it a kit records into the families' overflow series (label values `__overflow__`),
 /// shared with every other kit past it (so it is not refused as a duplicate); a kit given the
-/// value `__overflow__` itself is refused (errc::invalid_argument).
+/// value `__overflow__` itself, or an empty value (Prometheus reads it as no label), is
+/// refused (errc::invalid_argument).
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
 /// family of the same name defined differently, or a second live kit with the same namespace

@@ -269,6 +269,21 @@ TEST_CASE("kits: a cache or queue label value __overflow__ is refused, not share
     CHECK(&late.hits() != &named.hits()); // the refused kit counts on its own
 }
 
+TEST_CASE("kits: an empty cache or queue label value is refused") {
+    // Prometheus reads cache="" as no label: the kit's series would not say which cache.
+    vitals::registry reg;
+    vitals::status cache, queue;
+    vitals::kits::cache_metrics c(reg, "app", {{{"cache", ""}}}, cache);
+    vitals::kits::queue_metrics q(reg, "work", {{{"queue", ""}}}, queue);
+    CHECK(cache.code() == vitals::errc::invalid_argument);
+    CHECK(queue.code() == vitals::errc::invalid_argument);
+    CHECK(contains(cache.message(), "'cache' is empty"));
+    CHECK(contains(queue.message(), "'queue' is empty"));
+    const std::string text = vitals::to_text(reg);
+    CHECK_FALSE(contains(text, "app_cache_hits_total"));
+    CHECK_FALSE(contains(text, "work_queue_size"));
+}
+
 TEST_CASE("kits: a cache or queue kit takes the families' bound from its options") {
     vitals::registry reg;
     const std::string long_value(3000, 'l');

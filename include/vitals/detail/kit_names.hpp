@@ -67,10 +67,15 @@ inline status kit_check_unit(const family_options& options, const char* kind, st
 /// invalid bytes, so two kits whose values differ only there would share one series, while
 /// the check for a second kit with the same labels compares the bytes and let both through.
 /// `__overflow__` is refused as well: it names the overflow series, which the kits past the
-/// families' series bound share, and a kit given it would count into theirs.
+/// families' series bound share, and a kit given it would count into theirs. So is an empty
+/// value, which Prometheus reads as no label: the kit's series would not say which it is.
 inline status kit_check_label_values(const std::vector<label>& const_labels,
                                      std::size_t max_bytes) {
     for (const label& l : const_labels) {
+        if (l.second.empty())
+            return status(errc::invalid_argument,
+                          "the value of the kit's label '" + l.first +
+                              "' is empty, which Prometheus reads as no label at all");
         if (l.second == overflow_label_value)
             return status(errc::invalid_argument,
                           "the value of the kit's label '" + l.first +
