@@ -4,10 +4,12 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono> // milliseconds, steady_clock
-#include <string> // string
-#include <thread> // sleep_for
-#include <vector> // vector
+#include <atomic>  // atomic
+#include <chrono>  // milliseconds, steady_clock
+#include <cstddef> // size_t
+#include <string>  // string
+#include <thread>  // sleep_for
+#include <vector>  // vector
 
 using namespace std::chrono_literals;
 using namespace server_test;
@@ -115,4 +117,96 @@ TEST_CASE("write timeout: a reader that stops reading is closed") {
     }
     // The server still serves others.
     CHECK(test_http::get(server.port(), "/live").status == 200);
+}
+
+namespace {
+
+// Appends what `c` receives to `into` until `done()` holds (checked between reads). False
+// when the server closed the connection, or after 10 s.
+template <class Done>
+bool receive_until(test_http::client& c, std::string& into, Done done) {
+    std::vector<char> buffer(16 * 1024);
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        const long long n = vd::receive(c.handle(), buffer.data(), buffer.size());
+        if (n > 0) {
+            into.append(buffer.data(), static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0 || !vd::is_would_block(vd::last_socket_error())) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+// The size (head and body) of the response that starts at `at` in `stream`, once its head
+// is there; npos before.
+std::size_t response_size(const std::string& stream, std::size_t at) {
+    const std::size_t end = stream.find("\r\n\r\n", at);
+    const std::size_t field = stream.find("Content-Length: ", at);
+    if (end == std::string::npos || field == std::string::npos || field > end)
+        return std::string::npos;
+    return end + 4 - at + std::stoul(stream.substr(field + 16, 20));
+}
+
+// How many complete responses `stream` holds.
+int complete_responses(const std::string& stream) {
+    int complete = 0;
+    for (std::size_t at = 0;; ++complete) {
+        const std::size_t size = response_size(stream, at);
+        if (size == std::string::npos || stream.size() - at < size) return complete;
+        at += size;
+    }
+}
+
+} // namespace
+
+// The client's time starts when output is taken, also when the flush that sees it follows a
+// render of seconds: progress was credited at the start of the loop's turn, before the render,
+// and a client that took its output then paused (a GC pause, a busy scraper) for less than
+// write_timeout was closed after write_timeout less the render's time. The last scrape's
+// render takes 1.5 s (a slow collector) and is queued behind /live's response, as pipelined
+// requests are (output queued on an empty queue was already stamped when queued). The first
+// scrape fills the socket buffers both ways: the 128 KiB the client takes during the render
+// is then refilled from the server's send buffer, so its window is closed again when the
+// server flushes after the render (that flush is the progress), and the send the server tries
+// at the deadline finds no room. Credited at the turn's start, the deadline came at most
+// 0.5 s after that flush; the probe on another connection, a second after the render,
+// is answered only after a turn that checked it.
+TEST_CASE("write timeout: runs from the output taken after a slow render, not before it") {
+    vitals::registry reg;
+    // 2000 series of 2 KB: a 4 MB exposition, more than a loopback connection's buffers hold.
+    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"});
+    for (int i = 0; i < 2000; ++i) fam.labels(std::string(2000, 'x') + std::to_string(i)).inc();
+    std::atomic<int> renders{0};
+    std::atomic<bool> slow_done{false};
+    reg.add_collector("slow", [&](vitals::collector_output&) {
+        if (++renders != 2) return;
+        std::this_thread::sleep_for(1500ms);
+        slow_done = true;
+    });
+    auto opts = local_options();
+    opts.write_timeout = 2000ms;
+    vitals::health_server server(reg, opts);
+    server.start();
+    test_http::client c("127.0.0.1", server.port(), 10000ms, 65536);
+    REQUIRE(c.send_all("GET /metrics HTTP/1.1\r\n\r\nGET /live HTTP/1.1\r\n\r\n"
+                       "GET /metrics HTTP/1.1\r\n\r\n"));
+    std::string got;
+    // The first scrape, taken as fast as it comes until the second render starts: the server
+    // then holds less than 64 KiB of it, the sockets the rest.
+    REQUIRE(receive_until(c, got, [&] { return renders.load() == 2; }));
+    const std::size_t first = response_size(got, 0);
+    REQUIRE(first != std::string::npos);
+    REQUIRE(first - got.size() > std::size_t{512} * 1024); // the sockets hold that much
+    const std::size_t at = got.size();
+    REQUIRE(receive_until(c, got, [&] { return got.size() - at >= std::size_t{128} * 1024; }));
+    while (!slow_done.load()) std::this_thread::sleep_for(1ms);
+    // Nothing taken for a second after the render, half write_timeout.
+    std::this_thread::sleep_for(1000ms);
+    CHECK(test_http::get(server.port(), "/live").status == 200);
+    CHECK(receive_until(c, got, [&] { return complete_responses(got) == 3; }));
+    CHECK(complete_responses(got) == 3);
+    CHECK(sample(reg, write_timeouts) == 0);
 }

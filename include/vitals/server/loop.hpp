@@ -790,15 +790,18 @@ private:
                 const std::size_t before = c.pending();
                 const bool expensive = handler_.respond(c, writer_);
                 rendered_ = rendered_ || expensive;
+                // A response may take seconds (a render with slow collectors, checks that use
+                // their check_budget). What the rest of the turn stamps, on this connection
+                // and on those served after it (the progress flush() credits, activity, the
+                // start of a request), happens after it: stamped with the turn's start, a
+                // deadline would come early by the response's time.
+                set_now();
+                c.last_activity = now_; // the response went out or was queued just now
                 if (c.pending() > before) {
                     output_total_ += c.pending() - before;
                     moving_output_ += c.pending() - before; // just queued: not stalled yet
-                    // Queued now, at the end of a render that may have taken seconds: the
-                    // client's time to take it starts here, not when the render began.
-                    if (before == 0 && expensive) {
-                        set_now();
-                        c.output_progress = now_;
-                    }
+                    // The client's time to take it starts now, not when the response began.
+                    if (before == 0) c.output_progress = now_;
                 }
                 // What a render left queued (the socket took the rest at once): what the
                 // next one may add to the budget.
