@@ -855,6 +855,11 @@ private:
             return status(errc::invalid_metric_name,
                           detail::message({"invalid metric name '", name,
                                            "' (with its suffix): must not start with '__'"}));
+        // A histogram `_` keeps its name but writes `__bucket`, `__sum` and `__count`.
+        if (type == metric_type::histogram && name == "_")
+            return status(errc::invalid_metric_name,
+                          "invalid metric name '_': a histogram's samples would be named "
+                          "'__bucket', '__sum' and '__count', which start with '__'");
         {
             status st = check_unit(type, name, options.unit);
             if (!st) return st;
@@ -1255,6 +1260,8 @@ inline collector_status collector_output::family(std::string_view name, std::str
                     "a counter or info needs a name before its _total or _info suffix");
     if (!detail::is_valid_metric_name(full)) // `_` made `__total`
         return drop(errc::invalid_metric_name, "with its suffix the name starts with '__'");
+    if (type == metric_type::histogram && full == "_") // samples `__bucket`, `__sum`, ...
+        return drop(errc::invalid_metric_name, "a histogram's sample names would start with '__'");
     if (type == metric_type::stateset && !detail::is_valid_label_name(full))
         return drop(errc::invalid_metric_name,
                     "a stateset's name is its state label's name: it must be a label name");

@@ -724,6 +724,8 @@ errc predict_registration(const definition& d, family_model** same) {
     if ((d.type == metric_type::counter && full == "_total") ||
         (d.type == metric_type::info && full == "_info") || !valid_metric_name(full))
         return errc::invalid_metric_name;
+    if (d.type == metric_type::histogram && full == "_") // would write `__bucket`
+        return errc::invalid_metric_name;
     if (!d.opts.unit.empty() && !unit_fits(d.type, full, d.opts.unit))
         return errc::invalid_argument;
     if (d.type == metric_type::stateset) {
@@ -1569,6 +1571,8 @@ void predict_collectors(std::vector<collector_plan>& plans) {
             else if (!suffix.empty() && base.empty())
                 cf.expect = errc::invalid_metric_name;
             else if (!valid_metric_name(cf.full))
+                cf.expect = errc::invalid_metric_name;
+            else if (cf.type == metric_type::histogram && cf.full == "_")
                 cf.expect = errc::invalid_metric_name;
             else if (cf.type == metric_type::stateset && !valid_label_name(cf.full))
                 cf.expect = errc::invalid_metric_name;

@@ -58,6 +58,15 @@ TEST_CASE("registry: a counter or info needs a name before its _total or _info")
     CHECK(reg.try_counter("_", "Help.").error().code() == errc::invalid_metric_name);
     CHECK(reg.try_info("_", "Help.", {"v"}).error().code() == errc::invalid_metric_name);
     CHECK(reg.try_gauge("_", "Help.").ok());
+    // A histogram `_` would write the samples `__bucket`, `__sum` and `__count`.
+    vitals::registry hist;
+    auto h = hist.try_histogram("_", "Help.", {0.5});
+    REQUIRE_FALSE(h.ok());
+    CHECK(h.error().code() == errc::invalid_metric_name);
+    CHECK(contains(h.error().message(), "'__bucket'"));
+    CHECK(hist.try_histogram("_", "Help.", {"a"}).error().code() == errc::invalid_metric_name);
+    CHECK(hist.try_histogram("_h", "Help.", {0.5}).ok());
+    CHECK_FALSE(contains(vitals::to_text(hist), "\n__"));
 
     vitals::registry collected;
     collected.add_collector([](vitals::collector_output& o) {
@@ -65,12 +74,15 @@ TEST_CASE("registry: a counter or info needs a name before its _total or _info")
         CHECK(o.counter("_total", "Help.", 1).code() == errc::invalid_metric_name);
         CHECK(o.family("_info", "Help.", vitals::metric_type::info).code() ==
               errc::invalid_metric_name);
+        CHECK(o.family("_", "Help.", vitals::metric_type::histogram).code() ==
+              errc::invalid_metric_name);
         CHECK(o.counter("ok_total", "Help.", 2).ok());
     });
     const std::string out = vitals::to_openmetrics(collected);
     CHECK_FALSE(contains(out, "# TYPE _total"));
     CHECK_FALSE(contains(out, "# TYPE _info"));
-    CHECK(contains(out, "\nvitals_collector_dropped 3\n"));
+    CHECK_FALSE(contains(out, "# TYPE _ histogram"));
+    CHECK(contains(out, "\nvitals_collector_dropped 4\n"));
 }
 
 TEST_CASE("registry: label names are validated") {
