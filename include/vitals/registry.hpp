@@ -395,9 +395,13 @@ public:
                          std::move(options));
     }
     /// histogram() for bounds written as a braced list. Without it `{0.5}` would be ambiguous:
-    /// one number also builds a std::vector<std::string> of that size.
+    /// one number also builds a std::vector<std::string> of that size. An array rather than a
+    /// std::initializer_list, so that an empty `{}` (never valid bounds) is not taken for
+    /// bounds: `histogram(name, help, {})` is the label names, as in counter() and gauge(),
+    /// which gives a family without labels and with default_buckets().
+    template <std::size_t N>
     vitals::histogram& histogram(std::string_view name, std::string_view help,
-                                 std::initializer_list<double> bounds) {
+                                 const double (&bounds)[N]) {
         return try_histogram(name, help, bounds).value();
     }
     result<histogram_family> try_histogram(std::string_view name, std::string_view help,
@@ -422,14 +426,10 @@ public:
                              std::move(options));
     }
     /// try_histogram() for bounds written as a braced list (see histogram()).
+    template <std::size_t N>
     result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
-                                            std::initializer_list<double> bounds) {
-        // Filled as default_buckets() fills its own: vector's initializer_list constructor
-        // was compiled in every file including this header.
-        std::vector<double> v;
-        v.reserve(bounds.size());
-        for (const double b : bounds) v.push_back(b);
-        return try_histogram(name, help, std::move(v));
+                                            const double (&bounds)[N]) {
+        return try_histogram_from(name, help, bounds, N);
     }
 
     // Info: a label set whose presence is the data. A name without `_info` gets it appended.
@@ -545,6 +545,17 @@ private:
     friend class collector_output;
     friend struct detail::registry_access;
     friend class detail::kit_registration;
+
+    // try_histogram() for braced bounds, compiled once rather than once per count. Filled as
+    // default_buckets() fills its own: vector's initializer_list constructor would be
+    // compiled in every file including this header.
+    result<vitals::histogram> try_histogram_from(std::string_view name, std::string_view help,
+                                                 const double* bounds, std::size_t n) {
+        std::vector<double> v;
+        v.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) v.push_back(bounds[i]);
+        return try_histogram(name, help, std::move(v));
+    }
 
     // The read-only walk behind the exposition writers (write_text() and the others), which
     // reach it through detail::registry_access: every family in name order, then the

@@ -232,6 +232,31 @@ TEST_CASE("histogram: registry rejects invalid bounds with both forms") {
     CHECK(reg.try_histogram("h", "Help.", {"a"}).ok());
 }
 
+TEST_CASE("histogram: registry.histogram(name, help, {}) is a family without labels") {
+    // `{}` names no labels, as for counter() and gauge(); it used to be ambiguous between
+    // the braced label names and the braced bounds forms, and no bounds are never valid.
+    vitals::registry reg;
+    vitals::histogram_family& f = reg.histogram("h_seconds", "Help.", {});
+    CHECK(f.label_names().empty());
+    CHECK(f.bounds() == vitals::default_buckets());
+    f.labels().observe(0.2);
+    auto again = reg.try_histogram("h_seconds", "Help.", {});
+    REQUIRE(again.ok());
+    CHECK(&*again == &f);
+    CHECK(&reg.histogram("h_seconds", "Help.", {}, vitals::default_buckets()) == &f);
+    // The braced bounds and label names forms keep their meaning.
+    vitals::histogram& one = reg.histogram("one", "Help.", {0.5});
+    vitals::histogram& ints = reg.histogram("ints", "Help.", {1, 2, 5});
+    vitals::histogram_family& labelled = reg.histogram("labelled", "Help.", {"a"});
+    CHECK(one.bounds() == std::vector<double>{0.5});
+    CHECK(ints.bounds() == std::vector<double>{1, 2, 5});
+    CHECK(labelled.label_names() == std::vector<std::string>{"a"});
+    auto bad = reg.try_histogram("bad", "Help.", {2.0, 1.0});
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code() == vitals::errc::invalid_buckets);
+    CHECK(vitals::to_text(reg).find("h_seconds_bucket{le=\"0.25\"} 1\n") != std::string::npos);
+}
+
 TEST_CASE("histogram: exposition") {
     vitals::registry reg;
     auto& h = reg.histogram("latency_seconds", "Latency.", {0.1, 0.5, 2.5});
