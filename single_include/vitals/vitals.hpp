@@ -9858,15 +9858,20 @@ private:
 
 public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
-    /// `exception` and `unspecified`, appear at once with 0. The name `__overflow__` is
-    /// refused through the error policy (errc::invalid_argument): it labels the series that
-    /// the jobs past the families' series bound share, so the duration and files of such a
-    /// job would be theirs.
+    /// `exception` and `unspecified`, appear at once with 0. Two names are refused through the
+    /// error policy (errc::invalid_argument): `__overflow__`, which labels the series that the
+    /// jobs past the families' series bound share, so the duration and files of such a job
+    /// would be theirs; and an empty name, which Prometheus reads as a series with no
+    /// `converter` label, so the job's series could not be told apart in queries.
     job_handle job(std::string_view name) {
         if (VITALS_DETAIL_UNLIKELY(name == overflow_label_value))
             detail::fail(status(errc::invalid_argument,
                                 "the job name '__overflow__' is reserved: it labels the series "
                                 "that the jobs past the families' max_series share"));
+        if (VITALS_DETAIL_UNLIKELY(name.empty()))
+            detail::fail(status(errc::invalid_argument,
+                                "the job name is empty, which Prometheus reads as a series with "
+                                "no converter label"));
         return job_handle(new detail::job_shared_name(name, detached_), runs_, errors_, duration_,
                           files_);
     }

@@ -155,7 +155,6 @@ TEST_CASE("kits/jobs: a failed run says why (error_type), one error per failed r
 }
 
 #if VITALS_HAS_EXCEPTIONS()
-#if VITALS_HAS_EXCEPTIONS()
 TEST_CASE("kits/jobs: a run that failed with a reason keeps it when an exception then leaves it") {
     vitals::registry reg;
     vitals::kits::job_metrics jobs(reg, "j");
@@ -169,7 +168,6 @@ TEST_CASE("kits/jobs: a run that failed with a reason keeps it when an exception
     CHECK(csv.errors("exception").value() == 0.0); // one error per failed run: the first reason
     CHECK(csv.failures().value() == 1.0);
 }
-#endif
 
 TEST_CASE("kits/jobs: the job name __overflow__ is refused, not shared with overflowed jobs") {
     // With a bound of 1, `csv` takes the one duration series and `late`, past the bound, the
@@ -192,6 +190,24 @@ TEST_CASE("kits/jobs: the job name __overflow__ is refused, not shared with over
     CHECK_THROWS_AS((void)jobs.run("__overflow__"), vitals::error);
     CHECK(late.duration().count() == 1);
     CHECK(csv.duration().count() == 0);
+}
+
+TEST_CASE("kits/jobs: an empty job name is refused and makes no series") {
+    // {converter=""} is what Prometheus reads as a series with no converter label: the job
+    // could not be told apart from the others in a query.
+    vitals::registry reg;
+    vitals::kits::job_metrics jobs(reg, "j");
+    try {
+        (void)jobs.job("");
+        FAIL("the empty job name was accepted");
+    } catch (const vitals::error& e) {
+        CHECK(e.code() == vitals::errc::invalid_argument);
+        CHECK(std::string(e.what()).find("job name is empty") != std::string::npos);
+    }
+    CHECK_THROWS_AS((void)jobs.run(""), vitals::error);
+    CHECK(jobs.runs().size() == 0);
+    CHECK(jobs.duration().size() == 0);
+    CHECK(vitals::to_text(reg).find("converter=\"\"") == std::string::npos);
 }
 
 TEST_CASE("kits/jobs: a refused const label registers nothing, so a corrected retry works") {
