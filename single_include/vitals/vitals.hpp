@@ -9476,6 +9476,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/counter.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/detail/steady_clock.hpp>: inlined above
+// #include <vitals/detail/utf8.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
 // #include <vitals/record/jobs.hpp>
@@ -9708,7 +9709,7 @@ VITALS_END_NAMESPACE
 
 #include <atomic>      // atomic
 #include <cstddef>     // size_t
-#include <string>      // string
+#include <string>      // string, to_string
 #include <string_view> // string_view
 
 VITALS_BEGIN_NAMESPACE
@@ -9773,7 +9774,9 @@ namespace kits {
 /// other error type for the errors counter (`exception` and `unspecified` appear at once).
 /// With a bound of 100, both counters reach it at 50 jobs at most (fewer with other error
 /// types) and count the later jobs in their `__overflow__` series, so leave room for those.
-/// An empty namespace drops the prefix. Registration reports errors through the error
+/// An empty namespace drops the prefix. job() refuses, through the error policy, a name
+/// that could not label the job's own series: empty, `__overflow__`, longer than
+/// max_label_value_bytes or not valid UTF-8. Registration reports errors through the error
 /// policy; the constructor taking a `status&` is the non-throwing form. Two kits with the same
 /// namespace and options on one registry hand out the same series (a job is identified by its
 /// name). All members are thread-safe; job() allocates the handle's copy of the name and looks
@@ -9858,20 +9861,19 @@ private:
 
 public:
     /// The series of the job (converter) `name`; both outcomes, and the error types
-    /// `exception` and `unspecified`, appear at once with 0. Two names are refused through the
-    /// error policy (errc::invalid_argument): `__overflow__`, which labels the series that the
-    /// jobs past the families' series bound share, so the duration and files of such a job
-    /// would be theirs; and an empty name, which Prometheus reads as a series with no
-    /// `converter` label, so the job's series could not be told apart in queries.
+    /// `exception` and `unspecified`, appear at once with 0. A name that could not label the
+    /// job's own series is refused through the error policy (errc::invalid_argument), as the
+    /// cache and queue kits refuse such label values: `__overflow__`, which labels the series
+    /// that the jobs past the families' series bound share, so the duration and files of such a
+    /// job would be theirs; an empty name, which Prometheus reads as a series with no
+    /// `converter` label; a name longer than the families' max_label_value_bytes, which they
+    /// would fold into their overflow series (with status `__overflow__`, so the job's runs
+    /// would not even say their outcome); and one that is not valid UTF-8, which they show
+    /// with U+FFFD in place of the invalid bytes, so two names differing only there would
+    /// share series.
     job_handle job(std::string_view name) {
-        if (VITALS_DETAIL_UNLIKELY(name == overflow_label_value))
-            detail::fail(status(errc::invalid_argument,
-                                "the job name '__overflow__' is reserved: it labels the series "
-                                "that the jobs past the families' max_series share"));
-        if (VITALS_DETAIL_UNLIKELY(name.empty()))
-            detail::fail(status(errc::invalid_argument,
-                                "the job name is empty, which Prometheus reads as a series with "
-                                "no converter label"));
+        const status refused = check_name(name);
+        if (VITALS_DETAIL_UNLIKELY(!refused)) detail::fail(refused);
         return job_handle(new detail::job_shared_name(name, detached_), runs_, errors_, duration_,
                           files_);
     }
@@ -9886,6 +9888,28 @@ public:
     counter_family& files_processed() noexcept { return files_; }
 
 private:
+    status check_name(std::string_view name) const {
+        if (name == overflow_label_value)
+            return status(errc::invalid_argument,
+                          "the job name '__overflow__' is reserved: it labels the series that "
+                          "the jobs past the families' max_series share");
+        if (name.empty())
+            return status(errc::invalid_argument,
+                          "the job name is empty, which Prometheus reads as a series with no "
+                          "converter label");
+        const std::size_t max_bytes = duration_.options().max_label_value_bytes;
+        if (name.size() > max_bytes)
+            return status(errc::invalid_argument,
+                          "the job name is longer than " + std::to_string(max_bytes) +
+                              " bytes (max_label_value_bytes): its series would be the "
+                              "families' overflow series");
+        if (detail::has_invalid_utf8(name))
+            return status(errc::invalid_argument,
+                          "the job name is not valid UTF-8: shown with U+FFFD in place of the "
+                          "invalid bytes, two such names would share series");
+        return {};
+    }
+
     counter_family& runs_;
     counter_family& errors_;
     histogram_family& duration_;

@@ -7,9 +7,10 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdint>   // uint64_t
-#include <stdexcept> // runtime_error
-#include <string>    // string
+#include <cstdint>     // uint64_t
+#include <stdexcept>   // runtime_error
+#include <string>      // string
+#include <string_view> // string_view
 
 TEST_CASE("kits/jobs: families, types, labels and values (golden)") {
     vitals::registry reg;
@@ -208,6 +209,42 @@ TEST_CASE("kits/jobs: an empty job name is refused and makes no series") {
     CHECK(jobs.runs().size() == 0);
     CHECK(jobs.duration().size() == 0);
     CHECK(vitals::to_text(reg).find("converter=\"\"") == std::string::npos);
+}
+
+TEST_CASE("kits/jobs: a job name too long or not valid UTF-8 is refused, not folded away") {
+    // Such names used to be accepted: the families folded one longer than
+    // max_label_value_bytes into their overflow series (runs with status="__overflow__"),
+    // and showed "\xff" and "\xfe" both as U+FFFD, one series for two jobs.
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_label_value_bytes = 11; // room for the kit's own values ("unspecified")
+    vitals::kits::job_metrics jobs(reg, "j", opts);
+    const auto refusal = [&jobs](std::string_view name) -> std::string {
+        try {
+            (void)jobs.job(name);
+        } catch (const vitals::error& e) {
+            CHECK(e.code() == vitals::errc::invalid_argument);
+            return e.what();
+        }
+        return "accepted";
+    };
+    CHECK(refusal("123456789012").find("longer than 11 bytes") != std::string::npos);
+    CHECK(refusal("\xff").find("not valid UTF-8") != std::string::npos);
+    CHECK(refusal("ab\xc3").find("not valid UTF-8") != std::string::npos);
+    CHECK_THROWS_AS((void)jobs.run("\xfe"), vitals::error);
+    CHECK(jobs.runs().size() == 0);
+    CHECK(jobs.errors().size() == 0);
+    // At the bound, and valid UTF-8 beyond ASCII: accepted, with their own series.
+    auto eleven = jobs.job("12345678901");
+    auto cafe = jobs.job("caf\xc3\xa9");
+    eleven.record(1.0, true);
+    cafe.record(1.0, true);
+    CHECK(eleven.successes().value() == 1.0);
+    CHECK(cafe.successes().value() == 1.0);
+    const std::string text = vitals::to_text(reg);
+    CHECK(text.find("__overflow__") == std::string::npos);
+    CHECK(text.find("j_converter_runs_total{converter=\"caf\xc3\xa9\",status=\"success\"} 1\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("kits/jobs: a refused const label registers nothing, so a corrected retry works") {
