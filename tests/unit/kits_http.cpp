@@ -465,6 +465,34 @@ TEST_CASE("kits/http: endpoints past the series bound share the overflow endpoin
     CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 2);
 }
 
+// `__overflow__` used to make an endpoint of its own: the pair (__overflow__, __overflow__)
+// took one of the bound's endpoints while recording into the overflow series, so an
+// endpoint that had room went to overflow, and a second object held the overflow series.
+TEST_CASE("kits/http: a method or endpoint named __overflow__ gets the overflow endpoint") {
+    vitals::registry reg;
+    vitals::family_options small;
+    small.max_series = 3; // two endpoints and the overflow endpoint
+    vitals::kits::http_metrics http(reg, "b", small);
+    auto& named = http.endpoint("__overflow__", "__overflow__");
+    auto& a = http.endpoint("GET", "/a");
+    auto& b = http.endpoint("GET", "/b");
+    auto& c = http.endpoint("GET", "/c"); // past the bound
+    CHECK(a.endpoint() == "/a");
+    CHECK(b.endpoint() == "/b"); // the room the named pair used to take
+    CHECK(&named == &c);
+    CHECK(&http.endpoint("__overflow__", "/x") == &c);
+    CHECK(&http.endpoint("GET", "__overflow__") == &c);
+    named.record(200, 0.1);
+    c.record(200, 0.1);
+    b.record(200, 0.1);
+    CHECK(http.duration().size() == 3);
+    CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 2);
+    CHECK(http.duration().labels("GET", "/b").count() == 1);
+    CHECK(vitals::to_text(reg).find(
+              "b_http_requests_total{method=\"__overflow__\",endpoint=\"/x\"") ==
+          std::string::npos);
+}
+
 // The kit sends those lookups to its overflow endpoint itself, so its families never see
 // them: the kit counts them, once per lookup, where an operator's overflow alert looks.
 TEST_CASE("kits/http: lookups sent to the overflow endpoint are counted in the overflow counter") {

@@ -60,7 +60,8 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
 /// about 33 endpoints and counts the rest in its `__overflow__` series. One label set of each
 /// histogram family is kept for the kit's overflow endpoint, so a bound of N holds at most
-/// N - 1 endpoints (a bound of 1, none: every request is counted under `__overflow__`). An empty
+/// N - 1 endpoints (a bound of 1, none: every request is counted under `__overflow__`). A pair
+/// with `__overflow__` as method or endpoint gets the overflow endpoint too. An empty
 /// namespace drops the prefix and its underscore. Registration reports errors through the error
 /// policy (an invalid namespace or const label, a conflicting family); the constructor taking a
 /// `status&` is the non-throwing form. Two kits with the same namespace on one registry share the
@@ -192,11 +193,14 @@ public:
     /// making them waits for the scrapes running, whose output sinks may record through this
     /// kit. Past the families' series bound, new pairs share one endpoint labelled
     /// `__overflow__` (under the reader lock alone, once it exists), and so do pairs with a
-    /// name longer than the families' max_label_value_bytes, shown (a raw URL). Threads
-    /// racing for the same new pair get the same endpoint; pairs being made count against the
-    /// bound.
+    /// name longer than the families' max_label_value_bytes, shown (a raw URL), and pairs
+    /// with `__overflow__` as method or endpoint: the kit's overflow endpoint is the one
+    /// holding that name, and it takes no room from the bound. Threads racing for the same new
+    /// pair get the same endpoint; pairs being made count against the bound.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
-        if (VITALS_DETAIL_UNLIKELY(too_long(method) || too_long(endpoint)))
+        if (VITALS_DETAIL_UNLIKELY(too_long(method) || too_long(endpoint) ||
+                                   method == overflow_label_value ||
+                                   endpoint == overflow_label_value))
             return redirected(overflow_endpoint());
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
