@@ -123,6 +123,24 @@ TEST_CASE("kits/build_info: a value longer than the family's bound is refused") 
     CHECK(vitals::to_text(at_bound).find("version=\"" + longest + "\"") != std::string::npos);
 }
 
+// The family used to be registered before the bound was checked: a refused call left it
+// with its label names, and a corrected call with other extra labels was then a conflict.
+TEST_CASE("kits/build_info: a value over the bound registers nothing, so a corrected retry works") {
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    auto refused = vitals::kits::try_register_build_info(reg, "x", std::string(3000, 'v'));
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code() == vitals::errc::invalid_argument);
+    CHECK(refused.error().message().find("'x_build_info': the value of 'version' is longer") !=
+          std::string::npos);
+    CHECK(reg.family_count() == families);
+    CHECK(vitals::to_text(reg).empty());
+    auto fixed = vitals::kits::try_register_build_info(reg, "x", "1.0", {{"revision", "4f2a9c1"}});
+    CHECK(fixed.ok());
+    CHECK(vitals::to_text(reg).find("x_build_info{version=\"1.0\",revision=\"4f2a9c1\"} 1\n") !=
+          std::string::npos);
+}
+
 // The bound is on the value as shown, each invalid UTF-8 byte replaced by U+FFFD (3 bytes),
 // as the family measures it: a value of 2048 bytes with one such byte shows as 2050 bytes.
 // (It was accepted and then shown as version="__overflow__", the family's overflow series.)

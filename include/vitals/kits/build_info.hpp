@@ -56,27 +56,26 @@ inline result<info> try_register_build_info(registry& reg, std::string_view ns,
         names.push_back(l.first);
         values.push_back(l.second);
     }
-    // Checked before the family is registered: a refused call leaves nothing behind.
-    for (std::size_t i = 0; i < values.size(); ++i)
+    // Checked before the family is registered: a refused call leaves nothing behind (a family
+    // left with the labels of a refused call would refuse a corrected one with other extra
+    // labels). The bound is that of the default options, with which the family is registered.
+    const std::string name = detail::kit_metric_name(ns, "build_info");
+    const std::size_t max_bytes = family_options().max_label_value_bytes;
+    for (std::size_t i = 0; i < values.size(); ++i) {
         if (values[i].empty())
             return status(errc::invalid_argument,
-                          "build information '" + detail::kit_metric_name(ns, "build_info") +
-                              "': the value of '" + names[i] +
+                          "build information '" + name + "': the value of '" + names[i] +
                               "' is empty, which Prometheus reads as no label at all");
-    auto fam = reg.try_info(detail::kit_metric_name(ns, "build_info"),
-                            "Build information; the value is always 1.", std::move(names));
-    if (!fam) return fam.error();
-    const std::size_t max_bytes = fam->options().max_label_value_bytes;
-    for (std::size_t i = 0; i < values.size(); ++i) {
         // As shown, as the family measures it: else it would go to the overflow series.
         if (detail::shown_size(values[i]) > max_bytes)
             return status(errc::invalid_argument,
-                          "build information '" + fam->name() + "': the value of '" +
-                              fam->label_names()[i] + "' is longer than " +
-                              std::to_string(max_bytes) +
+                          "build information '" + name + "': the value of '" + names[i] +
+                              "' is longer than " + std::to_string(max_bytes) +
                               " bytes (max_label_value_bytes; invalid UTF-8 counts as the 3 "
                               "bytes of U+FFFD)");
     }
+    auto fam = reg.try_info(name, "Build information; the value is always 1.", std::move(names));
+    if (!fam) return fam.error();
     // One registration at a time, so that the check below and the series it allows are one
     // step: two threads with different builds cannot both see an empty family.
     const detail::exclusive_lock lock(detail::build_info_mutex());
