@@ -7697,7 +7697,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/family.hpp>: inlined above
 
 #include <initializer_list> // initializer_list
-#include <string>           // string
+#include <string>           // string, to_string
 #include <string_view>      // string_view
 #include <vector>           // vector
 
@@ -7746,6 +7746,23 @@ inline status kit_check_unit(const family_options& options, const char* kind, st
                   std::string(kind) + " kit \"" + std::string(ns) +
                       "\": family_options::unit must be empty (it is '" + options.unit +
                       "'): the kit sets the unit of each of its families itself");
+}
+
+/// Checks that the options' max_label_value_bytes holds `own`, the longest label value the kit
+/// writes itself (`unspecified`, `client_error`): the families would send every series with
+/// it to their overflow series, so a job's runs or an endpoint's errors would all be counted
+/// under `__overflow__`, their outcome or error type lost.
+inline status kit_check_value_bytes(const family_options& options, const char* kind,
+                                    std::string_view ns, std::string_view own) {
+    if (options.max_label_value_bytes >= own.size()) return {};
+    return status(errc::invalid_argument,
+                  std::string(kind) + " kit \"" + std::string(ns) +
+                      "\": family_options::max_label_value_bytes must be at least " +
+                      std::to_string(own.size()) + " (it is " +
+                      std::to_string(options.max_label_value_bytes) +
+                      "): the kit's own label "
+                      "value '" +
+                      std::string(own) + "' would go to the overflow series");
 }
 
 /// Checks the values of a cache or queue kit's const labels, which are label values of the
@@ -9020,20 +9037,21 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 ///
 /// `options` applies to the labelled families (const labels, series bound); the in-flight
 /// gauge gets its const labels too. A unit in it is refused (errc::invalid_argument: the kit
-/// sets its families' units itself). The series bound counts each family's label sets: the
-/// endpoints for the histograms, but (endpoint, status) pairs for the request counter and
-/// (endpoint, error type) pairs for the error counter, so leave room for those: with a
-/// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
-/// about 33 endpoints and counts the rest in its `__overflow__` series. One label set of each
-/// histogram family is kept for the kit's overflow endpoint, so a bound of N holds at most
-/// N - 1 endpoints (a bound of 1, none: every request is counted under `__overflow__`). A pair
-/// with `__overflow__` as method or endpoint gets the overflow endpoint too. An empty
-/// namespace drops the prefix and its underscore. Registration reports errors through the error
-/// policy (an invalid namespace or const label, a conflicting family); the constructor taking a
-/// `status&` is the non-throwing form. Two kits with the same namespace on one registry share the
-/// families. The kit owns its endpoint handles and must outlive every http_endpoint reference and
-/// tracker taken from it; the registry must outlive the kit. All members are thread-safe;
-/// construction and first lookups allocate.
+/// sets its families' units itself), and so is a max_label_value_bytes below 12, which would
+/// send the kit's own values (`client_error`, the overflow endpoint) to the overflow series.
+/// The series bound counts each family's label sets: the endpoints for the histograms, but
+/// (endpoint, status) pairs for the request counter and (endpoint, error type) pairs for the error
+/// counter, so leave room for those: with a bound of 100 and three statuses per endpoint, the
+/// request counter reaches its bound at about 33 endpoints and counts the rest in its
+/// `__overflow__` series. One label set of each histogram family is kept for the kit's overflow
+/// endpoint, so a bound of N holds at most N - 1 endpoints (a bound of 1, none: every request is
+/// counted under `__overflow__`). A pair with `__overflow__` as method or endpoint gets the
+/// overflow endpoint too. An empty namespace drops the prefix and its underscore. Registration
+/// reports errors through the error policy (an invalid namespace or const label, a conflicting
+/// family); the constructor taking a `status&` is the non-throwing form. Two kits with the same
+/// namespace on one registry share the families. The kit owns its endpoint handles and must outlive
+/// every http_endpoint reference and tracker taken from it; the registry must outlive the kit. All
+/// members are thread-safe; construction and first lookups allocate.
 ///
 /// Typical use:
 /// ```
@@ -9089,6 +9107,9 @@ private:
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
         status st = detail::kit_check_unit(options, "http", ns);
+        if (!st) return st;
+        // The longest of the kit's own values, with server_error and __overflow__ (12 bytes).
+        st = detail::kit_check_value_bytes(options, "http", ns, client_error_type);
         if (!st) return st;
         st = detail::kit_check_const_labels(options.const_labels,
                                             {"method", "endpoint", "status", "error_type"}, true);
@@ -9771,7 +9792,9 @@ namespace kits {
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
 /// `options` applies to the four families (const labels, series bound); a unit in it is
-/// refused (errc::invalid_argument: the kit sets its families' units itself). The series
+/// refused (errc::invalid_argument: the kit sets its families' units itself), and so is a
+/// max_label_value_bytes below 11, which would send the kit's own values (`unspecified`) to
+/// the overflow series. The series
 /// bound counts each family's label sets: one per job for the duration and files families,
 /// but two per job for the runs counter (both outcomes appear at once) and two plus one per
 /// other error type for the errors counter (`exception` and `unspecified` appear at once).
@@ -9828,6 +9851,8 @@ private:
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
         status st = detail::kit_check_unit(options, "job", ns);
+        if (!st) return st;
+        st = detail::kit_check_value_bytes(options, "job", ns, job_unspecified_error);
         if (!st) return st;
         st = detail::kit_check_const_labels(options.const_labels,
                                             {"converter", "status", "error_type"}, true);

@@ -239,6 +239,41 @@ TEST_CASE("kits: every kit refuses a unit in its options, naming the option, and
     CHECK(contains(vitals::to_text(reg), "app_cache_hits_total 1\n"));
 }
 
+// With a bound of 8 bytes, the job kit used to count every run in
+// converter_runs_total{converter="__overflow__",status="__overflow__"} ("success" fits, but
+// "unspecified" and "exception" did not, nor, for the HTTP kit, "client_error").
+TEST_CASE("kits: the HTTP and job kits refuse a label value bound their own values exceed") {
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    vitals::family_options narrow;
+    narrow.max_label_value_bytes = 11;
+    vitals::status http, jobs;
+    vitals::kits::http_metrics h(reg, "app", narrow, http);
+    CHECK(http.code() == vitals::errc::invalid_argument);
+    CHECK(contains(http.message(), "http kit \"app\": family_options::max_label_value_bytes "
+                                   "must be at least 12 (it is 11)"));
+    narrow.max_label_value_bytes = 10;
+    vitals::kits::job_metrics j(reg, "app", narrow, jobs);
+    CHECK(jobs.code() == vitals::errc::invalid_argument);
+    CHECK(contains(jobs.message(), "must be at least 11 (it is 10)"));
+    CHECK(contains(jobs.message(), "'unspecified'"));
+    CHECK(reg.family_count() == families);
+    // At the bound: registered, and the kits' own values keep their series.
+    narrow.max_label_value_bytes = 12;
+    vitals::kits::http_metrics h12(reg, "web", narrow);
+    h12.record("GET", "/", 404, 0.1);
+    narrow.max_label_value_bytes = 11;
+    vitals::kits::job_metrics j11(reg, "batch", narrow);
+    j11.job("csv").record(0.1, false);
+    const std::string text = vitals::to_text(reg);
+    CHECK(contains(text, "web_http_errors_total{method=\"GET\",endpoint=\"/\","
+                         "error_type=\"client_error\"} 1\n"));
+    CHECK(contains(text, "batch_converter_runs_total{converter=\"csv\",status=\"failure\"} 1\n"));
+    CHECK(contains(text, "batch_converter_errors_total{converter=\"csv\","
+                         "error_type=\"unspecified\"} 1\n"));
+    CHECK_FALSE(contains(text, "__overflow__"));
+}
+
 TEST_CASE("kits: a cache or queue label value __overflow__ is refused, not shared with overflow") {
     // With a bound of two caches, `users` takes one series and `late` (past the bound) the
     // overflow series {cache="__overflow__"}; a kit named `__overflow__` used to be let in

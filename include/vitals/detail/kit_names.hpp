@@ -9,7 +9,7 @@
 #include <vitals/family.hpp>
 
 #include <initializer_list> // initializer_list
-#include <string>           // string
+#include <string>           // string, to_string
 #include <string_view>      // string_view
 #include <vector>           // vector
 
@@ -58,6 +58,23 @@ inline status kit_check_unit(const family_options& options, const char* kind, st
                   std::string(kind) + " kit \"" + std::string(ns) +
                       "\": family_options::unit must be empty (it is '" + options.unit +
                       "'): the kit sets the unit of each of its families itself");
+}
+
+/// Checks that the options' max_label_value_bytes holds `own`, the longest label value the kit
+/// writes itself (`unspecified`, `client_error`): the families would send every series with
+/// it to their overflow series, so a job's runs or an endpoint's errors would all be counted
+/// under `__overflow__`, their outcome or error type lost.
+inline status kit_check_value_bytes(const family_options& options, const char* kind,
+                                    std::string_view ns, std::string_view own) {
+    if (options.max_label_value_bytes >= own.size()) return {};
+    return status(errc::invalid_argument,
+                  std::string(kind) + " kit \"" + std::string(ns) +
+                      "\": family_options::max_label_value_bytes must be at least " +
+                      std::to_string(own.size()) + " (it is " +
+                      std::to_string(options.max_label_value_bytes) +
+                      "): the kit's own label "
+                      "value '" +
+                      std::string(own) + "' would go to the overflow series");
 }
 
 /// Checks the values of a cache or queue kit's const labels, which are label values of the

@@ -54,20 +54,21 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 ///
 /// `options` applies to the labelled families (const labels, series bound); the in-flight
 /// gauge gets its const labels too. A unit in it is refused (errc::invalid_argument: the kit
-/// sets its families' units itself). The series bound counts each family's label sets: the
-/// endpoints for the histograms, but (endpoint, status) pairs for the request counter and
-/// (endpoint, error type) pairs for the error counter, so leave room for those: with a
-/// bound of 100 and three statuses per endpoint, the request counter reaches its bound at
-/// about 33 endpoints and counts the rest in its `__overflow__` series. One label set of each
-/// histogram family is kept for the kit's overflow endpoint, so a bound of N holds at most
-/// N - 1 endpoints (a bound of 1, none: every request is counted under `__overflow__`). A pair
-/// with `__overflow__` as method or endpoint gets the overflow endpoint too. An empty
-/// namespace drops the prefix and its underscore. Registration reports errors through the error
-/// policy (an invalid namespace or const label, a conflicting family); the constructor taking a
-/// `status&` is the non-throwing form. Two kits with the same namespace on one registry share the
-/// families. The kit owns its endpoint handles and must outlive every http_endpoint reference and
-/// tracker taken from it; the registry must outlive the kit. All members are thread-safe;
-/// construction and first lookups allocate.
+/// sets its families' units itself), and so is a max_label_value_bytes below 12, which would
+/// send the kit's own values (`client_error`, the overflow endpoint) to the overflow series.
+/// The series bound counts each family's label sets: the endpoints for the histograms, but
+/// (endpoint, status) pairs for the request counter and (endpoint, error type) pairs for the error
+/// counter, so leave room for those: with a bound of 100 and three statuses per endpoint, the
+/// request counter reaches its bound at about 33 endpoints and counts the rest in its
+/// `__overflow__` series. One label set of each histogram family is kept for the kit's overflow
+/// endpoint, so a bound of N holds at most N - 1 endpoints (a bound of 1, none: every request is
+/// counted under `__overflow__`). A pair with `__overflow__` as method or endpoint gets the
+/// overflow endpoint too. An empty namespace drops the prefix and its underscore. Registration
+/// reports errors through the error policy (an invalid namespace or const label, a conflicting
+/// family); the constructor taking a `status&` is the non-throwing form. Two kits with the same
+/// namespace on one registry share the families. The kit owns its endpoint handles and must outlive
+/// every http_endpoint reference and tracker taken from it; the registry must outlive the kit. All
+/// members are thread-safe; construction and first lookups allocate.
 ///
 /// Typical use:
 /// ```
@@ -123,6 +124,9 @@ private:
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
         status st = detail::kit_check_unit(options, "http", ns);
+        if (!st) return st;
+        // The longest of the kit's own values, with server_error and __overflow__ (12 bytes).
+        st = detail::kit_check_value_bytes(options, "http", ns, client_error_type);
         if (!st) return st;
         st = detail::kit_check_const_labels(options.const_labels,
                                             {"method", "endpoint", "status", "error_type"}, true);

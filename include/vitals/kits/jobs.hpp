@@ -75,7 +75,9 @@ namespace kits {
 /// - `NS_converter_files_processed_total{converter}` counter
 ///
 /// `options` applies to the four families (const labels, series bound); a unit in it is
-/// refused (errc::invalid_argument: the kit sets its families' units itself). The series
+/// refused (errc::invalid_argument: the kit sets its families' units itself), and so is a
+/// max_label_value_bytes below 11, which would send the kit's own values (`unspecified`) to
+/// the overflow series. The series
 /// bound counts each family's label sets: one per job for the duration and files families,
 /// but two per job for the runs counter (both outcomes appear at once) and two plus one per
 /// other error type for the errors counter (`exception` and `unspecified` appear at once).
@@ -132,6 +134,8 @@ private:
     static status try_register(registry& reg, std::string_view ns, const family_options& options,
                                families& f) {
         status st = detail::kit_check_unit(options, "job", ns);
+        if (!st) return st;
+        st = detail::kit_check_value_bytes(options, "job", ns, job_unspecified_error);
         if (!st) return st;
         st = detail::kit_check_const_labels(options.const_labels,
                                             {"converter", "status", "error_type"}, true);
