@@ -8312,9 +8312,10 @@ namespace kits {
 /// sample per cache. `options.max_series` bounds the number of caches: past it a kit
 /// records into the families' overflow series (label values `__overflow__`), shared with
 /// every other kit past it (so it is not refused as a duplicate), and the hit rate shows
-/// one `__overflow__` sample for them all; a kit given the value `__overflow__` itself, or an
-/// empty value (Prometheus reads it as no label), is refused (errc::invalid_argument). An empty
-/// namespace drops the prefix.
+/// one `__overflow__` sample for them all; a kit given the value `__overflow__` itself, an
+/// empty value (Prometheus reads it as no label), one longer than max_label_value_bytes or
+/// one that is not valid UTF-8 (either would share a series with other kits) is refused
+/// (errc::invalid_argument). An empty namespace drops the prefix.
 ///
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
@@ -10016,8 +10017,9 @@ namespace kits {
 /// label names and one series per queue. `options.max_series` bounds the number of queues:
 /// past it a kit records into the families' overflow series (label values `__overflow__`),
 /// shared with every other kit past it (so it is not refused as a duplicate); a kit given the
-/// value `__overflow__` itself, or an empty value (Prometheus reads it as no label), is
-/// refused (errc::invalid_argument).
+/// value `__overflow__` itself, an empty value (Prometheus reads it as no label), one longer
+/// than max_label_value_bytes or one that is not valid UTF-8 (either would share a series
+/// with other kits) is refused (errc::invalid_argument).
 /// Registration reports errors through the error policy: an invalid namespace or label, a
 /// unit in the options (errc::invalid_argument: the kit sets its families' units itself), a
 /// family of the same name defined differently, or a second live kit with the same namespace
