@@ -199,7 +199,9 @@ TEST_CASE("write timeout: runs from the output taken after a slow render, not be
     REQUIRE(receive_until(c, got, [&] { return renders.load() == 2; }));
     const std::size_t first = response_size(got, 0);
     REQUIRE(first != std::string::npos);
-    REQUIRE(first - got.size() > std::size_t{512} * 1024); // the sockets hold that much
+    // The sockets hold that much, unless other tests fill the host's TCP memory: CTest and
+    // meson run this file alone.
+    REQUIRE(first - got.size() > std::size_t{512} * 1024);
     const std::size_t at = got.size();
     REQUIRE(receive_until(c, got, [&] { return got.size() - at >= std::size_t{128} * 1024; }));
     while (!slow_done.load()) std::this_thread::sleep_for(1ms);
