@@ -48,11 +48,12 @@ VITALS_BEGIN_NAMESPACE
 /// (WSAPoll on Windows). Keep-alive and pipelining are supported; slow, silent and half-open
 /// clients are cut off by per-connection deadlines, requests are bounded before they are
 /// buffered, and the number of connections is capped. No client can hold the thread: each
-/// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
-/// queued output is bounded per connection and for all of them (max_output_bytes: past it
-/// the slowest readers are closed), and the connections held stay below max_connections
-/// and the descriptor limit minus descriptor_reserve (at either cap, idle connections make
-/// room for new clients, oldest first). Liveness and readiness checks run on that thread:
+/// connection gets a turn of at most 16 requests (one rendered exposition, or 20 ms of
+/// answers when checks take long) before the next, queued output is bounded per connection
+/// and for all of them (max_output_bytes: past it the slowest readers are closed), and the
+/// connections held stay below max_connections and the descriptor limit minus
+/// descriptor_reserve (at either cap, idle connections make room for new clients, oldest
+/// first). Liveness and readiness checks run on that thread:
 /// they must be quick (see cached_probe for slow dependencies). A collector that throws
 /// while /metrics renders loses the rest of its output for that scrape (what it wrote
 /// before the throw stays); the other collectors and the families are served with 200.

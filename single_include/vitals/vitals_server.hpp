@@ -2953,12 +2953,14 @@ private:
     }
 
     // Parses and answers requests from data[0, size): at most requests_per_turn of them, and
-    // no more after one that was expensive to answer (a rendered exposition), so no client
-    // keeps the thread from the others. What is left, or what arrives while the connection
-    // may not answer (output backpressure), is held for a later turn.
+    // no more after one that was expensive to answer (a rendered exposition) or once they
+    // have taken turn_slice (slow checks), so no client keeps the thread from the others.
+    // What is left, or what arrives while the connection may not answer (output
+    // backpressure), is held for a later turn.
     void process(connection& c, const char* data, std::size_t size) {
         std::size_t offset = 0;
         int answered = 0;
+        const clock::time_point began = now_;
         while (!c.close_after_write && !c.dead) {
             // A render that waited (see render_must_wait) is answered first: its request is
             // parsed already, and the parser still holds it.
@@ -3001,7 +3003,10 @@ private:
                 if (output_total_ > output_budget_) shed_output();
                 c.parser.reset();
                 ++answered;
-                if (expensive) answered = requests_per_turn;
+                // A turn is bounded in time too: sixteen pipelined /live or /ready requests
+                // whose checks take 100 ms each (within their check_budget) would else hold
+                // the thread for 1.6 s per turn, and every probe on another connection late.
+                if (expensive || now_ - began >= turn_slice) answered = requests_per_turn;
             } else if (st == http_request_parser::state::failed) {
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
             } else if (c.parser.awaiting_continue()) {
@@ -3530,11 +3535,12 @@ VITALS_BEGIN_NAMESPACE
 /// (WSAPoll on Windows). Keep-alive and pipelining are supported; slow, silent and half-open
 /// clients are cut off by per-connection deadlines, requests are bounded before they are
 /// buffered, and the number of connections is capped. No client can hold the thread: each
-/// connection gets a turn of at most 16 requests (one rendered exposition) before the next,
-/// queued output is bounded per connection and for all of them (max_output_bytes: past it
-/// the slowest readers are closed), and the connections held stay below max_connections
-/// and the descriptor limit minus descriptor_reserve (at either cap, idle connections make
-/// room for new clients, oldest first). Liveness and readiness checks run on that thread:
+/// connection gets a turn of at most 16 requests (one rendered exposition, or 20 ms of
+/// answers when checks take long) before the next, queued output is bounded per connection
+/// and for all of them (max_output_bytes: past it the slowest readers are closed), and the
+/// connections held stay below max_connections and the descriptor limit minus
+/// descriptor_reserve (at either cap, idle connections make room for new clients, oldest
+/// first). Liveness and readiness checks run on that thread:
 /// they must be quick (see cached_probe for slow dependencies). A collector that throws
 /// while /metrics renders loses the rest of its output for that scrape (what it wrote
 /// before the throw stays); the other collectors and the families are served with 200.

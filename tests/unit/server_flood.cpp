@@ -159,3 +159,26 @@ TEST_CASE("flood: GETs of one turn share the render of an exposition the socket 
     CHECK(blocker.read_response().status == 200);
     CHECK(renders.load() == 1);
 }
+
+// A connection's turn ends once its answers have taken a turn's time, not only after 16
+// requests: /live and /ready run the checks, and a liveness check of 150 ms (within its
+// budget) made a client pipelining /live hold the thread for 2.4 s per turn. Every probe on
+// another connection then waited that long, and longer when it connected during such a turn
+// (accepted only after it): Kubernetes restarts the pod after three late probes.
+TEST_CASE("flood: /live answers within 1 s while a client pipelines /live and checks are slow") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    server.add_liveness_check("slow", [] {
+        std::this_thread::sleep_for(150ms);
+        return true;
+    });
+    server.start();
+    flood f(server.port(), "GET /live HTTP/1.1\r\nHost: x\r\n\r\n", 1);
+    const live_probes p = probe_live(server.port(), 3000ms);
+    MESSAGE("/live during a pipelined /live flood, 150 ms checks: "
+            << p.count << " probes, " << p.late << " over 1 s, slowest " << p.worst.count()
+            << " ms; flood received " << f.received() << " B");
+    CHECK(p.late_in_a_row < 2);
+    CHECK(p.worst < 2000ms);
+    CHECK(f.received() > 0); // the flood was answered too
+}

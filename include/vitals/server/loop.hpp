@@ -762,12 +762,14 @@ private:
     }
 
     // Parses and answers requests from data[0, size): at most requests_per_turn of them, and
-    // no more after one that was expensive to answer (a rendered exposition), so no client
-    // keeps the thread from the others. What is left, or what arrives while the connection
-    // may not answer (output backpressure), is held for a later turn.
+    // no more after one that was expensive to answer (a rendered exposition) or once they
+    // have taken turn_slice (slow checks), so no client keeps the thread from the others.
+    // What is left, or what arrives while the connection may not answer (output
+    // backpressure), is held for a later turn.
     void process(connection& c, const char* data, std::size_t size) {
         std::size_t offset = 0;
         int answered = 0;
+        const clock::time_point began = now_;
         while (!c.close_after_write && !c.dead) {
             // A render that waited (see render_must_wait) is answered first: its request is
             // parsed already, and the parser still holds it.
@@ -810,7 +812,10 @@ private:
                 if (output_total_ > output_budget_) shed_output();
                 c.parser.reset();
                 ++answered;
-                if (expensive) answered = requests_per_turn;
+                // A turn is bounded in time too: sixteen pipelined /live or /ready requests
+                // whose checks take 100 ms each (within their check_budget) would else hold
+                // the thread for 1.6 s per turn, and every probe on another connection late.
+                if (expensive || now_ - began >= turn_slice) answered = requests_per_turn;
             } else if (st == http_request_parser::state::failed) {
                 handler_.reject(c, writer_, c.parser.error_status(), c.parser.error_reason());
             } else if (c.parser.awaiting_continue()) {
