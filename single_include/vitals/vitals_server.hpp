@@ -2690,8 +2690,13 @@ private:
     clock::time_point deadline(const connection& c) const {
         if (c.lingering) return c.linger_until;
         if (c.pending() > 0) return after(c.output_progress, options_.write_timeout);
-        if (c.parser.started() || !c.held.empty())
-            return after(c.request_start, options_.request_timeout);
+        if (c.parser.started()) return after(c.request_start, options_.request_timeout);
+        // Input held back with nothing queued (pipelined requests past a turn's share) is
+        // the server's own backlog, answered in the next turns (see can_resume()): no
+        // deadline. Timed from the start of the request answered before it, a render or
+        // another connection's render in the same turn that took longer than
+        // request_timeout closed the connection, its pipelined requests unanswered.
+        if (!c.held.empty()) return (clock::time_point::max)();
         return after(c.last_activity, options_.idle_timeout);
     }
 

@@ -5,10 +5,11 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic> // atomic
-#include <chrono> // milliseconds, steady_clock
-#include <string> // string
-#include <thread> // sleep_for
+#include <atomic>           // atomic
+#include <chrono>           // milliseconds, steady_clock
+#include <initializer_list> // initializer_list
+#include <string>           // string
+#include <thread>           // sleep_for
 
 using namespace std::chrono_literals;
 using namespace server_test;
@@ -33,19 +34,24 @@ struct slow_registry {
     }
 };
 
-// Sets up the slow turn: `b` asks for a scrape (the first render) and, while it renders, `a`
-// (connected but silent until then) asks for one and `b` sends `then`. Both arrive before
-// the next poll: that turn serves `a` first (a connection never served goes before the
-// rotation) with the second render, 2.5 s, then `b`'s `then` in the same turn. Returns once
-// the second render has begun.
-void slow_turn(slow_registry& s, test_http::client& a, test_http::client& b,
-               const std::string& then) {
+// Sets up the slow turn: `b` asks for a scrape (the first render) and, while it renders, each
+// of `during` (connected but silent until then) sends its requests, `a` a scrape among
+// them. All arrive before the next poll: that turn serves the connections never served
+// before first, newest first, `a` with the second render, 2.5 s, then `b`'s requests in the
+// rotation of the same turn. Returns once the second render has begun.
+struct sent {
+    test_http::client* client;
+    std::string requests;
+};
+void slow_turn(slow_registry& s, test_http::client& b, std::initializer_list<sent> during) {
     REQUIRE(b.send_all("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n"));
     REQUIRE(test_http::eventually([&] { return s.renders.load() == 1; }));
-    REQUIRE(a.send_all("GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
-    REQUIRE(b.send_all(then));
+    for (const sent& x : during) REQUIRE(x.client->send_all(x.requests));
     REQUIRE(test_http::eventually([&] { return s.renders.load() == 2; }, 5000ms));
 }
+
+const char* const scrape_and_close =
+    "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
 vitals::server_options options() {
     auto opts = local_options();
@@ -71,7 +77,9 @@ TEST_CASE("slow turn: idle_timeout runs from a response sent after a slow render
         server.start();
         test_http::client a("127.0.0.1", server.port(), 10000ms);
         test_http::client b("127.0.0.1", server.port(), 10000ms);
-        slow_turn::slow_turn(s, a, b, std::string("GET ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n");
+        slow_turn::slow_turn(s, b,
+                             {{&a, slow_turn::scrape_and_close},
+                              {&b, std::string("GET ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n"}});
         CHECK(b.read_response().status == 200); // the first scrape
         const test_http::response r = b.read_response();
         REQUIRE(r.status == 200);
@@ -98,7 +106,8 @@ TEST_CASE("slow turn: request_timeout runs from a request's first byte, read aft
     server.start();
     test_http::client a("127.0.0.1", server.port(), 10000ms);
     test_http::client b("127.0.0.1", server.port(), 10000ms);
-    slow_turn::slow_turn(s, a, b, "GET /live HTTP/1.1\r\nHost: t\r\n\r\n");
+    slow_turn::slow_turn(
+        s, b, {{&a, slow_turn::scrape_and_close}, {&b, "GET /live HTTP/1.1\r\nHost: t\r\n\r\n"}});
     std::this_thread::sleep_for(1000ms);
     const auto first_byte = std::chrono::steady_clock::now();
     REQUIRE(b.send_all("GET /live HTTP/1.1\r\n"));
@@ -110,4 +119,39 @@ TEST_CASE("slow turn: request_timeout runs from a request's first byte, read aft
     std::this_thread::sleep_until(first_byte + 1500ms);
     REQUIRE(b.send_all("Host: t\r\n\r\n"));
     CHECK(b.read_response().status == 200);
+}
+
+// Input held back for a later turn (a request pipelined behind a render, or past the 16
+// requests of a turn) was timed from the start of the request answered before it. When that
+// render, or another connection's render later in the same turn, took longer than
+// request_timeout, the next turn closed the connection as soon as it began, its pipelined
+// requests unanswered (no 408 either).
+TEST_CASE("slow turn: requests held behind a render longer than request_timeout are answered") {
+    slow_turn::slow_registry s;
+    auto opts = slow_turn::options();
+    opts.request_timeout = 2000ms; // less than the second render
+    vitals::health_server server(s.reg, opts);
+    server.start();
+    test_http::client b("127.0.0.1", server.port(), 10000ms);
+    test_http::client a("127.0.0.1", server.port(), 10000ms);
+    std::string live = "GET /live HTTP/1.1\r\nHost: t\r\n\r\n", seventeen;
+    for (int i = 0; i < 17; ++i) seventeen += live;
+    SUBCASE("behind its own render") {
+        slow_turn::slow_turn(s, b, {{&a, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n" + live}});
+        CHECK(a.read_response().status == 200);
+        CHECK(s.second_done.load());
+        CHECK(a.read_response().status == 200);
+    }
+    SUBCASE("past a turn's 16 requests, before another connection's render") {
+        // Connected after `a`: served first in the slow turn (newest first).
+        test_http::client c("127.0.0.1", server.port(), 10000ms);
+        std::this_thread::sleep_for(100ms); // accepted in that order
+        slow_turn::slow_turn(s, b, {{&a, slow_turn::scrape_and_close}, {&c, seventeen}});
+        int answered = 0;
+        while (answered < 17 && c.read_response().status == 200) ++answered;
+        CHECK(answered == 17);
+        CHECK(s.second_done.load());
+        CHECK(a.read_response().status == 200);
+    }
+    CHECK(b.read_response().status == 200); // the first scrape
 }
