@@ -242,6 +242,41 @@ TEST_CASE("slow readers: two scrapes at once of an exposition over half the budg
     CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
 }
 
+// The loop keeps what the last render left queued, to tell whether the next one fits the
+// budget beside the output that is moving. /health is expensive too (it runs every check),
+// and a GET of it was taken for that render: a probe's /health between two scrapes let the
+// second render go ahead at once, over the budget, where it waits for the first's output.
+TEST_CASE("slow readers: a /health between two scrapes over half the budget: the second waits") {
+    vitals::registry reg;
+    // About 10 MB, the budget (see the test above).
+    vitals::family_options large;
+    large.max_series = 40000;
+    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"}, large);
+    const std::string padding(240, 'x');
+    for (int i = 0; i < 40000; ++i) fam.labels(padding + std::to_string(i)).inc();
+    std::atomic<int> renders{0};
+    reg.add_collector("render_count", [&renders](vitals::collector_output&) { ++renders; });
+    auto opts = local_options();
+    opts.max_output_bytes = vitals::to_text(reg).size();
+    vitals::health_server server(reg, opts);
+    server.start();
+    renders = 0;
+    test_http::client first("127.0.0.1", server.port(), 10000ms, 32768);
+    test_http::client second("127.0.0.1", server.port(), 10000ms, 32768);
+    REQUIRE(first.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+    REQUIRE(test_http::eventually([&] { return renders.load() == 1; }));
+    // Answered once the render is done and its output queued.
+    REQUIRE(test_http::get(server.port(), "/health").status != 0);
+    REQUIRE(second.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+    // Well within the second in which the first's untaken output counts as moving.
+    std::this_thread::sleep_for(200ms);
+    CHECK(renders.load() == 1);
+    CHECK(first.read_response().status == 200);
+    CHECK(second.read_response().status == 200);
+    CHECK(renders.load() == 2);
+    CHECK(sample(reg, "vitals_server_closed_connections_total{reason=\"output_budget\"}") == 0);
+}
+
 // One scraper of an exposition larger than the whole output budget, reading it as it comes:
 // the budget bounds output waiting for clients that do not take it, so this one must get
 // the whole body (it was closed mid-body, after a 200 with the full Content-Length). With

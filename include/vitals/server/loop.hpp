@@ -811,8 +811,10 @@ private:
                     if (before == 0) c.output_progress = now_;
                 }
                 // What a render left queued (the socket took the rest at once): what the
-                // next one may add to the budget.
-                if (expensive && c.parser.method() == "GET")
+                // next one may add to the budget. Only a rendered GET: /health is expensive
+                // too (it runs every check), and its small answer taken for the last render
+                // let the next render go ahead at once (see render_must_wait()).
+                if (expensive && handler_.renders(c))
                     last_render_bytes_ = c.pending() > before ? c.pending() - before : 0;
                 if (output_total_ > output_budget_) shed_output();
                 c.parser.reset();
