@@ -117,8 +117,7 @@ def render():
         "",
         "The core (`vitals.hpp` and everything it includes) uses no `<iostream>`, no "
         "`<regex>`, no `<sstream>` and no platform header (except `<pthread.h>` with "
-        "mingw-w64, which its standard threading headers include anyway, and the C++ "
-        "runtime's `<cxxabi.h>` with libstdc++ on ELF targets); only `server.hpp` "
+        "mingw-w64, which its standard threading headers include anyway); only `server.hpp` "
         "and `process.hpp` include operating-system headers. `bench/budgets.sh --headers` "
         "measures what each of these standard headers costs to compile. "
         "`VITALS_DETAIL_READERS_PASS_WAITING_WRITERS` is 1 with libstdc++ on glibc, whose "
@@ -153,10 +152,8 @@ CORE = "vitals/vitals.hpp"
 BANNED_IN_CORE = {"iostream", "istream", "ostream", "sstream", "fstream", "regex", "locale"}
 # Platform headers the core may include under a condition: <pthread.h> with mingw-w64 only,
 # for thread-exit hooks (detail/thread_slot.hpp); there the standard library's own threading
-# headers (<shared_mutex>, <thread>) include it anyway. <cxxabi.h>, the C++ runtime's own
-# header, with libstdc++ on ELF targets only: where the Itanium ABI keeps the uncaught-exception
-# count that the kits' scopes read (detail/uncaught.hpp).
-CONDITIONAL_IN_CORE = {"pthread.h", "cxxabi.h"}
+# headers (<shared_mutex>, <thread>) include it anyway.
+CONDITIONAL_IN_CORE = {"pthread.h"}
 
 
 def core_problems():
