@@ -3569,7 +3569,7 @@ VITALS_BEGIN_NAMESPACE
 /// when a check fails or the program is not ready ("collectors" appears once a collector
 /// has thrown during a scrape: each such collector, its failure count and last message;
 /// they do not change the status). A
-/// HEAD of /metrics within a second of the last render reports that render's length, and
+/// HEAD of /metrics within a second of the last render's end reports that render's length, and
 /// requests served in the same turn of the loop share one render.
 /// Errors: 404 unknown path, 405 (with Allow) other methods, 400 malformed, 413/414/431 too
 /// large, 408 too slow, 401 (with WWW-Authenticate) missing or wrong bearer token on
@@ -3912,9 +3912,12 @@ private:
         }
         metrics_.count(endpoint::metrics, 200, options_);
         rendered_om_ = om;
-        metrics_.observe_render(std::chrono::duration<double>(clock::now() - start).count());
+        // The reuse window runs from the render's end: from its start (the turn's time), a
+        // render of a second or more left no window at all, and every HEAD rendered again.
+        const clock::time_point end = clock::now();
+        metrics_.observe_render(std::chrono::duration<double>(end - start).count());
         rendered_ = true;
-        rendered_at_ = w.now();
+        rendered_at_ = end;
         rendered_turn_ = w.turn();
         note_collector_failures();
         const std::string_view body = head ? std::string_view() : std::string_view(render_);
@@ -3999,7 +4002,7 @@ private:
     std::string text_body_;   // error body, reused
     bool rendered_ = false;
     bool rendered_om_ = false;        // render_ holds OpenMetrics (else text 0.0.4)
-    clock::time_point rendered_at_{}; // when render_ was made
+    clock::time_point rendered_at_{}; // when the render in render_ ended
     std::uint64_t rendered_turn_ = 0; // the server loop's turn that made it
     std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
     std::vector<collector_failure> collector_failures_; // as of the last render

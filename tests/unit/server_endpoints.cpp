@@ -16,7 +16,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic> // atomic
+#include <chrono> // milliseconds
 #include <string> // string
+#include <thread> // sleep_for
 
 using namespace server_test;
 using test_http::client;
@@ -172,4 +175,28 @@ TEST_CASE("server: a HEAD reuses only a render of the format it asks for") {
     // the render-time histogram).
     CHECK(head_length > om_length - 200);
     CHECK(head_length < om_length + 200);
+}
+
+// The reuse window of a HEAD ran from the start of the render it reuses, so after a render of
+// a second or more it had closed before the render ended: every HEAD rendered again, however
+// soon it followed.
+TEST_CASE("server: a HEAD right after a render longer than a second reuses it") {
+    vitals::registry reg;
+    std::atomic<int> renders{0};
+    reg.add_collector("slow", [&renders](vitals::collector_output&) {
+        ++renders;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    });
+    vitals::health_server server(reg, local_options());
+    server.start();
+    test_http::client c("127.0.0.1", server.port(), std::chrono::milliseconds(10000));
+    REQUIRE(c.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+    const response get_response = c.read_response();
+    REQUIRE(get_response.status == 200);
+    REQUIRE(renders.load() == 1);
+    REQUIRE(c.send_all("HEAD /metrics HTTP/1.1\r\n\r\n"));
+    const response head = c.read_response(true);
+    CHECK(head.status == 200);
+    CHECK(renders.load() == 1);
+    CHECK(head.header("content-length") == std::to_string(get_response.body.size()));
 }
