@@ -207,11 +207,7 @@ TEST_CASE("slow readers: two scrapes at once of an exposition over half the budg
     // About 10 MB, and a budget of one exposition: each scraper's body is then over half the
     // budget even after the kernel took into the socket's buffers what it takes at once (up
     // to 4 MiB on Linux, with the default tcp_wmem).
-    vitals::family_options large;
-    large.max_series = 40000;
-    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"}, large);
-    const std::string padding(240, 'x');
-    for (int i = 0; i < 40000; ++i) fam.labels(padding + std::to_string(i)).inc();
+    fill_long_series(reg, 40000, 240);
     auto opts = local_options();
     opts.max_output_bytes = vitals::to_text(reg).size();
     vitals::health_server server(reg, opts);
@@ -249,11 +245,7 @@ TEST_CASE("slow readers: two scrapes at once of an exposition over half the budg
 TEST_CASE("slow readers: a /health between two scrapes over half the budget: the second waits") {
     vitals::registry reg;
     // About 10 MB, the budget (see the test above).
-    vitals::family_options large;
-    large.max_series = 40000;
-    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"}, large);
-    const std::string padding(240, 'x');
-    for (int i = 0; i < 40000; ++i) fam.labels(padding + std::to_string(i)).inc();
+    fill_long_series(reg, 40000, 240);
     std::atomic<int> renders{0};
     reg.add_collector("render_count", [&renders](vitals::collector_output&) { ++renders; });
     auto opts = local_options();
@@ -284,11 +276,7 @@ TEST_CASE("slow readers: a /health between two scrapes over half the budget: the
 // queued counts as moving.
 TEST_CASE("slow readers: an exposition over the whole budget reaches a prompt reader whole") {
     vitals::registry reg;
-    vitals::family_options large;
-    large.max_series = 40000;
-    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"}, large);
-    const std::string padding(200, 'x');
-    for (int i = 0; i < 40000; ++i) fam.labels(padding + std::to_string(i)).inc();
+    fill_long_series(reg, 40000, 200);
     std::atomic<bool> slow{false};
     reg.add_collector("slow", [&slow](vitals::collector_output& out) {
         if (slow.load()) std::this_thread::sleep_for(1200ms);

@@ -61,6 +61,18 @@ vitals::server_options options() {
     return opts;
 }
 
+// A server started over a slow_registry with `opts`.
+struct slow_server {
+    slow_registry s;
+    vitals::health_server server;
+
+    explicit slow_server(const vitals::server_options& opts) : server(s.reg, opts) {
+        server.start();
+    }
+    // A new client of the server, with time for the slow renders.
+    test_http::client connect() const { return {"127.0.0.1", server.port(), 10000ms}; }
+};
+
 } // namespace slow_turn
 
 // A response that went out after a render of seconds was stamped with the turn's start: the
@@ -70,13 +82,12 @@ vitals::server_options options() {
 TEST_CASE("slow turn: idle_timeout runs from a response sent after a slow render") {
     for (const char* path : {"/live", "/metrics"}) {
         CAPTURE(path);
-        slow_turn::slow_registry s;
         auto opts = slow_turn::options();
         opts.idle_timeout = 3000ms;
-        vitals::health_server server(s.reg, opts);
-        server.start();
-        test_http::client a("127.0.0.1", server.port(), 10000ms);
-        test_http::client b("127.0.0.1", server.port(), 10000ms);
+        slow_turn::slow_server f(opts);
+        slow_turn::slow_registry& s = f.s;
+        test_http::client a = f.connect();
+        test_http::client b = f.connect();
         slow_turn::slow_turn(s, b,
                              {{&a, slow_turn::scrape_and_close},
                               {&b, std::string("GET ") + path + " HTTP/1.1\r\nHost: t\r\n\r\n"}});
@@ -99,13 +110,12 @@ TEST_CASE("slow turn: idle_timeout runs from a response sent after a slow render
 // (request_timeout 2 s): it was answered 408 half a second before the rest came.
 TEST_CASE("slow turn: request_timeout runs from a request's first byte, read after a slow "
           "render") {
-    slow_turn::slow_registry s;
     auto opts = slow_turn::options();
     opts.request_timeout = 2000ms;
-    vitals::health_server server(s.reg, opts);
-    server.start();
-    test_http::client a("127.0.0.1", server.port(), 10000ms);
-    test_http::client b("127.0.0.1", server.port(), 10000ms);
+    slow_turn::slow_server f(opts);
+    slow_turn::slow_registry& s = f.s;
+    test_http::client a = f.connect();
+    test_http::client b = f.connect();
     slow_turn::slow_turn(
         s, b, {{&a, slow_turn::scrape_and_close}, {&b, "GET /live HTTP/1.1\r\nHost: t\r\n\r\n"}});
     std::this_thread::sleep_for(1000ms);
@@ -127,13 +137,12 @@ TEST_CASE("slow turn: request_timeout runs from a request's first byte, read aft
 // request_timeout, the next turn closed the connection as soon as it began, its pipelined
 // requests unanswered (no 408 either).
 TEST_CASE("slow turn: requests held behind a render longer than request_timeout are answered") {
-    slow_turn::slow_registry s;
     auto opts = slow_turn::options();
     opts.request_timeout = 2000ms; // less than the second render
-    vitals::health_server server(s.reg, opts);
-    server.start();
-    test_http::client b("127.0.0.1", server.port(), 10000ms);
-    test_http::client a("127.0.0.1", server.port(), 10000ms);
+    slow_turn::slow_server f(opts);
+    slow_turn::slow_registry& s = f.s;
+    test_http::client b = f.connect();
+    test_http::client a = f.connect();
     std::string live = "GET /live HTTP/1.1\r\nHost: t\r\n\r\n", seventeen;
     for (int i = 0; i < 17; ++i) seventeen += live;
     SUBCASE("behind its own render") {
@@ -144,7 +153,7 @@ TEST_CASE("slow turn: requests held behind a render longer than request_timeout 
     }
     SUBCASE("past a turn's 16 requests, before another connection's render") {
         // Connected after `a`: served first in the slow turn (newest first).
-        test_http::client c("127.0.0.1", server.port(), 10000ms);
+        test_http::client c = f.connect();
         std::this_thread::sleep_for(100ms); // accepted in that order
         slow_turn::slow_turn(s, b, {{&a, slow_turn::scrape_and_close}, {&c, seventeen}});
         int answered = 0;

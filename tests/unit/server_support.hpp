@@ -11,6 +11,7 @@
 
 #include <atomic>  // atomic
 #include <chrono>  // milliseconds, steady_clock
+#include <cstddef> // size_t
 #include <cstdint> // uint16_t
 #include <cstdlib> // getenv
 #include <memory>  // unique_ptr
@@ -101,6 +102,17 @@ inline int stable_task_count() {
 inline void fill_series(vitals::registry& reg, int n) {
     auto& fam = reg.counter("flood_series", "Series that make the exposition large.", {"id"});
     for (int i = 0; i < n; ++i) fam.labels("series-" + std::to_string(i)).inc(i);
+}
+
+/// A registry of `n` counter series (family "large_series", label "id") whose label values
+/// are `padding` bytes of 'x' and a number: an exposition of about n * (padding + 40) bytes,
+/// large enough to outlast the socket buffers.
+inline void fill_long_series(vitals::registry& reg, int n, std::size_t padding) {
+    vitals::family_options large;
+    large.max_series = static_cast<std::size_t>(n);
+    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"}, large);
+    const std::string prefix(padding, 'x');
+    for (int i = 0; i < n; ++i) fam.labels(prefix + std::to_string(i)).inc();
 }
 
 /// `connections` clients on a background thread, each sending `request` pipelined over and

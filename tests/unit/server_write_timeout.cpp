@@ -177,8 +177,7 @@ int complete_responses(const std::string& stream) {
 TEST_CASE("write timeout: runs from the output taken after a slow render, not before it") {
     vitals::registry reg;
     // 2000 series of 2 KB: a 4 MB exposition, more than a loopback connection's buffers hold.
-    auto& fam = reg.counter("large_series", "Series with long label values.", {"id"});
-    for (int i = 0; i < 2000; ++i) fam.labels(std::string(2000, 'x') + std::to_string(i)).inc();
+    fill_long_series(reg, 2000, 2000);
     std::atomic<int> renders{0};
     std::atomic<bool> slow_done{false};
     reg.add_collector("slow", [&](vitals::collector_output&) {
