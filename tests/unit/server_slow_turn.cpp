@@ -164,3 +164,43 @@ TEST_CASE("slow turn: requests held behind a render longer than request_timeout 
     }
     CHECK(b.read_response().status == 200); // the first scrape
 }
+
+// A request that came while another connection's render held the thread was judged by its
+// deadline before it was read: an idle keep-alive connection whose next request arrived
+// 0.3 s into a 1.5 s render, 0.7 s before its idle_timeout, was closed with that request
+// unanswered, and a request whose last bytes came then was answered 408.
+TEST_CASE("slow turn: a request that came during a render is answered after it, not timed out") {
+    for (const bool idle : {true, false}) {
+        CAPTURE(idle);
+        vitals::registry reg;
+        std::atomic<bool> slow{false};
+        std::atomic<int> slow_renders{0};
+        reg.add_collector("slow", [&](vitals::collector_output&) {
+            if (!slow.load()) return;
+            ++slow_renders;
+            std::this_thread::sleep_for(1500ms);
+        });
+        auto opts = slow_turn::options();
+        opts.idle_timeout = 1000ms;
+        opts.request_timeout = 1000ms;
+        vitals::health_server server(reg, opts);
+        server.start();
+        test_http::client c("127.0.0.1", server.port(), 10000ms);
+        test_http::client a("127.0.0.1", server.port(), 10000ms);
+        // `c` idle after a request, or with a request begun: its deadline is a second away.
+        if (idle) {
+            REQUIRE(c.send_all("GET /live HTTP/1.1\r\n\r\n"));
+            REQUIRE(c.read_response().status == 200);
+        } else {
+            REQUIRE(c.send_all("GET /live HTTP/1.1\r\n"));
+            std::this_thread::sleep_for(100ms); // read before the render begins
+        }
+        slow = true;
+        REQUIRE(a.send_all("GET /metrics HTTP/1.1\r\n\r\n"));
+        REQUIRE(test_http::eventually([&] { return slow_renders.load() == 1; }));
+        std::this_thread::sleep_for(300ms);
+        REQUIRE(c.send_all(idle ? "GET /live HTTP/1.1\r\n\r\n" : "\r\n"));
+        CHECK(c.read_response().status == 200);
+        CHECK(a.read_response().status == 200);
+    }
+}

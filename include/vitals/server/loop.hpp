@@ -571,6 +571,24 @@ private:
         return true;
     }
 
+    // Reads what `c` sent while this thread was busy past its deadline (a long render or a
+    // check on another connection held it, and deadlines are judged before the poll): true
+    // when that input saves it, a request begun on an idle connection or the request in
+    // progress completed (answered, or held for a later turn). Input of the request in
+    // progress that leaves it incomplete does not: a request trickled byte by byte still
+    // gets its 408 at request_timeout.
+    bool read_late_input(connection& c) {
+        const bool started = c.parser.started();
+        const clock::time_point start = c.request_start;
+        const clock::time_point activity = c.last_activity;
+        on_readable(c);
+        if (c.dead || c.lingering || c.close_after_write || c.pending() > 0 || !c.held.empty() ||
+            c.render_waiting)
+            return true; // answered, closed, or the server's own backlog now
+        if (!started) return c.last_activity != activity;
+        return !c.parser.started() || c.request_start != start;
+    }
+
     void on_deadline(connection& c) {
         if (!c.lingering && c.pending() > 0) {
             // Poll reports a socket writable only once much of its buffer is free, so a
@@ -580,6 +598,9 @@ private:
             flush(c);
             if (c.dead || c.pending() == 0 || c.output_progress != before) return;
         }
+        if (!c.lingering && !c.close_after_write && c.pending() == 0 && reading(c) &&
+            read_late_input(c))
+            return;
         if (c.lingering || c.pending() > 0 || !c.parser.started() || c.close_after_write) {
             // Idle, or the client does not take its response: just close. Only the second
             // is worth an operator's attention (an idle keep-alive ending is routine).
