@@ -161,6 +161,8 @@ public:
     /// Stops serving: readiness turns false at once, the server keeps answering for the
     /// drain period, then every connection is closed and the thread joined. Does not wait
     /// for keep-alive or request deadlines. Idempotent; returns at once when not running.
+    /// Not async-signal-safe (it locks, waits and joins): a signal handler sets a flag that
+    /// the program's main loop reads and then calls stop().
     ///
     /// Called on the server thread (from a check, or a collector while /metrics renders),
     /// it cannot join that thread: it turns readiness false, asks the server to stop after
