@@ -5508,7 +5508,12 @@ private:
             std::vector<std::string_view> ov(n, overflow_label_value);
             const std::uint64_t oh = hash_label_values(ov.data(), n, hash_key_);
             s = find(ov.data(), n, oh);
-            if (!s) s = create(ov.data(), n, oh);
+            // Made here, it takes no slot of max_series; a label set the program made itself
+            // with these values took one when it was made, and keeps it.
+            if (!s) {
+                s = create(ov.data(), n, oh);
+                overflow_uncounted_ = true;
+            }
             overflow_node_.store(s, std::memory_order_release);
         }
         if (!s->visible.load(std::memory_order_relaxed)) {
@@ -5548,9 +5553,8 @@ private:
                     s->created.store(clock_(), std::memory_order_relaxed);
                     s->visible.store(true, std::memory_order_release);
                 }
-            } else if (series_.size() - (overflow_node_.load(std::memory_order_relaxed) ? 1 : 0) <
-                       options_.max_series) { // an overflow series made for a long value
-                s = create(vals, n, h);       // does not count against the bound
+            } else if (series_.size() - (overflow_uncounted_ ? 1 : 0) < options_.max_series) {
+                s = create(vals, n, h);
             } else {
                 overflowed = true;
                 s = overflow_node_locked(n);
@@ -5577,6 +5581,9 @@ private:
     std::atomic<series_node*> overflow_series_{nullptr}; // set once the family is past its bound
     std::atomic<series_node*> overflow_node_{nullptr};   // the overflow series, once made
     std::atomic<series_node*> overflow_count_{nullptr};  // our series in overflow_family_
+    // Whether the overflow series was made as such (see overflow_node_locked()), not by a
+    // lookup of its values, and so is not counted against max_series. Under the writer lock.
+    bool overflow_uncounted_ = false;
     unix_clock clock_ = &system_unix_time;
     // Set when a registration found this family other than the kit registration that made it:
     // that caller may record into it, so a kit that has not committed must not withdraw it (see

@@ -363,6 +363,25 @@ TEST_CASE("family: label values longer than max_label_value_bytes go to the over
     }
 }
 
+// The program may look up the overflow series' own values before the family has overflowed:
+// that label set takes a slot of max_series like any other, and keeps it when a long value
+// later makes it the overflow series (it used to be let off the bound then, one series too
+// many).
+TEST_CASE("family: a label set of __overflow__ made by the program counts against the bound") {
+    vitals::registry reg;
+    vitals::family_options opts;
+    opts.max_series = 2;
+    opts.max_label_value_bytes = 12; // holds "__overflow__"
+    auto& fam = reg.counter("requests", "Requests.", {"path"}, opts);
+    auto& own = fam.labels("__overflow__");
+    CHECK(&fam.labels(std::string(13, 'x')) == &own); // a long value: the overflow series
+    auto& a = fam.labels("/a");
+    CHECK(&a != &own);
+    CHECK(&fam.labels("/b") == &own); // the bound (2) is reached: __overflow__ and /a
+    CHECK(fam.size() == 2u);
+    CHECK_FALSE(contains(text(reg), "path=\"/b\""));
+}
+
 TEST_CASE("family: max_label_value_bytes is checked at registration") {
     vitals::registry reg;
     vitals::family_options opts;
