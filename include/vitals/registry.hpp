@@ -449,7 +449,8 @@ public:
 
     // Statesets: named boolean states, one sample per state labelled `<name>="<state>"`.
 
-    /// A labelled stateset family over `states` (1 to 64 distinct names). Its name is also
+    /// A labelled stateset family over `states` (1 to 64 distinct names, each at most
+    /// family_options::max_label_value_bytes long: a state is a label value). Its name is also
     /// the state label's name, so it must be a valid label name (no ':'). Under OpenMetrics
     /// its type is stateset; in the text format 0.0.4 it is a gauge.
     stateset_family& stateset(std::string_view name, std::string_view help,
@@ -684,6 +685,15 @@ private:
         std::vector<std::string> shown;
         shown.reserve(states.size());
         for (const std::string& st : states) shown.push_back(detail::replace_invalid_utf8(st));
+        // A state is a label value of every series: held to the bound every label value keeps
+        // (a bound of 0 is refused by add() with its own message).
+        for (const std::string& st : shown)
+            if (options.max_label_value_bytes != 0 && st.size() > options.max_label_value_bytes)
+                return {
+                    errc::invalid_argument,
+                    detail::message({"stateset '", name, "' lists a state of ", number(st.size()),
+                                     " bytes as shown, over max_label_value_bytes (",
+                                     number(options.max_label_value_bytes), ")"})};
         for (std::size_t i = 0; i < states.size(); ++i)
             for (std::size_t k = 0; k < i; ++k)
                 if (shown[k] == shown[i])

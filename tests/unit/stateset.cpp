@@ -97,3 +97,22 @@ TEST_CASE("info: every series has the value 1 in both formats") {
     CHECK(vitals::to_openmetrics(reg).find("# TYPE svc info\nsvc_info{version=\"1.0\"} 1\n") !=
           std::string::npos);
 }
+
+// A state is the value of the state label on every series and scrape, so it keeps to the
+// label-value bound as const labels do: refused at registration, measured as shown.
+TEST_CASE("stateset: a state longer than max_label_value_bytes is refused at registration") {
+    vitals::registry reg;
+    auto huge = reg.try_stateset("phase", "P.", {"idle", std::string(100000, 's')});
+    REQUIRE_FALSE(huge.ok());
+    CHECK(huge.error().code() == vitals::errc::invalid_argument);
+    CHECK(huge.error().message().find("100000 bytes") != std::string::npos);
+    CHECK(vitals::to_text(reg).empty());
+
+    vitals::family_options opts;
+    opts.max_label_value_bytes = 6;
+    CHECK(reg.try_stateset("mode", "M.", {"k"}, {"abcdef"}, opts).ok());
+    auto shown = reg.try_stateset("kind", "K.", {"k"}, {"abcd\xff"}, opts); // 7 bytes shown
+    REQUIRE_FALSE(shown.ok());
+    CHECK(shown.error().code() == vitals::errc::invalid_argument);
+    CHECK(reg.try_stateset("phase", "P.", {"idle", std::string(2048, 's')}).ok());
+}
