@@ -57,8 +57,8 @@ struct family_options {
     /// raw URL, a message, a user agent) that every series and scrape would carry. 2048 is
     /// the limit Cortex and Grafana Mimir enforce by default on the series they receive.
     /// A value given to labels() is measured as shown, each invalid UTF-8 byte as the 3
-    /// bytes of U+FFFD. Const labels must keep to it too (measured as given), and so must
-    /// stateset states (measured as shown); registration refuses a longer one.
+    /// bytes of U+FFFD. Const labels and stateset states must keep to it too, measured alike;
+    /// registration refuses a longer one (errc::invalid_argument).
     std::size_t max_label_value_bytes = 2048;
     /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
     /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.

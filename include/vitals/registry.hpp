@@ -904,12 +904,14 @@ private:
             return status(errc::invalid_argument, "max_series must be at least 1");
         if (options.max_label_value_bytes == 0)
             return status(errc::invalid_argument, "max_label_value_bytes must be at least 1");
+        // Measured as shown, as labels() measures its values: each invalid UTF-8 byte is
+        // written as the 3 bytes of U+FFFD.
         for (const auto& cl : options.const_labels)
-            if (cl.second.size() > options.max_label_value_bytes)
+            if (detail::shown_size(cl.second) > options.max_label_value_bytes)
                 return status(errc::invalid_argument,
                               detail::message({"const label '", cl.first, "' has a value of ",
-                                               number(cl.second.size()),
-                                               " bytes, over max_label_value_bytes (",
+                                               number(detail::shown_size(cl.second)),
+                                               " bytes as shown, over max_label_value_bytes (",
                                                number(options.max_label_value_bytes), ")"}));
         if (type == metric_type::histogram) {
             status st = validate_buckets(bounds);

@@ -4478,8 +4478,8 @@ struct family_options {
     /// raw URL, a message, a user agent) that every series and scrape would carry. 2048 is
     /// the limit Cortex and Grafana Mimir enforce by default on the series they receive.
     /// A value given to labels() is measured as shown, each invalid UTF-8 byte as the 3
-    /// bytes of U+FFFD. Const labels must keep to it too (measured as given), and so must
-    /// stateset states (measured as shown); registration refuses a longer one.
+    /// bytes of U+FFFD. Const labels and stateset states must keep to it too, measured alike;
+    /// registration refuses a longer one (errc::invalid_argument).
     std::size_t max_label_value_bytes = 2048;
     /// The unit, shown on OpenMetrics' `# UNIT` line (e.g. "seconds", "bytes"). The family's
     /// name (before a counter's `_total`) must end with `_<unit>`. Not for info or stateset.
@@ -6882,12 +6882,14 @@ private:
             return status(errc::invalid_argument, "max_series must be at least 1");
         if (options.max_label_value_bytes == 0)
             return status(errc::invalid_argument, "max_label_value_bytes must be at least 1");
+        // Measured as shown, as labels() measures its values: each invalid UTF-8 byte is
+        // written as the 3 bytes of U+FFFD.
         for (const auto& cl : options.const_labels)
-            if (cl.second.size() > options.max_label_value_bytes)
+            if (detail::shown_size(cl.second) > options.max_label_value_bytes)
                 return status(errc::invalid_argument,
                               detail::message({"const label '", cl.first, "' has a value of ",
-                                               number(cl.second.size()),
-                                               " bytes, over max_label_value_bytes (",
+                                               number(detail::shown_size(cl.second)),
+                                               " bytes as shown, over max_label_value_bytes (",
                                                number(options.max_label_value_bytes), ")"}));
         if (type == metric_type::histogram) {
             status st = validate_buckets(bounds);

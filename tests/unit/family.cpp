@@ -400,6 +400,16 @@ TEST_CASE("family: max_label_value_bytes is checked at registration") {
     long_const.const_labels[0].second.resize(2048);
     CHECK(reg.try_gauge("g", "Help.", {}, long_const).ok());
 
+    // Measured as shown: each invalid UTF-8 byte is written as the 3 bytes of U+FFFD.
+    vitals::family_options invalid_const;
+    invalid_const.const_labels = {{"note", std::string(1000, '\xff')}}; // 3000 bytes shown
+    auto r4 = reg.try_gauge("g2", "Help.", {}, invalid_const);
+    REQUIRE_FALSE(r4.ok());
+    CHECK(r4.error().code() == vitals::errc::invalid_argument);
+    CHECK(contains(r4.error().message(), "const label 'note' has a value of 3000 bytes"));
+    invalid_const.const_labels[0].second.resize(682); // 2046 bytes shown
+    CHECK(reg.try_gauge("g2", "Help.", {}, invalid_const).ok());
+
     // Registering again with another bound is a conflict, named in the message.
     vitals::family_options other;
     other.max_label_value_bytes = 64;
