@@ -6005,6 +6005,7 @@ VITALS_END_NAMESPACE
 #include <initializer_list> // initializer_list
 #include <string>           // string
 #include <string_view>      // string_view
+#include <type_traits>      // enable_if_t, is_convertible, is_arithmetic, is_null_pointer
 #include <utility>          // move, pair, exchange
 #include <vector>           // vector
 
@@ -6034,6 +6035,28 @@ void grow_to_index(std::vector<T>& v, std::size_t i, std::size_t first) {
     std::vector<T> bigger(i == 0 ? first : i * 2, T());
     for (std::size_t k = 0; k < i; ++k) bigger[k] = v[k];
     v.swap(bigger);
+}
+
+/// A label name in a braced list given to registry::histogram(): made from anything a
+/// std::string is made from, except a number. A lone `0` is a null pointer constant, so with
+/// std::string elements `histogram(name, help, {0})` took the list for one label name made
+/// from a null `const char*` (std::logic_error), where the caller meant the bound 0; no such
+/// element is made from 0, and the list is then the bounds.
+struct braced_label_name {
+    template <class T,
+              std::enable_if_t<std::is_convertible<const T&, std::string>::value &&
+                                   !std::is_arithmetic<T>::value && !std::is_null_pointer<T>::value,
+                               int> = 0>
+    braced_label_name(const T& text) : name(text) {} // NOLINT(google-explicit-constructor)
+    std::string name;
+};
+
+/// The names of a braced list of label names.
+inline std::vector<std::string> label_names_of(std::initializer_list<braced_label_name> list) {
+    std::vector<std::string> names;
+    names.reserve(list.size());
+    for (const braced_label_name& n : list) names.push_back(n.name);
+    return names;
 }
 } // namespace detail
 
@@ -6365,11 +6388,12 @@ public:
     }
     /// histogram() for label names written as a braced list. Without it `{"method", "path"}`
     /// would be ambiguous: two `const char*` also build a std::vector<double> (iterator pair).
+    /// Its elements are never numbers, so that `{0}` is the one bound 0.
     histogram_family& histogram(std::string_view name, std::string_view help,
-                                std::initializer_list<std::string> label_names,
+                                std::initializer_list<detail::braced_label_name> label_names,
                                 std::vector<double> bounds = default_buckets(),
                                 family_options options = {}) {
-        return histogram(name, help, std::vector<std::string>(label_names), std::move(bounds),
+        return histogram(name, help, detail::label_names_of(label_names), std::move(bounds),
                          std::move(options));
     }
     /// histogram() for bounds written as a braced list. Without it `{0.5}` would be ambiguous:
@@ -6396,11 +6420,11 @@ public:
             add(metric_type::histogram, name, help, {}, {}, std::move(bounds)));
     }
     /// try_histogram() for label names written as a braced list (see histogram()).
-    result<histogram_family> try_histogram(std::string_view name, std::string_view help,
-                                           std::initializer_list<std::string> label_names,
-                                           std::vector<double> bounds = default_buckets(),
-                                           family_options options = {}) {
-        return try_histogram(name, help, std::vector<std::string>(label_names), std::move(bounds),
+    result<histogram_family>
+    try_histogram(std::string_view name, std::string_view help,
+                  std::initializer_list<detail::braced_label_name> label_names,
+                  std::vector<double> bounds = default_buckets(), family_options options = {}) {
+        return try_histogram(name, help, detail::label_names_of(label_names), std::move(bounds),
                              std::move(options));
     }
     /// try_histogram() for bounds written as a braced list (see histogram()).
