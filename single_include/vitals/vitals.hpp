@@ -9236,9 +9236,10 @@ public:
     /// holding that name, and it takes no room from the bound. Threads racing for the same new
     /// pair get the same endpoint; pairs being made count against the bound.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
-        if (VITALS_DETAIL_UNLIKELY(too_long(method) || too_long(endpoint) ||
-                                   method == overflow_label_value ||
-                                   endpoint == overflow_label_value))
+        // The hash reads every byte: a name over the bound (a raw URL, a flood of them) goes
+        // to the overflow endpoint unread.
+        if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
+                                   endpoint.size() > max_value_bytes_))
             return redirected(overflow_endpoint());
         const std::string_view vals[2] = {method, endpoint};
         const std::uint64_t h = detail::hash_label_values(vals, 2, hash_key_);
@@ -9253,6 +9254,9 @@ public:
             if (overflow_ && endpoint_count_ + 1 >= max_endpoints_) shared = overflow_;
         }
         if (shared) return redirected(*shared);
+        // Names no endpoint holds, so checked only when the lookup missed.
+        if (VITALS_DETAIL_UNLIKELY(!fits(method) || !fits(endpoint)))
+            return redirected(overflow_endpoint());
         bool overflow;
         {
             detail::exclusive_lock lock(mutex_);
@@ -9327,11 +9331,12 @@ private:
         }
     }
 
-    // Whether `v` is longer than the families' bound as they measure it, shown (invalid UTF-8
-    // as U+FFFD, 3 bytes): scanned only when that could make it so.
-    bool too_long(std::string_view v) const noexcept {
-        return v.size() > max_value_bytes_ ||
-               (v.size() > max_value_bytes_ / 3 && detail::shown_size(v) > max_value_bytes_);
+    // Whether `v` (at most max_value_bytes_ long) can name an endpoint of its own: not
+    // `__overflow__`, and within the families' bound as they measure it, shown (invalid UTF-8
+    // as U+FFFD, 3 bytes), which is scanned only when that could make it too long.
+    bool fits(std::string_view v) const noexcept {
+        return v != overflow_label_value &&
+               (v.size() <= max_value_bytes_ / 3 || detail::shown_size(v) <= max_value_bytes_);
     }
 
     // Whether a new pair must use the overflow endpoint: one series of each histogram
