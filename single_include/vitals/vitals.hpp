@@ -8597,7 +8597,6 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/counter.hpp>: inlined above
-// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/exclusive_lock.hpp>: inlined above
 // #include <vitals/detail/kit_names.hpp>: inlined above
 // #include <vitals/detail/label_hash.hpp>: inlined above
@@ -8629,6 +8628,7 @@ inline std::int64_t steady_now_ns() noexcept {
 VITALS_END_NAMESPACE
 
 #endif // VITALS_DETAIL_STEADY_CLOCK_HPP
+// #include <vitals/detail/utf8.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
 // #include <vitals/gauge.hpp>: inlined above
 // #include <vitals/histogram.hpp>: inlined above
@@ -9097,12 +9097,14 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// `__overflow__` series. One label set of each histogram family is kept for the kit's overflow
 /// endpoint, so a bound of N holds at most N - 1 endpoints (a bound of 1, none: every request is
 /// counted under `__overflow__`). A pair with `__overflow__` as method or endpoint gets the
-/// overflow endpoint too. An empty namespace drops the prefix and its underscore. Registration
-/// reports errors through the error policy (an invalid namespace or const label, a conflicting
-/// family); the constructor taking a `status&` is the non-throwing form. Two kits with the same
-/// namespace on one registry share the families. The kit owns its endpoint handles and must outlive
-/// every http_endpoint reference and tracker taken from it; the registry must outlive the kit. All
-/// members are thread-safe; construction and first lookups allocate.
+/// overflow endpoint too, and so does one with a name longer than max_label_value_bytes or not
+/// valid UTF-8: such names come from clients, so they are not refused as errors. An empty namespace
+/// drops the prefix and its underscore. Registration reports errors through the error policy (an
+/// invalid namespace or const label, a conflicting family); the constructor taking a `status&` is
+/// the non-throwing form. Two kits with the same namespace on one registry share the families. The
+/// kit owns its endpoint handles and must outlive every http_endpoint reference and tracker taken
+/// from it; the registry must outlive the kit. All members are thread-safe; construction and first
+/// lookups allocate.
 ///
 /// Typical use:
 /// ```
@@ -9231,10 +9233,12 @@ public:
     /// making them waits for the scrapes running, whose output sinks may record through this
     /// kit. Past the families' series bound, new pairs share one endpoint labelled
     /// `__overflow__` (under the reader lock alone, once it exists), and so do pairs with a
-    /// name longer than the families' max_label_value_bytes, shown (a raw URL), and pairs
-    /// with `__overflow__` as method or endpoint: the kit's overflow endpoint is the one
-    /// holding that name, and it takes no room from the bound. Threads racing for the same new
-    /// pair get the same endpoint; pairs being made count against the bound.
+    /// name longer than the families' max_label_value_bytes (a raw URL), pairs with a name
+    /// that is not valid UTF-8 (the families would show "\xff" and "\xfe" both as U+FFFD, one
+    /// series for two endpoints), and pairs with `__overflow__` as method or endpoint: the
+    /// kit's overflow endpoint is the one holding that name, and it takes no room from the
+    /// bound. Names come from clients: none is refused through the error policy. Threads racing for
+    /// the same new pair get the same endpoint; pairs being made count against the bound.
     http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
         // The hash reads every byte: a name over the bound (a raw URL, a flood of them) goes
         // to the overflow endpoint unread.
@@ -9332,11 +9336,11 @@ private:
     }
 
     // Whether `v` (at most max_value_bytes_ long) can name an endpoint of its own: not
-    // `__overflow__`, and within the families' bound as they measure it, shown (invalid UTF-8
-    // as U+FFFD, 3 bytes), which is scanned only when that could make it too long.
+    // `__overflow__`, and valid UTF-8. The families show invalid bytes as U+FFFD, so two names
+    // differing only there would be two endpoints of the kit with the same series (and a name
+    // could grow past the bound as shown).
     bool fits(std::string_view v) const noexcept {
-        return v != overflow_label_value &&
-               (v.size() <= max_value_bytes_ / 3 || detail::shown_size(v) <= max_value_bytes_);
+        return v != overflow_label_value && !detail::has_invalid_utf8(v);
     }
 
     // Whether a new pair must use the overflow endpoint: one series of each histogram

@@ -550,12 +550,46 @@ TEST_CASE("kits/http: endpoint names over the label value bound share the overfl
     auto& method_at_bound = http.endpoint(std::string(2048, 'M'), "/reports");
     CHECK(&method_at_bound != &first);
     CHECK(method_at_bound.method().size() == 2048);
-    // Measured as shown, as the families measure it: a path of 2048 bytes with an invalid
-    // UTF-8 byte shows as 2050 (U+FFFD takes 3). It shares the overflow endpoint too; it was
-    // an endpoint of the kit's own, whose series were the families' overflow series
-    // (status="__overflow__" in the request counter).
+    // A path of 2048 bytes with an invalid UTF-8 byte shows as 2050 (U+FFFD takes 3), past
+    // the families' bound. It shares the overflow endpoint too, as every name that is not
+    // valid UTF-8 does; it was an endpoint of the kit's own, whose series were the families'
+    // overflow series (status="__overflow__" in the request counter).
     auto& invalid = http.endpoint("GET", std::string(2047, 'p') + "\xff");
     CHECK(&invalid == &first);
+}
+
+// The families show invalid UTF-8 as U+FFFD, so "/\xff" and "/\xfe" were two endpoints of
+// the kit recording into one series of each family: each took room from the bound, and two
+// objects that endpoint() told apart counted together. Such names come from clients, so they
+// are not refused (no error for client input): they share the overflow endpoint, as names
+// too long do.
+TEST_CASE("kits/http: a method or endpoint that is not valid UTF-8 gets the overflow endpoint") {
+    vitals::registry reg;
+    vitals::family_options small;
+    small.max_series = 3; // two endpoints and the overflow endpoint
+    vitals::kits::http_metrics http(reg, "u", small);
+    auto& ff = http.endpoint("GET", "/\xff");
+    auto& fe = http.endpoint("GET", "/\xfe");
+    auto& cut = http.endpoint("G\xc3T", "/a"); // a sequence cut short
+    auto& a = http.endpoint("GET", "/a");
+    auto& cafe = http.endpoint("GET", "/caf\xc3\xa9"); // valid UTF-8 beyond ASCII
+    auto& late = http.endpoint("GET", "/late");        // past the bound
+    CHECK(&ff == &fe);
+    CHECK(&ff == &cut);
+    CHECK(ff.endpoint() == "__overflow__");
+    CHECK(a.endpoint() == "/a"); // the room the invalid names used to take
+    CHECK(cafe.endpoint() == "/caf\xc3\xa9");
+    CHECK(&late == &ff);
+    ff.record(200, 0.1);
+    fe.record(200, 0.1);
+    http.record("GET", "/\xfd", 200, 0.1);
+    CHECK(http.duration().size() == 3);
+    CHECK(http.duration().labels("__overflow__", "__overflow__").count() == 3);
+    const std::string out = vitals::to_text(reg);
+    CHECK(out.find("\xef\xbf\xbd") == std::string::npos); // no U+FFFD: no such series
+    // Counted once per lookup, as other lookups sent to the overflow endpoint are.
+    CHECK(out.find("vitals_series_overflow_total{family=\"u_http_requests_total\"} 5\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("kits/http: concurrent trackers on one endpoint with several status codes") {
