@@ -9854,7 +9854,8 @@ namespace kits {
 /// `options` applies to the four families (const labels, series bound); a unit in it is
 /// refused (errc::invalid_argument: the kit sets its families' units itself), and so is a
 /// max_label_value_bytes below 11, which would send the kit's own values (`unspecified`) to
-/// the overflow series. The series
+/// the overflow series, or a max_series below 2, which would send the first job's failures
+/// there. The series
 /// bound counts each family's label sets: one per job for the duration and files families,
 /// but two per job for the runs counter (both outcomes appear at once) and two plus one per
 /// other error type for the errors counter (`exception` and `unspecified` appear at once).
@@ -9914,6 +9915,14 @@ private:
         if (!st) return st;
         st = detail::kit_check_value_bytes(options, "job", ns, job_unspecified_error);
         if (!st) return st;
+        if (options.max_series < 2)
+            return status(errc::invalid_argument,
+                          "job kit \"" + std::string(ns) +
+                              "\": family_options::max_series must be at least 2 (it is " +
+                              std::to_string(options.max_series) +
+                              "): a job's runs take two series (success, failure) and its "
+                              "errors two (exception, unspecified), so one of each would go "
+                              "to the overflow series");
         st = detail::kit_check_const_labels(options.const_labels,
                                             {"converter", "status", "error_type"}, true);
         if (!st) return st;

@@ -25,6 +25,37 @@ TEST_CASE("kits/jobs: families, types, labels and values (golden)") {
     kits_test::check_golden(vitals::to_text(reg), __FILE__, "kits_jobs.txt");
 }
 
+// With a bound of 1, a job's successes took the runs counter's one series and its failures
+// went to the overflow series ({converter="__overflow__",status="__overflow__"}): the only
+// job's failure count read 0 however often it failed, and its `unspecified` errors likewise.
+TEST_CASE("kits/jobs: a series bound below 2 is refused: one job takes two series") {
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    vitals::family_options one;
+    one.max_series = 1;
+    vitals::status st;
+    vitals::kits::job_metrics refused(reg, "j", one, st);
+    CHECK(st.code() == vitals::errc::invalid_argument);
+    CHECK(st.message().find(
+              "job kit \"j\": family_options::max_series must be at least 2 (it is 1)") !=
+          std::string::npos);
+    CHECK(reg.family_count() == families);
+    vitals::registry fits;
+    vitals::family_options two;
+    two.max_series = 2;
+    vitals::kits::job_metrics jobs(fits, "j", two);
+    auto nightly = jobs.job("nightly");
+    nightly.record(1.0, true);
+    nightly.record(1.0, false);
+    CHECK(nightly.failures().value() == 1.0);
+    const std::string text = vitals::to_text(fits);
+    CHECK(text.find("j_converter_runs_total{converter=\"nightly\",status=\"failure\"} 1\n") !=
+          std::string::npos);
+    CHECK(text.find("j_converter_errors_total{converter=\"nightly\","
+                    "error_type=\"unspecified\"} 1\n") != std::string::npos);
+    CHECK(text.find("__overflow__") == std::string::npos);
+}
+
 TEST_CASE("kits/jobs: a negative duration counts the run, not the duration") {
     vitals::registry reg;
     vitals::kits::job_metrics jobs(reg, "j");
@@ -185,14 +216,15 @@ TEST_CASE("kits/jobs: a run that failed with a reason keeps it when an exception
 }
 
 TEST_CASE("kits/jobs: the job name __overflow__ is refused, not shared with overflowed jobs") {
-    // With a bound of 1, `csv` takes the one duration series and `late`, past the bound, the
-    // overflow series {converter="__overflow__"}. A job named `__overflow__` used to be let
-    // in and observe its durations into that series.
+    // With a bound of 2, `csv` and `xml` take the duration series and `late`, past the bound,
+    // the overflow series {converter="__overflow__"}. A job named `__overflow__` used to be
+    // let in and observe its durations into that series.
     vitals::registry reg;
     vitals::family_options opts;
-    opts.max_series = 1;
+    opts.max_series = 2;
     vitals::kits::job_metrics jobs(reg, "j", opts);
     auto csv = jobs.job("csv");
+    auto xml = jobs.job("xml");
     auto late = jobs.job("late");
     late.record(1.0, true);
     CHECK(refusal(jobs, "__overflow__").find("'__overflow__' is reserved") != std::string::npos);
