@@ -9011,7 +9011,10 @@ public:
     /// The request failed with this error type (e.g. "timeout", "connection"; an empty one
     /// is `unspecified`): counted at destruction with the request, in place of the automatic
     /// one. Later calls are ignored: one error per request. Looks the error series up now
-    /// (reader lock; allocates the first time a type is seen), so destruction does not.
+    /// (reader lock; allocates the first time a type is seen), so destruction does not. The
+    /// type is not checked: one longer than max_label_value_bytes is counted in the errors
+    /// family's overflow series (and in vitals_series_overflow_total), one not valid UTF-8
+    /// is shown with U+FFFD, as any label value.
     void record_error(std::string_view error_type) {
         if (cancelled_ || error_) return;
         error_ = &ep_->errors(error_type.empty() ? unspecified_error_type : error_type);
@@ -9101,10 +9104,13 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// valid UTF-8: such names come from clients, so they are not refused as errors. An empty namespace
 /// drops the prefix and its underscore. Registration reports errors through the error policy (an
 /// invalid namespace or const label, a conflicting family); the constructor taking a `status&` is
-/// the non-throwing form. Two kits with the same namespace on one registry share the families. The
-/// kit owns its endpoint handles and must outlive every http_endpoint reference and tracker taken
-/// from it; the registry must outlive the kit. All members are thread-safe; construction and first
-/// lookups allocate.
+/// the non-throwing form. Two kits with the same namespace on one registry share the families,
+/// and so their bound, while each keeps N - 1 endpoints of its own: together they can make more
+/// than the families hold, and the later endpoints then record into the families' overflow
+/// series (in the request counter, with status `__overflow__`), counted in
+/// vitals_series_overflow_total; every request is still counted once. The kit owns its endpoint
+/// handles and must outlive every http_endpoint reference and tracker taken from it; the registry
+/// must outlive the kit. All members are thread-safe; construction and first lookups allocate.
 ///
 /// Typical use:
 /// ```
@@ -9764,7 +9770,10 @@ public:
     /// small fixed set, like an enum: each distinct value is a series) becomes the
     /// `error_type` label of the error counted when the run ends; empty is `unspecified`.
     /// The first call decides; later ones are ignored. Looks the error series up (allocates
-    /// the first time a type is seen).
+    /// the first time a type is seen). Unlike the job's name, the type is not refused (this
+    /// runs on the failure path): one longer than max_label_value_bytes is counted in the
+    /// errors family's overflow series (and in vitals_series_overflow_total), one not valid
+    /// UTF-8 is shown with U+FFFD, as any label value; the run itself is counted as failed.
     void fail(std::string_view error_type = {}) {
         if (!error_) error_ = &job_.error(error_type);
     }

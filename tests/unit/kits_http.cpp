@@ -25,6 +25,14 @@ double requests(vitals::kits::http_metrics& http, const char* m, const char* e, 
 double errors(vitals::kits::http_metrics& http, const char* m, const char* e, const char* t) {
     return http.errors().labels(m, e, t).value();
 }
+// The requests counted in all the series of the kit's request counter, read from `text`.
+double http_total(vitals::kits::http_metrics& http, const std::string& text) {
+    double total = 0;
+    const std::string start = '\n' + http.requests().name() + '{';
+    for (std::size_t at = text.find(start); at != std::string::npos; at = text.find(start, at + 1))
+        total += std::stod(text.substr(text.find("} ", at) + 2));
+    return total;
+}
 
 } // namespace
 
@@ -590,6 +598,33 @@ TEST_CASE("kits/http: a method or endpoint that is not valid UTF-8 gets the over
     // Counted once per lookup, as other lookups sent to the overflow endpoint are.
     CHECK(out.find("vitals_series_overflow_total{family=\"u_http_requests_total\"} 5\n") !=
           std::string::npos);
+}
+
+// Each kit keeps N - 1 endpoints of its own, but the families' bound is one: the second
+// kit's later endpoints record into the families' overflow series. Nothing is counted twice
+// or lost, and the overflow counter says how many lookups went there.
+TEST_CASE("kits/http: two kits of one namespace share the families' bound, every request counted") {
+    vitals::registry reg;
+    vitals::family_options small;
+    small.max_series = 4;
+    vitals::kits::http_metrics first(reg, "n", small);
+    vitals::kits::http_metrics second(reg, "n", small);
+    for (const char* e : {"/a", "/b", "/c"}) first.record("GET", e, 200, 0.1);
+    // /a is the first kit's series, /d the families' fourth, /e past their bound, though the
+    // second kit has room for it.
+    for (const char* e : {"/a", "/d", "/e"}) second.record("GET", e, 200, 0.1);
+    const std::string out = vitals::to_text(reg);
+    CHECK(http_total(first, out) == 6.0);
+    CHECK(first.duration().size() == 5); // four endpoints and the overflow series
+    CHECK(first.duration().labels("GET", "/a").count() == 2);
+    CHECK(second.endpoint("GET", "/e").endpoint() == "/e");
+    CHECK(&second.endpoint("GET", "/e").duration() ==
+          &first.duration().labels("__overflow__", "__overflow__"));
+    CHECK(out.find("n_http_requests_total{method=\"__overflow__\",endpoint=\"__overflow__\","
+                   "status=\"__overflow__\"} 1\n") != std::string::npos);
+    CHECK(
+        out.find("vitals_series_overflow_total{family=\"n_http_request_duration_seconds\"} 1\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("kits/http: concurrent trackers on one endpoint with several status codes") {

@@ -67,10 +67,13 @@ inline std::vector<double> byte_buckets() { return exponential_buckets(64.0, 4.0
 /// valid UTF-8: such names come from clients, so they are not refused as errors. An empty namespace
 /// drops the prefix and its underscore. Registration reports errors through the error policy (an
 /// invalid namespace or const label, a conflicting family); the constructor taking a `status&` is
-/// the non-throwing form. Two kits with the same namespace on one registry share the families. The
-/// kit owns its endpoint handles and must outlive every http_endpoint reference and tracker taken
-/// from it; the registry must outlive the kit. All members are thread-safe; construction and first
-/// lookups allocate.
+/// the non-throwing form. Two kits with the same namespace on one registry share the families,
+/// and so their bound, while each keeps N - 1 endpoints of its own: together they can make more
+/// than the families hold, and the later endpoints then record into the families' overflow
+/// series (in the request counter, with status `__overflow__`), counted in
+/// vitals_series_overflow_total; every request is still counted once. The kit owns its endpoint
+/// handles and must outlive every http_endpoint reference and tracker taken from it; the registry
+/// must outlive the kit. All members are thread-safe; construction and first lookups allocate.
 ///
 /// Typical use:
 /// ```

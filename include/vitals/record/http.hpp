@@ -288,7 +288,10 @@ public:
     /// The request failed with this error type (e.g. "timeout", "connection"; an empty one
     /// is `unspecified`): counted at destruction with the request, in place of the automatic
     /// one. Later calls are ignored: one error per request. Looks the error series up now
-    /// (reader lock; allocates the first time a type is seen), so destruction does not.
+    /// (reader lock; allocates the first time a type is seen), so destruction does not. The
+    /// type is not checked: one longer than max_label_value_bytes is counted in the errors
+    /// family's overflow series (and in vitals_series_overflow_total), one not valid UTF-8
+    /// is shown with U+FFFD, as any label value.
     void record_error(std::string_view error_type) {
         if (cancelled_ || error_) return;
         error_ = &ep_->errors(error_type.empty() ? unspecified_error_type : error_type);

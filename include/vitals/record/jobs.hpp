@@ -198,7 +198,10 @@ public:
     /// small fixed set, like an enum: each distinct value is a series) becomes the
     /// `error_type` label of the error counted when the run ends; empty is `unspecified`.
     /// The first call decides; later ones are ignored. Looks the error series up (allocates
-    /// the first time a type is seen).
+    /// the first time a type is seen). Unlike the job's name, the type is not refused (this
+    /// runs on the failure path): one longer than max_label_value_bytes is counted in the
+    /// errors family's overflow series (and in vitals_series_overflow_total), one not valid
+    /// UTF-8 is shown with U+FFFD, as any label value; the run itself is counted as failed.
     void fail(std::string_view error_type = {}) {
         if (!error_) error_ = &job_.error(error_type);
     }
