@@ -72,11 +72,17 @@ struct server_options {
     /// it closes (so a load balancer can move traffic away). At most one hour: stop() waits
     /// it out.
     std::chrono::milliseconds drain{0};
-    /// Longest request line (method, target, version); longer: 414.
+    /// Longest request line (method, target, version); longer: 414. At least 64 plus the
+    /// longest endpoint path (72 with the default paths): "HEAD <path> HTTP/1.1" with room
+    /// for a short query string.
     std::size_t max_request_line = 8192;
-    /// Largest header section, line ends included; larger: 431.
+    /// Largest header section, line ends included; larger: 431. At least 1024, plus 24 and
+    /// the token's length when bearer_token is set: Prometheus' scrape takes up to about 800
+    /// bytes before its `Authorization: Bearer <token>` line (its Accept header alone up to
+    /// 378, the Host header up to 267 for a 253-byte host name).
     std::size_t max_header_bytes = 16384;
-    /// Most header fields in a request; more: 431.
+    /// Most header fields in a request; more: 431. At least 8: Prometheus sends 5 (6 with a
+    /// bearer token), a Kubernetes probe 4.
     std::size_t max_headers = 100;
     /// Largest request body (bodies are read and discarded); larger: 413.
     std::size_t max_body_bytes = 65536;
@@ -111,6 +117,32 @@ inline bool valid_endpoint_path(const std::string& p) noexcept {
     return true;
 }
 
+// Request-size minimums, so that the clients the server exists for always fit: a request
+// line of "HEAD <path> HTTP/1.1" is the path plus 14 bytes, and the rest leaves room for a
+// query string. Prometheus 2.x and 3.x send Host, User-Agent, an Accept header listing up to
+// five scrape formats (378 bytes with its line end when each names an escaping scheme),
+// Accept-Encoding, X-Prometheus-Scrape-Timeout-Seconds and, with a token, Authorization:
+// about 500 bytes for a pod IP, 750 for a 253-byte host name, so 1024 leaves a margin.
+constexpr std::size_t min_request_line_over_path = 64;
+constexpr std::size_t min_header_bytes = 1024;
+constexpr std::size_t min_headers = 8;
+
+// "Authorization: Bearer " and the line end around the token.
+constexpr std::size_t bearer_line_overhead = 24;
+
+inline std::size_t required_request_line(const server_options& o) noexcept {
+    const std::string* paths[] = {&o.metrics_path, &o.health_path, &o.ready_path, &o.live_path};
+    std::size_t longest = 0;
+    for (const std::string* p : paths)
+        if (p->size() > longest) longest = p->size();
+    return min_request_line_over_path + longest;
+}
+
+inline std::size_t required_header_bytes(const server_options& o) noexcept {
+    if (o.bearer_token.empty()) return min_header_bytes;
+    return min_header_bytes + bearer_line_overhead + o.bearer_token.size();
+}
+
 /// Checks every option; the status names the first one out of range.
 inline status validate_options(const server_options& o) {
     const auto bad = [](const std::string& what) {
@@ -125,9 +157,6 @@ inline status validate_options(const server_options& o) {
     if (o.drain > std::chrono::hours(1))
         return bad("drain must be at most one hour (stop() waits for it)");
     if (o.max_output_bytes < 65536) return bad("max_output_bytes must be at least 65536");
-    if (o.max_request_line < 16 || o.max_header_bytes < 16 || o.max_headers == 0)
-        return bad("max_request_line and max_header_bytes must be at least 16 and "
-                   "max_headers at least 1");
     if (o.backlog <= 0) return bad("backlog must be positive");
     const std::string* paths[] = {&o.metrics_path, &o.health_path, &o.ready_path, &o.live_path};
     for (std::size_t i = 0; i < 4; ++i) {
@@ -142,6 +171,24 @@ inline status validate_options(const server_options& o) {
         const auto c = static_cast<unsigned char>(ch);
         if (c <= 0x20 || c >= 0x7F) return bad("bearer_token must be visible ASCII without spaces");
     }
+    // Below these, every Kubernetes probe or Prometheus scrape would get 414 or 431.
+    const std::size_t line = required_request_line(o);
+    if (o.max_request_line < line)
+        return bad("max_request_line must be at least " + std::to_string(line) +
+                   " (64 plus the longest endpoint path): shorter, a Kubernetes probe or a "
+                   "Prometheus scrape of that path gets 414");
+    const std::size_t head = required_header_bytes(o);
+    if (o.max_header_bytes < head)
+        return bad("max_header_bytes must be at least " + std::to_string(head) +
+                   (o.bearer_token.empty()
+                        ? std::string()
+                        : " (1024, plus 24 and the bearer_token's " +
+                              std::to_string(o.bearer_token.size()) + " bytes)") +
+                   ": smaller, a Prometheus scrape's header section (up to about 800 bytes "
+                   "before its Authorization line) gets 431");
+    if (o.max_headers < min_headers)
+        return bad("max_headers must be at least 8: a Prometheus scrape sends 6 header fields "
+                   "with a bearer token, a Kubernetes probe 4, and more get 431");
     socket_address a;
     if (!parse_address(o.bind_address, o.port, a))
         return bad("bind_address '" + o.bind_address + "' is not a numeric IPv4 or IPv6 address");
