@@ -460,6 +460,13 @@ inline long long receive(socket_t s, char* data, std::size_t size) noexcept {
 #endif
 }
 
+/// Whether bytes wait to be received, without taking them (false at end of stream, on an
+/// error, or when nothing has arrived; the socket is non-blocking).
+inline bool input_waiting(socket_t s) noexcept {
+    char byte = 0;
+    return ::recv(s, &byte, 1, MSG_PEEK) > 0;
+}
+
 /// Stops sending (FIN) while still receiving.
 inline void shutdown_send(socket_t s) noexcept {
 #if defined(_WIN32)
@@ -1802,6 +1809,8 @@ struct server_connection {
     bool render_waiting = false; // its complete request is a render that waits for output room
     std::uint64_t turns = 0;     // loop turns this connection was served in
     std::uint64_t last_turn = 0; // the last of them
+    std::uint64_t polled_input_turn = 0; // the last turn whose poll saw input waiting
+    std::uint64_t late_input_turn = 0;   // the last turn its input was found after the poll
 };
 
 } // namespace detail
@@ -1875,7 +1884,8 @@ struct server_options {
     /// Open connections served at once. A new connection beyond it closes one that loses
     /// little (counted in vitals_server_closed_connections_total{reason="connection_limit"})
     /// and is served; only when there is none does it get 503 and is closed. First the idle
-    /// connection that has waited longest: a keep-alive connection between requests, or one
+    /// connection that has waited longest: a keep-alive connection between requests (not one
+    /// whose next request arrived while the server was busy and waits to be read), or one
     /// that has sent nothing at all for a second since it connected. Else the lingering
     /// connection (its response sent after `Connection: close`, waiting up to two seconds for
     /// the client to close) that began lingering first. Else the stalled request
@@ -2466,6 +2476,9 @@ private:
         // of the slice; the rest keep their events for the next turn.
         ++turn_;
         writer_.set_turn(turn_);
+        for (std::size_t i = 0; i < polled; ++i)
+            if ((poll_set_[first + i].revents & (POLLIN | POLLHUP)) != 0)
+                connections_[i]->polled_input_turn = turn_;
         const clock::time_point slice_end = now_ + turn_slice;
         clock::time_point fresh_end = now_ + turn_slice / 2;
         bool render_excused = false;
@@ -2774,16 +2787,33 @@ private:
                now_ - c.output_progress >= silent_grace;
     }
 
+    // The idle connection (never `keep`) that has waited longest, passing over those whose
+    // client sent a request after this turn's poll (while the turn served others, a render
+    // perhaps): it has not been read yet, but closing it would lose that request. Input the
+    // poll saw is not passed over: a connection the turn left unserved (a flood's backlog)
+    // stays closable, and as its input is read in a later turn, a client gains at most one
+    // turn by its timing and cannot keep its connection from being picked.
+    connection* oldest_idle(const connection* keep) {
+        for (;;) {
+            connection* oldest = nullptr;
+            for (auto* c : connections_)
+                if (c != keep && idle(*c) && c->late_input_turn != turn_ &&
+                    (!oldest || c->last_activity < oldest->last_activity))
+                    oldest = c;
+            // One look (a peeking recv) per connection and turn at most.
+            if (!oldest || oldest->polled_input_turn == turn_ || !input_waiting(oldest->sock))
+                return oldest;
+            oldest->late_input_turn = turn_;
+        }
+    }
+
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
     // waited longest, else the lingering one (its response sent) that began lingering first,
     // else the stalled request that began first, else the client that has taken none of its
     // output for longest. False when there is none: a request younger than silent_grace, or
     // output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
-        connection* oldest = nullptr;
-        for (auto* c : connections_)
-            if (c != keep && idle(*c) && (!oldest || c->last_activity < oldest->last_activity))
-                oldest = c;
+        connection* oldest = oldest_idle(keep);
         if (!oldest)
             for (auto* c : connections_)
                 if (c != keep && !c->dead && c->lingering &&

@@ -46,6 +46,8 @@ struct server_connection {
     bool render_waiting = false; // its complete request is a render that waits for output room
     std::uint64_t turns = 0;     // loop turns this connection was served in
     std::uint64_t last_turn = 0; // the last of them
+    std::uint64_t polled_input_turn = 0; // the last turn whose poll saw input waiting
+    std::uint64_t late_input_turn = 0;   // the last turn its input was found after the poll
 };
 
 } // namespace detail

@@ -228,6 +228,9 @@ private:
         // of the slice; the rest keep their events for the next turn.
         ++turn_;
         writer_.set_turn(turn_);
+        for (std::size_t i = 0; i < polled; ++i)
+            if ((poll_set_[first + i].revents & (POLLIN | POLLHUP)) != 0)
+                connections_[i]->polled_input_turn = turn_;
         const clock::time_point slice_end = now_ + turn_slice;
         clock::time_point fresh_end = now_ + turn_slice / 2;
         bool render_excused = false;
@@ -536,16 +539,33 @@ private:
                now_ - c.output_progress >= silent_grace;
     }
 
+    // The idle connection (never `keep`) that has waited longest, passing over those whose
+    // client sent a request after this turn's poll (while the turn served others, a render
+    // perhaps): it has not been read yet, but closing it would lose that request. Input the
+    // poll saw is not passed over: a connection the turn left unserved (a flood's backlog)
+    // stays closable, and as its input is read in a later turn, a client gains at most one
+    // turn by its timing and cannot keep its connection from being picked.
+    connection* oldest_idle(const connection* keep) {
+        for (;;) {
+            connection* oldest = nullptr;
+            for (auto* c : connections_)
+                if (c != keep && idle(*c) && c->late_input_turn != turn_ &&
+                    (!oldest || c->last_activity < oldest->last_activity))
+                    oldest = c;
+            // One look (a peeking recv) per connection and turn at most.
+            if (!oldest || oldest->polled_input_turn == turn_ || !input_waiting(oldest->sock))
+                return oldest;
+            oldest->late_input_turn = turn_;
+        }
+    }
+
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
     // waited longest, else the lingering one (its response sent) that began lingering first,
     // else the stalled request that began first, else the client that has taken none of its
     // output for longest. False when there is none: a request younger than silent_grace, or
     // output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
-        connection* oldest = nullptr;
-        for (auto* c : connections_)
-            if (c != keep && idle(*c) && (!oldest || c->last_activity < oldest->last_activity))
-                oldest = c;
+        connection* oldest = oldest_idle(keep);
         if (!oldest)
             for (auto* c : connections_)
                 if (c != keep && !c->dead && c->lingering &&

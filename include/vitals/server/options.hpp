@@ -27,7 +27,8 @@ struct server_options {
     /// Open connections served at once. A new connection beyond it closes one that loses
     /// little (counted in vitals_server_closed_connections_total{reason="connection_limit"})
     /// and is served; only when there is none does it get 503 and is closed. First the idle
-    /// connection that has waited longest: a keep-alive connection between requests, or one
+    /// connection that has waited longest: a keep-alive connection between requests (not one
+    /// whose next request arrived while the server was busy and waits to be read), or one
     /// that has sent nothing at all for a second since it connected. Else the lingering
     /// connection (its response sent after `Connection: close`, waiting up to two seconds for
     /// the client to close) that began lingering first. Else the stalled request

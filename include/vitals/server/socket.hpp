@@ -268,6 +268,13 @@ inline long long receive(socket_t s, char* data, std::size_t size) noexcept {
 #endif
 }
 
+/// Whether bytes wait to be received, without taking them (false at end of stream, on an
+/// error, or when nothing has arrived; the socket is non-blocking).
+inline bool input_waiting(socket_t s) noexcept {
+    char byte = 0;
+    return ::recv(s, &byte, 1, MSG_PEEK) > 0;
+}
+
 /// Stops sending (FIN) while still receiving.
 inline void shutdown_send(socket_t s) noexcept {
 #if defined(_WIN32)
