@@ -4452,7 +4452,7 @@ VITALS_END_NAMESPACE
 #include <string>      // string
 #include <string_view> // string_view
 #include <type_traits> // integral_constant, is_trivially_copyable_v
-#include <utility>     // pair, move, forward, swap
+#include <utility>     // pair, move, forward
 #include <vector>      // vector
 
 VITALS_BEGIN_NAMESPACE
@@ -4640,8 +4640,15 @@ void insert_at(std::vector<T>& v, std::size_t pos, T value) noexcept {
         std::memmove(v.data() + pos + 1, v.data() + pos, after * sizeof(T));
         v[pos] = value;
     } else {
-        v.push_back(std::move(value));
-        for (std::size_t i = v.size() - 1; i > pos; --i) std::swap(v[i], v[i - 1]);
+        // Moved along rather than swapped: std::string's swap() is 300 bytes of library code
+        // that embedded builds would link for this alone.
+        if (pos == v.size()) {
+            v.push_back(std::move(value));
+            return;
+        }
+        v.push_back(std::move(v.back()));
+        for (std::size_t i = v.size() - 2; i > pos; --i) v[i] = std::move(v[i - 1]);
+        v[pos] = std::move(value);
     }
 }
 
