@@ -73,13 +73,13 @@ template <class Names>
 status check_label_name(std::string_view name, bool histogram, const Names& seen) {
     if (!is_valid_label_name(name))
         return {errc::invalid_label_name,
-                "invalid label name '" + std::string(name) +
-                    "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+                message({"invalid label name '", name,
+                         "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"})};
     if (histogram && name == "le")
         return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
     for (const auto& s : seen)
         if (std::string_view(s) == name)
-            return {errc::duplicate_label_name, "label name '" + std::string(name) + "' repeated"};
+            return {errc::duplicate_label_name, message({"label name '", name, "' repeated"})};
     return {};
 }
 

@@ -2586,6 +2586,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/format_number.hpp>: inlined above
+// #include <vitals/error.hpp>: inlined above
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
@@ -2653,18 +2654,18 @@ private:
 struct family_text {
     family_text(metric_type type, const std::string& name, std::string_view help,
                 const std::vector<double>& bounds, const std::vector<std::string>& states) {
-        header = "# HELP " + name + ' ';
+        // Each piece made by message() in one call: string operator+ chains and += of a char
+        // cost code here, and embedded builds count it.
+        header = message({"# HELP ", name, " "});
         append_escaped(header, help, false);
-        header += "\n# TYPE " + name + ' ';
-        header += text_type_name(type);
-        header += '\n';
+        header += message({"\n# TYPE ", name, " ", text_type_name(type), "\n"});
         if (type == metric_type::stateset) {
             // The state label is named after the family: `name="state"} `.
             state_suffixes.reserve(states.size());
             for (const std::string& st : states) {
                 label_text l;
                 l.append(name, st);
-                state_suffixes.push_back(std::string(l.view()) + "} ");
+                state_suffixes.push_back(message({l.view(), "} "}));
             }
         }
         if (type != metric_type::histogram) return;
@@ -2673,15 +2674,15 @@ struct family_text {
         for (double b : bounds) {
             char num[max_number_chars];
             std::size_t n = format_label_number(num, b);
-            le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
+            le_suffixes.push_back(message({"le=\"", std::string_view(num, n), "\"} "}));
             n = format_canonical(num, b);
-            om_le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
+            om_le_suffixes.push_back(message({"le=\"", std::string_view(num, n), "\"} "}));
         }
         le_suffixes.push_back("le=\"+Inf\"} ");
         om_le_suffixes.push_back("le=\"+Inf\"} ");
-        bucket_prefix = name + "_bucket{";
-        sum_name = name + "_sum";
-        count_name = name + "_count";
+        bucket_prefix = message({name, "_bucket{"});
+        sum_name = message({name, "_sum"});
+        count_name = message({name, "_count"});
     }
 
     std::string header; // "# HELP ...\n# TYPE ...\n"
@@ -4494,13 +4495,13 @@ template <class Names>
 status check_label_name(std::string_view name, bool histogram, const Names& seen) {
     if (!is_valid_label_name(name))
         return {errc::invalid_label_name,
-                "invalid label name '" + std::string(name) +
-                    "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"};
+                message({"invalid label name '", name,
+                         "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"})};
     if (histogram && name == "le")
         return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
     for (const auto& s : seen)
         if (std::string_view(s) == name)
-            return {errc::duplicate_label_name, "label name '" + std::string(name) + "' repeated"};
+            return {errc::duplicate_label_name, message({"label name '", name, "' repeated"})};
     return {};
 }
 
@@ -6720,11 +6721,11 @@ private:
     // (registry::reserved_for() tests the same names: change both together.)
     static std::vector<std::string> reserved_names(metric_type type, const std::string& name) {
         if (type == metric_type::counter) {
-            std::string base = name.substr(0, name.size() - 6); // "x" of "x_total"
+            std::string base(name.data(), name.size() - 6); // "x" of "x_total"
             return {base + "_created", base, name};
         }
         if (type == metric_type::info)
-            return {name.substr(0, name.size() - 5), name}; // "x" and "x_info"
+            return {std::string(name.data(), name.size() - 5), name}; // "x" and "x_info"
         if (type == metric_type::histogram)
             return {name, name + "_bucket", name + "_sum", name + "_count", name + "_created"};
         return {name};
@@ -6732,19 +6733,23 @@ private:
 
     // Error messages (registration failures only, so nothing here needs to be fast).
 
-    static std::string quoted(std::string_view s) { return '"' + std::string(s) + '"'; }
+    // Built with message() and append(), not string operator+ chains and += of a char, whose
+    // inlined code and extra library functions embedded builds count.
+    static std::string quoted(std::string_view s) { return detail::message({"\"", s, "\""}); }
 
     static std::string list(const std::vector<std::string>& names) {
         std::string out = "[";
-        for (const auto& n : names) out += (out.size() > 1 ? ", " : "") + n;
-        return out + ']';
+        for (const auto& n : names) out.append(out.size() > 1 ? ", " : "").append(n);
+        out += "]";
+        return out;
     }
 
     static std::string list(const std::vector<label>& labels) {
         std::string out = "[";
         for (const auto& l : labels)
-            out += (out.size() > 1 ? ", " : "") + l.first + '=' + quoted(l.second);
-        return out + ']';
+            out += detail::message({out.size() > 1 ? ", " : "", l.first, "=\"", l.second, "\""});
+        out += "]";
+        return out;
     }
 
     static std::string list(const std::vector<double>& bounds) {
@@ -6754,7 +6759,8 @@ private:
             if (out.size() > 1) out += ", ";
             out.append(num, detail::format_double(num, b));
         }
-        return out + ']';
+        out += "]";
+        return out;
     }
 
     static std::string number(std::size_t v) {
@@ -6784,8 +6790,8 @@ private:
                                     article(type), type_name(type)});
         std::string out;
         const auto add = [&out](const char* what, const std::string& had, const std::string& got) {
-            out += (out.empty() ? "with " : "; with ") + std::string(what) + ' ' + had + ", not " +
-                   got;
+            out +=
+                detail::message({out.empty() ? "with " : "; with ", what, " ", had, ", not ", got});
         };
         if (f.help() != help) add("help", quoted(f.help()), quoted(help));
         if (!same(f.label_names(), label_names))
@@ -6811,7 +6817,8 @@ private:
         const char* suffix = type == metric_type::counter ? "_total"
                              : type == metric_type::info  ? "_info"
                                                           : nullptr;
-        if (suffix && taken.size() < name.size() && name.compare(0, taken.size(), taken) == 0)
+        if (suffix && taken.size() < name.size() &&
+            std::string_view(name.data(), taken.size()) == taken)
             return detail::message({"also owns its name without '", suffix, "', '", taken, "'"});
         return detail::message({expose, " samples named '", taken, "'",
                                 detail::ends_with(taken, "_created") ? " in OpenMetrics" : ""});
@@ -6875,8 +6882,8 @@ private:
         if (type == metric_type::info && !detail::ends_with(name, "_info")) name += "_info";
         // A counter `_total` (or an info `_info`) would be described as `# TYPE _total counter`
         // with the sample `_total`, which parsers reject: the family needs a name of its own.
-        if ((type == metric_type::counter && name == "_total") ||
-            (type == metric_type::info && name == "_info"))
+        if ((type == metric_type::counter && std::string_view(name) == "_total") ||
+            (type == metric_type::info && std::string_view(name) == "_info"))
             return status(errc::invalid_metric_name,
                           detail::message({"invalid metric name '", name, "': ", article(type),
                                            type_name(type), " needs a name before '", name, "'"}));
@@ -6937,7 +6944,8 @@ private:
             return existing(*families_[pos], type, name, help, label_names, options, bounds,
                             states);
         if (scraping)
-            return status(errc::invalid_argument, scraping_error("register '" + name + '\''));
+            return status(errc::invalid_argument,
+                          scraping_error(detail::message({"register '", name, "'"})));
         look.release();
         detail::exclusive_lock lock(mutex_);
         pos = family_index(name); // another thread may have registered it meanwhile
@@ -7091,7 +7099,7 @@ private:
             return f;
         }
         return status(errc::conflicting_registration,
-                      "metric '" + name + "' is already registered " + diff);
+                      detail::message({"metric '", name, "' is already registered ", diff}));
     }
 
     static detail::family_base* make_family(metric_type type, std::string name, std::string help,
@@ -7105,11 +7113,12 @@ private:
 
     // Why something that needs the writer lock cannot be done now: the calling thread is
     // inside a scrape of this registry, which holds the reader lock until it ends.
-    static std::string scraping_error(const std::string& what) {
-        return "cannot " + what +
-               " while this thread scrapes the same registry (from a collector or the "
-               "output's sink): the scrape holds the registry's lock until it ends. Register "
-               "before scraping, or write computed values through the collector_output";
+    static std::string scraping_error(std::string_view what) {
+        return detail::message(
+            {"cannot ", what,
+             " while this thread scrapes the same registry (from a collector or the "
+             "output's sink): the scrape holds the registry's lock until it ends. Register "
+             "before scraping, or write computed values through the collector_output"});
     }
 
     // How this thread takes the reader lock (a second shared lock on the same mutex can wait

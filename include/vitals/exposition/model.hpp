@@ -7,6 +7,7 @@
 #include <vitals/config.hpp>
 #include <vitals/detail/escape.hpp>
 #include <vitals/detail/format_number.hpp>
+#include <vitals/error.hpp>
 
 #include <cstddef>     // size_t
 #include <cstdint>     // uint64_t
@@ -74,18 +75,18 @@ private:
 struct family_text {
     family_text(metric_type type, const std::string& name, std::string_view help,
                 const std::vector<double>& bounds, const std::vector<std::string>& states) {
-        header = "# HELP " + name + ' ';
+        // Each piece made by message() in one call: string operator+ chains and += of a char
+        // cost code here, and embedded builds count it.
+        header = message({"# HELP ", name, " "});
         append_escaped(header, help, false);
-        header += "\n# TYPE " + name + ' ';
-        header += text_type_name(type);
-        header += '\n';
+        header += message({"\n# TYPE ", name, " ", text_type_name(type), "\n"});
         if (type == metric_type::stateset) {
             // The state label is named after the family: `name="state"} `.
             state_suffixes.reserve(states.size());
             for (const std::string& st : states) {
                 label_text l;
                 l.append(name, st);
-                state_suffixes.push_back(std::string(l.view()) + "} ");
+                state_suffixes.push_back(message({l.view(), "} "}));
             }
         }
         if (type != metric_type::histogram) return;
@@ -94,15 +95,15 @@ struct family_text {
         for (double b : bounds) {
             char num[max_number_chars];
             std::size_t n = format_label_number(num, b);
-            le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
+            le_suffixes.push_back(message({"le=\"", std::string_view(num, n), "\"} "}));
             n = format_canonical(num, b);
-            om_le_suffixes.push_back("le=\"" + std::string(num, n) + "\"} ");
+            om_le_suffixes.push_back(message({"le=\"", std::string_view(num, n), "\"} "}));
         }
         le_suffixes.push_back("le=\"+Inf\"} ");
         om_le_suffixes.push_back("le=\"+Inf\"} ");
-        bucket_prefix = name + "_bucket{";
-        sum_name = name + "_sum";
-        count_name = name + "_count";
+        bucket_prefix = message({name, "_bucket{"});
+        sum_name = message({name, "_sum"});
+        count_name = message({name, "_count"});
     }
 
     std::string header; // "# HELP ...\n# TYPE ...\n"
