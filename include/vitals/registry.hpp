@@ -1197,7 +1197,9 @@ private:
         failure_count_.fetch_add(1, std::memory_order_relaxed);
 #if VITALS_DETAIL_CAN_CATCH()
         try {
-            c.last_error = message;
+            // A new string moved in rather than assign(const char*), which links 400 bytes of
+            // library code (string::_M_replace) into embedded builds for this alone.
+            c.last_error = std::string(message);
         } catch (...) { // out of memory: the count still tells
         }
 #else
