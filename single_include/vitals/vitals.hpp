@@ -1454,9 +1454,15 @@ using error_handler = void (*)(errc code, const char* message);
 
 namespace detail {
 inline void default_error_handler(errc, const char* message) {
+    // Only a build without exceptions (or with VITALS_NO_EXCEPTIONS=1) gets here, and the
+    // abort that follows is its first sign that vitals does not throw: say how to handle it.
     std::fputs("vitals: fatal error: ", stderr);
     std::fputs(message, stderr);
-    std::fputs("\n", stderr);
+    std::fputs(
+        "\nvitals: this build does not throw, so the error aborts: the try_ forms (try_counter(), "
+        "try_labels(), try_start(), ...) return the error instead, and "
+        "vitals::set_error_handler() replaces this handler\n",
+        stderr);
 }
 VITALS_DETAIL_PROCESS_WIDE inline std::atomic<error_handler>& error_handler_slot() noexcept {
     static std::atomic<error_handler> slot{&default_error_handler};

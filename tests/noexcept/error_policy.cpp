@@ -170,6 +170,12 @@ int main() {
         check(r.err.find("vitals: fatal error: ") != std::string::npos &&
                   r.err.find("bad name") != std::string::npos,
               "default handler: expected the message on stderr, got '" + r.err + "'");
+        // The abort is where a program built without exceptions first meets the policy: the
+        // message says how to handle the error instead.
+        check(r.err.find("try_counter()") != std::string::npos &&
+                  r.err.find("vitals::set_error_handler()") != std::string::npos,
+              "default handler: expected the try_ forms and set_error_handler named, got '" +
+                  r.err + "'");
     }
 
     // In this process: the try_ forms report errors and never call the handler.
