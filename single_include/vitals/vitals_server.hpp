@@ -2049,7 +2049,10 @@ inline status validate_options(const server_options& o) {
                    "with a bearer token, a Kubernetes probe 4, and more get 431");
     socket_address a;
     if (!parse_address(o.bind_address, o.port, a))
-        return bad("bind_address '" + o.bind_address + "' is not a numeric IPv4 or IPv6 address");
+        // "host:port", as prometheus-cpp's Exposer takes it, is the usual mistake here.
+        return bad("bind_address '" + o.bind_address +
+                   "' is not a numeric IPv4 or IPv6 address or \"localhost\" (host names are "
+                   "not resolved; the port goes in server_options::port)");
     return {};
 }
 

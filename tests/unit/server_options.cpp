@@ -25,6 +25,9 @@ TEST_CASE("server: invalid options are rejected before anything is opened") {
     o.bind_address = "example.com";
     rejects(o, "not a numeric IPv4 or IPv6 address");
     o = local_options();
+    o.bind_address = "127.0.0.1:9090"; // prometheus-cpp's Exposer form: say where the port goes
+    rejects(o, "the port goes in server_options::port");
+    o = local_options();
     o.bind_address = "";
     rejects(o, "bind_address");
     o = local_options();
