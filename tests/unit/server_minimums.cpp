@@ -29,8 +29,8 @@ std::string start_error(const vitals::server_options& o) {
 // on the 1.0.0 formats only): the longest it sends.
 std::string prometheus_accept() {
     const char* formats[] = {
-        "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
-        "encoding=delimited",
+        ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+         "encoding=delimited"),
         "application/openmetrics-text;version=1.0.0", "application/openmetrics-text;version=0.0.1",
         "text/plain;version=1.0.0", "text/plain;version=0.0.4"};
     std::string accept;
