@@ -487,8 +487,8 @@ struct family_model {
     std::vector<std::string> states;
     void* fam = nullptr; // vitals::family<Metric>*
     std::map<std::vector<std::string>, series_model> series;
-    bool has_overflow_node = false, overflowed = false;
-    std::vector<std::vector<std::string>> pool; // raw label values to look up
+    bool has_overflow_node = false, overflowed = false; // has_: made as the overflow series
+    std::vector<std::vector<std::string>> pool;         // raw label values to look up
     std::size_t slots() const { return type == metric_type::histogram ? bounds.size() + 1 : 1; }
     std::string base() const {
         if (type == metric_type::counter) return name.substr(0, name.size() - 6);
@@ -601,9 +601,12 @@ void count_overflow(family_model& f) {
 
 series_model& overflow_node(family_model& f) {
     const std::vector<std::string> key(f.label_names.size(), "__overflow__");
-    f.has_overflow_node = true;
     auto it = f.series.find(key);
-    return it == f.series.end() ? create(f, key) : show(it->second, f);
+    if (it != f.series.end()) return show(it->second, f);
+    // README: made as the overflow series it takes no slot of max_series; a label set of
+    // `__overflow__` values the program made itself keeps the slot it took.
+    f.has_overflow_node = true;
+    return create(f, key);
 }
 
 // labels(raw): README's "Each family holds at most max_series label sets", "values shown
@@ -738,6 +741,11 @@ errc predict_registration(const definition& d, family_model** same) {
         std::set<std::string> seen;
         for (const auto& st : d.states)
             if (st.empty() || !seen.insert(shown(st)).second) return errc::invalid_argument;
+        // A state is a label value: README's bound on label values, measured as shown.
+        for (const auto& st : d.states)
+            if (d.opts.max_label_value_bytes != 0 &&
+                shown(st).size() > d.opts.max_label_value_bytes)
+                return errc::invalid_argument;
     }
     std::vector<std::string> seen;
     const auto check = [&](const std::string& n) {
@@ -754,7 +762,7 @@ errc predict_registration(const definition& d, family_model** same) {
         if (errc e = check(cl.first); e != errc::ok) return e;
     if (d.opts.max_series == 0 || d.opts.max_label_value_bytes == 0) return errc::invalid_argument;
     for (const auto& cl : d.opts.const_labels)
-        if (cl.second.size() > d.opts.max_label_value_bytes) return errc::invalid_argument;
+        if (shown(cl.second).size() > d.opts.max_label_value_bytes) return errc::invalid_argument;
     if (d.type == metric_type::histogram && !buckets_valid(d.bounds)) return errc::invalid_buckets;
     if (family_model* f = g_model.find(full)) {
         if (!same_definition(*f, d)) return errc::conflicting_registration;
@@ -923,7 +931,7 @@ definition random_definition(rng& r, std::vector<std::string>* note) {
         for (auto& n : d.label_names) dup = dup || n == cl.first;
         for (auto& c : cls) dup = dup || c.first == cl.first;
         if (d.type == metric_type::stateset && cl.first == full_name(d)) dup = true;
-        if (!dup && cl.second.size() <= d.opts.max_label_value_bytes) cls.push_back(cl);
+        if (!dup && shown(cl.second).size() <= d.opts.max_label_value_bytes) cls.push_back(cl);
     }
     d.opts.const_labels = cls;
     // A unit that fits the name, sometimes.
