@@ -433,7 +433,7 @@ install_consumer() {
     pkgconfig_consumers "$prefix/share/pkgconfig" "$dir"
 }
 
-# vitals as a CMake add_subdirectory() and as a meson subproject.
+# vitals as a CMake add_subdirectory(), through CMake's FetchContent and as a meson subproject.
 subproject_consumer() {
     local dir="$BUILD/subproject"
     rm -rf "$dir"
@@ -441,6 +441,20 @@ subproject_consumer() {
     cmake -S tests/consumer -B "$dir/cmake" -G Ninja "-DVITALS_CONSUMER_SOURCE_DIR=$ROOT"
     cmake --build "$dir/cmake"
     (cd "$dir/cmake" && ctest --output-on-failure --no-tests=error)
+
+    # FetchContent clones this repository at its HEAD commit: local, so no network; what is
+    # not committed is not in that build.
+    echo "== CMake FetchContent consumer"
+    local head
+    head="$(git -C "$ROOT" rev-parse --verify HEAD)" ||
+        { echo "the FetchContent consumer needs $ROOT to be a git clone"; return 1; }
+    cmake -S tests/consumer -B "$dir/fetch" -G Ninja -DFETCHCONTENT_QUIET=OFF \
+        "-DVITALS_CONSUMER_GIT_REPOSITORY=$ROOT" "-DVITALS_CONSUMER_GIT_TAG=$head"
+    # The headers used must be the fetched commit's, not this tree's.
+    [[ "$(git -C "$dir/fetch/_deps/vitals-src" rev-parse HEAD)" == "$head" ]] ||
+        { echo "FetchContent did not check out $head in $dir/fetch/_deps/vitals-src"; return 1; }
+    cmake --build "$dir/fetch"
+    (cd "$dir/fetch" && ctest --output-on-failure --no-tests=error)
 
     echo "== meson subproject consumer"
     mkdir -p "$dir/meson-src/subprojects"
