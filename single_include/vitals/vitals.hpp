@@ -7470,7 +7470,8 @@ VITALS_END_NAMESPACE
 
 VITALS_BEGIN_NAMESPACE
 
-/// The Content-Type of the OpenMetrics 1.0.0 text format.
+/// The Content-Type of the OpenMetrics 1.0.0 text format. A view of a whole string literal, so
+/// data() is null-terminated (as text_content_type's is).
 inline constexpr std::string_view openmetrics_content_type =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -10424,7 +10425,8 @@ VITALS_END_NAMESPACE
 
 VITALS_BEGIN_NAMESPACE
 
-/// The Content-Type of the text exposition format 0.0.4.
+/// The Content-Type of the text exposition format 0.0.4. A view of a whole string literal, so
+/// data() is null-terminated and may be given to C APIs (printf("%s", text_content_type.data())).
 inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
 namespace detail {

@@ -24,7 +24,8 @@
 
 VITALS_BEGIN_NAMESPACE
 
-/// The Content-Type of the OpenMetrics 1.0.0 text format.
+/// The Content-Type of the OpenMetrics 1.0.0 text format. A view of a whole string literal, so
+/// data() is null-terminated (as text_content_type's is).
 inline constexpr std::string_view openmetrics_content_type =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 

@@ -19,7 +19,8 @@
 
 VITALS_BEGIN_NAMESPACE
 
-/// The Content-Type of the text exposition format 0.0.4.
+/// The Content-Type of the text exposition format 0.0.4. A view of a whole string literal, so
+/// data() is null-terminated and may be given to C APIs (printf("%s", text_content_type.data())).
 inline constexpr std::string_view text_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
 namespace detail {
