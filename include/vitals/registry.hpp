@@ -875,6 +875,39 @@ private:
         return i != reserved_.size() && reserved_[i] == sample_name;
     }
 
+    // The label names, bounds and buckets of a family about to be made (add() adds its name
+    // to the message).
+    static status check_definition(metric_type type, const std::vector<std::string>& label_names,
+                                   const family_options& options,
+                                   const std::vector<double>& bounds) {
+        std::vector<std::string> seen;
+        for (const auto& ln : label_names) {
+            status st = detail::check_label_name(ln, type == metric_type::histogram, seen);
+            if (!st) return st;
+            seen.push_back(ln);
+        }
+        for (const auto& cl : options.const_labels) {
+            status st = detail::check_label_name(cl.first, type == metric_type::histogram, seen);
+            if (!st) return st;
+            seen.push_back(cl.first);
+        }
+        if (options.max_series == 0)
+            return status(errc::invalid_argument, "max_series must be at least 1");
+        if (options.max_label_value_bytes == 0)
+            return status(errc::invalid_argument, "max_label_value_bytes must be at least 1");
+        // Measured as shown, as labels() measures its values: each invalid UTF-8 byte is
+        // written as the 3 bytes of U+FFFD.
+        for (const auto& cl : options.const_labels)
+            if (detail::shown_size(cl.second) > options.max_label_value_bytes)
+                return status(errc::invalid_argument,
+                              detail::message({"const label '", cl.first, "' has a value of ",
+                                               number(detail::shown_size(cl.second)),
+                                               " bytes as shown, over max_label_value_bytes (",
+                                               number(options.max_label_value_bytes), ")"}));
+        if (type == metric_type::histogram) return validate_buckets(bounds);
+        return {};
+    }
+
     // The stateset checks, given to add() by the stateset registrations alone, so that a
     // program registering no stateset does not link them (about 1 KiB on 32-bit ARM).
     using states_check = status (*)(const std::string& name, const std::vector<std::string>&,
@@ -919,33 +952,12 @@ private:
             status st = check_states_of(name, label_names, options, states);
             if (!st) return st;
         }
-        std::vector<std::string> seen;
-        for (const auto& ln : label_names) {
-            status st = detail::check_label_name(ln, type == metric_type::histogram, seen);
-            if (!st) return st;
-            seen.push_back(ln);
-        }
-        for (const auto& cl : options.const_labels) {
-            status st = detail::check_label_name(cl.first, type == metric_type::histogram, seen);
-            if (!st) return st;
-            seen.push_back(cl.first);
-        }
-        if (options.max_series == 0)
-            return status(errc::invalid_argument, "max_series must be at least 1");
-        if (options.max_label_value_bytes == 0)
-            return status(errc::invalid_argument, "max_label_value_bytes must be at least 1");
-        // Measured as shown, as labels() measures its values: each invalid UTF-8 byte is
-        // written as the 3 bytes of U+FFFD.
-        for (const auto& cl : options.const_labels)
-            if (detail::shown_size(cl.second) > options.max_label_value_bytes)
-                return status(errc::invalid_argument,
-                              detail::message({"const label '", cl.first, "' has a value of ",
-                                               number(detail::shown_size(cl.second)),
-                                               " bytes as shown, over max_label_value_bytes (",
-                                               number(options.max_label_value_bytes), ")"}));
-        if (type == metric_type::histogram) {
-            status st = validate_buckets(bounds);
-            if (!st) return st;
+        {
+            // These checks' messages do not name the family: a program that registers many at
+            // startup must be told which one is wrong.
+            status st = check_definition(type, label_names, options, bounds);
+            if (!st)
+                return status(st.code(), detail::message({"metric '", name, "': ", st.message()}));
         }
 
         // A scrape on this thread (a collector, the output's sink) holds the reader lock: it

@@ -115,6 +115,37 @@ TEST_CASE("registry: label names are validated") {
     CHECK_FALSE(contains(vitals::to_text(reg), "# HELP h "));
 }
 
+TEST_CASE("registry: an error in a family's label names, options or buckets names the family") {
+    // A program registering many families at startup must be told which one is wrong.
+    vitals::registry reg;
+    const std::size_t families = reg.family_count();
+    auto message_of = [](const vitals::status& st) {
+        CHECK_FALSE(st.ok());
+        return st.message();
+    };
+    auto status_of = [](const auto& r) { return r.ok() ? vitals::status{} : r.error(); };
+    CHECK(contains(message_of(status_of(reg.try_counter("app_requests", "H.", {"http-method"}))),
+                   "metric 'app_requests_total': invalid label name 'http-method'"));
+    CHECK(contains(message_of(status_of(reg.try_gauge("app_temp", "H.", {"a", "a"}))),
+                   "metric 'app_temp': "));
+    CHECK(contains(message_of(status_of(reg.try_histogram("app_latency", "H.", {"le"}))),
+                   "metric 'app_latency': label name 'le' is reserved in histograms"));
+    CHECK(contains(message_of(status_of(reg.try_histogram("app_sizes", "H.", {2.0, 1.0}))),
+                   "metric 'app_sizes': histogram bucket bounds must be strictly increasing"));
+    CHECK(contains(message_of(status_of(reg.try_histogram("app_sizes", "H.", {}, {1.0, 1.0}))),
+                   "metric 'app_sizes': histogram bucket bounds must be strictly increasing"));
+    vitals::family_options none;
+    none.max_series = 0;
+    CHECK(contains(message_of(status_of(reg.try_gauge("app_queue", "H.", {"q"}, none))),
+                   "metric 'app_queue': max_series must be at least 1"));
+    vitals::family_options long_value;
+    long_value.const_labels = {{"region", std::string(40, 'x')}};
+    long_value.max_label_value_bytes = 32;
+    CHECK(contains(message_of(status_of(reg.try_gauge("app_queue", "H.", {}, long_value))),
+                   "metric 'app_queue': const label 'region' has a value of 40 bytes"));
+    CHECK(reg.family_count() == families);
+}
+
 TEST_CASE("registry: registering the same definition twice returns the same object") {
     vitals::registry reg;
     CHECK(&reg.counter("c", "Help.") == &reg.counter("c", "Help."));
