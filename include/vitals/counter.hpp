@@ -48,7 +48,7 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
 class counter {
 public:
     counter() noexcept = default;
-    counter(const counter&) = delete;
+    counter(const counter&) = delete; // take a reference: auto& c = reg.counter(...)
     counter& operator=(const counter&) = delete;
 
     /// Adds one.

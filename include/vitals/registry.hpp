@@ -342,7 +342,7 @@ public:
             detail::insert_at(reserved_, reserved_index(n), std::string(n));
         }
     }
-    registry(const registry&) = delete;
+    registry(const registry&) = delete; // take a reference: auto& reg = vitals::default_registry()
     registry& operator=(const registry&) = delete;
     ~registry() {
         for (detail::family_base* f : families_) delete f;

@@ -34,7 +34,7 @@ public:
     explicit stateset(const std::vector<std::string>& states) noexcept : states_(&states) {}
     /// Refused: the stateset would keep a view of a list destroyed at the end of the statement.
     explicit stateset(std::vector<std::string>&& states) = delete;
-    stateset(const stateset&) = delete;
+    stateset(const stateset&) = delete; // take a reference: auto& s = reg.stateset(...)
     stateset& operator=(const stateset&) = delete;
 
     /// Sets one state to `value`; the others keep theirs. Returns false for an unknown name (a

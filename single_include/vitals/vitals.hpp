@@ -1143,7 +1143,7 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
 class counter {
 public:
     counter() noexcept = default;
-    counter(const counter&) = delete;
+    counter(const counter&) = delete; // take a reference: auto& c = reg.counter(...)
     counter& operator=(const counter&) = delete;
 
     /// Adds one.
@@ -3345,7 +3345,7 @@ class gauge {
 public:
     gauge() noexcept = default;
     explicit gauge(double initial) noexcept : value_(initial) {}
-    gauge(const gauge&) = delete;
+    gauge(const gauge&) = delete; // take a reference: auto& g = reg.gauge(...)
     gauge& operator=(const gauge&) = delete;
     ~gauge() { delete cells_.load(std::memory_order_relaxed); }
 
@@ -3530,7 +3530,7 @@ public:
     template <class Full = void>
     histogram(std::initializer_list<double> bounds)
         : histogram(detail::include_histogram_hpp<Full>::copy(bounds)) {}
-    histogram(const histogram&) = delete;
+    histogram(const histogram&) = delete; // take a reference: auto& h = reg.histogram(...)
     histogram& operator=(const histogram&) = delete;
     ~histogram() {
         if (release_bounds_) release_bounds_(bounds_);
@@ -4196,7 +4196,7 @@ protected:
 template <class Metric>
 class family final : private detail::family_handle {
 public:
-    family(const family&) = delete;
+    family(const family&) = delete; // take a reference: auto& f = reg.counter(name, help, {...})
     family& operator=(const family&) = delete;
 
     /// The series for these label values (one per label name, in order), created on first
@@ -4389,7 +4389,7 @@ public:
     explicit stateset(const std::vector<std::string>& states) noexcept : states_(&states) {}
     /// Refused: the stateset would keep a view of a list destroyed at the end of the statement.
     explicit stateset(std::vector<std::string>&& states) = delete;
-    stateset(const stateset&) = delete;
+    stateset(const stateset&) = delete; // take a reference: auto& s = reg.stateset(...)
     stateset& operator=(const stateset&) = delete;
 
     /// Sets one state to `value`; the others keep theirs. Returns false for an unknown name (a
@@ -6334,7 +6334,7 @@ public:
             detail::insert_at(reserved_, reserved_index(n), std::string(n));
         }
     }
-    registry(const registry&) = delete;
+    registry(const registry&) = delete; // take a reference: auto& reg = vitals::default_registry()
     registry& operator=(const registry&) = delete;
     ~registry() {
         for (detail::family_base* f : families_) delete f;

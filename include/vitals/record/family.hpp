@@ -117,7 +117,7 @@ protected:
 template <class Metric>
 class family final : private detail::family_handle {
 public:
-    family(const family&) = delete;
+    family(const family&) = delete; // take a reference: auto& f = reg.counter(name, help, {...})
     family& operator=(const family&) = delete;
 
     /// The series for these label values (one per label name, in order), created on first

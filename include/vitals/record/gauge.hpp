@@ -142,7 +142,7 @@ class gauge {
 public:
     gauge() noexcept = default;
     explicit gauge(double initial) noexcept : value_(initial) {}
-    gauge(const gauge&) = delete;
+    gauge(const gauge&) = delete; // take a reference: auto& g = reg.gauge(...)
     gauge& operator=(const gauge&) = delete;
     ~gauge() { delete cells_.load(std::memory_order_relaxed); }
 

@@ -77,7 +77,7 @@ public:
     template <class Full = void>
     histogram(std::initializer_list<double> bounds)
         : histogram(detail::include_histogram_hpp<Full>::copy(bounds)) {}
-    histogram(const histogram&) = delete;
+    histogram(const histogram&) = delete; // take a reference: auto& h = reg.histogram(...)
     histogram& operator=(const histogram&) = delete;
     ~histogram() {
         if (release_bounds_) release_bounds_(bounds_);
