@@ -48,6 +48,17 @@ struct collected_family {
     std::string name;
 };
 
+/// A health_server running over a registry, as the registry sees it: a registry destroyed
+/// while servers run over it stops them first (stop(owner)), so that no server thread reads
+/// it, or writes into it, after. Linked into the registry by start(), unlinked when the
+/// server thread is done with the registry or by the registry's destructor.
+struct running_server {
+    void (*stop)(void* owner) noexcept = nullptr;
+    void* owner = nullptr;
+    running_server* next = nullptr;
+    bool linked = false; // under the registry's lock
+};
+
 /// Makes `v[i]` an element of `v`, for `i` at most `v.size()`: when `i` is the size, `v`
 /// doubles (to `first` elements when empty), zero-filled. Written out rather than push_back,
 /// whose reallocation every file including this header compiled for each element type.
@@ -344,7 +355,20 @@ public:
     }
     registry(const registry&) = delete; // take a reference: auto& reg = vitals::default_registry()
     registry& operator=(const registry&) = delete;
+    /// Stops every health_server still running over the registry (without their drain
+    /// period), then destroys the families and collectors.
     ~registry() {
+        for (;;) {
+            detail::running_server* s;
+            {
+                detail::exclusive_lock lock(mutex_);
+                s = running_servers_;
+                if (!s) break;
+                running_servers_ = s->next;
+                s->linked = false;
+            }
+            s->stop(s->owner); // joins the server thread: not under the lock its scrapes take
+        }
         for (detail::family_base* f : families_) delete f;
         for (detail::family_base* f : withdrawn_) delete f;
         while (collectors_) delete std::exchange(collectors_, collectors_->next);
@@ -1231,6 +1255,9 @@ private:
     // Sizes of the last to_text() and to_openmetrics() results: the next ones reserve them.
     mutable std::atomic<std::size_t> last_text_size_{0};
     mutable std::atomic<std::size_t> last_openmetrics_size_{0};
+    // health_servers running over this registry (under mutex_): from start() until their
+    // thread is done with it, they read it and write into it.
+    detail::running_server* running_servers_ = nullptr;
 };
 
 namespace detail {
@@ -1247,6 +1274,24 @@ struct registry_access {
     }
     static std::atomic<std::size_t>& last_openmetrics_size(const registry& reg) noexcept {
         return reg.last_openmetrics_size_;
+    }
+    /// A health_server over `reg` starts running (true), or its thread is done with `reg`
+    /// (false): the registry's destructor stops those still running.
+    static void server_running(registry& reg, running_server& s, bool running) {
+        exclusive_lock lock(reg.mutex_);
+        if (running) {
+            s.next = reg.running_servers_;
+            reg.running_servers_ = &s;
+            s.linked = true;
+            return;
+        }
+        if (!s.linked) return; // the registry's destructor took it out
+        for (running_server** p = &reg.running_servers_; *p; p = &(*p)->next) {
+            if (*p != &s) continue;
+            *p = s.next;
+            break;
+        }
+        s.linked = false;
     }
 };
 } // namespace detail

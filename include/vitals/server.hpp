@@ -84,9 +84,13 @@ VITALS_BEGIN_NAMESPACE
 /// Content-Length and Cache-Control: no-store.
 class health_server final : private detail::request_handler {
 public:
-    /// A stopped server over `reg` (which must outlive it).
+    /// A stopped server over `reg`. A registry destroyed while the server runs stops it first
+    /// (without the drain period); a stopped server never touches its registry again.
     explicit health_server(registry& reg, server_options options = server_options{})
-        : reg_(reg), options_(std::move(options)), loop_(options_, *this) {}
+        : reg_(reg), options_(std::move(options)), loop_(options_, *this) {
+        running_.stop = &stop_for_registry;
+        running_.owner = this;
+    }
     /// A stopped server over the default registry.
     explicit health_server(server_options options = server_options{})
         : health_server(default_registry(), std::move(options)) {}
@@ -148,8 +152,12 @@ public:
         }
         stopping_.store(false);
         publish_ready();
+        // Linked into the registry until the thread is done with it (served()), so that a
+        // registry destroyed first stops this server before it goes.
+        detail::registry_access::server_running(reg_, running_, true);
         const int thread_error = thread_.start(&serve_thread, this);
         if (thread_error != 0) {
+            detail::registry_access::server_running(reg_, running_, false);
             loop_.close();
             release_self_metrics();
             return status(errc::network_error, "cannot start the server thread: " +
@@ -312,6 +320,29 @@ private:
         return ep == endpoint::metrics &&                             // 401
                !detail::bearer_authorized(options_.bearer_token, p.has_authorization(),
                                           p.authorization());
+    }
+
+    // The server thread's last use of the registry is over: every connection is closed (the
+    // connection gauge is final), and stop() already published readiness false.
+    void served() noexcept override {
+        detail::registry_access::server_running(reg_, running_, false);
+    }
+
+    // The registry is being destroyed while this server runs (it was declared after the
+    // server, or a static registry ends with the program): stop now, without the drain, which
+    // would serve a registry on its way out. On the server thread (the program exits from a
+    // check), the thread cannot be joined; it is not coming back to the registry either.
+    static void stop_for_registry(void* server) noexcept {
+        auto& s = *static_cast<health_server*>(server);
+        if (s.on_server_thread()) {
+            s.begin_stop();
+            return;
+        }
+        std::lock_guard<std::mutex> lock(s.lifecycle_);
+        if (!s.thread_.joinable()) return;
+        s.begin_stop();
+        s.loop_.request_stop();
+        s.finish_stop();
     }
 
     bool renders(const connection& c) const override {
@@ -514,6 +545,7 @@ private:
     std::uint64_t rendered_turn_ = 0; // the server loop's turn that made it
     std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
     std::vector<collector_failure> collector_failures_; // as of the last render
+    detail::running_server running_; // in reg_'s list while the thread may use reg_
 };
 
 VITALS_END_NAMESPACE
