@@ -137,7 +137,9 @@ public:
     /// A state of a stateset sample and whether it is set.
     using state_view = detail::collected_state;
 
-    /// Starts a family. A counter's name gets `_total` appended when it lacks it, an info's
+    /// Starts a family, the current one until the next family() call or the end of this
+    /// collector's run (a collector's samples never join another collector's family). A counter's
+    /// name gets `_total` appended when it lacks it, an info's
     /// `_info`; a stateset's name is also its state label's name, so it must be a valid label
     /// name. `unit` (optional) is shown on OpenMetrics' `# UNIT` line; the name (before
     /// `_total`) must end with `_<unit>`.
@@ -1199,6 +1201,10 @@ private:
     // An exception from the output (the sink threw, the string could not grow) ends the
     // render: it is not the collector's failure, and the caller must see it.
     void run_collector(collector_node& c, collector_output& co) const {
+        // Each collector starts with no family: samples it writes before its own family()
+        // are dropped, never added to the family the previous collector (or one that threw
+        // midway) left open.
+        co.active_ = false;
 #if VITALS_DETAIL_CAN_CATCH()
         try {
             c.fn(co);
@@ -1428,7 +1434,10 @@ inline collector_status collector_output::family(std::string_view name, std::str
 
 inline collector_status collector_output::check_labels(const label_view* labels,
                                                        std::size_t count) noexcept {
-    if (!active_) return drop(errc::invalid_argument, "no family: the last family() was dropped");
+    if (!active_)
+        return drop(errc::invalid_argument,
+                    "no family: none started by this collector, or the last "
+                    "family() was dropped");
     for (const label_view* l = labels; l != labels + count; ++l) {
         if (!detail::is_valid_label_name(l->first))
             return drop(errc::invalid_label_name, "invalid label name");

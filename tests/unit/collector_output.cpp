@@ -10,6 +10,7 @@
 
 #include <cstddef>     // size_t
 #include <limits>      // numeric_limits
+#include <stdexcept>   // runtime_error
 #include <string>      // string
 #include <string_view> // string_view
 #include <vector>      // vector
@@ -127,6 +128,41 @@ TEST_CASE("collector_output: no drop, no vitals_collector_dropped; its name is t
     const std::string out = vitals::to_text(other);
     CHECK(contains(out, "\nvitals_collector_dropped 1\n"));
     CHECK_FALSE(contains(out, "Fake."));
+}
+
+// The current family is per collector: one that writes samples before its own family() (or
+// after one that threw midway through a family) must not add series to another's family.
+TEST_CASE("collector: samples before a collector's own family() are dropped, not added to "
+          "the previous collector's family") {
+    vitals::registry reg;
+    std::vector<vitals::collector_status> got;
+    reg.add_collector([](vitals::collector_output& out) {
+        out.family("first", "First.", vitals::metric_type::gauge);
+        out.sample(1, {{"k", "mine"}});
+    });
+    reg.add_collector([&got](vitals::collector_output& out) {
+        got.push_back(out.sample(2, {{"k", "stray"}}));
+    });
+#if VITALS_HAS_EXCEPTIONS()
+    reg.add_collector([](vitals::collector_output& out) {
+        out.family("thrown", "Thrown.", vitals::metric_type::histogram);
+        throw std::runtime_error("collector failed midway");
+    });
+#endif
+    reg.add_collector([&got](vitals::collector_output& out) {
+        got.push_back(out.histogram_sample({1.0}, {1, 2}, 1.5));
+        got.push_back(out.stateset_sample({{"a", true}}));
+    });
+    const std::string text = vitals::to_text(reg);
+    REQUIRE(got.size() == 3);
+    for (const auto& st : got) {
+        CHECK(st.code() == vitals::errc::invalid_argument);
+        CHECK(contains(std::string(st.message()), "no family"));
+    }
+    CHECK(contains(text, "first{k=\"mine\"} 1\n"));
+    CHECK_FALSE(contains(text, "stray"));
+    CHECK_FALSE(contains(text, "_bucket"));
+    CHECK(contains(text, "\nvitals_collector_dropped 3\n"));
 }
 
 // Two samples with one label set are a duplicate series (the OpenMetrics parser keeps the
