@@ -22,9 +22,11 @@
 // into a string, through a sink with a small random buffer, through a callable) must write
 // the same bytes. A seed makes the same registry with any compiler: every random draw is a
 // statement of its own (the order in which operands and arguments are evaluated is not
-// specified). The clock behind `_created` gives each operation a time of its own, ordinary
-// or hostile (NaN, infinite, negative, past 2^52, about to round up to the next second).
-// SPDX-License-Identifier: MIT
+// specified). Collectors also write samples before their first family() (dropped, never added
+// to the family another collector left open) and throw after their last call (counted in
+// collector_failure_count(), what they wrote kept). The clock behind `_created` gives each
+// operation a time of its own, ordinary or hostile (NaN, infinite, negative, past 2^52, about to
+// round up to the next second). SPDX-License-Identifier: MIT
 #include <vitals/vitals.hpp>
 
 #include "json_string.hpp"
@@ -41,6 +43,7 @@
 #include <map>              // map
 #include <memory>           // unique_ptr
 #include <set>              // set
+#include <stdexcept>        // runtime_error
 #include <string>           // string
 #include <utility>          // pair, index_sequence
 #include <vector>           // vector
@@ -1540,7 +1543,11 @@ struct collected_family {
 };
 
 struct collector_plan {
+    // Samples written before the collector's first family(): dropped, whatever family the
+    // collector that ran before it left open.
+    std::vector<collected_sample> stray;
     std::vector<collected_family> families;
+    bool throws = false; // throws after its last call, leaving its last family open
 };
 
 std::size_t g_collected_dropped = 0;
@@ -1563,6 +1570,10 @@ std::map<std::string, std::string> label_set(const label_pairs& labels) {
 void predict_collectors(std::vector<collector_plan>& plans) {
     std::set<std::string> taken = g_model.reserved();
     for (auto& plan : plans) {
+        for (auto& s : plan.stray) {
+            s.expect = errc::invalid_argument;
+            ++g_collected_dropped;
+        }
         for (auto& cf : plan.families) {
             const std::string suffix = cf.type == metric_type::counter ? "_total"
                                        : cf.type == metric_type::info  ? "_info"
@@ -1744,41 +1755,73 @@ vitals::collector_status with_list(const std::vector<T>& v, Fn&& fn) {
     }
 }
 
-std::set<std::string> g_collector_problems;
+// Gives a plan stray samples and a throw, from a generator of their own (`r` is seeded apart
+// from the registry's), so that a seed makes the same registry and plans as before they
+// existed. The samples are of every kind, with labels a family's samples could have.
+void add_stray_and_throw(rng& r, collector_plan& plan) {
+    if (r.one_in(3)) {
+        const std::size_t n = 1 + r.below(3);
+        for (std::size_t i = 0; i < n; ++i) {
+            collected_sample s;
+            s.kind = static_cast<int>(r.below(3));
+            if (r.one_in(2)) s.labels.emplace_back(random_label_name(r), "stray");
+            s.value = 1.0;
+            if (s.kind == 1) {
+                s.bounds = {1.0};
+                s.cumulative = {1, 2};
+                s.sum = 1.5;
+            }
+            if (s.kind == 2) s.states.emplace_back("stray", true);
+            plan.stray.push_back(s);
+        }
+    }
+    plan.throws = r.one_in(3);
+}
 
-void run_plan(const collector_plan& plan, vitals::collector_output& out) {
+std::set<std::string> g_collector_problems;
+std::uint64_t g_collector_throws = 0; // collector runs that threw
+
+void run_sample(const collected_family* cf, const collected_sample& s,
+                vitals::collector_output& out) {
     using lv = vitals::collector_output::label_view;
     using sv = vitals::collector_output::state_view;
+    std::vector<lv> labels;
+    for (const auto& l : s.labels) labels.emplace_back(l.first, l.second);
+    std::vector<sv> states;
+    for (const auto& st : s.states) states.emplace_back(st.first, st.second);
+    errc e;
+    if (s.kind == 0) {
+        e = out.sample(s.value, labels.data(), labels.size()).code();
+    } else if (s.kind == 1) {
+        e = with_list(labels, [&](std::initializer_list<lv> ll) {
+                return out.histogram_sample(s.bounds, s.cumulative, s.sum, ll);
+            }).code();
+    } else {
+        e = with_list(states, [&](std::initializer_list<sv> sl) {
+                return with_list(labels, [&](std::initializer_list<lv> ll) {
+                    return out.stateset_sample(sl, ll);
+                });
+            }).code();
+    }
+    if (e != s.expect)
+        g_collector_problems.insert("collected sample " + std::to_string(s.kind) + " of '" +
+                                    (cf ? shown(cf->name) : std::string("(before any family)")) +
+                                    "': expected " + errc_name(s.expect) + ", got " + errc_name(e));
+}
+
+void run_plan(const collector_plan& plan, vitals::collector_output& out) {
+    for (const auto& s : plan.stray) run_sample(nullptr, s, out);
     for (const auto& cf : plan.families) {
         const errc got = out.family(cf.name, cf.help, cf.type, cf.unit).code();
         if (got != cf.expect)
             g_collector_problems.insert("collected " + std::string(type_word(cf.type)) + " '" +
                                         shown(cf.name) + "': expected " + errc_name(cf.expect) +
                                         ", got " + errc_name(got));
-        for (const auto& s : cf.samples) {
-            std::vector<lv> labels;
-            for (const auto& l : s.labels) labels.emplace_back(l.first, l.second);
-            std::vector<sv> states;
-            for (const auto& st : s.states) states.emplace_back(st.first, st.second);
-            errc e;
-            if (s.kind == 0) {
-                e = out.sample(s.value, labels.data(), labels.size()).code();
-            } else if (s.kind == 1) {
-                e = with_list(labels, [&](std::initializer_list<lv> ll) {
-                        return out.histogram_sample(s.bounds, s.cumulative, s.sum, ll);
-                    }).code();
-            } else {
-                e = with_list(states, [&](std::initializer_list<sv> sl) {
-                        return with_list(labels, [&](std::initializer_list<lv> ll) {
-                            return out.stateset_sample(sl, ll);
-                        });
-                    }).code();
-            }
-            if (e != s.expect)
-                g_collector_problems.insert("collected sample " + std::to_string(s.kind) + " of '" +
-                                            shown(cf.name) + "': expected " + errc_name(s.expect) +
-                                            ", got " + errc_name(e));
-        }
+        for (const auto& s : cf.samples) run_sample(&cf, s, out);
+    }
+    if (plan.throws) {
+        ++g_collector_throws;
+        throw std::runtime_error("a collector that fails after writing");
     }
 }
 
@@ -2040,6 +2083,8 @@ int main(int argc, char** argv) {
     }
     const std::size_t ncollectors = r.below(3);
     for (std::size_t i = 0; i < ncollectors; ++i) plans.push_back(random_plan(r));
+    rng collector_faults(seed ^ 0x5eedc011ec70f417ULL);
+    for (auto& plan : plans) add_stray_and_throw(collector_faults, plan);
     predict_collectors(plans);
     for (const auto& plan : plans) {
         const collector_plan* p = &plan;
@@ -2090,6 +2135,9 @@ int main(int argc, char** argv) {
         },
         r);
     for (const auto& p : g_collector_problems) problem(p);
+    if (reg.collector_failure_count() != g_collector_throws)
+        problem("collector_failure_count() is " + fmt_uint(reg.collector_failure_count()) +
+                ", the collectors threw " + fmt_uint(g_collector_throws) + " times");
     if (vitals::rejected_writes() != g_model.rejected)
         problem("rejected_writes() is " + fmt_uint(vitals::rejected_writes()) +
                 ", the model refused " + fmt_uint(g_model.rejected));
