@@ -32,13 +32,13 @@ struct exemplar_label {
 /// of the several-label form dies at the end of the statement that makes it (Clang warns).
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
-/// together; label names follow the label-name rules; a timestamp set with at() must be
-/// finite. An exemplar that breaks a rule is never shown (the increment or observation
-/// itself still counts): recording only copies it, and a scrape that finds it invalid leaves
-/// it out and counts it, once, in exemplars_dropped(); one too long to store is dropped and
-/// counted when recorded. The timestamp is the second
-/// of the system clock when recorded (std::time: a few nanoseconds, where the clock with a
-/// fraction costs several observations), unless at() sets one.
+/// together; label names follow the label-name rules; values hold no NUL byte (Prometheus
+/// rejects a scrape over one there); a timestamp set with at() must be finite. An exemplar that
+/// breaks a rule is never shown (the increment or observation itself still counts): recording only
+/// copies it, and a scrape that finds it invalid leaves it out and counts it, once, in
+/// exemplars_dropped(); one too long to store is dropped and counted when recorded. The timestamp
+/// is the second of the system clock when recorded (std::time: a few nanoseconds, where the clock
+/// with a fraction costs several observations), unless at() sets one.
 class exemplar {
 public:
     /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.

@@ -619,13 +619,13 @@ struct exemplar_label {
 /// of the several-label form dies at the end of the statement that makes it (Clang warns).
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
-/// together; label names follow the label-name rules; a timestamp set with at() must be
-/// finite. An exemplar that breaks a rule is never shown (the increment or observation
-/// itself still counts): recording only copies it, and a scrape that finds it invalid leaves
-/// it out and counts it, once, in exemplars_dropped(); one too long to store is dropped and
-/// counted when recorded. The timestamp is the second
-/// of the system clock when recorded (std::time: a few nanoseconds, where the clock with a
-/// fraction costs several observations), unless at() sets one.
+/// together; label names follow the label-name rules; values hold no NUL byte (Prometheus
+/// rejects a scrape over one there); a timestamp set with at() must be finite. An exemplar that
+/// breaks a rule is never shown (the increment or observation itself still counts): recording only
+/// copies it, and a scrape that finds it invalid leaves it out and counts it, once, in
+/// exemplars_dropped(); one too long to store is dropped and counted when recorded. The timestamp
+/// is the second of the system clock when recorded (std::time: a few nanoseconds, where the clock
+/// with a fraction costs several observations), unless at() sets one.
 class exemplar {
 public:
     /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
@@ -2443,6 +2443,9 @@ void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
 /// distinct label names, values in valid UTF-8, at most 128 characters in all, and a finite
 /// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there). Bytes that
 /// are not whole labels (no write made them: see exemplar_cell::write_owned()) are not valid.
+/// Nor is a NUL byte in a value: the spec allows it, but Prometheus' OpenMetrics parser (2.42)
+/// fails the whole scrape over one in an exemplar (a trace id copied from a fixed-size buffer
+/// with its zero padding), and an exemplar is not worth every series of the scrape.
 inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) noexcept {
     if (n == 0 || !is_finite(timestamp)) return false;
     exemplar_label_reader r(bytes, n);
@@ -2450,7 +2453,9 @@ inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) n
     std::size_t chars = 0;
     for (std::size_t label_at = 0; r.next(name, value); label_at = r.offset()) {
         const std::ptrdiff_t value_chars = utf8_length(value);
-        if (!is_valid_label_name(name) || value_chars < 0) return false;
+        if (!is_valid_label_name(name) || value_chars < 0 ||
+            value.find('\0') != std::string_view::npos)
+            return false;
         chars += name.size() + static_cast<std::size_t>(value_chars);
         // Every name has a character, so this bounds the names compared below to 128.
         if (chars > max_exemplar_chars) return false;

@@ -447,6 +447,8 @@ bool exemplar_valid(const exemplar_in& e) {
     std::set<std::string> names;
     for (const auto& l : e.labels) {
         if (!valid_label_name(l.first) || !valid_utf8(l.second)) return false;
+        // README: no NUL byte in a value (Prometheus' OpenMetrics parser fails a scrape over it).
+        if (l.second.find('\0') != std::string::npos) return false;
         if (!names.insert(l.first).second) return false;
         chars += l.first.size() + code_points(l.second);
     }

@@ -95,6 +95,7 @@ struct recorded {
         for (std::size_t i = 0; i < names.size(); ++i) {
             const long value_chars = utf8_chars(values[i]);
             if (!valid_label_name(names[i]) || value_chars < 0) return false;
+            if (values[i].find('\0') != std::string::npos) return false; // Prometheus fails on it
             for (std::size_t k = 0; k < i; ++k)
                 if (names[k] == names[i]) return false;
             chars += static_cast<long>(names[i].size()) + value_chars;

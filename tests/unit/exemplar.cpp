@@ -62,6 +62,24 @@ TEST_CASE("exemplar: invalid label names, repeated names, invalid UTF-8 or no la
     CHECK(shown(vitals::exemplar{"trace_id", ""})); // an empty value is allowed
 }
 
+// The spec allows NUL in a label value, but Prometheus' OpenMetrics parser fails the whole
+// scrape over one in an exemplar's: that exemplar is dropped, the series still shown.
+TEST_CASE("exemplar: a NUL byte in a label value drops it") {
+    using namespace std::string_literals;
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "4bf92f35\0\0\0\0"s}));
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "\0"s}));
+    const std::string padded = "abc\0"s;
+    const vitals::exemplar_label two[] = {{"trace_id", "ok"}, {"span_id", padded}};
+    CHECK_FALSE(shown(vitals::exemplar(two)));
+    CHECK(shown(vitals::exemplar{"trace_id", "4bf92f35"}));
+    vitals::registry reg;
+    auto& h = reg.histogram("h", "H.", {1.0});
+    h.observe(0.5, vitals::exemplar{"trace_id", "a\0b"s});
+    const std::string out = vitals::to_openmetrics(reg);
+    CHECK_FALSE(contains(out, " # {"));
+    CHECK(contains(out, "\nh_bucket{le=\"1.0\"} 1\n"));
+}
+
 TEST_CASE("exemplar: a timestamp that is NaN or infinite drops it") {
     const double inf = std::numeric_limits<double>::infinity();
     CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(std::nan(""))));
