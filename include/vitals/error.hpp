@@ -23,7 +23,7 @@ VITALS_BEGIN_NAMESPACE
 enum class errc : int {
     ok = 0,
     invalid_metric_name,      ///< not [a-zA-Z_:][a-zA-Z0-9_:]*, or starts with "__"
-    invalid_label_name,       ///< not [a-zA-Z_][a-zA-Z0-9_]*, starts with "__", or is "le"
+    invalid_label_name,       ///< not [a-zA-Z_][a-zA-Z0-9_]*, "__..." or a histogram's "le"
     duplicate_label_name,     ///< the same label name twice in one family
     invalid_buckets,          ///< histogram bounds empty, not finite or not strictly increasing
     invalid_argument,         ///< any other bad argument (e.g. max_series of 0)
