@@ -6067,7 +6067,7 @@ void grow_to_index(std::vector<T>& v, std::size_t i, std::size_t first) {
     v.swap(bigger);
 }
 
-/// A label name in a braced list given to registry::histogram(): made from anything a
+/// A label name in a braced list given to a registration: made from anything a
 /// std::string is made from, except a number. A lone `0` is a null pointer constant, so with
 /// std::string elements `histogram(name, help, {0})` took the list for one label name made
 /// from a null `const char*` (std::logic_error), where the caller meant the bound 0; no such
@@ -6078,6 +6078,22 @@ struct braced_label_name {
                                    !std::is_arithmetic<T>::value && !std::is_null_pointer<T>::value,
                                int> = 0>
     braced_label_name(const T& text) : name(text) {} // NOLINT(google-explicit-constructor)
+    /// A name/value pair `{{"version", "1.2"}}` given for label names: with std::string
+    /// elements the inner braces made one name from two unrelated pointers taken for an
+    /// iterator range (undefined behaviour). A braced list that converts to an
+    /// std::initializer_list wins over the std::vector<std::string> overload, so the pair
+    /// lands here and stops the build; `{"a", "b"}` (two names) never does, each of its
+    /// elements being one text.
+    template <class A, class B,
+              std::enable_if_t<std::is_convertible<const A&, std::string_view>::value &&
+                                   std::is_convertible<const B&, std::string_view>::value,
+                               int> = 0>
+    braced_label_name(const A&, const B&) { // NOLINT(google-explicit-constructor)
+        static_assert(sizeof(A) == 0,
+                      "label names are given alone, {\"version\"}, never as name/value pairs "
+                      "{{\"version\", \"1.2\"}}: a constant label goes in "
+                      "family_options::const_labels");
+    }
     std::string name;
 };
 
@@ -6393,6 +6409,18 @@ public:
     result<vitals::counter> try_counter(std::string_view name, std::string_view help) {
         return single<vitals::counter>(add(metric_type::counter, name, help, {}, {}, {}));
     }
+    /// counter() and try_counter() for label names written as a braced list: the same, except
+    /// that a name/value pair `{{"version", "1.2"}}` does not compile (see braced_label_name).
+    counter_family& counter(std::string_view name, std::string_view help,
+                            std::initializer_list<detail::braced_label_name> label_names,
+                            family_options options = {}) {
+        return counter(name, help, detail::label_names_of(label_names), std::move(options));
+    }
+    result<counter_family> try_counter(std::string_view name, std::string_view help,
+                                       std::initializer_list<detail::braced_label_name> label_names,
+                                       family_options options = {}) {
+        return try_counter(name, help, detail::label_names_of(label_names), std::move(options));
+    }
 
     // Gauges.
 
@@ -6413,6 +6441,17 @@ public:
     }
     result<vitals::gauge> try_gauge(std::string_view name, std::string_view help) {
         return single<vitals::gauge>(add(metric_type::gauge, name, help, {}, {}, {}));
+    }
+    /// gauge() and try_gauge() for label names written as a braced list (see counter()).
+    gauge_family& gauge(std::string_view name, std::string_view help,
+                        std::initializer_list<detail::braced_label_name> label_names,
+                        family_options options = {}) {
+        return gauge(name, help, detail::label_names_of(label_names), std::move(options));
+    }
+    result<gauge_family> try_gauge(std::string_view name, std::string_view help,
+                                   std::initializer_list<detail::braced_label_name> label_names,
+                                   family_options options = {}) {
+        return try_gauge(name, help, detail::label_names_of(label_names), std::move(options));
     }
 
     // Histograms. Bounds default to 10 ms .. 10 s (default_buckets()).
@@ -6493,6 +6532,18 @@ public:
         return typed<vitals::info>(
             add(metric_type::info, name, help, std::move(label_names), std::move(options), {}));
     }
+    /// info() and try_info() for label names written as a braced list (see counter()): the
+    /// values come with labels(), `{{"version", "1.2"}}` does not compile.
+    info_family& info(std::string_view name, std::string_view help,
+                      std::initializer_list<detail::braced_label_name> label_names,
+                      family_options options = {}) {
+        return info(name, help, detail::label_names_of(label_names), std::move(options));
+    }
+    result<info_family> try_info(std::string_view name, std::string_view help,
+                                 std::initializer_list<detail::braced_label_name> label_names,
+                                 family_options options = {}) {
+        return try_info(name, help, detail::label_names_of(label_names), std::move(options));
+    }
 
     // Statesets: named boolean states, one sample per state labelled `<name>="<state>"`.
 
@@ -6524,6 +6575,20 @@ public:
                                           std::vector<std::string> states) {
         return single<vitals::stateset>(add(metric_type::stateset, name, help, {}, {}, {}, true,
                                             std::move(states), &check_states));
+    }
+    /// stateset() and try_stateset() for label names written as a braced list (see counter()).
+    stateset_family& stateset(std::string_view name, std::string_view help,
+                              std::initializer_list<detail::braced_label_name> label_names,
+                              std::vector<std::string> states, family_options options = {}) {
+        return stateset(name, help, detail::label_names_of(label_names), std::move(states),
+                        std::move(options));
+    }
+    result<stateset_family>
+    try_stateset(std::string_view name, std::string_view help,
+                 std::initializer_list<detail::braced_label_name> label_names,
+                 std::vector<std::string> states, family_options options = {}) {
+        return try_stateset(name, help, detail::label_names_of(label_names), std::move(states),
+                            std::move(options));
     }
 
     /// Adds a collector run at every scrape, after the registered families, in the order
