@@ -8276,11 +8276,18 @@ public:
         exclusive_lock lock(mutex_);
         member** link = find(labels);
         if (*link && compare((*link)->labels, labels) == 0) {
-            if ((*link)->claimed)
+            if ((*link)->claimed) {
+                // `what` comes from kit_description(): the kit's kind, then " kit": the example
+                // names a label after it, as README does ({"queue", "uploads"}, {"cache",
+                // "users"}).
+                const std::string kind = what.substr(0, what.find(' '));
                 return status(errc::conflicting_registration,
-                              what + " is already used by another kit object on this registry; "
-                                     "give each instance its own const labels (for example "
-                                     "{\"cache\", \"users\"})");
+                              what +
+                                  " is already used by another kit object on this registry; "
+                                  "give each instance its own const labels (for example {\"" +
+                                  kind + "\", \"" + (kind == "queue" ? "uploads" : "users") +
+                                  "\"})");
+            }
             (*link)->claimed = true;
             return {};
         }

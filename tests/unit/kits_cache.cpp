@@ -114,6 +114,7 @@ TEST_CASE("kits/cache: a second kit with the same namespace and labels is an err
     vitals::status st;
     vitals::kits::cache_metrics second(reg, "app", {}, st);
     CHECK(st.code() == vitals::errc::conflicting_registration);
+    CHECK(st.message().find("{\"cache\", \"users\"}") != std::string::npos);
     second.hit(100); // recorded nowhere the registry shows
     second.miss(100);
     const std::string text = vitals::to_text(reg);

@@ -133,6 +133,9 @@ TEST_CASE("kits/queue: a second kit with the same namespace and labels is an err
     vitals::kits::queue_metrics second(reg, "app", {}, st);
     CHECK(st.code() == vitals::errc::conflicting_registration);
     CHECK(st.message().find("queue kit \"app\"") != std::string::npos);
+    // What to do names a queue label, not the cache kit's example.
+    CHECK(st.message().find("{\"queue\", \"uploads\"}") != std::string::npos);
+    CHECK(st.message().find("cache") == std::string::npos);
     second.set_size(99); // recorded nowhere the registry shows
     CHECK(kits_test::sample_value(vitals::to_text(reg), "app_queue_size") == 3.0);
     vitals::kits::queue_metrics labelled(reg, "app", {{{"queue", "x"}}}, st);
