@@ -91,24 +91,20 @@ public:
     /// returned), the kit joins one shared instance whose label values are all
     /// `__overflow__` instead, claiming nothing (`*shared` is then true): the group, like
     /// the families, stays bounded however many label sets kits bring.
+    /// `example` shows const labels that would tell this kit's instances apart.
     status claim(const std::vector<label>& labels, const counter* hits, const counter* misses,
-                 const std::string& what, std::size_t max_members, bool* shared) {
+                 const std::string& what, const char* example, std::size_t max_members,
+                 bool* shared) {
         *shared = false;
         exclusive_lock lock(mutex_);
         member** link = find(labels);
         if (*link && compare((*link)->labels, labels) == 0) {
-            if ((*link)->claimed) {
-                // `what` comes from kit_description(): the kit's kind, then " kit": the example
-                // names a label after it, as README does ({"queue", "uploads"}, {"cache",
-                // "users"}).
-                const std::string kind = what.substr(0, what.find(' '));
+            if ((*link)->claimed)
                 return status(errc::conflicting_registration,
                               what +
                                   " is already used by another kit object on this registry; "
-                                  "give each instance its own const labels (for example {\"" +
-                                  kind + "\", \"" + (kind == "queue" ? "uploads" : "users") +
-                                  "\"})");
-            }
+                                  "give each instance its own const labels (for example " +
+                                  example + ")");
             (*link)->claimed = true;
             return {};
         }
@@ -241,9 +237,9 @@ struct kit_claim {
     /// gives them up when destroyed. Past `max_members` the kit shares the overflow instance
     /// and claims nothing.
     status claim(const counter* hits, const counter* misses, const std::string& what,
-                 std::size_t max_members) {
+                 const char* example, std::size_t max_members) {
         bool shared = false;
-        status st = group->claim(labels, hits, misses, what, max_members, &shared);
+        status st = group->claim(labels, hits, misses, what, example, max_members, &shared);
         claimed = st.ok() && !shared;
         return st;
     }

@@ -147,7 +147,7 @@ struct include_cache_hpp {
             reg.add_collector(
                 cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
         status st = claim.claim(&h, &m, kit_description("cache", ns, options.const_labels),
-                                hits->options().max_series);
+                                "{\"cache\", \"users\"}", hits->options().max_series);
         if (!st) return st;
         kit.hits_ = &h;
         kit.misses_ = &m;

@@ -95,7 +95,7 @@ struct include_queue_hpp {
         kit_claim& claim = kit_claim::join(kit.claim_, &*size, options.const_labels, &created);
         status st =
             claim.claim(nullptr, nullptr, kit_description("queue", ns, options.const_labels),
-                        size->options().max_series);
+                        "{\"queue\", \"uploads\"}", size->options().max_series);
         if (!st) return st;
         const std::vector<std::string> values = kit_label_values(options.const_labels);
         kit.size_ = &size->labels(values);
