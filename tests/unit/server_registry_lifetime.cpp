@@ -142,3 +142,22 @@ TEST_CASE("server: a server that stopped itself is joined when its registry goes
     CHECK_FALSE(server.running());
     CHECK(refused(port));
 }
+
+// The thread of a server that stopped itself ends by itself, unlinked from the registry; the
+// registry then goes first, and the server's destructor only joins the thread.
+TEST_CASE("server: a server whose thread ended by itself may be destroyed after its registry") {
+    auto reg = std::make_unique<vitals::registry>();
+    auto server = std::make_unique<vitals::health_server>(*reg, local_options());
+    vitals::health_server* s = server.get();
+    server->add_liveness_check("stops", [s] {
+        s->stop();
+        return true;
+    });
+    server->start();
+    const auto port = server->port();
+    CHECK(get(port, "/live").status == 200);
+    REQUIRE(eventually([&] { return !s->running(); }));
+    reg.reset();
+    server.reset();
+    CHECK(refused(port));
+}
