@@ -598,7 +598,7 @@ noexcept_policy() {
 single_include_variant() {
     cmake_ctest single-include -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=None \
         -DVITALS_USE_SINGLE_INCLUDE=ON -DCMAKE_CXX_STANDARD=20 -DVITALS_BUILD_EXAMPLES=OFF \
-        -DVITALS_BUILD_BENCHMARKS=OFF \
+        -DVITALS_BUILD_BENCHMARKS=OFF -DVITALS_COMPILE_FAIL_TESTS=OFF \
         "-DCMAKE_CXX_FLAGS=-fno-exceptions -fno-rtti -DDOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS"
 }
 
@@ -607,7 +607,7 @@ single_include_variant() {
 # try block are left out with #if VITALS_HAS_EXCEPTIONS(). The handler is the noexcept step.
 noexcept_units() {
     cmake_ctest noexcept-units -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
-        -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF \
+        -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF -DVITALS_COMPILE_FAIL_TESTS=OFF \
         "-DCMAKE_CXX_FLAGS=-fno-exceptions -fno-rtti -DDOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS"
 }
 
@@ -904,7 +904,9 @@ step --quick doc-snippets doc_snippets
 step --needs "clang-tidy" tidy check_tidy
 # The gcc step is the quick run's build; the full run has the same configuration (g++, Debug,
 # every suite, examples and benchmarks) from the meson step, and g++ through CMake from the
-# asan-gcc and single-include steps.
+# asan-gcc and single-include steps. The tests of tests/compile_fail run the compiler with
+# fixed flags, whatever the build's: they run once per compiler, in the meson (g++) and clang
+# steps, and the other builds leave them out (-DVITALS_COMPILE_FAIL_TESTS=OFF).
 step --quick --extra gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
 # -O2 without -g (RelWithDebInfo's -g made each clang test compile about 35% slower).
 step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \
@@ -915,19 +917,20 @@ step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPIL
 step --needs "clang libc++-14-dev libc++abi-14-dev" libcxx cmake_ctest libcxx \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
     -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
-    -DVITALS_BUILD_BENCHMARKS=OFF
+    -DVITALS_BUILD_BENCHMARKS=OFF -DVITALS_COMPILE_FAIL_TESTS=OFF
 step single-include single_include_variant
 step --extra cxx20 cmake_ctest cxx20 -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_CXX_STANDARD=20 -DVITALS_BUILD_BENCHMARKS=OFF
+    -DCMAKE_CXX_STANDARD=20 -DVITALS_BUILD_BENCHMARKS=OFF -DVITALS_COMPILE_FAIL_TESTS=OFF
 step --needs "meson libbenchmark-dev" meson meson_test meson -Dtests=true -Dexamples=true \
     -Dbenchmarks=true
 step asan-gcc without_load_tests cmake_ctest asan-gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
-    -DVITALS_BUILD_BENCHMARKS=OFF "-DCMAKE_CXX_FLAGS=$ASAN_FLAGS" \
+    -DVITALS_BUILD_BENCHMARKS=OFF -DVITALS_COMPILE_FAIL_TESTS=OFF "-DCMAKE_CXX_FLAGS=$ASAN_FLAGS" \
     "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
 step --extra --needs "clang libclang-rt-14-dev" asan-clang without_load_tests \
     cmake_ctest asan-clang \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DVITALS_BUILD_BENCHMARKS=OFF \
-    "-DCMAKE_CXX_FLAGS=$ASAN_FLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
+    -DVITALS_COMPILE_FAIL_TESTS=OFF "-DCMAKE_CXX_FLAGS=$ASAN_FLAGS" \
+    "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
 step --needs "clang libclang-rt-14-dev" tsan tsan_concurrency
 step install install_consumer
 step --needs "meson" subproject subproject_consumer
