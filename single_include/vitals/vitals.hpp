@@ -6045,15 +6045,14 @@ struct collected_family {
     std::string name;
 };
 
-/// A health_server running over a registry, as the registry sees it: a registry destroyed
-/// while servers run over it stops them first (stop(owner)), so that no server thread reads
-/// it, or writes into it, after. Linked into the registry by start(), unlinked when the
-/// server thread is done with the registry or by the registry's destructor.
-struct running_server {
-    void (*stop)(void* owner) noexcept = nullptr;
+/// A health_server over a registry, as the registry sees it: linked from the server's first
+/// start() to its destruction, so that a registry destroyed first tells each of those servers
+/// (gone(owner)). A running one stops then; none reads or writes the registry after, and none
+/// starts over it again.
+struct registry_server {
+    void (*gone)(void* owner) noexcept = nullptr;
     void* owner = nullptr;
-    running_server* next = nullptr;
-    bool linked = false; // under the registry's lock
+    registry_server* next = nullptr; // under the registry's servers_mutex_
 };
 
 /// Makes `v[i]` an element of `v`, for `i` at most `v.size()`: when `i` is the size, `v`
@@ -6371,18 +6370,18 @@ public:
     registry(const registry&) = delete; // take a reference: auto& reg = vitals::default_registry()
     registry& operator=(const registry&) = delete;
     /// Stops every health_server still running over the registry (without their drain
-    /// period), then destroys the families and collectors.
+    /// period), and tells every server ever started over it that it is gone (they refuse to
+    /// start again), then destroys the families and collectors.
     ~registry() {
         for (;;) {
-            detail::running_server* s;
+            detail::registry_server* s;
             {
-                detail::exclusive_lock lock(mutex_);
-                s = running_servers_;
+                detail::exclusive_lock lock(servers_mutex_);
+                s = servers_;
                 if (!s) break;
-                running_servers_ = s->next;
-                s->linked = false;
+                servers_ = s->next;
             }
-            s->stop(s->owner); // joins the server thread: not under the lock its scrapes take
+            s->gone(s->owner); // may join a server thread, which scrapes: with no lock held
         }
         for (detail::family_base* f : families_) delete f;
         for (detail::family_base* f : withdrawn_) delete f;
@@ -7323,9 +7322,11 @@ private:
     // Sizes of the last to_text() and to_openmetrics() results: the next ones reserve them.
     mutable std::atomic<std::size_t> last_text_size_{0};
     mutable std::atomic<std::size_t> last_openmetrics_size_{0};
-    // health_servers running over this registry (under mutex_): from start() until their
-    // thread is done with it, they read it and write into it.
-    detail::running_server* running_servers_ = nullptr;
+    // The health_servers started over this registry, from their first start() to their
+    // destruction. A lock of its own, under which nothing else is locked: a server destroyed
+    // in a collector (mutex_ held for the scrape) takes it without waiting for mutex_.
+    detail::shared_mutex servers_mutex_;
+    detail::registry_server* servers_ = nullptr; // under servers_mutex_
 };
 
 namespace detail {
@@ -7343,23 +7344,20 @@ struct registry_access {
     static std::atomic<std::size_t>& last_openmetrics_size(const registry& reg) noexcept {
         return reg.last_openmetrics_size_;
     }
-    /// A health_server over `reg` starts running (true), or its thread is done with `reg`
-    /// (false): the registry's destructor stops those still running.
-    static void server_running(registry& reg, running_server& s, bool running) {
-        exclusive_lock lock(reg.mutex_);
-        if (running) {
-            s.next = reg.running_servers_;
-            reg.running_servers_ = &s;
-            s.linked = true;
+    /// A health_server over `reg` starts for the first time (true) or is destroyed before
+    /// `reg` (false): the registry's destructor tells those still linked that it is gone.
+    static void link_server(registry& reg, registry_server& s, bool link) {
+        exclusive_lock lock(reg.servers_mutex_);
+        if (link) {
+            s.next = reg.servers_;
+            reg.servers_ = &s;
             return;
         }
-        if (!s.linked) return; // the registry's destructor took it out
-        for (running_server** p = &reg.running_servers_; *p; p = &(*p)->next) {
+        for (registry_server** p = &reg.servers_; *p; p = &(*p)->next) {
             if (*p != &s) continue;
             *p = s.next;
-            break;
+            return;
         }
-        s.linked = false;
     }
 };
 } // namespace detail

@@ -2303,9 +2303,6 @@ public:
     /// Whether respond() answers the complete request in c.parser with a rendered exposition
     /// body (an authorized GET of the metrics path): its output may be as large as the last.
     virtual bool renders(const server_connection& c) const = 0;
-    /// Called once by run() at its end, on the server thread, after the last connection was
-    /// closed and before the port reads 0: the loop uses nothing the handler serves after it.
-    virtual void served() noexcept = 0;
 
 protected:
     request_handler() = default;
@@ -2421,7 +2418,6 @@ public:
         // complete connections nobody answers and keep the port from a new server.
         close_socket(listener_);
         listener_ = invalid_socket;
-        handler_.served();
         port_.store(0);
     }
 
@@ -3658,6 +3654,12 @@ VITALS_BEGIN_NAMESPACE
 /// before the throw stays); the other collectors and the families are served with 200.
 ///
 /// Readiness is false until set_ready(true), and false again from the moment stop() begins.
+/// Declare the registry before the server, so that it outlives it. A registry destroyed
+/// first stops the server if it runs (without the drain period) and leaves it stopped for
+/// good, if it was ever started: no member touches the registry after, and start() fails
+/// with errc::invalid_argument (a watchdog that restarts a server that is not running gets
+/// that error, not a server reading freed memory). A server never started until then cannot
+/// tell (it touches its registry first in start()): it must not be started.
 /// All members are thread-safe. Checks and collectors run on the server thread: there,
 /// stop() only asks the server to stop (see stop()), start() fails with
 /// errc::already_running, add_*_check() must not be called from a check (it waits for the
@@ -3683,12 +3685,14 @@ VITALS_BEGIN_NAMESPACE
 /// Content-Length and Cache-Control: no-store.
 class health_server final : private detail::request_handler {
 public:
-    /// A stopped server over `reg`. A registry destroyed while the server runs stops it first
-    /// (without the drain period); a stopped server never touches its registry again.
+    /// A stopped server over `reg`, which it does not touch until start() (`reg` may be
+    /// constructed after the server). Once started, a registry destroyed before the server
+    /// stops it first if it runs (without the drain period); the server then never touches
+    /// the registry again, and start() fails with errc::invalid_argument.
     explicit health_server(registry& reg, server_options options = server_options{})
         : reg_(reg), options_(std::move(options)), loop_(options_, *this) {
-        running_.stop = &stop_for_registry;
-        running_.owner = this;
+        link_.gone = &registry_gone;
+        link_.owner = this;
     }
     /// A stopped server over the default registry.
     explicit health_server(server_options options = server_options{})
@@ -3697,11 +3701,15 @@ public:
     health_server& operator=(const health_server&) = delete;
     /// Stops the server (including its drain period) and joins its thread, also after a
     /// stop() called on the server thread. Must not run on the server thread.
-    ~health_server() { stop_and_join(); }
+    ~health_server() {
+        stop_and_join();
+        if (linked_ && !registry_gone_.load())
+            detail::registry_access::link_server(reg_, link_, false);
+    }
 
     /// Binds, listens and starts the server thread. Failures (bad options, address in use,
-    /// no permission) are reported through the error policy as vitals::error with
-    /// errc::invalid_argument, errc::network_error (with the OS message) or
+    /// no permission, the registry destroyed) are reported through the error policy as
+    /// vitals::error with errc::invalid_argument, errc::network_error (with the OS message) or
     /// errc::already_running.
     void start() {
         const status st = try_start();
@@ -3720,6 +3728,22 @@ public:
             return status(errc::already_running,
                           "health_server::start() called from a collector during a scrape");
         std::lock_guard<std::mutex> lock(lifecycle_);
+        // Before anything else: the registry's destruction stopped this server, or found it
+        // stopped, and nothing here may touch the registry (not even the join below, after a
+        // registry destroyed from a check, whose loop was never asked to end).
+        if (registry_gone_.load())
+            return status(errc::invalid_argument,
+                          "health_server::start(): the registry this health_server serves was "
+                          "destroyed, and the server cannot serve it again; destroy this server "
+                          "and make a new one over a live registry (declare the registry "
+                          "before the server, so that it outlives it)");
+        // From the first start() to the destructor (the registry is alive now, and may not
+        // have been at construction: a member declared before its registry), so that a
+        // registry destroyed first stops this server, or finds it stopped, and tells it.
+        if (!linked_) {
+            detail::registry_access::link_server(reg_, link_, true);
+            linked_ = true;
+        }
         if (thread_.joinable()) {
             if (!stop_requested_.load())
                 return status(errc::already_running, "health_server is already running on port " +
@@ -3751,12 +3775,8 @@ public:
         }
         stopping_.store(false);
         publish_ready();
-        // Linked into the registry until the thread is done with it (served()), so that a
-        // registry destroyed first stops this server before it goes.
-        detail::registry_access::server_running(reg_, running_, true);
         const int thread_error = thread_.start(&serve_thread, this);
         if (thread_error != 0) {
-            detail::registry_access::server_running(reg_, running_, false);
             loop_.close();
             release_self_metrics();
             return status(errc::network_error, "cannot start the server thread: " +
@@ -3921,20 +3941,18 @@ private:
                                           p.authorization());
     }
 
-    // The server thread's last use of the registry is over: every connection is closed (the
-    // connection gauge is final), and stop() already published readiness false.
-    void served() noexcept override {
-        detail::registry_access::server_running(reg_, running_, false);
-    }
-
-    // The registry is being destroyed while this server runs (it was declared after the
-    // server, or a static registry ends with the program): stop now, without the drain, which
-    // would serve a registry on its way out. On the server thread (the program exits from a
-    // check), the thread cannot be joined; it is not coming back to the registry either.
-    static void stop_for_registry(void* server) noexcept {
+    // The registry is being destroyed before this server (it was declared after the server,
+    // or a static registry ends with the program): a running server stops now, without the
+    // drain, which would serve a registry on its way out, and no member touches the registry
+    // after (start() refuses). On the server thread (the program exits from a check), the
+    // thread cannot be joined; it is not coming back to the registry either, and readiness
+    // is no longer published into it.
+    static void registry_gone(void* server) noexcept {
         auto& s = *static_cast<health_server*>(server);
+        s.registry_gone_.store(true);
         if (s.on_server_thread()) {
             s.begin_stop();
+            s.metrics_.stop_publishing_ready();
             return;
         }
         std::lock_guard<std::mutex> lock(s.lifecycle_);
@@ -4129,6 +4147,9 @@ private:
     std::atomic<bool> stop_requested_{false};      // a stop() began; the thread is to end
     std::atomic<std::uintptr_t> server_thread_{0}; // while it runs (current_thread_token())
     bool self_metrics_claimed_ = false;            // under lifecycle_
+    detail::registry_server link_;                 // in reg_'s list from the first start()
+    bool linked_ = false;                          // link_ was linked; under lifecycle_
+    std::atomic<bool> registry_gone_{false};       // reg_ was destroyed: never touch it again
     std::atomic<bool> ready_{false};
     detail::check_list checks_;
     detail::server_metrics metrics_;
@@ -4144,7 +4165,6 @@ private:
     std::uint64_t rendered_turn_ = 0; // the server loop's turn that made it
     std::uint64_t failures_seen_ = 0; // registry's collector failure count, last seen
     std::vector<collector_failure> collector_failures_; // as of the last render
-    detail::running_server running_; // in reg_'s list while the thread may use reg_
 };
 
 VITALS_END_NAMESPACE

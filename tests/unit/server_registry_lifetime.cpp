@@ -1,6 +1,7 @@
 // tests/unit/server_registry_lifetime.cpp - health_server and the registry it serves: a
 // registry destroyed while a server runs over it stops the server first, so the server never
-// reads or writes it after. SPDX-License-Identifier: MIT
+// reads or writes it after, and a server started before then refuses to start again.
+// SPDX-License-Identifier: MIT
 #include "server_support.hpp"
 
 #include <doctest/doctest.h>
@@ -160,4 +161,79 @@ TEST_CASE("server: a server whose thread ended by itself may be destroyed after 
     reg.reset();
     server.reset();
     CHECK(refused(port));
+}
+
+// A watchdog that starts the server again whenever it is not running: after the registry's
+// destruction stopped the server, a restart would serve freed memory. It is refused instead.
+TEST_CASE("server: a server stopped by its registry's destruction refuses to start again") {
+    auto reg = std::make_unique<vitals::registry>();
+    vitals::health_server server(*reg, local_options());
+    server.start();
+    server.set_ready(true);
+    REQUIRE(get(server.port(), "/metrics").status == 200);
+    reg.reset();
+    REQUIRE_FALSE(server.running());
+    for (int turn = 0; turn < 3; ++turn) { // the watchdog's loop
+        if (server.running()) break;
+        const vitals::status st = server.try_start();
+        CHECK_FALSE(st.ok());
+        CHECK(st.code() == vitals::errc::invalid_argument);
+        CHECK(contains(st.message(), "registry this health_server serves was destroyed"));
+    }
+    CHECK_FALSE(server.running());
+    CHECK(server.port() == 0);
+#if VITALS_HAS_EXCEPTIONS()
+    CHECK_THROWS_AS(server.start(), vitals::error);
+#endif
+    CHECK_FALSE(server.running());
+    server.set_ready(true); // nothing published into the gone registry
+    CHECK(server.ready());
+    server.stop();
+}
+
+// A server that was started, then stopped, before its registry went. (A server never started
+// has never touched its registry, which may be constructed after it: it cannot be told.)
+TEST_CASE("server: a server stopped before its registry is gone refuses to start again") {
+    auto reg = std::make_unique<vitals::registry>();
+    vitals::health_server server(*reg, local_options());
+    server.start();
+    server.set_ready(true);
+    CHECK(get(server.port(), "/metrics").status == 200);
+    server.stop();
+    reg.reset();
+    const vitals::status st = server.try_start();
+    CHECK_FALSE(st.ok());
+    CHECK(st.code() == vitals::errc::invalid_argument);
+    CHECK(contains(st.message(), "registry this health_server serves was destroyed"));
+    CHECK_FALSE(server.running());
+    server.set_ready(true);
+    server.stop();
+} // destroyed after its registry: does not touch it
+
+// Servers destroyed before their registry leave its list, whatever their place in it; the
+// registry's destruction then reaches only the servers that still exist.
+TEST_CASE("server: servers destroyed before their registry are not reached by its end") {
+    auto reg = std::make_unique<vitals::registry>();
+    auto quiet = local_options();
+    quiet.self_metrics = false; // one server per registry publishes them
+    auto started = [&](const vitals::server_options& o) {
+        auto s = std::make_unique<vitals::health_server>(*reg, o);
+        s->start();
+        return s;
+    };
+    auto first = started(quiet);
+    first->stop();
+    auto middle = started(quiet);
+    middle->stop();
+    auto running = started(local_options());
+    auto last = started(quiet);
+    middle.reset();
+    last.reset();           // destroyed running
+    started(quiet).reset(); // started and destroyed in between
+    const auto port = running->port();
+    reg.reset();
+    CHECK_FALSE(running->running());
+    CHECK(refused(port));
+    CHECK_FALSE(first->try_start().ok());
+    CHECK_FALSE(running->try_start().ok());
 }

@@ -52,9 +52,6 @@ public:
     /// Whether respond() answers the complete request in c.parser with a rendered exposition
     /// body (an authorized GET of the metrics path): its output may be as large as the last.
     virtual bool renders(const server_connection& c) const = 0;
-    /// Called once by run() at its end, on the server thread, after the last connection was
-    /// closed and before the port reads 0: the loop uses nothing the handler serves after it.
-    virtual void served() noexcept = 0;
 
 protected:
     request_handler() = default;
@@ -170,7 +167,6 @@ public:
         // complete connections nobody answers and keep the port from a new server.
         close_socket(listener_);
         listener_ = invalid_socket;
-        handler_.served();
         port_.store(0);
     }
 
