@@ -6066,42 +6066,92 @@ void grow_to_index(std::vector<T>& v, std::size_t i, std::size_t first) {
     v.swap(bigger);
 }
 
-/// A label name in a braced list given to a registration: made from anything a
-/// std::string is made from, except a number. A lone `0` is a null pointer constant, so with
-/// std::string elements `histogram(name, help, {0})` took the list for one label name made
-/// from a null `const char*` (std::logic_error), where the caller meant the bound 0; no such
-/// element is made from 0, and the list is then the bounds.
-struct braced_label_name {
+/// What a braced list of texts given to a registration holds.
+enum class braced_kind {
+    label_names,           // counter(), gauge(), info(), stateset()
+    histogram_label_names, // histogram(), where a lone `{0}` is the bound 0
+    states,                // stateset()
+};
+
+/// A non-deduced context: a constructor parameter of type `not_deduced<T>` takes whatever
+/// converts to T (0 and NULL to std::nullptr_t), where a deduced one would take an int.
+template <class T>
+struct not_deduced_t {
+    using type = T;
+};
+template <class T>
+using not_deduced = typename not_deduced_t<T>::type;
+
+/// A label name or a state in a braced list given to a registration: made from anything a
+/// std::string is made from, except a number. Each element of such a list becoming a
+/// std::string instead made three mistakes compile and then fail at run time or do something
+/// else than meant; each now stops the build with a static_assert naming the mistake:
+/// - a `0`, NULL or nullptr, a null `const char*` (std::logic_error from std::string, or an
+///   abort under -fno-exceptions). But `histogram(name, help, {0})` is the bound 0: were 0 to
+///   reach this type there, GCC would prefer the label names (an std::initializer_list beats
+///   the bounds' array), so the list histogram() takes alone refuses nullptr itself only.
+/// - a name/value pair `{{"version", "1.2"}}`: one std::string from two unrelated pointers
+///   taken for an iterator range (undefined behaviour).
+/// - a text and a number `{{"code", 200}}`, `{{"on", true}}`: the number taken for a length
+///   (bytes past the text, or a cut name "o").
+/// A braced list converting to an std::initializer_list wins over the std::vector<std::string>
+/// overloads, so these lists land here; `{"a", "b"}` never does, each element being one text.
+template <braced_kind Kind>
+struct braced_text {
     template <class T,
               std::enable_if_t<std::is_convertible<const T&, std::string>::value &&
                                    !std::is_arithmetic<T>::value && !std::is_null_pointer<T>::value,
                                int> = 0>
-    braced_label_name(const T& text) : name(text) {} // NOLINT(google-explicit-constructor)
-    /// A name/value pair `{{"version", "1.2"}}` given for label names: with std::string
-    /// elements the inner braces made one name from two unrelated pointers taken for an
-    /// iterator range (undefined behaviour). A braced list that converts to an
-    /// std::initializer_list wins over the std::vector<std::string> overload, so the pair
-    /// lands here and stops the build; `{"a", "b"}` (two names) never does, each of its
-    /// elements being one text.
-    template <class A, class B,
-              std::enable_if_t<std::is_convertible<const A&, std::string_view>::value &&
-                                   std::is_convertible<const B&, std::string_view>::value,
+    braced_text(const T& t) : text(t) {} // NOLINT(google-explicit-constructor)
+    template <class Null = std::nullptr_t,
+              std::enable_if_t<Kind != braced_kind::histogram_label_names &&
+                                   std::is_same<Null, std::nullptr_t>::value,
                                int> = 0>
-    braced_label_name(const A&, const B&) { // NOLINT(google-explicit-constructor)
-        static_assert(sizeof(A) == 0,
+    braced_text(not_deduced<Null>) { // NOLINT(google-explicit-constructor)
+        refuse_null<Null>();
+    }
+    template <class T, std::enable_if_t<Kind == braced_kind::histogram_label_names &&
+                                            std::is_null_pointer<T>::value,
+                                        int> = 0>
+    braced_text(const T&) { // NOLINT(google-explicit-constructor)
+        refuse_null<T>();
+    }
+    template <class A, class B,
+              std::enable_if_t<std::is_convertible<const A&, std::string_view>::value, int> = 0>
+    braced_text(const A&, const B&) { // NOLINT(google-explicit-constructor)
+        static_assert(Kind == braced_kind::states || sizeof(A) == 0,
                       "label names are given alone, {\"version\"}, never as name/value pairs "
                       "{{\"version\", \"1.2\"}}: a constant label goes in "
                       "family_options::const_labels");
+        static_assert(Kind != braced_kind::states || sizeof(A) == 0,
+                      "stateset states are given alone, {\"on\", \"off\"}, never in pairs "
+                      "{{\"on\", \"off\"}} nor with a value {{\"on\", true}}: set() and "
+                      "set_only() say which states are set");
     }
-    std::string name;
-};
+    std::string text;
 
-/// The names of a braced list of label names.
-inline std::vector<std::string> label_names_of(std::initializer_list<braced_label_name> list) {
-    std::vector<std::string> names;
-    names.reserve(list.size());
-    for (const braced_label_name& n : list) names.push_back(n.name);
-    return names;
+private:
+    template <class Null>
+    static void refuse_null() {
+        static_assert(Kind == braced_kind::states || sizeof(Null) == 0,
+                      "label names are texts, {\"method\"} ({} for none): 0, NULL and nullptr "
+                      "name no label");
+        static_assert(Kind != braced_kind::states || sizeof(Null) == 0,
+                      "stateset states are texts, {\"on\", \"off\"}: 0, NULL and nullptr name "
+                      "no state");
+    }
+};
+using braced_label_name = braced_text<braced_kind::label_names>;
+using braced_histogram_label_name = braced_text<braced_kind::histogram_label_names>;
+using braced_state = braced_text<braced_kind::states>;
+
+/// The texts of a braced list of label names or states.
+template <braced_kind Kind>
+std::vector<std::string> texts_of(std::initializer_list<braced_text<Kind>> list) {
+    std::vector<std::string> texts;
+    texts.reserve(list.size());
+    for (const braced_text<Kind>& t : list) texts.push_back(t.text);
+    return texts;
 }
 } // namespace detail
 
@@ -6413,12 +6463,12 @@ public:
     counter_family& counter(std::string_view name, std::string_view help,
                             std::initializer_list<detail::braced_label_name> label_names,
                             family_options options = {}) {
-        return counter(name, help, detail::label_names_of(label_names), std::move(options));
+        return counter(name, help, detail::texts_of(label_names), std::move(options));
     }
     result<counter_family> try_counter(std::string_view name, std::string_view help,
                                        std::initializer_list<detail::braced_label_name> label_names,
                                        family_options options = {}) {
-        return try_counter(name, help, detail::label_names_of(label_names), std::move(options));
+        return try_counter(name, help, detail::texts_of(label_names), std::move(options));
     }
 
     // Gauges.
@@ -6445,12 +6495,12 @@ public:
     gauge_family& gauge(std::string_view name, std::string_view help,
                         std::initializer_list<detail::braced_label_name> label_names,
                         family_options options = {}) {
-        return gauge(name, help, detail::label_names_of(label_names), std::move(options));
+        return gauge(name, help, detail::texts_of(label_names), std::move(options));
     }
     result<gauge_family> try_gauge(std::string_view name, std::string_view help,
                                    std::initializer_list<detail::braced_label_name> label_names,
                                    family_options options = {}) {
-        return try_gauge(name, help, detail::label_names_of(label_names), std::move(options));
+        return try_gauge(name, help, detail::texts_of(label_names), std::move(options));
     }
 
     // Histograms. Bounds default to 10 ms .. 10 s (default_buckets()).
@@ -6471,12 +6521,17 @@ public:
     }
     /// histogram() for label names written as a braced list. Without it `{"method", "path"}`
     /// would be ambiguous: two `const char*` also build a std::vector<double> (iterator pair).
-    /// Its elements are never numbers, so that `{0}` is the one bound 0.
+    /// Alone, its elements are never numbers, so that `{0}` is the one bound 0; followed by
+    /// bounds, the list can only be label names, and a 0 or NULL in it does not compile.
+    histogram_family&
+    histogram(std::string_view name, std::string_view help,
+              std::initializer_list<detail::braced_histogram_label_name> label_names) {
+        return histogram(name, help, detail::texts_of(label_names));
+    }
     histogram_family& histogram(std::string_view name, std::string_view help,
                                 std::initializer_list<detail::braced_label_name> label_names,
-                                std::vector<double> bounds = default_buckets(),
-                                family_options options = {}) {
-        return histogram(name, help, detail::label_names_of(label_names), std::move(bounds),
+                                std::vector<double> bounds, family_options options = {}) {
+        return histogram(name, help, detail::texts_of(label_names), std::move(bounds),
                          std::move(options));
     }
     /// histogram() for bounds written as a braced list. Without it `{0.5}` would be ambiguous:
@@ -6505,9 +6560,14 @@ public:
     /// try_histogram() for label names written as a braced list (see histogram()).
     result<histogram_family>
     try_histogram(std::string_view name, std::string_view help,
+                  std::initializer_list<detail::braced_histogram_label_name> label_names) {
+        return try_histogram(name, help, detail::texts_of(label_names));
+    }
+    result<histogram_family>
+    try_histogram(std::string_view name, std::string_view help,
                   std::initializer_list<detail::braced_label_name> label_names,
-                  std::vector<double> bounds = default_buckets(), family_options options = {}) {
-        return try_histogram(name, help, detail::label_names_of(label_names), std::move(bounds),
+                  std::vector<double> bounds, family_options options = {}) {
+        return try_histogram(name, help, detail::texts_of(label_names), std::move(bounds),
                              std::move(options));
     }
     /// try_histogram() for bounds written as a braced list (see histogram()).
@@ -6536,12 +6596,12 @@ public:
     info_family& info(std::string_view name, std::string_view help,
                       std::initializer_list<detail::braced_label_name> label_names,
                       family_options options = {}) {
-        return info(name, help, detail::label_names_of(label_names), std::move(options));
+        return info(name, help, detail::texts_of(label_names), std::move(options));
     }
     result<info_family> try_info(std::string_view name, std::string_view help,
                                  std::initializer_list<detail::braced_label_name> label_names,
                                  family_options options = {}) {
-        return try_info(name, help, detail::label_names_of(label_names), std::move(options));
+        return try_info(name, help, detail::texts_of(label_names), std::move(options));
     }
 
     // Statesets: named boolean states, one sample per state labelled `<name>="<state>"`.
@@ -6579,14 +6639,54 @@ public:
     stateset_family& stateset(std::string_view name, std::string_view help,
                               std::initializer_list<detail::braced_label_name> label_names,
                               std::vector<std::string> states, family_options options = {}) {
-        return stateset(name, help, detail::label_names_of(label_names), std::move(states),
+        return stateset(name, help, detail::texts_of(label_names), std::move(states),
                         std::move(options));
     }
     result<stateset_family>
     try_stateset(std::string_view name, std::string_view help,
                  std::initializer_list<detail::braced_label_name> label_names,
                  std::vector<std::string> states, family_options options = {}) {
-        return try_stateset(name, help, detail::label_names_of(label_names), std::move(states),
+        return try_stateset(name, help, detail::texts_of(label_names), std::move(states),
+                            std::move(options));
+    }
+    /// stateset() and try_stateset() for states written as a braced list: the same, except
+    /// that states in pairs `{{"on", "off"}}`, with a value `{{"on", true}}`, or a 0 or NULL do
+    /// not compile (see braced_text). Label names and states each take the braced form of
+    /// their own, so there is one overload per way of writing the two.
+    vitals::stateset& stateset(std::string_view name, std::string_view help,
+                               std::initializer_list<detail::braced_state> states) {
+        return stateset(name, help, detail::texts_of(states));
+    }
+    stateset_family& stateset(std::string_view name, std::string_view help,
+                              std::vector<std::string> label_names,
+                              std::initializer_list<detail::braced_state> states,
+                              family_options options = {}) {
+        return stateset(name, help, std::move(label_names), detail::texts_of(states),
+                        std::move(options));
+    }
+    stateset_family& stateset(std::string_view name, std::string_view help,
+                              std::initializer_list<detail::braced_label_name> label_names,
+                              std::initializer_list<detail::braced_state> states,
+                              family_options options = {}) {
+        return stateset(name, help, detail::texts_of(label_names), detail::texts_of(states),
+                        std::move(options));
+    }
+    result<vitals::stateset> try_stateset(std::string_view name, std::string_view help,
+                                          std::initializer_list<detail::braced_state> states) {
+        return try_stateset(name, help, detail::texts_of(states));
+    }
+    result<stateset_family> try_stateset(std::string_view name, std::string_view help,
+                                         std::vector<std::string> label_names,
+                                         std::initializer_list<detail::braced_state> states,
+                                         family_options options = {}) {
+        return try_stateset(name, help, std::move(label_names), detail::texts_of(states),
+                            std::move(options));
+    }
+    result<stateset_family>
+    try_stateset(std::string_view name, std::string_view help,
+                 std::initializer_list<detail::braced_label_name> label_names,
+                 std::initializer_list<detail::braced_state> states, family_options options = {}) {
+        return try_stateset(name, help, detail::texts_of(label_names), detail::texts_of(states),
                             std::move(options));
     }
 

@@ -1,6 +1,7 @@
 // tests/regression/label_names_braced_lists.cpp - label names written as braced lists in every
-// registration: since a name/value pair `{{"version", "1.2"}}` stops the build
-// (tests/compile_fail/label_names.cpp), the lists that are label names register as before.
+// registration: since a name/value pair `{{"version", "1.2"}}`, a name and a number, and a
+// label name 0, NULL or nullptr stop the build (tests/compile_fail/label_names.cpp), the
+// lists that are label names, and histogram bounds beside them, register as before.
 // SPDX-License-Identifier: MIT
 #include <vitals/vitals.hpp>
 
@@ -64,5 +65,16 @@ TEST_CASE("regression: label names as braced lists register the names given") {
         CHECK(reg.histogram("hb", "H.", {0.5}).bounds() == std::vector<double>{0.5});
         CHECK(reg.histogram("hz", "H.", {0}).bounds() == std::vector<double>{0.0});
         CHECK(reg.try_histogram("hv", "H.", from_variable).value().label_names() == from_variable);
+        // Alone, {0} and {0, 1} are bounds; followed by bounds, a braced list is label names
+        // (where 0 no longer compiles), and {0} the bounds after it.
+        CHECK(reg.histogram("hz2", "H.", {0, 1}).bounds() == std::vector<double>{0.0, 1.0});
+        CHECK(reg.try_histogram("hz3", "H.", {0}).value().bounds() == std::vector<double>{0.0});
+        auto& labelled = reg.histogram("hl", "H.", {"method"}, {0});
+        CHECK(labelled.label_names() == names{"method"});
+        CHECK(labelled.bounds() == std::vector<double>{0.0});
+        CHECK(&reg.histogram("hl", "H.", names{"method"}, {0.0}) == &labelled);
+        CHECK(&reg.try_histogram("hl", "H.", {method}, {0}).value() == &labelled);
+        CHECK(reg.histogram("hn", "H.", {}, {1, 2}).label_names().empty());
+        CHECK(reg.histogram("hd", "H.", {"a", "b"}).bounds() == vitals::default_buckets());
     }
 }
