@@ -3286,9 +3286,24 @@ enum class exposition_format { text_0_0_4, openmetrics_1_0_0 };
 
 /// One parsed element of an Accept header.
 struct media_range {
-    std::string_view type, subtype, version; // version: empty when absent
-    int q = 1000;                            // quality in thousandths
+    std::string_view type, subtype;
+    // As sent: a quoted-string's content keeps its quoted-pairs (see quoted_equals()).
+    std::string_view version;
+    bool has_version = false; // `version=""` names a version, the empty one
+    int q = 1000;             // quality in thousandths
 };
+
+/// Whether `sent`, a parameter value as the header carries it (a token, or a quoted-string's
+/// content with its quoted-pairs), stands for `plain`: RFC 9110, 5.6.4 makes `"1\.0\.0"` the
+/// same value as `1.0.0`. A token has no backslash, so it compares byte for byte.
+inline bool quoted_equals(std::string_view sent, std::string_view plain) noexcept {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < sent.size(); ++i, ++k) {
+        if (sent[i] == '\\' && i + 1 < sent.size()) ++i;
+        if (k == plain.size() || sent[i] != plain[k]) return false;
+    }
+    return k == plain.size();
+}
 
 /// A cursor over an Accept header value that parses media ranges (RFC 9110, 12.5.1:
 /// `type "/" subtype *( OWS ";" OWS name "=" ( token / quoted-string ) )`, with `q` as the
@@ -3329,6 +3344,7 @@ public:
                 if (quoted || !qvalue(value, r.q)) return false;
             } else if (http_iequals(name, "version")) {
                 r.version = value;
+                r.has_version = true;
             }
         }
     }
@@ -3348,18 +3364,16 @@ private:
         out = s_.substr(start, i_ - start);
         return i_ > start;
     }
-    // A token or a quoted-string (the quotes and escapes are kept in `out`: only compared).
+    // A token or a quoted-string (the escapes are kept in `out`: see quoted_equals()).
     bool param_value(std::string_view& out, bool& quoted) noexcept {
         if (i_ < s_.size() && s_[i_] == '"') {
             quoted = true;
             const std::size_t start = ++i_;
             while (i_ < s_.size() && s_[i_] != '"') {
+                // qdtext and the character of a quoted-pair alike: HTAB, SP, VCHAR, obs-text.
+                if (s_[i_] == '\\' && ++i_ == s_.size()) return false;
                 const auto c = static_cast<unsigned char>(s_[i_]);
-                if (c == '\\') {
-                    if (++i_ == s_.size()) return false;
-                } else if ((c < 0x20 && c != '\t') || c == 0x7F) {
-                    return false;
-                }
+                if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
                 ++i_;
             }
             if (i_ == s_.size()) return false;
@@ -3398,8 +3412,8 @@ inline int range_match(const media_range& r, std::string_view type, std::string_
     if (!http_iequals(r.type, type)) return -1;
     if (r.subtype == "*") return 1;
     if (!http_iequals(r.subtype, subtype)) return -1;
-    if (r.version.empty()) return 2;
-    return r.version == version ? 3 : -1;
+    if (!r.has_version) return 2;
+    return quoted_equals(r.version, version) ? 3 : -1;
 }
 
 /// The exposition format to answer /metrics with, given the request's Accept header (empty
