@@ -3306,8 +3306,8 @@ inline bool quoted_equals(std::string_view sent, std::string_view plain) noexcep
 }
 
 /// A cursor over an Accept header value that parses media ranges (RFC 9110, 12.5.1:
-/// `type "/" subtype *( OWS ";" OWS name "=" ( token / quoted-string ) )`, with `q` as the
-/// weight). Every function returns false on malformed input.
+/// `type "/" subtype *( OWS ";" OWS [ name "=" ( token / quoted-string ) ] )`, with `q` as
+/// the weight). Every function returns false on malformed input.
 class accept_reader {
 public:
     explicit accept_reader(std::string_view s) noexcept : s_(s) {}
@@ -3336,6 +3336,9 @@ public:
             }
             if (!eat(';')) return false;
             skip_ows();
+            // RFC 9110, 5.6.6 makes the parameter after each ";" optional: "a/b;" and
+            // "a/b;;q=0.5" are well-formed.
+            if (i_ == s_.size() || s_[i_] == ';' || s_[i_] == ',') continue;
             std::string_view name, value;
             if (!token(name) || !eat('=')) return false;
             bool quoted = false;
