@@ -3909,18 +3909,25 @@ inline std::vector<double> exponential_buckets(double start, double factor, std:
 
 /// Checks histogram bounds: at least one, all finite, strictly increasing. A trailing +Inf is
 /// not allowed (the +Inf bucket is always implicit), and the message says so, since some
-/// clients take or require one. Only a string more: the compact embedded program keeps its
-/// size target (bench/budgets.sh --size-only).
+/// clients take or require one; a NaN or -Inf bound is named as such. Only strings more: the
+/// compact embedded program keeps its size target (bench/budgets.sh --size-only).
 inline status validate_buckets(const std::vector<double>& bounds) {
     if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
     for (std::size_t i = 0; i < bounds.size(); ++i) {
         char index[detail::max_number_chars];
         const std::string_view at(index, detail::format_uint(index, i));
-        if (!detail::is_finite(bounds[i]))
-            return {errc::invalid_buckets,
-                    std::string("histogram bucket bound #")
-                        .append(at)
-                        .append(" is not finite (the +Inf bucket is implicit: leave +Inf out)")};
+        if (!detail::is_finite(bounds[i])) {
+            std::string message = std::string("histogram bucket bound #").append(at);
+            // Only +Inf gets the hint: NaN and -Inf are no client's convention but mistakes to
+            // name. The bits decide, as is_finite does, so that -ffast-math cannot fold them.
+            if (detail::is_nan(bounds[i]))
+                message.append(" is NaN: a bound must be a finite number");
+            else if (detail::float_bits(bounds[i]) >> 63)
+                message.append(" is -Inf: a bound must be a finite number");
+            else
+                message.append(" is not finite (the +Inf bucket is implicit: leave +Inf out)");
+            return {errc::invalid_buckets, std::move(message)};
+        }
         if (i > 0 && !(bounds[i] > bounds[i - 1]))
             return {errc::invalid_buckets,
                     std::string("histogram bucket bounds must be strictly increasing (bound #")

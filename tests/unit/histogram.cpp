@@ -194,6 +194,17 @@ TEST_CASE("histogram: bounds validation") {
     CHECK(vitals::validate_buckets({1, 2, 3, 2.5}).message().find("#3") != std::string::npos);
 }
 
+TEST_CASE("histogram: a NaN or -Inf bound is named, without the hint meant for +Inf") {
+    // A NaN bound is usually a computation gone wrong; telling the program to leave out +Inf
+    // would send its author looking for a +Inf that is not there.
+    CHECK(vitals::validate_buckets({1, nan_v, 3}).message() ==
+          "histogram bucket bound #1 is NaN: a bound must be a finite number");
+    CHECK(vitals::validate_buckets({-nan_v}).message() ==
+          "histogram bucket bound #0 is NaN: a bound must be a finite number");
+    CHECK(vitals::validate_buckets({-inf_v, 1}).message() ==
+          "histogram bucket bound #0 is -Inf: a bound must be a finite number");
+}
+
 #if VITALS_HAS_EXCEPTIONS() // without exceptions: tests/noexcept/error_policy.cpp
 TEST_CASE("histogram: constructing with invalid bounds throws vitals::error") {
     using vitals::errc;
