@@ -38,7 +38,8 @@ struct exemplar_label {
 /// copies it, and a scrape that finds it invalid leaves it out and counts it, once, in
 /// exemplars_dropped(); one too long to store is dropped and counted when recorded. The timestamp
 /// is the second of the system clock when recorded (std::time: a few nanoseconds, where the clock
-/// with a fraction costs several observations), unless at() sets one.
+/// with a fraction costs several observations), unless at() sets one; one recorded while the
+/// system clock cannot be read (std::time fails) is shown without a timestamp.
 class exemplar {
 public:
     /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
@@ -333,10 +334,11 @@ public:
 
     /// Copies the latest exemplar of bucket `index` into `bytes` (exemplar_capacity) and
     /// returns its size, or 0 when it has none. `*from` and `*version` tell which cell and
-    /// write it came from (for exemplar_cell::count_invalid()).
+    /// write it came from (for exemplar_cell::count_invalid()), `*recorded` the system clock's
+    /// second when it was recorded (see exemplar_cell::recorded).
     std::size_t read_latest(std::size_t index, char* bytes, double& v, double& ts,
-                            const exemplar_cell** from = nullptr,
-                            std::uint32_t* version = nullptr) const noexcept {
+                            const exemplar_cell** from = nullptr, std::uint32_t* version = nullptr,
+                            std::uint32_t* recorded = nullptr) const noexcept {
         const block* b = block_.load(std::memory_order_acquire);
         if (!b || index >= b->per_group) return 0;
         const std::uint32_t current = b->epoch.load(std::memory_order_acquire);
@@ -372,6 +374,7 @@ public:
             ts = cts;
             if (from) *from = c;
             if (version) *version = cversion;
+            if (recorded) *recorded = rec;
         }
         return found;
     }

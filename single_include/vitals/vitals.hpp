@@ -625,7 +625,8 @@ struct exemplar_label {
 /// copies it, and a scrape that finds it invalid leaves it out and counts it, once, in
 /// exemplars_dropped(); one too long to store is dropped and counted when recorded. The timestamp
 /// is the second of the system clock when recorded (std::time: a few nanoseconds, where the clock
-/// with a fraction costs several observations), unless at() sets one.
+/// with a fraction costs several observations), unless at() sets one; one recorded while the
+/// system clock cannot be read (std::time fails) is shown without a timestamp.
 class exemplar {
 public:
     /// One label, e.g. {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}.
@@ -920,10 +921,11 @@ public:
 
     /// Copies the latest exemplar of bucket `index` into `bytes` (exemplar_capacity) and
     /// returns its size, or 0 when it has none. `*from` and `*version` tell which cell and
-    /// write it came from (for exemplar_cell::count_invalid()).
+    /// write it came from (for exemplar_cell::count_invalid()), `*recorded` the system clock's
+    /// second when it was recorded (see exemplar_cell::recorded).
     std::size_t read_latest(std::size_t index, char* bytes, double& v, double& ts,
-                            const exemplar_cell** from = nullptr,
-                            std::uint32_t* version = nullptr) const noexcept {
+                            const exemplar_cell** from = nullptr, std::uint32_t* version = nullptr,
+                            std::uint32_t* recorded = nullptr) const noexcept {
         const block* b = block_.load(std::memory_order_acquire);
         if (!b || index >= b->per_group) return 0;
         const std::uint32_t current = b->epoch.load(std::memory_order_acquire);
@@ -959,6 +961,7 @@ public:
             ts = cts;
             if (from) *from = c;
             if (version) *version = cversion;
+            if (recorded) *recorded = rec;
         }
         return found;
     }
@@ -2368,7 +2371,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/exemplar.hpp>: inlined above
 
 #include <cstddef>     // size_t, ptrdiff_t
-#include <cstdint>     // uint64_t
+#include <cstdint>     // uint32_t, uint64_t
 #include <cstring>     // memcpy
 #include <string_view> // string_view
 
@@ -2465,6 +2468,15 @@ inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) n
             if (earlier_name == name) return false;
     }
     return r.finished();
+}
+
+/// Whether an exemplar's `timestamp` is shown: not the -1 that std::time() returns when the
+/// system clock cannot be read (a board without a real-time clock), which record() took as
+/// the second when the exemplar's `recorded` second is that failure too. An exemplar's
+/// timestamp is optional, and -1 would date it a second before 1970. A timestamp given with
+/// at() is shown as given, except -1 recorded while the clock failed, which reads alike.
+inline bool shows_exemplar_timestamp(double timestamp, std::uint32_t recorded) noexcept {
+    return !(timestamp == -1.0 && recorded == static_cast<std::uint32_t>(-1));
 }
 
 } // namespace detail
@@ -7694,7 +7706,7 @@ VITALS_END_NAMESPACE
 #endif // VITALS_REGISTRY_HPP
 
 #include <cstddef>     // size_t
-#include <cstdint>     // uint64_t
+#include <cstdint>     // uint32_t, uint64_t
 #include <cstring>     // memcpy
 #include <string>      // string
 #include <string_view> // string_view
@@ -7854,7 +7866,8 @@ private:
     }
 
     // ` # {a="x"} value timestamp` when bucket `index` of `slots` holds an exemplar that
-    // follows the rules; one that does not is left out and counted (once) as dropped.
+    // follows the rules (the timestamp left out where shows_exemplar_timestamp() says); one
+    // that does not is left out and counted (once) as dropped.
     void write_exemplar(const exemplar_slots& exemplars, std::size_t index) {
         if (VITALS_DETAIL_LIKELY(exemplars.empty())) return; // nearly every metric: no copy buffer
         write_recorded_exemplar(exemplars, index);
@@ -7865,9 +7878,9 @@ private:
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
         const exemplar_cell* cell = nullptr;
-        std::uint32_t version = 0;
+        std::uint32_t version = 0, recorded = 0;
         const std::size_t n =
-            exemplars.read_latest(index, bytes, value, timestamp, &cell, &version);
+            exemplars.read_latest(index, bytes, value, timestamp, &cell, &version, &recorded);
         if (n == 0) return;
         if (!valid_exemplar(bytes, n, timestamp)) {
             const_cast<exemplar_cell*>(cell)->count_invalid(version);
@@ -7885,6 +7898,7 @@ private:
         });
         out_.write("} ", 2);
         out_.write_double(value);
+        if (!shows_exemplar_timestamp(timestamp, recorded)) return;
         out_.put(' ');
         out_.write_double(timestamp);
     }

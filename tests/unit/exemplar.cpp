@@ -13,7 +13,7 @@
 #include <cmath>       // floor, nan
 #include <cstdint>     // uint64_t
 #include <cstring>     // memcpy, memset
-#include <ctime>       // time
+#include <ctime>       // time, time_t
 #include <limits>      // numeric_limits
 #include <new>         // placement new
 #include <random>      // mt19937_64
@@ -461,6 +461,17 @@ TEST_CASE("exemplar: bytes that are not whole labels are not valid") {
     CHECK_FALSE(valid(one + one));                          // the same name twice
     CHECK_FALSE(vitals::detail::valid_exemplar(one.data(), one.size(),
                                                std::numeric_limits<double>::quiet_NaN()));
+}
+
+TEST_CASE("exemplar: the -1 of a clock that could not be read is not shown as a timestamp") {
+    // Every platform: tests/unit/exemplar_clock_step.cpp makes std::time() fail on glibc.
+    using vitals::detail::shows_exemplar_timestamp;
+    const std::uint32_t failed = static_cast<std::uint32_t>(std::time_t(-1));
+    CHECK_FALSE(shows_exemplar_timestamp(-1.0, failed));
+    CHECK(shows_exemplar_timestamp(-1.0, 1700000000));     // at(-1) while the clock read
+    CHECK(shows_exemplar_timestamp(1700000000.0, failed)); // at() while the clock failed
+    CHECK(shows_exemplar_timestamp(4294967295.0, failed)); // the clock's last second of 2^32
+    CHECK(shows_exemplar_timestamp(0.0, 0));
 }
 
 TEST_CASE("exemplar: a write into a cell found mid-write is dropped, the other kept whole") {

@@ -1,26 +1,29 @@
 // tests/unit/exemplar_clock_step.cpp - which exemplar a scrape shows after the wall clock is
-// stepped back (NTP) or corrected after running ahead (a resumed virtual machine).
+// stepped back (NTP) or corrected after running ahead (a resumed virtual machine), and what it
+// shows when the wall clock cannot be read.
 // SPDX-License-Identifier: MIT
 // vitals-test: own program (it replaces the C library's time() to step the clock)
 #include <vitals/vitals.hpp>
 
 #include <doctest/doctest.h>
 
-#include <atomic> // atomic
-#include <ctime>  // time_t, clock_gettime
-#include <string> // string
-#include <thread> // thread, yield
+#include <atomic>  // atomic
+#include <cstdint> // uint64_t
+#include <ctime>   // time_t, clock_gettime
+#include <string>  // string
+#include <thread>  // thread, yield
 
 #if defined(__linux__) && defined(__GLIBC__)
 namespace {
-std::atomic<long> clock_offset{0}; // seconds added to the real wall clock
-}
+std::atomic<long> clock_offset{0};    // seconds added to the real wall clock
+std::atomic<bool> clock_fails{false}; // time() fails, as without a readable real-time clock
+} // namespace
 
 // std::time() calls this in place of the C library's (the program's symbol comes first).
 extern "C" std::time_t time(std::time_t* out) noexcept {
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
-    const std::time_t t = now.tv_sec + clock_offset.load();
+    const std::time_t t = clock_fails.load() ? std::time_t(-1) : now.tv_sec + clock_offset.load();
     if (out) *out = t;
     return t;
 }
@@ -84,5 +87,36 @@ TEST_CASE("exemplars: one recorded while the clock ran ahead gives way once it i
     CHECK(shown_trace(reg, "ran_ahead_seconds") == "clock_right");
     done = true;
     worker.join();
+}
+
+TEST_CASE("exemplars: recorded while the clock cannot be read, shown without a timestamp") {
+    vitals::registry reg;
+    auto& h = reg.histogram("no_clock_seconds", "Latency.", {0.1});
+    auto& c = reg.counter("no_clock_total", "Requests.");
+    const std::uint64_t dropped = vitals::exemplars_dropped();
+    clock_fails = true;
+    REQUIRE(std::time(nullptr) == std::time_t(-1));
+    h.observe(6.0, vitals::exemplar{"trace_id", "no_clock"});
+    c.inc(1.0, vitals::exemplar{"trace_id", "no_clock"});
+    // A timestamp given with at() is the program's own: shown as given, -1 included.
+    h.observe(0.05, vitals::exemplar{"trace_id", "given"}.at(1700000000.5));
+    std::string om = vitals::to_openmetrics(reg);
+    clock_fails = false;
+    // The -1 std::time() returns on failure is no time: an exemplar's timestamp is optional.
+    CHECK(om.find("no_clock_seconds_bucket{le=\"+Inf\"} 2 # {trace_id=\"no_clock\"} 6\n") !=
+          std::string::npos);
+    CHECK(om.find("no_clock_total 1 # {trace_id=\"no_clock\"} 1\n") != std::string::npos);
+    CHECK(om.find("no_clock_seconds_bucket{le=\"0.1\"} 1 # {trace_id=\"given\"} 0.05 "
+                  "1700000000.5\n") != std::string::npos);
+    CHECK(om.find(" -1\n") == std::string::npos);
+    CHECK(vitals::exemplars_dropped() == dropped);
+    // Once the clock reads again, an exemplar carries its second again.
+    h.observe(7.0, vitals::exemplar{"trace_id", "clock_back"});
+    om = vitals::to_openmetrics(reg);
+    const std::string shown = "# {trace_id=\"clock_back\"} 7 ";
+    const std::size_t at = om.find(shown);
+    REQUIRE(at != std::string::npos);
+    CHECK(om[at + shown.size()] >= '1');
+    CHECK(om[at + shown.size()] <= '9');
 }
 #endif

@@ -11,7 +11,7 @@
 #include <vitals/exemplar.hpp>
 
 #include <cstddef>     // size_t, ptrdiff_t
-#include <cstdint>     // uint64_t
+#include <cstdint>     // uint32_t, uint64_t
 #include <cstring>     // memcpy
 #include <string_view> // string_view
 
@@ -108,6 +108,15 @@ inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) n
             if (earlier_name == name) return false;
     }
     return r.finished();
+}
+
+/// Whether an exemplar's `timestamp` is shown: not the -1 that std::time() returns when the
+/// system clock cannot be read (a board without a real-time clock), which record() took as
+/// the second when the exemplar's `recorded` second is that failure too. An exemplar's
+/// timestamp is optional, and -1 would date it a second before 1970. A timestamp given with
+/// at() is shown as given, except -1 recorded while the clock failed, which reads alike.
+inline bool shows_exemplar_timestamp(double timestamp, std::uint32_t recorded) noexcept {
+    return !(timestamp == -1.0 && recorded == static_cast<std::uint32_t>(-1));
 }
 
 } // namespace detail

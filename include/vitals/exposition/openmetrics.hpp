@@ -16,7 +16,7 @@
 #include <vitals/registry.hpp>
 
 #include <cstddef>     // size_t
-#include <cstdint>     // uint64_t
+#include <cstdint>     // uint32_t, uint64_t
 #include <cstring>     // memcpy
 #include <string>      // string
 #include <string_view> // string_view
@@ -176,7 +176,8 @@ private:
     }
 
     // ` # {a="x"} value timestamp` when bucket `index` of `slots` holds an exemplar that
-    // follows the rules; one that does not is left out and counted (once) as dropped.
+    // follows the rules (the timestamp left out where shows_exemplar_timestamp() says); one
+    // that does not is left out and counted (once) as dropped.
     void write_exemplar(const exemplar_slots& exemplars, std::size_t index) {
         if (VITALS_DETAIL_LIKELY(exemplars.empty())) return; // nearly every metric: no copy buffer
         write_recorded_exemplar(exemplars, index);
@@ -187,9 +188,9 @@ private:
         char bytes[exemplar_capacity];
         double value = 0.0, timestamp = 0.0;
         const exemplar_cell* cell = nullptr;
-        std::uint32_t version = 0;
+        std::uint32_t version = 0, recorded = 0;
         const std::size_t n =
-            exemplars.read_latest(index, bytes, value, timestamp, &cell, &version);
+            exemplars.read_latest(index, bytes, value, timestamp, &cell, &version, &recorded);
         if (n == 0) return;
         if (!valid_exemplar(bytes, n, timestamp)) {
             const_cast<exemplar_cell*>(cell)->count_invalid(version);
@@ -207,6 +208,7 @@ private:
         });
         out_.write("} ", 2);
         out_.write_double(value);
+        if (!shows_exemplar_timestamp(timestamp, recorded)) return;
         out_.put(' ');
         out_.write_double(timestamp);
     }
