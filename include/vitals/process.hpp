@@ -567,7 +567,9 @@ public:
         state_->memory_percent = detail::kit_metric_name(ns, "memory_percent");
         state_->threads = detail::kit_metric_name(ns, "threads_active");
         state_->uptime = detail::kit_metric_name(ns, "uptime_seconds");
-        state_->start_from(read_process_stats(), seconds_now());
+        // With the reserve freed, as at a scrape: made when one descriptor was free, the
+        // collector's reserve would otherwise have taken it, and this read failed.
+        state_->start_from(read_stats(), seconds_now());
     }
 
     /// Reads the process now and writes the families. Thread-safe.
@@ -586,6 +588,9 @@ public:
             // of 0 for a window, its own CPU time measured against the parent's samples.
             if (::getpid() != st.pid) st.start_from(s, seconds_now());
 #endif
+            // The first start time read is kept, also when the collector could not read it
+            // when made (the process out of descriptors): see start_from().
+            if (!st.start_time) st.start_time = s.start_time_seconds;
             if (st.start_time) s.start_time_seconds = st.start_time;
             if (s.start_time_seconds) uptime = (std::max)(0.0, wall_now - *s.start_time_seconds);
             if (s.cpu_seconds) {
@@ -651,7 +656,7 @@ private:
         std::mutex mutex;
         double window_seconds;
         detail::cpu_window cpu;           // guarded by mutex
-        std::optional<double> start_time; // guarded by mutex; read when the process starts
+        std::optional<double> start_time; // guarded by mutex; the first one read
 #if VITALS_DETAIL_PROCESS_POSIX
         pid_t pid = 0; // the process start_time and cpu are of; guarded by mutex
 #endif

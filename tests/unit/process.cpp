@@ -286,6 +286,90 @@ TEST_CASE("process: a program closing the collector's descriptor keeps what reus
     CHECK(metric(reg, "process_open_fds") > 0.0); // the collector took a new reserve
 }
 
+namespace {
+
+// The number of the process collector's reserve descriptor (its anonymous file), or -1.
+int collector_reserve_fd() {
+    for (int fd = 3; fd < 1024; ++fd) {
+        char path[64], target[256];
+        std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        const ssize_t n = ::readlink(path, target, sizeof target - 1);
+        if (n <= 0) continue;
+        target[n] = '\0';
+        if (std::string(target).find("vitals-fd-reserve") != std::string::npos) return fd;
+    }
+    return -1;
+}
+
+// Holds every descriptor the process can open, under a soft limit lowered to a few above
+// those open now, but `left_free`; gives them back and restores the limit when destroyed.
+struct descriptor_flood {
+    explicit descriptor_flood(int left_free) {
+        REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+        const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        REQUIRE(probe >= 0);
+        ::close(probe);
+        rlimit low = saved;
+        low.rlim_cur = static_cast<rlim_t>(probe) + 40; // above every descriptor open now
+        REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fds.push_back(fd);
+        CHECK(errno == EMFILE);
+        for (; left_free > 0 && !fds.empty(); --left_free) {
+            ::close(fds.back());
+            fds.pop_back();
+        }
+    }
+    descriptor_flood(const descriptor_flood&) = delete;
+    descriptor_flood& operator=(const descriptor_flood&) = delete;
+    ~descriptor_flood() {
+        for (const int fd : fds) ::close(fd);
+        setrlimit(RLIMIT_NOFILE, &saved);
+    }
+    rlimit saved{};
+    std::vector<int> fds;
+};
+
+} // namespace
+
+TEST_CASE("process: a start time read once is kept, for a collector made out of descriptors") {
+    // Read once because it moves with the wall clock where the boot time comes from
+    // /proc/stat, which would look like a restart to changes(process_start_time_seconds).
+    // A collector made while no descriptor was free (none, or one, which its own reserve
+    // would take) could not read it then: it keeps the first one it reads.
+    const std::optional<double> real_start = vitals::read_process_stats().start_time_seconds;
+    REQUIRE(real_start.has_value());
+    for (const int free_at_creation : {0, 1}) {
+        CAPTURE(free_at_creation);
+        vitals::registry reg;
+        {
+            descriptor_flood flood(free_at_creation);
+            vitals::add_process_metrics(reg, "t");
+        }
+        if (free_at_creation == 0) // read at the first scrape, which also takes the reserve
+            CHECK(metric(reg, "process_start_time_seconds") == *real_start);
+        // Kept: shown while the process is out of descriptors and no read can succeed (the
+        // program closed the collector's reserve, as a daemon's close-everything loop does).
+        const int reserve = collector_reserve_fd();
+#if defined(MFD_CLOEXEC)
+        const int probe_memfd = ::memfd_create("probe", MFD_CLOEXEC);
+        if (probe_memfd >= 0) {
+            ::close(probe_memfd);
+            REQUIRE(reserve >= 0);
+        }
+#endif
+        if (reserve < 0) continue; // a /dev/null reserve: a flood's /dev/null frees it for reads
+        ::close(reserve);
+        std::string text;
+        {
+            descriptor_flood flood(0);
+            text = scrape(reg);
+        }
+        CHECK(kits_test::sample_value(text, "process_resident_memory_bytes") == -1.0); // unread
+        CHECK(kits_test::sample_value(text, "process_start_time_seconds") == *real_start);
+        CHECK(kits_test::sample_value(text, "t_uptime_seconds") >= 0.0);
+    }
+}
+
 TEST_CASE("process: start time, uptime and CPU seconds are consistent") {
     vitals::registry reg;
     vitals::add_process_metrics(reg, "t");
@@ -366,8 +450,7 @@ TEST_CASE("process: a child forked after the collector was made reports itself")
 TEST_CASE("process: the start time is the same at every read") {
     // Restarts are found with changes(process_start_time_seconds[...]): a start time that
     // moved between reads, by the last digits of a boot time computed anew, would look like a
-    // restart at every scrape. A collector made while the process is out of descriptors reads
-    // it at every scrape, and programs export read_process_stats() themselves.
+    // restart at every scrape. Programs export read_process_stats() themselves.
     const std::optional<double> first = vitals::read_process_stats().start_time_seconds;
     REQUIRE(first.has_value());
     int moved = 0;
