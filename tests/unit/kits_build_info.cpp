@@ -70,6 +70,33 @@ TEST_CASE("kits/build_info: another version is a conflict, and the first series 
 }
 #endif
 
+TEST_CASE("kits/build_info: a conflict message shows the version escaped and cut short") {
+    // A program logs the message: the version it passed must not bring control characters
+    // (a terminal's escape sequences, a forged log line) or 2 KiB into that log.
+    vitals::registry reg;
+    REQUIRE(vitals::kits::try_register_build_info(reg, "x", "1.0").ok());
+    const auto conflict = [&reg](const std::string& version) {
+        auto r = vitals::kits::try_register_build_info(reg, "x", version);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code() == vitals::errc::conflicting_registration);
+        return r.error().message();
+    };
+    CHECK(conflict("2.0\x1b[2J\r\nERROR forged\t\"q\"\\") ==
+          "build information 'x_build_info' is registered already with other values (version "
+          "\"2.0\\x1b[2J\\x0d\\nERROR forged\\x09\\\"q\\\"\\\\\" now): a program has one build");
+    const std::string long_version(2000, 'v'); // within max_label_value_bytes, so a conflict
+    const std::string message = conflict(long_version);
+    CHECK(message.size() < 300);
+    CHECK(message.find(std::string(128, 'v') + "\"... (2000 bytes)") != std::string::npos);
+    // Cut on a character boundary: no invalid UTF-8 in the message.
+    // 128 bytes would end inside the first é.
+    std::string accented(127, 'v');
+    for (int i = 0; i < 10; ++i) accented += "\xc3\xa9"; // é
+    const std::string cut = conflict(accented);
+    CHECK(cut.find(std::string(127, 'v') + "\"... (147 bytes)") != std::string::npos);
+    CHECK(cut.find("\xef\xbf\xbd") == std::string::npos);
+}
+
 // The status form, in every build: refused calls add nothing, however many there are.
 TEST_CASE("kits/build_info: refused builds leave the family as it was, and keep no series") {
     vitals::registry reg;
