@@ -152,8 +152,9 @@
     }                                                                                              \
     }
 
-// On a parameter a view keeps: Clang then warns (-Wdangling) when the view is kept in a
-// variable past the temporary it refers to.
+// On a parameter a view keeps, or after a member function's parameters when it returns a
+// reference into its object: Clang then warns (-Wdangling) when the view or reference is kept
+// in a variable past the temporary it refers to.
 #if defined(__clang__) && defined(__has_cpp_attribute)
 #if __has_cpp_attribute(clang::lifetimebound)
 #define VITALS_DETAIL_LIFETIMEBOUND [[clang::lifetimebound]]

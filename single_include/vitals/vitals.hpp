@@ -188,8 +188,9 @@
     }                                                                                              \
     }
 
-// On a parameter a view keeps: Clang then warns (-Wdangling) when the view is kept in a
-// variable past the temporary it refers to.
+// On a parameter a view keeps, or after a member function's parameters when it returns a
+// reference into its object: Clang then warns (-Wdangling) when the view or reference is kept
+// in a variable past the temporary it refers to.
 #if defined(__clang__) && defined(__has_cpp_attribute)
 #if __has_cpp_attribute(clang::lifetimebound)
 #define VITALS_DETAIL_LIFETIMEBOUND [[clang::lifetimebound]]
@@ -9554,7 +9555,9 @@ public:
     /// kit's overflow endpoint is the one holding that name, and it takes no room from the
     /// bound. Names come from clients: none is refused through the error policy. Threads racing for
     /// the same new pair get the same endpoint; pairs being made count against the bound.
-    http_endpoint& endpoint(std::string_view method, std::string_view endpoint) {
+    /// The endpoint belongs to the kit (Clang warns when one is kept from a temporary kit).
+    http_endpoint& endpoint(std::string_view method,
+                            std::string_view endpoint) VITALS_DETAIL_LIFETIMEBOUND {
         // The hash reads every byte: a name over the bound (a raw URL, a flood of them) goes
         // to the overflow endpoint unread.
         if (VITALS_DETAIL_UNLIKELY(method.size() > max_value_bytes_ ||
