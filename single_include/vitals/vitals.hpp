@@ -3926,11 +3926,16 @@ inline std::vector<double> exponential_buckets(double start, double factor, std:
 /// compact embedded program keeps its size target (bench/budgets.sh --size-only).
 inline status validate_buckets(const std::vector<double>& bounds) {
     if (bounds.empty()) return {errc::invalid_buckets, "histogram needs at least one bucket bound"};
+    // Bounds are counted from 1 in the messages, with the count ("bound 2 of 2"): "#1" for the
+    // second bound read as the first one, whose value was fine.
+    char count[detail::max_number_chars];
+    const std::string_view of(count, detail::format_uint(count, bounds.size()));
     for (std::size_t i = 0; i < bounds.size(); ++i) {
         char index[detail::max_number_chars];
-        const std::string_view at(index, detail::format_uint(index, i));
+        const std::string_view at(index, detail::format_uint(index, i + 1));
         if (!detail::is_finite(bounds[i])) {
-            std::string message = std::string("histogram bucket bound #").append(at);
+            std::string message =
+                std::string("histogram bucket bound ").append(at).append(" of ").append(of);
             // Only +Inf gets the hint: NaN and -Inf are no client's convention but mistakes to
             // name. The bits decide, as is_finite does, so that -ffast-math cannot fold them.
             if (detail::is_nan(bounds[i]))
@@ -3943,9 +3948,11 @@ inline status validate_buckets(const std::vector<double>& bounds) {
         }
         if (i > 0 && !(bounds[i] > bounds[i - 1]))
             return {errc::invalid_buckets,
-                    std::string("histogram bucket bounds must be strictly increasing (bound #")
+                    std::string("histogram bucket bounds must be strictly increasing (bound ")
                         .append(at)
-                        .append(")")};
+                        .append(" of ")
+                        .append(of)
+                        .append(" is not above the one before it)")};
     }
     return {};
 }

@@ -185,24 +185,30 @@ TEST_CASE("histogram: bounds validation") {
     CHECK(vitals::validate_buckets({1, inf_v}).code() == errc::invalid_buckets);
     // A last bound of +Inf (what some clients take or require) is told it is implied.
     CHECK(vitals::validate_buckets({1, inf_v}).message() ==
-          "histogram bucket bound #1 is not finite (the +Inf bucket is implicit: leave +Inf out)");
+          "histogram bucket bound 2 of 2 is not finite (the +Inf bucket is implicit: leave +Inf "
+          "out)");
+    // Counted from 1, with the count: "#1" read as the first bound, whose value was fine.
+    CHECK(vitals::validate_buckets({0.5, 0.1, 1}).message() ==
+          "histogram bucket bounds must be strictly increasing (bound 2 of 3 is not above the one "
+          "before it)");
     CHECK(vitals::validate_buckets({-inf_v, 1}).code() == errc::invalid_buckets);
     CHECK(vitals::validate_buckets({1, nan_v, 3}).code() == errc::invalid_buckets);
     CHECK(vitals::validate_buckets({1, 1}).code() == errc::invalid_buckets);
     CHECK(vitals::validate_buckets({2, 1}).code() == errc::invalid_buckets);
     CHECK(vitals::validate_buckets({1, 2, 3, 2.5}).code() == errc::invalid_buckets);
-    CHECK(vitals::validate_buckets({1, 2, 3, 2.5}).message().find("#3") != std::string::npos);
+    CHECK(vitals::validate_buckets({1, 2, 3, 2.5}).message().find("bound 4 of 4") !=
+          std::string::npos);
 }
 
 TEST_CASE("histogram: a NaN or -Inf bound is named, without the hint meant for +Inf") {
     // A NaN bound is usually a computation gone wrong; telling the program to leave out +Inf
     // would send its author looking for a +Inf that is not there.
     CHECK(vitals::validate_buckets({1, nan_v, 3}).message() ==
-          "histogram bucket bound #1 is NaN: a bound must be a finite number");
+          "histogram bucket bound 2 of 3 is NaN: a bound must be a finite number");
     CHECK(vitals::validate_buckets({-nan_v}).message() ==
-          "histogram bucket bound #0 is NaN: a bound must be a finite number");
+          "histogram bucket bound 1 of 1 is NaN: a bound must be a finite number");
     CHECK(vitals::validate_buckets({-inf_v, 1}).message() ==
-          "histogram bucket bound #0 is -Inf: a bound must be a finite number");
+          "histogram bucket bound 1 of 2 is -Inf: a bound must be a finite number");
 }
 
 #if VITALS_HAS_EXCEPTIONS() // without exceptions: tests/noexcept/error_policy.cpp
