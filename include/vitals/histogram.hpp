@@ -66,17 +66,18 @@ inline status validate_buckets(const std::vector<double>& bounds) {
         char index[detail::max_number_chars];
         const std::string_view at(index, detail::format_uint(index, i + 1));
         if (!detail::is_finite(bounds[i])) {
-            std::string message =
-                std::string("histogram bucket bound ").append(at).append(" of ").append(of);
             // Only +Inf gets the hint: NaN and -Inf are no client's convention but mistakes to
             // name. The bits decide, as is_finite does, so that -ffast-math cannot fold them.
-            if (detail::is_nan(bounds[i]))
-                message.append(" is NaN: a bound must be a finite number");
-            else if (detail::float_bits(bounds[i]) >> 63)
-                message.append(" is -Inf: a bound must be a finite number");
-            else
-                message.append(" is not finite (the +Inf bucket is implicit: leave +Inf out)");
-            return {errc::invalid_buckets, std::move(message)};
+            const char* what = detail::is_nan(bounds[i])
+                                   ? " is NaN: a bound must be a finite number"
+                               : detail::float_bits(bounds[i]) >> 63
+                                   ? " is -Inf: a bound must be a finite number"
+                                   : " is not finite (the +Inf bucket is implicit: leave +Inf out)";
+            return {errc::invalid_buckets, std::string("histogram bucket bound ")
+                                               .append(at)
+                                               .append(" of ")
+                                               .append(of)
+                                               .append(what)};
         }
         if (i > 0 && !(bounds[i] > bounds[i - 1]))
             return {errc::invalid_buckets,
