@@ -215,30 +215,69 @@ TEST_CASE("process: open fds rise with opened files; max fds is the soft limit")
         CHECK(metric(reg, "process_max_fds") == static_cast<double>(rl.rlim_cur));
 }
 
+namespace {
+
+// The number of the process collector's reserve descriptor (its anonymous file), or -1.
+int collector_reserve_fd() {
+    for (int fd = 3; fd < 1024; ++fd) {
+        char path[64], target[256];
+        std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        const ssize_t n = ::readlink(path, target, sizeof target - 1);
+        if (n <= 0) continue;
+        target[n] = '\0';
+        if (std::string(target).find("vitals-fd-reserve") != std::string::npos) return fd;
+    }
+    return -1;
+}
+
+// Holds every descriptor the process can open, under a soft limit lowered to a few above
+// those open now, but `left_free`; gives them back and restores the limit when destroyed.
+struct descriptor_flood {
+    explicit descriptor_flood(int left_free) {
+        REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+        const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        REQUIRE(probe >= 0);
+        ::close(probe);
+        low = saved;
+        low.rlim_cur = static_cast<rlim_t>(probe) + 40; // above every descriptor open now
+        REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fds.push_back(fd);
+        CHECK(errno == EMFILE);
+        for (; left_free > 0 && !fds.empty(); --left_free) {
+            ::close(fds.back());
+            fds.pop_back();
+        }
+    }
+    descriptor_flood(const descriptor_flood&) = delete;
+    descriptor_flood& operator=(const descriptor_flood&) = delete;
+    ~descriptor_flood() {
+        for (const int fd : fds) ::close(fd);
+        setrlimit(RLIMIT_NOFILE, &saved);
+    }
+    rlimit saved{};
+    rlimit low{}; // the lowered limit
+    std::vector<int> fds;
+};
+
+} // namespace
+
 TEST_CASE("process: a process out of file descriptors still shows every family") {
     // The moment `process_open_fds / process_max_fds` is for: every figure but the CPU time is
     // read from a file under /proc, which needs a descriptor.
     vitals::registry reg;
     vitals::add_process_metrics(reg, "t");
     const double before = metric(reg, "process_open_fds");
-    rlimit saved{};
-    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
-    const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    REQUIRE(probe >= 0);
-    ::close(probe);
-    rlimit low = saved;
-    low.rlim_cur = static_cast<rlim_t>(probe) + 40; // above every descriptor open now
-    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-    std::vector<int> fds;
-    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fds.push_back(fd);
-    const int open_errno = errno;
-    const std::string text = scrape(reg);
-    for (const int fd : fds) ::close(fd);
-    REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
-    CHECK(open_errno == EMFILE);
-    CHECK(kits_test::sample_value(text, "process_max_fds") == static_cast<double>(low.rlim_cur));
-    CHECK(kits_test::sample_value(text, "process_open_fds") ==
-          before + static_cast<double>(fds.size()));
+    std::string text;
+    rlim_t limit = 0;
+    double held = 0;
+    {
+        const descriptor_flood flood(0);
+        text = scrape(reg);
+        limit = flood.low.rlim_cur;
+        held = static_cast<double>(flood.fds.size());
+    }
+    CHECK(kits_test::sample_value(text, "process_max_fds") == static_cast<double>(limit));
+    CHECK(kits_test::sample_value(text, "process_open_fds") == before + held);
     CHECK(kits_test::sample_value(text, "process_resident_memory_bytes") > 0.0);
     CHECK(kits_test::sample_value(text, "t_memory_usage_bytes") > 0.0);
     CHECK(kits_test::sample_value(text, "process_threads") >= 1.0);
@@ -252,15 +291,7 @@ TEST_CASE("process: a program closing the collector's descriptor keeps what reus
     // then goes to the next file it opens, which the collector must never close.
     vitals::registry reg;
     vitals::add_process_metrics(reg, "t");
-    int reserve = -1;
-    for (int fd = 3; fd < 1024 && reserve < 0; ++fd) {
-        char path[64], target[256];
-        std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        const ssize_t n = ::readlink(path, target, sizeof target - 1);
-        if (n <= 0) continue;
-        target[n] = '\0';
-        if (std::string(target).find("vitals-fd-reserve") != std::string::npos) reserve = fd;
-    }
+    const int reserve = collector_reserve_fd();
 #if defined(MFD_CLOEXEC)
     const int probe_memfd = ::memfd_create("probe", MFD_CLOEXEC); // Linux 3.17, glibc 2.27
     if (probe_memfd >= 0) {
@@ -285,51 +316,6 @@ TEST_CASE("process: a program closing the collector's descriptor keeps what reus
     ::close(pipe_fds[1]);
     CHECK(metric(reg, "process_open_fds") > 0.0); // the collector took a new reserve
 }
-
-namespace {
-
-// The number of the process collector's reserve descriptor (its anonymous file), or -1.
-int collector_reserve_fd() {
-    for (int fd = 3; fd < 1024; ++fd) {
-        char path[64], target[256];
-        std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        const ssize_t n = ::readlink(path, target, sizeof target - 1);
-        if (n <= 0) continue;
-        target[n] = '\0';
-        if (std::string(target).find("vitals-fd-reserve") != std::string::npos) return fd;
-    }
-    return -1;
-}
-
-// Holds every descriptor the process can open, under a soft limit lowered to a few above
-// those open now, but `left_free`; gives them back and restores the limit when destroyed.
-struct descriptor_flood {
-    explicit descriptor_flood(int left_free) {
-        REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
-        const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        REQUIRE(probe >= 0);
-        ::close(probe);
-        rlimit low = saved;
-        low.rlim_cur = static_cast<rlim_t>(probe) + 40; // above every descriptor open now
-        REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fds.push_back(fd);
-        CHECK(errno == EMFILE);
-        for (; left_free > 0 && !fds.empty(); --left_free) {
-            ::close(fds.back());
-            fds.pop_back();
-        }
-    }
-    descriptor_flood(const descriptor_flood&) = delete;
-    descriptor_flood& operator=(const descriptor_flood&) = delete;
-    ~descriptor_flood() {
-        for (const int fd : fds) ::close(fd);
-        setrlimit(RLIMIT_NOFILE, &saved);
-    }
-    rlimit saved{};
-    std::vector<int> fds;
-};
-
-} // namespace
 
 TEST_CASE("process: a start time read once is kept, for a collector made out of descriptors") {
     // Read once because it moves with the wall clock where the boot time comes from
