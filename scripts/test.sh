@@ -884,6 +884,9 @@ main() {
             # The failed assertions themselves, which a parallel ctest prints far above its
             # summary: doctest's ERROR lines, with the values line that follows each.
             grep -A1 'ERROR: ' "$log" | grep -v '^--$' | head -n 16 | sed 's/^/    ! /' || true
+            # A test that failed without an assertion (a crash, an exit status, an emulator's
+            # own error): what ctest printed of its output after its result line.
+            grep -m1 -A20 -E '\*\*\*(Failed|Exception|Timeout)' "$log" | sed 's/^/    > /' || true
             ((fail_fast)) && break
         fi
     done
@@ -912,18 +915,23 @@ step --needs "clang-tidy" tidy check_tidy
 # fixed flags, whatever the build's: they run once per compiler, in the meson (g++) and clang
 # steps, and the other builds leave them out (-DVITALS_COMPILE_FAIL_TESTS=OFF).
 step --quick --extra gcc cmake_ctest gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
-# -O2 without -g (RelWithDebInfo's -g made each clang test compile about 35% slower).
-step --needs "clang libbenchmark-dev" clang cmake_ctest clang -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
-# libc++ (the standard library of macOS, Android and FreeBSD): its std::shared_mutex makes new
-# readers queue behind a waiting writer, so registries and families use vitals' own lock
+# clang++ at -O2 without -g (RelWithDebInfo's -g made each clang test compile about 35% slower),
+# with libc++ (the standard library of macOS, Android and FreeBSD): its std::shared_mutex makes
+# new readers queue behind a waiting writer, so registries and families use vitals' own lock
 # (detail/shared_mutex.hpp), and headers must not lean on libstdc++'s transitive includes.
 # With libc++'s own checks on (_LIBCPP_DEBUG=0 is libc++ 14's switch for them): an index past
 # a container's size or front() of an empty one aborts, where an optimized build reads on.
-step --needs "clang libc++-14-dev libc++abi-14-dev" libcxx cmake_ctest libcxx \
+# Clang with libstdc++ compiles every header in the strict step and runs the concurrency tests
+# in the tsan step and the server in fuzz-server; clang-libstdcxx (extra) runs every suite so.
+# No benchmarks: Debian's Google Benchmark is built against libstdc++ (the meson step builds
+# them with g++, clang-libstdcxx with clang).
+step --needs "clang libc++-14-dev libc++abi-14-dev" clang cmake_ctest clang \
     -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
     "-DCMAKE_CXX_FLAGS=-stdlib=libc++ -D_LIBCPP_DEBUG=0" -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
-    -DVITALS_BUILD_BENCHMARKS=OFF -DVITALS_COMPILE_FAIL_TESTS=OFF
+    -DVITALS_BUILD_BENCHMARKS=OFF
+step --extra --needs "clang libbenchmark-dev" clang-libstdcxx cmake_ctest clang-libstdcxx \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+    -DVITALS_COMPILE_FAIL_TESTS=OFF
 step single-include single_include_variant
 step --extra cxx20 cmake_ctest cxx20 -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_STANDARD=20 -DVITALS_BUILD_BENCHMARKS=OFF -DVITALS_COMPILE_FAIL_TESTS=OFF
