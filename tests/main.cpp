@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>  // errno, EINTR
-#include <cstdio>  // fprintf
+#include <cstdio>  // fprintf, setvbuf
 #include <cstring> // strncmp
 #include <string>  // string
 #include <vector>  // vector
@@ -114,6 +114,9 @@ bool vitals_test_grouped_file(const char* stem) {
 // in this configuration. Run with no argument, it runs each of its files that way, one after
 // the other. A program of its own runs unfiltered, as before.
 int main(int argc, char** argv) {
+    // Unbuffered: a pipe to CTest or meson is fully buffered, and a program that crashes or is
+    // killed after a failed check (or whose emulator dies under it) lost that check's report.
+    std::setvbuf(stdout, nullptr, _IONBF, 0);
     if (argc == 1 && !grouped_files().empty()) return run_each_file(argv[0]);
     const char* suite = nullptr;
     for (int i = 1; i < argc; ++i)
