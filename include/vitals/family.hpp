@@ -73,8 +73,8 @@ template <class Names>
 status check_label_name(std::string_view name, bool histogram, const Names& seen) {
     if (!is_valid_label_name(name))
         return {errc::invalid_label_name,
-                message({"invalid label name '", name,
-                         "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"})};
+                message({"invalid label name ", message_value(name),
+                         ": must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"})};
     if (histogram && name == "le")
         return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
     for (const auto& s : seen)

@@ -837,14 +837,16 @@ private:
     static status check_unit(metric_type type, const std::string& name, const std::string& unit) {
         if (unit.empty()) return {};
         if (type == metric_type::info || type == metric_type::stateset)
-            return {errc::invalid_argument,
-                    detail::message({"metric '", name, "' declares unit '", unit, "', but ",
-                                     article(type), type_name(type), " cannot have a unit"})};
+            return {
+                errc::invalid_argument,
+                detail::message({"metric '", name, "' declares unit ", detail::message_value(unit),
+                                 ", but ", article(type), type_name(type), " cannot have a unit"})};
         for (char c : unit)
             if (!(detail::is_name_char(c) || c == ':'))
                 return {errc::invalid_argument,
-                        detail::message({"metric '", name, "' declares unit '", unit,
-                                         "': a unit must match [a-zA-Z0-9_:]+"})};
+                        detail::message({"metric '", name, "' declares unit ",
+                                         detail::message_value(unit),
+                                         ": a unit must match [a-zA-Z0-9_:]+"})};
         std::string_view base = name;
         if (type == metric_type::counter) base.remove_suffix(6); // "_total"
         if (base.size() <= unit.size() + 1 || !detail::ends_with(base, unit) ||
@@ -903,7 +905,8 @@ private:
             for (std::size_t k = 0; k < i; ++k)
                 if (shown[k] == shown[i])
                     return {errc::invalid_argument,
-                            "stateset '" + name + "' lists state '" + shown[i] + "' twice" +
+                            "stateset '" + name + "' lists state " +
+                                detail::message_value(shown[i]) + " twice" +
                                 (states[k] == states[i] ? ""
                                                         : " (as shown, invalid UTF-8 "
                                                           "replaced by U+FFFD)")};
@@ -930,8 +933,6 @@ private:
 
     // Built with message() and append(), not string operator+ chains and += of a char, whose
     // inlined code and extra library functions embedded builds count.
-    static std::string quoted(std::string_view s) { return detail::message({"\"", s, "\""}); }
-
     static std::string list(const std::vector<std::string>& names) {
         std::string out = "[";
         for (const auto& n : names) out.append(out.size() > 1 ? ", " : "").append(n);
@@ -939,10 +940,21 @@ private:
         return out;
     }
 
+    // Values a program chose (states, const label values, help) are shown with
+    // message_value(): escaped and cut short. Names were checked before they get here.
+    static std::string quoted_list(const std::vector<std::string>& values) {
+        std::string out = "[";
+        for (const auto& v : values)
+            out.append(out.size() > 1 ? ", " : "").append(detail::message_value(v));
+        out += "]";
+        return out;
+    }
+
     static std::string list(const std::vector<label>& labels) {
         std::string out = "[";
         for (const auto& l : labels)
-            out += detail::message({out.size() > 1 ? ", " : "", l.first, "=\"", l.second, "\""});
+            out += detail::message(
+                {out.size() > 1 ? ", " : "", l.first, "=", detail::message_value(l.second)});
         out += "]";
         return out;
     }
@@ -988,7 +1000,8 @@ private:
             out +=
                 detail::message({out.empty() ? "with " : "; with ", what, " ", had, ", not ", got});
         };
-        if (f.help() != help) add("help", quoted(f.help()), quoted(help));
+        if (f.help() != help)
+            add("help", detail::message_value(f.help()), detail::message_value(help));
         if (!same(f.label_names(), label_names))
             add("label names", list(f.label_names()), list(label_names));
         if (!same(f.options().const_labels, options.const_labels))
@@ -999,9 +1012,10 @@ private:
             add("max_label_value_bytes", number(f.options().max_label_value_bytes),
                 number(options.max_label_value_bytes));
         if (f.options().unit != options.unit)
-            add("unit", quoted(f.options().unit), quoted(options.unit));
+            add("unit", detail::message_value(f.options().unit),
+                detail::message_value(options.unit));
         if (!same(f.bounds(), bounds)) add("buckets", list(f.bounds()), list(bounds));
-        if (!same(f.states(), states)) add("states", list(f.states()), list(states));
+        if (!same(f.states(), states)) add("states", quoted_list(f.states()), quoted_list(states));
         return out;
     }
 
@@ -1102,8 +1116,8 @@ private:
               std::vector<std::string> states = {}, states_check check_states_of = nullptr) {
         if (!detail::is_valid_metric_name(name_in))
             return status(errc::invalid_metric_name,
-                          detail::message({"invalid metric name '", name_in,
-                                           "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not "
+                          detail::message({"invalid metric name ", detail::message_value(name_in),
+                                           ": must match [a-zA-Z_:][a-zA-Z0-9_:]* and not "
                                            "start with '__'"}));
         std::string name(name_in);
         if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";

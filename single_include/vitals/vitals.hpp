@@ -2493,12 +2493,13 @@ VITALS_END_NAMESPACE
 
 // #include <vitals/config.hpp>: inlined above
 // #include <vitals/detail/escape.hpp>
-// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
+// vitals/detail/escape.hpp - escaping for label values, HELP text and error messages.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_ESCAPE_HPP
 #define VITALS_DETAIL_ESCAPE_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/format_number.hpp>: inlined above
 // #include <vitals/detail/utf8.hpp>: inlined above
 
 #include <cstddef>     // size_t
@@ -2592,6 +2593,45 @@ inline std::string replace_invalid_utf8(std::string_view value) {
 inline void append_escaped(std::string& out, std::string_view value, bool quote) {
     escape_pieces(value, quote,
                   [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+/// The bytes of a value an error message shows (see message_value()).
+inline constexpr std::size_t message_value_bytes = 128;
+
+/// `value` for an error message a program may log: quoted, escaped as the exposition escapes a
+/// label value (invalid UTF-8 as U+FFFD) and each other control byte as \xNN, so that it brings
+/// no terminal escape sequence or line of its own into the log; cut after the first
+/// message_value_bytes bytes, on a character boundary, with its size. Appends runs, never a
+/// char at a time: every program that registers links it (size counts on small boards).
+inline std::string message_value(std::string_view value) {
+    std::string_view shown = value;
+    if (value.size() > message_value_bytes) {
+        std::size_t cut = message_value_bytes;
+        // Back to the start of the character the cut falls in (at most 3 continuation bytes).
+        while (cut > message_value_bytes - 3 &&
+               (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
+            --cut;
+        shown = std::string_view(value.data(), cut); // substr() would link its throw
+    }
+    std::string escaped; // through append_escaped(), which the exposition links anyway
+    append_escaped(escaped, shown, true);
+    std::string out;
+    out.append("\"", 1);
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < escaped.size(); ++i) {
+        const auto c = static_cast<unsigned char>(escaped[i]);
+        if (c >= 0x20 && c != 0x7F) continue;
+        const char hex[] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+        out.append(escaped.data() + run, i - run).append(hex, 4);
+        run = i + 1;
+    }
+    out.append(escaped.data() + run, escaped.size() - run);
+    out.append("\"", 1);
+    if (shown.size() < value.size()) {
+        char size[max_number_chars];
+        out.append("... (", 5).append(size, format_uint(size, value.size())).append(" bytes)", 7);
+    }
+    return out;
 }
 
 } // namespace detail
@@ -4534,8 +4574,8 @@ template <class Names>
 status check_label_name(std::string_view name, bool histogram, const Names& seen) {
     if (!is_valid_label_name(name))
         return {errc::invalid_label_name,
-                message({"invalid label name '", name,
-                         "': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"})};
+                message({"invalid label name ", message_value(name),
+                         ": must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'"})};
     if (histogram && name == "le")
         return {errc::invalid_label_name, "label name 'le' is reserved in histograms"};
     for (const auto& s : seen)
@@ -6862,14 +6902,16 @@ private:
     static status check_unit(metric_type type, const std::string& name, const std::string& unit) {
         if (unit.empty()) return {};
         if (type == metric_type::info || type == metric_type::stateset)
-            return {errc::invalid_argument,
-                    detail::message({"metric '", name, "' declares unit '", unit, "', but ",
-                                     article(type), type_name(type), " cannot have a unit"})};
+            return {
+                errc::invalid_argument,
+                detail::message({"metric '", name, "' declares unit ", detail::message_value(unit),
+                                 ", but ", article(type), type_name(type), " cannot have a unit"})};
         for (char c : unit)
             if (!(detail::is_name_char(c) || c == ':'))
                 return {errc::invalid_argument,
-                        detail::message({"metric '", name, "' declares unit '", unit,
-                                         "': a unit must match [a-zA-Z0-9_:]+"})};
+                        detail::message({"metric '", name, "' declares unit ",
+                                         detail::message_value(unit),
+                                         ": a unit must match [a-zA-Z0-9_:]+"})};
         std::string_view base = name;
         if (type == metric_type::counter) base.remove_suffix(6); // "_total"
         if (base.size() <= unit.size() + 1 || !detail::ends_with(base, unit) ||
@@ -6928,7 +6970,8 @@ private:
             for (std::size_t k = 0; k < i; ++k)
                 if (shown[k] == shown[i])
                     return {errc::invalid_argument,
-                            "stateset '" + name + "' lists state '" + shown[i] + "' twice" +
+                            "stateset '" + name + "' lists state " +
+                                detail::message_value(shown[i]) + " twice" +
                                 (states[k] == states[i] ? ""
                                                         : " (as shown, invalid UTF-8 "
                                                           "replaced by U+FFFD)")};
@@ -6955,8 +6998,6 @@ private:
 
     // Built with message() and append(), not string operator+ chains and += of a char, whose
     // inlined code and extra library functions embedded builds count.
-    static std::string quoted(std::string_view s) { return detail::message({"\"", s, "\""}); }
-
     static std::string list(const std::vector<std::string>& names) {
         std::string out = "[";
         for (const auto& n : names) out.append(out.size() > 1 ? ", " : "").append(n);
@@ -6964,10 +7005,21 @@ private:
         return out;
     }
 
+    // Values a program chose (states, const label values, help) are shown with
+    // message_value(): escaped and cut short. Names were checked before they get here.
+    static std::string quoted_list(const std::vector<std::string>& values) {
+        std::string out = "[";
+        for (const auto& v : values)
+            out.append(out.size() > 1 ? ", " : "").append(detail::message_value(v));
+        out += "]";
+        return out;
+    }
+
     static std::string list(const std::vector<label>& labels) {
         std::string out = "[";
         for (const auto& l : labels)
-            out += detail::message({out.size() > 1 ? ", " : "", l.first, "=\"", l.second, "\""});
+            out += detail::message(
+                {out.size() > 1 ? ", " : "", l.first, "=", detail::message_value(l.second)});
         out += "]";
         return out;
     }
@@ -7013,7 +7065,8 @@ private:
             out +=
                 detail::message({out.empty() ? "with " : "; with ", what, " ", had, ", not ", got});
         };
-        if (f.help() != help) add("help", quoted(f.help()), quoted(help));
+        if (f.help() != help)
+            add("help", detail::message_value(f.help()), detail::message_value(help));
         if (!same(f.label_names(), label_names))
             add("label names", list(f.label_names()), list(label_names));
         if (!same(f.options().const_labels, options.const_labels))
@@ -7024,9 +7077,10 @@ private:
             add("max_label_value_bytes", number(f.options().max_label_value_bytes),
                 number(options.max_label_value_bytes));
         if (f.options().unit != options.unit)
-            add("unit", quoted(f.options().unit), quoted(options.unit));
+            add("unit", detail::message_value(f.options().unit),
+                detail::message_value(options.unit));
         if (!same(f.bounds(), bounds)) add("buckets", list(f.bounds()), list(bounds));
-        if (!same(f.states(), states)) add("states", list(f.states()), list(states));
+        if (!same(f.states(), states)) add("states", quoted_list(f.states()), quoted_list(states));
         return out;
     }
 
@@ -7127,8 +7181,8 @@ private:
               std::vector<std::string> states = {}, states_check check_states_of = nullptr) {
         if (!detail::is_valid_metric_name(name_in))
             return status(errc::invalid_metric_name,
-                          detail::message({"invalid metric name '", name_in,
-                                           "': must match [a-zA-Z_:][a-zA-Z0-9_:]* and not "
+                          detail::message({"invalid metric name ", detail::message_value(name_in),
+                                           ": must match [a-zA-Z_:][a-zA-Z0-9_:]* and not "
                                            "start with '__'"}));
         std::string name(name_in);
         if (type == metric_type::counter && !detail::ends_with(name, "_total")) name += "_total";
@@ -8016,6 +8070,7 @@ VITALS_END_NAMESPACE
 #define VITALS_DETAIL_KIT_NAMES_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/escape.hpp>: inlined above
 // #include <vitals/detail/utf8.hpp>: inlined above
 // #include <vitals/error.hpp>: inlined above
 // #include <vitals/family.hpp>: inlined above
@@ -8067,9 +8122,9 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
 inline status kit_check_unit(const family_options& options, const char* kind, std::string_view ns) {
     if (options.unit.empty()) return {};
     return status(errc::invalid_argument,
-                  std::string(kind) + " kit \"" + std::string(ns) +
-                      "\": family_options::unit must be empty (it is '" + options.unit +
-                      "'): the kit sets the unit of each of its families itself");
+                  std::string(kind) + " kit " + message_value(ns) +
+                      ": family_options::unit must be empty (it is " + message_value(options.unit) +
+                      "): the kit sets the unit of each of its families itself");
 }
 
 /// Checks that the options' max_label_value_bytes holds `own`, the longest label value the kit
@@ -8080,8 +8135,8 @@ inline status kit_check_value_bytes(const family_options& options, const char* k
                                     std::string_view ns, std::string_view own) {
     if (options.max_label_value_bytes >= own.size()) return {};
     return status(errc::invalid_argument,
-                  std::string(kind) + " kit \"" + std::string(ns) +
-                      "\": family_options::max_label_value_bytes must be at least " +
+                  std::string(kind) + " kit " + message_value(ns) +
+                      ": family_options::max_label_value_bytes must be at least " +
                       std::to_string(own.size()) + " (it is " +
                       std::to_string(options.max_label_value_bytes) +
                       "): the kit's own label "
@@ -8147,40 +8202,6 @@ VITALS_DETAIL_PROCESS_WIDE inline shared_mutex& build_info_mutex() {
     return *m;
 }
 
-/// The bytes of a value an error message shows (see message_value()).
-inline constexpr std::size_t message_value_bytes = 128;
-
-/// `value` for an error message a program may log: quoted, escaped as the exposition escapes a
-/// label value (invalid UTF-8 as U+FFFD) and each other control byte as \xNN, so that it brings
-/// no terminal escape sequence or line of its own into the log; cut after the first
-/// message_value_bytes bytes, on a character boundary, with its size.
-inline std::string message_value(std::string_view value) {
-    std::string_view shown = value;
-    if (value.size() > message_value_bytes) {
-        std::size_t cut = message_value_bytes;
-        // Back to the start of the character the cut falls in (at most 3 continuation bytes).
-        while (cut > message_value_bytes - 3 &&
-               (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
-            --cut;
-        shown = value.substr(0, cut);
-    }
-    std::string out = "\"";
-    escape_pieces(shown, true, [&out](const char* p, std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto c = static_cast<unsigned char>(p[i]);
-            if (c >= 0x20 && c != 0x7F) {
-                out += static_cast<char>(c);
-                continue;
-            }
-            const char hex[] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
-            out.append(hex, 4);
-        }
-    });
-    out += '"';
-    if (shown.size() < value.size())
-        out.append("... (").append(std::to_string(value.size())).append(" bytes)");
-    return out;
-}
 } // namespace detail
 
 namespace kits {

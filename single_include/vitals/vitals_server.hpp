@@ -4196,6 +4196,7 @@ VITALS_END_NAMESPACE
 #define VITALS_PROCESS_HPP
 
 // #include <vitals/config.hpp>: in "vitals.hpp"
+// #include <vitals/detail/escape.hpp>: in "vitals.hpp"
 // #include <vitals/detail/kit_names.hpp>: in "vitals.hpp"
 // #include <vitals/detail/names.hpp>: in "vitals.hpp"
 // #include <vitals/family.hpp>: in "vitals.hpp"
@@ -4882,9 +4883,11 @@ private:
 [[nodiscard]] inline status try_add_process_metrics(registry& reg, std::string_view ns) {
     const std::string name = detail::kit_metric_name(ns, "cpu_usage_percent");
     if (!detail::is_valid_metric_name(name))
-        return status(errc::invalid_metric_name,
-                      "invalid namespace '" + std::string(ns) + "' for process metrics: '" + name +
-                          "' must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'");
+        return status(
+            errc::invalid_metric_name,
+            detail::message({"invalid namespace ", detail::message_value(ns),
+                             " for process metrics: ", detail::message_value(name),
+                             " must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with '__'"}));
     // The names are the collector's from now on: a family of the program's own with one of
     // them is refused (errc::name_collision), before or after, instead of replacing the
     // collector's in every scrape; a second call is errc::conflicting_registration.

@@ -97,7 +97,7 @@ TEST_CASE("regression: messages name an info as 'an info', every other type with
     auto with_unit = reg.try_stateset("mode", "Mode.", {}, {"a", "b"}, seconds);
     REQUIRE_FALSE(with_unit.ok());
     CHECK(with_unit.error().message() ==
-          "metric 'mode' declares unit 'seconds', but a stateset cannot have a unit");
+          "metric 'mode' declares unit \"seconds\", but a stateset cannot have a unit");
 }
 
 TEST_CASE("regression: a wrong number of label values lists the label names") {

@@ -220,7 +220,7 @@ TEST_CASE("kits: every kit refuses a unit in its options, naming the option, and
     vitals::kits::job_metrics j(reg, "app", with_unit, jobs);
     for (const vitals::status* st : {&cache, &queue, &http, &jobs}) {
         CHECK(st->code() == vitals::errc::invalid_argument);
-        CHECK(contains(st->message(), "family_options::unit must be empty (it is 'seconds')"));
+        CHECK(contains(st->message(), "family_options::unit must be empty (it is \"seconds\")"));
         CHECK(contains(st->message(), "sets the unit of each of its families itself"));
     }
     CHECK(contains(cache.message(), "cache kit \"app\""));

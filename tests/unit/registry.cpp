@@ -125,7 +125,7 @@ TEST_CASE("registry: an error in a family's label names, options or buckets name
     };
     auto status_of = [](const auto& r) { return r.ok() ? vitals::status{} : r.error(); };
     CHECK(contains(message_of(status_of(reg.try_counter("app_requests", "H.", {"http-method"}))),
-                   "metric 'app_requests_total': invalid label name 'http-method'"));
+                   "metric 'app_requests_total': invalid label name \"http-method\""));
     CHECK(contains(message_of(status_of(reg.try_gauge("app_temp", "H.", {"a", "a"}))),
                    "metric 'app_temp': "));
     CHECK(contains(message_of(status_of(reg.try_histogram("app_latency", "H.", {"le"}))),

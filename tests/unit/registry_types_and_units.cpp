@@ -92,7 +92,7 @@ TEST_CASE("stateset: 1 to 64 distinct states; another state list is a conflict")
     CHECK(reg.try_stateset("s64", "S.", many));
     auto twice = reg.try_stateset("dup", "S.", {"a", "b", "a"});
     REQUIRE_FALSE(twice);
-    CHECK(contains(twice.error().message(), "'a' twice"));
+    CHECK(contains(twice.error().message(), "\"a\" twice"));
     // A state is the state label's value: an empty one would be written as no state at all.
     auto empty = reg.try_stateset("blank", "S.", {"a", ""});
     REQUIRE_FALSE(empty);

@@ -1,9 +1,10 @@
-// vitals/detail/escape.hpp - escaping for label values and HELP text, with UTF-8 repair.
+// vitals/detail/escape.hpp - escaping for label values, HELP text and error messages.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_ESCAPE_HPP
 #define VITALS_DETAIL_ESCAPE_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/format_number.hpp>
 #include <vitals/detail/utf8.hpp>
 
 #include <cstddef>     // size_t
@@ -97,6 +98,45 @@ inline std::string replace_invalid_utf8(std::string_view value) {
 inline void append_escaped(std::string& out, std::string_view value, bool quote) {
     escape_pieces(value, quote,
                   [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+/// The bytes of a value an error message shows (see message_value()).
+inline constexpr std::size_t message_value_bytes = 128;
+
+/// `value` for an error message a program may log: quoted, escaped as the exposition escapes a
+/// label value (invalid UTF-8 as U+FFFD) and each other control byte as \xNN, so that it brings
+/// no terminal escape sequence or line of its own into the log; cut after the first
+/// message_value_bytes bytes, on a character boundary, with its size. Appends runs, never a
+/// char at a time: every program that registers links it (size counts on small boards).
+inline std::string message_value(std::string_view value) {
+    std::string_view shown = value;
+    if (value.size() > message_value_bytes) {
+        std::size_t cut = message_value_bytes;
+        // Back to the start of the character the cut falls in (at most 3 continuation bytes).
+        while (cut > message_value_bytes - 3 &&
+               (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
+            --cut;
+        shown = std::string_view(value.data(), cut); // substr() would link its throw
+    }
+    std::string escaped; // through append_escaped(), which the exposition links anyway
+    append_escaped(escaped, shown, true);
+    std::string out;
+    out.append("\"", 1);
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < escaped.size(); ++i) {
+        const auto c = static_cast<unsigned char>(escaped[i]);
+        if (c >= 0x20 && c != 0x7F) continue;
+        const char hex[] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+        out.append(escaped.data() + run, i - run).append(hex, 4);
+        run = i + 1;
+    }
+    out.append(escaped.data() + run, escaped.size() - run);
+    out.append("\"", 1);
+    if (shown.size() < value.size()) {
+        char size[max_number_chars];
+        out.append("... (", 5).append(size, format_uint(size, value.size())).append(" bytes)", 7);
+    }
+    return out;
 }
 
 } // namespace detail

@@ -4,6 +4,7 @@
 #define VITALS_DETAIL_KIT_NAMES_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/escape.hpp>
 #include <vitals/detail/utf8.hpp>
 #include <vitals/error.hpp>
 #include <vitals/family.hpp>
@@ -55,9 +56,9 @@ inline status kit_check_const_labels(const std::vector<label>& const_labels,
 inline status kit_check_unit(const family_options& options, const char* kind, std::string_view ns) {
     if (options.unit.empty()) return {};
     return status(errc::invalid_argument,
-                  std::string(kind) + " kit \"" + std::string(ns) +
-                      "\": family_options::unit must be empty (it is '" + options.unit +
-                      "'): the kit sets the unit of each of its families itself");
+                  std::string(kind) + " kit " + message_value(ns) +
+                      ": family_options::unit must be empty (it is " + message_value(options.unit) +
+                      "): the kit sets the unit of each of its families itself");
 }
 
 /// Checks that the options' max_label_value_bytes holds `own`, the longest label value the kit
@@ -68,8 +69,8 @@ inline status kit_check_value_bytes(const family_options& options, const char* k
                                     std::string_view ns, std::string_view own) {
     if (options.max_label_value_bytes >= own.size()) return {};
     return status(errc::invalid_argument,
-                  std::string(kind) + " kit \"" + std::string(ns) +
-                      "\": family_options::max_label_value_bytes must be at least " +
+                  std::string(kind) + " kit " + message_value(ns) +
+                      ": family_options::max_label_value_bytes must be at least " +
                       std::to_string(own.size()) + " (it is " +
                       std::to_string(options.max_label_value_bytes) +
                       "): the kit's own label "

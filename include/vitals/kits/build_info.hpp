@@ -29,40 +29,6 @@ VITALS_DETAIL_PROCESS_WIDE inline shared_mutex& build_info_mutex() {
     return *m;
 }
 
-/// The bytes of a value an error message shows (see message_value()).
-inline constexpr std::size_t message_value_bytes = 128;
-
-/// `value` for an error message a program may log: quoted, escaped as the exposition escapes a
-/// label value (invalid UTF-8 as U+FFFD) and each other control byte as \xNN, so that it brings
-/// no terminal escape sequence or line of its own into the log; cut after the first
-/// message_value_bytes bytes, on a character boundary, with its size.
-inline std::string message_value(std::string_view value) {
-    std::string_view shown = value;
-    if (value.size() > message_value_bytes) {
-        std::size_t cut = message_value_bytes;
-        // Back to the start of the character the cut falls in (at most 3 continuation bytes).
-        while (cut > message_value_bytes - 3 &&
-               (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
-            --cut;
-        shown = value.substr(0, cut);
-    }
-    std::string out = "\"";
-    escape_pieces(shown, true, [&out](const char* p, std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto c = static_cast<unsigned char>(p[i]);
-            if (c >= 0x20 && c != 0x7F) {
-                out += static_cast<char>(c);
-                continue;
-            }
-            const char hex[] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
-            out.append(hex, 4);
-        }
-    });
-    out += '"';
-    if (shown.size() < value.size())
-        out.append("... (").append(std::to_string(value.size())).append(" bytes)");
-    return out;
-}
 } // namespace detail
 
 namespace kits {
