@@ -116,13 +116,13 @@ public:
     /// no permission, the registry destroyed) are reported through the error policy as
     /// vitals::error with errc::invalid_argument, errc::network_error (with the OS message) or
     /// errc::already_running.
-    void start() {
+    void start() & {
         const status st = try_start();
         if (!st.ok()) detail::fail(st);
     }
 
     /// start() that returns the failure instead of reporting it.
-    status try_start() {
+    status try_start() & {
         if (on_server_thread())
             return status(errc::already_running,
                           "health_server::start() called on the server's own thread (from a "
@@ -187,6 +187,24 @@ public:
             return status(errc::network_error, "cannot start the server thread: " +
                                                    detail::thread_error_text(thread_error));
         }
+        return {};
+    }
+
+    /// start() on a server made in the same statement, `health_server(reg).start()`, does not
+    /// compile: that server is destroyed at the end of the statement, which stops it again.
+    template <class Server = health_server>
+    void start() && {
+        static_assert(detail::always_false<Server>,
+                      "vitals: health_server(...).start() stops the server again at the end of "
+                      "the statement; keep the server in a variable: "
+                      "vitals::health_server server(reg, options); server.start();");
+    }
+    template <class Server = health_server>
+    status try_start() && {
+        static_assert(detail::always_false<Server>,
+                      "vitals: health_server(...).try_start() stops the server again at the end "
+                      "of the statement; keep the server in a variable: "
+                      "vitals::health_server server(reg, options); server.try_start();");
         return {};
     }
 

@@ -9399,7 +9399,7 @@ VITALS_END_NAMESPACE
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
-#include <type_traits>  // enable_if_t, is_floating_point, is_integral
+#include <type_traits>  // enable_if_t, is_floating_point, is_integral, is_same
 #include <utility>      // move
 #include <vector>       // vector
 
@@ -9635,7 +9635,16 @@ public:
     }
 
     /// Starts tracking a request (one endpoint lookup; see endpoint()).
-    [[nodiscard]] http_request_tracker track(std::string_view method, std::string_view endpoint);
+    [[nodiscard]] http_request_tracker track(std::string_view method, std::string_view endpoint) &;
+    /// track() on a kit made in the same statement does not compile: the tracker records into
+    /// the kit's endpoint when it is destroyed, after the kit.
+    template <class Kit = http_metrics>
+    void track(std::string_view, std::string_view) && {
+        static_assert(!std::is_same<Kit, Kit>::value,
+                      "vitals: http_metrics(...).track() records into a kit destroyed at the end "
+                      "of the statement; keep the kit in a variable or member: "
+                      "vitals::kits::http_metrics http(reg, \"app\"); auto t = http.track(...);");
+    }
 
     /// Records one finished request; see http_endpoint::record().
     void record(std::string_view method, std::string_view endpoint, int status, double seconds,
@@ -9888,7 +9897,7 @@ inline http_endpoint::http_endpoint(http_metrics& kit, std::string_view method,
 inline http_endpoint::~http_endpoint() { delete names_; }
 
 inline http_request_tracker http_metrics::track(std::string_view method,
-                                                std::string_view endpoint) {
+                                                std::string_view endpoint) & {
     return http_request_tracker(*this, method, endpoint);
 }
 
@@ -10520,9 +10529,23 @@ public:
     };
 
     /// A worker_scope for the calling worker.
-    [[nodiscard]] worker_scope worker() noexcept { return worker_scope(*this); }
+    [[nodiscard]] worker_scope worker() & noexcept { return worker_scope(*this); }
     /// An item_scope timing one item.
-    [[nodiscard]] item_scope process() noexcept { return item_scope(*this); }
+    [[nodiscard]] item_scope process() & noexcept { return item_scope(*this); }
+    /// On a kit made in the same statement neither compiles: the scope records into the kit
+    /// when it ends, after the kit.
+    template <class Kit = queue_metrics>
+    void worker() && {
+        static_assert(!std::is_same<Kit, Kit>::value,
+                      "vitals: queue_metrics(...).worker() records into a kit destroyed at the "
+                      "end of the statement; keep the kit in a variable or member");
+    }
+    template <class Kit = queue_metrics>
+    void process() && {
+        static_assert(!std::is_same<Kit, Kit>::value,
+                      "vitals: queue_metrics(...).process() records into a kit destroyed at the "
+                      "end of the statement; keep the kit in a variable or member");
+    }
 
     /// Records one processed item (the plain-function form of item_scope). A NaN or negative
     /// `seconds` counts the item but no duration, and vitals::rejected_writes() counts the

@@ -830,6 +830,9 @@ using check_function = detail::callback<check_result()>;
 namespace detail {
 template <class Fn>
 check_function make_check(Fn fn);
+
+template <class>
+constexpr bool always_false = false;
 } // namespace detail
 
 /// Runs a slow probe (a database ping, a downstream call) on its own thread every
@@ -890,8 +893,18 @@ public:
 
     /// A check function reading the cached result; it stays safe to call after the probe is
     /// destroyed (it then reports `fail`).
-    check_function check() const {
+    check_function check() const& {
         return [state = state_] { return read(*state); };
+    }
+    /// check() of a probe made in the same statement does not compile: that probe stops at
+    /// the end of the statement, and its check would fail from then on ("probe stopped").
+    template <class Probe = cached_probe>
+    check_function check() const&& {
+        static_assert(detail::always_false<Probe>,
+                      "vitals: cached_probe(...).check() reads a probe stopped at the end of the "
+                      "statement (the check fails with \"probe stopped\"); keep the probe in a "
+                      "variable or member that lives as long as the server");
+        return {};
     }
 
     /// Stops the probe thread (waits for a running probe) and closes its wake-up channel.
@@ -1033,9 +1046,6 @@ private:
 };
 
 namespace detail {
-
-template <class>
-constexpr bool always_false = false;
 
 /// A check_function from what add_liveness_check(), add_readiness_check() and cached_probe
 /// were given: a check_function as is, a callable returning check_result, or one returning
@@ -3728,13 +3738,13 @@ public:
     /// no permission, the registry destroyed) are reported through the error policy as
     /// vitals::error with errc::invalid_argument, errc::network_error (with the OS message) or
     /// errc::already_running.
-    void start() {
+    void start() & {
         const status st = try_start();
         if (!st.ok()) detail::fail(st);
     }
 
     /// start() that returns the failure instead of reporting it.
-    status try_start() {
+    status try_start() & {
         if (on_server_thread())
             return status(errc::already_running,
                           "health_server::start() called on the server's own thread (from a "
@@ -3799,6 +3809,24 @@ public:
             return status(errc::network_error, "cannot start the server thread: " +
                                                    detail::thread_error_text(thread_error));
         }
+        return {};
+    }
+
+    /// start() on a server made in the same statement, `health_server(reg).start()`, does not
+    /// compile: that server is destroyed at the end of the statement, which stops it again.
+    template <class Server = health_server>
+    void start() && {
+        static_assert(detail::always_false<Server>,
+                      "vitals: health_server(...).start() stops the server again at the end of "
+                      "the statement; keep the server in a variable: "
+                      "vitals::health_server server(reg, options); server.start();");
+    }
+    template <class Server = health_server>
+    status try_start() && {
+        static_assert(detail::always_false<Server>,
+                      "vitals: health_server(...).try_start() stops the server again at the end "
+                      "of the statement; keep the server in a variable: "
+                      "vitals::health_server server(reg, options); server.try_start();");
         return {};
     }
 

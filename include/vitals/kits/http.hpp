@@ -23,7 +23,7 @@
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
-#include <type_traits>  // enable_if_t, is_floating_point, is_integral
+#include <type_traits>  // enable_if_t, is_floating_point, is_integral, is_same
 #include <utility>      // move
 #include <vector>       // vector
 
@@ -259,7 +259,16 @@ public:
     }
 
     /// Starts tracking a request (one endpoint lookup; see endpoint()).
-    [[nodiscard]] http_request_tracker track(std::string_view method, std::string_view endpoint);
+    [[nodiscard]] http_request_tracker track(std::string_view method, std::string_view endpoint) &;
+    /// track() on a kit made in the same statement does not compile: the tracker records into
+    /// the kit's endpoint when it is destroyed, after the kit.
+    template <class Kit = http_metrics>
+    void track(std::string_view, std::string_view) && {
+        static_assert(!std::is_same<Kit, Kit>::value,
+                      "vitals: http_metrics(...).track() records into a kit destroyed at the end "
+                      "of the statement; keep the kit in a variable or member: "
+                      "vitals::kits::http_metrics http(reg, \"app\"); auto t = http.track(...);");
+    }
 
     /// Records one finished request; see http_endpoint::record().
     void record(std::string_view method, std::string_view endpoint, int status, double seconds,
@@ -512,7 +521,7 @@ inline http_endpoint::http_endpoint(http_metrics& kit, std::string_view method,
 inline http_endpoint::~http_endpoint() { delete names_; }
 
 inline http_request_tracker http_metrics::track(std::string_view method,
-                                                std::string_view endpoint) {
+                                                std::string_view endpoint) & {
     return http_request_tracker(*this, method, endpoint);
 }
 

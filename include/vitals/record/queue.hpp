@@ -134,9 +134,23 @@ public:
     };
 
     /// A worker_scope for the calling worker.
-    [[nodiscard]] worker_scope worker() noexcept { return worker_scope(*this); }
+    [[nodiscard]] worker_scope worker() & noexcept { return worker_scope(*this); }
     /// An item_scope timing one item.
-    [[nodiscard]] item_scope process() noexcept { return item_scope(*this); }
+    [[nodiscard]] item_scope process() & noexcept { return item_scope(*this); }
+    /// On a kit made in the same statement neither compiles: the scope records into the kit
+    /// when it ends, after the kit.
+    template <class Kit = queue_metrics>
+    void worker() && {
+        static_assert(!std::is_same<Kit, Kit>::value,
+                      "vitals: queue_metrics(...).worker() records into a kit destroyed at the "
+                      "end of the statement; keep the kit in a variable or member");
+    }
+    template <class Kit = queue_metrics>
+    void process() && {
+        static_assert(!std::is_same<Kit, Kit>::value,
+                      "vitals: queue_metrics(...).process() records into a kit destroyed at the "
+                      "end of the statement; keep the kit in a variable or member");
+    }
 
     /// Records one processed item (the plain-function form of item_scope). A NaN or negative
     /// `seconds` counts the item but no duration, and vitals::rejected_writes() counts the

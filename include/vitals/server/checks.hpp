@@ -45,6 +45,9 @@ using check_function = detail::callback<check_result()>;
 namespace detail {
 template <class Fn>
 check_function make_check(Fn fn);
+
+template <class>
+constexpr bool always_false = false;
 } // namespace detail
 
 /// Runs a slow probe (a database ping, a downstream call) on its own thread every
@@ -105,8 +108,18 @@ public:
 
     /// A check function reading the cached result; it stays safe to call after the probe is
     /// destroyed (it then reports `fail`).
-    check_function check() const {
+    check_function check() const& {
         return [state = state_] { return read(*state); };
+    }
+    /// check() of a probe made in the same statement does not compile: that probe stops at
+    /// the end of the statement, and its check would fail from then on ("probe stopped").
+    template <class Probe = cached_probe>
+    check_function check() const&& {
+        static_assert(detail::always_false<Probe>,
+                      "vitals: cached_probe(...).check() reads a probe stopped at the end of the "
+                      "statement (the check fails with \"probe stopped\"); keep the probe in a "
+                      "variable or member that lives as long as the server");
+        return {};
     }
 
     /// Stops the probe thread (waits for a running probe) and closes its wake-up channel.
@@ -248,9 +261,6 @@ private:
 };
 
 namespace detail {
-
-template <class>
-constexpr bool always_false = false;
 
 /// A check_function from what add_liveness_check(), add_readiness_check() and cached_probe
 /// were given: a check_function as is, a callable returning check_result, or one returning
