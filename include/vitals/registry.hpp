@@ -1000,8 +1000,17 @@ private:
             out +=
                 detail::message({out.empty() ? "with " : "; with ", what, " ", had, ", not ", got});
         };
-        if (f.help() != help)
+        if (f.help() != help) {
             add("help", detail::message_value(f.help()), detail::message_value(help));
+            // Texts alike beyond what a message shows would read as equal: say where they part.
+            const std::string_view had = f.help();
+            std::size_t at = 0;
+            while (at < had.size() && at < help.size() && had[at] == help[at]) ++at;
+            const bool cut = had.size() > detail::message_value_bytes ||
+                             help.size() > detail::message_value_bytes;
+            if (cut && at + 3 >= detail::message_value_bytes) // a cut may go back 3 bytes
+                out += detail::message({" (the two differ from byte ", number(at), " on)"});
+        }
         if (!same(f.label_names(), label_names))
             add("label names", list(f.label_names()), list(label_names));
         if (!same(f.options().const_labels, options.const_labels))

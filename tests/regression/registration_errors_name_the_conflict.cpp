@@ -112,3 +112,26 @@ TEST_CASE("regression: a wrong number of label values lists the label names") {
     CHECK(one.try_labels("a", "b").error().message() ==
           "metric 'temperature' has 1 label name [room] but was given 2 values");
 }
+
+TEST_CASE("regression: help texts that part after the shown bytes say where they part") {
+    // A message shows 128 bytes of each help text: two long texts differing only after them
+    // read as equal but for the sizes, which are the same when one character changed.
+    vitals::registry reg;
+    const std::string shared(200, 'h');
+    (void)reg.counter("docs", shared + "one.");
+    auto r = reg.try_counter("docs", shared + "two.");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == errc::conflicting_registration);
+    const std::string shown = "\"" + std::string(128, 'h') + "\"... (204 bytes)";
+    CHECK(r.error().message() == "metric 'docs_total' is already registered with help " + shown +
+                                     ", not " + shown + " (the two differ from byte 200 on)");
+    // Differences the message shows, in short or long texts, get no such note.
+    (void)reg.counter("notes", "Notes.");
+    auto s = reg.try_counter("notes", "Notes!");
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message().find("differ from byte") == std::string::npos);
+    (void)reg.counter("long", "A" + shared);
+    auto l = reg.try_counter("long", "B" + shared);
+    REQUIRE_FALSE(l.ok());
+    CHECK(l.error().message().find("differ from byte") == std::string::npos);
+}
