@@ -9648,11 +9648,12 @@ public:
     /// track() on a kit made in the same statement does not compile: the tracker records into
     /// the kit's endpoint when it is destroyed, after the kit.
     template <class Kit = http_metrics>
-    void track(std::string_view, std::string_view) && {
+    http_request_tracker track(std::string_view method, std::string_view endpoint) && {
         static_assert(!std::is_same<Kit, Kit>::value,
                       "vitals: http_metrics(...).track() records into a kit destroyed at the end "
                       "of the statement; keep the kit in a variable or member: "
                       "vitals::kits::http_metrics http(reg, \"app\"); auto t = http.track(...);");
+        return static_cast<Kit&>(*this).track(method, endpoint);
     }
 
     /// Records one finished request; see http_endpoint::record().
@@ -10544,16 +10545,18 @@ public:
     /// On a kit made in the same statement neither compiles: the scope records into the kit
     /// when it ends, after the kit.
     template <class Kit = queue_metrics>
-    void worker() && {
+    worker_scope worker() && {
         static_assert(!std::is_same<Kit, Kit>::value,
                       "vitals: queue_metrics(...).worker() records into a kit destroyed at the "
                       "end of the statement; keep the kit in a variable or member");
+        return static_cast<Kit&>(*this).worker();
     }
     template <class Kit = queue_metrics>
-    void process() && {
+    item_scope process() && {
         static_assert(!std::is_same<Kit, Kit>::value,
                       "vitals: queue_metrics(...).process() records into a kit destroyed at the "
                       "end of the statement; keep the kit in a variable or member");
+        return static_cast<Kit&>(*this).process();
     }
 
     /// Records one processed item (the plain-function form of item_scope). A NaN or negative

@@ -263,11 +263,12 @@ public:
     /// track() on a kit made in the same statement does not compile: the tracker records into
     /// the kit's endpoint when it is destroyed, after the kit.
     template <class Kit = http_metrics>
-    void track(std::string_view, std::string_view) && {
+    http_request_tracker track(std::string_view method, std::string_view endpoint) && {
         static_assert(!std::is_same<Kit, Kit>::value,
                       "vitals: http_metrics(...).track() records into a kit destroyed at the end "
                       "of the statement; keep the kit in a variable or member: "
                       "vitals::kits::http_metrics http(reg, \"app\"); auto t = http.track(...);");
+        return static_cast<Kit&>(*this).track(method, endpoint);
     }
 
     /// Records one finished request; see http_endpoint::record().

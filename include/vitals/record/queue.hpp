@@ -140,16 +140,18 @@ public:
     /// On a kit made in the same statement neither compiles: the scope records into the kit
     /// when it ends, after the kit.
     template <class Kit = queue_metrics>
-    void worker() && {
+    worker_scope worker() && {
         static_assert(!std::is_same<Kit, Kit>::value,
                       "vitals: queue_metrics(...).worker() records into a kit destroyed at the "
                       "end of the statement; keep the kit in a variable or member");
+        return static_cast<Kit&>(*this).worker();
     }
     template <class Kit = queue_metrics>
-    void process() && {
+    item_scope process() && {
         static_assert(!std::is_same<Kit, Kit>::value,
                       "vitals: queue_metrics(...).process() records into a kit destroyed at the "
                       "end of the statement; keep the kit in a variable or member");
+        return static_cast<Kit&>(*this).process();
     }
 
     /// Records one processed item (the plain-function form of item_scope). A NaN or negative
