@@ -96,7 +96,7 @@ public:
                 "cannot start the probe thread: " + detail::thread_error_text(thread_error);
         }
     }
-    cached_probe(const cached_probe&) = delete;
+    cached_probe(const cached_probe&) = delete; // a server takes its check: probe.check()
     cached_probe& operator=(const cached_probe&) = delete;
     ~cached_probe() { stop(); }
 
