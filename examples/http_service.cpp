@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
             char* end = nullptr;
             const unsigned long port = std::strtoul(v, &end, 10);
             if (*v == '\0' || *end != '\0' || port > 65535) return usage();
-            opts.port = static_cast<std::uint16_t>(port);
+            opts.port = static_cast<int>(port);
         } else if (const char* b = value("--bind")) {
             opts.bind_address = b;
         } else if (const char* t = value("--token")) {

@@ -5,7 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono> // steady_clock
-#include <string> // string
+#include <limits> // numeric_limits
+#include <string> // string, to_string
 
 using namespace std::chrono_literals;
 using namespace server_test;
@@ -57,6 +58,14 @@ TEST_CASE("server: invalid options are rejected before anything is opened") {
     o = local_options();
     o.max_headers = 0;
     rejects(o, "max_headers");
+    // A port from configuration outside 16 bits is refused, not cut (70000 would serve 4464).
+    for (const int port : {70000, 65536, -1, (std::numeric_limits<int>::min)()}) {
+        INFO("port = " << port);
+        o = local_options();
+        o.port = port;
+        rejects(o, "port must be from 0 to 65535");
+        rejects(o, std::to_string(port).c_str());
+    }
 #if VITALS_HAS_EXCEPTIONS()
     o = local_options();
     o.backlog = 0;

@@ -424,7 +424,7 @@ private:
 
     status open_listener() {
         socket_address addr;
-        parse_address(options_.bind_address, options_.port, addr);
+        parse_address(options_.bind_address, static_cast<std::uint16_t>(options_.port), addr);
         const std::string where = format_address(addr);
         socket_t s = open_stream_socket(addr.family());
         if (s == invalid_socket)

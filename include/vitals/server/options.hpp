@@ -10,7 +10,7 @@
 #include <chrono>  // milliseconds
 #include <cstddef> // size_t
 #include <cstdint> // uint16_t
-#include <string>  // string
+#include <string>  // string, to_string
 
 VITALS_BEGIN_NAMESPACE
 
@@ -19,9 +19,11 @@ struct server_options {
     /// Numeric IPv4 or IPv6 address to listen on ("0.0.0.0", "127.0.0.1", "::", "::1";
     /// "localhost" means 127.0.0.1). No name resolution.
     std::string bind_address = "0.0.0.0";
-    /// TCP port; 0 picks a free ephemeral port (see health_server::port()). Note that 9090
-    /// is also the Prometheus server's own default port.
-    std::uint16_t port = 9090;
+    /// TCP port, 0 to 65535; 0 picks a free ephemeral port (see health_server::port()).
+    /// Note that 9090 is also the Prometheus server's own default port. An int, so that a
+    /// port read from configuration (70000, -1) is refused by start() instead of being cut
+    /// to 16 bits (4464, 65535) and served on a port nobody asked for.
+    int port = 9090;
     /// For IPv6 wildcard binds ("::"): true accepts IPv6 only, false accepts IPv4 too.
     bool ipv6_only = false;
     /// Open connections served at once. A new connection beyond it closes one that loses
@@ -158,6 +160,9 @@ inline status validate_options(const server_options& o) {
     if (o.drain > std::chrono::hours(1))
         return bad("drain must be at most one hour (stop() waits for it)");
     if (o.max_output_bytes < 65536) return bad("max_output_bytes must be at least 65536");
+    if (o.port < 0 || o.port > 65535)
+        return bad("port must be from 0 to 65535 (0 picks a free port), not " +
+                   std::to_string(o.port));
     if (o.backlog <= 0) return bad("backlog must be positive");
     const std::string* paths[] = {&o.metrics_path, &o.health_path, &o.ready_path, &o.live_path};
     for (std::size_t i = 0; i < 4; ++i) {
@@ -191,7 +196,7 @@ inline status validate_options(const server_options& o) {
         return bad("max_headers must be at least 8: a Prometheus scrape sends 6 header fields "
                    "with a bearer token, a Kubernetes probe 4, and more get 431");
     socket_address a;
-    if (!parse_address(o.bind_address, o.port, a))
+    if (!parse_address(o.bind_address, static_cast<std::uint16_t>(o.port), a))
         // "host:port", as prometheus-cpp's Exposer takes it, is the usual mistake here.
         return bad("bind_address '" + o.bind_address +
                    "' is not a numeric IPv4 or IPv6 address or \"localhost\" (host names are "
