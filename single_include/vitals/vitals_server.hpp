@@ -2042,7 +2042,14 @@ inline status validate_options(const server_options& o) {
     }
     for (char ch : o.bearer_token) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c >= 0x7F) return bad("bearer_token must be visible ASCII without spaces");
+        if (c > 0x20 && c < 0x7F) continue;
+        // A token read whole from a file (a Kubernetes secret, `echo token > file`) keeps the
+        // file's last line break: say so, since the message alone does not show it.
+        const bool line_break = o.bearer_token.back() == '\n' || o.bearer_token.back() == '\r';
+        return bad(std::string("bearer_token must be visible ASCII without spaces") +
+                   (line_break ? " (it ends with a line break: strip the one a token read from a "
+                                 "file keeps)"
+                               : ""));
     }
     // Below these, every Kubernetes probe or Prometheus scrape would get 414 or 431.
     const std::size_t line = required_request_line(o);

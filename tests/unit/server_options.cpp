@@ -55,6 +55,15 @@ TEST_CASE("server: invalid options are rejected before anything is opened") {
     o = local_options();
     o.bearer_token = "has space";
     rejects(o, "bearer_token");
+    // A token read whole from a file keeps its line break, which the message points out.
+    for (const char* token : {"secret\n", "secret\r\n"}) {
+        o.bearer_token = token;
+        rejects(o, "bearer_token must be visible ASCII without spaces (it ends with a line break");
+    }
+    o.bearer_token = "has space";
+    rejects(o, "without spaces");
+    vitals::health_server spaced(reg, o);
+    CHECK_FALSE(contains(spaced.try_start().message(), "line break"));
     o = local_options();
     o.max_headers = 0;
     rejects(o, "max_headers");
