@@ -1871,6 +1871,7 @@ VITALS_END_NAMESPACE
 #define VITALS_SERVER_OPTIONS_HPP
 
 // #include <vitals/config.hpp>: in "vitals.hpp"
+// #include <vitals/detail/escape.hpp>: in "vitals.hpp"
 // #include <vitals/error.hpp>: in "vitals.hpp"
 // #include <vitals/server/socket.hpp>: inlined above
 
@@ -2034,11 +2035,11 @@ inline status validate_options(const server_options& o) {
     const std::string* paths[] = {&o.metrics_path, &o.health_path, &o.ready_path, &o.live_path};
     for (std::size_t i = 0; i < 4; ++i) {
         if (!valid_endpoint_path(*paths[i]))
-            return bad("endpoint path '" + *paths[i] +
-                       "' must start with '/' and hold no spaces, '?' or '#'");
+            return bad("endpoint path " + message_value(*paths[i]) +
+                       " must start with '/' and hold no spaces, '?' or '#'");
         for (std::size_t j = 0; j < i; ++j)
             if (!paths[i]->empty() && *paths[i] == *paths[j])
-                return bad("endpoint path '" + *paths[i] + "' is used twice");
+                return bad("endpoint path " + message_value(*paths[i]) + " is used twice");
     }
     for (char ch : o.bearer_token) {
         const auto c = static_cast<unsigned char>(ch);
@@ -2072,8 +2073,9 @@ inline status validate_options(const server_options& o) {
     socket_address a;
     if (!parse_address(o.bind_address, static_cast<std::uint16_t>(o.port), a))
         // "host:port", as prometheus-cpp's Exposer takes it, is the usual mistake here.
-        return bad("bind_address '" + o.bind_address +
-                   "' is not a numeric IPv4 or IPv6 address or \"localhost\" (host names are "
+        // Shown escaped and cut short: a value read from configuration may hold anything.
+        return bad("bind_address " + message_value(o.bind_address) +
+                   " is not a numeric IPv4 or IPv6 address or \"localhost\" (host names are "
                    "not resolved; the port goes in server_options::port)");
     return {};
 }

@@ -31,6 +31,21 @@ TEST_CASE("server: invalid options are rejected before anything is opened") {
     o = local_options();
     o.bind_address = "";
     rejects(o, "bind_address");
+    // Values from configuration are shown escaped and cut short, not raw: a trailing line
+    // break read from a file shows as \n, and a megabyte of junk does not flood the log.
+    o = local_options();
+    o.bind_address = "127.0.0.1\n";
+    rejects(o, "bind_address \"127.0.0.1\\n\" is not a numeric");
+    o.bind_address = std::string(1 << 20, 'x');
+    {
+        vitals::health_server s(reg, o);
+        const std::string message = s.try_start().message();
+        CHECK(contains(message, "... (1048576 bytes) is not a numeric"));
+        CHECK(message.size() < 400);
+    }
+    o = local_options();
+    o.metrics_path = "/metrics\r\n";
+    rejects(o, "endpoint path \"/metrics\\x0d\\n\" must start with '/'");
     o = local_options();
     o.bind_address = "300.1.1.1";
     rejects(o, "bind_address");
