@@ -8997,6 +8997,7 @@ VITALS_END_NAMESPACE
 #define VITALS_DETAIL_ELAPSED_HPP
 
 // #include <vitals/config.hpp>: inlined above
+// #include <vitals/detail/float_class.hpp>: inlined above
 // #include <vitals/rejected_writes.hpp>: inlined above
 
 #include <cstdint> // int64_t
@@ -9015,10 +9016,23 @@ inline double seconds_between(std::int64_t start_ns, std::int64_t end_ns) noexce
 
 /// Whether a duration given to a kit's plain record() may be observed. A negative one (the
 /// end minus the start of a wall clock that was set back) would land in the lowest bucket
-/// and pull the sum below zero, which hides the series' `_sum` and `_count` from OpenMetrics:
-/// it is refused and counted in rejected_writes(), as the histogram refuses a NaN.
+/// and pull the sum below zero, which hides the series' `_sum` and `_count` from OpenMetrics;
+/// an infinite one (a division by zero, a conversion that overflowed) would make the sum
+/// infinite for good, and every later rate() of it NaN. Both are refused and counted in
+/// rejected_writes(), as the histogram refuses a NaN (which is refused here the same way).
 inline bool duration_ok(double seconds) noexcept {
-    if (VITALS_DETAIL_LIKELY(!(seconds < 0.0))) return true;
+    if (VITALS_DETAIL_LIKELY(is_finite(seconds) && !(seconds < 0.0))) return true;
+    note_rejected_write();
+    return false;
+}
+
+/// Whether a size in bytes given to the HTTP kit is observed. A negative one means unknown:
+/// not observed, and no refusal. An infinite one (`std::stod("1e999")` of a Content-Length
+/// header) would make the size histogram's sum infinite for good, and a NaN is no size:
+/// both are refused and counted in rejected_writes().
+inline bool size_ok(double bytes) noexcept {
+    if (VITALS_DETAIL_LIKELY(is_finite(bytes))) return !(bytes < 0.0);
+    if (is_inf(bytes) && (float_bits(bytes) >> 63) != 0) return false; // -Inf: negative
     note_rejected_write();
     return false;
 }
@@ -9176,14 +9190,15 @@ public:
     /// Records one finished request: count, duration and, when not negative, the sizes; an
     /// error when `error_type` is not empty, else `client_error` / `server_error` for a 4xx
     /// / 5xx status. The plain-function form of http_request_tracker. A NaN `seconds` (a
-    /// duration never measured) or a negative one (a wall clock set back) counts the request
-    /// and its error but no duration, and vitals::rejected_writes() counts the refusal.
+    /// duration never measured), a negative one (a wall clock set back) or an infinite one
+    /// counts the request and its error but no duration, and vitals::rejected_writes() counts
+    /// the refusal; so does an infinite or NaN size, which is not observed.
     void record(int status, double seconds, double request_bytes = -1.0,
                 double response_bytes = -1.0, std::string_view error_type = {}) {
         requests(status).inc();
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
-        if (request_bytes >= 0.0) request_size_->observe(request_bytes);
-        if (response_bytes >= 0.0) response_size_->observe(response_bytes);
+        if (detail::size_ok(request_bytes)) request_size_->observe(request_bytes);
+        if (detail::size_ok(response_bytes)) response_size_->observe(response_bytes);
         if (error_type.empty()) error_type = status_error(status);
         if (!error_type.empty()) count_error(errors(error_type));
     }
@@ -9323,8 +9338,8 @@ public:
             if (count) count->inc();
             ep_->duration_->observe(secs);
         }
-        if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
-        if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
+        if (detail::size_ok(request_bytes_)) ep_->request_size_->observe(request_bytes_);
+        if (detail::size_ok(response_bytes_)) ep_->response_size_->observe(response_bytes_);
         if (error_) {
             http_endpoint::count_error(*error_);
             return;
@@ -9351,9 +9366,11 @@ public:
 
     /// The HTTP status code of the response.
     void set_status(int status) noexcept { status_ = status; }
-    /// The request body size in bytes; negative means unknown (not observed).
+    /// The request body size in bytes; negative means unknown (not observed). An infinite or
+    /// NaN size is not observed either, and vitals::rejected_writes() counts it.
     void set_request_size(double bytes) noexcept { request_bytes_ = bytes; }
-    /// The response body size in bytes; negative means unknown (not observed).
+    /// The response body size in bytes; negative means unknown (not observed). An infinite or
+    /// NaN size is not observed either, and vitals::rejected_writes() counts it.
     void set_response_size(double bytes) noexcept { response_bytes_ = bytes; }
 
     /// The request failed with this error type (e.g. "timeout", "connection"; an empty one
@@ -10021,8 +10038,8 @@ public:
     [[nodiscard]] job_run run() const noexcept;
 
     /// Records a finished run (the plain-function form of job_run); a failed one counts the
-    /// error type `unspecified`. A NaN or negative `seconds` counts the run but no duration,
-    /// and vitals::rejected_writes() counts the refusal.
+    /// error type `unspecified`. A NaN, negative or infinite `seconds` counts the run but no
+    /// duration, and vitals::rejected_writes() counts the refusal.
     void record(double seconds, bool ok) const noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();
@@ -10559,8 +10576,8 @@ public:
         return static_cast<Kit&>(*this).process();
     }
 
-    /// Records one processed item (the plain-function form of item_scope). A NaN or negative
-    /// `seconds` counts the item but no duration, and vitals::rejected_writes() counts the
+    /// Records one processed item (the plain-function form of item_scope). A NaN, negative or
+    /// infinite `seconds` counts the item but no duration, and vitals::rejected_writes() counts the
     /// refusal.
     void record(double seconds, bool ok) noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);

@@ -453,6 +453,35 @@ TEST_CASE("kits/http: a negative duration counts the request, not the duration")
     CHECK(ep.duration().count() == 12);
 }
 
+TEST_CASE("kits/http: an infinite duration or size counts the request, not the value") {
+    // Observed, +Inf would make the histogram's sum infinite for good (every later rate() of
+    // it NaN): a Content-Length parsed with std::stod("1e999"), a division by zero.
+    const double inf = std::numeric_limits<double>::infinity();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    vitals::registry reg;
+    vitals::kits::http_metrics http(reg, "t");
+    auto& ep = http.endpoint("GET", "/i");
+    ep.record(200, 0.25, 100, 200);
+    const std::uint64_t rejected = vitals::rejected_writes();
+    ep.record(200, inf, inf, inf);
+    http.record("GET", "/i", 200, 0.25, nan, -inf); // -inf: a negative size, unknown
+    {
+        auto t = ep.track();
+        t.set_status(200);
+        t.set_request_size(inf);
+        t.set_response_size(nan);
+    }
+    CHECK(vitals::rejected_writes() == rejected + 6); // not the -inf
+    CHECK(requests(http, "GET", "/i", "200") == 4.0);
+    CHECK(ep.duration().count() == 3);
+    CHECK(ep.duration().sum() < 1.0);
+    CHECK(ep.request_size().count() == 1);
+    CHECK(ep.request_size().sum() == 100.0);
+    CHECK(ep.response_size().count() == 1);
+    CHECK(ep.response_size().sum() == 200.0);
+    CHECK(vitals::to_openmetrics(reg).find("Inf\n") == std::string::npos); // no +Inf sum
+}
+
 TEST_CASE("kits/http: endpoints past the series bound share the overflow endpoint") {
     vitals::registry reg;
     vitals::family_options small;

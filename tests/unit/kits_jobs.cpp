@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>     // uint64_t
+#include <limits>      // numeric_limits
 #include <stdexcept>   // runtime_error
 #include <string>      // string
 #include <string_view> // string_view
@@ -65,11 +66,15 @@ TEST_CASE("kits/jobs: a negative duration counts the run, not the duration") {
     csv.record(-1.0, true);
     csv.record_failure(-1.0, "bad_input");
     CHECK(vitals::rejected_writes() == rejected + 2);
+    // An infinite one would make the sum infinite for good: refused the same way.
+    csv.record(std::numeric_limits<double>::infinity(), true);
+    csv.record(std::numeric_limits<double>::quiet_NaN(), true);
+    CHECK(vitals::rejected_writes() == rejected + 4);
     CHECK(csv.duration().count() == 1);
     CHECK(csv.duration().sum() == 2.0);
     const std::string text = vitals::to_text(reg);
     CHECK(kits_test::sample_value(text, "j_converter_runs_total",
-                                  {"converter", "csv", "status", "success"}) == 2.0);
+                                  {"converter", "csv", "status", "success"}) == 4.0);
     CHECK(kits_test::sample_value(text, "j_converter_runs_total",
                                   {"converter", "csv", "status", "failure"}) == 1.0);
 }

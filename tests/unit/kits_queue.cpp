@@ -9,6 +9,7 @@
 
 #include <chrono>    // steady_clock, milliseconds
 #include <cstdint>   // uint64_t
+#include <limits>    // numeric_limits
 #include <stdexcept> // runtime_error
 #include <string>    // string
 #include <thread>    // sleep_for
@@ -83,7 +84,9 @@ TEST_CASE("kits/queue: a negative duration counts the item, not the duration") {
     const std::uint64_t rejected = vitals::rejected_writes();
     q.record(-0.25, false);
     CHECK(vitals::rejected_writes() == rejected + 1);
-    CHECK(q.processed().value() == 2.0);
+    q.record(std::numeric_limits<double>::infinity(), true); // would make the sum infinite
+    CHECK(vitals::rejected_writes() == rejected + 2);
+    CHECK(q.processed().value() == 3.0);
     CHECK(q.errors().value() == 1.0);
     CHECK(q.processing_duration().count() == 1);
     CHECK(q.processing_duration().sum() == 0.5);

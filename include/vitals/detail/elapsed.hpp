@@ -5,6 +5,7 @@
 #define VITALS_DETAIL_ELAPSED_HPP
 
 #include <vitals/config.hpp>
+#include <vitals/detail/float_class.hpp>
 #include <vitals/rejected_writes.hpp>
 
 #include <cstdint> // int64_t
@@ -23,10 +24,23 @@ inline double seconds_between(std::int64_t start_ns, std::int64_t end_ns) noexce
 
 /// Whether a duration given to a kit's plain record() may be observed. A negative one (the
 /// end minus the start of a wall clock that was set back) would land in the lowest bucket
-/// and pull the sum below zero, which hides the series' `_sum` and `_count` from OpenMetrics:
-/// it is refused and counted in rejected_writes(), as the histogram refuses a NaN.
+/// and pull the sum below zero, which hides the series' `_sum` and `_count` from OpenMetrics;
+/// an infinite one (a division by zero, a conversion that overflowed) would make the sum
+/// infinite for good, and every later rate() of it NaN. Both are refused and counted in
+/// rejected_writes(), as the histogram refuses a NaN (which is refused here the same way).
 inline bool duration_ok(double seconds) noexcept {
-    if (VITALS_DETAIL_LIKELY(!(seconds < 0.0))) return true;
+    if (VITALS_DETAIL_LIKELY(is_finite(seconds) && !(seconds < 0.0))) return true;
+    note_rejected_write();
+    return false;
+}
+
+/// Whether a size in bytes given to the HTTP kit is observed. A negative one means unknown:
+/// not observed, and no refusal. An infinite one (`std::stod("1e999")` of a Content-Length
+/// header) would make the size histogram's sum infinite for good, and a NaN is no size:
+/// both are refused and counted in rejected_writes().
+inline bool size_ok(double bytes) noexcept {
+    if (VITALS_DETAIL_LIKELY(is_finite(bytes))) return !(bytes < 0.0);
+    if (is_inf(bytes) && (float_bits(bytes) >> 63) != 0) return false; // -Inf: negative
     note_rejected_write();
     return false;
 }

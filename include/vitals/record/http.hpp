@@ -105,14 +105,15 @@ public:
     /// Records one finished request: count, duration and, when not negative, the sizes; an
     /// error when `error_type` is not empty, else `client_error` / `server_error` for a 4xx
     /// / 5xx status. The plain-function form of http_request_tracker. A NaN `seconds` (a
-    /// duration never measured) or a negative one (a wall clock set back) counts the request
-    /// and its error but no duration, and vitals::rejected_writes() counts the refusal.
+    /// duration never measured), a negative one (a wall clock set back) or an infinite one
+    /// counts the request and its error but no duration, and vitals::rejected_writes() counts
+    /// the refusal; so does an infinite or NaN size, which is not observed.
     void record(int status, double seconds, double request_bytes = -1.0,
                 double response_bytes = -1.0, std::string_view error_type = {}) {
         requests(status).inc();
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
-        if (request_bytes >= 0.0) request_size_->observe(request_bytes);
-        if (response_bytes >= 0.0) response_size_->observe(response_bytes);
+        if (detail::size_ok(request_bytes)) request_size_->observe(request_bytes);
+        if (detail::size_ok(response_bytes)) response_size_->observe(response_bytes);
         if (error_type.empty()) error_type = status_error(status);
         if (!error_type.empty()) count_error(errors(error_type));
     }
@@ -252,8 +253,8 @@ public:
             if (count) count->inc();
             ep_->duration_->observe(secs);
         }
-        if (request_bytes_ >= 0.0) ep_->request_size_->observe(request_bytes_);
-        if (response_bytes_ >= 0.0) ep_->response_size_->observe(response_bytes_);
+        if (detail::size_ok(request_bytes_)) ep_->request_size_->observe(request_bytes_);
+        if (detail::size_ok(response_bytes_)) ep_->response_size_->observe(response_bytes_);
         if (error_) {
             http_endpoint::count_error(*error_);
             return;
@@ -280,9 +281,11 @@ public:
 
     /// The HTTP status code of the response.
     void set_status(int status) noexcept { status_ = status; }
-    /// The request body size in bytes; negative means unknown (not observed).
+    /// The request body size in bytes; negative means unknown (not observed). An infinite or
+    /// NaN size is not observed either, and vitals::rejected_writes() counts it.
     void set_request_size(double bytes) noexcept { request_bytes_ = bytes; }
-    /// The response body size in bytes; negative means unknown (not observed).
+    /// The response body size in bytes; negative means unknown (not observed). An infinite or
+    /// NaN size is not observed either, and vitals::rejected_writes() counts it.
     void set_response_size(double bytes) noexcept { response_bytes_ = bytes; }
 
     /// The request failed with this error type (e.g. "timeout", "connection"; an empty one

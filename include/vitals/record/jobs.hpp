@@ -89,8 +89,8 @@ public:
     [[nodiscard]] job_run run() const noexcept;
 
     /// Records a finished run (the plain-function form of job_run); a failed one counts the
-    /// error type `unspecified`. A NaN or negative `seconds` counts the run but no duration,
-    /// and vitals::rejected_writes() counts the refusal.
+    /// error type `unspecified`. A NaN, negative or infinite `seconds` counts the run but no
+    /// duration, and vitals::rejected_writes() counts the refusal.
     void record(double seconds, bool ok) const noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
         (ok ? success_ : failure_)->inc();

@@ -154,8 +154,8 @@ public:
         return static_cast<Kit&>(*this).process();
     }
 
-    /// Records one processed item (the plain-function form of item_scope). A NaN or negative
-    /// `seconds` counts the item but no duration, and vitals::rejected_writes() counts the
+    /// Records one processed item (the plain-function form of item_scope). A NaN, negative or
+    /// infinite `seconds` counts the item but no duration, and vitals::rejected_writes() counts the
     /// refusal.
     void record(double seconds, bool ok) noexcept {
         if (detail::duration_ok(seconds)) duration_->observe(seconds);
