@@ -39,9 +39,13 @@ inline bool duration_ok(double seconds) noexcept {
 /// header) would make the size histogram's sum infinite for good, and a NaN is no size:
 /// both are refused and counted in rejected_writes().
 inline bool size_ok(double bytes) noexcept {
-    if (VITALS_DETAIL_LIKELY(is_finite(bytes))) return !(bytes < 0.0);
-    if (is_inf(bytes) && (float_bits(bytes) >> 63) != 0) return false; // -Inf: negative
-    note_rejected_write();
+    // One comparison on the fast path (a tracked request checks two sizes): with the sign bit
+    // clear, the bits of +0.0 up to the largest finite double lie below those of +Inf.
+    const std::uint64_t bits = float_bits(bytes);
+    if (VITALS_DETAIL_LIKELY(bits < float_infinity_bits)) return true;
+    if (bits == 0x8000000000000000ULL) return true;        // -0.0: a size of 0
+    if (!is_nan(bytes) && (bits >> 63) != 0) return false; // negative, -Inf too: unknown
+    note_rejected_write();                                 // +Inf or NaN
     return false;
 }
 
