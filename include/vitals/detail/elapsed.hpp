@@ -1,5 +1,5 @@
 // vitals/detail/elapsed.hpp - seconds between two steady-clock readings, for the kits' scopes,
-// and the check of durations the kits' callers measured.
+// and the checks of the durations and sizes the kits' callers measured.
 // SPDX-License-Identifier: MIT
 #ifndef VITALS_DETAIL_ELAPSED_HPP
 #define VITALS_DETAIL_ELAPSED_HPP
