@@ -9027,9 +9027,9 @@ inline bool duration_ok(double seconds) noexcept {
 }
 
 /// Whether a size in bytes given to the HTTP kit is observed. A negative one means unknown:
-/// not observed, and no refusal. An infinite one (`std::stod("1e999")` of a Content-Length
-/// header) would make the size histogram's sum infinite for good, and a NaN is no size:
-/// both are refused and counted in rejected_writes().
+/// not observed, and no refusal. An infinite one (`std::strtod("1e999", nullptr)` of a
+/// Content-Length header) would make the size histogram's sum infinite for good, and a NaN is no
+/// size: both are refused and counted in rejected_writes().
 inline bool size_ok(double bytes) noexcept {
     // One comparison on the fast path (a tracked request checks two sizes): with the sign bit
     // clear, the bits of +0.0 up to the largest finite double lie below those of +Inf.

@@ -455,7 +455,7 @@ TEST_CASE("kits/http: a negative duration counts the request, not the duration")
 
 TEST_CASE("kits/http: an infinite duration or size counts the request, not the value") {
     // Observed, +Inf would make the histogram's sum infinite for good (every later rate() of
-    // it NaN): a Content-Length parsed with std::stod("1e999"), a division by zero.
+    // it NaN): a Content-Length parsed with std::strtod("1e999", nullptr), a division by zero.
     const double inf = std::numeric_limits<double>::infinity();
     const double nan = std::numeric_limits<double>::quiet_NaN();
     vitals::registry reg;
