@@ -6134,6 +6134,71 @@ void grow_to_index(std::vector<T>& v, std::size_t i, std::size_t first) {
     v.swap(bigger);
 }
 
+/// A set of 64-bit hashes for the checks of one scrape: open addressing kept at most half
+/// full, in `InlineSlots` slots inline (half as many hashes without an allocation), then in a
+/// table on the heap that doubles. The hashes are keyed (hash_secret()), so their low bits
+/// index the table directly and no input can make them collide on purpose. Each check is
+/// constant time: a collector writing 100,000 families or samples costs 100,000 checks, not
+/// their square.
+template <std::size_t InlineSlots>
+class hash_set64 {
+public:
+    /// Forgets every hash, and the heap table: a large use does not make each later one clear
+    /// a large table.
+    void clear() noexcept {
+        count_ = 0;
+        heap_.clear();
+    }
+    std::size_t size() const noexcept { return count_; }
+    bool contains(std::uint64_t h) const noexcept {
+        return count_ != 0 && table()[slot_of(h | 1)] != 0;
+    }
+    /// Adds `h`; false when it was there already. Strong guarantee: a failed allocation
+    /// leaves the set as it was.
+    bool insert(std::uint64_t h) {
+        if (count_ == 0 && heap_.empty()) // the first of a use: start from an empty table
+            for (std::uint64_t& slot : inline_) slot = 0;
+        h |= 1; // 0 marks a free slot
+        if (table()[slot_of(h)] == h) return false;
+        if ((count_ + 1) * 2 > capacity()) grow();
+        table()[slot_of(h)] = h;
+        ++count_;
+        return true;
+    }
+
+private:
+    std::uint64_t* table() noexcept { return heap_.empty() ? inline_ : heap_.data(); }
+    const std::uint64_t* table() const noexcept { return heap_.empty() ? inline_ : heap_.data(); }
+    static_assert(InlineSlots >= 2 && (InlineSlots & (InlineSlots - 1)) == 0, "a power of two");
+    std::size_t capacity() const noexcept { return heap_.empty() ? InlineSlots : heap_.size(); }
+    // Where `h` is, or the free slot where it would go. The table is at most half full, so
+    // a free slot ends every probe.
+    std::size_t slot_of(std::uint64_t h) const noexcept {
+        const std::uint64_t* slots = table();
+        const std::size_t mask = capacity() - 1;
+        std::size_t i = narrow<std::size_t>(h) & mask;
+        while (slots[i] != 0 && slots[i] != h) i = (i + 1) & mask;
+        return i;
+    }
+    void grow() {
+        const std::uint64_t* old = table();
+        const std::size_t old_capacity = capacity();
+        std::vector<std::uint64_t> bigger(old_capacity * 2, 0);
+        const std::size_t mask = bigger.size() - 1;
+        for (std::size_t k = 0; k < old_capacity; ++k) {
+            if (old[k] == 0) continue;
+            std::size_t i = narrow<std::size_t>(old[k]) & mask;
+            while (bigger[i] != 0) i = (i + 1) & mask;
+            bigger[i] = old[k];
+        }
+        heap_.swap(bigger);
+    }
+
+    std::uint64_t inline_[InlineSlots];
+    std::vector<std::uint64_t> heap_;
+    std::size_t count_ = 0;
+};
+
 /// What a braced list of texts given to a registration holds.
 enum class braced_kind {
     label_names,           // counter(), gauge(), info(), stateset()
@@ -6249,7 +6314,8 @@ private:
 ///
 /// Not thread-safe: it lives for one scrape on the scraping thread. Hands what it accepts
 /// straight to the scrape's writer and allocates nothing (except to keep a family name longer
-/// than 128 characters, past 64 families in one scrape, past 32 samples in one family, and
+/// than 128 characters, past 64 sample names in one scrape (a gauge has one, a counter three
+/// with its base and `_created` names, a histogram five), past 32 samples in one family, and
 /// for a label value with invalid UTF-8).
 class collector_output {
 public:
@@ -6263,9 +6329,12 @@ public:
     /// name gets `_total` appended when it lacks it, an info's
     /// `_info`; a stateset's name is also its state label's name, so it must be a valid label
     /// name. `unit` (optional) is shown on OpenMetrics' `# UNIT` line; the name (before
-    /// `_total`) must end with `_<unit>`.
+    /// `_total`) must end with `_<unit>`. At most `max_series` samples (label sets) of the
+    /// family are written in a scrape, as a registered family's family_options::max_series;
+    /// each one past it is dropped.
     collector_status family(std::string_view name, std::string_view help, metric_type type,
-                            std::string_view unit = {});
+                            std::string_view unit = {},
+                            std::size_t max_series = VITALS_DEFAULT_MAX_SERIES);
 
     /// Adds a sample to the current counter, gauge or info family (a counter's value must be
     /// finite and not negative, an info's 1; a gauge's may be anything, NaN included).
@@ -6332,41 +6401,24 @@ private:
     std::size_t dropped_ = 0;
 
     // Hashes of the sample names of the families written so far in this scrape, so a family
-    // repeated by a collector is skipped instead of making the whole exposition invalid. The
-    // first 64 live inline (no allocation). Distinct names share a 64-bit hash with a
-    // probability of about n^2 / 2^65: negligible.
+    // repeated by a collector is skipped instead of making the whole exposition invalid.
+    // Distinct names share a 64-bit hash with a probability of about n^2 / 2^65: negligible.
+    static std::uint64_t name_hash(std::string_view sample_name) noexcept {
+        return detail::hash_label_values(&sample_name, 1, detail::hash_secret());
+    }
     bool seen(std::string_view sample_name) const noexcept {
-        const std::uint64_t h = detail::hash_label_values(&sample_name, 1, detail::hash_secret());
-        const std::size_t inline_count = seen_count_ < 64 ? seen_count_ : 64;
-        for (std::size_t i = 0; i < inline_count; ++i)
-            if (seen_inline_[i] == h) return true;
-        for (std::size_t i = 64; i < seen_count_; ++i)
-            if (seen_more_[i - 64] == h) return true;
-        return false;
+        return seen_.contains(name_hash(sample_name));
     }
-    void remember(std::string_view sample_name) {
-        const std::uint64_t h = detail::hash_label_values(&sample_name, 1, detail::hash_secret());
-        if (seen_count_ < 64) {
-            seen_inline_[seen_count_] = h;
-        } else {
-            const std::size_t i = seen_count_ - 64;
-            detail::grow_to_index(seen_more_, i, 64);
-            seen_more_[i] = h;
-        }
-        ++seen_count_;
-    }
-    std::uint64_t seen_inline_[64];
-    std::size_t seen_count_ = 0;
-    std::vector<std::uint64_t> seen_more_; // the hashes past the first 64, then unused room
+    void remember(std::string_view sample_name) { seen_.insert(name_hash(sample_name)); }
+    detail::hash_set64<128> seen_; // 64 names inline: 64 gauges, 21 counters or 12 histograms
 
     // Hashes of the label sets written in the current family, so that a repeated one (in any
     // label order, or differing only in invalid UTF-8, which is shown as U+FFFD) is dropped:
-    // two samples with one label set are a duplicate that parsers drop or reject. An open-
-    // addressing set: 32 label sets inline, then a table on the heap that doubles.
-    bool remember_label_set(const label_view* labels, std::size_t count);
-    std::uint64_t label_sets_inline_[64];
-    std::vector<std::uint64_t> label_sets_more_;
-    std::size_t label_set_count_ = 0;
+    // two samples with one label set are a duplicate that parsers drop or reject. Their count
+    // is the family's bound (max_series).
+    collector_status remember_label_set(const label_view* labels, std::size_t count);
+    detail::hash_set64<64> label_sets_; // 32 label sets inline
+    std::size_t max_series_ = VITALS_DEFAULT_MAX_SERIES;
 };
 
 /// A callback run at every scrape to add computed samples: any copyable callable taking a
@@ -6863,7 +6915,8 @@ private:
         if (dropped != 0) {
             out.collected_family(collector_dropped_name,
                                  "Families and samples the collectors wrote in this scrape "
-                                 "that were dropped (invalid, clashing or repeated).",
+                                 "that were dropped (invalid, clashing, repeated or past "
+                                 "a family's max_series).",
                                  metric_type::gauge, {});
             out.collected_sample(collector_dropped_name, nullptr, 0, static_cast<double>(dropped));
         }
@@ -7551,7 +7604,8 @@ inline bool collector_output::name_taken(std::string_view sample_name) const noe
            seen(sample_name);
 }
 
-inline bool collector_output::remember_label_set(const label_view* labels, std::size_t count) {
+inline collector_status collector_output::remember_label_set(const label_view* labels,
+                                                             std::size_t count) {
     const std::uint64_t key = detail::hash_secret();
     std::uint64_t h = 1;
     for (const label_view* l = labels; l != labels + count; ++l) {
@@ -7569,38 +7623,28 @@ inline bool collector_output::remember_label_set(const label_view* labels, std::
         h += detail::fold_multiply(detail::hash_label_values(pair, 2, key) ^ key,
                                    0x8ebc6af09c88c6e3ULL);
     }
-    h = detail::fold_multiply(h ^ key, 0x9e3779b97f4a7c15ULL) | 1; // 0 marks a free slot
-    std::uint64_t* table = label_sets_more_.empty() ? label_sets_inline_ : label_sets_more_.data();
-    std::size_t size = label_sets_more_.empty() ? 64 : label_sets_more_.size();
-    if (label_set_count_ == 0 && label_sets_more_.empty())
-        for (std::uint64_t& slot : label_sets_inline_) slot = 0;
-    for (std::size_t i = detail::narrow<std::size_t>(h) & (size - 1);; i = (i + 1) & (size - 1)) {
-        if (table[i] == h) return false;
-        if (table[i] == 0) {
-            table[i] = h;
-            break;
-        }
-    }
-    if (++label_set_count_ * 2 > size) { // keep the table at most half full
-        std::vector<std::uint64_t> bigger(size * 2, 0);
-        for (std::size_t k = 0; k < size; ++k) {
-            if (table[k] == 0) continue;
-            std::size_t i = detail::narrow<std::size_t>(table[k]) & (bigger.size() - 1);
-            while (bigger[i] != 0) i = (i + 1) & (bigger.size() - 1);
-            bigger[i] = table[k];
-        }
-        label_sets_more_.swap(bigger);
-    }
-    return true;
+    h = detail::fold_multiply(h ^ key, 0x9e3779b97f4a7c15ULL);
+    if (label_sets_.contains(h))
+        return drop(errc::invalid_argument, "this family already has a sample with these labels");
+    // As a registered family's max_series, but past it a sample is dropped: a computed value
+    // cannot share an overflow series. A collector reading its label values from the outside
+    // (clients, tenants, files) so cannot grow a scrape without bound.
+    if (label_sets_.size() >= max_series_)
+        return drop(errc::invalid_argument,
+                    "the family has max_series samples already (see collector_output::family())");
+    label_sets_.insert(h);
+    return {};
 }
 
 inline collector_status collector_output::family(std::string_view name, std::string_view help,
-                                                 metric_type type, std::string_view unit) {
+                                                 metric_type type, std::string_view unit,
+                                                 std::size_t max_series) {
     active_ = false;
-    label_set_count_ = 0; // a new family: its label sets start empty
-    label_sets_more_.clear();
+    label_sets_.clear(); // a new family: its label sets start empty
+    max_series_ = max_series;
     if (static_cast<unsigned>(type) > static_cast<unsigned>(metric_type::stateset))
         return drop(errc::invalid_argument, "not a metric_type value");
+    if (max_series == 0) return drop(errc::invalid_argument, "max_series must be at least 1");
     if (!detail::is_valid_metric_name(name))
         return drop(errc::invalid_metric_name, "invalid metric name");
     const std::string_view suffix = type == metric_type::counter ? "_total"
@@ -7707,8 +7751,7 @@ inline collector_status collector_output::sample(double value, const label_view*
         return drop(errc::invalid_argument, "a counter's value must be finite and >= 0");
     if (type_ == metric_type::info && value != 1.0)
         return drop(errc::invalid_argument, "an info's value must be 1");
-    if (!remember_label_set(labels, count))
-        return drop(errc::invalid_argument, "this family already has a sample with these labels");
+    if (const collector_status added = remember_label_set(labels, count); !added) return added;
     out_.collected_sample(name(), labels, count, value);
     return {};
 }
@@ -7729,8 +7772,8 @@ collector_output::histogram_sample(const std::vector<double>& bounds,
         if (cumulative_counts[i] < cumulative_counts[i - 1])
             return drop(errc::invalid_argument, "cumulative counts must not decrease");
     if (detail::is_nan(sum)) return drop(errc::invalid_argument, "the sum must not be NaN");
-    if (!remember_label_set(labels.begin(), labels.size()))
-        return drop(errc::invalid_argument, "this family already has a sample with these labels");
+    if (const collector_status added = remember_label_set(labels.begin(), labels.size()); !added)
+        return added;
     out_.collected_histogram(name(), labels.begin(), labels.size(), bounds.data(),
                              cumulative_counts.data(), bounds.size(), sum);
     return {};
@@ -7754,8 +7797,8 @@ collector_output::stateset_sample(std::initializer_list<state_view> states,
                 ((detail::has_invalid_utf8(k->first) || detail::has_invalid_utf8(s->first)) &&
                  detail::replace_invalid_utf8(k->first) == detail::replace_invalid_utf8(s->first)))
                 return drop(errc::invalid_argument, "repeated state");
-    if (!remember_label_set(labels.begin(), labels.size()))
-        return drop(errc::invalid_argument, "this family already has a sample with these labels");
+    if (const collector_status added = remember_label_set(labels.begin(), labels.size()); !added)
+        return added;
     out_.collected_stateset(name(), labels.begin(), labels.size(), states.begin(), states.size());
     return {};
 }

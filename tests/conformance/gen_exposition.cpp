@@ -262,7 +262,7 @@ void build(vitals::registry& reg, expectations& ex) {
     // The colliding family is reported, not silently lost.
     ex.family("vitals_collector_dropped", "gauge",
               "Families and samples the collectors wrote in this scrape that were dropped "
-              "(invalid, clashing or repeated).");
+              "(invalid, clashing, repeated or past a family's max_series).");
     ex.sample("vitals_collector_dropped", {}, 1);
 }
 

@@ -2100,7 +2100,8 @@ int main(int argc, char** argv) {
     for (const auto& plan : plans) expect_collected(ex, plan);
     if (g_collected_dropped != 0) {
         const std::string help = "Families and samples the collectors wrote in this scrape that "
-                                 "were dropped (invalid, clashing or repeated).";
+                                 "were dropped (invalid, clashing, repeated or past a family's "
+                                 "max_series).";
         ex.family("text", "vitals_collector_dropped", "gauge", help);
         ex.family("om", "vitals_collector_dropped", "gauge", help, nullptr);
         ex.both("vitals_collector_dropped", {}, fmt_uint(g_collected_dropped), true);

@@ -23,7 +23,7 @@ TEST_CASE("regression: repeated collector families and label names are skipped")
                                   "# HELP lbl L.\n# TYPE lbl gauge\n"
                                   "# HELP vitals_collector_dropped Families and samples the "
                                   "collectors wrote in this scrape that were dropped (invalid, "
-                                  "clashing or repeated).\n"
+                                  "clashing, repeated or past a family's max_series).\n"
                                   "# TYPE vitals_collector_dropped gauge\n"
                                   "vitals_collector_dropped 3\n");
 }

@@ -315,3 +315,126 @@ TEST_CASE("collector_output: HELP escapes quotes in OpenMetrics only, as a famil
     CHECK(contains(vitals::to_openmetrics(reg),
                    "# HELP quoted Say \\\"hi\\\" to C:\\\\dir\\nnext\n"));
 }
+
+namespace {
+// The samples of `name` in a parsed exposition.
+std::size_t samples_of(const vitals_test::exposition& ex, const std::string& name) {
+    std::size_t n = 0;
+    for (const auto& s : ex.samples) n += s.name == name ? 1 : 0;
+    return n;
+}
+} // namespace
+
+TEST_CASE("collector: a family takes at most max_series samples; each one past it is dropped "
+          "and counted") {
+    // A collector that takes its label values from outside (one per client, tenant or file)
+    // is bounded as a registered family is: VITALS_DEFAULT_MAX_SERIES unless family() says.
+    constexpr std::size_t bound = VITALS_DEFAULT_MAX_SERIES;
+    vitals::registry reg;
+    std::vector<vitals::collector_status> past_default, past_three, at_bound_repeat;
+    std::vector<vitals::collector_status> zero;
+    std::size_t kept_large = 0;
+    reg.add_collector([&](vitals::collector_output& out) {
+        past_default.clear();
+        past_three.clear();
+        at_bound_repeat.clear();
+        zero.clear();
+        kept_large = 0;
+        out.family("peers", "One per peer.", vitals::metric_type::gauge);
+        for (std::size_t i = 0; i < bound + 5; ++i) {
+            const std::string v = std::to_string(i);
+            const vitals::collector_status st = out.sample(1, {{"peer", v}});
+            if (i >= bound)
+                past_default.push_back(st);
+            else
+                REQUIRE(st);
+        }
+        // At the bound, a repeated label set is still reported as a repeat.
+        at_bound_repeat.push_back(out.sample(1, {{"peer", "0"}}));
+
+        REQUIRE(out.family("small", "Three.", vitals::metric_type::counter, {}, 3));
+        for (int i = 0; i < 5; ++i) {
+            const std::string v = std::to_string(i);
+            const vitals::collector_status st = out.sample(i, {{"k", v}});
+            if (i >= 3) past_three.push_back(st);
+        }
+        // Histogram and stateset samples count as well.
+        REQUIRE(out.family("lat", "H.", vitals::metric_type::histogram, {}, 1));
+        REQUIRE(out.histogram_sample({1.0}, {1, 2}, 3.0, {{"k", "a"}}));
+        past_three.push_back(out.histogram_sample({1.0}, {1, 2}, 3.0, {{"k", "b"}}));
+        REQUIRE(out.family("phase", "S.", vitals::metric_type::stateset, {}, 1));
+        REQUIRE(out.stateset_sample({{"on", true}}, {{"k", "a"}}));
+        past_three.push_back(out.stateset_sample({{"on", true}}, {{"k", "b"}}));
+
+        zero.push_back(out.family("none", "Zero.", vitals::metric_type::gauge, {}, 0));
+        zero.push_back(out.sample(1)); // no family to add to
+
+        // A larger bound given to family() lets more through.
+        REQUIRE(out.family("large", "Large.", vitals::metric_type::gauge, {}, bound * 2));
+        for (std::size_t i = 0; i < bound + 10; ++i) {
+            const std::string v = std::to_string(i);
+            kept_large += out.sample(1, {{"i", v}}) ? 1 : 0;
+        }
+    });
+    const std::string text = vitals::to_text(reg);
+
+    REQUIRE(past_default.size() == 5);
+    for (const auto& st : past_default) {
+        CHECK(st.code() == vitals::errc::invalid_argument);
+        CHECK(contains(std::string(st.message()), "max_series"));
+    }
+    REQUIRE(at_bound_repeat.size() == 1);
+    CHECK(contains(std::string(at_bound_repeat[0].message()), "already has a sample"));
+    REQUIRE(past_three.size() == 4);
+    for (const auto& st : past_three) CHECK(contains(std::string(st.message()), "max_series"));
+    REQUIRE(zero.size() == 2);
+    CHECK(zero[0].code() == vitals::errc::invalid_argument);
+    CHECK(contains(std::string(zero[0].message()), "max_series must be at least 1"));
+    CHECK_FALSE(zero[1]);
+    CHECK(kept_large == bound + 10);
+
+    vitals_test::exposition ex;
+    REQUIRE(vitals_test::parse_exposition(text, ex).empty());
+    CHECK(samples_of(ex, "peers") == bound);
+    CHECK(samples_of(ex, "small_total") == 3);
+    CHECK(samples_of(ex, "lat_count") == 1);
+    CHECK(samples_of(ex, "phase") == 1);
+    CHECK(samples_of(ex, "large") == bound + 10);
+    CHECK_FALSE(contains(text, "# HELP none "));
+    // 5 + 1 repeat + 2 + 1 + 1 + the zero bound and its sample.
+    CHECK(contains(text, "vitals_collector_dropped 12\n"));
+    // The bound is per scrape: the next one writes the same.
+    CHECK(vitals::to_text(reg) == text);
+}
+
+TEST_CASE("collector: with thousands of families in one scrape, a repeated name is still found") {
+    // Past the 32 names kept inline, the names live in a table that grows: every repeat is
+    // found whichever family it repeats, and the base name of a counter stays taken.
+    constexpr int families = 5000;
+    vitals::registry reg;
+    std::vector<vitals::collector_status> repeats;
+    reg.add_collector([&](vitals::collector_output& out) {
+        repeats.clear();
+        for (int i = 0; i < families; ++i) {
+            const std::string name = "f" + std::to_string(i);
+            REQUIRE(out.counter(name, "H.", 1));
+        }
+        for (int i : {0, 1, 31, 32, 33, 2500, families - 1}) {
+            const std::string name = "f" + std::to_string(i);
+            repeats.push_back(out.gauge(name, "H.", 2));            // the counter's base name
+            repeats.push_back(out.gauge(name + "_total", "H.", 2)); // its sample name
+            repeats.push_back(out.gauge(name + "_created", "H.", 2));
+        }
+        REQUIRE(out.gauge("f" + std::to_string(families), "H.", 3));
+    });
+    const std::string text = vitals::to_text(reg);
+    REQUIRE(repeats.size() == 21);
+    for (const auto& st : repeats) CHECK(st.code() == vitals::errc::name_collision);
+    vitals_test::exposition ex;
+    REQUIRE(vitals_test::parse_exposition(text, ex).empty());
+    CHECK(samples_of(ex, "f0_total") == 1);
+    CHECK(samples_of(ex, "f4999_total") == 1);
+    CHECK(samples_of(ex, "f5000") == 1);
+    CHECK(ex.types.size() == static_cast<std::size_t>(families) + 2); // + vitals_collector_dropped
+    CHECK(contains(text, "vitals_collector_dropped 21\n"));
+}

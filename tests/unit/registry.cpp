@@ -442,7 +442,8 @@ TEST_CASE("registry: collectors cannot break the exposition with repeats") {
                      "# HELP events_total Counter.\n# TYPE events_total counter\nevents_total 5\n"
                      "# HELP other Fine.\n# TYPE other gauge\nother 4\n"
                      "# HELP vitals_collector_dropped Families and samples the collectors wrote "
-                     "in this scrape that were dropped (invalid, clashing or repeated).\n"
+                     "in this scrape that were dropped (invalid, clashing, repeated or past a "
+                     "family's max_series).\n"
                      "# TYPE vitals_collector_dropped gauge\nvitals_collector_dropped 5\n");
         // A new scrape starts afresh.
         CHECK(vitals::to_text(reg) == out);

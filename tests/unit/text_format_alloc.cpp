@@ -214,6 +214,39 @@ TEST_CASE("text_format_alloc: collectors write without allocating") {
     CHECK(m == 0u);
 }
 
+TEST_CASE("text_format_alloc: a collector's first 64 sample names and 32 label sets of a family "
+          "need no allocation") {
+    // collector_output keeps what it checks repeats against inline up to these counts (its
+    // class comment says so): many programs' collectors stay below them.
+    vitals::registry reg;
+    reg.add_collector([](vitals::collector_output& out) {
+        char name[32];
+        for (int i = 0; i < 63; ++i) { // and one family more below: 64 names
+            std::snprintf(name, sizeof name, "inline_gauge_%d", i);
+            out.gauge(name, "G.", i);
+        }
+    });
+    reg.add_collector([](vitals::collector_output& out) {
+        // A second collector: its family names are checked against the first's.
+        out.gauge("inline_gauge_0", "A repeat, dropped.", 0);
+        out.family("inline_only_labels", "L.", vitals::metric_type::gauge);
+        const char* const values[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+        for (int i = 0; i < 32; ++i) out.sample(i, {{"x", values[i % 8]}, {"y", values[i / 8]}});
+    });
+    std::string out;
+    vitals::write_text(reg, out);
+    const std::string first = out;
+    REQUIRE(first.find("inline_gauge_62 62\n") != std::string::npos);
+    REQUIRE(first.find("inline_only_labels{x=\"h\",y=\"d\"} 31\n") != std::string::npos);
+    REQUIRE(first.find("vitals_collector_dropped 1\n") != std::string::npos);
+    const std::size_t n = allocations_during([&] {
+        out.clear();
+        vitals::write_text(reg, out);
+    });
+    CHECK(n == 0u);
+    CHECK(out == first);
+}
+
 TEST_CASE("text_format_alloc: run-time label values look up without allocating") {
     vitals::registry reg;
     auto& fam = reg.counter("alloc_dynamic", "Dynamic.", {"a", "b", "c"});
