@@ -1,6 +1,7 @@
 // tests/unit/registry.cpp - registration rules: names, label names, re-registration,
 // conflicts, sample-name collisions, collectors, the default registry.
 // SPDX-License-Identifier: MIT
+#include <vitals/kits/queue.hpp>
 #include <vitals/registry.hpp>
 #include <vitals/vitals.hpp>
 
@@ -513,4 +514,45 @@ TEST_CASE("registry: families outlive nothing but the registry; many registries 
     c1.inc();
     CHECK(contains(vitals::to_text(r1), "same_total 1\n"));
     CHECK(contains(vitals::to_text(r2), "same_total 0\n"));
+}
+
+TEST_CASE("registry: with thousands of families, every sample name stays taken and a withdrawn "
+          "kit's names are free again") {
+    // The names in use live in a table that grows and rehashes as families are registered; a
+    // failed kit's names are removed from it. Whatever the table's size, each name of each
+    // family must stay taken by it alone.
+    vitals::registry reg;
+    constexpr int n = 3000;
+    for (int i = 0; i < n; ++i) {
+        const std::string s = std::to_string(i);
+        REQUIRE(reg.try_counter("c" + s, "C.").ok());     // c<i>_total, c<i>, c<i>_created
+        REQUIRE(reg.try_histogram("h" + s, "H.").ok());   // h<i> and its four sample names
+        REQUIRE(reg.try_info("i" + s, "I.", {"v"}).ok()); // i<i>_info, i<i>
+    }
+    for (int i : {0, 1, 1499, n - 1}) {
+        const std::string s = std::to_string(i);
+        for (const std::string& taken :
+             {"c" + s, "c" + s + "_created", "h" + s + "_bucket", "h" + s + "_sum",
+              "h" + s + "_count", "h" + s + "_created", "i" + s}) {
+            CAPTURE(taken);
+            CHECK(reg.try_gauge(taken, "G.").error().code() == errc::name_collision);
+        }
+        // Registering again finds the family itself.
+        CHECK(reg.try_counter("c" + s, "C.").ok());
+        CHECK(reg.try_histogram("h" + s, "H.").ok());
+    }
+    CHECK(reg.try_gauge("c" + std::to_string(n), "Free.").ok());
+
+    // A kit failing at its last family gives back the names of those it made before.
+    reg.gauge("q_queue_processing_duration_seconds_count", "Takes the kit's histogram's count.");
+    vitals::status error;
+    vitals::kits::queue_metrics queue(reg, "q", {}, error);
+    REQUIRE(error.code() == errc::name_collision);
+    CHECK_FALSE(contains(vitals::to_text(reg), "q_queue_size"));
+    CHECK(reg.try_gauge("q_queue_size", "Free again.").ok());
+    CHECK(reg.try_gauge("q_queue_processed", "The withdrawn counter's base, free again.").ok());
+    CHECK(reg.try_gauge("q_queue_errors_created", "Free again.").ok());
+    CHECK(reg.try_counter("c0", "C.").ok());
+    CHECK(reg.try_gauge("c0_created", "G.").error().code() == errc::name_collision);
+    CHECK(reg.family_count() == 3 * static_cast<std::size_t>(n) + 6); // + overflow, c3000, 4 above
 }
