@@ -71,7 +71,8 @@ void grow_to_index(std::vector<T>& v, std::size_t i, std::size_t first) {
 
 /// The sample names in use in a registry: an open-addressing table of strings, so that the
 /// n-th registration checks and adds its names in constant time (a sorted vector moved its
-/// strings along one by one: 10,000 families took 0.64 s to register, 100,000 took 76 s).
+/// strings along one by one: 69 us per counter among 16,000 against 6.2 us among 1,000,
+/// bench/bench_core.cpp BM_register_families).
 /// An empty string is a free slot and "#" a removed name's (no sample name has a '#').
 class name_set {
 public:
