@@ -185,7 +185,19 @@ TEST_CASE("hostile: bad chunked bodies get 400 (or 413, 501)") {
                     "GET /live HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n"
                     "\r\nabc",
                     400);
-    expect_rejected(server.port(), "GET /live HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501);
+    // chunked not last: the body's end is unknown (RFC 9112, 6.3).
+    expect_rejected(server.port(), "GET /live HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400);
+    expect_rejected(server.port(),
+                    "GET /live HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                    400);
+    // Where lenient parsers part (a lone LF, whitespace or a malformed extension on a size
+    // line), a proxy in front may end the body elsewhere: refused, the hidden request with it.
+    for (const char* body : {"3\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n", "3 \r\nabc\r\n0\r\n\r\n",
+                             "3;a b\r\nabc\r\n0\r\n\r\n", "3;\"x\r\nabc\r\n0\r\n\r\n"}) {
+        CAPTURE(body);
+        expect_rejected(server.port(), te + body + "GET /metrics HTTP/1.1\r\n\r\n", 400);
+    }
     expect_rejected(server.port(), "GET /live HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
                     501);
     // A valid body with extensions and trailers is fine.

@@ -78,13 +78,23 @@ TEST_CASE("parser: a simple GET and its fields") {
 }
 
 TEST_CASE("parser: targets") {
-    CHECK(parse("GET /a#frag HTTP/1.1\r\n\r\n").path == "/a");
+    CHECK(parse("GET /a?b=c/d HTTP/1.1\r\n\r\n").path == "/a");
     CHECK(parse("GET http://h:1/live?q HTTP/1.1\r\n\r\n").path == "/live");
+    CHECK(parse("GET http://[::1]:9090/live HTTP/1.1\r\n\r\n").path == "/live");
     CHECK(parse("GET HTTPS://h HTTP/1.1\r\n\r\n").path == "/");
     CHECK(parse("OPTIONS * HTTP/1.1\r\n\r\n").path == "*");
-    CHECK(parse("GET ftp://h/x HTTP/1.1\r\n\r\n").error == 400);
-    CHECK(parse("GET http:///x HTTP/1.1\r\n\r\n").error == 400);
-    CHECK(parse("GET live HTTP/1.1\r\n\r\n").error == 400);
+    // No fragment in a request target (RFC 9112, 3.2): "/metrics#x" is not "/metrics".
+    for (const char* target : {"/a#frag", "/metrics#", "/a?q#f", "http://h/metrics#x",
+                               // asterisk-form is for OPTIONS only (3.2.4)
+                               "*",
+                               // the authority is checked as a Host header is
+                               "http://@@@/live", "http://user@h/live", "http://h:x/live",
+                               "http://[::1/live", "http://a%zz/live", "http://[]/live",
+                               // not http(s), or no authority
+                               "ftp://h/x", "http:///x", "live"}) {
+        CAPTURE(target);
+        CHECK(parse(std::string("GET ") + target + " HTTP/1.1\r\n\r\n").error == 400);
+    }
 }
 
 TEST_CASE("parser: keep-alive rules") {
@@ -203,16 +213,49 @@ TEST_CASE("parser: body framing") {
     CHECK(
         parse("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n").error ==
         400);
-    CHECK(parse("GET / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n").error == 501);
-    CHECK(parse("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
-                "\r\n\r\n")
-              .error == 501);
+    const auto te_status = [](const std::string& lines) {
+        const parse_outcome o = parse_all_ways("POST / HTTP/1.1\r\n" + lines + "\r\n0\r\n\r\n");
+        return o.st == state::complete ? 200 : o.error;
+    };
+    CHECK(te_status("Transfer-Encoding: chunked\r\n") == 200);
+    CHECK(te_status("Transfer-Encoding: , CHUNKED ,\r\n") == 200); // empty list elements
+    // chunked must be the last coding, and only once (RFC 9112, 6.3; 400 and close)...
+    for (const char* lines :
+         {"Transfer-Encoding: identity\r\n", "Transfer-Encoding: chunked, identity\r\n",
+          "Transfer-Encoding: chunked, chunked\r\n",
+          "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+          "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", "Transfer-Encoding:\r\n",
+          "Transfer-Encoding: gzip\r\n"}) {
+        CAPTURE(lines);
+        CHECK(te_status(lines) == 400);
+    }
+    // ...and a coding before it is one the server does not decode (501).
+    CHECK(te_status("Transfer-Encoding: gzip, chunked\r\n") == 501);
+    CHECK(te_status("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n") == 501);
     const std::string te = "GET / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n";
     CHECK(parse_all_ways(te + "A;x=y\r\n0123456789\r\n0\r\nT: v\r\n\r\n").st == state::complete);
-    CHECK(parse_all_ways(te + "1\n\x01\n0\n\n").st == state::complete);
+    // Chunk extensions to the letter of RFC 9112, 7.1.1: whitespace only before ';' and
+    // around '=', a token name, a token or quoted-string value.
+    for (const char* size_line :
+         {"1;a", "1 ;a", "1\t; a = b", "1;a=\"x \\\" y\";b", "1;a;b=c", "1;a=\"\xC3\xA9\""}) {
+        CAPTURE(size_line);
+        CHECK(parse_all_ways(te + size_line + "\r\nx\r\n0\r\n\r\n").st == state::complete);
+    }
+    for (const char* size_line : {"1 ", "1\t", "1;", "1;=", "1;a b", "1;a=", "1;a=\"x",
+                                  "1;a=\"x\\\"", "1;a=b ", "1;a=\x80", "1;\"a\"", "1;a=b;"}) {
+        CAPTURE(size_line);
+        CHECK(parse_all_ways(te + size_line + "\r\nx\r\n0\r\n\r\n").error == 400);
+    }
+    // Inside chunked framing every line ends with CRLF: a lone LF is refused after a size,
+    // after chunk data, in the trailer section and at its end.
+    CHECK(parse_all_ways(te + "1\n\x01\r\n0\r\n\r\n").error == 400);
+    CHECK(parse_all_ways(te + "1\r\nx\n0\r\n\r\n").error == 400);
+    CHECK(parse_all_ways(te + "1\r\nx\r\n0\n\r\n").error == 400);
+    CHECK(parse_all_ways(te + "0\r\nT: v\n\r\n").error == 400);
+    CHECK(parse_all_ways(te + "0\r\n\n").error == 400);
     CHECK(parse_all_ways(te + "g\r\n").error == 400);
     CHECK(parse_all_ways(te + "1\r\nab\r\n").error == 400);
-    CHECK(parse_all_ways(te + "1\r\naX\n0\r\n\r\n").error == 400); // CRLF or LF ends chunk data
+    CHECK(parse_all_ways(te + "1\r\naX\n0\r\n\r\n").error == 400);
     CHECK(parse_all_ways(te + "1\r\na\r\r\n").error == 400);
     CHECK(parse_all_ways(te + "0\r\nbad\r\n\r\n").error == 400);
     CHECK(parse_all_ways(te + std::string(1100, '0') + "1\r\n").error == 400);
@@ -266,13 +309,17 @@ TEST_CASE("parser: HTTP/1.0 with Transfer-Encoding is faulty framing (400)") {
 
 TEST_CASE("parser: Host must be single and a host[:port]") {
     for (const char* host : {"example.com", "example.com:8080", "10.0.0.1:9090", "[::1]:9090", "",
-                             "my-svc.ns.svc.cluster.local", "xn--bcher-kva.example"}) {
+                             "my-svc.ns.svc.cluster.local", "xn--bcher-kva.example", "[::1]",
+                             "[fe80::1%25eth0]:80", "h:", "a%41b", "[v1.x]"}) {
         CAPTURE(host);
         CHECK(parse_all_ways(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n").st ==
               state::complete);
     }
     for (const char* host : {"a b", "example.com/path", "user@example.com", "exa\"mple", "a?b",
-                             "a#b", "a\\b", "\xc3\xa9t\xc3\xa9"}) {
+                             "a#b", "a\\b", "\xc3\xa9t\xc3\xa9",
+                             // characters allowed, structure not: brackets, ports, escapes
+                             "[[[:::]", "a:b:c", "a:8080x", "[::1", "::1", "[]", "[::1]x", "a]b",
+                             "a%zz", "a%4", "h:-1"}) {
         CAPTURE(host);
         const parse_outcome o =
             parse_all_ways(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n");
@@ -296,7 +343,7 @@ TEST_CASE("parser: blank lines alone do not start a request") {
     // Still bounded: blank lines count against the request-line limit.
     vitals::detail::http_limits small;
     small.max_request_line = 16;
-    CHECK(parse(std::string(40, '\n'), 0, small).error == 414);
+    CHECK(parse(std::string(40, '\n'), 0, small).error == 400); // no URI was too long
 }
 
 TEST_CASE("parser: Expect: 100-continue waits for the body on HTTP/1.1 only") {
@@ -311,6 +358,11 @@ TEST_CASE("parser: Expect: 100-continue waits for the body on HTTP/1.1 only") {
     CHECK_FALSE(after_headers("POST /x HTTP/1.0\r\nExpect: 100-continue\r\n"
                               "Content-Length: 5\r\n\r\n"));
     CHECK_FALSE(after_headers("POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\n"));
+    // Expect is a list: 100-continue among other expectations is still seen.
+    CHECK(after_headers("POST /x HTTP/1.1\r\nExpect: x-foo, 100-continue\r\n"
+                        "Content-Length: 5\r\n\r\n"));
+    CHECK_FALSE(after_headers("POST /x HTTP/1.1\r\nExpect: 100-continues\r\n"
+                              "Content-Length: 5\r\n\r\n"));
     CHECK_FALSE(after_headers("GET /x HTTP/1.1\r\nExpect: 100-continue\r\n\r\n")); // no body
     CHECK_FALSE(after_headers("POST /x HTTP/1.1\r\nExpect: 100-continue\r\n"));    // headers open
     parser p;

@@ -30,12 +30,15 @@ struct http_limits {
 /// requests follow each other in the same stream). Pure code: no I/O, no clock, no
 /// exceptions of its own; memory grows only up to the limits and is kept across reset().
 ///
-/// Only what a metrics and health endpoint needs is kept: method, path (query and fragment
-/// removed), version, keep-alive, Authorization, Accept. A body (Content-Length or chunked) is
+/// Only what a metrics and health endpoint needs is kept: method, path (query removed),
+/// version, keep-alive, Authorization, Accept. A body (Content-Length or chunked) is
 /// validated and skipped. Anything malformed fails the request with the status code to
 /// answer: 400, 413, 414, 431, 501 (unsupported Transfer-Encoding) or 505 (not HTTP/1.x).
 /// Lenient where leniency is safe: a missing Host header is accepted, and lone LF line ends
-/// and blank lines before the request line are allowed (RFC 9112, 2.2).
+/// and blank lines before the request line are allowed (RFC 9112, 2.2), but not inside
+/// chunked framing, where every line must end with CRLF: what delimits a request is read to
+/// the letter, so that a proxy in front cannot find a request where this parser finds body,
+/// or the reverse.
 /// Not thread-safe; one parser per connection.
 class http_request_parser {
 public:
@@ -63,7 +66,7 @@ public:
     const char* error_reason() const noexcept { return error_reason_; }
 
     std::string_view method() const noexcept { return method_; }
-    /// The path of the target: origin-form up to '?' or '#', the path of an absolute-form
+    /// The path of the target: origin-form up to '?', the path of an absolute-form
     /// target ("/" when it has none), or "*".
     std::string_view path() const noexcept { return path_; }
     /// The minor version of HTTP/1.x.
@@ -115,6 +118,7 @@ public:
         has_content_length_ = false;
         chunked_ = false;
         has_transfer_encoding_ = false;
+        other_coding_ = false;
         has_host_ = false;
         expect_continue_ = false;
         continue_sent_ = false;
@@ -142,6 +146,15 @@ private:
         while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
         while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
         return s;
+    }
+
+    // Takes the next element of a comma-separated field value (RFC 9110, 5.6.1) off `rest`,
+    // trimmed; an empty element comes out empty.
+    static std::string_view next_element(std::string_view& rest) noexcept {
+        const std::size_t comma = rest.find(',');
+        const std::string_view element = trim(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        return element;
     }
 
     std::size_t fail(int code, const char* reason) noexcept {
@@ -208,7 +221,7 @@ private:
             const char c = data[0];
             if (c == '\n' || c == '\r') {
                 if (++header_bytes_ > limits_.max_request_line)
-                    return fail(414, "request line too long");
+                    return fail(400, "too many empty lines before the request line");
                 if (c == '\n') return 1;
                 return expect_lf(data, size);
             }
@@ -239,6 +252,10 @@ private:
             const std::size_t n = collect_line(data, size, limits_.max_header_bytes - used, done,
                                                431, "request header fields too large", true);
             if (state_ == state::failed || !done) return n;
+            if (phase_ == phase::trailer_line && (line_.empty() || line_.back() != '\r')) {
+                bad_chunk(); // CRLF only inside chunked framing, as after chunk data
+                return n;
+            }
             header_bytes_ += line_.size() + 1;
             if (!finish_line(true)) {
                 fail(400, "invalid character in header field");
@@ -278,9 +295,10 @@ private:
             return n;
         }
         case phase::chunk_end: {
-            // CRLF (or a lone LF) must follow the chunk data.
+            // CRLF must follow the chunk data. A lone LF, accepted elsewhere, is refused inside
+            // chunked framing: a proxy in front that ends a line differently would see the
+            // body end elsewhere, and bytes of it as a request of their own.
             phase_ = phase::chunk_size;
-            if (data[0] == '\n') return 1;
             if (data[0] != '\r') return fail(400, "malformed chunked body");
             return expect_lf(data, size);
         }
@@ -327,7 +345,9 @@ private:
             if (!http_token_char(c)) return bad_request_line();
         for (char c : target) {
             const auto u = static_cast<unsigned char>(c);
-            if (u <= 0x20 || u >= 0x7F) return bad_request_line();
+            // A fragment is never part of a request target (RFC 9112, 3.2): refused, so that
+            // "/metrics#x" cannot pass a proxy's rule for "/metrics" and be served as it.
+            if (u <= 0x20 || u >= 0x7F || c == '#') return bad_request_line();
         }
         if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
             version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
@@ -339,10 +359,10 @@ private:
         minor_ = version[7] - '0';
         method_.assign(method.data(), method.size());
         if (target.front() == '/') {
-            path_.assign(target.data(), target.find_first_of("?#") == std::string_view::npos
-                                            ? target.size()
-                                            : target.find_first_of("?#"));
+            const std::size_t query = target.find('?');
+            path_.assign(target.data(), query == std::string_view::npos ? target.size() : query);
         } else if (target == "*") {
+            if (method != "OPTIONS") return bad_request_line(); // RFC 9112, 3.2.4
             path_ = "*";
         } else {
             // absolute-form: scheme "://" authority [path]
@@ -352,10 +372,12 @@ private:
             if (!http_iequals(scheme, "http") && !http_iequals(scheme, "https"))
                 return bad_request_line();
             std::string_view rest = target.substr(scheme_end + 3);
-            const std::size_t end = rest.find_first_of("?#");
-            if (end != std::string_view::npos) rest = rest.substr(0, end);
+            rest = rest.substr(0, rest.find('?'));
             const std::size_t slash = rest.find('/');
-            if (slash == 0) return bad_request_line(); // no authority
+            // The authority stands for the Host header (RFC 9112, 3.2.2) and is checked alike;
+            // userinfo ("user@host") is refused with it.
+            const std::string_view authority = rest.substr(0, slash);
+            if (authority.empty() || !valid_host(authority)) return bad_request_line();
             if (slash == std::string_view::npos) {
                 path_ = "/";
             } else {
@@ -411,25 +433,30 @@ private:
             has_content_length_ = true;
             content_length_ = v;
         } else if (http_iequals(name, "transfer-encoding")) {
-            if (has_transfer_encoding_) {
-                fail(501, "unsupported Transfer-Encoding");
-                return false;
-            }
+            // A list of codings, over one or more lines (RFC 9112, 6.1). Nothing may follow
+            // chunked, not even chunked again: the body's end is then unknown (400, 6.3).
+            // Whether chunked comes last at all, and other codings (501), are decided when
+            // the header section ends.
             has_transfer_encoding_ = true;
-            if (!http_iequals(value, "chunked")) {
-                fail(501, "unsupported Transfer-Encoding");
-                return false;
+            for (std::string_view rest = value; !rest.empty();) {
+                const std::string_view coding = next_element(rest);
+                if (!coding.empty()) {
+                    if (chunked_) {
+                        fail(400, "Transfer-Encoding does not end with a single chunked");
+                        return false;
+                    }
+                    if (http_iequals(coding, "chunked")) {
+                        chunked_ = true;
+                    } else {
+                        other_coding_ = true;
+                    }
+                }
             }
-            chunked_ = true;
         } else if (http_iequals(name, "connection")) {
-            std::string_view rest = value;
-            while (!rest.empty()) {
-                const std::size_t comma = rest.find(',');
-                const std::string_view token = trim(rest.substr(0, comma));
+            for (std::string_view rest = value; !rest.empty();) {
+                const std::string_view token = next_element(rest);
                 if (http_iequals(token, "close")) close_ = true;
                 if (http_iequals(token, "keep-alive")) keep_alive_token_ = true;
-                if (comma == std::string_view::npos) break;
-                rest.remove_prefix(comma + 1);
             }
         } else if (http_iequals(name, "authorization")) {
             if (has_authorization_) {
@@ -450,7 +477,9 @@ private:
                 return false;
             }
         } else if (http_iequals(name, "expect")) {
-            expect_continue_ = http_iequals(value, "100-continue") && minor_ >= 1;
+            // A list (RFC 9110, 10.1.1); expectations other than 100-continue are ignored.
+            for (std::string_view rest = value; !rest.empty() && minor_ >= 1;)
+                if (http_iequals(next_element(rest), "100-continue")) expect_continue_ = true;
         } else if (http_iequals(name, "accept")) {
             if (!accept_.empty()) accept_ += ',';
             accept_.append(value.data(), value.size());
@@ -458,17 +487,47 @@ private:
         return true;
     }
 
-    // The characters of uri-host [":" port] (RFC 3986: reg-name, IPv4, IP-literal in brackets,
-    // percent-encoding); empty is allowed (a target without authority).
-    static bool valid_host(std::string_view v) noexcept {
-        for (char ch : v) {
+    static bool is_hex(char c) noexcept {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    // Unreserved characters, sub-delims and percent-encoded octets (RFC 3986, 3.2.2), plus
+    // ':' when `colon` (inside an IP-literal's brackets).
+    static bool valid_host_chars(std::string_view v, bool colon) noexcept {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const char ch = v[i];
             const auto c = static_cast<unsigned char>(ch);
-            const bool alnum =
-                (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-            if (!alnum &&
-                std::string_view("-._~%!$&'()*+,;=:[]").find(ch) == std::string_view::npos)
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                std::string_view("-._~!$&'()*+,;=").find(ch) != std::string_view::npos ||
+                (colon && ch == ':'))
+                continue;
+            if (ch != '%' || i + 2 >= v.size() || !is_hex(v[i + 1]) || !is_hex(v[i + 2]))
                 return false;
+            i += 2;
         }
+        return true;
+    }
+
+    // uri-host [":" port] (RFC 3986, 3.2.2-3.2.3): an IP-literal in brackets, or a reg-name or
+    // IPv4 address, then an optional port of digits. Empty is allowed (RFC 9112, 3.2: a target
+    // without authority).
+    static bool valid_host(std::string_view v) noexcept {
+        std::string_view port;
+        if (!v.empty() && v.front() == '[') {
+            const std::size_t close = v.find(']');
+            if (close == std::string_view::npos || close == 1 ||
+                !valid_host_chars(v.substr(1, close - 1), true))
+                return false;
+            port = v.substr(close + 1);
+        } else {
+            const std::size_t colon = v.find(':');
+            if (!valid_host_chars(v.substr(0, colon), false)) return false;
+            if (colon != std::string_view::npos) port = v.substr(colon);
+        }
+        if (port.empty()) return true;
+        if (port.front() != ':') return false;
+        for (char c : port.substr(1))
+            if (c < '0' || c > '9') return false;
         return true;
     }
 
@@ -489,6 +548,15 @@ private:
             fail(400, "Transfer-Encoding in an HTTP/1.0 request");
             return;
         }
+        if (has_transfer_encoding_ && !chunked_) {
+            // Without chunked last the body runs to the connection's end (RFC 9112, 6.3).
+            fail(400, "Transfer-Encoding does not end with a single chunked");
+            return;
+        }
+        if (other_coding_) {
+            fail(501, "unsupported Transfer-Encoding");
+            return;
+        }
         if (chunked_) {
             phase_ = phase::chunk_size;
             return;
@@ -505,8 +573,51 @@ private:
         phase_ = phase::body;
     }
 
+    // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ), a name a token, a value a token
+    // or a quoted-string (RFC 9112, 7.1.1). Ignored, but checked to the letter: where a proxy
+    // in front reads a malformed size line otherwise, the two see the body end in different
+    // places. Control bytes other than tab are already refused.
+    static bool valid_chunk_extensions(std::string_view s) noexcept {
+        std::size_t i = 0;
+        const auto skip_ws = [&] {
+            while (i < s.size() && is_ows(s[i])) ++i;
+        };
+        const auto token = [&] {
+            const std::size_t start = i;
+            while (i < s.size() && http_token_char(s[i])) ++i;
+            return i > start;
+        };
+        while (i < s.size()) {
+            skip_ws();
+            if (i == s.size() || s[i] != ';') return false;
+            ++i;
+            skip_ws();
+            if (!token()) return false;
+            const std::size_t name_end = i;
+            skip_ws();
+            if (i == s.size() || s[i] != '=') {
+                i = name_end; // no value: whitespace must lead to the next ';'
+                continue;
+            }
+            ++i;
+            skip_ws();
+            if (i < s.size() && s[i] == '"') {
+                for (++i;; ++i) {
+                    if (i == s.size()) return false;
+                    if (s[i] == '"') break;
+                    if (s[i] == '\\' && ++i == s.size()) return false;
+                }
+                ++i;
+            } else if (!token()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     bool parse_chunk_size() noexcept {
-        if (!finish_line(true)) return bad_chunk();
+        // CRLF only, as after chunk data (see phase::chunk_end).
+        if (line_.empty() || line_.back() != '\r' || !finish_line(true)) return bad_chunk();
         const std::string_view line(line_);
         std::uint64_t size = 0;
         std::size_t i = 0;
@@ -528,10 +639,7 @@ private:
             }
             size = size * 16 + digit;
         }
-        if (i == 0) return bad_chunk();
-        // Only chunk extensions (";name[=value]", ignored) may follow the size.
-        std::string_view rest = trim(line.substr(i));
-        if (!rest.empty() && rest.front() != ';') return bad_chunk();
+        if (i == 0 || !valid_chunk_extensions(line.substr(i))) return bad_chunk();
         if (size > limits_.max_body_bytes || body_total_ + size > limits_.max_body_bytes) {
             fail(413, "request body too large");
             return false;
@@ -573,6 +681,7 @@ private:
     bool has_content_length_ = false;
     bool chunked_ = false;
     bool has_transfer_encoding_ = false;
+    bool other_coding_ = false; // a Transfer-Encoding coding other than chunked
     bool has_host_ = false;
     bool expect_continue_ = false;
     bool continue_sent_ = false;
