@@ -33,7 +33,8 @@ struct exemplar_label {
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
 /// together; label names follow the label-name rules; values hold no NUL byte (Prometheus
-/// rejects a scrape over one there); a timestamp set with at() must be finite. An exemplar that
+/// rejects a scrape over one there); a timestamp set with at() must be finite and
+/// within what Prometheus' int64 milliseconds hold. An exemplar that
 /// breaks a rule is never shown (the increment or observation itself still counts): recording only
 /// copies it, and a scrape that finds it invalid leaves it out and counts it, once, in
 /// exemplars_dropped(); one too long to store is dropped and counted when recorded. The timestamp
@@ -60,7 +61,8 @@ public:
     exemplar& operator=(const exemplar&) = delete;
 
     /// Uses `unix_seconds` as the exemplar's timestamp instead of the time it is recorded.
-    /// A NaN or infinite timestamp makes the exemplar invalid (never shown, and counted).
+    /// A NaN or infinite timestamp, or one beyond about +/-9.2e15 s (what Prometheus'
+    /// int64 milliseconds hold), makes the exemplar invalid (never shown, and counted).
     exemplar& at(double unix_seconds) noexcept {
         timestamp_ = unix_seconds;
         has_timestamp_ = true;

@@ -615,6 +615,11 @@ public:
                              std::move(options))
             .value();
     }
+    /// A labelled histogram family with default_buckets() and `options`.
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::vector<std::string> label_names, family_options options) {
+        return histogram(name, help, std::move(label_names), default_buckets(), std::move(options));
+    }
     /// An unlabelled histogram.
     vitals::histogram& histogram(std::string_view name, std::string_view help,
                                  std::vector<double> bounds = default_buckets()) {
@@ -635,6 +640,12 @@ public:
         return histogram(name, help, detail::texts_of(label_names), std::move(bounds),
                          std::move(options));
     }
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::initializer_list<detail::braced_label_name> label_names,
+                                family_options options) {
+        return histogram(name, help, detail::texts_of(label_names), default_buckets(),
+                         std::move(options));
+    }
     /// histogram() for bounds written as a braced list. Without it `{0.5}` would be ambiguous:
     /// one number also builds a std::vector<std::string> of that size. An array rather than a
     /// std::initializer_list, so that an empty `{}` (never valid bounds) is not taken for
@@ -653,6 +664,12 @@ public:
                                             std::move(label_names), std::move(options),
                                             std::move(bounds)));
     }
+    result<histogram_family> try_histogram(std::string_view name, std::string_view help,
+                                           std::vector<std::string> label_names,
+                                           family_options options) {
+        return try_histogram(name, help, std::move(label_names), default_buckets(),
+                             std::move(options));
+    }
     result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
                                             std::vector<double> bounds = default_buckets()) {
         return single<vitals::histogram>(
@@ -669,6 +686,13 @@ public:
                   std::initializer_list<detail::braced_label_name> label_names,
                   std::vector<double> bounds, family_options options = {}) {
         return try_histogram(name, help, detail::texts_of(label_names), std::move(bounds),
+                             std::move(options));
+    }
+    result<histogram_family>
+    try_histogram(std::string_view name, std::string_view help,
+                  std::initializer_list<detail::braced_label_name> label_names,
+                  family_options options) {
+        return try_histogram(name, help, detail::texts_of(label_names), default_buckets(),
                              std::move(options));
     }
     /// try_histogram() for bounds written as a braced list (see histogram()).
@@ -914,7 +938,8 @@ private:
             out.collected_family(
                 exemplars_dropped_name,
                 "Exemplars dropped in this process because they broke a rule "
-                "(label names, UTF-8, more than 128 characters, a non-finite timestamp).",
+                "(label names, UTF-8, more than 128 characters, a timestamp not finite or past "
+                "int64 milliseconds).",
                 metric_type::counter, {});
             out.collected_sample(exemplars_dropped_name, nullptr, 0,
                                  static_cast<double>(exemplars));

@@ -26,7 +26,7 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 /// How many writes this program's counters and histograms refused, in every registry: a
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
 /// `inc_by(-1L)`), an unsigned `inc_by` amount of 2^63 or more (a subtraction that went
-/// below zero), an increment that would make a counter's total infinite, a NaN
+/// below zero), an increment that would make a counter's total infinite, a NaN or infinite
 /// observation, a stateset state set by a name the stateset does not have (a typo), a negative
 /// duration given to a kit's plain record(), and a count a kit scope's
 /// destructor could not make because the series for it could not be created (out of memory: an HTTP

@@ -621,7 +621,8 @@ struct exemplar_label {
 ///
 /// OpenMetrics limits an exemplar's labels to 128 UTF-8 characters in total, names and values
 /// together; label names follow the label-name rules; values hold no NUL byte (Prometheus
-/// rejects a scrape over one there); a timestamp set with at() must be finite. An exemplar that
+/// rejects a scrape over one there); a timestamp set with at() must be finite and
+/// within what Prometheus' int64 milliseconds hold. An exemplar that
 /// breaks a rule is never shown (the increment or observation itself still counts): recording only
 /// copies it, and a scrape that finds it invalid leaves it out and counts it, once, in
 /// exemplars_dropped(); one too long to store is dropped and counted when recorded. The timestamp
@@ -648,7 +649,8 @@ public:
     exemplar& operator=(const exemplar&) = delete;
 
     /// Uses `unix_seconds` as the exemplar's timestamp instead of the time it is recorded.
-    /// A NaN or infinite timestamp makes the exemplar invalid (never shown, and counted).
+    /// A NaN or infinite timestamp, or one beyond about +/-9.2e15 s (what Prometheus'
+    /// int64 milliseconds hold), makes the exemplar invalid (never shown, and counted).
     exemplar& at(double unix_seconds) noexcept {
         timestamp_ = unix_seconds;
         has_timestamp_ = true;
@@ -1092,7 +1094,7 @@ VITALS_DETAIL_NOINLINE inline void note_rejected_write() noexcept {
 /// How many writes this program's counters and histograms refused, in every registry: a
 /// negative, NaN or infinite counter increment (whatever its type: `inc(-1.0)`,
 /// `inc_by(-1L)`), an unsigned `inc_by` amount of 2^63 or more (a subtraction that went
-/// below zero), an increment that would make a counter's total infinite, a NaN
+/// below zero), an increment that would make a counter's total infinite, a NaN or infinite
 /// observation, a stateset state set by a name the stateset does not have (a typo), a negative
 /// duration given to a kit's plain record(), and a count a kit scope's
 /// destructor could not make because the series for it could not be created (out of memory: an HTTP
@@ -2445,13 +2447,18 @@ void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
 
 /// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
 /// distinct label names, values in valid UTF-8, at most 128 characters in all, and a finite
-/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there). Bytes that
+/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there) that
+/// Prometheus can store: it keeps int64 milliseconds, and dropped one of 1e20 s without a
+/// sign (2.42), so beyond about +/-9.2e15 s it is left out and counted. Bytes that
 /// are not whole labels (no write made them: see exemplar_cell::write_owned()) are not valid.
 /// Nor is a NUL byte in a value: the spec allows it, but Prometheus' OpenMetrics parser (2.42)
 /// fails the whole scrape over one in an exemplar (a trace id copied from a fixed-size buffer
 /// with its zero padding), and an exemplar is not worth every series of the scrape.
 inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) noexcept {
-    if (n == 0 || !is_finite(timestamp)) return false;
+    // The largest double whose thousandfold fits an int64: the next, 9223372036854776, times
+    // 1000 is past 2^63 - 1 (doubles this large are 2 apart).
+    constexpr double max_seconds = 9223372036854774.0;
+    if (n == 0 || !(timestamp >= -max_seconds && timestamp <= max_seconds)) return false;
     exemplar_label_reader r(bytes, n);
     std::string_view name, value;
     std::size_t chars = 0;
@@ -3598,23 +3605,24 @@ public:
 #endif
     }
 
-    /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
-    /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
-    /// Prometheus clients do. Always inlined: called instead, as Clang 14 chose to, it was
-    /// slower in a loop (the sum's path through memory is longer; see
-    /// detail::owned_add_double).
+    /// Records one observation. NaN and +/-Inf are refused (nothing changes;
+    /// vitals::rejected_writes() counts them), as a counter refuses them: one infinite
+    /// observation would make the sum infinite, or NaN, for the rest of the series' life (and
+    /// a -Inf sum takes `_sum` and `_count` out of every OpenMetrics scrape). Always inlined:
+    /// called instead, as Clang 14 chose to, it was slower in a loop (the sum's path through
+    /// memory is longer; see detail::owned_add_double).
     VITALS_DETAIL_ALWAYS_INLINE void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        if (VITALS_DETAIL_UNLIKELY(!detail::is_finite(v))) return detail::note_rejected_write();
         observe_in(bucket_index(v), v);
     }
 
     /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
-    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
-    /// is dropped (see vitals::exemplar). Lock-free, and without a locked instruction for a
-    /// thread with a slot (see detail::exemplar_slots). The first exemplar allocates the
+    /// in OpenMetrics output), with `v` as its value. NaN and +/-Inf record nothing; an invalid
+    /// exemplar is dropped (see vitals::exemplar). Lock-free, and without a locked instruction for
+    /// a thread with a slot (see detail::exemplar_slots). The first exemplar allocates the
     /// histogram's table of exemplar cells; a thread's first in a bucket, its cell there.
     void observe(double v, const exemplar& e) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        if (VITALS_DETAIL_UNLIKELY(!detail::is_finite(v))) return detail::note_rejected_write();
         const std::size_t b = bucket_index(v);
         observe_in(b, v);
         exemplars_.record(detail::current_thread_state(), b, nb_ + 1, v, e);
@@ -3739,9 +3747,9 @@ public:
                 if (detail::is_finite(detail::bits_double(bits))) {
                     base[nb_ + 1 + k].store(bits, std::memory_order_release);
                 } else {
-                    // An infinite or NaN sum (an infinite observation) stays so whatever is
-                    // added: no base can be subtracted, so the cell is cleared in place (an
-                    // observation at the same moment may bring the old sum back).
+                    // An infinite or NaN sum (finite observations past the largest double) stays so
+                    // whatever is added: no base can be subtracted, so the cell is cleared in place
+                    // (an observation at the same moment may bring the old sum back).
                     base[nb_ + 1 + k].store(0, std::memory_order_release);
                     cell.store(0, std::memory_order_relaxed);
                 }
@@ -6680,6 +6688,11 @@ public:
                              std::move(options))
             .value();
     }
+    /// A labelled histogram family with default_buckets() and `options`.
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::vector<std::string> label_names, family_options options) {
+        return histogram(name, help, std::move(label_names), default_buckets(), std::move(options));
+    }
     /// An unlabelled histogram.
     vitals::histogram& histogram(std::string_view name, std::string_view help,
                                  std::vector<double> bounds = default_buckets()) {
@@ -6700,6 +6713,12 @@ public:
         return histogram(name, help, detail::texts_of(label_names), std::move(bounds),
                          std::move(options));
     }
+    histogram_family& histogram(std::string_view name, std::string_view help,
+                                std::initializer_list<detail::braced_label_name> label_names,
+                                family_options options) {
+        return histogram(name, help, detail::texts_of(label_names), default_buckets(),
+                         std::move(options));
+    }
     /// histogram() for bounds written as a braced list. Without it `{0.5}` would be ambiguous:
     /// one number also builds a std::vector<std::string> of that size. An array rather than a
     /// std::initializer_list, so that an empty `{}` (never valid bounds) is not taken for
@@ -6718,6 +6737,12 @@ public:
                                             std::move(label_names), std::move(options),
                                             std::move(bounds)));
     }
+    result<histogram_family> try_histogram(std::string_view name, std::string_view help,
+                                           std::vector<std::string> label_names,
+                                           family_options options) {
+        return try_histogram(name, help, std::move(label_names), default_buckets(),
+                             std::move(options));
+    }
     result<vitals::histogram> try_histogram(std::string_view name, std::string_view help,
                                             std::vector<double> bounds = default_buckets()) {
         return single<vitals::histogram>(
@@ -6734,6 +6759,13 @@ public:
                   std::initializer_list<detail::braced_label_name> label_names,
                   std::vector<double> bounds, family_options options = {}) {
         return try_histogram(name, help, detail::texts_of(label_names), std::move(bounds),
+                             std::move(options));
+    }
+    result<histogram_family>
+    try_histogram(std::string_view name, std::string_view help,
+                  std::initializer_list<detail::braced_label_name> label_names,
+                  family_options options) {
+        return try_histogram(name, help, detail::texts_of(label_names), default_buckets(),
                              std::move(options));
     }
     /// try_histogram() for bounds written as a braced list (see histogram()).
@@ -6979,7 +7011,8 @@ private:
             out.collected_family(
                 exemplars_dropped_name,
                 "Exemplars dropped in this process because they broke a rule "
-                "(label names, UTF-8, more than 128 characters, a non-finite timestamp).",
+                "(label names, UTF-8, more than 128 characters, a timestamp not finite or past "
+                "int64 milliseconds).",
                 metric_type::counter, {});
             out.collected_sample(exemplars_dropped_name, nullptr, 0,
                                  static_cast<double>(exemplars));
@@ -8181,13 +8214,15 @@ VITALS_END_NAMESPACE
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// `ns_name`, or just `name` when the namespace is empty. Validation is left to the registry.
+/// `ns_name`, or just `name` when the namespace is empty. A namespace given with its
+/// separator ("app_") gets no second one: "app_queue_length", not "app__queue_length".
+/// Validation is left to the registry.
 inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
     std::string out;
     out.reserve(ns.size() + 1 + name.size());
     if (!ns.empty()) {
         out.append(ns.data(), ns.size());
-        out += '_';
+        if (ns.back() != '_') out += '_';
     }
     out.append(name.data(), name.size());
     return out;

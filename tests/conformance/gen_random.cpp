@@ -32,7 +32,7 @@
 #include "json_string.hpp"
 
 #include <algorithm>        // sort
-#include <cmath>            // isnan, isinf, isfinite, floor, nextafter, pow
+#include <cmath>            // fabs, isnan, isinf, isfinite, floor, nextafter, pow
 #include <cstdint>          // uint64_t, uint32_t
 #include <cstdio>           // FILE, fopen, fwrite, fprintf, snprintf
 #include <cstdlib>          // strtoull
@@ -442,7 +442,8 @@ struct exemplar_in {
 
 // An exemplar as README's rules judge it when shown.
 bool exemplar_valid(const exemplar_in& e) {
-    if (e.labels.empty() || !std::isfinite(e.ts)) return false;
+    // README: a finite timestamp within about +/-9.2e15 s (Prometheus' int64 milliseconds).
+    if (e.labels.empty() || !std::isfinite(e.ts) || std::fabs(e.ts) * 1000 >= 0x1p63) return false;
     std::size_t chars = 0;
     std::set<std::string> names;
     for (const auto& l : e.labels) {
@@ -1222,9 +1223,12 @@ exemplar_in random_exemplar(rng& r, double value) {
         const std::string pad = r.one_in(2) ? "p" : "\xE2\x82\xAC";
         for (; chars < target; ++chars) e.labels.back().second += pad;
     }
-    const std::size_t k = r.below(6);
+    const std::size_t k = r.below(7);
+    // k == 2: either side of the largest timestamp Prometheus stores (int64 milliseconds).
+    const double edge = r.one_in(2) ? 9223372036854774.0 : 9223372036854776.0;
     e.ts = k == 0   ? any_double(r, true)
            : k == 1 ? static_cast<double>(r.below(2000000000))
+           : k == 2 ? (r.one_in(2) ? edge : -edge)
                     : 1700000000.0 + static_cast<double>(r.below(1000000)) / 1000.0;
     return e;
 }
@@ -1341,7 +1345,7 @@ void record(rng& r, family_model& f, series_model& s, void* metric) {
                 h.observe(v, vitals::exemplar(ev.labels.data(), ev.labels.size()).at(e.ts));
             else
                 h.observe(v);
-            if (std::isnan(v)) {
+            if (!std::isfinite(v)) { // README: NaN and infinite observations are refused
                 ++g_model.rejected;
                 continue;
             }
@@ -2108,8 +2112,8 @@ int main(int argc, char** argv) {
     }
     if (g_model.exemplars_dropped != 0) {
         const std::string help = "Exemplars dropped in this process because they broke a rule "
-                                 "(label names, UTF-8, more than 128 characters, a non-finite "
-                                 "timestamp).";
+                                 "(label names, UTF-8, more than 128 characters, a timestamp "
+                                 "not finite or past int64 milliseconds).";
         ex.family("text", "vitals_exemplars_dropped_total", "counter", help);
         ex.family("om", "vitals_exemplars_dropped", "counter", help, nullptr);
         ex.both("vitals_exemplars_dropped_total", {}, fmt_uint(g_model.exemplars_dropped), true);

@@ -9,7 +9,7 @@
 // it is not, nothing newer than an earlier valid one, and the drop counted. Aborts otherwise.
 #include <vitals/vitals.hpp>
 
-#include <cmath>       // isfinite, isnan
+#include <cmath>       // fabs, isfinite, isnan
 #include <cstddef>     // size_t
 #include <cstdint>     // uint8_t, uint64_t
 #include <cstdlib>     // abort, strtod
@@ -90,7 +90,10 @@ struct recorded {
     double timestamp = 0;
 
     bool valid() const {
-        if (names.empty() || (has_timestamp && !std::isfinite(timestamp))) return false;
+        // A timestamp must be finite and fit Prometheus' int64 milliseconds.
+        if (names.empty() ||
+            (has_timestamp && !(std::isfinite(timestamp) && std::fabs(timestamp) * 1000 < 0x1p63)))
+            return false;
         long chars = 0;
         for (std::size_t i = 0; i < names.size(); ++i) {
             const long value_chars = utf8_chars(values[i]);
@@ -127,7 +130,8 @@ struct recorded {
 constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 const double amounts[] = {0, 1, 0.5, 2.5, 1e300, -1, nan, inf, 3e-300, 7};
-const double timestamps[] = {0, 1.5, 1.7e12, -5, nan, inf, -inf, 1e300};
+const double timestamps[] = {
+    0, 1.5, 1.7e12, -5, nan, inf, -inf, 1e300, 9223372036854774.0, -9223372036854776.0};
 
 void require(bool ok) {
     if (!ok) std::abort();
@@ -193,7 +197,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (r.has_timestamp) e.at(r.timestamp);
         if (histogram) {
             h.observe(r.value, e);
-            if (!std::isnan(r.value)) in_place[r.value <= 1.0 ? 0 : 1].push_back(&r);
+            // NaN and infinite observations are refused, and record no exemplar.
+            if (std::isfinite(r.value)) in_place[r.value <= 1.0 ? 0 : 1].push_back(&r);
         } else {
             c.inc(r.value, e);
             // A refused amount records no exemplar (no amount here overflows the total).

@@ -37,17 +37,18 @@ int main() {
     const std::uint64_t rejected = vitals::rejected_writes();
     auto& latency = reg.histogram("latency_seconds", "Latency.", {1.0});
     latency.observe(nan);
+    latency.observe(-inf);
     auto& total = reg.counter("events", "Events.");
     total.inc(inf);
     total.inc(nan);
-    check(vitals::rejected_writes() == rejected + 3,
-          "a NaN observation and increments by infinity and NaN are refused");
+    check(vitals::rejected_writes() == rejected + 4,
+          "NaN and -Inf observations and increments by infinity and NaN are refused");
     const std::string text = vitals::to_text(reg);
     const auto has = [&text](const char* line) { return text.find(line) != std::string::npos; };
     check(has("\ng_nan NaN\n"), "a NaN gauge is written NaN");
     check(has("\ng_inf +Inf\n"), "an infinite gauge is written +Inf");
     check(has("\ng_minus_inf -Inf\n"), "minus infinity is written -Inf");
-    check(has("\nlatency_seconds_count 0\n"), "the refused NaN is not counted");
+    check(has("\nlatency_seconds_count 0\n"), "the refused NaN and -Inf are not counted");
     check(has("\nlatency_seconds_bucket{le=\"1\"} 0\n"), "nor put in a bucket");
     check(has("\nevents_total 0\n"), "the refused increments leave the counter at 0");
     if (failures == 0) std::printf("NaN and infinities handled under -ffast-math\n");

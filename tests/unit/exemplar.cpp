@@ -80,13 +80,20 @@ TEST_CASE("exemplar: a NUL byte in a label value drops it") {
     CHECK(contains(out, "\nh_bucket{le=\"1.0\"} 1\n"));
 }
 
-TEST_CASE("exemplar: a timestamp that is NaN or infinite drops it") {
+TEST_CASE("exemplar: a timestamp that is NaN, infinite or past int64 milliseconds drops it") {
     const double inf = std::numeric_limits<double>::infinity();
     CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(std::nan(""))));
     CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(inf)));
     CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(-inf)));
     CHECK(shown(vitals::exemplar{"trace_id", "a"}.at(0.0)));
     CHECK(shown(vitals::exemplar{"trace_id", "a"}.at(-1.5)));
+    // Prometheus keeps int64 milliseconds: beyond them it drops the exemplar silently.
+    CHECK(shown(vitals::exemplar{"trace_id", "a"}.at(9223372036854774.0)));
+    CHECK(shown(vitals::exemplar{"trace_id", "a"}.at(-9223372036854774.0)));
+    CHECK(shown(vitals::exemplar{"trace_id", "a"}.at(4102444800.0))); // 2100-01-01
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(9223372036854776.0)));
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(-9223372036854776.0)));
+    CHECK_FALSE(shown(vitals::exemplar{"trace_id", "a"}.at(1e20)));
     // On a histogram bucket too: the scrape shows no exemplar and no non-finite number.
     vitals::registry reg;
     auto& h = reg.histogram("h", "H.", {1.0});

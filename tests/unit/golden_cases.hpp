@@ -169,12 +169,13 @@ inline void special_floats(vitals::registry& reg) {
     g.labels("whole_negative").set(-1234567.0);
     auto& h = reg.histogram("extreme_bounds", "Bounds from tiny to huge.",
                             {5e-324, 1e-300, 0.001, 1, 1e300});
-    h.observe(-inf);
+    h.observe(-1e308);
     h.observe(0);
     h.observe(0.5);
     h.observe(1e301);
-    auto& s = reg.histogram("infinite_sum", "An +Inf observation makes the sum +Inf.", {1.0});
-    s.observe(inf);
+    auto& s = reg.histogram("infinite_sum", "A sum past the largest double is +Inf.", {1.0});
+    s.observe(1.7e308);
+    s.observe(1.7e308);
     s.observe(1);
 }
 

@@ -75,14 +75,22 @@ TEST_CASE("histogram: special values") {
         CHECK(h.count() == 1u);
         CHECK(h.sum() == 0.5);
     }
-    SUBCASE("+Inf goes to the +Inf bucket, -Inf to the first") {
+    SUBCASE("+Inf and -Inf are refused and counted: the sum stays finite") {
+        const std::uint64_t rejected = vitals::rejected_writes();
+        h.observe(0.5);
         h.observe(inf_v);
-        CHECK(h.bucket_count(1) == 1u);
-        CHECK(std::isinf(h.sum()));
         h.observe(-inf_v);
-        CHECK(h.bucket_count(0) == 1u);
-        CHECK(h.count() == 2u);
-        CHECK(std::isnan(h.sum())); // +Inf + -Inf, as other Prometheus clients report
+        h.observe(-inf_v, vitals::exemplar{"trace_id", "a"});
+        CHECK(h.count() == 1u);
+        CHECK(h.bucket_count(1) == 0u);
+        CHECK(h.sum() == 0.5);
+        CHECK(vitals::rejected_writes() - rejected == 3u);
+        // The largest finite values are still observed.
+        h.observe(std::numeric_limits<double>::max());
+        h.observe(std::numeric_limits<double>::lowest());
+        CHECK(h.count() == 3u);
+        CHECK(h.bucket_count(0) == 2u);
+        CHECK(h.bucket_count(1) == 1u);
     }
 }
 
@@ -274,6 +282,38 @@ TEST_CASE("histogram: registry.histogram(name, help, {}) is a family without lab
     CHECK(vitals::to_text(reg).find("h_seconds_bucket{le=\"0.25\"} 1\n") != std::string::npos);
 }
 
+TEST_CASE("histogram: labels and options without bounds take default_buckets()") {
+    // As counter() and gauge() take (name, help, labels, options): without this form a
+    // family with a unit or const labels had to spell out default_buckets().
+    vitals::registry reg;
+    vitals::family_options opts{{{"region", "eu"}}};
+    opts.unit = "seconds";
+    vitals::histogram_family& braced = reg.histogram("braced_seconds", "Help.", {"m"}, opts);
+    CHECK(braced.bounds() == vitals::default_buckets());
+    CHECK(braced.label_names() == std::vector<std::string>{"m"});
+    CHECK(braced.options().unit == "seconds");
+    REQUIRE(braced.options().const_labels.size() == 1u);
+    CHECK(braced.options().const_labels[0].second == "eu");
+    const std::vector<std::string> names{"m", "code"};
+    vitals::histogram_family& listed =
+        reg.histogram("listed", "Help.", names, vitals::family_options{{}, 7});
+    CHECK(listed.bounds() == vitals::default_buckets());
+    CHECK(listed.options().max_series == 7u);
+    // Fetching again with the same definition finds the family, in the try_ forms too.
+    CHECK(&reg.histogram("braced_seconds", "Help.", {"m"}, opts) == &braced);
+    auto again = reg.try_histogram("listed", "Help.", names, vitals::family_options{{}, 7});
+    REQUIRE(again.ok());
+    CHECK(&*again == &listed);
+    auto braced_again = reg.try_histogram("braced_seconds", "Help.", {"m"}, opts);
+    REQUIRE(braced_again.ok());
+    CHECK(&*braced_again == &braced);
+    // Braced bounds after braced label names are still bounds.
+    CHECK(reg.histogram("ints", "Help.", {"m"}, {1, 2}).bounds() == std::vector<double>{1, 2});
+    CHECK(reg.histogram("doubles", "Help.", {"m"}, {0.5}).bounds() == std::vector<double>{0.5});
+    braced.labels("GET").observe(0.2);
+    CHECK(vitals::to_openmetrics(reg).find("# UNIT braced_seconds seconds\n") != std::string::npos);
+}
+
 TEST_CASE("histogram: exposition") {
     vitals::registry reg;
     auto& h = reg.histogram("latency_seconds", "Latency.", {0.1, 0.5, 2.5});
@@ -354,9 +394,9 @@ TEST_CASE("histogram: every bound count picks the first bucket whose bound is >=
         auto& series =
             reg.histogram("bounds_" + std::to_string(n), "Per bound count.", {"k"}, bounds)
                 .labels("a");
-        std::vector<double> values{-std::numeric_limits<double>::infinity(),
-                                   std::numeric_limits<double>::infinity(),
-                                   std::numeric_limits<double>::max()};
+        std::vector<double> values{std::numeric_limits<double>::lowest(),
+                                   std::numeric_limits<double>::max(),
+                                   std::numeric_limits<double>::max() / 2};
         for (std::size_t k = 0; k <= 2 * n + 2; ++k)
             values.push_back(static_cast<double>(k) / 2.0); // 0, 0.5, 1, ..., n + 1
         for (const double v : values) {
@@ -371,7 +411,7 @@ TEST_CASE("histogram: every bound count picks the first bucket whose bound is >=
         }
         CHECK(h.count() == values.size());
         CHECK(series.count() == values.size());
-        CHECK(h.bucket_count(n) == 4); // +Inf, the largest double, n + 0.5 and n + 1
+        CHECK(h.bucket_count(n) == 4); // the largest double, its half, n + 0.5 and n + 1
     }
 }
 

@@ -25,6 +25,18 @@ TEST_CASE("kits/queue: families, types and values (golden)") {
     kits_test::check_golden(vitals::to_text(reg), __FILE__, "kits_queue.txt");
 }
 
+TEST_CASE("kits/queue: a namespace given with its underscore gets no second one") {
+    vitals::registry with, without;
+    vitals::kits::queue_metrics a(with, "app_");
+    vitals::kits::queue_metrics b(without, "app");
+    a.set_size(3);
+    b.set_size(3);
+    const std::string text = vitals::to_text(with);
+    CHECK(text == vitals::to_text(without));
+    CHECK(text.find("app_queue_") != std::string::npos);
+    CHECK(text.find("app__") == std::string::npos);
+}
+
 TEST_CASE("kits/queue: worker scope raises and lowers workers_active") {
     vitals::registry reg;
     vitals::kits::queue_metrics q(reg, "q");

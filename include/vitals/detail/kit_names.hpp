@@ -17,13 +17,15 @@
 VITALS_BEGIN_NAMESPACE
 namespace detail {
 
-/// `ns_name`, or just `name` when the namespace is empty. Validation is left to the registry.
+/// `ns_name`, or just `name` when the namespace is empty. A namespace given with its
+/// separator ("app_") gets no second one: "app_queue_length", not "app__queue_length".
+/// Validation is left to the registry.
 inline std::string kit_metric_name(std::string_view ns, std::string_view name) {
     std::string out;
     out.reserve(ns.size() + 1 + name.size());
     if (!ns.empty()) {
         out.append(ns.data(), ns.size());
-        out += '_';
+        if (ns.back() != '_') out += '_';
     }
     out.append(name.data(), name.size());
     return out;

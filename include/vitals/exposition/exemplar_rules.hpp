@@ -84,13 +84,18 @@ void for_each_exemplar_label(const char* bytes, std::size_t n, Fn&& fn) {
 
 /// Whether an encoded exemplar follows the OpenMetrics rules: at least one label, valid and
 /// distinct label names, values in valid UTF-8, at most 128 characters in all, and a finite
-/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there). Bytes that
+/// timestamp (a parser rejects the whole exposition over `NaN` or `+Inf` there) that
+/// Prometheus can store: it keeps int64 milliseconds, and dropped one of 1e20 s without a
+/// sign (2.42), so beyond about +/-9.2e15 s it is left out and counted. Bytes that
 /// are not whole labels (no write made them: see exemplar_cell::write_owned()) are not valid.
 /// Nor is a NUL byte in a value: the spec allows it, but Prometheus' OpenMetrics parser (2.42)
 /// fails the whole scrape over one in an exemplar (a trace id copied from a fixed-size buffer
 /// with its zero padding), and an exemplar is not worth every series of the scrape.
 inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) noexcept {
-    if (n == 0 || !is_finite(timestamp)) return false;
+    // The largest double whose thousandfold fits an int64: the next, 9223372036854776, times
+    // 1000 is past 2^63 - 1 (doubles this large are 2 apart).
+    constexpr double max_seconds = 9223372036854774.0;
+    if (n == 0 || !(timestamp >= -max_seconds && timestamp <= max_seconds)) return false;
     exemplar_label_reader r(bytes, n);
     std::string_view name, value;
     std::size_t chars = 0;

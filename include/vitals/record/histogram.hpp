@@ -87,23 +87,24 @@ public:
 #endif
     }
 
-    /// Records one observation. NaN is refused (nothing changes; vitals::rejected_writes()
-    /// counts it); +/-Inf are counted in the +Inf / first bucket and make the sum infinite, as
-    /// Prometheus clients do. Always inlined: called instead, as Clang 14 chose to, it was
-    /// slower in a loop (the sum's path through memory is longer; see
-    /// detail::owned_add_double).
+    /// Records one observation. NaN and +/-Inf are refused (nothing changes;
+    /// vitals::rejected_writes() counts them), as a counter refuses them: one infinite
+    /// observation would make the sum infinite, or NaN, for the rest of the series' life (and
+    /// a -Inf sum takes `_sum` and `_count` out of every OpenMetrics scrape). Always inlined:
+    /// called instead, as Clang 14 chose to, it was slower in a loop (the sum's path through
+    /// memory is longer; see detail::owned_add_double).
     VITALS_DETAIL_ALWAYS_INLINE void observe(double v) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        if (VITALS_DETAIL_UNLIKELY(!detail::is_finite(v))) return detail::note_rejected_write();
         observe_in(bucket_index(v), v);
     }
 
     /// observe(v), and `e` becomes the latest exemplar of the bucket `v` falls in (shown only
-    /// in OpenMetrics output), with `v` as its value. NaN records nothing; an invalid exemplar
-    /// is dropped (see vitals::exemplar). Lock-free, and without a locked instruction for a
-    /// thread with a slot (see detail::exemplar_slots). The first exemplar allocates the
+    /// in OpenMetrics output), with `v` as its value. NaN and +/-Inf record nothing; an invalid
+    /// exemplar is dropped (see vitals::exemplar). Lock-free, and without a locked instruction for
+    /// a thread with a slot (see detail::exemplar_slots). The first exemplar allocates the
     /// histogram's table of exemplar cells; a thread's first in a bucket, its cell there.
     void observe(double v, const exemplar& e) noexcept {
-        if (VITALS_DETAIL_UNLIKELY(detail::is_nan(v))) return detail::note_rejected_write();
+        if (VITALS_DETAIL_UNLIKELY(!detail::is_finite(v))) return detail::note_rejected_write();
         const std::size_t b = bucket_index(v);
         observe_in(b, v);
         exemplars_.record(detail::current_thread_state(), b, nb_ + 1, v, e);
@@ -228,9 +229,9 @@ public:
                 if (detail::is_finite(detail::bits_double(bits))) {
                     base[nb_ + 1 + k].store(bits, std::memory_order_release);
                 } else {
-                    // An infinite or NaN sum (an infinite observation) stays so whatever is
-                    // added: no base can be subtracted, so the cell is cleared in place (an
-                    // observation at the same moment may bring the old sum back).
+                    // An infinite or NaN sum (finite observations past the largest double) stays so
+                    // whatever is added: no base can be subtracted, so the cell is cleared in place
+                    // (an observation at the same moment may bring the old sum back).
                     base[nb_ + 1 + k].store(0, std::memory_order_release);
                     cell.store(0, std::memory_order_relaxed);
                 }
