@@ -58,6 +58,14 @@ struct registry_server {
     registry_server* next = nullptr; // under the registry's servers_mutex_
 };
 
+/// A number no other registry of the process had or will have, for the kits' groups
+/// (kit_instances): a family's address names one only while its registry lives, and a kit may
+/// outlive its registry. One count per process, as the groups' table.
+VITALS_DETAIL_PROCESS_WIDE inline std::uint64_t registry_serial() noexcept {
+    static std::atomic<std::uint64_t> last{0};
+    return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 /// Makes `v[i]` an element of `v`, for `i` at most `v.size()`: when `i` is the size, `v`
 /// doubles (to `first` elements when empty), zero-filled. Written out rather than push_back,
 /// whose reallocation every file including this header compiled for each element type.
@@ -1485,8 +1493,9 @@ private:
     using reader_lock = detail::shared_lock_of;
 
     mutable detail::writer_first_mutex mutex_;
-    std::vector<detail::family_base*> families_; // owned; sorted by name
-    detail::name_set reserved_;                  // sample names in use
+    std::vector<detail::family_base*> families_;             // owned; sorted by name
+    const std::uint64_t serial_ = detail::registry_serial(); // see registry_access::serial()
+    detail::name_set reserved_;                              // sample names in use
     // A list rather than a vector: one node per add_collector(), which is rare, and it keeps
     // std::vector<collector> from being compiled in every translation unit.
     struct collector_node {
@@ -1574,6 +1583,7 @@ namespace detail {
 /// not part of the public API).
 struct registry_access {
     static void walk(const registry& reg, exposition_visitor& out) { reg.walk(out); }
+    static std::uint64_t serial(const registry& reg) noexcept { return reg.serial_; }
     static status reserve_collected(registry& reg, const std::vector<collected_family>& families,
                                     std::string_view writer, bool again) {
         return reg.reserve_collected(families, writer, again);

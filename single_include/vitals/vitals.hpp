@@ -6131,6 +6131,14 @@ struct registry_server {
     registry_server* next = nullptr; // under the registry's servers_mutex_
 };
 
+/// A number no other registry of the process had or will have, for the kits' groups
+/// (kit_instances): a family's address names one only while its registry lives, and a kit may
+/// outlive its registry. One count per process, as the groups' table.
+VITALS_DETAIL_PROCESS_WIDE inline std::uint64_t registry_serial() noexcept {
+    static std::atomic<std::uint64_t> last{0};
+    return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 /// Makes `v[i]` an element of `v`, for `i` at most `v.size()`: when `i` is the size, `v`
 /// doubles (to `first` elements when empty), zero-filled. Written out rather than push_back,
 /// whose reallocation every file including this header compiled for each element type.
@@ -7558,8 +7566,9 @@ private:
     using reader_lock = detail::shared_lock_of;
 
     mutable detail::writer_first_mutex mutex_;
-    std::vector<detail::family_base*> families_; // owned; sorted by name
-    detail::name_set reserved_;                  // sample names in use
+    std::vector<detail::family_base*> families_;             // owned; sorted by name
+    const std::uint64_t serial_ = detail::registry_serial(); // see registry_access::serial()
+    detail::name_set reserved_;                              // sample names in use
     // A list rather than a vector: one node per add_collector(), which is rare, and it keeps
     // std::vector<collector> from being compiled in every translation unit.
     struct collector_node {
@@ -7647,6 +7656,7 @@ namespace detail {
 /// not part of the public API).
 struct registry_access {
     static void walk(const registry& reg, exposition_visitor& out) { reg.walk(out); }
+    static std::uint64_t serial(const registry& reg) noexcept { return reg.serial_; }
     static status reserve_collected(registry& reg, const std::vector<collected_family>& families,
                                     std::string_view writer, bool again) {
         return reg.reserve_collected(families, writer, again);
@@ -8499,6 +8509,7 @@ VITALS_END_NAMESPACE
 // #include <vitals/family.hpp>: inlined above
 
 #include <cstddef>      // size_t
+#include <cstdint>      // uint64_t
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
@@ -8512,12 +8523,13 @@ namespace detail {
 /// same namespace and labels is refused instead of silently sharing the first one's series;
 /// and, for the cache kit, the counters its scrape-time hit rate is computed from.
 ///
-/// Groups are found by a key, the address of one of the kit's families (unique while the
-/// registry lives), in a process-wide table. A group is reference counted: each kit object
-/// and each copy of a collector that reads it hold a reference, and the last release removes
-/// it from the table. A registry destroys its collectors, and kits may not outlive their
-/// registry, so a group never outlives the families its key names. Thread-safe; everything
-/// here allocates, nothing is on a hot path.
+/// Groups are found in a process-wide table by a key: the address of one of the kit's
+/// families, unique while the registry lives, and the registry's serial number (see
+/// detail::registry_serial()), since a kit may outlive its registry and its group with it,
+/// and a later registry's families may take the same addresses. A group is reference
+/// counted: each kit object and each copy of a collector that reads it hold a reference, and
+/// the last release removes it from the table. Thread-safe; everything here allocates,
+/// nothing is on a hot path.
 class kit_instances {
 public:
     struct member {
@@ -8531,19 +8543,19 @@ public:
     kit_instances(const kit_instances&) = delete;
     kit_instances& operator=(const kit_instances&) = delete;
 
-    /// The group of `key`, created when there is none (then `*created` is true). The caller
-    /// owns one reference.
-    static kit_instances* acquire(const void* key, bool* created) {
+    /// The group of `key` in the registry numbered `serial`, created when there is none (then
+    /// `*created` is true). The caller owns one reference.
+    static kit_instances* acquire(const void* key, std::uint64_t serial, bool* created) {
         table& t = groups();
         exclusive_lock lock(t.mutex);
         for (kit_instances* g = t.first; g; g = g->next_) {
-            if (g->key_ == key) {
+            if (g->key_ == key && g->serial_ == serial) {
                 ++g->refs_;
                 *created = false;
                 return g;
             }
         }
-        auto* g = new kit_instances(key);
+        auto* g = new kit_instances(key, serial);
         g->next_ = t.first;
         t.first = g;
         *created = true;
@@ -8663,7 +8675,7 @@ private:
         return *t;
     }
 
-    explicit kit_instances(const void* key) : key_(key) {}
+    kit_instances(const void* key, std::uint64_t serial) : key_(key), serial_(serial) {}
     ~kit_instances() {
         while (member* m = first_) {
             first_ = m->next;
@@ -8672,6 +8684,7 @@ private:
     }
 
     const void* key_;
+    std::uint64_t serial_;
     std::size_t refs_ = 1;          // guarded by the table's mutex
     kit_instances* next_ = nullptr; // the next group of the table, guarded by its mutex
     mutable shared_mutex mutex_;
@@ -8709,14 +8722,14 @@ struct kit_claim {
     bool claimed = false;
 
     /// Joins the group of `key` for the kit that owns `ref`, with the kit's const labels `own`
-    /// (see kit_instances::acquire for `key` and `created`); the kit holds the group from then
-    /// on, claimed or not.
-    static kit_claim& join(kit_claim_ref& ref, const void* key, const std::vector<label>& own,
-                           bool* created) {
+    /// (see kit_instances::acquire for `key`, `serial` and `created`); the kit holds the group
+    /// from then on, claimed or not.
+    static kit_claim& join(kit_claim_ref& ref, const void* key, std::uint64_t serial,
+                           const std::vector<label>& own, bool* created) {
         // The labels are copied first: nothing may throw once they are claimed.
         auto* c = new kit_claim{kit_instances_ref(), own, false};
         ref.reset(c, &release);
-        c->group.reset(kit_instances::acquire(key, created));
+        c->group.reset(kit_instances::acquire(key, serial, created));
         return *c;
     }
 
@@ -9042,7 +9055,8 @@ struct include_cache_hpp {
         counter& h = hits->labels(values);
         counter& m = misses->labels(values);
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, options.const_labels, &created);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, registry_access::serial(reg),
+                                           options.const_labels, &created);
         if (created)
             reg.add_collector(
                 cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});
@@ -10836,7 +10850,8 @@ struct include_queue_hpp {
         all_or_nothing.commit();
 
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*size, options.const_labels, &created);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*size, registry_access::serial(reg),
+                                           options.const_labels, &created);
         status st =
             claim.claim(nullptr, nullptr, kit_description("queue", ns, options.const_labels),
                         "{\"queue\", \"uploads\"}", size->options().max_series);

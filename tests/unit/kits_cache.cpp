@@ -1,6 +1,7 @@
 // tests/unit/kits_cache.cpp - the cache kit: families and the scrape-time hit rate.
 // SPDX-License-Identifier: MIT
 #include <vitals/kits/cache.hpp>
+#include <vitals/kits/queue.hpp>
 #include <vitals/text_format.hpp>
 
 #include "kits_support.hpp"
@@ -246,6 +247,31 @@ TEST_CASE("kits/cache: registries made and destroyed in turn each get their own 
         cache.miss();
         const std::string text = vitals::to_text(*reg);
         CHECK(kits_test::sample_value(text, "app_cache_hit_rate") == i / (i + 1.0));
+    }
+}
+
+// README lets kits be destroyed after their registry. A later registry's families may then
+// take the addresses of the first one's: its kits must not be taken for the kept kits (a
+// false "already used by another kit object", and no hit rate for a group taken as old).
+TEST_CASE("kits/cache: kits kept past their registry do not haunt later registries") {
+    std::vector<std::unique_ptr<vitals::kits::cache_metrics>> caches;
+    std::vector<std::unique_ptr<vitals::kits::queue_metrics>> queues;
+    for (int round = 0; round < 50; ++round) {
+        CAPTURE(round);
+        auto reg = std::make_unique<vitals::registry>();
+        vitals::status cache_status, queue_status;
+        auto cache = std::make_unique<vitals::kits::cache_metrics>(
+            *reg, "app", vitals::family_options{{{"cache", "users"}}}, cache_status);
+        auto queue = std::make_unique<vitals::kits::queue_metrics>(
+            *reg, "app", vitals::family_options{{{"queue", "jobs"}}}, queue_status);
+        CHECK(cache_status.ok());
+        CHECK(queue_status.ok());
+        cache->hit();
+        const std::string text = vitals::to_text(*reg);
+        CHECK(kits_test::sample_value(text, "app_cache_hit_rate", {"cache", "users"}) == 1.0);
+        reg.reset(); // the registry first, then (much later) its kits
+        caches.push_back(std::move(cache));
+        queues.push_back(std::move(queue));
     }
 }
 

@@ -12,6 +12,7 @@
 #include <vitals/family.hpp>
 
 #include <cstddef>      // size_t
+#include <cstdint>      // uint64_t
 #include <shared_mutex> // shared_mutex, shared_lock
 #include <string>       // string
 #include <string_view>  // string_view
@@ -25,12 +26,13 @@ namespace detail {
 /// same namespace and labels is refused instead of silently sharing the first one's series;
 /// and, for the cache kit, the counters its scrape-time hit rate is computed from.
 ///
-/// Groups are found by a key, the address of one of the kit's families (unique while the
-/// registry lives), in a process-wide table. A group is reference counted: each kit object
-/// and each copy of a collector that reads it hold a reference, and the last release removes
-/// it from the table. A registry destroys its collectors, and kits may not outlive their
-/// registry, so a group never outlives the families its key names. Thread-safe; everything
-/// here allocates, nothing is on a hot path.
+/// Groups are found in a process-wide table by a key: the address of one of the kit's
+/// families, unique while the registry lives, and the registry's serial number (see
+/// detail::registry_serial()), since a kit may outlive its registry and its group with it,
+/// and a later registry's families may take the same addresses. A group is reference
+/// counted: each kit object and each copy of a collector that reads it hold a reference, and
+/// the last release removes it from the table. Thread-safe; everything here allocates,
+/// nothing is on a hot path.
 class kit_instances {
 public:
     struct member {
@@ -44,19 +46,19 @@ public:
     kit_instances(const kit_instances&) = delete;
     kit_instances& operator=(const kit_instances&) = delete;
 
-    /// The group of `key`, created when there is none (then `*created` is true). The caller
-    /// owns one reference.
-    static kit_instances* acquire(const void* key, bool* created) {
+    /// The group of `key` in the registry numbered `serial`, created when there is none (then
+    /// `*created` is true). The caller owns one reference.
+    static kit_instances* acquire(const void* key, std::uint64_t serial, bool* created) {
         table& t = groups();
         exclusive_lock lock(t.mutex);
         for (kit_instances* g = t.first; g; g = g->next_) {
-            if (g->key_ == key) {
+            if (g->key_ == key && g->serial_ == serial) {
                 ++g->refs_;
                 *created = false;
                 return g;
             }
         }
-        auto* g = new kit_instances(key);
+        auto* g = new kit_instances(key, serial);
         g->next_ = t.first;
         t.first = g;
         *created = true;
@@ -176,7 +178,7 @@ private:
         return *t;
     }
 
-    explicit kit_instances(const void* key) : key_(key) {}
+    kit_instances(const void* key, std::uint64_t serial) : key_(key), serial_(serial) {}
     ~kit_instances() {
         while (member* m = first_) {
             first_ = m->next;
@@ -185,6 +187,7 @@ private:
     }
 
     const void* key_;
+    std::uint64_t serial_;
     std::size_t refs_ = 1;          // guarded by the table's mutex
     kit_instances* next_ = nullptr; // the next group of the table, guarded by its mutex
     mutable shared_mutex mutex_;
@@ -222,14 +225,14 @@ struct kit_claim {
     bool claimed = false;
 
     /// Joins the group of `key` for the kit that owns `ref`, with the kit's const labels `own`
-    /// (see kit_instances::acquire for `key` and `created`); the kit holds the group from then
-    /// on, claimed or not.
-    static kit_claim& join(kit_claim_ref& ref, const void* key, const std::vector<label>& own,
-                           bool* created) {
+    /// (see kit_instances::acquire for `key`, `serial` and `created`); the kit holds the group
+    /// from then on, claimed or not.
+    static kit_claim& join(kit_claim_ref& ref, const void* key, std::uint64_t serial,
+                           const std::vector<label>& own, bool* created) {
         // The labels are copied first: nothing may throw once they are claimed.
         auto* c = new kit_claim{kit_instances_ref(), own, false};
         ref.reset(c, &release);
-        c->group.reset(kit_instances::acquire(key, created));
+        c->group.reset(kit_instances::acquire(key, serial, created));
         return *c;
     }
 

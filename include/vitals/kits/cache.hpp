@@ -142,7 +142,8 @@ struct include_cache_hpp {
         counter& h = hits->labels(values);
         counter& m = misses->labels(values);
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, options.const_labels, &created);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*hits, registry_access::serial(reg),
+                                           options.const_labels, &created);
         if (created)
             reg.add_collector(
                 cache_hit_rate_collector{claim.group, kit_metric_name(ns, "cache_hit_rate")});

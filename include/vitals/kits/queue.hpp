@@ -92,7 +92,8 @@ struct include_queue_hpp {
         all_or_nothing.commit();
 
         bool created = false;
-        kit_claim& claim = kit_claim::join(kit.claim_, &*size, options.const_labels, &created);
+        kit_claim& claim = kit_claim::join(kit.claim_, &*size, registry_access::serial(reg),
+                                           options.const_labels, &created);
         status st =
             claim.claim(nullptr, nullptr, kit_description("queue", ns, options.const_labels),
                         "{\"queue\", \"uploads\"}", size->options().max_series);
