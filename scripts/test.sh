@@ -409,19 +409,25 @@ pkgconfig_consumers() {
 
 # cmake --install into a scratch prefix, then build tests/consumer against it with
 # find_package(vitals), and with only the flags from pkg-config (vitals, vitals-server).
+# Installed with --prefix to another prefix than the configured one, then moved: both
+# package forms must find the headers where they are.
 install_consumer() {
     local dir="$BUILD/install"
     local prefix
     prefix="$(abspath "$dir")/prefix"
     rm -rf "$dir"
-    cmake -S . -B "$dir/build" -G Ninja "-DCMAKE_INSTALL_PREFIX=$prefix" \
+    cmake -S . -B "$dir/build" -G Ninja "-DCMAKE_INSTALL_PREFIX=$dir/configured-prefix" \
         -DVITALS_BUILD_TESTS=OFF -DVITALS_BUILD_EXAMPLES=OFF -DVITALS_BUILD_BENCHMARKS=OFF
     cmake --build "$dir/build"
-    cmake --install "$dir/build"
+    cmake --install "$dir/build" --prefix "$prefix.staged"
+    mv "$prefix.staged" "$prefix"
     echo "== installed files"
     (cd "$prefix" && find . -type f | LC_ALL=C sort)
     local unexpected
-    unexpected="$(cd "$prefix" && find . -type f | grep -v -E '^\./(include/vitals/|share/cmake/vitals/|share/pkgconfig/vitals(-server)?\.pc$)' || true)"
+    unexpected="$(cd "$prefix" && find . -type f | grep -v -E '^\./(include/vitals/|share/cmake/vitals/|share/pkgconfig/vitals(-server)?\.pc$|share/doc/vitals/LICENSE$)' || true)"
+    [[ -f "$prefix/share/doc/vitals/LICENSE" ]] || { echo "LICENSE not installed"; return 1; }
+    ! grep -r -l -e "$dir/configured-prefix" -e "$prefix.staged" "$prefix" ||
+        { echo "installed files name the configured or the staging prefix"; return 1; }
     [[ -z "$unexpected" ]] || { echo "unexpected installed files:"; echo "$unexpected"; return 1; }
 
     echo "== find_package(vitals) consumer"
