@@ -302,7 +302,12 @@ def generate(root, line_directives=False):
     if roots and roots[0] == "vitals/" + SERVER_ROOTS[0]:
         text, server = amalg.build(roots, replaced=core, replacement='#include "vitals.hpp"')
         note = "Include it next to vitals.hpp (it includes \"vitals.hpp\")."
-        outputs[SERVER_OUT] = banner(["include/" + r for r in roots], version, note) + text
+        # Also first, outside every guard: in a file that included include/'s server.hpp
+        # before this header, the server part (and the include in it) is skipped, and the
+        # parts after it still need the core.
+        first = ('#include "vitals.hpp" // the core, whatever this file included before\n')
+        outputs[SERVER_OUT] = (banner(["include/" + r for r in roots], version, note) + first +
+                               text)
         for name in server:
             owner.setdefault(name, SERVER_OUT)
     return outputs, owner

@@ -3,6 +3,7 @@
 // Edit the headers under include/vitals/ and run `python3 tools/amalgamate.py` instead.
 // Include it next to vitals.hpp (it includes "vitals.hpp").
 // SPDX-License-Identifier: MIT
+#include "vitals.hpp" // the core, whatever this file included before
 // vitals/server.hpp - optional HTTP server for /metrics, /health, /ready and /live.
 // SPDX-License-Identifier: MIT
 //
