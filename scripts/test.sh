@@ -435,6 +435,17 @@ install_consumer() {
     cmake --build "$dir/consumer"
     (cd "$dir/consumer" && ctest --output-on-failure --no-tests=error)
 
+    echo "== find_package(vitals COMPONENTS nosuch) names the component"
+    mkdir -p "$dir/components"
+    printf '%s\n' 'cmake_minimum_required(VERSION 3.14)' 'project(components CXX)' \
+        'find_package(vitals REQUIRED COMPONENTS server nosuch)' > "$dir/components/CMakeLists.txt"
+    local out
+    if out="$(cmake -S "$dir/components" -B "$dir/components/build" "-DCMAKE_PREFIX_PATH=$prefix" 2>&1)"; then
+        echo "an unknown component was found"; return 1
+    fi
+    grep -q 'no component "nosuch"' <<<"$out" ||
+        { echo "$out"; echo "the failure does not name the component"; return 1; }
+
     echo "== pkg-config consumers"
     pkgconfig_consumers "$prefix/share/pkgconfig" "$dir"
 }
