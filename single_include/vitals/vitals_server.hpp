@@ -4484,7 +4484,9 @@ inline const char* parse_plain_number(const char* p, const char* end, double& ou
 }
 
 /// The number after `key` at the start of a line of `text` (`Key: value` or `key value`,
-/// spaces and tabs skipped), or nothing.
+/// spaces and tabs skipped), or nothing. The number ends the line or a space or tab follows
+/// it (`VmRSS: 100 kB`): "0x10", "1e9" or "3abc" are no value, not 0, 1 or 3. Every field
+/// read this way counts something, so a negative number is no value either.
 inline std::optional<double> proc_field(std::string_view text, std::string_view key) noexcept {
     std::size_t pos = 0;
     while (pos < text.size()) {
@@ -4495,7 +4497,9 @@ inline std::optional<double> proc_field(std::string_view text, std::string_view 
             const char* line_end = text.data() + end;
             while (p < line_end && (*p == ' ' || *p == '\t')) ++p;
             double v = 0;
-            if (parse_plain_number(p, line_end, v)) return v;
+            const char* after =
+                p < line_end && *p != '-' ? parse_plain_number(p, line_end, v) : nullptr;
+            if (after && (after == line_end || *after == ' ' || *after == '\t')) return v;
         }
         pos = end + 1;
     }
@@ -4563,7 +4567,7 @@ inline std::optional<double> parse_memory_limit(std::string_view text) noexcept 
     double v = 0;
     const char* end = text.data() + text.size();
     const char* after = parse_plain_number(text.data(), end, v);
-    if (!after || after != end || v < 0) return std::nullopt;
+    if (!after || after != end || text.front() == '-') return std::nullopt; // "-0" too
     return v;
 }
 

@@ -637,6 +637,15 @@ TEST_CASE("process: the /proc parsers never throw and take only plain numbers") 
     CHECK(!proc_field("Threads:\tnan\n", "Threads:"));
     CHECK(*proc_field("VmRSS:   12 kB\n", "VmRSS:") == 12);
     CHECK(!proc_field("Threads:", "Threads:"));
+    // A number is one only up to a space, a tab or the line's end, and never negative.
+    for (const char* line :
+         {"Threads:\t0x10\n", "Threads:\t3abc\n", "VmRSS:\t1e9 kB\n", "VmRSS: 12.5.6 kB\n",
+          "VmRSS: -4 kB\n", "Threads: -3\n", "Threads: -0\n"}) {
+        CAPTURE(line);
+        CHECK(!proc_field(line, line[0] == 'T' ? "Threads:" : "VmRSS:"));
+    }
+    CHECK(*proc_field("VmRSS:\t12.5\tkB\n", "VmRSS:") == 12.5);
+    CHECK(*proc_field("btime 1700000000", "btime ") == 1700000000);
     CHECK(!proc_field("", "Threads:"));
     const vitals::detail::proc_status st =
         parse_proc_status("VmRSS:\t  100 kB\nVmSize: inf kB\nThreads: 3\n");
@@ -670,6 +679,7 @@ TEST_CASE("process: the /proc parsers never throw and take only plain numbers") 
     CHECK(!parse_memory_limit("inf"));
     CHECK(!parse_memory_limit("12abc"));
     CHECK(!parse_memory_limit(""));
+    CHECK(!parse_memory_limit("-0\n"));
     CHECK(!parse_memory_limit("-5"));
 }
 
