@@ -985,7 +985,7 @@ step --needs "clang g++-arm-linux-gnueabihf qemu-user" atomics atomics_32bit
 step --extra noexcept-units noexcept_units
 step --needs "python3-yaml" deploy deploy_manifests
 step --needs "prometheus python3-prometheus-client curl make" demo-e2e e2e_demo
-step --needs "prometheus python3-yaml curl" e2e e2e_prometheus
+step --needs "prometheus python3-prometheus-client python3-yaml curl" e2e e2e_prometheus
 step --extra --needs "prometheus-cpp-dev prometheus python3-prometheus-client curl" migration migration
 step --extra --needs "g++-mingw-w64-x86-64-posix wine wine64" wine-server wine_server
 step --needs "clang libclang-rt-14-dev" fuzz-server fuzz_server

@@ -24,6 +24,7 @@ The defaults (port, paths) are read from include/vitals/server.hpp when it exist
 the documented defaults are used; the script says which. Needs PyYAML (python3-yaml).
 """
 
+import fnmatch
 import glob
 import json
 import os
@@ -332,7 +333,7 @@ def sanitize(name):
     return re.sub(r"[^a-zA-Z0-9_]", "_", name)
 
 
-def discovered_targets(dep, annotate=True, ip="10.1.2.3"):
+def discovered_targets(dep, annotate=True, ip="10.1.2.3", phase="Running"):
     """Targets as Prometheus's role: pod discovery presents them: one per container port."""
     tmpl = dep["spec"]["template"]
     out = []
@@ -341,6 +342,7 @@ def discovered_targets(dep, annotate=True, ip="10.1.2.3"):
             labels = {"__address__": f"{ip}:{p['containerPort']}", "__metrics_path__": "/metrics",
                       "__scheme__": "http", "__meta_kubernetes_namespace": "default",
                       "__meta_kubernetes_pod_name": "vitals-demo-5d8f7-abcde",
+                      "__meta_kubernetes_pod_phase": phase,
                       "__meta_kubernetes_pod_container_name": c["name"],
                       "__meta_kubernetes_pod_container_port_number": str(p["containerPort"]),
                       "__meta_kubernetes_pod_container_port_name": p.get("name", "")}
@@ -375,6 +377,17 @@ def check_pod_scrape_config(dep, defaults):
         check(got == want, f"pod address {addr} becomes {want}", repr(got))
     dropped = [relabel(t, configs) for t in discovered_targets(dep, annotate=False)]
     check(all(t is None for t in dropped), "a pod without prometheus.io/scrape is not scraped")
+    # The job sends the demo's token: another application's annotated pod must not get it.
+    others = [dict(t, __meta_kubernetes_pod_label_app_kubernetes_io_name="billing")
+              for t in discovered_targets(dep)]
+    check(all(relabel(t, configs) is None for t in others),
+          "an annotated pod of another application is not scraped (it would get the token)")
+    for phase in ("Succeeded", "Failed"):
+        done = [relabel(t, configs) for t in discovered_targets(dep, phase=phase)]
+        check(all(t is None for t in done), f"a pod in phase {phase} is not scraped")
+    pending = [t for t in (relabel(t, configs) for t in discovered_targets(dep, phase="Pending"))
+               if t is not None]
+    check(len(pending) > 0, "a starting pod (phase Pending) is scraped")
     check(job.get("job_name") == "vitals", 'the Kubernetes job is named "vitals" like the alert rules expect')
     secret, keys = token_secret()
     cred = (job.get("authorization") or {}).get("credentials_file", "")
@@ -468,11 +481,43 @@ def check_compose(defaults):
         df = f.read()
     expose = re.findall(r"^EXPOSE\s+(.+)$", df, re.M)
     check(any(str(port) in e.split() for e in expose), f"Dockerfile EXPOSE {port}", repr(expose))
+    ignore = dockerignore_rules(os.path.join(ctx, ".dockerignore"))
     for src in re.findall(r"^COPY\s+(?!--from)(\S+)\s", df, re.M):
         check(os.path.exists(os.path.join(ctx, src)), f"Dockerfile COPY source {src} exists")
+        check(not docker_ignored(src.rstrip("/"), ignore),
+              f"Dockerfile COPY source {src} is in the build context (.dockerignore)")
+    # The build context holds what the image copies, not build trees.
+    check(docker_ignored("build", ignore) and docker_ignored("build-ci/x.o", ignore),
+          ".dockerignore leaves build trees out of the build context")
     cmd = re.findall(r"^CMD\s+(\[.*\])\s*$", df, re.M)
     if cmd:
         check(flag_value(json.loads(cmd[-1]), "--port") in (None, str(port)), f"Dockerfile CMD port is {port}")
+
+
+def dockerignore_rules(path):
+    """(pattern, excludes) pairs of a .dockerignore, in order; none when it is absent."""
+    rules = []
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                negate = line.startswith("!")
+                rules.append((line.lstrip("!").strip("/"), not negate))
+    return rules
+
+
+def docker_ignored(path, rules):
+    """Whether the build context leaves `path` out: the last rule matching it or one of
+    its parent directories decides (Docker's order; * within one path segment)."""
+    parts = path.split("/")
+    ignored = False
+    for pattern, excludes in rules:
+        depth = pattern.count("/") + 1
+        if len(parts) >= depth and fnmatch.fnmatchcase("/".join(parts[:depth]), pattern):
+            ignored = excludes
+    return ignored
 
 
 def check_dashboards():
