@@ -67,8 +67,9 @@ VITALS_BEGIN_NAMESPACE
 /// tell (it touches its registry first in start()): it must not be started.
 /// All members are thread-safe. Checks and collectors run on the server thread: there,
 /// stop() only asks the server to stop (see stop()), start() fails with
-/// errc::already_running, add_*_check() must not be called from a check (it waits for the
-/// checks to finish), and the server must not be destroyed. Construction and start()
+/// errc::already_running, add_*_check() from a check fails (vitals::error with
+/// errc::invalid_argument, which fails that check: it would wait for itself), and the server
+/// must not be destroyed. Elsewhere add_*_check() waits while checks run. Construction and start()
 /// allocate; serving a keep-alive connection then reaches a steady state with no
 /// allocation for any endpoint (beyond what the checks and the registry's collectors
 /// allocate themselves).

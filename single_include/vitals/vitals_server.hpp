@@ -468,6 +468,14 @@ inline bool input_waiting(socket_t s) noexcept {
     return ::recv(s, &byte, 1, MSG_PEEK) > 0;
 }
 
+/// Whether the client has closed its end (or reset it) without sending a byte that waits
+/// unread: a peek that finds the end of the stream or an error, not input or nothing yet.
+inline bool closed_before_input(socket_t s) noexcept {
+    char byte = 0;
+    const auto n = ::recv(s, &byte, 1, MSG_PEEK);
+    return n == 0 || (n < 0 && !is_would_block(last_socket_error()));
+}
+
 /// Stops sending (FIN) while still receiving.
 inline void shutdown_send(socket_t s) noexcept {
 #if defined(_WIN32)
@@ -1098,8 +1106,15 @@ public:
         }
     }
 
-    /// Adds (or replaces, by name and kind) a check. Allocates.
+    /// Adds (or replaces, by name and kind) a check. Allocates. Called from a check that
+    /// run() is running, it would wait for itself forever (and every endpoint with it): it
+    /// is reported through the error policy instead (vitals::error, which fails that check).
     void add(std::string name, check_function fn, bool readiness) {
+        if (runner_.load() == current_thread_token())
+            fail(status(errc::invalid_argument,
+                        "add_liveness_check() and add_readiness_check() cannot be called from a "
+                        "health check (it would wait for itself): add checks before start(), or "
+                        "from another thread"));
         std::lock_guard<std::mutex> lock(mutex_);
         for (named_check* c = checks_; c; c = c->next)
             if (c->readiness == readiness && c->name == name) {
@@ -1114,6 +1129,15 @@ public:
     /// each as a JSON object (comma-separated) to *json.
     bool run(bool readiness, std::chrono::milliseconds budget, std::string* json) {
         std::lock_guard<std::mutex> lock(mutex_);
+        struct running { // runner_ is this thread's while the lock is held
+            std::atomic<std::uintptr_t>& runner;
+            explicit running(std::atomic<std::uintptr_t>& r) : runner(r) {
+                runner.store(current_thread_token());
+            }
+            ~running() { runner.store(0); }
+            running(const running&) = delete;
+            running& operator=(const running&) = delete;
+        } guard(runner_);
         bool all = true;
         for (const named_check* check = checks_; check; check = check->next) {
             const named_check& c = *check;
@@ -1171,6 +1195,7 @@ private:
     }
 
     std::mutex mutex_;
+    std::atomic<std::uintptr_t> runner_{0}; // the thread in run(), holding mutex_; else 0
     // In the order added: a linked list rather than a std::vector<named_check>, whose
     // push_back every file including server.hpp compiled.
     named_check* checks_ = nullptr;
@@ -1931,6 +1956,7 @@ struct server_connection {
     std::uint64_t last_turn = 0; // the last of them
     std::uint64_t polled_input_turn = 0; // the last turn whose poll saw input waiting
     std::uint64_t late_input_turn = 0;   // the last turn its input was found after the poll
+    std::uint64_t gone_checked_turn = 0; // the last turn make_room() looked for its end
 };
 
 } // namespace detail
@@ -2944,12 +2970,36 @@ private:
         }
     }
 
+    // Whether `c` has sent nothing, has nothing in progress, and its client has already
+    // closed it: a TCP connect check or a port scan, accepted from the backlog with its end
+    // unseen until the next poll. Looked at once per turn at most (a peeking recv).
+    bool gone_silent(connection& c) {
+        if (c.dead || c.spoke || c.lingering || c.close_after_write || c.parser.started() ||
+            !c.held.empty() || c.render_waiting || c.pending() > 0 || c.gone_checked_turn == turn_)
+            return false;
+        c.gone_checked_turn = turn_;
+        return closed_before_input(c.sock);
+    }
+
+    // Removes the connections whose clients left without a word (see gone_silent()), but
+    // `keep`: they hold a slot and are younger than silent_grace, so without this a burst of
+    // them took the place of idle keep-alive clients (counted as closed for the connection
+    // limit) or got a probe 503. Not counted: the client had gone. True when one went.
+    bool drop_gone_silent(const connection* keep) {
+        bool dropped = false;
+        for (auto* c : connections_)
+            if (c != keep && gone_silent(*c)) c->dead = dropped = true;
+        if (dropped) remove_dead();
+        return dropped;
+    }
+
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
     // waited longest, else the lingering one (its response sent) that began lingering first,
     // else the stalled request that began first, else the client that has taken none of its
     // output for longest. False when there is none: a request younger than silent_grace, or
     // output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
+        if (drop_gone_silent(keep)) return true;
         connection* oldest = oldest_idle(keep);
         if (!oldest)
             for (auto* c : connections_)
@@ -3061,6 +3111,13 @@ private:
             // 503. None of them may lock probes out until its timeout. The clients answered
             // 503 linger a while and count against the cap too, so one connection given up
             // may not be enough: the new one is served only once the count is back under it.
+            // A client that has already left (a connect check) is not worth a slot: closed
+            // here, it makes no other client give up its connection, nor gets a 503.
+            if (connections_.size() > active_cap_ && gone_silent(*c)) {
+                c->dead = true;
+                remove_dead();
+                continue;
+            }
             while (connections_.size() > active_cap_ && make_room(c)) {}
             if (connections_.size() > active_cap_) {
                 serving_ = c; // out of memory answering it closes it: it is over the cap
@@ -3813,8 +3870,9 @@ VITALS_BEGIN_NAMESPACE
 /// tell (it touches its registry first in start()): it must not be started.
 /// All members are thread-safe. Checks and collectors run on the server thread: there,
 /// stop() only asks the server to stop (see stop()), start() fails with
-/// errc::already_running, add_*_check() must not be called from a check (it waits for the
-/// checks to finish), and the server must not be destroyed. Construction and start()
+/// errc::already_running, add_*_check() from a check fails (vitals::error with
+/// errc::invalid_argument, which fails that check: it would wait for itself), and the server
+/// must not be destroyed. Elsewhere add_*_check() waits while checks run. Construction and start()
 /// allocate; serving a keep-alive connection then reaches a steady state with no
 /// allocation for any endpoint (beyond what the checks and the registry's collectors
 /// allocate themselves).

@@ -127,6 +127,36 @@ TEST_CASE("server: a throwing, slow or empty check reports fail with a message")
 #endif
 }
 
+#if VITALS_HAS_EXCEPTIONS()
+// A check that adds a check held the check list's lock while asking for it again: the server
+// thread waited for itself for good, every endpoint with it, and the destructor never
+// returned. The call is refused (vitals::error), which fails that check with the reason.
+TEST_CASE("server: a check that adds a check fails with the reason, the server goes on") {
+    vitals::registry reg;
+    vitals::health_server server(reg, local_options());
+    std::atomic<int> calls{0};
+    server.add_liveness_check("adds_one", [&server, &calls] {
+        ++calls;
+        server.add_readiness_check("late", [] { return true; });
+        return true;
+    });
+    server.start();
+    server.set_ready(true);
+    const response live = get(server.port(), "/live");
+    CHECK(live.status == 503);
+    CHECK(calls.load() == 1);
+    const response health = get(server.port(), "/health");
+    CHECK(contains(health.body, "\"name\":\"adds_one\",\"kind\":\"liveness\",\"status\":"
+                                "\"fail\",\"message\":\"check threw: add_liveness_check() and "
+                                "add_readiness_check() cannot be called from a health check"));
+    CHECK_FALSE(contains(health.body, "\"late\""));
+    CHECK(get(server.port(), "/ready").status == 200); // no readiness check was added
+    // From another thread, while the server runs, adding works.
+    server.add_liveness_check("adds_one", [] { return true; });
+    CHECK(get(server.port(), "/live").status == 200);
+}
+#endif
+
 TEST_CASE("server: /health escapes check names and messages as JSON") {
     vitals::registry reg;
     vitals::health_server server(reg, local_options());

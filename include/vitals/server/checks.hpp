@@ -312,8 +312,15 @@ public:
         }
     }
 
-    /// Adds (or replaces, by name and kind) a check. Allocates.
+    /// Adds (or replaces, by name and kind) a check. Allocates. Called from a check that
+    /// run() is running, it would wait for itself forever (and every endpoint with it): it
+    /// is reported through the error policy instead (vitals::error, which fails that check).
     void add(std::string name, check_function fn, bool readiness) {
+        if (runner_.load() == current_thread_token())
+            fail(status(errc::invalid_argument,
+                        "add_liveness_check() and add_readiness_check() cannot be called from a "
+                        "health check (it would wait for itself): add checks before start(), or "
+                        "from another thread"));
         std::lock_guard<std::mutex> lock(mutex_);
         for (named_check* c = checks_; c; c = c->next)
             if (c->readiness == readiness && c->name == name) {
@@ -328,6 +335,15 @@ public:
     /// each as a JSON object (comma-separated) to *json.
     bool run(bool readiness, std::chrono::milliseconds budget, std::string* json) {
         std::lock_guard<std::mutex> lock(mutex_);
+        struct running { // runner_ is this thread's while the lock is held
+            std::atomic<std::uintptr_t>& runner;
+            explicit running(std::atomic<std::uintptr_t>& r) : runner(r) {
+                runner.store(current_thread_token());
+            }
+            ~running() { runner.store(0); }
+            running(const running&) = delete;
+            running& operator=(const running&) = delete;
+        } guard(runner_);
         bool all = true;
         for (const named_check* check = checks_; check; check = check->next) {
             const named_check& c = *check;
@@ -385,6 +401,7 @@ private:
     }
 
     std::mutex mutex_;
+    std::atomic<std::uintptr_t> runner_{0}; // the thread in run(), holding mutex_; else 0
     // In the order added: a linked list rather than a std::vector<named_check>, whose
     // push_back every file including server.hpp compiled.
     named_check* checks_ = nullptr;

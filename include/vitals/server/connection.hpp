@@ -48,6 +48,7 @@ struct server_connection {
     std::uint64_t last_turn = 0; // the last of them
     std::uint64_t polled_input_turn = 0; // the last turn whose poll saw input waiting
     std::uint64_t late_input_turn = 0;   // the last turn its input was found after the poll
+    std::uint64_t gone_checked_turn = 0; // the last turn make_room() looked for its end
 };
 
 } // namespace detail

@@ -559,12 +559,36 @@ private:
         }
     }
 
+    // Whether `c` has sent nothing, has nothing in progress, and its client has already
+    // closed it: a TCP connect check or a port scan, accepted from the backlog with its end
+    // unseen until the next poll. Looked at once per turn at most (a peeking recv).
+    bool gone_silent(connection& c) {
+        if (c.dead || c.spoke || c.lingering || c.close_after_write || c.parser.started() ||
+            !c.held.empty() || c.render_waiting || c.pending() > 0 || c.gone_checked_turn == turn_)
+            return false;
+        c.gone_checked_turn = turn_;
+        return closed_before_input(c.sock);
+    }
+
+    // Removes the connections whose clients left without a word (see gone_silent()), but
+    // `keep`: they hold a slot and are younger than silent_grace, so without this a burst of
+    // them took the place of idle keep-alive clients (counted as closed for the connection
+    // limit) or got a probe 503. Not counted: the client had gone. True when one went.
+    bool drop_gone_silent(const connection* keep) {
+        bool dropped = false;
+        for (auto* c : connections_)
+            if (c != keep && gone_silent(*c)) c->dead = dropped = true;
+        if (dropped) remove_dead();
+        return dropped;
+    }
+
     // Closes a connection to make room for a new client (never `keep`): the idle one that has
     // waited longest, else the lingering one (its response sent) that began lingering first,
     // else the stalled request that began first, else the client that has taken none of its
     // output for longest. False when there is none: a request younger than silent_grace, or
     // output taken within it, is never closed for room.
     bool make_room(const connection* keep = nullptr) {
+        if (drop_gone_silent(keep)) return true;
         connection* oldest = oldest_idle(keep);
         if (!oldest)
             for (auto* c : connections_)
@@ -676,6 +700,13 @@ private:
             // 503. None of them may lock probes out until its timeout. The clients answered
             // 503 linger a while and count against the cap too, so one connection given up
             // may not be enough: the new one is served only once the count is back under it.
+            // A client that has already left (a connect check) is not worth a slot: closed
+            // here, it makes no other client give up its connection, nor gets a 503.
+            if (connections_.size() > active_cap_ && gone_silent(*c)) {
+                c->dead = true;
+                remove_dead();
+                continue;
+            }
             while (connections_.size() > active_cap_ && make_room(c)) {}
             if (connections_.size() > active_cap_) {
                 serving_ = c; // out of memory answering it closes it: it is over the cap

@@ -275,6 +275,14 @@ inline bool input_waiting(socket_t s) noexcept {
     return ::recv(s, &byte, 1, MSG_PEEK) > 0;
 }
 
+/// Whether the client has closed its end (or reset it) without sending a byte that waits
+/// unread: a peek that finds the end of the stream or an error, not input or nothing yet.
+inline bool closed_before_input(socket_t s) noexcept {
+    char byte = 0;
+    const auto n = ::recv(s, &byte, 1, MSG_PEEK);
+    return n == 0 || (n < 0 && !is_would_block(last_socket_error()));
+}
+
 /// Stops sending (FIN) while still receiving.
 inline void shutdown_send(socket_t s) noexcept {
 #if defined(_WIN32)
