@@ -324,8 +324,10 @@ constexpr unsigned slot_count = VITALS_COUNTER_STRIPES;
 constexpr unsigned shared_flag = 0x80000000u;
 
 struct slot_table {
-    std::atomic<bool> owned[slot_count];       // a live thread owns this slot
-    std::atomic<unsigned> sharers[slot_count]; // threads writing this stripe's shared cells
+    std::atomic<bool> owned[slot_count]; // a live thread owns this slot
+    // Threads that have written this stripe's shared cells, for spreading new ones; never
+    // lowered (see acquire_thread_state()), so a hint, not a count of live threads.
+    std::atomic<unsigned> sharers[slot_count];
     std::atomic<unsigned> next_stripe;
 };
 
@@ -341,13 +343,10 @@ VITALS_DETAIL_PROCESS_WIDE inline unsigned& thread_state() noexcept {
     return state;
 }
 
-// Gives a slot back (or leaves a stripe's shared cells) when its thread exits.
+// Gives a slot back when its thread exits.
 inline void release_state(unsigned state) noexcept {
-    slot_table& t = slot_table_instance();
-    if (state & shared_flag)
-        t.sharers[(state & ~shared_flag) - 1].fetch_sub(1, std::memory_order_relaxed);
-    else if (state != 0)
-        t.owned[state - 1].store(false, std::memory_order_release);
+    if (state != 0 && !(state & shared_flag))
+        slot_table_instance().owned[state - 1].store(false, std::memory_order_release);
 }
 
 #if VITALS_COUNTER_STRIPES > 1
@@ -424,7 +423,11 @@ VITALS_DETAIL_NOINLINE inline unsigned acquire_thread_state() noexcept {
         t.sharers[best].fetch_add(1, std::memory_order_relaxed);
         state = (best + 1) | shared_flag;
     }
-    register_thread_exit(state);
+    // Only a slot is given back at exit. A thread writing shared cells registers nothing: its
+    // hook would only lower a hint, and one registered after the thread's thread_local
+    // destructors ran (a first write from a pthread key's destructor) is never run nor freed,
+    // a few bytes lost per such thread without bound once every slot is held.
+    if (!(state & shared_flag)) register_thread_exit(state);
     thread_state() = state;
     return state;
 #else
