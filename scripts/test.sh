@@ -312,6 +312,33 @@ drop_in() {
     done
 }
 
+# A program with files from g++ and from clang++ (one standard library, the same settings):
+# what is one per process must be one, in both link orders and with either driver. Clang
+# named some function-local statics with vitals' ABI tag and GCC without, so each part had
+# its own default registry, thread slots and scrape mark (a scrape could wait for ever).
+mixed_compilers() {
+    local dir="$BUILD/mixed-compilers" cxx part link first second
+    mkdir -p "$dir"
+    local flags="-std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -pthread"
+    for cxx in g++ clang++; do
+        for part in a b; do
+            # shellcheck disable=SC2086
+            $cxx $flags -c "tests/odr/mixed_compilers_$part.cpp" -o "$dir/$part-$cxx.o"
+        done
+    done
+    for pair in "a-g++ b-clang++" "a-clang++ b-g++"; do
+        read -r first second <<<"$pair"
+        for link in g++ clang++; do
+            for order in "$first $second" "$second $first"; do
+                echo "== $link ${order// /.o }.o"
+                # shellcheck disable=SC2086
+                $link -pthread $(printf "$dir/%s.o " $order) -o "$dir/mixed"
+                timeout 20 "$dir/mixed" || return 1
+            done
+        done
+    done
+}
+
 # examples/embedded.cpp as a small target builds it: compact configuration, -Os, static,
 # without exceptions and RTTI, for armhf (run under qemu-arm) and natively; its output is
 # checked by promtool when present; then bench/budgets.sh --size-only checks its size target.
@@ -970,6 +997,7 @@ step --needs "clang libclang-rt-14-dev" tsan tsan_concurrency
 step install install_consumer
 step --needs "meson" subproject subproject_consumer
 step --needs "clang" drop-in drop_in
+step --quick --needs "clang" mixed-compilers mixed_compilers
 step --needs "g++-mingw-w64-x86-64-posix wine wine64" windows windows_cmake
 step --extra --needs "g++-mingw-w64-x86-64-posix wine wine64 meson" windows-meson windows_meson
 step --needs "g++-arm-linux-gnueabihf qemu-user meson" armhf emulated meson_test armhf \

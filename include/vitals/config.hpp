@@ -189,6 +189,11 @@
 // the dynamic linker. Without it, each such library had its own thread slots, so threads of
 // two libraries took the same slot of one counter and overwrote each other's increments.
 // (Windows DLLs each keep their own copy: see README, "Threads and memory".)
+// Such a static is held in a class local to its function (a `holder`): Clang adds the ABI tag
+// (VITALS_DETAIL_ABI_TAG) to the symbol of a local static whose type is a vitals type and GCC
+// does not, so in a program with files from both compilers each named its own copy (two
+// default registries, a scrape that waited for a lock of its own thread). A local class
+// carries no tag, and its name includes the function's, so the settings still tell apart.
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) && !defined(__CYGWIN__)
 #define VITALS_DETAIL_PROCESS_WIDE __attribute__((__visibility__("default")))
 #else

@@ -85,8 +85,11 @@ inline void default_error_handler(errc, const char* message) {
         stderr);
 }
 VITALS_DETAIL_PROCESS_WIDE inline std::atomic<error_handler>& error_handler_slot() noexcept {
-    static std::atomic<error_handler> slot{&default_error_handler};
-    return slot;
+    struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+        std::atomic<error_handler> slot;
+    };
+    static holder h{{&default_error_handler}};
+    return h.slot;
 }
 
 /// An error message made of its parts, in one call: a chain of std::string operator+ costs

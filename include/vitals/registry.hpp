@@ -478,8 +478,11 @@ private:
     }
 
     VITALS_DETAIL_PROCESS_WIDE static kit_registration*& top() noexcept { // as scrape_scope's
-        static thread_local kit_registration* innermost = nullptr;
-        return innermost;
+        struct holder {
+            kit_registration* innermost;
+        };
+        static thread_local holder h{nullptr};
+        return h.innermost;
     }
 
     registry* reg_;
@@ -1828,8 +1831,11 @@ detail::kit_registration::~kit_registration() {
 /// use from static initialisers and destructors of other objects. One per process also for
 /// shared libraries built with -fvisibility=hidden (ELF); each Windows DLL has its own.
 VITALS_DETAIL_PROCESS_WIDE inline registry& default_registry() {
-    static registry* const instance = new registry();
-    return *instance;
+    struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+        registry* const instance;
+    };
+    static const holder h{new registry()};
+    return *h.instance;
 }
 
 VITALS_END_NAMESPACE

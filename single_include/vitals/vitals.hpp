@@ -225,6 +225,11 @@
 // the dynamic linker. Without it, each such library had its own thread slots, so threads of
 // two libraries took the same slot of one counter and overwrote each other's increments.
 // (Windows DLLs each keep their own copy: see README, "Threads and memory".)
+// Such a static is held in a class local to its function (a `holder`): Clang adds the ABI tag
+// (VITALS_DETAIL_ABI_TAG) to the symbol of a local static whose type is a vitals type and GCC
+// does not, so in a program with files from both compilers each named its own copy (two
+// default registries, a scrape that waited for a lock of its own thread). A local class
+// carries no tag, and its name includes the function's, so the settings still tell apart.
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) && !defined(__CYGWIN__)
 #define VITALS_DETAIL_PROCESS_WIDE __attribute__((__visibility__("default")))
 #else
@@ -332,9 +337,13 @@ struct slot_table {
 };
 
 VITALS_DETAIL_PROCESS_WIDE inline slot_table& slot_table_instance() noexcept {
-    // Zero-initialised static storage: constant-initialised, no guard.
-    static slot_table table;
-    return table;
+    // Zero-initialised static storage: constant-initialised, no guard. (The holder: see
+    // VITALS_DETAIL_PROCESS_WIDE.)
+    struct holder {
+        slot_table table;
+    };
+    static holder h;
+    return h.table;
 }
 
 // Trivial, so reading it is one TLS load with no initialisation guard on the hot path.
@@ -392,8 +401,11 @@ inline void register_thread_exit(unsigned state) noexcept {
     // Known limit: registered after the thread's thread_local destructors ran (a first write
     // from a pthread key's destructor, which glibc runs after them), it never runs, and the
     // slot is never given back.
-    static thread_local thread_exit_hook hook;
-    hook.state = state;
+    struct holder { // one symbol with GCC and Clang (see VITALS_DETAIL_PROCESS_WIDE)
+        thread_exit_hook hook;
+    };
+    static thread_local holder h;
+    h.hook.state = state;
 }
 #endif
 #endif
@@ -1474,8 +1486,11 @@ inline void default_error_handler(errc, const char* message) {
         stderr);
 }
 VITALS_DETAIL_PROCESS_WIDE inline std::atomic<error_handler>& error_handler_slot() noexcept {
-    static std::atomic<error_handler> slot{&default_error_handler};
-    return slot;
+    struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+        std::atomic<error_handler> slot;
+    };
+    static holder h{{&default_error_handler}};
+    return h.slot;
 }
 
 /// An error message made of its parts, in one call: a chain of std::string operator+ costs
@@ -2461,7 +2476,10 @@ inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) n
     // The largest double whose thousandfold fits an int64: the next, 9223372036854776, times
     // 1000 is past 2^63 - 1 (doubles this large are 2 apart).
     constexpr double max_seconds = 9223372036854774.0;
-    if (n == 0 || !(timestamp >= -max_seconds && timestamp <= max_seconds)) return false;
+    // NaN and infinities by their bits first: with -ffast-math the compiler may take every
+    // comparison with a NaN as true, and a NaN timestamp fails the whole scrape.
+    if (n == 0 || !is_finite(timestamp) || timestamp < -max_seconds || timestamp > max_seconds)
+        return false;
     exemplar_label_reader r(bytes, n);
     std::string_view name, value;
     std::size_t chars = 0;
@@ -3046,8 +3064,11 @@ private:
     // -fvisibility=hidden must see the scrape the program's thread is in, or its registration
     // waits for the lock that same thread holds, for ever.
     VITALS_DETAIL_PROCESS_WIDE static const scrape_scope*& top() noexcept {
-        static thread_local const scrape_scope* innermost = nullptr;
-        return innermost;
+        struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+            const scrape_scope* innermost;
+        };
+        static thread_local holder h{nullptr};
+        return h.innermost;
     }
 
     const void* owner_;
@@ -6554,8 +6575,11 @@ private:
     }
 
     VITALS_DETAIL_PROCESS_WIDE static kit_registration*& top() noexcept { // as scrape_scope's
-        static thread_local kit_registration* innermost = nullptr;
-        return innermost;
+        struct holder {
+            kit_registration* innermost;
+        };
+        static thread_local holder h{nullptr};
+        return h.innermost;
     }
 
     registry* reg_;
@@ -7904,8 +7928,11 @@ detail::kit_registration::~kit_registration() {
 /// use from static initialisers and destructors of other objects. One per process also for
 /// shared libraries built with -fvisibility=hidden (ELF); each Windows DLL has its own.
 VITALS_DETAIL_PROCESS_WIDE inline registry& default_registry() {
-    static registry* const instance = new registry();
-    return *instance;
+    struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+        registry* const instance;
+    };
+    static const holder h{new registry()};
+    return *h.instance;
 }
 
 VITALS_END_NAMESPACE
@@ -8344,8 +8371,11 @@ namespace detail {
 /// built with hidden symbols, which would otherwise each have their own (and a host and its
 /// plugin could both register a build). Never destroyed: a registration may run at exit.
 VITALS_DETAIL_PROCESS_WIDE inline shared_mutex& build_info_mutex() {
-    static shared_mutex* const m = new shared_mutex();
-    return *m;
+    struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+        shared_mutex* const m;
+    };
+    static const holder h{new shared_mutex()};
+    return *h.m;
 }
 
 } // namespace detail
@@ -8674,8 +8704,11 @@ private:
     // each with its own hit-rate collector (the family written twice in every scrape), and
     // the same labels in both went unnoticed.
     VITALS_DETAIL_PROCESS_WIDE static table& groups() {
-        static table* const t = new table();
-        return *t;
+        struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+            table* const t;
+        };
+        static const holder h{new table()};
+        return *h.t;
     }
 
     kit_instances(const void* key, std::uint64_t serial) : key_(key), serial_(serial) {}

@@ -51,6 +51,16 @@ int main() {
     check(has("\nlatency_seconds_count 0\n"), "the refused NaN and -Inf are not counted");
     check(has("\nlatency_seconds_bucket{le=\"1\"} 0\n"), "nor put in a bucket");
     check(has("\nevents_total 0\n"), "the refused increments leave the counter at 0");
+    // An exemplar timestamp of NaN or infinity is dropped (counted), as without fast-math: a
+    // parser fails the whole OpenMetrics scrape over one.
+    const std::uint64_t dropped = vitals::exemplars_dropped();
+    reg.counter("jobs", "Jobs.").inc(1.0, vitals::exemplar{"trace_id", "abc"}.at(nan));
+    reg.counter("runs", "Runs.").inc(1.0, vitals::exemplar{"trace_id", "abd"}.at(inf));
+    const std::string om = vitals::to_openmetrics(reg);
+    check(om.find("\njobs_total 1\n") != std::string::npos &&
+              om.find("\nruns_total 1\n") != std::string::npos,
+          "counters with a NaN or infinite exemplar timestamp are written without the exemplar");
+    check(vitals::exemplars_dropped() == dropped + 2, "and the two exemplars are counted dropped");
     if (failures == 0) std::printf("NaN and infinities handled under -ffast-math\n");
     return failures == 0 ? 0 : 1;
 }

@@ -174,8 +174,11 @@ private:
     // each with its own hit-rate collector (the family written twice in every scrape), and
     // the same labels in both went unnoticed.
     VITALS_DETAIL_PROCESS_WIDE static table& groups() {
-        static table* const t = new table();
-        return *t;
+        struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+            table* const t;
+        };
+        static const holder h{new table()};
+        return *h.t;
     }
 
     kit_instances(const void* key, std::uint64_t serial) : key_(key), serial_(serial) {}

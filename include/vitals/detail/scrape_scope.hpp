@@ -45,8 +45,11 @@ private:
     // -fvisibility=hidden must see the scrape the program's thread is in, or its registration
     // waits for the lock that same thread holds, for ever.
     VITALS_DETAIL_PROCESS_WIDE static const scrape_scope*& top() noexcept {
-        static thread_local const scrape_scope* innermost = nullptr;
-        return innermost;
+        struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+            const scrape_scope* innermost;
+        };
+        static thread_local holder h{nullptr};
+        return h.innermost;
     }
 
     const void* owner_;

@@ -48,9 +48,13 @@ struct slot_table {
 };
 
 VITALS_DETAIL_PROCESS_WIDE inline slot_table& slot_table_instance() noexcept {
-    // Zero-initialised static storage: constant-initialised, no guard.
-    static slot_table table;
-    return table;
+    // Zero-initialised static storage: constant-initialised, no guard. (The holder: see
+    // VITALS_DETAIL_PROCESS_WIDE.)
+    struct holder {
+        slot_table table;
+    };
+    static holder h;
+    return h.table;
 }
 
 // Trivial, so reading it is one TLS load with no initialisation guard on the hot path.
@@ -108,8 +112,11 @@ inline void register_thread_exit(unsigned state) noexcept {
     // Known limit: registered after the thread's thread_local destructors ran (a first write
     // from a pthread key's destructor, which glibc runs after them), it never runs, and the
     // slot is never given back.
-    static thread_local thread_exit_hook hook;
-    hook.state = state;
+    struct holder { // one symbol with GCC and Clang (see VITALS_DETAIL_PROCESS_WIDE)
+        thread_exit_hook hook;
+    };
+    static thread_local holder h;
+    h.hook.state = state;
 }
 #endif
 #endif

@@ -95,7 +95,10 @@ inline bool valid_exemplar(const char* bytes, std::size_t n, double timestamp) n
     // The largest double whose thousandfold fits an int64: the next, 9223372036854776, times
     // 1000 is past 2^63 - 1 (doubles this large are 2 apart).
     constexpr double max_seconds = 9223372036854774.0;
-    if (n == 0 || !(timestamp >= -max_seconds && timestamp <= max_seconds)) return false;
+    // NaN and infinities by their bits first: with -ffast-math the compiler may take every
+    // comparison with a NaN as true, and a NaN timestamp fails the whole scrape.
+    if (n == 0 || !is_finite(timestamp) || timestamp < -max_seconds || timestamp > max_seconds)
+        return false;
     exemplar_label_reader r(bytes, n);
     std::string_view name, value;
     std::size_t chars = 0;

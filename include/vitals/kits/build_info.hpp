@@ -25,8 +25,11 @@ namespace detail {
 /// built with hidden symbols, which would otherwise each have their own (and a host and its
 /// plugin could both register a build). Never destroyed: a registration may run at exit.
 VITALS_DETAIL_PROCESS_WIDE inline shared_mutex& build_info_mutex() {
-    static shared_mutex* const m = new shared_mutex();
-    return *m;
+    struct holder { // see VITALS_DETAIL_PROCESS_WIDE
+        shared_mutex* const m;
+    };
+    static const holder h{new shared_mutex()};
+    return *h.m;
 }
 
 } // namespace detail
