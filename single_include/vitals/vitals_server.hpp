@@ -473,7 +473,9 @@ inline bool input_waiting(socket_t s) noexcept {
 inline bool closed_before_input(socket_t s) noexcept {
     char byte = 0;
     const auto n = ::recv(s, &byte, 1, MSG_PEEK);
-    return n == 0 || (n < 0 && !is_would_block(last_socket_error()));
+    if (n >= 0) return n == 0;
+    const int e = last_socket_error();
+    return !is_would_block(e) && !is_interrupted(e); // a signal says nothing of the client
 }
 
 /// Stops sending (FIN) while still receiving.
